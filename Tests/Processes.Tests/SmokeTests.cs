@@ -1,0 +1,7 @@
+namespace Processes.Tests;
+
+public sealed class SmokeTests
+{
+    [Test]
+    public void Solution_builds() => true.ShouldBeTrue();
+}
