@@ -122,13 +122,26 @@ internal sealed partial class DmnEvaluator
             var scope = new FeelContext(closure);
             for (var i = 0; i < parameters.Length; i++)
             {
-                scope.Set(parameters[i].Name, Coerce(parameters[i].Type, i < args.Length ? args[i] : FeelValue.Null));
+                var arg = i < args.Length ? args[i] : FeelValue.Null;
+                var coerced = Coerce(parameters[i].Type, arg);
+                if (coerced is FeelNull && arg is not FeelNull)
+                {
+                    // An argument that doesn't conform to the parameter's type makes the invocation fail.
+                    return FeelValue.Null;
+                }
+                scope.Set(parameters[i].Name, coerced);
             }
             return Evaluate(body, scope);
         });
     }
 
     public FeelValue Evaluate(XElement expression, FeelContext scope)
+    {
+        var value = EvaluateUntyped(expression, scope);
+        return expression.Attr("typeRef") is { } typeRef ? Coerce(typeRef, value) : value;
+    }
+
+    private FeelValue EvaluateUntyped(XElement expression, FeelContext scope)
     {
         switch (expression.Name.LocalName)
         {
@@ -249,7 +262,13 @@ internal sealed partial class DmnEvaluator
             {
                 itemScope = FeelContext.FromValues(c.Entries, itemScope);
             }
-            if (Evaluate(match, itemScope) is FeelBoolean { Value: true })
+            var outcome = Evaluate(match, itemScope);
+            if (outcome is not FeelBoolean b)
+            {
+                // A boxed filter's match must be boolean; anything else makes the whole filter null.
+                return FeelValue.Null;
+            }
+            if (b.Value)
             {
                 result.Add(item);
             }

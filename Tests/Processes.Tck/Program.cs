@@ -1,6 +1,24 @@
 using Processes.Tck;
 
 // dotnet run --project Tests/Processes.Tck -- [tck-folder] [--only <name-part>] [--details]
+var evalAt = Array.IndexOf(args, "--eval");
+if (evalAt >= 0 && evalAt + 1 < args.Length)
+{
+    // Debugging aid: evaluate one expression with no variables.
+    var parsed = Processes.Engine.Feel.Feel.ParseExpression(args[evalAt + 1]);
+    if (parsed.Expression is null)
+    {
+        Console.WriteLine(parsed.Error);
+        return 1;
+    }
+    var result = parsed.Expression.Evaluate(Processes.Engine.Feel.Evaluation.FeelContext.Empty);
+    Console.WriteLine($"{result.Value} ({result.Value.TypeName}){(result.Failure is null ? "" : " failure: " + result.Failure)}");
+    foreach (var warning in result.Warnings)
+    {
+        Console.WriteLine("  warning: " + warning);
+    }
+    return 0;
+}
 var folder = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && Directory.Exists(a))
     ?? TckRunner.DefaultFolder(Directory.GetCurrentDirectory())
     ?? TckRunner.DefaultFolder();

@@ -47,7 +47,23 @@ internal sealed class TypeCoercion(DmnModel model, DmnEvaluator evaluator)
         }
         if (def.Components.Count > 0)
         {
-            return value is FeelContextValue ? value : FeelValue.Null;
+            if (value is not FeelContextValue context)
+            {
+                return FeelValue.Null;
+            }
+            // Structural typing: every component must be present and conform.
+            foreach (var component in def.Components)
+            {
+                if (!context.TryGet(component.Name, out var field))
+                {
+                    return FeelValue.Null;
+                }
+                if (field is not FeelNull && Coerce(component, field, depth + 1) is FeelNull)
+                {
+                    return FeelValue.Null;
+                }
+            }
+            return value;
         }
         var result = def.TypeRef is null ? value : Coerce(def.TypeRef, value);
         if (result is not FeelNull && def.AllowedValues is { } allowed &&

@@ -22,6 +22,7 @@ internal static partial class BuiltinRegistry
         var builder = new Builder();
         AddConversion(builder);
         AddStrings(builder);
+        AddMoreStrings(builder);
         AddLists(builder);
         AddNumbers(builder);
         AddTemporal(builder);

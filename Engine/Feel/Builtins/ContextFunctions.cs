@@ -15,7 +15,8 @@ internal static partial class BuiltinRegistry
             : ctx.TypeError("context", a[0]));
         b.Add("context", ["entries"], (ctx, a) =>
         {
-            if (a[0] is not FeelList l)
+            var l = a[0] as FeelList ?? (a[0] is FeelContextValue ? new FeelList([a[0]]) : null);
+            if (l is null)
             {
                 return ctx.TypeError("list", a[0]);
             }
@@ -36,18 +37,14 @@ internal static partial class BuiltinRegistry
             return new FeelContextValue(entries);
         });
         b.Add("context put", ["context", "key", "value"], (ctx, a) =>
-        {
-            if (a[0] is not FeelContextValue c)
-            {
-                return ctx.TypeError("context", a[0]);
-            }
-            return a[1] switch
-            {
-                FeelString key => c.With(key.Value, a[2]),
-                FeelList { Items.Count: > 0 } keys => PutPath(ctx, c, keys.Items, 0, a[2]),
-                _ => ctx.TypeError("string key", a[1]),
-            };
-        });
+            a[0] is not FeelContextValue c ? ctx.TypeError("context", a[0])
+            : a[1] is FeelString key ? c.With(key.Value, a[2])
+            : a[1] is FeelList { Items.Count: > 0 } path ? PutPath(ctx, c, path.Items, 0, a[2])
+            : ctx.TypeError("string key", a[1]));
+        b.Add("context put", ["context", "keys", "value"], (ctx, a) =>
+            a[0] is not FeelContextValue c ? ctx.TypeError("context", a[0])
+            : a[1] is FeelList { Items.Count: > 0 } keys ? PutPath(ctx, c, keys.Items, 0, a[2])
+            : ctx.TypeError("non-empty list of keys", a[1]));
         b.AddVariadic("context merge", [], (ctx, a) =>
         {
             var items = a.Length == 1 && a[0] is FeelList l ? l.Items : a;

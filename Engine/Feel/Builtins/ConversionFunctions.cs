@@ -149,6 +149,9 @@ internal static partial class BuiltinRegistry
 
     private static long MonthsBetween(DateTime from, DateTime to)
     {
+        // Whole months between the calendar dates; the time of day does not count.
+        from = from.Date;
+        to = to.Date;
         var months = (to.Year - from.Year) * 12L + to.Month - from.Month;
         // Only whole months count: step back one when the end's day/time hasn't reached the start's.
         if (months > 0 && to.AddMonths(-(int)months) < from)

@@ -118,36 +118,8 @@ internal static partial class BuiltinRegistry
             items.RemoveAt(at);
             return new FeelList(items);
         });
-        b.Add("list replace", ["list", "position", "newItem"], (ctx, a) =>
-        {
-            if (a[0] is not FeelList l)
-            {
-                return ctx.TypeError("list", a[0]);
-            }
-            var items = l.Items.ToList();
-            if (a[1] is FeelFunction match)
-            {
-                for (var i = 0; i < items.Count; i++)
-                {
-                    if (Calls.Invoke(ctx, match, [items[i], a[2]]) is FeelBoolean { Value: true })
-                    {
-                        items[i] = a[2];
-                    }
-                }
-                return new FeelList(items);
-            }
-            if (!Int(ctx, a[1], out var pos))
-            {
-                return FeelValue.Null;
-            }
-            var at = pos > 0 ? pos - 1 : items.Count + pos;
-            if (pos == 0 || at < 0 || at >= items.Count)
-            {
-                return ctx.Warn("list replace: position out of range");
-            }
-            items[at] = a[2];
-            return new FeelList(items);
-        });
+        b.Add("list replace", ["list", "position", "newItem"], ListReplace);
+        b.Add("list replace", ["list", "match", "newItem"], ListReplace);
         b.Add("reverse", ["list"], (ctx, a) => a[0] is FeelList l ? new FeelList([.. l.Items.Reverse()]) : ctx.TypeError("list", a[0]));
         b.Add("index of", ["list", "match"], (ctx, a) =>
             a[0] is FeelList l
@@ -218,6 +190,47 @@ internal static partial class BuiltinRegistry
             return failed ? ctx.Warn("sort: the list holds values that can't be compared") : new FeelList(sorted);
         });
         b.Add("is empty", ["list"], (ctx, a) => a[0] is FeelList l ? FeelValue.Of(l.Items.Count == 0) : ctx.TypeError("list", a[0]));
+    }
+
+    private static FeelValue ListReplace(EvalContext ctx, FeelValue[] a)
+    {
+        var list = a[0] as FeelList ?? (a[0] is FeelNull ? null : new FeelList([a[0]]));
+        if (list is null)
+        {
+            return ctx.TypeError("list", a[0]);
+        }
+        var items = list.Items.ToList();
+        if (a[1] is FeelFunction match)
+        {
+            if (match.Overloads[0].Parameters.Length != 2)
+            {
+                return ctx.Warn("list replace: the match function must take two parameters");
+            }
+            for (var i = 0; i < items.Count; i++)
+            {
+                var hit = Calls.Invoke(ctx, match, [items[i], a[2]]);
+                if (hit is not FeelBoolean)
+                {
+                    return ctx.TypeError("boolean from the match function", hit);
+                }
+                if (((FeelBoolean)hit).Value)
+                {
+                    items[i] = a[2];
+                }
+            }
+            return new FeelList(items);
+        }
+        if (!Int(ctx, a[1], out var pos))
+        {
+            return FeelValue.Null;
+        }
+        var at = pos > 0 ? pos - 1 : items.Count + pos;
+        if (pos == 0 || at < 0 || at >= items.Count)
+        {
+            return ctx.Warn("list replace: position out of range");
+        }
+        items[at] = a[2];
+        return new FeelList(items);
     }
 
     private static FeelValue Sized(EvalContext ctx, List<FeelValue> items) =>

@@ -58,6 +58,10 @@ internal static partial class BuiltinRegistry
             return FeelValue.Null;
         }
         var scale = 0;
+        if (a.Length > 1 && a[1] is FeelNull)
+        {
+            return FeelValue.Null;
+        }
         if (a.Length > 1 && (a[1] is not FeelNull || scaleRequired))
         {
             if (!Int(ctx, a[1], out scale))

@@ -18,7 +18,7 @@ internal static partial class BuiltinRegistry
                 return FeelValue.Null;
             }
             var cps = CodePoints(s);
-            var start = (int)decimal.Round(startD, MidpointRounding.AwayFromZero);
+            var start = (int)decimal.Truncate(startD);
             var from = start > 0 ? start - 1 : cps.Length + start;
             if (start == 0 || from < 0 || from > cps.Length)
             {
@@ -31,7 +31,7 @@ internal static partial class BuiltinRegistry
                 {
                     return ctx.Warn("substring: invalid length");
                 }
-                count = (int)Math.Min(count, decimal.Round(len, MidpointRounding.AwayFromZero));
+                count = (int)Math.Min(count, decimal.Truncate(len));
             }
             return new FeelString(string.Concat(cps.Skip(from).Take(count)));
         });
@@ -96,29 +96,37 @@ internal static partial class BuiltinRegistry
             }
             return RunRegex(ctx, () => new FeelList([.. re.Matches(s).Select(m => (FeelValue)new FeelString(m.Value))]));
         });
-        b.Add("string join", ["list", "delimiter?", "prefix?", "suffix?"], (ctx, a) =>
+        b.Add("string join", ["list", "delimiter?"], StringJoin);
+        b.Add("string join", ["list", "delimiter", "prefix", "suffix"], StringJoin);
+    }
+
+    private static FeelValue StringJoin(EvalContext ctx, FeelValue[] a)
+    {
+        var l = a[0] as FeelList ?? (a[0] is FeelString ? new FeelList([a[0]]) : null);
+        if (l is null)
         {
-            if (a[0] is not FeelList l)
+            return ctx.TypeError("list", a[0]);
+        }
+        var parts = new List<string>();
+        foreach (var item in l.Items)
+        {
+            if (item is FeelString s)
             {
-                return ctx.TypeError("list", a[0]);
+                parts.Add(s.Value);
             }
-            var parts = new List<string>();
-            foreach (var item in l.Items)
+            else if (item is not FeelNull)
             {
-                if (item is FeelString s)
-                {
-                    parts.Add(s.Value);
-                }
-                else if (item is not FeelNull)
-                {
-                    return ctx.TypeError("list of strings", item);
-                }
+                return ctx.TypeError("list of strings", item);
             }
-            var delimiter = Arg(a, 1) is FeelString d ? d.Value : "";
-            var prefix = Arg(a, 2) is FeelString p ? p.Value : "";
-            var suffix = Arg(a, 3) is FeelString x ? x.Value : "";
-            return new FeelString(prefix + string.Join(delimiter, parts) + suffix);
-        });
+        }
+        var delimiter = Arg(a, 1) is FeelString d ? d.Value : "";
+        var prefix = Arg(a, 2) is FeelString p ? p.Value : "";
+        var suffix = Arg(a, 3) is FeelString x ? x.Value : "";
+        return new FeelString(prefix + string.Join(delimiter, parts) + suffix);
+    }
+
+    private static void AddMoreStrings(Builder b)
+    {
         b.Add("trim", ["string"], (ctx, a) => Str(ctx, a[0], out var s) ? new FeelString(s.Trim()) : FeelValue.Null);
     }
 

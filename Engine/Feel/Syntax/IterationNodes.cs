@@ -19,14 +19,27 @@ internal static class Iteration
         return start switch
         {
             FeelList list => list.Items,
-            FeelRange r => Numbers(ctx, r.Start, r.End, r.StartIncluded, r.EndIncluded),
+            FeelRange r when FeelComparer.Compare(r.Start, r.End) is not > 0 => Numbers(ctx, r.Start, r.End, r.StartIncluded, r.EndIncluded),
+            FeelRange => Invalid(ctx, start),
             FeelNull => null,
             _ => [start],
         };
     }
 
+    private static IReadOnlyList<FeelValue>? Invalid(EvalContext ctx, FeelValue domain)
+    {
+        ctx.Warn($"can't iterate over {EvalContext.Describe(domain)}");
+        return null;
+    }
+
     private static IReadOnlyList<FeelValue>? Numbers(EvalContext ctx, FeelValue from, FeelValue to, bool fromIncluded, bool toIncluded)
     {
+        if (from is FeelDate fd && to is FeelDate td)
+        {
+            // Date ranges iterate day by day.
+            var days = Numbers(ctx, new FeelNumber(fd.Value.DayNumber), new FeelNumber(td.Value.DayNumber), fromIncluded, toIncluded);
+            return days?.Select(d => (FeelValue)new FeelDate(DateOnly.FromDayNumber((int)((FeelNumber)d).Value))).ToList();
+        }
         if (from is not FeelNumber a || to is not FeelNumber b || a.Value != decimal.Truncate(a.Value) || b.Value != decimal.Truncate(b.Value))
         {
             ctx.Warn($"can't iterate from {EvalContext.Describe(from)} to {EvalContext.Describe(to)}");

@@ -270,6 +270,10 @@ internal sealed class ContextNode(IReadOnlyList<KeyValuePair<string, Node>> entr
         var values = new List<KeyValuePair<string, FeelValue>>(entries.Count);
         foreach (var (key, node) in entries)
         {
+            if (values.Any(v => v.Key == key))
+            {
+                return ctx.Warn($"duplicate context entry key '{key}'");
+            }
             var value = ctx.EvalIn(scope, node);
             scope.Set(key, value);
             values.Add(new(key, value));
@@ -304,10 +308,10 @@ internal sealed class UnaryComparisonNode(CompareOp op, Node operand) : Node
         var v = ctx.Eval(Operand);
         return Op switch
         {
-            CompareOp.Less => new FeelRange(FeelValue.Null, false, v, false),
-            CompareOp.LessOrEqual => new FeelRange(FeelValue.Null, false, v, true),
-            CompareOp.Greater => new FeelRange(v, false, FeelValue.Null, false),
-            CompareOp.GreaterOrEqual => new FeelRange(v, true, FeelValue.Null, false),
+            CompareOp.Less => new FeelRange(FeelValue.Null, false, v, false, startUnbounded: true),
+            CompareOp.LessOrEqual => new FeelRange(FeelValue.Null, false, v, true, startUnbounded: true),
+            CompareOp.Greater => new FeelRange(v, false, FeelValue.Null, false, endUnbounded: true),
+            CompareOp.GreaterOrEqual => new FeelRange(v, true, FeelValue.Null, false, endUnbounded: true),
             _ => v,
         };
     }

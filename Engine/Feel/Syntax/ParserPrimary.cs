@@ -165,9 +165,10 @@ internal sealed partial class Parser
     private string ParseContextKey()
     {
         var name = Advance().Text;
-        while (Current.Kind == TokenKind.Name)
+        while (Current.Kind == TokenKind.Name || (Current.Kind == TokenKind.Symbol && Current.Text is "+" or "-" or "*" or "/" or "." && PeekToken(1).Kind is TokenKind.Name or TokenKind.Number))
         {
-            name += " " + Advance().Text;
+            var t = Advance();
+            name += t.Kind == TokenKind.Name && char.IsLetterOrDigit(name[^1]) ? " " + t.Text : t.Text;
         }
         return name;
     }

@@ -53,7 +53,7 @@ internal static class UnaryTestMatcher
                 var sawNull = false;
                 foreach (var item in list.Items)
                 {
-                    var r = item is FeelRange ir ? Ranges.Contains(ctx, ir, input) : FeelValue.Of(FeelComparer.ValueEquals(input, item));
+                    var r = item is FeelRange ir ? Ranges.Contains(ctx, ir, input) : FeelValue.Of(FeelComparer.ValueEquals(input, item) ?? false);
                     if (r is FeelBoolean { Value: true })
                     {
                         return FeelValue.True;
@@ -73,6 +73,10 @@ internal static class Ranges
 {
     public static FeelValue Contains(EvalContext ctx, FeelRange range, FeelValue x)
     {
+        if (range.Start is FeelNull && !range.StartUnbounded || range.End is FeelNull && !range.EndUnbounded)
+        {
+            return ctx.Warn("range with a null endpoint");
+        }
         if (range.Start is not FeelNull)
         {
             var c = FeelComparer.Compare(x, range.Start);

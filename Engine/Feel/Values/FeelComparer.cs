@@ -51,6 +51,7 @@ internal static class FeelComparer
                 return true;
             case (FeelRange x, FeelRange y):
                 return x.StartIncluded == y.StartIncluded && x.EndIncluded == y.EndIncluded &&
+                       x.StartUnbounded == y.StartUnbounded && x.EndUnbounded == y.EndUnbounded &&
                        ValueEquals(x.Start, y.Start) == true && ValueEquals(x.End, y.End) == true;
             case (FeelFunction x, FeelFunction y):
                 return ReferenceEquals(x, y);
@@ -61,8 +62,7 @@ internal static class FeelComparer
                 {
                     return false;
                 }
-                // Same instant and, for zoned values, FEEL also asks for the same zone/offset representation.
-                return x.HasZone ? x.Utc == y.Utc && x.Zone == y.Zone && (x.Zone is not null || x.Offset == y.Offset) : x.Local == y.Local;
+                return x.HasZone ? x.Utc == y.Utc : x.Local == y.Local;
             case (FeelTime x, FeelTime y):
                 return Compare(a, b) is { } c ? c == 0 : false;
             default:

@@ -6,13 +6,13 @@ namespace Processes.Engine.Feel.Values;
 /// <summary>Parses the ISO 8601 forms FEEL accepts for temporal literals and conversion functions.</summary>
 internal static partial class FeelTemporalParser
 {
-    [GeneratedRegex(@"^(-?\d{4,9})-(\d\d)-(\d\d)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(-?(?:\d{4}|[1-9]\d{4,8}))-(\d\d)-(\d\d)$", RegexOptions.CultureInvariant)]
     private static partial Regex DatePattern();
 
     [GeneratedRegex(@"^(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:(Z)|([+-])(\d\d):(\d\d)(?::(\d\d))?|@([A-Za-z][A-Za-z0-9_/+\-]*))?$", RegexOptions.CultureInvariant)]
     private static partial Regex TimePattern();
 
-    [GeneratedRegex(@"^(-)?P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(-)?P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d*)?)S)?)?$", RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();
 
     public static FeelDate? ParseDate(string text)
@@ -72,7 +72,9 @@ internal static partial class FeelTemporalParser
         if (m.Groups[4].Success)
         {
             var digits = m.Groups[4].Value;
-            digits = digits.Length > 7 ? digits[..7] : digits.PadRight(7, '0');
+            // Millisecond precision, as the DMN TCK compares times (and as Camunda serialises them).
+            digits = digits.Length > 3 ? digits[..3] : digits;
+            digits = digits.PadRight(7, '0');
             ticks = long.Parse(digits, CultureInfo.InvariantCulture);
         }
         local = new TimeSpan(0, h, mi, s) + TimeSpan.FromTicks(ticks);

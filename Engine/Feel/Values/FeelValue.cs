@@ -163,9 +163,15 @@ public sealed class FeelContextValue : FeelValue
         key.All(c => char.IsLetterOrDigit(c) || c == '_') && key.Length > 0 && !char.IsDigit(key[0]) ? key : "\"" + key + "\"";
 }
 
-/// <summary>A range (interval). A missing endpoint (null) means unbounded, as produced by <c>&lt; 10</c>.</summary>
-public sealed class FeelRange(FeelValue start, bool startIncluded, FeelValue end, bool endIncluded) : FeelValue
+/// <summary>
+/// A range (interval). An unbounded side (as in <c>&lt; 10</c>) differs from a null endpoint (<c>(null..10]</c>),
+/// which makes membership undecidable.
+/// </summary>
+public sealed class FeelRange(FeelValue start, bool startIncluded, FeelValue end, bool endIncluded, bool startUnbounded = false, bool endUnbounded = false) : FeelValue
 {
+    public bool StartUnbounded { get; } = startUnbounded;
+    public bool EndUnbounded { get; } = endUnbounded;
+
     public FeelValue Start { get; } = start;
     public bool StartIncluded { get; } = startIncluded;
     public FeelValue End { get; } = end;
