@@ -108,6 +108,7 @@ internal static class BpmnReader
             }
         }
         var executable = new List<SourceElement>();
+        var reportedWithoutId = false;
         foreach (var process in processes)
         {
             if (!string.Equals(process.Attribute("isExecutable"), "true", StringComparison.OrdinalIgnoreCase))
@@ -117,11 +118,12 @@ internal static class BpmnReader
             if (string.IsNullOrWhiteSpace(process.Id))
             {
                 context.Error(process, "The process has no id; the id is what instances are started by.");
+                reportedWithoutId = true;
                 continue;
             }
             executable.Add(process);
         }
-        if (executable.Count == 0 && processes.All(p => !string.IsNullOrWhiteSpace(p.Id) || p.Attribute("isExecutable") != "true"))
+        if (executable.Count == 0 && !reportedWithoutId)
         {
             context.FileError(processes.Count == 0
                 ? "The file contains no process."

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Xml;
 using Processes.Engine.Bpmn.Validation;
 
@@ -10,7 +11,7 @@ namespace Processes.Engine.Bpmn.Reading;
 /// refuses DTDs (no external entities, no entity expansion), resolves nothing, and bounds size and depth;
 /// every refusal is a <see cref="ModelProblem"/>, never an exception.
 /// </summary>
-internal static class SafeXmlParser
+internal static partial class SafeXmlParser
 {
     public static SourceElement? Parse(ReadOnlyMemory<byte> content, BpmnReadOptions options, List<ModelProblem> problems)
     {
@@ -136,7 +137,7 @@ internal static class SafeXmlParser
             ? "DOCTYPE declarations are not allowed in BPMN files (entities and external references are rejected)."
             : e.Message.Contains("MaxCharactersInDocument", StringComparison.Ordinal)
                 ? "The document is larger than the allowed size."
-                : $"The file is not well-formed XML: {e.Message}";
+                : $"The file is not well-formed XML: {LinePositionSuffix().Replace(e.Message, "")}";
         return new ModelProblem(ProblemSeverity.Error, message,
             Line: e.LineNumber == 0 ? null : e.LineNumber,
             Column: e.LinePosition == 0 ? null : e.LinePosition);
@@ -146,4 +147,8 @@ internal static class SafeXmlParser
         bytes >= 1024 * 1024
             ? (bytes / (1024.0 * 1024.0)).ToString("0.#", CultureInfo.InvariantCulture) + " MB"
             : bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
+
+    // XmlException repeats the position in its message; the problem carries it as numbers already.
+    [GeneratedRegex(@"\s*Line \d+, position \d+\.$")]
+    private static partial Regex LinePositionSuffix();
 }
