@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using Processes.Engine.Bpmn.Executable;
+
+namespace Processes.Engine.Bpmn.Reading;
+
+/// <summary>Reads tasks, call activities and subprocesses (without their children, which the scope reader adds).</summary>
+internal static class ActivityReader
+{
+    public static ExecutableActivity Read(
+        SourceElement source, ElementKind kind, ReadContext context, IReadOnlyDictionary<string, string> embeddedForms)
+    {
+        if (source.BpmnChild("standardLoopCharacteristics") is { } loop)
+        {
+            context.Error(source, "Standard loops (standardLoopCharacteristics) are not supported; use a multi-instance marker.", loop);
+        }
+        if (string.Equals(source.Attribute("isForCompensation"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Error(source, "Compensation activities (isForCompensation) are not supported.");
+        }
+        var id = source.Id!;
+        var name = source.Attribute("name");
+        var job = kind is ElementKind.ServiceTask or ElementKind.SendTask or ElementKind.BusinessRuleTask or ElementKind.ScriptTask
+            ? ZeebeExtensionReader.Job(source, context)
+            : null;
+        var userTask = kind == ElementKind.UserTask ? ZeebeExtensionReader.UserTask(source, context, embeddedForms) : null;
+        var script = kind == ElementKind.ScriptTask ? ZeebeExtensionReader.Script(source, context) : null;
+        var decision = kind == ElementKind.BusinessRuleTask ? ZeebeExtensionReader.CalledDecision(source, context) : null;
+        var call = kind == ElementKind.CallActivity ? ZeebeExtensionReader.CalledElement(source, context) : null;
+        var message = kind == ElementKind.ReceiveTask
+            ? EventReader.Message(source, source.NonBlank("messageRef"), source, context)
+            : null;
+        var multiInstance = ZeebeExtensionReader.MultiInstance(source, context);
+        var headers = kind == ElementKind.UserTask
+            ? ZeebeExtensionReader.Headers(source, context)
+            : ImmutableDictionary<string, string>.Empty;
+        var ioMapping = ZeebeExtensionReader.IoMapping(source, context);
+        var properties = ZeebeExtensionReader.Properties(source, context);
+        var listeners = ZeebeExtensionReader.ExecutionListeners(source, context);
+
+        if (kind is ElementKind.SubProcess or ElementKind.EventSubProcess)
+        {
+            return new ExecutableSubProcess
+            {
+                Id = id, Name = name, Kind = kind, MultiInstance = multiInstance, IoMapping = ioMapping,
+                Properties = properties, ExecutionListeners = listeners,
+            };
+        }
+        return new ExecutableActivity
+        {
+            Id = id, Name = name, Kind = kind, MultiInstance = multiInstance, IoMapping = ioMapping,
+            Properties = properties, ExecutionListeners = listeners, Job = job, UserTask = userTask, Script = script,
+            CalledDecision = decision, CallActivity = call, Message = message, TaskHeaders = headers,
+        };
+    }
+}

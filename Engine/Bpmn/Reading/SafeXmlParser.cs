@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Xml;
+using Processes.Engine.Bpmn.Validation;
+
+namespace Processes.Engine.Bpmn.Reading;
+
+/// <summary>
+/// Turns untrusted bytes into a <see cref="SourceElement"/> tree. Models arrive from the network, so the parser
+/// refuses DTDs (no external entities, no entity expansion), resolves nothing, and bounds size and depth;
+/// every refusal is a <see cref="ModelProblem"/>, never an exception.
+/// </summary>
+internal static partial class SafeXmlParser
+{
+    public static SourceElement? Parse(ReadOnlyMemory<byte> content, BpmnReadOptions options, List<ModelProblem> problems)
+    {
+        if (content.Length > options.MaxSizeBytes)
+        {
+            problems.Add(new ModelProblem(ProblemSeverity.Error,
+                $"The file is {FormatSize(content.Length)}, larger than the limit of {FormatSize(options.MaxSizeBytes)}; it was not read."));
+            return null;
+        }
+        if (content.IsEmpty)
+        {
+            problems.Add(new ModelProblem(ProblemSeverity.Error, "The file is empty; expected BPMN 2.0 XML."));
+            return null;
+        }
+        var settings = new XmlReaderSettings
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            MaxCharactersFromEntities = 0,
+            // Characters are at most bytes for every encoding the reader accepts, so this bounds decoded text too.
+            MaxCharactersInDocument = Math.Max(options.MaxSizeBytes, 1),
+            IgnoreComments = true,
+            IgnoreProcessingInstructions = true,
+            IgnoreWhitespace = true,
+            CloseInput = true,
+        };
+        try
+        {
+            using var stream = new MemoryStream(content.ToArray(), writable: false);
+            using var reader = XmlReader.Create(stream, settings);
+            return ReadTree(reader, options.MaxDepth, problems);
+        }
+        catch (XmlException e)
+        {
+            problems.Add(Describe(e));
+            return null;
+        }
+    }
+
+    private static SourceElement? ReadTree(XmlReader reader, int maxDepth, List<ModelProblem> problems)
+    {
+        var lineInfo = (IXmlLineInfo)reader;
+        var open = new Stack<Frame>();
+        SourceElement? root = null;
+        var positioned = false;
+        while (positioned || reader.Read())
+        {
+            positioned = false;
+            switch (reader.NodeType)
+            {
+                case XmlNodeType.Element when reader.Depth >= maxDepth:
+                    problems.Add(new ModelProblem(ProblemSeverity.Error,
+                        $"The XML is nested deeper than {maxDepth} levels; this is not a plausible BPMN model.",
+                        Line: lineInfo.LineNumber, Column: lineInfo.LinePosition));
+                    return null;
+                case XmlNodeType.Element when reader.NamespaceURI == BpmnNamespaces.Diagram:
+                    // Diagram interchange only draws the model; Skip still checks that it is well-formed.
+                    reader.Skip();
+                    positioned = true;
+                    break;
+                case XmlNodeType.Element:
+                    var element = ReadElement(reader, lineInfo);
+                    if (open.Count == 0)
+                    {
+                        root = element;
+                    }
+                    else
+                    {
+                        open.Peek().Element.AddChild(element);
+                    }
+                    if (!reader.IsEmptyElement)
+                    {
+                        open.Push(new Frame(element));
+                    }
+                    break;
+                case XmlNodeType.EndElement:
+                    var finished = open.Pop();
+                    if (finished.Text is not null)
+                    {
+                        finished.Element.Text = finished.Text.ToString();
+                    }
+                    break;
+                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.SignificantWhitespace when open.Count > 0:
+                    var frame = open.Peek();
+                    (frame.Text ??= new StringBuilder()).Append(reader.Value);
+                    break;
+            }
+        }
+        return root;
+    }
+
+    private sealed class Frame(SourceElement element)
+    {
+        public SourceElement Element { get; } = element;
+        public StringBuilder? Text { get; set; }
+    }
+
+    private static SourceElement ReadElement(XmlReader reader, IXmlLineInfo lineInfo)
+    {
+        var line = lineInfo.LineNumber;
+        var column = lineInfo.LinePosition;
+        var attributes = new (string, string, string)[reader.AttributeCount];
+        var count = 0;
+        if (reader.MoveToFirstAttribute())
+        {
+            do
+            {
+                if (reader.NamespaceURI != "http://www.w3.org/2000/xmlns/")
+                {
+                    attributes[count++] = (reader.NamespaceURI, reader.LocalName, reader.Value);
+                }
+            }
+            while (reader.MoveToNextAttribute());
+            reader.MoveToElement();
+        }
+        Array.Resize(ref attributes, count);
+        return new SourceElement(reader.NamespaceURI, reader.LocalName, attributes, line, column);
+    }
+
+    private static ModelProblem Describe(XmlException e)
+    {
+        var message = e.Message.Contains("DTD", StringComparison.Ordinal)
+            ? "DOCTYPE declarations are not allowed in BPMN files (entities and external references are rejected)."
+            : e.Message.Contains("MaxCharactersInDocument", StringComparison.Ordinal)
+                ? "The document is larger than the allowed size."
+                : $"The file is not well-formed XML: {LinePositionSuffix().Replace(e.Message, "")}";
+        return new ModelProblem(ProblemSeverity.Error, message,
+            Line: e.LineNumber == 0 ? null : e.LineNumber,
+            Column: e.LinePosition == 0 ? null : e.LinePosition);
+    }
+
+    private static string FormatSize(long bytes) =>
+        bytes >= 1024 * 1024
+            ? (bytes / (1024.0 * 1024.0)).ToString("0.#", CultureInfo.InvariantCulture) + " MB"
+            : bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
+
+    // XmlException repeats the position in its message; the problem carries it as numbers already.
+    [GeneratedRegex(@"\s*Line \d+, position \d+\.$")]
+    private static partial Regex LinePositionSuffix();
+}

@@ -1,0 +1,31 @@
+namespace Processes.Engine.Bpmn.Validation;
+
+internal enum ProblemSeverity
+{
+    /// <summary>The model can be deployed; the designer should still look at it.</summary>
+    Warning,
+    /// <summary>The model cannot be deployed.</summary>
+    Error,
+}
+
+/// <summary>
+/// Something wrong with a model, worded for the person who drew it. Element id/type and position are null when
+/// the problem concerns the file as a whole (not XML, too large, wrong namespace).
+/// </summary>
+internal sealed record ModelProblem(
+    ProblemSeverity Severity,
+    string Message,
+    string? ElementId = null,
+    string? ElementType = null,
+    int? Line = null,
+    int? Column = null)
+{
+    public bool IsError => Severity == ProblemSeverity.Error;
+
+    public override string ToString()
+    {
+        var where = ElementId is null ? "" : $" {ElementType ?? "element"} '{ElementId}'";
+        var at = Line is null ? "" : Column is null ? $" (line {Line})" : $" (line {Line}, column {Column})";
+        return $"{Severity}{where}{at}: {Message}";
+    }
+}

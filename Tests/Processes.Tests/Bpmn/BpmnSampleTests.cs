@@ -1,0 +1,56 @@
+using Processes.Engine.Bpmn.Reading;
+
+namespace Processes.Tests.Bpmn;
+
+/// <summary>Real Camunda Modeler output from camunda-8-examples must read without a single error.</summary>
+public sealed class BpmnSampleTests
+{
+    public static IEnumerable<string> SampleNames() =>
+        BpmnSamples.Directory() is { } dir
+            ? System.IO.Directory.EnumerateFiles(dir, "*.bpmn").Select(Path.GetFileName).OfType<string>().Order()
+            : ["(samples folder missing)"];
+
+    [TestCaseSource(nameof(SampleNames))]
+    public void Sample_reads_without_errors(string name)
+    {
+        var dir = BpmnSamples.Directory();
+        if (dir is null)
+        {
+            Assert.Ignore("../shared/bpmn-samples is not present next to the repository.");
+        }
+        var result = BpmnReader.Read(File.ReadAllBytes(Path.Combine(dir, name)));
+
+        // Clean models from the modeler should not even produce warnings.
+        result.Problems.ShouldBeEmpty(string.Join(Environment.NewLine, result.Problems));
+        result.Processes.ShouldNotBeEmpty();
+        foreach (var process in result.Processes)
+        {
+            process.Scope.StartEvents.ShouldNotBeEmpty();
+        }
+    }
+}
+
+internal static class BpmnSamples
+{
+    /// <summary>The shared samples folder: walk up to the folder holding Processes.sln, then ../shared/bpmn-samples.</summary>
+    public static string? Directory()
+    {
+        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Processes.sln")))
+            {
+                var samples = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "bpmn-samples"));
+                return System.IO.Directory.Exists(samples) ? samples : null;
+            }
+        }
+        return null;
+    }
+
+    public static byte[]? Read(string fileNameContains)
+    {
+        var dir = Directory();
+        var file = dir is null ? null : System.IO.Directory.EnumerateFiles(dir, "*.bpmn")
+            .FirstOrDefault(f => Path.GetFileName(f).Contains(fileNameContains, StringComparison.Ordinal));
+        return file is null ? null : File.ReadAllBytes(file);
+    }
+}
