@@ -1,0 +1,131 @@
+using System.Text.Json.Nodes;
+using Processes.Engine.Bpmn.Executable;
+using Processes.Engine.Execution.State;
+
+namespace Processes.Engine.Execution.Behaviors;
+
+/// <summary>The process instance itself: starts at its start event, completes when nothing is left, hands back to a calling parent.</summary>
+internal sealed class ProcessBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        var scope = instance.Model.Scope;
+        var start = element.StartElementId is { } id ? instance.Model.GetFlowNode(id) : scope.NoneStartEvent;
+        if (start is null)
+        {
+            x.RaiseIncident(instance, element, IncidentTypes.Unknown, $"Process '{instance.Model.Id}' has no none start event to start at.");
+            return;
+        }
+        x.Activate(instance, start, element);
+    }
+
+    public override IReadOnlyList<ExecutableSequenceFlow>? SelectFlows(Execution x, InstanceState instance, ElementInstance element, ExecutableFlowNode node) => [];
+
+    public override void OnCompleted(Execution x, InstanceState instance, ElementInstance element, ElementInstance? flowScope)
+    {
+        instance.Row.State = InstanceStates.Completed;
+        instance.Row.EndedAt = x.Now;
+        x.History(instance, element, HistoryEvents.ProcessInstanceCompleted);
+        if (instance.Row.ParentProcessInstanceKey is not { } parentKey || !x.Instances.TryGetValue(parentKey, out var parent) ||
+            parent.Find(instance.Row.ParentElementInstanceKey!.Value) is not { State: ElementState.Activated } callActivity)
+        {
+            return;
+        }
+        var definition = ((ExecutableActivity)parent.ModelElement(callActivity)).CallActivity!;
+        var variables = Execution.RootVariables(instance);
+        if (definition.PropagateAllChildVariables)
+        {
+            x.ApplyResultVariables(parent, callActivity, variables);
+        }
+        else
+        {
+            // Only the call activity's output mappings decide what comes back; they read the child's variables.
+            foreach (var (name, value) in variables)
+            {
+                x.SetVariable(parent, callActivity.Key, name, value, local: true);
+            }
+        }
+        x.Complete(parent, callActivity);
+    }
+
+    public override void OnTerminated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        instance.Row.State = InstanceStates.Terminated;
+        instance.Row.EndedAt = x.Now;
+        x.History(instance, element, HistoryEvents.ProcessInstanceTerminated);
+    }
+}
+
+/// <summary>Embedded and event subprocesses: start inside at their start event, complete when idle.</summary>
+internal sealed class SubProcessBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        var node = (ExecutableSubProcess)instance.ModelElement(element);
+        var start = element.StartElementId is { } id ? instance.Model.GetFlowNode(id) : node.Scope.NoneStartEvent;
+        if (start is null)
+        {
+            x.RaiseIncident(instance, element, IncidentTypes.Unknown, $"subProcess '{node.Id}' has no none start event to start at.");
+            return;
+        }
+        var variables = element.Data.TriggerVariables;
+        if (variables is not null)
+        {
+            element.Data.TriggerVariables = null; // the start event applies them, not the subprocess on completion
+        }
+        x.Activate(instance, start, element, e =>
+        {
+            e.Triggered = node.IsEventSubProcess;
+            e.Data.TriggerVariables = variables;
+        });
+    }
+}
+
+/// <summary>Starts the called process (after the steps: it needs the definition) and completes when the child completes.</summary>
+internal sealed class CallActivityBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        var node = (ExecutableActivity)instance.ModelElement(element);
+        var definition = node.CallActivity!;
+        var processId = x.Expressions.String(definition.ProcessId, VariableScope.For(instance, element.Key));
+        if (!processId.Ok)
+        {
+            x.RaiseIncident(instance, element, IncidentTypes.ExtractValueError, processId.Failure!);
+            return;
+        }
+        JsonObject variables;
+        if (definition.PropagateAllParentVariables)
+        {
+            variables = instance.VisibleVariables(element.Key);
+        }
+        else
+        {
+            variables = [];
+            foreach (var (name, value) in instance.LocalVariables(element.Key))
+            {
+                variables[name] = value?.DeepClone();
+            }
+        }
+        x.FollowUps.Enqueue(new CreateChildInstance(instance.Key, element.Key, processId.Value, definition.BindingType, definition.VersionTag, variables));
+    }
+
+    public override void OnTerminated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        if (element.Data.CalledProcessInstanceKey is not { } childKey)
+        {
+            return;
+        }
+        if (x.Instances.TryGetValue(childKey, out var child))
+        {
+            if (child.IsActive && child.Root is { } root)
+            {
+                x.Terminate(child, root);
+            }
+        }
+        else
+        {
+            x.FollowUps.Enqueue(new TerminateChildInstance(childKey));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using Processes.Engine.Bpmn.Executable;
+using Processes.Engine.Execution.State;
+
+namespace Processes.Engine.Execution.Behaviors;
+
+/// <summary>Start events complete at once: what triggered them already happened.</summary>
+internal sealed class StartEventBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance element) => x.Complete(instance, element);
+}
+
+/// <summary>None, terminate, error, escalation, signal end events (message end events are job workers).</summary>
+internal sealed class EndEventBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        var node = (ExecutableEvent)instance.ModelElement(element);
+        switch (node.EventKind)
+        {
+            case EventDefinitionKind.Error:
+                var code = node.Error?.ErrorCode?.Text ?? "";
+                if (!x.ThrowError(instance, element, code, null, null))
+                {
+                    x.RaiseIncident(instance, element, IncidentTypes.UnhandledErrorEvent,
+                        $"Expected to throw an error event with the code '{code}', but it was not caught. No error events are available in the scope.");
+                }
+                return;
+            case EventDefinitionKind.Escalation:
+                if (!x.ThrowEscalation(instance, element, node.Escalation?.EscalationCode?.Text ?? ""))
+                {
+                    x.Complete(instance, element);
+                }
+                return;
+            case EventDefinitionKind.Signal:
+                if (SignalThrow.Broadcast(x, instance, element, node))
+                {
+                    x.Complete(instance, element);
+                }
+                return;
+            default:
+                x.Complete(instance, element);
+                return;
+        }
+    }
+
+    public override void OnCompleted(Execution x, InstanceState instance, ElementInstance element, ElementInstance? flowScope)
+    {
+        var node = (ExecutableEvent)instance.ModelElement(element);
+        if (node.EventKind != EventDefinitionKind.Terminate || flowScope is null)
+        {
+            return;
+        }
+        // Terminate end event: everything else in the scope stops; the scope then completes (idle).
+        foreach (var sibling in instance.Children(flowScope.Key))
+        {
+            x.Terminate(instance, sibling);
+        }
+        flowScope.InFlight.Clear();
+        flowScope.Data.JoinTokens = null;
+        flowScope.Data.Interrupted = true;
+        flowScope.IsDirty = true;
+    }
+}
+
+/// <summary>None, escalation, signal and link throw events (message throws are job workers).</summary>
+internal sealed class IntermediateThrowEventBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        var node = (ExecutableEvent)instance.ModelElement(element);
+        switch (node.EventKind)
+        {
+            case EventDefinitionKind.Escalation:
+                if (!x.ThrowEscalation(instance, element, node.Escalation?.EscalationCode?.Text ?? ""))
+                {
+                    x.Complete(instance, element);
+                }
+                return;
+            case EventDefinitionKind.Signal:
+                if (SignalThrow.Broadcast(x, instance, element, node))
+                {
+                    x.Complete(instance, element);
+                }
+                return;
+            default:
+                x.Complete(instance, element);
+                return;
+        }
+    }
+
+    public override void OnCompleted(Execution x, InstanceState instance, ElementInstance element, ElementInstance? flowScope)
+    {
+        var node = (ExecutableEvent)instance.ModelElement(element);
+        if (node.EventKind != EventDefinitionKind.Link || flowScope is null)
+        {
+            return;
+        }
+        // A link throw continues at the link catch event of the same name in the same scope.
+        var target = node.FlowScope.FlowNodes.OfType<ExecutableEvent>()
+            .FirstOrDefault(e => e.Kind == ElementKind.IntermediateCatchEvent && e.EventKind == EventDefinitionKind.Link && e.Link?.Name == node.Link?.Name);
+        if (target is not null)
+        {
+            x.Activate(instance, target, flowScope, e => e.Triggered = true);
+        }
+    }
+}
+
+/// <summary>
+/// Intermediate catch events, boundary events and receive tasks: wait on a timer, message or signal subscription,
+/// or complete at once when an event already triggered them (boundary, event-based gateway, link).
+/// </summary>
+internal sealed class CatchEventBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        var node = (ExecutableFlowNode)instance.ModelElement(element);
+        if (element.Triggered || node is ExecutableEvent { EventKind: EventDefinitionKind.Link or EventDefinitionKind.None })
+        {
+            x.Complete(instance, element);
+            return;
+        }
+        x.OpenSubscriptions(instance, element, [node]);
+    }
+}
+
+internal static class SignalThrow
+{
+    /// <summary>Broadcasts to every signal subscription (after the steps); the event's local variables travel with it.</summary>
+    public static bool Broadcast(Execution x, InstanceState instance, ElementInstance element, ExecutableEvent node)
+    {
+        var name = node.Signal?.Name is { } expression
+            ? x.Expressions.String(expression, VariableScope.For(instance, element.Key))
+            : Evaluated<string>.Fail("the signal has no name");
+        if (!name.Ok)
+        {
+            x.RaiseIncident(instance, element, IncidentTypes.ExtractValueError, $"{node.ElementType} '{node.Id}': {name.Failure}");
+            return false;
+        }
+        var variables = new JsonObject();
+        foreach (var (key, value) in instance.LocalVariables(element.Key))
+        {
+            variables[key] = value?.DeepClone();
+        }
+        x.FollowUps.Enqueue(new BroadcastSignal(name.Value, variables));
+        return true;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Text.Json.Nodes;
+using Processes.Engine.Bpmn.Executable;
+using Processes.Engine.Execution.State;
+using Processes.Engine.Feel.Values;
+
+namespace Processes.Engine.Execution.Behaviors;
+
+/// <summary>
+/// The body around a multi-instance activity: one inner instance per item of the input collection, all at once
+/// (parallel) or one after another (sequential); collects the output element of each into the output collection;
+/// completes when all are done or the completion condition holds. Boundary events belong to the body.
+/// </summary>
+internal sealed class MultiInstanceBodyBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance body)
+    {
+        var activity = (ExecutableActivity)instance.ModelElement(body);
+        var definition = activity.MultiInstance!;
+        var items = x.Expressions.List(definition.InputCollection, VariableScope.For(instance, body.Key));
+        if (!items.Ok)
+        {
+            x.RaiseIncident(instance, body, IncidentTypes.ExtractValueError, items.Failure!);
+            return;
+        }
+        body.Data.Collection = [.. items.Value.Select(FeelJson.ToJsonNode)];
+        body.Data.Completed = 0;
+        body.IsDirty = true;
+        if (definition.OutputCollection is { } output)
+        {
+            x.SetVariable(instance, body.Key, output, new JsonArray([.. items.Value.Select(_ => (JsonNode?)null)]), local: true);
+        }
+        if (items.Value.Count == 0)
+        {
+            x.Complete(instance, body);
+            return;
+        }
+        if (definition.IsSequential)
+        {
+            body.Data.NextIndex = 1;
+            ActivateInner(x, instance, body, activity, 0);
+        }
+        else
+        {
+            for (var i = 0; i < items.Value.Count; i++)
+            {
+                ActivateInner(x, instance, body, activity, i);
+            }
+        }
+    }
+
+    private static void ActivateInner(Execution x, InstanceState instance, ElementInstance body, ExecutableActivity activity, int index)
+    {
+        var item = body.Data.Collection![index];
+        x.Activate(instance, activity, body, inner =>
+        {
+            inner.Data.LoopCounter = index + 1;
+            if (activity.MultiInstance!.InputElement is { } name)
+            {
+                x.SetVariable(instance, inner.Key, name, item, local: true);
+            }
+            x.SetVariable(instance, inner.Key, "loopCounter", JsonValue.Create(index + 1), local: true);
+        }, asMultiInstanceInner: true);
+    }
+
+    /// <summary>Called for an inner instance about to complete: its output element goes into the output collection.</summary>
+    public static bool CollectOutput(Execution x, InstanceState instance, ElementInstance inner)
+    {
+        var body = instance.Get(inner.FlowScopeKey!.Value);
+        var definition = ((ExecutableActivity)instance.ModelElement(body)).MultiInstance!;
+        if (definition.OutputCollection is not { } output || definition.OutputElement is not { } element)
+        {
+            return true;
+        }
+        var value = x.Expressions.Json(element, VariableScope.For(instance, inner.Key));
+        if (!value.Ok)
+        {
+            x.RaiseIncident(instance, inner, IncidentTypes.ExtractValueError, value.Failure!);
+            return false;
+        }
+        if (instance.TryGetLocal(body.Key, output, out var current) && current is JsonArray array && inner.Data.LoopCounter is { } counter && counter <= array.Count)
+        {
+            var updated = array.DeepClone().AsArray();
+            updated[counter - 1] = value.Value?.DeepClone();
+            instance.SetLocal(body.Key, output, updated);
+        }
+        return true;
+    }
+
+    public override void OnChildEnded(Execution x, InstanceState instance, ElementInstance body, ElementInstance child)
+    {
+        if (body.State != ElementState.Activated)
+        {
+            return;
+        }
+        var activity = (ExecutableActivity)instance.ModelElement(body);
+        var definition = activity.MultiInstance!;
+        var total = body.Data.Collection?.Count ?? 0;
+        body.Data.Completed = (body.Data.Completed ?? 0) + 1;
+        body.IsDirty = true;
+        if (definition.CompletionCondition is { } condition)
+        {
+            var counters = new JsonObject
+            {
+                ["numberOfInstances"] = total,
+                ["numberOfCompletedInstances"] = body.Data.Completed,
+                ["numberOfActiveInstances"] = instance.ChildCount(body.Key),
+                ["numberOfTerminatedInstances"] = 0,
+            };
+            var done = x.Expressions.Boolean(condition, VariableScope.With(VariableScope.For(instance, body.Key), counters));
+            if (!done.Ok)
+            {
+                x.RaiseIncident(instance, body, IncidentTypes.ConditionError, $"Completion condition: {done.Failure}");
+                return;
+            }
+            if (done.Value)
+            {
+                foreach (var inner in instance.Children(body.Key))
+                {
+                    x.Terminate(instance, inner);
+                }
+                x.Complete(instance, body);
+                return;
+            }
+        }
+        if (definition.IsSequential && body.Data.NextIndex is { } next && next < total)
+        {
+            body.Data.NextIndex = next + 1;
+            ActivateInner(x, instance, body, activity, next);
+            return;
+        }
+        if (instance.ChildCount(body.Key) == 0)
+        {
+            x.Complete(instance, body);
+        }
+    }
+
+    public override bool BeforeCompletion(Execution x, InstanceState instance, ElementInstance body)
+    {
+        var definition = ((ExecutableActivity)instance.ModelElement(body)).MultiInstance!;
+        if (definition.OutputCollection is { } output && instance.TryGetLocal(body.Key, output, out var collected))
+        {
+            x.SetVariable(instance, body.FlowScopeKey!.Value, output, collected, local: false);
+        }
+        return true;
+    }
+}

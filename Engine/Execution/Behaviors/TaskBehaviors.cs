@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+using Processes.Engine.Bpmn.Executable;
+using Processes.Engine.Execution.State;
+
+namespace Processes.Engine.Execution.Behaviors;
+
+/// <summary>
+/// Elements whose work a worker does: service, send, job-based script and business-rule tasks, message throw
+/// and end events. Activation creates the job; completing the job completes the element.
+/// </summary>
+internal sealed class JobWorkerBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        var node = (ExecutableFlowNode)instance.ModelElement(element);
+        var definition = node switch
+        {
+            ExecutableActivity a => a.Job,
+            ExecutableEvent e => e.Job,
+            _ => null,
+        };
+        if (definition is null)
+        {
+            x.RaiseIncident(instance, element, IncidentTypes.ExtractValueError, $"{node.ElementType} '{node.Id}' has no job type (zeebe:taskDefinition).");
+            return;
+        }
+        var scope = VariableScope.For(instance, element.Key);
+        var type = x.Expressions.String(definition.Type, scope);
+        var retries = x.Expressions.Integer(definition.Retries, scope);
+        if (!type.Ok || !retries.Ok)
+        {
+            x.RaiseIncident(instance, element, IncidentTypes.ExtractValueError, type.Failure ?? retries.Failure!);
+            return;
+        }
+        var headers = new JsonObject();
+        foreach (var (name, value) in definition.Headers)
+        {
+            headers[name] = value;
+        }
+        var key = x.Keys.Next();
+        x.Changes.NewJobs.Add(new JobRow(key, type.Value, instance.Key, element.Key, element.ElementId, instance.Row.BpmnProcessId,
+            instance.Row.ProcessDefinitionKey, instance.Row.ProcessVersion, Math.Max(0, retries.Value), headers, x.Now, x.Now));
+        element.Data.JobKey = key;
+        element.IsDirty = true;
+        x.History(instance, element, HistoryEvents.JobCreated, new JsonObject { ["jobKey"] = key, ["type"] = type.Value, ["retries"] = retries.Value });
+    }
+}
+
+/// <summary>A human task in the engine's inbox: assignment, candidates, schedule and form are evaluated at activation.</summary>
+internal sealed class UserTaskBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        var node = (ExecutableActivity)instance.ModelElement(element);
+        var definition = node.UserTask;
+        var scope = VariableScope.For(instance, element.Key);
+        string? assignee = null;
+        IReadOnlyList<string> groups = [];
+        IReadOnlyList<string> users = [];
+        DateTimeOffset? due = null;
+        DateTimeOffset? followUp = null;
+        var priority = 50;
+        string? failure = null;
+        if (definition?.Assignment.Assignee is { } a)
+        {
+            var value = x.Expressions.Evaluate(a, scope);
+            failure = value.Failure;
+            assignee = value.Value is Feel.Values.FeelString s && s.Value.Length > 0 ? s.Value : null;
+        }
+        if (failure is null && definition?.Assignment.CandidateGroups is { } g)
+        {
+            var value = x.Expressions.StringList(g, scope);
+            (groups, failure) = (value.Value ?? [], value.Failure);
+        }
+        if (failure is null && definition?.Assignment.CandidateUsers is { } u)
+        {
+            var value = x.Expressions.StringList(u, scope);
+            (users, failure) = (value.Value ?? [], value.Failure);
+        }
+        if (failure is null && definition?.Schedule.DueDate is { } d)
+        {
+            var value = x.Expressions.DateTime(d, scope);
+            (due, failure) = (value.Value, value.Failure);
+        }
+        if (failure is null && definition?.Schedule.FollowUpDate is { } f)
+        {
+            var value = x.Expressions.DateTime(f, scope);
+            (followUp, failure) = (value.Value, value.Failure);
+        }
+        if (failure is null && definition?.Priority is { } p)
+        {
+            var value = x.Expressions.Integer(p, scope);
+            (priority, failure) = (Math.Clamp(value.Value, 0, 100), value.Failure);
+        }
+        if (failure is not null)
+        {
+            x.RaiseIncident(instance, element, IncidentTypes.ExtractValueError, $"userTask '{node.Id}': {failure}");
+            return;
+        }
+        var form = definition?.Form;
+        var formKey = form?.FormKey ?? (form?.FormId is { } id ? $"form:{id}" : form?.ExternalReference?.Text);
+        var headers = new JsonObject();
+        foreach (var (name, value) in node.TaskHeaders)
+        {
+            headers[name] = value;
+        }
+        var key = x.Keys.Next();
+        x.Changes.NewUserTasks.Add(new UserTaskRow(key, instance.Key, element.Key, node.Id, node.Name, instance.Row.BpmnProcessId,
+            instance.Row.ProcessDefinitionKey, assignee, groups, users, due, followUp, priority, formKey, headers, x.Now));
+        element.Data.UserTaskKey = key;
+        element.IsDirty = true;
+        x.History(instance, element, HistoryEvents.TaskCreated, new JsonObject
+        {
+            ["userTaskKey"] = key,
+            ["assignee"] = assignee,
+            ["candidateGroups"] = new JsonArray([.. groups.Select(v => (JsonNode?)v)]),
+        });
+    }
+}
+
+/// <summary>A FEEL script evaluated by the engine; its result lands in the result variable.</summary>
+internal sealed class ScriptTaskBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        var node = (ExecutableActivity)instance.ModelElement(element);
+        var script = node.Script!;
+        var result = x.Expressions.Json(script.Expression, VariableScope.For(instance, element.Key));
+        if (!result.Ok)
+        {
+            x.RaiseIncident(instance, element, IncidentTypes.ExtractValueError, result.Failure!);
+            return;
+        }
+        x.ApplyResultVariables(instance, element, new JsonObject { [script.ResultVariable] = result.Value });
+        x.Complete(instance, element);
+    }
+}
+
+/// <summary>
+/// A business-rule task that calls a DMN decision. Decisions are not evaluated by this engine yet: it raises an
+/// incident that says so, instead of skipping the rule. Model the rule as a job worker (zeebe:taskDefinition).
+/// </summary>
+internal sealed class BusinessRuleTaskBehavior : ElementBehavior
+{
+    public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
+    {
+        var node = (ExecutableActivity)instance.ModelElement(element);
+        x.RaiseIncident(instance, element, IncidentTypes.CalledDecisionError,
+            $"businessRuleTask '{node.Id}' calls decision '{node.CalledDecision?.DecisionId.Text}', but DMN decisions are not evaluated by this engine yet; " +
+            "give the task a zeebe:taskDefinition and evaluate the rule in a job worker.");
+    }
+}

@@ -1,0 +1,45 @@
+using System.Text.Json.Nodes;
+using Processes.Engine.Execution.State;
+
+namespace Processes.Engine.Execution;
+
+/// <summary>
+/// Everything a command decided besides element instances and variables (which the instance states track),
+/// collected in memory and written in the command's one transaction.
+/// </summary>
+internal sealed class ChangeSet
+{
+    public List<JobRow> NewJobs { get; } = [];
+    public List<long> CompletedJobs { get; } = [];
+    public List<TimerRow> NewTimers { get; } = [];
+    public List<long> DeletedTimers { get; } = [];
+    public List<(long Key, DateTimeOffset DueAt, int Repetitions)> RescheduledTimers { get; } = [];
+    public List<MessageSubscriptionRow> NewMessageSubscriptions { get; } = [];
+
+    /// <summary>Owners whose timer, message and signal subscriptions go (an interrupting event subprocess took over).</summary>
+    public List<long> DeleteSubscriptionsOf { get; } = [];
+    public List<SignalSubscriptionRow> NewSignalSubscriptions { get; } = [];
+    public List<IncidentRow> NewIncidents { get; } = [];
+    public List<long> ResolvedIncidents { get; } = [];
+    public List<UserTaskRow> NewUserTasks { get; } = [];
+    public List<long> CompletedUserTasks { get; } = [];
+    public List<HistoryRow> History { get; } = [];
+    public List<(long MessageKey, string BpmnProcessId)> MessageCorrelations { get; } = [];
+    public List<BufferedMessage> NewMessages { get; } = [];
+
+    /// <summary>Jobs whose retries/state changed without completing (fail with retries left, or exhausted).</summary>
+    public List<JobUpdate> JobUpdates { get; } = [];
+
+    public void Record(HistoryRow row) => History.Add(row);
+}
+
+internal sealed record JobUpdate(long Key, string State, int Retries, DateTimeOffset DueAt, string? ErrorMessage);
+
+internal sealed record BufferedMessage(
+    long Key,
+    string Name,
+    string CorrelationKey,
+    string? MessageId,
+    JsonObject Variables,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset PublishedAt);
