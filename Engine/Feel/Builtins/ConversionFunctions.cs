@@ -1,0 +1,167 @@
+using System.Globalization;
+using Processes.Engine.Feel.Evaluation;
+using Processes.Engine.Feel.Values;
+
+namespace Processes.Engine.Feel.Builtins;
+
+internal static partial class BuiltinRegistry
+{
+    private static void AddConversion(Builder b)
+    {
+        b.Add("date", ["from"], (ctx, a) => a[0] switch
+        {
+            FeelString s => (FeelValue?)FeelTemporalParser.ParseDate(s.Value) ?? ctx.Warn($"invalid date \"{s.Value}\""),
+            FeelDateTime dt => new FeelDate(DateOnly.FromDateTime(dt.Local)),
+            FeelDate d => d,
+            FeelNull => FeelValue.Null,
+            _ => ctx.TypeError("string or date and time", a[0]),
+        });
+        b.Add("date", ["year", "month", "day"], (ctx, a) =>
+        {
+            if (!Int(ctx, a[0], out var y) || !Int(ctx, a[1], out var m) || !Int(ctx, a[2], out var d))
+            {
+                return FeelValue.Null;
+            }
+            return y is >= 1 and <= 9999 && m is >= 1 and <= 12 && d >= 1 && d <= DateTime.DaysInMonth(y, m)
+                ? new FeelDate(new DateOnly(y, m, d))
+                : ctx.Warn($"invalid date {y}-{m}-{d}");
+        });
+        b.Add("time", ["from"], (ctx, a) => a[0] switch
+        {
+            FeelString s => (FeelValue?)FeelTemporalParser.ParseTime(s.Value) ?? ctx.Warn($"invalid time \"{s.Value}\""),
+            FeelDateTime dt => new FeelTime(dt.Local.TimeOfDay, dt.Offset, dt.Zone),
+            FeelDate => new FeelTime(TimeSpan.Zero, TimeSpan.Zero, null),
+            FeelTime t => t,
+            FeelNull => FeelValue.Null,
+            _ => ctx.TypeError("string or date and time", a[0]),
+        });
+        b.Add("time", ["hour", "minute", "second", "offset?"], (ctx, a) =>
+        {
+            if (!Int(ctx, a[0], out var h) || !Int(ctx, a[1], out var m) || !Num(ctx, a[2], out var s))
+            {
+                return FeelValue.Null;
+            }
+            if (h is < 0 or > 23 || m is < 0 or > 59 || s < 0 || s >= 60)
+            {
+                return ctx.Warn("invalid time");
+            }
+            TimeSpan? offset = null;
+            if (a.Length > 3 && a[3] is not FeelNull)
+            {
+                if (a[3] is not FeelDaysTime o)
+                {
+                    return ctx.TypeError("days and time duration", a[3]);
+                }
+                offset = o.Value;
+            }
+            return new FeelTime(new TimeSpan(h, m, 0) + TimeSpan.FromTicks((long)(s * TimeSpan.TicksPerSecond)), offset, null);
+        });
+        b.Add("date and time", ["from"], (ctx, a) => a[0] switch
+        {
+            FeelString s => (FeelValue?)FeelTemporalParser.ParseDateTime(s.Value) ?? ctx.Warn($"invalid date and time \"{s.Value}\""),
+            FeelDateTime dt => dt,
+            FeelDate d => new FeelDateTime(d.Value.ToDateTime(TimeOnly.MinValue), null, null),
+            FeelNull => FeelValue.Null,
+            _ => ctx.TypeError("string", a[0]),
+        });
+        b.Add("date and time", ["date", "time"], (ctx, a) =>
+        {
+            DateOnly date;
+            switch (a[0])
+            {
+                case FeelDate d:
+                    date = d.Value;
+                    break;
+                case FeelDateTime dt:
+                    date = DateOnly.FromDateTime(dt.Local);
+                    break;
+                default:
+                    return a[0] is FeelNull ? FeelValue.Null : ctx.TypeError("date", a[0]);
+            }
+            if (a[1] is not FeelTime t)
+            {
+                return a[1] is FeelNull ? FeelValue.Null : ctx.TypeError("time", a[1]);
+            }
+            return new FeelDateTime(date.ToDateTime(TimeOnly.MinValue) + t.Local, t.Offset, t.Zone);
+        });
+        b.Add("duration", ["from"], (ctx, a) => a[0] switch
+        {
+            FeelString s => FeelTemporalParser.ParseDuration(s.Value) ?? ctx.Warn($"invalid duration \"{s.Value}\""),
+            FeelDaysTime or FeelYearsMonths => a[0],
+            FeelNull => FeelValue.Null,
+            _ => ctx.TypeError("string", a[0]),
+        });
+        b.Add("years and months duration", ["from", "to"], (ctx, a) =>
+        {
+            if (ToDateTime(a[0]) is not { } from || ToDateTime(a[1]) is not { } to)
+            {
+                return a[0] is FeelNull || a[1] is FeelNull ? FeelValue.Null : ctx.Warn("years and months duration: expected dates");
+            }
+            return new FeelYearsMonths(MonthsBetween(from, to));
+        });
+        b.Add("number", ["from", "grouping separator?", "decimal separator?"], (ctx, a) =>
+        {
+            if (!Str(ctx, a[0], out var s))
+            {
+                return FeelValue.Null;
+            }
+            var group = a.Length > 1 && a[1] is FeelString g ? g.Value : null;
+            var dec = a.Length > 2 && a[2] is FeelString ds ? ds.Value : null;
+            if (group is not (null or " " or "," or ".") || dec is not (null or "," or ".") || (group is not null && group == dec))
+            {
+                return ctx.Warn("number: invalid separators");
+            }
+            if (group is not null)
+            {
+                s = s.Replace(group, "", StringComparison.Ordinal);
+            }
+            if (dec is not null)
+            {
+                s = s.Replace(dec, ".", StringComparison.Ordinal);
+            }
+            return decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d)
+                ? new FeelNumber(d)
+                : ctx.Warn($"can't convert \"{s}\" to a number");
+        });
+        b.Add("string", ["from"], (ctx, a) => a[0] switch
+        {
+            FeelNull => FeelValue.Null,
+            FeelString s => s,
+            _ => new FeelString(ToFeelString(a[0])),
+        });
+    }
+
+    /// <summary>The text <c>string()</c> gives: like the literal form, but strings inside lists and contexts stay unquoted only at top level.</summary>
+    internal static string ToFeelString(FeelValue v) => v switch
+    {
+        FeelString s => s.Value,
+        FeelList l => "[" + string.Join(", ", l.Items.Select(i => i is FeelString ? i.ToString() : ToFeelString(i))) + "]",
+        FeelContextValue c => "{" + string.Join(", ", c.Entries.Select(e => e.Key + ": " + (e.Value is FeelString ? e.Value.ToString() : ToFeelString(e.Value)))) + "}",
+        _ => v.ToString(),
+    };
+
+    private static DateTime? ToDateTime(FeelValue v) => v switch
+    {
+        FeelDate d => d.Value.ToDateTime(TimeOnly.MinValue),
+        FeelDateTime dt => dt.Local,
+        _ => null,
+    };
+
+    private static long MonthsBetween(DateTime from, DateTime to)
+    {
+        // Whole months between the calendar dates; the time of day does not count.
+        from = from.Date;
+        to = to.Date;
+        var months = (to.Year - from.Year) * 12L + to.Month - from.Month;
+        // Only whole months count: step back one when the end's day/time hasn't reached the start's.
+        if (months > 0 && to.AddMonths(-(int)months) < from)
+        {
+            months--;
+        }
+        else if (months < 0 && to.AddMonths(-(int)months) > from)
+        {
+            months++;
+        }
+        return months;
+    }
+}

@@ -1,0 +1,185 @@
+using System.Text.RegularExpressions;
+using Processes.Engine.Feel.Evaluation;
+using Processes.Engine.Feel.Values;
+
+namespace Processes.Engine.Feel.Builtins;
+
+internal static partial class BuiltinRegistry
+{
+    // A hostile pattern can backtrack for ever; the timeout turns that into a null result.
+    private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(200);
+
+    private static void AddStrings(Builder b)
+    {
+        b.Add("substring", ["string", "start position", "length?"], (ctx, a) =>
+        {
+            if (!Str(ctx, a[0], out var s) || !Num(ctx, a[1], out var startD))
+            {
+                return FeelValue.Null;
+            }
+            var cps = CodePoints(s);
+            var start = (int)decimal.Truncate(startD);
+            var from = start > 0 ? start - 1 : cps.Length + start;
+            if (start == 0 || from < 0 || from > cps.Length)
+            {
+                return ctx.Warn("substring: start position out of range");
+            }
+            var count = cps.Length - from;
+            if (a.Length > 2 && a[2] is not FeelNull)
+            {
+                if (!Num(ctx, a[2], out var len) || len < 0)
+                {
+                    return ctx.Warn("substring: invalid length");
+                }
+                count = (int)Math.Min(count, decimal.Truncate(len));
+            }
+            return new FeelString(string.Concat(cps.Skip(from).Take(count)));
+        });
+        b.Add("string length", ["string"], (ctx, a) => Str(ctx, a[0], out var s) ? new FeelNumber(CodePoints(s).Length) : FeelValue.Null);
+        b.Add("upper case", ["string"], (ctx, a) => Str(ctx, a[0], out var s) ? new FeelString(s.ToUpperInvariant()) : FeelValue.Null);
+        b.Add("lower case", ["string"], (ctx, a) => Str(ctx, a[0], out var s) ? new FeelString(s.ToLowerInvariant()) : FeelValue.Null);
+        b.Add("substring before", ["string", "match"], (ctx, a) =>
+        {
+            if (!Str(ctx, a[0], out var s) || !Str(ctx, a[1], out var m))
+            {
+                return FeelValue.Null;
+            }
+            var i = s.IndexOf(m, StringComparison.Ordinal);
+            return new FeelString(i < 0 ? "" : s[..i]);
+        });
+        b.Add("substring after", ["string", "match"], (ctx, a) =>
+        {
+            if (!Str(ctx, a[0], out var s) || !Str(ctx, a[1], out var m))
+            {
+                return FeelValue.Null;
+            }
+            var i = s.IndexOf(m, StringComparison.Ordinal);
+            return new FeelString(i < 0 ? "" : s[(i + m.Length)..]);
+        });
+        b.Add("contains", ["string", "match"], (ctx, a) =>
+            Str(ctx, a[0], out var s) && Str(ctx, a[1], out var m) ? FeelValue.Of(s.Contains(m, StringComparison.Ordinal)) : FeelValue.Null);
+        b.Add("starts with", ["string", "match"], (ctx, a) =>
+            Str(ctx, a[0], out var s) && Str(ctx, a[1], out var m) ? FeelValue.Of(s.StartsWith(m, StringComparison.Ordinal)) : FeelValue.Null);
+        b.Add("ends with", ["string", "match"], (ctx, a) =>
+            Str(ctx, a[0], out var s) && Str(ctx, a[1], out var m) ? FeelValue.Of(s.EndsWith(m, StringComparison.Ordinal)) : FeelValue.Null);
+        b.Add("matches", ["input", "pattern", "flags?"], (ctx, a) =>
+        {
+            if (!Str(ctx, a[0], out var s) || !Str(ctx, a[1], out var p) || MakeRegex(ctx, p, Arg(a, 2)) is not { } re)
+            {
+                return FeelValue.Null;
+            }
+            return RunRegex(ctx, () => FeelValue.Of(re.IsMatch(s)));
+        });
+        b.Add("replace", ["input", "pattern", "replacement", "flags?"], (ctx, a) =>
+        {
+            if (!Str(ctx, a[0], out var s) || !Str(ctx, a[1], out var p) || !Str(ctx, a[2], out var r) || MakeRegex(ctx, p, Arg(a, 3)) is not { } re)
+            {
+                return FeelValue.Null;
+            }
+            // XPath replacement strings use $N like .NET, but '\$' escapes a dollar; .NET spells that '$$'.
+            var replacement = r.Replace("\\$", "$$", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
+            return RunRegex(ctx, () => new FeelString(re.Replace(s, replacement)));
+        });
+        b.Add("split", ["string", "delimiter"], (ctx, a) =>
+        {
+            if (!Str(ctx, a[0], out var s) || !Str(ctx, a[1], out var d) || MakeRegex(ctx, d, FeelValue.Null) is not { } re)
+            {
+                return FeelValue.Null;
+            }
+            return RunRegex(ctx, () => new FeelList([.. re.Split(s).Select(x => (FeelValue)new FeelString(x))]));
+        });
+        b.Add("extract", ["string", "pattern"], (ctx, a) =>
+        {
+            if (!Str(ctx, a[0], out var s) || !Str(ctx, a[1], out var p) || MakeRegex(ctx, p, FeelValue.Null) is not { } re)
+            {
+                return FeelValue.Null;
+            }
+            return RunRegex(ctx, () => new FeelList([.. re.Matches(s).Select(m => (FeelValue)new FeelString(m.Value))]));
+        });
+        b.Add("string join", ["list", "delimiter?"], StringJoin);
+        b.Add("string join", ["list", "delimiter", "prefix", "suffix"], StringJoin);
+    }
+
+    private static FeelValue StringJoin(EvalContext ctx, FeelValue[] a)
+    {
+        var l = a[0] as FeelList ?? (a[0] is FeelString ? new FeelList([a[0]]) : null);
+        if (l is null)
+        {
+            return ctx.TypeError("list", a[0]);
+        }
+        var parts = new List<string>();
+        foreach (var item in l.Items)
+        {
+            if (item is FeelString s)
+            {
+                parts.Add(s.Value);
+            }
+            else if (item is not FeelNull)
+            {
+                return ctx.TypeError("list of strings", item);
+            }
+        }
+        var delimiter = Arg(a, 1) is FeelString d ? d.Value : "";
+        var prefix = Arg(a, 2) is FeelString p ? p.Value : "";
+        var suffix = Arg(a, 3) is FeelString x ? x.Value : "";
+        return new FeelString(prefix + string.Join(delimiter, parts) + suffix);
+    }
+
+    private static void AddMoreStrings(Builder b)
+    {
+        b.Add("trim", ["string"], (ctx, a) => Str(ctx, a[0], out var s) ? new FeelString(s.Trim()) : FeelValue.Null);
+    }
+
+    private static string[] CodePoints(string s)
+    {
+        var result = new List<string>(s.Length);
+        for (var i = 0; i < s.Length; i += char.IsSurrogatePair(s, i) ? 2 : 1)
+        {
+            result.Add(char.IsSurrogatePair(s, i) ? s.Substring(i, 2) : s[i].ToString());
+        }
+        return [.. result];
+    }
+
+    private static Regex? MakeRegex(EvalContext ctx, string pattern, FeelValue flags)
+    {
+        var options = RegexOptions.CultureInvariant;
+        if (flags is FeelString f)
+        {
+            foreach (var c in f.Value)
+            {
+                switch (c)
+                {
+                    case 'i': options |= RegexOptions.IgnoreCase; break;
+                    case 's': options |= RegexOptions.Singleline; break;
+                    case 'm': options |= RegexOptions.Multiline; break;
+                    case 'x': options |= RegexOptions.IgnorePatternWhitespace; break;
+                    case 'q': pattern = Regex.Escape(pattern); break;
+                    default:
+                        ctx.Warn($"invalid regular expression flag '{c}'");
+                        return null;
+                }
+            }
+        }
+        try
+        {
+            return new Regex(pattern, options, RegexTimeout);
+        }
+        catch (ArgumentException e)
+        {
+            ctx.Warn($"invalid regular expression: {e.Message}");
+            return null;
+        }
+    }
+
+    private static FeelValue RunRegex(EvalContext ctx, Func<FeelValue> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return ctx.Warn("regular expression took too long");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Processes.Engine.Feel.Values;
+
+namespace Processes.Engine.Feel.Evaluation;
+
+/// <summary>A chain of name bindings; lookups walk outwards to the parent.</summary>
+public abstract class FeelScope
+{
+    private protected FeelScope(FeelScope? parent) => Parent = parent;
+
+    internal FeelScope? Parent { get; }
+
+    private protected abstract bool TryGetLocal(string name, out FeelValue value);
+
+    internal bool TryLookup(string name, out FeelValue value)
+    {
+        for (var scope = this; scope is not null; scope = scope.Parent)
+        {
+            if (scope.TryGetLocal(name, out value))
+            {
+                return true;
+            }
+        }
+        value = FeelValue.Null;
+        return false;
+    }
+
+    /// <summary>Every name visible from here, innermost first (used to resolve multi-word names).</summary>
+    internal IEnumerable<string> VisibleNames()
+    {
+        for (var scope = this; scope is not null; scope = scope.Parent)
+        {
+            foreach (var name in scope.LocalNames())
+            {
+                yield return name;
+            }
+        }
+    }
+
+    private protected abstract IEnumerable<string> LocalNames();
+}
+
+internal sealed class BindingScope(FeelScope? parent, string name, FeelValue value) : FeelScope(parent)
+{
+    private protected override bool TryGetLocal(string name1, out FeelValue value1)
+    {
+        if (string.Equals(name1, name, StringComparison.Ordinal))
+        {
+            value1 = value;
+            return true;
+        }
+        value1 = FeelValue.Null;
+        return false;
+    }
+
+    private protected override IEnumerable<string> LocalNames() => [name];
+}
+
+internal sealed class ContextScope(FeelScope? parent, FeelContextValue context) : FeelScope(parent)
+{
+    private protected override bool TryGetLocal(string name, out FeelValue value) => context.TryGet(name, out value);
+
+    private protected override IEnumerable<string> LocalNames() => context.Entries.Select(e => e.Key);
+}
+
+/// <summary>Scope that grows while a context literal is evaluated, so later entries see earlier ones.</summary>
+internal sealed class GrowingScope(FeelScope? parent) : FeelScope(parent)
+{
+    private readonly Dictionary<string, FeelValue> _values = new(StringComparer.Ordinal);
+
+    public void Set(string name, FeelValue value) => _values[name] = value;
+
+    private protected override bool TryGetLocal(string name, out FeelValue value) =>
+        _values.TryGetValue(name, out value!);
+
+    private protected override IEnumerable<string> LocalNames() => _values.Keys;
+}

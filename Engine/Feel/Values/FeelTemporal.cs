@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+
+namespace Processes.Engine.Feel.Values;
+
+public sealed class FeelDate(DateOnly value) : FeelValue
+{
+    public DateOnly Value { get; } = value;
+
+    public override string TypeName => "date";
+
+    public override string ToString() => Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>A date as a date-time at midnight UTC, which is how FEEL compares it with date-times.</summary>
+    internal FeelDateTime AtMidnightUtc() => new(Value.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero, null);
+}
+
+/// <summary>A local time of day with an optional offset or IANA zone.</summary>
+public sealed class FeelTime : FeelValue
+{
+    public FeelTime(TimeSpan local, TimeSpan? offset, string? zone)
+    {
+        Local = local;
+        Offset = offset;
+        Zone = zone;
+    }
+
+    /// <summary>Time of day, 0 (inclusive) to 24 hours (exclusive).</summary>
+    public TimeSpan Local { get; }
+
+    public TimeSpan? Offset { get; }
+
+    public string? Zone { get; }
+
+    public override string TypeName => "time";
+
+    /// <summary>The offset in effect (a zone's offset today when only a zone is known).</summary>
+    internal TimeSpan? EffectiveOffset =>
+        Offset ?? (Zone is not null && FeelZones.TryFind(Zone, out var tz) ? tz.GetUtcOffset(DateTime.UtcNow) : null);
+
+    public override string ToString() => FeelTemporalFormat.Time(Local) + FeelTemporalFormat.Suffix(Offset, Zone);
+}
+
+/// <summary>A local date and time with an optional offset or IANA zone.</summary>
+public sealed class FeelDateTime : FeelValue
+{
+    public FeelDateTime(DateTime local, TimeSpan? offset, string? zone)
+    {
+        Local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        Offset = offset;
+        Zone = zone;
+    }
+
+    public DateTime Local { get; }
+
+    public TimeSpan? Offset { get; }
+
+    public string? Zone { get; }
+
+    public override string TypeName => "date and time";
+
+    public bool HasZone => Offset is not null || Zone is not null;
+
+    internal TimeSpan? EffectiveOffset =>
+        Offset ?? (Zone is not null && FeelZones.TryFind(Zone, out var tz) ? tz.GetUtcOffset(Local) : null);
+
+    /// <summary>The instant in UTC, or null for a local date-time.</summary>
+    internal DateTime? Utc => EffectiveOffset is { } o ? Local - o : null;
+
+    public override string ToString() =>
+        FeelTemporalFormat.Date(Local) + "T" + FeelTemporalFormat.Time(Local.TimeOfDay) + FeelTemporalFormat.Suffix(Offset, Zone);
+}
+
+/// <summary>A days and time duration.</summary>
+public sealed class FeelDaysTime(TimeSpan value) : FeelValue
+{
+    public TimeSpan Value { get; } = value;
+
+    public override string TypeName => "days and time duration";
+
+    public override string ToString()
+    {
+        var v = Value;
+        if (v == TimeSpan.Zero)
+        {
+            return "PT0S";
+        }
+        var sb = new StringBuilder();
+        if (v < TimeSpan.Zero)
+        {
+            sb.Append('-');
+            v = v.Duration();
+        }
+        sb.Append('P');
+        if (v.Days > 0)
+        {
+            sb.Append(v.Days).Append('D');
+        }
+        if (v.Hours > 0 || v.Minutes > 0 || v.Seconds > 0 || v.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            sb.Append('T');
+            if (v.Hours > 0)
+            {
+                sb.Append(v.Hours).Append('H');
+            }
+            if (v.Minutes > 0)
+            {
+                sb.Append(v.Minutes).Append('M');
+            }
+            var fraction = v.Ticks % TimeSpan.TicksPerSecond;
+            if (v.Seconds > 0 || fraction != 0)
+            {
+                sb.Append(v.Seconds);
+                if (fraction != 0)
+                {
+                    sb.Append('.').Append(fraction.ToString("0000000", CultureInfo.InvariantCulture).TrimEnd('0'));
+                }
+                sb.Append('S');
+            }
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>A years and months duration, held as a total number of months.</summary>
+public sealed class FeelYearsMonths(long months) : FeelValue
+{
+    public long TotalMonths { get; } = months;
+
+    public override string TypeName => "years and months duration";
+
+    public override string ToString()
+    {
+        if (TotalMonths == 0)
+        {
+            return "P0M";
+        }
+        var abs = Math.Abs(TotalMonths);
+        var sb = new StringBuilder(TotalMonths < 0 ? "-P" : "P");
+        if (abs / 12 > 0)
+        {
+            sb.Append(abs / 12).Append('Y');
+        }
+        if (abs % 12 > 0)
+        {
+            sb.Append(abs % 12).Append('M');
+        }
+        return sb.ToString();
+    }
+}
+
+internal static class FeelTemporalFormat
+{
+    public static string Date(DateTime d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public static string Time(TimeSpan t)
+    {
+        var text = t.ToString("hh\\:mm\\:ss", CultureInfo.InvariantCulture);
+        var fraction = t.Ticks % TimeSpan.TicksPerSecond;
+        return fraction == 0 ? text : text + "." + fraction.ToString("0000000", CultureInfo.InvariantCulture).TrimEnd('0');
+    }
+
+    public static string Offset(TimeSpan o) =>
+        o == TimeSpan.Zero ? "Z" : (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString("hh\\:mm", CultureInfo.InvariantCulture);
+
+    public static string Suffix(TimeSpan? offset, string? zone) =>
+        zone is not null ? "@" + zone : offset is { } o ? Offset(o) : "";
+}
+
+/// <summary>Time zone lookup by IANA id. The zone database is part of the runtime, not host input.</summary>
+internal static class FeelZones
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TimeZoneInfo?> Cache = new(StringComparer.Ordinal);
+
+    public static bool TryFind(string id, out TimeZoneInfo zone)
+    {
+        var found = Cache.GetOrAdd(id, static key =>
+            TimeZoneInfo.TryFindSystemTimeZoneById(key, out var tz) ? tz : null);
+        zone = found!;
+        return found is not null;
+    }
+}

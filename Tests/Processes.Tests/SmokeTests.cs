@@ -1,7 +1,0 @@
-namespace Processes.Tests;
-
-public sealed class SmokeTests
-{
-    [Test]
-    public void Solution_builds() => true.ShouldBeTrue();
-}
