@@ -181,6 +181,33 @@ public sealed class DeploymentServiceTests : DatabaseTest
     }
 
     [Test]
+    public async Task Relabelled_sample_becomes_version_two_and_version_one_keeps_its_original_bytes()
+    {
+        var original = BpmnSamples.Read("async-service-task");
+        if (original is null)
+        {
+            Assert.Ignore("../shared/bpmn-samples is not present next to the repository.");
+        }
+        // The sample's process id is shared with no other sample; a fresh id keeps this test independent anyway.
+        var text = Encoding.UTF8.GetString(original).Replace("AsyncServiceTaskProcess", "relabelledSample", StringComparison.Ordinal);
+        var v1Bytes = Encoding.UTF8.GetBytes(text);
+        var v2Bytes = Encoding.UTF8.GetBytes(text.Replace("name=\"Execute async service task\"", "name=\"Run the job\"", StringComparison.Ordinal));
+        v2Bytes.Length.ShouldNotBe(v1Bytes.Length);
+
+        var first = await DeployAsync(new DeploymentResource("async.bpmn", v1Bytes));
+        var second = await DeployAsync(new DeploymentResource("async.bpmn", v2Bytes));
+
+        first.Processes[0].Version.ShouldBe(1);
+        second.Processes[0].Version.ShouldBe(2);
+        var v1 = (await _definitions.FindXmlAsync("relabelledSample", 1, CancellationToken.None)).ShouldNotBeNull();
+        v1.Content.ShouldBe(v1Bytes);
+        var model1 = (await new ProcessDefinitions(DataSource).GetExecutableAsync(first.Processes[0].ProcessDefinitionKey, CancellationToken.None))!;
+        var model2 = (await new ProcessDefinitions(DataSource).GetExecutableAsync(second.Processes[0].ProcessDefinitionKey, CancellationToken.None))!;
+        model1.GetFlowNode("ExecuteAsyncServiceTaskTask").Name.ShouldBe("Execute async service task");
+        model2.GetFlowNode("ExecuteAsyncServiceTaskTask").Name.ShouldBe("Run the job");
+    }
+
+    [Test]
     public async Task Empty_deployment_and_unnamed_resource_are_rejected()
     {
         (await _service.DeployAsync([], CancellationToken.None)).ShouldBeOfType<DeploymentResult.Rejected>();
