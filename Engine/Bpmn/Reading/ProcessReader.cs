@@ -43,6 +43,14 @@ internal sealed class ProcessReader
         "dataInputAssociation", "dataOutputAssociation",
     }.ToFrozenSet(StringComparer.Ordinal);
 
+    // zeebe: extensions this engine understands; others (newer Camunda features) are reported as ignored.
+    private static readonly FrozenSet<string> KnownExtensions = new[]
+    {
+        "taskDefinition", "ioMapping", "taskHeaders", "properties", "executionListeners", "assignmentDefinition",
+        "taskSchedule", "priorityDefinition", "formDefinition", "userTaskForm", "userTask", "calledElement",
+        "calledDecision", "script", "versionTag",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
     private readonly ReadContext _context;
     private readonly IReadOnlyDictionary<string, string> _embeddedForms;
     private readonly Dictionary<string, ExecutableElement> _elements = new(StringComparer.Ordinal);
@@ -74,6 +82,7 @@ internal sealed class ProcessReader
             Properties = ZeebeExtensionReader.Properties(source, context),
             ExecutionListeners = ZeebeExtensionReader.ExecutionListeners(source, context),
         };
+        WarnAboutUnknownExtensions(source, context);
         var reader = new ProcessReader(context, forms);
         process.Scope = reader.ReadScope(source, process, ScopeKind.Process, parent: null);
         reader.WireSequenceFlows();
@@ -143,6 +152,7 @@ internal sealed class ProcessReader
             Reject(source);
             return null;
         }
+        WarnAboutUnknownExtensions(source, _context);
         node.FlowScope = scope;
         _sources[node] = source;
         // A duplicate id was already reported; the first element keeps the id.
@@ -303,6 +313,14 @@ internal sealed class ProcessReader
                     continue;
             }
             flow.IsDefault = true;
+        }
+    }
+
+    private static void WarnAboutUnknownExtensions(SourceElement source, ReadContext context)
+    {
+        foreach (var extension in source.ZeebeExtensions().Where(e => !KnownExtensions.Contains(e.LocalName)))
+        {
+            context.Warning(source, $"The extension zeebe:{extension.LocalName} is not supported by this engine and is ignored.", extension);
         }
     }
 

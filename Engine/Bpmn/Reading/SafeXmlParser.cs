@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml;
@@ -40,7 +41,9 @@ internal static partial class SafeXmlParser
         };
         try
         {
-            using var stream = new MemoryStream(content.ToArray(), writable: false);
+            using var stream = MemoryMarshal.TryGetArray(content, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(content.ToArray(), writable: false);
             using var reader = XmlReader.Create(stream, settings);
             return ReadTree(reader, options.MaxDepth, problems);
         }

@@ -39,6 +39,11 @@ internal static class ModelValidator
                 {
                     context.Error(process, "The process has more than one plain start event; only one is allowed.");
                 }
+                var messageStarts = scope.StartEvents.Where(e => e.Message?.Name is { IsExpression: false });
+                foreach (var duplicate in messageStarts.GroupBy(e => e.Message!.Name!.Text).Where(g => g.Count() > 1))
+                {
+                    context.Error(duplicate.Last(), $"Two message start events wait for the message '{duplicate.Key}'; a message can start a process in one place only.");
+                }
                 break;
             case ExecutableSubProcess { IsEventSubProcess: true } eventSubProcess:
                 if (scope.StartEvents.Length != 1)

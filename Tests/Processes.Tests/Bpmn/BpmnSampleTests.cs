@@ -1,4 +1,5 @@
 using Processes.Engine.Bpmn.Reading;
+using Processes.Engine.Bpmn.Validation;
 
 namespace Processes.Tests.Bpmn;
 
@@ -27,6 +28,29 @@ public sealed class BpmnSampleTests
         {
             process.Scope.StartEvents.ShouldNotBeEmpty();
         }
+    }
+}
+
+public sealed class FeelSyntaxCheckerTests
+{
+    [TestCaseSource(typeof(BpmnSampleTests), nameof(BpmnSampleTests.SampleNames))]
+    public void Sample_expressions_parse_as_feel(string name)
+    {
+        var bytes = BpmnSamples.Read(name);
+        if (bytes is null)
+        {
+            Assert.Ignore("../shared/bpmn-samples is not present next to the repository.");
+        }
+        var result = BpmnReader.Read(bytes, new BpmnReadOptions { ExpressionChecker = FeelSyntaxChecker.Instance });
+        result.Problems.ShouldBeEmpty(string.Join(Environment.NewLine, result.Problems));
+    }
+
+    [Test]
+    public void Invalid_feel_is_reported_on_its_element()
+    {
+        var xml = BpmnText.Around(BpmnText.ServiceTask("x", "=if then"));
+        var result = BpmnReader.Read(xml, new BpmnReadOptions { ExpressionChecker = FeelSyntaxChecker.Instance });
+        result.ShouldReport("x", "job type 'if then' is not a valid FEEL expression");
     }
 }
 

@@ -52,15 +52,14 @@ public sealed class EventReadingTests
             <bpmn:boundaryEvent id="failed" attachedToRef="x"><bpmn:errorEventDefinition errorRef="paymentFailed" /></bpmn:boundaryEvent>
             <bpmn:boundaryEvent id="anyError" attachedToRef="x"><bpmn:errorEventDefinition /></bpmn:boundaryEvent>
             <bpmn:boundaryEvent id="cancelled" attachedToRef="x"><bpmn:messageEventDefinition messageRef="orderPlaced" /></bpmn:boundaryEvent>
-            <bpmn:boundaryEvent id="escalated" attachedToRef="x" cancelActivity="false"><bpmn:escalationEventDefinition escalationRef="late" /></bpmn:boundaryEvent>
             <bpmn:boundaryEvent id="alarmed" attachedToRef="x"><bpmn:signalEventDefinition signalRef="alarm" /></bpmn:boundaryEvent>
             <bpmn:endEvent id="handled" />
             {Flow("b1", "timeout", "handled")}{Flow("b2", "reminder", "handled")}{Flow("b3", "failed", "handled")}
-            {Flow("b4", "anyError", "handled")}{Flow("b5", "cancelled", "handled")}{Flow("b6", "escalated", "handled")}{Flow("b7", "alarmed", "handled")}
+            {Flow("b4", "anyError", "handled")}{Flow("b5", "cancelled", "handled")}{Flow("b7", "alarmed", "handled")}
             """, Messages));
 
         var task = process.Node<ExecutableActivity>("x");
-        task.BoundaryEvents.Select(b => b.Id).ShouldBe(["timeout", "reminder", "failed", "anyError", "cancelled", "escalated", "alarmed"]);
+        task.BoundaryEvents.Select(b => b.Id).ShouldBe(["timeout", "reminder", "failed", "anyError", "cancelled", "alarmed"]);
         task.BoundaryEvents.ShouldAllBe(b => b.AttachedTo == task && b.Kind == ElementKind.BoundaryEvent);
         process.Node<ExecutableEvent>("timeout").IsInterrupting.ShouldBeTrue();
         process.Node<ExecutableEvent>("timeout").Timer!.Kind.ShouldBe(TimerKind.Duration);
@@ -68,9 +67,27 @@ public sealed class EventReadingTests
         process.Node<ExecutableEvent>("failed").Error.ShouldBe(new ErrorDefinition("paymentFailed", ModelExpression.Literal("PAYMENT_FAILED")));
         process.Node<ExecutableEvent>("anyError").Error.ShouldBe(new ErrorDefinition(null, null));
         process.Node<ExecutableEvent>("cancelled").Message!.CorrelationKey!.Text.ShouldBe("orderId");
-        process.Node<ExecutableEvent>("escalated").Escalation!.EscalationCode!.Text.ShouldBe("LATE");
         process.Node<ExecutableEvent>("alarmed").Signal!.SignalId.ShouldBe("alarm");
         process.Node<ExecutableEvent>("timeout").Outgoing.ShouldHaveSingleItem().Target.Id.ShouldBe("handled");
+    }
+
+    [Test]
+    public void Escalation_boundary_on_a_subprocess_catches_escalations_from_inside()
+    {
+        var process = ModelAssertions.ReadValid(Around($"""
+            <bpmn:subProcess id="x">
+              <bpmn:startEvent id="inner" />
+              <bpmn:intermediateThrowEvent id="raise"><bpmn:escalationEventDefinition escalationRef="late" /></bpmn:intermediateThrowEvent>
+              {Flow("i1", "inner", "raise")}
+            </bpmn:subProcess>
+            <bpmn:boundaryEvent id="escalated" attachedToRef="x" cancelActivity="false"><bpmn:escalationEventDefinition escalationRef="late" /></bpmn:boundaryEvent>
+            """, "", Messages));
+
+        var boundary = process.Node<ExecutableEvent>("escalated");
+        boundary.AttachedTo!.Id.ShouldBe("x");
+        boundary.IsInterrupting.ShouldBeFalse();
+        boundary.Escalation!.EscalationCode!.Text.ShouldBe("LATE");
+        process.Node<ExecutableEvent>("raise").Escalation!.EscalationId.ShouldBe("late");
     }
 
     [Test]

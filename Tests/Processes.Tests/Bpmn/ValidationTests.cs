@@ -232,6 +232,35 @@ public sealed class ValidationTests
         checker.Seen.ShouldContain("oops");
     }
 
+    [Test]
+    public void Escalation_boundary_on_a_task_is_refused()
+    {
+        var result = ModelAssertions.ReadInvalid(Around(ServiceTask("x"), """
+            <bpmn:boundaryEvent id="esc" attachedToRef="x"><bpmn:escalationEventDefinition /></bpmn:boundaryEvent>
+            """));
+        result.ShouldReport("esc", "only be attached to a subprocess or call activity");
+    }
+
+    [Test]
+    public void Two_message_start_events_for_one_message_are_refused()
+    {
+        var result = ModelAssertions.ReadInvalid(Process("""
+            <bpmn:startEvent id="s1"><bpmn:messageEventDefinition messageRef="m" /></bpmn:startEvent>
+            <bpmn:startEvent id="s2"><bpmn:messageEventDefinition messageRef="m" /></bpmn:startEvent>
+            """, """<bpmn:message id="m" name="go" />"""));
+        result.ShouldReport("s2", "message 'go'");
+    }
+
+    [Test]
+    public void Unknown_zeebe_extension_is_a_warning_naming_it()
+    {
+        var result = BpmnReader.Read(Around("""
+            <bpmn:userTask id="x"><bpmn:extensionElements><zeebe:taskListeners /></bpmn:extensionElements></bpmn:userTask>
+            """));
+        result.HasErrors.ShouldBeFalse();
+        result.Warnings.ShouldHaveSingleItem().Message.ShouldContain("zeebe:taskListeners");
+    }
+
     private sealed class RejectingChecker(string bad) : IExpressionChecker
     {
         public List<string> Seen { get; } = [];

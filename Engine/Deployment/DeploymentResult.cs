@@ -1,0 +1,59 @@
+using System.Collections.Immutable;
+using Processes.Engine.Bpmn.Validation;
+
+namespace Processes.Engine.Deployment;
+
+/// <summary>One file of a deployment, as uploaded: its name decides how it is read (<c>.bpmn</c> is modelled).</summary>
+internal sealed record DeploymentResource(string Name, ReadOnlyMemory<byte> Content);
+
+/// <summary>A problem in one resource of a deployment; <see cref="Problem"/> says where in the file.</summary>
+internal sealed record DeploymentProblem(string ResourceName, ModelProblem Problem)
+{
+    public override string ToString() => $"{ResourceName}: {Problem}";
+}
+
+/// <summary>A process of a deployment: a new version, or the existing one when the content was unchanged.</summary>
+internal sealed record DeployedProcess(
+    string BpmnProcessId,
+    int Version,
+    long ProcessDefinitionKey,
+    string ResourceName,
+    bool IsDuplicate);
+
+/// <summary>The outcome of a deployment: either everything was deployed, or nothing was and the problems say why.</summary>
+internal abstract record DeploymentResult
+{
+    private DeploymentResult()
+    {
+    }
+
+    internal sealed record Deployed(long DeploymentKey, ImmutableArray<DeployedProcess> Processes, ImmutableArray<DeploymentProblem> Warnings)
+        : DeploymentResult;
+
+    internal sealed record Rejected(ImmutableArray<DeploymentProblem> Problems) : DeploymentResult
+    {
+        public IEnumerable<DeploymentProblem> Errors => Problems.Where(p => p.Problem.IsError);
+    }
+}
+
+/// <summary>A stored process definition version.</summary>
+internal sealed record ProcessDefinitionInfo(
+    long ProcessDefinitionKey,
+    string BpmnProcessId,
+    int Version,
+    string? Name,
+    string? VersionTag,
+    string ResourceName,
+    long DeploymentKey,
+    DateTimeOffset DeployedAt);
+
+/// <summary>A stored definition with the file it was deployed from, verbatim.</summary>
+internal sealed record ProcessDefinitionXml(ProcessDefinitionInfo Definition, byte[] Content)
+{
+    /// <summary>The content as text, honouring a byte-order mark (modelers write UTF-8, with or without one).</summary>
+    public string Text()
+    {
+        using var reader = new StreamReader(new MemoryStream(Content), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,157 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using Dapper;
+using Npgsql;
+using Processes.Engine.Bpmn.Executable;
+using Processes.Engine.Bpmn.Reading;
+using Processes.Engine.Bpmn.Validation;
+
+namespace Processes.Engine.Deployment;
+
+/// <summary>
+/// Deploys a set of resources all or nothing: every BPMN file is read and validated first, then one transaction
+/// stores the resources and gives each process id its next version, or returns the existing version when the
+/// resource is unchanged since the latest one.
+/// </summary>
+internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefinitions definitions, BpmnReadOptions? readOptions = null)
+{
+    // First key of the two-key advisory lock: keeps per-process-id locks apart from other users of advisory locks.
+    private const int ProcessIdLockSpace = 0x50524f43; // "PROC"
+
+    private readonly BpmnReadOptions _readOptions = readOptions ?? BpmnReadOptions.Default;
+
+    public async Task<DeploymentResult> DeployAsync(IReadOnlyList<DeploymentResource> resources, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        var (files, problems) = Read(resources);
+        if (problems.Any(p => p.Problem.IsError))
+        {
+            return new DeploymentResult.Rejected([.. problems]);
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var deploymentKey = await NextKeyAsync(connection, transaction, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO deployment (deployment_key) VALUES (@deploymentKey)",
+            new { deploymentKey }, transaction, cancellationToken: cancellationToken));
+        foreach (var file in files)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO deployment_resource (deployment_key, resource_name, content, checksum)
+                VALUES (@deploymentKey, @Name, @Content, @Checksum)
+                """, new { deploymentKey, file.Name, Content = file.Content.ToArray(), file.Checksum },
+                transaction, cancellationToken: cancellationToken));
+        }
+
+        var processes = files
+            .SelectMany(f => f.Processes.Select(p => (File: f, Process: p)))
+            .OrderBy(x => x.Process.Id, StringComparer.Ordinal)
+            .ToList();
+        // Versions are "latest + 1": concurrent deployments of one id must take turns. Locks are taken in id order
+        // so two deployments sharing several ids cannot deadlock; they are released at commit.
+        foreach (var (_, process) in processes)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT pg_advisory_xact_lock(@ProcessIdLockSpace, hashtext(@Id))",
+                new { ProcessIdLockSpace, process.Id }, transaction, cancellationToken: cancellationToken));
+        }
+        var deployed = ImmutableArray.CreateBuilder<DeployedProcess>();
+        var models = new List<(long Key, ExecutableProcess Model)>();
+        foreach (var (file, process) in processes)
+        {
+            var result = await DeployProcessAsync(connection, transaction, deploymentKey, file, process, cancellationToken);
+            deployed.Add(result);
+            models.Add((result.ProcessDefinitionKey, process));
+        }
+        await transaction.CommitAsync(cancellationToken);
+
+        foreach (var (key, model) in models)
+        {
+            definitions.Remember(key, model);
+        }
+        return new DeploymentResult.Deployed(deploymentKey, deployed.ToImmutable(), [.. problems]);
+    }
+
+    private static async Task<DeployedProcess> DeployProcessAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long deploymentKey, ReadFile file, ExecutableProcess process,
+        CancellationToken cancellationToken)
+    {
+        var latest = await connection.QuerySingleOrDefaultAsync<LatestVersion>(new CommandDefinition("""
+            SELECT process_definition_key AS Key, version AS Version, checksum AS Checksum FROM process_definition
+            WHERE bpmn_process_id = @Id ORDER BY version DESC LIMIT 1
+            """, new { process.Id }, transaction, cancellationToken: cancellationToken));
+        if (latest is { } existing && existing.Checksum == file.Checksum)
+        {
+            return new DeployedProcess(process.Id, existing.Version, existing.Key, file.Name, IsDuplicate: true);
+        }
+        var key = await NextKeyAsync(connection, transaction, cancellationToken);
+        var version = (latest?.Version ?? 0) + 1;
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO process_definition
+                (process_definition_key, bpmn_process_id, version, name, version_tag, resource_name, checksum, deployment_key)
+            VALUES (@key, @Id, @version, @Name, @VersionTag, @ResourceName, @Checksum, @deploymentKey)
+            """, new { key, process.Id, version, process.Name, process.VersionTag, ResourceName = file.Name, file.Checksum, deploymentKey },
+            transaction, cancellationToken: cancellationToken));
+        return new DeployedProcess(process.Id, version, key, file.Name, IsDuplicate: false);
+    }
+
+    private static Task<long> NextKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT nextval('definition_key')", transaction: transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Reads and validates every resource before anything is stored; all problems of all files together.</summary>
+    private (List<ReadFile> Files, List<DeploymentProblem> Problems) Read(IReadOnlyList<DeploymentResource> resources)
+    {
+        var files = new List<ReadFile>();
+        var problems = new List<DeploymentProblem>();
+        if (resources.Count == 0)
+        {
+            problems.Add(new DeploymentProblem("", new ModelProblem(ProblemSeverity.Error, "The deployment contains no resources.")));
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var processOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var resource in resources)
+        {
+            var name = resource.Name?.Trim() ?? "";
+            if (name.Length == 0 || !names.Add(name))
+            {
+                problems.Add(new DeploymentProblem(name, new ModelProblem(ProblemSeverity.Error, name.Length == 0
+                    ? "A resource has no name; the name (e.g. order.bpmn) decides how it is read."
+                    : "Two resources of the deployment have this name; resource names must be unique.")));
+                continue;
+            }
+            var checksum = Convert.ToHexStringLower(SHA256.HashData(resource.Content.Span));
+            if (!IsBpmn(name))
+            {
+                if (resource.Content.Length > _readOptions.MaxSizeBytes)
+                {
+                    problems.Add(new DeploymentProblem(name, new ModelProblem(ProblemSeverity.Error,
+                        $"The resource is larger than the limit of {_readOptions.MaxSizeBytes} bytes.")));
+                }
+                files.Add(new ReadFile(name, resource.Content, checksum, []));
+                continue;
+            }
+            var result = BpmnReader.Read(resource.Content, _readOptions);
+            problems.AddRange(result.Problems.Select(p => new DeploymentProblem(name, p)));
+            foreach (var process in result.Processes)
+            {
+                if (!processOwners.TryAdd(process.Id, name))
+                {
+                    problems.Add(new DeploymentProblem(name, new ModelProblem(ProblemSeverity.Error,
+                        $"The process id '{process.Id}' is also defined in '{processOwners[process.Id]}'; a deployment can hold each process id once.",
+                        process.Id, "process")));
+                }
+            }
+            files.Add(new ReadFile(name, resource.Content, checksum, result.Processes));
+        }
+        return (files, problems);
+    }
+
+    private static bool IsBpmn(string name) =>
+        name.EndsWith(".bpmn", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".bpmn20.xml", StringComparison.OrdinalIgnoreCase);
+
+    private sealed record LatestVersion(long Key, int Version, string Checksum);
+
+    private sealed record ReadFile(string Name, ReadOnlyMemory<byte> Content, string Checksum, ImmutableArray<ExecutableProcess> Processes);
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Dapper;
+using Npgsql;
+using Processes.Engine.Bpmn.Executable;
+using Processes.Engine.Bpmn.Reading;
+
+namespace Processes.Engine.Deployment;
+
+/// <summary>
+/// Queries over deployed process definitions, and the executable model of each definition key. A definition never
+/// changes once deployed, so its parsed model is cached for the life of the process and shared by every instance.
+/// </summary>
+internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+{
+    private const string Columns = """
+        d.process_definition_key AS ProcessDefinitionKey, d.bpmn_process_id AS BpmnProcessId, d.version AS Version,
+        d.name AS Name, d.version_tag AS VersionTag, d.resource_name AS ResourceName,
+        d.deployment_key AS DeploymentKey, d.deployed_at AS DeployedAt
+        """;
+
+    private readonly ConcurrentDictionary<long, ExecutableProcess> _models = new();
+    private readonly BpmnReadOptions _readOptions = readOptions ?? BpmnReadOptions.Default;
+
+    /// <summary>The latest version of every process id, ordered by id.</summary>
+    public async Task<IReadOnlyList<ProcessDefinitionInfo>> ListLatestAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
+            SELECT DISTINCT ON (d.bpmn_process_id) {Columns}
+            FROM process_definition d
+            ORDER BY d.bpmn_process_id, d.version DESC
+            """, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToInfo())];
+    }
+
+    /// <summary>Every version of one process id, oldest first; empty when the id was never deployed.</summary>
+    public async Task<IReadOnlyList<ProcessDefinitionInfo>> ListVersionsAsync(string bpmnProcessId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
+            SELECT {Columns} FROM process_definition d WHERE d.bpmn_process_id = @bpmnProcessId ORDER BY d.version
+            """, new { bpmnProcessId }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToInfo())];
+    }
+
+    public async Task<ProcessDefinitionInfo?> FindAsync(long processDefinitionKey, CancellationToken cancellationToken) =>
+        (await FindXmlAsync(processDefinitionKey, cancellationToken))?.Definition;
+
+    /// <summary>The definition of <paramref name="bpmnProcessId"/> at <paramref name="version"/>, or its latest when null.</summary>
+    public async Task<ProcessDefinitionInfo?> FindAsync(string bpmnProcessId, int? version, CancellationToken cancellationToken) =>
+        (await FindXmlAsync(bpmnProcessId, version, cancellationToken))?.Definition;
+
+    /// <summary>The deployed file of <paramref name="bpmnProcessId"/> at <paramref name="version"/> (latest when null).</summary>
+    public async Task<ProcessDefinitionXml?> FindXmlAsync(string bpmnProcessId, int? version, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<RowWithContent>(new CommandDefinition($"""
+            SELECT {Columns}, r.content AS Content
+            FROM process_definition d
+            JOIN deployment_resource r ON r.deployment_key = d.deployment_key AND r.resource_name = d.resource_name
+            WHERE d.bpmn_process_id = @bpmnProcessId AND (@version::int IS NULL OR d.version = @version)
+            ORDER BY d.version DESC
+            LIMIT 1
+            """, new { bpmnProcessId, version }, cancellationToken: cancellationToken));
+        return row?.ToXml();
+    }
+
+    public async Task<ProcessDefinitionXml?> FindXmlAsync(long processDefinitionKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<RowWithContent>(new CommandDefinition($"""
+            SELECT {Columns}, r.content AS Content
+            FROM process_definition d
+            JOIN deployment_resource r ON r.deployment_key = d.deployment_key AND r.resource_name = d.resource_name
+            WHERE d.process_definition_key = @processDefinitionKey
+            """, new { processDefinitionKey }, cancellationToken: cancellationToken));
+        return row?.ToXml();
+    }
+
+    /// <summary>The executable model of a definition, parsed once per key; null when the key is unknown.</summary>
+    public async Task<ExecutableProcess?> GetExecutableAsync(long processDefinitionKey, CancellationToken cancellationToken)
+    {
+        if (_models.TryGetValue(processDefinitionKey, out var cached))
+        {
+            return cached;
+        }
+        if (await FindXmlAsync(processDefinitionKey, cancellationToken) is not { } stored)
+        {
+            return null;
+        }
+        var result = BpmnReader.Read(stored.Content, _readOptions);
+        // The file was valid when it was deployed; failing now means the reader changed incompatibly (a bug).
+        var process = result.Processes.FirstOrDefault(p => p.Id == stored.Definition.BpmnProcessId)
+            ?? throw new InvalidOperationException(
+                $"Process definition {processDefinitionKey} ('{stored.Definition.BpmnProcessId}' version {stored.Definition.Version}) " +
+                $"no longer reads: {string.Join("; ", result.Errors)}");
+        return _models.GetOrAdd(processDefinitionKey, process);
+    }
+
+    /// <summary>Called by deployment with the model it has just read, so the first instance does not parse again.</summary>
+    internal void Remember(long processDefinitionKey, ExecutableProcess process) => _models.TryAdd(processDefinitionKey, process);
+
+    // Dapper maps through the constructor, so parameter names and types mirror the selected columns.
+    private sealed record Row(
+        long ProcessDefinitionKey, string BpmnProcessId, int Version, string? Name, string? VersionTag,
+        string ResourceName, long DeploymentKey, DateTime DeployedAt)
+    {
+        public ProcessDefinitionInfo ToInfo() => new(ProcessDefinitionKey, BpmnProcessId, Version, Name, VersionTag,
+            ResourceName, DeploymentKey, new DateTimeOffset(DateTime.SpecifyKind(DeployedAt, DateTimeKind.Utc)));
+    }
+
+    private sealed record RowWithContent(
+        long ProcessDefinitionKey, string BpmnProcessId, int Version, string? Name, string? VersionTag,
+        string ResourceName, long DeploymentKey, DateTime DeployedAt, byte[] Content)
+    {
+        public ProcessDefinitionXml ToXml() => new(
+            new Row(ProcessDefinitionKey, BpmnProcessId, Version, Name, VersionTag, ResourceName, DeploymentKey, DeployedAt).ToInfo(),
+            Content);
+    }
+}
