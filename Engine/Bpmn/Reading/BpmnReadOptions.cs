@@ -14,7 +14,8 @@ internal sealed record BpmnReadOptions
     /// <summary>Element nesting limit; deeply nested subprocesses stay far below it.</summary>
     public int MaxDepth { get; init; } = 128;
 
-    public IExpressionChecker ExpressionChecker { get; init; } = AcceptAllExpressionChecker.Instance;
+    /// <summary>FEEL syntax of every `=` attribute is checked at deployment, so a typo fails the deploy, not an instance.</summary>
+    public IExpressionChecker ExpressionChecker { get; init; } = FeelSyntaxChecker.Instance;
 }
 
 /// <summary>

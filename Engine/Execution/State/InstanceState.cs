@@ -65,7 +65,8 @@ internal sealed class InstanceState
         }
         _children.Remove(element.Key);
         _removed.Add(element.Key);
-        if (_variables.Remove(element.Key, out var locals))
+        // The process scope's variables outlive it: they are the instance's result, kept until retention purges it.
+        if (!element.IsProcess && _variables.Remove(element.Key, out var locals))
         {
             foreach (var name in locals.Keys)
             {

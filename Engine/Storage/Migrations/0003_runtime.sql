@@ -131,7 +131,7 @@ CREATE TABLE message (
     expires_at       timestamptz NOT NULL,
     published_at     timestamptz NOT NULL
 );
-CREATE INDEX message_correlation ON message (name, correlation_key, expires_at);
+CREATE INDEX message_lookup ON message (name, correlation_key, expires_at);
 CREATE UNIQUE INDEX message_dedup ON message (name, correlation_key, message_id) WHERE message_id IS NOT NULL;
 CREATE INDEX message_expiry ON message (expires_at);
 

@@ -1,0 +1,197 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Processes.Engine.Bpmn.Executable;
+using Processes.Engine.Execution.State;
+
+namespace Processes.Engine.Execution;
+
+public sealed record CreatedInstance(long ProcessInstanceKey, long ProcessDefinitionKey, string BpmnProcessId, int Version);
+
+/// <summary>Starting, cancelling and changing process instances; resolving incidents; firing timers.</summary>
+internal sealed partial class ProcessEngine
+{
+    public Task<CommandResult<CreatedInstance>> CreateInstanceAsync(string bpmnProcessId, int? version, JsonObject? variables, string? businessKey,
+        CancellationToken cancellationToken, string? startElementId = null) =>
+        ExecuteAsync<CreatedInstance>("Create process instance", async (x, connection, transaction) =>
+        {
+            var definition = await _store.DefinitionAsync(bpmnProcessId, version, cancellationToken);
+            if (definition is null)
+            {
+                return CommandResult<CreatedInstance>.Fail(CommandError.NotFound, version is null
+                    ? $"No process with BPMN process id '{bpmnProcessId}' is deployed."
+                    : $"Process '{bpmnProcessId}' has no version {version}.");
+            }
+            if (startElementId is not null && definition.Model.FindFlowNode(startElementId) is null)
+            {
+                return CommandResult<CreatedInstance>.Fail(CommandError.InvalidArgument, $"Process '{bpmnProcessId}' has no element '{startElementId}' to start at.");
+            }
+            if (businessKey is not null && await connection.ExecuteScalarAsync<long?>(new Dapper.CommandDefinition(
+                "SELECT key FROM process_instance WHERE bpmn_process_id = @bpmnProcessId AND business_key = @businessKey",
+                new { bpmnProcessId, businessKey }, transaction, cancellationToken: cancellationToken)) is { } existing)
+            {
+                return CommandResult<CreatedInstance>.Fail(CommandError.AlreadyExists,
+                    $"Process '{bpmnProcessId}' already has an instance ({existing}) with business key '{businessKey}'.");
+            }
+            var instance = NewInstance(x, definition, variables, businessKey, startElementId);
+            return CommandResult<CreatedInstance>.Success(new CreatedInstance(instance.Key, definition.Key, definition.BpmnProcessId, definition.Version));
+        }, cancellationToken);
+
+    public Task<CommandResult<bool>> CancelInstanceAsync(long processInstanceKey, CancellationToken cancellationToken) =>
+        ExecuteAsync<bool>("Cancel process instance", async (x, connection, transaction) =>
+        {
+            var instance = await LoadAsync(x, connection, transaction, processInstanceKey, cancellationToken);
+            if (instance is null)
+            {
+                return CommandResult<bool>.Fail(CommandError.NotFound, $"Process instance {processInstanceKey} does not exist.");
+            }
+            if (!instance.IsActive || instance.Root is null)
+            {
+                return CommandResult<bool>.Fail(CommandError.InvalidState, $"Process instance {processInstanceKey} is not active (it is {instance.Row.State}).");
+            }
+            if (instance.Row.ParentProcessInstanceKey is { } parent)
+            {
+                return CommandResult<bool>.Fail(CommandError.InvalidState,
+                    $"Process instance {processInstanceKey} was started by a call activity of instance {parent}; cancel the root instance instead.");
+            }
+            x.Enqueue(() => x.Terminate(instance, instance.Root));
+            return CommandResult<bool>.Success(true);
+        }, cancellationToken);
+
+    /// <summary>Sets variables on an element instance's scope (or the instance's, by its key); local or propagated.</summary>
+    public Task<CommandResult<bool>> SetVariablesAsync(long elementInstanceKey, JsonObject variables, bool local, CancellationToken cancellationToken) =>
+        ExecuteAsync<bool>("Set variables", async (x, connection, transaction) =>
+        {
+            var processInstanceKey = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                "SELECT process_instance_key FROM element_instance WHERE key = @elementInstanceKey",
+                new { elementInstanceKey }, transaction, cancellationToken: cancellationToken));
+            if (processInstanceKey is null || await LoadAsync(x, connection, transaction, processInstanceKey.Value, cancellationToken) is not { } instance ||
+                instance.Find(elementInstanceKey) is not { } element)
+            {
+                return CommandResult<bool>.Fail(CommandError.NotFound, $"Element instance {elementInstanceKey} is not active.");
+            }
+            foreach (var (name, value) in variables)
+            {
+                x.SetVariable(instance, element.Key, name, value, local);
+            }
+            return CommandResult<bool>.Success(true);
+        }, cancellationToken);
+
+    /// <summary>Retries what failed: the element's activation or completion, or makes its job activatable again.</summary>
+    public Task<CommandResult<bool>> ResolveIncidentAsync(long incidentKey, CancellationToken cancellationToken) =>
+        ExecuteAsync<bool>("Resolve incident", async (x, connection, transaction) =>
+        {
+            var incident = await connection.QuerySingleOrDefaultAsync<(long ProcessInstanceKey, long ElementInstanceKey, string State, long? JobKey, string ErrorType)>(
+                new CommandDefinition("SELECT process_instance_key, element_instance_key, state, job_key, error_type FROM incident WHERE key = @incidentKey",
+                    new { incidentKey }, transaction, cancellationToken: cancellationToken));
+            if (incident == default)
+            {
+                return CommandResult<bool>.Fail(CommandError.NotFound, $"Incident {incidentKey} does not exist.");
+            }
+            if (incident.State != "ACTIVE")
+            {
+                return CommandResult<bool>.Fail(CommandError.InvalidState, $"Incident {incidentKey} is already resolved.");
+            }
+            var instance = await LoadAsync(x, connection, transaction, incident.ProcessInstanceKey, cancellationToken);
+            var element = instance?.Find(incident.ElementInstanceKey);
+            x.Changes.ResolvedIncidents.Add(incidentKey);
+            if (instance is null || element is null)
+            {
+                return CommandResult<bool>.Success(true);
+            }
+            element.IncidentKey = null;
+            element.IsDirty = true;
+            instance.IsChanged = true;
+            x.History(instance, element, HistoryEvents.IncidentResolved, new JsonObject { ["incidentKey"] = incidentKey });
+            if (incident.JobKey is { } jobKey)
+            {
+                // The job gets another attempt; a worker that updated the retries first keeps its count.
+                var retries = await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT retries FROM job WHERE key = @jobKey",
+                    new { jobKey }, transaction, cancellationToken: cancellationToken));
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Activatable, Math.Max(1, retries), x.Now, null));
+                return CommandResult<bool>.Success(true);
+            }
+            x.Enqueue(() =>
+            {
+                switch (element.State)
+                {
+                    case ElementState.Activating:
+                        x.ContinueActivation(instance, element);
+                        break;
+                    case ElementState.Completing:
+                        x.ContinueCompletion(instance, element);
+                        break;
+                    default:
+                        x.BehaviorOf(instance, element).OnActivated(x, instance, element);
+                        break;
+                }
+            });
+            return CommandResult<bool>.Success(true);
+        }, cancellationToken);
+
+    /// <summary>Fires a due timer (the scheduler calls this). A timer already fired or cancelled is a no-op (false).</summary>
+    public Task<CommandResult<bool>> TriggerTimerAsync(long timerKey, CancellationToken cancellationToken) =>
+        ExecuteAsync<bool>("Trigger timer", async (x, connection, transaction) =>
+        {
+            var timer = await connection.QuerySingleOrDefaultAsync<TimerRecord>(new CommandDefinition("""
+                SELECT key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition
+                FROM timer WHERE key = @timerKey FOR UPDATE
+                """, new { timerKey }, transaction, cancellationToken: cancellationToken));
+            if (timer is null)
+            {
+                return CommandResult<bool>.Success(false);
+            }
+            x.Changes.DeletedTimers.Add(timerKey);
+            var firedAt = Storage.InstanceStore.Utc(timer.due_at);
+            if (timer.process_instance_key is not { } instanceKey)
+            {
+                await FireStartTimerAsync(x, timer, firedAt, cancellationToken);
+                return CommandResult<bool>.Success(true);
+            }
+            var instance = await LoadAsync(x, connection, transaction, instanceKey, cancellationToken);
+            if (instance?.Find(timer.element_instance_key!.Value) is not { } owner)
+            {
+                return CommandResult<bool>.Success(false);
+            }
+            x.History(instance, owner, HistoryEvents.TimerFired, new JsonObject { ["timerKey"] = timerKey, ["elementId"] = timer.element_id });
+            var node = instance.Model.FindFlowNode(timer.element_id);
+            var repeats = node is ExecutableEvent { IsInterrupting: false } && timer.repetitions != 1;
+            x.Enqueue(() =>
+            {
+                x.Trigger(instance, owner.Key, timer.element_id, null);
+                if (repeats && instance.Find(owner.Key) is not null)
+                {
+                    var next = TimerCalculator.Next(timer.definition, firedAt, timer.repetitions < 0 ? -1 : timer.repetitions - 1);
+                    if (next.Ok)
+                    {
+                        x.Changes.NewTimers.Add(new TimerRow(x.Keys.Next(), instance.Key, owner.Key, timer.element_id, timer.process_definition_key,
+                            next.Value.DueAt, next.Value.Repetitions, timer.definition, x.Now));
+                    }
+                }
+            });
+            return CommandResult<bool>.Success(true);
+        }, cancellationToken);
+
+    private async Task FireStartTimerAsync(Execution x, TimerRecord timer, DateTimeOffset firedAt, CancellationToken cancellationToken)
+    {
+        var definition = await _store.DefinitionAsync(timer.process_definition_key, cancellationToken);
+        if (definition is null)
+        {
+            return;
+        }
+        NewInstance(x, definition, null, null, timer.element_id);
+        if (timer.repetitions != 1)
+        {
+            var next = TimerCalculator.Next(timer.definition, firedAt, timer.repetitions < 0 ? -1 : timer.repetitions - 1);
+            if (next.Ok)
+            {
+                x.Changes.NewTimers.Add(new TimerRow(x.Keys.Next(), null, null, timer.element_id, timer.process_definition_key,
+                    next.Value.DueAt, next.Value.Repetitions, timer.definition, x.Now));
+            }
+        }
+    }
+
+#pragma warning disable IDE1006, CA1707
+    private sealed record TimerRecord(long key, long? process_instance_key, long? element_instance_key, string element_id,
+        long process_definition_key, DateTime due_at, int repetitions, string definition);
+#pragma warning restore IDE1006, CA1707
+}

@@ -1,0 +1,189 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Processes.Engine.Execution.State;
+
+namespace Processes.Engine.Execution;
+
+/// <summary>A job handed to a worker: what to do, for which element, with the variables visible there.</summary>
+public sealed record ActivatedJob(
+    long Key,
+    string Type,
+    long ProcessInstanceKey,
+    long ElementInstanceKey,
+    string ElementId,
+    string BpmnProcessId,
+    long ProcessDefinitionKey,
+    int ProcessVersion,
+    int Retries,
+    DateTimeOffset Deadline,
+    string Worker,
+    JsonObject CustomHeaders,
+    JsonObject Variables);
+
+/// <summary>Jobs: activation by workers (SKIP LOCKED, with a lease), completion, failure with back-off, BPMN errors.</summary>
+internal sealed partial class ProcessEngine
+{
+    /// <summary>
+    /// Leases up to <paramref name="maxJobs"/> activatable jobs of a type to a worker until now + timeout. Rows
+    /// locked by another host's activation are skipped, never waited for, so any number of hosts and workers share
+    /// the table. An expired lease makes the job activatable again (at-least-once: the job key is the idempotency key).
+    /// </summary>
+    public async Task<IReadOnlyList<ActivatedJob>> ActivateJobsAsync(string type, string worker, TimeSpan timeout, int maxJobs,
+        IReadOnlyCollection<string>? fetchVariables, CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow().ToUniversalTime();
+        var deadline = now + timeout;
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<JobRecord>(new CommandDefinition("""
+            WITH picked AS (
+                SELECT key FROM job
+                WHERE type = @type AND state = 'ACTIVATABLE' AND due_at <= @now
+                ORDER BY due_at, key
+                LIMIT @maxJobs
+                FOR UPDATE SKIP LOCKED)
+            UPDATE job SET state = 'ACTIVATED', worker = @worker, deadline = @deadline
+            FROM picked WHERE job.key = picked.key
+            RETURNING job.key, job.type, job.process_instance_key, job.element_instance_key, job.element_id, job.bpmn_process_id,
+                      job.process_definition_key, job.process_version, job.retries, job.custom_headers::text AS custom_headers, job.state, job.worker
+            """, new { type, now, maxJobs, worker, deadline }, transaction, cancellationToken: cancellationToken))).ToList();
+        var variables = rows.Count == 0 ? [] : await VisibleVariablesAsync(connection, transaction, rows, fetchVariables, cancellationToken);
+        // Durability point: the lease is committed; a host dying now leaves the jobs to expire and be activated again.
+        await transaction.CommitAsync(cancellationToken);
+        return [.. rows.OrderBy(r => r.key).Select(r => new ActivatedJob(r.key, r.type, r.process_instance_key, r.element_instance_key, r.element_id,
+            r.bpmn_process_id, r.process_definition_key, r.process_version, r.retries, deadline, worker,
+            JsonNode.Parse(r.custom_headers)?.AsObject() ?? [], variables.GetValueOrDefault(r.key) ?? []))];
+    }
+
+    /// <summary>Makes jobs whose lease expired activatable again; returns how many.</summary>
+    public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE job SET state = 'ACTIVATABLE', worker = NULL, deadline = NULL
+            WHERE key IN (SELECT key FROM job WHERE state = 'ACTIVATED' AND deadline < @now FOR UPDATE SKIP LOCKED)
+            """, new { now = _clock.GetUtcNow().ToUniversalTime() }, cancellationToken: cancellationToken));
+    }
+
+    public Task<CommandResult<bool>> CompleteJobAsync(long jobKey, JsonObject? variables, CancellationToken cancellationToken) =>
+        WithJobAsync("Complete job", jobKey, (x, instance, element, job) =>
+        {
+            x.Changes.CompletedJobs.Add(jobKey);
+            x.History(instance, element, HistoryEvents.JobCompleted, new JsonObject { ["jobKey"] = jobKey, ["worker"] = job.worker });
+            x.Enqueue(() =>
+            {
+                x.ApplyResultVariables(instance, element, variables);
+                x.Complete(instance, element);
+            });
+            return CommandResult<bool>.Success(true);
+        }, cancellationToken);
+
+    /// <summary>
+    /// A worker's failure: with retries left the job waits out the back-off and is activated again; at zero an
+    /// incident stops the element until an operator resolves it.
+    /// </summary>
+    public Task<CommandResult<bool>> FailJobAsync(long jobKey, int retries, string? errorMessage, TimeSpan retryBackOff, JsonObject? variables,
+        CancellationToken cancellationToken) =>
+        WithJobAsync("Fail job", jobKey, (x, instance, element, job) =>
+        {
+            x.History(instance, element, HistoryEvents.JobFailed, new JsonObject { ["jobKey"] = jobKey, ["retries"] = retries, ["errorMessage"] = errorMessage });
+            foreach (var (name, value) in variables ?? [])
+            {
+                x.SetVariable(instance, element.Key, name, value, local: true);
+            }
+            if (retries > 0)
+            {
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Activatable, retries, x.Now + retryBackOff, errorMessage));
+                instance.IsChanged = true;
+            }
+            else
+            {
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Failed, 0, x.Now, errorMessage));
+                x.RaiseIncident(instance, element, IncidentTypes.JobNoRetries,
+                    string.IsNullOrWhiteSpace(errorMessage) ? "The job failed and has no retries left." : errorMessage, jobKey);
+            }
+            return CommandResult<bool>.Success(true);
+        }, cancellationToken);
+
+    /// <summary>A worker reports a business error: a matching error catch event takes over, else an incident.</summary>
+    public Task<CommandResult<bool>> ThrowJobErrorAsync(long jobKey, string errorCode, string? errorMessage, JsonObject? variables, CancellationToken cancellationToken) =>
+        WithJobAsync("Throw error", jobKey, (x, instance, element, job) =>
+        {
+            if (string.IsNullOrWhiteSpace(errorCode))
+            {
+                return CommandResult<bool>.Fail(CommandError.InvalidArgument, "errorCode must not be empty.");
+            }
+            x.History(instance, element, HistoryEvents.JobErrorThrown, new JsonObject { ["jobKey"] = jobKey, ["errorCode"] = errorCode, ["errorMessage"] = errorMessage });
+            x.Enqueue(() =>
+            {
+                if (x.ThrowError(instance, element, errorCode, errorMessage, variables))
+                {
+                    return; // the element was terminated by the catch; its job goes with it
+                }
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Failed, 0, x.Now, errorMessage));
+                x.RaiseIncident(instance, element, IncidentTypes.UnhandledErrorEvent,
+                    $"Expected to throw an error event with the code '{errorCode}'{(errorMessage is null ? "" : $" ({errorMessage})")}, but it was not caught. No error events are available in the scope.",
+                    jobKey);
+            });
+            return CommandResult<bool>.Success(true);
+        }, cancellationToken);
+
+    private Task<CommandResult<bool>> WithJobAsync(string name, long jobKey, Func<Execution, InstanceState, ElementInstance, JobRecord, CommandResult<bool>> action,
+        CancellationToken cancellationToken) =>
+        ExecuteAsync<bool>(name, async (x, connection, transaction) =>
+        {
+            var job = await connection.QuerySingleOrDefaultAsync<JobRecord>(new CommandDefinition("""
+                SELECT key, type, process_instance_key, element_instance_key, element_id, bpmn_process_id, process_definition_key,
+                       process_version, retries, custom_headers::text AS custom_headers, state, worker
+                FROM job WHERE key = @jobKey
+                """, new { jobKey }, transaction, cancellationToken: cancellationToken));
+            if (job is null)
+            {
+                return CommandResult<bool>.Fail(CommandError.NotFound, $"Job {jobKey} does not exist (it may have been completed or its element cancelled).");
+            }
+            if (job.state == JobStates.Failed)
+            {
+                return CommandResult<bool>.Fail(CommandError.InvalidState, $"Job {jobKey} has failed and waits for its incident to be resolved.");
+            }
+            var instance = await LoadAsync(x, connection, transaction, job.process_instance_key, cancellationToken);
+            if (instance?.Find(job.element_instance_key) is not { } element)
+            {
+                return CommandResult<bool>.Fail(CommandError.NotFound, $"The element of job {jobKey} is no longer active.");
+            }
+            return action(x, instance, element, job);
+        }, cancellationToken);
+
+    private static async Task<Dictionary<long, JsonObject>> VisibleVariablesAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction,
+        List<JobRecord> jobs, IReadOnlyCollection<string>? fetch, CancellationToken cancellationToken)
+    {
+        var instances = jobs.Select(j => j.process_instance_key).Distinct().ToArray();
+        await using var reader = await connection.QueryMultipleAsync(new CommandDefinition("""
+            SELECT key, flow_scope_key FROM element_instance WHERE process_instance_key = ANY(@instances);
+            SELECT scope_key, name, value::text FROM variable WHERE process_instance_key = ANY(@instances);
+            """, new { instances }, transaction, cancellationToken: cancellationToken));
+        var parents = (await reader.ReadAsync<(long Key, long? FlowScopeKey)>()).ToDictionary(r => r.Key, r => r.FlowScopeKey);
+        var byScope = (await reader.ReadAsync<(long ScopeKey, string Name, string? Value)>()).ToLookup(v => v.ScopeKey);
+        var result = new Dictionary<long, JsonObject>();
+        foreach (var job in jobs)
+        {
+            var variables = new JsonObject();
+            for (long? scope = job.element_instance_key; scope is { } current; scope = parents.GetValueOrDefault(current))
+            {
+                foreach (var (_, name, value) in byScope[current])
+                {
+                    if (!variables.ContainsKey(name) && (fetch is null || fetch.Count == 0 || fetch.Contains(name)))
+                    {
+                        variables[name] = value is null ? null : JsonNode.Parse(value);
+                    }
+                }
+            }
+            result[job.key] = variables;
+        }
+        return result;
+    }
+
+#pragma warning disable IDE1006, CA1707
+    private sealed record JobRecord(long key, string type, long process_instance_key, long element_instance_key, string element_id, string bpmn_process_id,
+        long process_definition_key, int process_version, int retries, string custom_headers, string? state = null, string? worker = null);
+#pragma warning restore IDE1006, CA1707
+}

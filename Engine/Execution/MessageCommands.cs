@@ -1,0 +1,179 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Npgsql;
+using Processes.Engine.Execution.State;
+
+namespace Processes.Engine.Execution;
+
+public sealed record PublishedMessage(long MessageKey, IReadOnlyList<long> CorrelatedProcessInstanceKeys);
+
+/// <summary>
+/// Messages and signals. A message correlates once per BPMN process id (as in Zeebe): to the oldest waiting
+/// subscription of each process, and to message start events; with a time to live it is kept for subscriptions
+/// that open later. Publishing and subscribing serialise on an advisory lock per (name, correlation key), so a
+/// message and a subscription racing each other always meet.
+/// </summary>
+internal sealed partial class ProcessEngine
+{
+    public Task<CommandResult<PublishedMessage>> PublishMessageAsync(string name, string correlationKey, JsonObject? variables, TimeSpan timeToLive,
+        string? messageId, CancellationToken cancellationToken) =>
+        ExecuteAsync<PublishedMessage>("Publish message", async (x, connection, transaction) =>
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                return CommandResult<PublishedMessage>.Fail(CommandError.InvalidArgument, "The message name must not be empty.");
+            }
+            await LockCorrelationAsync(connection, transaction, name, correlationKey, cancellationToken);
+            if (messageId is not null && await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+                SELECT EXISTS (SELECT 1 FROM message WHERE name = @name AND correlation_key = @correlationKey AND message_id = @messageId AND expires_at > @now)
+                """, new { name, correlationKey, messageId, now = x.Now }, transaction, cancellationToken: cancellationToken)))
+            {
+                return CommandResult<PublishedMessage>.Fail(CommandError.AlreadyExists,
+                    $"A message with id '{messageId}' (name '{name}', correlation key '{correlationKey}') was already published and is still buffered.");
+            }
+            var key = x.Keys.Next();
+            var payload = variables ?? [];
+            var correlated = await CorrelateAsync(x, connection, transaction, key, name, correlationKey, payload, cancellationToken);
+            if (timeToLive > TimeSpan.Zero)
+            {
+                x.Changes.NewMessages.Add(new BufferedMessage(key, name, correlationKey, messageId, payload, x.Now + timeToLive, x.Now));
+                foreach (var bpmnProcessId in correlated.Select(c => c.BpmnProcessId).Distinct())
+                {
+                    x.Changes.MessageCorrelations.Add((key, bpmnProcessId));
+                }
+            }
+            return CommandResult<PublishedMessage>.Success(new PublishedMessage(key, [.. correlated.Select(c => c.ProcessInstanceKey)]));
+        }, cancellationToken);
+
+    /// <summary>Camunda's correlate: like publish without buffering, refused when nothing waits for the message.</summary>
+    public async Task<CommandResult<PublishedMessage>> CorrelateMessageAsync(string name, string correlationKey, JsonObject? variables, CancellationToken cancellationToken)
+    {
+        var result = await ExecuteAsync<PublishedMessage>("Correlate message", async (x, connection, transaction) =>
+        {
+            await LockCorrelationAsync(connection, transaction, name, correlationKey, cancellationToken);
+            var key = x.Keys.Next();
+            var correlated = await CorrelateAsync(x, connection, transaction, key, name, correlationKey, variables ?? [], cancellationToken);
+            return correlated.Count == 0
+                ? CommandResult<PublishedMessage>.Fail(CommandError.NotFound,
+                    $"No process instance waits for message '{name}' with correlation key '{correlationKey}', and no process starts with it.")
+                : CommandResult<PublishedMessage>.Success(new PublishedMessage(key, [.. correlated.Select(c => c.ProcessInstanceKey)]));
+        }, cancellationToken);
+        return result;
+    }
+
+    public Task<CommandResult<long>> BroadcastSignalAsync(string name, JsonObject? variables, CancellationToken cancellationToken) =>
+        ExecuteAsync<long>("Broadcast signal", async (x, connection, transaction) =>
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                return CommandResult<long>.Fail(CommandError.InvalidArgument, "The signal name must not be empty.");
+            }
+            await BroadcastAsync(x, connection, transaction, name, variables ?? [], cancellationToken);
+            return CommandResult<long>.Success(x.Keys.Next());
+        }, cancellationToken);
+
+    private static Task LockCorrelationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, string correlationKey, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@name || chr(0) || @correlationKey, 7))",
+            new { name, correlationKey }, transaction, cancellationToken: cancellationToken));
+
+    private async Task<List<(long ProcessInstanceKey, string BpmnProcessId)>> CorrelateAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        long messageKey, string name, string correlationKey, JsonObject variables, CancellationToken cancellationToken)
+    {
+        var result = new List<(long, string)>();
+        var subscriptions = await connection.QueryAsync<(long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string BpmnProcessId)>(new CommandDefinition("""
+            SELECT DISTINCT ON (bpmn_process_id) process_instance_key, element_instance_key, element_id, bpmn_process_id
+            FROM message_subscription WHERE message_name = @name AND correlation_key = @correlationKey
+            ORDER BY bpmn_process_id, created_at, key
+            """, new { name, correlationKey }, transaction, cancellationToken: cancellationToken));
+        foreach (var subscription in subscriptions)
+        {
+            if (await LoadAsync(x, connection, transaction, subscription.ProcessInstanceKey, cancellationToken) is not { } instance)
+            {
+                continue;
+            }
+            x.History(instance, instance.Find(subscription.ElementInstanceKey), HistoryEvents.MessageCorrelated, new JsonObject
+            {
+                ["messageKey"] = messageKey,
+                ["name"] = name,
+                ["correlationKey"] = correlationKey,
+                ["elementId"] = subscription.ElementId,
+            });
+            x.Enqueue(() => x.Trigger(instance, subscription.ElementInstanceKey, subscription.ElementId, variables));
+            result.Add((instance.Key, subscription.BpmnProcessId));
+        }
+        var starts = await connection.QueryAsync<(string BpmnProcessId, long ProcessDefinitionKey, string ElementId)>(new CommandDefinition("""
+            SELECT bpmn_process_id, process_definition_key, element_id FROM start_event_subscription
+            WHERE event_kind = 'MESSAGE' AND event_name = @name
+            """, new { name }, transaction, cancellationToken: cancellationToken));
+        foreach (var start in starts.Where(s => result.All(r => r.Item2 != s.BpmnProcessId)))
+        {
+            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition)
+            {
+                var created = NewInstance(x, definition, variables, businessKey: null, startElementId: start.ElementId);
+                result.Add((created.Key, start.BpmnProcessId));
+            }
+        }
+        return result;
+    }
+
+    private async Task CorrelateBufferedAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, CorrelateBufferedMessage subscription,
+        HashSet<(long, string)> correlatedInCommand, CancellationToken cancellationToken)
+    {
+        await LockCorrelationAsync(connection, transaction, subscription.MessageName, subscription.CorrelationKey, cancellationToken);
+        var candidates = await connection.QueryAsync<(long Key, string Variables)>(new CommandDefinition("""
+            SELECT m.key, m.variables::text FROM message m
+            WHERE m.name = @MessageName AND m.correlation_key = @CorrelationKey AND m.expires_at > @now
+              AND NOT EXISTS (SELECT 1 FROM message_correlation c WHERE c.message_key = m.key AND c.bpmn_process_id = @BpmnProcessId)
+            ORDER BY m.published_at, m.key
+            LIMIT 10
+            """, new { subscription.MessageName, subscription.CorrelationKey, subscription.BpmnProcessId, now = x.Now }, transaction, cancellationToken: cancellationToken));
+        foreach (var (key, variablesText) in candidates)
+        {
+            if (!correlatedInCommand.Add((key, subscription.BpmnProcessId)))
+            {
+                continue;
+            }
+            var instance = x.Instances[subscription.ProcessInstanceKey];
+            x.Changes.MessageCorrelations.Add((key, subscription.BpmnProcessId));
+            x.History(instance, instance.Find(subscription.OwnerElementInstanceKey), HistoryEvents.MessageCorrelated, new JsonObject
+            {
+                ["messageKey"] = key,
+                ["name"] = subscription.MessageName,
+                ["correlationKey"] = subscription.CorrelationKey,
+                ["elementId"] = subscription.CatchElementId,
+                ["buffered"] = true,
+            });
+            var variables = JsonNode.Parse(variablesText)?.AsObject() ?? [];
+            x.Enqueue(() => x.Trigger(instance, subscription.OwnerElementInstanceKey, subscription.CatchElementId, variables));
+            return;
+        }
+    }
+
+    private async Task BroadcastAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, string name, JsonObject variables, CancellationToken cancellationToken)
+    {
+        var subscriptions = (await connection.QueryAsync<(long ProcessInstanceKey, long ElementInstanceKey, string ElementId)>(new CommandDefinition("""
+            SELECT process_instance_key, element_instance_key, element_id FROM signal_subscription WHERE signal_name = @name ORDER BY key
+            """, new { name }, transaction, cancellationToken: cancellationToken))).ToList();
+        // Subscriptions this command opened itself (not written yet) hear the signal too.
+        subscriptions.AddRange(x.Changes.NewSignalSubscriptions.Where(s => s.SignalName == name).Select(s => (s.ProcessInstanceKey, s.ElementInstanceKey, s.ElementId)));
+        foreach (var subscription in subscriptions)
+        {
+            if (await LoadAsync(x, connection, transaction, subscription.ProcessInstanceKey, cancellationToken) is not { } instance)
+            {
+                continue;
+            }
+            x.History(instance, instance.Find(subscription.ElementInstanceKey), HistoryEvents.SignalReceived, new JsonObject { ["name"] = name, ["elementId"] = subscription.ElementId });
+            x.Enqueue(() => x.Trigger(instance, subscription.ElementInstanceKey, subscription.ElementId, variables));
+        }
+        var starts = await connection.QueryAsync<(long ProcessDefinitionKey, string ElementId)>(new CommandDefinition("""
+            SELECT process_definition_key, element_id FROM start_event_subscription WHERE event_kind = 'SIGNAL' AND event_name = @name
+            """, new { name }, transaction, cancellationToken: cancellationToken));
+        foreach (var start in starts)
+        {
+            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition)
+            {
+                NewInstance(x, definition, variables, businessKey: null, startElementId: start.ElementId);
+            }
+        }
+    }
+}

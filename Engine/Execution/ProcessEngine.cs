@@ -1,0 +1,207 @@
+using System.Data;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Processes.Engine.Deployment;
+using Processes.Engine.Execution.State;
+using Processes.Engine.Feel;
+using Processes.Engine.Storage;
+
+namespace Processes.Engine.Execution;
+
+/// <summary>
+/// The engine's commands. Each runs in one PostgreSQL transaction: load the instance(s), run the steps in
+/// memory, write every change with an optimistic check, commit. A command that loses a race with another on the
+/// same instance is retried from scratch (it reloads what the winner wrote); after a few tries it reports a conflict.
+/// </summary>
+internal sealed partial class ProcessEngine
+{
+    private const int MaxAttempts = 5;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly InstanceStore _store;
+    private readonly KeyGenerator _keys;
+    private readonly Expressions _expressions;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+
+    public ProcessEngine(NpgsqlDataSource dataSource, ProcessDefinitions definitions, TimeProvider clock, ILogger<ProcessEngine>? logger = null)
+    {
+        _dataSource = dataSource;
+        _store = new InstanceStore(definitions);
+        _keys = new KeyGenerator(dataSource);
+        _clock = clock;
+        _expressions = new Expressions(new FeelExpressionCache(), clock);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    public TimeProvider Clock => _clock;
+
+    internal NpgsqlDataSource DataSource => _dataSource;
+
+    internal KeyGenerator Keys => _keys;
+
+    private delegate Task<CommandResult<T>> CommandBody<T>(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction);
+
+    private async Task<CommandResult<T>> ExecuteAsync<T>(string name, CommandBody<T> body, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            var x = new Execution(_keys, _expressions, _clock.GetUtcNow().ToUniversalTime());
+            try
+            {
+                var result = await body(x, connection, transaction);
+                if (!result.Ok)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                    return result;
+                }
+                await RunAsync(x, connection, transaction, cancellationToken);
+                await ChangeWriter.WriteAsync(connection, transaction, x.Instances.Values, x.Changes, cancellationToken);
+                // Durability point: the command's state change and everything it implies are committed together here.
+                await transaction.CommitAsync(cancellationToken);
+                return result;
+            }
+            catch (Exception e) when (IsRace(e) && attempt < MaxAttempts)
+            {
+                await transaction.RollbackAsync(CancellationToken.None);
+                _logger.LogDebug("Command {Command} lost a race (attempt {Attempt}): {Reason}", name, attempt, e.Message);
+                await Task.Delay(Random.Shared.Next(1, 10 * attempt), cancellationToken);
+            }
+            catch (Exception e) when (IsRace(e))
+            {
+                await transaction.RollbackAsync(CancellationToken.None);
+                return CommandResult<T>.Fail(CommandError.Conflict, $"{name} kept conflicting with concurrent commands on the same instance; try again.");
+            }
+            catch (ExecutionLimitException e)
+            {
+                await transaction.RollbackAsync(CancellationToken.None);
+                return CommandResult<T>.Fail(CommandError.InvalidState, e.Message);
+            }
+        }
+    }
+
+    private static bool IsRace(Exception e) => e is ConcurrencyConflictException ||
+        e is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected };
+
+    /// <summary>Loads an instance and every instance above it (call activities reach up), once per command.</summary>
+    private async Task<InstanceState?> LoadAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, long key, CancellationToken cancellationToken)
+    {
+        if (x.Instances.TryGetValue(key, out var loaded))
+        {
+            return loaded;
+        }
+        var instance = await _store.LoadAsync(connection, transaction, key, cancellationToken);
+        if (instance is null)
+        {
+            return null;
+        }
+        x.Instances[key] = instance;
+        if (instance.Row.ParentProcessInstanceKey is { } parent)
+        {
+            await LoadAsync(x, connection, transaction, parent, cancellationToken);
+        }
+        return instance;
+    }
+
+    /// <summary>Runs the steps, then the follow-ups they asked for (which may add steps), until nothing is left.</summary>
+    private async Task RunAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        var correlated = new HashSet<(long, string)>();
+        while (true)
+        {
+            x.Run();
+            if (!x.FollowUps.TryDequeue(out var followUp))
+            {
+                return;
+            }
+            switch (followUp)
+            {
+                case CreateChildInstance create:
+                    await CreateChildAsync(x, create, cancellationToken);
+                    break;
+                case TerminateChildInstance terminate:
+                    if (await LoadAsync(x, connection, transaction, terminate.ChildInstanceKey, cancellationToken) is { IsActive: true, Root: { } root } child)
+                    {
+                        x.Enqueue(() => x.Terminate(child, root));
+                    }
+                    break;
+                case CorrelateBufferedMessage subscription:
+                    await CorrelateBufferedAsync(x, connection, transaction, subscription, correlated, cancellationToken);
+                    break;
+                case BroadcastSignal signal:
+                    await BroadcastAsync(x, connection, transaction, signal.Name, signal.Variables, cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    private async Task CreateChildAsync(Execution x, CreateChildInstance create, CancellationToken cancellationToken)
+    {
+        var parent = x.Instances[create.ParentInstanceKey];
+        if (parent.Find(create.CallActivityInstanceKey) is not { } callActivity)
+        {
+            return;
+        }
+        // Deployment and version-tag bindings resolve to the latest deployed version here (one definition store).
+        var definition = await _store.DefinitionAsync(create.ProcessId, null, cancellationToken);
+        if (definition is null)
+        {
+            x.RaiseIncident(parent, callActivity, IncidentTypes.CalledElementError,
+                $"Expected process with BPMN process id '{create.ProcessId}' to be deployed, but not found.");
+            return;
+        }
+        var child = NewInstance(x, definition, create.Variables, businessKey: null, startElementId: null, parent, callActivity);
+        callActivity.Data.CalledProcessInstanceKey = child.Key;
+        callActivity.IsDirty = true;
+    }
+
+    /// <summary>A new instance in memory, its variables set and its activation queued.</summary>
+    private static InstanceState NewInstance(Execution x, ExecutableDefinition definition, JsonObject? variables, string? businessKey,
+        string? startElementId, InstanceState? parent = null, ElementInstance? callActivity = null)
+    {
+        var key = x.Keys.Next();
+        var row = new ProcessInstanceRow
+        {
+            Key = key,
+            ProcessDefinitionKey = definition.Key,
+            BpmnProcessId = definition.BpmnProcessId,
+            ProcessVersion = definition.Version,
+            BusinessKey = businessKey,
+            ParentProcessInstanceKey = parent?.Key,
+            ParentElementInstanceKey = callActivity?.Key,
+            RootProcessInstanceKey = parent?.Row.RootProcessInstanceKey ?? key,
+            StartedAt = x.Now,
+        };
+        var instance = new InstanceState(row, definition, isNew: true);
+        x.Instances[key] = instance;
+        var root = new ElementInstance
+        {
+            Key = key,
+            ProcessInstanceKey = key,
+            ElementId = definition.BpmnProcessId,
+            ActivatedAt = x.Now,
+            IsNew = true,
+            IsDirty = true,
+            StartElementId = startElementId,
+        };
+        instance.Add(root);
+        x.History(instance, root, HistoryEvents.ProcessInstanceCreated, new JsonObject
+        {
+            ["bpmnProcessId"] = definition.BpmnProcessId,
+            ["version"] = definition.Version,
+            ["processDefinitionKey"] = definition.Key,
+            ["businessKey"] = businessKey,
+            ["parentProcessInstanceKey"] = parent?.Key,
+        });
+        x.History(instance, root, HistoryEvents.ElementActivating);
+        foreach (var (name, value) in variables ?? [])
+        {
+            x.SetVariable(instance, key, name, value, local: true);
+        }
+        x.Enqueue(() => x.ContinueActivation(instance, root));
+        return instance;
+    }
+}

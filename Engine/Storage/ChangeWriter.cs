@@ -1,0 +1,201 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Processes.Engine.Execution;
+using Processes.Engine.Execution.State;
+
+namespace Processes.Engine.Storage;
+
+/// <summary>The optimistic check on an instance failed: another command changed it since it was loaded.</summary>
+internal sealed class ConcurrencyConflictException(long processInstanceKey)
+    : Exception($"Process instance {processInstanceKey} was changed by another command.")
+{
+    public long ProcessInstanceKey { get; } = processInstanceKey;
+}
+
+/// <summary>
+/// Writes one command's changes in its transaction, in two round trips: first the instance rows with the
+/// optimistic version check (a conflict stops here, before anything else is written), then every other change
+/// as one batch. Durability point: nothing of the command exists until the caller commits; after the commit all
+/// of it does — state, jobs, timers, subscriptions, tasks, incidents and history together.
+/// </summary>
+internal static class ChangeWriter
+{
+    public static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<InstanceState> instances,
+        ChangeSet changes, CancellationToken cancellationToken)
+    {
+        var all = instances.ToList();
+        var changed = all.Where(i => i.IsChanged || i.IsNew).ToList();
+        DropRowsOfRemovedElements(all, changes);
+        await WriteInstanceRowsAsync(connection, transaction, changed, cancellationToken);
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var instance in changed)
+        {
+            AddElementChanges(batch, instance);
+        }
+        AddRowChanges(batch, changes);
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// A job, timer, subscription or task created and made obsolete within the same command (its element left, or
+    /// an event subprocess took over its owner) is never written.
+    /// </summary>
+    private static void DropRowsOfRemovedElements(List<InstanceState> instances, ChangeSet changes)
+    {
+        var gone = instances.SelectMany(i => i.RemovedElementKeys).Concat(changes.DeleteSubscriptionsOf).ToHashSet();
+        if (gone.Count == 0)
+        {
+            return;
+        }
+        changes.NewJobs.RemoveAll(j => gone.Contains(j.ElementInstanceKey));
+        changes.NewTimers.RemoveAll(t => t.ElementInstanceKey is { } owner && gone.Contains(owner));
+        changes.NewMessageSubscriptions.RemoveAll(s => gone.Contains(s.ElementInstanceKey));
+        changes.NewSignalSubscriptions.RemoveAll(s => gone.Contains(s.ElementInstanceKey));
+        changes.NewUserTasks.RemoveAll(t => gone.Contains(t.ElementInstanceKey));
+        changes.NewIncidents.RemoveAll(i => gone.Contains(i.ElementInstanceKey));
+    }
+
+    private static async Task WriteInstanceRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<InstanceState> instances, CancellationToken cancellationToken)
+    {
+        if (instances.Count == 0)
+        {
+            return;
+        }
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var instance in instances)
+        {
+            var row = instance.Row;
+            var command = instance.IsNew
+                ? new NpgsqlBatchCommand("""
+                    INSERT INTO process_instance (key, process_definition_key, bpmn_process_id, process_version, business_key, state,
+                        parent_process_instance_key, parent_element_instance_key, root_process_instance_key, row_version, has_incident, started_at, ended_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12)
+                    """)
+                : new NpgsqlBatchCommand("""
+                    UPDATE process_instance SET row_version = row_version + 1, state = $6, has_incident = $10, ended_at = $12
+                    WHERE key = $1 AND row_version = $13
+                    """);
+            command.Parameters.Add(new NpgsqlParameter<long>() { TypedValue = row.Key });
+            command.Parameters.Add(new NpgsqlParameter<long>() { TypedValue = row.ProcessDefinitionKey });
+            command.Parameters.Add(new NpgsqlParameter<string>() { TypedValue = row.BpmnProcessId });
+            command.Parameters.Add(new NpgsqlParameter<int>() { TypedValue = row.ProcessVersion });
+            command.Parameters.Add(Nullable(row.BusinessKey, NpgsqlDbType.Text));
+            command.Parameters.Add(new NpgsqlParameter<string>() { TypedValue = row.State });
+            command.Parameters.Add(Nullable(row.ParentProcessInstanceKey, NpgsqlDbType.Bigint));
+            command.Parameters.Add(Nullable(row.ParentElementInstanceKey, NpgsqlDbType.Bigint));
+            command.Parameters.Add(new NpgsqlParameter<long>() { TypedValue = row.RootProcessInstanceKey });
+            command.Parameters.Add(new NpgsqlParameter<bool>() { TypedValue = instance.Elements.Any(e => e.IncidentKey is not null) });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>() { TypedValue = row.StartedAt });
+            command.Parameters.Add(Nullable(row.EndedAt, NpgsqlDbType.TimestampTz));
+            command.Parameters.Add(new NpgsqlParameter<int>() { TypedValue = instance.LoadedRowVersion });
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        for (var i = 0; i < instances.Count; i++)
+        {
+            if (batch.BatchCommands[i].RecordsAffected != 1)
+            {
+                throw new ConcurrencyConflictException(instances[i].Key);
+            }
+            instances[i].Row.RowVersion = instances[i].IsNew ? 0 : instances[i].LoadedRowVersion + 1;
+        }
+    }
+
+    private static void AddElementChanges(NpgsqlBatch batch, InstanceState instance)
+    {
+        var removed = instance.RemovedElementKeys.ToArray();
+        if (removed.Length > 0)
+        {
+            // Removing an element removes whatever waited on it: jobs, timers, subscriptions, open tasks, incidents.
+            Add(batch, "DELETE FROM element_instance WHERE key = ANY($1)", removed);
+            Add(batch, "DELETE FROM variable WHERE scope_key = ANY($1) AND scope_key <> process_instance_key", removed);
+            Add(batch, "DELETE FROM job WHERE element_instance_key = ANY($1)", removed);
+            Add(batch, "DELETE FROM timer WHERE element_instance_key = ANY($1)", removed);
+            Add(batch, "DELETE FROM message_subscription WHERE element_instance_key = ANY($1)", removed);
+            Add(batch, "DELETE FROM signal_subscription WHERE element_instance_key = ANY($1)", removed);
+            Add(batch, "UPDATE user_task SET state = 'CANCELED', version = version + 1, completed_at = now() WHERE element_instance_key = ANY($1) AND state = 'CREATED'", removed);
+            Add(batch, "UPDATE incident SET state = 'RESOLVED', resolved_at = now() WHERE element_instance_key = ANY($1) AND state = 'ACTIVE'", removed);
+        }
+        var upserts = instance.Elements.Where(e => e.IsDirty || e.IsNew).ToList();
+        if (upserts.Count > 0)
+        {
+            Add(batch, """
+                INSERT INTO element_instance (key, process_instance_key, element_id, flow_scope_key, state, is_multi_instance_body, incident_key, data, activated_at)
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::boolean[], $7::bigint[], $8::jsonb[], $9::timestamptz[])
+                ON CONFLICT (key) DO UPDATE SET state = excluded.state, incident_key = excluded.incident_key, data = excluded.data
+                """,
+                upserts.Select(e => e.Key).ToArray(),
+                upserts.Select(e => e.ProcessInstanceKey).ToArray(),
+                upserts.Select(e => e.ElementId).ToArray(),
+                upserts.Select(e => e.FlowScopeKey).ToArray(),
+                upserts.Select(e => e.State.ToString().ToUpperInvariant()).ToArray(),
+                upserts.Select(e => e.IsMultiInstanceBody).ToArray(),
+                upserts.Select(e => e.IncidentKey).ToArray(),
+                upserts.Select(e => JsonSerializer.Serialize(e.Data, InstanceStore.Json)).ToArray(),
+                upserts.Select(e => e.ActivatedAt).ToArray());
+        }
+        var variables = instance.ChangedVariables.ToList();
+        if (variables.Count > 0)
+        {
+            Add(batch, """
+                INSERT INTO variable (scope_key, name, process_instance_key, value)
+                SELECT s, n, $3, v FROM unnest($1::bigint[], $2::text[], $4::jsonb[]) AS u(s, n, v)
+                ON CONFLICT (scope_key, name) DO UPDATE SET value = excluded.value
+                """,
+                variables.Select(v => v.Scope).ToArray(),
+                variables.Select(v => v.Name).ToArray(),
+                instance.Key,
+                variables.Select(v => instance.TryGetLocal(v.Scope, v.Name, out var value) ? value?.ToJsonString() ?? "null" : "null").ToArray());
+        }
+    }
+
+    private static void AddRowChanges(NpgsqlBatch batch, ChangeSet c)
+    {
+        if (c.DeleteSubscriptionsOf.Count > 0)
+        {
+            var owners = c.DeleteSubscriptionsOf.ToArray();
+            Add(batch, "DELETE FROM timer WHERE element_instance_key = ANY($1)", owners);
+            Add(batch, "DELETE FROM message_subscription WHERE element_instance_key = ANY($1)", owners);
+            Add(batch, "DELETE FROM signal_subscription WHERE element_instance_key = ANY($1)", owners);
+        }
+        foreach (var job in c.CompletedJobs)
+        {
+            Add(batch, "DELETE FROM job WHERE key = $1", job);
+        }
+        foreach (var update in c.JobUpdates)
+        {
+            Add(batch, "UPDATE job SET state = $2, retries = $3, due_at = $4, error_message = $5, worker = NULL, deadline = NULL WHERE key = $1",
+                update.Key, update.State, update.Retries, update.DueAt, (object?)update.ErrorMessage ?? DBNull.Value);
+        }
+        foreach (var task in c.CompletedUserTasks)
+        {
+            Add(batch, "UPDATE user_task SET state = 'COMPLETED', version = version + 1, completed_at = now() WHERE key = $1", task);
+        }
+        foreach (var timer in c.DeletedTimers)
+        {
+            Add(batch, "DELETE FROM timer WHERE key = $1", timer);
+        }
+        foreach (var incident in c.ResolvedIncidents)
+        {
+            Add(batch, "UPDATE incident SET state = 'RESOLVED', resolved_at = now() WHERE key = $1", incident);
+        }
+        RowInserts.Add(batch, c);
+    }
+
+    internal static void Add(NpgsqlBatch batch, string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+        batch.BatchCommands.Add(command);
+    }
+
+    private static NpgsqlParameter Nullable<T>(T? value, NpgsqlDbType type) => new() { NpgsqlDbType = type, Value = (object?)value ?? DBNull.Value };
+}

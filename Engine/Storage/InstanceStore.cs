@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Dapper;
+using Npgsql;
+using NpgsqlTypes;
+using Processes.Engine.Deployment;
+using Processes.Engine.Execution.State;
+
+namespace Processes.Engine.Storage;
+
+/// <summary>
+/// Loads a process instance (its row, live element instances and variables: three indexed queries in one round
+/// trip) and writes back what a command changed. Writes run in the command's transaction; see
+/// <see cref="ChangeWriter"/> for the order and the optimistic check.
+/// </summary>
+internal sealed class InstanceStore(ProcessDefinitions definitions)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public ProcessDefinitions Definitions => definitions;
+
+    public async Task<InstanceState?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long processInstanceKey, CancellationToken cancellationToken)
+    {
+        await using var reader = await connection.QueryMultipleAsync(new CommandDefinition("""
+            SELECT key, process_definition_key, bpmn_process_id, process_version, business_key, state,
+                   parent_process_instance_key, parent_element_instance_key, root_process_instance_key, row_version,
+                   has_incident, started_at, ended_at
+            FROM process_instance WHERE key = @processInstanceKey;
+            SELECT key, element_id, flow_scope_key, state, is_multi_instance_body, incident_key, data::text AS data, activated_at
+            FROM element_instance WHERE process_instance_key = @processInstanceKey;
+            SELECT scope_key, name, value::text AS value FROM variable WHERE process_instance_key = @processInstanceKey;
+            """, new { processInstanceKey }, transaction, cancellationToken: cancellationToken));
+        var row = await reader.ReadSingleOrDefaultAsync<InstanceRecord>();
+        if (row is null)
+        {
+            return null;
+        }
+        var elements = (await reader.ReadAsync<ElementRecord>()).ToList();
+        var variables = (await reader.ReadAsync<VariableRecord>()).ToList();
+        var definition = await DefinitionAsync(row.process_definition_key, cancellationToken)
+            ?? throw new InvalidOperationException($"Process instance {processInstanceKey} refers to unknown definition {row.process_definition_key}.");
+        var state = new InstanceState(row.ToRow(), definition, isNew: false);
+        foreach (var element in elements)
+        {
+            var instance = new ElementInstance
+            {
+                Key = element.key,
+                ProcessInstanceKey = processInstanceKey,
+                ElementId = element.element_id,
+                FlowScopeKey = element.flow_scope_key,
+                IsMultiInstanceBody = element.is_multi_instance_body,
+                IncidentKey = element.incident_key,
+                ActivatedAt = element.activated_at,
+                Data = JsonSerializer.Deserialize<ElementInstanceData>(element.data, Json) ?? new ElementInstanceData(),
+            };
+            instance.Restore(Enum.Parse<ElementState>(element.state, ignoreCase: true));
+            state.Add(instance);
+        }
+        foreach (var variable in variables)
+        {
+            state.LoadVariable(variable.scope_key, variable.name, variable.value is null ? null : JsonNode.Parse(variable.value));
+        }
+        state.IsChanged = false;
+        return state;
+    }
+
+    public async Task<ExecutableDefinition?> DefinitionAsync(long processDefinitionKey, CancellationToken cancellationToken)
+    {
+        var info = await definitions.FindAsync(processDefinitionKey, cancellationToken);
+        if (info is null)
+        {
+            return null;
+        }
+        var model = await definitions.GetExecutableAsync(processDefinitionKey, cancellationToken);
+        return model is null ? null : new ExecutableDefinition(info.ProcessDefinitionKey, info.BpmnProcessId, info.Version, model);
+    }
+
+    public async Task<ExecutableDefinition?> DefinitionAsync(string bpmnProcessId, int? version, CancellationToken cancellationToken)
+    {
+        var info = await definitions.FindAsync(bpmnProcessId, version, cancellationToken);
+        return info is null ? null : await DefinitionAsync(info.ProcessDefinitionKey, cancellationToken);
+    }
+
+    // Dapper maps rows by column name; snake_case names keep the SQL plain.
+#pragma warning disable IDE1006, CA1707
+    private sealed record InstanceRecord(
+        long key, long process_definition_key, string bpmn_process_id, int process_version, string? business_key, string state,
+        long? parent_process_instance_key, long? parent_element_instance_key, long root_process_instance_key, int row_version,
+        bool has_incident, DateTime started_at, DateTime? ended_at)
+    {
+        public ProcessInstanceRow ToRow() => new()
+        {
+            Key = key,
+            ProcessDefinitionKey = process_definition_key,
+            BpmnProcessId = bpmn_process_id,
+            ProcessVersion = process_version,
+            BusinessKey = business_key,
+            State = state,
+            ParentProcessInstanceKey = parent_process_instance_key,
+            ParentElementInstanceKey = parent_element_instance_key,
+            RootProcessInstanceKey = root_process_instance_key,
+            RowVersion = row_version,
+            HasIncident = has_incident,
+            StartedAt = Utc(started_at),
+            EndedAt = ended_at is { } ended ? Utc(ended) : null,
+        };
+    }
+
+    private sealed record ElementRecord(
+        long key, string element_id, long? flow_scope_key, string state, bool is_multi_instance_body, long? incident_key, string data, DateTime activated_at);
+
+    private sealed record VariableRecord(long scope_key, string name, string? value);
+#pragma warning restore IDE1006, CA1707
+
+    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    internal static NpgsqlParameter Jsonb(string name, object? value) =>
+        new(name, NpgsqlDbType.Jsonb) { Value = value is null ? DBNull.Value : value is string s ? s : JsonSerializer.Serialize(value, Json) };
+}
