@@ -14,5 +14,6 @@ internal static class BenchmarkCatalog
     public static IReadOnlyList<IBenchmarkSuite> All { get; } =
     [
         new StorageBenchmarks(),
+        new CalendarBenchmarks(),
     ];
 }
