@@ -121,8 +121,11 @@ public abstract class TimerSchedule
     /// <summary>The first firing for a timer created at <paramref name="now"/>. A due time in the past means "fire now".</summary>
     public abstract TimerNext FirstDue(DateTimeOffset now);
 
-    /// <summary>The firing after <paramref name="fired"/>, or <see cref="TimerNext.Exhausted"/> when none is left.</summary>
-    public abstract TimerNext Next(TimerDue fired);
+    /// <summary>
+    /// The firing after <paramref name="fired"/>, handled at <paramref name="now"/>, or
+    /// <see cref="TimerNext.Exhausted"/> when none is left. Never at or before <paramref name="now"/> for cycles.
+    /// </summary>
+    public abstract TimerNext Next(TimerDue fired, DateTimeOffset now);
 
     public override string ToString() => $"{Describe(Kind)} {Text}";
 

@@ -18,7 +18,7 @@ public sealed class DateSchedule : TimerSchedule
 
     public override TimerNext FirstDue(DateTimeOffset now) => TimerNext.At(new TimerDue(At, 1));
 
-    public override TimerNext Next(TimerDue fired) => TimerNext.Exhausted;
+    public override TimerNext Next(TimerDue fired, DateTimeOffset now) => TimerNext.Exhausted;
 }
 
 /// <summary><c>timeDuration</c>: one firing a duration after the timer is created (working time with a calendar).</summary>
@@ -36,20 +36,18 @@ public sealed class DurationSchedule : TimerSchedule
 
     public override TimerNext FirstDue(DateTimeOffset now) => TimerNext.From(Duration.AddTo(now, Options.Zone, Options.Calendar), 1);
 
-    public override TimerNext Next(TimerDue fired) => TimerNext.Exhausted;
+    public override TimerNext Next(TimerDue fired, DateTimeOffset now) => TimerNext.Exhausted;
 }
 
 /// <summary>
 /// <c>timeCycle</c> as ISO 8601 repeating interval: <c>R5/PT10M</c>, <c>R/PT1H</c> (unbounded) or with a start,
-/// <c>R3/2026-12-01T09:00:00Z/PT1H</c>. Without a start the first firing is one interval after creation; each
-/// next firing is one interval after the previous due time (not after the moment it was handled, so a busy
-/// engine does not drift). A start in the past skips the firings that already lay in the past, and counts them.
+/// <c>R3/2026-12-01T09:00:00Z/PT1H</c>. As in Zeebe: without a start the first firing is one interval after
+/// creation; a start in the past fires at once; each next firing is one interval after the previous due time,
+/// so a busy engine does not drift, but when that is already past (the engine was down for several intervals)
+/// it is one interval after now, so missed firings are not replayed in a burst.
 /// </summary>
 public sealed class IntervalCycleSchedule : TimerSchedule
 {
-    // Catching up a start far in the past steps interval by interval; beyond this many steps it is a mistake.
-    private const int MaxCatchUpSteps = 100_000;
-
     private IntervalCycleSchedule(string text, TimerParseOptions options, int? repetitions, DateTimeOffset? start, IsoDuration interval)
         : base(TimerKind.TimeCycle, text, options)
     {
@@ -107,47 +105,26 @@ public sealed class IntervalCycleSchedule : TimerSchedule
         return TimerParseResult.Ok(new IntervalCycleSchedule(text, options, repetitions, start, interval.Duration));
     }
 
-    public override TimerNext FirstDue(DateTimeOffset now)
+    public override TimerNext FirstDue(DateTimeOffset now) => Start switch
     {
-        if (Start is not { } start)
-        {
-            return TimerNext.From(Step(now), Repetitions);
-        }
-        var at = start;
-        var left = Repetitions;
-        if (at < now && Interval.IsExact && Options.Calendar is null)
-        {
-            // Fixed-length steps: jump straight to the first one not in the past.
-            var skipped = (long)Math.Ceiling((now - at).Ticks / (double)Interval.Time.Ticks);
-            if (left is { } total && skipped >= total)
-            {
-                return TimerNext.Exhausted;
-            }
-            return TimerNext.At(new TimerDue(ZonedTime.ToZone(at + Interval.Time * skipped, Options.Zone), left - (int?)skipped));
-        }
-        for (var steps = 0; at < now; steps++)
-        {
-            if (left == 1)
-            {
-                return TimerNext.Exhausted;
-            }
-            if (steps == MaxCatchUpSteps)
-            {
-                return TimerNext.Failed($"\"{Text}\": the start lies more than {MaxCatchUpSteps} intervals in the past");
-            }
-            var next = Step(at);
-            if (!next.IsSuccess)
-            {
-                return TimerNext.Failed(next.Error!);
-            }
-            at = next.Instant;
-            left--;
-        }
-        return TimerNext.At(new TimerDue(at, left));
-    }
+        null => TimerNext.From(Step(now), Repetitions),
+        { } start when start >= now => TimerNext.At(new TimerDue(start, Repetitions)),
+        _ => TimerNext.At(new TimerDue(now, Repetitions)),
+    };
 
-    public override TimerNext Next(TimerDue fired) =>
-        fired.Repetitions is <= 1 ? TimerNext.Exhausted : TimerNext.From(Step(fired.At), fired.Repetitions - 1);
+    public override TimerNext Next(TimerDue fired, DateTimeOffset now)
+    {
+        if (fired.Repetitions is <= 1)
+        {
+            return TimerNext.Exhausted;
+        }
+        var natural = Step(fired.At);
+        if (natural.IsSuccess && natural.Instant <= now)
+        {
+            natural = Step(now);
+        }
+        return TimerNext.From(natural, fired.Repetitions - 1);
+    }
 
     private InstantResult Step(DateTimeOffset from) => Interval.AddTo(from, Options.Zone, Options.Calendar);
 }
@@ -171,7 +148,8 @@ public sealed class CronCycleSchedule : TimerSchedule
 
     public override TimerNext FirstDue(DateTimeOffset now) => After(now);
 
-    public override TimerNext Next(TimerDue fired) => After(fired.At);
+    // Handled late, the next firing is the first after now: missed firings are not replayed in a burst.
+    public override TimerNext Next(TimerDue fired, DateTimeOffset now) => After(fired.At > now ? fired.At : now);
 
     private TimerNext After(DateTimeOffset after)
     {

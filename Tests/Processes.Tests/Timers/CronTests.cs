@@ -43,7 +43,10 @@ public sealed class CronTests
         var friday = new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
         var first = schedule.FirstDue(friday).Due!.Value;
         first.ShouldBe(new TimerDue(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero), null));
-        schedule.Next(first).Due!.Value.At.ShouldBe(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+        schedule.Next(first, first.At).Due!.Value.At.ShouldBe(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+        // Handled on Wednesday morning (the engine was down): Thursday, not the missed Tuesday and Wednesday.
+        schedule.Next(first, new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero)).Due!.Value.At
+            .ShouldBe(new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero));
     }
 
     [Test]

@@ -17,7 +17,7 @@ public sealed class CycleTests
     private static List<TimerDue> Firings(TimerSchedule schedule, DateTimeOffset now, int max = 10)
     {
         var firings = new List<TimerDue>();
-        for (var next = schedule.FirstDue(now); next.Due is { } due && firings.Count < max; next = schedule.Next(due))
+        for (var next = schedule.FirstDue(now); next.Due is { } due && firings.Count < max; next = schedule.Next(due, due.At))
         {
             firings.Add(due);
         }
@@ -43,11 +43,11 @@ public sealed class CycleTests
     }
 
     [Test]
-    public void The_next_firing_follows_the_previous_due_time_not_the_moment_it_was_handled()
+    public void The_next_firing_follows_the_previous_due_time_not_the_moment_it_was_handled_late()
     {
         var schedule = Cycle("R3/PT1H");
         var first = schedule.FirstDue(Now).Due!.Value;
-        schedule.Next(first).Due!.Value.ShouldBe(new TimerDue(Now.AddHours(2), 2));
+        schedule.Next(first, first.At.AddMinutes(5)).Due!.Value.ShouldBe(new TimerDue(Now.AddHours(2), 2));
     }
 
     [Test]
@@ -63,15 +63,20 @@ public sealed class CycleTests
     }
 
     [Test]
-    public void A_past_start_skips_and_counts_the_firings_already_past()
+    public void A_past_start_fires_at_once_with_all_its_repetitions()
     {
         var now = new DateTimeOffset(2026, 12, 1, 10, 30, 0, TimeSpan.Zero);
-        Cycle("R3/2026-12-01T09:00:00Z/PT1H").FirstDue(now).Due.ShouldBe(new TimerDue(new DateTimeOffset(2026, 12, 1, 11, 0, 0, TimeSpan.Zero), 1));
-        Cycle("R3/2026-12-01T09:00:00Z/PT1H").FirstDue(now.AddHours(1)).IsExhausted.ShouldBeTrue();
-        Cycle("R/2026-12-01T09:00:00Z/PT1H").FirstDue(now).Due.ShouldBe(new TimerDue(new DateTimeOffset(2026, 12, 1, 11, 0, 0, TimeSpan.Zero), null));
-        // Calendar-unit intervals step one by one: 29 Nov, 30 Nov and 1 Dec 09:00 are past.
-        Cycle("R3/2026-11-29T09:00:00Z/P1D").FirstDue(now).IsExhausted.ShouldBeTrue();
-        Cycle("R5/2026-11-29T09:00:00Z/P1D").FirstDue(now).Due.ShouldBe(new TimerDue(new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero), 2));
+        Cycle("R3/2026-12-01T09:00:00Z/PT1H").FirstDue(now).Due.ShouldBe(new TimerDue(now, 3));
+        Cycle("R/2026-11-29T09:00:00Z/P1D").FirstDue(now).Due.ShouldBe(new TimerDue(now, null));
+    }
+
+    [Test]
+    public void Firings_missed_while_the_engine_was_down_are_not_replayed_in_a_burst()
+    {
+        var schedule = Cycle("R10/PT1H");
+        var fired = new TimerDue(Now, 10);
+        var handledLate = Now.AddHours(3.5);
+        schedule.Next(fired, handledLate).Due.ShouldBe(new TimerDue(handledLate.AddHours(1), 9));
     }
 
     [TestCase("R0/PT1H", "R0 never fires")]

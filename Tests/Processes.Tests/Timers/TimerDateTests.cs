@@ -23,7 +23,7 @@ public sealed class TimerDateTests
         schedule.Error.ShouldBeNull();
         var due = schedule.Schedule!.FirstDue(DateTimeOffset.UnixEpoch).Due!.Value;
         due.ShouldBe(new TimerDue(DateTimeOffset.Parse(expected, CultureInfo.InvariantCulture), 1));
-        schedule.Schedule.Next(due).IsExhausted.ShouldBeTrue();
+        schedule.Schedule.Next(due, due.At).IsExhausted.ShouldBeTrue();
     }
 
     [TestCase("tomorrow", "is not an ISO 8601 date-time")]
