@@ -103,9 +103,10 @@ internal static class CalendarValidator
         {
             problems.Add(new("name", "a name is required, e.g. cn-support"));
         }
-        else if (name.Length > 100 || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        else if (name.Length > 100 || !char.IsAsciiLetterOrDigit(name[0]) || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
         {
-            problems.Add(new("name", "must be at most 100 characters without spaces"));
+            // The name is a key in BPMN properties and in /api/calendars/{name}: keep it URL-safe.
+            problems.Add(new("name", $"\"{name}\" must start with a letter or digit and contain only letters, digits, '-', '_' or '.' (at most 100)"));
         }
     }
 

@@ -47,6 +47,12 @@ public readonly record struct TimerNext
 /// <summary>How the literal timer text is read.</summary>
 public sealed record TimerParseOptions
 {
+    /// <summary>
+    /// Name of the <c>zeebe:property</c> on a timer event element whose value names the business calendar the
+    /// timer counts in: <c>&lt;zeebe:property name="businessCalendar" value="cn-support" /&gt;</c>.
+    /// </summary>
+    public const string CalendarPropertyName = "businessCalendar";
+
     public static TimerParseOptions Default { get; } = new();
 
     /// <summary>

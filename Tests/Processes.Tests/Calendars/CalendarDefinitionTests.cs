@@ -90,6 +90,15 @@ public sealed class CalendarDefinitionTests
         Problems(definition).Single(p => p.Field == "timeZone").Message.ShouldContain("Asia/Atlantis");
     }
 
+    [TestCase("cn-support", true)]
+    [TestCase("de_support.v2", true)]
+    [TestCase("-leading-dash", false)]
+    [TestCase("has space", false)]
+    [TestCase("slash/name", false)]
+    [TestCase("", false)]
+    public void Names_are_url_safe(string name, bool valid) =>
+        BusinessCalendar.Create(CnSupportDefinition with { Name = name }).IsValid.ShouldBe(valid);
+
     [Test]
     public void Touching_intervals_and_a_day_ending_at_midnight_are_valid()
     {
