@@ -15,5 +15,6 @@ internal static class BenchmarkCatalog
     [
         new StorageBenchmarks(),
         new BpmnBenchmark(),
+        new CalendarBenchmarks(),
     ];
 }

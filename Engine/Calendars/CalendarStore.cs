@@ -1,0 +1,128 @@
+using Dapper;
+using Npgsql;
+
+namespace Processes.Engine.Calendars;
+
+/// <summary>A calendar as stored: its definition and the version an update must quote.</summary>
+public sealed record StoredCalendar(CalendarDefinition Definition, int Version, DateTimeOffset UpdatedAt)
+{
+    /// <summary>
+    /// Builds the calendar. A stored definition was valid when written, but can stop being so when the
+    /// operating system's time zone database drops a zone id; hence a result, not an assumption.
+    /// </summary>
+    public CalendarBuildResult Build() => BusinessCalendar.Create(Definition);
+}
+
+public enum CalendarSaveStatus
+{
+    Saved,
+
+    /// <summary>The quoted version is not the stored one (someone saved in between), or the name is taken on create.</summary>
+    Conflict,
+
+    /// <summary>The definition has problems; nothing was written.</summary>
+    Invalid,
+}
+
+/// <param name="Version">On <see cref="CalendarSaveStatus.Saved"/> the new version; on a conflict the stored one (null: no such calendar).</param>
+public sealed record CalendarSaveResult(CalendarSaveStatus Status, int? Version, IReadOnlyList<CalendarProblem> Problems);
+
+public enum CalendarDeleteStatus
+{
+    Deleted,
+    NotFound,
+    Conflict,
+}
+
+/// <summary>Business calendars in PostgreSQL (<c>business_calendar</c>), plain SQL, one statement per call.</summary>
+public sealed class CalendarStore(NpgsqlDataSource dataSource)
+{
+    private const string Columns = "definition::text AS Definition, version AS Version, updated_at AS UpdatedAt";
+
+    public async Task<StoredCalendar?> GetAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM business_calendar WHERE name = @name", new { name }, cancellationToken: cancellationToken));
+        return row?.ToStored();
+    }
+
+    public async Task<IReadOnlyList<StoredCalendar>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM business_calendar ORDER BY name", cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToStored())];
+    }
+
+    /// <summary>
+    /// Creates (<paramref name="expectedVersion"/> null) or updates (the version last read) a calendar. A stale or
+    /// missing version, or a create of a taken name, is a <see cref="CalendarSaveStatus.Conflict"/>: the caller
+    /// re-reads and decides, so two operators never silently overwrite each other's holidays.
+    /// </summary>
+    public async Task<CalendarSaveResult> SaveAsync(CalendarDefinition definition, int? expectedVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var built = BusinessCalendar.Create(definition);
+        if (!built.IsValid)
+        {
+            return new CalendarSaveResult(CalendarSaveStatus.Invalid, null, built.Problems);
+        }
+        var parameters = new
+        {
+            name = definition.Name,
+            timeZone = definition.TimeZone,
+            definition = CalendarJson.Serialize(definition),
+            expectedVersion,
+        };
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var sql = expectedVersion is null
+            ? """
+              INSERT INTO business_calendar (name, time_zone, definition) VALUES (@name, @timeZone, @definition::jsonb)
+              ON CONFLICT (name) DO NOTHING
+              RETURNING version
+              """
+            : """
+              UPDATE business_calendar
+                 SET time_zone = @timeZone, definition = @definition::jsonb, version = version + 1, updated_at = now()
+               WHERE name = @name AND version = @expectedVersion
+              RETURNING version
+              """;
+        var saved = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        if (saved is { } version)
+        {
+            return new CalendarSaveResult(CalendarSaveStatus.Saved, version, []);
+        }
+        var current = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "SELECT version FROM business_calendar WHERE name = @name", new { name = definition.Name }, cancellationToken: cancellationToken));
+        return new CalendarSaveResult(CalendarSaveStatus.Conflict, current, []);
+    }
+
+    /// <summary>Deletes a calendar; with <paramref name="expectedVersion"/> only if nobody changed it since.</summary>
+    public async Task<CalendarDeleteStatus> DeleteAsync(string name, int? expectedVersion, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var deleted = await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM business_calendar WHERE name = @name AND (@expectedVersion::integer IS NULL OR version = @expectedVersion)",
+            new { name, expectedVersion }, cancellationToken: cancellationToken));
+        if (deleted > 0)
+        {
+            return CalendarDeleteStatus.Deleted;
+        }
+        var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM business_calendar WHERE name = @name)", new { name }, cancellationToken: cancellationToken));
+        return exists ? CalendarDeleteStatus.Conflict : CalendarDeleteStatus.NotFound;
+    }
+
+    private sealed record Row(string Definition, int Version, DateTime UpdatedAt)
+    {
+        public StoredCalendar ToStored()
+        {
+            var read = CalendarJson.Read(Definition);
+            // Only validated definitions are written, so unreadable JSON here is a bug or a hand edit, not user input.
+            var definition = read.Definition ?? throw new InvalidOperationException(
+                $"Stored calendar JSON is unreadable: {string.Join("; ", read.Problems)}");
+            return new StoredCalendar(definition, Version, new DateTimeOffset(DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc)));
+        }
+    }
+}
