@@ -41,7 +41,10 @@ internal sealed partial class Execution
             if (timer is not null)
             {
                 var text = TimerText(timer, scope);
-                var due = text.Ok ? TimerCalculator.First(timer.Kind, text.Value, Now) : Evaluated<TimerDue>.Fail(text.Failure!);
+                var calendar = Calendars.Get(TimerCalculator.CalendarName(node));
+                var due = !text.Ok ? Evaluated<TimerFiring>.Fail(text.Failure!)
+                    : !calendar.Ok ? Evaluated<TimerFiring>.Fail(calendar.Failure!)
+                    : TimerCalculator.First(timer.Kind, text.Value, Now, calendar.Value);
                 if (due.Ok)
                 {
                     timers.Add(new TimerRow(Keys.Next(), instance.Key, owner.Key, node.Id, instance.Row.ProcessDefinitionKey,

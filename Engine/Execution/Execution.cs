@@ -18,14 +18,16 @@ internal sealed partial class Execution
     private readonly Queue<Action> _steps = new();
     private int _stepCount;
 
-    public Execution(KeyGenerator keys, Expressions expressions, DateTimeOffset now)
+    public Execution(KeyGenerator keys, Expressions expressions, CalendarCache calendars, DateTimeOffset now)
     {
         Keys = keys;
         Expressions = expressions;
+        Calendars = calendars;
         Now = now;
     }
 
     public KeyGenerator Keys { get; }
+    public CalendarCache Calendars { get; }
     public Expressions Expressions { get; }
 
     /// <summary>The command's one clock reading: every row it writes carries the same time.</summary>

@@ -160,7 +160,8 @@ internal sealed partial class ProcessEngine
                 x.Trigger(instance, owner.Key, timer.element_id, null);
                 if (repeats && instance.Find(owner.Key) is not null)
                 {
-                    var next = TimerCalculator.Next(timer.definition, firedAt, timer.repetitions < 0 ? -1 : timer.repetitions - 1);
+                    var calendar = x.Calendars.Get(node is null ? null : TimerCalculator.CalendarName(node));
+                    var next = calendar.Ok ? TimerCalculator.Next(timer.definition, firedAt, timer.repetitions, x.Now, calendar.Value) : Evaluated<TimerFiring>.Fail(calendar.Failure!);
                     if (next.Ok)
                     {
                         x.Changes.NewTimers.Add(new TimerRow(x.Keys.Next(), instance.Key, owner.Key, timer.element_id, timer.process_definition_key,
@@ -181,7 +182,8 @@ internal sealed partial class ProcessEngine
         NewInstance(x, definition, null, null, timer.element_id);
         if (timer.repetitions != 1)
         {
-            var next = TimerCalculator.Next(timer.definition, firedAt, timer.repetitions < 0 ? -1 : timer.repetitions - 1);
+            var calendar = x.Calendars.Get(definition.Model.FindFlowNode(timer.element_id) is { } start ? TimerCalculator.CalendarName(start) : null);
+            var next = calendar.Ok ? TimerCalculator.Next(timer.definition, firedAt, timer.repetitions, x.Now, calendar.Value) : Evaluated<TimerFiring>.Fail(calendar.Failure!);
             if (next.Ok)
             {
                 x.Changes.NewTimers.Add(new TimerRow(x.Keys.Next(), null, null, timer.element_id, timer.process_definition_key,

@@ -22,6 +22,7 @@ internal sealed partial class ProcessEngine
     private readonly InstanceStore _store;
     private readonly KeyGenerator _keys;
     private readonly Expressions _expressions;
+    private readonly CalendarCache _calendars;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
 
@@ -32,6 +33,7 @@ internal sealed partial class ProcessEngine
         _keys = new KeyGenerator(dataSource);
         _clock = clock;
         _expressions = new Expressions(new FeelExpressionCache(), clock);
+        _calendars = new CalendarCache(new Calendars.CalendarStore(dataSource), clock);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
@@ -49,7 +51,7 @@ internal sealed partial class ProcessEngine
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            var x = new Execution(_keys, _expressions, _clock.GetUtcNow().ToUniversalTime());
+            var x = new Execution(_keys, _expressions, _calendars, _clock.GetUtcNow().ToUniversalTime());
             try
             {
                 var result = await body(x, connection, transaction);

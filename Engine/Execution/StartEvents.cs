@@ -61,7 +61,10 @@ internal sealed partial class ProcessEngine
                         "SELECT EXISTS (SELECT 1 FROM timer WHERE process_instance_key IS NULL AND process_definition_key = @key AND element_id = @element)",
                         new { ids.key, element = start.Id }, transaction, cancellationToken: cancellationToken));
                     var text = _expressions.String(timer.Expression, FeelContext.Empty);
-                    var due = text.Ok ? TimerCalculator.First(timer.Kind, text.Value, now) : Evaluated<TimerDue>.Fail(text.Failure!);
+                    var calendar = _calendars.Get(TimerCalculator.CalendarName(start));
+                    var due = !text.Ok ? Evaluated<TimerFiring>.Fail(text.Failure!)
+                        : !calendar.Ok ? Evaluated<TimerFiring>.Fail(calendar.Failure!)
+                        : TimerCalculator.First(timer.Kind, text.Value, now, calendar.Value);
                     if (!due.Ok)
                     {
                         _logger.LogWarning("Timer start event {Element} of {Process}: {Failure}", start.Id, info.BpmnProcessId, due.Failure);

@@ -1,84 +1,100 @@
-using System.Globalization;
-using System.Xml;
 using Processes.Engine.Bpmn.Executable;
+using Processes.Engine.Calendars;
+using Processes.Engine.Timers;
+using BpmnTimerKind = Processes.Engine.Bpmn.Executable.TimerKind;
+using ScheduleKind = Processes.Engine.Timers.TimerKind;
 
 namespace Processes.Engine.Execution;
 
-/// <summary>A timer's next due time and how many times it still fires (-1: without end).</summary>
-internal readonly record struct TimerDue(DateTimeOffset DueAt, int Repetitions);
+/// <summary>A timer row's due time and how many firings are left counting this one (-1: without end).</summary>
+internal readonly record struct TimerFiring(DateTimeOffset DueAt, int Repetitions);
 
 /// <summary>
-/// Turns an evaluated timer definition into due times: ISO 8601 dates, durations and repeating intervals.
+/// The engine's side of <see cref="TimerSchedule"/>: evaluated timer text in, due times out, in working time when
+/// the timer element names a business calendar (<c>zeebe:property name="businessCalendar"</c>).
 /// </summary>
 internal static class TimerCalculator
 {
-    public static Evaluated<TimerDue> First(TimerKind kind, string text, DateTimeOffset now)
+    public static Evaluated<TimerFiring> First(BpmnTimerKind kind, string text, DateTimeOffset now, BusinessCalendar? calendar)
     {
-        text = text.Trim();
-        switch (kind)
+        var parsed = TimerSchedule.Parse(Map(kind), text, Options(calendar));
+        if (!parsed.IsSuccess)
         {
-            case TimerKind.Date:
-                return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
-                    ? new(new TimerDue(date, 1), null)
-                    : Evaluated<TimerDue>.Fail($"'{text}' is not an ISO 8601 date and time (expected e.g. 2026-12-01T09:00:00Z).");
-            case TimerKind.Duration:
-                return Duration(text) is { } duration
-                    ? new(new TimerDue(now + duration, 1), null)
-                    : Evaluated<TimerDue>.Fail($"'{text}' is not an ISO 8601 duration (expected e.g. PT4H or P1DT2H).");
-            default:
-                return Cycle(text, now, first: true);
+            return Evaluated<TimerFiring>.Fail(parsed.Error!);
         }
+        return ToFiring(parsed.Schedule!.FirstDue(now), text);
     }
 
-    /// <summary>The next firing of a cycle after one fired at <paramref name="firedAt"/>.</summary>
-    public static Evaluated<TimerDue> Next(string text, DateTimeOffset firedAt, int repetitionsLeft)
+    /// <summary>The next firing of a cycle after the one due at <paramref name="firedAt"/>; a failure value when exhausted.</summary>
+    public static Evaluated<TimerFiring> Next(string text, DateTimeOffset firedAt, int repetitions, DateTimeOffset now, BusinessCalendar? calendar)
     {
-        var cycle = Cycle(text, firedAt, first: false);
-        return cycle.Ok ? new(cycle.Value with { Repetitions = repetitionsLeft }, null) : cycle;
+        var parsed = TimerSchedule.Parse(ScheduleKind.TimeCycle, text, Options(calendar));
+        if (!parsed.IsSuccess)
+        {
+            return Evaluated<TimerFiring>.Fail(parsed.Error!);
+        }
+        return ToFiring(parsed.Schedule!.Next(new TimerDue(firedAt, repetitions < 0 ? null : repetitions), now), text);
     }
 
-    private static Evaluated<TimerDue> Cycle(string text, DateTimeOffset from, bool first)
+    /// <summary>The calendar a timer element is bound to, if any.</summary>
+    public static string? CalendarName(ExecutableElement element) =>
+        element.Properties.TryGetValue(TimerParseOptions.CalendarPropertyName, out var name) && !string.IsNullOrWhiteSpace(name) ? name : null;
+
+    private static TimerParseOptions Options(BusinessCalendar? calendar) =>
+        calendar is null ? TimerParseOptions.Default : new TimerParseOptions { Calendar = calendar };
+
+    private static Evaluated<TimerFiring> ToFiring(TimerNext next, string text)
     {
-        var parts = text.Split('/');
-        if (parts.Length is < 2 or > 3 || !parts[0].StartsWith('R'))
+        if (next.Error is not null)
         {
-            return Evaluated<TimerDue>.Fail($"'{text}' is not an ISO 8601 repeating interval (expected e.g. R5/PT10M or R/P1D).");
+            return Evaluated<TimerFiring>.Fail(next.Error);
         }
-        var repetitions = parts[0].Length == 1 ? -1
-            : int.TryParse(parts[0][1..], NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : int.MinValue;
-        var interval = Duration(parts[^1]);
-        if (repetitions == int.MinValue || interval is null || interval <= TimeSpan.Zero)
+        if (next.Due is not { } due)
         {
-            return Evaluated<TimerDue>.Fail($"'{text}' is not an ISO 8601 repeating interval (expected e.g. R5/PT10M or R/P1D).");
+            return Evaluated<TimerFiring>.Fail($"The timer '{text}' has no further firing.");
         }
-        if (parts.Length == 3 && first)
+        return new(new TimerFiring(due.At.ToUniversalTime(), due.Repetitions ?? -1), null);
+    }
+
+    private static ScheduleKind Map(BpmnTimerKind kind) => kind switch
+    {
+        BpmnTimerKind.Date => ScheduleKind.TimeDate,
+        BpmnTimerKind.Duration => ScheduleKind.TimeDuration,
+        _ => ScheduleKind.TimeCycle,
+    };
+}
+
+/// <summary>
+/// Business calendars by name for timers, read from the database and kept for a minute, so an edited calendar
+/// applies to timers created shortly after. Steps run synchronously, so a miss reads synchronously (rare).
+/// </summary>
+internal sealed class CalendarCache(CalendarStore store, TimeProvider clock)
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+    private readonly Dictionary<string, (BusinessCalendar? Calendar, DateTimeOffset LoadedAt)> _entries = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    public Evaluated<BusinessCalendar?> Get(string? name)
+    {
+        if (name is null)
         {
-            if (!DateTimeOffset.TryParse(parts[1], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var start))
+            return new(null, null);
+        }
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(name, out var entry) && clock.GetUtcNow() - entry.LoadedAt < Lifetime)
             {
-                return Evaluated<TimerDue>.Fail($"'{parts[1]}' in '{text}' is not an ISO 8601 start date and time.");
+                return entry.Calendar is null ? Evaluated<BusinessCalendar?>.Fail(Unknown(name)) : new(entry.Calendar, null);
             }
-            return new(new TimerDue(start > from ? start : from + interval.Value, repetitions), null);
         }
-        return new(new TimerDue(from + interval.Value, repetitions), null);
+        var stored = store.GetAsync(name, CancellationToken.None).GetAwaiter().GetResult();
+        var calendar = stored?.Build().Calendar;
+        lock (_gate)
+        {
+            _entries[name] = (calendar, clock.GetUtcNow());
+        }
+        return calendar is null ? Evaluated<BusinessCalendar?>.Fail(Unknown(name)) : new(calendar, null);
     }
 
-    private static TimeSpan? Duration(string text)
-    {
-        if (!text.StartsWith('P') || text.Contains('-', StringComparison.Ordinal))
-        {
-            return null;
-        }
-        try
-        {
-            return XmlConvert.ToTimeSpan(text);
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-        catch (OverflowException)
-        {
-            return null;
-        }
-    }
+    private static string Unknown(string name) => $"the business calendar '{name}' does not exist (or is invalid); create it under /api/calendars";
 }
