@@ -19,6 +19,7 @@ internal sealed partial class AdminBootstrap(
     private const long LockKey = 0x50726f6341646d6e; // "ProcAdmn"
     private readonly CancellationTokenSource _stopping = new();
     private Task? _waiting;
+    private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -34,6 +35,11 @@ internal sealed partial class AdminBootstrap(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Stop can come twice (WebApplicationFactory and Program's app.Run both stop a test host), the second after Dispose.
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
         await _stopping.CancelAsync();
         if (_waiting is not null)
         {
