@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
+using Processes.Host.Postgres;
 
 namespace Processes.Host.Audit;
 
@@ -42,7 +43,11 @@ public interface IAuditLog
     Task RecordAsync(AuditEntry entry, NpgsqlTransaction transaction, CancellationToken cancellationToken);
 }
 
-internal sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
+/// <remarks>
+/// Takes the database, not the data source, so that services built at host start (before the database is reachable)
+/// can depend on it; the data source is first needed when an entry is written.
+/// </remarks>
+internal sealed class PostgresAuditLog(ProcessesDatabase database) : IAuditLog
 {
     private const string Insert = """
         INSERT INTO audit_log (actor, action, target_type, target_id, details, remote_address)
@@ -51,6 +56,7 @@ internal sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
 
     public async Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
+        var dataSource = await database.EnsureStartedAsync().WaitAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(Insert, Parameters(entry), cancellationToken: cancellationToken));
     }

@@ -6,7 +6,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using Processes.Host.Postgres;
 
 namespace Processes.Host.Identity;
 
@@ -65,7 +65,7 @@ public static class IdentitySchemes
 /// people sign in once through the login endpoint, and a password check per request would cost a slow hash each.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, NpgsqlDataSource dataSource)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ProcessesDatabase database)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string Refused = "The API key is unknown, revoked, or does not belong to this user.";
@@ -101,6 +101,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        var dataSource = await database.EnsureStartedAsync();
         await using var connection = await dataSource.OpenConnectionAsync(Context.RequestAborted);
         var found = await ApiKeys.AuthenticateAsync(connection, token, Context.RequestAborted);
         if (found is not var (user, keyId) || (userName is not null && !userName.Equals(user.UserName, StringComparison.OrdinalIgnoreCase)))
@@ -124,7 +125,11 @@ internal sealed class ApiKeyAuthenticationHandler(
 }
 
 /// <summary>The session cookie: 401/403 instead of redirects, and a fresh look at the user on every request.</summary>
-internal sealed class SessionCookie(NpgsqlDataSource dataSource) : CookieAuthenticationEvents
+/// <remarks>
+/// Takes the database, not the data source: this runs for every request, also /health/live while the database is
+/// unreachable, and resolving the data source waits for (and fails with) the database start.
+/// </remarks>
+internal sealed class SessionCookie(ProcessesDatabase database) : CookieAuthenticationEvents
 {
     public const string Name = ".processes.session";
 
@@ -163,6 +168,7 @@ internal sealed class SessionCookie(NpgsqlDataSource dataSource) : CookieAuthent
         UserRecord? user = null;
         if (id is not null)
         {
+            var dataSource = await database.EnsureStartedAsync();
             await using var connection = await dataSource.OpenConnectionAsync(context.HttpContext.RequestAborted);
             user = await UserStore.FindAsync(connection, id.Value, context.HttpContext.RequestAborted);
         }
