@@ -1,15 +1,22 @@
+using Processes.Host.Audit;
 using Processes.Host.Health;
+using Processes.Host.Identity;
 using Processes.Host.Postgres;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddProcessesDatabase();
 builder.Services.AddProblemDetails();
 builder.Services.AddProcessesHealth();
+builder.Services.AddProcessesAudit();
+builder.AddProcessesIdentity();
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseProcessesIdentity();
 app.MapHealthApi();
+app.MapIdentityApi();
+app.MapAuditApi();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -111,6 +111,7 @@ internal sealed partial class DatabaseStartup(ProcessesDatabase database, ILogge
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource _stopping = new();
     private Task? _retrying;
+    private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -127,6 +128,12 @@ internal sealed partial class DatabaseStartup(ProcessesDatabase database, ILogge
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Stop can come twice (WebApplicationFactory stops the host while Program's app.Run stops it too on the
+        // same signal); only the first one acts, so the second cannot touch a disposed token source.
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
         await _stopping.CancelAsync();
         if (_retrying is not null)
         {

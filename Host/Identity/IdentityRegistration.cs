@@ -1,0 +1,78 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+
+namespace Processes.Host.Identity;
+
+public static class IdentityRegistration
+{
+    public const string AntiforgeryHeader = "X-CSRF-TOKEN";
+
+    /// <summary>Users, password hashing, the three authentication schemes, the policies and the first admin.</summary>
+    public static IHostApplicationBuilder AddProcessesIdentity(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
+        services.AddSingleton<Passwords>();
+        services.Configure<LoginThrottleOptions>(builder.Configuration.GetSection("Processes:Identity:Throttle"));
+        services.AddSingleton<SessionCookie>();
+        services.AddAuthentication(IdentitySchemes.Default)
+            .AddPolicyScheme(IdentitySchemes.Default, "Cookie or API key", options => options.ForwardDefaultSelector = IdentitySchemes.SelectScheme)
+            .AddCookie(IdentitySchemes.Cookie, SessionCookie.Configure)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(IdentitySchemes.ApiKey, null);
+        services.AddAuthorization(Policies.Configure);
+        services.AddAntiforgery(options =>
+        {
+            options.HeaderName = AntiforgeryHeader;
+            options.Cookie.Name = ".processes.antiforgery";
+            options.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        // After the database start-up (registered earlier), so the admin is created once the schema exists.
+        services.AddHostedService<AdminBootstrap>();
+        return builder;
+    }
+
+    /// <summary>Authentication, antiforgery for cookie sessions, authorization — in that order.</summary>
+    public static IApplicationBuilder UseProcessesIdentity(this IApplicationBuilder app)
+    {
+        app.UseAuthentication();
+        app.UseMiddleware<SessionAntiforgery>();
+        app.UseAuthorization();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapIdentityApi(this IEndpointRouteBuilder app)
+    {
+        app.MapAuthApi();
+        app.MapUsersApi();
+        app.MapApiKeysApi();
+        app.MapGroupsApi();
+        return app;
+    }
+}
+
+/// <summary>
+/// A browser sends the session cookie by itself, also on requests another site makes it send (CSRF), so a
+/// state-changing request authenticated by the cookie must also carry the antiforgery token in the header.
+/// Requests authenticated by an API key (Basic or Bearer) are exempt: the Authorization header is never added
+/// by the browser on its own, so its presence already proves the caller chose to send it. Sign-in is exempt too:
+/// it uses no credential yet, it creates one.
+/// </summary>
+internal sealed class SessionAntiforgery(RequestDelegate next, IAntiforgery antiforgery)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var method = context.Request.Method;
+        var safe = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
+        if (!safe && IdentitySchemes.IsCookieAuthenticated(context.User) &&
+            !context.Request.Path.Equals("/api/auth/login", StringComparison.OrdinalIgnoreCase) &&
+            !await antiforgery.IsRequestValidAsync(context))
+        {
+            await TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Antiforgery token missing or invalid.",
+                detail: $"A request signed in by the session cookie must send the token from GET /api/auth/antiforgery in the {IdentityRegistration.AntiforgeryHeader} header.")
+                .ExecuteAsync(context);
+            return;
+        }
+        await next(context);
+    }
+}

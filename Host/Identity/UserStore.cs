@@ -1,0 +1,158 @@
+using Dapper;
+using Npgsql;
+
+namespace Processes.Host.Identity;
+
+/// <summary>A user as stored, with its roles and group names. Never leaves the host as is (it holds the hash).</summary>
+internal sealed class UserRecord
+{
+    public long Id { get; init; }
+    public string UserName { get; init; } = "";
+    public string DisplayName { get; init; } = "";
+    public string? Email { get; init; }
+    public string? PasswordHash { get; init; }
+    public bool Enabled { get; init; }
+    public Guid SecurityStamp { get; init; }
+    public int FailedLogins { get; init; }
+    public DateTime? LockedUntil { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public int Version { get; init; }
+    public string[] Roles { get; init; } = [];
+    public string[] Groups { get; init; } = [];
+
+    public UserView ToView() => new(Id, UserName, DisplayName, Email, Enabled, PasswordHash is not null, Roles, Groups,
+        DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc), Version);
+}
+
+/// <summary>A user as the API shows it.</summary>
+public sealed record UserView(
+    long Id, string UserName, string DisplayName, string? Email, bool Enabled, bool HasPassword,
+    IReadOnlyList<string> Roles, IReadOnlyList<string> Groups, DateTime CreatedAt, int Version);
+
+internal enum WriteOutcome
+{
+    Done,
+    NotFound,
+    Stale,
+}
+
+/// <summary>The SQL of users, roles and memberships. Writes take the caller's transaction so the audit row joins it.</summary>
+internal static class UserStore
+{
+    private const string Select = """
+        SELECT u.id AS Id, u.user_name AS UserName, u.display_name AS DisplayName, u.email AS Email,
+               u.password_hash AS PasswordHash, u.enabled AS Enabled, u.security_stamp AS SecurityStamp,
+               u.failed_logins AS FailedLogins, u.locked_until AS LockedUntil, u.created_at AS CreatedAt, u.version AS Version,
+               ARRAY(SELECT r.role FROM user_role r WHERE r.user_id = u.id ORDER BY r.role) AS Roles,
+               ARRAY(SELECT g.name FROM user_group ug JOIN app_group g ON g.id = ug.group_id
+                     WHERE ug.user_id = u.id ORDER BY g.name) AS Groups
+        FROM app_user u
+        """;
+
+    public static Task<UserRecord?> FindAsync(NpgsqlConnection connection, long id, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null) =>
+        connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
+            Select + " WHERE u.id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+
+    public static Task<UserRecord?> FindByNameAsync(NpgsqlConnection connection, string userName, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
+            Select + " WHERE lower(u.user_name) = lower(@userName)", new { userName }, cancellationToken: cancellationToken));
+
+    public static async Task<IReadOnlyList<UserRecord>> ListAsync(NpgsqlConnection connection, long after, int limit, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<UserRecord>(new CommandDefinition(
+            Select + " WHERE u.id > @after ORDER BY u.id LIMIT @limit", new { after, limit }, cancellationToken: cancellationToken))];
+
+    /// <summary>Inserts the user; null when the name is taken (case-insensitively).</summary>
+    public static async Task<long?> InsertAsync(NpgsqlTransaction transaction, string userName, string displayName, string? email,
+        string? passwordHash, CancellationToken cancellationToken)
+    {
+        return await transaction.Connection!.ExecuteScalarAsync<long?>(new CommandDefinition("""
+            INSERT INTO app_user (user_name, display_name, email, password_hash)
+            VALUES (@userName, @displayName, @email, @passwordHash)
+            ON CONFLICT ((lower(user_name))) DO NOTHING
+            RETURNING id
+            """, new { userName, displayName, email, passwordHash }, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Bumps the version when the expected one (if any) is current; the outcome says why not otherwise.</summary>
+    public static async Task<WriteOutcome> TouchAsync(NpgsqlTransaction transaction, long id, int? expectedVersion, CancellationToken cancellationToken)
+    {
+        var version = await transaction.Connection!.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "SELECT version FROM app_user WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
+        if (version is null)
+        {
+            return WriteOutcome.NotFound;
+        }
+        if (expectedVersion is not null && expectedVersion != version)
+        {
+            return WriteOutcome.Stale;
+        }
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            "UPDATE app_user SET version = version + 1 WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+        return WriteOutcome.Done;
+    }
+
+    public static Task UpdateProfileAsync(NpgsqlTransaction transaction, long id, string displayName, string? email, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            "UPDATE app_user SET display_name = @displayName, email = @email WHERE id = @id",
+            new { id, displayName, email }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Disabling rotates the stamp, which ends the user's open sessions at their next request.</summary>
+    public static Task SetEnabledAsync(NpgsqlTransaction transaction, long id, bool enabled, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteAsync(new CommandDefinition("""
+            UPDATE app_user SET enabled = @enabled, failed_logins = 0, locked_until = NULL,
+                   security_stamp = CASE WHEN @enabled THEN security_stamp ELSE gen_random_uuid() END
+            WHERE id = @id
+            """, new { id, enabled }, transaction, cancellationToken: cancellationToken));
+
+    public static Task SetPasswordAsync(NpgsqlTransaction transaction, long id, string passwordHash, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteAsync(new CommandDefinition("""
+            UPDATE app_user SET password_hash = @passwordHash, security_stamp = gen_random_uuid(), failed_logins = 0, locked_until = NULL
+            WHERE id = @id
+            """, new { id, passwordHash }, transaction, cancellationToken: cancellationToken));
+
+    public static async Task SetRolesAsync(NpgsqlTransaction transaction, long id, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM user_role WHERE user_id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO user_role (user_id, role) SELECT @id, unnest(@roles)", new { id, roles = roles.ToArray() }, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Replaces the memberships; returns the names that match no group (nothing is changed then).</summary>
+    public static async Task<IReadOnlyList<string>> SetGroupsAsync(NpgsqlTransaction transaction, long id, IReadOnlyList<string> groups, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        var found = (await connection.QueryAsync<(long Id, string Name)>(new CommandDefinition(
+            "SELECT id, lower(name) FROM app_group WHERE lower(name) = ANY(@names)",
+            new { names = groups.Select(g => g.ToLowerInvariant()).ToArray() }, transaction, cancellationToken: cancellationToken))).ToList();
+        var unknown = groups.Where(g => found.All(f => f.Name != g.ToLowerInvariant())).ToList();
+        if (unknown.Count > 0)
+        {
+            return unknown;
+        }
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM user_group WHERE user_id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO user_group (user_id, group_id) SELECT @id, unnest(@ids) ON CONFLICT DO NOTHING",
+            new { id, ids = found.Select(f => f.Id).ToArray() }, transaction, cancellationToken: cancellationToken));
+        return [];
+    }
+
+    /// <summary>Counts a failed sign-in; the threshold-th failure in a row locks the account for the given time.</summary>
+    public static Task<DateTime?> RecordFailedLoginAsync(NpgsqlConnection connection, long id, int threshold, TimeSpan lockout, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition("""
+            UPDATE app_user
+            SET failed_logins = CASE WHEN failed_logins + 1 >= @threshold THEN 0 ELSE failed_logins + 1 END,
+                locked_until = CASE WHEN failed_logins + 1 >= @threshold THEN now() + @lockout ELSE locked_until END
+            WHERE id = @id
+            RETURNING locked_until
+            """, new { id, threshold, lockout }, cancellationToken: cancellationToken));
+
+    /// <summary>Clears the failure count; stores the new hash when the old one used outdated parameters.</summary>
+    public static Task RecordSuccessfulLoginAsync(NpgsqlConnection connection, long id, string? rehashed, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE app_user SET failed_logins = 0, locked_until = NULL, password_hash = coalesce(@rehashed, password_hash)
+            WHERE id = @id
+            """, new { id, rehashed }, cancellationToken: cancellationToken));
+}

@@ -1,0 +1,186 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Processes.Host.Identity;
+using Processes.Tests.Storage;
+
+namespace Processes.Tests.Identity;
+
+/// <summary>One endpoint of the matrix: how to call it, and the policy it must declare (null: anonymous by design).</summary>
+public sealed record MatrixRow(string Method, string Pattern, string Path, string? Body, string? Policy)
+{
+    public override string ToString() => $"{Method} {Pattern}";
+}
+
+/// <summary>
+/// The role matrix. First, every endpoint of the app must declare a policy from <see cref="Policies"/> or be anonymous
+/// and listed in <see cref="Policies.AnonymousRoutes"/>, and must have a row below. Then each row is called with an API
+/// key of a user holding each role (and of a user without roles), and without credentials: outside the policy the
+/// answer is 403, without credentials 401, inside the policy anything but 401/403 (a 404 or 422 for a made-up id or
+/// an empty body still proves the caller got past authorization).
+/// </summary>
+public sealed class RoleMatrixTests : DatabaseTest
+{
+    private const string NoRoles = "(no roles)";
+    private const string Missing = "/999999";
+
+    /// <summary>
+    /// HOW TO ADD A ROW for a new endpoint: its method; its route pattern exactly as the endpoint list prints it
+    /// (the coverage test names the missing ones); a concrete path (an id that does not exist is fine and avoids side
+    /// effects); a JSON body or null (an empty "{}" that fails validation is fine); and the policy it declares, or
+    /// null for an anonymous endpoint.
+    /// </summary>
+    public static readonly MatrixRow[] Rows =
+    [
+        new("GET", "/health/live", "/health/live", null, null),
+        new("GET", "/health/ready", "/health/ready", null, null),
+        new("POST", "/api/auth/login", "/api/auth/login", "{}", null),
+        new("POST", "/api/auth/logout", "/api/auth/logout", null, Policies.Authenticated),
+        new("GET", "/api/auth/me", "/api/auth/me", null, Policies.Authenticated),
+        new("GET", "/api/auth/antiforgery", "/api/auth/antiforgery", null, Policies.Authenticated),
+        new("POST", "/api/auth/password", "/api/auth/password", "{}", Policies.Authenticated),
+        new("GET", "/api/users/", "/api/users", null, Policies.Admin),
+        new("GET", "/api/users/{id:long}", "/api/users" + Missing, null, Policies.Admin),
+        new("POST", "/api/users/", "/api/users", "{}", Policies.Admin),
+        new("PUT", "/api/users/{id:long}", "/api/users" + Missing, "{}", Policies.Admin),
+        new("POST", "/api/users/{id:long}/disable", "/api/users" + Missing + "/disable", null, Policies.Admin),
+        new("POST", "/api/users/{id:long}/enable", "/api/users" + Missing + "/enable", null, Policies.Admin),
+        new("PUT", "/api/users/{id:long}/roles", "/api/users" + Missing + "/roles", "{}", Policies.Admin),
+        new("PUT", "/api/users/{id:long}/groups", "/api/users" + Missing + "/groups", "{}", Policies.Admin),
+        new("POST", "/api/users/{id:long}/password", "/api/users" + Missing + "/password", "{}", Policies.Admin),
+        new("GET", "/api/users/{userId:long}/api-keys/", "/api/users" + Missing + "/api-keys", null, Policies.Admin),
+        new("POST", "/api/users/{userId:long}/api-keys/", "/api/users" + Missing + "/api-keys", "{}", Policies.Admin),
+        new("DELETE", "/api/users/{userId:long}/api-keys/{keyId:long}", "/api/users" + Missing + "/api-keys/1", null, Policies.Admin),
+        new("GET", "/api/groups/", "/api/groups", null, Policies.Admin),
+        new("GET", "/api/groups/{id:long}", "/api/groups" + Missing, null, Policies.Admin),
+        new("POST", "/api/groups/", "/api/groups", "{}", Policies.Admin),
+        new("PUT", "/api/groups/{id:long}", "/api/groups" + Missing, "{}", Policies.Admin),
+        new("DELETE", "/api/groups/{id:long}", "/api/groups" + Missing, null, Policies.Admin),
+        new("GET", "/api/audit", "/api/audit", null, Policies.Admin),
+    ];
+
+    private IdentityHost _host = null!;
+    private readonly Dictionary<string, HttpClient> _clients = [];
+
+    [OneTimeSetUp]
+    public async Task CreateOneUserPerRole()
+    {
+        _host = IdentityHost.Start(ConnectionString);
+        foreach (var role in Roles.All)
+        {
+            var user = await _host.CreateUserAsync(roles: [role]);
+            _clients[role] = _host.Bearer(user.ApiKey);
+        }
+        _clients[NoRoles] = _host.Bearer((await _host.CreateUserAsync()).ApiKey);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopHost() => await _host.DisposeAsync();
+
+    [Test]
+    public async Task Every_endpoint_declares_a_known_policy_or_is_a_listed_anonymous_route()
+    {
+        var policies = _host.Service<IAuthorizationPolicyProvider>();
+        var problems = new List<string>();
+        foreach (var (key, endpoint) in Endpoints())
+        {
+            var pattern = endpoint.RoutePattern.RawText ?? "";
+            if (endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+            {
+                if (!Policies.AnonymousRoutes.Contains(pattern))
+                {
+                    problems.Add($"{key} is anonymous but not listed in Policies.AnonymousRoutes");
+                }
+                continue;
+            }
+            var declared = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>();
+            if (declared.Count == 0)
+            {
+                problems.Add($"{key} declares no policy: add .RequireAuthorization(Policies.X) or, deliberately, .AllowAnonymous()");
+            }
+            foreach (var data in declared)
+            {
+                if (data.Policy is null || !Policies.All.Contains(data.Policy) || await policies.GetPolicyAsync(data.Policy) is null)
+                {
+                    problems.Add($"{key} declares '{data.Policy ?? "(no policy name)"}', which is not one of Policies.All");
+                }
+            }
+        }
+        problems.ShouldBeEmpty();
+    }
+
+    [Test]
+    public void Every_endpoint_has_a_row_in_the_matrix_with_the_policy_it_declares()
+    {
+        var problems = new List<string>();
+        foreach (var (key, endpoint) in Endpoints())
+        {
+            var row = Rows.FirstOrDefault(r => r.ToString() == key);
+            var anonymous = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            var declared = anonymous ? null : endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(d => d.Policy).LastOrDefault();
+            var shown = declared ?? (anonymous ? "anonymous" : "no policy");
+            if (row is null)
+            {
+                problems.Add($"no row for {key} (declares {shown}): add one to RoleMatrixTests.Rows");
+            }
+            else if (row.Policy != declared)
+            {
+                problems.Add($"{key} declares {shown} but its row says {row.Policy ?? "anonymous"}");
+            }
+        }
+        problems.ShouldBeEmpty();
+    }
+
+    [TestCaseSource(nameof(Rows))]
+    public async Task Each_role_is_let_through_or_refused_as_the_policy_says(MatrixRow row)
+    {
+        var mismatches = new List<string>();
+        var anonymous = await SendAsync(_host.Anonymous(), row);
+        if (row.Policy is null ? IsAuthFailure(anonymous) : anonymous != HttpStatusCode.Unauthorized)
+        {
+            mismatches.Add($"anonymous: {(int)anonymous}, expected {(row.Policy is null ? "neither 401 nor 403" : "401")}");
+        }
+        foreach (var (role, client) in _clients)
+        {
+            var status = await SendAsync(client, row);
+            var allowed = row.Policy is null || Admits(row.Policy, role);
+            if (allowed ? IsAuthFailure(status) : status != HttpStatusCode.Forbidden)
+            {
+                mismatches.Add($"{role}: {(int)status}, expected {(allowed ? "neither 401 nor 403" : "403")}");
+            }
+        }
+        mismatches.ShouldBeEmpty();
+    }
+
+    private static bool Admits(string policy, string role) =>
+        role == Roles.Admin || policy == Policies.Authenticated || Policies.RolesOf[policy].Contains(role);
+
+    private static bool IsAuthFailure(HttpStatusCode status) => status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
+
+    private static async Task<HttpStatusCode> SendAsync(HttpClient client, MatrixRow row)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(row.Method), row.Path);
+        if (row.Body is not null)
+        {
+            request.Content = new StringContent(row.Body, Encoding.UTF8, "application/json");
+        }
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private IEnumerable<(string Key, RouteEndpoint Endpoint)> Endpoints()
+    {
+        var endpoints = _host.Service<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        endpoints.ShouldNotBeEmpty();
+        foreach (var endpoint in endpoints)
+        {
+            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
+            foreach (var method in methods)
+            {
+                yield return ($"{method} {endpoint.RoutePattern.RawText}", endpoint);
+            }
+        }
+    }
+}
