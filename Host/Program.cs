@@ -1,4 +1,6 @@
 using Processes.Host.Audit;
+using Processes.Host.Camunda;
+using Processes.Host.Engine;
 using Processes.Host.Health;
 using Processes.Host.Identity;
 using Processes.Host.Postgres;
@@ -9,6 +11,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddProcessesHealth();
 builder.Services.AddProcessesAudit();
 builder.AddProcessesIdentity();
+builder.AddProcessesEngine();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -17,6 +20,7 @@ app.UseProcessesIdentity();
 app.MapHealthApi();
 app.MapIdentityApi();
 app.MapAuditApi();
+app.MapCamundaApi();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -1,0 +1,14 @@
+namespace Processes.Host.Camunda;
+
+/// <summary>The Camunda 8 REST API v2 core that Camunda's SDKs and job workers use.</summary>
+internal static class CamundaApi
+{
+    public static IEndpointRouteBuilder MapCamundaApi(this IEndpointRouteBuilder app) => app
+        .MapDefinitionsApi()
+        .MapDeploymentsApi()
+        .MapProcessInstancesApi()
+        .MapMessagesApi()
+        .MapJobsApi()
+        .MapUserTasksApi()
+        .MapIncidentsApi();
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Processes.Engine.Execution;
+
+namespace Processes.Host.Camunda;
+
+/// <summary>
+/// Conventions of Camunda 8's REST API v2: int64 keys travel as strings, errors are problem+json, searches take
+/// <c>{ filter, page, sort }</c> and answer <c>{ items, page }</c>.
+/// </summary>
+internal static class CamundaResults
+{
+    public const string DefaultTenant = "<default>";
+
+    public static string Key(long key) => key.ToString(CultureInfo.InvariantCulture);
+
+    public static string? Key(long? key) => key is { } k ? Key(k) : null;
+
+    public static bool TryKey(string? text, out long key) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out key) && key > 0;
+
+    public static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "INVALID_ARGUMENT", detail: detail);
+
+    public static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "NOT_FOUND", detail: detail);
+
+    /// <summary>A refused command as Camunda reports it: the title is the error kind, the detail says what was wrong.</summary>
+    public static ProblemHttpResult Refused<T>(CommandResult<T> result) => result.Error switch
+    {
+        CommandError.NotFound => NotFound(result.Message!),
+        CommandError.InvalidArgument => BadRequest(result.Message!),
+        CommandError.AlreadyExists => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "ALREADY_EXISTS", detail: result.Message),
+        CommandError.Conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "CONFLICT", detail: result.Message),
+        _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "INVALID_STATE", detail: result.Message),
+    };
+
+    /// <summary>Variables as a JSON object; anything else is refused naming the field.</summary>
+    public static bool TryVariables(JsonElement? element, string field, out JsonObject? variables, out ProblemHttpResult? problem)
+    {
+        variables = null;
+        problem = null;
+        if (element is not { } value || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+        {
+            return true;
+        }
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            problem = BadRequest($"{field} must be a JSON object of variable names to values, but was {value.ValueKind.ToString().ToLowerInvariant()}.");
+            return false;
+        }
+        variables = JsonNode.Parse(value.GetRawText())!.AsObject();
+        return true;
+    }
+
+    public static string? Iso(DateTime? value) => value is { } v ? DateTime.SpecifyKind(v, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) : null;
+
+    public static string Iso(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The page part of a v2 search request.</summary>
+public sealed record SearchPage(int? From, int? Limit, string? After, string? Before);
+
+/// <summary>One sort criterion of a v2 search request.</summary>
+public sealed record SearchSort(string Field, string? Order);
+
+/// <summary>The page part of a v2 search response.</summary>
+public sealed record SearchPageResponse(long TotalItems, string? StartCursor, string? EndCursor, bool HasMoreTotalItems = false);
+
+public sealed record SearchResponse<T>(IReadOnlyList<T> Items, SearchPageResponse Page);
+
+internal static class SearchPaging
+{
+    public const int DefaultLimit = 100;
+    public const int MaximumLimit = 1000;
+
+    /// <summary>Offset and limit from a page request: <c>from</c>, or <c>after</c> (an opaque cursor: the offset).</summary>
+    public static (int Offset, int Limit) Read(SearchPage? page)
+    {
+        var limit = Math.Clamp(page?.Limit ?? DefaultLimit, 1, MaximumLimit);
+        var offset = page?.From ?? (int.TryParse(page?.After, NumberStyles.None, CultureInfo.InvariantCulture, out var after) ? after : 0);
+        return (Math.Max(0, offset), limit);
+    }
+
+    public static SearchResponse<T> Respond<T>(IReadOnlyList<T> items, long total, int offset) => new(items, new SearchPageResponse(
+        total,
+        items.Count == 0 ? null : offset.ToString(CultureInfo.InvariantCulture),
+        items.Count == 0 ? null : (offset + items.Count).ToString(CultureInfo.InvariantCulture),
+        false));
+}

@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Processes.Engine.Deployment;
+using Processes.Engine.Execution;
+using Processes.Host.Identity;
+
+namespace Processes.Host.Camunda;
+
+public sealed record DeployedProcessDefinition(string ProcessDefinitionId, int ProcessDefinitionVersion, string ResourceName, string TenantId, string ProcessDefinitionKey);
+
+public sealed record DeploymentItem(DeployedProcessDefinition ProcessDefinition);
+
+public sealed record DeploymentResponse(string DeploymentKey, string TenantId, IReadOnlyList<DeploymentItem> Deployments);
+
+/// <summary>POST /v2/deployments: multipart <c>resources</c>, all or nothing; unchanged content keeps its version.</summary>
+internal static class DeploymentsApi
+{
+    private const long MaxRequestBytes = 20 * 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapDeploymentsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v2/deployments", DeployAsync)
+            .RequireAuthorization(Policies.Designer)
+            .DisableAntiforgery()
+            .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBytes))
+            .WithTags("Deployments");
+        return app;
+    }
+
+    private static async Task<Results<Ok<DeploymentResponse>, ProblemHttpResult>> DeployAsync(
+        HttpRequest request, DeploymentService deployments, ProcessEngine engine, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+        {
+            return CamundaResults.BadRequest("Send the files as multipart/form-data, each in a part named 'resources'.");
+        }
+        var form = await request.ReadFormAsync(cancellationToken);
+        var files = form.Files.GetFiles("resources");
+        if (files.Count == 0)
+        {
+            return CamundaResults.BadRequest("No resources: send at least one file in a multipart part named 'resources'.");
+        }
+        var resources = new List<DeploymentResource>();
+        foreach (var file in files)
+        {
+            using var stream = new MemoryStream();
+            await file.CopyToAsync(stream, cancellationToken);
+            resources.Add(new DeploymentResource(file.FileName, stream.ToArray()));
+        }
+        var result = await deployments.DeployAsync(resources, cancellationToken);
+        if (result is DeploymentResult.Rejected rejected)
+        {
+            var problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "INVALID_ARGUMENT",
+                Detail = "The deployment was rejected: " + string.Join("; ", rejected.Errors.Select(e => e.ToString())),
+            };
+            problem.Extensions["problems"] = rejected.Problems.Select(p => new
+            {
+                resource = p.ResourceName,
+                elementId = p.Problem.ElementId,
+                elementType = p.Problem.ElementType,
+                line = p.Problem.Line,
+                column = p.Problem.Column,
+                severity = p.Problem.IsError ? "error" : "warning",
+                message = p.Problem.Message,
+            }).ToList();
+            return TypedResults.Problem(problem);
+        }
+        var deployed = (DeploymentResult.Deployed)result;
+        // Start events follow the latest version (idempotent; re-run at every host start as well).
+        await engine.SyncStartEventsAsync([.. deployed.Processes.Select(p => p.BpmnProcessId)], cancellationToken);
+        return TypedResults.Ok(new DeploymentResponse(
+            CamundaResults.Key(deployed.DeploymentKey),
+            CamundaResults.DefaultTenant,
+            [.. deployed.Processes.Select(p => new DeploymentItem(new DeployedProcessDefinition(
+                p.BpmnProcessId, p.Version, p.ResourceName, CamundaResults.DefaultTenant, CamundaResults.Key(p.ProcessDefinitionKey))))]));
+    }
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Processes.Engine.Execution;
+using Processes.Host.Identity;
+
+namespace Processes.Host.Camunda;
+
+public sealed record JobActivationRequest(string? Type, string? Worker, long? Timeout, int? MaxJobsToActivate, IReadOnlyList<string>? FetchVariable, long? RequestTimeout, IReadOnlyList<string>? TenantIds);
+
+public sealed record ActivatedJobItem(
+    string JobKey, string Type, string ProcessInstanceKey, string ProcessDefinitionId, int ProcessDefinitionVersion, string ProcessDefinitionKey,
+    string ElementId, string ElementInstanceKey, JsonObject CustomHeaders, string Worker, int Retries, long Deadline, JsonObject Variables, string TenantId);
+
+public sealed record JobActivationResponse(IReadOnlyList<ActivatedJobItem> Jobs);
+
+public sealed record JobCompletionRequest(JsonElement? Variables);
+
+public sealed record JobFailureRequest(int? Retries, string? ErrorMessage, long? RetryBackOff, JsonElement? Variables);
+
+public sealed record JobErrorRequest(string? ErrorCode, string? ErrorMessage, JsonElement? Variables);
+
+/// <summary>
+/// /v2/jobs: what Camunda's job workers call. Activation long-polls up to <c>requestTimeout</c> ms when nothing is
+/// activatable, so idle workers do not hammer the database.
+/// </summary>
+internal static class JobsApi
+{
+    private static readonly TimeSpan DefaultLease = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromSeconds(60);
+
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v2/jobs").WithTags("Jobs").RequireAuthorization(Policies.Operator);
+        group.MapPost("/activation", ActivateAsync);
+        group.MapPost("/{key}/completion", CompleteAsync);
+        group.MapPost("/{key}/failure", FailAsync);
+        group.MapPost("/{key}/error", ThrowErrorAsync);
+        return app;
+    }
+
+    private static async Task<Results<Ok<JobActivationResponse>, ProblemHttpResult>> ActivateAsync(JobActivationRequest request, ProcessEngine engine,
+        HttpContext http, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Type))
+        {
+            return CamundaResults.BadRequest("type is required: the job type the worker handles.");
+        }
+        if (request.MaxJobsToActivate is null or < 1)
+        {
+            return CamundaResults.BadRequest("maxJobsToActivate must be at least 1.");
+        }
+        var lease = request.Timeout is > 0 ? TimeSpan.FromMilliseconds(request.Timeout.Value) : DefaultLease;
+        var worker = string.IsNullOrWhiteSpace(request.Worker) ? http.User.Identity?.Name ?? "worker" : request.Worker;
+        var wait = TimeSpan.FromMilliseconds(Math.Clamp(request.RequestTimeout ?? 0, 0, (long)MaxRequestTimeout.TotalMilliseconds));
+        var until = DateTimeOffset.UtcNow + wait;
+        var delay = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            var jobs = await engine.ActivateJobsAsync(request.Type, worker, lease, Math.Min(request.MaxJobsToActivate.Value, 1000), request.FetchVariable, cancellationToken);
+            if (jobs.Count > 0 || DateTimeOffset.UtcNow >= until)
+            {
+                return TypedResults.Ok(new JobActivationResponse([.. jobs.Select(ToItem)]));
+            }
+            await Task.Delay(delay, cancellationToken);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
+        }
+    }
+
+    private static ActivatedJobItem ToItem(ActivatedJob job) => new(CamundaResults.Key(job.Key), job.Type, CamundaResults.Key(job.ProcessInstanceKey),
+        job.BpmnProcessId, job.ProcessVersion, CamundaResults.Key(job.ProcessDefinitionKey), job.ElementId, CamundaResults.Key(job.ElementInstanceKey),
+        job.CustomHeaders, job.Worker, job.Retries, job.Deadline.ToUnixTimeMilliseconds(), job.Variables, CamundaResults.DefaultTenant);
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, JobCompletionRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var jobKey))
+        {
+            return CamundaResults.BadRequest($"'{key}' is not a job key.");
+        }
+        if (!CamundaResults.TryVariables(request?.Variables, "variables", out var variables, out var problem))
+        {
+            return problem!;
+        }
+        var result = await engine.CompleteJobAsync(jobKey, variables, cancellationToken);
+        return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> FailAsync(string key, JobFailureRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var jobKey))
+        {
+            return CamundaResults.BadRequest($"'{key}' is not a job key.");
+        }
+        if (!CamundaResults.TryVariables(request?.Variables, "variables", out var variables, out var problem))
+        {
+            return problem!;
+        }
+        if (request?.Retries is < 0)
+        {
+            return CamundaResults.BadRequest("retries must not be negative.");
+        }
+        var result = await engine.FailJobAsync(jobKey, request?.Retries ?? 0, request?.ErrorMessage,
+            TimeSpan.FromMilliseconds(Math.Max(0, request?.RetryBackOff ?? 0)), variables, cancellationToken);
+        return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> ThrowErrorAsync(string key, JobErrorRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var jobKey))
+        {
+            return CamundaResults.BadRequest($"'{key}' is not a job key.");
+        }
+        if (string.IsNullOrWhiteSpace(request?.ErrorCode))
+        {
+            return CamundaResults.BadRequest("errorCode is required: the code an error catch event of the model matches.");
+        }
+        if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
+        {
+            return problem!;
+        }
+        var result = await engine.ThrowJobErrorAsync(jobKey, request.ErrorCode, request.ErrorMessage, variables, cancellationToken);
+        return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
+    }
+}

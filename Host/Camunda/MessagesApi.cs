@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Processes.Engine.Execution;
+using Processes.Host.Identity;
+
+namespace Processes.Host.Camunda;
+
+public sealed record MessagePublicationRequest(string? Name, string? CorrelationKey, long? TimeToLive, string? MessageId, JsonElement? Variables, string? TenantId);
+
+public sealed record MessagePublicationResponse(string MessageKey, string TenantId);
+
+public sealed record MessageCorrelationRequest(string? Name, string? CorrelationKey, JsonElement? Variables, string? TenantId);
+
+public sealed record MessageCorrelationResponse(string MessageKey, string TenantId, string ProcessInstanceKey);
+
+public sealed record SignalBroadcastRequest(string? SignalName, JsonElement? Variables, string? TenantId);
+
+public sealed record SignalBroadcastResponse(string SignalKey, string TenantId);
+
+/// <summary>/v2/messages (publish with a time to live, or correlate now) and /v2/signals/broadcast.</summary>
+internal static class MessagesApi
+{
+    public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v2/messages/publication", PublishAsync).RequireAuthorization(Policies.Agent).WithTags("Messages");
+        app.MapPost("/v2/messages/correlation", CorrelateAsync).RequireAuthorization(Policies.Agent).WithTags("Messages");
+        app.MapPost("/v2/signals/broadcast", BroadcastAsync).RequireAuthorization(Policies.Agent).WithTags("Signals");
+        return app;
+    }
+
+    private static async Task<Results<Ok<MessagePublicationResponse>, ProblemHttpResult>> PublishAsync(MessagePublicationRequest request, ProcessEngine engine, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            return CamundaResults.BadRequest("name is required: the message name the model waits for.");
+        }
+        if (request.TimeToLive is < 0)
+        {
+            return CamundaResults.BadRequest("timeToLive must not be negative (milliseconds).");
+        }
+        if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
+        {
+            return problem!;
+        }
+        var result = await engine.PublishMessageAsync(request.Name, request.CorrelationKey ?? "", variables,
+            TimeSpan.FromMilliseconds(request.TimeToLive ?? 0), request.MessageId, cancellationToken);
+        return result.Ok
+            ? TypedResults.Ok(new MessagePublicationResponse(CamundaResults.Key(result.Value!.MessageKey), CamundaResults.DefaultTenant))
+            : CamundaResults.Refused(result);
+    }
+
+    private static async Task<Results<Ok<MessageCorrelationResponse>, ProblemHttpResult>> CorrelateAsync(MessageCorrelationRequest request, ProcessEngine engine, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            return CamundaResults.BadRequest("name is required: the message name the model waits for.");
+        }
+        if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
+        {
+            return problem!;
+        }
+        var result = await engine.CorrelateMessageAsync(request.Name, request.CorrelationKey ?? "", variables, cancellationToken);
+        return result.Ok
+            ? TypedResults.Ok(new MessageCorrelationResponse(CamundaResults.Key(result.Value!.MessageKey), CamundaResults.DefaultTenant,
+                CamundaResults.Key(result.Value.CorrelatedProcessInstanceKeys[0])))
+            : CamundaResults.Refused(result);
+    }
+
+    private static async Task<Results<Ok<SignalBroadcastResponse>, ProblemHttpResult>> BroadcastAsync(SignalBroadcastRequest request, ProcessEngine engine, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.SignalName))
+        {
+            return CamundaResults.BadRequest("signalName is required.");
+        }
+        if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
+        {
+            return problem!;
+        }
+        var result = await engine.BroadcastSignalAsync(request.SignalName, variables, cancellationToken);
+        return result.Ok
+            ? TypedResults.Ok(new SignalBroadcastResponse(CamundaResults.Key(result.Value), CamundaResults.DefaultTenant))
+            : CamundaResults.Refused(result);
+    }
+}

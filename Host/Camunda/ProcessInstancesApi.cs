@@ -1,0 +1,180 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Processes.Engine.Execution;
+using Processes.Host.Identity;
+
+namespace Processes.Host.Camunda;
+
+/// <summary>Start request; <c>businessKey</c> is our extension (unique per process id).</summary>
+public sealed record CreateProcessInstanceRequest(
+    string? ProcessDefinitionId,
+    int? ProcessDefinitionVersion,
+    string? ProcessDefinitionKey,
+    JsonElement? Variables,
+    string? BusinessKey,
+    IReadOnlyList<StartInstruction>? StartInstructions,
+    string? TenantId);
+
+public sealed record StartInstruction(string ElementId);
+
+public sealed record CreateProcessInstanceResponse(
+    string ProcessDefinitionId, int ProcessDefinitionVersion, string TenantId, JsonObject Variables, string ProcessDefinitionKey, string ProcessInstanceKey);
+
+public sealed record ProcessInstanceItem(
+    string ProcessInstanceKey, string ProcessDefinitionId, string? ProcessDefinitionName, int ProcessDefinitionVersion, string? ProcessDefinitionVersionTag,
+    string ProcessDefinitionKey, string? ParentProcessInstanceKey, string? ParentElementInstanceKey, string StartDate, string? EndDate,
+    string State, bool HasIncident, string TenantId, string? BusinessKey);
+
+public sealed record ProcessInstanceFilter(string? ProcessDefinitionId, string? ProcessDefinitionKey, string? State, string? ParentProcessInstanceKey, string? BusinessKey, bool? HasIncident);
+
+public sealed record ProcessInstanceSearchRequest(ProcessInstanceFilter? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+
+/// <summary>/v2/process-instances: start, cancel, search, get.</summary>
+internal static class ProcessInstancesApi
+{
+    public static IEndpointRouteBuilder MapProcessInstancesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v2/process-instances").WithTags("Process instances");
+        group.MapPost("/", CreateAsync).RequireAuthorization(Policies.Agent);
+        group.MapPost("/{key}/cancellation", CancelAsync).RequireAuthorization(Policies.Operator);
+        group.MapPost("/search", SearchAsync).RequireAuthorization(Policies.Agent);
+        group.MapGet("/{key}", GetAsync).RequireAuthorization(Policies.Agent);
+        return app;
+    }
+
+    private static async Task<Results<Ok<CreateProcessInstanceResponse>, ProblemHttpResult>> CreateAsync(
+        CreateProcessInstanceRequest request, ProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
+        {
+            return problem!;
+        }
+        string? processId = request.ProcessDefinitionId;
+        int? version = request.ProcessDefinitionVersion is null or -1 ? null : request.ProcessDefinitionVersion;
+        if (request.ProcessDefinitionKey is { } keyText)
+        {
+            if (!CamundaResults.TryKey(keyText, out var definitionKey))
+            {
+                return CamundaResults.BadRequest($"processDefinitionKey '{keyText}' is not a key.");
+            }
+            var definition = await definitions.FindAsync(definitionKey, cancellationToken);
+            if (definition is null)
+            {
+                return CamundaResults.NotFound($"No process definition with key {definitionKey}.");
+            }
+            (processId, version) = (definition.BpmnProcessId, definition.Version);
+        }
+        if (string.IsNullOrWhiteSpace(processId))
+        {
+            return CamundaResults.BadRequest("Give processDefinitionId (with an optional processDefinitionVersion) or processDefinitionKey.");
+        }
+        var start = request.StartInstructions is { Count: > 0 } instructions ? instructions[0].ElementId : null;
+        var result = await engine.CreateInstanceAsync(processId, version, variables, request.BusinessKey, cancellationToken, start);
+        if (!result.Ok)
+        {
+            return CamundaResults.Refused(result);
+        }
+        var created = result.Value!;
+        return TypedResults.Ok(new CreateProcessInstanceResponse(created.BpmnProcessId, created.Version, CamundaResults.DefaultTenant,
+            variables ?? [], CamundaResults.Key(created.ProcessDefinitionKey), CamundaResults.Key(created.ProcessInstanceKey)));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string key, ProcessEngine engine, CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var instanceKey))
+        {
+            return CamundaResults.BadRequest($"'{key}' is not a process instance key.");
+        }
+        var result = await engine.CancelInstanceAsync(instanceKey, cancellationToken);
+        return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
+    }
+
+    private static async Task<Results<Ok<ProcessInstanceItem>, ProblemHttpResult>> GetAsync(string key, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var instanceKey))
+        {
+            return CamundaResults.BadRequest($"'{key}' is not a process instance key.");
+        }
+        var (items, _) = await QueryAsync(dataSource, "WHERE i.key = @instanceKey", new { instanceKey }, 0, 1, cancellationToken);
+        return items.Count == 0 ? CamundaResults.NotFound($"Process instance {instanceKey} does not exist.") : TypedResults.Ok(items[0]);
+    }
+
+    private static async Task<Results<Ok<SearchResponse<ProcessInstanceItem>>, ProblemHttpResult>> SearchAsync(
+        ProcessInstanceSearchRequest? request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var filter = request?.Filter;
+        var where = new List<string>();
+        var parameters = new DynamicParameters();
+        if (filter?.ProcessDefinitionId is { } id)
+        {
+            where.Add("i.bpmn_process_id = @id");
+            parameters.Add("id", id);
+        }
+        if (filter?.ProcessDefinitionKey is { } definitionKeyText)
+        {
+            if (!CamundaResults.TryKey(definitionKeyText, out var definitionKey))
+            {
+                return CamundaResults.BadRequest($"filter.processDefinitionKey '{definitionKeyText}' is not a key.");
+            }
+            where.Add("i.process_definition_key = @definitionKey");
+            parameters.Add("definitionKey", definitionKey);
+        }
+        if (filter?.State is { } state)
+        {
+            var stored = state.ToUpperInvariant() switch { "ACTIVE" => "ACTIVE", "COMPLETED" => "COMPLETED", "TERMINATED" or "CANCELED" => "TERMINATED", _ => null };
+            if (stored is null)
+            {
+                return CamundaResults.BadRequest($"filter.state '{state}' is not one of ACTIVE, COMPLETED, TERMINATED.");
+            }
+            where.Add("i.state = @state");
+            parameters.Add("state", stored);
+        }
+        if (filter?.ParentProcessInstanceKey is { } parentText && CamundaResults.TryKey(parentText, out var parent))
+        {
+            where.Add("i.parent_process_instance_key = @parent");
+            parameters.Add("parent", parent);
+        }
+        if (filter?.BusinessKey is { } businessKey)
+        {
+            where.Add("i.business_key = @businessKey");
+            parameters.Add("businessKey", businessKey);
+        }
+        if (filter?.HasIncident is { } hasIncident)
+        {
+            where.Add("i.has_incident = @hasIncident");
+            parameters.Add("hasIncident", hasIncident);
+        }
+        var (offset, limit) = SearchPaging.Read(request?.Page);
+        var (items, total) = await QueryAsync(dataSource, where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where), parameters, offset, limit, cancellationToken);
+        return TypedResults.Ok(SearchPaging.Respond(items, total, offset));
+    }
+
+    private static async Task<(IReadOnlyList<ProcessInstanceItem> Items, long Total)> QueryAsync(NpgsqlDataSource dataSource, string where, object parameters,
+        int offset, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM process_instance i {where}", parameters, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
+            SELECT i.key, i.bpmn_process_id, d.name, i.process_version, d.version_tag, i.process_definition_key, i.parent_process_instance_key,
+                   i.parent_element_instance_key, i.started_at, i.ended_at, i.state, i.has_incident, i.business_key
+            FROM process_instance i LEFT JOIN process_definition d ON d.process_definition_key = i.process_definition_key
+            {where}
+            ORDER BY i.key
+            OFFSET {offset} LIMIT {limit}
+            """, parameters, cancellationToken: cancellationToken));
+        return ([.. rows.Select(r => r.ToItem())], total);
+    }
+
+#pragma warning disable IDE1006, CA1707
+    private sealed record Row(long key, string bpmn_process_id, string? name, int process_version, string? version_tag, long process_definition_key,
+        long? parent_process_instance_key, long? parent_element_instance_key, DateTime started_at, DateTime? ended_at, string state, bool has_incident, string? business_key)
+    {
+        public ProcessInstanceItem ToItem() => new(CamundaResults.Key(key), bpmn_process_id, name, process_version, version_tag,
+            CamundaResults.Key(process_definition_key), CamundaResults.Key(parent_process_instance_key), CamundaResults.Key(parent_element_instance_key),
+            CamundaResults.Iso((DateTime?)started_at)!, CamundaResults.Iso(ended_at), state, has_incident, CamundaResults.DefaultTenant, business_key);
+    }
+#pragma warning restore IDE1006, CA1707
+}

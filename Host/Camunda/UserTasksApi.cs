@@ -1,0 +1,242 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Processes.Engine.Execution;
+using Processes.Host.Audit;
+using Processes.Host.Identity;
+
+namespace Processes.Host.Camunda;
+
+public sealed record UserTaskItem(
+    string UserTaskKey, string? Name, string State, string? Assignee, string ElementId, IReadOnlyList<string> CandidateGroups, IReadOnlyList<string> CandidateUsers,
+    string ProcessDefinitionId, string CreationDate, string? CompletionDate, string? FollowUpDate, string? DueDate, string TenantId, string? FormKey,
+    string ElementInstanceKey, string ProcessInstanceKey, string ProcessDefinitionKey, int Priority, JsonObject CustomHeaders, int Version);
+
+public sealed record UserTaskFilter(string? State, string? Assignee, string? CandidateGroup, string? CandidateUser, string? ProcessInstanceKey, string? ElementId, string? ProcessDefinitionId);
+
+public sealed record UserTaskSearchRequest(UserTaskFilter? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+
+public sealed record UserTaskAssignmentRequest(string? Assignee, bool? AllowOverride, string? Action, string? Reason);
+
+public sealed record UserTaskCompletionRequest(JsonElement? Variables, string? Action);
+
+/// <summary>
+/// /v2/user-tasks with the product's single-direction assignment: only the assignee completes a task; candidates
+/// claim unassigned tasks of their groups; supervisors (and the assignee) reassign. An agent sees only tasks of
+/// their groups, offered to them, or assigned to them.
+/// </summary>
+internal static class UserTasksApi
+{
+    public static IEndpointRouteBuilder MapUserTasksApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v2/user-tasks").WithTags("User tasks").RequireAuthorization(Policies.Agent);
+        group.MapPost("/search", SearchAsync);
+        group.MapGet("/{key}", GetAsync);
+        group.MapPost("/{key}/assignment", AssignAsync);
+        group.MapDelete("/{key}/assignee", UnassignAsync);
+        group.MapPost("/{key}/completion", CompleteAsync);
+        return app;
+    }
+
+    internal static bool SeesAll(ClaimsPrincipal user) => user.IsInRole(Roles.Admin);
+
+    private static async Task<Ok<SearchResponse<UserTaskItem>>> SearchAsync(UserTaskSearchRequest? request, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var filter = request?.Filter;
+        var where = new List<string>();
+        var parameters = new DynamicParameters();
+        where.Add("t.state = @state");
+        parameters.Add("state", (filter?.State ?? "CREATED").ToUpperInvariant());
+        if (filter?.Assignee is { } assignee)
+        {
+            where.Add("t.assignee = @assignee");
+            parameters.Add("assignee", assignee);
+        }
+        if (filter?.CandidateGroup is { } candidateGroup)
+        {
+            where.Add("@candidateGroup = ANY(t.candidate_groups)");
+            parameters.Add("candidateGroup", candidateGroup);
+        }
+        if (filter?.CandidateUser is { } candidateUser)
+        {
+            where.Add("@candidateUser = ANY(t.candidate_users)");
+            parameters.Add("candidateUser", candidateUser);
+        }
+        if (filter?.ProcessInstanceKey is { } instanceText && CamundaResults.TryKey(instanceText, out var instanceKey))
+        {
+            where.Add("t.process_instance_key = @instanceKey");
+            parameters.Add("instanceKey", instanceKey);
+        }
+        if (filter?.ElementId is { } elementId)
+        {
+            where.Add("t.element_id = @elementId");
+            parameters.Add("elementId", elementId);
+        }
+        if (filter?.ProcessDefinitionId is { } processId)
+        {
+            where.Add("t.bpmn_process_id = @processId");
+            parameters.Add("processId", processId);
+        }
+        AddVisibility(user, where, parameters);
+        var (offset, limit) = SearchPaging.Read(request?.Page);
+        var (items, total) = await QueryAsync(dataSource, "WHERE " + string.Join(" AND ", where), parameters, offset, limit, cancellationToken);
+        return TypedResults.Ok(SearchPaging.Respond(items, total, offset));
+    }
+
+    /// <summary>Agents and supervisors see their groups' tasks, tasks offered to them and their own; admins see all.</summary>
+    internal static void AddVisibility(ClaimsPrincipal user, List<string> where, DynamicParameters parameters)
+    {
+        if (SeesAll(user))
+        {
+            return;
+        }
+        where.Add("(t.assignee = @me OR @me = ANY(t.candidate_users) OR t.candidate_groups && @myGroups)");
+        parameters.Add("me", user.Identity?.Name ?? "");
+        parameters.Add("myGroups", user.FindAll(IdentitySchemes.GroupClaim).Select(c => c.Value).ToArray());
+    }
+
+    private static async Task<Results<Ok<UserTaskItem>, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var task = await FindVisibleAsync(key, user, dataSource, cancellationToken);
+        return task is null ? CamundaResults.NotFound($"User task {key} does not exist or is not visible to you.") : TypedResults.Ok(task);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> AssignAsync(string key, UserTaskAssignmentRequest request, HttpContext http,
+        NpgsqlDataSource dataSource, ProcessEngine engine, IAuditLog audit, CancellationToken cancellationToken)
+    {
+        var task = await FindVisibleAsync(key, http.User, dataSource, cancellationToken);
+        if (task is null)
+        {
+            return CamundaResults.NotFound($"User task {key} does not exist or is not visible to you.");
+        }
+        var me = http.User.Identity!.Name!;
+        var assignee = string.IsNullOrWhiteSpace(request.Assignee) ? null : request.Assignee.Trim();
+        if (assignee is null)
+        {
+            return CamundaResults.BadRequest("assignee is required; to unassign, DELETE /v2/user-tasks/{key}/assignee.");
+        }
+        var isSupervisor = http.User.IsInRole(Roles.Supervisor) || http.User.IsInRole(Roles.Admin);
+        if (task.Assignee is not null && request.AllowOverride == false && task.Assignee != assignee)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "INVALID_STATE",
+                detail: $"User task {key} is already assigned to '{task.Assignee}' and allowOverride is false.");
+        }
+        // Single direction: a task moves on from its assignee (or a supervisor); an unassigned task is claimed by its candidates.
+        var allowed = isSupervisor || task.Assignee == me || (task.Assignee is null && assignee == me);
+        if (!allowed)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "FORBIDDEN", detail: task.Assignee is null
+                ? "You may claim this task for yourself; assigning it to someone else needs the supervisor role."
+                : $"User task {key} is assigned to '{task.Assignee}'; only that user or a supervisor may reassign it.");
+        }
+        var result = await engine.AssignUserTaskAsync(long.Parse(task.UserTaskKey, System.Globalization.CultureInfo.InvariantCulture), assignee,
+            ExpectedVersion(http), me, request.Reason, cancellationToken);
+        if (!result.Ok)
+        {
+            return CamundaResults.Refused(result);
+        }
+        await audit.RecordAsync(AuditEntry.For(http, task.Assignee is null && assignee == me ? "task.claimed" : "task.reassigned", "userTask", task.UserTaskKey,
+            new { from = task.Assignee, to = assignee, reason = request.Reason }), cancellationToken);
+        http.Response.Headers.ETag = $"\"{result.Value}\"";
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> UnassignAsync(string key, HttpContext http, NpgsqlDataSource dataSource, ProcessEngine engine,
+        IAuditLog audit, CancellationToken cancellationToken)
+    {
+        var task = await FindVisibleAsync(key, http.User, dataSource, cancellationToken);
+        if (task is null)
+        {
+            return CamundaResults.NotFound($"User task {key} does not exist or is not visible to you.");
+        }
+        var me = http.User.Identity!.Name!;
+        if (task.Assignee != me && !http.User.IsInRole(Roles.Supervisor) && !http.User.IsInRole(Roles.Admin))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "FORBIDDEN",
+                detail: $"Only the assignee or a supervisor may put user task {key} back to its group.");
+        }
+        var result = await engine.AssignUserTaskAsync(long.Parse(task.UserTaskKey, System.Globalization.CultureInfo.InvariantCulture), null, ExpectedVersion(http), me, null, cancellationToken);
+        if (!result.Ok)
+        {
+            return CamundaResults.Refused(result);
+        }
+        await audit.RecordAsync(AuditEntry.For(http, "task.unassigned", "userTask", task.UserTaskKey, new { from = task.Assignee }), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, UserTaskCompletionRequest? request, HttpContext http,
+        NpgsqlDataSource dataSource, ProcessEngine engine, IAuditLog audit, CancellationToken cancellationToken)
+    {
+        var task = await FindVisibleAsync(key, http.User, dataSource, cancellationToken);
+        if (task is null)
+        {
+            return CamundaResults.NotFound($"User task {key} does not exist or is not visible to you.");
+        }
+        if (!CamundaResults.TryVariables(request?.Variables, "variables", out var variables, out var problem))
+        {
+            return problem!;
+        }
+        var result = await engine.CompleteUserTaskAsync(long.Parse(task.UserTaskKey, System.Globalization.CultureInfo.InvariantCulture), variables,
+            ExpectedVersion(http), http.User.Identity!.Name, cancellationToken);
+        if (!result.Ok)
+        {
+            return result.Error == CommandError.InvalidState && task.Assignee != http.User.Identity.Name
+                ? TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "FORBIDDEN", detail: result.Message)
+                : CamundaResults.Refused(result);
+        }
+        await audit.RecordAsync(AuditEntry.For(http, "task.completed", "userTask", task.UserTaskKey), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>If-Match carries the task version the client saw (its ETag); a stale one is refused.</summary>
+    private static int? ExpectedVersion(HttpContext http)
+    {
+        var header = http.Request.Headers.IfMatch.ToString().Trim().Trim('"');
+        return int.TryParse(header, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? version : null;
+    }
+
+    private static async Task<UserTaskItem?> FindVisibleAsync(string key, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var taskKey))
+        {
+            return null;
+        }
+        var where = new List<string> { "t.key = @taskKey" };
+        var parameters = new DynamicParameters();
+        parameters.Add("taskKey", taskKey);
+        AddVisibility(user, where, parameters);
+        var (items, _) = await QueryAsync(dataSource, "WHERE " + string.Join(" AND ", where), parameters, 0, 1, cancellationToken, count: false);
+        return items.FirstOrDefault();
+    }
+
+    internal static async Task<(IReadOnlyList<UserTaskItem> Items, long Total)> QueryAsync(NpgsqlDataSource dataSource, string where, DynamicParameters parameters,
+        int offset, int limit, CancellationToken cancellationToken, bool count = true)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var total = count ? await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM user_task t {where}", parameters, cancellationToken: cancellationToken)) : 0;
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
+            SELECT t.key, t.name, t.state, t.assignee, t.element_id, t.candidate_groups, t.candidate_users, t.bpmn_process_id, t.created_at, t.completed_at,
+                   t.follow_up_date, t.due_date, t.form_key, t.element_instance_key, t.process_instance_key, t.process_definition_key, t.priority,
+                   t.custom_headers::text AS custom_headers, t.version
+            FROM user_task t {where}
+            ORDER BY t.priority DESC, t.due_date NULLS LAST, t.key
+            OFFSET {offset} LIMIT {limit}
+            """, parameters, cancellationToken: cancellationToken));
+        return ([.. rows.Select(r => r.ToItem())], total);
+    }
+
+#pragma warning disable IDE1006, CA1707
+    private sealed record Row(long key, string? name, string state, string? assignee, string element_id, string[] candidate_groups, string[] candidate_users,
+        string bpmn_process_id, DateTime created_at, DateTime? completed_at, DateTime? follow_up_date, DateTime? due_date, string? form_key,
+        long element_instance_key, long process_instance_key, long process_definition_key, int priority, string custom_headers, int version)
+    {
+        public UserTaskItem ToItem() => new(CamundaResults.Key(key), name, state, assignee, element_id, candidate_groups, candidate_users, bpmn_process_id,
+            CamundaResults.Iso((DateTime?)created_at)!, CamundaResults.Iso(completed_at), CamundaResults.Iso(follow_up_date), CamundaResults.Iso(due_date),
+            CamundaResults.DefaultTenant, form_key, CamundaResults.Key(element_instance_key), CamundaResults.Key(process_instance_key),
+            CamundaResults.Key(process_definition_key), priority, JsonNode.Parse(custom_headers)?.AsObject() ?? [], version);
+    }
+#pragma warning restore IDE1006, CA1707
+}

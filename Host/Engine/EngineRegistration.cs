@@ -1,0 +1,24 @@
+using Npgsql;
+using Processes.Engine.Calendars;
+using Processes.Engine.Deployment;
+using Processes.Engine.Execution;
+
+namespace Processes.Host.Engine;
+
+/// <summary>The engine in the host: definitions, deployment, the process engine, and the shipped models deployed at start.</summary>
+internal static class EngineRegistration
+{
+    public static IHostApplicationBuilder AddProcessesEngine(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new ProcessDefinitions(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new DeploymentService(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProcessDefinitions>()));
+        services.AddSingleton(sp => new ProcessEngine(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProcessDefinitions>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ProcessEngine>>()));
+        services.AddSingleton(sp => new CalendarStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.Configure<DefinitionsOptions>(builder.Configuration.GetSection("Processes:Definitions"));
+        services.AddHostedService<DefinitionsDeployer>();
+        return builder;
+    }
+}
