@@ -228,15 +228,34 @@ internal static class UserTasksApi
         return ([.. rows.Select(r => r.ToItem())], total);
     }
 
-#pragma warning disable IDE1006, CA1707
-    private sealed record Row(long key, string? name, string state, string? assignee, string element_id, string[] candidate_groups, string[] candidate_users,
-        string bpmn_process_id, DateTime created_at, DateTime? completed_at, DateTime? follow_up_date, DateTime? due_date, string? form_key,
-        long element_instance_key, long process_instance_key, long process_definition_key, int priority, string custom_headers, int version)
+#pragma warning disable IDE1006, CA1707, CA1819
+    // Properties, not a positional record: Dapper reports text[] columns as System.Array, which no constructor matches.
+    private sealed class Row
     {
+        public long key { get; init; }
+        public string? name { get; init; }
+        public string state { get; init; } = "";
+        public string? assignee { get; init; }
+        public string element_id { get; init; } = "";
+        public string[] candidate_groups { get; init; } = [];
+        public string[] candidate_users { get; init; } = [];
+        public string bpmn_process_id { get; init; } = "";
+        public DateTime created_at { get; init; }
+        public DateTime? completed_at { get; init; }
+        public DateTime? follow_up_date { get; init; }
+        public DateTime? due_date { get; init; }
+        public string? form_key { get; init; }
+        public long element_instance_key { get; init; }
+        public long process_instance_key { get; init; }
+        public long process_definition_key { get; init; }
+        public int priority { get; init; }
+        public string custom_headers { get; init; } = "{}";
+        public int version { get; init; }
+
         public UserTaskItem ToItem() => new(CamundaResults.Key(key), name, state, assignee, element_id, candidate_groups, candidate_users, bpmn_process_id,
             CamundaResults.Iso((DateTime?)created_at)!, CamundaResults.Iso(completed_at), CamundaResults.Iso(follow_up_date), CamundaResults.Iso(due_date),
             CamundaResults.DefaultTenant, form_key, CamundaResults.Key(element_instance_key), CamundaResults.Key(process_instance_key),
             CamundaResults.Key(process_definition_key), priority, JsonNode.Parse(custom_headers)?.AsObject() ?? [], version);
     }
-#pragma warning restore IDE1006, CA1707
+#pragma warning restore IDE1006, CA1707, CA1819
 }
