@@ -3,6 +3,8 @@ using Processes.Host.Camunda;
 using Processes.Host.Engine;
 using Processes.Host.Health;
 using Processes.Host.Identity;
+using Processes.Host.Inbox;
+using Processes.Host.Instances;
 using Processes.Host.Postgres;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -21,6 +23,8 @@ app.MapHealthApi();
 app.MapIdentityApi();
 app.MapAuditApi();
 app.MapCamundaApi();
+app.MapInboxApi();
+app.MapInstancesApi();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

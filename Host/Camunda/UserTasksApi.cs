@@ -213,7 +213,7 @@ internal static class UserTasksApi
     }
 
     internal static async Task<(IReadOnlyList<UserTaskItem> Items, long Total)> QueryAsync(NpgsqlDataSource dataSource, string where, DynamicParameters parameters,
-        int offset, int limit, CancellationToken cancellationToken, bool count = true)
+        int offset, int limit, CancellationToken cancellationToken, bool count = true, bool orderByKey = false)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var total = count ? await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM user_task t {where}", parameters, cancellationToken: cancellationToken)) : 0;
@@ -222,7 +222,7 @@ internal static class UserTasksApi
                    t.follow_up_date, t.due_date, t.form_key, t.element_instance_key, t.process_instance_key, t.process_definition_key, t.priority,
                    t.custom_headers::text AS custom_headers, t.version
             FROM user_task t {where}
-            ORDER BY t.priority DESC, t.due_date NULLS LAST, t.key
+            ORDER BY {(orderByKey ? "t.key" : "t.priority DESC, t.due_date NULLS LAST, t.key")}
             OFFSET {offset} LIMIT {limit}
             """, parameters, cancellationToken: cancellationToken));
         return ([.. rows.Select(r => r.ToItem())], total);
