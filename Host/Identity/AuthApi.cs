@@ -18,7 +18,7 @@ public sealed record AntiforgeryView(string Token, string HeaderName);
 
 /// <summary>Who is calling: the user, roles and groups, and whether by session cookie or API key.</summary>
 public sealed record MeView(long Id, string UserName, string DisplayName, string? Email, IReadOnlyList<string> Roles,
-    IReadOnlyList<string> Groups, string AuthenticatedWith);
+    IReadOnlyList<string> Groups, string AuthenticatedWith, bool PasswordChangeRequired);
 
 /// <summary>Sign-in throttle: after this many wrong passwords in a row the account refuses sign-in for a while.</summary>
 public sealed class LoginThrottleOptions
@@ -36,10 +36,10 @@ internal static class AuthApi
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
         auth.MapPost("/login", LoginAsync).AllowAnonymous();
-        auth.MapPost("/logout", LogoutAsync).RequireAuthorization(Policies.Authenticated);
-        auth.MapGet("/me", MeAsync).RequireAuthorization(Policies.Authenticated);
-        auth.MapGet("/antiforgery", Antiforgery).RequireAuthorization(Policies.Authenticated);
-        auth.MapPost("/password", ChangePasswordAsync).RequireAuthorization(Policies.Authenticated);
+        auth.MapPost("/logout", LogoutAsync).RequireAuthorization(Policies.Authenticated).WithMetadata(PasswordChangeGate.Allowed);
+        auth.MapGet("/me", MeAsync).RequireAuthorization(Policies.Authenticated).WithMetadata(PasswordChangeGate.Allowed);
+        auth.MapGet("/antiforgery", Antiforgery).RequireAuthorization(Policies.Authenticated).WithMetadata(PasswordChangeGate.Allowed);
+        auth.MapPost("/password", ChangePasswordAsync).RequireAuthorization(Policies.Authenticated).WithMetadata(PasswordChangeGate.Allowed);
         return app;
     }
 
@@ -124,7 +124,7 @@ internal static class AuthApi
             return Problems.Invalid("currentPassword", "The current password is wrong.");
         }
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await UserStore.SetPasswordAsync(transaction, id, passwords.Hash(request.NewPassword!), cancellationToken);
+        await UserStore.SetPasswordAsync(transaction, id, passwords.Hash(request.NewPassword!), changeRequired: false, cancellationToken);
         await audit.RecordAsync(AuditEntry.For(http, "user.password_changed", "user", user!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -153,5 +153,5 @@ internal static class AuthApi
 
     private static MeView MeOf(UserRecord user, ClaimsPrincipal principal) =>
         new(user.Id, user.UserName, user.DisplayName, user.Email, user.Roles, user.Groups,
-            IdentitySchemes.IsCookieAuthenticated(principal) ? "cookie" : "apiKey");
+            IdentitySchemes.IsCookieAuthenticated(principal) ? "cookie" : "apiKey", user.PasswordChangeRequired);
 }
