@@ -48,6 +48,22 @@ public sealed class ApiKeyTests : DatabaseTest
         (await _host.Basic(user.UserName, user.Password).GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
+    [Test]
+    public void The_current_user_helpers_read_id_name_groups_and_roles_from_the_principal()
+    {
+        var principal = IdentitySchemes.PrincipalOf(new UserRecord
+        {
+            Id = 42, UserName = "erin", SecurityStamp = Guid.NewGuid(), Roles = [Roles.Agent], Groups = ["billing", "refunds"],
+        }, IdentitySchemes.ApiKey, apiKeyId: 7);
+
+        principal.UserId().ShouldBe(42);
+        principal.UserName().ShouldBe("erin");
+        principal.Groups().ShouldBe(["billing", "refunds"]);
+        principal.Has(Roles.Agent).ShouldBeTrue();
+        principal.Has(Roles.Finance).ShouldBeFalse();
+        new System.Security.Claims.ClaimsPrincipal().UserName().ShouldBeNull();
+    }
+
     [TestCase("pk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [TestCase("not-a-key")]
     public async Task An_unknown_key_is_refused_with_problem_json(string key)
