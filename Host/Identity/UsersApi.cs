@@ -114,7 +114,7 @@ internal static class UsersApi
             return Problems.Invalid(errors);
         }
         var (expected, fromIfMatch) = Versions.Read(http.Request, request.Version);
-        if (expected is null)
+        if (expected is null && !fromIfMatch)
         {
             return Problems.VersionRequired("user");
         }
