@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -75,7 +76,7 @@ internal static class AuthApi
                 lockedUntil = await UserStore.RecordFailedLoginAsync(connection, user.Id, throttle.Value.Threshold, throttle.Value.Lockout, cancellationToken);
             }
             await audit.RecordAsync(new AuditEntry(userName.Length > 200 ? userName[..200] : userName, "auth.login_failed", "user",
-                user?.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                user?.Id.ToString(CultureInfo.InvariantCulture),
                 new { reason, lockedUntil }, http.Connection.RemoteIpAddress?.ToString()), cancellationToken);
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed.", detail: SignInFailed);
         }
@@ -86,7 +87,7 @@ internal static class AuthApi
         // The antiforgery token is bound to the user, so it is issued for the principal just signed in.
         http.User = principal;
         var tokens = antiforgery.GetAndStoreTokens(http);
-        await audit.RecordAsync(new AuditEntry(user.UserName, "auth.login", "user", user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        await audit.RecordAsync(new AuditEntry(user.UserName, "auth.login", "user", user.Id.ToString(CultureInfo.InvariantCulture),
             rehashed is null ? null : new { passwordRehashed = true }, http.Connection.RemoteIpAddress?.ToString()), cancellationToken);
         return TypedResults.Ok(new SignedIn(MeOf(user, principal), tokens.RequestToken!, tokens.HeaderName!));
     }
@@ -125,7 +126,7 @@ internal static class AuthApi
         }
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await UserStore.SetPasswordAsync(transaction, id, passwords.Hash(request.NewPassword!), changeRequired: false, cancellationToken);
-        await audit.RecordAsync(AuditEntry.For(http, "user.password_changed", "user", user!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        await audit.RecordAsync(AuditEntry.For(http, "user.password_changed", "user", user!.Id.ToString(CultureInfo.InvariantCulture)),
             transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (IdentitySchemes.IsCookieAuthenticated(http.User))

@@ -75,6 +75,25 @@ public sealed class ApiKeyTests : DatabaseTest
         response.Headers.WwwAuthenticate.Select(h => h.Scheme).ShouldContain("Bearer");
     }
 
+    [TestCase("not base64!")]
+    [TestCase("bm8tY29sb24=")]
+    public async Task Malformed_basic_credentials_are_refused_with_problem_json(string parameter)
+    {
+        using var client = _host.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", parameter);
+
+        var response = await client.GetAsync("/api/auth/me");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Test]
+    public async Task Anonymous_endpoints_answer_even_with_a_bad_key()
+    {
+        (await _host.Bearer("pk_00000000_nope").GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
     [Test]
     public async Task A_revoked_key_is_refused_at_once()
     {
