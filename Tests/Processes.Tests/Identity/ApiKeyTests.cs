@@ -49,6 +49,19 @@ public sealed class ApiKeyTests : DatabaseTest
     }
 
     [Test]
+    public async Task Other_features_tests_get_a_key_for_any_roles_straight_from_the_database()
+    {
+        var key = await TestIdentity.ApiKeyAsync(DataSource, "designer-for-tests", Roles.Designer);
+        await using var host = Hosting.HostStartupTests.NewHost(ConnectionString);
+        using var client = host.CreateClient().WithApiKey(key);
+
+        var me = await client.GetFromJsonAsync<JsonElement>("/api/auth/me");
+
+        me.GetProperty("userName").GetString().ShouldBe("designer-for-tests");
+        me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).ShouldBe([Roles.Designer]);
+    }
+
+    [Test]
     public void The_current_user_helpers_read_id_name_groups_and_roles_from_the_principal()
     {
         var principal = IdentitySchemes.PrincipalOf(new UserRecord
