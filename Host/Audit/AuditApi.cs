@@ -8,7 +8,7 @@ using Processes.Host.Identity;
 namespace Processes.Host.Audit;
 
 /// <summary>An audit row as the API shows it, newest first.</summary>
-public sealed record AuditView(long Id, DateTime At, string Actor, string Action, string? TargetType, string? TargetId,
+public sealed record AuditView(long Id, DateTime At, string Actor, long? ApiKeyId, string Action, string? TargetType, string? TargetId,
     JsonElement? Details, string? RemoteAddress);
 
 /// <summary>GET /api/audit: admin only; filters actor, action, from, to (ISO 8601, from inclusive, to exclusive); cursor paging.</summary>
@@ -35,7 +35,7 @@ internal static class AuditApi
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Newest first: the cursor is the last (smallest) id seen.
         var rows = (await connection.QueryAsync<AuditRow>(new CommandDefinition("""
-            SELECT id AS Id, at AS At, actor AS Actor, action AS Action, target_type AS TargetType, target_id AS TargetId,
+            SELECT id AS Id, at AS At, actor AS Actor, api_key_id AS ApiKeyId, action AS Action, target_type AS TargetType, target_id AS TargetId,
                    details::text AS Details, remote_address AS RemoteAddress
             FROM audit_log
             WHERE (@after::bigint IS NULL OR id < @after)
@@ -71,6 +71,7 @@ internal static class AuditApi
         public long Id { get; init; }
         public DateTime At { get; init; }
         public string Actor { get; init; } = "";
+        public long? ApiKeyId { get; init; }
         public string Action { get; init; } = "";
         public string? TargetType { get; init; }
         public string? TargetId { get; init; }
@@ -85,7 +86,7 @@ internal static class AuditApi
                 using var document = JsonDocument.Parse(Details);
                 details = document.RootElement.Clone();
             }
-            return new(Id, DateTime.SpecifyKind(At, DateTimeKind.Utc), Actor, Action, TargetType, TargetId, details, RemoteAddress);
+            return new(Id, DateTime.SpecifyKind(At, DateTimeKind.Utc), Actor, ApiKeyId, Action, TargetType, TargetId, details, RemoteAddress);
         }
     }
 }

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
+using Processes.Host.Identity;
 using Processes.Host.Postgres;
 
 namespace Processes.Host.Audit;
@@ -18,6 +20,9 @@ public sealed record AuditEntry(
     object? Details = null,
     string? RemoteAddress = null)
 {
+    /// <summary>The API key the actor authenticated with, if any (an actor may hold several).</summary>
+    public long? ApiKeyId { get; init; }
+
     /// <summary>The actor of an unauthenticated or system action.</summary>
     public const string System = "system";
 
@@ -25,7 +30,10 @@ public sealed record AuditEntry(
     public static AuditEntry For(HttpContext http, string action, string? targetType = null, string? targetId = null, object? details = null)
     {
         ArgumentNullException.ThrowIfNull(http);
-        return new AuditEntry(ActorOf(http.User), action, targetType, targetId, details, http.Connection.RemoteIpAddress?.ToString());
+        return new AuditEntry(ActorOf(http.User), action, targetType, targetId, details, http.Connection.RemoteIpAddress?.ToString())
+        {
+            ApiKeyId = long.TryParse(http.User.FindFirstValue(IdentitySchemes.ApiKeyIdClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var key) ? key : null,
+        };
     }
 
     /// <summary>The user name; an API key's id is added to the details by the caller when it matters.</summary>
@@ -50,8 +58,8 @@ public interface IAuditLog
 internal sealed class PostgresAuditLog(ProcessesDatabase database) : IAuditLog
 {
     private const string Insert = """
-        INSERT INTO audit_log (actor, action, target_type, target_id, details, remote_address)
-        VALUES (@Actor, @Action, @TargetType, @TargetId, @Details::jsonb, @RemoteAddress)
+        INSERT INTO audit_log (actor, api_key_id, action, target_type, target_id, details, remote_address)
+        VALUES (@Actor, @ApiKeyId, @Action, @TargetType, @TargetId, @Details::jsonb, @RemoteAddress)
         """;
 
     public async Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken)
@@ -73,6 +81,7 @@ internal sealed class PostgresAuditLog(ProcessesDatabase database) : IAuditLog
         return new
         {
             entry.Actor,
+            entry.ApiKeyId,
             entry.Action,
             entry.TargetType,
             entry.TargetId,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Dapper;
 using Npgsql;
@@ -97,10 +98,11 @@ internal sealed partial class AdminBootstrap(
         var configured = configuration[PasswordKey];
         var generated = string.IsNullOrEmpty(configured);
         var password = generated ? Generate() : configured!;
-        var id = await UserStore.InsertAsync(transaction, UserName, "Administrator", null, passwords.Hash(password), cancellationToken)
+        // A generated password was seen in a log, so it must be replaced; a configured one was chosen by the operator.
+        var id = await UserStore.InsertAsync(transaction, UserName, "Administrator", null, passwords.Hash(password), passwordChangeRequired: generated, cancellationToken)
             ?? throw new InvalidOperationException("The admin user appeared although the bootstrap lock was held.");
         await UserStore.SetRolesAsync(transaction, id, [Roles.Admin], cancellationToken);
-        await audit.RecordAsync(new AuditEntry(AuditEntry.System, "user.created", "user", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        await audit.RecordAsync(new AuditEntry(AuditEntry.System, "user.created", "user", id.ToString(CultureInfo.InvariantCulture),
             new { userName = UserName, roles = new[] { Roles.Admin }, bootstrap = true, passwordGenerated = generated }), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (generated)

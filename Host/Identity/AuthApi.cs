@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -18,7 +19,7 @@ public sealed record AntiforgeryView(string Token, string HeaderName);
 
 /// <summary>Who is calling: the user, roles and groups, and whether by session cookie or API key.</summary>
 public sealed record MeView(long Id, string UserName, string DisplayName, string? Email, IReadOnlyList<string> Roles,
-    IReadOnlyList<string> Groups, string AuthenticatedWith);
+    IReadOnlyList<string> Groups, string AuthenticatedWith, bool PasswordChangeRequired);
 
 /// <summary>Sign-in throttle: after this many wrong passwords in a row the account refuses sign-in for a while.</summary>
 public sealed class LoginThrottleOptions
@@ -36,10 +37,10 @@ internal static class AuthApi
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
         auth.MapPost("/login", LoginAsync).AllowAnonymous();
-        auth.MapPost("/logout", LogoutAsync).RequireAuthorization(Policies.Authenticated);
-        auth.MapGet("/me", MeAsync).RequireAuthorization(Policies.Authenticated);
-        auth.MapGet("/antiforgery", Antiforgery).RequireAuthorization(Policies.Authenticated);
-        auth.MapPost("/password", ChangePasswordAsync).RequireAuthorization(Policies.Authenticated);
+        auth.MapPost("/logout", LogoutAsync).RequireAuthorization(Policies.Authenticated).WithMetadata(PasswordChangeGate.Allowed);
+        auth.MapGet("/me", MeAsync).RequireAuthorization(Policies.Authenticated).WithMetadata(PasswordChangeGate.Allowed);
+        auth.MapGet("/antiforgery", Antiforgery).RequireAuthorization(Policies.Authenticated).WithMetadata(PasswordChangeGate.Allowed);
+        auth.MapPost("/password", ChangePasswordAsync).RequireAuthorization(Policies.Authenticated).WithMetadata(PasswordChangeGate.Allowed);
         return app;
     }
 
@@ -75,7 +76,7 @@ internal static class AuthApi
                 lockedUntil = await UserStore.RecordFailedLoginAsync(connection, user.Id, throttle.Value.Threshold, throttle.Value.Lockout, cancellationToken);
             }
             await audit.RecordAsync(new AuditEntry(userName.Length > 200 ? userName[..200] : userName, "auth.login_failed", "user",
-                user?.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                user?.Id.ToString(CultureInfo.InvariantCulture),
                 new { reason, lockedUntil }, http.Connection.RemoteIpAddress?.ToString()), cancellationToken);
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed.", detail: SignInFailed);
         }
@@ -86,7 +87,7 @@ internal static class AuthApi
         // The antiforgery token is bound to the user, so it is issued for the principal just signed in.
         http.User = principal;
         var tokens = antiforgery.GetAndStoreTokens(http);
-        await audit.RecordAsync(new AuditEntry(user.UserName, "auth.login", "user", user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        await audit.RecordAsync(new AuditEntry(user.UserName, "auth.login", "user", user.Id.ToString(CultureInfo.InvariantCulture),
             rehashed is null ? null : new { passwordRehashed = true }, http.Connection.RemoteIpAddress?.ToString()), cancellationToken);
         return TypedResults.Ok(new SignedIn(MeOf(user, principal), tokens.RequestToken!, tokens.HeaderName!));
     }
@@ -124,8 +125,8 @@ internal static class AuthApi
             return Problems.Invalid("currentPassword", "The current password is wrong.");
         }
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await UserStore.SetPasswordAsync(transaction, id, passwords.Hash(request.NewPassword!), cancellationToken);
-        await audit.RecordAsync(AuditEntry.For(http, "user.password_changed", "user", user!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        await UserStore.SetPasswordAsync(transaction, id, passwords.Hash(request.NewPassword!), changeRequired: false, cancellationToken);
+        await audit.RecordAsync(AuditEntry.For(http, "user.password_changed", "user", user!.Id.ToString(CultureInfo.InvariantCulture)),
             transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (IdentitySchemes.IsCookieAuthenticated(http.User))
@@ -153,5 +154,5 @@ internal static class AuthApi
 
     private static MeView MeOf(UserRecord user, ClaimsPrincipal principal) =>
         new(user.Id, user.UserName, user.DisplayName, user.Email, user.Roles, user.Groups,
-            IdentitySchemes.IsCookieAuthenticated(principal) ? "cookie" : "apiKey");
+            IdentitySchemes.IsCookieAuthenticated(principal) ? "cookie" : "apiKey", user.PasswordChangeRequired);
 }

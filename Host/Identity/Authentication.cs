@@ -24,6 +24,7 @@ public static class IdentitySchemes
     public const string GroupClaim = "processes:group";
     public const string StampClaim = "processes:stamp";
     public const string ApiKeyIdClaim = "processes:apikey";
+    public const string PasswordChangeRequiredClaim = "processes:password-change-required";
 
     /// <summary>The principal of a user as loaded from the database, for the given scheme.</summary>
     internal static ClaimsPrincipal PrincipalOf(UserRecord user, string scheme, long? apiKeyId = null)
@@ -36,6 +37,10 @@ public static class IdentitySchemes
         };
         claims.AddRange(user.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
         claims.AddRange(user.Groups.Select(g => new Claim(GroupClaim, g)));
+        if (user.PasswordChangeRequired && apiKeyId is null)
+        {
+            claims.Add(new Claim(PasswordChangeRequiredClaim, "true"));
+        }
         if (apiKeyId is not null)
         {
             claims.Add(new Claim(ApiKeyIdClaim, apiKeyId.Value.ToString(CultureInfo.InvariantCulture)));

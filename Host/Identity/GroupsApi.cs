@@ -96,7 +96,7 @@ internal static class GroupsApi
             return Problems.Invalid(errors);
         }
         var (expected, fromIfMatch) = Versions.Read(http.Request, request.Version);
-        if (expected is null)
+        if (expected is null && !fromIfMatch)
         {
             return Problems.VersionRequired("group");
         }
@@ -108,7 +108,7 @@ internal static class GroupsApi
         {
             return Problems.NotFound("group", id);
         }
-        if (version != expected)
+        if (expected is not null && version != expected)
         {
             return Problems.Stale("group", fromIfMatch);
         }

@@ -37,6 +37,7 @@ public static class IdentityRegistration
     {
         app.UseAuthentication();
         app.UseMiddleware<SessionAntiforgery>();
+        app.UseMiddleware<PasswordChangeGate>();
         app.UseAuthorization();
         return app;
     }
@@ -75,4 +76,31 @@ internal sealed class SessionAntiforgery(RequestDelegate next, IAntiforgery anti
         }
         await next(context);
     }
+}
+
+/// <summary>
+/// A session whose password someone else chose (the generated first admin, an admin's reset) may only change it,
+/// read who it is and sign out; every other endpoint answers 403 until the password is changed.
+/// </summary>
+internal sealed class PasswordChangeGate(RequestDelegate next)
+{
+    /// <summary>Endpoint metadata: reachable before the password is changed.</summary>
+    public static readonly object Allowed = new AllowedBeforePasswordChange();
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var endpoint = context.GetEndpoint();
+        if (endpoint is not null && context.User.HasClaim(IdentitySchemes.PasswordChangeRequiredClaim, "true") &&
+            endpoint.Metadata.GetMetadata<AllowedBeforePasswordChange>() is null &&
+            endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is null)
+        {
+            await TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Password change required.",
+                detail: "Choose a new password first: POST /api/auth/password with currentPassword and newPassword.")
+                .ExecuteAsync(context);
+            return;
+        }
+        await next(context);
+    }
+
+    private sealed class AllowedBeforePasswordChange;
 }

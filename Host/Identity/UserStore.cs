@@ -13,6 +13,7 @@ internal sealed class UserRecord
     public string? PasswordHash { get; init; }
     public bool Enabled { get; init; }
     public Guid SecurityStamp { get; init; }
+    public bool PasswordChangeRequired { get; init; }
     public int FailedLogins { get; init; }
     public DateTime? LockedUntil { get; init; }
     public DateTime CreatedAt { get; init; }
@@ -42,7 +43,7 @@ internal static class UserStore
     private const string Select = """
         SELECT u.id AS Id, u.user_name AS UserName, u.display_name AS DisplayName, u.email AS Email,
                u.password_hash AS PasswordHash, u.enabled AS Enabled, u.security_stamp AS SecurityStamp,
-               u.failed_logins AS FailedLogins, u.locked_until AS LockedUntil, u.created_at AS CreatedAt, u.version AS Version,
+               u.password_change_required AS PasswordChangeRequired, u.failed_logins AS FailedLogins, u.locked_until AS LockedUntil, u.created_at AS CreatedAt, u.version AS Version,
                ARRAY(SELECT r.role FROM user_role r WHERE r.user_id = u.id ORDER BY r.role) AS Roles,
                ARRAY(SELECT g.name FROM user_group ug JOIN app_group g ON g.id = ug.group_id
                      WHERE ug.user_id = u.id ORDER BY g.name) AS Groups
@@ -63,14 +64,14 @@ internal static class UserStore
 
     /// <summary>Inserts the user; null when the name is taken (case-insensitively).</summary>
     public static async Task<long?> InsertAsync(NpgsqlTransaction transaction, string userName, string displayName, string? email,
-        string? passwordHash, CancellationToken cancellationToken)
+        string? passwordHash, bool passwordChangeRequired, CancellationToken cancellationToken)
     {
         return await transaction.Connection!.ExecuteScalarAsync<long?>(new CommandDefinition("""
-            INSERT INTO app_user (user_name, display_name, email, password_hash)
-            VALUES (@userName, @displayName, @email, @passwordHash)
+            INSERT INTO app_user (user_name, display_name, email, password_hash, password_change_required)
+            VALUES (@userName, @displayName, @email, @passwordHash, @passwordChangeRequired)
             ON CONFLICT ((lower(user_name))) DO NOTHING
             RETURNING id
-            """, new { userName, displayName, email, passwordHash }, transaction, cancellationToken: cancellationToken));
+            """, new { userName, displayName, email, passwordHash, passwordChangeRequired }, transaction, cancellationToken: cancellationToken));
     }
 
     /// <summary>Bumps the version when the expected one (if any) is current; the outcome says why not otherwise.</summary>
@@ -104,11 +105,13 @@ internal static class UserStore
             WHERE id = @id
             """, new { id, enabled }, transaction, cancellationToken: cancellationToken));
 
-    public static Task SetPasswordAsync(NpgsqlTransaction transaction, long id, string passwordHash, CancellationToken cancellationToken) =>
+    /// <summary>A new password ends every session (new stamp); <paramref name="changeRequired"/> when someone else chose it.</summary>
+    public static Task SetPasswordAsync(NpgsqlTransaction transaction, long id, string passwordHash, bool changeRequired, CancellationToken cancellationToken) =>
         transaction.Connection!.ExecuteAsync(new CommandDefinition("""
-            UPDATE app_user SET password_hash = @passwordHash, security_stamp = gen_random_uuid(), failed_logins = 0, locked_until = NULL
+            UPDATE app_user SET password_hash = @passwordHash, password_change_required = @changeRequired,
+                   security_stamp = gen_random_uuid(), failed_logins = 0, locked_until = NULL
             WHERE id = @id
-            """, new { id, passwordHash }, transaction, cancellationToken: cancellationToken));
+            """, new { id, passwordHash, changeRequired }, transaction, cancellationToken: cancellationToken));
 
     public static async Task SetRolesAsync(NpgsqlTransaction transaction, long id, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
     {

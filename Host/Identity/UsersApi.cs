@@ -79,7 +79,9 @@ internal static class UsersApi
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var hash = request.Password is null ? null : passwords.Hash(request.Password);
-        var id = await UserStore.InsertAsync(transaction, request.UserName!, request.DisplayName!.Trim(), request.Email, hash, cancellationToken);
+        // The admin knows this password, so the user must replace it at the first sign-in.
+        var id = await UserStore.InsertAsync(transaction, request.UserName!, request.DisplayName!.Trim(), request.Email, hash,
+            passwordChangeRequired: hash is not null, cancellationToken);
         if (id is null)
         {
             return Problems.Conflict("userName", $"The user name '{request.UserName}' is taken (names are compared ignoring case).");
@@ -112,7 +114,7 @@ internal static class UsersApi
             return Problems.Invalid(errors);
         }
         var (expected, fromIfMatch) = Versions.Read(http.Request, request.Version);
-        if (expected is null)
+        if (expected is null && !fromIfMatch)
         {
             return Problems.VersionRequired("user");
         }
@@ -133,7 +135,7 @@ internal static class UsersApi
             await UserStore.SetEnabledAsync(transaction, id, enabled, ct);
             await audit.RecordAsync(AuditEntry.For(http, enabled ? "user.enabled" : "user.disabled", "user", Id(id)), transaction, ct);
             return null;
-        }, cancellationToken);
+        }, cancellationToken, lastAdminField: "enabled");
     }
 
     private static async Task<Results<Ok<UserView>, ProblemHttpResult>> SetRolesAsync(
@@ -192,7 +194,7 @@ internal static class UsersApi
         }
         var result = await WriteAsync(id, null, false, http, dataSource, async (transaction, ct) =>
         {
-            await UserStore.SetPasswordAsync(transaction, id, passwords.Hash(request.Password!), ct);
+            await UserStore.SetPasswordAsync(transaction, id, passwords.Hash(request.Password!), changeRequired: true, ct);
             await audit.RecordAsync(AuditEntry.For(http, "user.password_reset", "user", Id(id)), transaction, ct);
             return null;
         }, cancellationToken);
@@ -205,7 +207,7 @@ internal static class UsersApi
     /// </summary>
     private static async Task<Results<Ok<UserView>, ProblemHttpResult>> WriteAsync(
         long id, int? expected, bool fromIfMatch, HttpContext http, NpgsqlDataSource dataSource,
-        Func<NpgsqlTransaction, CancellationToken, Task<ProblemHttpResult?>> change, CancellationToken cancellationToken)
+        Func<NpgsqlTransaction, CancellationToken, Task<ProblemHttpResult?>> change, CancellationToken cancellationToken, string lastAdminField = "roles")
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -225,7 +227,7 @@ internal static class UsersApi
             """, transaction: transaction, cancellationToken: cancellationToken));
         if (!adminLeft)
         {
-            return Problems.Conflict("roles", "This change would leave no enabled user with the admin role.");
+            return Problems.Conflict(lastAdminField, "This change would leave no enabled user with the admin role.");
         }
         var user = (await UserStore.FindAsync(connection, id, cancellationToken, transaction))!;
         await transaction.CommitAsync(cancellationToken);

@@ -10,7 +10,10 @@ internal static class Versions
 {
     public static string ETag(int version) => string.Create(CultureInfo.InvariantCulture, $"\"{version}\"");
 
-    /// <summary>The version the caller expects, and whether it came from If-Match. An unreadable If-Match matches nothing.</summary>
+    /// <summary>
+    /// The version the caller expects, and whether it came from If-Match. <c>If-Match: *</c> accepts any version
+    /// (null, from If-Match); an unreadable If-Match matches nothing.
+    /// </summary>
     public static (int? Expected, bool FromIfMatch) Read(HttpRequest request, int? bodyVersion)
     {
         var ifMatch = request.Headers.IfMatch.ToString();
@@ -19,6 +22,10 @@ internal static class Versions
             return (bodyVersion, false);
         }
         var tag = ifMatch.Trim();
+        if (tag == "*")
+        {
+            return (null, true);
+        }
         if (tag.StartsWith("W/", StringComparison.Ordinal))
         {
             tag = tag[2..];

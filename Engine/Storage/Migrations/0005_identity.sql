@@ -10,6 +10,8 @@ CREATE TABLE app_user (
     enabled         boolean     NOT NULL DEFAULT true,
     -- Changes on password reset and disable; sessions carry it, so a change ends every open session.
     security_stamp  uuid        NOT NULL DEFAULT gen_random_uuid(),
+    -- Set when someone else chose the password (generated first admin, admin reset): the session may only change it.
+    password_change_required boolean NOT NULL DEFAULT false,
     failed_logins   integer     NOT NULL DEFAULT 0,
     locked_until    timestamptz,
     created_at      timestamptz NOT NULL DEFAULT now(),
@@ -57,6 +59,8 @@ CREATE TABLE audit_log (
     id              bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at              timestamptz NOT NULL DEFAULT now(),
     actor           text        NOT NULL,
+    -- The API key the actor used, null for a session or the system.
+    api_key_id      bigint,
     action          text        NOT NULL,
     target_type     text,
     target_id       text,

@@ -49,6 +49,12 @@ public sealed partial class AdminBootstrapTests
                 password = GeneratedPassword().Match(warning.Message).Groups[1].Value;
                 password.Length.ShouldBeGreaterThanOrEqualTo(20);
                 using var session = await first.SignInAsync("admin", password);
+                var gated = await session.GetAsync("/api/users");
+                gated.StatusCode.ShouldBe(HttpStatusCode.Forbidden, "a generated password must be replaced before anything else");
+                (await SessionTests.Detail(gated)).ShouldContain("/api/auth/password");
+                (await session.PostAsJsonAsync("/api/auth/password", new { currentPassword = password, newPassword = "the admin's own password" }))
+                    .StatusCode.ShouldBe(HttpStatusCode.NoContent);
+                (await session.GetAsync("/api/users")).StatusCode.ShouldBe(HttpStatusCode.OK);
             }
 
             var secondLogs = new LogCapture();
@@ -56,7 +62,8 @@ public sealed partial class AdminBootstrapTests
             _ = second.Services;
             secondLogs.Entries.ShouldNotContain(e => e.Message.Contains(password, StringComparison.Ordinal));
             secondLogs.Entries.ShouldNotContain(e => GeneratedPassword().IsMatch(e.Message));
-            using var again = await second.SignInAsync("admin", password);
+            using var again = await second.SignInAsync("admin", "the admin's own password");
+            (await again.GetAsync("/api/users")).StatusCode.ShouldBe(HttpStatusCode.OK);
         });
     }
 

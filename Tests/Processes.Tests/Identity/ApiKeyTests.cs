@@ -48,6 +48,35 @@ public sealed class ApiKeyTests : DatabaseTest
         (await _host.Basic(user.UserName, user.Password).GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
+    [Test]
+    public async Task Other_features_tests_get_a_key_for_any_roles_straight_from_the_database()
+    {
+        var key = await TestIdentity.ApiKeyAsync(DataSource, "designer-for-tests", Roles.Designer);
+        await using var host = Hosting.HostStartupTests.NewHost(ConnectionString);
+        using var client = host.CreateClient().WithApiKey(key);
+
+        var me = await client.GetFromJsonAsync<JsonElement>("/api/auth/me");
+
+        me.GetProperty("userName").GetString().ShouldBe("designer-for-tests");
+        me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).ShouldBe([Roles.Designer]);
+    }
+
+    [Test]
+    public void The_current_user_helpers_read_id_name_groups_and_roles_from_the_principal()
+    {
+        var principal = IdentitySchemes.PrincipalOf(new UserRecord
+        {
+            Id = 42, UserName = "erin", SecurityStamp = Guid.NewGuid(), Roles = [Roles.Agent], Groups = ["billing", "refunds"],
+        }, IdentitySchemes.ApiKey, apiKeyId: 7);
+
+        principal.UserId().ShouldBe(42);
+        principal.UserName().ShouldBe("erin");
+        principal.Groups().ShouldBe(["billing", "refunds"]);
+        principal.Has(Roles.Agent).ShouldBeTrue();
+        principal.Has(Roles.Finance).ShouldBeFalse();
+        new System.Security.Claims.ClaimsPrincipal().UserName().ShouldBeNull();
+    }
+
     [TestCase("pk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [TestCase("not-a-key")]
     public async Task An_unknown_key_is_refused_with_problem_json(string key)
@@ -57,6 +86,25 @@ public sealed class ApiKeyTests : DatabaseTest
         response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         response.Headers.WwwAuthenticate.Select(h => h.Scheme).ShouldContain("Bearer");
+    }
+
+    [TestCase("not base64!")]
+    [TestCase("bm8tY29sb24=")]
+    public async Task Malformed_basic_credentials_are_refused_with_problem_json(string parameter)
+    {
+        using var client = _host.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", parameter);
+
+        var response = await client.GetAsync("/api/auth/me");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Test]
+    public async Task Anonymous_endpoints_answer_even_with_a_bad_key()
+    {
+        (await _host.Bearer("pk_00000000_nope").GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Test]

@@ -25,6 +25,7 @@ public sealed class IdentityHost : IAsyncDisposable
 {
     public const string AdminPassword = "correct horse battery staple";
     public const string UserPassword = "a long enough password";
+    public const string AdminBootstrapName = "admin";
     private readonly List<HttpClient> _clients = [];
     private HttpClient? _admin;
     private int _users;
@@ -131,8 +132,6 @@ public sealed class IdentityHost : IAsyncDisposable
         response.IsSuccessStatusCode.ShouldBeTrue($"POST {path}: {(int)response.StatusCode} {text}");
         return JsonDocument.Parse(text).RootElement.Clone();
     }
-
-    public const string AdminBootstrapName = "admin";
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 

@@ -100,6 +100,10 @@ public sealed class UsersApiTests : DatabaseTest
         var fresh = await _admin.SendAsync(current);
         fresh.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await fresh.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("displayName").GetString().ShouldBe("Fresh");
+
+        using var any = new HttpRequestMessage(HttpMethod.Put, $"/api/users/{user.Id}") { Content = JsonContent.Create(new { displayName = "Whatever the version" }) };
+        any.Headers.TryAddWithoutValidation("If-Match", "*");
+        (await _admin.SendAsync(any)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Test]
@@ -154,8 +158,18 @@ public sealed class UsersApiTests : DatabaseTest
     {
         var me = await _admin.GetFromJsonAsync<JsonElement>("/api/auth/me");
         var id = me.GetProperty("id").GetInt64();
+        // Other tests of this fixture may have made admins; this one needs the first admin to be the only one.
+        var everyone = await _admin.GetFromJsonAsync<JsonElement>("/api/users?limit=200");
+        foreach (var other in everyone.GetProperty("items").EnumerateArray().Where(u => u.GetProperty("id").GetInt64() != id &&
+                     u.GetProperty("roles").EnumerateArray().Any(r => r.GetString() == Roles.Admin)))
+        {
+            (await _admin.PutAsJsonAsync($"/api/users/{other.GetProperty("id").GetInt64()}/roles", new { roles = Array.Empty<string>() }))
+                .StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
 
-        (await _admin.PostAsync($"/api/users/{id}/disable", null)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var disable = await _admin.PostAsync($"/api/users/{id}/disable", null);
+        disable.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await disable.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString().ShouldBe("enabled");
         (await _admin.PutAsJsonAsync($"/api/users/{id}/roles", new { roles = new[] { Roles.Agent } })).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await _admin.GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
@@ -190,5 +204,22 @@ public sealed class UsersApiTests : DatabaseTest
         var item = audit.GetProperty("items")[0];
         item.GetProperty("action").GetString().ShouldBe("user.disabled");
         item.GetProperty("actor").GetString().ShouldBe("admin");
+        item.GetProperty("apiKeyId").ValueKind.ShouldBe(JsonValueKind.Number, "the admin acted with an API key");
+    }
+
+    [Test]
+    public async Task A_password_set_by_an_admin_must_be_changed_before_the_session_can_do_anything_else()
+    {
+        var user = await _host.CreateUserAsync(roles: [Roles.Admin]);
+        using var session = await _host.SignInAsync(user.UserName, user.Password);
+        (await session.GetFromJsonAsync<JsonElement>("/api/auth/me")).GetProperty("passwordChangeRequired").GetBoolean().ShouldBeTrue();
+
+        (await session.GetAsync("/api/users")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await _host.Bearer(user.ApiKey).GetAsync("/api/users")).StatusCode.ShouldBe(HttpStatusCode.OK, "API keys have no password to change");
+
+        (await session.PostAsJsonAsync("/api/auth/password", new { currentPassword = user.Password, newPassword = "my very own password" }))
+            .StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await session.GetAsync("/api/users")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await session.GetFromJsonAsync<JsonElement>("/api/auth/me")).GetProperty("passwordChangeRequired").GetBoolean().ShouldBeFalse();
     }
 }

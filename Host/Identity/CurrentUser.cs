@@ -1,0 +1,25 @@
+using System.Security.Claims;
+
+namespace Processes.Host.Identity;
+
+/// <summary>
+/// What other features need to know about the caller, read from the principal the authentication built from the
+/// database on this request (so roles and groups are current, for sessions and API keys alike).
+/// </summary>
+public static class CurrentUser
+{
+    /// <summary>The user's id (app_user.id); null when anonymous.</summary>
+    public static long? UserId(this ClaimsPrincipal principal) => IdentitySchemes.UserIdOf(principal);
+
+    /// <summary>The user name, as audit rows and task assignees use it; null when anonymous.</summary>
+    public static string? UserName(this ClaimsPrincipal principal) =>
+        principal.Identity is { IsAuthenticated: true } identity ? identity.Name : null;
+
+    /// <summary>The names of the user's groups (candidate groups of tasks match these).</summary>
+    public static IReadOnlyList<string> Groups(this ClaimsPrincipal principal) =>
+        [.. principal.FindAll(IdentitySchemes.GroupClaim).Select(c => c.Value)];
+
+    /// <summary>True for the role itself and for admin, as the policies treat them.</summary>
+    public static bool Has(this ClaimsPrincipal principal, string role) =>
+        principal.IsInRole(role) || principal.IsInRole(Roles.Admin);
+}
