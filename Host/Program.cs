@@ -1,4 +1,5 @@
 using Processes.Host.Audit;
+using Processes.Host.Calendars;
 using Processes.Host.Camunda;
 using Processes.Host.Engine;
 using Processes.Host.Health;
@@ -24,7 +25,9 @@ app.MapIdentityApi();
 app.MapAuditApi();
 app.MapCamundaApi();
 app.MapInboxApi();
+app.MapTaskEventsApi();
 app.MapInstancesApi();
+app.MapCalendarsApi();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

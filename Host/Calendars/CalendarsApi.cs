@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Processes.Engine.Calendars;
+using Processes.Host.Audit;
+using Processes.Host.Identity;
+
+namespace Processes.Host.Calendars;
+
+/// <summary>
+/// /api/calendars: the business calendars SLA timers count working time in. Anyone signed in reads them; admins
+/// write them, with the version as If-Match so two edits never overwrite each other.
+/// </summary>
+internal static class CalendarsApi
+{
+    public static IEndpointRouteBuilder MapCalendarsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/calendars").WithTags("Calendars");
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.Authenticated);
+        group.MapGet("/{name}", GetAsync).RequireAuthorization(Policies.Authenticated);
+        group.MapPut("/{name}", PutAsync).RequireAuthorization(Policies.Admin);
+        group.MapDelete("/{name}", DeleteAsync).RequireAuthorization(Policies.Admin);
+        return app;
+    }
+
+    private static async Task<Ok<IReadOnlyList<JsonElement>>> ListAsync(CalendarStore store, CancellationToken cancellationToken)
+    {
+        var calendars = await store.ListAsync(cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<JsonElement>>([.. calendars.Select(ToJson)]);
+    }
+
+    private static async Task<Results<Ok<JsonElement>, ProblemHttpResult>> GetAsync(string name, HttpContext http, CalendarStore store, CancellationToken cancellationToken)
+    {
+        var calendar = await store.GetAsync(name, cancellationToken);
+        if (calendar is null)
+        {
+            return Problems.NotFound("calendar", name);
+        }
+        http.Response.Headers.ETag = $"\"{calendar.Version}\"";
+        return TypedResults.Ok(ToJson(calendar));
+    }
+
+    private static async Task<Results<Ok<JsonElement>, ProblemHttpResult>> PutAsync(string name, HttpContext http, CalendarStore store, IAuditLog audit, CancellationToken cancellationToken)
+    {
+        string body;
+        using (var reader = new StreamReader(http.Request.Body))
+        {
+            body = await reader.ReadToEndAsync(cancellationToken);
+        }
+        var read = CalendarJson.Read(body);
+        if (read.Definition is null)
+        {
+            return Problems.Invalid(read.Problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()));
+        }
+        if (!string.Equals(read.Definition.Name, name, StringComparison.Ordinal))
+        {
+            return Problems.Invalid("name", $"The body names calendar '{read.Definition.Name}' but the URL names '{name}'.");
+        }
+        int? expected = int.TryParse(http.Request.Headers.IfMatch.ToString().Trim('"', ' '), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null;
+        var saved = await store.SaveAsync(read.Definition, expected, cancellationToken);
+        switch (saved.Status)
+        {
+            case CalendarSaveStatus.Invalid:
+                return Problems.Invalid(saved.Problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()));
+            case CalendarSaveStatus.Conflict:
+                return expected is null
+                    ? Problems.Conflict("name", $"Calendar '{name}' exists (version {saved.Version}); send If-Match with its version to change it.")
+                    : Problems.Stale("calendar", fromIfMatch: true);
+        }
+        await audit.RecordAsync(AuditEntry.For(http, expected is null ? "calendar.created" : "calendar.updated", "calendar", name), cancellationToken);
+        http.Response.Headers.ETag = $"\"{saved.Version}\"";
+        return TypedResults.Ok(ToJson((await store.GetAsync(name, cancellationToken))!));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, HttpContext http, CalendarStore store, IAuditLog audit, CancellationToken cancellationToken)
+    {
+        int? expected = int.TryParse(http.Request.Headers.IfMatch.ToString().Trim('"', ' '), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null;
+        switch (await store.DeleteAsync(name, expected, cancellationToken))
+        {
+            case CalendarDeleteStatus.NotFound:
+                return Problems.NotFound("calendar", name);
+            case CalendarDeleteStatus.Conflict:
+                return Problems.Stale("calendar", fromIfMatch: true);
+        }
+        await audit.RecordAsync(AuditEntry.For(http, "calendar.deleted", "calendar", name), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static JsonElement ToJson(StoredCalendar calendar)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(CalendarJson.Serialize(calendar.Definition))!.AsObject();
+        json["version"] = calendar.Version;
+        json["updatedAt"] = calendar.UpdatedAt;
+        return JsonSerializer.SerializeToElement(json);
+    }
+}
