@@ -13,5 +13,6 @@ internal static class BenchmarkCatalog
     /// <summary>Every suite, in the order `all` runs them. New suites are added here.</summary>
     public static IReadOnlyList<IBenchmarkSuite> All { get; } =
     [
+        new FeelBenchmarks(),
     ];
 }
