@@ -63,7 +63,7 @@ public static class TckRunner
         int passed = 0, failed = 0;
         foreach (var testFile in tests)
         {
-            var doc = XDocument.Load(testFile);
+            var doc = XDocument.Load(testFile, LoadOptions.PreserveWhitespace);
             var modelName = doc.Root!.Child("modelName")?.Value.Trim();
             var modelPath = modelName is null ? Directory.GetFiles(folder, "*.dmn").FirstOrDefault() : Path.Combine(folder, modelName);
             var cases = doc.Root!.Children("testCase").ToList();
@@ -71,7 +71,7 @@ public static class TckRunner
             {
                 return new TckFolderResult(name, 0, 0, cases.Count, $"model {modelName} not found", []);
             }
-            var model = new DmnModel(XDocument.Load(modelPath));
+            var model = new DmnModel(XDocument.Load(modelPath, LoadOptions.PreserveWhitespace));
             var evaluator = new DmnEvaluator(model);
             foreach (var testCase in cases)
             {

@@ -195,16 +195,13 @@ internal sealed partial class Parser
     {
         ExpectKeyword("function");
         ExpectSymbol("(");
-        var parameters = new List<string>();
+        var parameters = new List<(string, FeelType?)>();
         if (!Current.Is(")"))
         {
             do
             {
-                parameters.Add(ParseName());
-                if (AcceptSymbol(":"))
-                {
-                    ParseType();
-                }
+                var name = ParseName();
+                parameters.Add((name, AcceptSymbol(":") ? ParseType() : null));
             }
             while (AcceptSymbol(","));
         }

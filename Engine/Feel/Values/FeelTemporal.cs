@@ -161,7 +161,7 @@ internal static class FeelTemporalFormat
     }
 
     public static string Offset(TimeSpan o) =>
-        o == TimeSpan.Zero ? "Z" : (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString("hh\\:mm", CultureInfo.InvariantCulture);
+        o == TimeSpan.Zero ? "Z" : (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString(o.Seconds == 0 ? "hh\\:mm" : "hh\\:mm\\:ss", CultureInfo.InvariantCulture);
 
     public static string Suffix(TimeSpan? offset, string? zone) =>
         zone is not null ? "@" + zone : offset is { } o ? Offset(o) : "";

@@ -42,7 +42,9 @@ internal static partial class FeelTemporalParser
         return true;
     }
 
-    public static FeelTime? ParseTime(string text)
+    public static FeelTime? ParseTime(string text) => ParseTime(text, true);
+
+    private static FeelTime? ParseTime(string text, bool normalize)
     {
         var m = TimePattern().Match(text);
         if (!m.Success)
@@ -53,7 +55,7 @@ internal static partial class FeelTemporalParser
         {
             return null;
         }
-        return new FeelTime(local, offset, zone);
+        return new FeelTime(normalize ? FeelComparer.Normalize(local) : local, offset, zone);
     }
 
     private static bool TryTimeParts(Match m, out TimeSpan local, out TimeSpan? offset, out string? zone)
@@ -64,7 +66,9 @@ internal static partial class FeelTemporalParser
         var h = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         var mi = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
         var s = int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
-        if (h > 23 || mi > 59 || s > 59)
+        // 24:00:00 is the end of the day, which is midnight of the next.
+        var endOfDay = h == 24 && mi == 0 && s == 0 && (!m.Groups[4].Success || m.Groups[4].Value.All(c => c == '0'));
+        if ((h > 23 && !endOfDay) || mi > 59 || s > 59)
         {
             return false;
         }
@@ -90,7 +94,8 @@ internal static partial class FeelTemporalParser
             {
                 return false;
             }
-            var o = new TimeSpan(oh, om, 0);
+            var os = m.Groups[9].Success ? int.Parse(m.Groups[9].Value, CultureInfo.InvariantCulture) : 0;
+            var o = new TimeSpan(oh, om, os);
             offset = m.Groups[6].Value == "-" ? -o : o;
         }
         else if (m.Groups[10].Success)
@@ -112,12 +117,13 @@ internal static partial class FeelTemporalParser
             return ParseDate(text) is { } d ? new FeelDateTime(d.Value.ToDateTime(TimeOnly.MinValue), null, null) : null;
         }
         var date = ParseDate(text[..t]);
-        var time = ParseTime(text[(t + 1)..]);
+        var time = ParseTime(text[(t + 1)..], false);
         if (date is null || time is null)
         {
             return null;
         }
-        return new FeelDateTime(date.Value.ToDateTime(TimeOnly.MinValue) + time.Local, time.Offset, time.Zone);
+        var local = date.Value.ToDateTime(TimeOnly.MinValue) + time.Local;
+        return local.Year > 9999 ? null : new FeelDateTime(local, time.Offset, time.Zone);
     }
 
     /// <summary>Either a <see cref="FeelDaysTime"/> or a <see cref="FeelYearsMonths"/>, or null when malformed.</summary>
