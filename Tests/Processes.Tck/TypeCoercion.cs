@@ -93,7 +93,7 @@ internal sealed class TypeCoercion(DmnModel model, DmnEvaluator evaluator)
                 }
                 if (type.Name == "date and time" && value is FeelDate d)
                 {
-                    return new FeelDateTime(d.Value.ToDateTime(TimeOnly.MinValue), null, null);
+                    return d.AtMidnightLocal();
                 }
                 return FeelValue.Null;
             default:

@@ -22,24 +22,9 @@ internal static partial class FeelTemporalParser
         {
             return null;
         }
-        return TryDate(m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value, out var date) ? new FeelDate(date) : null;
-    }
-
-    private static bool TryDate(string y, string mo, string d, out DateOnly date)
-    {
-        date = default;
-        if (!int.TryParse(y, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var year) || year is < 1 or > 9999)
-        {
-            return false;
-        }
-        var month = int.Parse(mo, CultureInfo.InvariantCulture);
-        var day = int.Parse(d, CultureInfo.InvariantCulture);
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
-        {
-            return false;
-        }
-        date = new DateOnly(year, month, day);
-        return true;
+        return long.TryParse(m.Groups[1].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var year)
+            ? FeelCalendar.Date(year, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture))
+            : null;
     }
 
     public static FeelTime? ParseTime(string text) => ParseTime(text, true);
@@ -114,7 +99,7 @@ internal static partial class FeelTemporalParser
         var t = text.IndexOf('T', StringComparison.Ordinal);
         if (t < 0)
         {
-            return ParseDate(text) is { } d ? new FeelDateTime(d.Value.ToDateTime(TimeOnly.MinValue), null, null) : null;
+            return ParseDate(text)?.AtMidnightLocal();
         }
         var date = ParseDate(text[..t]);
         var time = ParseTime(text[(t + 1)..], false);
@@ -122,8 +107,8 @@ internal static partial class FeelTemporalParser
         {
             return null;
         }
-        var local = date.Value.ToDateTime(TimeOnly.MinValue) + time.Local;
-        return local.Year > 9999 ? null : new FeelDateTime(local, time.Offset, time.Zone);
+        var (b, shift) = FeelCalendar.Working(date.Midnight, date.YearShift);
+        return FeelCalendar.DateTime(b + time.Local, shift, time.Offset, time.Zone);
     }
 
     /// <summary>Either a <see cref="FeelDaysTime"/> or a <see cref="FeelYearsMonths"/>, or null when malformed.</summary>
