@@ -127,7 +127,7 @@ internal static partial class BuiltinRegistry
         {
             FeelNull => FeelValue.Null,
             FeelString s => s,
-            _ => new FeelString(ToFeelString(a[0])),
+            _ => ToFeelString(a[0]) is var text && ctx.CheckLength(text.Length) ? new FeelString(text) : FeelValue.Null,
         });
     }
 

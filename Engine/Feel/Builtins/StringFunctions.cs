@@ -78,7 +78,12 @@ internal static partial class BuiltinRegistry
             }
             // XPath replacement strings use $N like .NET, but '\$' escapes a dollar; .NET spells that '$$'.
             var replacement = r.Replace("\\$", "$$", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
-            return RunRegex(ctx, () => new FeelString(re.Replace(s, replacement)));
+            return RunRegex(ctx, () =>
+            {
+                // Bound the output before building it: many matches times a long replacement could be huge.
+                var matches = replacement.Length == 0 ? 0 : re.Matches(s).Count;
+                return ctx.CheckLength(s.Length + (long)matches * replacement.Length) ? new FeelString(re.Replace(s, replacement)) : FeelValue.Null;
+            });
         });
         b.Add("split", ["string", "delimiter"], (ctx, a) =>
         {
@@ -122,6 +127,10 @@ internal static partial class BuiltinRegistry
         var delimiter = Arg(a, 1) is FeelString d ? d.Value : "";
         var prefix = Arg(a, 2) is FeelString p ? p.Value : "";
         var suffix = Arg(a, 3) is FeelString x ? x.Value : "";
+        if (!ctx.CheckLength(parts.Sum(part => (long)part.Length + delimiter.Length) + prefix.Length + suffix.Length))
+        {
+            return FeelValue.Null;
+        }
         return new FeelString(prefix + string.Join(delimiter, parts) + suffix);
     }
 

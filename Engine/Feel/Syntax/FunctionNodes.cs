@@ -132,7 +132,7 @@ internal static class Calls
         ctx.CallDepth++;
         try
         {
-            return overload.Body(ctx, args);
+            return ctx.Built(overload.Body(ctx, args));
         }
         finally
         {

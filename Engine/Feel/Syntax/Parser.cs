@@ -24,6 +24,7 @@ internal sealed partial class Parser
     private int _depth;
     private bool _noFilter;
     private bool _inputSeen;
+    private bool _partialSeen;
 
     private Parser(List<Token> tokens) => _tokens = tokens;
 

@@ -84,7 +84,9 @@ internal sealed partial class Parser
         {
             throw Error($"unexpected {t.Describe()}");
         }
-        return new NameNode(ParseName());
+        var name = ParseName();
+        _partialSeen |= name == "partial";
+        return new NameNode(name);
     }
 
     private Node ParseListOrRange()

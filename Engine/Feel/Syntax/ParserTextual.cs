@@ -39,7 +39,12 @@ internal sealed partial class Parser
         ExpectKeyword("for");
         var clauses = ParseClauses();
         ExpectKeyword("return");
-        return new ForNode(clauses, ParseExpression());
+        var saved = _partialSeen;
+        _partialSeen = false;
+        var body = ParseExpression();
+        var usesPartial = _partialSeen;
+        _partialSeen = saved;
+        return new ForNode(clauses, body, usesPartial);
     }
 
     private Node ParseQuantified()

@@ -12,6 +12,9 @@ public sealed class FeelLimitsTests
     [TestCase("{f: function(n) f(n + 1), r: f(1)}.r")]
     [TestCase("{f: function(s) f(s + s), r: f(\"ab\")}.r")]
     [TestCase("{f: function(n) if n = 0 then 0 else 1 + f(n - 1), r: f(100000)}.r")]
+    [TestCase("{f: function(l, n) if n = 0 then count(flatten(l)) else f([l, l], n - 1), r: f([1], 60)}.r")]
+    [TestCase("{f: function(s, n) if n = 0 then string length(s) else f(s + s, n - 1), r: f(\"ab\", 40)}.r")]
+    [TestCase("string length(replace(substring(string join(for i in 1..2000 return \"aaaaaaaaaa\"), 1), \"\", string join(for i in 1..2000 return \"bbbbbbbbbb\")))")]
     public void Hostile_expressions_fail_quickly(string expression)
     {
         var watch = Stopwatch.StartNew();
