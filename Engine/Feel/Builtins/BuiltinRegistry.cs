@@ -28,6 +28,7 @@ internal static partial class BuiltinRegistry
         AddTemporal(builder);
         AddRanges(builder);
         AddContexts(builder);
+        AddCamundaExtensions(builder);
         return builder.Build();
     }
 

@@ -65,9 +65,22 @@ public sealed class FeelBuiltinTests
     [TestCase("meets([1..5], [5..8])", "true")]
     [TestCase("coincides([1..5], [1..5])", "true")]
     [TestCase("is defined(1)", "true")]
+    [TestCase("get or else(null, \"default\")", "\"default\"")]
+    [TestCase("assert(5, 5 > 0)", "5")]
+    [TestCase("is blank(\"  \")", "true")]
+    [TestCase("to base64(\"FEEL\")", "\"RkVFTA==\"")]
+    [TestCase("partition([1, 2, 3], 2)", "[[1, 2], [3]]")]
     [TestCase("time(\"10:30:00+01:00\").time offset", "PT1H")]
     [TestCase("years and months duration(date(\"2020-01-15\"), date(\"2021-01-14\"))", "P11M")]
     public void Built_in_function(string expression, string expected) => Show(expression).ShouldBe(expected);
+
+    [Test]
+    public void Assert_fails_the_evaluation_with_its_cause()
+    {
+        var result = Run("assert(x, x > 0, \"x must be positive\")", "{\"x\": -1}");
+        result.Failure.ShouldBe("x must be positive");
+        result.Value.ShouldBe(FeelValue.Null);
+    }
 
     [Test]
     public void Now_and_today_are_consistent()
