@@ -72,6 +72,4 @@ public sealed class FeelContext : FeelScope
 
     private protected override bool TryGetLocal(string name, out FeelValue value) =>
         _variables.TryGetValue(name, out value!);
-
-    private protected override IEnumerable<string> LocalNames() => _variables.Keys;
 }
