@@ -25,11 +25,8 @@ var differentialAt = Array.IndexOf(args, "--differential");
 if (differentialAt >= 0)
 {
     var count = differentialAt + 1 < args.Length && int.TryParse(args[differentialAt + 1], out var n) ? n : 300;
-    var root = Path.GetDirectoryName(TckRunner.DefaultFolder(Directory.GetCurrentDirectory()) ?? "") ?? "";
-    var scripts = Path.Combine(Path.GetDirectoryName(root) ?? "", Path.GetFileName(Directory.GetCurrentDirectory()) == "Processes.Tck"
-        ? Directory.GetCurrentDirectory() : "", "Differential");
-    scripts = Directory.Exists(scripts) ? scripts : Path.Combine(Directory.GetCurrentDirectory(), "Tests", "Processes.Tck", "Differential");
-    return DifferentialCheck.Run(scripts, count, 42, Console.Out);
+    var root = TckRunner.RepositoryRoot(Directory.GetCurrentDirectory()) ?? TckRunner.RepositoryRoot() ?? Directory.GetCurrentDirectory();
+    return DifferentialCheck.Run(Path.Combine(root, "Tests", "Processes.Tck", "Differential"), count, 42, Console.Out);
 }
 var folder = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && Directory.Exists(a))
     ?? TckRunner.DefaultFolder(Directory.GetCurrentDirectory())

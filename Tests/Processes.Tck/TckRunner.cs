@@ -36,13 +36,16 @@ public sealed record TckReport(IReadOnlyList<TckFolderResult> Folders)
 public static class TckRunner
 {
     /// <summary>The default TCK location: ../shared/dmn-tck next to the repository root (the folder holding Processes.sln).</summary>
-    public static string? DefaultFolder(string? start = null)
+    public static string? DefaultFolder(string? start = null) =>
+        RepositoryRoot(start) is { } root ? Path.GetFullPath(Path.Combine(root, "..", "shared", "dmn-tck")) : null;
+
+    public static string? RepositoryRoot(string? start = null)
     {
         for (var dir = new DirectoryInfo(start ?? AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Processes.sln")))
             {
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "dmn-tck"));
+                return dir.FullName;
             }
         }
         return null;

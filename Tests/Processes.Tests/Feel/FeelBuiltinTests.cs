@@ -89,6 +89,15 @@ public sealed class FeelBuiltinTests
     }
 
     [Test]
+    public void Clock_can_be_supplied()
+    {
+        var expression = Engine.Feel.Feel.ParseExpression("string(today()) + \" \" + string(now())").Expression!;
+        var result = expression.Evaluate(Engine.Feel.Evaluation.FeelContext.Empty, Engine.Feel.Evaluation.FeelLimits.Default,
+            new DateTimeOffset(2024, 5, 6, 7, 8, 9, TimeSpan.FromHours(2)));
+        result.Value.ToString().ShouldBe("\"2024-05-06 2024-05-06T07:08:09+02:00\"");
+    }
+
+    [Test]
     public void Random_number_is_within_zero_and_one()
     {
         Eval("random number() between 0 and 1").ShouldBe(FeelValue.True);
