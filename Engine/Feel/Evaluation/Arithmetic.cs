@@ -28,6 +28,12 @@ internal static class Arithmetic
                 return Guard(ctx, () =>
                 {
                     var (b, shift) = FeelCalendar.Working(x.Local, x.YearShift);
+                    if (x.Zone is not null && FeelZones.TryFind(x.Zone, out var zone))
+                    {
+                        // A days-time duration is elapsed time: step on the time line so DST changes are respected.
+                        var utc = b - zone.GetUtcOffset(b) + y.Value;
+                        return FeelCalendar.DateTime(utc + zone.GetUtcOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)), shift, x.Offset, x.Zone);
+                    }
                     return FeelCalendar.DateTime(b + y.Value, shift, x.Offset, x.Zone);
                 });
             case (FeelDateTime x, FeelYearsMonths y):

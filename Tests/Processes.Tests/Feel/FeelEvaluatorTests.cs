@@ -122,6 +122,7 @@ public sealed class FeelEvaluatorTests
         Show("date(\"2024-02-29\").weekday").ShouldBe("4");
         Show("date and time(\"2024-02-29T10:11:12\").hour").ShouldBe("10");
         Show("date(\"2024-03-01\") - date(\"2024-02-01\")").ShouldBe("P29D");
+        Show("@\"2024-03-31T01:30:00@Europe/Paris\" + @\"PT1H\"").ShouldBe("2024-03-31T03:30:00@Europe/Paris");
     }
 
     [Test]
