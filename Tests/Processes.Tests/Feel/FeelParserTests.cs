@@ -22,6 +22,13 @@ public sealed class FeelParserTests
         error.Column.ShouldBe(8);
     }
 
+    [Test]
+    public void Positions_after_a_multi_line_string_are_on_its_last_line()
+    {
+        var error = Engine.Feel.Feel.ParseExpression("\"x\ny\" )").Error!;
+        error.ToString().ShouldBe("line 2, column 4: expected end of input but found ')'");
+    }
+
     [TestCase("")]
     [TestCase("   ")]
     [TestCase("1 +")]
