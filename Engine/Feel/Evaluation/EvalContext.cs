@@ -39,6 +39,9 @@ internal sealed class EvalContext
 
     public int CallDepth { get; set; }
 
+    /// <summary>Matching time left for regular expressions in this evaluation.</summary>
+    public TimeSpan RegexBudget { get; set; } = TimeSpan.FromSeconds(1);
+
     public string? Failure { get; private set; }
 
     public bool Aborted => Failure is not null;

@@ -10,6 +10,8 @@ public sealed class FeelLimitsTests
     [TestCase("for x in 1..1000000000 return x")]
     [TestCase("count(for x in 1..50000, y in 1..50000 return x)")]
     [TestCase("{f: function(n) f(n + 1), r: f(1)}.r")]
+    [TestCase("for i in 1..100 return matches(\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\", \"^(a+)+$\")")]
+    [TestCase("{s: string join(for i in 1..100000 return \"0123456789\"), r: for i in 1..100000 return string length(upper case(s))}.r")]
     [TestCase("{f: function(s) f(s + s), r: f(\"ab\")}.r")]
     [TestCase("{f: function(n) if n = 0 then 0 else 1 + f(n - 1), r: f(100000)}.r")]
     [TestCase("{f: function(l, n) if n = 0 then count(flatten(l)) else f([l, l], n - 1), r: f([1], 60)}.r")]
