@@ -259,8 +259,9 @@ internal sealed class Lexer
                 case 'u' when TryHex(4, out var code):
                     sb.Append((char)code);
                     break;
-                case 'U' when TryHex(6, out var wide) && wide <= 0x10FFFF:
-                    sb.Append(char.ConvertFromUtf32(wide));
+                case 'U' when TryHex(6, out var wide):
+                    // Code points that can't stand alone (beyond Unicode, or surrogates) become U+FFFD.
+                    sb.Append(wide <= 0x10FFFF && wide is < 0xD800 or > 0xDFFF ? char.ConvertFromUtf32(wide) : "\uFFFD");
                     break;
                 default:
                     if (e is not ('"' or '\\' or '\'' or '/'))

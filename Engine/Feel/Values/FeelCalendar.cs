@@ -62,7 +62,7 @@ internal static class FeelCalendar
     }
 
     public static TimeSpan? Span(decimal ticks) =>
-        ticks is >= long.MinValue and <= long.MaxValue ? TimeSpan.FromTicks((long)ticks) : null;
+        ticks is > long.MinValue and <= long.MaxValue ? TimeSpan.FromTicks((long)ticks) : null;
 
     public static string Year(long year) =>
         year < 0 ? "-" + (-year).ToString("0000", System.Globalization.CultureInfo.InvariantCulture)

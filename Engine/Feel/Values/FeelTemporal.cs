@@ -107,7 +107,8 @@ public sealed class FeelDateTime : FeelValue
 /// <summary>A days and time duration.</summary>
 public sealed class FeelDaysTime(TimeSpan value) : FeelValue
 {
-    public TimeSpan Value { get; } = value;
+    // TimeSpan.MinValue has no positive counterpart; keeping it out makes negation and abs total.
+    public TimeSpan Value { get; } = value == TimeSpan.MinValue ? TimeSpan.MinValue + TimeSpan.FromTicks(1) : value;
 
     public override string TypeName => "days and time duration";
 
@@ -158,7 +159,8 @@ public sealed class FeelDaysTime(TimeSpan value) : FeelValue
 /// <summary>A years and months duration, held as a total number of months.</summary>
 public sealed class FeelYearsMonths(long months) : FeelValue
 {
-    public long TotalMonths { get; } = months;
+    // As for days-time durations: long.MinValue has no absolute value, so it is kept out.
+    public long TotalMonths { get; } = months == long.MinValue ? long.MinValue + 1 : months;
 
     public override string TypeName => "years and months duration";
 

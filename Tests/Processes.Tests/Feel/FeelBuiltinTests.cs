@@ -86,6 +86,13 @@ public sealed class FeelBuiltinTests
     }
 
     [Test]
+    public void Sort_with_an_inconsistent_precedes_function_still_returns_every_item()
+    {
+        Show("count(sort([3, 1, 2, 5, 4, 7, 6, 9, 8, 0, 11, 15, 13, 12, 14, 19, 18, 17, 16, 20], function(x, y) true))").ShouldBe("20");
+        Show("sort([{a: 2, b: 1}, {a: 1, b: 2}, {a: 2, b: 3}], function(x, y) x.a < y.a).b").ShouldBe("[2, 1, 3]");
+    }
+
+    [Test]
     public void Now_and_today_are_consistent()
     {
         Eval("today() = date(now())").ShouldBe(FeelValue.True);

@@ -37,6 +37,7 @@ public sealed class FeelParserTests
     [TestCase("[1, 2")]
     [TestCase("@\"not a date\"")]
     [TestCase("a ! b")]
+    [TestCase("\"\\U00D800\" + 1 +")]
     public void Malformed_input_gives_an_error_not_an_exception(string text)
     {
         var result = Engine.Feel.Feel.ParseExpression(text);
