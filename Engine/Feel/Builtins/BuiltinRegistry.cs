@@ -15,6 +15,8 @@ internal static partial class BuiltinRegistry
             .Concat(["days and time duration", "time offset", "start included", "end included"])
             .Distinct().OrderByDescending(k => k.Length)];
 
+    public static IEnumerable<string> Names => Functions.Keys;
+
     public static bool TryGet(string name, out FeelFunction function) => Functions.TryGetValue(name, out function!);
 
     private static FrozenDictionary<string, FeelFunction> Build()
@@ -53,7 +55,19 @@ internal static partial class BuiltinRegistry
                 {
                     weight = FeelValue.AddWeights(weight, arg.Weight);
                 }
-                return ctx.Tick((int)Math.Min(weight / 4, int.MaxValue)) ? body(ctx, args) : FeelValue.Null;
+                if (!ctx.Tick((int)Math.Min(weight / 4, int.MaxValue)))
+                {
+                    return FeelValue.Null;
+                }
+                try
+                {
+                    return body(ctx, args);
+                }
+                catch (ArithmeticException)
+                {
+                    // decimal and date arithmetic signal overflow by throwing; in FEEL that is a null result.
+                    return ctx.Warn("number out of range");
+                }
             };
 
         /// <summary>A function of one list, also callable with the items as separate arguments.</summary>
