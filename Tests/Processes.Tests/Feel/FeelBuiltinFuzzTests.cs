@@ -78,4 +78,35 @@ public sealed class FeelBuiltinFuzzTests
         }
         failures.ShouldBeEmpty(string.Join(Environment.NewLine, failures.Distinct().Take(30)));
     }
+
+    [Test]
+    public void Unary_tests_never_throw_on_awkward_inputs()
+    {
+        string[] forms = ["< ({1})", "[({0})..({1})]", "({0}), ({1})", "not(({0}))", "? > ({0})", "({1})", "-"];
+        var inputs = Arguments.Select(a => Engine.Feel.Feel.ParseExpression(a).Expression!.Evaluate(FeelContext.Empty).Value).ToList();
+        var failures = new List<string>();
+        foreach (var form in forms)
+        {
+            foreach (var a in Arguments)
+            {
+                foreach (var b in Arguments.Take(12))
+                {
+                    var text = string.Format(System.Globalization.CultureInfo.InvariantCulture, form, a, b);
+                    var tests = Engine.Feel.Feel.ParseUnaryTests(text).Expression;
+                    foreach (var input in inputs)
+                    {
+                        try
+                        {
+                            tests?.Test(input, FeelContext.Empty).Value.ToString();
+                        }
+                        catch (Exception e) when (e is not OutOfMemoryException)
+                        {
+                            failures.Add($"{text} with {input}: {e.GetType().Name}: {e.Message}");
+                        }
+                    }
+                }
+            }
+        }
+        failures.ShouldBeEmpty(string.Join(Environment.NewLine, failures.Distinct().Take(30)));
+    }
 }
