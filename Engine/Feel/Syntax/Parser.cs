@@ -11,7 +11,8 @@ internal sealed record SyntaxError(int Line, int Column, string Message);
 /// </summary>
 internal sealed partial class Parser
 {
-    private const int MaxDepth = 150;
+    // Each level of nesting (a parenthesis, a call, a list) enters twice: the expression and its primary.
+    private const int MaxDepth = 200;
 
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
     {
@@ -109,7 +110,7 @@ internal sealed partial class Parser
 
     private void Enter()
     {
-        if (++_depth > MaxDepth)
+        if (++_depth > MaxDepth || !System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
             throw Error("expression is nested too deeply");
         }

@@ -6,6 +6,19 @@ internal sealed partial class Parser
 {
     private Node ParsePrimary()
     {
+        Enter();
+        try
+        {
+            return ParsePrimaryUnguarded();
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private Node ParsePrimaryUnguarded()
+    {
         var t = Current;
         switch (t.Kind)
         {
@@ -253,6 +266,19 @@ internal sealed partial class Parser
     }
 
     private FeelType ParseType()
+    {
+        Enter();
+        try
+        {
+            return ParseTypeUnguarded();
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private FeelType ParseTypeUnguarded()
     {
         var name = ParseTypeName();
         if (name is "list" or "range" && AcceptSymbol("<"))

@@ -45,10 +45,18 @@ public sealed class FeelParserTests
         result.Error.ShouldNotBeNull();
     }
 
-    [Test]
-    public void Deep_nesting_is_rejected_with_an_error()
+    [TestCase("(", "1", ")")]
+    [TestCase("[", "1", "]")]
+    [TestCase("{a: ", "1", "}")]
+    [TestCase("- ", "1", "")]
+    [TestCase("< ", "1", "")]
+    [TestCase("f(", "1", ")")]
+    [TestCase("if true then ", "1", " else 2")]
+    [TestCase("list<", "number", ">")]
+    public void Deep_nesting_is_rejected_with_an_error(string open, string inner, string close)
     {
-        var text = new string('(', 5000) + "1" + new string(')', 5000);
+        var text = string.Concat(Enumerable.Repeat(open, 20_000)) + inner + string.Concat(Enumerable.Repeat(close, 20_000));
+        text = open == "list<" ? "1 instance of " + text : text;
         var result = Engine.Feel.Feel.ParseExpression(text);
         result.Error!.Message.ShouldContain("nested too deeply");
     }
