@@ -131,7 +131,7 @@ internal static partial class FeelTemporalParser
             }
             if (hasYm)
             {
-                // Mixed forms ("P1Y2D") have no FEEL type; the days part wins only when the year part is zero.
+                // Mixed forms ("P1Y2D") belong to neither FEEL duration type.
                 return null;
             }
             var seconds = m.Groups[7].Success ? decimal.Parse(m.Groups[7].Value, CultureInfo.InvariantCulture) : 0m;
