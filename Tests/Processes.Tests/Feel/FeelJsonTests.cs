@@ -23,6 +23,15 @@ public sealed class FeelJsonTests
     }
 
     [Test]
+    public void Inner_scopes_shadow_outer_ones()
+    {
+        var process = Engine.Feel.Evaluation.FeelContext.FromJson(JsonNode.Parse("""{"a": 1, "b": 2}""")!.AsObject());
+        var local = new Engine.Feel.Evaluation.FeelContext(process).Set("a", new FeelNumber(10));
+        Engine.Feel.Feel.ParseExpression("a + b").Expression!.Evaluate(local).Value.ToString().ShouldBe("12");
+        Should.Throw<InvalidOperationException>(() => Engine.Feel.Evaluation.FeelContext.Empty.Set("x", FeelValue.Null));
+    }
+
+    [Test]
     public void Mapping_output_from_process_variables()
     {
         const string variables = """{"order": {"id": "A-1", "items": [{"price": 2.5}, {"price": 4}]}}""";
