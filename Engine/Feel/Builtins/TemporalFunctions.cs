@@ -36,7 +36,7 @@ internal static class TemporalProperties
     public static FeelValue? Get(FeelValue value, string name) => (value, name) switch
     {
         (FeelDate d, _) => DateProperty(d.Midnight, d.YearShift, name),
-        (FeelDateTime dt, "hour" or "minute" or "second" or "time offset" or "timezone") => TimeProperty(dt.Local.TimeOfDay, dt.Offset, dt.Zone, name),
+        (FeelDateTime dt, "hour" or "minute" or "second" or "time offset" or "timezone") => TimeProperty(dt.Local.TimeOfDay, dt.EffectiveOffset, dt.Zone, name),
         (FeelDateTime dt, _) => DateProperty(dt.Local, dt.YearShift, name),
         (FeelTime t, _) => TimeProperty(t.Local, t.Offset, t.Zone, name),
         (FeelDaysTime d, "days") => new FeelNumber(d.Value.Days),

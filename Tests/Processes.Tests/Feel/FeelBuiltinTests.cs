@@ -82,6 +82,8 @@ public sealed class FeelBuiltinTests
     [TestCase("to base64(\"FEEL\")", "\"RkVFTA==\"")]
     [TestCase("partition([1, 2, 3], 2)", "[[1, 2], [3]]")]
     [TestCase("time(\"10:30:00+01:00\").time offset", "PT1H")]
+    [TestCase("@\"2024-07-01T10:00:00@Europe/Paris\".time offset", "PT2H")]
+    [TestCase("@\"2024-07-01T10:00:00@Europe/Paris\".timezone", "\"Europe/Paris\"")]
     [TestCase("years and months duration(date(\"2020-01-15\"), date(\"2021-01-14\"))", "P11M")]
     public void Built_in_function(string expression, string expected) => Show(expression).ShouldBe(expected);
 
