@@ -101,6 +101,9 @@ public sealed class FeelExpression
 
     public FeelEvaluation Evaluate(FeelContext variables, FeelLimits limits) => Run(variables, limits, null);
 
+    /// <summary>With an explicit clock reading for <c>now()</c> and <c>today()</c> (e.g. from the engine's TimeProvider).</summary>
+    public FeelEvaluation Evaluate(FeelContext variables, FeelLimits limits, DateTimeOffset now) => Run(variables, limits, now);
+
     /// <summary>For unary tests: whether <paramref name="input"/> passes (true/false, or null when undecidable).</summary>
     public FeelEvaluation Test(FeelValue input, FeelContext variables, FeelLimits? limits = null) =>
         Run(new BindingScope(variables, "?", input), limits ?? FeelLimits.Default, null);

@@ -16,5 +16,6 @@ internal static class BenchmarkCatalog
         new StorageBenchmarks(),
         new BpmnBenchmark(),
         new CalendarBenchmarks(),
+        new FeelBenchmarks(),
     ];
 }

@@ -91,16 +91,45 @@ internal sealed partial class DmnEvaluator
                 outputs[d.Attr("name")!] = EvaluateDecision(d, inputs, memo);
             }
         }
+        var typeRef = DmnModel.VariableType(service);
+        if (typeRef is not null && _model.ItemDefinitions.TryGetValue(typeRef, out var def) && def.FunctionOutput is { } output)
+        {
+            // A service's type is a function type; its outputs must conform to the function's output type.
+            typeRef = output;
+        }
+        if (typeRef is not null && outputs.Count > 0)
+        {
+            var asContext = new FeelContextValue(outputs);
+            var conforms = (outputs.Count == 1 && Coerce(typeRef, outputs.Values.Single()) is not FeelNull) || Coerce(typeRef, asContext) is not FeelNull;
+            if (!conforms)
+            {
+                // Output not conforming to the service's declared type: every output is null.
+                foreach (var key in outputs.Keys.ToList())
+                {
+                    outputs[key] = FeelValue.Null;
+                }
+            }
+        }
         return outputs;
     }
 
     private FeelFunction MakeServiceFunction(XElement service)
     {
-        var parameters = service.Children("inputDecision").Concat(service.Children("inputData"))
+        // The TCK orders a service's parameters input data first, then input decisions.
+        var references = service.Children("inputData").Concat(service.Children("inputDecision")).ToList();
+        var types = references.Select(r => _model.ById.TryGetValue(r.Href(), out var d) ? DmnModel.VariableType(d) : null).ToArray();
+        var parameters = references
             .Select(r => _model.ById.TryGetValue(r.Href(), out var d) ? d.Attr("name")! : r.Href())
             .ToArray();
-        return FeelFunction.Create(service.Attr("name")!, [.. parameters.Select(p => p + "?")], (_, args) =>
+        return FeelFunction.Create(service.Attr("name")!, parameters, (_, args) =>
         {
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (args[i] is not FeelNull && Coerce(types[i], args[i]) is FeelNull)
+                {
+                    return FeelValue.Null;
+                }
+            }
             var arguments = parameters.Select((p, i) => new KeyValuePair<string, FeelValue>(p, i < args.Length ? args[i] : FeelValue.Null))
                 .ToDictionary(StringComparer.Ordinal);
             var outputs = InvokeService(service, arguments);

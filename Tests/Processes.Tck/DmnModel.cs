@@ -3,7 +3,7 @@ using System.Xml.Linq;
 namespace Processes.Tck;
 
 /// <summary>An item definition: a named type, possibly a collection, a structure, or a restriction of another type.</summary>
-internal sealed record ItemDefinition(string Name, string? TypeRef, bool IsCollection, IReadOnlyList<ItemDefinition> Components, string? AllowedValues);
+internal sealed record ItemDefinition(string Name, string? TypeRef, bool IsCollection, IReadOnlyList<ItemDefinition> Components, string? AllowedValues, string? FunctionOutput = null);
 
 /// <summary>The parts of a DMN model the runner executes, indexed by id and by name.</summary>
 internal sealed class DmnModel
@@ -58,7 +58,8 @@ internal sealed class DmnModel
         e.Child("typeRef")?.Value.Trim() ?? e.Attr("typeRef"),
         e.Attr("isCollection") == "true",
         [.. e.Children("itemComponent").Select(ReadItemDefinition)],
-        e.Child("allowedValues")?.Child("text")?.Value);
+        e.Child("allowedValues")?.Child("text")?.Value,
+        e.Child("functionItem")?.Attr("outputTypeRef"));
 
     /// <summary>The typeRef of a decision's, input's or BKM's variable.</summary>
     public static string? VariableType(XElement e) => e.Child("variable")?.Attr("typeRef");

@@ -1,6 +1,8 @@
 using Processes.Tck;
 
 // dotnet run --project Tests/Processes.Tck -- [tck-folder] [--only <name-part>] [--details]
+//   --eval "<expression>"       evaluate one expression
+//   --differential [count]      compare with feelin (needs node and `npm install` in Tests/Processes.Tck/Differential)
 var evalAt = Array.IndexOf(args, "--eval");
 if (evalAt >= 0 && evalAt + 1 < args.Length)
 {
@@ -18,6 +20,13 @@ if (evalAt >= 0 && evalAt + 1 < args.Length)
         Console.WriteLine("  warning: " + warning);
     }
     return 0;
+}
+var differentialAt = Array.IndexOf(args, "--differential");
+if (differentialAt >= 0)
+{
+    var count = differentialAt + 1 < args.Length && int.TryParse(args[differentialAt + 1], out var n) ? n : 300;
+    var root = TckRunner.RepositoryRoot(Directory.GetCurrentDirectory()) ?? TckRunner.RepositoryRoot() ?? Directory.GetCurrentDirectory();
+    return DifferentialCheck.Run(Path.Combine(root, "Tests", "Processes.Tck", "Differential"), count, 42, Console.Out);
 }
 var folder = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && Directory.Exists(a))
     ?? TckRunner.DefaultFolder(Directory.GetCurrentDirectory())

@@ -36,13 +36,16 @@ public sealed record TckReport(IReadOnlyList<TckFolderResult> Folders)
 public static class TckRunner
 {
     /// <summary>The default TCK location: ../shared/dmn-tck next to the repository root (the folder holding Processes.sln).</summary>
-    public static string? DefaultFolder(string? start = null)
+    public static string? DefaultFolder(string? start = null) =>
+        RepositoryRoot(start) is { } root ? Path.GetFullPath(Path.Combine(root, "..", "shared", "dmn-tck")) : null;
+
+    public static string? RepositoryRoot(string? start = null)
     {
         for (var dir = new DirectoryInfo(start ?? AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Processes.sln")))
             {
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "dmn-tck"));
+                return dir.FullName;
             }
         }
         return null;
@@ -63,15 +66,31 @@ public static class TckRunner
         int passed = 0, failed = 0;
         foreach (var testFile in tests)
         {
-            var doc = XDocument.Load(testFile);
+            XDocument doc;
+            try
+            {
+                doc = XDocument.Load(testFile, LoadOptions.PreserveWhitespace);
+            }
+            catch (System.Xml.XmlException e)
+            {
+                return new TckFolderResult(name, passed, failed, 0, $"{Path.GetFileName(testFile)} is not valid XML: {e.Message}", failures);
+            }
             var modelName = doc.Root!.Child("modelName")?.Value.Trim();
             var modelPath = modelName is null ? Directory.GetFiles(folder, "*.dmn").FirstOrDefault() : Path.Combine(folder, modelName);
             var cases = doc.Root!.Children("testCase").ToList();
             if (modelPath is null || !File.Exists(modelPath))
             {
-                return new TckFolderResult(name, 0, 0, cases.Count, $"model {modelName} not found", []);
+                return new TckFolderResult(name, passed, failed, cases.Count, $"model {modelName} not found", failures);
             }
-            var model = new DmnModel(XDocument.Load(modelPath));
+            DmnModel model;
+            try
+            {
+                model = new DmnModel(XDocument.Load(modelPath, LoadOptions.PreserveWhitespace));
+            }
+            catch (Exception e) when (e is System.Xml.XmlException or InvalidDataException)
+            {
+                return new TckFolderResult(name, passed, failed, cases.Count, $"model {Path.GetFileName(modelPath)} can't be read: {e.Message}", failures);
+            }
             var evaluator = new DmnEvaluator(model);
             foreach (var testCase in cases)
             {

@@ -139,7 +139,7 @@ internal static class TckValues
 
     private static bool Same(FeelValue want, FeelValue got) => (want, got) switch
     {
-        (FeelDateTime a, FeelDateTime b) => a.Local == b.Local && a.Offset == b.Offset && a.Zone == b.Zone,
+        (FeelDateTime a, FeelDateTime b) => a.Local == b.Local && a.Year == b.Year && a.Offset == b.Offset && a.Zone == b.Zone,
         (FeelTime a, FeelTime b) => a.Local == b.Local && a.Offset == b.Offset && a.Zone == b.Zone,
         (FeelDaysTime a, FeelDaysTime b) => a.Value == b.Value,
         (FeelYearsMonths a, FeelYearsMonths b) => a.TotalMonths == b.TotalMonths,

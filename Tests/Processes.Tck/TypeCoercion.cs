@@ -82,7 +82,7 @@ internal sealed class TypeCoercion(DmnModel model, DmnEvaluator evaluator)
             case "Any":
                 return value;
             case "number" or "string" or "boolean" or "date" or "time" or "date and time" or
-                "days and time duration" or "years and months duration" or "context" or "list" or "function":
+                "days and time duration" or "years and months duration" or "duration" or "context" or "list" or "function":
                 if (type.Matches(value))
                 {
                     return value;
@@ -93,7 +93,7 @@ internal sealed class TypeCoercion(DmnModel model, DmnEvaluator evaluator)
                 }
                 if (type.Name == "date and time" && value is FeelDate d)
                 {
-                    return new FeelDateTime(d.Value.ToDateTime(TimeOnly.MinValue), null, null);
+                    return d.AtMidnightLocal();
                 }
                 return FeelValue.Null;
             default:

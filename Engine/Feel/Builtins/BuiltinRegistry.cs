@@ -15,6 +15,8 @@ internal static partial class BuiltinRegistry
             .Concat(["days and time duration", "time offset", "start included", "end included"])
             .Distinct().OrderByDescending(k => k.Length)];
 
+    public static IEnumerable<string> Names => Functions.Keys;
+
     public static bool TryGet(string name, out FeelFunction function) => Functions.TryGetValue(name, out function!);
 
     private static FrozenDictionary<string, FeelFunction> Build()
@@ -28,6 +30,7 @@ internal static partial class BuiltinRegistry
         AddTemporal(builder);
         AddRanges(builder);
         AddContexts(builder);
+        AddCamundaExtensions(builder);
         return builder.Build();
     }
 
@@ -37,11 +40,35 @@ internal static partial class BuiltinRegistry
 
         /// <summary>Adds an overload; parameters ending in '?' are optional.</summary>
         public void Add(string name, string[] parameters, Func<EvalContext, FeelValue[], FeelValue> body) =>
-            Get(name).Add(new FeelOverload(parameters, false, body));
+            Get(name).Add(new FeelOverload(parameters, false, Metered(body)));
 
         /// <summary>Adds an overload whose arguments beyond the named ones are collected (e.g. <c>max(1, 2, 3)</c>).</summary>
         public void AddVariadic(string name, string[] parameters, Func<EvalContext, FeelValue[], FeelValue> body) =>
-            Get(name).Add(new FeelOverload(parameters, true, body));
+            Get(name).Add(new FeelOverload(parameters, true, Metered(body)));
+
+        /// <summary>Built-ins walk their arguments, so a call costs steps in proportion to the arguments' size.</summary>
+        private static Func<EvalContext, FeelValue[], FeelValue> Metered(Func<EvalContext, FeelValue[], FeelValue> body) =>
+            (ctx, args) =>
+            {
+                long weight = 0;
+                foreach (var arg in args)
+                {
+                    weight = FeelValue.AddWeights(weight, arg.Weight);
+                }
+                if (!ctx.Tick((int)Math.Min(weight / 4, int.MaxValue)))
+                {
+                    return FeelValue.Null;
+                }
+                try
+                {
+                    return body(ctx, args);
+                }
+                catch (ArithmeticException)
+                {
+                    // decimal and date arithmetic signal overflow by throwing; in FEEL that is a null result.
+                    return ctx.Warn("number out of range");
+                }
+            };
 
         /// <summary>A function of one list, also callable with the items as separate arguments.</summary>
         public void AddListOrItems(string name, Func<EvalContext, IReadOnlyList<FeelValue>, FeelValue> body)

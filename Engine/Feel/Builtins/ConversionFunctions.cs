@@ -11,7 +11,7 @@ internal static partial class BuiltinRegistry
         b.Add("date", ["from"], (ctx, a) => a[0] switch
         {
             FeelString s => (FeelValue?)FeelTemporalParser.ParseDate(s.Value) ?? ctx.Warn($"invalid date \"{s.Value}\""),
-            FeelDateTime dt => new FeelDate(DateOnly.FromDateTime(dt.Local)),
+            FeelDateTime dt => new FeelDate(DateOnly.FromDateTime(dt.Local), dt.YearShift),
             FeelDate d => d,
             FeelNull => FeelValue.Null,
             _ => ctx.TypeError("string or date and time", a[0]),
@@ -22,9 +22,7 @@ internal static partial class BuiltinRegistry
             {
                 return FeelValue.Null;
             }
-            return y is >= 1 and <= 9999 && m is >= 1 and <= 12 && d >= 1 && d <= DateTime.DaysInMonth(y, m)
-                ? new FeelDate(new DateOnly(y, m, d))
-                : ctx.Warn($"invalid date {y}-{m}-{d}");
+            return (FeelValue?)FeelCalendar.Date(y, m, d) ?? ctx.Warn($"invalid date {y}-{m}-{d}");
         });
         b.Add("time", ["from"], (ctx, a) => a[0] switch
         {
@@ -60,20 +58,21 @@ internal static partial class BuiltinRegistry
         {
             FeelString s => (FeelValue?)FeelTemporalParser.ParseDateTime(s.Value) ?? ctx.Warn($"invalid date and time \"{s.Value}\""),
             FeelDateTime dt => dt,
-            FeelDate d => new FeelDateTime(d.Value.ToDateTime(TimeOnly.MinValue), null, null),
+            FeelDate d => d.AtMidnightLocal(),
             FeelNull => FeelValue.Null,
             _ => ctx.TypeError("string", a[0]),
         });
         b.Add("date and time", ["date", "time"], (ctx, a) =>
         {
             DateOnly date;
+            long shift;
             switch (a[0])
             {
                 case FeelDate d:
-                    date = d.Value;
+                    (date, shift) = (d.Value, d.YearShift);
                     break;
                 case FeelDateTime dt:
-                    date = DateOnly.FromDateTime(dt.Local);
+                    (date, shift) = (DateOnly.FromDateTime(dt.Local), dt.YearShift);
                     break;
                 default:
                     return a[0] is FeelNull ? FeelValue.Null : ctx.TypeError("date", a[0]);
@@ -82,7 +81,8 @@ internal static partial class BuiltinRegistry
             {
                 return a[1] is FeelNull ? FeelValue.Null : ctx.TypeError("time", a[1]);
             }
-            return new FeelDateTime(date.ToDateTime(TimeOnly.MinValue) + t.Local, t.Offset, t.Zone);
+            var (b, working) = FeelCalendar.Working(date.ToDateTime(TimeOnly.MinValue), shift);
+            return FeelCalendar.DateTime(b + t.Local, working, t.Offset, t.Zone);
         });
         b.Add("duration", ["from"], (ctx, a) => a[0] switch
         {
@@ -93,7 +93,7 @@ internal static partial class BuiltinRegistry
         });
         b.Add("years and months duration", ["from", "to"], (ctx, a) =>
         {
-            if (ToDateTime(a[0]) is not { } from || ToDateTime(a[1]) is not { } to)
+            if (YearMonthDay(a[0]) is not { } from || YearMonthDay(a[1]) is not { } to)
             {
                 return a[0] is FeelNull || a[1] is FeelNull ? FeelValue.Null : ctx.Warn("years and months duration: expected dates");
             }
@@ -127,7 +127,7 @@ internal static partial class BuiltinRegistry
         {
             FeelNull => FeelValue.Null,
             FeelString s => s,
-            _ => new FeelString(ToFeelString(a[0])),
+            _ => ToFeelString(a[0]) is var text && ctx.CheckLength(text.Length) ? new FeelString(text) : FeelValue.Null,
         });
     }
 
@@ -140,25 +140,22 @@ internal static partial class BuiltinRegistry
         _ => v.ToString(),
     };
 
-    private static DateTime? ToDateTime(FeelValue v) => v switch
+    private static (long Year, int Month, int Day)? YearMonthDay(FeelValue v) => v switch
     {
-        FeelDate d => d.Value.ToDateTime(TimeOnly.MinValue),
-        FeelDateTime dt => dt.Local,
+        FeelDate d => (d.Year, d.Value.Month, d.Value.Day),
+        FeelDateTime dt => (dt.Year, dt.Local.Month, dt.Local.Day),
         _ => null,
     };
 
-    private static long MonthsBetween(DateTime from, DateTime to)
+    /// <summary>Whole months between the calendar dates; the time of day does not count.</summary>
+    private static long MonthsBetween((long Year, int Month, int Day) from, (long Year, int Month, int Day) to)
     {
-        // Whole months between the calendar dates; the time of day does not count.
-        from = from.Date;
-        to = to.Date;
-        var months = (to.Year - from.Year) * 12L + to.Month - from.Month;
-        // Only whole months count: step back one when the end's day/time hasn't reached the start's.
-        if (months > 0 && to.AddMonths(-(int)months) < from)
+        var months = (to.Year - from.Year) * 12 + to.Month - from.Month;
+        if (months > 0 && to.Day < from.Day)
         {
             months--;
         }
-        else if (months < 0 && to.AddMonths(-(int)months) > from)
+        else if (months < 0 && to.Day > from.Day)
         {
             months++;
         }

@@ -164,29 +164,23 @@ internal static partial class BuiltinRegistry
             {
                 return ctx.TypeError("list", a[0]);
             }
-            var items = l.Items.ToList();
             var precedes = Arg(a, 1) as FeelFunction;
             var failed = false;
-            var comparison = new Comparison<FeelValue>((x, y) =>
+            bool Precedes(FeelValue x, FeelValue y)
             {
-                if (failed)
+                if (failed || ctx.Aborted)
                 {
-                    return 0;
+                    return false;
                 }
                 if (precedes is not null)
                 {
-                    if (Calls.Invoke(ctx, precedes, [x, y]) is FeelBoolean { Value: true })
-                    {
-                        return -1;
-                    }
-                    return Calls.Invoke(ctx, precedes, [y, x]) is FeelBoolean { Value: true } ? 1 : 0;
+                    return Calls.Invoke(ctx, precedes, [x, y]) is FeelBoolean { Value: true };
                 }
                 var c = FeelComparer.Compare(x, y);
                 failed |= c is null;
-                return c ?? 0;
-            });
-            // A stable insertion-ordered merge sort: List.Sort is unstable and FEEL's sort keeps equal items in order.
-            var sorted = items.Select((v, i) => (v, i)).OrderBy(p => p.v, Comparer<FeelValue>.Create(comparison)).ThenBy(p => p.i).Select(p => p.v).ToList();
+                return c < 0;
+            }
+            var sorted = MergeSort(l.Items, Precedes);
             return failed ? ctx.Warn("sort: the list holds values that can't be compared") : new FeelList(sorted);
         });
         b.Add("is empty", ["list"], (ctx, a) => a[0] is FeelList l ? FeelValue.Of(l.Items.Count == 0) : ctx.TypeError("list", a[0]));
@@ -231,6 +225,39 @@ internal static partial class BuiltinRegistry
         }
         items[at] = a[2];
         return new FeelList(items);
+    }
+
+    /// <summary>
+    /// Stable merge sort that tolerates an inconsistent ordering (a user's precedes function may be anything):
+    /// it always terminates and never throws, unlike the framework sorts.
+    /// </summary>
+    private static FeelValue[] MergeSort(IReadOnlyList<FeelValue> items, Func<FeelValue, FeelValue, bool> precedes)
+    {
+        var a = items.ToArray();
+        var buffer = new FeelValue[a.Length];
+        for (var width = 1; width < a.Length; width *= 2)
+        {
+            for (var lo = 0; lo < a.Length; lo += 2 * width)
+            {
+                int mid = Math.Min(lo + width, a.Length), hi = Math.Min(lo + 2 * width, a.Length);
+                int i = lo, j = mid, k = lo;
+                while (i < mid && j < hi)
+                {
+                    // Take from the right only when it strictly precedes, which keeps equal items in order.
+                    buffer[k++] = precedes(a[j], a[i]) ? a[j++] : a[i++];
+                }
+                while (i < mid)
+                {
+                    buffer[k++] = a[i++];
+                }
+                while (j < hi)
+                {
+                    buffer[k++] = a[j++];
+                }
+            }
+            (a, buffer) = (buffer, a);
+        }
+        return a;
     }
 
     private static FeelValue Sized(EvalContext ctx, List<FeelValue> items) =>

@@ -6,13 +6,18 @@ namespace Processes.Engine.Feel.Builtins;
 /// <summary>The DMN 1.3 range relations. A point is treated as the closed range [p..p].</summary>
 internal static partial class BuiltinRegistry
 {
-    private readonly record struct Interval(FeelValue Start, bool StartIn, FeelValue End, bool EndIn);
+    /// <summary>An endpoint: a value, or minus/plus infinity for the open side of <c>&lt; 10</c> or <c>&gt; 10</c>.</summary>
+    private readonly record struct Point(FeelValue Value, int Infinity);
+
+    private readonly record struct Interval(Point Start, bool StartIn, Point End, bool EndIn);
 
     private static Interval? AsInterval(FeelValue v) => v switch
     {
-        FeelRange r => new Interval(r.Start, r.StartIncluded, r.End, r.EndIncluded),
+        // A null endpoint that isn't an unbounded side makes the relation unknown.
+        FeelRange r when (r.Start is FeelNull && !r.StartUnbounded) || (r.End is FeelNull && !r.EndUnbounded) => null,
+        FeelRange r => new Interval(new(r.Start, r.StartUnbounded ? -1 : 0), r.StartIncluded, new(r.End, r.EndUnbounded ? 1 : 0), r.EndIncluded),
         FeelNull or FeelList or FeelContextValue or FeelFunction => null,
-        _ => new Interval(v, true, v, true),
+        _ => new Interval(new(v, 0), true, new(v, 0), true),
     };
 
     private static void AddRanges(Builder b)
@@ -69,17 +74,16 @@ internal static partial class BuiltinRegistry
 
     private static bool Comparable(Interval x, Interval y)
     {
-        FeelValue[] points = [x.Start, x.End, y.Start, y.End];
-        var known = points.Where(p => p is not FeelNull).ToList();
+        Point[] points = [x.Start, x.End, y.Start, y.End];
+        var known = points.Where(p => p.Infinity == 0).Select(p => p.Value).ToList();
         return known.All(p => FeelComparer.Compare(p, known[0]) is not null);
     }
 
-    // Unbounded endpoints (null) compare as infinitely far out, so "<" against them is decided by position.
-    private static bool Lt(FeelValue a, FeelValue b) =>
-        a is not FeelNull && b is not FeelNull && FeelComparer.Compare(a, b) < 0;
+    private static bool Lt(Point a, Point b) =>
+        a.Infinity == 0 && b.Infinity == 0 ? FeelComparer.Compare(a.Value, b.Value) < 0 : a.Infinity < b.Infinity;
 
-    private static bool Eq(FeelValue a, FeelValue b) =>
-        a is not FeelNull && b is not FeelNull && FeelComparer.Compare(a, b) == 0;
+    private static bool Eq(Point a, Point b) =>
+        a.Infinity == 0 && b.Infinity == 0 ? FeelComparer.Compare(a.Value, b.Value) == 0 : a.Infinity == b.Infinity;
 
     private static FeelValue ContextGet(EvalContext ctx, FeelValue context, FeelValue key) =>
         context is FeelContextValue c && key is FeelString k

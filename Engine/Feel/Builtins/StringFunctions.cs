@@ -17,14 +17,14 @@ internal static partial class BuiltinRegistry
             {
                 return FeelValue.Null;
             }
-            var cps = CodePoints(s);
+            var length = CodePointCount(s);
             var start = (int)decimal.Truncate(startD);
-            var from = start > 0 ? start - 1 : cps.Length + start;
-            if (start == 0 || from < 0 || from > cps.Length)
+            var from = start > 0 ? start - 1 : length + start;
+            if (start == 0 || from < 0 || from > length)
             {
                 return ctx.Warn("substring: start position out of range");
             }
-            var count = cps.Length - from;
+            var count = length - from;
             if (a.Length > 2 && a[2] is not FeelNull)
             {
                 if (!Num(ctx, a[2], out var len) || len < 0)
@@ -33,9 +33,10 @@ internal static partial class BuiltinRegistry
                 }
                 count = (int)Math.Min(count, decimal.Truncate(len));
             }
-            return new FeelString(string.Concat(cps.Skip(from).Take(count)));
+            var first = CharIndex(s, from);
+            return new FeelString(s[first..CharIndex(s, count, first)]);
         });
-        b.Add("string length", ["string"], (ctx, a) => Str(ctx, a[0], out var s) ? new FeelNumber(CodePoints(s).Length) : FeelValue.Null);
+        b.Add("string length", ["string"], (ctx, a) => Str(ctx, a[0], out var s) ? new FeelNumber(CodePointCount(s)) : FeelValue.Null);
         b.Add("upper case", ["string"], (ctx, a) => Str(ctx, a[0], out var s) ? new FeelString(s.ToUpperInvariant()) : FeelValue.Null);
         b.Add("lower case", ["string"], (ctx, a) => Str(ctx, a[0], out var s) ? new FeelString(s.ToLowerInvariant()) : FeelValue.Null);
         b.Add("substring before", ["string", "match"], (ctx, a) =>
@@ -78,7 +79,12 @@ internal static partial class BuiltinRegistry
             }
             // XPath replacement strings use $N like .NET, but '\$' escapes a dollar; .NET spells that '$$'.
             var replacement = r.Replace("\\$", "$$", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
-            return RunRegex(ctx, () => new FeelString(re.Replace(s, replacement)));
+            return RunRegex(ctx, () =>
+            {
+                // Bound the output before building it: many matches times a long replacement could be huge.
+                var matches = replacement.Length == 0 ? 0 : re.Matches(s).Count;
+                return ctx.CheckLength(s.Length + (long)matches * replacement.Length) ? new FeelString(re.Replace(s, replacement)) : FeelValue.Null;
+            });
         });
         b.Add("split", ["string", "delimiter"], (ctx, a) =>
         {
@@ -122,6 +128,10 @@ internal static partial class BuiltinRegistry
         var delimiter = Arg(a, 1) is FeelString d ? d.Value : "";
         var prefix = Arg(a, 2) is FeelString p ? p.Value : "";
         var suffix = Arg(a, 3) is FeelString x ? x.Value : "";
+        if (!ctx.CheckLength(parts.Sum(part => (long)part.Length + delimiter.Length) + prefix.Length + suffix.Length))
+        {
+            return FeelValue.Null;
+        }
         return new FeelString(prefix + string.Join(delimiter, parts) + suffix);
     }
 
@@ -130,14 +140,30 @@ internal static partial class BuiltinRegistry
         b.Add("trim", ["string"], (ctx, a) => Str(ctx, a[0], out var s) ? new FeelString(s.Trim()) : FeelValue.Null);
     }
 
-    private static string[] CodePoints(string s)
+    // FEEL counts characters as Unicode code points: a surrogate pair is one character.
+    private static int CodePointCount(string s)
     {
-        var result = new List<string>(s.Length);
-        for (var i = 0; i < s.Length; i += char.IsSurrogatePair(s, i) ? 2 : 1)
+        var count = s.Length;
+        for (var i = 0; i + 1 < s.Length; i++)
         {
-            result.Add(char.IsSurrogatePair(s, i) ? s.Substring(i, 2) : s[i].ToString());
+            if (char.IsSurrogatePair(s[i], s[i + 1]))
+            {
+                count--;
+                i++;
+            }
         }
-        return [.. result];
+        return count;
+    }
+
+    /// <summary>The char index <paramref name="codePoints"/> code points after <paramref name="from"/> (clamped to the end).</summary>
+    private static int CharIndex(string s, int codePoints, int from = 0)
+    {
+        var i = from;
+        for (; codePoints > 0 && i < s.Length; codePoints--)
+        {
+            i += i + 1 < s.Length && char.IsSurrogatePair(s[i], s[i + 1]) ? 2 : 1;
+        }
+        return i;
     }
 
     private static Regex? MakeRegex(EvalContext ctx, string pattern, FeelValue flags)
@@ -162,7 +188,13 @@ internal static partial class BuiltinRegistry
         }
         try
         {
-            return new Regex(pattern, options, RegexTimeout);
+            var remaining = ctx.RegexBudget;
+            if (remaining <= TimeSpan.Zero)
+            {
+                ctx.Abort("regular expressions took longer than this evaluation allows");
+                return null;
+            }
+            return new Regex(pattern, options, remaining < RegexTimeout ? remaining : RegexTimeout);
         }
         catch (ArgumentException e)
         {
@@ -173,6 +205,7 @@ internal static partial class BuiltinRegistry
 
     private static FeelValue RunRegex(EvalContext ctx, Func<FeelValue> run)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             return run();
@@ -180,6 +213,11 @@ internal static partial class BuiltinRegistry
         catch (RegexMatchTimeoutException)
         {
             return ctx.Warn("regular expression took too long");
+        }
+        finally
+        {
+            // Many cheap-looking calls must not add up to a hang: matching time comes out of one budget.
+            ctx.RegexBudget -= System.Diagnostics.Stopwatch.GetElapsedTime(started);
         }
     }
 }

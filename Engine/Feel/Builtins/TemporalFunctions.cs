@@ -35,9 +35,9 @@ internal static class TemporalProperties
 {
     public static FeelValue? Get(FeelValue value, string name) => (value, name) switch
     {
-        (FeelDate d, _) => DateProperty(d.Value.ToDateTime(TimeOnly.MinValue), name),
-        (FeelDateTime dt, "hour" or "minute" or "second" or "time offset" or "timezone") => TimeProperty(dt.Local.TimeOfDay, dt.Offset, dt.Zone, name),
-        (FeelDateTime dt, _) => DateProperty(dt.Local, name),
+        (FeelDate d, _) => DateProperty(d.Midnight, d.YearShift, name),
+        (FeelDateTime dt, "hour" or "minute" or "second" or "time offset" or "timezone") => TimeProperty(dt.Local.TimeOfDay, dt.EffectiveOffset, dt.Zone, name),
+        (FeelDateTime dt, _) => DateProperty(dt.Local, dt.YearShift, name),
         (FeelTime t, _) => TimeProperty(t.Local, t.Offset, t.Zone, name),
         (FeelDaysTime d, "days") => new FeelNumber(d.Value.Days),
         (FeelDaysTime d, "hours") => new FeelNumber(d.Value.Hours),
@@ -52,9 +52,9 @@ internal static class TemporalProperties
         _ => null,
     };
 
-    private static FeelValue? DateProperty(DateTime d, string name) => name switch
+    private static FeelValue? DateProperty(DateTime d, long yearShift, string name) => name switch
     {
-        "year" => new FeelNumber(d.Year),
+        "year" => new FeelNumber(d.Year + yearShift),
         "month" => new FeelNumber(d.Month),
         "day" => new FeelNumber(d.Day),
         "weekday" => new FeelNumber(d.DayOfWeek == DayOfWeek.Sunday ? 7 : (int)d.DayOfWeek),

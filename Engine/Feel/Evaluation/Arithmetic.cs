@@ -25,13 +25,37 @@ internal static class Arithmetic
             case (FeelDaysTime or FeelYearsMonths, FeelDate or FeelDateTime or FeelTime):
                 return Add(ctx, b, a);
             case (FeelDateTime x, FeelDaysTime y):
-                return Guard(ctx, () => new FeelDateTime(x.Local + y.Value, x.Offset, x.Zone));
+                return Guard(ctx, () =>
+                {
+                    var (b, shift) = FeelCalendar.Working(x.Local, x.YearShift);
+                    if (x.Zone is not null && FeelZones.TryFind(x.Zone, out var zone))
+                    {
+                        // A days-time duration is elapsed time: step on the time line so DST changes are respected.
+                        var utc = b - zone.GetUtcOffset(b) + y.Value;
+                        return FeelCalendar.DateTime(utc + zone.GetUtcOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)), shift, x.Offset, x.Zone);
+                    }
+                    return FeelCalendar.DateTime(b + y.Value, shift, x.Offset, x.Zone);
+                });
             case (FeelDateTime x, FeelYearsMonths y):
-                return Guard(ctx, () => new FeelDateTime(x.Local.AddMonths(checked((int)y.TotalMonths)), x.Offset, x.Zone));
+                return Guard(ctx, () =>
+                {
+                    var (b, shift) = FeelCalendar.Working(x.Local, x.YearShift);
+                    var years = FeelCalendar.FloorDiv(y.TotalMonths, 12);
+                    return FeelCalendar.DateTime(b.AddMonths((int)(y.TotalMonths - years * 12)), shift + years, x.Offset, x.Zone);
+                });
             case (FeelDate x, FeelDaysTime y):
-                return Guard(ctx, () => new FeelDate(DateOnly.FromDateTime(x.Value.ToDateTime(TimeOnly.MinValue) + y.Value)));
+                return Guard(ctx, () =>
+                {
+                    var (b, shift) = FeelCalendar.Working(x.Midnight, x.YearShift);
+                    return FeelCalendar.Date(b + y.Value, shift);
+                });
             case (FeelDate x, FeelYearsMonths y):
-                return Guard(ctx, () => new FeelDate(x.Value.AddMonths(checked((int)y.TotalMonths))));
+                return Guard(ctx, () =>
+                {
+                    var (b, shift) = FeelCalendar.Working(x.Midnight, x.YearShift);
+                    var years = FeelCalendar.FloorDiv(y.TotalMonths, 12);
+                    return FeelCalendar.Date(b.AddMonths((int)(y.TotalMonths - years * 12)), shift + years);
+                });
             case (FeelTime x, FeelDaysTime y):
                 return new FeelTime(FeelComparer.Normalize(x.Local + y.Value), x.Offset, x.Zone);
             default:
@@ -56,7 +80,7 @@ internal static class Arithmetic
             case (FeelTime x, FeelDaysTime y):
                 return new FeelTime(FeelComparer.Normalize(x.Local - y.Value), x.Offset, x.Zone);
             case (FeelDate x, FeelDate y):
-                return new FeelDaysTime(x.Value.ToDateTime(TimeOnly.MinValue) - y.Value.ToDateTime(TimeOnly.MinValue));
+                return Span(ctx, FeelCalendar.Ticks(x.Midnight, x.YearShift) - FeelCalendar.Ticks(y.Midnight, y.YearShift));
             case (FeelDateTime x, FeelDateTime y):
                 return DateTimeDifference(ctx, x, y);
             case (FeelDateTime x, FeelDate y):
@@ -82,8 +106,11 @@ internal static class Arithmetic
         {
             return ctx.Warn("can't subtract a date and time with a time zone and one without");
         }
-        return x.HasZone ? new FeelDaysTime(x.Utc!.Value - y.Utc!.Value) : new FeelDaysTime(x.Local - y.Local);
+        return Span(ctx, x.HasZone ? x.UtcTicks!.Value - y.UtcTicks!.Value : x.LocalTicks - y.LocalTicks);
     }
+
+    private static FeelValue Span(EvalContext ctx, decimal ticks) =>
+        FeelCalendar.Span(ticks) is { } span ? new FeelDaysTime(span) : ctx.Warn("duration out of range");
 
     public static FeelValue Multiply(EvalContext ctx, FeelValue a, FeelValue b)
     {

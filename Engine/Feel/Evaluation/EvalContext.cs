@@ -5,7 +5,11 @@ using Processes.Engine.Feel.Values;
 namespace Processes.Engine.Feel.Evaluation;
 
 /// <summary>Bounds that keep a hostile or runaway expression from hanging or crashing the host.</summary>
-public sealed record FeelLimits(int MaxSteps = 1_000_000, int MaxCollectionSize = 100_000, int MaxStringLength = 1_000_000, int MaxCallDepth = 200)
+/// <param name="MaxSteps">Evaluation steps (nodes evaluated, loop iterations, calls).</param>
+/// <param name="MaxCollectionSize">Elements of any list built by the expression, and the weight of any value it builds (see <see cref="FeelValue"/>).</param>
+/// <param name="MaxStringLength">Characters of any string built by the expression.</param>
+/// <param name="MaxCallDepth">Nested function calls (recursion through lambdas).</param>
+public sealed record FeelLimits(int MaxSteps = 1_000_000, int MaxCollectionSize = 1_000_000, int MaxStringLength = 1_000_000, int MaxCallDepth = 200)
 {
     public static FeelLimits Default { get; } = new();
 }
@@ -34,6 +38,9 @@ internal sealed class EvalContext
     public DateTimeOffset Now { get; }
 
     public int CallDepth { get; set; }
+
+    /// <summary>Matching time left for regular expressions in this evaluation.</summary>
+    public TimeSpan RegexBudget { get; set; } = TimeSpan.FromSeconds(1);
 
     public string? Failure { get; private set; }
 
@@ -87,7 +94,28 @@ internal sealed class EvalContext
             Abort($"a collection of {count} elements exceeds the limit of {Limits.MaxCollectionSize}");
             return false;
         }
-        return Tick(count / 16);
+        return Failure is null;
+    }
+
+    /// <summary>Passes a value the expression built, unless it is larger than the limits allow.</summary>
+    public FeelValue Built(FeelValue value)
+    {
+        if (value.Weight > Limits.MaxCollectionSize)
+        {
+            Abort($"a value of size {value.Weight} exceeds the limit of {Limits.MaxCollectionSize}");
+            return FeelValue.Null;
+        }
+        return value;
+    }
+
+    public bool CheckLength(long length)
+    {
+        if (length > Limits.MaxStringLength)
+        {
+            Abort($"a string of {length} characters exceeds the limit of {Limits.MaxStringLength}");
+            return false;
+        }
+        return true;
     }
 
     public void Abort(string reason) => Failure ??= reason;

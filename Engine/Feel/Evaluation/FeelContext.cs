@@ -11,16 +11,26 @@ namespace Processes.Engine.Feel.Evaluation;
 public sealed class FeelContext : FeelScope
 {
     private readonly Dictionary<string, FeelValue> _variables = new(StringComparer.Ordinal);
+    private readonly bool _frozen;
 
     public FeelContext(FeelContext? parent = null)
         : base(parent)
     {
     }
 
-    public static FeelContext Empty { get; } = new();
+    private FeelContext(bool frozen)
+        : base(null) => _frozen = frozen;
 
+    /// <summary>No variables. Shared, so it refuses <see cref="Set(string, FeelValue)"/>.</summary>
+    public static FeelContext Empty { get; } = new(frozen: true);
+
+    /// <summary>Adds or replaces a variable, shadowing any of the same name in parent scopes.</summary>
     public FeelContext Set(string name, FeelValue value)
     {
+        if (_frozen)
+        {
+            throw new InvalidOperationException("FeelContext.Empty is shared and can't hold variables; create a new FeelContext.");
+        }
         _variables[name] = value;
         return this;
     }
@@ -72,6 +82,4 @@ public sealed class FeelContext : FeelScope
 
     private protected override bool TryGetLocal(string name, out FeelValue value) =>
         _variables.TryGetValue(name, out value!);
-
-    private protected override IEnumerable<string> LocalNames() => _variables.Keys;
 }

@@ -24,19 +24,6 @@ public abstract class FeelScope
         return false;
     }
 
-    /// <summary>Every name visible from here, innermost first (used to resolve multi-word names).</summary>
-    internal IEnumerable<string> VisibleNames()
-    {
-        for (var scope = this; scope is not null; scope = scope.Parent)
-        {
-            foreach (var name in scope.LocalNames())
-            {
-                yield return name;
-            }
-        }
-    }
-
-    private protected abstract IEnumerable<string> LocalNames();
 }
 
 internal sealed class BindingScope(FeelScope? parent, string name, FeelValue value) : FeelScope(parent)
@@ -52,14 +39,12 @@ internal sealed class BindingScope(FeelScope? parent, string name, FeelValue val
         return false;
     }
 
-    private protected override IEnumerable<string> LocalNames() => [name];
 }
 
 internal sealed class ContextScope(FeelScope? parent, FeelContextValue context) : FeelScope(parent)
 {
     private protected override bool TryGetLocal(string name, out FeelValue value) => context.TryGet(name, out value);
 
-    private protected override IEnumerable<string> LocalNames() => context.Entries.Select(e => e.Key);
 }
 
 /// <summary>Scope that grows while a context literal is evaluated, so later entries see earlier ones.</summary>
@@ -71,6 +56,4 @@ internal sealed class GrowingScope(FeelScope? parent) : FeelScope(parent)
 
     private protected override bool TryGetLocal(string name, out FeelValue value) =>
         _values.TryGetValue(name, out value!);
-
-    private protected override IEnumerable<string> LocalNames() => _values.Keys;
 }

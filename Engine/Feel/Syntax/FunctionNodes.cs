@@ -49,18 +49,23 @@ internal sealed class InvocationNode(Node callee, IReadOnlyList<Node> positional
     }
 }
 
-internal sealed class FunctionDefinitionNode(IReadOnlyList<string> parameters, Node body) : Node
+internal sealed class FunctionDefinitionNode(IReadOnlyList<(string Name, FeelType? Type)> parameters, Node body) : Node
 {
     internal override FeelValue Evaluate(EvalContext ctx)
     {
         var closure = ctx.Scope;
-        var names = parameters.ToArray();
+        var names = parameters.Select(p => p.Name).ToArray();
         return FeelFunction.Create("anonymous", names, (callCtx, args) =>
         {
             var scope = closure;
             for (var i = 0; i < names.Length; i++)
             {
-                scope = new BindingScope(scope, names[i], i < args.Length ? args[i] : FeelValue.Null);
+                var arg = i < args.Length ? args[i] : FeelValue.Null;
+                if (parameters[i].Type is { } type && arg is not FeelNull && !type.Matches(arg))
+                {
+                    return callCtx.Warn($"parameter '{names[i]}' expects {type} but found {EvalContext.Describe(arg)}");
+                }
+                scope = new BindingScope(scope, names[i], arg);
             }
             return callCtx.EvalIn(scope, body);
         });
@@ -127,7 +132,7 @@ internal static class Calls
         ctx.CallDepth++;
         try
         {
-            return overload.Body(ctx, args);
+            return ctx.Built(overload.Body(ctx, args));
         }
         finally
         {

@@ -67,12 +67,13 @@ internal static class Iteration
     }
 }
 
-internal sealed class ForNode(IReadOnlyList<IterationClause> clauses, Node body) : Node
+/// <param name="usesPartial">Whether the body mentions <c>partial</c>; only then is the list of results so far materialised.</param>
+internal sealed class ForNode(IReadOnlyList<IterationClause> clauses, Node body, bool usesPartial) : Node
 {
     internal override FeelValue Evaluate(EvalContext ctx)
     {
         var results = new List<FeelValue>();
-        return Loop(ctx, 0, ctx.Scope, results) ? new FeelList(results) : FeelValue.Null;
+        return Loop(ctx, 0, ctx.Scope, results) ? ctx.Built(new FeelList(results)) : FeelValue.Null;
     }
 
     private bool Loop(EvalContext ctx, int depth, FeelScope scope, List<FeelValue> results)
@@ -102,8 +103,8 @@ internal sealed class ForNode(IReadOnlyList<IterationClause> clauses, Node body)
                 continue;
             }
             // 'partial' is the list of results so far, for recurrences such as Fibonacci.
-            var withPartial = new BindingScope(inner, "partial", new FeelList(results.ToArray()));
-            results.Add(ctx.EvalIn(withPartial, body));
+            FeelScope bodyScope = usesPartial ? new BindingScope(inner, "partial", new FeelList(results.ToArray())) : inner;
+            results.Add(ctx.EvalIn(bodyScope, body));
         }
         return true;
     }

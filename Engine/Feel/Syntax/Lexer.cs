@@ -43,6 +43,8 @@ internal sealed class Lexer
     private int _pos;
     private int _line = 1;
     private int _lineStart;
+    private int _tokenLine;
+    private int _tokenColumn;
 
     public Lexer(string text, IReadOnlyList<string> multiWordNames)
     {
@@ -71,11 +73,15 @@ internal sealed class Lexer
     private Token Next()
     {
         SkipTrivia();
+        _tokenLine = _line;
+        _tokenColumn = _pos - _lineStart + 1;
         if (_pos >= _text.Length)
         {
-            return Make(TokenKind.End, "", _pos);
+            return Make(TokenKind.End, "");
         }
         var start = _pos;
+        _tokenLine = _line;
+        _tokenColumn = _pos - _lineStart + 1;
         var c = _text[_pos];
         if (char.IsDigit(c) || (c == '.' && Peek(1) is >= '0' and <= '9'))
         {
@@ -83,12 +89,12 @@ internal sealed class Lexer
         }
         if (c == '"')
         {
-            return LexString(start, TokenKind.String);
+            return LexString(TokenKind.String);
         }
         if (c == '@' && Peek(1) == '"')
         {
             _pos++;
-            var s = LexString(start, TokenKind.AtLiteral);
+            var s = LexString(TokenKind.AtLiteral);
             return s.Kind == TokenKind.Invalid ? s : s with { Kind = TokenKind.AtLiteral };
         }
         if (c == '`')
@@ -96,34 +102,34 @@ internal sealed class Lexer
             var close = _text.IndexOf('`', _pos + 1);
             if (close < 0)
             {
-                return Make(TokenKind.Invalid, "unterminated back-quoted name", start);
+                return Make(TokenKind.Invalid, "unterminated back-quoted name");
             }
             _pos = close + 1;
-            return Make(TokenKind.QuotedName, _text[(start + 1)..close], start);
+            return Make(TokenKind.QuotedName, _text[(start + 1)..close]);
         }
         if (IsNameStart(c))
         {
             var known = MatchKnownName(start);
             if (known is not null)
             {
-                return Make(TokenKind.Name, known, start);
+                return Make(TokenKind.Name, known);
             }
             while (_pos < _text.Length && IsNamePart(_text[_pos]))
             {
                 _pos++;
             }
-            return Make(TokenKind.Name, _text[start.._pos], start);
+            return Make(TokenKind.Name, _text[start.._pos]);
         }
         foreach (var symbol in Symbols)
         {
             if (string.CompareOrdinal(_text, _pos, symbol, 0, symbol.Length) == 0)
             {
                 _pos += symbol.Length;
-                return Make(TokenKind.Symbol, symbol, start);
+                return Make(TokenKind.Symbol, symbol);
             }
         }
         _pos++;
-        return Make(TokenKind.Invalid, "unexpected character '" + c + "'", start);
+        return Make(TokenKind.Invalid, "unexpected character '" + c + "'");
     }
 
     // Longest first so that "**" wins over "*" and ".." over ".".
@@ -218,10 +224,10 @@ internal sealed class Lexer
                 _pos = save;
             }
         }
-        return Make(TokenKind.Number, _text[start.._pos], start);
+        return Make(TokenKind.Number, _text[start.._pos]);
     }
 
-    private Token LexString(int start, TokenKind kind)
+    private Token LexString(TokenKind kind)
     {
         _pos++;
         var sb = new StringBuilder();
@@ -230,7 +236,7 @@ internal sealed class Lexer
             var c = _text[_pos++];
             if (c == '"')
             {
-                return Make(kind, sb.ToString(), start);
+                return Make(kind, sb.ToString());
             }
             if (c == '\n')
             {
@@ -253,8 +259,9 @@ internal sealed class Lexer
                 case 'u' when TryHex(4, out var code):
                     sb.Append((char)code);
                     break;
-                case 'U' when TryHex(6, out var wide) && wide <= 0x10FFFF:
-                    sb.Append(char.ConvertFromUtf32(wide));
+                case 'U' when TryHex(6, out var wide):
+                    // Code points that can't stand alone (beyond Unicode, or surrogates) become U+FFFD.
+                    sb.Append(wide <= 0x10FFFF && wide is < 0xD800 or > 0xDFFF ? char.ConvertFromUtf32(wide) : "\uFFFD");
                     break;
                 default:
                     if (e is not ('"' or '\\' or '\'' or '/'))
@@ -265,7 +272,7 @@ internal sealed class Lexer
                     break;
             }
         }
-        return Make(TokenKind.Invalid, "unterminated string", start);
+        return Make(TokenKind.Invalid, "unterminated string");
     }
 
     private bool TryHex(int digits, out int value)
@@ -324,10 +331,6 @@ internal sealed class Lexer
 
     private char Peek(int ahead) => _pos + ahead < _text.Length ? _text[_pos + ahead] : '\0';
 
-    private Token Make(TokenKind kind, string text, int start)
-    {
-        // Column of the token's first character; strings spanning lines report where they began.
-        var column = start >= _lineStart ? start - _lineStart + 1 : 1;
-        return new Token(kind, text, _line, column);
-    }
+    /// <summary>Positions are where the token began, even for strings that span lines.</summary>
+    private Token Make(TokenKind kind, string text) => new(kind, text, _tokenLine, _tokenColumn);
 }

@@ -56,7 +56,7 @@ internal sealed class PathNode(Node target, string name) : Node
                 {
                     items[i] = Select(ctx, list.Items[i], name);
                 }
-                return new FeelList(items);
+                return ctx.Built(new FeelList(items));
             case FeelNull:
                 return FeelValue.Null;
             default:
@@ -103,7 +103,7 @@ internal sealed class FilterNode(Node target, Node filter) : Node
                 result.Add(item);
             }
         }
-        return new FeelList(result);
+        return ctx.Built(new FeelList(result));
     }
 
     private static FeelValue Index(EvalContext ctx, IReadOnlyList<FeelValue> items, decimal index)
@@ -258,7 +258,7 @@ internal sealed class ListNode(IReadOnlyList<Node> items) : Node
         {
             values[i] = ctx.Eval(items[i]);
         }
-        return new FeelList(values);
+        return ctx.Built(new FeelList(values));
     }
 }
 
@@ -278,7 +278,7 @@ internal sealed class ContextNode(IReadOnlyList<KeyValuePair<string, Node>> entr
             scope.Set(key, value);
             values.Add(new(key, value));
         }
-        return new FeelContextValue(values);
+        return ctx.Built(new FeelContextValue(values));
     }
 }
 
@@ -312,6 +312,7 @@ internal sealed class UnaryComparisonNode(CompareOp op, Node operand) : Node
             CompareOp.LessOrEqual => new FeelRange(FeelValue.Null, false, v, true, startUnbounded: true),
             CompareOp.Greater => new FeelRange(v, false, FeelValue.Null, false, endUnbounded: true),
             CompareOp.GreaterOrEqual => new FeelRange(v, true, FeelValue.Null, false, endUnbounded: true),
+            CompareOp.Equal => new FeelRange(v, true, v, true),
             _ => v,
         };
     }

@@ -11,7 +11,8 @@ internal sealed record SyntaxError(int Line, int Column, string Message);
 /// </summary>
 internal sealed partial class Parser
 {
-    private const int MaxDepth = 150;
+    // Each level of nesting (a parenthesis, a call, a list) enters twice: the expression and its primary.
+    private const int MaxDepth = 200;
 
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
     {
@@ -24,6 +25,7 @@ internal sealed partial class Parser
     private int _depth;
     private bool _noFilter;
     private bool _inputSeen;
+    private bool _partialSeen;
 
     private Parser(List<Token> tokens) => _tokens = tokens;
 
@@ -108,7 +110,7 @@ internal sealed partial class Parser
 
     private void Enter()
     {
-        if (++_depth > MaxDepth)
+        if (++_depth > MaxDepth || !System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
             throw Error("expression is nested too deeply");
         }
@@ -144,76 +146,6 @@ internal sealed partial class Parser
     {
         var next = PeekToken(1);
         return next.Kind is TokenKind.Name or TokenKind.QuotedName && !Keywords.Contains(next.Text) || next.Kind == TokenKind.QuotedName;
-    }
-
-    private Node ParseIf()
-    {
-        ExpectKeyword("if");
-        var condition = ParseExpression();
-        ExpectKeyword("then");
-        var then = ParseExpression();
-        ExpectKeyword("else");
-        return new IfNode(condition, then, ParseExpression());
-    }
-
-    private List<IterationClause> ParseClauses()
-    {
-        var clauses = new List<IterationClause>();
-        do
-        {
-            var name = ParseName();
-            ExpectKeyword("in");
-            var domain = ParseExpression();
-            Node? end = null;
-            if (AcceptSymbol(".."))
-            {
-                end = ParseExpression();
-            }
-            clauses.Add(new IterationClause(name, domain, end));
-        }
-        while (AcceptSymbol(","));
-        return clauses;
-    }
-
-    private Node ParseFor()
-    {
-        ExpectKeyword("for");
-        var clauses = ParseClauses();
-        ExpectKeyword("return");
-        return new ForNode(clauses, ParseExpression());
-    }
-
-    private Node ParseQuantified()
-    {
-        var every = Advance().Text == "every";
-        var clauses = ParseClauses();
-        ExpectKeyword("satisfies");
-        return new QuantifiedNode(every, clauses, ParseExpression());
-    }
-
-    private Node ParseFunctionDefinition()
-    {
-        ExpectKeyword("function");
-        ExpectSymbol("(");
-        var parameters = new List<string>();
-        if (!Current.Is(")"))
-        {
-            do
-            {
-                parameters.Add(ParseName());
-                if (AcceptSymbol(":"))
-                {
-                    ParseType();
-                }
-            }
-            while (AcceptSymbol(","));
-        }
-        ExpectSymbol(")");
-        if (AcceptKeyword("external"))
-        {
-            throw Error("external functions are not supported");
-        }
-        return new FunctionDefinitionNode(parameters, ParseExpression());
     }
 
     /// <summary>A name, joining adjacent words that are not keywords (FEEL names may contain spaces).</summary>

@@ -6,6 +6,19 @@ internal sealed partial class Parser
 {
     private Node ParsePrimary()
     {
+        Enter();
+        try
+        {
+            return ParsePrimaryUnguarded();
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private Node ParsePrimaryUnguarded()
+    {
         var t = Current;
         switch (t.Kind)
         {
@@ -84,7 +97,9 @@ internal sealed partial class Parser
         {
             throw Error($"unexpected {t.Describe()}");
         }
-        return new NameNode(ParseName());
+        var name = ParseName();
+        _partialSeen |= name == "partial";
+        return new NameNode(name);
     }
 
     private Node ParseListOrRange()
@@ -251,6 +266,19 @@ internal sealed partial class Parser
     }
 
     private FeelType ParseType()
+    {
+        Enter();
+        try
+        {
+            return ParseTypeUnguarded();
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private FeelType ParseTypeUnguarded()
     {
         var name = ParseTypeName();
         if (name is "list" or "range" && AcceptSymbol("<"))

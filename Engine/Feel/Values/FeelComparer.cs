@@ -56,13 +56,13 @@ internal static class FeelComparer
             case (FeelFunction x, FeelFunction y):
                 return ReferenceEquals(x, y);
             case (FeelDate x, FeelDate y):
-                return x.Value == y.Value;
+                return x.Value == y.Value && x.YearShift == y.YearShift;
             case (FeelDateTime x, FeelDateTime y):
                 if (x.HasZone != y.HasZone)
                 {
                     return false;
                 }
-                return x.HasZone ? x.Utc == y.Utc : x.Local == y.Local;
+                return x.HasZone ? x.UtcTicks == y.UtcTicks : x.LocalTicks == y.LocalTicks;
             case (FeelTime x, FeelTime y):
                 return Compare(a, b) is { } c ? c == 0 : false;
             default:
@@ -79,7 +79,7 @@ internal static class FeelComparer
             case (FeelString x, FeelString y):
                 return string.CompareOrdinal(x.Value, y.Value) switch { < 0 => -1, > 0 => 1, _ => 0 };
             case (FeelDate x, FeelDate y):
-                return x.Value.CompareTo(y.Value);
+                return x.YearShift == y.YearShift ? x.Value.CompareTo(y.Value) : x.Year.CompareTo(y.Year);
             case (FeelDateTime x, FeelDateTime y):
                 return CompareDateTimes(x, y);
             case (FeelDate x, FeelDateTime y):
@@ -102,7 +102,7 @@ internal static class FeelComparer
     }
 
     private static FeelDateTime WithZoneOf(FeelDate date, FeelDateTime other) =>
-        other.HasZone ? date.AtMidnightUtc() : new FeelDateTime(date.Value.ToDateTime(TimeOnly.MinValue), null, null);
+        other.HasZone ? date.AtMidnightUtc() : date.AtMidnightLocal();
 
     private static int? CompareDateTimes(FeelDateTime x, FeelDateTime y)
     {
@@ -110,7 +110,7 @@ internal static class FeelComparer
         {
             return null;
         }
-        return x.HasZone ? x.Utc!.Value.CompareTo(y.Utc!.Value) : x.Local.CompareTo(y.Local);
+        return x.HasZone ? x.UtcTicks!.Value.CompareTo(y.UtcTicks!.Value) : x.LocalTicks.CompareTo(y.LocalTicks);
     }
 
     private static int? CompareDurations(FeelValue a, FeelValue b) => (a, b) switch

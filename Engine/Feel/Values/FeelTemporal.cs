@@ -3,16 +3,36 @@ using System.Text;
 
 namespace Processes.Engine.Feel.Values;
 
-public sealed class FeelDate(DateOnly value) : FeelValue
+public sealed class FeelDate : FeelValue
 {
-    public DateOnly Value { get; } = value;
+    public FeelDate(DateOnly value)
+        : this(value, 0)
+    {
+    }
+
+    internal FeelDate(DateOnly value, long yearShift)
+    {
+        Value = value;
+        YearShift = yearShift;
+    }
+
+    /// <summary>The calendar date; for years outside 1..9999 it is shifted by <see cref="YearShift"/> years.</summary>
+    public DateOnly Value { get; }
+
+    internal long YearShift { get; }
+
+    public long Year => Value.Year + YearShift;
 
     public override string TypeName => "date";
 
-    public override string ToString() => Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    internal DateTime Midnight => Value.ToDateTime(TimeOnly.MinValue);
+
+    public override string ToString() => FeelCalendar.Year(Year) + Value.ToString("-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>A date as a date-time at midnight UTC, which is how FEEL compares it with date-times.</summary>
-    internal FeelDateTime AtMidnightUtc() => new(Value.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero, null);
+    internal FeelDateTime AtMidnightUtc() => new(Midnight, TimeSpan.Zero, null, YearShift);
+
+    internal FeelDateTime AtMidnightLocal() => new(Midnight, null, null, YearShift);
 }
 
 /// <summary>A local time of day with an optional offset or IANA zone.</summary>
@@ -45,13 +65,26 @@ public sealed class FeelTime : FeelValue
 public sealed class FeelDateTime : FeelValue
 {
     public FeelDateTime(DateTime local, TimeSpan? offset, string? zone)
+        : this(local, offset, zone, 0)
+    {
+    }
+
+    internal FeelDateTime(DateTime local, TimeSpan? offset, string? zone, long yearShift)
     {
         Local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
         Offset = offset;
         Zone = zone;
+        YearShift = yearShift;
     }
 
+    /// <summary>The local date and time; for years outside 1..9999 it is shifted by <see cref="YearShift"/> years.</summary>
     public DateTime Local { get; }
+
+    internal long YearShift { get; }
+
+    public long Year => Local.Year + YearShift;
+
+    internal decimal LocalTicks => FeelCalendar.Ticks(Local, YearShift);
 
     public TimeSpan? Offset { get; }
 
@@ -64,17 +97,18 @@ public sealed class FeelDateTime : FeelValue
     internal TimeSpan? EffectiveOffset =>
         Offset ?? (Zone is not null && FeelZones.TryFind(Zone, out var tz) ? tz.GetUtcOffset(Local) : null);
 
-    /// <summary>The instant in UTC, or null for a local date-time.</summary>
-    internal DateTime? Utc => EffectiveOffset is { } o ? Local - o : null;
+    /// <summary>The instant as UTC ticks, or null for a local date-time.</summary>
+    internal decimal? UtcTicks => EffectiveOffset is { } o ? LocalTicks - o.Ticks : null;
 
     public override string ToString() =>
-        FeelTemporalFormat.Date(Local) + "T" + FeelTemporalFormat.Time(Local.TimeOfDay) + FeelTemporalFormat.Suffix(Offset, Zone);
+        FeelCalendar.Year(Year) + Local.ToString("-MM-dd", CultureInfo.InvariantCulture) + "T" + FeelTemporalFormat.Time(Local.TimeOfDay) + FeelTemporalFormat.Suffix(Offset, Zone);
 }
 
 /// <summary>A days and time duration.</summary>
 public sealed class FeelDaysTime(TimeSpan value) : FeelValue
 {
-    public TimeSpan Value { get; } = value;
+    // TimeSpan.MinValue has no positive counterpart; keeping it out makes negation and abs total.
+    public TimeSpan Value { get; } = value == TimeSpan.MinValue ? TimeSpan.MinValue + TimeSpan.FromTicks(1) : value;
 
     public override string TypeName => "days and time duration";
 
@@ -125,7 +159,8 @@ public sealed class FeelDaysTime(TimeSpan value) : FeelValue
 /// <summary>A years and months duration, held as a total number of months.</summary>
 public sealed class FeelYearsMonths(long months) : FeelValue
 {
-    public long TotalMonths { get; } = months;
+    // As for days-time durations: long.MinValue has no absolute value, so it is kept out.
+    public long TotalMonths { get; } = months == long.MinValue ? long.MinValue + 1 : months;
 
     public override string TypeName => "years and months duration";
 
@@ -151,8 +186,6 @@ public sealed class FeelYearsMonths(long months) : FeelValue
 
 internal static class FeelTemporalFormat
 {
-    public static string Date(DateTime d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
     public static string Time(TimeSpan t)
     {
         var text = t.ToString("hh\\:mm\\:ss", CultureInfo.InvariantCulture);
@@ -161,7 +194,7 @@ internal static class FeelTemporalFormat
     }
 
     public static string Offset(TimeSpan o) =>
-        o == TimeSpan.Zero ? "Z" : (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString("hh\\:mm", CultureInfo.InvariantCulture);
+        o == TimeSpan.Zero ? "Z" : (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString(o.Seconds == 0 ? "hh\\:mm" : "hh\\:mm\\:ss", CultureInfo.InvariantCulture);
 
     public static string Suffix(TimeSpan? offset, string? zone) =>
         zone is not null ? "@" + zone : offset is { } o ? Offset(o) : "";

@@ -22,27 +22,14 @@ internal static partial class FeelTemporalParser
         {
             return null;
         }
-        return TryDate(m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value, out var date) ? new FeelDate(date) : null;
+        return long.TryParse(m.Groups[1].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var year)
+            ? FeelCalendar.Date(year, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture))
+            : null;
     }
 
-    private static bool TryDate(string y, string mo, string d, out DateOnly date)
-    {
-        date = default;
-        if (!int.TryParse(y, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var year) || year is < 1 or > 9999)
-        {
-            return false;
-        }
-        var month = int.Parse(mo, CultureInfo.InvariantCulture);
-        var day = int.Parse(d, CultureInfo.InvariantCulture);
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
-        {
-            return false;
-        }
-        date = new DateOnly(year, month, day);
-        return true;
-    }
+    public static FeelTime? ParseTime(string text) => ParseTime(text, true);
 
-    public static FeelTime? ParseTime(string text)
+    private static FeelTime? ParseTime(string text, bool normalize)
     {
         var m = TimePattern().Match(text);
         if (!m.Success)
@@ -53,7 +40,7 @@ internal static partial class FeelTemporalParser
         {
             return null;
         }
-        return new FeelTime(local, offset, zone);
+        return new FeelTime(normalize ? FeelComparer.Normalize(local) : local, offset, zone);
     }
 
     private static bool TryTimeParts(Match m, out TimeSpan local, out TimeSpan? offset, out string? zone)
@@ -64,7 +51,9 @@ internal static partial class FeelTemporalParser
         var h = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         var mi = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
         var s = int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
-        if (h > 23 || mi > 59 || s > 59)
+        // 24:00:00 is the end of the day, which is midnight of the next.
+        var endOfDay = h == 24 && mi == 0 && s == 0 && (!m.Groups[4].Success || m.Groups[4].Value.All(c => c == '0'));
+        if ((h > 23 && !endOfDay) || mi > 59 || s > 59)
         {
             return false;
         }
@@ -90,7 +79,8 @@ internal static partial class FeelTemporalParser
             {
                 return false;
             }
-            var o = new TimeSpan(oh, om, 0);
+            var os = m.Groups[9].Success ? int.Parse(m.Groups[9].Value, CultureInfo.InvariantCulture) : 0;
+            var o = new TimeSpan(oh, om, os);
             offset = m.Groups[6].Value == "-" ? -o : o;
         }
         else if (m.Groups[10].Success)
@@ -109,15 +99,16 @@ internal static partial class FeelTemporalParser
         var t = text.IndexOf('T', StringComparison.Ordinal);
         if (t < 0)
         {
-            return ParseDate(text) is { } d ? new FeelDateTime(d.Value.ToDateTime(TimeOnly.MinValue), null, null) : null;
+            return ParseDate(text)?.AtMidnightLocal();
         }
         var date = ParseDate(text[..t]);
-        var time = ParseTime(text[(t + 1)..]);
+        var time = ParseTime(text[(t + 1)..], false);
         if (date is null || time is null)
         {
             return null;
         }
-        return new FeelDateTime(date.Value.ToDateTime(TimeOnly.MinValue) + time.Local, time.Offset, time.Zone);
+        var (b, shift) = FeelCalendar.Working(date.Midnight, date.YearShift);
+        return FeelCalendar.DateTime(b + time.Local, shift, time.Offset, time.Zone);
     }
 
     /// <summary>Either a <see cref="FeelDaysTime"/> or a <see cref="FeelYearsMonths"/>, or null when malformed.</summary>
@@ -140,7 +131,7 @@ internal static partial class FeelTemporalParser
             }
             if (hasYm)
             {
-                // Mixed forms ("P1Y2D") have no FEEL type; the days part wins only when the year part is zero.
+                // Mixed forms ("P1Y2D") belong to neither FEEL duration type.
                 return null;
             }
             var seconds = m.Groups[7].Success ? decimal.Parse(m.Groups[7].Value, CultureInfo.InvariantCulture) : 0m;

@@ -21,6 +21,9 @@ internal sealed record FeelType(string Name, FeelType? Element = null, IReadOnly
                 return value is FeelRange r && (Element is null || ((r.Start is FeelNull || Element.Matches(r.Start)) && (r.End is FeelNull || Element.Matches(r.End))));
             case "function":
                 return value is FeelFunction;
+            case "duration":
+                // The XML Schema name covers both FEEL duration types.
+                return value is FeelDaysTime or FeelYearsMonths;
             default:
                 return value.TypeName == Canonical(Name);
         }
@@ -29,7 +32,7 @@ internal sealed record FeelType(string Name, FeelType? Element = null, IReadOnly
     public static string Canonical(string name) => name switch
     {
         "dateTime" or "date and time" => "date and time",
-        "dayTimeDuration" or "days and time duration" or "duration" => "days and time duration",
+        "dayTimeDuration" or "days and time duration" => "days and time duration",
         "yearMonthDuration" or "years and months duration" => "years and months duration",
         _ => name,
     };

@@ -32,6 +32,14 @@ public abstract class FeelValue
 
     public static FeelValue Of(string? value) => value is null ? Null : new FeelString(value);
 
+    /// <summary>
+    /// Rough size: one per value plus one per 64 characters of text, summed over nested values. Values that
+    /// share structure count every use, so limits on weight also bound anything that walks a value.
+    /// </summary>
+    internal virtual long Weight => 1;
+
+    internal static long AddWeights(long a, long b) => a + b < 0 ? long.MaxValue : a + b;
+
     /// <summary>FEEL's own textual rendering (as in error messages and the <c>string()</c> function for non-strings).</summary>
     public abstract override string ToString();
 }
@@ -82,14 +90,30 @@ public sealed class FeelString(string value) : FeelValue
 
     public override string TypeName => "string";
 
+    internal override long Weight => 1 + Value.Length / 64;
+
     public override string ToString() => "\"" + Value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }
 
-public sealed class FeelList(IReadOnlyList<FeelValue> items) : FeelValue
+public sealed class FeelList : FeelValue
 {
     public static readonly FeelList Empty = new([]);
 
-    public IReadOnlyList<FeelValue> Items { get; } = items;
+    private readonly long _weight;
+
+    public FeelList(IReadOnlyList<FeelValue> items)
+    {
+        Items = items;
+        _weight = 1;
+        foreach (var item in items)
+        {
+            _weight = AddWeights(_weight, item.Weight);
+        }
+    }
+
+    public IReadOnlyList<FeelValue> Items { get; }
+
+    internal override long Weight => _weight;
 
     public override string TypeName => "list";
 
@@ -103,6 +127,7 @@ public sealed class FeelContextValue : FeelValue
 
     private readonly KeyValuePair<string, FeelValue>[] _entries;
     private readonly Dictionary<string, int>? _index;
+    private readonly long _weight;
 
     public FeelContextValue(IEnumerable<KeyValuePair<string, FeelValue>> entries)
     {
@@ -121,6 +146,11 @@ public sealed class FeelContextValue : FeelValue
             }
         }
         _entries = [.. list];
+        _weight = 1;
+        foreach (var entry in _entries)
+        {
+            _weight = AddWeights(_weight, AddWeights(entry.Value.Weight, 1 + entry.Key.Length / 64));
+        }
         // Small contexts are faster to scan than to hash.
         _index = _entries.Length > 8 ? positions : null;
     }
@@ -128,6 +158,8 @@ public sealed class FeelContextValue : FeelValue
     public IReadOnlyList<KeyValuePair<string, FeelValue>> Entries => _entries;
 
     public override string TypeName => "context";
+
+    internal override long Weight => _weight;
 
     public bool TryGet(string key, out FeelValue value)
     {
