@@ -226,12 +226,10 @@ internal sealed class VariableScope : FeelScope
         return false;
     }
 
-    private protected override IEnumerable<string> LocalNames() => _instance.LocalVariables(_scopeKey).Keys;
 
     private sealed class OverlayScope(FeelScope parent, FeelContext overlay) : FeelScope(parent)
     {
         private protected override bool TryGetLocal(string name, out FeelValue value) => overlay.TryLookup(name, out value);
 
-        private protected override IEnumerable<string> LocalNames() => overlay.VisibleNames();
     }
 }
