@@ -138,8 +138,8 @@ internal sealed class Expressions(FeelExpressionCache cache, TimeProvider clock)
         {
             case FeelNull:
                 return new(null, null);
-            case FeelDateTime dt when dt.Utc is { } utc:
-                return new(new DateTimeOffset(utc, TimeSpan.Zero), null);
+            case FeelDateTime dt when dt.EffectiveOffset is { } offset && dt.UtcTicks is >= 0 and <= 3155378975999999999:
+                return new(new DateTimeOffset(dt.Local, offset).ToUniversalTime(), null);
             case FeelString s when DateTimeOffset.TryParse(s.Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed):
                 return new(parsed, null);
             default:
