@@ -11,6 +11,7 @@ using Processes.Host.Postgres;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddProcessesDatabase();
 builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
 builder.Services.AddProcessesHealth();
 builder.Services.AddProcessesAudit();
 builder.AddProcessesIdentity();
@@ -21,6 +22,8 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseProcessesIdentity();
 app.MapHealthApi();
+// The whole host described for client generators: /openapi/v1.json (public, like Camunda's own spec).
+app.MapOpenApi().AllowAnonymous();
 app.MapIdentityApi();
 app.MapAuditApi();
 app.MapCamundaApi();

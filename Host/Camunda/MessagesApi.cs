@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Execution;
 using Processes.Host.Identity;
+using Processes.Host.Idempotency;
 
 namespace Processes.Host.Camunda;
 
@@ -22,9 +23,9 @@ internal static class MessagesApi
 {
     public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v2/messages/publication", PublishAsync).RequireAuthorization(Policies.Agent).WithTags("Messages");
+        app.MapPost("/v2/messages/publication", PublishAsync).RequireAuthorization(Policies.Agent).Idempotent().WithTags("Messages");
         app.MapPost("/v2/messages/correlation", CorrelateAsync).RequireAuthorization(Policies.Agent).WithTags("Messages");
-        app.MapPost("/v2/signals/broadcast", BroadcastAsync).RequireAuthorization(Policies.Agent).WithTags("Signals");
+        app.MapPost("/v2/signals/broadcast", BroadcastAsync).RequireAuthorization(Policies.Agent).Idempotent().WithTags("Signals");
         return app;
     }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Processes.Engine.Execution;
 using Processes.Host.Identity;
+using Processes.Host.Idempotency;
 
 namespace Processes.Host.Camunda;
 
@@ -38,7 +39,7 @@ internal static class ProcessInstancesApi
     public static IEndpointRouteBuilder MapProcessInstancesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v2/process-instances").WithTags("Process instances");
-        group.MapPost("/", CreateAsync).RequireAuthorization(Policies.Agent);
+        group.MapPost("/", CreateAsync).RequireAuthorization(Policies.Agent).Idempotent();
         group.MapPost("/{key}/cancellation", CancelAsync).RequireAuthorization(Policies.Operator);
         group.MapPost("/search", SearchAsync).RequireAuthorization(Policies.Agent);
         group.MapGet("/{key}", GetAsync).RequireAuthorization(Policies.Agent);

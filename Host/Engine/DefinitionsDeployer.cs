@@ -19,21 +19,54 @@ public sealed class DefinitionsOptions
 /// version), so every host of a cluster may do it at every start. Then start events (message, signal, timer) are
 /// pointed at the latest versions, which also repairs a deployment a crash interrupted before that step.
 /// </summary>
+/// <remarks>
+/// The deployment services need the database; they are resolved only once it is up (the host starts, live but not
+/// ready, while a configured server is unreachable), hence the service provider instead of constructor injection.
+/// </remarks>
 internal sealed partial class DefinitionsDeployer(
     ProcessesDatabase database,
-    DeploymentService deployments,
-    ProcessEngine engine,
+    IServiceProvider services,
     IOptions<DefinitionsOptions> options,
     ILogger<DefinitionsDeployer> logger) : IHostedService
 {
     private static readonly string[] Extensions = [".bpmn", ".form", ".dmn"];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _deferred;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (database.CurrentStart is not { IsCompletedSuccessfully: true })
+        if (database.CurrentStart is { IsCompletedSuccessfully: true })
         {
-            return; // the database is not reachable yet; the next start deploys
+            await DeployAsync(cancellationToken);
+            return;
         }
+        // The database is not reachable yet: deploy as soon as it is.
+        _deferred = Task.Run(async () =>
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    await database.EnsureStartedAsync().WaitAsync(_stopping.Token);
+                    await DeployAsync(_stopping.Token);
+                    return;
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (Exception e) when (ProcessesDatabase.IsTransient(e))
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(5), _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+            }
+        });
+    }
+
+    private async Task DeployAsync(CancellationToken cancellationToken)
+    {
+        var deployments = services.GetRequiredService<DeploymentService>();
+        var engine = services.GetRequiredService<ProcessEngine>();
         var directory = options.Value.Directory ?? Path.Combine(AppContext.BaseDirectory, "Definitions");
         if (options.Value.DeployAtStartup && System.IO.Directory.Exists(directory))
         {
@@ -63,7 +96,14 @@ internal sealed partial class DefinitionsDeployer(
         await engine.SyncStartEventsAsync(null, cancellationToken);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_deferred is not null)
+        {
+            await _deferred;
+        }
+    }
 
     [LoggerMessage(LogLevel.Information, "Deployed {ProcessId} version {Version} from {Resource}")]
     private static partial void LogDeployed(ILogger logger, string processId, int version, string resource);

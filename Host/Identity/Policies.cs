@@ -68,6 +68,7 @@ public static class Policies
         "/health/live",
         "/health/ready",
         "/api/auth/login",
+        "/openapi/{documentName}.json",
     };
 
     internal static void Configure(AuthorizationOptions options)

@@ -7,6 +7,7 @@ using Processes.Engine.Execution;
 using Processes.Host.Audit;
 using Processes.Host.Camunda;
 using Processes.Host.Identity;
+using Processes.Host.Idempotency;
 
 namespace Processes.Host.Inbox;
 
@@ -33,7 +34,7 @@ internal static class InboxApi
         group.MapGet("/", ListAsync);
         group.MapPost("/{key}/reassign", ReassignAsync);
         group.MapGet("/{key}/comments", CommentsAsync);
-        group.MapPost("/{key}/comments", CommentAsync);
+        group.MapPost("/{key}/comments", CommentAsync).Idempotent();
         return app;
     }
 

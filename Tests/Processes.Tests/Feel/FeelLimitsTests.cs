@@ -21,7 +21,7 @@ public sealed class FeelLimitsTests
     {
         var watch = Stopwatch.StartNew();
         var result = Run(expression);
-        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10));
+        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60), "a hang guard, not a speed target (the benchmark measures speed)");
         result.Value.ShouldBe(FeelValue.Null);
         result.Failure.ShouldNotBeNull();
         result.Reason.ShouldBe(result.Failure);

@@ -37,6 +37,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/health/live", "/health/live", null, null),
         new("GET", "/health/ready", "/health/ready", null, null),
         new("POST", "/api/auth/login", "/api/auth/login", "{}", null),
+        new("GET", "/openapi/{documentName}.json", "/openapi/v1.json", null, null),
         new("POST", "/api/auth/logout", "/api/auth/logout", null, Policies.Authenticated),
         new("GET", "/api/auth/me", "/api/auth/me", null, Policies.Authenticated),
         new("GET", "/api/auth/antiforgery", "/api/auth/antiforgery", null, Policies.Authenticated),

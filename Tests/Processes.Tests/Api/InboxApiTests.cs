@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Processes.Host.Identity;
+using Processes.Tests.Identity;
+using Processes.Tests.Storage;
+
+namespace Processes.Tests.Api;
+
+/// <summary>Our additions under /api: inbox views, reassignment with a reason, comments, instance history, idempotent retries, live task events.</summary>
+public sealed class InboxApiTests : DatabaseTest
+{
+    private const string Model = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+          <bpmn:process id="inbox-demand" isExecutable="true">
+            <bpmn:startEvent id="start" />
+            <bpmn:userTask id="answer" name="Answer the customer">
+              <bpmn:extensionElements>
+                <zeebe:userTask />
+                <zeebe:assignmentDefinition candidateGroups="hotline" />
+                <zeebe:taskSchedule dueDate="=due" />
+              </bpmn:extensionElements>
+            </bpmn:userTask>
+            <bpmn:endEvent id="end" />
+            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="answer" />
+            <bpmn:sequenceFlow id="f2" sourceRef="answer" targetRef="end" />
+          </bpmn:process>
+        </bpmn:definitions>
+        """;
+
+    private readonly LogCapture _logs = new();
+    private IdentityHost _host = null!;
+    private TestUser _agent = null!;
+    private TestUser _supervisor = null!;
+    private TestUser _outsider = null!;
+
+    [OneTimeSetUp]
+    public async Task Deploy()
+    {
+        _host = IdentityHost.Start(ConnectionString, logs: _logs);
+        var admin = await _host.AdminAsync();
+        await IdentityHost.PostAsync(admin, "/api/groups", new { name = "hotline", displayName = "Hotline" });
+        await IdentityHost.PostAsync(admin, "/api/groups", new { name = "back-office", displayName = "Back office" });
+        _agent = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["hotline"]);
+        _supervisor = await _host.CreateUserAsync(roles: [Roles.Supervisor], groups: ["hotline"]);
+        _outsider = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["back-office"]);
+        var designer = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Designer])).ApiKey);
+        using var content = new MultipartFormDataContent();
+        var file = new ByteArrayContent(Encoding.UTF8.GetBytes(Model));
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Add(file, "resources", "inbox.bpmn");
+        (await designer.PostAsync(new Uri("/v2/deployments", UriKind.Relative), content)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [TearDown]
+    public void ShowHostErrors()
+    {
+        while (_logs.Entries.TryDequeue(out var entry))
+        {
+            if (entry.Level >= Microsoft.Extensions.Logging.LogLevel.Error)
+            {
+                TestContext.Out.WriteLine($"[host {entry.Level}] {entry.Category}: {entry.Message}");
+            }
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task StopHost() => await _host.DisposeAsync();
+
+    [Test]
+    public async Task A_retried_start_with_the_same_idempotency_key_returns_the_first_instance()
+    {
+        var agent = _host.Bearer(_agent.ApiKey);
+        var first = await StartAsync(agent, "retry-1", due: DateTimeOffset.UtcNow.AddDays(1));
+        var second = await StartAsync(agent, "retry-1", due: DateTimeOffset.UtcNow.AddDays(1));
+        var other = await StartAsync(agent, "retry-2", due: DateTimeOffset.UtcNow.AddDays(1));
+
+        second.ShouldBe(first);
+        other.ShouldNotBe(first);
+    }
+
+    [Test]
+    public async Task The_inbox_shows_group_tasks_with_their_sla_and_hides_them_from_other_groups()
+    {
+        var agent = _host.Bearer(_agent.ApiKey);
+        var instance = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddHours(2));
+
+        var group = await agent.GetFromJsonAsync<JsonElement>("/api/tasks?view=group");
+        var item = group.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("task").GetProperty("processInstanceKey").GetString() == instance);
+        item.GetProperty("secondsLeft").GetInt64().ShouldBeInRange(3_000, 7_300);
+        item.GetProperty("breached").GetBoolean().ShouldBeFalse();
+        var dueSoon = await agent.GetFromJsonAsync<JsonElement>("/api/tasks?view=due-soon");
+        dueSoon.GetProperty("items").EnumerateArray().ShouldContain(i => i.GetProperty("task").GetProperty("processInstanceKey").GetString() == instance);
+
+        var outsider = _host.Bearer(_outsider.ApiKey);
+        var hidden = await outsider.GetFromJsonAsync<JsonElement>("/api/tasks?view=unassigned");
+        hidden.GetProperty("items").EnumerateArray().ShouldNotContain(i => i.GetProperty("task").GetProperty("processInstanceKey").GetString() == instance);
+        (await agent.GetAsync(new Uri("/api/tasks?view=everything", UriKind.Relative))).StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+    }
+
+    [Test]
+    public async Task Reassignment_needs_a_reason_and_lands_in_the_history_with_comments_beside_it()
+    {
+        var agent = _host.Bearer(_agent.ApiKey);
+        var instance = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddDays(1));
+        var task = (await IdentityHost.PostAsync(agent, "/v2/user-tasks/search", new { filter = new { processInstanceKey = instance } })).GetProperty("items")[0];
+        var key = task.GetProperty("userTaskKey").GetString();
+        var supervisor = _host.Bearer(_supervisor.ApiKey);
+
+        var noReason = await supervisor.PostAsJsonAsync($"/api/tasks/{key}/reassign", new { assignee = _agent.UserName });
+        noReason.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await noReason.Content.ReadAsStringAsync()).ShouldContain("reason");
+        (await agent.PostAsJsonAsync($"/api/tasks/{key}/reassign", new { assignee = _agent.UserName, reason = "mine now" })).StatusCode
+            .ShouldBe(HttpStatusCode.Forbidden, "an agent may not take an unassigned task by reassignment; claiming is the way");
+        (await supervisor.PostAsJsonAsync($"/api/tasks/{key}/reassign", new { assignee = _agent.UserName, reason = "speaks the customer's dialect" })).StatusCode
+            .ShouldBe(HttpStatusCode.NoContent);
+        (await agent.PostAsJsonAsync($"/api/tasks/{key}/comments", new { text = "Called the customer, waiting for photos." })).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        var comments = await agent.GetFromJsonAsync<JsonElement>($"/api/tasks/{key}/comments");
+        comments.EnumerateArray().ShouldHaveSingleItem().GetProperty("author").GetString().ShouldBe(_agent.UserName);
+        var history = await agent.GetFromJsonAsync<JsonElement>($"/api/instances/{instance}/history?limit=200");
+        var assigned = history.GetProperty("items").EnumerateArray().Single(e => e.GetProperty("event").GetString() == "TASK_ASSIGNED");
+        assigned.GetProperty("details").GetProperty("reason").GetString().ShouldBe("speaks the customer's dialect");
+        assigned.GetProperty("details").GetProperty("by").GetString().ShouldBe(_supervisor.UserName);
+        var view = await agent.GetFromJsonAsync<JsonElement>($"/api/instances/{instance}");
+        view.GetProperty("activeElements").EnumerateArray().ShouldHaveSingleItem().GetProperty("elementId").GetString().ShouldBe("answer");
+    }
+
+    [Test]
+    public async Task The_event_stream_delivers_task_changes_with_ids_to_resume_from()
+    {
+        var agent = _host.Bearer(_agent.ApiKey);
+        using var stream = new HttpRequestMessage(HttpMethod.Get, "/api/tasks/events?after=0");
+        using var response = await agent.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddDays(1));
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        string? id = null;
+        string? type = null;
+        while (type is null || id is null)
+        {
+            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("stream ended");
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                id = line[4..];
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                type = line[7..];
+            }
+        }
+
+        type.ShouldBe("task_created");
+        id.ShouldNotBeNull();
+        long.Parse(id, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
+    }
+
+    private static async Task<string> StartAsync(HttpClient client, string? idempotencyKey, DateTimeOffset due)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/process-instances")
+        {
+            Content = JsonContent.Create(new { processDefinitionId = "inbox-demand", variables = new { due = due.ToString("O", System.Globalization.CultureInfo.InvariantCulture) } }),
+        };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("processInstanceKey").GetString()!;
+    }
+}
