@@ -72,8 +72,9 @@ internal sealed partial class ProcessEngine
             return CommandResult<long>.Success(x.Keys.Next());
         }, cancellationToken);
 
+    // The separator is the unit separator (chr(31)): PostgreSQL text cannot hold chr(0), which failed every lock.
     private static Task LockCorrelationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, string correlationKey, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@name || chr(0) || @correlationKey, 7))",
+        connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@name || chr(31) || @correlationKey, 7))",
             new { name, correlationKey }, transaction, cancellationToken: cancellationToken));
 
     private async Task<List<(long ProcessInstanceKey, string BpmnProcessId)>> CorrelateAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction,

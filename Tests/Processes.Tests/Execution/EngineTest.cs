@@ -135,4 +135,40 @@ public abstract class EngineTest : DatabaseTest
     }
 
     private protected static JsonObject Vars(string json) => JsonNode.Parse(json)!.AsObject();
+
+    /// <summary>A count (or other scalar) straight from the database, for assertions on rows the helpers above do not cover.</summary>
+    private protected async Task<long> CountAsync(string sql, object? parameters = null)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>(sql, parameters);
+    }
+
+    /// <summary>Message subscriptions an instance has open, as "messageName:correlationKey@elementId", sorted.</summary>
+    private protected async Task<List<string>> MessageSubscriptionsAsync(long processInstanceKey)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<string>(
+            "SELECT message_name || ':' || correlation_key || '@' || element_id FROM message_subscription WHERE process_instance_key = @processInstanceKey ORDER BY 1",
+            new { processInstanceKey })];
+    }
+
+    /// <summary>Keys of the process instances of a BPMN process id, oldest first.</summary>
+    private protected async Task<List<long>> InstancesOfAsync(string bpmnProcessId)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<long>(
+            "SELECT key FROM process_instance WHERE bpmn_process_id = @bpmnProcessId ORDER BY key", new { bpmnProcessId })];
+    }
+
+    /// <summary>The key of the (single) live element instance of an element.</summary>
+    private protected async Task<long> ElementKeyAsync(long processInstanceKey, string elementId)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT key FROM element_instance WHERE process_instance_key = @processInstanceKey AND element_id = @elementId", new { processInstanceKey, elementId });
+    }
+
+    private protected Task<CommandResult<PublishedMessage>> PublishAsync(string name, string correlationKey, JsonObject? variables = null,
+        TimeSpan? timeToLive = null, string? messageId = null) =>
+        Engine.PublishMessageAsync(name, correlationKey, variables, timeToLive ?? TimeSpan.Zero, messageId, CancellationToken.None);
 }

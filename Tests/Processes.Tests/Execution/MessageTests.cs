@@ -1,0 +1,141 @@
+using Processes.Engine.Execution;
+using static Processes.Tests.Execution.Models;
+
+namespace Processes.Tests.Execution;
+
+public sealed class MessageTests : EngineTest
+{
+    private static string CatchModel(string id) => Process(id,
+        Start() + MessageCatch("wait", "m") + Task("after", $"{id}-after") + End() + Flows("start->wait->after->end"),
+        MessageWithKey("m", $"{id}-msg", "=order.id"));
+
+    [Test]
+    public async Task Intermediate_catch_subscribes_with_the_correlation_key_from_feel_and_its_variables_propagate()
+    {
+        await DeployAsync(CatchModel("msg-catch"));
+        var key = await StartAsync("msg-catch", Vars("""{"order": {"id": "A-7"}}"""));
+
+        (await MessageSubscriptionsAsync(key)).ShouldBe(["msg-catch-msg:A-7@wait"]);
+        (await PublishAsync("msg-catch-msg", "other")).Value!.CorrelatedProcessInstanceKeys.ShouldBeEmpty();
+        (await ActiveElementsAsync(key)).ShouldBe(["wait"]);
+
+        var published = await PublishAsync("msg-catch-msg", "A-7", Vars("""{"paid": 12.5}"""));
+
+        published.Value!.CorrelatedProcessInstanceKeys.ShouldBe([key]);
+        (await ActiveElementsAsync(key)).ShouldBe(["after"]);
+        (await MessageSubscriptionsAsync(key)).ShouldBeEmpty();
+        (await VariablesAsync(key))["paid"]!.GetValue<decimal>().ShouldBe(12.5m);
+        (await HistoryAsync(key, "MESSAGE_CORRELATED")).ShouldHaveSingleItem().ShouldBe("wait");
+    }
+
+    [Test]
+    public async Task A_receive_task_waits_for_its_message()
+    {
+        await DeployAsync(Process("receive", Start() + ReceiveTask("receive", "m") + End() + Flows("start->receive->end"),
+            MessageWithKey("m", "receive-msg", "=ref")));
+        var key = await StartAsync("receive", Vars("""{"ref": "r1"}"""));
+        (await ActiveElementsAsync(key)).ShouldBe(["receive"]);
+
+        await PublishAsync("receive-msg", "r1", Vars("""{"answer": "yes"}"""));
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await VariablesAsync(key))["answer"]!.GetValue<string>().ShouldBe("yes");
+        (await HistoryAsync(key)).ShouldBe(["start", "receive", "end", "receive"]);
+    }
+
+    [Test]
+    public async Task A_buffered_message_correlates_when_the_catch_is_reached_within_its_time_to_live()
+    {
+        await DeployAsync(Process("buffered", Start() + Task("first", "buffered-first") + MessageCatch("wait", "m") + End() +
+            Flows("start->first->wait->end"), MessageWithKey("m", "buffered-msg", "=ref")));
+        var key = await StartAsync("buffered", Vars("""{"ref": "b1"}"""));
+
+        var published = await PublishAsync("buffered-msg", "b1", Vars("""{"early": true}"""), TimeSpan.FromMinutes(10));
+        published.Value!.CorrelatedProcessInstanceKeys.ShouldBeEmpty();
+
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        await CompleteJobsAsync("buffered-first");
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await VariablesAsync(key))["early"]!.GetValue<bool>().ShouldBeTrue();
+    }
+
+    [Test]
+    public async Task A_buffered_message_past_its_time_to_live_does_not_correlate()
+    {
+        await DeployAsync(Process("expired", Start() + Task("first", "expired-first") + MessageCatch("wait", "m") + End() +
+            Flows("start->first->wait->end"), MessageWithKey("m", "expired-msg", "=ref")));
+        var key = await StartAsync("expired", Vars("""{"ref": "e1"}"""));
+        await PublishAsync("expired-msg", "e1", null, TimeSpan.FromMinutes(1));
+
+        Clock.Advance(TimeSpan.FromMinutes(2));
+        await CompleteJobsAsync("expired-first");
+
+        (await ActiveElementsAsync(key)).ShouldBe(["wait"]);
+        (await MessageSubscriptionsAsync(key)).ShouldBe(["expired-msg:e1@wait"]);
+    }
+
+    [Test]
+    public async Task A_message_id_is_refused_while_a_message_with_it_is_buffered()
+    {
+        (await PublishAsync("dedup-msg", "k", null, TimeSpan.FromHours(1), "id-1")).Ok.ShouldBeTrue();
+
+        var again = await PublishAsync("dedup-msg", "k", null, TimeSpan.FromHours(1), "id-1");
+
+        again.Error.ShouldBe(CommandError.AlreadyExists);
+        (await PublishAsync("dedup-msg", "k", null, TimeSpan.FromHours(1), "id-2")).Ok.ShouldBeTrue();
+    }
+
+    [Test]
+    public async Task A_message_correlates_once_per_process_to_the_oldest_waiting_instance()
+    {
+        // Zeebe: a message is correlated at most once per BPMN process id; with several subscriptions of the same
+        // process waiting, one (here the oldest) gets it.
+        await DeployAsync(CatchModel("msg-once"));
+        var first = await StartAsync("msg-once", Vars("""{"order": {"id": "same"}}"""));
+        var second = await StartAsync("msg-once", Vars("""{"order": {"id": "same"}}"""));
+
+        (await PublishAsync("msg-once-msg", "same")).Value!.CorrelatedProcessInstanceKeys.ShouldBe([first]);
+
+        (await ActiveElementsAsync(first)).ShouldBe(["after"]);
+        (await ActiveElementsAsync(second)).ShouldBe(["wait"]);
+        (await PublishAsync("msg-once-msg", "same")).Value!.CorrelatedProcessInstanceKeys.ShouldBe([second]);
+        (await ActiveElementsAsync(second)).ShouldBe(["after"]);
+    }
+
+    [Test]
+    public async Task A_message_start_event_creates_an_instance_with_the_message_variables()
+    {
+        await DeployAsync(Process("msg-start", StartWith("start", MessageDef("m")) + Task("handle", "msg-start-handle") + End() +
+            Flows("start->handle->end"), Message("m", "msg-start-order")));
+
+        var published = await PublishAsync("msg-start-order", "", Vars("""{"orderId": "S-1"}"""));
+
+        var key = published.Value!.CorrelatedProcessInstanceKeys.ShouldHaveSingleItem();
+        (await InstancesOfAsync("msg-start")).ShouldBe([key]);
+        (await ActiveElementsAsync(key)).ShouldBe(["handle"]);
+        (await VariablesAsync(key))["orderId"]!.GetValue<string>().ShouldBe("S-1");
+    }
+
+    [Test]
+    public async Task Correlating_a_message_nothing_waits_for_is_not_found()
+    {
+        var result = await Engine.CorrelateMessageAsync("nobody-waits", "k", null, CancellationToken.None);
+
+        result.Error.ShouldBe(CommandError.NotFound);
+        result.Message!.ShouldContain("nobody-waits");
+    }
+
+    [Test]
+    public async Task Correlating_a_message_reaches_a_waiting_instance()
+    {
+        await DeployAsync(CatchModel("msg-correlate"));
+        var key = await StartAsync("msg-correlate", Vars("""{"order": {"id": "C-1"}}"""));
+
+        var result = await Engine.CorrelateMessageAsync("msg-correlate-msg", "C-1", Vars("""{"via": "correlate"}"""), CancellationToken.None);
+
+        result.Value!.CorrelatedProcessInstanceKeys.ShouldBe([key]);
+        (await ActiveElementsAsync(key)).ShouldBe(["after"]);
+        (await VariablesAsync(key))["via"]!.GetValue<string>().ShouldBe("correlate");
+    }
+}
