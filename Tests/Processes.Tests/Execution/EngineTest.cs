@@ -15,6 +15,8 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
     public override DateTimeOffset GetUtcNow() => _now;
 
     public void Advance(TimeSpan by) => _now += by;
+
+    public void Set(DateTimeOffset now) => _now = now;
 }
 
 /// <summary>
@@ -29,10 +31,16 @@ public abstract class EngineTest : DatabaseTest
 
     private protected ProcessDefinitions Definitions { get; private set; } = null!;
 
+    /// <summary>Every test starts at this instant (Monday 23 Nov 2026, 09:00 UTC), whatever the tests before it advanced.</summary>
+    private protected static readonly DateTimeOffset StartTime = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
+    [SetUp]
+    public void ResetClock() => Clock.Set(StartTime);
+
     [OneTimeSetUp]
     public void CreateEngine()
     {
-        Clock = new ManualClock(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        Clock = new ManualClock(StartTime);
         Definitions = new ProcessDefinitions(DataSource);
         Engine = new ProcessEngine(DataSource, Definitions, Clock);
     }

@@ -31,16 +31,16 @@ public sealed class MessageTests : EngineTest
     [Test]
     public async Task A_receive_task_waits_for_its_message()
     {
-        await DeployAsync(Process("receive", Start() + ReceiveTask("receive", "m") + End() + Flows("start->receive->end"),
+        await DeployAsync(Process("receiving", Start() + ReceiveTask("receive", "m") + End() + Flows("start->receive->end"),
             MessageWithKey("m", "receive-msg", "=ref")));
-        var key = await StartAsync("receive", Vars("""{"ref": "r1"}"""));
+        var key = await StartAsync("receiving", Vars("""{"ref": "r1"}"""));
         (await ActiveElementsAsync(key)).ShouldBe(["receive"]);
 
         await PublishAsync("receive-msg", "r1", Vars("""{"answer": "yes"}"""));
 
         (await StateAsync(key)).ShouldBe("COMPLETED");
         (await VariablesAsync(key))["answer"]!.GetValue<string>().ShouldBe("yes");
-        (await HistoryAsync(key)).ShouldBe(["start", "receive", "end", "receive"]);
+        (await HistoryAsync(key)).ShouldBe(["start", "receive", "end", "receiving"]);
     }
 
     [Test]

@@ -1,0 +1,151 @@
+using static Processes.Tests.Execution.Models;
+
+namespace Processes.Tests.Execution;
+
+public sealed class ErrorAndEscalationTests : EngineTest
+{
+    [Test]
+    public async Task A_job_error_is_caught_by_the_boundary_with_its_code_and_its_variables_arrive()
+    {
+        await DeployAsync(Process("err-code", Start() + Task("work", "err-code-work") +
+            Boundary("onFraud", "work", ErrorDef("e_fraud")) + Boundary("onOther", "work", ErrorDef("e_other")) +
+            Task("review", "err-code-review") + End() + End("e2") + End("e3") +
+            Flows("start->work->end", "onFraud->review->e2", "onOther->e3"),
+            Error("e_fraud", "FRAUD") + Error("e_other", "OTHER")));
+        var key = await StartAsync("err-code");
+
+        var job = (await ActivateAsync("err-code-work")).ShouldHaveSingleItem();
+        (await Engine.ThrowJobErrorAsync(job.Key, "FRAUD", "card stolen", Vars("""{"score": 99}"""), CancellationToken.None)).Ok.ShouldBeTrue();
+
+        (await ActiveElementsAsync(key)).ShouldBe(["review"]);
+        (await HistoryAsync(key, "ELEMENT_TERMINATED")).ShouldBe(["work"]);
+        (await HistoryAsync(key)).ShouldBe(["start", "onFraud"]);
+        (await VariablesAsync(key))["score"]!.GetValue<int>().ShouldBe(99);
+        (await Engine.CompleteJobAsync(job.Key, null, CancellationToken.None)).Error.ShouldBe(Processes.Engine.Execution.CommandError.NotFound);
+    }
+
+    [Test]
+    public async Task A_boundary_without_an_error_code_catches_every_error()
+    {
+        await DeployAsync(Process("err-all", Start() + Task("work", "err-all-work") + Boundary("any", "work", ErrorDef()) + End() + End("caught") +
+            Flows("start->work->end", "any->caught")));
+        var key = await StartAsync("err-all");
+
+        var job = (await ActivateAsync("err-all-work")).ShouldHaveSingleItem();
+        await Engine.ThrowJobErrorAsync(job.Key, "WHATEVER", null, null, CancellationToken.None);
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key)).ShouldContain("caught");
+    }
+
+    [Test]
+    public async Task An_error_end_event_in_a_subprocess_is_caught_by_the_subprocess_boundary()
+    {
+        await DeployAsync(Process("err-sub", Start() +
+            SubProcess("sub", Start("s_start") + EndWith("fail", ErrorDef("e")) + Flows("s_start->fail")) +
+            Boundary("caught", "sub", ErrorDef("e")) + End() + End("handled") + Flows("start->sub->end", "caught->handled"),
+            Error("e", "SUB_FAILED")));
+        var key = await StartAsync("err-sub");
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key)).ShouldBe(["start", "s_start", "caught", "handled", "err-sub"]);
+        (await HistoryAsync(key, "ELEMENT_TERMINATED")).ShouldBe(["fail", "sub"]);
+    }
+
+    [Test]
+    public async Task An_interrupting_error_event_subprocess_takes_over_the_process()
+    {
+        await DeployAsync(Process("err-esp", Start() + Gateway("parallelGateway", "fork") + Task("work", "err-esp-work") + Task("other", "err-esp-other") +
+            End("e1") + End("e2") + Flows("start->fork->work->e1", "fork->other->e2") +
+            EventSubProcess("onError", StartWith("errStart", ErrorDef("e")) + Task("cleanup", "err-esp-cleanup") + End("errEnd") +
+                Flows("errStart->cleanup->errEnd")),
+            Error("e", "BROKEN")));
+        var key = await StartAsync("err-esp");
+
+        var job = (await ActivateAsync("err-esp-work")).ShouldHaveSingleItem();
+        await Engine.ThrowJobErrorAsync(job.Key, "BROKEN", null, null, CancellationToken.None);
+
+        (await ActiveElementsAsync(key)).ShouldBe(["cleanup", "onError"]);
+        (await HistoryAsync(key, "ELEMENT_TERMINATED")).ShouldBe(["work", "other"], ignoreOrder: true);
+        (await ActivateAsync("err-esp-other")).ShouldBeEmpty();
+        await CompleteJobsAsync("err-esp-cleanup");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+    }
+
+    [Test]
+    public async Task An_uncaught_job_error_raises_an_unhandled_error_incident()
+    {
+        await DeployAsync(Process("err-none", Start() + Task("work", "err-none-work") + End() + Flows("start->work->end")));
+        var key = await StartAsync("err-none");
+
+        var job = (await ActivateAsync("err-none-work")).ShouldHaveSingleItem();
+        await Engine.ThrowJobErrorAsync(job.Key, "NOBODY", "no catch", null, CancellationToken.None);
+
+        var incident = (await IncidentsAsync(key)).ShouldHaveSingleItem();
+        incident.Type.ShouldBe("UNHANDLED_ERROR_EVENT");
+        incident.ElementId.ShouldBe("work");
+        incident.Message.ShouldContain("NOBODY");
+        (await StateAsync(key)).ShouldBe("ACTIVE");
+    }
+
+    [Test]
+    public async Task An_error_thrown_in_a_called_child_is_caught_on_the_call_activity_and_the_child_is_terminated()
+    {
+        await DeployAsync(Process("err-child", Start() + Task("work", "err-child-work") + End() + Flows("start->work->end")), "child.bpmn");
+        await DeployAsync(Process("err-parent", Start() + CallActivity("call", "err-child") + Boundary("caught", "call", ErrorDef("e")) +
+            End() + End("handled") + Flows("start->call->end", "caught->handled"), Error("e", "CHILD_FAILED")));
+        var parent = await StartAsync("err-parent");
+        var child = (await InstancesOfAsync("err-child")).ShouldHaveSingleItem();
+
+        var job = (await ActivateAsync("err-child-work")).ShouldHaveSingleItem();
+        job.ProcessInstanceKey.ShouldBe(child);
+        (await Engine.ThrowJobErrorAsync(job.Key, "CHILD_FAILED", null, null, CancellationToken.None)).Ok.ShouldBeTrue();
+
+        (await StateAsync(parent)).ShouldBe("COMPLETED");
+        (await StateAsync(child)).ShouldBe("TERMINATED");
+        (await HistoryAsync(parent)).ShouldContain("handled");
+    }
+
+    private static string EscalationModel(string id, bool interrupting) => Process(id, Start() +
+        SubProcess("sub", Start("s_start") + Throw("raise", EscalationDef("esc")) + Task("inner", $"{id}-inner") + End("s_end") +
+            Flows("s_start->raise->inner->s_end")) +
+        Boundary("escalated", "sub", EscalationDef("esc"), interrupting) + Task("notify", $"{id}-notify") + End() + End("e2") +
+        Flows("start->sub->end", "escalated->notify->e2"),
+        Escalation("esc", "LATE"));
+
+    [Test]
+    public async Task A_non_interrupting_escalation_boundary_lets_both_paths_continue()
+    {
+        await DeployAsync(EscalationModel("esc-non", interrupting: false));
+        var key = await StartAsync("esc-non");
+
+        (await ActiveElementsAsync(key)).ShouldBe(["inner", "notify", "sub"]);
+        await CompleteJobsAsync("esc-non-inner");
+        await CompleteJobsAsync("esc-non-notify");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key)).ShouldContain("raise");
+    }
+
+    [Test]
+    public async Task An_interrupting_escalation_boundary_cancels_the_subprocess()
+    {
+        await DeployAsync(EscalationModel("esc-int", interrupting: true));
+        var key = await StartAsync("esc-int");
+
+        (await ActiveElementsAsync(key)).ShouldBe(["notify"]);
+        (await HistoryAsync(key, "ELEMENT_TERMINATED")).ShouldBe(["raise", "sub"]);
+        await CompleteJobsAsync("esc-int-notify");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+    }
+
+    [Test]
+    public async Task An_uncaught_escalation_is_no_failure_and_the_flow_continues()
+    {
+        await DeployAsync(Process("esc-none", Start() + Throw("raise", EscalationDef("esc")) + End() + Flows("start->raise->end"), Escalation("esc", "NOONE")));
+        var key = await StartAsync("esc-none");
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await IncidentsAsync(key)).ShouldBeEmpty();
+        (await HistoryAsync(key, "ESCALATION_THROWN")).ShouldBe(["raise"]);
+    }
+}
