@@ -1,0 +1,85 @@
+using Processes.Engine.Execution;
+using static Processes.Tests.Execution.Models;
+
+namespace Processes.Tests.Execution;
+
+/// <summary>Commands racing on one instance: the optimistic check lets exactly one of them take effect.</summary>
+public sealed class RaceTests : EngineTest
+{
+    [Test]
+    public async Task Two_concurrent_completions_of_one_job_advance_the_instance_once()
+    {
+        await DeployAsync(Process("race-job", Start() + Task("work", "race-job-work") + Task("next", "race-job-next") + End() +
+            Flows("start->work->next->end")));
+        for (var round = 0; round < 10; round++)
+        {
+            var key = await StartAsync("race-job");
+            var job = (await ActivateAsync("race-job-work")).ShouldHaveSingleItem();
+
+            var results = await System.Threading.Tasks.Task.WhenAll(
+                System.Threading.Tasks.Task.Run(() => Engine.CompleteJobAsync(job.Key, Vars("""{"by": 1}"""), CancellationToken.None)),
+                System.Threading.Tasks.Task.Run(() => Engine.CompleteJobAsync(job.Key, Vars("""{"by": 2}"""), CancellationToken.None)));
+
+            results.Count(r => r.Ok).ShouldBe(1, $"round {round}");
+            results.Single(r => !r.Ok).Error.ShouldBeOneOf(CommandError.NotFound, CommandError.Conflict);
+            (await HistoryAsync(key)).Count(e => e == "work").ShouldBe(1);
+            (await ActiveElementsAsync(key)).ShouldBe(["next"]);
+            (await CountAsync("SELECT count(*) FROM job WHERE process_instance_key = @key AND element_id = 'next'", new { key })).ShouldBe(1);
+            await CompleteJobsAsync("race-job-next");
+        }
+    }
+
+    [Test]
+    public async Task A_message_and_a_timer_racing_on_an_event_based_gateway_take_exactly_one_path()
+    {
+        await DeployAsync(Process("race-ebg", Start() + Gateway("eventBasedGateway", "gw") +
+            Catch("paid", MessageDef("m")) + TimerCatch("timeout", "PT1M") + End("byMessage") + End("byTimer") +
+            Flows("start->gw", "gw->paid->byMessage", "gw->timeout->byTimer"),
+            MessageWithKey("m", "race-ebg-paid", "=id")));
+        var keys = new List<long>();
+        for (var i = 0; i < 20; i++)
+        {
+            keys.Add(await StartAsync("race-ebg", Vars($$"""{"id": "r{{i}}"}""")));
+        }
+        Clock.Advance(TimeSpan.FromMinutes(1));
+
+        await System.Threading.Tasks.Task.WhenAll(keys.Select(async (key, i) =>
+        {
+            var timer = (await TimersAsync(key)).ShouldHaveSingleItem();
+            await System.Threading.Tasks.Task.WhenAll(
+                System.Threading.Tasks.Task.Run(() => PublishAsync("race-ebg-paid", $"r{i}")),
+                System.Threading.Tasks.Task.Run(() => Engine.TriggerTimerAsync(timer.Key, CancellationToken.None)));
+        }));
+
+        foreach (var key in keys)
+        {
+            (await StateAsync(key)).ShouldBe("COMPLETED");
+            var history = await HistoryAsync(key);
+            (history.Count(e => e is "byMessage" or "byTimer")).ShouldBe(1, string.Join(", ", history));
+            (history.Count(e => e is "paid" or "timeout")).ShouldBe(1, string.Join(", ", history));
+            (await MessageSubscriptionsAsync(key)).ShouldBeEmpty();
+            (await TimersAsync(key)).ShouldBeEmpty();
+        }
+    }
+
+    [Test]
+    public async Task Two_concurrent_completions_of_one_user_task_complete_it_once()
+    {
+        await DeployAsync(Process("race-task", Start() + UserTask("review") + Task("next", "race-task-next") + End() + Flows("start->review->next->end")));
+        for (var round = 0; round < 10; round++)
+        {
+            var key = await StartAsync("race-task");
+            var task = (await OpenTasksAsync(key)).ShouldHaveSingleItem();
+
+            var results = await System.Threading.Tasks.Task.WhenAll(
+                System.Threading.Tasks.Task.Run(() => Engine.CompleteUserTaskAsync(task.Key, null, task.Version, null, CancellationToken.None)),
+                System.Threading.Tasks.Task.Run(() => Engine.CompleteUserTaskAsync(task.Key, null, task.Version, null, CancellationToken.None)));
+
+            results.Count(r => r.Ok).ShouldBe(1, $"round {round}");
+            (await HistoryAsync(key, "TASK_COMPLETED")).Count.ShouldBe(1);
+            (await HistoryAsync(key)).Count(e => e == "review").ShouldBe(1);
+            (await ActiveElementsAsync(key)).ShouldBe(["next"]);
+            await CompleteJobsAsync("race-task-next");
+        }
+    }
+}
