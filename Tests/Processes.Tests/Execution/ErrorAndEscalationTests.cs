@@ -148,4 +148,62 @@ public sealed class ErrorAndEscalationTests : EngineTest
         (await IncidentsAsync(key)).ShouldBeEmpty();
         (await HistoryAsync(key, "ESCALATION_THROWN")).ShouldBe(["raise"]);
     }
+
+    [Test]
+    public async Task An_error_from_a_called_child_is_caught_by_an_error_event_subprocess_of_the_parent()
+    {
+        await DeployAsync(Process("err-child2", Start() + EndWith("fail", ErrorDef("e")) + Flows("start->fail"), Error("e", "CHILD_DOWN")), "child2.bpmn");
+        await DeployAsync(Process("err-parent2", Start() + CallActivity("call", "err-child2") + End() + Flows("start->call->end") +
+            EventSubProcess("onError", StartWith("errStart", ErrorDef("e")) + Task("recover", "err-parent2-recover") + End("errEnd") + Flows("errStart->recover->errEnd")),
+            Error("e", "CHILD_DOWN")));
+        var parent = await StartAsync("err-parent2");
+
+        var child = (await InstancesOfAsync("err-child2")).ShouldHaveSingleItem();
+        (await StateAsync(child)).ShouldBe("TERMINATED");
+        (await ActiveElementsAsync(parent)).ShouldBe(["onError", "recover"]);
+        (await HistoryAsync(parent, "ELEMENT_TERMINATED")).ShouldBe(["call"]);
+    }
+
+    [Test]
+    public async Task An_error_end_event_in_a_called_child_without_a_catch_raises_an_incident_in_the_child()
+    {
+        await DeployAsync(Process("err-child3", Start() + EndWith("fail", ErrorDef("e")) + Flows("start->fail"), Error("e", "NOBODY_CATCHES")), "child3.bpmn");
+        await DeployAsync(Process("err-parent3", Start() + CallActivity("call", "err-child3") + End() + Flows("start->call->end")));
+        var parent = await StartAsync("err-parent3");
+
+        var child = (await InstancesOfAsync("err-child3")).ShouldHaveSingleItem();
+        var incident = (await IncidentsAsync(child)).ShouldHaveSingleItem();
+        incident.Type.ShouldBe("UNHANDLED_ERROR_EVENT");
+        incident.ElementId.ShouldBe("fail");
+        (await StateAsync(parent)).ShouldBe("ACTIVE");
+    }
+
+    [Test]
+    public async Task An_escalation_from_a_called_child_reaches_a_non_interrupting_boundary_on_the_call_activity()
+    {
+        await DeployAsync(Process("esc-child", Start() + Throw("raise", EscalationDef("esc")) + Task("work", "esc-child-work") + End() +
+            Flows("start->raise->work->end"), Escalation("esc", "HELP")), "esc-child.bpmn");
+        await DeployAsync(Process("esc-parent", Start() + CallActivity("call", "esc-child") + Boundary("helped", "call", EscalationDef("esc"), interrupting: false) +
+            Task("help", "esc-parent-help") + End() + End("e2") + Flows("start->call->end", "helped->help->e2"), Escalation("esc", "HELP")));
+        var parent = await StartAsync("esc-parent");
+
+        (await ActiveElementsAsync(parent)).ShouldBe(["call", "help"]);
+        await CompleteJobsAsync("esc-child-work");
+        await CompleteJobsAsync("esc-parent-help");
+        (await StateAsync(parent)).ShouldBe("COMPLETED");
+    }
+
+    [Test]
+    public async Task A_job_error_in_a_multi_instance_inner_instance_is_caught_on_the_body()
+    {
+        await DeployAsync(Process("err-mi", Start() + MultiTask("each", "err-mi-each", Loop("=items", "item")) + Boundary("caught", "each", ErrorDef("e")) +
+            End() + End("handled") + Flows("start->each->end", "caught->handled"), Error("e", "ITEM_BAD")));
+        var key = await StartAsync("err-mi", Vars("""{"items": [1, 2]}"""));
+
+        var jobs = await ActivateAsync("err-mi-each");
+        await Engine.ThrowJobErrorAsync(jobs[0].Key, "ITEM_BAD", null, null, CancellationToken.None);
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key, "ELEMENT_TERMINATED")).Count(e => e == "each").ShouldBe(3, "both inner instances and the body");
+    }
 }

@@ -138,4 +138,67 @@ public sealed class MessageTests : EngineTest
         (await ActiveElementsAsync(key)).ShouldBe(["after"]);
         (await VariablesAsync(key))["via"]!.GetValue<string>().ShouldBe("correlate");
     }
+
+    [Test]
+    public async Task An_interrupting_message_boundary_cancels_the_task_and_a_non_interrupting_one_keeps_it()
+    {
+        await DeployAsync(Process("msg-boundary", Start() + Task("work", "msg-boundary-work") +
+            Boundary("cancel", "work", MessageDef("m_cancel")) + Boundary("note", "work", MessageDef("m_note"), interrupting: false) +
+            End() + End("cancelled") + End("noted") + Flows("start->work->end", "cancel->cancelled", "note->noted"),
+            MessageWithKey("m_cancel", "msg-boundary-cancel", "=id") + MessageWithKey("m_note", "msg-boundary-note", "=id")));
+        var key = await StartAsync("msg-boundary", Vars("""{"id": "b-1"}"""));
+        (await MessageSubscriptionsAsync(key)).ShouldBe(["msg-boundary-cancel:b-1@cancel", "msg-boundary-note:b-1@note"]);
+
+        await PublishAsync("msg-boundary-note", "b-1", Vars("""{"note": "hi"}"""));
+        (await ActiveElementsAsync(key)).ShouldBe(["work"]);
+        (await HistoryAsync(key)).ShouldContain("noted");
+        (await MessageSubscriptionsAsync(key)).ShouldBe(["msg-boundary-cancel:b-1@cancel", "msg-boundary-note:b-1@note"]);
+
+        await PublishAsync("msg-boundary-cancel", "b-1");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key, "ELEMENT_TERMINATED")).ShouldBe(["work"]);
+        (await MessageSubscriptionsAsync(key)).ShouldBeEmpty();
+        (await VariablesAsync(key))["note"]!.GetValue<string>().ShouldBe("hi");
+    }
+
+    [Test]
+    public async Task A_buffered_message_correlates_to_only_one_instance_of_a_process()
+    {
+        await DeployAsync(Process("buffered-once", Start() + Task("first", "buffered-once-first") + MessageCatch("wait", "m") + End() +
+            Flows("start->first->wait->end"), MessageWithKey("m", "buffered-once-msg", "=ref")));
+        var a = await StartAsync("buffered-once", Vars("""{"ref": "same"}"""));
+        var b = await StartAsync("buffered-once", Vars("""{"ref": "same"}"""));
+        await PublishAsync("buffered-once-msg", "same", null, TimeSpan.FromHours(1));
+
+        await CompleteJobsAsync("buffered-once-first");
+
+        var states = new[] { await StateAsync(a), await StateAsync(b) };
+        states.Count(s => s == "COMPLETED").ShouldBe(1, "the buffered message correlates once per process");
+    }
+
+    [Test]
+    public async Task A_numeric_correlation_key_is_compared_as_text()
+    {
+        await DeployAsync(Process("msg-number", Start() + MessageCatch("wait", "m") + End() + Flows("start->wait->end"),
+            MessageWithKey("m", "msg-number-msg", "=orderNo")));
+        var key = await StartAsync("msg-number", Vars("""{"orderNo": 123}"""));
+
+        (await MessageSubscriptionsAsync(key)).ShouldBe(["msg-number-msg:123@wait"]);
+        await PublishAsync("msg-number-msg", "123");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+    }
+
+    [Test]
+    public async Task A_message_reaches_a_catch_inside_a_called_child_and_the_parent_moves_on()
+    {
+        await DeployAsync(Process("msg-child", Start() + MessageCatch("wait", "m") + End() + Flows("start->wait->end"),
+            MessageWithKey("m", "msg-child-msg", "=ref")), "child.bpmn");
+        await DeployAsync(Process("msg-parent", Start() + CallActivity("call", "msg-child") + End() + Flows("start->call->end")));
+        var parent = await StartAsync("msg-parent", Vars("""{"ref": "p-1"}"""));
+
+        await PublishAsync("msg-child-msg", "p-1", Vars("""{"reply": 42}"""));
+
+        (await StateAsync(parent)).ShouldBe("COMPLETED");
+        (await VariablesAsync(parent))["reply"]!.GetValue<int>().ShouldBe(42);
+    }
 }

@@ -93,4 +93,76 @@ public sealed class SubProcessTests : EngineTest
         (await ActivateAsync("term-proc-slow")).ShouldBeEmpty();
         (await HistoryAsync(key)).Last().ShouldBe("term-proc");
     }
+
+    [Test]
+    public async Task An_interrupting_event_subprocess_inside_a_subprocess_replaces_its_content_and_the_subprocess_then_completes()
+    {
+        await DeployAsync(Process("esp-inner", Start() +
+            SubProcess("sub", Start("s_start") + Task("inner", "esp-inner-work") + End("s_end") + Flows("s_start->inner->s_end") +
+                EventSubProcess("onStop", StartWith("stopStart", MessageDef("m")) + End("stopEnd") + Flows("stopStart->stopEnd"))) +
+            Task("after", "esp-inner-after") + End() + Flows("start->sub->after->end"),
+            MessageWithKey("m", "esp-inner-stop", "=id")));
+        var key = await StartAsync("esp-inner", Vars("""{"id": "x"}"""));
+
+        await PublishAsync("esp-inner-stop", "x");
+
+        (await ActiveElementsAsync(key)).ShouldBe(["after"]);
+        (await HistoryAsync(key, "ELEMENT_TERMINATED")).ShouldBe(["inner"]);
+        (await HistoryAsync(key)).ShouldContain("sub");
+    }
+
+    [Test]
+    public async Task A_timer_boundary_on_a_subprocess_cancels_everything_inside()
+    {
+        await DeployAsync(Process("sub-timer", Start() +
+            SubProcess("sub", Start("s_start") + Task("inner", "sub-timer-inner") + End("s_end") + Flows("s_start->inner->s_end")) +
+            Boundary("late", "sub", TimerDuration("PT1H")) + End() + End("timedOut") + Flows("start->sub->end", "late->timedOut")));
+        var key = await StartAsync("sub-timer");
+
+        Clock.Advance(TimeSpan.FromHours(1));
+        await FireTimersAsync(key);
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key, "ELEMENT_TERMINATED")).ShouldBe(["inner", "sub"]);
+        (await ActivateAsync("sub-timer-inner")).ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task A_non_interrupting_timer_event_subprocess_fires_on_its_cycle_and_its_subscriptions_end_with_the_process()
+    {
+        await DeployAsync(Process("esp-cycle", Start() + Task("work", "esp-cycle-work") + End() + Flows("start->work->end") +
+            EventSubProcess("remind", StartWith("tick", TimerCycle("R/PT10M"), interrupting: false) + End("reminded") + Flows("tick->reminded")) +
+            EventSubProcess("onMsg", StartWith("msgStart", MessageDef("m"), interrupting: false) + End("msgEnd") + Flows("msgStart->msgEnd")),
+            MessageWithKey("m", "esp-cycle-msg", "=id")));
+        var key = await StartAsync("esp-cycle", Vars("""{"id": "c"}"""));
+
+        for (var i = 0; i < 2; i++)
+        {
+            Clock.Advance(TimeSpan.FromMinutes(10));
+            await FireTimersAsync(key);
+        }
+        (await HistoryAsync(key)).Count(e => e == "remind").ShouldBe(2);
+        (await ActiveElementsAsync(key)).ShouldBe(["work"]);
+
+        await CompleteJobsAsync("esp-cycle-work");
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await TimersAsync(key)).ShouldBeEmpty();
+        (await MessageSubscriptionsAsync(key)).ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task Cancelling_an_instance_removes_its_timers_and_subscriptions()
+    {
+        await DeployAsync(Process("cancel-subs", Start() + Task("work", "cancel-subs-work") + Boundary("late", "work", TimerDuration("PT1H")) +
+            Boundary("msg", "work", MessageDef("m")) + End() + End("e2") + End("e3") + Flows("start->work->end", "late->e2", "msg->e3"),
+            MessageWithKey("m", "cancel-subs-msg", "=id")));
+        var key = await StartAsync("cancel-subs", Vars("""{"id": "c"}"""));
+
+        await Engine.CancelInstanceAsync(key, CancellationToken.None);
+
+        (await TimersAsync(key)).ShouldBeEmpty();
+        (await MessageSubscriptionsAsync(key)).ShouldBeEmpty();
+        (await CountAsync("SELECT count(*) FROM job WHERE process_instance_key = @key", new { key })).ShouldBe(0);
+    }
 }
