@@ -99,4 +99,26 @@ public sealed class IncidentTests : EngineTest
         (await ActiveElementsAsync(key)).ShouldBe(["after"]);
         (await HistoryAsync(key)).ShouldBe(["start", "go", "land"]);
     }
+
+    [Test]
+    public async Task A_boundary_subscription_that_cannot_open_stops_the_activation_and_resolving_activates_it_once()
+    {
+        await DeployAsync(Process("inc-boundary", Start() + Task("work", "inc-boundary-work") + Boundary("cancel", "work", MessageDef("m")) +
+            End() + End("cancelled") + Flows("start->work->end", "cancel->cancelled"), MessageWithKey("m", "inc-boundary-msg", "=order.id")));
+        var key = await StartAsync("inc-boundary", Vars("""{"order": {}}"""));
+
+        var incident = (await IncidentsAsync(key)).ShouldHaveSingleItem();
+        incident.Type.ShouldBe("EXTRACT_VALUE_ERROR");
+        incident.ElementId.ShouldBe("work");
+        (await ActivateAsync("inc-boundary-work")).ShouldBeEmpty("the task is not active while its boundary event cannot subscribe");
+
+        await Engine.SetVariablesAsync(key, Vars("""{"order": {"id": "o-9"}}"""), local: false, CancellationToken.None);
+        (await Engine.ResolveIncidentAsync(incident.Key, CancellationToken.None)).Ok.ShouldBeTrue();
+
+        (await MessageSubscriptionsAsync(key)).ShouldBe(["inc-boundary-msg:o-9@cancel"]);
+        (await CountAsync("SELECT count(*) FROM job WHERE process_instance_key = @key", new { key })).ShouldBe(1);
+        (await HistoryAsync(key, "ELEMENT_ACTIVATED")).Count(e => e == "work").ShouldBe(1);
+        await CompleteJobsAsync("inc-boundary-work");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+    }
 }

@@ -165,4 +165,27 @@ public sealed class SubProcessTests : EngineTest
         (await MessageSubscriptionsAsync(key)).ShouldBeEmpty();
         (await CountAsync("SELECT count(*) FROM job WHERE process_instance_key = @key", new { key })).ShouldBe(0);
     }
+
+    [Test]
+    public async Task An_interrupting_event_subprocess_inside_a_subprocess_keeps_the_subprocess_boundary_events()
+    {
+        await DeployAsync(Process("esp-keeps-boundary", Start() +
+            SubProcess("sub", Start("s_start") + Task("inner", "ekb-inner") + End("s_end") + Flows("s_start->inner->s_end") +
+                EventSubProcess("onStop", StartWith("stopStart", MessageDef("m")) + Task("cleanup", "ekb-cleanup") + End("stopEnd") +
+                    Flows("stopStart->cleanup->stopEnd"))) +
+            Boundary("late", "sub", TimerDuration("PT1H")) + End() + End("timedOut") + Flows("start->sub->end", "late->timedOut"),
+            MessageWithKey("m", "ekb-stop", "=id")));
+        var key = await StartAsync("esp-keeps-boundary", Vars("""{"id": "k"}"""));
+
+        await PublishAsync("ekb-stop", "k");
+        (await ActiveElementsAsync(key)).ShouldBe(["cleanup", "onStop", "sub"]);
+        (await TimersAsync(key)).ShouldHaveSingleItem("the subprocess is still active: its boundary timer stays")
+            .ElementId.ShouldBe("late");
+        (await MessageSubscriptionsAsync(key)).ShouldBeEmpty("the interrupted scope's event subprocess start is closed");
+
+        Clock.Advance(TimeSpan.FromHours(1));
+        await FireTimersAsync(key);
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key)).ShouldContain("timedOut");
+    }
 }
