@@ -111,6 +111,11 @@ internal sealed partial class Execution
         return true;
     }
 
+    /// <summary>Whether a subscription opened in this command still waits: its owner is active and it was not closed.</summary>
+    public bool IsSubscriptionOpen(InstanceState instance, long ownerKey, string catchElementId) =>
+        instance.Find(ownerKey) is not null &&
+        !Changes.ClosedSubscriptions.Any(c => c.Owner == ownerKey && c.ElementIds.Contains(catchElementId));
+
     /// <summary>The timer text: a literal, or a FEEL value (string, duration or date and time) turned into ISO 8601.</summary>
     private Evaluated<string> TimerText(TimerDefinition timer, Feel.Evaluation.FeelScope scope)
     {

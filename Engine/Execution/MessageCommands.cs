@@ -120,6 +120,13 @@ internal sealed partial class ProcessEngine
     private async Task CorrelateBufferedAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, CorrelateBufferedMessage subscription,
         HashSet<(long, string)> correlatedInCommand, CancellationToken cancellationToken)
     {
+        var instance = x.Instances[subscription.ProcessInstanceKey];
+        if (!x.IsSubscriptionOpen(instance, subscription.OwnerElementInstanceKey, subscription.CatchElementId))
+        {
+            // Closed in this command before its turn came (another event of the same event-based gateway won, its
+            // scope was interrupted): a buffered message taken now would be used up without effect.
+            return;
+        }
         await LockCorrelationAsync(connection, transaction, subscription.MessageName, subscription.CorrelationKey, cancellationToken);
         var candidates = await connection.QueryAsync<(long Key, string Variables)>(new CommandDefinition("""
             SELECT m.key, m.variables::text FROM message m
@@ -134,7 +141,6 @@ internal sealed partial class ProcessEngine
             {
                 continue;
             }
-            var instance = x.Instances[subscription.ProcessInstanceKey];
             x.Changes.MessageCorrelations.Add((key, subscription.BpmnProcessId));
             x.History(instance, instance.Find(subscription.OwnerElementInstanceKey), HistoryEvents.MessageCorrelated, new JsonObject
             {

@@ -91,4 +91,43 @@ public sealed class CallActivityTests : EngineTest
         (await StateAsync(child)).ShouldBe("TERMINATED");
         (await ActivateAsync("ca-child3-work")).ShouldBeEmpty();
     }
+
+    [Test]
+    public async Task Three_levels_complete_upwards_in_one_command_and_cancel_downwards()
+    {
+        await DeployChildAsync("ca-leaf");
+        await DeployAsync(Process("ca-middle", Start() + CallActivity("call", "ca-leaf") + End() + Flows("start->call->end")), "ca-middle.bpmn");
+        await DeployAsync(Process("ca-top", Start() + CallActivity("call", "ca-middle") + End() + Flows("start->call->end")));
+
+        var completing = await StartAsync("ca-top");
+        await CompleteJobsAsync("ca-leaf-work", Vars("""{"fromLeaf": 1}"""));
+        (await StateAsync(completing)).ShouldBe("COMPLETED");
+        (await VariablesAsync(completing))["fromLeaf"]!.GetValue<int>().ShouldBe(1);
+
+        var cancelled = await StartAsync("ca-top");
+        (await Engine.CancelInstanceAsync(cancelled, CancellationToken.None)).Ok.ShouldBeTrue();
+        var middle = (await InstancesOfAsync("ca-middle")).Last();
+        var leaf = (await InstancesOfAsync("ca-leaf")).Last();
+        (await StateAsync(middle)).ShouldBe("TERMINATED");
+        (await StateAsync(leaf)).ShouldBe("TERMINATED");
+        (await ActivateAsync("ca-leaf-work")).ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task A_parallel_multi_instance_call_activity_starts_one_child_per_item()
+    {
+        await DeployChildAsync("ca-mi-child");
+        await DeployAsync(Process("ca-mi", Start() +
+            "<bpmn:callActivity id=\"call\"><bpmn:extensionElements><zeebe:calledElement processId=\"ca-mi-child\" /></bpmn:extensionElements>" +
+            Loop("=items", "item", "results", "=answer") + "</bpmn:callActivity>" + End() + Flows("start->call->end")));
+        var key = await StartAsync("ca-mi", Vars("""{"items": ["a", "b", "c"]}"""));
+
+        var jobs = await ActivateAsync("ca-mi-child-work");
+        jobs.Select(j => j.Variables["item"]!.GetValue<string>()).ShouldBe(["a", "b", "c"], ignoreOrder: true);
+        await System.Threading.Tasks.Task.WhenAll(jobs.Select(job => System.Threading.Tasks.Task.Run(() =>
+            Engine.CompleteJobAsync(job.Key, Vars($$"""{"answer": "{{job.Variables["item"]!.GetValue<string>()}}!"}"""), CancellationToken.None))));
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await InstancesOfAsync("ca-mi-child")).Count.ShouldBe(3);
+    }
 }

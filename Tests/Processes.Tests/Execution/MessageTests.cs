@@ -201,4 +201,27 @@ public sealed class MessageTests : EngineTest
         (await StateAsync(parent)).ShouldBe("COMPLETED");
         (await VariablesAsync(parent))["reply"]!.GetValue<int>().ShouldBe(42);
     }
+
+    [Test]
+    public async Task A_buffered_message_is_not_used_up_by_a_subscription_that_closed_in_the_same_command()
+    {
+        // Both buffered messages match the gateway's two catches; the first wins and closes the other subscription,
+        // so the second message stays available to the next instance of the process.
+        await DeployAsync(Process("buffered-ebg", Start() + Task("first", "buffered-ebg-first") + Gateway("eventBasedGateway", "gw") +
+            Catch("a", MessageDef("m_a")) + Catch("b", MessageDef("m_b")) + End("ea") + End("eb") +
+            Flows("start->first->gw", "gw->a->ea", "gw->b->eb"),
+            MessageWithKey("m_a", "buffered-ebg-a", "=ref") + MessageWithKey("m_b", "buffered-ebg-b", "=ref")));
+        var one = await StartAsync("buffered-ebg", Vars("""{"ref": "r"}"""));
+        var two = await StartAsync("buffered-ebg", Vars("""{"ref": "r"}"""));
+        await PublishAsync("buffered-ebg-a", "r", null, TimeSpan.FromHours(1));
+        await PublishAsync("buffered-ebg-b", "r", null, TimeSpan.FromHours(1));
+
+        var jobs = await ActivateAsync("buffered-ebg-first");
+        await Engine.CompleteJobAsync(jobs.Single(j => j.ProcessInstanceKey == one).Key, null, CancellationToken.None);
+        (await StateAsync(one)).ShouldBe("COMPLETED");
+        (await HistoryAsync(one, "MESSAGE_CORRELATED")).Count.ShouldBe(1);
+
+        await Engine.CompleteJobAsync(jobs.Single(j => j.ProcessInstanceKey == two).Key, null, CancellationToken.None);
+        (await StateAsync(two)).ShouldBe("COMPLETED", "the message the first instance did not use is still buffered for this process");
+    }
 }

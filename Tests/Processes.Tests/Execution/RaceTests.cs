@@ -82,4 +82,27 @@ public sealed class RaceTests : EngineTest
             await CompleteJobsAsync("race-task-next");
         }
     }
+
+    [Test]
+    public async Task Concurrent_completions_on_parallel_branches_fire_the_join_once()
+    {
+        await DeployAsync(Process("race-join", Start() + Gateway("parallelGateway", "fork") + Task("a", "race-join-a") + Task("b", "race-join-b") +
+            Gateway("parallelGateway", "join") + Task("after", "race-join-after") + End() +
+            Flows("start->fork->a->join", "fork->b->join", "join->after->end")));
+        for (var round = 0; round < 10; round++)
+        {
+            var key = await StartAsync("race-join");
+            var a = (await ActivateAsync("race-join-a")).ShouldHaveSingleItem();
+            var b = (await ActivateAsync("race-join-b")).ShouldHaveSingleItem();
+
+            var results = await System.Threading.Tasks.Task.WhenAll(
+                System.Threading.Tasks.Task.Run(() => Engine.CompleteJobAsync(a.Key, null, CancellationToken.None)),
+                System.Threading.Tasks.Task.Run(() => Engine.CompleteJobAsync(b.Key, null, CancellationToken.None)));
+
+            results.ShouldAllBe(r => r.Ok, $"round {round}: {string.Join("; ", results.Select(r => r.Message))}");
+            (await ActiveElementsAsync(key)).ShouldBe(["after"]);
+            (await HistoryAsync(key)).Count(e => e == "join").ShouldBe(1);
+            await CompleteJobsAsync("race-join-after");
+        }
+    }
 }
