@@ -30,6 +30,9 @@ internal sealed class ChangeSet
     public List<(long MessageKey, string BpmnProcessId)> MessageCorrelations { get; } = [];
     public List<BufferedMessage> NewMessages { get; } = [];
 
+    /// <summary>Instances a message with a correlation key started: no second one for the key while they are active.</summary>
+    public List<(long ProcessInstanceKey, string BpmnProcessId, string CorrelationKey)> NewMessageStartKeys { get; } = [];
+
     /// <summary>Jobs whose retries/state changed without completing (fail with retries left, or exhausted).</summary>
     public List<JobUpdate> JobUpdates { get; } = [];
 

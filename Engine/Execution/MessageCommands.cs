@@ -108,9 +108,9 @@ internal sealed partial class ProcessEngine
             """, new { name }, transaction, cancellationToken: cancellationToken));
         foreach (var start in starts.Where(s => result.All(r => r.Item2 != s.BpmnProcessId)))
         {
-            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition)
+            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition &&
+                await StartByMessageAsync(x, connection, transaction, definition, start.ElementId, correlationKey, variables, cancellationToken) is { } created)
             {
-                var created = NewInstance(x, definition, variables, businessKey: null, startElementId: start.ElementId);
                 result.Add((created.Key, start.BpmnProcessId));
             }
         }

@@ -85,8 +85,11 @@ internal sealed partial class ProcessEngine
         }
     }
 
+    // Two messages with different names and one correlation key can both try to start an instance of a process
+    // (two message start events); the loser's retry then sees the winner's key and does not start one.
     private static bool IsRace(Exception e) => e is ConcurrencyConflictException ||
-        e is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected };
+        e is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected } ||
+        e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "message_start_key_unique" };
 
     /// <summary>Loads an instance and every instance above it (call activities reach up), once per command.</summary>
     private async Task<InstanceState?> LoadAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, long key, CancellationToken cancellationToken)
@@ -112,11 +115,16 @@ internal sealed partial class ProcessEngine
     private async Task RunAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var correlated = new HashSet<(long, string)>();
+        var released = new HashSet<long>();
         while (true)
         {
             x.Run();
             if (!x.FollowUps.TryDequeue(out var followUp))
             {
+                if (await ReleaseMessageStartKeysAsync(x, connection, transaction, released, cancellationToken))
+                {
+                    continue; // a buffered message started the next instance for a freed correlation key
+                }
                 return;
             }
             switch (followUp)

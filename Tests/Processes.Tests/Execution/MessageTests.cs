@@ -224,4 +224,30 @@ public sealed class MessageTests : EngineTest
         await Engine.CompleteJobAsync(jobs.Single(j => j.ProcessInstanceKey == two).Key, null, CancellationToken.None);
         (await StateAsync(two)).ShouldBe("COMPLETED", "the message the first instance did not use is still buffered for this process");
     }
+
+    [Test]
+    public async Task A_message_start_event_starts_one_active_instance_per_correlation_key_and_a_buffered_one_starts_the_next()
+    {
+        // Camunda 8: while an instance that a message with key K started is active, another message with K does not
+        // start a second one; buffered, it starts the next instance when the active one ends.
+        await DeployAsync(Process("msg-start-key", StartWith("start", MessageDef("m")) + Task("handle", "msg-start-key-handle") + End() +
+            Flows("start->handle->end"), Message("m", "msg-start-key-order")));
+
+        var first = (await PublishAsync("msg-start-key-order", "k1", Vars("""{"n": 1}"""))).Value!.CorrelatedProcessInstanceKeys.ShouldHaveSingleItem();
+        (await PublishAsync("msg-start-key-order", "k1", Vars("""{"n": 2}"""), TimeSpan.FromHours(1))).Value!.CorrelatedProcessInstanceKeys
+            .ShouldBeEmpty("an instance started with k1 is active");
+        (await PublishAsync("msg-start-key-order", "k2")).Value!.CorrelatedProcessInstanceKeys.Count.ShouldBe(1, "another key starts its own instance");
+        (await PublishAsync("msg-start-key-order", "")).Value!.CorrelatedProcessInstanceKeys.Count.ShouldBe(1);
+        (await PublishAsync("msg-start-key-order", "")).Value!.CorrelatedProcessInstanceKeys.Count.ShouldBe(1, "an empty key always starts an instance");
+        (await InstancesOfAsync("msg-start-key")).Count.ShouldBe(4);
+
+        var job = (await ActivateAsync("msg-start-key-handle", 10)).Single(j => j.ProcessInstanceKey == first);
+        await Engine.CompleteJobAsync(job.Key, null, CancellationToken.None);
+
+        (await StateAsync(first)).ShouldBe("COMPLETED");
+        var instances = await InstancesOfAsync("msg-start-key");
+        instances.Count.ShouldBe(5, "the buffered k1 message started the next instance when the first ended");
+        (await VariablesAsync(instances.Last()))["n"]!.GetValue<int>().ShouldBe(2);
+        (await PublishAsync("msg-start-key-order", "k1")).Value!.CorrelatedProcessInstanceKeys.ShouldBeEmpty("the second k1 instance is active");
+    }
 }
