@@ -250,4 +250,33 @@ public sealed class MessageTests : EngineTest
         (await VariablesAsync(instances.Last()))["n"]!.GetValue<int>().ShouldBe(2);
         (await PublishAsync("msg-start-key-order", "k1")).Value!.CorrelatedProcessInstanceKeys.ShouldBeEmpty("the second k1 instance is active");
     }
+
+    [Test]
+    public async Task Message_throw_events_and_message_end_events_are_done_by_job_workers()
+    {
+        await DeployAsync(Process("msg-throw", Start() +
+            "<bpmn:intermediateThrowEvent id=\"notify\"><bpmn:extensionElements><zeebe:taskDefinition type=\"msg-throw-notify\" /></bpmn:extensionElements><bpmn:messageEventDefinition /></bpmn:intermediateThrowEvent>" +
+            "<bpmn:endEvent id=\"reply\"><bpmn:extensionElements><zeebe:taskDefinition type=\"msg-throw-reply\" /></bpmn:extensionElements><bpmn:messageEventDefinition /></bpmn:endEvent>" +
+            Flows("start->notify->reply")));
+        var key = await StartAsync("msg-throw");
+
+        (await CompleteJobsAsync("msg-throw-notify")).ShouldBe(1);
+        (await ActiveElementsAsync(key)).ShouldBe(["reply"]);
+        (await CompleteJobsAsync("msg-throw-reply")).ShouldBe(1);
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+    }
+
+    [Test]
+    public async Task Deploying_a_new_version_moves_the_message_start_event_to_it()
+    {
+        string Model(string task) => Process("msg-start-v", StartWith("start", MessageDef("m")) + Task(task, $"msg-start-v-{task}") + End() +
+            Flows($"start->{task}->end"), Message("m", "msg-start-v-go"));
+        await DeployAsync(Model("one"));
+        await DeployAsync(Model("two"));
+
+        var key = (await PublishAsync("msg-start-v-go", "")).Value!.CorrelatedProcessInstanceKeys.ShouldHaveSingleItem();
+
+        (await ActiveElementsAsync(key)).ShouldBe(["two"]);
+        (await CountAsync("SELECT count(*) FROM start_event_subscription WHERE bpmn_process_id = 'msg-start-v'")).ShouldBe(1);
+    }
 }

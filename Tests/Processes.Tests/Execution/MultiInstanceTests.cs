@@ -135,4 +135,33 @@ public sealed class MultiInstanceTests : EngineTest
         (await HistoryAsync(key, "ELEMENT_TERMINATED")).ShouldBe(["each", "each", "each", "each"], "three inner instances and the body");
         (await Engine.CompleteJobAsync(jobs[0].Key, null, CancellationToken.None)).Error.ShouldBe(Processes.Engine.Execution.CommandError.NotFound);
     }
+
+    [Test]
+    public async Task An_input_collection_that_is_not_a_list_raises_an_incident_that_resolving_after_a_fix_retries()
+    {
+        await DeployAsync(Process("mi-bad", Start() + MultiTask("each", "mi-bad-each", Loop("=items", "item")) + End() + Flows("start->each->end")));
+        var key = await StartAsync("mi-bad", Vars("""{"items": "not a list"}"""));
+
+        var incident = (await IncidentsAsync(key)).ShouldHaveSingleItem();
+        incident.Type.ShouldBe("EXTRACT_VALUE_ERROR");
+        await Engine.SetVariablesAsync(key, Vars("""{"items": [1, 2]}"""), local: false, CancellationToken.None);
+        (await Engine.ResolveIncidentAsync(incident.Key, CancellationToken.None)).Ok.ShouldBeTrue();
+
+        (await CompleteJobsAsync("mi-bad-each")).ShouldBe(2);
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+    }
+
+    [Test]
+    public async Task A_terminate_end_event_in_a_multi_instance_subprocess_ends_only_its_inner_instance()
+    {
+        await DeployAsync(Process("mi-term", Start() +
+            "<bpmn:subProcess id=\"sub\">" + Start("s_start") + Gateway("exclusiveGateway", "skip", "default=\"skip_inner\"") +
+            Task("inner", "mi-term-inner") + End("s_end") + EndWith("kill", TerminateDef()) +
+            Flows("s_start->skip", "skip->inner->s_end") + ConditionalFlow("skip", "kill", "=item = 2") +
+            Loop("=items", "item") + "</bpmn:subProcess>" + Task("after", "mi-term-after") + End() + Flows("start->sub->after->end")));
+        var key = await StartAsync("mi-term", Vars("""{"items": [1, 2, 3]}"""));
+
+        (await CompleteJobsAsync("mi-term-inner")).ShouldBe(2, "item 2 went to the terminate end event");
+        (await ActiveElementsAsync(key)).ShouldBe(["after"]);
+    }
 }

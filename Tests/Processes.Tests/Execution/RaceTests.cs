@@ -105,4 +105,61 @@ public sealed class RaceTests : EngineTest
             await CompleteJobsAsync("race-join-after");
         }
     }
+
+    [Test]
+    public async Task A_message_published_while_its_subscription_is_being_opened_always_meets_it()
+    {
+        await DeployAsync(Process("race-buffer", Start() + Task("first", "race-buffer-first") + MessageCatch("wait", "m") + End() +
+            Flows("start->first->wait->end"), MessageWithKey("m", "race-buffer-msg", "=ref")));
+        for (var round = 0; round < 10; round++)
+        {
+            var key = await StartAsync("race-buffer", Vars($$"""{"ref": "b{{round}}"}"""));
+            var job = (await ActivateAsync("race-buffer-first")).ShouldHaveSingleItem();
+
+            var (published, completed) = (System.Threading.Tasks.Task.Run(() => PublishAsync("race-buffer-msg", $"b{round}", null, TimeSpan.FromMinutes(5))),
+                System.Threading.Tasks.Task.Run(() => Engine.CompleteJobAsync(job.Key, null, CancellationToken.None)));
+            (await published).Ok.ShouldBeTrue();
+            (await completed).Ok.ShouldBeTrue();
+
+            (await StateAsync(key)).ShouldBe("COMPLETED", $"round {round}");
+        }
+    }
+
+    [Test]
+    public async Task Concurrent_publishes_with_one_message_id_buffer_it_once()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var results = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+                System.Threading.Tasks.Task.Run(() => PublishAsync("race-dedup", "k", null, TimeSpan.FromHours(1), $"id-{round}"))));
+
+            results.Count(r => r.Ok).ShouldBe(1, string.Join("; ", results.Select(r => r.Message)));
+            results.Where(r => !r.Ok).ShouldAllBe(r => r.Error == CommandError.AlreadyExists);
+        }
+    }
+
+    [Test]
+    public async Task Cancelling_while_a_job_completes_leaves_the_instance_terminated_and_clean()
+    {
+        await DeployAsync(Process("race-cancel", Start() + Task("work", "race-cancel-work") + Task("next", "race-cancel-next") + End() +
+            Flows("start->work->next->end")));
+        for (var round = 0; round < 10; round++)
+        {
+            var key = await StartAsync("race-cancel");
+            var job = (await ActivateAsync("race-cancel-work")).ShouldHaveSingleItem();
+
+            var (cancelled, completed) = (System.Threading.Tasks.Task.Run(() => Engine.CancelInstanceAsync(key, CancellationToken.None)),
+                System.Threading.Tasks.Task.Run(() => Engine.CompleteJobAsync(job.Key, null, CancellationToken.None)));
+            (await cancelled).Ok.ShouldBeTrue();
+            var completion = await completed;
+            if (!completion.Ok)
+            {
+                completion.Error.ShouldBe(CommandError.NotFound);
+            }
+
+            (await StateAsync(key)).ShouldBe("TERMINATED");
+            (await ActiveElementsAsync(key)).ShouldBeEmpty();
+            (await CountAsync("SELECT count(*) FROM job WHERE process_instance_key = @key", new { key })).ShouldBe(0);
+        }
+    }
 }

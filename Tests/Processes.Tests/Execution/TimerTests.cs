@@ -142,4 +142,41 @@ public sealed class TimerTests : EngineTest
 
         (await TimersAsync(key)).ShouldHaveSingleItem().DueAt.ShouldBe(new DateTime(2026, 11, 24, 2, 0, 0, DateTimeKind.Utc));
     }
+
+    [Test]
+    public async Task An_interrupting_timer_boundary_on_a_user_task_cancels_the_task()
+    {
+        await DeployAsync(Process("timer-user", Start() + UserTask("review") + Boundary("late", "review", TimerDuration("P1D")) +
+            End() + End("escalated") + Flows("start->review->end", "late->escalated")));
+        var key = await StartAsync("timer-user");
+        var task = (await OpenTasksAsync(key)).ShouldHaveSingleItem();
+
+        Clock.Advance(TimeSpan.FromDays(1));
+        await FireTimersAsync(key);
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await CountAsync("SELECT count(*) FROM user_task WHERE key = @k AND state = 'CANCELED'", new { k = task.Key })).ShouldBe(1);
+    }
+
+    [Test]
+    public async Task Deploying_a_new_version_replaces_the_timer_start_event()
+    {
+        await DeployAsync(Process("timer-start-v", StartWith("tick", TimerCycle("R/PT1H")) + Task("one", "timer-start-v-one") + End() + Flows("tick->one->end")));
+        await DeployAsync(Process("timer-start-v", StartWith("tick", TimerCycle("R/PT1H")) + Task("two", "timer-start-v-two") + End() + Flows("tick->two->end")));
+
+        var timers = await CountAsync("""
+            SELECT count(*) FROM timer t JOIN process_definition d ON d.process_definition_key = t.process_definition_key
+            WHERE t.process_instance_key IS NULL AND d.bpmn_process_id = 'timer-start-v'
+            """);
+        timers.ShouldBe(1);
+        var timerKey = await CountAsync("""
+            SELECT t.key FROM timer t JOIN process_definition d ON d.process_definition_key = t.process_definition_key
+            WHERE t.process_instance_key IS NULL AND d.bpmn_process_id = 'timer-start-v'
+            """);
+        Clock.Advance(TimeSpan.FromHours(1));
+        await Engine.TriggerTimerAsync(timerKey, CancellationToken.None);
+
+        var key = (await InstancesOfAsync("timer-start-v")).ShouldHaveSingleItem();
+        (await ActiveElementsAsync(key)).ShouldBe(["two"]);
+    }
 }
