@@ -162,4 +162,22 @@ public sealed class RaceTests : EngineTest
             (await CountAsync("SELECT count(*) FROM job WHERE process_instance_key = @key", new { key })).ShouldBe(0);
         }
     }
+
+    [Test]
+    public async Task A_reassignment_racing_a_completion_by_the_previous_assignee_lets_exactly_one_through()
+    {
+        await DeployAsync(Process("race-assign", Start() +
+            UserTask("review", "<zeebe:assignmentDefinition assignee=\"ann\" />") + End() + Flows("start->review->end")));
+        for (var round = 0; round < 20; round++)
+        {
+            var key = await StartAsync("race-assign");
+            var task = (await OpenTasksAsync(key)).ShouldHaveSingleItem();
+
+            var (assigned, completed) = (System.Threading.Tasks.Task.Run(() => Engine.AssignUserTaskAsync(task.Key, "bob", task.Version, "lead", null, CancellationToken.None)),
+                System.Threading.Tasks.Task.Run(() => Engine.CompleteUserTaskAsync(task.Key, null, task.Version, "ann", CancellationToken.None)));
+
+            var results = new[] { (await assigned).Ok, (await completed).Ok };
+            results.Count(ok => ok).ShouldBe(1, $"round {round}: a completion from a stale view of the task must not pass a reassignment");
+        }
+    }
 }
