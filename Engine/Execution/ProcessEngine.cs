@@ -85,11 +85,12 @@ internal sealed partial class ProcessEngine
         }
     }
 
-    // Two messages with different names and one correlation key can both try to start an instance of a process
-    // (two message start events); the loser's retry then sees the winner's key and does not start one.
+    // Unique keys checked before they are written lose races too: two starts with one business key, or two
+    // messages starting an instance with one correlation key (two message start events). The loser's retry sees
+    // the winner's row and answers as if it had come second (AlreadyExists; no second instance).
     private static bool IsRace(Exception e) => e is ConcurrencyConflictException ||
         e is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected } ||
-        e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "message_start_key_unique" };
+        e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "process_instance_business_key" or "message_start_key_unique" };
 
     /// <summary>Loads an instance and every instance above it (call activities reach up), once per command.</summary>
     private async Task<InstanceState?> LoadAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, long key, CancellationToken cancellationToken)

@@ -180,4 +180,18 @@ public sealed class RaceTests : EngineTest
             results.Count(ok => ok).ShouldBe(1, $"round {round}: a completion from a stale view of the task must not pass a reassignment");
         }
     }
+
+    [Test]
+    public async Task Concurrent_starts_with_one_business_key_create_one_instance_and_refuse_the_others()
+    {
+        await DeployAsync(Process("race-bk", Start() + Task("work", "race-bk-work") + End() + Flows("start->work->end")));
+        for (var round = 0; round < 5; round++)
+        {
+            var results = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 3).Select(_ => System.Threading.Tasks.Task.Run(() =>
+                Engine.CreateInstanceAsync("race-bk", null, null, $"order-{round}", CancellationToken.None))));
+
+            results.Count(r => r.Ok).ShouldBe(1);
+            results.Where(r => !r.Ok).ShouldAllBe(r => r.Error == CommandError.AlreadyExists);
+        }
+    }
 }
