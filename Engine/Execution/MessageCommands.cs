@@ -31,6 +31,17 @@ internal sealed partial class ProcessEngine
                 return CommandResult<PublishedMessage>.Fail(CommandError.AlreadyExists,
                     $"A message with id '{messageId}' (name '{name}', correlation key '{correlationKey}') was already published and is still buffered.");
             }
+            if (messageId is not null)
+            {
+                // An expired message keeps its id in the table until it is purged; the id is free again (as in Zeebe),
+                // so the expired row goes now instead of failing the insert below on the unique index.
+                await connection.ExecuteAsync(new CommandDefinition("""
+                    WITH expired AS (
+                        DELETE FROM message WHERE name = @name AND correlation_key = @correlationKey AND message_id = @messageId AND expires_at <= @now
+                        RETURNING key)
+                    DELETE FROM message_correlation WHERE message_key IN (SELECT key FROM expired)
+                    """, new { name, correlationKey, messageId, now = x.Now }, transaction, cancellationToken: cancellationToken));
+            }
             var key = x.Keys.Next();
             var payload = variables ?? [];
             var correlated = await CorrelateAsync(x, connection, transaction, key, name, correlationKey, payload, cancellationToken);

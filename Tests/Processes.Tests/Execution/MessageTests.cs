@@ -279,4 +279,15 @@ public sealed class MessageTests : EngineTest
         (await ActiveElementsAsync(key)).ShouldBe(["two"]);
         (await CountAsync("SELECT count(*) FROM start_event_subscription WHERE bpmn_process_id = 'msg-start-v'")).ShouldBe(1);
     }
+
+    [Test]
+    public async Task A_message_id_can_be_used_again_once_its_message_expired()
+    {
+        (await PublishAsync("reuse-msg", "k", null, TimeSpan.FromMinutes(1), "id-1")).Ok.ShouldBeTrue();
+        Clock.Advance(TimeSpan.FromMinutes(2));
+
+        var again = await PublishAsync("reuse-msg", "k", Vars("""{"second": true}"""), TimeSpan.FromMinutes(1), "id-1");
+
+        again.Ok.ShouldBeTrue(again.Message);
+    }
 }
