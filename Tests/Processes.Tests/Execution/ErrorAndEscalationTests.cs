@@ -206,4 +206,22 @@ public sealed class ErrorAndEscalationTests : EngineTest
         (await StateAsync(key)).ShouldBe("COMPLETED");
         (await HistoryAsync(key, "ELEMENT_TERMINATED")).Count(e => e == "each").ShouldBe(3, "both inner instances and the body");
     }
+
+    [Test]
+    public async Task A_non_interrupting_escalation_event_subprocess_catches_an_escalation_end_event_of_a_subprocess()
+    {
+        await DeployAsync(Process("esc-esp", Start() + Gateway("parallelGateway", "fork") + Task("work", "esc-esp-work") + End("e1") +
+            SubProcess("sub", Start("s_start") + EndWith("raise", EscalationDef("esc")) + Flows("s_start->raise")) + End("e2") +
+            Flows("start->fork->work->e1", "fork->sub->e2") +
+            EventSubProcess("onEsc", StartWith("escStart", EscalationDef("esc"), interrupting: false) + Task("handle", "esc-esp-handle") + End("escEnd") +
+                Flows("escStart->handle->escEnd")),
+            Escalation("esc", "MORE")));
+        var key = await StartAsync("esc-esp");
+
+        (await ActiveElementsAsync(key)).ShouldBe(["handle", "onEsc", "work"]);
+        (await HistoryAsync(key)).ShouldContain("sub", "the non-interrupting catch lets the end event complete its subprocess");
+        await CompleteJobsAsync("esc-esp-handle");
+        await CompleteJobsAsync("esc-esp-work");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+    }
 }

@@ -76,4 +76,25 @@ public sealed class SignalTests : EngineTest
         (await StateAsync(key)).ShouldBe("COMPLETED");
         (await HistoryAsync(key, "ELEMENT_TERMINATED")).ShouldBe(["work"]);
     }
+
+    [Test]
+    public async Task A_non_interrupting_signal_boundary_and_signal_event_subprocess_run_alongside_the_task()
+    {
+        await DeployAsync(Process("sig-non", Start() + Task("work", "sig-non-work") + Boundary("ping", "work", SignalDef("s"), interrupting: false) +
+            End() + End("pinged") + Flows("start->work->end", "ping->pinged") +
+            EventSubProcess("onSignal", StartWith("sigStart", SignalDef("s"), interrupting: false) + Task("log", "sig-non-log") + End("logged") +
+                Flows("sigStart->log->logged")),
+            Signal("s", "sig-non-ping")));
+        var key = await StartAsync("sig-non");
+
+        await Engine.BroadcastSignalAsync("sig-non-ping", null, CancellationToken.None);
+        await Engine.BroadcastSignalAsync("sig-non-ping", null, CancellationToken.None);
+
+        (await HistoryAsync(key)).Count(e => e == "pinged").ShouldBe(2);
+        (await ActiveElementsAsync(key)).ShouldBe(["log", "log", "onSignal", "onSignal", "work"]);
+        await CompleteJobsAsync("sig-non-log");
+        await CompleteJobsAsync("sig-non-work");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await CountAsync("SELECT count(*) FROM signal_subscription WHERE process_instance_key = @key", new { key })).ShouldBe(0);
+    }
 }
