@@ -121,4 +121,24 @@ public sealed class IncidentTests : EngineTest
         await CompleteJobsAsync("inc-boundary-work");
         (await StateAsync(key)).ShouldBe("COMPLETED");
     }
+
+    [Test]
+    public async Task An_instance_can_start_at_a_chosen_element_also_inside_a_subprocess()
+    {
+        await DeployAsync(Process("start-at", Start() + Task("first", "start-at-first") + Task("second", "start-at-second") + End() +
+            SubProcess("sub", Start("s_start") + Task("inner", "start-at-inner") + End("s_end") + Flows("s_start->inner->s_end")) +
+            Flows("start->first->second->sub->end")));
+
+        var result = await Engine.CreateInstanceAsync("start-at", null, null, null, CancellationToken.None, startElementId: "second");
+        result.Ok.ShouldBeTrue(result.Message);
+        (await ActiveElementsAsync(result.Value!.ProcessInstanceKey)).ShouldBe(["second"]);
+
+        var nested = await Engine.CreateInstanceAsync("start-at", null, null, null, CancellationToken.None, startElementId: "inner");
+        nested.Ok.ShouldBeTrue(nested.Message);
+        var key = nested.Value!.ProcessInstanceKey;
+        (await ActiveElementsAsync(key)).ShouldBe(["inner", "sub"], "an element inside a subprocess starts inside it");
+        await CompleteJobsAsync("start-at-inner");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key)).ShouldBe(["inner", "s_end", "sub", "end", "start-at"]);
+    }
 }
