@@ -179,4 +179,34 @@ public sealed class TimerTests : EngineTest
         var key = (await InstancesOfAsync("timer-start-v")).ShouldHaveSingleItem();
         (await ActiveElementsAsync(key)).ShouldBe(["two"]);
     }
+
+    [Test]
+    public async Task Timer_times_come_from_feel_durations_dates_and_strings()
+    {
+        await DeployAsync(Process("timer-feel", Start() + Gateway("parallelGateway", "fork") +
+            TimerCatch("byDuration", "=duration(wait)") + Catch("byDate", TimerDate("=date and time(deadline)")) + TimerCatch("byString", "=wait") +
+            End("e1") + End("e2") + End("e3") + Flows("start->fork->byDuration->e1", "fork->byDate->e2", "fork->byString->e3")));
+        var key = await StartAsync("timer-feel", Vars("""{"wait": "PT45M", "deadline": "2026-11-24T08:30:00Z"}"""));
+
+        var timers = (await TimersAsync(key)).ToDictionary(t => t.ElementId, t => t.DueAt);
+        timers["byDuration"].ShouldBe(StartTime.AddMinutes(45).UtcDateTime);
+        timers["byString"].ShouldBe(StartTime.AddMinutes(45).UtcDateTime);
+        timers["byDate"].ShouldBe(new DateTime(2026, 11, 24, 8, 30, 0, DateTimeKind.Utc));
+    }
+
+    [Test]
+    public async Task A_timer_expression_that_is_not_a_time_raises_an_incident_that_resolving_after_a_fix_retries()
+    {
+        await DeployAsync(Process("timer-bad", Start() + TimerCatch("wait", "=wait") + End() + Flows("start->wait->end")));
+        var key = await StartAsync("timer-bad", Vars("""{"wait": 5}"""));
+
+        var incident = (await IncidentsAsync(key)).ShouldHaveSingleItem();
+        incident.Type.ShouldBe("EXTRACT_VALUE_ERROR");
+        (await TimersAsync(key)).ShouldBeEmpty();
+
+        await Engine.SetVariablesAsync(key, Vars("""{"wait": "PT5M"}"""), local: false, CancellationToken.None);
+        (await Engine.ResolveIncidentAsync(incident.Key, CancellationToken.None)).Ok.ShouldBeTrue();
+
+        (await TimersAsync(key)).ShouldHaveSingleItem().DueAt.ShouldBe(StartTime.AddMinutes(5).UtcDateTime);
+    }
 }
