@@ -92,6 +92,9 @@ internal sealed class ElementInstance
     /// <summary>Transient: activated by an event trigger (it completes at once, with <see cref="ElementInstanceData.TriggerVariables"/>).</summary>
     public bool Triggered { get; set; }
 
+    /// <summary>Transient, on a multi-instance body: the completion condition held when the inner instance now leaving completed.</summary>
+    public bool CompletionConditionMet { get; set; }
+
     /// <summary>Transient: the start event a process or event subprocess instance starts at (null: the none start event).</summary>
     public string? StartElementId { get; set; }
 

@@ -164,4 +164,25 @@ public sealed class MultiInstanceTests : EngineTest
         (await CompleteJobsAsync("mi-term-inner")).ShouldBe(2, "item 2 went to the terminate end event");
         (await ActiveElementsAsync(key)).ShouldBe(["after"]);
     }
+
+    [Test]
+    public async Task A_completion_condition_that_fails_raises_an_incident_and_resolving_re_evaluates_it_without_restarting_the_body()
+    {
+        await DeployAsync(Process("mi-cond-bad", Start() +
+            MultiTask("each", "mi-cond-bad-each", Loop("=items", "item", completionCondition: "=enough")) +
+            Task("after", "mi-cond-bad-after") + End() + Flows("start->each->after->end")));
+        var key = await StartAsync("mi-cond-bad", Vars("""{"items": [1, 2, 3]}"""));
+        var jobs = await ActivateAsync("mi-cond-bad-each");
+        jobs.Count.ShouldBe(3);
+
+        await Engine.CompleteJobAsync(jobs[0].Key, null, CancellationToken.None);
+
+        var incident = (await IncidentsAsync(key)).ShouldHaveSingleItem();
+        incident.Type.ShouldBe("CONDITION_ERROR");
+        await Engine.SetVariablesAsync(key, Vars("""{"enough": true}"""), local: false, CancellationToken.None);
+        (await Engine.ResolveIncidentAsync(incident.Key, CancellationToken.None)).Ok.ShouldBeTrue();
+
+        (await ActiveElementsAsync(key)).ShouldBe(["after"], "the condition now holds: the body completes and the other two end");
+        (await HistoryAsync(key, "ELEMENT_ACTIVATED")).Count(e => e == "each").ShouldBe(4, "the body and its three inner instances, once");
+    }
 }
