@@ -141,4 +141,24 @@ public sealed class IncidentTests : EngineTest
         (await StateAsync(key)).ShouldBe("COMPLETED");
         (await HistoryAsync(key)).ShouldBe(["inner", "s_end", "sub", "end", "start-at"]);
     }
+
+    [Test]
+    public async Task A_triggered_boundary_event_whose_input_mapping_failed_completes_once_the_incident_is_resolved()
+    {
+        await DeployAsync(Process("inc-trigger", Start() + Task("work", "inc-trigger-work") +
+            "<bpmn:boundaryEvent id=\"cancel\" attachedToRef=\"work\"><bpmn:extensionElements>" + Io(Input("=for i in 1..n return i", "numbers")) +
+            "</bpmn:extensionElements>" + MessageDef("m") + "</bpmn:boundaryEvent>" +
+            End() + End("cancelled") + Flows("start->work->end", "cancel->cancelled"), MessageWithKey("m", "inc-trigger-msg", "=id")));
+        var key = await StartAsync("inc-trigger", Vars("""{"id": "t", "n": 200000}"""));
+
+        await PublishAsync("inc-trigger-msg", "t");
+        var incident = (await IncidentsAsync(key)).ShouldHaveSingleItem();
+        incident.ElementId.ShouldBe("cancel");
+
+        await Engine.SetVariablesAsync(key, Vars("""{"n": 1}"""), local: false, CancellationToken.None);
+        (await Engine.ResolveIncidentAsync(incident.Key, CancellationToken.None)).Ok.ShouldBeTrue();
+
+        (await StateAsync(key)).ShouldBe("COMPLETED", "the message already happened: the boundary event does not wait for another");
+        (await MessageSubscriptionsAsync(key)).ShouldBeEmpty();
+    }
 }
