@@ -161,4 +161,22 @@ public sealed class IncidentTests : EngineTest
         (await StateAsync(key)).ShouldBe("COMPLETED", "the message already happened: the boundary event does not wait for another");
         (await MessageSubscriptionsAsync(key)).ShouldBeEmpty();
     }
+
+    [Test]
+    public async Task A_process_started_at_a_message_start_event_keeps_its_start_across_an_activation_incident()
+    {
+        await DeployAsync(Process("inc-start", Start("plain") + StartWith("byMessage", MessageDef("go")) +
+            Task("plainWork", "inc-start-plain") + Task("messageWork", "inc-start-message") + End("e1") + End("e2") +
+            Flows("plain->plainWork->e1", "byMessage->messageWork->e2") +
+            EventSubProcess("onCancel", StartWith("cancelStart", MessageDef("cancel")) + End("cancelled") + Flows("cancelStart->cancelled")),
+            Message("go", "inc-start-go") + MessageWithKey("cancel", "inc-start-cancel", "=ref")));
+
+        var key = (await PublishAsync("inc-start-go", "")).Value!.CorrelatedProcessInstanceKeys.ShouldHaveSingleItem();
+        var incident = (await IncidentsAsync(key)).ShouldHaveSingleItem("the event subprocess cannot subscribe without ref");
+
+        await Engine.SetVariablesAsync(key, Vars("""{"ref": "r"}"""), local: false, CancellationToken.None);
+        (await Engine.ResolveIncidentAsync(incident.Key, CancellationToken.None)).Ok.ShouldBeTrue();
+
+        (await ActiveElementsAsync(key)).ShouldBe(["messageWork"], "the instance still starts where the message started it");
+    }
 }
