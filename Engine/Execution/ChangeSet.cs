@@ -16,8 +16,11 @@ internal sealed class ChangeSet
     public List<(long Key, DateTimeOffset DueAt, int Repetitions)> RescheduledTimers { get; } = [];
     public List<MessageSubscriptionRow> NewMessageSubscriptions { get; } = [];
 
-    /// <summary>Owners whose timer, message and signal subscriptions go (an interrupting event subprocess took over).</summary>
-    public List<long> DeleteSubscriptionsOf { get; } = [];
+    /// <summary>
+    /// Timer, message and signal subscriptions that close while their owner stays active, by owner and catching
+    /// element: the event subprocess starts of a scope an interrupting event subprocess took over.
+    /// </summary>
+    public List<(long Owner, string[] ElementIds)> ClosedSubscriptions { get; } = [];
     public List<SignalSubscriptionRow> NewSignalSubscriptions { get; } = [];
     public List<IncidentRow> NewIncidents { get; } = [];
     public List<long> ResolvedIncidents { get; } = [];
@@ -26,6 +29,9 @@ internal sealed class ChangeSet
     public List<HistoryRow> History { get; } = [];
     public List<(long MessageKey, string BpmnProcessId)> MessageCorrelations { get; } = [];
     public List<BufferedMessage> NewMessages { get; } = [];
+
+    /// <summary>Instances a message with a correlation key started: no second one for the key while they are active.</summary>
+    public List<(long ProcessInstanceKey, string BpmnProcessId, string CorrelationKey)> NewMessageStartKeys { get; } = [];
 
     /// <summary>Jobs whose retries/state changed without completing (fail with retries left, or exhausted).</summary>
     public List<JobUpdate> JobUpdates { get; } = [];

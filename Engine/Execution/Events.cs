@@ -8,13 +8,31 @@ namespace Processes.Engine.Execution;
 /// <summary>Subscriptions that wait for events, their triggering, and errors and escalations looking for a catch.</summary>
 internal sealed partial class Execution
 {
-    /// <summary>Timer, message and signal subscriptions for the boundary events of an activity.</summary>
-    private bool OpenBoundaryEvents(InstanceState instance, ElementInstance owner, ExecutableActivity activity) =>
-        OpenSubscriptions(instance, owner, activity.BoundaryEvents.Where(IsSubscribable));
+    /// <summary>
+    /// The events an element instance owns subscriptions for while it is active: the timer, message and signal
+    /// boundary events of an activity (on the body of a multi-instance activity, not its inner instances) and the
+    /// start events of the event subprocesses of a subprocess or process.
+    /// </summary>
+    private static IEnumerable<ExecutableFlowNode> WaitingEventsOf(InstanceState instance, ElementInstance element, ExecutableElement model)
+    {
+        IEnumerable<ExecutableEvent> events = [];
+        if (model is ExecutableActivity activity && !IsMultiInstanceInner(instance, element))
+        {
+            events = events.Concat(activity.BoundaryEvents);
+        }
+        if (model is ExecutableSubProcess sub && !element.IsMultiInstanceBody)
+        {
+            events = events.Concat(EventSubProcessStarts(sub.Scope));
+        }
+        else if (element.IsProcess)
+        {
+            events = events.Concat(EventSubProcessStarts(instance.Model.Scope));
+        }
+        return events.Where(IsSubscribable);
+    }
 
-    /// <summary>Subscriptions for the timer, message and signal start events of a scope's event subprocesses.</summary>
-    private bool OpenEventSubProcesses(InstanceState instance, ElementInstance owner, ExecutableScope scope) =>
-        OpenSubscriptions(instance, owner, scope.EventSubProcesses.SelectMany(e => e.Scope.StartEvents).Where(IsSubscribable));
+    private static IEnumerable<ExecutableEvent> EventSubProcessStarts(ExecutableScope scope) =>
+        scope.EventSubProcesses.SelectMany(e => e.Scope.StartEvents);
 
     private static bool IsSubscribable(ExecutableEvent e) =>
         e.EventKind is EventDefinitionKind.Timer or EventDefinitionKind.Message or EventDefinitionKind.Signal;
@@ -92,6 +110,11 @@ internal sealed partial class Execution
         Changes.NewSignalSubscriptions.AddRange(signals);
         return true;
     }
+
+    /// <summary>Whether a subscription opened in this command still waits: its owner is active and it was not closed.</summary>
+    public bool IsSubscriptionOpen(InstanceState instance, long ownerKey, string catchElementId) =>
+        instance.Find(ownerKey) is not null &&
+        !Changes.ClosedSubscriptions.Any(c => c.Owner == ownerKey && c.ElementIds.Contains(catchElementId));
 
     /// <summary>The timer text: a literal, or a FEEL value (string, duration or date and time) turned into ISO 8601.</summary>
     private Evaluated<string> TimerText(TimerDefinition timer, Feel.Evaluation.FeelScope scope)
@@ -182,7 +205,10 @@ internal sealed partial class Execution
             scope.Data.JoinTokens = null;
             scope.Data.Interrupted = true;
             scope.IsDirty = true;
-            Changes.DeleteSubscriptionsOf.Add(scope.Key);
+            // Only the scope's event subprocess starts close: a subprocess keeps its own boundary events (owned by
+            // the same element instance) while its interrupting event subprocess runs, as in Zeebe.
+            var model = scope.IsProcess ? instance.Model.Scope : ((ExecutableSubProcess)instance.ModelElement(scope)).Scope;
+            Changes.ClosedSubscriptions.Add((scope.Key, [.. EventSubProcessStarts(model).Select(e => e.Id)]));
         }
         Activate(instance, eventSubProcess, scope, e =>
         {

@@ -25,6 +25,11 @@ internal sealed partial class ProcessEngine
             {
                 return CommandResult<CreatedInstance>.Fail(CommandError.InvalidArgument, $"Process '{bpmnProcessId}' has no element '{startElementId}' to start at.");
             }
+            if (startElementId is not null && !Behaviors.ProcessBehavior.CanStartAt(definition.Model.GetFlowNode(startElementId)))
+            {
+                return CommandResult<CreatedInstance>.Fail(CommandError.InvalidArgument,
+                    $"Element '{startElementId}' is inside an event subprocess or a multi-instance subprocess; an instance cannot start there.");
+            }
             if (businessKey is not null && await connection.ExecuteScalarAsync<long?>(new Dapper.CommandDefinition(
                 "SELECT key FROM process_instance WHERE bpmn_process_id = @bpmnProcessId AND business_key = @businessKey",
                 new { bpmnProcessId, businessKey }, transaction, cancellationToken: cancellationToken)) is { } existing)

@@ -48,20 +48,16 @@ internal sealed partial class Execution
                 SetVariable(instance, element.Key, input.Target, value.Value, local: true);
             }
         }
+        // Boundary and event subprocess subscriptions open before the element counts as activated, all in one go
+        // (as Zeebe does): when one cannot open (say its correlation key fails), the incident leaves the element
+        // Activating, so resolving it re-runs this method once — never the behaviour's start (a second job) or a
+        // second copy of the subscriptions that did open.
+        if (!OpenSubscriptions(instance, element, WaitingEventsOf(instance, element, model)))
+        {
+            return;
+        }
         element.Transition(ElementState.Activated);
         History(instance, element, HistoryEvents.ElementActivated);
-        if (model is ExecutableActivity activity && !IsMultiInstanceInner(instance, element))
-        {
-            OpenBoundaryEvents(instance, element, activity);
-        }
-        if (model is ExecutableSubProcess sub && !element.IsMultiInstanceBody)
-        {
-            OpenEventSubProcesses(instance, element, sub.Scope);
-        }
-        else if (element.IsProcess)
-        {
-            OpenEventSubProcesses(instance, element, instance.Model.Scope);
-        }
         BehaviorOf(instance, element).OnActivated(this, instance, element);
     }
 

@@ -31,6 +31,17 @@ internal sealed partial class ProcessEngine
                 return CommandResult<PublishedMessage>.Fail(CommandError.AlreadyExists,
                     $"A message with id '{messageId}' (name '{name}', correlation key '{correlationKey}') was already published and is still buffered.");
             }
+            if (messageId is not null)
+            {
+                // An expired message keeps its id in the table until it is purged; the id is free again (as in Zeebe),
+                // so the expired row goes now instead of failing the insert below on the unique index.
+                await connection.ExecuteAsync(new CommandDefinition("""
+                    WITH expired AS (
+                        DELETE FROM message WHERE name = @name AND correlation_key = @correlationKey AND message_id = @messageId AND expires_at <= @now
+                        RETURNING key)
+                    DELETE FROM message_correlation WHERE message_key IN (SELECT key FROM expired)
+                    """, new { name, correlationKey, messageId, now = x.Now }, transaction, cancellationToken: cancellationToken));
+            }
             var key = x.Keys.Next();
             var payload = variables ?? [];
             var correlated = await CorrelateAsync(x, connection, transaction, key, name, correlationKey, payload, cancellationToken);
@@ -72,6 +83,7 @@ internal sealed partial class ProcessEngine
             return CommandResult<long>.Success(x.Keys.Next());
         }, cancellationToken);
 
+    // The separator is the unit separator (chr(31)): PostgreSQL text cannot hold chr(0), which failed every lock.
     private static Task LockCorrelationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, string correlationKey, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@name || chr(31) || @correlationKey, 7))",
             new { name, correlationKey }, transaction, cancellationToken: cancellationToken));
@@ -107,9 +119,9 @@ internal sealed partial class ProcessEngine
             """, new { name }, transaction, cancellationToken: cancellationToken));
         foreach (var start in starts.Where(s => result.All(r => r.Item2 != s.BpmnProcessId)))
         {
-            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition)
+            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition &&
+                await StartByMessageAsync(x, connection, transaction, definition, start.ElementId, correlationKey, variables, cancellationToken) is { } created)
             {
-                var created = NewInstance(x, definition, variables, businessKey: null, startElementId: start.ElementId);
                 result.Add((created.Key, start.BpmnProcessId));
             }
         }
@@ -119,6 +131,13 @@ internal sealed partial class ProcessEngine
     private async Task CorrelateBufferedAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, CorrelateBufferedMessage subscription,
         HashSet<(long, string)> correlatedInCommand, CancellationToken cancellationToken)
     {
+        var instance = x.Instances[subscription.ProcessInstanceKey];
+        if (!x.IsSubscriptionOpen(instance, subscription.OwnerElementInstanceKey, subscription.CatchElementId))
+        {
+            // Closed in this command before its turn came (another event of the same event-based gateway won, its
+            // scope was interrupted): a buffered message taken now would be used up without effect.
+            return;
+        }
         await LockCorrelationAsync(connection, transaction, subscription.MessageName, subscription.CorrelationKey, cancellationToken);
         var candidates = await connection.QueryAsync<(long Key, string Variables)>(new CommandDefinition("""
             SELECT m.key, m.variables::text FROM message m
@@ -133,7 +152,6 @@ internal sealed partial class ProcessEngine
             {
                 continue;
             }
-            var instance = x.Instances[subscription.ProcessInstanceKey];
             x.Changes.MessageCorrelations.Add((key, subscription.BpmnProcessId));
             x.History(instance, instance.Find(subscription.OwnerElementInstanceKey), HistoryEvents.MessageCorrelated, new JsonObject
             {

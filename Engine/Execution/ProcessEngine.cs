@@ -85,8 +85,12 @@ internal sealed partial class ProcessEngine
         }
     }
 
+    // Unique keys checked before they are written lose races too: two starts with one business key, or two
+    // messages starting an instance with one correlation key (two message start events). The loser's retry sees
+    // the winner's row and answers as if it had come second (AlreadyExists; no second instance).
     private static bool IsRace(Exception e) => e is ConcurrencyConflictException ||
-        e is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected };
+        e is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected } ||
+        e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "process_instance_business_key" or "message_start_key_unique" };
 
     /// <summary>Loads an instance and every instance above it (call activities reach up), once per command.</summary>
     private async Task<InstanceState?> LoadAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, long key, CancellationToken cancellationToken)
@@ -112,11 +116,16 @@ internal sealed partial class ProcessEngine
     private async Task RunAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var correlated = new HashSet<(long, string)>();
+        var released = new HashSet<long>();
         while (true)
         {
             x.Run();
             if (!x.FollowUps.TryDequeue(out var followUp))
             {
+                if (await ReleaseMessageStartKeysAsync(x, connection, transaction, released, cancellationToken))
+                {
+                    continue; // a buffered message started the next instance for a freed correlation key
+                }
                 return;
             }
             switch (followUp)

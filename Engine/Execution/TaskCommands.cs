@@ -15,8 +15,11 @@ internal sealed partial class ProcessEngine
         CancellationToken cancellationToken) =>
         ExecuteAsync<bool>("Complete user task", async (x, connection, transaction) =>
         {
+            // FOR UPDATE: the version and assignee checks must hold until the commit. Without the lock a reassignment
+            // (which only locks the task row) could commit in between, and a completion from the previous assignee's
+            // stale view would pass as well.
             var task = await connection.QuerySingleOrDefaultAsync<(long ProcessInstanceKey, long ElementInstanceKey, string State, string? Assignee, int Version)>(
-                new CommandDefinition("SELECT process_instance_key, element_instance_key, state, assignee, version FROM user_task WHERE key = @userTaskKey",
+                new CommandDefinition("SELECT process_instance_key, element_instance_key, state, assignee, version FROM user_task WHERE key = @userTaskKey FOR UPDATE",
                     new { userTaskKey }, transaction, cancellationToken: cancellationToken));
             if (task == default)
             {

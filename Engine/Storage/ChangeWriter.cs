@@ -47,7 +47,11 @@ internal static class ChangeWriter
     /// </summary>
     private static void DropRowsOfRemovedElements(List<InstanceState> instances, ChangeSet changes)
     {
-        var gone = instances.SelectMany(i => i.RemovedElementKeys).Concat(changes.DeleteSubscriptionsOf).ToHashSet();
+        var closed = changes.ClosedSubscriptions.SelectMany(c => c.ElementIds.Select(id => (c.Owner, id))).ToHashSet();
+        changes.NewTimers.RemoveAll(t => t.ElementInstanceKey is { } owner && closed.Contains((owner, t.ElementId)));
+        changes.NewMessageSubscriptions.RemoveAll(s => closed.Contains((s.ElementInstanceKey, s.ElementId)));
+        changes.NewSignalSubscriptions.RemoveAll(s => closed.Contains((s.ElementInstanceKey, s.ElementId)));
+        var gone = instances.SelectMany(i => i.RemovedElementKeys).ToHashSet();
         if (gone.Count == 0)
         {
             return;
@@ -156,12 +160,11 @@ internal static class ChangeWriter
 
     private static void AddRowChanges(NpgsqlBatch batch, ChangeSet c)
     {
-        if (c.DeleteSubscriptionsOf.Count > 0)
+        foreach (var (owner, elementIds) in c.ClosedSubscriptions)
         {
-            var owners = c.DeleteSubscriptionsOf.ToArray();
-            Add(batch, "DELETE FROM timer WHERE element_instance_key = ANY($1)", owners);
-            Add(batch, "DELETE FROM message_subscription WHERE element_instance_key = ANY($1)", owners);
-            Add(batch, "DELETE FROM signal_subscription WHERE element_instance_key = ANY($1)", owners);
+            Add(batch, "DELETE FROM timer WHERE element_instance_key = $1 AND element_id = ANY($2)", owner, elementIds);
+            Add(batch, "DELETE FROM message_subscription WHERE element_instance_key = $1 AND element_id = ANY($2)", owner, elementIds);
+            Add(batch, "DELETE FROM signal_subscription WHERE element_instance_key = $1 AND element_id = ANY($2)", owner, elementIds);
         }
         foreach (var job in c.CompletedJobs)
         {

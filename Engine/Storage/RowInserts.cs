@@ -95,6 +95,15 @@ internal static class RowInserts
                 """,
                 message.Key, message.Name, message.CorrelationKey, message.MessageId, message.Variables.ToJsonString(), message.ExpiresAt, message.PublishedAt);
         }
+        if (c.NewMessageStartKeys.Count > 0)
+        {
+            var k = c.NewMessageStartKeys;
+            ChangeWriter.Add(batch, """
+                INSERT INTO message_start_key (process_instance_key, bpmn_process_id, correlation_key)
+                SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])
+                """,
+                k.Select(x => x.ProcessInstanceKey).ToArray(), k.Select(x => x.BpmnProcessId).ToArray(), k.Select(x => x.CorrelationKey).ToArray());
+        }
         if (c.MessageCorrelations.Count > 0)
         {
             ChangeWriter.Add(batch, """

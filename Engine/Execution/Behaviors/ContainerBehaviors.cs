@@ -16,7 +16,42 @@ internal sealed class ProcessBehavior : ElementBehavior
             x.RaiseIncident(instance, element, IncidentTypes.Unknown, $"Process '{instance.Model.Id}' has no none start event to start at.");
             return;
         }
-        x.Activate(instance, start, element);
+        StartAt(x, instance, element, scope, start);
+    }
+
+    /// <summary>
+    /// Activates <paramref name="target"/> in <paramref name="container"/>; a target nested deeper (a start
+    /// instruction for an element inside a subprocess) activates the enclosing subprocess, which goes on inwards.
+    /// Activating the nested element straight in the outer scope ran it outside its subprocess.
+    /// </summary>
+    public static void StartAt(Execution x, InstanceState instance, ElementInstance container, ExecutableScope scope, ExecutableFlowNode target)
+    {
+        var step = target;
+        while (step.FlowScope != scope && step.FlowScope.Owner is ExecutableFlowNode enclosing)
+        {
+            step = enclosing;
+        }
+        if (step == target)
+        {
+            x.Activate(instance, target, container);
+        }
+        else
+        {
+            x.Activate(instance, step, container, e => e.StartElementId = target.Id);
+        }
+    }
+
+    /// <summary>Whether a start instruction can target the element: not inside an event subprocess or a multi-instance subprocess.</summary>
+    public static bool CanStartAt(ExecutableFlowNode target)
+    {
+        for (var scope = target.FlowScope; scope.Owner is ExecutableSubProcess sub; scope = sub.FlowScope)
+        {
+            if (sub.IsEventSubProcess || sub.MultiInstance is not null)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public override IReadOnlyList<ExecutableSequenceFlow>? SelectFlows(Execution x, InstanceState instance, ElementInstance element, ExecutableFlowNode node) => [];
@@ -66,6 +101,11 @@ internal sealed class SubProcessBehavior : ElementBehavior
         if (start is null)
         {
             x.RaiseIncident(instance, element, IncidentTypes.Unknown, $"subProcess '{node.Id}' has no none start event to start at.");
+            return;
+        }
+        if (!node.IsEventSubProcess && element.StartElementId is not null)
+        {
+            ProcessBehavior.StartAt(x, instance, element, node.Scope, start); // a start instruction inside this subprocess
             return;
         }
         var variables = element.Data.TriggerVariables;

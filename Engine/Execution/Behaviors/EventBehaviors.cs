@@ -115,7 +115,11 @@ internal sealed class CatchEventBehavior : ElementBehavior
     public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
     {
         var node = (ExecutableFlowNode)instance.ModelElement(element);
-        if (element.Triggered || node is ExecutableEvent { EventKind: EventDefinitionKind.Link or EventDefinitionKind.None })
+        // Armed trigger variables (stored) mark an event that already happened as well as the transient flag: after
+        // an incident at activation (an input mapping) the element is reloaded without the flag, and used to
+        // wait for a second event instead of completing.
+        if (element.Triggered || element.Data.TriggerVariables is not null ||
+            node is ExecutableEvent { EventKind: EventDefinitionKind.Link or EventDefinitionKind.None })
         {
             x.Complete(instance, element);
             return;

@@ -62,11 +62,45 @@ internal sealed class MultiInstanceBodyBehavior : ElementBehavior
         }, asMultiInstanceInner: true);
     }
 
-    /// <summary>Called for an inner instance about to complete: its output element goes into the output collection.</summary>
+    /// <summary>
+    /// Called for an inner instance about to complete: its output element goes into the output collection, and the
+    /// completion condition is evaluated in its scope (as Zeebe does). Both happen before the inner instance
+    /// leaves, so a failure raises the incident on it, still Completing, and resolving re-runs exactly this.
+    /// (Evaluated after it left, the incident landed on the body, whose resolution re-ran its activation and
+    /// started every item again.)
+    /// </summary>
     public static bool CollectOutput(Execution x, InstanceState instance, ElementInstance inner)
     {
         var body = instance.Get(inner.FlowScopeKey!.Value);
         var definition = ((ExecutableActivity)instance.ModelElement(body)).MultiInstance!;
+        if (!CollectOutputElement(x, instance, inner, body, definition))
+        {
+            return false;
+        }
+        if (definition.CompletionCondition is not { } condition)
+        {
+            return true;
+        }
+        var completed = (body.Data.Completed ?? 0) + 1;
+        var counters = new JsonObject
+        {
+            ["numberOfInstances"] = body.Data.Collection?.Count ?? 0,
+            ["numberOfCompletedInstances"] = completed,
+            ["numberOfActiveInstances"] = instance.ChildCount(body.Key) - 1,
+            ["numberOfTerminatedInstances"] = 0,
+        };
+        var done = x.Expressions.Boolean(condition, VariableScope.With(VariableScope.For(instance, inner.Key), counters));
+        if (!done.Ok)
+        {
+            x.RaiseIncident(instance, inner, IncidentTypes.ConditionError, $"Completion condition: {done.Failure}");
+            return false;
+        }
+        body.CompletionConditionMet = done.Value;
+        return true;
+    }
+
+    private static bool CollectOutputElement(Execution x, InstanceState instance, ElementInstance inner, ElementInstance body, MultiInstanceDefinition definition)
+    {
         if (definition.OutputCollection is not { } output || definition.OutputElement is not { } element)
         {
             return true;
@@ -97,30 +131,16 @@ internal sealed class MultiInstanceBodyBehavior : ElementBehavior
         var total = body.Data.Collection?.Count ?? 0;
         body.Data.Completed = (body.Data.Completed ?? 0) + 1;
         body.IsDirty = true;
-        if (definition.CompletionCondition is { } condition)
+        if (body.CompletionConditionMet)
         {
-            var counters = new JsonObject
+            // Evaluated by CollectOutput while the inner instance was still there.
+            body.CompletionConditionMet = false;
+            foreach (var inner in instance.Children(body.Key))
             {
-                ["numberOfInstances"] = total,
-                ["numberOfCompletedInstances"] = body.Data.Completed,
-                ["numberOfActiveInstances"] = instance.ChildCount(body.Key),
-                ["numberOfTerminatedInstances"] = 0,
-            };
-            var done = x.Expressions.Boolean(condition, VariableScope.With(VariableScope.For(instance, body.Key), counters));
-            if (!done.Ok)
-            {
-                x.RaiseIncident(instance, body, IncidentTypes.ConditionError, $"Completion condition: {done.Failure}");
-                return;
+                x.Terminate(instance, inner);
             }
-            if (done.Value)
-            {
-                foreach (var inner in instance.Children(body.Key))
-                {
-                    x.Terminate(instance, inner);
-                }
-                x.Complete(instance, body);
-                return;
-            }
+            x.Complete(instance, body);
+            return;
         }
         if (definition.IsSequential && body.Data.NextIndex is { } next && next < total)
         {

@@ -61,10 +61,16 @@ internal sealed class ElementInstanceData
     /// <summary>Variables delivered by the trigger of a catch event (message, signal), applied on completion.</summary>
     public JsonObject? TriggerVariables { get; set; }
 
+    /// <summary>
+    /// On a process or subprocess: the element it starts at when not its none start event (message, timer or
+    /// signal start, start instruction). Stored, because an incident during activation resumes in a later command.
+    /// </summary>
+    public string? StartElementId { get; set; }
+
     [JsonIgnore]
     public bool IsEmpty => LoopCounter is null && JoinTokens is null && JobKey is null && UserTaskKey is null &&
         CalledProcessInstanceKey is null && Collection is null && Completed is null && NextIndex is null &&
-        Interrupted is null && TriggerVariables is null;
+        Interrupted is null && TriggerVariables is null && StartElementId is null;
 }
 
 internal sealed class ElementInstance
@@ -92,8 +98,15 @@ internal sealed class ElementInstance
     /// <summary>Transient: activated by an event trigger (it completes at once, with <see cref="ElementInstanceData.TriggerVariables"/>).</summary>
     public bool Triggered { get; set; }
 
-    /// <summary>Transient: the start event a process or event subprocess instance starts at (null: the none start event).</summary>
-    public string? StartElementId { get; set; }
+    /// <summary>Transient, on a multi-instance body: the completion condition held when the inner instance now leaving completed.</summary>
+    public bool CompletionConditionMet { get; set; }
+
+    /// <summary>The element a process or subprocess instance starts at (null: the none start event); kept in <see cref="Data"/>.</summary>
+    public string? StartElementId
+    {
+        get => Data.StartElementId;
+        set => Data.StartElementId = value;
+    }
 
     /// <summary>New in this command (inserted) rather than loaded (updated).</summary>
     public bool IsNew { get; init; }

@@ -15,6 +15,8 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
     public override DateTimeOffset GetUtcNow() => _now;
 
     public void Advance(TimeSpan by) => _now += by;
+
+    public void Set(DateTimeOffset now) => _now = now;
 }
 
 /// <summary>
@@ -29,10 +31,16 @@ public abstract class EngineTest : DatabaseTest
 
     private protected ProcessDefinitions Definitions { get; private set; } = null!;
 
+    /// <summary>Every test starts at this instant (Monday 23 Nov 2026, 09:00 UTC), whatever the tests before it advanced.</summary>
+    private protected static readonly DateTimeOffset StartTime = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
+    [SetUp]
+    public void ResetClock() => Clock.Set(StartTime);
+
     [OneTimeSetUp]
     public void CreateEngine()
     {
-        Clock = new ManualClock(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        Clock = new ManualClock(StartTime);
         Definitions = new ProcessDefinitions(DataSource);
         Engine = new ProcessEngine(DataSource, Definitions, Clock);
     }
@@ -135,4 +143,40 @@ public abstract class EngineTest : DatabaseTest
     }
 
     private protected static JsonObject Vars(string json) => JsonNode.Parse(json)!.AsObject();
+
+    /// <summary>A count (or other scalar) straight from the database, for assertions on rows the helpers above do not cover.</summary>
+    private protected async Task<long> CountAsync(string sql, object? parameters = null)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>(sql, parameters);
+    }
+
+    /// <summary>Message subscriptions an instance has open, as "messageName:correlationKey@elementId", sorted.</summary>
+    private protected async Task<List<string>> MessageSubscriptionsAsync(long processInstanceKey)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<string>(
+            "SELECT message_name || ':' || correlation_key || '@' || element_id FROM message_subscription WHERE process_instance_key = @processInstanceKey ORDER BY 1",
+            new { processInstanceKey })];
+    }
+
+    /// <summary>Keys of the process instances of a BPMN process id, oldest first.</summary>
+    private protected async Task<List<long>> InstancesOfAsync(string bpmnProcessId)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<long>(
+            "SELECT key FROM process_instance WHERE bpmn_process_id = @bpmnProcessId ORDER BY key", new { bpmnProcessId })];
+    }
+
+    /// <summary>The key of the (single) live element instance of an element.</summary>
+    private protected async Task<long> ElementKeyAsync(long processInstanceKey, string elementId)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT key FROM element_instance WHERE process_instance_key = @processInstanceKey AND element_id = @elementId", new { processInstanceKey, elementId });
+    }
+
+    private protected Task<CommandResult<PublishedMessage>> PublishAsync(string name, string correlationKey, JsonObject? variables = null,
+        TimeSpan? timeToLive = null, string? messageId = null) =>
+        Engine.PublishMessageAsync(name, correlationKey, variables, timeToLive ?? TimeSpan.Zero, messageId, CancellationToken.None);
 }

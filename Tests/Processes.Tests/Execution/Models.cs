@@ -70,4 +70,59 @@ internal static class Models
 
     public static string TimerCycle(string cycle) =>
         $"<bpmn:timerEventDefinition><bpmn:timeCycle xsi:type=\"bpmn:tFormalExpression\">{cycle}</bpmn:timeCycle></bpmn:timerEventDefinition>";
+
+    public static string TimerDate(string date) =>
+        $"<bpmn:timerEventDefinition><bpmn:timeDate xsi:type=\"bpmn:tFormalExpression\">{date}</bpmn:timeDate></bpmn:timerEventDefinition>";
+
+    public static string MessageDef(string messageRef) => $"<bpmn:messageEventDefinition messageRef=\"{messageRef}\" />";
+
+    public static string SignalDef(string signalRef) => $"<bpmn:signalEventDefinition signalRef=\"{signalRef}\" />";
+
+    public static string ErrorDef(string? errorRef = null) =>
+        errorRef is null ? "<bpmn:errorEventDefinition />" : $"<bpmn:errorEventDefinition errorRef=\"{errorRef}\" />";
+
+    public static string EscalationDef(string? escalationRef = null) =>
+        escalationRef is null ? "<bpmn:escalationEventDefinition />" : $"<bpmn:escalationEventDefinition escalationRef=\"{escalationRef}\" />";
+
+    public static string TerminateDef() => "<bpmn:terminateEventDefinition />";
+
+    /// <summary>Root elements: signals, errors, escalations (messages use <see cref="Message"/>).</summary>
+    public static string Signal(string id, string name) => $"<bpmn:signal id=\"{id}\" name=\"{name}\" />";
+
+    public static string Error(string id, string code) => $"<bpmn:error id=\"{id}\" errorCode=\"{code}\" />";
+
+    public static string Escalation(string id, string code) => $"<bpmn:escalation id=\"{id}\" escalationCode=\"{code}\" />";
+
+    public static string Catch(string id, string definition) => $"<bpmn:intermediateCatchEvent id=\"{id}\">{definition}</bpmn:intermediateCatchEvent>";
+
+    public static string Throw(string id, string definition) => $"<bpmn:intermediateThrowEvent id=\"{id}\">{definition}</bpmn:intermediateThrowEvent>";
+
+    public static string EndWith(string id, string definition) => $"<bpmn:endEvent id=\"{id}\">{definition}</bpmn:endEvent>";
+
+    public static string StartWith(string id, string definition, bool interrupting = true) =>
+        $"<bpmn:startEvent id=\"{id}\" isInterrupting=\"{(interrupting ? "true" : "false")}\">{definition}</bpmn:startEvent>";
+
+    public static string ReceiveTask(string id, string messageRef) => $"<bpmn:receiveTask id=\"{id}\" messageRef=\"{messageRef}\" />";
+
+    public static string SubProcess(string id, string body, string extensions = "") =>
+        $"<bpmn:subProcess id=\"{id}\">{(extensions.Length > 0 ? $"<bpmn:extensionElements>{extensions}</bpmn:extensionElements>" : "")}{body}</bpmn:subProcess>";
+
+    public static string EventSubProcess(string id, string body) => $"<bpmn:subProcess id=\"{id}\" triggeredByEvent=\"true\">{body}</bpmn:subProcess>";
+
+    public static string CallActivity(string id, string processId, string attributes = "", string extensions = "") =>
+        $"<bpmn:callActivity id=\"{id}\"><bpmn:extensionElements><zeebe:calledElement processId=\"{processId}\" {attributes} />{extensions}</bpmn:extensionElements></bpmn:callActivity>";
+
+    /// <summary>multiInstanceLoopCharacteristics to put inside an activity (after its extension elements).</summary>
+    public static string Loop(string inputCollection, string? inputElement = null, string? outputCollection = null, string? outputElement = null,
+        bool sequential = false, string? completionCondition = null)
+    {
+        var attributes = $"inputCollection=\"{inputCollection}\"" +
+            (inputElement is null ? "" : $" inputElement=\"{inputElement}\"") +
+            (outputCollection is null ? "" : $" outputCollection=\"{outputCollection}\" outputElement=\"{outputElement}\"");
+        var completion = completionCondition is null ? "" : $"<bpmn:completionCondition xsi:type=\"bpmn:tFormalExpression\">{completionCondition}</bpmn:completionCondition>";
+        return $"<bpmn:multiInstanceLoopCharacteristics isSequential=\"{(sequential ? "true" : "false")}\"><bpmn:extensionElements><zeebe:loopCharacteristics {attributes} /></bpmn:extensionElements>{completion}</bpmn:multiInstanceLoopCharacteristics>";
+    }
+
+    public static string MultiTask(string id, string type, string loop, string extensions = "") =>
+        $"<bpmn:serviceTask id=\"{id}\"><bpmn:extensionElements><zeebe:taskDefinition type=\"{type}\" />{extensions}</bpmn:extensionElements>{loop}</bpmn:serviceTask>";
 }

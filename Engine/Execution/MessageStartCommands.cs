@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Npgsql;
+using Processes.Engine.Execution.State;
+
+namespace Processes.Engine.Execution;
+
+/// <summary>
+/// Message start events and correlation keys, as Camunda 8 documents them: while an instance that a message with
+/// correlation key K started is active (any version), another message with key K does not start a second
+/// instance of that process; with a time to live it stays buffered and starts the next instance when the active
+/// one ends. Messages with an empty correlation key always start a new instance.
+/// </summary>
+internal sealed partial class ProcessEngine
+{
+    /// <summary>A new instance at a message start event; null when an active instance already holds the correlation key.</summary>
+    private async Task<InstanceState?> StartByMessageAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        ExecutableDefinition definition, string startElementId, string correlationKey, JsonObject variables, CancellationToken cancellationToken)
+    {
+        var keyed = correlationKey.Length > 0;
+        if (keyed && (x.Changes.NewMessageStartKeys.Any(k => k.BpmnProcessId == definition.BpmnProcessId && k.CorrelationKey == correlationKey) ||
+            await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM message_start_key WHERE bpmn_process_id = @BpmnProcessId AND correlation_key = @correlationKey)",
+                new { definition.BpmnProcessId, correlationKey }, transaction, cancellationToken: cancellationToken))))
+        {
+            return null;
+        }
+        var created = NewInstance(x, definition, variables, businessKey: null, startElementId: startElementId);
+        if (keyed)
+        {
+            x.Changes.NewMessageStartKeys.Add((created.Key, definition.BpmnProcessId, correlationKey));
+        }
+        return created;
+    }
+
+    /// <summary>
+    /// Instances that ended in this command free the correlation key a message started them with; the oldest
+    /// message buffered for a start event of the process with that key then starts the next instance. True when
+    /// one was started (its steps are queued).
+    /// </summary>
+    private async Task<bool> ReleaseMessageStartKeysAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        HashSet<long> released, CancellationToken cancellationToken)
+    {
+        var ended = x.Instances.Values.Where(i => !i.IsActive && i.IsChanged && released.Add(i.Key)).Select(i => i.Key).ToHashSet();
+        if (ended.Count == 0)
+        {
+            return false;
+        }
+        var freed = x.Changes.NewMessageStartKeys.Where(k => ended.Contains(k.ProcessInstanceKey)).Select(k => (k.BpmnProcessId, k.CorrelationKey)).ToList();
+        x.Changes.NewMessageStartKeys.RemoveAll(k => ended.Contains(k.ProcessInstanceKey));
+        freed.AddRange(await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            "DELETE FROM message_start_key WHERE process_instance_key = ANY(@keys) RETURNING bpmn_process_id, correlation_key",
+            new { keys = ended.ToArray() }, transaction, cancellationToken: cancellationToken)));
+        var started = false;
+        foreach (var (bpmnProcessId, correlationKey) in freed)
+        {
+            var candidates = await connection.QueryAsync<(long Key, string Name, string Variables, long ProcessDefinitionKey, string ElementId)>(new CommandDefinition("""
+                SELECT m.key, m.name, m.variables::text, s.process_definition_key, s.element_id
+                FROM message m JOIN start_event_subscription s
+                  ON s.event_kind = 'MESSAGE' AND s.event_name = m.name AND s.bpmn_process_id = @bpmnProcessId
+                WHERE m.correlation_key = @correlationKey AND m.expires_at > @now
+                  AND NOT EXISTS (SELECT 1 FROM message_correlation c WHERE c.message_key = m.key AND c.bpmn_process_id = @bpmnProcessId)
+                ORDER BY m.published_at, m.key
+                LIMIT 10
+                """, new { bpmnProcessId, correlationKey, now = x.Now }, transaction, cancellationToken: cancellationToken));
+            var next = candidates.FirstOrDefault(m => !x.Changes.MessageCorrelations.Contains((m.Key, bpmnProcessId)));
+            if (next == default || await _store.DefinitionAsync(next.ProcessDefinitionKey, cancellationToken) is not { } definition)
+            {
+                continue;
+            }
+            var variables = JsonNode.Parse(next.Variables)?.AsObject() ?? [];
+            if (await StartByMessageAsync(x, connection, transaction, definition, next.ElementId, correlationKey, variables, cancellationToken) is { } instance)
+            {
+                x.Changes.MessageCorrelations.Add((next.Key, bpmnProcessId));
+                x.History(instance, instance.Root, HistoryEvents.MessageCorrelated, new JsonObject
+                {
+                    ["messageKey"] = next.Key,
+                    ["name"] = next.Name,
+                    ["correlationKey"] = correlationKey,
+                    ["elementId"] = next.ElementId,
+                    ["buffered"] = true,
+                });
+                started = true;
+            }
+        }
+        return started;
+    }
+}

@@ -1,0 +1,97 @@
+using Dapper;
+using Processes.Engine.Execution;
+using static Processes.Tests.Execution.Models;
+
+namespace Processes.Tests.Execution;
+
+public sealed class UserTaskTests : EngineTest
+{
+    private static string Model(string id) => Process(id, Start() +
+        UserTask("review",
+            "<zeebe:assignmentDefinition assignee=\"=owner\" candidateGroups=\"=[team, &quot;leads&quot;]\" />" +
+            "<zeebe:taskSchedule dueDate=\"=string(now() + duration(&quot;P2D&quot;))\" />" +
+            "<zeebe:priorityDefinition priority=\"=if urgent then 90 else 10\" />") +
+        Task("after", $"{id}-after") + End() + Flows("start->review->after->end"));
+
+    [Test]
+    public async Task Assignment_candidates_due_date_and_priority_are_evaluated_from_feel()
+    {
+        await DeployAsync(Model("ut-feel"));
+        var key = await StartAsync("ut-feel", Vars("""{"owner": "ann", "team": "sales", "urgent": true}"""));
+
+        await using var connection = await DataSource.OpenConnectionAsync();
+        var row = await connection.QuerySingleAsync<(string Assignee, string Groups, DateTime Due, int Priority)>(
+            "SELECT assignee, candidate_groups::text, due_date, priority FROM user_task WHERE process_instance_key = @key", new { key });
+        row.Assignee.ShouldBe("ann");
+        row.Groups.ShouldContain("sales");
+        row.Groups.ShouldContain("leads");
+        row.Due.ShouldBe(StartTime.AddDays(2).UtcDateTime);
+        row.Priority.ShouldBe(90);
+        (await HistoryAsync(key, "TASK_CREATED")).ShouldBe(["review"]);
+    }
+
+    [Test]
+    public async Task Completing_a_task_with_variables_moves_the_instance_on()
+    {
+        await DeployAsync(Model("ut-complete"));
+        var key = await StartAsync("ut-complete", Vars("""{"owner": "ann", "team": "sales", "urgent": false}"""));
+        var task = (await OpenTasksAsync(key)).ShouldHaveSingleItem();
+
+        (await Engine.CompleteUserTaskAsync(task.Key, Vars("""{"approved": true}"""), task.Version, "ann", CancellationToken.None)).Ok.ShouldBeTrue();
+
+        (await ActiveElementsAsync(key)).ShouldBe(["after"]);
+        (await VariablesAsync(key))["approved"]!.GetValue<bool>().ShouldBeTrue();
+        (await OpenTasksAsync(key)).ShouldBeEmpty();
+        (await HistoryAsync(key, "TASK_COMPLETED")).ShouldBe(["review"]);
+        (await Engine.CompleteUserTaskAsync(task.Key, null, null, null, CancellationToken.None)).Error.ShouldBe(CommandError.InvalidState);
+    }
+
+    [Test]
+    public async Task A_stale_version_is_a_conflict_and_only_the_assignee_may_complete()
+    {
+        await DeployAsync(Model("ut-guard"));
+        var key = await StartAsync("ut-guard", Vars("""{"owner": "ann", "team": "sales", "urgent": false}"""));
+        var task = (await OpenTasksAsync(key)).ShouldHaveSingleItem();
+
+        (await Engine.CompleteUserTaskAsync(task.Key, null, task.Version + 1, "ann", CancellationToken.None)).Error.ShouldBe(CommandError.Conflict);
+        var byOther = await Engine.CompleteUserTaskAsync(task.Key, null, task.Version, "bob", CancellationToken.None);
+        byOther.Error.ShouldBe(CommandError.InvalidState);
+        byOther.Message!.ShouldContain("ann");
+
+        (await ActiveElementsAsync(key)).ShouldBe(["review"]);
+    }
+
+    [Test]
+    public async Task Assigning_bumps_the_version_and_records_the_assignment()
+    {
+        await DeployAsync(Model("ut-assign"));
+        var key = await StartAsync("ut-assign", Vars("""{"owner": "ann", "team": "sales", "urgent": false}"""));
+        var task = (await OpenTasksAsync(key)).ShouldHaveSingleItem();
+
+        var assigned = await Engine.AssignUserTaskAsync(task.Key, "bob", task.Version, "lead", "ann is away", CancellationToken.None);
+
+        assigned.Value.ShouldBe(task.Version + 1);
+        var after = (await OpenTasksAsync(key)).ShouldHaveSingleItem();
+        after.Assignee.ShouldBe("bob");
+        after.Version.ShouldBe(task.Version + 1);
+        (await HistoryAsync(key, "TASK_ASSIGNED")).ShouldBe(["review"]);
+        (await Engine.AssignUserTaskAsync(task.Key, "cy", task.Version, null, null, CancellationToken.None)).Error.ShouldBe(CommandError.Conflict);
+        (await Engine.CompleteUserTaskAsync(task.Key, null, task.Version, "bob", CancellationToken.None)).Error.ShouldBe(CommandError.Conflict,
+            "a form read before the reassignment is stale");
+        (await Engine.CompleteUserTaskAsync(task.Key, null, after.Version, "bob", CancellationToken.None)).Ok.ShouldBeTrue();
+    }
+
+    [Test]
+    public async Task Cancelling_the_instance_cancels_its_open_tasks()
+    {
+        await DeployAsync(Model("ut-cancel"));
+        var key = await StartAsync("ut-cancel", Vars("""{"owner": "ann", "team": "sales", "urgent": false}"""));
+        var task = (await OpenTasksAsync(key)).ShouldHaveSingleItem();
+
+        await Engine.CancelInstanceAsync(key, CancellationToken.None);
+
+        (await OpenTasksAsync(key)).ShouldBeEmpty();
+        (await CountAsync("SELECT count(*) FROM user_task WHERE key = @k AND state = 'CANCELED'", new { k = task.Key })).ShouldBe(1);
+        (await Engine.CompleteUserTaskAsync(task.Key, null, null, null, CancellationToken.None)).Error.ShouldBe(CommandError.InvalidState);
+    }
+}
