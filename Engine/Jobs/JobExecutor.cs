@@ -136,6 +136,8 @@ internal sealed class JobExecutor
                 if (await _jobsAvailable.WaitAsync(idle, stop))
                 {
                     idle = _options.MinPollInterval;
+                    // Let a burst of inserts (one notification each) gather, so one poll takes many jobs.
+                    await Task.Delay(_options.NotificationCoalescing, stop);
                 }
                 else
                 {

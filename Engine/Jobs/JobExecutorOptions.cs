@@ -21,6 +21,9 @@ public sealed class JobExecutorOptions
     /// <summary>... and doubles up to this one; a <c>processes_jobs</c> notification cuts it short.</summary>
     public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>After a notification, wait this long before polling so that jobs created together are taken together.</summary>
+    public TimeSpan NotificationCoalescing { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>How often expired leases (of any worker) are made activatable again.</summary>
     public TimeSpan LeaseRecoveryInterval { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -41,6 +41,7 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
 {
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
     private readonly Wakeup _wake = new();
+    private long _plannedWakeTicks = DateTimeOffset.MaxValue.UtcTicks;
     private long _fired;
 
     /// <summary>Timers this node fired (the engine ran the firing; already-gone timers are not counted).</summary>
@@ -49,7 +50,7 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var listener = options.ListenForNotifications
-            ? new PgListener(engine.DataSource, "processes_timers", _ => _wake.Set(), _logger).RunAsync(cancellationToken)
+            ? new PgListener(engine.DataSource, "processes_timers", OnNotification, _logger).RunAsync(cancellationToken)
             : Task.CompletedTask;
         var lastCleanup = DateTimeOffset.MinValue;
         try
@@ -67,11 +68,13 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
                         lastCleanup = DateTimeOffset.UtcNow;
                         await DeleteExpiredMessagesAsync(cancellationToken);
                     }
+                    Interlocked.Exchange(ref _plannedWakeTicks, DateTimeOffset.MaxValue.UtcTicks); // until planned, any notification wakes
                     var next = await NextDueAsync(cancellationToken);
                     var sleep = next is { } due ? due - engine.Clock.GetUtcNow() : options.SafetyPollInterval;
                     sleep = sleep < TimeSpan.Zero ? TimeSpan.Zero : sleep > options.SafetyPollInterval ? options.SafetyPollInterval : sleep;
                     if (sleep > TimeSpan.Zero)
                     {
+                        Interlocked.Exchange(ref _plannedWakeTicks, (engine.Clock.GetUtcNow() + sleep).UtcTicks);
                         await _wake.WaitAsync(sleep, cancellationToken);
                     }
                 }
@@ -98,6 +101,29 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
             await ReleaseClaimsAsync();
             await listener;
         }
+    }
+
+    /// <summary>
+    /// A timer was inserted (payload: the earliest new due time). Only one due before the planned wake-up wakes
+    /// the loop, so a burst of new instances does not make every node re-query the table per insert.
+    /// </summary>
+    private void OnNotification(string payload)
+    {
+        var planned = Interlocked.Read(ref _plannedWakeTicks);
+        if (planned == DateTimeOffset.MaxValue.UtcTicks || !TryParseInstant(payload, out var due) || due.UtcTicks < planned)
+        {
+            _wake.Set();
+        }
+    }
+
+    /// <summary>Reads ISO 8601 and PostgreSQL's timestamptz text ("2026-11-22 09:00:00.123+00").</summary>
+    internal static bool TryParseInstant(string text, out DateTimeOffset instant)
+    {
+        if (text.Length > 3 && text[^3] is '+' or '-' && char.IsAsciiDigit(text[^1]) && char.IsAsciiDigit(text[^2]))
+        {
+            text += ":00";
+        }
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out instant);
     }
 
     /// <summary>Claims one batch of due timers and fires them; returns how many were claimed.</summary>

@@ -40,3 +40,15 @@ public sealed class BackOffTests
         Should.Throw<ArgumentException>(() => new JobHandlerRegistry([handler, handler])).Message.ShouldContain("'sms'");
     }
 }
+
+public sealed class TimerNotificationTests
+{
+    [TestCase("2026-11-22 09:00:00.123+00", "2026-11-22T09:00:00.1230000+00:00")]
+    [TestCase("2026-11-22 17:00:00+08", "2026-11-22T09:00:00.0000000+00:00")]
+    [TestCase("2026-11-22T09:00:00.0000000+00:00", "2026-11-22T09:00:00.0000000+00:00")]
+    public void Both_the_database_and_the_iso_payloads_are_read(string payload, string expected)
+    {
+        Processes.Engine.Timers.TimerScheduler.TryParseInstant(payload, out var instant).ShouldBeTrue();
+        instant.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture).ShouldBe(expected);
+    }
+}
