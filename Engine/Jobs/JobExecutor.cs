@@ -88,6 +88,7 @@ internal sealed class JobExecutor
         var idle = _options.MinPollInterval;
         var lastRecovery = DateTimeOffset.MinValue;
         var lastFlush = DateTimeOffset.UtcNow;
+        var anyFullBefore = false;
         while (!stop.IsCancellationRequested)
         {
             try
@@ -107,7 +108,9 @@ internal sealed class JobExecutor
                     lastFlush = now;
                     await _metrics.FlushAsync(stop);
                 }
-                if (RunningJobs >= _options.MaxConcurrency)
+                // Saturated: wait until half the slots are free, so one activation (one commit) takes many jobs
+                // instead of one per finished handler.
+                if (RunningJobs >= _options.MaxConcurrency || (anyFullBefore && RunningJobs > _options.MaxConcurrency / 2))
                 {
                     await _slotFreed.WaitAsync(_options.MaxPollInterval, stop);
                     continue;
@@ -128,6 +131,7 @@ internal sealed class JobExecutor
                     }
                     anyFull |= jobs.Count == want;
                 }
+                anyFullBefore = anyFull;
                 if (anyFull)
                 {
                     idle = _options.MinPollInterval; // more are waiting: poll again at once

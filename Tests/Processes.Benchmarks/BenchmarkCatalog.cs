@@ -16,5 +16,7 @@ internal static class BenchmarkCatalog
         new StorageBenchmarks(),
         new BpmnBenchmark(),
         new CalendarBenchmarks(),
+        new JobBenchmarks(),
+        new EngineBenchmarks(),
     ];
 }

@@ -9,7 +9,7 @@ using static Processes.Tests.Execution.Models;
 
 namespace Processes.Tests.Jobs;
 
-/// <summary>Two engine nodes (engine + executor + scheduler + membership each) on one database share the work.</summary>
+/// <summary>Two engine nodes (engine + executor + scheduler + membership each, as <see cref="EngineNode"/>) on one database share the work.</summary>
 public sealed class TwoNodeTests : LoopTest
 {
     private const int Instances = 2_500; // two timers and two jobs each: 5,000 of each
@@ -28,14 +28,15 @@ public sealed class TwoNodeTests : LoopTest
         var nodes = new[] { "node-1", "node-2" }.Select(id =>
         {
             var engine = RealEngine();
-            var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), FastExecutor(id));
-            var scheduler = new TimerScheduler(engine, new TimerSchedulerOptions { NodeId = id, BatchSize = 100, SafetyPollInterval = TimeSpan.FromMilliseconds(500) });
-            var member = new ClusterMember(DataSource, new ClusterOptions { NodeId = id, HeartbeatInterval = TimeSpan.FromSeconds(1) },
-                () => (executor.RunningJobs, 8));
-            Run(executor.RunAsync);
-            Run(scheduler.RunAsync);
-            Run(member.RunAsync);
-            return (Engine: engine, Executor: executor, Scheduler: scheduler);
+            var node = new EngineNode(engine, [handler], new EngineNodeOptions
+            {
+                NodeId = id,
+                Jobs = FastExecutor("replaced by the node id"),
+                Timers = new TimerSchedulerOptions { BatchSize = 100, SafetyPollInterval = TimeSpan.FromMilliseconds(500) },
+                Cluster = new ClusterOptions { HeartbeatInterval = TimeSpan.FromSeconds(1) },
+            });
+            Run(node.RunAsync);
+            return (Engine: engine, node.Executor, Scheduler: node.Timers);
         }).ToArray();
 
         var watch = Stopwatch.StartNew();
