@@ -155,7 +155,17 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
             async (key, token) =>
             {
                 // Durability point (inside the engine): the firing, the timer row's deletion and the next cycle commit together.
-                var result = await engine.TriggerTimerAsync(key, token);
+                CommandResult<bool> result;
+                try
+                {
+                    result = await engine.TriggerTimerAsync(key, token);
+                }
+                catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+                {
+                    // One timer's trouble does not hold up the batch; its claim expires and it is tried again.
+                    _logger.LogWarning(e, "Timer {TimerKey} could not fire; it is tried again when its claim expires", key);
+                    return;
+                }
                 if (result is { Ok: true, Value: true })
                 {
                     Interlocked.Increment(ref _fired);
