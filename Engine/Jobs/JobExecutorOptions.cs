@@ -30,8 +30,11 @@ public sealed class JobExecutorOptions
     /// <summary>How often per-minute success/failure counts are written to <c>job_metrics</c>.</summary>
     public TimeSpan MetricsFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>On shutdown, running handlers get this long to finish before their leases are handed back.</summary>
-    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// On shutdown, running handlers get this long to finish before their leases are handed back. Keep it below
+    /// the host's own shutdown timeout (ASP.NET Core: 30 s by default) so the hand-back still happens.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Back-off of retryable failures that do not name their own.</summary>
     public RetryBackOff BackOff { get; set; } = RetryBackOff.Default;

@@ -27,6 +27,9 @@ public sealed class TimerSchedulerOptions
     /// <summary>How often published messages past their time to live are deleted.</summary>
     public TimeSpan MessageCleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Per-minute job counts (<c>job_metrics</c>) older than this are deleted with the expired messages.</summary>
+    public TimeSpan MetricsRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>LISTEN on <c>processes_timers</c> (sent by every timer insert) to wake before the next poll.</summary>
     public bool ListenForNotifications { get; set; } = true;
 }
@@ -187,6 +190,7 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
         return next is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
     }
 
+    /// <summary>Housekeeping: messages past their time to live, and job metrics past their retention.</summary>
     private async Task DeleteExpiredMessagesAsync(CancellationToken cancellationToken)
     {
         await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
@@ -199,6 +203,8 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
         {
             _logger.LogDebug("Deleted the correlation records of expired messages: {Count}", deleted);
         }
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM job_metrics WHERE minute < @before",
+            new { before = engine.Clock.GetUtcNow().ToUniversalTime() - options.MetricsRetention }, cancellationToken: cancellationToken));
     }
 
     /// <summary>On shutdown: timers this node claimed but did not fire are free for the others at once.</summary>

@@ -79,16 +79,19 @@ public sealed class ClusterAndTimerTests : LoopTest
     }
 
     [Test]
-    public async Task Messages_past_their_time_to_live_are_deleted()
+    public async Task Messages_past_their_time_to_live_and_old_job_metrics_are_deleted()
     {
         var engine = RealEngine();
         await ExecuteAsync("""
             INSERT INTO message (key, name, correlation_key, expires_at, published_at) VALUES
                 (11, 'paid', 'o-1', now() - interval '1 second', now() - interval '1 minute'),
-                (12, 'paid', 'o-2', now() + interval '1 hour', now())
+                (12, 'paid', 'o-2', now() + interval '1 hour', now());
+            INSERT INTO job_metrics (minute, type, succeeded) VALUES (date_trunc('minute', now() - interval '8 days'), 'old', 1),
+                (date_trunc('minute', now()), 'recent', 1);
             """);
         Run(new TimerScheduler(engine, FastScheduler("node-a")).RunAsync);
         await UntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM message WHERE key IN (11, 12)") == 1);
         (await ScalarAsync<long>("SELECT key FROM message WHERE key IN (11, 12)")).ShouldBe(12);
+        (await ScalarAsync<string>("SELECT string_agg(type, ',') FROM job_metrics WHERE type IN ('old', 'recent')")).ShouldBe("recent", "metrics older than 7 days go too");
     }
 }
