@@ -11,6 +11,7 @@ namespace Processes.Engine.Cluster;
 internal sealed class PgListener(NpgsqlDataSource dataSource, string channel, Action<string> onNotification, ILogger logger)
 {
     private static readonly TimeSpan ReconnectPause = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(30);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -27,7 +28,12 @@ internal sealed class PgListener(NpgsqlDataSource dataSource, string channel, Ac
                 onNotification(""); // anything sent while not listening is caught by one extra poll
                 while (true)
                 {
-                    await connection.WaitAsync(cancellationToken);
+                    if (!await connection.WaitAsync(PingInterval, cancellationToken))
+                    {
+                        // Quiet for a while: a round trip proves the connection (and so the LISTEN) is still alive.
+                        await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                        await ping.ExecuteNonQueryAsync(cancellationToken);
+                    }
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

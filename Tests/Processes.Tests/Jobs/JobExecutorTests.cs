@@ -31,6 +31,23 @@ public sealed class JobExecutorTests : LoopTest
     }
 
     [Test]
+    public async Task A_new_job_wakes_an_idle_executor_through_its_notification()
+    {
+        await DeployAsync(OneTask("exec_wake", "exec-wake"));
+        var engine = RealEngine();
+        var handler = new DelegateJobHandler("exec-wake", (_, _) => Tasks.FromResult(JobOutcome.Complete()));
+        var options = FastExecutor("node-a");
+        options.MinPollInterval = options.MaxPollInterval = TimeSpan.FromSeconds(30); // only the notification can wake it in time
+        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), options);
+        Run(executor.RunAsync);
+        await Tasks.Delay(500);
+
+        var key = await StartAsync("exec_wake");
+
+        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", seconds: 5, because: "LISTEN processes_jobs wakes the executor");
+    }
+
+    [Test]
     public async Task A_handler_exception_is_a_retryable_failure_with_exponential_back_off()
     {
         await DeployAsync(OneTask("exec_throw", "exec-throw"));
