@@ -23,6 +23,7 @@ internal sealed class JobExecutor
     private readonly ConcurrentDictionary<long, Task> _running = new();
     private readonly Wakeup _jobsAvailable = new();
     private readonly Wakeup _slotFreed = new();
+    private IReadOnlyDictionary<string, RetryBackOff> _storedBackOffs = new Dictionary<string, RetryBackOff>();
     private int _active;
     private long _invocations;
     private long _completed;
@@ -97,6 +98,7 @@ internal sealed class JobExecutor
                 if (now - lastRecovery >= _options.LeaseRecoveryInterval)
                 {
                     lastRecovery = now;
+                    _storedBackOffs = await JobTypeBackOffs.LoadAsync(_engine.DataSource, stop);
                     var recovered = await _engine.RecoverExpiredLeasesAsync(stop);
                     if (recovered > 0)
                     {
@@ -234,7 +236,7 @@ internal sealed class JobExecutor
             case JobOutcome.Failed failed:
                 var failures = await CountFailureAsync(job.Key, cancellationToken);
                 var retries = failed.Retryable ? Math.Max(0, job.Retries - 1) : 0;
-                var backOff = failed.BackOff ?? _options.BackOffFor(job.Type).Delay(failures);
+                var backOff = failed.BackOff ?? (_storedBackOffs.GetValueOrDefault(job.Type) ?? _options.BackOffFor(job.Type)).Delay(failures);
                 // Durability point (inside the engine): retries, due time and message (or the incident) commit together.
                 result = await _engine.FailJobAsync(job.Key, retries, failed.Message, backOff, null, cancellationToken);
                 Count(job, result, success: false);

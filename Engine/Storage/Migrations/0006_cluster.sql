@@ -22,3 +22,12 @@ CREATE TABLE job_metrics (
     failed     integer     NOT NULL DEFAULT 0,
     PRIMARY KEY (minute, type)
 );
+
+-- Operator overrides of the retry back-off per job type; they win over the host's configuration and reach every
+-- node's executor within its refresh interval.
+CREATE TABLE job_type_backoff (
+    type     text    PRIMARY KEY,
+    base_ms  bigint  NOT NULL CHECK (base_ms >= 0),
+    max_ms   bigint  NOT NULL CHECK (max_ms >= base_ms),
+    jitter   double precision NOT NULL DEFAULT 0.2 CHECK (jitter >= 0 AND jitter <= 1)
+);

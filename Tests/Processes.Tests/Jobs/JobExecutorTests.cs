@@ -77,6 +77,28 @@ public sealed class JobExecutorTests : LoopTest
     }
 
     [Test]
+    public async Task An_operators_stored_back_off_for_a_type_wins_over_the_configuration()
+    {
+        await DeployAsync(OneTask("exec_stored_backoff", "exec-stored"));
+        (await JobTypeBackOffs.SetAsync(DataSource, "exec-stored", new RetryBackOff(TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(3), 0), CancellationToken.None))
+            .Ok.ShouldBeTrue();
+        (await JobTypeBackOffs.SetAsync(DataSource, "exec-stored", new RetryBackOff(TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(1)), CancellationToken.None))
+            .Error.ShouldBe(Processes.Engine.Execution.CommandError.InvalidArgument);
+        var engine = RealEngine();
+        var handler = new DelegateJobHandler("exec-stored", (_, _) => Tasks.FromResult(JobOutcome.Fail("try later")));
+        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), FastExecutor("node-a"));
+        Run(executor.RunAsync);
+
+        var key = await StartAsync("exec_stored_backoff");
+
+        await UntilAsync(async () => await ScalarAsync<int>("SELECT failures FROM job WHERE process_instance_key = @key", new { key }) == 1);
+        await Tasks.Delay(200);
+        (await ScalarRowAsync(key)).Wait.TotalMinutes.ShouldBe(3, tolerance: 0.1, "the stored 3 min, not the configured 10 min");
+        (await JobTypeBackOffs.SetAsync(DataSource, "exec-stored", null, CancellationToken.None)).Ok.ShouldBeTrue();
+        (await JobTypeBackOffs.LoadAsync(DataSource, CancellationToken.None)).ContainsKey("exec-stored").ShouldBeFalse();
+    }
+
+    [Test]
     public async Task A_non_retryable_failure_raises_an_incident_and_an_operator_retry_runs_the_job_again()
     {
         await DeployAsync(OneTask("exec_fatal", "exec-fatal"));
