@@ -22,6 +22,7 @@ internal static class RowInserts
                 j.Select(x => x.ElementInstanceKey).ToArray(), j.Select(x => x.ElementId).ToArray(), j.Select(x => x.BpmnProcessId).ToArray(),
                 j.Select(x => x.ProcessDefinitionKey).ToArray(), j.Select(x => x.ProcessVersion).ToArray(), j.Select(x => x.Retries).ToArray(),
                 j.Select(x => x.CustomHeaders.ToJsonString()).ToArray(), j.Select(x => x.DueAt).ToArray(), j.Select(x => x.CreatedAt).ToArray());
+            ChangeWriter.Add(batch, "SELECT pg_notify('processes_jobs', t) FROM (SELECT DISTINCT unnest($1::text[]) AS t) u", (object)j.Select(x => x.Type).ToArray()); // wakes job executors
         }
         if (c.NewTimers.Count > 0)
         {

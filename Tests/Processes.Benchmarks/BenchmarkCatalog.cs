@@ -17,5 +17,7 @@ internal static class BenchmarkCatalog
         new BpmnBenchmark(),
         new CalendarBenchmarks(),
         new FeelBenchmarks(),
+        new JobBenchmarks(),
+        new EngineBenchmarks(),
     ];
 }

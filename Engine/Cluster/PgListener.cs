@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Processes.Engine.Cluster;
+
+/// <summary>
+/// Holds one dedicated connection that LISTENs on a channel and passes each payload on. Notifications only make
+/// loops wake early: a lost connection (and the notifications sent meanwhile) costs latency, never work, because
+/// every loop also polls. The connection is re-opened after a pause until cancelled.
+/// </summary>
+internal sealed class PgListener(NpgsqlDataSource dataSource, string channel, Action<string> onNotification, ILogger logger)
+{
+    private static readonly TimeSpan ReconnectPause = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(30);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                connection.Notification += (_, e) => onNotification(e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(cancellationToken);
+                }
+                onNotification(""); // anything sent while not listening is caught by one extra poll
+                while (true)
+                {
+                    if (!await connection.WaitAsync(PingInterval, cancellationToken))
+                    {
+                        // Quiet for a while: a round trip proves the connection (and so the LISTEN) is still alive.
+                        await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                        await ping.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                logger.LogWarning(e, "LISTEN {Channel} lost its connection; retrying in {Pause}", channel, ReconnectPause);
+                try
+                {
+                    await Task.Delay(ReconnectPause, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,328 @@
+using System.Collections.Concurrent;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Processes.Engine.Cluster;
+using Processes.Engine.Execution;
+
+namespace Processes.Engine.Jobs;
+
+/// <summary>
+/// Runs jobs in-process: polls <see cref="ProcessEngine.ActivateJobsAsync"/> for the registered types, runs the
+/// handlers on a bounded pool and reports each outcome to the engine. Delivery is at-least-once: the lease
+/// (worker = node id, deadline = now + lease timeout) is the only claim, so a node that dies mid-job leaves the
+/// job to expire and be run again by any node. <see cref="RunAsync"/> returns after a graceful shutdown.
+/// </summary>
+internal sealed class JobExecutor
+{
+    private readonly ProcessEngine _engine;
+    private readonly JobHandlerRegistry _handlers;
+    private readonly JobExecutorOptions _options;
+    private readonly ILogger _logger;
+    private readonly JobMetricsBuffer _metrics;
+    private readonly ConcurrentDictionary<long, Task> _running = new();
+    private readonly Wakeup _jobsAvailable = new();
+    private readonly Wakeup _slotFreed = new();
+    private IReadOnlyDictionary<string, RetryBackOff> _storedBackOffs = new Dictionary<string, RetryBackOff>();
+    private int _active;
+    private long _invocations;
+    private long _completed;
+    private long _failed;
+
+    public JobExecutor(ProcessEngine engine, JobHandlerRegistry handlers, JobExecutorOptions options, ILogger<JobExecutor>? logger = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrency, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        _engine = engine;
+        _handlers = handlers;
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _metrics = new JobMetricsBuffer(engine.DataSource);
+    }
+
+    public string NodeId => _options.NodeId;
+
+    /// <summary>Handlers running now (the node's load).</summary>
+    public int RunningJobs => Volatile.Read(ref _active);
+
+    /// <summary>Handler invocations since start.</summary>
+    public long Invocations => Interlocked.Read(ref _invocations);
+
+    /// <summary>Jobs this node completed (or ended with a BPMN error the engine accepted).</summary>
+    public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>Failures this node reported.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>
+    /// Polls and runs jobs until <paramref name="cancellationToken"/> is cancelled, then shuts down gracefully: no
+    /// new activations, running handlers get <see cref="JobExecutorOptions.ShutdownTimeout"/> to finish, the leases
+    /// of those still running are handed back, and the metrics are flushed.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var handlerStop = new CancellationTokenSource();
+        var listener = _options.ListenForNotifications
+            ? new PgListener(_engine.DataSource, "processes_jobs", OnNotification, _logger).RunAsync(cancellationToken)
+            : Task.CompletedTask;
+        try
+        {
+            await PollAsync(handlerStop.Token, cancellationToken);
+        }
+        finally
+        {
+            await DrainAsync(handlerStop);
+            await listener;
+        }
+    }
+
+    private void OnNotification(string type)
+    {
+        if (type.Length == 0 || _handlers.Find(type) is not null)
+        {
+            _jobsAvailable.Set();
+        }
+    }
+
+    private async Task PollAsync(CancellationToken handlerToken, CancellationToken stop)
+    {
+        var idle = _options.MinPollInterval;
+        var lastRecovery = DateTimeOffset.MinValue;
+        var lastFlush = DateTimeOffset.UtcNow;
+        var anyFullBefore = false;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var now = DateTimeOffset.UtcNow;
+                if (now - lastRecovery >= _options.LeaseRecoveryInterval)
+                {
+                    lastRecovery = now;
+                    _storedBackOffs = await JobTypeBackOffs.LoadAsync(_engine.DataSource, stop);
+                    var recovered = await _engine.RecoverExpiredLeasesAsync(stop);
+                    if (recovered > 0)
+                    {
+                        _logger.LogInformation("{Count} job lease(s) expired and were made activatable again", recovered);
+                    }
+                }
+                if (now - lastFlush >= _options.MetricsFlushInterval)
+                {
+                    lastFlush = now;
+                    await _metrics.FlushAsync(stop);
+                }
+                // Saturated: wait until half the slots are free, so one activation (one commit) takes many jobs
+                // instead of one per finished handler.
+                if (RunningJobs >= _options.MaxConcurrency || (anyFullBefore && RunningJobs > _options.MaxConcurrency / 2))
+                {
+                    await _slotFreed.WaitAsync(_options.MaxPollInterval, stop);
+                    continue;
+                }
+                var anyFull = false;
+                foreach (var type in _handlers.Types)
+                {
+                    var free = _options.MaxConcurrency - RunningJobs;
+                    if (free <= 0 || stop.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                    var want = Math.Min(free, _options.BatchSize);
+                    var jobs = await _engine.ActivateJobsAsync(type, _options.NodeId, _options.LeaseTimeout, want, null, stop);
+                    foreach (var job in jobs)
+                    {
+                        Start(job, handlerToken);
+                    }
+                    anyFull |= jobs.Count == want;
+                }
+                anyFullBefore = anyFull;
+                if (anyFull)
+                {
+                    idle = _options.MinPollInterval; // more are waiting: poll again at once
+                    continue;
+                }
+                if (await _jobsAvailable.WaitAsync(idle, stop))
+                {
+                    idle = _options.MinPollInterval;
+                    // Let a burst of inserts (one notification each) gather, so one poll takes many jobs.
+                    await Task.Delay(_options.NotificationCoalescing, stop);
+                }
+                else
+                {
+                    idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _options.MaxPollInterval.Ticks));
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Job polling failed; trying again in {Pause}", _options.MaxPollInterval);
+                try
+                {
+                    await Task.Delay(_options.MaxPollInterval, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void Start(ActivatedJob job, CancellationToken handlerToken)
+    {
+        Interlocked.Increment(ref _active);
+        var task = Task.Run(() => RunJobAsync(job, handlerToken), CancellationToken.None);
+        _running[job.Key] = task;
+        _ = task.ContinueWith(_ =>
+        {
+            _running.TryRemove(job.Key, out var _);
+            Interlocked.Decrement(ref _active);
+            _slotFreed.Set();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task RunJobAsync(ActivatedJob job, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _invocations);
+        var context = new JobContext(job.Key, job.Type, job.Retries, job.ProcessInstanceKey, job.ElementInstanceKey, job.ElementId,
+            job.BpmnProcessId, job.CustomHeaders, job.Variables, job.Deadline);
+        JobOutcome outcome;
+        try
+        {
+            outcome = await _handlers.Find(job.Type)!.HandleAsync(context, cancellationToken)
+                ?? JobOutcome.Fail($"The handler of '{job.Type}' returned no outcome.");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return; // shutdown ran out of time: the drain hands the lease back
+        }
+#pragma warning disable CA1031 // a handler's exception is a retryable failure of its job, never the executor's
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.LogWarning(e, "Handler of job {JobKey} ({Type}) threw", job.Key, job.Type);
+            outcome = JobOutcome.Fail(string.IsNullOrWhiteSpace(e.Message) ? e.GetType().Name : e.Message);
+        }
+        try
+        {
+            await ReportAsync(job, outcome, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // the outcome is lost, not the executor: the lease expires and the job runs again
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(e, "Could not report the outcome of job {JobKey}; it runs again when its lease expires", job.Key);
+        }
+    }
+
+    private async Task ReportAsync(ActivatedJob job, JobOutcome outcome, CancellationToken cancellationToken)
+    {
+        CommandResult<bool> result;
+        switch (outcome)
+        {
+            case JobOutcome.Completed completed:
+                // Durability point (inside the engine): the completion and the next steps commit together.
+                result = await _engine.CompleteJobAsync(job.Key, completed.Variables, cancellationToken);
+                Count(job, result, success: true);
+                break;
+            case JobOutcome.ErrorThrown error:
+                result = await _engine.ThrowJobErrorAsync(job.Key, error.Code, error.Message, error.Variables, cancellationToken);
+                Count(job, result, success: true);
+                break;
+            case JobOutcome.Failed failed:
+                var failures = await CountFailureAsync(job.Key, cancellationToken);
+                var retries = failed.Retryable ? Math.Max(0, job.Retries - 1) : 0;
+                var backOff = failed.BackOff ?? (_storedBackOffs.GetValueOrDefault(job.Type) ?? _options.BackOffFor(job.Type)).Delay(failures);
+                // Durability point (inside the engine): retries, due time and message (or the incident) commit together.
+                result = await _engine.FailJobAsync(job.Key, retries, failed.Message, backOff, null, cancellationToken);
+                Count(job, result, success: false);
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown job outcome {outcome}.");
+        }
+        if (!result.Ok)
+        {
+            // Usually the element was cancelled meanwhile (an interrupting boundary event, a cancelled instance).
+            _logger.LogInformation("Job {JobKey} ({Type}): the engine refused the outcome: {Message}", job.Key, job.Type, result.Message);
+        }
+    }
+
+    private void Count(ActivatedJob job, CommandResult<bool> result, bool success)
+    {
+        if (!result.Ok)
+        {
+            return;
+        }
+        if (success)
+        {
+            Interlocked.Increment(ref _completed);
+            _metrics.Succeeded(job.Type, _engine.Clock.GetUtcNow());
+        }
+        else
+        {
+            Interlocked.Increment(ref _failed);
+            _metrics.Failed(job.Type, _engine.Clock.GetUtcNow());
+        }
+    }
+
+    /// <summary>Adds one to the job's failure count (the back-off exponent) and returns it.</summary>
+    private async Task<int> CountFailureAsync(long jobKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "UPDATE job SET failures = failures + 1 WHERE key = @jobKey RETURNING failures",
+            new { jobKey }, cancellationToken: cancellationToken)) ?? 1;
+    }
+
+    private async Task DrainAsync(CancellationTokenSource handlerStop)
+    {
+        var running = _running.Values.ToArray();
+        if (running.Length > 0)
+        {
+            _logger.LogInformation("Shutting down: waiting up to {Timeout} for {Count} running job(s)", _options.ShutdownTimeout, running.Length);
+            await Task.WhenAny(Task.WhenAll(running), Task.Delay(_options.ShutdownTimeout, CancellationToken.None));
+        }
+        var unfinished = _running.Keys.ToArray();
+        await handlerStop.CancelAsync();
+        if (unfinished.Length > 0)
+        {
+            await ReleaseLeasesAsync(unfinished);
+        }
+        await Task.WhenAny(Task.WhenAll(_running.Values.ToArray()), Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        try
+        {
+            await _metrics.FlushAsync(CancellationToken.None);
+        }
+#pragma warning disable CA1031 // shutdown goes on without the last minute's counts
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.LogWarning(e, "Could not write the last job metrics");
+        }
+    }
+
+    /// <summary>Hands back the leases of jobs whose handlers did not finish in time, so another node runs them now.</summary>
+    private async Task ReleaseLeasesAsync(long[] keys)
+    {
+        try
+        {
+            await using var connection = await _engine.DataSource.OpenConnectionAsync(CancellationToken.None);
+            // Durability point: released jobs are activatable for every node; a crash before this leaves them to expire.
+            var released = await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE job SET state = 'ACTIVATABLE', worker = NULL, deadline = NULL
+                WHERE key = ANY(@keys) AND state = 'ACTIVATED' AND worker = @worker
+                """, new { keys, worker = _options.NodeId }));
+            _logger.LogInformation("Shutting down: released the leases of {Count} unfinished job(s)", released);
+        }
+#pragma warning disable CA1031 // the leases then expire on their own
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.LogWarning(e, "Could not release the leases of {Count} unfinished job(s); they expire on their own", keys.Length);
+        }
+    }
+}

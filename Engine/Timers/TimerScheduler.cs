@@ -1,0 +1,225 @@
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Processes.Engine.Cluster;
+using Processes.Engine.Execution;
+
+namespace Processes.Engine.Timers;
+
+/// <summary>Settings of the timer scheduler (Host section <c>Timers</c>).</summary>
+public sealed class TimerSchedulerOptions
+{
+    /// <summary>This node's id: the <c>claimed_by</c> of the timers it fires.</summary>
+    public string NodeId { get; set; } = Jobs.NodeIds.New();
+
+    /// <summary>Most due timers claimed by one query.</summary>
+    public int BatchSize { get; set; } = 200;
+
+    /// <summary>Timers fired at once on this node (each firing is one engine command, one transaction).</summary>
+    public int Concurrency { get; set; } = 4;
+
+    /// <summary>A claim not followed by the firing (crash) lets other nodes claim the timer after this long.</summary>
+    public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest sleep without looking at the table, whatever the notifications say.</summary>
+    public TimeSpan SafetyPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often published messages past their time to live are deleted.</summary>
+    public TimeSpan MessageCleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Per-minute job counts (<c>job_metrics</c>) older than this are deleted with the expired messages.</summary>
+    public TimeSpan MetricsRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>LISTEN on <c>processes_timers</c> (sent by every timer insert) to wake before the next poll.</summary>
+    public bool ListenForNotifications { get; set; } = true;
+}
+
+/// <summary>
+/// Fires due timers durably: sleeps until the nearest due time (woken early by <c>processes_timers</c>
+/// notifications, never longer than the safety poll), claims due timers with SKIP LOCKED in a short transaction
+/// and fires each through <see cref="ProcessEngine.TriggerTimerAsync"/> in its own. Timers that fell due while
+/// every node was down are due at start-up and fire once then (a cycle does not replay missed firings).
+/// </summary>
+internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions options, ILogger<TimerScheduler>? logger = null)
+{
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+    private readonly Wakeup _wake = new();
+    private long _plannedWakeTicks = DateTimeOffset.MaxValue.UtcTicks;
+    private long _fired;
+
+    /// <summary>Timers this node fired (the engine ran the firing; already-gone timers are not counted).</summary>
+    public long Fired => Interlocked.Read(ref _fired);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var listener = options.ListenForNotifications
+            ? new PgListener(engine.DataSource, "processes_timers", OnNotification, _logger).RunAsync(cancellationToken)
+            : Task.CompletedTask;
+        var lastCleanup = DateTimeOffset.MinValue;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    while (await FireDueAsync(cancellationToken) == options.BatchSize)
+                    {
+                        // a full batch: more are due, claim again at once
+                    }
+                    if (DateTimeOffset.UtcNow - lastCleanup >= options.MessageCleanupInterval)
+                    {
+                        lastCleanup = DateTimeOffset.UtcNow;
+                        await DeleteExpiredMessagesAsync(cancellationToken);
+                    }
+                    Interlocked.Exchange(ref _plannedWakeTicks, DateTimeOffset.MaxValue.UtcTicks); // until planned, any notification wakes
+                    var next = await NextDueAsync(cancellationToken);
+                    var sleep = next is { } due ? due - engine.Clock.GetUtcNow() : options.SafetyPollInterval;
+                    sleep = sleep < TimeSpan.Zero ? TimeSpan.Zero : sleep > options.SafetyPollInterval ? options.SafetyPollInterval : sleep;
+                    if (sleep > TimeSpan.Zero)
+                    {
+                        Interlocked.Exchange(ref _plannedWakeTicks, (engine.Clock.GetUtcNow() + sleep).UtcTicks);
+                        await _wake.WaitAsync(sleep, cancellationToken);
+                    }
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception e)
+                {
+                    _logger.LogError(e, "Timer scheduling failed; trying again in {Pause}", options.SafetyPollInterval);
+                    try
+                    {
+                        await Task.Delay(options.SafetyPollInterval, cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            await ReleaseClaimsAsync();
+            await listener;
+        }
+    }
+
+    /// <summary>
+    /// A timer was inserted (payload: the earliest new due time). Only one due before the planned wake-up wakes
+    /// the loop, so a burst of new instances does not make every node re-query the table per insert.
+    /// </summary>
+    private void OnNotification(string payload)
+    {
+        var planned = Interlocked.Read(ref _plannedWakeTicks);
+        if (planned == DateTimeOffset.MaxValue.UtcTicks || !TryParseInstant(payload, out var due) || due.UtcTicks < planned)
+        {
+            _wake.Set();
+        }
+    }
+
+    /// <summary>Reads ISO 8601 and PostgreSQL's timestamptz text ("2026-11-22 09:00:00.123+00").</summary>
+    internal static bool TryParseInstant(string text, out DateTimeOffset instant)
+    {
+        if (text.Length > 3 && text[^3] is '+' or '-' && char.IsAsciiDigit(text[^1]) && char.IsAsciiDigit(text[^2]))
+        {
+            text += ":00";
+        }
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out instant);
+    }
+
+    /// <summary>Claims one batch of due timers and fires them; returns how many were claimed.</summary>
+    internal async Task<int> FireDueAsync(CancellationToken cancellationToken)
+    {
+        var now = engine.Clock.GetUtcNow().ToUniversalTime();
+        long[] keys;
+        await using (var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken))
+        {
+            // Durability point: the claim commits alone and its row lock ends here, before TriggerTimerAsync locks
+            // the row again in its own transaction. A node dying after this leaves the claim to expire.
+            keys = [.. await connection.QueryAsync<long>(new CommandDefinition("""
+                UPDATE timer SET claimed_by = @node, claim_expires = @expires
+                WHERE key IN (
+                    SELECT key FROM timer
+                    WHERE due_at <= @now AND (claimed_by IS NULL OR claim_expires < @now)
+                    ORDER BY due_at, key
+                    LIMIT @batch
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING key
+                """, new { node = options.NodeId, expires = now + options.ClaimTimeout, now, batch = options.BatchSize },
+                cancellationToken: cancellationToken))];
+        }
+        if (keys.Length == 0)
+        {
+            return 0;
+        }
+        await Parallel.ForEachAsync(keys.Order(), new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
+            async (key, token) =>
+            {
+                // Durability point (inside the engine): the firing, the timer row's deletion and the next cycle commit together.
+                CommandResult<bool> result;
+                try
+                {
+                    result = await engine.TriggerTimerAsync(key, token);
+                }
+                catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+                {
+                    // One timer's trouble does not hold up the batch; its claim expires and it is tried again.
+                    _logger.LogWarning(e, "Timer {TimerKey} could not fire; it is tried again when its claim expires", key);
+                    return;
+                }
+                if (result is { Ok: true, Value: true })
+                {
+                    Interlocked.Increment(ref _fired);
+                }
+                else if (!result.Ok)
+                {
+                    // The claim stays until it expires: the timer is tried again then, not in a tight loop.
+                    _logger.LogWarning("Timer {TimerKey} could not fire: {Message}", key, result.Message);
+                }
+            });
+        return keys.Length;
+    }
+
+    private async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
+        var next = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT due_at FROM timer WHERE claimed_by IS NULL ORDER BY due_at LIMIT 1", cancellationToken: cancellationToken));
+        return next is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
+    }
+
+    /// <summary>Housekeeping: messages past their time to live, and job metrics past their retention.</summary>
+    private async Task DeleteExpiredMessagesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
+        // Durability point: expired messages are gone; their correlation records go with them.
+        var deleted = await connection.ExecuteAsync(new CommandDefinition("""
+            WITH expired AS (DELETE FROM message WHERE expires_at <= @now RETURNING key)
+            DELETE FROM message_correlation WHERE message_key IN (SELECT key FROM expired)
+            """, new { now = engine.Clock.GetUtcNow().ToUniversalTime() }, cancellationToken: cancellationToken));
+        if (deleted > 0)
+        {
+            _logger.LogDebug("Deleted the correlation records of expired messages: {Count}", deleted);
+        }
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM job_metrics WHERE minute < @before",
+            new { before = engine.Clock.GetUtcNow().ToUniversalTime() - options.MetricsRetention }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>On shutdown: timers this node claimed but did not fire are free for the others at once.</summary>
+    private async Task ReleaseClaimsAsync()
+    {
+        try
+        {
+            await using var connection = await engine.DataSource.OpenConnectionAsync(CancellationToken.None);
+            await connection.ExecuteAsync("UPDATE timer SET claimed_by = NULL, claim_expires = NULL WHERE claimed_by = @node", new { node = options.NodeId });
+        }
+#pragma warning disable CA1031 // the claims then expire on their own
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.LogWarning(e, "Could not release this node's timer claims; they expire on their own");
+        }
+    }
+}

@@ -1,0 +1,248 @@
+using Tasks = System.Threading.Tasks.Task;
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Processes.Engine.Cluster;
+using Processes.Engine.Jobs;
+using static Processes.Tests.Execution.Models;
+
+namespace Processes.Tests.Jobs;
+
+public sealed class JobExecutorTests : LoopTest
+{
+    private static string OneTask(string id, string type, string retries = "3") =>
+        Process(id, $"{Start()}{Task("task", type, attributes: "")}{End()}{Flows("start->task->end")}")
+            .Replace($"type=\"{type}\" />", $"type=\"{type}\" retries=\"{retries}\" />", StringComparison.Ordinal);
+
+    [Test]
+    public async Task A_handler_completes_its_job_with_variables_and_the_instance_moves_on()
+    {
+        await DeployAsync(OneTask("exec_complete", "exec-complete"));
+        var engine = RealEngine();
+        var handler = new DelegateJobHandler("exec-complete", (job, _) =>
+            Tasks.FromResult(JobOutcome.Complete(new JsonObject { ["doubled"] = job.Variables["n"]!.GetValue<int>() * 2 })));
+        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), FastExecutor("node-a"));
+        Run(executor.RunAsync);
+
+        var key = await StartAsync("exec_complete", Vars("""{"n": 21}"""));
+
+        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", because: "the job runs and completes");
+        (await VariablesAsync(key))["doubled"]!.GetValue<int>().ShouldBe(42);
+        executor.Completed.ShouldBe(1);
+    }
+
+    [Test]
+    public async Task A_new_job_wakes_an_idle_executor_through_its_notification()
+    {
+        await DeployAsync(OneTask("exec_wake", "exec-wake"));
+        var engine = RealEngine();
+        var handler = new DelegateJobHandler("exec-wake", (_, _) => Tasks.FromResult(JobOutcome.Complete()));
+        var options = FastExecutor("node-a");
+        options.MinPollInterval = options.MaxPollInterval = TimeSpan.FromSeconds(30); // only the notification can wake it in time
+        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), options);
+        Run(executor.RunAsync);
+        await Tasks.Delay(500);
+
+        var key = await StartAsync("exec_wake");
+
+        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", seconds: 5, because: "LISTEN processes_jobs wakes the executor");
+    }
+
+    [Test]
+    public async Task A_handler_exception_is_a_retryable_failure_with_exponential_back_off()
+    {
+        await DeployAsync(OneTask("exec_throw", "exec-throw"));
+        var engine = RealEngine();
+        var handler = new DelegateJobHandler("exec-throw", (_, _) => throw new InvalidOperationException("SMS gateway said 503"));
+        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), FastExecutor("node-a"));
+        Run(executor.RunAsync);
+
+        var key = await StartAsync("exec_throw");
+
+        await UntilAsync(async () => await ScalarAsync<int>("SELECT failures FROM job WHERE process_instance_key = @key", new { key }) == 1);
+        await Tasks.Delay(300);
+        var (state, retries, message, wait) = await ScalarRowAsync(key);
+        state.ShouldBe("ACTIVATABLE");
+        retries.ShouldBe(2);
+        message.ShouldBe("SMS gateway said 503");
+        wait.TotalMinutes.ShouldBe(10, tolerance: 0.1, "first failure: the base back-off (10 min in these tests)");
+        executor.Invocations.ShouldBe(1, "the job waits out its back-off");
+
+        // The second failure waits twice as long.
+        await ExecuteAsync("UPDATE job SET due_at = now() WHERE process_instance_key = @key", new { key });
+        await UntilAsync(async () => await ScalarAsync<int>("SELECT failures FROM job WHERE process_instance_key = @key", new { key }) == 2);
+        await Tasks.Delay(100);
+        (await ScalarRowAsync(key)).Wait.TotalMinutes.ShouldBe(20, tolerance: 0.1);
+        (await ScalarRowAsync(key)).Retries.ShouldBe(1);
+        (await IncidentsAsync(key)).ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task An_operators_stored_back_off_for_a_type_wins_over_the_configuration()
+    {
+        await DeployAsync(OneTask("exec_stored_backoff", "exec-stored"));
+        (await JobTypeBackOffs.SetAsync(DataSource, "exec-stored", new RetryBackOff(TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(3), 0), CancellationToken.None))
+            .Ok.ShouldBeTrue();
+        (await JobTypeBackOffs.SetAsync(DataSource, "exec-stored", new RetryBackOff(TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(1)), CancellationToken.None))
+            .Error.ShouldBe(Processes.Engine.Execution.CommandError.InvalidArgument);
+        var engine = RealEngine();
+        var handler = new DelegateJobHandler("exec-stored", (_, _) => Tasks.FromResult(JobOutcome.Fail("try later")));
+        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), FastExecutor("node-a"));
+        Run(executor.RunAsync);
+
+        var key = await StartAsync("exec_stored_backoff");
+
+        await UntilAsync(async () => await ScalarAsync<int>("SELECT failures FROM job WHERE process_instance_key = @key", new { key }) == 1);
+        await Tasks.Delay(200);
+        (await ScalarRowAsync(key)).Wait.TotalMinutes.ShouldBe(3, tolerance: 0.1, "the stored 3 min, not the configured 10 min");
+        (await JobTypeBackOffs.SetAsync(DataSource, "exec-stored", null, CancellationToken.None)).Ok.ShouldBeTrue();
+        (await JobTypeBackOffs.LoadAsync(DataSource, CancellationToken.None)).ContainsKey("exec-stored").ShouldBeFalse();
+    }
+
+    [Test]
+    public async Task A_non_retryable_failure_raises_an_incident_and_an_operator_retry_runs_the_job_again()
+    {
+        await DeployAsync(OneTask("exec_fatal", "exec-fatal"));
+        var engine = RealEngine();
+        var attempts = 0;
+        var handler = new DelegateJobHandler("exec-fatal", (_, _) => Tasks.FromResult(Interlocked.Increment(ref attempts) == 1
+            ? JobOutcome.Fail("refund account is closed", retryable: false)
+            : JobOutcome.Complete()));
+        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), FastExecutor("node-a"));
+        Run(executor.RunAsync);
+
+        var key = await StartAsync("exec_fatal");
+
+        await UntilAsync(async () => (await IncidentsAsync(key)).Count == 1);
+        var incident = (await IncidentsAsync(key)).Single();
+        incident.Type.ShouldBe("JOB_NO_RETRIES");
+        incident.Message.ShouldBe("refund account is closed");
+        var queries = new JobQueries(DataSource, TimeProvider.System);
+        var failed = (await queries.JobsAsync(JobView.Failed, "exec-fatal", null, 10, CancellationToken.None)).Items.Single();
+        failed.Retries.ShouldBe(0);
+        failed.IncidentKey.ShouldBe(incident.Key);
+
+        var operations = new JobOperations(engine);
+        (await operations.DeleteJobAsync(failed.Key, CancellationToken.None)).Error.ShouldBe(Processes.Engine.Execution.CommandError.InvalidState);
+        var retried = await operations.RetryJobAsync(failed.Key, 2, CancellationToken.None);
+        retried.Ok.ShouldBeTrue(retried.Message);
+
+        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", because: "the retried job runs again and completes");
+        attempts.ShouldBe(2);
+        (await IncidentsAsync(key)).ShouldBeEmpty();
+        await UntilAsync(async () => (await queries.PerMinuteAsync(TimeSpan.FromHours(1), "exec-fatal", CancellationToken.None))
+            .Sum(m => m.Succeeded * 100 + m.Failed) == 101, because: "one failure and one success are counted per minute");
+    }
+
+    [Test]
+    public async Task A_bpmn_error_outcome_is_caught_by_the_error_boundary()
+    {
+        await DeployAsync(Process("exec_bpmn_error",
+            $"""
+            {Start()}{Task("task", "exec-error")}{End()}
+            <bpmn:boundaryEvent id="caught" attachedToRef="task"><bpmn:errorEventDefinition errorRef="err_rejected" /></bpmn:boundaryEvent>
+            {End("rejected_end")}
+            {Flows("start->task->end", "caught->rejected_end")}
+            """, root: """<bpmn:error id="err_rejected" name="Rejected" errorCode="REFUND_REJECTED" />"""));
+        var engine = RealEngine();
+        var handler = new DelegateJobHandler("exec-error", (_, _) =>
+            Tasks.FromResult(JobOutcome.BpmnError("REFUND_REJECTED", "over the limit", new JsonObject { ["reason"] = "limit" })));
+        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), FastExecutor("node-a"));
+        Run(executor.RunAsync);
+
+        var key = await StartAsync("exec_bpmn_error");
+
+        await UntilAsync(async () => await StateAsync(key) == "COMPLETED");
+        (await HistoryAsync(key)).ShouldContain("rejected_end");
+        (await HistoryAsync(key)).ShouldNotContain("end");
+        (await IncidentsAsync(key)).ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task A_job_whose_worker_crashed_runs_again_exactly_once_when_the_lease_expires()
+    {
+        await DeployAsync(OneTask("exec_crash", "exec-crash"));
+        var engine = RealEngine();
+        var key = await StartAsync("exec_crash");
+        // The crashed node: it took the job with a short lease and died without a word.
+        var taken = await engine.ActivateJobsAsync("exec-crash", "crashed-node", TimeSpan.FromSeconds(1), 10, null, CancellationToken.None);
+        taken.Count.ShouldBe(1);
+
+        var runs = new ConcurrentDictionary<long, int>();
+        var handler = new DelegateJobHandler("exec-crash", (job, _) =>
+        {
+            runs.AddOrUpdate(job.Key, 1, (_, n) => n + 1);
+            return Tasks.FromResult(JobOutcome.Complete());
+        });
+        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), FastExecutor("node-b"));
+        Run(executor.RunAsync);
+
+        await Tasks.Delay(500);
+        runs.ShouldBeEmpty("the lease still holds");
+        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", because: "node b runs the job after the lease expired");
+        await Tasks.Delay(500);
+        runs.ShouldBe(new Dictionary<long, int> { [taken[0].Key] = 1 });
+        (await engine.CompleteJobAsync(taken[0].Key, null, CancellationToken.None)).Ok.ShouldBeFalse("the crashed node's late completion finds no job");
+    }
+
+    [Test]
+    public async Task Graceful_shutdown_lets_quick_handlers_finish_and_hands_back_the_leases_of_slow_ones()
+    {
+        await DeployAsync(OneTask("exec_shutdown", "exec-slow"));
+        await DeployAsync(OneTask("exec_shutdown_quick", "exec-quick"));
+        var engine = RealEngine();
+        var slowStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var quickRelease = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = new DelegateJobHandler("exec-slow", async (_, ct) =>
+        {
+            slowStarted.TrySetResult();
+            await Tasks.Delay(Timeout.Infinite, ct);
+            return JobOutcome.Complete();
+        });
+        var quick = new DelegateJobHandler("exec-quick", async (_, _) =>
+        {
+            await quickRelease.Task;
+            return JobOutcome.Complete();
+        });
+        var options = FastExecutor("node-leaving");
+        options.ShutdownTimeout = TimeSpan.FromMilliseconds(500);
+        var executor = new JobExecutor(engine, new JobHandlerRegistry([slow, quick]), options);
+        var member = new ClusterMember(DataSource, new ClusterOptions { NodeId = "node-leaving", HeartbeatInterval = TimeSpan.FromMilliseconds(200) },
+            () => (executor.RunningJobs, options.MaxConcurrency));
+        var memberLoop = Run(member.RunAsync);
+        var loop = Run(executor.RunAsync);
+        var slowKey = await StartAsync("exec_shutdown");
+        var quickKey = await StartAsync("exec_shutdown_quick");
+        await slowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await UntilAsync(() => Tasks.FromResult(executor.RunningJobs == 2));
+        await UntilAsync(async () => await ScalarAsync<int>("SELECT running_jobs FROM engine_node WHERE node_id = 'node-leaving'") == 2,
+            because: "the heartbeat reports the load");
+
+        var stopping = StopAsync(loop);
+        await Tasks.Delay(100);
+        quickRelease.SetResult();
+        await stopping;
+
+        (await StateAsync(quickKey)).ShouldBe("COMPLETED", "a handler finishing within the shutdown timeout still reports");
+        var (state, worker) = await JobStateAsync(slowKey);
+        state.ShouldBe("ACTIVATABLE", "the slow job's lease is handed back for another node");
+        worker.ShouldBeNull();
+        await StopAsync(memberLoop);
+        (await ScalarAsync<int>("SELECT count(*)::int FROM engine_node WHERE node_id = 'node-leaving'")).ShouldBe(0);
+    }
+
+    private async Task<(string State, string? Worker)> JobStateAsync(long processInstanceKey)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return await Dapper.SqlMapper.QuerySingleAsync<(string, string?)>(connection,
+            "SELECT state, worker FROM job WHERE process_instance_key = @processInstanceKey", new { processInstanceKey });
+    }
+
+    private async Task<(string State, int Retries, string? Message, TimeSpan Wait)> ScalarRowAsync(long processInstanceKey)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        var row = await Dapper.SqlMapper.QuerySingleAsync<(string, int, string?, double)>(connection,
+            "SELECT state, retries, error_message, extract(epoch FROM due_at - now())::float8 FROM job WHERE process_instance_key = @processInstanceKey",
+            new { processInstanceKey });
+        return (row.Item1, row.Item2, row.Item3, TimeSpan.FromSeconds(row.Item4));
+    }
+}
