@@ -6,6 +6,7 @@ using Processes.Host.Health;
 using Processes.Host.Identity;
 using Processes.Host.Inbox;
 using Processes.Host.Instances;
+using Processes.Host.Operations;
 using Processes.Host.Postgres;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -31,6 +32,7 @@ app.MapInboxApi();
 app.MapTaskEventsApi();
 app.MapInstancesApi();
 app.MapCalendarsApi();
+app.MapOperationsApi();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -19,6 +19,13 @@ internal static class EngineRegistration
         services.AddSingleton(sp => new CalendarStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.Configure<DefinitionsOptions>(builder.Configuration.GetSection("Processes:Definitions"));
         services.AddHostedService<DefinitionsDeployer>();
+        services.Configure<Processes.Engine.Cluster.EngineNodeOptions>(builder.Configuration.GetSection("Processes:Engine"));
+        services.AddSingleton(sp => new Processes.Engine.Jobs.JobQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Processes.Engine.Jobs.JobOperations(sp.GetRequiredService<ProcessEngine>()));
+        if (builder.Configuration.GetValue("Processes:Engine:Enabled", true))
+        {
+            services.AddHostedService<EngineNodeService>();
+        }
         return builder;
     }
 }

@@ -94,6 +94,14 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/api/calendars/{name}", "/api/calendars/missing", null, Policies.Authenticated),
         new("PUT", "/api/calendars/{name}", "/api/calendars/missing", "{}", Policies.Admin),
         new("DELETE", "/api/calendars/{name}", "/api/calendars/missing", null, Policies.Admin),
+        new("GET", "/api/operations/jobs", "/api/operations/jobs?state=failed", null, Policies.Operator),
+        new("GET", "/api/operations/timers", "/api/operations/timers", null, Policies.Operator),
+        new("GET", "/api/operations/job-types", "/api/operations/job-types", null, Policies.Operator),
+        new("GET", "/api/operations/throughput", "/api/operations/throughput", null, Policies.Operator),
+        new("GET", "/api/operations/servers", "/api/operations/servers", null, Policies.Operator),
+        new("POST", "/api/operations/jobs/{key}/retry", "/api/operations/jobs" + Missing + "/retry", "{}", Policies.Operator),
+        new("DELETE", "/api/operations/jobs/{key}", "/api/operations/jobs" + Missing, null, Policies.Operator),
+        new("POST", "/api/operations/timers/{key}/trigger", "/api/operations/timers" + Missing + "/trigger", null, Policies.Operator),
     ];
 
     private IdentityHost _host = null!;

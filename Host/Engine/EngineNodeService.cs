@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Options;
+using Processes.Engine.Cluster;
+using Processes.Engine.Execution;
+using Processes.Engine.Jobs;
+using Processes.Host.Postgres;
+
+namespace Processes.Host.Engine;
+
+/// <summary>
+/// This host's share of the cluster's work (job executor for the in-process handlers, timer scheduler, membership),
+/// started once the database is up and stopped gracefully with the host: running handlers finish or hand their
+/// leases back, so another node picks their jobs up at once rather than after the lease expires.
+/// </summary>
+/// <remarks>The engine and handlers need the database, so they are resolved after it started, not injected.</remarks>
+internal sealed partial class EngineNodeService(ProcessesDatabase database, IServiceProvider services, IOptions<EngineNodeOptions> options,
+    ILoggerFactory loggers, ILogger<EngineNodeService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await database.EnsureStartedAsync().WaitAsync(stoppingToken);
+                break;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (ProcessesDatabase.IsTransient(e))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+        if (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        var node = new EngineNode(services.GetRequiredService<ProcessEngine>(), services.GetServices<IJobHandler>(), options.Value, loggers);
+        LogStarted(logger, node.NodeId, string.Join(", ", services.GetServices<IJobHandler>().Select(h => h.Type)));
+        await node.RunAsync(stoppingToken);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Engine node {NodeId} runs jobs of the types [{Types}] and timers")]
+    private static partial void LogStarted(ILogger logger, string nodeId, string types);
+}
