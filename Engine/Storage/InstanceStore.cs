@@ -21,6 +21,10 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    // A deployed definition never changes, so its (key → definition) pair is cached for the life of the process:
+    // without it every command would read the stored XML again just to learn the process id and version.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, ExecutableDefinition> _byKey = new();
+
     public ProcessDefinitions Definitions => definitions;
 
     public async Task<InstanceState?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long processInstanceKey, CancellationToken cancellationToken)
@@ -70,13 +74,17 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
 
     public async Task<ExecutableDefinition?> DefinitionAsync(long processDefinitionKey, CancellationToken cancellationToken)
     {
+        if (_byKey.TryGetValue(processDefinitionKey, out var cached))
+        {
+            return cached;
+        }
         var info = await definitions.FindAsync(processDefinitionKey, cancellationToken);
         if (info is null)
         {
             return null;
         }
         var model = await definitions.GetExecutableAsync(processDefinitionKey, cancellationToken);
-        return model is null ? null : new ExecutableDefinition(info.ProcessDefinitionKey, info.BpmnProcessId, info.Version, model);
+        return model is null ? null : _byKey.GetOrAdd(processDefinitionKey, new ExecutableDefinition(info.ProcessDefinitionKey, info.BpmnProcessId, info.Version, model));
     }
 
     public async Task<ExecutableDefinition?> DefinitionAsync(string bpmnProcessId, int? version, CancellationToken cancellationToken)
