@@ -19,5 +19,6 @@ internal static class BenchmarkCatalog
         new FeelBenchmarks(),
         new JobBenchmarks(),
         new EngineBenchmarks(),
+        new HttpTaskBenchmarks(),
     ];
 }
