@@ -10,7 +10,15 @@ public sealed record JobActivationRequest(string? Type, string? Worker, long? Ti
 
 public sealed record ActivatedJobItem(
     string JobKey, string Type, string ProcessInstanceKey, string ProcessDefinitionId, int ProcessDefinitionVersion, string ProcessDefinitionKey,
-    string ElementId, string ElementInstanceKey, JsonObject CustomHeaders, string Worker, int Retries, long Deadline, JsonObject Variables, string TenantId);
+    string ElementId, string ElementInstanceKey, JsonObject CustomHeaders, string Worker, int Retries, long Deadline, JsonObject Variables, string TenantId)
+{
+    /// <summary>Camunda 8.8's job kind: every job here is a BPMN element's (no execution or task listeners).</summary>
+    public string Kind => "BPMN_ELEMENT";
+
+    public string ListenerEventType => "UNSPECIFIED";
+
+    public IReadOnlyList<string> Tags => [];
+}
 
 public sealed record JobActivationResponse(IReadOnlyList<ActivatedJobItem> Jobs);
 

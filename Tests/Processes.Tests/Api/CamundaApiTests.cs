@@ -89,6 +89,12 @@ public sealed class CamundaApiTests : DatabaseTest
         var activation = await IdentityHost.PostAsync(_worker, "/v2/jobs/activation",
             new { type = "api-classify", worker = "w1", timeout = 60_000, maxJobsToActivate = 5, requestTimeout = 2_000 });
         var job = activation.GetProperty("jobs").EnumerateArray().ShouldHaveSingleItem();
+        // Field by field, the ActivatedJobResult of Camunda 8.8's REST API (what its SDKs deserialize).
+        string[] camundaFields = [
+            "type", "processDefinitionId", "processDefinitionVersion", "elementId", "customHeaders", "worker", "retries", "deadline",
+            "variables", "tenantId", "jobKey", "processInstanceKey", "processDefinitionKey", "elementInstanceKey", "kind", "listenerEventType"];
+        camundaFields.Except(job.EnumerateObject().Select(p => p.Name)).ShouldBeEmpty();
+        job.GetProperty("deadline").ValueKind.ShouldBe(JsonValueKind.Number, "deadline is a UNIX epoch timestamp in ms");
         job.GetProperty("variables").GetProperty("orderId").GetString().ShouldBe("O-1");
         job.GetProperty("processInstanceKey").GetString().ShouldBe(instanceKey);
         var completed = await _worker.PostAsJsonAsync($"/v2/jobs/{job.GetProperty("jobKey").GetString()}/completion", new { variables = new { category = "refund" } });
