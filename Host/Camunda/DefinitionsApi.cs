@@ -40,28 +40,15 @@ internal static class DefinitionsApi
     private static async Task<Ok<SearchResponse<ProcessDefinitionItem>>> SearchAsync(ProcessDefinitionSearchRequest? request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var filter = request?.Filter;
-        var where = new List<string>();
-        var parameters = new DynamicParameters();
-        if (filter?.ProcessDefinitionId is { } id)
-        {
-            where.Add("d.bpmn_process_id = @id");
-            parameters.Add("id", id);
-        }
-        if (filter?.Name is { } name)
-        {
-            where.Add("d.name = @name");
-            parameters.Add("name", name);
-        }
-        if (filter?.Version is { } version)
-        {
-            where.Add("d.version = @version");
-            parameters.Add("version", version);
-        }
+        var where = new SqlFilter()
+            .When(filter?.ProcessDefinitionId, "d.bpmn_process_id = @id", "id")
+            .When(filter?.Name, "d.name = @name", "name")
+            .When(filter?.Version, "d.version = @version", "version");
         if (filter?.IsLatestVersion == true)
         {
-            where.Add("d.version = (SELECT max(l.version) FROM process_definition l WHERE l.bpmn_process_id = d.bpmn_process_id)");
+            where.Always("d.version = (SELECT max(l.version) FROM process_definition l WHERE l.bpmn_process_id = d.bpmn_process_id)");
         }
-        var clause = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
+        var (clause, parameters) = (where.Where, where.Parameters);
         var (offset, limit) = SearchPaging.Read(request?.Page);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM process_definition d {clause}", parameters, cancellationToken: cancellationToken));

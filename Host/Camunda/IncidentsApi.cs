@@ -33,33 +33,21 @@ internal static class IncidentsApi
     private static async Task<Results<Ok<SearchResponse<IncidentItem>>, ProblemHttpResult>> SearchAsync(IncidentSearchRequest? request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var filter = request?.Filter;
-        var where = new List<string>();
-        var parameters = new DynamicParameters();
+        long? instanceKey = null;
         if (filter?.ProcessInstanceKey is { } instanceText)
         {
-            if (!CamundaResults.TryKey(instanceText, out var instanceKey))
+            if (!CamundaResults.TryKey(instanceText, out var parsed))
             {
                 return CamundaResults.BadRequest($"filter.processInstanceKey '{instanceText}' is not a key.");
             }
-            where.Add("process_instance_key = @instanceKey");
-            parameters.Add("instanceKey", instanceKey);
+            instanceKey = parsed;
         }
-        if (filter?.State is { } state)
-        {
-            where.Add("state = @state");
-            parameters.Add("state", state.ToUpperInvariant());
-        }
-        if (filter?.ErrorType is { } errorType)
-        {
-            where.Add("error_type = @errorType");
-            parameters.Add("errorType", errorType);
-        }
-        if (filter?.ProcessDefinitionId is { } processId)
-        {
-            where.Add("bpmn_process_id = @processId");
-            parameters.Add("processId", processId);
-        }
-        var clause = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
+        var where = new SqlFilter()
+            .When(instanceKey, "process_instance_key = @instanceKey", "instanceKey")
+            .When(filter?.State?.ToUpperInvariant(), "state = @state", "state")
+            .When(filter?.ErrorType, "error_type = @errorType", "errorType")
+            .When(filter?.ProcessDefinitionId, "bpmn_process_id = @processId", "processId");
+        var (clause, parameters) = (where.Where, where.Parameters);
         var (offset, limit) = SearchPaging.Read(request?.Page);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM incident {clause}", parameters, cancellationToken: cancellationToken));

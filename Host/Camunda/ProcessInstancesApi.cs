@@ -107,49 +107,34 @@ internal static class ProcessInstancesApi
         ProcessInstanceSearchRequest? request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var filter = request?.Filter;
-        var where = new List<string>();
-        var parameters = new DynamicParameters();
-        if (filter?.ProcessDefinitionId is { } id)
-        {
-            where.Add("i.bpmn_process_id = @id");
-            parameters.Add("id", id);
-        }
+        long? definitionKey = null;
         if (filter?.ProcessDefinitionKey is { } definitionKeyText)
         {
-            if (!CamundaResults.TryKey(definitionKeyText, out var definitionKey))
+            if (!CamundaResults.TryKey(definitionKeyText, out var parsed))
             {
                 return CamundaResults.BadRequest($"filter.processDefinitionKey '{definitionKeyText}' is not a key.");
             }
-            where.Add("i.process_definition_key = @definitionKey");
-            parameters.Add("definitionKey", definitionKey);
+            definitionKey = parsed;
         }
-        if (filter?.State is { } state)
+        string? state = null;
+        if (filter?.State is { } requested)
         {
-            var stored = state.ToUpperInvariant() switch { "ACTIVE" => "ACTIVE", "COMPLETED" => "COMPLETED", "TERMINATED" or "CANCELED" => "TERMINATED", _ => null };
-            if (stored is null)
+            state = requested.ToUpperInvariant() switch { "ACTIVE" => "ACTIVE", "COMPLETED" => "COMPLETED", "TERMINATED" or "CANCELED" => "TERMINATED", _ => null };
+            if (state is null)
             {
-                return CamundaResults.BadRequest($"filter.state '{state}' is not one of ACTIVE, COMPLETED, TERMINATED.");
+                return CamundaResults.BadRequest($"filter.state '{requested}' is not one of ACTIVE, COMPLETED, TERMINATED.");
             }
-            where.Add("i.state = @state");
-            parameters.Add("state", stored);
         }
-        if (filter?.ParentProcessInstanceKey is { } parentText && CamundaResults.TryKey(parentText, out var parent))
-        {
-            where.Add("i.parent_process_instance_key = @parent");
-            parameters.Add("parent", parent);
-        }
-        if (filter?.BusinessKey is { } businessKey)
-        {
-            where.Add("i.business_key = @businessKey");
-            parameters.Add("businessKey", businessKey);
-        }
-        if (filter?.HasIncident is { } hasIncident)
-        {
-            where.Add("i.has_incident = @hasIncident");
-            parameters.Add("hasIncident", hasIncident);
-        }
+        long? parent = filter?.ParentProcessInstanceKey is { } parentText && CamundaResults.TryKey(parentText, out var parentKey) ? parentKey : null;
+        var where = new SqlFilter()
+            .When(filter?.ProcessDefinitionId, "i.bpmn_process_id = @id", "id")
+            .When(definitionKey, "i.process_definition_key = @definitionKey", "definitionKey")
+            .When(state, "i.state = @state", "state")
+            .When(parent, "i.parent_process_instance_key = @parent", "parent")
+            .When(filter?.BusinessKey, "i.business_key = @businessKey", "businessKey")
+            .When(filter?.HasIncident, "i.has_incident = @hasIncident", "hasIncident");
         var (offset, limit) = SearchPaging.Read(request?.Page);
-        var (items, total) = await QueryAsync(dataSource, where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where), parameters, offset, limit, cancellationToken);
+        var (items, total) = await QueryAsync(dataSource, where.Where, where.Parameters, offset, limit, cancellationToken);
         return TypedResults.Ok(SearchPaging.Respond(items, total, offset));
     }
 

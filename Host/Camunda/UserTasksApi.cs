@@ -46,56 +46,31 @@ internal static class UserTasksApi
     private static async Task<Ok<SearchResponse<UserTaskItem>>> SearchAsync(UserTaskSearchRequest? request, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var filter = request?.Filter;
-        var where = new List<string>();
-        var parameters = new DynamicParameters();
-        where.Add("t.state = @state");
-        parameters.Add("state", (filter?.State ?? "CREATED").ToUpperInvariant());
-        if (filter?.Assignee is { } assignee)
-        {
-            where.Add("t.assignee = @assignee");
-            parameters.Add("assignee", assignee);
-        }
-        if (filter?.CandidateGroup is { } candidateGroup)
-        {
-            where.Add("@candidateGroup = ANY(t.candidate_groups)");
-            parameters.Add("candidateGroup", candidateGroup);
-        }
-        if (filter?.CandidateUser is { } candidateUser)
-        {
-            where.Add("@candidateUser = ANY(t.candidate_users)");
-            parameters.Add("candidateUser", candidateUser);
-        }
-        if (filter?.ProcessInstanceKey is { } instanceText && CamundaResults.TryKey(instanceText, out var instanceKey))
-        {
-            where.Add("t.process_instance_key = @instanceKey");
-            parameters.Add("instanceKey", instanceKey);
-        }
-        if (filter?.ElementId is { } elementId)
-        {
-            where.Add("t.element_id = @elementId");
-            parameters.Add("elementId", elementId);
-        }
-        if (filter?.ProcessDefinitionId is { } processId)
-        {
-            where.Add("t.bpmn_process_id = @processId");
-            parameters.Add("processId", processId);
-        }
-        AddVisibility(user, where, parameters);
+        long? instanceKey = filter?.ProcessInstanceKey is { } instanceText && CamundaResults.TryKey(instanceText, out var parsed) ? parsed : null;
+        var where = new SqlFilter()
+            .When((filter?.State ?? "CREATED").ToUpperInvariant(), "t.state = @state", "state")
+            .When(filter?.Assignee, "t.assignee = @assignee", "assignee")
+            .When(filter?.CandidateGroup, "@candidateGroup = ANY(t.candidate_groups)", "candidateGroup")
+            .When(filter?.CandidateUser, "@candidateUser = ANY(t.candidate_users)", "candidateUser")
+            .When(instanceKey, "t.process_instance_key = @instanceKey", "instanceKey")
+            .When(filter?.ElementId, "t.element_id = @elementId", "elementId")
+            .When(filter?.ProcessDefinitionId, "t.bpmn_process_id = @processId", "processId");
+        AddVisibility(user, where);
         var (offset, limit) = SearchPaging.Read(request?.Page);
-        var (items, total) = await QueryAsync(dataSource, "WHERE " + string.Join(" AND ", where), parameters, offset, limit, cancellationToken);
+        var (items, total) = await QueryAsync(dataSource, where, offset, limit, cancellationToken);
         return TypedResults.Ok(SearchPaging.Respond(items, total, offset));
     }
 
     /// <summary>Agents and supervisors see their groups' tasks, tasks offered to them and their own; admins see all.</summary>
-    internal static void AddVisibility(ClaimsPrincipal user, List<string> where, DynamicParameters parameters)
+    internal static void AddVisibility(ClaimsPrincipal user, SqlFilter where)
     {
         if (SeesAll(user))
         {
             return;
         }
-        where.Add("(t.assignee = @me OR @me = ANY(t.candidate_users) OR t.candidate_groups && @myGroups)");
-        parameters.Add("me", user.Identity?.Name ?? "");
-        parameters.Add("myGroups", user.FindAll(IdentitySchemes.GroupClaim).Select(c => c.Value).ToArray());
+        where.Always("(t.assignee = @me OR @me = ANY(t.candidate_users) OR t.candidate_groups && @myGroups)");
+        where.Parameters.Add("me", user.Identity?.Name ?? "");
+        where.Parameters.Add("myGroups", user.FindAll(IdentitySchemes.GroupClaim).Select(c => c.Value).ToArray());
     }
 
     private static async Task<Results<Ok<UserTaskItem>, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
@@ -198,23 +173,23 @@ internal static class UserTasksApi
         return int.TryParse(header, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? version : null;
     }
 
-    private static async Task<UserTaskItem?> FindVisibleAsync(string key, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    /// <summary>The task, if the user may see it (else null, whether it exists or not: no probing of others' tasks).</summary>
+    internal static async Task<UserTaskItem?> FindVisibleAsync(string key, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var taskKey))
         {
             return null;
         }
-        var where = new List<string> { "t.key = @taskKey" };
-        var parameters = new DynamicParameters();
-        parameters.Add("taskKey", taskKey);
-        AddVisibility(user, where, parameters);
-        var (items, _) = await QueryAsync(dataSource, "WHERE " + string.Join(" AND ", where), parameters, 0, 1, cancellationToken, count: false);
+        var where = new SqlFilter().When(taskKey, "t.key = @taskKey", "taskKey");
+        AddVisibility(user, where);
+        var (items, _) = await QueryAsync(dataSource, where, 0, 1, cancellationToken, count: false);
         return items.FirstOrDefault();
     }
 
-    internal static async Task<(IReadOnlyList<UserTaskItem> Items, long Total)> QueryAsync(NpgsqlDataSource dataSource, string where, DynamicParameters parameters,
+    internal static async Task<(IReadOnlyList<UserTaskItem> Items, long Total)> QueryAsync(NpgsqlDataSource dataSource, SqlFilter filter,
         int offset, int limit, CancellationToken cancellationToken, bool count = true, bool orderByKey = false)
     {
+        var (where, parameters) = (filter.Where, filter.Parameters);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var total = count ? await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM user_task t {where}", parameters, cancellationToken: cancellationToken)) : 0;
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""

@@ -44,26 +44,26 @@ internal static class InboxApi
         var errors = new Dictionary<string, string[]>();
         var (cursor, size) = Paging.Read(after, limit, errors);
         var now = clock.GetUtcNow();
-        var where = new List<string> { "t.state = 'CREATED'" };
-        var parameters = new DynamicParameters();
+        var where = new SqlFilter().Always("t.state = 'CREATED'");
+        var parameters = where.Parameters;
         parameters.Add("now", now);
         switch (view ?? "mine")
         {
             case "mine":
-                where.Add("t.assignee = @meExact");
+                where.Always("t.assignee = @meExact");
                 break;
             case "group":
-                where.Add("t.candidate_groups && @groups");
+                where.Always("t.candidate_groups && @groups");
                 break;
             case "unassigned":
-                where.Add("t.assignee IS NULL");
+                where.Always("t.assignee IS NULL");
                 break;
             case "due-soon":
-                where.Add("t.due_date > @now AND t.due_date <= @soon");
+                where.Always("t.due_date > @now AND t.due_date <= @soon");
                 parameters.Add("soon", now + DueSoon);
                 break;
             case "breached":
-                where.Add("t.due_date <= @now");
+                where.Always("t.due_date <= @now");
                 break;
             default:
                 errors["view"] = ["Use one of: mine, group, unassigned, due-soon, breached."];
@@ -75,14 +75,10 @@ internal static class InboxApi
         }
         parameters.Add("meExact", user.Identity?.Name ?? "");
         parameters.Add("groups", user.FindAll(IdentitySchemes.GroupClaim).Select(c => c.Value).ToArray());
-        if (cursor is { } last)
-        {
-            where.Add("t.key > @last");
-            parameters.Add("last", last);
-        }
-        UserTasksApi.AddVisibility(user, where, parameters);
+        where.When(cursor, "t.key > @last", "last");
+        UserTasksApi.AddVisibility(user, where);
         // Keyset paging by key keeps pages stable while tasks come and go.
-        var (items, _) = await UserTasksApi.QueryAsync(dataSource, "WHERE " + string.Join(" AND ", where), parameters, 0, size + 1, cancellationToken, count: false, orderByKey: true);
+        var (items, _) = await UserTasksApi.QueryAsync(dataSource, where, 0, size + 1, cancellationToken, count: false, orderByKey: true);
         var page = items.Take(size).Select(t => Countdown(t, now)).ToList();
         var next = items.Count > size ? Paging.Encode(long.Parse(page[^1].Task.UserTaskKey, CultureInfo.InvariantCulture)) : null;
         return TypedResults.Ok(new Page<InboxTask>(page, next));
@@ -114,7 +110,7 @@ internal static class InboxApi
         {
             return Problems.Invalid(errors);
         }
-        var task = await VisibleTaskAsync(key, http.User, dataSource, cancellationToken);
+        var task = await UserTasksApi.FindVisibleAsync(key, http.User, dataSource, cancellationToken);
         if (task is null)
         {
             return Problems.NotFound("task", key);
@@ -136,7 +132,7 @@ internal static class InboxApi
 
     private static async Task<Results<Ok<IReadOnlyList<TaskComment>>, ProblemHttpResult>> CommentsAsync(string key, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        if (await VisibleTaskAsync(key, user, dataSource, cancellationToken) is not { } task)
+        if (await UserTasksApi.FindVisibleAsync(key, user, dataSource, cancellationToken) is not { } task)
         {
             return Problems.NotFound("task", key);
         }
@@ -154,7 +150,7 @@ internal static class InboxApi
         {
             return Problems.Invalid("text", "A comment has between 1 and 4000 characters.");
         }
-        if (await VisibleTaskAsync(key, http.User, dataSource, cancellationToken) is not { } task)
+        if (await UserTasksApi.FindVisibleAsync(key, http.User, dataSource, cancellationToken) is not { } task)
         {
             return Problems.NotFound("task", key);
         }
@@ -168,19 +164,5 @@ internal static class InboxApi
         await transaction.CommitAsync(cancellationToken);
         var comment = new TaskComment(id, author, request.Text.Trim(), new DateTimeOffset(DateTime.SpecifyKind(createdAt, DateTimeKind.Utc)));
         return TypedResults.Created($"/api/tasks/{key}/comments", comment);
-    }
-
-    private static async Task<UserTaskItem?> VisibleTaskAsync(string key, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
-    {
-        if (!CamundaResults.TryKey(key, out var taskKey))
-        {
-            return null;
-        }
-        var where = new List<string> { "t.key = @taskKey" };
-        var parameters = new DynamicParameters();
-        parameters.Add("taskKey", taskKey);
-        UserTasksApi.AddVisibility(user, where, parameters);
-        var (items, _) = await UserTasksApi.QueryAsync(dataSource, "WHERE " + string.Join(" AND ", where), parameters, 0, 1, cancellationToken, count: false);
-        return items.FirstOrDefault();
     }
 }

@@ -59,9 +59,8 @@ internal static class InstancesApi
                 SELECT key, bpmn_process_id, process_definition_key, element_id, element_instance_key, error_type, error_message, job_key, state, created_at
                 FROM incident WHERE process_instance_key = @instanceKey ORDER BY key
                 """, new { instanceKey }, cancellationToken: cancellationToken));
-        var taskParameters = new DynamicParameters();
-        taskParameters.Add("instanceKey", instanceKey);
-        var (tasks, _) = await UserTasksApi.QueryAsync(dataSource, "WHERE t.process_instance_key = @instanceKey", taskParameters, 0, 500, cancellationToken, count: false, orderByKey: true);
+        var (tasks, _) = await UserTasksApi.QueryAsync(dataSource, new SqlFilter().When((long?)instanceKey, "t.process_instance_key = @instanceKey", "instanceKey"),
+            0, 500, cancellationToken, count: false, orderByKey: true);
         var view = new InstanceView(
             new ProcessInstanceItem(CamundaResults.Key(instance.Key), instance.Id, instance.Name, instance.Version, null, CamundaResults.Key(instance.DefinitionKey),
                 CamundaResults.Key(instance.Parent), CamundaResults.Key(instance.ParentElement), CamundaResults.Iso((DateTime?)instance.Started)!, CamundaResults.Iso(instance.Ended),
