@@ -22,6 +22,8 @@ internal static class EngineRegistration
         services.Configure<Processes.Engine.Cluster.EngineNodeOptions>(builder.Configuration.GetSection("Processes:Engine"));
         services.AddSingleton(sp => new Processes.Engine.Jobs.JobQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Processes.Engine.Jobs.JobOperations(sp.GetRequiredService<ProcessEngine>()));
+        services.Configure<RetentionOptions>(builder.Configuration.GetSection("Processes:Retention"));
+        services.AddHostedService<RetentionService>();
         if (builder.Configuration.GetValue("Processes:Engine:Enabled", true))
         {
             services.AddHostedService<EngineNodeService>();

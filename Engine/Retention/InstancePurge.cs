@@ -1,0 +1,55 @@
+using Dapper;
+using Npgsql;
+
+namespace Processes.Engine.Retention;
+
+/// <summary>
+/// Removes process instances that ended before a cut-off, with their variables, history, tasks, incidents and
+/// comments. Live instances are never touched: the candidates come from the index on <c>ended_at</c>, and every
+/// delete is by the purged instances' keys. Works in batches, each its own transaction, so a large backlog never
+/// holds long locks.
+/// </summary>
+internal sealed class InstancePurge(NpgsqlDataSource dataSource)
+{
+    /// <summary>Purges up to <paramref name="batchSize"/> ended instances older than <paramref name="endedBefore"/>; returns how many.</summary>
+    public async Task<int> PurgeBatchAsync(DateTimeOffset endedBefore, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A called child is purged with its root, never before it: the root's view still shows it.
+        var keys = (await connection.QueryAsync<long>(new CommandDefinition("""
+            SELECT key FROM process_instance
+            WHERE ended_at IS NOT NULL AND ended_at < @endedBefore AND state <> 'ACTIVE' AND parent_process_instance_key IS NULL
+            ORDER BY ended_at LIMIT @batchSize
+            FOR UPDATE SKIP LOCKED
+            """, new { endedBefore = endedBefore.ToUniversalTime(), batchSize }, transaction, cancellationToken: cancellationToken))).ToArray();
+        if (keys.Length == 0)
+        {
+            return 0;
+        }
+        await connection.ExecuteAsync(new CommandDefinition("""
+            CREATE TEMP TABLE purged ON COMMIT DROP AS
+                SELECT key FROM process_instance WHERE root_process_instance_key = ANY(@keys) AND state <> 'ACTIVE';
+            DELETE FROM task_comment WHERE user_task_key IN (SELECT t.key FROM user_task t JOIN purged p ON t.process_instance_key = p.key);
+            DELETE FROM user_task WHERE process_instance_key IN (SELECT key FROM purged);
+            DELETE FROM incident WHERE process_instance_key IN (SELECT key FROM purged);
+            DELETE FROM variable WHERE process_instance_key IN (SELECT key FROM purged);
+            DELETE FROM execution_history WHERE process_instance_key IN (SELECT key FROM purged);
+            DELETE FROM element_instance WHERE process_instance_key IN (SELECT key FROM purged);
+            DELETE FROM process_instance WHERE key IN (SELECT key FROM purged);
+            """, new { keys }, transaction, cancellationToken: cancellationToken));
+        // Durability point: the batch is gone as a whole, or (crash before) still there for the next run.
+        await transaction.CommitAsync(cancellationToken);
+        return keys.Length;
+    }
+
+    /// <summary>Expired buffered messages are kept no longer than their time to live.</summary>
+    public async Task<int> PurgeExpiredMessagesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            WITH gone AS (DELETE FROM message WHERE expires_at < @now RETURNING key)
+            DELETE FROM message_correlation WHERE message_key IN (SELECT key FROM gone)
+            """, new { now = now.ToUniversalTime() }, cancellationToken: cancellationToken));
+    }
+}
