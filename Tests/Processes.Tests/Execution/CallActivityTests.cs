@@ -130,4 +130,18 @@ public sealed class CallActivityTests : EngineTest
         (await StateAsync(key)).ShouldBe("COMPLETED");
         (await InstancesOfAsync("ca-mi-child")).Count.ShouldBe(3);
     }
+
+    [Test]
+    public async Task Calling_a_process_without_a_none_start_event_raises_an_incident_on_the_call_activity()
+    {
+        await DeployAsync(Process("ca-msg-only", StartWith("start", MessageDef("m")) + End() + Flows("start->end"), Message("m", "ca-msg-only-go")), "msg-only.bpmn");
+        await DeployAsync(Process("ca-caller", Start() + CallActivity("call", "ca-msg-only") + End() + Flows("start->call->end")));
+
+        var key = await StartAsync("ca-caller");
+
+        var incident = (await IncidentsAsync(key)).ShouldHaveSingleItem();
+        incident.Type.ShouldBe("CALLED_ELEMENT_ERROR");
+        incident.ElementId.ShouldBe("call");
+        (await InstancesOfAsync("ca-msg-only")).ShouldBeEmpty();
+    }
 }
