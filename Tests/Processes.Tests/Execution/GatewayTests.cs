@@ -241,4 +241,24 @@ public sealed class GatewayTests : EngineTest
         await CompleteJobsAsync("or-one-a");
         (await StateAsync(key)).ShouldBe("COMPLETED");
     }
+
+    [Test]
+    public async Task An_event_based_gateway_in_a_loop_subscribes_afresh_each_round()
+    {
+        await DeployAsync(Process("ebg-loop", Start() + Gateway("exclusiveGateway", "merge") + Gateway("eventBasedGateway", "gw") +
+            Catch("tick", MessageDef("m")) + TimerCatch("stop", "PT1H") + End() +
+            Flows("start->merge->gw", "gw->tick->merge", "gw->stop->end"), MessageWithKey("m", "ebg-loop-tick", "=id")));
+        var key = await StartAsync("ebg-loop", Vars("""{"id": "l"}"""));
+
+        for (var i = 0; i < 3; i++)
+        {
+            (await PublishAsync("ebg-loop-tick", "l")).Value!.CorrelatedProcessInstanceKeys.ShouldBe([key], $"round {i}");
+            (await MessageSubscriptionsAsync(key)).ShouldBe(["ebg-loop-tick:l@tick"]);
+            (await TimersAsync(key)).Count.ShouldBe(1, "the previous round's timer is gone, a new one waits");
+        }
+        Clock.Advance(TimeSpan.FromHours(1));
+        await FireTimersAsync(key);
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key)).Count(e => e == "tick").ShouldBe(3);
+    }
 }
