@@ -288,7 +288,7 @@ internal sealed partial class Execution
             var model = inst.ModelElement(current);
             if (model is ExecutableActivity activity && !IsMultiInstanceInner(inst, current) && current.FlowScopeKey is { } scopeKey)
             {
-                var boundary = activity.BoundaryEvents.FirstOrDefault(b => b.EventKind == kind && Catches(b, kind, code));
+                var boundary = BestCatch(activity.BoundaryEvents, kind, code);
                 if (boundary is not null)
                 {
                     return handle(inst, current, boundary, inst.Get(scopeKey));
@@ -300,8 +300,7 @@ internal sealed partial class Execution
                 ExecutableSubProcess s when !current.IsMultiInstanceBody => s.Scope,
                 _ => null,
             };
-            var start = scope?.EventSubProcesses.SelectMany(e => e.Scope.StartEvents)
-                .FirstOrDefault(s => s.EventKind == kind && Catches(s, kind, code));
+            var start = scope is null ? null : BestCatch(EventSubProcessStarts(scope), kind, code);
             if (start is not null && current.Key != thrower.Key)
             {
                 return handle(inst, current, start, null);
@@ -323,9 +322,25 @@ internal sealed partial class Execution
         }
     }
 
-    private static bool Catches(ExecutableEvent catchEvent, EventDefinitionKind kind, string code)
+    /// <summary>
+    /// Among the catch events of one scope, the one whose code matches wins over a catch-all (no code), whatever
+    /// their order in the model (as in Zeebe); before, the first in model order won.
+    /// </summary>
+    private static ExecutableEvent? BestCatch(IEnumerable<ExecutableEvent> events, EventDefinitionKind kind, string code)
     {
-        var expected = kind == EventDefinitionKind.Error ? catchEvent.Error?.ErrorCode : catchEvent.Escalation?.EscalationCode;
-        return expected is null || string.IsNullOrEmpty(expected.Text) || string.Equals(expected.Text, code, StringComparison.Ordinal);
+        ExecutableEvent? catchAll = null;
+        foreach (var candidate in events.Where(e => e.EventKind == kind))
+        {
+            var expected = kind == EventDefinitionKind.Error ? candidate.Error?.ErrorCode : candidate.Escalation?.EscalationCode;
+            if (expected is null || string.IsNullOrEmpty(expected.Text))
+            {
+                catchAll ??= candidate;
+            }
+            else if (string.Equals(expected.Text, code, StringComparison.Ordinal))
+            {
+                return candidate;
+            }
+        }
+        return catchAll;
     }
 }

@@ -116,18 +116,29 @@ internal sealed partial class Execution
         }
         var node = instance.ModelElement(element) as ExecutableFlowNode;
         var hasOutputs = node is not null && !node.IoMapping.Outputs.IsEmpty;
+        var outputCollection = OutputCollectionAbove(instance, element);
         foreach (var (name, value) in variables)
         {
             if (hasOutputs || element.IsProcess)
             {
                 SetVariable(instance, element.Key, name, value, local: true);
             }
-            else
+            else if (name != outputCollection)
             {
                 SetVariable(instance, element.FlowScopeKey!.Value, name, value, local: false);
             }
         }
     }
+
+    /// <summary>
+    /// The output collection of the multi-instance body around an inner instance: the body alone writes it. A
+    /// called child hands back every variable it was given, including a stale copy of the collection, which
+    /// propagated onto the body's and wiped what the other items had collected.
+    /// </summary>
+    private static string? OutputCollectionAbove(InstanceState instance, ElementInstance element) =>
+        IsMultiInstanceInner(instance, element) && instance.ModelElement(instance.Get(element.FlowScopeKey!.Value)) is ExecutableActivity { MultiInstance: { } definition }
+            ? definition.OutputCollection
+            : null;
 
     private static JsonNode? Abbreviate(JsonNode? value)
     {

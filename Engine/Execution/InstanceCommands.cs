@@ -30,6 +30,13 @@ internal sealed partial class ProcessEngine
                 return CommandResult<CreatedInstance>.Fail(CommandError.InvalidArgument,
                     $"Element '{startElementId}' is inside an event subprocess or a multi-instance subprocess; an instance cannot start there.");
             }
+            if (startElementId is null && definition.Model.Scope.NoneStartEvent is null)
+            {
+                // As in Zeebe: such a process starts only by its message, signal or timer start events. Creating the
+                // instance anyway left it ACTIVE with an incident nobody could resolve.
+                return CommandResult<CreatedInstance>.Fail(CommandError.InvalidState,
+                    $"Process '{bpmnProcessId}' has no none start event; it starts by its message, signal or timer start events only.");
+            }
             if (businessKey is not null && await connection.ExecuteScalarAsync<long?>(new Dapper.CommandDefinition(
                 "SELECT key FROM process_instance WHERE bpmn_process_id = @bpmnProcessId AND business_key = @businessKey",
                 new { bpmnProcessId, businessKey }, transaction, cancellationToken: cancellationToken)) is { } existing)

@@ -45,7 +45,9 @@ internal sealed partial class Execution
                     RaiseIncident(instance, element, IncidentTypes.IoMappingError, value.Failure!);
                     return;
                 }
-                SetVariable(instance, element.Key, input.Target, value.Value, local: true);
+                var (name, inputValue) = NestedTarget(input.Target, value.Value,
+                    instance.TryGetLocal(element.Key, RootName(input.Target), out var mapped) ? mapped : null);
+                SetVariable(instance, element.Key, name, inputValue, local: true);
             }
         }
         // Boundary and event subprocess subscriptions open before the element counts as activated, all in one go
@@ -93,7 +95,9 @@ internal sealed partial class Execution
                     RaiseIncident(instance, element, IncidentTypes.IoMappingError, value.Failure!);
                     return;
                 }
-                SetVariable(instance, element.FlowScopeKey!.Value, output.Target, value.Value, local: false);
+                var (name, outputValue) = NestedTarget(output.Target, value.Value,
+                    instance.TryGetVisible(element.FlowScopeKey!.Value, RootName(output.Target), out var existing) ? existing : null);
+                SetVariable(instance, element.FlowScopeKey!.Value, name, outputValue, local: false);
             }
         }
         if (IsMultiInstanceInner(instance, element) && !Behaviors.MultiInstanceBodyBehavior.CollectOutput(this, instance, element))
@@ -124,6 +128,37 @@ internal sealed partial class Execution
             ChildEnded(instance, flowScope, element);
         }
     }
+
+    /// <summary>
+    /// Zeebe's nested mapping targets: "a.b.c" sets path b.c inside variable a (variable names cannot contain a
+    /// dot), creating the objects on the way; the value is merged into <paramref name="existing"/> when that is an
+    /// object — for inputs the value earlier mappings of the element built, for outputs the variable already
+    /// visible in the flow scope. Connector templates depend on it ("authentication.type"); the whole target used
+    /// to become one variable named with dots.
+    /// </summary>
+    private static (string Name, JsonNode? Value) NestedTarget(string target, JsonNode? value, JsonNode? existing)
+    {
+        var path = target.Split('.');
+        if (path.Length == 1)
+        {
+            return (target, value);
+        }
+        var root = existing is JsonObject current ? current.DeepClone().AsObject() : new JsonObject();
+        var node = root;
+        for (var i = 1; i < path.Length - 1; i++)
+        {
+            if (node[path[i]] is not JsonObject next)
+            {
+                next = new JsonObject();
+                node[path[i]] = next;
+            }
+            node = next;
+        }
+        node[path[^1]] = value?.DeepClone();
+        return (path[0], root);
+    }
+
+    private static string RootName(string target) => target.Split('.')[0];
 
     /// <summary>Cancels an element and everything inside it. What follows is the caller's business.</summary>
     public void Terminate(InstanceState instance, ElementInstance element)

@@ -164,6 +164,12 @@ internal sealed partial class ProcessEngine
                 $"Expected process with BPMN process id '{create.ProcessId}' to be deployed, but not found.");
             return;
         }
+        if (definition.Model.Scope.NoneStartEvent is null)
+        {
+            x.RaiseIncident(parent, callActivity, IncidentTypes.CalledElementError,
+                $"Expected process with BPMN process id '{create.ProcessId}' to have a none start event, but it has none.");
+            return;
+        }
         var child = NewInstance(x, definition, create.Variables, businessKey: null, startElementId: null, parent, callActivity);
         callActivity.Data.CalledProcessInstanceKey = child.Key;
         callActivity.IsDirty = true;

@@ -19,7 +19,10 @@ internal sealed class EndEventBehavior : ElementBehavior
         switch (node.EventKind)
         {
             case EventDefinitionKind.Error:
-                var code = node.Error?.ErrorCode?.Text ?? "";
+                if (ThrownCode.Evaluate(x, instance, element, node, node.Error?.ErrorCode) is not { } code)
+                {
+                    return;
+                }
                 if (!x.ThrowError(instance, element, code, null, null))
                 {
                     x.RaiseIncident(instance, element, IncidentTypes.UnhandledErrorEvent,
@@ -27,7 +30,8 @@ internal sealed class EndEventBehavior : ElementBehavior
                 }
                 return;
             case EventDefinitionKind.Escalation:
-                if (!x.ThrowEscalation(instance, element, node.Escalation?.EscalationCode?.Text ?? ""))
+                if (ThrownCode.Evaluate(x, instance, element, node, node.Escalation?.EscalationCode) is { } escalationCode &&
+                    !x.ThrowEscalation(instance, element, escalationCode))
                 {
                     x.Complete(instance, element);
                 }
@@ -72,7 +76,8 @@ internal sealed class IntermediateThrowEventBehavior : ElementBehavior
         switch (node.EventKind)
         {
             case EventDefinitionKind.Escalation:
-                if (!x.ThrowEscalation(instance, element, node.Escalation?.EscalationCode?.Text ?? ""))
+                if (ThrownCode.Evaluate(x, instance, element, node, node.Escalation?.EscalationCode) is { } escalationCode &&
+                    !x.ThrowEscalation(instance, element, escalationCode))
                 {
                     x.Complete(instance, element);
                 }
@@ -148,5 +153,28 @@ internal static class SignalThrow
         }
         x.FollowUps.Enqueue(new BroadcastSignal(name.Value, variables));
         return true;
+    }
+}
+
+/// <summary>
+/// The code a throwing error or escalation event throws: a literal, or a FEEL expression evaluated when the event
+/// is reached (Camunda 8 allows expressions on throw events; the expression text itself used to be thrown).
+/// Null when the expression failed (an incident was raised).
+/// </summary>
+internal static class ThrownCode
+{
+    public static string? Evaluate(Execution x, InstanceState instance, ElementInstance element, ExecutableEvent node, ModelExpression? code)
+    {
+        if (code is null)
+        {
+            return "";
+        }
+        var value = x.Expressions.String(code, VariableScope.For(instance, element.Key));
+        if (!value.Ok)
+        {
+            x.RaiseIncident(instance, element, IncidentTypes.ExtractValueError, $"{node.ElementType} '{node.Id}': {value.Failure}");
+            return null;
+        }
+        return value.Value;
     }
 }

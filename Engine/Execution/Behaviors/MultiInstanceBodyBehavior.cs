@@ -41,12 +41,23 @@ internal sealed class MultiInstanceBodyBehavior : ElementBehavior
         }
         else
         {
-            for (var i = 0; i < items.Value.Count; i++)
+            // Inner instances that complete at once (script, manual tasks) end inside this loop: the body must not
+            // count itself done before every item has had its instance (it completed after the first one, leaving
+            // the rest of the output collection null), and stops starting items once a completion condition ended it.
+            body.ActivatingInnerInstances = true;
+            for (var i = 0; i < items.Value.Count && IsActive(instance, body); i++)
             {
                 ActivateInner(x, instance, body, activity, i);
             }
+            body.ActivatingInnerInstances = false;
+            if (IsActive(instance, body) && instance.ChildCount(body.Key) == 0)
+            {
+                x.Complete(instance, body);
+            }
         }
     }
+
+    private static bool IsActive(InstanceState instance, ElementInstance body) => instance.Find(body.Key) is { State: ElementState.Activated };
 
     private static void ActivateInner(Execution x, InstanceState instance, ElementInstance body, ExecutableActivity activity, int index)
     {
@@ -145,8 +156,19 @@ internal sealed class MultiInstanceBodyBehavior : ElementBehavior
         if (definition.IsSequential && body.Data.NextIndex is { } next && next < total)
         {
             body.Data.NextIndex = next + 1;
-            ActivateInner(x, instance, body, activity, next);
+            // A step rather than a call: items that complete at once would otherwise recurse one level per item.
+            x.Enqueue(() =>
+            {
+                if (IsActive(instance, body))
+                {
+                    ActivateInner(x, instance, body, activity, next);
+                }
+            });
             return;
+        }
+        if (body.ActivatingInnerInstances)
+        {
+            return; // OnActivated completes the body once every item has its instance
         }
         if (instance.ChildCount(body.Key) == 0)
         {

@@ -101,6 +101,9 @@ internal sealed class ElementInstance
     /// <summary>Transient, on a multi-instance body: the completion condition held when the inner instance now leaving completed.</summary>
     public bool CompletionConditionMet { get; set; }
 
+    /// <summary>Transient, on a parallel multi-instance body: its inner instances are being created (some may end meanwhile).</summary>
+    public bool ActivatingInnerInstances { get; set; }
+
     /// <summary>The element a process or subprocess instance starts at (null: the none start event); kept in <see cref="Data"/>.</summary>
     public string? StartElementId
     {

@@ -130,4 +130,35 @@ public sealed class CallActivityTests : EngineTest
         (await StateAsync(key)).ShouldBe("COMPLETED");
         (await InstancesOfAsync("ca-mi-child")).Count.ShouldBe(3);
     }
+
+    [Test]
+    public async Task Calling_a_process_without_a_none_start_event_raises_an_incident_on_the_call_activity()
+    {
+        await DeployAsync(Process("ca-msg-only", StartWith("start", MessageDef("m")) + End() + Flows("start->end"), Message("m", "ca-msg-only-go")), "msg-only.bpmn");
+        await DeployAsync(Process("ca-caller", Start() + CallActivity("call", "ca-msg-only") + End() + Flows("start->call->end")));
+
+        var key = await StartAsync("ca-caller");
+
+        var incident = (await IncidentsAsync(key)).ShouldHaveSingleItem();
+        incident.Type.ShouldBe("CALLED_ELEMENT_ERROR");
+        incident.ElementId.ShouldBe("call");
+        (await InstancesOfAsync("ca-msg-only")).ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task A_child_that_completes_at_once_completes_the_call_activity_in_the_same_command()
+    {
+        await DeployAsync(Process("ca-instant", Start() +
+            """<bpmn:scriptTask id="compute"><bpmn:extensionElements><zeebe:script expression="=x + 1" resultVariable="y" /></bpmn:extensionElements></bpmn:scriptTask>""" +
+            End() + Flows("start->compute->end")), "instant.bpmn");
+        await DeployAsync(Process("ca-instant-parent", Start() +
+            "<bpmn:callActivity id=\"call\"><bpmn:extensionElements><zeebe:calledElement processId=\"ca-instant\" /></bpmn:extensionElements>" +
+            Loop("=xs", "x", "ys", "=y") + "</bpmn:callActivity>" + End() + Flows("start->call->end")));
+
+        var key = await StartAsync("ca-instant-parent", Vars("""{"xs": [1, 2, 3]}"""));
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await VariablesAsync(key))["ys"]!.ToJsonString().ShouldBe("[2,3,4]");
+        (await InstancesOfAsync("ca-instant")).Count.ShouldBe(3);
+    }
 }

@@ -224,4 +224,32 @@ public sealed class ErrorAndEscalationTests : EngineTest
         await CompleteJobsAsync("esc-esp-work");
         (await StateAsync(key)).ShouldBe("COMPLETED");
     }
+
+    [Test]
+    public async Task A_boundary_with_the_matching_code_takes_precedence_over_a_catch_all_one()
+    {
+        await DeployAsync(Process("err-precedence", Start() + Task("work", "err-precedence-work") +
+            Boundary("any", "work", ErrorDef()) + Boundary("exact", "work", ErrorDef("e")) +
+            End() + End("byAny") + End("byExact") + Flows("start->work->end", "any->byAny", "exact->byExact"), Error("e", "EXACT")));
+        var key = await StartAsync("err-precedence");
+
+        var job = (await ActivateAsync("err-precedence-work")).ShouldHaveSingleItem();
+        await Engine.ThrowJobErrorAsync(job.Key, "EXACT", null, null, CancellationToken.None);
+
+        (await HistoryAsync(key)).ShouldContain("byExact");
+        (await HistoryAsync(key)).ShouldNotContain("byAny");
+    }
+
+    [Test]
+    public async Task An_error_end_event_evaluates_its_error_code_expression()
+    {
+        await DeployAsync(Process("err-expr", Start() +
+            SubProcess("sub", Start("s_start") + EndWith("fail", ErrorDef("thrown")) + Flows("s_start->fail")) +
+            Boundary("caught", "sub", ErrorDef("expected")) + End() + End("handled") + Flows("start->sub->end", "caught->handled"),
+            "<bpmn:error id=\"thrown\" errorCode=\"=reason\" />" + Error("expected", "OUT_OF_STOCK")));
+        var key = await StartAsync("err-expr", Vars("""{"reason": "OUT_OF_STOCK"}"""));
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key)).ShouldContain("handled");
+    }
 }

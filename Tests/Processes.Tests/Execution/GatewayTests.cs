@@ -213,4 +213,52 @@ public sealed class GatewayTests : EngineTest
         result.Message!.ShouldContain("loops");
         (await InstancesOfAsync("spin")).ShouldBeEmpty("the command's work is discarded");
     }
+
+    [Test]
+    public async Task An_inclusive_gateway_without_a_true_condition_or_default_raises_an_incident()
+    {
+        await DeployAsync(Process("or-none", Start() + Gateway("inclusiveGateway", "fork") + End("a") + End("b") +
+            ConditionalFlow("fork", "a", "=x = 1") + ConditionalFlow("fork", "b", "=x = 2") + Flows("start->fork")));
+        var key = await StartAsync("or-none", Vars("""{"x": 3}"""));
+
+        var incident = (await IncidentsAsync(key)).ShouldHaveSingleItem();
+        incident.Type.ShouldBe("CONDITION_ERROR");
+        await Engine.SetVariablesAsync(key, Vars("""{"x": 2}"""), local: false, CancellationToken.None);
+        await Engine.ResolveIncidentAsync(incident.Key, CancellationToken.None);
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key)).ShouldContain("b");
+    }
+
+    [Test]
+    public async Task An_inclusive_join_fires_at_once_for_the_only_branch_the_fork_took()
+    {
+        await DeployAsync(Process("or-one", Start() + Gateway("inclusiveGateway", "fork") + Task("a", "or-one-a") + Task("b", "or-one-b") +
+            Gateway("inclusiveGateway", "join") + End() +
+            ConditionalFlow("fork", "a", "=true") + ConditionalFlow("fork", "b", "=false") + Flows("start->fork", "a->join", "b->join", "join->end")));
+        var key = await StartAsync("or-one");
+
+        (await ActiveElementsAsync(key)).ShouldBe(["a"]);
+        await CompleteJobsAsync("or-one-a");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+    }
+
+    [Test]
+    public async Task An_event_based_gateway_in_a_loop_subscribes_afresh_each_round()
+    {
+        await DeployAsync(Process("ebg-loop", Start() + Gateway("exclusiveGateway", "merge") + Gateway("eventBasedGateway", "gw") +
+            Catch("tick", MessageDef("m")) + TimerCatch("stop", "PT1H") + End() +
+            Flows("start->merge->gw", "gw->tick->merge", "gw->stop->end"), MessageWithKey("m", "ebg-loop-tick", "=id")));
+        var key = await StartAsync("ebg-loop", Vars("""{"id": "l"}"""));
+
+        for (var i = 0; i < 3; i++)
+        {
+            (await PublishAsync("ebg-loop-tick", "l")).Value!.CorrelatedProcessInstanceKeys.ShouldBe([key], $"round {i}");
+            (await MessageSubscriptionsAsync(key)).ShouldBe(["ebg-loop-tick:l@tick"]);
+            (await TimersAsync(key)).Count.ShouldBe(1, "the previous round's timer is gone, a new one waits");
+        }
+        Clock.Advance(TimeSpan.FromHours(1));
+        await FireTimersAsync(key);
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key)).Count(e => e == "tick").ShouldBe(3);
+    }
 }

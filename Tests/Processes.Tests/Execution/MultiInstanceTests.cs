@@ -185,4 +185,40 @@ public sealed class MultiInstanceTests : EngineTest
         (await ActiveElementsAsync(key)).ShouldBe(["after"], "the condition now holds: the body completes and the other two end");
         (await HistoryAsync(key, "ELEMENT_ACTIVATED")).Count(e => e == "each").ShouldBe(4, "the body and its three inner instances, once");
     }
+
+    [Test]
+    public async Task A_multi_instance_script_task_whose_instances_complete_at_once_runs_every_item()
+    {
+        await DeployAsync(Process("mi-script", Start() +
+            "<bpmn:scriptTask id=\"each\"><bpmn:extensionElements><zeebe:script expression=\"=item * 10\" resultVariable=\"scaled\" /></bpmn:extensionElements>" +
+            Loop("=items", "item", "results", "=scaled") + "</bpmn:scriptTask>" +
+            Task("after", "mi-script-after") + End() + Flows("start->each->after->end")));
+        await DeployAsync(Process("mi-script-seq", Start() +
+            "<bpmn:scriptTask id=\"each\"><bpmn:extensionElements><zeebe:script expression=\"=item * 10\" resultVariable=\"scaled\" /></bpmn:extensionElements>" +
+            Loop("=items", "item", "results", "=scaled", sequential: true) + "</bpmn:scriptTask>" +
+            Task("after", "mi-script-after") + End() + Flows("start->each->after->end")), "seq.bpmn");
+        foreach (var processId in new[] { "mi-script", "mi-script-seq" })
+        {
+            var key = await StartAsync(processId, Vars("""{"items": [1, 2, 3]}"""));
+
+            (await ActiveElementsAsync(key)).ShouldBe(["after"]);
+            (await HistoryAsync(key)).Count(e => e == "each").ShouldBe(4, "three inner instances and the body, each completed once");
+            (await VariablesAsync(key))["results"]!.ToJsonString().ShouldBe("[10,20,30]");
+        }
+    }
+
+    [Test]
+    public async Task A_completion_condition_met_while_instances_complete_at_once_stops_starting_items()
+    {
+        await DeployAsync(Process("mi-script-cond", Start() +
+            "<bpmn:scriptTask id=\"each\"><bpmn:extensionElements><zeebe:script expression=\"=item * 10\" resultVariable=\"scaled\" /></bpmn:extensionElements>" +
+            Loop("=items", "item", "results", "=scaled", completionCondition: "=numberOfCompletedInstances &gt;= 2") + "</bpmn:scriptTask>" +
+            End() + Flows("start->each->end")));
+
+        var key = await StartAsync("mi-script-cond", Vars("""{"items": [1, 2, 3, 4]}"""));
+
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+        (await HistoryAsync(key, "ELEMENT_ACTIVATED")).Count(e => e == "each").ShouldBe(3, "the body and two inner instances");
+        (await VariablesAsync(key))["results"]!.ToJsonString().ShouldBe("[10,20,null,null]");
+    }
 }

@@ -97,4 +97,19 @@ public sealed class SignalTests : EngineTest
         (await StateAsync(key)).ShouldBe("COMPLETED");
         (await CountAsync("SELECT count(*) FROM signal_subscription WHERE process_instance_key = @key", new { key })).ShouldBe(0);
     }
+
+    [Test]
+    public async Task A_signal_throw_event_sends_its_input_mappings_as_the_signal_variables()
+    {
+        await DeployAsync(Process("sig-vars-listener", Start() + Catch("wait", SignalDef("s")) + End() + Flows("start->wait->end"), Signal("s", "sig-vars-go")));
+        await DeployAsync(Process("sig-vars-thrower", Start() +
+            "<bpmn:intermediateThrowEvent id=\"shout\"><bpmn:extensionElements>" + Io(Input("=total * 2", "doubled")) + "</bpmn:extensionElements>" +
+            SignalDef("s") + "</bpmn:intermediateThrowEvent>" + End() + Flows("start->shout->end"), Signal("s", "sig-vars-go")), "thrower.bpmn");
+        var listener = await StartAsync("sig-vars-listener");
+
+        await StartAsync("sig-vars-thrower", Vars("""{"total": 21}"""));
+
+        (await StateAsync(listener)).ShouldBe("COMPLETED");
+        (await VariablesAsync(listener))["doubled"]!.GetValue<decimal>().ShouldBe(42m);
+    }
 }

@@ -188,4 +188,23 @@ public sealed class SubProcessTests : EngineTest
         (await StateAsync(key)).ShouldBe("COMPLETED");
         (await HistoryAsync(key)).ShouldContain("timedOut");
     }
+
+    [Test]
+    public async Task A_non_interrupting_timer_boundary_on_a_subprocess_fires_once_and_the_subprocess_continues()
+    {
+        await DeployAsync(Process("sub-remind", Start() +
+            SubProcess("sub", Start("s_start") + Task("inner", "sub-remind-inner") + End("s_end") + Flows("s_start->inner->s_end")) +
+            Boundary("remind", "sub", TimerDuration("PT1H"), interrupting: false) + Task("nudge", "sub-remind-nudge") + End() + End("e2") +
+            Flows("start->sub->end", "remind->nudge->e2")));
+        var key = await StartAsync("sub-remind");
+
+        Clock.Advance(TimeSpan.FromHours(1));
+        await FireTimersAsync(key);
+
+        (await ActiveElementsAsync(key)).ShouldBe(["inner", "nudge", "sub"]);
+        (await TimersAsync(key)).ShouldBeEmpty("a duration fires once");
+        await CompleteJobsAsync("sub-remind-inner");
+        await CompleteJobsAsync("sub-remind-nudge");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+    }
 }

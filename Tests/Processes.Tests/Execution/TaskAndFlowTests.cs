@@ -112,4 +112,25 @@ public sealed class TaskAndFlowTests : EngineTest
         (await HistoryAsync(key, "ELEMENT_TERMINATED")).ShouldBe(["work", "cancel"]);
         (await Engine.CancelInstanceAsync(key, CancellationToken.None)).Error.ShouldBe(Processes.Engine.Execution.CommandError.InvalidState);
     }
+
+    [Test]
+    public async Task Nested_mapping_targets_build_objects_and_outputs_merge_into_the_existing_variable()
+    {
+        await DeployAsync(Process("nested", Start() +
+            Task("call", "nested-call", Io(
+                Input("noAuth", "authentication.type") + Input("=token", "authentication.token") + Input("https://example.com", "url"),
+                Output("=result", "order.status") + Output("=2", "summary.count"))) +
+            End() + Flows("start->call->end")));
+        var key = await StartAsync("nested", Vars("""{"token": "t-1", "order": {"id": 7, "status": "new"}}"""));
+
+        var job = (await ActivateAsync("nested-call")).ShouldHaveSingleItem();
+        job.Variables["authentication"]!.ToJsonString().ShouldBe("""{"type":"noAuth","token":"t-1"}""");
+        job.Variables["url"]!.GetValue<string>().ShouldBe("https://example.com");
+        await Engine.CompleteJobAsync(job.Key, Vars("""{"result": "shipped"}"""), CancellationToken.None);
+
+        var variables = await VariablesAsync(key);
+        variables["order"]!.ToJsonString().ShouldBe("""{"id":7,"status":"shipped"}""");
+        variables["summary"]!.ToJsonString().ShouldBe("""{"count":2}""");
+        variables.ContainsKey("authentication").ShouldBeFalse();
+    }
 }

@@ -113,13 +113,13 @@ public sealed class TimerTests : EngineTest
 
         for (var i = 1; i <= 2; i++)
         {
-            var timerKey = await CountAsync("SELECT key FROM timer WHERE process_instance_key IS NULL AND element_id = 'tick'");
+            var timerKey = await CountAsync(StartTimersOf("timer-start", "t.key"));
             timerKey.ShouldNotBe(0, $"firing {i}");
             Clock.Advance(TimeSpan.FromMinutes(1));
             (await Engine.TriggerTimerAsync(timerKey, CancellationToken.None)).Value.ShouldBeTrue();
         }
 
-        (await CountAsync("SELECT count(*) FROM timer WHERE process_instance_key IS NULL AND element_id = 'tick'")).ShouldBe(0);
+        (await CountAsync(StartTimersOf("timer-start", "count(*)"))).ShouldBe(0);
         var instances = await InstancesOfAsync("timer-start");
         instances.Count.ShouldBe(2);
         foreach (var key in instances)
@@ -127,6 +127,12 @@ public sealed class TimerTests : EngineTest
             (await ActiveElementsAsync(key)).ShouldBe(["work"]);
         }
     }
+
+    /// <summary>SQL selecting <paramref name="what"/> from the start-event timers of one process (other fixtures' processes have timers too).</summary>
+    private static string StartTimersOf(string bpmnProcessId, string what) => $"""
+        SELECT {what} FROM timer t JOIN process_definition d ON d.process_definition_key = t.process_definition_key
+        WHERE t.process_instance_key IS NULL AND d.bpmn_process_id = '{bpmnProcessId}'
+        """;
 
     [Test]
     public async Task A_timer_bound_to_a_business_calendar_is_due_in_working_time()
@@ -164,15 +170,8 @@ public sealed class TimerTests : EngineTest
         await DeployAsync(Process("timer-start-v", StartWith("tick", TimerCycle("R/PT1H")) + Task("one", "timer-start-v-one") + End() + Flows("tick->one->end")));
         await DeployAsync(Process("timer-start-v", StartWith("tick", TimerCycle("R/PT1H")) + Task("two", "timer-start-v-two") + End() + Flows("tick->two->end")));
 
-        var timers = await CountAsync("""
-            SELECT count(*) FROM timer t JOIN process_definition d ON d.process_definition_key = t.process_definition_key
-            WHERE t.process_instance_key IS NULL AND d.bpmn_process_id = 'timer-start-v'
-            """);
-        timers.ShouldBe(1);
-        var timerKey = await CountAsync("""
-            SELECT t.key FROM timer t JOIN process_definition d ON d.process_definition_key = t.process_definition_key
-            WHERE t.process_instance_key IS NULL AND d.bpmn_process_id = 'timer-start-v'
-            """);
+        (await CountAsync(StartTimersOf("timer-start-v", "count(*)"))).ShouldBe(1);
+        var timerKey = await CountAsync(StartTimersOf("timer-start-v", "t.key"));
         Clock.Advance(TimeSpan.FromHours(1));
         await Engine.TriggerTimerAsync(timerKey, CancellationToken.None);
 
@@ -208,5 +207,35 @@ public sealed class TimerTests : EngineTest
         (await Engine.ResolveIncidentAsync(incident.Key, CancellationToken.None)).Ok.ShouldBeTrue();
 
         (await TimersAsync(key)).ShouldHaveSingleItem().DueAt.ShouldBe(StartTime.AddMinutes(5).UtcDateTime);
+    }
+
+    [Test]
+    public async Task A_process_without_a_none_start_event_cannot_be_started_by_command()
+    {
+        await DeployAsync(Process("timer-only", StartWith("tick", TimerCycle("R/PT1H")) + End() + Flows("tick->end")));
+
+        var result = await Engine.CreateInstanceAsync("timer-only", null, null, null, CancellationToken.None);
+
+        result.Ok.ShouldBeFalse();
+        result.Error.ShouldBe(Processes.Engine.Execution.CommandError.InvalidState);
+        result.Message!.ShouldContain("none start event");
+        (await InstancesOfAsync("timer-only")).ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task A_timer_boundary_on_a_call_activity_terminates_the_child()
+    {
+        await DeployAsync(Process("timer-child", Start() + Task("work", "timer-child-work") + End() + Flows("start->work->end")), "child.bpmn");
+        await DeployAsync(Process("timer-parent", Start() + CallActivity("call", "timer-child") + Boundary("late", "call", TimerDuration("PT1H")) +
+            End() + End("timedOut") + Flows("start->call->end", "late->timedOut")));
+        var parent = await StartAsync("timer-parent");
+        var child = (await InstancesOfAsync("timer-child")).ShouldHaveSingleItem();
+
+        Clock.Advance(TimeSpan.FromHours(1));
+        await FireTimersAsync(parent);
+
+        (await StateAsync(parent)).ShouldBe("COMPLETED");
+        (await StateAsync(child)).ShouldBe("TERMINATED");
+        (await ActivateAsync("timer-child-work")).ShouldBeEmpty();
     }
 }

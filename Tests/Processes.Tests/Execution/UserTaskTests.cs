@@ -94,4 +94,24 @@ public sealed class UserTaskTests : EngineTest
         (await CountAsync("SELECT count(*) FROM user_task WHERE key = @k AND state = 'CANCELED'", new { k = task.Key })).ShouldBe(1);
         (await Engine.CompleteUserTaskAsync(task.Key, null, null, null, CancellationToken.None)).Error.ShouldBe(CommandError.InvalidState);
     }
+
+    [Test]
+    public async Task Candidate_users_follow_up_date_and_form_are_stored_with_the_task()
+    {
+        await DeployAsync(Process("ut-more", Start() +
+            UserTask("review",
+                "<zeebe:assignmentDefinition candidateUsers=\"=reviewers\" />" +
+                "<zeebe:taskSchedule followUpDate=\"2026-11-30T10:00:00Z\" />" +
+                "<zeebe:formDefinition formId=\"review-form\" />") +
+            End() + Flows("start->review->end")));
+        var key = await StartAsync("ut-more", Vars("""{"reviewers": ["ann", "bob"]}"""));
+
+        await using var connection = await DataSource.OpenConnectionAsync();
+        var row = await connection.QuerySingleAsync<(string Users, DateTime FollowUp, string FormKey, int Priority)>(
+            "SELECT candidate_users::text, follow_up_date, form_key, priority FROM user_task WHERE process_instance_key = @key", new { key });
+        row.Users.ShouldBe("{ann,bob}");
+        row.FollowUp.ShouldBe(new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc));
+        row.FormKey.ShouldBe("form:review-form");
+        row.Priority.ShouldBe(50, "the default priority");
+    }
 }
