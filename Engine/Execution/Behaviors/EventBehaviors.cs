@@ -29,21 +29,8 @@ internal sealed class EndEventBehavior : ElementBehavior
                         $"Expected to throw an error event with the code '{code}', but it was not caught. No error events are available in the scope.");
                 }
                 return;
-            case EventDefinitionKind.Escalation:
-                if (ThrownCode.Evaluate(x, instance, element, node, node.Escalation?.EscalationCode) is { } escalationCode &&
-                    !x.ThrowEscalation(instance, element, escalationCode))
-                {
-                    x.Complete(instance, element);
-                }
-                return;
-            case EventDefinitionKind.Signal:
-                if (SignalThrow.Broadcast(x, instance, element, node))
-                {
-                    x.Complete(instance, element);
-                }
-                return;
             default:
-                x.Complete(instance, element);
+                EventThrow.ThrowAndComplete(x, instance, element, node);
                 return;
         }
     }
@@ -72,26 +59,7 @@ internal sealed class IntermediateThrowEventBehavior : ElementBehavior
 {
     public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
     {
-        var node = (ExecutableEvent)instance.ModelElement(element);
-        switch (node.EventKind)
-        {
-            case EventDefinitionKind.Escalation:
-                if (ThrownCode.Evaluate(x, instance, element, node, node.Escalation?.EscalationCode) is { } escalationCode &&
-                    !x.ThrowEscalation(instance, element, escalationCode))
-                {
-                    x.Complete(instance, element);
-                }
-                return;
-            case EventDefinitionKind.Signal:
-                if (SignalThrow.Broadcast(x, instance, element, node))
-                {
-                    x.Complete(instance, element);
-                }
-                return;
-            default:
-                x.Complete(instance, element);
-                return;
-        }
+        EventThrow.ThrowAndComplete(x, instance, element, (ExecutableEvent)instance.ModelElement(element));
     }
 
     public override void OnCompleted(Execution x, InstanceState instance, ElementInstance element, ElementInstance? flowScope)
@@ -130,6 +98,29 @@ internal sealed class CatchEventBehavior : ElementBehavior
             return;
         }
         x.OpenSubscriptions(instance, element, [node]);
+    }
+}
+
+internal static class EventThrow
+{
+    /// <summary>
+    /// What throw and end events share: an escalation looks for its catch (the event completes unless that
+    /// interrupted it; a code that cannot be evaluated is an incident), a signal is broadcast; then, or for a none
+    /// event, the event completes.
+    /// </summary>
+    public static void ThrowAndComplete(Execution x, InstanceState instance, ElementInstance element, ExecutableEvent node)
+    {
+        var completes = node.EventKind switch
+        {
+            EventDefinitionKind.Escalation => ThrownCode.Evaluate(x, instance, element, node, node.Escalation?.EscalationCode) is { } code &&
+                !x.ThrowEscalation(instance, element, code),
+            EventDefinitionKind.Signal => SignalThrow.Broadcast(x, instance, element, node),
+            _ => true,
+        };
+        if (completes)
+        {
+            x.Complete(instance, element);
+        }
     }
 }
 
