@@ -1,4 +1,5 @@
 using Npgsql;
+using Processes.Activities;
 using Processes.Engine.Calendars;
 using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
@@ -22,6 +23,7 @@ internal static class EngineRegistration
         services.Configure<Processes.Engine.Cluster.EngineNodeOptions>(builder.Configuration.GetSection("Processes:Engine"));
         services.AddSingleton(sp => new Processes.Engine.Jobs.JobQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Processes.Engine.Jobs.JobOperations(sp.GetRequiredService<ProcessEngine>()));
+        services.AddProcessesActivities(builder.Configuration);
         if (builder.Configuration.GetValue("Processes:Engine:Enabled", true))
         {
             services.AddHostedService<EngineNodeService>();
