@@ -59,5 +59,5 @@ public abstract class ActivityTest : LoopTest
 
     private protected static JobOutcome.Failed Failed(JobOutcome outcome) => outcome.ShouldBeOfType<JobOutcome.Failed>(outcome.ToString());
 
-    private protected static JobOutcome.ErrorThrown Error(JobOutcome outcome) => outcome.ShouldBeOfType<JobOutcome.ErrorThrown>(outcome.ToString());
+    private protected static JobOutcome.ErrorThrown Thrown(JobOutcome outcome) => outcome.ShouldBeOfType<JobOutcome.ErrorThrown>(outcome.ToString());
 }
