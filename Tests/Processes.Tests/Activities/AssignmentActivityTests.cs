@@ -104,13 +104,26 @@ public sealed class AssignmentActivityTests : ActivityTest
     [Test]
     public async Task A_re_run_of_the_job_returns_the_same_decision_and_an_unfinished_decision_counts_as_load()
     {
-        await AgentsAsync(Agent("alice", "refunds", 5), Agent("bob", "refunds", 5));
+        await AgentsAsync(Agent("alice", "refunds", 1), Agent("bob", "refunds", 1));
         var assign = Handler("assign", []);
         var job = Job("assign", RefundCase);
+        // The job is still live (its completion, which creates the user task, has not happened yet).
+        await using (var connection = await DataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO job (key, type, state, process_instance_key, element_instance_key, element_id, bpmn_process_id,
+                                 process_definition_key, process_version, retries, due_at, created_at)
+                VALUES (@Key, 'assign', 'ACTIVATED', 1, 2, 'task', 'proc', 1, 1, 3, now(), now())
+                """, new { job.Key });
+        }
+
         var first = Completed(await assign.HandleAsync(job, CancellationToken.None));
         var again = Completed(await assign.HandleAsync(job, CancellationToken.None));
+
         again.ToJsonString().ShouldBe(first.ToJsonString());
         (await CountAsync("SELECT counter FROM assignment_rotation WHERE pool = 'central'")).ShouldBe(1, "the re-run did not decide again");
+        var other = Completed(await assign.HandleAsync(Job("assign", RefundCase), CancellationToken.None))["assignee"]!.GetValue<string>();
+        other.ShouldNotBe(first["assignee"]!.GetValue<string>(), "the pending decision fills its agent's only slot");
     }
 
     [Test]
