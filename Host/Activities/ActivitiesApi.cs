@@ -58,7 +58,7 @@ internal static class ActivitiesApi
     private static async Task<Results<Ok<SmsTemplate>, ProblemHttpResult>> GetTemplateAsync(string id, SmsTemplateStore store, CancellationToken cancellationToken) =>
         await store.FindAsync(id, cancellationToken) is { } template ? TypedResults.Ok(template) : Problems.NotFound("SMS template", id);
 
-    /// <summary>Saves a template; unknown, unused and malformed placeholders come back as 400 with every problem.</summary>
+    /// <summary>Saves a template; unknown, unused and malformed placeholders come back as 422 with every problem.</summary>
     private static async Task<Results<Ok<SmsTemplate>, ProblemHttpResult>> PutTemplateAsync(string id, SmsTemplateRequest body, HttpContext http,
         SmsTemplateStore store, IAuditLog audit, CancellationToken cancellationToken)
     {
