@@ -35,7 +35,12 @@ internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<Activitie
         {
             return JobOutcome.Fail($"The host '{url.Host}' is not in Processes:Activities:Http:AllowedHosts.", retryable: false);
         }
-        var method = new HttpMethod((JobInputs.Text(job, "httpMethod", "method") ?? "GET").ToUpperInvariant());
+        var methodName = (JobInputs.Text(job, "httpMethod", "method") ?? "GET").Trim().ToUpperInvariant();
+        if (methodName.Length == 0 || !methodName.All(char.IsAsciiLetterUpper))
+        {
+            return JobOutcome.Fail($"'{methodName}' is not an HTTP method (header 'method' or variable 'httpMethod').", retryable: false);
+        }
+        var method = new HttpMethod(methodName);
         var headers = Headers(job);
         var body = job.Variables["httpRequestBody"];
         var bodyText = body switch

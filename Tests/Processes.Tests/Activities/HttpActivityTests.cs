@@ -67,6 +67,7 @@ public sealed class HttpActivityTests : ActivityTest
         Failed(await nothingConfigured.HandleAsync(Job("http", "{}", $$"""{"url": "{{Url("x")}}"}"""), CancellationToken.None))
             .Message.ShouldContain("'127.0.0.1'");
         Failed(await http.HandleAsync(Job("http", "{}", """{"url": "ftp://127.0.0.1/x"}"""), CancellationToken.None)).Retryable.ShouldBeFalse();
+        Failed(await http.HandleAsync(Job("http", "{}", $$"""{"url": "{{Url("x")}}", "method": "GE T"}"""), CancellationToken.None)).Retryable.ShouldBeFalse();
         _server.Requests.ShouldBeEmpty();
     }
 
