@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Processes.Host.Identity;
 using Processes.Tests.Identity;
 using Processes.Tests.Storage;
@@ -16,6 +17,10 @@ public sealed class ActivitiesApiTests : DatabaseTest
 
     [OneTimeTearDown]
     public async Task StopHost() => await _host.DisposeAsync();
+
+    [Test]
+    public void The_host_runs_the_four_activities_in_its_engine_node() =>
+        _host.Services.GetServices<Processes.Engine.Jobs.IJobHandler>().Select(h => h.Type).ShouldBe(["sms", "refund", "assign", "http"], ignoreOrder: true);
 
     [Test]
     public async Task A_supervisor_maintains_agent_profiles_that_central_dispatch_reads()
