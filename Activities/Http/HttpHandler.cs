@@ -42,7 +42,7 @@ internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<Activitie
         }
         var method = new HttpMethod(methodName);
         var headers = Headers(job);
-        var body = job.Variables["httpRequestBody"];
+        var body = job.Variables["httpRequestBody"] ?? HeaderBody(job);
         var bodyText = body switch
         {
             null => null,
@@ -106,6 +106,23 @@ internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<Activitie
         }
         headers.Remove(OutboundCall.IdempotencyHeader); // the job key is the idempotency key, not the model's choice
         return [.. headers.Select(h => (h.Key, h.Value))];
+    }
+
+    /// <summary>The header <c>body</c>: JSON when it parses as JSON, else text.</summary>
+    private static JsonNode? HeaderBody(JobContext job)
+    {
+        if (job.CustomHeaders["body"]?.ToString() is not { Length: > 0 } text)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonNode.Parse(text) ?? JsonValue.Create(text);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(text);
+        }
     }
 
     private static HashSet<int> RetryableCodes(JobContext job) =>

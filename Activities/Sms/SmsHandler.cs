@@ -38,7 +38,12 @@ internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore t
         {
             return JobOutcome.Fail($"SMS template '{templateId}' does not exist.", retryable: false);
         }
-        var (text, missing) = SmsText.Render(template.Text, Parameters(job));
+        var syntax = new List<string>();
+        var (text, missing) = SmsText.Render(template.Text, Parameters(job), syntax);
+        if (syntax.Count > 0)
+        {
+            return JobOutcome.Fail($"SMS template '{templateId}' is malformed: {string.Join("; ", syntax)}.", retryable: false);
+        }
         if (text is null)
         {
             return JobOutcome.Fail(

@@ -58,12 +58,15 @@ internal static partial class SmsText
         return problems;
     }
 
-    /// <summary>The text with every placeholder replaced, or the names of the parameters that have no value.</summary>
-    public static (string? Text, IReadOnlyList<string> Missing) Render(string text, IReadOnlyDictionary<string, string> values)
+    /// <summary>
+    /// The text with every placeholder replaced, or null with the names of the parameters that have no value (and
+    /// syntax problems in <paramref name="problems"/>, for a template written to the table without validation).
+    /// </summary>
+    public static (string? Text, IReadOnlyList<string> Missing) Render(string text, IReadOnlyDictionary<string, string> values,
+        List<string> problems)
     {
         var output = new StringBuilder(text.Length);
         var missing = new List<string>();
-        var problems = new List<string>();
         Walk(text, literal: c => output.Append(c), placeholder: (name, _) =>
         {
             if (values.TryGetValue(name, out var value))
@@ -76,8 +79,7 @@ internal static partial class SmsText
             }
             return true;
         }, problems);
-        missing.AddRange(problems);
-        return missing.Count == 0 ? (output.ToString(), missing) : (null, missing);
+        return missing.Count == 0 && problems.Count == 0 ? (output.ToString(), missing) : (null, missing);
     }
 
     private static void Walk(string text, Action<char>? literal, Func<string, int, bool> placeholder, List<string> problems)

@@ -42,6 +42,11 @@ public sealed class HttpActivityTests : ActivityTest
         text["httpBody"]!.GetValue<string>().ShouldBe("created");
 
         var post = _server.Requests.Last();
+        Completed(await http.HandleAsync(Job("http", "{}", $$$"""{"url": "{{{Url("notes")}}}", "method": "PUT", "body": "{\"note\": 1}"}"""),
+            CancellationToken.None));
+        var put = _server.Requests.Last();
+        put.Method.ShouldBe("PUT");
+        JsonNode.Parse(put.Body)!["note"]!.GetValue<int>().ShouldBe(1);
         post.Method.ShouldBe("POST");
         post.PathAndQuery.ShouldBe("/orders");
         post.Header("X-Tenant").ShouldBe("eu");

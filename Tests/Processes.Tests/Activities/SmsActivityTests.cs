@@ -107,6 +107,16 @@ public sealed class SmsActivityTests : ActivityTest
 
         failed.Retryable.ShouldBeFalse();
         failed.Message.ShouldContain("'amount'");
+
+        // A template written straight to the table, past the validation on save.
+        await using (var connection = await DataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("INSERT INTO sms_template (id, text, parameters) VALUES ('broken', 'Hi {name', '{name}')");
+        }
+        var malformed = Failed(await sms.HandleAsync(Job("sms", """{"recipient": "+49170", "name": "Cy"}""", """{"templateId": "broken"}"""),
+            CancellationToken.None));
+        malformed.Retryable.ShouldBeFalse();
+        malformed.Message.ShouldContain("malformed");
         (await CountAsync("SELECT count(*) FROM sms_outbox")).ShouldBe(0);
     }
 
