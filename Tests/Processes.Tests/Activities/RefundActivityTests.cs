@@ -95,12 +95,14 @@ public sealed class RefundActivityTests : ActivityTest
         var refund = Handler("refund", settings);
         _api.Respond = _ => new FakeAnswer(201, "{}", Delay: TimeSpan.FromSeconds(5));
 
-        var failed = Failed(await refund.HandleAsync(Job("refund", Refund(10)), CancellationToken.None));
+        var job = Job("refund", Refund(10));
+
+        var failed = Failed(await refund.HandleAsync(job, CancellationToken.None));
 
         failed.Retryable.ShouldBeTrue();
         failed.Message.ShouldContain("no answer within 0.2 s");
         _api.Requests.Count.ShouldBe(2);
-        (await CountAsync("SELECT count(*) FROM refund_sent")).ShouldBe(0);
+        (await CountAsync("SELECT count(*) FROM refund_sent WHERE job_key = @Key", new { job.Key })).ShouldBe(0);
     }
 
     [Test]
@@ -137,6 +139,29 @@ public sealed class RefundActivityTests : ActivityTest
         completed.ShouldContain("tellCustomer");
         completed.ShouldNotContain("refunded");
         (await IncidentsAsync(key)).ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task A_payment_api_outage_retries_the_job_until_the_refund_goes_through_once()
+    {
+        await DeployAsync(Process("refund_outage", Start() + Task("refund", "refund") + End() + Flows("start->refund->end")));
+        var provider = new IdempotentProvider((_, n) => new FakeAnswer(201, $$"""{"refundId": "r-{{n}}"}"""));
+        var down = true;
+        _api.Respond = r => Volatile.Read(ref down) ? new FakeAnswer(503, "maintenance") : provider.Respond(r);
+        var options = FastExecutor("node-a");
+        options.BackOff = new RetryBackOff(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200), Jitter: 0);
+        var executor = new JobExecutor(RealEngine(), new JobHandlerRegistry([Handler("refund", Settings())]), options);
+        Run(executor.RunAsync);
+
+        var key = await StartAsync("refund_outage", Vars(Refund(15, "O-outage")));
+        await UntilAsync(async () => await ScalarAsync<int>("SELECT failures FROM job WHERE process_instance_key = @key", new { key }) >= 1,
+            because: "the outage fails the first run retryably");
+        (await IncidentsAsync(key)).ShouldBeEmpty();
+        Volatile.Write(ref down, false);
+
+        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", because: "a later run gets through");
+        (await VariablesAsync(key))["refundId"]!.GetValue<string>().ShouldBe("r-1");
+        provider.Effects.ShouldBe(1);
     }
 
     /// <summary>The review pattern of the README: REVIEW_REQUIRED leads to a finance task, which a revocation interrupts.</summary>
