@@ -59,10 +59,14 @@ internal sealed class AssignmentHandler(NpgsqlDataSource dataSource, IOptions<Ac
         }
 
         // Load = open tasks assigned + decisions whose job has not completed yet (their task does not exist yet).
+        // Pending decisions are found from the (small) job table, not by scanning every decision ever made.
         var agents = (await connection.QueryAsync<(string UserName, int Capacity, long Load)>(new CommandDefinition("""
+            WITH pending AS (
+                SELECT d.assignee, count(*) AS n FROM job j JOIN assignment_decision d ON d.job_key = j.key
+                WHERE d.assignee IS NOT NULL GROUP BY d.assignee)
             SELECT a.user_name, a.capacity,
                    (SELECT count(*) FROM user_task t WHERE t.state = 'CREATED' AND t.assignee = a.user_name)
-                 + (SELECT count(*) FROM assignment_decision d JOIN job j ON j.key = d.job_key WHERE d.assignee = a.user_name) AS load
+                 + coalesce((SELECT p.n FROM pending p WHERE p.assignee = a.user_name), 0) AS load
             FROM agent_profile a
             WHERE a.on_duty AND a.skills @> @Skills
               AND (@Region::text IS NULL OR @Region = ANY(a.regions))

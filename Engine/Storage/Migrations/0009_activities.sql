@@ -71,4 +71,3 @@ CREATE TABLE assignment_decision (
     process_instance_key bigint      NOT NULL,
     decided_at           timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX assignment_decision_assignee ON assignment_decision (assignee) WHERE assignee IS NOT NULL;
