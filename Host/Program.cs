@@ -1,3 +1,4 @@
+using Processes.Host.Activities;
 using Processes.Host.Audit;
 using Processes.Host.Calendars;
 using Processes.Host.Camunda;
@@ -33,6 +34,7 @@ app.MapTaskEventsApi();
 app.MapInstancesApi();
 app.MapCalendarsApi();
 app.MapOperationsApi();
+app.MapActivitiesApi();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

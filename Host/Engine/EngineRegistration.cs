@@ -1,4 +1,5 @@
 using Npgsql;
+using Processes.Activities;
 using Processes.Engine.Calendars;
 using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
@@ -24,6 +25,7 @@ internal static class EngineRegistration
         services.AddSingleton(sp => new Processes.Engine.Jobs.JobOperations(sp.GetRequiredService<ProcessEngine>()));
         services.Configure<RetentionOptions>(builder.Configuration.GetSection("Processes:Retention"));
         services.AddHostedService<RetentionService>();
+        services.AddProcessesActivities(builder.Configuration);
         if (builder.Configuration.GetValue("Processes:Engine:Enabled", true))
         {
             services.AddHostedService<EngineNodeService>();

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Processes.Activities.Assignment;
+using Processes.Activities.Http;
+using Processes.Activities.Refunds;
+using Processes.Activities.Sms;
+using Processes.Engine.Jobs;
+
+namespace Processes.Activities;
+
+public static class ActivityRegistration
+{
+    /// <summary>
+    /// The built-in job handlers (<c>sms</c>, <c>refund</c>, <c>assign</c>, <c>http</c>) as <see cref="IJobHandler"/>
+    /// services, configured from <c>Processes:Activities</c>. Needs an <see cref="NpgsqlDataSource"/> service.
+    /// </summary>
+    public static IServiceCollection AddProcessesActivities(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Processes:Activities");
+        services.Configure<ActivitiesOptions>(section);
+        services.AddHttpClient(HttpSmsProvider.ClientName);
+        services.AddHttpClient(RefundHandler.ClientName);
+        // Redirects could leave the allow-list: the http activity does not follow them.
+        services.AddHttpClient(HttpHandler.ClientName).ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false });
+        services.AddSingleton(sp => new SmsTemplateStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<ISmsProvider>(sp =>
+            string.Equals(sp.GetRequiredService<IOptions<ActivitiesOptions>>().Value.Sms.Provider, "http", StringComparison.OrdinalIgnoreCase)
+                ? new HttpSmsProvider(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>())
+                : new OutboxSmsProvider(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<IJobHandler>(sp => new SmsHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<SmsTemplateStore>(),
+            sp.GetRequiredService<ISmsProvider>()));
+        services.AddSingleton<IJobHandler>(sp => new RefundHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
+        services.AddSingleton<IJobHandler>(sp => new AssignmentHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
+        services.AddSingleton<IJobHandler>(sp => new HttpHandler(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
+        return services;
+    }
+}

@@ -1,0 +1,57 @@
+using Dapper;
+using Npgsql;
+
+namespace Processes.Activities.Assignment;
+
+/// <summary>Who an agent is for central dispatch: what they can do, where, in which languages, for which tiers, how much at once.</summary>
+public sealed record AgentProfile(
+    string UserName,
+    IReadOnlyList<string> Skills,
+    IReadOnlyList<string> Regions,
+    IReadOnlyList<string> Languages,
+    IReadOnlyList<string> Tiers,
+    int Capacity,
+    bool OnDuty);
+
+/// <summary>Agent profiles in <c>agent_profile</c>.</summary>
+public sealed class AgentStore(NpgsqlDataSource dataSource)
+{
+    public async Task SaveAsync(AgentProfile agent, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(agent.UserName);
+        ArgumentOutOfRangeException.ThrowIfNegative(agent.Capacity);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // Durability point: the profile is replaced whole; the next dispatch decision sees it.
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO agent_profile (user_name, skills, regions, languages, tiers, capacity, on_duty, updated_at)
+            VALUES (@UserName, @Skills, @Regions, @Languages, @Tiers, @Capacity, @OnDuty, now())
+            ON CONFLICT (user_name) DO UPDATE SET skills = excluded.skills, regions = excluded.regions, languages = excluded.languages,
+                tiers = excluded.tiers, capacity = excluded.capacity, on_duty = excluded.on_duty, updated_at = now()
+            """, new
+        {
+            agent.UserName,
+            Skills = agent.Skills.ToArray(),
+            Regions = agent.Regions.ToArray(),
+            Languages = agent.Languages.ToArray(),
+            Tiers = agent.Tiers.ToArray(),
+            agent.Capacity,
+            agent.OnDuty,
+        }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<AgentProfile>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string UserName, string[] Skills, string[] Regions, string[] Languages, string[] Tiers, int Capacity, bool OnDuty)>(
+            new CommandDefinition("SELECT user_name, skills, regions, languages, tiers, capacity, on_duty FROM agent_profile ORDER BY user_name",
+                cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new AgentProfile(r.UserName, r.Skills, r.Regions, r.Languages, r.Tiers, r.Capacity, r.OnDuty))];
+    }
+
+    public async Task<bool> DeleteAsync(string userName, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM agent_profile WHERE user_name = @userName", new { userName },
+            cancellationToken: cancellationToken)) > 0;
+    }
+}

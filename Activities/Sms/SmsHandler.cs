@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Npgsql;
+using Processes.Activities.Shared;
+using Processes.Engine.Jobs;
+
+namespace Processes.Activities.Sms;
+
+/// <summary>
+/// Job type <c>sms</c>: renders a stored template and sends it through the configured <see cref="ISmsProvider"/>.
+/// One message per job: the job key goes to the provider as the idempotency key, and <c>sms_sent</c> records
+/// the send so a re-run of the job (an expired lease) completes with the recorded message instead of sending again.
+/// </summary>
+internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore templates, ISmsProvider provider) : IJobHandler
+{
+    public string Type => "sms";
+
+    public async Task<JobOutcome> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    {
+        if (await RecordedAsync(job.Key, cancellationToken) is { } earlier)
+        {
+            return Done(earlier.MessageId, earlier.Status);
+        }
+        var templateId = JobInputs.Text(job, "smsTemplateId", "templateId");
+        if (string.IsNullOrWhiteSpace(templateId))
+        {
+            return JobOutcome.Fail("No SMS template: set the header 'templateId' or the variable 'smsTemplateId'.", retryable: false);
+        }
+        var recipient = JobInputs.Text(job, "recipient", "recipient");
+        if (string.IsNullOrWhiteSpace(recipient))
+        {
+            return JobOutcome.Fail("No recipient: map the phone number to the variable 'recipient'.", retryable: false);
+        }
+        var template = await templates.FindAsync(templateId, cancellationToken);
+        if (template is null)
+        {
+            return JobOutcome.Fail($"SMS template '{templateId}' does not exist.", retryable: false);
+        }
+        var syntax = new List<string>();
+        var (text, missing) = SmsText.Render(template.Text, Parameters(job), syntax);
+        if (syntax.Count > 0)
+        {
+            return JobOutcome.Fail($"SMS template '{templateId}' is malformed: {string.Join("; ", syntax)}.", retryable: false);
+        }
+        if (text is null)
+        {
+            return JobOutcome.Fail(
+                $"SMS template '{templateId}' needs the parameter(s) {string.Join(", ", missing.Select(m => $"'{m}'"))}, which the job does not have " +
+                "(put them in the variable 'smsParameters' or in variables of the same name).", retryable: false);
+        }
+
+        var sent = await provider.SendAsync(job.Key.ToString(CultureInfo.InvariantCulture), recipient, text, cancellationToken);
+        switch (sent)
+        {
+            case SmsSendResult.Accepted accepted:
+                // Durability point: from here a re-run finds the send and does not repeat it. A crash between the
+                // provider call and this insert re-sends with the same idempotency key, which the provider drops.
+                await RecordAsync(job, accepted, recipient, templateId, cancellationToken);
+                return Done(accepted.MessageId, accepted.Status);
+            case SmsSendResult.Transient transient:
+                return JobOutcome.Fail(transient.Message, retryable: true);
+            case SmsSendResult.Rejected rejected:
+                return JobOutcome.Fail(rejected.Message, retryable: false);
+            default:
+                throw new InvalidOperationException($"Unknown SMS result {sent}.");
+        }
+    }
+
+    /// <summary>Values for the placeholders: the object <c>smsParameters</c> first, then variables of the same name.</summary>
+    private static Dictionary<string, string> Parameters(JobContext job)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in job.Variables)
+        {
+            if (value is JsonValue scalar && name != "smsParameters")
+            {
+                values[name] = Show(scalar);
+            }
+        }
+        if (job.Variables["smsParameters"] is JsonObject explicitValues)
+        {
+            foreach (var (name, value) in explicitValues)
+            {
+                if (value is JsonValue scalar)
+                {
+                    values[name] = Show(scalar);
+                }
+            }
+        }
+        return values;
+    }
+
+    private static string Show(JsonValue value) =>
+        value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : value.ToJsonString();
+
+    private static JobOutcome Done(string messageId, string status) =>
+        JobOutcome.Complete(new JsonObject { ["smsMessageId"] = messageId, ["smsStatus"] = status });
+
+    private async Task<(string MessageId, string Status)?> RecordedAsync(long jobKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string MessageId, string Status)>(new CommandDefinition(
+            "SELECT provider_message_id, status FROM sms_sent WHERE job_key = @jobKey", new { jobKey }, cancellationToken: cancellationToken));
+        return rows.Select(r => ((string, string)?)r).FirstOrDefault();
+    }
+
+    private async Task RecordAsync(JobContext job, SmsSendResult.Accepted accepted, string recipient, string templateId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO sms_sent (job_key, provider_message_id, status, recipient, template_id, process_instance_key)
+            VALUES (@Key, @MessageId, @Status, @recipient, @templateId, @ProcessInstanceKey)
+            ON CONFLICT (job_key) DO NOTHING
+            """, new { job.Key, accepted.MessageId, accepted.Status, recipient, templateId, job.ProcessInstanceKey }, cancellationToken: cancellationToken));
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text.Json.Nodes;
+
+namespace Processes.Tests.Activities;
+
+public sealed class HttpActivityTests : ActivityTest
+{
+    private FakeServer _server = null!;
+
+    [SetUp]
+    public async Task StartServer() => _server = await FakeServer.StartAsync();
+
+    [TearDown]
+    public async Task StopServer() => await _server.DisposeAsync();
+
+    private static Dictionary<string, string?> AllowLoopback()
+    {
+        var settings = FastRetries("Http");
+        settings["Processes:Activities:Http:AllowedHosts:0"] = "127.0.0.1";
+        settings["Processes:Activities:Http:AllowedHosts:1"] = "*.example.com";
+        return settings;
+    }
+
+    private string Url(string path) => new Uri(_server.BaseUrl, path).ToString();
+
+    [Test]
+    public async Task A_call_maps_the_answer_to_httpStatus_and_httpBody_parsed_when_it_is_json()
+    {
+        _server.Respond = r => r.PathAndQuery.StartsWith("/json", StringComparison.Ordinal)
+            ? new FakeAnswer(200, """{"customer": {"tier": "gold"}, "open": [1, 2]}""")
+            : new FakeAnswer(201, "created", "text/plain");
+        var http = Handler("http", AllowLoopback());
+
+        var json = Completed(await http.HandleAsync(Job("http", "{}", $$"""{"url": "{{Url("json?id=7")}}"}"""), CancellationToken.None));
+        json["httpStatus"]!.GetValue<int>().ShouldBe(200);
+        json["httpBody"]!["customer"]!["tier"]!.GetValue<string>().ShouldBe("gold");
+
+        var job = Job("http", $$$"""
+            {"httpUrl": "{{{Url("orders")}}}", "httpMethod": "post", "httpHeaders": {"X-Tenant": "eu"}, "httpRequestBody": {"orderId": "O-3"}}
+            """, """{"header.X-Source": "processes"}""");
+        var text = Completed(await http.HandleAsync(job, CancellationToken.None));
+        text["httpStatus"]!.GetValue<int>().ShouldBe(201);
+        text["httpBody"]!.GetValue<string>().ShouldBe("created");
+
+        var post = _server.Requests.Last();
+        Completed(await http.HandleAsync(Job("http", "{}", $$$"""{"url": "{{{Url("notes")}}}", "method": "PUT", "body": "{\"note\": 1}"}"""),
+            CancellationToken.None));
+        var put = _server.Requests.Last();
+        put.Method.ShouldBe("PUT");
+        JsonNode.Parse(put.Body)!["note"]!.GetValue<int>().ShouldBe(1);
+        post.Method.ShouldBe("POST");
+        post.PathAndQuery.ShouldBe("/orders");
+        post.Header("X-Tenant").ShouldBe("eu");
+        post.Header("X-Source").ShouldBe("processes");
+        post.Header("Content-Type")!.ShouldStartWith("application/json");
+        post.Header("Idempotency-Key").ShouldBe(job.Key.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        JsonNode.Parse(post.Body)!["orderId"]!.GetValue<string>().ShouldBe("O-3");
+    }
+
+    [Test]
+    public async Task The_allow_list_blocks_every_other_host_without_calling_it()
+    {
+        var http = Handler("http", AllowLoopback());
+        var other = _server.BaseUrl.ToString().Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+
+        var blocked = Failed(await http.HandleAsync(Job("http", "{}", $$"""{"url": "{{other}}"}"""), CancellationToken.None));
+        blocked.Retryable.ShouldBeFalse();
+        blocked.Message.ShouldContain("'localhost'");
+        blocked.Message.ShouldContain("AllowedHosts");
+        _server.Requests.ShouldBeEmpty();
+
+        var nothingConfigured = Handler("http", []);
+        Failed(await nothingConfigured.HandleAsync(Job("http", "{}", $$"""{"url": "{{Url("x")}}"}"""), CancellationToken.None))
+            .Message.ShouldContain("'127.0.0.1'");
+        Failed(await http.HandleAsync(Job("http", "{}", """{"url": "ftp://127.0.0.1/x"}"""), CancellationToken.None)).Retryable.ShouldBeFalse();
+        Failed(await http.HandleAsync(Job("http", "{}", $$"""{"url": "{{Url("x")}}", "method": "GE T"}"""), CancellationToken.None)).Retryable.ShouldBeFalse();
+        _server.Requests.ShouldBeEmpty();
+    }
+
+    [Test]
+    public void Wildcard_entries_allow_subdomains_only()
+    {
+        var list = new Processes.Activities.Http.HostAllowList(["*.example.com", "API.partner.org"]);
+        list.Allows("crm.example.com").ShouldBeTrue();
+        list.Allows("example.com").ShouldBeFalse();
+        list.Allows("evil-example.com").ShouldBeFalse();
+        list.Allows("api.partner.org").ShouldBeTrue();
+        list.Allows("partner.org").ShouldBeFalse();
+    }
+
+    [Test]
+    public async Task Server_errors_retry_and_stay_retryable_client_errors_do_not_unless_the_model_says_so()
+    {
+        var http = Handler("http", AllowLoopback());
+
+        var calls = 0;
+        _server.Respond = _ => Interlocked.Increment(ref calls) == 1 ? new FakeAnswer(500, "oops") : new FakeAnswer(200, "{}");
+        Completed(await http.HandleAsync(Job("http", "{}", $$"""{"url": "{{Url("flaky")}}"}"""), CancellationToken.None))["httpStatus"]!
+            .GetValue<int>().ShouldBe(200);
+        _server.Requests.Count.ShouldBe(2);
+
+        _server.Requests.Clear();
+        _server.Respond = _ => new FakeAnswer(503, "maintenance");
+        var down = Failed(await http.HandleAsync(Job("http", "{}", $$"""{"url": "{{Url("down")}}"}"""), CancellationToken.None));
+        down.Retryable.ShouldBeTrue();
+        down.Message.ShouldContain("503");
+        _server.Requests.Count.ShouldBe(3);
+
+        _server.Requests.Clear();
+        _server.Respond = _ => new FakeAnswer(404, """{"error": "no such order"}""");
+        var missing = Failed(await http.HandleAsync(Job("http", "{}", $$"""{"url": "{{Url("orders/9")}}"}"""), CancellationToken.None));
+        missing.Retryable.ShouldBeFalse();
+        missing.Message.ShouldContain("no such order");
+        _server.Requests.Count.ShouldBe(1, "a 4xx is not retried in-process");
+
+        _server.Respond = _ => new FakeAnswer(409, "locked");
+        Failed(await http.HandleAsync(Job("http", "{}", $$"""{"url": "{{Url("orders/9")}}", "retryableStatusCodes": "409, 423"}"""), CancellationToken.None))
+            .Retryable.ShouldBeTrue();
+    }
+
+    [Test]
+    public async Task A_host_that_does_not_answer_in_time_is_a_retryable_failure()
+    {
+        var settings = AllowLoopback();
+        settings["Processes:Activities:Http:Retry:Timeout"] = "00:00:00.200";
+        settings["Processes:Activities:Http:Retry:MaxRetries"] = "0";
+        _server.Respond = _ => new FakeAnswer(200, "{}", Delay: TimeSpan.FromSeconds(5));
+
+        var slow = Failed(await Handler("http", settings).HandleAsync(Job("http", "{}", $$"""{"url": "{{Url("slow")}}"}"""), CancellationToken.None));
+
+        slow.Retryable.ShouldBeTrue();
+        slow.Message.ShouldContain("no answer within");
+    }
+}
