@@ -16,7 +16,9 @@ public sealed class DefinitionsFolderTests
     {
         Models().ShouldContain("demand-ticket.bpmn");
         Models().ShouldContain("sla-escalation.bpmn");
+        Models().ShouldContain("exception-order.bpmn");
         Forms().ShouldContain("demand-work-ticket.form");
+        Forms().ShouldContain("exception-update.form");
     }
 
     [TestCaseSource(nameof(Models))]
