@@ -17,6 +17,7 @@ public sealed class DefinitionsFolderTests
         Models().ShouldContain("demand-ticket.bpmn");
         Models().ShouldContain("sla-escalation.bpmn");
         Models().ShouldContain("exception-order.bpmn");
+        Models().ShouldContain("monthly-settlement.bpmn");
         Forms().ShouldContain("demand-work-ticket.form");
         Forms().ShouldContain("exception-update.form");
     }
