@@ -18,6 +18,7 @@ public sealed class DefinitionsFolderTests
         Models().ShouldContain("sla-escalation.bpmn");
         Models().ShouldContain("exception-order.bpmn");
         Models().ShouldContain("monthly-settlement.bpmn");
+        Models().ShouldContain("service-fulfilment.bpmn");
         Forms().ShouldContain("demand-work-ticket.form");
         Forms().ShouldContain("exception-update.form");
     }
