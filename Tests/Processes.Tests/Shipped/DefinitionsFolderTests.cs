@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Xml.Linq;
 using Processes.Engine.Bpmn.Reading;
 using Processes.Engine.Bpmn.Validation;
 
@@ -33,6 +34,22 @@ public sealed class DefinitionsFolderTests
         result.Warnings.ShouldBeEmpty(string.Join("\n", result.Warnings));
         result.Processes.ShouldNotBeEmpty();
         result.Processes.ShouldContain(p => p.Id == Path.GetFileNameWithoutExtension(name), "the process id is the file name");
+    }
+
+    [TestCaseSource(nameof(Models))]
+    public void Model_has_a_diagram_shape_or_edge_for_every_element(string name)
+    {
+        XNamespace bpmn = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+        XNamespace di = "http://www.omg.org/spec/BPMN/20100524/DI";
+        var document = XDocument.Parse(ShippedDefinitions.Text(name));
+        var drawn = document.Descendants().Where(e => e.Name == di + "BPMNShape" || e.Name == di + "BPMNEdge")
+            .Select(e => (string?)e.Attribute("bpmnElement")).ToHashSet();
+        var elements = document.Root!.Elements(bpmn + "process").SelectMany(p => p.Descendants())
+            .Where(e => e.Name.Namespace == bpmn && e.Attribute("id") is not null && e.Parent!.Name.LocalName is "process" or "subProcess")
+            .Select(e => (string)e.Attribute("id")!).ToList();
+
+        elements.ShouldNotBeEmpty();
+        elements.Where(id => !drawn.Contains(id)).ShouldBeEmpty("elements the Modeler would not draw");
     }
 
     [TestCaseSource(nameof(Forms))]
