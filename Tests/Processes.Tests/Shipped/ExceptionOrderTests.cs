@@ -113,7 +113,10 @@ public sealed class ExceptionOrderTests : EngineTest
 
     private async Task<(long Key, string ElementId, string? Assignee, int Version)> OpenReviewAsync(long order)
     {
-        (await IncidentsAsync(order)).ShouldBeEmpty();
+        var chat = await TakeJobAsync(order, "http");
+        chat.ElementId.ShouldBe("NotifyFinance");
+        chat.Variables["body"]!["text"]!["content"]!.GetValue<string>().ShouldStartWith("Exception order O-3: refund of ");
+        await CompleteAsync(chat);
         var review = (await OpenTasksAsync(order)).ShouldHaveSingleItem();
         review.ElementId.ShouldBe("FinanceReview");
         await using var connection = await DataSource.OpenConnectionAsync();
