@@ -176,6 +176,23 @@ public sealed class DemandTicketTests : EngineTest
     }
 
     [Test]
+    public async Task A_chase_published_with_a_time_to_live_during_routing_reaches_the_ticket_once_it_opens()
+    {
+        var demand = await StartDemandAsync("D-1007", "regular");
+
+        (await PublishAsync("demand-chased", "D-1007", timeToLive: TimeSpan.FromHours(1))).Value!.CorrelatedProcessInstanceKeys.ShouldBeEmpty();
+        await CompleteAsync(await TakeJobAsync(demand, "assign"), "ann", "after-sales", "first line");
+
+        var notify = await TakeJobAsync(demand, "sms");
+        notify.ElementId.ShouldBe("NotifyAssignee");
+        notify.Variables["recipient"]!.GetValue<string>().ShouldBe("ann");
+        (await Engine.CompleteJobAsync(notify.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
+        (await OpenTicketAsync(demand)).ElementId.ShouldBe("WorkTicket");
+        (await VariablesAsync(demand))["priority"]!.GetValue<int>().ShouldBe(70);
+        (await Engine.CancelInstanceAsync(demand, CancellationToken.None)).Ok.ShouldBeTrue();
+    }
+
+    [Test]
     public async Task The_sla_reminds_at_50_notifies_the_supervisors_at_75_and_escalates_at_100_percent_in_working_time()
     {
         var demand = await StartDemandAsync("D-1005", "regular");
