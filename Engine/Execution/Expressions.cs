@@ -141,7 +141,8 @@ internal sealed class Expressions(FeelExpressionCache cache, TimeProvider clock)
             case FeelDateTime dt when dt.EffectiveOffset is { } offset && dt.UtcTicks is >= 0 and <= 3155378975999999999:
                 return new(new DateTimeOffset(dt.Local, offset).ToUniversalTime(), null);
             case FeelString s when DateTimeOffset.TryParse(s.Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed):
-                return new(parsed, null);
+                // Stored as timestamptz, which takes instants in UTC only.
+                return new(parsed.ToUniversalTime(), null);
             default:
                 return Evaluated<DateTimeOffset?>.Fail(Mismatch(expression, "date and time with a time zone (ISO 8601)", value.Value, scope));
         }

@@ -93,7 +93,35 @@ internal sealed partial class DefinitionsDeployer(
                 }
             }
         }
+        await SeedCalendarsAsync(directory, cancellationToken);
         await engine.SyncStartEventsAsync(null, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>*.calendar.json</c> files create the business calendars the shipped models count working time in — only
+    /// when the calendar does not exist yet, so an admin's edits are never overwritten by a restart.
+    /// </summary>
+    private async Task SeedCalendarsAsync(string directory, CancellationToken cancellationToken)
+    {
+        if (!options.Value.DeployAtStartup || !System.IO.Directory.Exists(directory))
+        {
+            return;
+        }
+        var store = services.GetRequiredService<Processes.Engine.Calendars.CalendarStore>();
+        foreach (var file in System.IO.Directory.EnumerateFiles(directory, "*.calendar.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var read = Processes.Engine.Calendars.CalendarJson.Read(await File.ReadAllTextAsync(file, cancellationToken));
+            if (read.Definition is null)
+            {
+                LogRejected(logger, Path.GetFileName(file), string.Join("; ", read.Problems.Select(p => $"{p.Field}: {p.Message}")));
+                continue;
+            }
+            if (await store.GetAsync(read.Definition.Name, cancellationToken) is null)
+            {
+                // A concurrent host may win the create; its conflict answer is fine here.
+                await store.SaveAsync(read.Definition, null, cancellationToken);
+            }
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

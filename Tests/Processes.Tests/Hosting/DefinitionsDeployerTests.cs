@@ -10,12 +10,13 @@ namespace Processes.Tests.Hosting;
 public sealed class DefinitionsDeployerTests : DatabaseTest
 {
     [Test]
-    public async Task Every_start_deploys_the_definitions_folder_and_unchanged_files_keep_their_version()
+    public async Task Every_start_deploys_the_definitions_folder_and_unchanged_files_keep_their_version_and_calendars_are_created_once()
     {
         var folder = Path.Combine(Path.GetTempPath(), $"processes-definitions-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path.Combine(folder, "demands"));
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Api", "walk.bpmn"), Path.Combine(folder, "demands", "walk.bpmn"));
         await File.WriteAllTextAsync(Path.Combine(folder, "broken.bpmn"), "<not-bpmn/>");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Definitions", "cn-support.calendar.json"), Path.Combine(folder, "cn-support.calendar.json"));
         try
         {
             for (var start = 0; start < 2; start++)
@@ -29,6 +30,9 @@ public sealed class DefinitionsDeployerTests : DatabaseTest
             var versions = (await connection.QueryAsync<(int Version, string Resource)>(
                 "SELECT version, resource_name FROM process_definition WHERE bpmn_process_id = 'walk'")).ToList();
             versions.ShouldHaveSingleItem().ShouldBe((1, "demands/walk.bpmn"));
+            var calendar = await new Processes.Engine.Calendars.CalendarStore(DataSource).GetAsync("cn-support", CancellationToken.None);
+            calendar.ShouldNotBeNull("the shipped calendar is created at the first start");
+            calendar.Version.ShouldBe(1, "a restart does not write it again");
         }
         finally
         {
