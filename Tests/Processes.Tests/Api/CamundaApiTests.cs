@@ -51,16 +51,7 @@ public sealed class CamundaApiTests : DatabaseTest
 
     /// <summary>A failing API test shows the host's errors (a 500's exception) in its output.</summary>
     [TearDown]
-    public void ShowHostErrors()
-    {
-        while (_logs.Entries.TryDequeue(out var entry))
-        {
-            if (entry.Level >= Microsoft.Extensions.Logging.LogLevel.Error)
-            {
-                TestContext.Out.WriteLine($"[host {entry.Level}] {entry.Category}: {entry.Message}");
-            }
-        }
-    }
+    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
 
     [OneTimeTearDown]
     public async Task StopHost()
@@ -73,7 +64,7 @@ public sealed class CamundaApiTests : DatabaseTest
     [Test]
     public async Task Deploy_start_work_the_job_claim_and_complete_the_task_and_see_the_instance_end()
     {
-        var deployed = await DeployAsync(_designer, "demand.bpmn", Model);
+        var deployed = await IdentityHost.DeployAsync(_designer, "demand.bpmn", Model);
         deployed.StatusCode.ShouldBe(HttpStatusCode.OK, await deployed.Content.ReadAsStringAsync());
         var deployment = await deployed.Content.ReadFromJsonAsync<JsonElement>();
         var definition = deployment.GetProperty("deployments")[0].GetProperty("processDefinition");
@@ -125,7 +116,7 @@ public sealed class CamundaApiTests : DatabaseTest
     [Test]
     public async Task A_stale_task_version_in_if_match_is_refused()
     {
-        await DeployAsync(_designer, "demand.bpmn", Model);
+        await IdentityHost.DeployAsync(_designer, "demand.bpmn", Model);
         var agent = _host.Bearer(_agent.ApiKey);
         await IdentityHost.PostAsync(agent, "/v2/process-instances", new { processDefinitionId = "api-demand", variables = new { team = "after-sales" } });
         var jobs = await IdentityHost.PostAsync(_worker, "/v2/jobs/activation", new { type = "api-classify", maxJobsToActivate = 10, requestTimeout = 2_000 });
@@ -149,7 +140,7 @@ public sealed class CamundaApiTests : DatabaseTest
     [Test]
     public async Task An_invalid_model_is_rejected_with_the_element_named()
     {
-        var response = await DeployAsync(_designer, "broken.bpmn", Model.Replace("targetRef=\"handle\"", "targetRef=\"nowhere\"", StringComparison.Ordinal));
+        var response = await IdentityHost.DeployAsync(_designer, "broken.bpmn", Model.Replace("targetRef=\"handle\"", "targetRef=\"nowhere\"", StringComparison.Ordinal));
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
@@ -170,14 +161,5 @@ public sealed class CamundaApiTests : DatabaseTest
         var noType = await _worker.PostAsJsonAsync("/v2/jobs/activation", new { maxJobsToActivate = 1 });
         noType.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await noType.Content.ReadAsStringAsync()).ShouldContain("type");
-    }
-
-    private static async Task<HttpResponseMessage> DeployAsync(HttpClient client, string name, string xml)
-    {
-        using var content = new MultipartFormDataContent();
-        var file = new ByteArrayContent(Encoding.UTF8.GetBytes(xml));
-        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        content.Add(file, "resources", name);
-        return await client.PostAsync(new Uri("/v2/deployments", UriKind.Relative), content);
     }
 }

@@ -48,24 +48,11 @@ public sealed class InboxApiTests : DatabaseTest
         _supervisor = await _host.CreateUserAsync(roles: [Roles.Supervisor], groups: ["hotline"]);
         _outsider = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["back-office"]);
         var designer = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Designer])).ApiKey);
-        using var content = new MultipartFormDataContent();
-        var file = new ByteArrayContent(Encoding.UTF8.GetBytes(Model));
-        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        content.Add(file, "resources", "inbox.bpmn");
-        (await designer.PostAsync(new Uri("/v2/deployments", UriKind.Relative), content)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await IdentityHost.DeployAsync(designer, "inbox.bpmn", Model)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [TearDown]
-    public void ShowHostErrors()
-    {
-        while (_logs.Entries.TryDequeue(out var entry))
-        {
-            if (entry.Level >= Microsoft.Extensions.Logging.LogLevel.Error)
-            {
-                TestContext.Out.WriteLine($"[host {entry.Level}] {entry.Category}: {entry.Message}");
-            }
-        }
-    }
+    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
 
     [OneTimeTearDown]
     public async Task StopHost() => await _host.DisposeAsync();

@@ -38,13 +38,7 @@ public sealed class OperationsApiTests : DatabaseTest
     {
         var user = await _host.CreateUserAsync(roles: [Roles.Operator, Roles.Designer, Roles.Agent]);
         var client = _host.Bearer(user.ApiKey);
-        using (var content = new MultipartFormDataContent())
-        {
-            var file = new ByteArrayContent(Encoding.UTF8.GetBytes(Model));
-            file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            content.Add(file, "resources", "ops.bpmn");
-            (await client.PostAsync(new Uri("/v2/deployments", UriKind.Relative), content)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        }
+        (await IdentityHost.DeployAsync(client, "ops.bpmn", Model)).StatusCode.ShouldBe(HttpStatusCode.OK);
         var instance = (await IdentityHost.PostAsync(client, "/v2/process-instances", new { processDefinitionId = "ops-refund" })).GetProperty("processInstanceKey").GetString();
         var job = (await IdentityHost.PostAsync(client, "/v2/jobs/activation", new { type = "ops-pay", maxJobsToActivate = 1, requestTimeout = 2_000 }))
             .GetProperty("jobs")[0].GetProperty("jobKey").GetString();

@@ -125,6 +125,16 @@ public sealed class IdentityHost : IAsyncDisposable
         return new TestUser(id, userName, UserPassword, key.GetProperty("secret").GetString()!);
     }
 
+    /// <summary>POST /v2/deployments with one file in the multipart part "resources", as Camunda's clients send it.</summary>
+    public static async Task<HttpResponseMessage> DeployAsync(HttpClient client, string name, string xml)
+    {
+        using var content = new MultipartFormDataContent();
+        var file = new ByteArrayContent(Encoding.UTF8.GetBytes(xml));
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Add(file, "resources", name);
+        return await client.PostAsync(new Uri("/v2/deployments", UriKind.Relative), content);
+    }
+
     public static async Task<JsonElement> PostAsync(HttpClient client, string path, object body)
     {
         var response = await client.PostAsJsonAsync(path, body);
@@ -151,6 +161,18 @@ public sealed class LogCapture : ILoggerProvider
     public ConcurrentQueue<(LogLevel Level, string Category, string Message)> Entries { get; } = new();
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    /// <summary>Writes (and forgets) the host's errors so far: a failing API test shows a 500's exception.</summary>
+    public void WriteErrorsTo(TextWriter output)
+    {
+        while (Entries.TryDequeue(out var entry))
+        {
+            if (entry.Level >= LogLevel.Error)
+            {
+                output.WriteLine($"[host {entry.Level}] {entry.Category}: {entry.Message}");
+            }
+        }
+    }
 
     public void Dispose()
     {
