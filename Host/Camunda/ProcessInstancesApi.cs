@@ -22,7 +22,11 @@ public sealed record CreateProcessInstanceRequest(
 public sealed record StartInstruction(string ElementId);
 
 public sealed record CreateProcessInstanceResponse(
-    string ProcessDefinitionId, int ProcessDefinitionVersion, string TenantId, JsonObject Variables, string ProcessDefinitionKey, string ProcessInstanceKey);
+    string ProcessDefinitionId, int ProcessDefinitionVersion, string TenantId, JsonObject Variables, string ProcessDefinitionKey, string ProcessInstanceKey)
+{
+    /// <summary>Camunda's instance tags; Processes has none (the business key is its way to label an instance).</summary>
+    public IReadOnlyList<string> Tags => [];
+}
 
 public sealed record ProcessInstanceItem(
     string ProcessInstanceKey, string ProcessDefinitionId, string? ProcessDefinitionName, int ProcessDefinitionVersion, string? ProcessDefinitionVersionTag,

@@ -76,6 +76,11 @@ public sealed class CamundaApiTests : DatabaseTest
         var started = await IdentityHost.PostAsync(agent, "/v2/process-instances",
             new { processDefinitionId = "api-demand", variables = new { team = "after-sales", orderId = "O-1" }, businessKey = "D-1" });
         var instanceKey = started.GetProperty("processInstanceKey").GetString()!;
+        // Field by field, Camunda 8's CreateDeploymentResponse and CreateProcessInstanceResult.
+        string[] deploymentFields = ["deploymentKey", "tenantId", "deployments"];
+        deploymentFields.Except(deployment.EnumerateObject().Select(p => p.Name)).ShouldBeEmpty();
+        string[] creationFields = ["processDefinitionId", "processDefinitionVersion", "tenantId", "variables", "processDefinitionKey", "processInstanceKey", "tags"];
+        creationFields.Except(started.EnumerateObject().Select(p => p.Name)).ShouldBeEmpty();
 
         var activation = await IdentityHost.PostAsync(_worker, "/v2/jobs/activation",
             new { type = "api-classify", worker = "w1", timeout = 60_000, maxJobsToActivate = 5, requestTimeout = 2_000 });
