@@ -25,6 +25,7 @@ internal static class EngineRegistration
         services.AddSingleton(sp => new Processes.Engine.Jobs.JobOperations(sp.GetRequiredService<ProcessEngine>()));
         services.Configure<RetentionOptions>(builder.Configuration.GetSection("Processes:Retention"));
         services.AddHostedService<RetentionService>();
+        services.AddHostedService<Processes.Host.Inbox.SlaWarningService>();
         services.AddProcessesActivities(builder.Configuration);
         if (builder.Configuration.GetValue("Processes:Engine:Enabled", true))
         {

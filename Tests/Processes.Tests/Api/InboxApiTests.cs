@@ -147,6 +147,24 @@ public sealed class InboxApiTests : DatabaseTest
         long.Parse(id, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
     }
 
+    [Test]
+    public async Task A_task_past_three_quarters_of_its_time_gets_one_sla_warning_in_its_history()
+    {
+        var agent = _host.Bearer(_agent.ApiKey);
+        var soon = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddSeconds(4));
+        var later = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddDays(3));
+        var dataSource = _host.Service<Npgsql.NpgsqlDataSource>();
+
+        await Processes.Host.Inbox.SlaWarningService.WarnAsync(dataSource, DateTimeOffset.UtcNow.AddSeconds(3.5), CancellationToken.None);
+        await Processes.Host.Inbox.SlaWarningService.WarnAsync(dataSource, DateTimeOffset.UtcNow.AddSeconds(3.9), CancellationToken.None);
+
+        async Task<int> WarningsAsync(string instance) =>
+            (await agent.GetFromJsonAsync<JsonElement>($"/api/instances/{instance}/history?limit=200")).GetProperty("items").EnumerateArray()
+                .Count(e => e.GetProperty("event").GetString() == "TASK_SLA_WARNING");
+        (await WarningsAsync(soon)).ShouldBe(1, "warned once, however many rounds see it");
+        (await WarningsAsync(later)).ShouldBe(0);
+    }
+
     private static async Task<string> StartAsync(HttpClient client, string? idempotencyKey, DateTimeOffset due)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/process-instances")
