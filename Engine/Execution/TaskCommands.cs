@@ -93,4 +93,69 @@ internal sealed partial class ProcessEngine
         await transaction.CommitAsync(cancellationToken);
         return CommandResult<int>.Success(task.Version + 1);
     }
+
+    /// <summary>
+    /// Changes an open task's priority, due and follow-up dates or candidate groups (Camunda's user-task update):
+    /// what a supervisor does when a customer chases or an SLA is renegotiated. Null leaves a field as it is.
+    /// </summary>
+    public async Task<CommandResult<int>> UpdateUserTaskAsync(long userTaskKey, UserTaskChanges changes, int? expectedVersion, string? by,
+        CancellationToken cancellationToken)
+    {
+        if (changes.Priority is < 0 or > 100)
+        {
+            return CommandResult<int>.Fail(CommandError.InvalidArgument, "priority must be between 0 and 100.");
+        }
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var task = await connection.QuerySingleOrDefaultAsync<(long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string State, int Version)>(
+            new CommandDefinition("SELECT process_instance_key, element_instance_key, element_id, state, version FROM user_task WHERE key = @userTaskKey FOR UPDATE",
+                new { userTaskKey }, transaction, cancellationToken: cancellationToken));
+        if (task == default)
+        {
+            return CommandResult<int>.Fail(CommandError.NotFound, $"User task {userTaskKey} does not exist.");
+        }
+        if (task.State != "CREATED")
+        {
+            return CommandResult<int>.Fail(CommandError.InvalidState, $"User task {userTaskKey} is {task.State.ToLowerInvariant()}, it cannot be changed.");
+        }
+        if (expectedVersion is { } expected && expected != task.Version)
+        {
+            return CommandResult<int>.Fail(CommandError.Conflict, $"User task {userTaskKey} changed since it was read (version {task.Version}, expected {expected}).");
+        }
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE user_task SET
+                priority = coalesce(@Priority, priority),
+                due_date = coalesce(@DueDate, due_date),
+                follow_up_date = coalesce(@FollowUpDate, follow_up_date),
+                candidate_groups = coalesce(@CandidateGroups, candidate_groups),
+                version = version + 1
+            WHERE key = @userTaskKey
+            """, new { changes.Priority, DueDate = changes.DueDate?.ToUniversalTime(), FollowUpDate = changes.FollowUpDate?.ToUniversalTime(),
+                CandidateGroups = changes.CandidateGroups?.ToArray(), userTaskKey }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO execution_history (process_instance_key, element_instance_key, element_id, element_type, event, details, at)
+            VALUES (@ProcessInstanceKey, @ElementInstanceKey, @ElementId, 'userTask', 'TASK_UPDATED', @details::jsonb, @at)
+            """, new
+        {
+            task.ProcessInstanceKey,
+            task.ElementInstanceKey,
+            task.ElementId,
+            details = new JsonObject
+            {
+                ["userTaskKey"] = userTaskKey,
+                ["priority"] = changes.Priority,
+                ["dueDate"] = changes.DueDate,
+                ["followUpDate"] = changes.FollowUpDate,
+                ["candidateGroups"] = changes.CandidateGroups is null ? null : new JsonArray([.. changes.CandidateGroups.Select(g => (JsonNode?)g)]),
+                ["by"] = by,
+            }.ToJsonString(),
+            at = _clock.GetUtcNow().ToUniversalTime(),
+        }, transaction, cancellationToken: cancellationToken));
+        // Durability point: the change and its history row commit together.
+        await transaction.CommitAsync(cancellationToken);
+        return CommandResult<int>.Success(task.Version + 1);
+    }
 }
+
+/// <summary>The fields of an open task that can change; null keeps the current value.</summary>
+public sealed record UserTaskChanges(int? Priority, DateTimeOffset? DueDate, DateTimeOffset? FollowUpDate, IReadOnlyList<string>? CandidateGroups);

@@ -23,6 +23,11 @@ public sealed record UserTaskAssignmentRequest(string? Assignee, bool? AllowOver
 
 public sealed record UserTaskCompletionRequest(JsonElement? Variables, string? Action);
 
+/// <summary>Camunda's PATCH body: the fields to change.</summary>
+public sealed record UserTaskChangeset(int? Priority, DateTimeOffset? DueDate, DateTimeOffset? FollowUpDate, IReadOnlyList<string>? CandidateGroups);
+
+public sealed record UserTaskUpdateRequest(UserTaskChangeset? Changeset, string? Action);
+
 /// <summary>
 /// /v2/user-tasks with the product's single-direction assignment: only the assignee completes a task; candidates
 /// claim unassigned tasks of their groups; supervisors (and the assignee) reassign. An agent sees only tasks of
@@ -38,6 +43,7 @@ internal static class UserTasksApi
         group.MapPost("/{key}/assignment", AssignAsync);
         group.MapDelete("/{key}/assignee", UnassignAsync);
         group.MapPost("/{key}/completion", CompleteAsync);
+        group.MapPatch("/{key}", UpdateAsync).RequireAuthorization(Policies.Supervisor);
         return app;
     }
 
@@ -163,6 +169,29 @@ internal static class UserTasksApi
                 : CamundaResults.Refused(result);
         }
         await audit.RecordAsync(AuditEntry.For(http, "task.completed", "userTask", task.UserTaskKey), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> UpdateAsync(string key, UserTaskUpdateRequest request, HttpContext http,
+        NpgsqlDataSource dataSource, ProcessEngine engine, IAuditLog audit, CancellationToken cancellationToken)
+    {
+        var task = await FindVisibleAsync(key, http.User, dataSource, cancellationToken);
+        if (task is null)
+        {
+            return CamundaResults.NotFound($"User task {key} does not exist or is not visible to you.");
+        }
+        if (request.Changeset is not { } changes || (changes.Priority is null && changes.DueDate is null && changes.FollowUpDate is null && changes.CandidateGroups is null))
+        {
+            return CamundaResults.BadRequest("changeset must name at least one of priority, dueDate, followUpDate, candidateGroups.");
+        }
+        var result = await engine.UpdateUserTaskAsync(long.Parse(task.UserTaskKey, System.Globalization.CultureInfo.InvariantCulture),
+            new UserTaskChanges(changes.Priority, changes.DueDate, changes.FollowUpDate, changes.CandidateGroups), ExpectedVersion(http), http.User.Identity?.Name, cancellationToken);
+        if (!result.Ok)
+        {
+            return CamundaResults.Refused(result);
+        }
+        await audit.RecordAsync(AuditEntry.For(http, "task.updated", "userTask", task.UserTaskKey, changes), cancellationToken);
+        http.Response.Headers.ETag = $"\"{result.Value}\"";
         return TypedResults.NoContent();
     }
 
