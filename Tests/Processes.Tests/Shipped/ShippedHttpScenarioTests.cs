@@ -1,0 +1,181 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Processes.Host.Identity;
+using Processes.Tests.Activities;
+using Processes.Tests.Identity;
+using Processes.Tests.Storage;
+
+namespace Processes.Tests.Shipped;
+
+/// <summary>
+/// The shipped demand-ticket model end to end through the real host: the definitions it deploys at start-up, its
+/// engine node with the real <c>assign</c> and <c>sms</c> handlers, and only the HTTP API from the outside. The SMS
+/// gateway is a loopback <see cref="FakeServer"/>. Real time: nothing here waits for a timer (the SLA timers of the
+/// work ticket are hours of working time away and go with it).
+/// </summary>
+public sealed class ShippedHttpScenarioTests : DatabaseTest
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private readonly LogCapture _logs = new();
+    private FakeServer _gateway = null!;
+    private IdentityHost _host = null!;
+
+    [OneTimeSetUp]
+    public async Task StartHost()
+    {
+        _gateway = await FakeServer.StartAsync();
+        _gateway.Respond = request => new FakeAnswer(200, $$"""{"messageId": "gw-{{request.Header("Idempotency-Key")}}", "status": "SENT"}""");
+        _host = IdentityHost.Start(ConnectionString, logs: _logs, settings: new Dictionary<string, string>
+        {
+            ["Processes:Activities:Sms:Provider"] = "http",
+            ["Processes:Activities:Sms:Url"] = new Uri(_gateway.BaseUrl, "sms").ToString(),
+        });
+    }
+
+    [TearDown]
+    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
+
+    [OneTimeTearDown]
+    public async Task StopHost()
+    {
+        await _host.DisposeAsync();
+        await _gateway.DisposeAsync();
+    }
+
+    [Test]
+    public async Task A_demand_is_dispatched_to_an_on_duty_agent_resolved_over_http_and_surveyed_by_sms_once()
+    {
+        var admin = await _host.AdminAsync();
+        await IdentityHost.PostAsync(admin, "/api/groups", new { name = "after-sales", displayName = "After-sales" });
+        var agent = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["after-sales"]);
+        var supervisor = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Supervisor])).ApiKey);
+        var designer = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Designer])).ApiKey);
+        var put = await supervisor.PutAsJsonAsync($"/api/agents/{agent.UserName}",
+            new { skills = new[] { "logistics" }, regions = new[] { "Hangzhou" }, languages = new[] { "zh" }, tiers = new[] { "regular" }, capacity = 5, onDuty = true });
+        put.StatusCode.ShouldBe(HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+        // The shipped model names the template but no template ships: a designer keeps it. Its placeholders are
+        // filled from variables of the same name (the model's input "parameters" is not what the handler reads).
+        var template = await designer.PutAsJsonAsync("/api/sms-templates/SATISFACTION_SURVEY", new
+        {
+            text = "Your demand {demandId} is closed ({completionReason}). How did we do? Reply 1-5.",
+            parameters = new[] { "demandId", "completionReason" },
+            description = "demand-ticket: survey after closing",
+        });
+        template.StatusCode.ShouldBe(HttpStatusCode.OK, await template.Content.ReadAsStringAsync());
+
+        var client = _host.Bearer(agent.ApiKey);
+        var demand = await StartDemandAsync(client, "D-2001");
+
+        var ticket = await EventuallyAsync("the work ticket", async () =>
+        {
+            var found = await IdentityHost.PostAsync(client, "/v2/user-tasks/search", new { filter = new { elementId = "WorkTicket", state = "CREATED" } });
+            return found.GetProperty("items").EnumerateArray().Select(t => (JsonElement?)t).FirstOrDefault();
+        }, demand);
+        ticket.GetProperty("assignee").GetString().ShouldBe(agent.UserName, "central dispatch picks the only on-duty agent");
+        ticket.GetProperty("priority").GetInt32().ShouldBe(50);
+        var ticketKey = ticket.GetProperty("userTaskKey").GetString()!;
+        var mine = await client.GetFromJsonAsync<JsonElement>("/api/tasks?view=mine");
+        mine.GetProperty("items").EnumerateArray().ShouldContain(i => i.GetProperty("task").GetProperty("userTaskKey").GetString() == ticketKey);
+
+        var complete = await client.PostAsJsonAsync($"/v2/user-tasks/{ticketKey}/completion",
+            new { variables = new { ticketOutcome = "resolved", notes = "parcel re-sent" } });
+        complete.StatusCode.ShouldBe(HttpStatusCode.NoContent, await complete.Content.ReadAsStringAsync());
+
+        await EventuallyAsync("the demand to complete", async () =>
+        {
+            var instance = await client.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{demand}");
+            return instance.GetProperty("state").GetString() == "COMPLETED" ? (JsonElement?)instance : null;
+        }, demand);
+
+        var sms = _gateway.Requests.Where(r => r.PathAndQuery == "/sms").ToList();
+        var survey = sms.ShouldHaveSingleItem("one survey SMS");
+        survey.Method.ShouldBe("POST");
+        survey.Header("Idempotency-Key").ShouldNotBeNullOrEmpty();
+        var body = JsonNode.Parse(survey.Body)!;
+        body["to"]!.GetValue<string>().ShouldBe("C-77", "the model sends the survey to customer.id");
+        body["text"]!.GetValue<string>().ShouldBe("Your demand D-2001 is closed (resolved). How did we do? Reply 1-5.");
+        body["reference"]!.GetValue<string>().ShouldBe(survey.Header("Idempotency-Key"));
+
+        var view = await client.GetFromJsonAsync<JsonElement>($"/api/instances/{demand}");
+        view.GetProperty("incidents").GetArrayLength().ShouldBe(0);
+        var variables = view.GetProperty("variables");
+        variables.GetProperty("completionReason").GetString().ShouldBe("resolved");
+        variables.GetProperty("completionStandard").GetString().ShouldBe("resolved within the SLA");
+        variables.GetProperty("ticketOutcome").GetString().ShouldBe("resolved");
+        variables.GetProperty("assignee").GetString().ShouldBe(agent.UserName);
+        var reason = variables.GetProperty("assignmentReason").GetString()!;
+        // The model gives RouteFirst "level", "customer" and "scenario"; central dispatch reads requiredSkills, region,
+        // language and customerTier, which the model does not map, so any on-duty agent qualifies.
+        reason.ShouldBe($"central: {agent.UserName} has the least open work (0 of 5) among 1 free qualified agent(s) " +
+            "for skills [], region any, language any, tier any");
+        variables.GetProperty("smsStatus").GetString().ShouldBe("SENT");
+        variables.GetProperty("smsMessageId").GetString().ShouldBe($"gw-{survey.Header("Idempotency-Key")}");
+
+        var entries = await HistoryAsync(client, demand);
+        var completed = entries.Where(e => e.GetProperty("event").GetString() == "ELEMENT_COMPLETED").Select(e => e.GetProperty("elementId").GetString()).ToList();
+        completed.Count(id => id == "RouteFirst").ShouldBe(1);
+        completed.Count(id => id == "Survey").ShouldBe(1);
+        completed.ShouldContain("DemandClosed");
+        entries.ShouldContain(e => e.GetProperty("event").GetString() == "VARIABLE_CREATED"
+            && e.GetProperty("details").GetProperty("name").GetString() == "assignmentReason"
+            && e.GetProperty("details").GetProperty("value").GetString() == reason);
+    }
+
+    private static async Task<string> StartDemandAsync(HttpClient client, string demandId)
+    {
+        var response = await client.PostAsJsonAsync("/v2/process-instances", new
+        {
+            processDefinitionId = "demand-ticket",
+            variables = new
+            {
+                demandId,
+                entrance = "app",
+                appeal = "Where is my parcel?",
+                customer = new { id = "C-77", tier = "regular", city = "Hangzhou" },
+                scenario = new { orderId = "O-5531", domain = "logistics", defectType = "late-delivery" },
+            },
+        });
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("processInstanceKey").GetString()!;
+    }
+
+    /// <summary>The demand's whole history, page by page.</summary>
+    private static async Task<List<JsonElement>> HistoryAsync(HttpClient client, string demand)
+    {
+        var entries = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var page = await client.GetFromJsonAsync<JsonElement>(
+                $"/api/instances/{demand}/history?limit=200" + (cursor is null ? "" : $"&after={Uri.EscapeDataString(cursor)}"));
+            entries.AddRange(page.GetProperty("items").EnumerateArray());
+            cursor = page.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        return entries;
+    }
+
+    /// <summary>Polls until <paramref name="probe"/> finds something; fails with the demand's incidents if it never does.</summary>
+    private async Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, string demand)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            if (await probe() is { } found)
+            {
+                return found;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                var admin = await _host.AdminAsync();
+                var view = await admin.GetStringAsync($"/api/instances/{demand}");
+                _logs.WriteErrorsTo(TestContext.Out);
+                throw new TimeoutException($"Waited {Patience.TotalSeconds} s for {what}; the demand is {view}");
+            }
+            await Task.Delay(200);
+        }
+    }
+}
