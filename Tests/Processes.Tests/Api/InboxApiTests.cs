@@ -165,6 +165,26 @@ public sealed class InboxApiTests : DatabaseTest
         (await WarningsAsync(later)).ShouldBe(0);
     }
 
+    [Test]
+    public async Task A_supervisor_raises_the_priority_of_an_open_task_and_agents_may_not()
+    {
+        var agent = _host.Bearer(_agent.ApiKey);
+        var instance = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddDays(1));
+        var task = (await IdentityHost.PostAsync(agent, "/v2/user-tasks/search", new { filter = new { processInstanceKey = instance } })).GetProperty("items")[0];
+        var key = task.GetProperty("userTaskKey").GetString();
+        var supervisor = _host.Bearer(_supervisor.ApiKey);
+
+        (await agent.PatchAsJsonAsync($"/v2/user-tasks/{key}", new { changeset = new { priority = 90 } })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await supervisor.PatchAsJsonAsync($"/v2/user-tasks/{key}", new { changeset = new { priority = 101 } })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await supervisor.PatchAsJsonAsync($"/v2/user-tasks/{key}", new { changeset = new { priority = 90 } })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var changed = await agent.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{key}");
+        changed.GetProperty("priority").GetInt32().ShouldBe(90);
+        changed.GetProperty("version").GetInt32().ShouldBe(task.GetProperty("version").GetInt32() + 1);
+        var history = await agent.GetFromJsonAsync<JsonElement>($"/api/instances/{instance}/history?limit=200");
+        history.GetProperty("items").EnumerateArray().ShouldContain(e => e.GetProperty("event").GetString() == "TASK_UPDATED");
+    }
+
     private static async Task<string> StartAsync(HttpClient client, string? idempotencyKey, DateTimeOffset due)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/process-instances")
