@@ -94,6 +94,7 @@ internal sealed partial class DefinitionsDeployer(
             }
         }
         await SeedCalendarsAsync(directory, cancellationToken);
+        await SeedSmsTemplatesAsync(directory, cancellationToken);
         await engine.SyncStartEventsAsync(null, cancellationToken);
     }
 
@@ -120,6 +121,42 @@ internal sealed partial class DefinitionsDeployer(
             {
                 // A concurrent host may win the create; its conflict answer is fine here.
                 await store.SaveAsync(read.Definition, null, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>*.sms-template.json</c> files (<c>{"id", "text", "parameters", "description"}</c>) create the SMS texts the
+    /// shipped models send, when missing: a designer's edits through /api/sms-templates are kept across restarts.
+    /// </summary>
+    private async Task SeedSmsTemplatesAsync(string directory, CancellationToken cancellationToken)
+    {
+        if (!options.Value.DeployAtStartup || !System.IO.Directory.Exists(directory))
+        {
+            return;
+        }
+        var store = services.GetRequiredService<Processes.Activities.Sms.SmsTemplateStore>();
+        foreach (var file in System.IO.Directory.EnumerateFiles(directory, "*.sms-template.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            Processes.Activities.Sms.SmsTemplate? template;
+            try
+            {
+                template = System.Text.Json.JsonSerializer.Deserialize<Processes.Activities.Sms.SmsTemplate>(
+                    await File.ReadAllTextAsync(file, cancellationToken), new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                LogRejected(logger, Path.GetFileName(file), e.Message);
+                continue;
+            }
+            if (template is null || await store.FindAsync(template.Id, cancellationToken) is not null)
+            {
+                continue;
+            }
+            var saved = await store.SaveAsync(template, cancellationToken);
+            if (!saved.Saved)
+            {
+                LogRejected(logger, Path.GetFileName(file), string.Join("; ", saved.Problems));
             }
         }
     }

@@ -58,7 +58,7 @@ public sealed class DemandTicketTests : EngineTest
         survey.ElementId.ShouldBe("Survey");
         survey.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("SATISFACTION_SURVEY");
         survey.Variables["recipient"]!.GetValue<string>().ShouldBe("C-77");
-        ShouldBeJson(survey.Variables["parameters"], """{"demandId":"D-1001","completionReason":"resolved"}""");
+        ShouldBeJson(survey.Variables["smsParameters"], """{"demandId":"D-1001","completionReason":"resolved"}""");
         (await Engine.CompleteJobAsync(survey.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
 
         (await StateAsync(demand)).ShouldBe("COMPLETED");
@@ -129,7 +129,7 @@ public sealed class DemandTicketTests : EngineTest
         supervisorTicket.Groups.ShouldBe(["supervisors"]);
         await CompleteTicketAsync(supervisorTicket, """{"ticketOutcome": "resolved"}""");
         var survey = await CompleteJobAsync(demand, "sms", "Survey");
-        survey.Variables["parameters"]!["completionReason"]!.GetValue<string>().ShouldBe("resolved after escalation");
+        survey.Variables["smsParameters"]!["completionReason"]!.GetValue<string>().ShouldBe("resolved after escalation");
 
         (await StateAsync(demand)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(demand);
@@ -153,7 +153,7 @@ public sealed class DemandTicketTests : EngineTest
         notify.ElementId.ShouldBe("NotifyAssignee");
         notify.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("DEMAND_CHASED");
         notify.Variables["recipient"]!.GetValue<string>().ShouldBe("ann");
-        ShouldBeJson(notify.Variables["parameters"], """{"demandId":"D-1004","priority":70,"chaseCount":1}""");
+        ShouldBeJson(notify.Variables["smsParameters"], """{"demandId":"D-1004","priority":70,"chaseCount":1}""");
         (await Engine.CompleteJobAsync(notify.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
 
         var still = await OpenTicketAsync(demand);
@@ -212,7 +212,7 @@ public sealed class DemandTicketTests : EngineTest
         remind.ElementId.ShouldBe("RemindAssignee");
         remind.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("SLA_REMINDER");
         remind.Variables["recipient"]!.GetValue<string>().ShouldBe("ann");
-        remind.Variables["parameters"]!["level"]!.GetValue<int>().ShouldBe(50);
+        remind.Variables["smsParameters"]!["level"]!.GetValue<int>().ShouldBe(50);
         (await Engine.CompleteJobAsync(remind.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
         (await OpenTicketAsync(demand)).Key.ShouldBe(ticket.Key);
 
@@ -239,7 +239,7 @@ public sealed class DemandTicketTests : EngineTest
         apology.ElementId.ShouldBe("Apologise");
         apology.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("SLA_APOLOGY");
         apology.Variables["recipient"]!.GetValue<string>().ShouldBe("C-77");
-        ShouldBeJson(apology.Variables["parameters"], """{"demandId":"D-1005","orderId":"O-5531"}""");
+        ShouldBeJson(apology.Variables["smsParameters"], """{"demandId":"D-1005","orderId":"O-5531"}""");
         (await Engine.CompleteJobAsync(apology.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
 
         var escalation = await OpenTicketAsync(demand);
@@ -279,7 +279,7 @@ public sealed class DemandTicketTests : EngineTest
         (await CountAsync("SELECT count(*) FROM user_task WHERE key = @k AND state = 'CANCELED'", new { k = ticket.Key })).ShouldBe(1);
         (await StateAsync(ticket.ProcessInstanceKey)).ShouldBe("TERMINATED");
         var survey = await CompleteJobAsync(demand, "sms", "Survey");
-        survey.Variables["parameters"]!["completionReason"]!.GetValue<string>().ShouldBe("unresolved - timed out");
+        survey.Variables["smsParameters"]!["completionReason"]!.GetValue<string>().ShouldBe("unresolved - timed out");
         (await StateAsync(demand)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(demand);
         variables["completionReason"]!.GetValue<string>().ShouldBe("unresolved - timed out");

@@ -42,7 +42,7 @@ public sealed class ExceptionOrderTests : EngineTest
         var sms = await TakeJobAsync(order, "sms");
         sms.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("EXCEPTION_UPDATE");
         sms.Variables["recipient"]!.GetValue<string>().ShouldBe("C-9");
-        sms.Variables["parameters"]!["note"]!.GetValue<string>().ShouldBe("replacement ships tomorrow");
+        sms.Variables["smsParameters"]!["note"]!.GetValue<string>().ShouldBe("replacement ships tomorrow");
         await CompleteAsync(sms);
 
         await UpdateAsync(order, """{"updateType": "product", "note": "batch 42 is faulty"}""");

@@ -20,7 +20,7 @@ public sealed class ServiceFulfilmentTests : EngineTest
         await CompleteVisitAsync(visit.Key, """{"visitOutcome": "rescheduled", "appointmentDate": "2026-11-27T14:00:00+08:00"}""");
         var rescheduled = await TakeJobAsync(order, "sms", "Reschedule");
         rescheduled.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("APPOINTMENT_RESCHEDULED");
-        rescheduled.Variables["parameters"]!["appointmentDate"]!.GetValue<string>().ShouldBe("2026-11-27T14:00:00+08:00");
+        rescheduled.Variables["smsParameters"]!["appointmentDate"]!.GetValue<string>().ShouldBe("2026-11-27T14:00:00+08:00");
         await CompleteAsync(rescheduled);
 
         var second = await OpenVisitAsync(order);
@@ -33,7 +33,7 @@ public sealed class ServiceFulfilmentTests : EngineTest
         await CompleteVisitAsync((await OpenVisitAsync(order)).Key, """{"visitOutcome": "done", "visitReport": "compressor replaced"}""");
         var survey = await TakeJobAsync(order, "sms", "Survey");
         survey.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("FULFILMENT_SURVEY");
-        survey.Variables["parameters"]!["technician"]!.GetValue<string>().ShouldBe("tom");
+        survey.Variables["smsParameters"]!["technician"]!.GetValue<string>().ShouldBe("tom");
         await CompleteAsync(survey);
 
         (await StateAsync(order)).ShouldBe("COMPLETED");
@@ -78,7 +78,7 @@ public sealed class ServiceFulfilmentTests : EngineTest
         var confirm = await TakeJobAsync(order, "sms", "ConfirmAppointment");
         confirm.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("APPOINTMENT_CONFIRMED");
         confirm.Variables["recipient"]!.GetValue<string>().ShouldBe("C-5");
-        confirm.Variables["parameters"]!["technician"]!.GetValue<string>().ShouldBe("tom");
+        confirm.Variables["smsParameters"]!["technician"]!.GetValue<string>().ShouldBe("tom");
         await CompleteAsync(confirm);
         return order;
     }

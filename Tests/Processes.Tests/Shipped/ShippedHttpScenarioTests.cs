@@ -55,8 +55,7 @@ public sealed class ShippedHttpScenarioTests : DatabaseTest
         var put = await supervisor.PutAsJsonAsync($"/api/agents/{agent.UserName}",
             new { skills = new[] { "logistics" }, regions = new[] { "Hangzhou" }, languages = new[] { "zh" }, tiers = new[] { "regular" }, capacity = 5, onDuty = true });
         put.StatusCode.ShouldBe(HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
-        // The shipped model names the template but no template ships: a designer keeps it. Its placeholders are
-        // filled from variables of the same name (the model's input "parameters" is not what the handler reads).
+        // The host created the shipped template at start-up; a designer's edit replaces it (and survives restarts).
         var template = await designer.PutAsJsonAsync("/api/sms-templates/SATISFACTION_SURVEY", new
         {
             text = "Your demand {demandId} is closed ({completionReason}). How did we do? Reply 1-5.",
