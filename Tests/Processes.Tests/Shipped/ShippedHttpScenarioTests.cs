@@ -105,10 +105,9 @@ public sealed class ShippedHttpScenarioTests : DatabaseTest
         variables.GetProperty("ticketOutcome").GetString().ShouldBe("resolved");
         variables.GetProperty("assignee").GetString().ShouldBe(agent.UserName);
         var reason = variables.GetProperty("assignmentReason").GetString()!;
-        // The model gives RouteFirst "level", "customer" and "scenario"; central dispatch reads requiredSkills, region,
-        // language and customerTier, which the model does not map, so any on-duty agent qualifies.
+        // The model maps the demand's domain, city and tier into what central dispatch matches agent profiles on.
         reason.ShouldBe($"central: {agent.UserName} has the least open work (0 of 5) among 1 free qualified agent(s) " +
-            "for skills [], region any, language any, tier any");
+            "for skills [logistics], region Hangzhou, language any, tier regular");
         variables.GetProperty("smsStatus").GetString().ShouldBe("SENT");
         variables.GetProperty("smsMessageId").GetString().ShouldBe($"gw-{survey.Header("Idempotency-Key")}");
 
