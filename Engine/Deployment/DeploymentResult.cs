@@ -33,6 +33,24 @@ internal abstract record DeploymentResult
     internal sealed record Rejected(ImmutableArray<DeploymentProblem> Problems) : DeploymentResult
     {
         public IEnumerable<DeploymentProblem> Errors => Problems.Where(p => p.Problem.IsError);
+
+        /// <summary>
+        /// One text for APIs that carry a single rejection reason (Camunda's deployment error detail): problems
+        /// grouped by resource, one line each.
+        /// </summary>
+        public string Describe()
+        {
+            var text = new System.Text.StringBuilder("The deployment was rejected:");
+            foreach (var resource in Problems.GroupBy(p => p.ResourceName))
+            {
+                text.Append('\n').Append(resource.Key.Length == 0 ? "(deployment)" : $"'{resource.Key}'").Append(':');
+                foreach (var problem in resource)
+                {
+                    text.Append("\n  - ").Append(problem.Problem);
+                }
+            }
+            return text.ToString();
+        }
     }
 }
 

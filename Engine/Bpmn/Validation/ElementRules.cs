@@ -1,3 +1,4 @@
+using System.Globalization;
 using Processes.Engine.Bpmn.Executable;
 using Processes.Engine.Bpmn.Reading;
 
@@ -8,6 +9,7 @@ internal static class ElementRules
 {
     public static void Validate(ExecutableFlowNode node, ReadContext context)
     {
+        ValidateStaticValues(node, context);
         switch (node)
         {
             case ExecutableActivity activity:
@@ -103,6 +105,44 @@ internal static class ElementRules
             case EventDefinitionKind.Signal when @event.Signal is { Name: null }:
                 context.Error(@event, "The signal event needs a signal with a name (signalRef to a signal with a name).");
                 break;
+        }
+    }
+
+    /// <summary>Literal values the runtime would otherwise only reject when a token arrives.</summary>
+    private static void ValidateStaticValues(ExecutableFlowNode node, ReadContext context)
+    {
+        var job = node switch
+        {
+            ExecutableActivity a => a.Job,
+            ExecutableEvent e => e.Job,
+            _ => null,
+        };
+        if (job?.Retries is { IsExpression: false } retries && !(int.TryParse(retries.Text, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            context.Error(node, $"The job retries '{retries.Text}' is not a whole number of zero or more.");
+        }
+        foreach (var listener in node.ExecutionListeners.Where(l => !l.Retries.IsExpression))
+        {
+            if (!int.TryParse(listener.Retries.Text, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                context.Error(node, $"The execution listener retries '{listener.Retries.Text}' is not a whole number of zero or more.");
+            }
+        }
+        if (node is not ExecutableActivity { UserTask: { } userTask })
+        {
+            return;
+        }
+        if (userTask.Priority is { IsExpression: false } priority
+            && !(int.TryParse(priority.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value <= 100))
+        {
+            context.Error(node, $"The task priority '{priority.Text}' must be a whole number from 0 to 100.");
+        }
+        foreach (var (what, date) in new[] { ("due date", userTask.Schedule.DueDate), ("follow-up date", userTask.Schedule.FollowUpDate) })
+        {
+            if (date is { IsExpression: false } && !TimerSyntax.IsDate(date.Text))
+            {
+                context.Error(node, $"The {what} '{date.Text}' is not an ISO 8601 date-time such as 2026-01-01T00:00:00Z.");
+            }
         }
     }
 

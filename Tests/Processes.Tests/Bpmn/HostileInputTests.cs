@@ -156,6 +156,45 @@ public sealed class HostileInputTests
         problem.Message.ShouldContain("line 4");
     }
 
+    [TestCase("<?xml version=\"1.0\" encoding=\"no-such-encoding\"?><a/>")]
+    [TestCase("<?xml version=\"1.0\" encoding=\"UTF-32\"?><a/>")]
+    [TestCase("<?xml version=\"2.0\"?><a/>")]
+    [TestCase("<a xmlns:x=\"\"><x:b/></a>")]
+    [TestCase("<a>&unknown;</a>")]
+    [TestCase("<a>&#0;</a>")]
+    [TestCase("<a></a><b></b>")]
+    [TestCase("   ")]
+    public void Odd_xml_is_described(string text) =>
+        BpmnReader.Read(text).Errors.ShouldNotBeEmpty();
+
+    [Test]
+    public void Random_bytes_are_described()
+    {
+        var random = new Random(7);
+        for (var i = 0; i < 500; i++)
+        {
+            var bytes = new byte[random.Next(1, 2_000)];
+            random.NextBytes(bytes);
+            if (i % 2 == 0)
+            {
+                // Half start like a BPMN file, so the parser gets past the prolog before the garbage.
+                var prefix = Encoding.UTF8.GetBytes(BpmnText.Process("")[..200]);
+                bytes = [.. prefix, .. bytes];
+            }
+            BpmnReader.Read(bytes).HasErrors.ShouldBeTrue();
+        }
+    }
+
+    [Test]
+    public void Invalid_utf8_bytes_are_described()
+    {
+        var bytes = Encoding.UTF8.GetBytes(BpmnText.Around(BpmnText.ServiceTask("x", "typeXX")));
+        var at = Array.IndexOf(bytes, (byte)'X');
+        bytes[at] = 0xC3;
+        bytes[at + 1] = 0x28;
+        BpmnReader.Read(bytes).Errors.ShouldHaveSingleItem().Message.ShouldContain("not well-formed");
+    }
+
     [Test]
     public void Utf16_file_with_bom_is_read()
     {

@@ -261,6 +261,30 @@ public sealed class ValidationTests
         result.Warnings.ShouldHaveSingleItem().Message.ShouldContain("zeebe:taskListeners");
     }
 
+    [Test]
+    public void Static_retries_priority_and_dates_are_checked()
+    {
+        var result = ModelAssertions.ReadInvalid(Process($"""
+            <bpmn:startEvent id="start" />
+            <bpmn:serviceTask id="task">
+              <bpmn:extensionElements><zeebe:taskDefinition type="work" retries="three" /></bpmn:extensionElements>
+            </bpmn:serviceTask>
+            <bpmn:userTask id="human">
+              <bpmn:extensionElements>
+                <zeebe:userTask />
+                <zeebe:priorityDefinition priority="101" />
+                <zeebe:taskSchedule dueDate="next friday" followUpDate="=later" />
+              </bpmn:extensionElements>
+            </bpmn:userTask>
+            {Flow("f1", "start", "task")}{Flow("f2", "task", "human")}
+            """));
+
+        result.ShouldReport("task", "retries 'three'");
+        result.ShouldReport("human", "priority '101'");
+        result.ShouldReport("human", "due date 'next friday'");
+        result.Errors.Count().ShouldBe(3);
+    }
+
     private sealed class RejectingChecker(string bad) : IExpressionChecker
     {
         public List<string> Seen { get; } = [];

@@ -98,6 +98,7 @@ public sealed class DeploymentServiceTests : DatabaseTest
         error.Problem.ElementId.ShouldBe("x");
         error.Problem.ElementType.ShouldBe("serviceTask");
         error.Problem.Line.ShouldNotBeNull();
+        rejected.Describe().ShouldContain("'broken.bpmn':\n  - Error serviceTask 'x' (line ");
         (await _definitions.ListVersionsAsync("goodButRejected", CancellationToken.None)).ShouldBeEmpty();
         await using var connection = await DataSource.OpenConnectionAsync();
         (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM deployment_resource WHERE resource_name = 'good.bpmn'")).ShouldBe(0);
