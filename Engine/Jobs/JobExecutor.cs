@@ -90,6 +90,7 @@ internal sealed class JobExecutor
         var lastRecovery = DateTimeOffset.MinValue;
         var lastFlush = DateTimeOffset.UtcNow;
         var anyFullBefore = false;
+        var lastExtension = DateTimeOffset.UtcNow;
         while (!stop.IsCancellationRequested)
         {
             try
@@ -104,6 +105,11 @@ internal sealed class JobExecutor
                     {
                         _logger.LogInformation("{Count} job lease(s) expired and were made activatable again", recovered);
                     }
+                }
+                if (now - lastExtension >= ExtensionInterval)
+                {
+                    lastExtension = now;
+                    await ExtendLeasesAsync(stop);
                 }
                 if (now - lastFlush >= _options.MetricsFlushInterval)
                 {
@@ -167,6 +173,30 @@ internal sealed class JobExecutor
                 }
             }
         }
+    }
+
+    /// <summary>Leases are renewed every third of their length, so a handler may run longer than one lease.</summary>
+    private TimeSpan ExtensionInterval => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond / 10, _options.LeaseTimeout.Ticks / 3));
+
+    /// <summary>
+    /// Renews the leases of the jobs running here. A lease is only lost when the node stops renewing it — it died,
+    /// hung or lost the database — and then another node runs the job once it expires (or at once when the node is
+    /// reaped as dead).
+    /// </summary>
+    private async Task ExtendLeasesAsync(CancellationToken cancellationToken)
+    {
+        var keys = _running.Keys.ToArray();
+        if (keys.Length == 0)
+        {
+            return;
+        }
+        await using var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken);
+        // Durability point: the renewed deadlines are committed; a crash after this keeps the jobs leased to this
+        // node for at most one more lease (or until the node is reaped).
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE job SET deadline = @deadline WHERE key = ANY(@keys) AND state = 'ACTIVATED' AND worker = @worker
+            """, new { keys, worker = _options.NodeId, deadline = _engine.Clock.GetUtcNow().ToUniversalTime() + _options.LeaseTimeout },
+            cancellationToken: cancellationToken));
     }
 
     private void Start(ActivatedJob job, CancellationToken handlerToken)

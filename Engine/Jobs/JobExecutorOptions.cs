@@ -12,8 +12,11 @@ public sealed class JobExecutorOptions
     /// <summary>Most jobs activated by one poll (one SKIP LOCKED query per type).</summary>
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>How long a node holds a job before others may run it again (a handler must finish within it).</summary>
-    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long a job's lease lasts. The executor renews the leases of its running handlers every third of it, so
+    /// this bounds how long a job waits after its node died or hung, not how long a handler may run.
+    /// </summary>
+    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Idle polling starts at this interval after an empty poll ...</summary>
     public TimeSpan MinPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);

@@ -185,6 +185,31 @@ public sealed class JobExecutorTests : LoopTest
     }
 
     [Test]
+    public async Task A_handler_running_longer_than_its_lease_keeps_the_job_by_renewing_the_lease()
+    {
+        await DeployAsync(OneTask("exec_long", "exec-long"));
+        var engine = RealEngine();
+        var runs = 0;
+        var handler = new DelegateJobHandler("exec-long", async (_, ct) =>
+        {
+            Interlocked.Increment(ref runs);
+            await Tasks.Delay(TimeSpan.FromSeconds(2.5), ct);
+            return JobOutcome.Complete();
+        });
+        var options = FastExecutor("node-a");
+        options.LeaseTimeout = TimeSpan.FromSeconds(1);
+        var other = FastExecutor("node-b");
+        other.LeaseTimeout = TimeSpan.FromSeconds(1);
+        Run(new JobExecutor(engine, new JobHandlerRegistry([handler]), options).RunAsync);
+        Run(new JobExecutor(engine, new JobHandlerRegistry([handler]), other).RunAsync);
+
+        var key = await StartAsync("exec_long");
+
+        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", because: "the one run completes");
+        runs.ShouldBe(1, "renewed leases never expired, so no other node ran the job meanwhile");
+    }
+
+    [Test]
     public async Task Graceful_shutdown_lets_quick_handlers_finish_and_hands_back_the_leases_of_slow_ones()
     {
         await DeployAsync(OneTask("exec_shutdown", "exec-slow"));
