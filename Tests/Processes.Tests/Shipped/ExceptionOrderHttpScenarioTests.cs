@@ -1,0 +1,235 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Processes.Host.Identity;
+using Processes.Tests.Activities;
+using Processes.Tests.Identity;
+using Processes.Tests.Storage;
+
+namespace Processes.Tests.Shipped;
+
+/// <summary>
+/// The shipped exception-order model end to end through the real host: its engine node with the real <c>assign</c>,
+/// <c>http</c> and <c>refund</c> handlers, and only the HTTP API from the outside. One loopback
+/// <see cref="FakeServer"/> is both the group chat (the model's <c>https://chat.example.invalid</c> hook, redirected
+/// by the instance variable <c>httpUrl</c> that the http handler reads over the task header) and the payment API,
+/// which honours <c>Idempotency-Key</c>. The review threshold is 100, so the refunds here need finance's approval.
+/// </summary>
+public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
+{
+    private const string DeclinedOrder = "O-7702";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private readonly LogCapture _logs = new();
+    private readonly IdempotentProvider _payments = new((request, n) =>
+        JsonNode.Parse(request.Body)!["orderId"]!.GetValue<string>() == DeclinedOrder
+            ? new FakeAnswer(422, """{"code": "ALREADY_REFUNDED", "message": "refunded on 20 Nov"}""")
+            : new FakeAnswer(200, $$"""{"refundId": "R-{{n}}", "status": "REFUNDED"}"""));
+    private FakeServer _remote = null!;
+    private IdentityHost _host = null!;
+    private HttpClient _admin = null!;
+    private TestUser _responsible = null!;
+    private TestUser _finance = null!;
+
+    [OneTimeSetUp]
+    public async Task StartHost()
+    {
+        _remote = await FakeServer.StartAsync();
+        _remote.Respond = request => request.PathAndQuery == "/refunds" ? _payments.Respond(request) : new FakeAnswer(200, """{"errcode": 0}""");
+        _host = IdentityHost.Start(ConnectionString, logs: _logs, settings: new Dictionary<string, string>
+        {
+            ["Processes:Activities:Refund:BaseUrl"] = _remote.BaseUrl.ToString(),
+            ["Processes:Activities:Refund:ReviewThreshold"] = "100",
+            ["Processes:Activities:Http:AllowedHosts:0"] = _remote.BaseUrl.Host,
+        });
+        _admin = await _host.AdminAsync();
+        await IdentityHost.PostAsync(_admin, "/api/groups", new { name = "finance", displayName = "Finance" });
+        _responsible = await _host.CreateUserAsync(roles: [Roles.Agent]);
+        // The user-task API admits agents and supervisors; the finance role alone does not reach /v2/user-tasks.
+        _finance = await _host.CreateUserAsync(roles: [Roles.Agent, Roles.Finance], groups: ["finance"]);
+    }
+
+    [TearDown]
+    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
+
+    [OneTimeTearDown]
+    public async Task StopHost()
+    {
+        await _host.DisposeAsync();
+        await _remote.DisposeAsync();
+    }
+
+    [Test]
+    public async Task A_refund_above_the_threshold_is_approved_by_finance_and_paid_once_with_the_job_key_as_idempotency_key()
+    {
+        var order = await StartOrderAsync("O-7701");
+        await RecordUpdateAsync(order, new { updateType = "refund", note = "parcel lost", refundAmount = 250, refundReason = "lost" });
+        await ApproveRefundAsync(order);
+
+        // The instance moves on to the next update once the refund is paid.
+        await OpenTaskAsync(order, "RecordUpdate", _admin);
+        var refunds = _remote.Requests.Where(r => r.PathAndQuery == "/refunds").ToList();
+        var refund = refunds.ShouldHaveSingleItem("one call at the payment API");
+        _payments.Effects.ShouldBe(1);
+        refund.Method.ShouldBe("POST");
+        var jobKey = await RefundJobKeyAsync(order);
+        refund.Header("Idempotency-Key").ShouldBe(jobKey.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var body = JsonNode.Parse(refund.Body)!;
+        body["orderId"]!.GetValue<string>().ShouldBe("O-7701");
+        body["amount"]!.GetValue<decimal>().ShouldBe(250m);
+        body["currency"]!.GetValue<string>().ShouldBe("CNY");
+        body["reason"]!.GetValue<string>().ShouldBe("lost");
+
+        var view = await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{order}");
+        view.GetProperty("incidents").GetArrayLength().ShouldBe(0);
+        var variables = view.GetProperty("variables");
+        variables.GetProperty("refundStatus").GetString().ShouldBe("refunded");
+        variables.GetProperty("refundApproved").GetBoolean().ShouldBeTrue();
+        variables.GetProperty("updateCount").GetInt32().ShouldBe(1);
+
+        await RecordUpdateAsync(order, new { updateType = "close", note = "refunded 250" });
+        await EventuallyAsync("the exception to close", async () =>
+        {
+            var instance = await _admin.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{order}");
+            return instance.GetProperty("state").GetString() == "COMPLETED" ? (JsonElement?)instance : null;
+        }, order);
+        (await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{order}")).GetProperty("variables")
+            .GetProperty("resolution").GetString().ShouldBe("refunded 250");
+        _remote.Requests.Count(r => r.PathAndQuery == "/refunds").ShouldBe(1, "closing does not refund again");
+    }
+
+    [Test]
+    public async Task A_refund_the_payment_api_declines_as_already_refunded_is_caught_by_the_error_boundary()
+    {
+        var order = await StartOrderAsync(DeclinedOrder);
+        await RecordUpdateAsync(order, new { updateType = "refund", note = "refund again", refundAmount = 120, refundReason = "goodwill" });
+        await ApproveRefundAsync(order);
+
+        await OpenTaskAsync(order, "RecordUpdate", _admin);
+        var declined = _remote.Requests.Where(r => r.PathAndQuery == "/refunds" && r.Body.Contains(DeclinedOrder, StringComparison.Ordinal)).ToList()
+            .ShouldHaveSingleItem("a decline is not retried");
+        declined.Header("Idempotency-Key").ShouldBe((await RefundJobKeyAsync(order)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var view = await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{order}");
+        view.GetProperty("incidents").GetArrayLength().ShouldBe(0);
+        view.GetProperty("variables").GetProperty("refundStatus").GetString().ShouldBe("already-refunded");
+        (await CountAsync("SELECT count(*) FROM refund_sent WHERE process_instance_key = @order", order)).ShouldBe(0);
+        var history = await HistoryAsync(order);
+        history.ShouldContain(e => e.GetProperty("event").GetString() == "JOB_ERROR_THROWN"
+            && e.GetProperty("details").GetProperty("errorCode").GetString() == "ALREADY_REFUNDED");
+        history.ShouldContain(e => e.GetProperty("event").GetString() == "ELEMENT_COMPLETED" && e.GetProperty("elementId").GetString() == "RecordAlreadyRefunded");
+    }
+
+    /// <summary>Starts an order as the responsible; the group chat hears of it once the manual assignment is decided.</summary>
+    private async Task<long> StartOrderAsync(string orderId)
+    {
+        var client = _host.Bearer(_responsible.ApiKey);
+        var response = await client.PostAsJsonAsync("/v2/process-instances", new
+        {
+            processDefinitionId = "exception-order",
+            variables = new
+            {
+                orderId,
+                customer = new { id = "C-9", tier = "regular", city = "Suzhou" },
+                problemType = "logistics",
+                problemDetail = "lost",
+                responsible = _responsible.UserName,
+                httpUrl = new Uri(_remote.BaseUrl, "hooks/exception-orders").ToString(),
+            },
+        });
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
+        return long.Parse(JsonDocument.Parse(text).RootElement.GetProperty("processInstanceKey").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The responsible records an update. The model's <c>assign</c> task runs in mode <c>manual</c>, so the real handler
+    /// leaves RecordUpdate unassigned in the dispatch queue; a supervisor (here the admin) hands it to the responsible.
+    /// </summary>
+    private async Task RecordUpdateAsync(long order, object form)
+    {
+        var task = await OpenTaskAsync(order, "RecordUpdate", _admin);
+        var key = task.GetProperty("userTaskKey").GetString()!;
+        if (task.GetProperty("assignee").ValueKind != JsonValueKind.String)
+        {
+            var assign = await _admin.PostAsJsonAsync($"/v2/user-tasks/{key}/assignment", new { assignee = _responsible.UserName });
+            assign.StatusCode.ShouldBe(HttpStatusCode.NoContent, await assign.Content.ReadAsStringAsync());
+        }
+        var complete = await _host.Bearer(_responsible.ApiKey).PostAsJsonAsync($"/v2/user-tasks/{key}/completion", new { variables = form });
+        complete.StatusCode.ShouldBe(HttpStatusCode.NoContent, await complete.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The chat hears of the review; a finance user finds it in the finance group, claims and approves it.</summary>
+    private async Task ApproveRefundAsync(long order)
+    {
+        var finance = _host.Bearer(_finance.ApiKey);
+        var review = await OpenTaskAsync(order, "FinanceReview", finance);
+        review.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).ShouldBe(["finance"]);
+        var key = review.GetProperty("userTaskKey").GetString()!;
+        var claim = await finance.PostAsJsonAsync($"/v2/user-tasks/{key}/assignment", new { assignee = _finance.UserName });
+        claim.StatusCode.ShouldBe(HttpStatusCode.NoContent, await claim.Content.ReadAsStringAsync());
+        var approve = await finance.PostAsJsonAsync($"/v2/user-tasks/{key}/completion", new { variables = new { refundApproved = true } });
+        approve.StatusCode.ShouldBe(HttpStatusCode.NoContent, await approve.Content.ReadAsStringAsync());
+
+        var chat = _remote.Requests.Where(r => r.PathAndQuery == "/hooks/exception-orders").ToList();
+        chat.Count.ShouldBeGreaterThanOrEqualTo(2, "the assignment and the finance review were announced");
+        chat.ShouldAllBe(r => r.Method == "POST");
+    }
+
+    private async Task<JsonElement> OpenTaskAsync(long order, string elementId, HttpClient client) =>
+        await EventuallyAsync($"the task {elementId}", async () =>
+        {
+            var found = await IdentityHost.PostAsync(client, "/v2/user-tasks/search",
+                new { filter = new { elementId, state = "CREATED", processInstanceKey = order.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+            return found.GetProperty("items").EnumerateArray()
+                .Where(t => t.GetProperty("processInstanceKey").GetString() == order.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Select(t => (JsonElement?)t).FirstOrDefault();
+        }, order);
+
+    /// <summary>The refund job's key, from the instance history (a finished job's row is gone).</summary>
+    private async Task<long> RefundJobKeyAsync(long order) =>
+        (await HistoryAsync(order)).Single(e => e.GetProperty("event").GetString() == "JOB_CREATED" && e.GetProperty("elementId").GetString() == "Refund")
+            .GetProperty("details").GetProperty("jobKey").GetInt64();
+
+    /// <summary>The order's whole history, page by page.</summary>
+    private async Task<List<JsonElement>> HistoryAsync(long order)
+    {
+        var entries = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var page = await _admin.GetFromJsonAsync<JsonElement>(
+                $"/api/instances/{order}/history?limit=200" + (cursor is null ? "" : $"&after={Uri.EscapeDataString(cursor)}"));
+            entries.AddRange(page.GetProperty("items").EnumerateArray());
+            cursor = page.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        return entries;
+    }
+
+    private async Task<long> CountAsync(string sql, long order)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>(sql, new { order });
+    }
+
+    /// <summary>Polls until <paramref name="probe"/> finds something; fails with the order's incidents if it never does.</summary>
+    private async Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, long order)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            if (await probe() is { } found)
+            {
+                return found;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                var view = await _admin.GetStringAsync($"/api/instances/{order}");
+                _logs.WriteErrorsTo(TestContext.Out);
+                throw new TimeoutException($"Waited {Patience.TotalSeconds} s for {what}; the order is {view}");
+            }
+            await Task.Delay(200);
+        }
+    }
+}
