@@ -222,7 +222,7 @@ public sealed class DemandTicketTests : EngineTest
         notify.ElementId.ShouldBe("NotifySupervisor");
         notify.CustomHeaders["method"]!.GetValue<string>().ShouldBe("POST");
         notify.CustomHeaders["url"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
-        notify.Variables["body"]!["text"]!["content"]!.GetValue<string>().ShouldBe("Work ticket of demand D-1005 assigned to ann is at 75 % of its SLA (PT8H)");
+        notify.Variables["httpRequestBody"]!["text"]!["content"]!.GetValue<string>().ShouldBe("Work ticket of demand D-1005 assigned to ann is at 75 % of its SLA (PT8H)");
         (await Engine.CompleteJobAsync(notify.Key, Vars("""{"status": 200}"""), CancellationToken.None)).Ok.ShouldBeTrue();
         (await OpenTicketAsync(demand)).Key.ShouldBe(ticket.Key);
 

@@ -35,7 +35,7 @@ public sealed class ExceptionOrderTests : EngineTest
             CancellationToken.None)).Ok.ShouldBeTrue();
         var chat = await TakeJobAsync(order, "http");
         chat.CustomHeaders["method"]!.GetValue<string>().ShouldBe("POST");
-        chat.Variables["body"]!["text"]!["content"]!.GetValue<string>().ShouldBe("Exception order O-2 (quality/defective) assigned to lee");
+        chat.Variables["httpRequestBody"]!["text"]!["content"]!.GetValue<string>().ShouldBe("Exception order O-2 (quality/defective) assigned to lee");
         await CompleteAsync(chat);
 
         await UpdateAsync(order, """{"updateType": "sms", "note": "replacement ships tomorrow"}""");
@@ -47,7 +47,7 @@ public sealed class ExceptionOrderTests : EngineTest
 
         await UpdateAsync(order, """{"updateType": "product", "note": "batch 42 is faulty"}""");
         var handOver = await TakeJobAsync(order, "http");
-        handOver.Variables["body"]!["text"]!["content"]!.GetValue<string>().ShouldBe("Exception order O-2 handed to product");
+        handOver.Variables["httpRequestBody"]!["text"]!["content"]!.GetValue<string>().ShouldBe("Exception order O-2 handed to product");
         await CompleteAsync(handOver);
         var product = (await OpenTasksAsync(order)).ShouldHaveSingleItem();
         product.ElementId.ShouldBe("ProductFollowUp");
@@ -115,7 +115,7 @@ public sealed class ExceptionOrderTests : EngineTest
     {
         var chat = await TakeJobAsync(order, "http");
         chat.ElementId.ShouldBe("NotifyFinance");
-        chat.Variables["body"]!["text"]!["content"]!.GetValue<string>().ShouldStartWith("Exception order O-3: refund of ");
+        chat.Variables["httpRequestBody"]!["text"]!["content"]!.GetValue<string>().ShouldStartWith("Exception order O-3: refund of ");
         await CompleteAsync(chat);
         var review = (await OpenTasksAsync(order)).ShouldHaveSingleItem();
         review.ElementId.ShouldBe("FinanceReview");

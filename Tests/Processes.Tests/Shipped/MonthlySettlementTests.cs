@@ -24,7 +24,7 @@ public sealed class MonthlySettlementTests : EngineTest
 
         var compute = await TakeJobAsync(settlement, "ComputeSettlement");
         compute.CustomHeaders["method"]!.GetValue<string>().ShouldBe("POST");
-        compute.Variables["body"]!["period"]!.GetValue<string>().ShouldBe("2026-11");
+        compute.Variables["httpRequestBody"]!["period"]!.GetValue<string>().ShouldBe("2026-11");
         (await Engine.CompleteJobAsync(compute.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
 
         await CompleteTaskAsync(settlement, "ReviewSettlement", """{"settlementApproved": false, "settlementNotes": "refunds of 30 Nov missing"}""");
@@ -33,7 +33,7 @@ public sealed class MonthlySettlementTests : EngineTest
         await CompleteTaskAsync(settlement, "ReviewSettlement", """{"settlementApproved": true, "settlementNotes": "checked"}""");
 
         var publish = await TakeJobAsync(settlement, "PublishSettlement");
-        publish.Variables["body"]!["notes"]!.GetValue<string>().ShouldBe("checked");
+        publish.Variables["httpRequestBody"]!["notes"]!.GetValue<string>().ShouldBe("checked");
         (await Engine.CompleteJobAsync(publish.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
 
         (await StateAsync(settlement)).ShouldBe("COMPLETED");

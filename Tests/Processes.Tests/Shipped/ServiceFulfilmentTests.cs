@@ -73,7 +73,7 @@ public sealed class ServiceFulfilmentTests : EngineTest
         (await Engine.CompleteJobAsync(assign.Key, Vars("""{"assignee": "tom", "candidateGroups": ["field-ningbo"], "assignmentReason": "nearest"}"""),
             CancellationToken.None)).Ok.ShouldBeTrue();
         var chat = await TakeJobAsync(order, "http", "NotifyAssigned");
-        chat.Variables["body"]!["text"]!["content"]!.GetValue<string>().ShouldBe($"Service order {serviceOrderId} (repair, Ningbo) assigned to tom");
+        chat.Variables["httpRequestBody"]!["text"]!["content"]!.GetValue<string>().ShouldBe($"Service order {serviceOrderId} (repair, Ningbo) assigned to tom");
         await CompleteAsync(chat);
         var confirm = await TakeJobAsync(order, "sms", "ConfirmAppointment");
         confirm.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("APPOINTMENT_CONFIRMED");
