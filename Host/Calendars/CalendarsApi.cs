@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Calendars;
@@ -36,7 +35,7 @@ internal static class CalendarsApi
         {
             return Problems.NotFound("calendar", name);
         }
-        http.Response.Headers.ETag = $"\"{calendar.Version}\"";
+        http.Response.Headers.ETag = Versions.ETag(calendar.Version);
         return TypedResults.Ok(ToJson(calendar));
     }
 
@@ -56,7 +55,7 @@ internal static class CalendarsApi
         {
             return Problems.Invalid("name", $"The body names calendar '{read.Definition.Name}' but the URL names '{name}'.");
         }
-        int? expected = int.TryParse(http.Request.Headers.IfMatch.ToString().Trim('"', ' '), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null;
+        var expected = Versions.Read(http.Request, null).Expected;
         var saved = await store.SaveAsync(read.Definition, expected, cancellationToken);
         switch (saved.Status)
         {
@@ -68,13 +67,13 @@ internal static class CalendarsApi
                     : Problems.Stale("calendar", fromIfMatch: true);
         }
         await audit.RecordAsync(AuditEntry.For(http, expected is null ? "calendar.created" : "calendar.updated", "calendar", name), cancellationToken);
-        http.Response.Headers.ETag = $"\"{saved.Version}\"";
+        http.Response.Headers.ETag = Versions.ETag(saved.Version!.Value);
         return TypedResults.Ok(ToJson((await store.GetAsync(name, cancellationToken))!));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, HttpContext http, CalendarStore store, IAuditLog audit, CancellationToken cancellationToken)
     {
-        int? expected = int.TryParse(http.Request.Headers.IfMatch.ToString().Trim('"', ' '), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null;
+        var expected = Versions.Read(http.Request, null).Expected;
         switch (await store.DeleteAsync(name, expected, cancellationToken))
         {
             case CalendarDeleteStatus.NotFound:

@@ -121,7 +121,7 @@ internal static class UserTasksApi
         }
         await audit.RecordAsync(AuditEntry.For(http, task.Assignee is null && assignee == me ? "task.claimed" : "task.reassigned", "userTask", task.UserTaskKey,
             new { from = task.Assignee, to = assignee, reason = request.Reason }), cancellationToken);
-        http.Response.Headers.ETag = $"\"{result.Value}\"";
+        http.Response.Headers.ETag = Versions.ETag(result.Value);
         return TypedResults.NoContent();
     }
 
@@ -191,16 +191,12 @@ internal static class UserTasksApi
             return CamundaResults.Refused(result);
         }
         await audit.RecordAsync(AuditEntry.For(http, "task.updated", "userTask", task.UserTaskKey, changes), cancellationToken);
-        http.Response.Headers.ETag = $"\"{result.Value}\"";
+        http.Response.Headers.ETag = Versions.ETag(result.Value);
         return TypedResults.NoContent();
     }
 
     /// <summary>If-Match carries the task version the client saw (its ETag); a stale one is refused.</summary>
-    private static int? ExpectedVersion(HttpContext http)
-    {
-        var header = http.Request.Headers.IfMatch.ToString().Trim().Trim('"');
-        return int.TryParse(header, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? version : null;
-    }
+    private static int? ExpectedVersion(HttpContext http) => Versions.Read(http.Request, null).Expected;
 
     /// <summary>The task, if the user may see it (else null, whether it exists or not: no probing of others' tasks).</summary>
     internal static async Task<UserTaskItem?> FindVisibleAsync(string key, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)

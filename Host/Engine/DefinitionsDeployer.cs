@@ -43,22 +43,16 @@ internal sealed partial class DefinitionsDeployer(
         // The database is not reachable yet: deploy as soon as it is.
         _deferred = Task.Run(async () =>
         {
-            while (!_stopping.IsCancellationRequested)
+            try
             {
-                try
+                if (await database.WaitUntilStartedAsync(_stopping.Token) is not null)
                 {
-                    await database.EnsureStartedAsync().WaitAsync(_stopping.Token);
                     await DeployAsync(_stopping.Token);
-                    return;
                 }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                catch (Exception e) when (ProcessesDatabase.IsTransient(e))
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(5), _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
-                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The host stopped mid-deployment; each file deploys all or nothing, the next start does the rest.
             }
         });
     }

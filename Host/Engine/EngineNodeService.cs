@@ -17,23 +17,7 @@ internal sealed partial class EngineNodeService(ProcessesDatabase database, ISer
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await database.EnsureStartedAsync().WaitAsync(stoppingToken);
-                break;
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception e) when (ProcessesDatabase.IsTransient(e))
-            {
-                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-        if (stoppingToken.IsCancellationRequested)
+        if (await database.WaitUntilStartedAsync(stoppingToken) is null)
         {
             return;
         }

@@ -54,6 +54,30 @@ public sealed class ProcessesDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// For background services: waits until the database is up, trying again every few seconds while a configured
+    /// server is unreachable. Null when the host stops first.
+    /// </summary>
+    public async Task<NpgsqlDataSource?> WaitUntilStartedAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                return await EnsureStartedAsync().WaitAsync(stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+        return null;
+    }
+
     /// <summary>For DI: services that need the database wait here for the start-up they depend on.</summary>
     public NpgsqlDataSource DataSource => EnsureStartedAsync().GetAwaiter().GetResult();
 
