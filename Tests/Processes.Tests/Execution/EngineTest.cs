@@ -7,16 +7,19 @@ using Processes.Tests.Storage;
 
 namespace Processes.Tests.Execution;
 
-/// <summary>A clock tests move by hand, so timers and SLAs are tested without waiting.</summary>
+/// <summary>
+/// A clock tests move by hand, so timers and SLAs are tested without waiting. Thread-safe: a host's background
+/// services (timer scheduler, job executor) read it while the test moves it.
+/// </summary>
 public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 {
-    private DateTimeOffset _now = start;
+    private long _ticks = start.UtcTicks;
 
-    public override DateTimeOffset GetUtcNow() => _now;
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
 
-    public void Advance(TimeSpan by) => _now += by;
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
 
-    public void Set(DateTimeOffset now) => _now = now;
+    public void Set(DateTimeOffset now) => Interlocked.Exchange(ref _ticks, now.UtcTicks);
 }
 
 /// <summary>

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Processes.Host.Identity;
@@ -36,9 +37,13 @@ public sealed class IdentityHost : IAsyncDisposable
 
     public IServiceProvider Services => Factory.Services;
 
-    /// <summary>Starts a host; <paramref name="adminPassword"/> null leaves Processes:Admin:Password unset.</summary>
+    /// <summary>
+    /// Starts a host; <paramref name="adminPassword"/> null leaves Processes:Admin:Password unset. A
+    /// <paramref name="clock"/> replaces the host's <see cref="TimeProvider"/> (engine, timers, jobs, SLA countdowns), so a
+    /// scenario moves time by hand; set Processes:Engine:Timers:SafetyPollInterval low so the scheduler looks again soon.
+    /// </summary>
     public static IdentityHost Start(string connectionString, string? adminPassword = AdminPassword, LogCapture? logs = null,
-        IReadOnlyDictionary<string, string>? settings = null)
+        IReadOnlyDictionary<string, string>? settings = null, TimeProvider? clock = null)
     {
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
@@ -55,6 +60,10 @@ public sealed class IdentityHost : IAsyncDisposable
             if (logs is not null)
             {
                 builder.ConfigureLogging(logging => logging.AddProvider(logs));
+            }
+            if (clock is not null)
+            {
+                builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock));
             }
         });
         return new IdentityHost(factory);
