@@ -5,7 +5,10 @@ using Npgsql;
 using Processes.Activities.Assignment;
 using Processes.Activities.Http;
 using Processes.Activities.Refunds;
+using Processes.Activities.Shared;
 using Processes.Activities.Sms;
+using Processes.Activities.Tasks;
+using Processes.Engine.Execution;
 using Processes.Engine.Jobs;
 
 namespace Processes.Activities;
@@ -13,8 +16,9 @@ namespace Processes.Activities;
 public static class ActivityRegistration
 {
     /// <summary>
-    /// The built-in job handlers (<c>sms</c>, <c>refund</c>, <c>assign</c>, <c>http</c>) as <see cref="IJobHandler"/>
-    /// services, configured from <c>Processes:Activities</c>. Needs an <see cref="NpgsqlDataSource"/> service.
+    /// The built-in job handlers (<c>sms</c>, <c>refund</c>, <c>assign</c>, <c>http</c>, <c>user-task-update</c>) as
+    /// <see cref="IJobHandler"/> services, configured from <c>Processes:Activities</c>. Needs <see cref="NpgsqlDataSource"/>
+    /// and <see cref="ProcessEngine"/> services.
     /// </summary>
     public static IServiceCollection AddProcessesActivities(this IServiceCollection services, IConfiguration configuration)
     {
@@ -35,7 +39,9 @@ public static class ActivityRegistration
         services.AddSingleton<IJobHandler>(sp => new RefundHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IHttpClientFactory>(),
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         services.AddSingleton<IJobHandler>(sp => new AssignmentHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
-        services.AddSingleton<IJobHandler>(sp => new HttpHandler(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
+        services.AddSingleton<IJobHandler>(sp => new HttpHandler(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>(),
+            new ConnectorSecrets(configuration.GetSection("Processes:Secrets"))));
+        services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProcessEngine>()));
         return services;
     }
 }

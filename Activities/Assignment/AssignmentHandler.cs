@@ -11,7 +11,8 @@ namespace Processes.Activities.Assignment;
 /// Job type <c>assign</c>: decides who gets the next user task, which reads the outputs <c>assignee</c> and
 /// <c>candidateGroups</c> in its <c>zeebe:assignmentDefinition</c>. Header <c>mode</c>: <c>central</c> (default —
 /// the qualified on-duty agent with the least open work, ties round-robin), <c>pool</c> (the candidate groups
-/// decide) or <c>manual</c> (the supervisors' dispatch queue). The reason goes to <c>assignmentReason</c>, which
+/// decide) or <c>manual</c> (the person named in <c>requestedAssignee</c> — an enabled user — or else the supervisors'
+/// dispatch queue). The reason goes to <c>assignmentReason</c>, which
 /// the engine records in the instance history with the other output variables.
 /// </summary>
 internal sealed class AssignmentHandler(NpgsqlDataSource dataSource, IOptions<ActivitiesOptions> options) : IJobHandler
@@ -35,12 +36,31 @@ internal sealed class AssignmentHandler(NpgsqlDataSource dataSource, IOptions<Ac
                     ? JobOutcome.Fail("Assignment mode 'pool' needs candidate groups (header or variable 'candidateGroups').", retryable: false)
                     : Decided(new Decision(null, groups, $"pool: left to the candidate group(s) {string.Join(", ", groups)}"));
             case "manual":
-                return Decided(new Decision(null, [dispatch], $"manual: routed to the dispatch queue '{dispatch}' for a supervisor to assign"));
+                return Decided(await ManualAsync(JobInputs.Text(job, "requestedAssignee"), groups, dispatch, cancellationToken));
             case "central":
                 return Decided(await DispatchAsync(job, Requirements.Of(job), groups.Count > 0 ? groups : [dispatch], cancellationToken));
             default:
                 return JobOutcome.Fail($"Unknown assignment mode '{mode}' (central, pool or manual).", retryable: false);
         }
+    }
+
+    /// <summary>
+    /// A person named by whoever reported the work (an exception order's responsible): theirs if they are an enabled
+    /// user, else the dispatch queue with the reason — a typo in a name must not leave the work with nobody.
+    /// </summary>
+    private async Task<Decision> ManualAsync(string? requested, IReadOnlyList<string> groups, string dispatch, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(requested))
+        {
+            return new Decision(null, [dispatch], $"manual: routed to the dispatch queue '{dispatch}' for a supervisor to assign");
+        }
+        requested = requested.Trim();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var userName = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT user_name FROM app_user WHERE lower(user_name) = lower(@requested) AND enabled", new { requested }, cancellationToken: cancellationToken));
+        return userName is null
+            ? new Decision(null, [dispatch], $"manual: '{requested}' is not an enabled user; routed to the dispatch queue '{dispatch}' for a supervisor to assign")
+            : new Decision(userName, groups, $"manual: {userName}, as requested");
     }
 
     private async Task<Decision> DispatchAsync(JobContext job, Requirements needs, IReadOnlyList<string> fallbackGroups, CancellationToken cancellationToken)

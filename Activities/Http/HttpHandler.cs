@@ -12,9 +12,12 @@ namespace Processes.Activities.Http;
 /// Job type <c>http</c>: one outbound call to an allow-listed host, the answer mapped to <c>httpStatus</c> and
 /// <c>httpBody</c> (parsed when JSON). 5xx, 408, 429 and no answer are retryable failures (after in-process
 /// retries); other 4xx are not, unless listed in the header <c>retryableStatusCodes</c>. The job key goes along as
-/// <c>Idempotency-Key</c>, so a receiver that honours it sees one effect however often the job runs.
+/// <c>Idempotency-Key</c>, so a receiver that honours it sees one effect however often the job runs. The URL and
+/// request headers may hold connector secrets (<c>{{secrets.NAME}}</c>, see <see cref="ConnectorSecrets"/>); a URL
+/// whose address comes from a secret is trusted without the allow-list, since an administrator configured it, and
+/// failure messages show the placeholder, not the address.
 /// </summary>
-internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<ActivitiesOptions> options) : IJobHandler
+internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<ActivitiesOptions> options, ConnectorSecrets secrets) : IJobHandler
 {
     public const string ClientName = "processes-http";
 
@@ -26,22 +29,44 @@ internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<Activitie
 
     public async Task<JobOutcome> HandleAsync(JobContext job, CancellationToken cancellationToken)
     {
-        var urlText = JobInputs.Text(job, "httpUrl", "url");
+        var urlTemplate = JobInputs.Text(job, "httpUrl", "url");
+        var fromSecret = urlTemplate is not null && urlTemplate.TrimStart().StartsWith("{{", StringComparison.Ordinal) && ConnectorSecrets.HasPlaceholder(urlTemplate);
+        var urlText = urlTemplate;
+        if (urlTemplate is not null && ConnectorSecrets.HasPlaceholder(urlTemplate))
+        {
+            var (resolved, missing) = secrets.Resolve(urlTemplate);
+            if (resolved is null)
+            {
+                return JobOutcome.Fail($"The URL '{urlTemplate}' needs a secret: {ConnectorSecrets.MissingMessage(missing)}", retryable: false);
+            }
+            urlText = resolved;
+        }
+        var shownUrl = urlTemplate != urlText ? urlTemplate : null;
         if (string.IsNullOrWhiteSpace(urlText) || !Uri.TryCreate(urlText, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
-            return JobOutcome.Fail($"The http activity needs an absolute http(s) URL (header 'url' or variable 'httpUrl'), not '{urlText}'.", retryable: false);
+            return JobOutcome.Fail($"The http activity needs an absolute http(s) URL (header 'url' or variable 'httpUrl'), not '{shownUrl ?? urlText}'.", retryable: false);
         }
-        if (!_allowed.Allows(url.Host))
+        if (!fromSecret && !_allowed.Allows(url.Host))
         {
             return JobOutcome.Fail($"The host '{url.Host}' is not in Processes:Activities:Http:AllowedHosts.", retryable: false);
         }
+        var shown = shownUrl ?? url.ToString();
         var methodName = (JobInputs.Text(job, "httpMethod", "method") ?? "GET").Trim().ToUpperInvariant();
         if (methodName.Length == 0 || !methodName.All(char.IsAsciiLetterUpper))
         {
             return JobOutcome.Fail($"'{methodName}' is not an HTTP method (header 'method' or variable 'httpMethod').", retryable: false);
         }
         var method = new HttpMethod(methodName);
-        var headers = Headers(job);
+        var headers = new List<(string Name, string Value)>();
+        foreach (var (name, value) in Headers(job))
+        {
+            var (resolved, missing) = secrets.Resolve(value);
+            if (resolved is null)
+            {
+                return JobOutcome.Fail($"The request header '{name}' needs a secret: {ConnectorSecrets.MissingMessage(missing)}", retryable: false);
+            }
+            headers.Add((name, resolved));
+        }
         var body = job.Variables["httpRequestBody"] ?? HeaderBody(job);
         var bodyText = body switch
         {
@@ -72,12 +97,12 @@ internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<Activitie
         switch (result)
         {
             case CallResult.NoAnswer none:
-                return JobOutcome.Fail($"{method} {url}: {none.Message}", retryable: true);
+                return JobOutcome.Fail($"{method} {shown}: {none.Message}", retryable: true);
             case CallResult.Answered { Code: < 400 } ok:
                 return JobOutcome.Complete(new JsonObject { ["httpStatus"] = ok.Code, ["httpBody"] = Parse(ok) });
             case CallResult.Answered answered:
                 var retryable = answered.IsTransient || RetryableCodes(job).Contains(answered.Code);
-                return JobOutcome.Fail($"{method} {url} answered {answered.Code}: {Excerpt(answered.Body)}", retryable);
+                return JobOutcome.Fail($"{method} {shown} answered {answered.Code}: {Excerpt(answered.Body)}", retryable);
             default:
                 throw new InvalidOperationException(result.ToString());
         }

@@ -12,6 +12,8 @@ namespace Processes.Activities.Sms;
 /// Job type <c>sms</c>: renders a stored template and sends it through the configured <see cref="ISmsProvider"/>.
 /// One message per job: the job key goes to the provider as the idempotency key, and <c>sms_sent</c> records
 /// the send so a re-run of the job (an expired lease) completes with the recorded message instead of sending again.
+/// The recipient is a phone number, or the user name of an agent whose profile has one: models name the assignee
+/// to remind, and the number stays with the person's profile, not in process variables.
 /// </summary>
 internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore templates, ISmsProvider provider) : IJobHandler
 {
@@ -28,10 +30,16 @@ internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore t
         {
             return JobOutcome.Fail("No SMS template: set the header 'templateId' or the variable 'smsTemplateId'.", retryable: false);
         }
-        var recipient = JobInputs.Text(job, "recipient", "recipient");
-        if (string.IsNullOrWhiteSpace(recipient))
+        var named = JobInputs.Text(job, "recipient", "recipient");
+        if (string.IsNullOrWhiteSpace(named))
         {
-            return JobOutcome.Fail("No recipient: map the phone number to the variable 'recipient'.", retryable: false);
+            return JobOutcome.Fail("No recipient: map a phone number or an agent's user name to the variable 'recipient'.", retryable: false);
+        }
+        var recipient = PhoneNumbers.IsPhoneNumber(named) ? named.Trim() : await AgentPhoneAsync(named.Trim(), cancellationToken);
+        if (recipient is null)
+        {
+            return JobOutcome.Fail($"The recipient '{named}' is neither a phone number nor an agent whose profile has a phone (PUT /api/agents/{named}).",
+                retryable: false);
         }
         var template = await templates.FindAsync(templateId, cancellationToken);
         if (template is null)
@@ -97,6 +105,14 @@ internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore t
 
     private static JobOutcome Done(string messageId, string status) =>
         JobOutcome.Complete(new JsonObject { ["smsMessageId"] = messageId, ["smsStatus"] = status });
+
+    private async Task<string?> AgentPhoneAsync(string userName, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT phone FROM agent_profile WHERE lower(user_name) = lower(@userName) AND phone IS NOT NULL", new { userName },
+            cancellationToken: cancellationToken));
+    }
 
     private async Task<(string MessageId, string Status)?> RecordedAsync(long jobKey, CancellationToken cancellationToken)
     {

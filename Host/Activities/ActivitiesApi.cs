@@ -6,7 +6,7 @@ using Processes.Host.Identity;
 
 namespace Processes.Host.Activities;
 
-public sealed record AgentProfileRequest(string[]? Skills, string[]? Regions, string[]? Languages, string[]? Tiers, int? Capacity, bool? OnDuty);
+public sealed record AgentProfileRequest(string[]? Skills, string[]? Regions, string[]? Languages, string[]? Tiers, int? Capacity, bool? OnDuty, string? Phone = null);
 
 public sealed record SmsTemplateRequest(string? Text, string[]? Parameters, string? Description);
 
@@ -38,7 +38,12 @@ internal static class ActivitiesApi
         {
             return Problems.Invalid("capacity", "An agent profile needs a capacity (open tasks at once, 0 or more).");
         }
-        var profile = new AgentProfile(userName, body.Skills ?? [], body.Regions ?? [], body.Languages ?? [], body.Tiers ?? [], capacity, body.OnDuty ?? true);
+        var phone = string.IsNullOrWhiteSpace(body.Phone) ? null : body.Phone.Trim();
+        if (phone is not null && !PhoneNumbers.IsPhoneNumber(phone))
+        {
+            return Problems.Invalid("phone", $"'{phone}' is not a phone number: digits, optionally a leading + and spaces or dashes (7 to 15 digits).");
+        }
+        var profile = new AgentProfile(userName, body.Skills ?? [], body.Regions ?? [], body.Languages ?? [], body.Tiers ?? [], capacity, body.OnDuty ?? true, phone);
         await store.SaveAsync(profile, cancellationToken);
         await audit.RecordAsync(AuditEntry.For(http, "agent.saved", "agent", userName, profile), cancellationToken);
         return TypedResults.Ok(profile);

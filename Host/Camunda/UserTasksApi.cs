@@ -37,7 +37,7 @@ internal static class UserTasksApi
 {
     public static IEndpointRouteBuilder MapUserTasksApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v2/user-tasks").WithTags("User tasks").RequireAuthorization(Policies.Agent);
+        var group = app.MapGroup("/v2/user-tasks").WithTags("User tasks").RequireAuthorization(Policies.Tasks);
         group.MapPost("/search", SearchAsync);
         group.MapGet("/{key}", GetAsync);
         group.MapPost("/{key}/assignment", AssignAsync);

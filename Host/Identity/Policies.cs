@@ -33,6 +33,12 @@ public static class Policies
     /// <summary>Work own and group tasks. Supervisors work tasks too.</summary>
     public const string Agent = "agent";
 
+    /// <summary>
+    /// The task inbox and the user-task API: whoever works tasks — agents, supervisors, and finance reviewers, whose
+    /// refund and settlement reviews are user tasks too. Which tasks one sees still follows the groups.
+    /// </summary>
+    public const string Tasks = "tasks";
+
     /// <summary>Group tasks of others, reassignment, escalations.</summary>
     public const string Supervisor = "supervisor";
 
@@ -51,6 +57,7 @@ public static class Policies
         [Authenticated] = [],
         [Designer] = [Roles.Designer],
         [Agent] = [Roles.Agent, Roles.Supervisor],
+        [Tasks] = [Roles.Agent, Roles.Supervisor, Roles.Finance],
         [Supervisor] = [Roles.Supervisor],
         [Finance] = [Roles.Finance],
         [Operator] = [Roles.Operator],

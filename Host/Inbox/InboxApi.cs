@@ -30,7 +30,7 @@ internal static class InboxApi
 
     public static IEndpointRouteBuilder MapInboxApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/tasks").WithTags("Inbox").RequireAuthorization(Policies.Agent);
+        var group = app.MapGroup("/api/tasks").WithTags("Inbox").RequireAuthorization(Policies.Tasks);
         group.MapGet("/", ListAsync);
         group.MapPost("/{key}/reassign", ReassignAsync);
         group.MapGet("/{key}/comments", CommentsAsync);

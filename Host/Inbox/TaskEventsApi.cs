@@ -42,7 +42,7 @@ internal static class TaskEventsApi
             {
                 // The client went away: the normal end of a stream.
             }
-        }).RequireAuthorization(Policies.Agent).WithTags("Inbox");
+        }).RequireAuthorization(Policies.Tasks).WithTags("Inbox");
         return app;
     }
 

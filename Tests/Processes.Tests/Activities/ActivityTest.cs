@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Processes.Activities;
+using Processes.Engine.Deployment;
+using Processes.Engine.Execution;
 using Processes.Engine.Jobs;
 using Processes.Tests.Jobs;
 
@@ -30,6 +32,7 @@ public abstract class ActivityTest : LoopTest
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddSingleton(DataSource);
+        services.AddSingleton(_ => new ProcessEngine(DataSource, new ProcessDefinitions(DataSource), TimeProvider.System));
         services.AddProcessesActivities(configuration);
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);

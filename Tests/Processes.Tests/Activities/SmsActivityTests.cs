@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Processes.Activities.Assignment;
 using Processes.Activities.Sms;
+using Processes.Engine.Jobs;
 
 namespace Processes.Tests.Activities;
 
@@ -103,7 +105,7 @@ public sealed class SmsActivityTests : ActivityTest
         var sms = Handler("sms", []);
         var queued = await CountAsync("SELECT count(*) FROM sms_outbox");
 
-        var failed = Failed(await sms.HandleAsync(Job("sms", """{"recipient": "+49170", "name": "Cy"}""", """{"templateId": "needs-two"}"""),
+        var failed = Failed(await sms.HandleAsync(Job("sms", """{"recipient": "+4917000003", "name": "Cy"}""", """{"templateId": "needs-two"}"""),
             CancellationToken.None));
 
         failed.Retryable.ShouldBeFalse();
@@ -114,7 +116,7 @@ public sealed class SmsActivityTests : ActivityTest
         {
             await connection.ExecuteAsync("INSERT INTO sms_template (id, text, parameters) VALUES ('broken', 'Hi {name', '{name}')");
         }
-        var malformed = Failed(await sms.HandleAsync(Job("sms", """{"recipient": "+49170", "name": "Cy"}""", """{"templateId": "broken"}"""),
+        var malformed = Failed(await sms.HandleAsync(Job("sms", """{"recipient": "+4917000003", "name": "Cy"}""", """{"templateId": "broken"}"""),
             CancellationToken.None));
         malformed.Retryable.ShouldBeFalse();
         malformed.Message.ShouldContain("malformed");
@@ -130,19 +132,40 @@ public sealed class SmsActivityTests : ActivityTest
         gateway.Respond = _ => Interlocked.Increment(ref calls) < 3 ? new FakeAnswer(503, "busy") : new FakeAnswer(200, """{"id": "m-9"}""");
         var sms = Handler("sms", HttpProvider(gateway));
 
-        var ok = Completed(await sms.HandleAsync(Job("sms", """{"recipient": "+49171", "name": "Di"}""", """{"templateId": "flaky"}"""), CancellationToken.None));
+        var ok = Completed(await sms.HandleAsync(Job("sms", """{"recipient": "+4917000004", "name": "Di"}""", """{"templateId": "flaky"}"""), CancellationToken.None));
         ok["smsMessageId"]!.GetValue<string>().ShouldBe("m-9");
         gateway.Requests.Count.ShouldBe(3, "two 503s retried, the third attempt succeeded");
 
         gateway.Respond = _ => new FakeAnswer(503, "down");
-        var down = Failed(await sms.HandleAsync(Job("sms", """{"recipient": "+49171", "name": "Di"}""", """{"templateId": "flaky"}"""), CancellationToken.None));
+        var down = Failed(await sms.HandleAsync(Job("sms", """{"recipient": "+4917000004", "name": "Di"}""", """{"templateId": "flaky"}"""), CancellationToken.None));
         down.Retryable.ShouldBeTrue();
         down.Message.ShouldContain("503");
 
         gateway.Respond = _ => new FakeAnswer(400, """{"error": "invalid number"}""");
-        var refused = Failed(await sms.HandleAsync(Job("sms", """{"recipient": "nope", "name": "Di"}""", """{"templateId": "flaky"}"""), CancellationToken.None));
+        var refused = Failed(await sms.HandleAsync(Job("sms", """{"recipient": "+4917000099", "name": "Di"}""", """{"templateId": "flaky"}"""), CancellationToken.None));
         refused.Retryable.ShouldBeFalse();
         refused.Message.ShouldContain("invalid number");
+    }
+
+    [Test]
+    public async Task An_agent_named_as_recipient_gets_the_sms_on_the_phone_of_their_profile_and_an_unknown_name_fails_clearly()
+    {
+        await SaveTemplateAsync("remind", "Ticket {demandId} is at 50 %", "demandId");
+        var services = Services([]);
+        await services.GetRequiredService<AgentStore>().SaveAsync(
+            new AgentProfile("ann.li", ["logistics"], [], [], [], 5, true, "+86 138 0013 8000"), CancellationToken.None);
+        var sms = services.GetServices<IJobHandler>().Single(h => h.Type == "sms");
+
+        var sent = Completed(await sms.HandleAsync(Job("sms", """{"recipient": "Ann.Li", "smsParameters": {"demandId": "D-1"}}""", """{"templateId": "remind"}"""),
+            CancellationToken.None));
+        sent["smsStatus"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+        await using var connection = await DataSource.OpenConnectionAsync();
+        (await connection.QuerySingleAsync<string>("SELECT recipient FROM sms_outbox WHERE text = 'Ticket D-1 is at 50 %'")).ShouldBe("+86 138 0013 8000");
+
+        var unknown = Failed(await sms.HandleAsync(Job("sms", """{"recipient": "nobody", "smsParameters": {"demandId": "D-2"}}""", """{"templateId": "remind"}"""),
+            CancellationToken.None));
+        unknown.Retryable.ShouldBeFalse();
+        unknown.Message.ShouldBe("The recipient 'nobody' is neither a phone number nor an agent whose profile has a phone (PUT /api/agents/nobody).");
     }
 
     [Test]

@@ -18,6 +18,8 @@ public sealed class DemandTicketTests : EngineTest
     /// <summary>Tuesday 24 Nov 2026, 09:00 in Shanghai: the start of a working day.</summary>
     private static readonly DateTimeOffset TuesdayMorning = TestCalendars.Cn(11, 24, 9);
 
+    private const string CustomerPhone = "+86 138 0000 0077";
+
     [SetUp]
     public async Task DeployShippedModels()
     {
@@ -52,19 +54,21 @@ public sealed class DemandTicketTests : EngineTest
         ticket.FormKey.ShouldBe("form:demand-work-ticket");
         (await ParentOfAsync(ticket.ProcessInstanceKey)).ShouldBe(demand);
 
-        await CompleteTicketAsync(ticket, """{"ticketOutcome": "resolved", "notes": "parcel re-sent"}""");
+        await CompleteTicketAsync(ticket, """{"ticketOutcome": "resolved", "completionStandard": "replacement-delivered", "notes": "parcel re-sent"}""");
 
         var survey = await TakeJobAsync(demand, "sms");
         survey.ElementId.ShouldBe("Survey");
         survey.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("SATISFACTION_SURVEY");
-        survey.Variables["recipient"]!.GetValue<string>().ShouldBe("C-77");
+        survey.Variables["recipient"]!.GetValue<string>().ShouldBe(CustomerPhone);
         ShouldBeJson(survey.Variables["smsParameters"], """{"demandId":"D-1001","completionReason":"resolved"}""");
         (await Engine.CompleteJobAsync(survey.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
 
         (await StateAsync(demand)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(demand);
         variables["completionReason"]!.GetValue<string>().ShouldBe("resolved");
-        variables["completionStandard"]!.GetValue<string>().ShouldBe("resolved within the SLA");
+        variables["completionStandard"]!.GetValue<string>().ShouldBe("replacement-delivered", "the agent's pick on the form");
+        variables["slaCompliance"]!.GetValue<string>().ShouldBe("within the SLA");
+        variables["firstResponseTarget"]!.GetValue<string>().ShouldBe("PT1H");
         variables["ticketOutcome"]!.GetValue<string>().ShouldBe("resolved");
         variables["notes"]!.GetValue<string>().ShouldBe("parcel re-sent");
         variables["slaTarget"]!.GetValue<string>().ShouldBe("PT8H");
@@ -89,6 +93,7 @@ public sealed class DemandTicketTests : EngineTest
         route.ElementId.ShouldBe("RouteTransfer");
         route.CustomHeaders["mode"]!.GetValue<string>().ShouldBe("pool");
         route.Variables["reason"]!.GetValue<string>().ShouldBe("logistics");
+        ShouldBeJson(route.Variables["candidateGroups"], """["logistics"]""", "the reason decides the next group");
         ShouldBeJson(route.Variables["excludeGroups"], """["after-sales"]""");
         await CompleteAsync(route, null, "logistics-desk", "transfer: logistics");
 
@@ -119,8 +124,9 @@ public sealed class DemandTicketTests : EngineTest
 
         var route = await TakeJobAsync(demand, "assign");
         route.ElementId.ShouldBe("RouteEscalation");
-        route.CustomHeaders["mode"]!.GetValue<string>().ShouldBe("central");
+        route.CustomHeaders["mode"]!.GetValue<string>().ShouldBe("pool");
         route.Variables["level"]!.GetValue<string>().ShouldBe("supervisor");
+        ShouldBeJson(route.Variables["candidateGroups"], """["supervisors"]""");
         route.Variables["reason"]!.GetValue<string>().ShouldBe("customer wants compensation");
         await CompleteAsync(route, "sue", "supervisors", "escalation");
 
@@ -149,6 +155,11 @@ public sealed class DemandTicketTests : EngineTest
         chased.Ok.ShouldBeTrue(chased.Message);
         chased.Value!.CorrelatedProcessInstanceKeys.ShouldBe([demand]);
 
+        var reprioritise = await RunTaskUpdateAsync(demand);
+        reprioritise.ElementId.ShouldBe("Reprioritise");
+        reprioritise.CustomHeaders["elementIds"]!.GetValue<string>().ShouldBe("WorkTicket");
+        reprioritise.Variables["taskPriority"]!.GetValue<int>().ShouldBe(70);
+        (await OpenTicketAsync(demand)).Priority.ShouldBe(70, "the open ticket's priority rose without interrupting it");
         var notify = await TakeJobAsync(demand, "sms");
         notify.ElementId.ShouldBe("NotifyAssignee");
         notify.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("DEMAND_CHASED");
@@ -161,11 +172,15 @@ public sealed class DemandTicketTests : EngineTest
         (await ActiveElementsAsync(demand)).ShouldBe(["Handling", "Ticket"]);
         (await VariablesAsync(demand))["priority"]!.GetValue<int>().ShouldBe(70);
 
+        // The supervisor moved the ticket to bob meanwhile: the next chase tells bob, who holds it now.
+        (await Engine.AssignUserTaskAsync(ticket.Key, "bob", null, "sue", "ann is off sick", CancellationToken.None)).Ok.ShouldBeTrue();
         (await PublishAsync("demand-chased", "D-1004")).Ok.ShouldBeTrue();
-        await CompleteJobAsync(demand, "sms", "NotifyAssignee");
+        await RunTaskUpdateAsync(demand);
+        (await CompleteJobAsync(demand, "sms", "NotifyAssignee")).Variables["recipient"]!.GetValue<string>().ShouldBe("bob");
+        (await OpenTicketAsync(demand)).Priority.ShouldBe(90);
         (await VariablesAsync(demand))["priority"]!.GetValue<int>().ShouldBe(90);
 
-        await CompleteTicketAsync(still, """{"ticketOutcome": "resolved"}""");
+        await CompleteTicketAsync(await OpenTicketAsync(demand), """{"ticketOutcome": "resolved"}""");
         await CompleteJobAsync(demand, "sms", "Survey");
         (await StateAsync(demand)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(demand);
@@ -183,11 +198,13 @@ public sealed class DemandTicketTests : EngineTest
         (await PublishAsync("demand-chased", "D-1007", timeToLive: TimeSpan.FromHours(1))).Value!.CorrelatedProcessInstanceKeys.ShouldBeEmpty();
         await CompleteAsync(await TakeJobAsync(demand, "assign"), "ann", "after-sales", "first line");
 
+        await RunTaskUpdateAsync(demand);
         var notify = await TakeJobAsync(demand, "sms");
         notify.ElementId.ShouldBe("NotifyAssignee");
         notify.Variables["recipient"]!.GetValue<string>().ShouldBe("ann");
         (await Engine.CompleteJobAsync(notify.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
         (await OpenTicketAsync(demand)).ElementId.ShouldBe("WorkTicket");
+        (await OpenTicketAsync(demand)).Priority.ShouldBe(70);
         (await VariablesAsync(demand))["priority"]!.GetValue<int>().ShouldBe(70);
         (await Engine.CancelInstanceAsync(demand, CancellationToken.None)).Ok.ShouldBeTrue();
     }
@@ -199,12 +216,19 @@ public sealed class DemandTicketTests : EngineTest
         await CompleteAsync(await TakeJobAsync(demand, "assign"), "ann", "after-sales", "first line");
         var ticket = await OpenTicketAsync(demand);
 
-        // PT8H of working time from Tuesday 09:00 (lunch 12–13): 50 % at 14:00, 75 % at 16:00, 100 % at 18:00.
+        // PT8H of working time from Tuesday 09:00 (lunch 12–13): 50 % at 14:00, 75 % at 16:00, 100 % at 18:00;
+        // the first response is due after PT1H, at 10:00.
         var timers = await TimersAsync(ticket.ProcessInstanceKey);
-        timers.Select(t => (t.ElementId, t.DueAt)).ShouldBe([
+        timers.Select(t => (t.ElementId, t.DueAt)).OrderBy(t => t.DueAt).ShouldBe([
+            ("FirstResponseDue", TestCalendars.Cn(11, 24, 10).UtcDateTime),
             ("Sla50", TestCalendars.Cn(11, 24, 14).UtcDateTime),
             ("Sla75", TestCalendars.Cn(11, 24, 16).UtcDateTime),
             ("Sla100", TestCalendars.Cn(11, 24, 18).UtcDateTime)]);
+
+        Clock.Set(TestCalendars.Cn(11, 24, 9, 40));
+        (await PublishAsync("demand-first-response", "D-1005")).Value!.CorrelatedProcessInstanceKeys.ShouldBe([ticket.ProcessInstanceKey]);
+        Clock.Set(TestCalendars.Cn(11, 24, 10));
+        (await FireDueTimersAsync(demand)).ShouldBe(["FirstResponseDue"]);
 
         Clock.Set(TestCalendars.Cn(11, 24, 14));
         (await FireDueTimersAsync(demand)).ShouldBe(["Sla50"]);
@@ -221,50 +245,85 @@ public sealed class DemandTicketTests : EngineTest
         var notify = await TakeJobAsync(demand, "http");
         notify.ElementId.ShouldBe("NotifySupervisor");
         notify.CustomHeaders["method"]!.GetValue<string>().ShouldBe("POST");
-        notify.CustomHeaders["url"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
+        notify.CustomHeaders["url"]!.GetValue<string>().ShouldBe("{{secrets.SUPERVISOR_CHAT_WEBHOOK}}");
         notify.Variables["httpRequestBody"]!["text"]!["content"]!.GetValue<string>().ShouldBe("Work ticket of demand D-1005 assigned to ann is at 75 % of its SLA (PT8H)");
         (await Engine.CompleteJobAsync(notify.Key, Vars("""{"status": 200}"""), CancellationToken.None)).Ok.ShouldBeTrue();
         (await OpenTicketAsync(demand)).Key.ShouldBe(ticket.Key);
 
         Clock.Set(TestCalendars.Cn(11, 24, 18));
         (await FireDueTimersAsync(demand)).ShouldBe(["Sla100"]);
-        (await CountAsync("SELECT count(*) FROM user_task WHERE key = @k AND state = 'CANCELED'", new { k = ticket.Key })).ShouldBe(1);
         var reassign = await TakeJobAsync(demand, "assign");
         reassign.ElementId.ShouldBe("ReassignToEscalation");
-        reassign.CustomHeaders["mode"]!.GetValue<string>().ShouldBe("central");
-        reassign.Variables["level"]!.GetValue<string>().ShouldBe("escalation");
+        reassign.CustomHeaders["mode"]!.GetValue<string>().ShouldBe("pool");
+        ShouldBeJson(reassign.Variables["candidateGroups"], """["escalation"]""");
         reassign.Variables["slaBreach"]!["assignee"]!.GetValue<string>().ShouldBe("ann");
-        await CompleteAsync(reassign, null, "escalation-desk", "SLA breached");
+        await CompleteAsync(reassign, null, "escalation", "pool: left to the candidate group(s) escalation");
+        var move = await RunTaskUpdateAsync(demand);
+        move.ElementId.ShouldBe("MoveTicket");
         var apology = await TakeJobAsync(demand, "sms");
         apology.ElementId.ShouldBe("Apologise");
         apology.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("SLA_APOLOGY");
-        apology.Variables["recipient"]!.GetValue<string>().ShouldBe("C-77");
+        apology.Variables["recipient"]!.GetValue<string>().ShouldBe(CustomerPhone);
         ShouldBeJson(apology.Variables["smsParameters"], """{"demandId":"D-1005","orderId":"O-5531"}""");
         (await Engine.CompleteJobAsync(apology.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
 
-        var escalation = await OpenTicketAsync(demand);
-        escalation.ElementId.ShouldBe("EscalationTicket");
-        escalation.Assignee.ShouldBeNull();
-        escalation.Groups.ShouldBe(["escalation-desk"]);
-        escalation.Priority.ShouldBe(70);
-        await CompleteTicketAsync(escalation, """{"ticketOutcome": "resolved"}""");
+        // The same ticket, moved: unassigned in the escalation group's queue, 20 points more urgent.
+        var moved = await OpenTicketAsync(demand);
+        moved.Key.ShouldBe(ticket.Key, "the breach moves the ticket, it does not replace it");
+        moved.Assignee.ShouldBeNull();
+        moved.Groups.ShouldBe(["escalation"]);
+        moved.Priority.ShouldBe(70);
+        (await Engine.AssignUserTaskAsync(moved.Key, "eve", null, "eve", null, CancellationToken.None)).Ok.ShouldBeTrue();
+        await CompleteTicketAsync(await OpenTicketAsync(demand), """{"ticketOutcome": "resolved", "completionStandard": "compensation-received"}""");
         await CompleteJobAsync(demand, "sms", "Survey");
 
         (await StateAsync(demand)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(demand);
         DateTimeOffset.Parse(variables["slaBreach"]!["breachedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
             .ShouldBe(TestCalendars.Cn(11, 24, 18));
+        DateTimeOffset.Parse(variables["firstResponseAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
+            .ShouldBe(TestCalendars.Cn(11, 24, 9, 40));
+        variables.ContainsKey("firstResponseBreach").ShouldBeFalse();
         variables["completionReason"]!.GetValue<string>().ShouldBe("resolved after escalation");
-        variables["completionStandard"]!.GetValue<string>().ShouldBe("resolved outside the SLA");
-        (await HistoryAsync(ticket.ProcessInstanceKey)).ShouldBe(["TicketOpened", "Sla50", "RemindAssignee", "Reminded", "Sla75", "NotifySupervisor",
-            "SupervisorNotified", "Sla100", "RecordBreach", "ReassignToEscalation", "Apologise", "EscalationTicket", "EscalationClosed", "sla-escalation"]);
-        (await HistoryAsync(ticket.ProcessInstanceKey, "ELEMENT_TERMINATED")).ShouldBe(["WorkTicket"]);
+        variables["completionStandard"]!.GetValue<string>().ShouldBe("compensation-received");
+        variables["slaCompliance"]!.GetValue<string>().ShouldBe("outside the SLA");
+        (await HistoryAsync(ticket.ProcessInstanceKey)).ShouldBe(["TicketOpened", "FirstResponse", "RecordFirstResponse", "Responded", "FirstResponseDue",
+            "RespondedInTime", "ResponseInTime", "Sla50", "RemindAssignee", "Reminded", "Sla75", "NotifySupervisor", "SupervisorNotified", "Sla100",
+            "RecordBreach", "ReassignToEscalation", "MoveTicket", "Apologise", "Escalated", "WorkTicket", "TicketClosed", "sla-escalation"]);
+        (await HistoryAsync(ticket.ProcessInstanceKey, "ELEMENT_TERMINATED")).ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task A_first_response_missed_is_recorded_and_the_supervisors_are_told()
+    {
+        var demand = await StartDemandAsync("D-1008", "VIP");
+        await CompleteAsync(await TakeJobAsync(demand, "assign"), "ann", "vip-desk", "VIP desk");
+        var ticket = await OpenTicketAsync(demand);
+
+        Clock.Set(TestCalendars.Cn(11, 24, 9, 30));
+        (await FireDueTimersAsync(demand)).ShouldBe(["FirstResponseDue"], "VIP: the first response is due after PT30M");
+        var notify = await TakeJobAsync(demand, "http");
+        notify.ElementId.ShouldBe("FirstResponseMissed");
+        notify.Variables["httpRequestBody"]!["text"]!["content"]!.GetValue<string>()
+            .ShouldBe("Work ticket of demand D-1008 has had no first response within PT30M (assignee ann)");
+        (await Engine.CompleteJobAsync(notify.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
+        (await OpenTicketAsync(demand)).Key.ShouldBe(ticket.Key, "a missed first response does not interrupt the ticket");
+
+        // A late first response is still recorded; the miss stays on record.
+        Clock.Set(TestCalendars.Cn(11, 24, 9, 45));
+        (await PublishAsync("demand-first-response", "D-1008")).Ok.ShouldBeTrue();
+        await CompleteTicketAsync(ticket, """{"ticketOutcome": "resolved", "completionStandard": "refund-received"}""");
+        await CompleteJobAsync(demand, "sms", "Survey");
+        var variables = await VariablesAsync(demand);
+        variables["firstResponseBreach"]!["firstResponseTarget"]!.GetValue<string>().ShouldBe("PT30M");
+        DateTimeOffset.Parse(variables["firstResponseAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
+            .ShouldBe(TestCalendars.Cn(11, 24, 9, 45));
     }
 
     [Test]
     public async Task A_demand_open_past_its_deadline_closes_unresolved_and_still_gets_the_survey()
     {
-        var demand = await StartDemandAsync("D-1006", "VIP", """{"slaTarget": "PT40H", "demandDeadline": "PT24H"}""");
+        var demand = await StartDemandAsync("D-1006", "VIP", """{"slaTarget": "PT40H", "firstResponseTarget": "PT40H", "demandDeadline": "PT24H"}""");
         await CompleteAsync(await TakeJobAsync(demand, "assign"), "ann", "vip-desk", "VIP desk");
         var ticket = await OpenTicketAsync(demand);
 
@@ -283,12 +342,13 @@ public sealed class DemandTicketTests : EngineTest
         (await StateAsync(demand)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(demand);
         variables["completionReason"]!.GetValue<string>().ShouldBe("unresolved - timed out");
-        variables["completionStandard"]!.GetValue<string>().ShouldBe("closed at the demand deadline");
+        variables["completionStandard"]!.GetValue<string>().ShouldBe("none");
+        variables["slaCompliance"]!.GetValue<string>().ShouldBe("closed at the demand deadline");
         (await HistoryAsync(demand, "ELEMENT_TERMINATED")).ShouldContain("Handling");
     }
 
-    private static void ShouldBeJson(JsonNode? actual, string expected) =>
-        JsonNode.DeepEquals(actual, JsonNode.Parse(expected)).ShouldBeTrue($"{actual?.ToJsonString()} is not {expected}");
+    private static void ShouldBeJson(JsonNode? actual, string expected, string? why = null) =>
+        JsonNode.DeepEquals(actual, JsonNode.Parse(expected)).ShouldBeTrue($"{actual?.ToJsonString()} is not {expected} {why}");
 
     private sealed class Ticket
     {
@@ -306,7 +366,7 @@ public sealed class DemandTicketTests : EngineTest
     {
         var variables = Vars($$"""
             {"demandId": "{{demandId}}", "entrance": "app", "appeal": "Where is my parcel?",
-             "customer": {"id": "C-77", "tier": "{{tier}}", "city": "Hangzhou"},
+             "customer": {"id": "C-77", "phone": "{{CustomerPhone}}", "tier": "{{tier}}", "city": "Hangzhou"},
              "scenario": {"orderId": "O-5531", "domain": "logistics", "defectType": "late-delivery"} }
             """);
         foreach (var (name, value) in Vars(extra))
@@ -348,6 +408,19 @@ public sealed class DemandTicketTests : EngineTest
         var job = await TakeJobAsync(demand, type);
         job.ElementId.ShouldBe(elementId);
         (await Engine.CompleteJobAsync(job.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
+        return job;
+    }
+
+    /// <summary>Runs the demand's one user-task-update job through the real handler, as the host's engine node would.</summary>
+    private async Task<ActivatedJob> RunTaskUpdateAsync(long demand)
+    {
+        var job = await TakeJobAsync(demand, "user-task-update");
+        var handler = new Processes.Activities.Tasks.UserTaskUpdateHandler(DataSource, Engine);
+        var context = new Processes.Engine.Jobs.JobContext(job.Key, job.Type, job.Retries, job.ProcessInstanceKey, job.ElementInstanceKey, job.ElementId,
+            job.BpmnProcessId, job.CustomHeaders, job.Variables, DateTimeOffset.UtcNow.AddMinutes(5));
+        var outcome = await handler.HandleAsync(context, CancellationToken.None);
+        var completed = outcome.ShouldBeOfType<Processes.Engine.Jobs.JobOutcome.Completed>(outcome.ToString());
+        (await Engine.CompleteJobAsync(job.Key, completed.Variables, CancellationToken.None)).Ok.ShouldBeTrue();
         return job;
     }
 

@@ -13,8 +13,8 @@ namespace Processes.Tests.Shipped;
 /// <summary>
 /// The shipped exception-order model end to end through the real host: its engine node with the real <c>assign</c>,
 /// <c>http</c> and <c>refund</c> handlers, and only the HTTP API from the outside. One loopback
-/// <see cref="FakeServer"/> is both the group chat (the model's <c>https://chat.example.invalid</c> hook, redirected
-/// by the instance variable <c>httpUrl</c> that the http handler reads over the task header) and the payment API,
+/// <see cref="FakeServer"/> is both the group chat (the model's url <c>{{secrets.EXCEPTION_CHAT_WEBHOOK}}</c>, configured
+/// here as Processes:Secrets:EXCEPTION_CHAT_WEBHOOK, as an operator would) and the payment API,
 /// which honours <c>Idempotency-Key</c>. The review threshold is 100, so the refunds here need finance's approval.
 /// </summary>
 public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
@@ -41,13 +41,13 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
         {
             ["Processes:Activities:Refund:BaseUrl"] = _remote.BaseUrl.ToString(),
             ["Processes:Activities:Refund:ReviewThreshold"] = "100",
-            ["Processes:Activities:Http:AllowedHosts:0"] = _remote.BaseUrl.Host,
+            ["Processes:Secrets:EXCEPTION_CHAT_WEBHOOK"] = new Uri(_remote.BaseUrl, "hooks/exception-orders").ToString(),
         });
         _admin = await _host.AdminAsync();
         await IdentityHost.PostAsync(_admin, "/api/groups", new { name = "finance", displayName = "Finance" });
         _responsible = await _host.CreateUserAsync(roles: [Roles.Agent]);
-        // The user-task API admits agents and supervisors; the finance role alone does not reach /v2/user-tasks.
-        _finance = await _host.CreateUserAsync(roles: [Roles.Agent, Roles.Finance], groups: ["finance"]);
+        // The finance role alone works the refund reviews: the task API admits whoever works tasks.
+        _finance = await _host.CreateUserAsync(roles: [Roles.Finance], groups: ["finance"]);
     }
 
     [TearDown]
@@ -134,7 +134,6 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
                 problemType = "logistics",
                 problemDetail = "lost",
                 responsible = _responsible.UserName,
-                httpUrl = new Uri(_remote.BaseUrl, "hooks/exception-orders").ToString(),
             },
         });
         var text = await response.Content.ReadAsStringAsync();

@@ -79,7 +79,7 @@ public sealed class ShippedHttpScenarioTests : DatabaseTest
         mine.GetProperty("items").EnumerateArray().ShouldContain(i => i.GetProperty("task").GetProperty("userTaskKey").GetString() == ticketKey);
 
         var complete = await client.PostAsJsonAsync($"/v2/user-tasks/{ticketKey}/completion",
-            new { variables = new { ticketOutcome = "resolved", notes = "parcel re-sent" } });
+            new { variables = new { ticketOutcome = "resolved", completionStandard = "replacement-delivered", notes = "parcel re-sent" } });
         complete.StatusCode.ShouldBe(HttpStatusCode.NoContent, await complete.Content.ReadAsStringAsync());
 
         await EventuallyAsync("the demand to complete", async () =>
@@ -93,7 +93,7 @@ public sealed class ShippedHttpScenarioTests : DatabaseTest
         survey.Method.ShouldBe("POST");
         survey.Header("Idempotency-Key").ShouldNotBeNullOrEmpty();
         var body = JsonNode.Parse(survey.Body)!;
-        body["to"]!.GetValue<string>().ShouldBe("C-77", "the model sends the survey to customer.id");
+        body["to"]!.GetValue<string>().ShouldBe("+86 138 0000 0077", "the model sends the survey to customer.phone");
         body["text"]!.GetValue<string>().ShouldBe("Your demand D-2001 is closed (resolved). How did we do? Reply 1-5.");
         body["reference"]!.GetValue<string>().ShouldBe(survey.Header("Idempotency-Key"));
 
@@ -101,7 +101,8 @@ public sealed class ShippedHttpScenarioTests : DatabaseTest
         view.GetProperty("incidents").GetArrayLength().ShouldBe(0);
         var variables = view.GetProperty("variables");
         variables.GetProperty("completionReason").GetString().ShouldBe("resolved");
-        variables.GetProperty("completionStandard").GetString().ShouldBe("resolved within the SLA");
+        variables.GetProperty("completionStandard").GetString().ShouldBe("replacement-delivered");
+        variables.GetProperty("slaCompliance").GetString().ShouldBe("within the SLA");
         variables.GetProperty("ticketOutcome").GetString().ShouldBe("resolved");
         variables.GetProperty("assignee").GetString().ShouldBe(agent.UserName);
         var reason = variables.GetProperty("assignmentReason").GetString()!;
@@ -131,7 +132,7 @@ public sealed class ShippedHttpScenarioTests : DatabaseTest
                 demandId,
                 entrance = "app",
                 appeal = "Where is my parcel?",
-                customer = new { id = "C-77", tier = "regular", city = "Hangzhou" },
+                customer = new { id = "C-77", phone = "+86 138 0000 0077", tier = "regular", city = "Hangzhou" },
                 scenario = new { orderId = "O-5531", domain = "logistics", defectType = "late-delivery" },
             },
         });

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Dapper;
+using Npgsql;
+using Processes.Activities.Shared;
+using Processes.Engine.Execution;
+using Processes.Engine.Jobs;
+
+namespace Processes.Activities.Tasks;
+
+/// <summary>
+/// Job type <c>user-task-update</c>: changes the open user tasks of the job's process instance and of the instances
+/// it called (a demand's work ticket runs in a called <c>sla-escalation</c> instance), the way a supervisor would
+/// through <c>PATCH /v2/user-tasks/{key}</c> — without interrupting the work. Inputs (input mappings):
+/// <c>taskPriority</c> (0–100), <c>taskAssignee</c>, <c>taskCandidateGroups</c> (list or comma-separated),
+/// <c>taskChangeReason</c>; header <c>elementIds</c> (comma-separated) limits which tasks change. The inputs carry
+/// a <c>task</c> prefix because the instance usually has its own <c>priority</c> or <c>assignee</c> variables,
+/// which must not be applied by accident. Outputs: <c>updatedTasks</c> (key, element, assignee, groups, priority of
+/// each open task in scope after the change) and <c>currentAssignees</c>, so the next step can notify whoever
+/// holds the work now rather than whoever was routed to it.
+/// </summary>
+internal sealed class UserTaskUpdateHandler(NpgsqlDataSource dataSource, ProcessEngine engine) : IJobHandler
+{
+    public string Type => "user-task-update";
+
+    public async Task<JobOutcome> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    {
+        var priority = JobInputs.Number(job, "taskPriority");
+        if (priority is { } p && (p < 0 || p > 100 || p != decimal.Truncate(p)))
+        {
+            return JobOutcome.Fail($"taskPriority must be a whole number between 0 and 100, not {p.ToString(CultureInfo.InvariantCulture)}.", retryable: false);
+        }
+        var assignee = JobInputs.Text(job, "taskAssignee");
+        var groups = job.Variables.ContainsKey("taskCandidateGroups") ? JobInputs.List(job, "taskCandidateGroups") : null;
+        var reason = JobInputs.Text(job, "taskChangeReason") ?? $"{job.BpmnProcessId}/{job.ElementId}";
+        var elementIds = job.CustomHeaders["elementIds"]?.ToString() is { } header
+            ? header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            : null;
+        var by = $"process:{job.BpmnProcessId}";
+
+        foreach (var task in await OpenTasksAsync(job.ProcessInstanceKey, elementIds, cancellationToken))
+        {
+            // Each change is its own engine command; a re-run of this job after a crash finds the values already set
+            // and skips them, so history shows every change once.
+            var changedPriority = priority is { } wanted && (int)wanted != task.Priority ? (int?)wanted : null;
+            var changedGroups = groups is not null && !groups.SequenceEqual(task.CandidateGroups) ? groups : null;
+            if (changedPriority is not null || changedGroups is not null)
+            {
+                var update = await engine.UpdateUserTaskAsync(task.Key, new UserTaskChanges(changedPriority, null, null, changedGroups), null, by, cancellationToken);
+                if (!update.Ok && update.Error != CommandError.InvalidState)
+                {
+                    return JobOutcome.Fail($"User task {task.Key} ({task.ElementId}) could not be updated: {update.Message}", retryable: true);
+                }
+            }
+            if (assignee is not null && assignee != task.Assignee)
+            {
+                var assign = await engine.AssignUserTaskAsync(task.Key, assignee.Length == 0 ? null : assignee, null, by, reason, cancellationToken);
+                if (!assign.Ok && assign.Error != CommandError.InvalidState)
+                {
+                    return JobOutcome.Fail($"User task {task.Key} ({task.ElementId}) could not be assigned: {assign.Message}", retryable: true);
+                }
+            }
+        }
+
+        var after = await OpenTasksAsync(job.ProcessInstanceKey, elementIds, cancellationToken);
+        return JobOutcome.Complete(new JsonObject
+        {
+            ["updatedTasks"] = new JsonArray([.. after.Select(t => (JsonNode?)new JsonObject
+            {
+                ["userTaskKey"] = t.Key.ToString(CultureInfo.InvariantCulture),
+                ["elementId"] = t.ElementId,
+                ["assignee"] = t.Assignee,
+                ["candidateGroups"] = new JsonArray([.. t.CandidateGroups.Select(g => (JsonNode?)g)]),
+                ["priority"] = t.Priority,
+            })]),
+            ["currentAssignees"] = new JsonArray([.. after.Select(t => t.Assignee).OfType<string>().Distinct(StringComparer.Ordinal).Select(a => (JsonNode?)a)]),
+        });
+    }
+
+    /// <summary>Open tasks of the instance and every instance below it (called processes), oldest first.</summary>
+    private async Task<List<OpenTask>> OpenTasksAsync(long processInstanceKey, string[]? elementIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Key, string ElementId, string? Assignee, string[] CandidateGroups, int Priority)>(new CommandDefinition("""
+            WITH RECURSIVE tree AS (
+                SELECT key FROM process_instance WHERE key = @processInstanceKey
+                UNION ALL
+                SELECT p.key FROM process_instance p JOIN tree ON p.parent_process_instance_key = tree.key)
+            SELECT t.key, t.element_id, t.assignee, t.candidate_groups, t.priority
+            FROM user_task t JOIN tree ON t.process_instance_key = tree.key
+            WHERE t.state = 'CREATED' AND (@elementIds::text[] IS NULL OR t.element_id = ANY(@elementIds))
+            ORDER BY t.created_at, t.key
+            """, new { processInstanceKey, elementIds }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new OpenTask(r.Key, r.ElementId, r.Assignee, r.CandidateGroups, r.Priority))];
+    }
+
+    private sealed record OpenTask(long Key, string ElementId, string? Assignee, IReadOnlyList<string> CandidateGroups, int Priority);
+}
