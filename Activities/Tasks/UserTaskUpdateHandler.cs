@@ -12,7 +12,8 @@ namespace Processes.Activities.Tasks;
 /// Job type <c>user-task-update</c>: changes the open user tasks of the job's process instance and of the instances
 /// it called (a demand's work ticket runs in a called <c>sla-escalation</c> instance), the way a supervisor would
 /// through <c>PATCH /v2/user-tasks/{key}</c> — without interrupting the work. Inputs (input mappings):
-/// <c>taskPriority</c> (0–100), <c>taskAssignee</c>, <c>taskCandidateGroups</c> (list or comma-separated),
+/// <c>taskPriority</c> (0–100) or <c>taskPriorityRaise</c> (added to each task's current priority, at most 100 — a
+/// breach after a chase raises what the chase raised), <c>taskAssignee</c>, <c>taskCandidateGroups</c> (list or comma-separated),
 /// <c>taskChangeReason</c>; header <c>elementIds</c> (comma-separated) limits which tasks change. The inputs carry
 /// a <c>task</c> prefix because the instance usually has its own <c>priority</c> or <c>assignee</c> variables,
 /// which must not be applied by accident. Outputs: <c>updatedTasks</c> (key, element, assignee, groups, priority of
@@ -30,19 +31,28 @@ internal sealed class UserTaskUpdateHandler(NpgsqlDataSource dataSource, Process
         {
             return JobOutcome.Fail($"taskPriority must be a whole number between 0 and 100, not {p.ToString(CultureInfo.InvariantCulture)}.", retryable: false);
         }
+        var raise = JobInputs.Number(job, "taskPriorityRaise");
+        if (raise is { } r && (r != decimal.Truncate(r) || r < -100 || r > 100))
+        {
+            return JobOutcome.Fail($"taskPriorityRaise must be a whole number between -100 and 100, not {r.ToString(CultureInfo.InvariantCulture)}.", retryable: false);
+        }
         var assignee = JobInputs.Text(job, "taskAssignee");
         var groups = job.Variables.ContainsKey("taskCandidateGroups") ? JobInputs.List(job, "taskCandidateGroups") : null;
         var reason = JobInputs.Text(job, "taskChangeReason") ?? $"{job.BpmnProcessId}/{job.ElementId}";
         var elementIds = job.CustomHeaders["elementIds"]?.ToString() is { } header
             ? header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             : null;
-        var by = $"process:{job.BpmnProcessId}";
+        // The job key in "by" lets a re-run recognise its own relative raise in the history and not raise twice.
+        var by = $"process:{job.BpmnProcessId}/job:{job.Key.ToString(CultureInfo.InvariantCulture)}";
 
         foreach (var task in await OpenTasksAsync(job.ProcessInstanceKey, elementIds, cancellationToken))
         {
             // Each change is its own engine command; a re-run of this job after a crash finds the values already set
             // and skips them, so history shows every change once.
-            var changedPriority = priority is { } wanted && (int)wanted != task.Priority ? (int?)wanted : null;
+            int? target = priority is { } wanted ? (int)wanted
+                : raise is { } step && !await AlreadyUpdatedAsync(task.Key, by, cancellationToken) ? Math.Clamp(task.Priority + (int)step, 0, 100)
+                : null;
+            var changedPriority = target is { } t && t != task.Priority ? target : null;
             var changedGroups = groups is not null && !groups.SequenceEqual(task.CandidateGroups) ? groups : null;
             if (changedPriority is not null || changedGroups is not null)
             {
@@ -75,6 +85,16 @@ internal sealed class UserTaskUpdateHandler(NpgsqlDataSource dataSource, Process
             })]),
             ["currentAssignees"] = new JsonArray([.. after.Select(t => t.Assignee).OfType<string>().Distinct(StringComparer.Ordinal).Select(a => (JsonNode?)a)]),
         });
+    }
+
+    private async Task<bool> AlreadyUpdatedAsync(long userTaskKey, string by, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            SELECT EXISTS (SELECT 1 FROM execution_history h JOIN user_task t
+                               ON h.process_instance_key = t.process_instance_key AND h.element_instance_key = t.element_instance_key
+                           WHERE t.key = @userTaskKey AND h.event = 'TASK_UPDATED' AND h.details->>'by' = @by)
+            """, new { userTaskKey, by }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Open tasks of the instance and every instance below it (called processes), oldest first.</summary>
