@@ -120,6 +120,35 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
         history.ShouldContain(e => e.GetProperty("event").GetString() == "ELEMENT_COMPLETED" && e.GetProperty("elementId").GetString() == "RecordAlreadyRefunded");
     }
 
+    [Test]
+    public async Task A_refund_revoked_before_finance_acts_cancels_the_review_and_pays_nothing()
+    {
+        var order = await StartOrderAsync("O-7703");
+        await RecordUpdateAsync(order, new { updateType = "refund", note = "customer asked for a refund", refundAmount = 300, refundReason = "goodwill" });
+        var review = await OpenTaskAsync(order, "FinanceReview", _host.Bearer(_finance.ApiKey));
+
+        // The customer changes their mind: the agent revokes the request while it waits for finance.
+        var revoke = await _host.Bearer(_responsible.ApiKey).PostAsJsonAsync("/v2/messages/publication",
+            new { name = "refund-revoked", correlationKey = "O-7703", variables = new { revokedBy = _responsible.UserName } });
+        revoke.IsSuccessStatusCode.ShouldBeTrue(await revoke.Content.ReadAsStringAsync());
+
+        await OpenTaskAsync(order, "RecordUpdate", _host.Bearer(_responsible.ApiKey));
+        var gone = await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{review.GetProperty("userTaskKey").GetString()}");
+        gone.GetProperty("state").GetString().ShouldBe("CANCELED");
+        var claim = await _host.Bearer(_finance.ApiKey).PostAsJsonAsync($"/v2/user-tasks/{review.GetProperty("userTaskKey").GetString()}/assignment",
+            new { assignee = _finance.UserName });
+        claim.StatusCode.ShouldBe(HttpStatusCode.Conflict, "finance can no longer act on a revoked request");
+
+        var view = await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{order}");
+        view.GetProperty("incidents").GetArrayLength().ShouldBe(0);
+        view.GetProperty("variables").GetProperty("refundStatus").GetString().ShouldBe("revoked");
+        view.GetProperty("variables").GetProperty("revokedBy").GetString().ShouldBe(_responsible.UserName);
+        _remote.Requests.Count(r => r.PathAndQuery == "/refunds" && r.Body.Contains("O-7703", StringComparison.Ordinal)).ShouldBe(0);
+        (await HistoryAsync(order)).ShouldContain(e => e.GetProperty("event").GetString() == "ELEMENT_COMPLETED"
+            && e.GetProperty("elementId").GetString() == "RecordRevoked");
+        await RecordUpdateAsync(order, new { updateType = "close", note = "no refund wanted after all" });
+    }
+
     /// <summary>Starts an order as the responsible; the group chat hears of it once the manual assignment is decided.</summary>
     private async Task<long> StartOrderAsync(string orderId)
     {
@@ -130,9 +159,9 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
             variables = new
             {
                 orderId,
-                customer = new { id = "C-9", tier = "regular", city = "Suzhou" },
-                problemType = "logistics",
-                problemDetail = "lost",
+                customer = new { id = "C-9", phone = "+86 135 0000 0009", tier = "regular", city = "Suzhou" },
+                problemType = "payment-failure",
+                problemDetail = "duplicate-charge",
                 responsible = _responsible.UserName,
             },
         });
@@ -142,19 +171,16 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
     }
 
     /// <summary>
-    /// The responsible records an update. The model's <c>assign</c> task runs in mode <c>manual</c>, so the real handler
-    /// leaves RecordUpdate unassigned in the dispatch queue; a supervisor (here the admin) hands it to the responsible.
+    /// The responsible records an update. The model's <c>assign</c> task runs in mode <c>manual</c> with the reported
+    /// responsible as <c>requestedAssignee</c>, so the update task is already in the responsible's own list.
     /// </summary>
     private async Task RecordUpdateAsync(long order, object form)
     {
-        var task = await OpenTaskAsync(order, "RecordUpdate", _admin);
+        var responsible = _host.Bearer(_responsible.ApiKey);
+        var task = await OpenTaskAsync(order, "RecordUpdate", responsible);
+        task.GetProperty("assignee").GetString().ShouldBe(_responsible.UserName, "the order moves to the responsible person's list");
         var key = task.GetProperty("userTaskKey").GetString()!;
-        if (task.GetProperty("assignee").ValueKind != JsonValueKind.String)
-        {
-            var assign = await _admin.PostAsJsonAsync($"/v2/user-tasks/{key}/assignment", new { assignee = _responsible.UserName });
-            assign.StatusCode.ShouldBe(HttpStatusCode.NoContent, await assign.Content.ReadAsStringAsync());
-        }
-        var complete = await _host.Bearer(_responsible.ApiKey).PostAsJsonAsync($"/v2/user-tasks/{key}/completion", new { variables = form });
+        var complete = await responsible.PostAsJsonAsync($"/v2/user-tasks/{key}/completion", new { variables = form });
         complete.StatusCode.ShouldBe(HttpStatusCode.NoContent, await complete.Content.ReadAsStringAsync());
     }
 

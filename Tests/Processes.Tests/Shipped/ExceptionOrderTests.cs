@@ -17,17 +17,33 @@ public sealed class ExceptionOrderTests : EngineTest
     [Test]
     public async Task An_unknown_problem_detail_is_rejected_at_once()
     {
-        var order = await StartOrderAsync("O-1", "logistics", "rude");
+        var order = await StartOrderAsync("O-1", "sold-out", "price-dispute");
 
         (await StateAsync(order)).ShouldBe("COMPLETED");
         (await VariablesAsync(order))["problemValid"]!.GetValue<bool>().ShouldBeFalse();
         (await HistoryAsync(order)).ShouldContain("ExceptionRejected");
     }
 
+    [TestCase("payment-failure", "settlement-failed", null, true)]
+    [TestCase("technical-fault", "sync-failed", null, true)]
+    [TestCase("unheard-of", "sync-failed", null, false)]
+    [TestCase("other", "anything", "courier strike in the region", true)]
+    [TestCase("other", "anything", null, false)]
+    [TestCase("other", "anything", "", false)]
+    public async Task Problem_type_and_detail_come_from_fixed_lists_and_other_needs_a_note(string type, string detail, string? note, bool valid)
+    {
+        var key = await StartAsync("exception-order", Vars($$"""
+            {"orderId": "O-T", "customer": {"id": "C-9", "phone": "+86 135 0000 0009"}, "problemType": "{{type}}", "problemDetail": "{{detail}}",
+             "problemNote": {{(note is null ? "null" : $"\"{note}\"")}}, "responsible": "lee"}
+            """), null);
+        (await VariablesAsync(key))["problemValid"]!.GetValue<bool>().ShouldBe(valid);
+        (await Engine.CancelInstanceAsync(key, CancellationToken.None)).Ok.ShouldBe(valid, "a valid exception waits for its assignment; a rejected one has ended");
+    }
+
     [Test]
     public async Task Updates_sms_and_hand_overs_advance_on_their_own_until_the_exception_is_closed()
     {
-        var order = await StartOrderAsync("O-2", "quality", "defective");
+        var order = await StartOrderAsync("O-2", "sold-out", "partly-sold-out");
         var assign = await TakeJobAsync(order, "assign");
         assign.CustomHeaders["mode"]!.GetValue<string>().ShouldBe("manual");
         assign.Variables["requestedAssignee"]!.GetValue<string>().ShouldBe("lee");
@@ -35,13 +51,13 @@ public sealed class ExceptionOrderTests : EngineTest
             CancellationToken.None)).Ok.ShouldBeTrue();
         var chat = await TakeJobAsync(order, "http");
         chat.CustomHeaders["method"]!.GetValue<string>().ShouldBe("POST");
-        chat.Variables["httpRequestBody"]!["text"]!["content"]!.GetValue<string>().ShouldBe("Exception order O-2 (quality/defective) assigned to lee");
+        chat.Variables["httpRequestBody"]!["text"]!["content"]!.GetValue<string>().ShouldBe("Exception order O-2 (sold-out/partly-sold-out) assigned to lee");
         await CompleteAsync(chat);
 
         await UpdateAsync(order, """{"updateType": "sms", "note": "replacement ships tomorrow"}""");
         var sms = await TakeJobAsync(order, "sms");
         sms.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("EXCEPTION_UPDATE");
-        sms.Variables["recipient"]!.GetValue<string>().ShouldBe("C-9");
+        sms.Variables["recipient"]!.GetValue<string>().ShouldBe("+86 135 0000 0009");
         sms.Variables["smsParameters"]!["note"]!.GetValue<string>().ShouldBe("replacement ships tomorrow");
         await CompleteAsync(sms);
 
@@ -59,6 +75,11 @@ public sealed class ExceptionOrderTests : EngineTest
         var variables = await VariablesAsync(order);
         variables["updateCount"]!.GetValue<int>().ShouldBe(3);
         variables["resolution"]!.GetValue<string>().ShouldBe("customer accepted the replacement");
+        variables["updates"]!.AsArray().Select(u => u!["type"]!.GetValue<string>()).ShouldBe(["sms", "product", "close"]);
+        variables["recentUpdates"]!.AsArray().Select(u => u!["note"]!.GetValue<string>())
+            .ShouldBe(["customer accepted the replacement", "batch 42 is faulty", "replacement ships tomorrow"], "the latest three, newest first");
+        variables["recentUpdates"]![0]!["n"]!.GetValue<int>().ShouldBe(3);
+        variables["recentUpdates"]![0]!["by"]!.GetValue<string>().ShouldBe("lee");
         (await HistoryAsync(order, "TASK_COMPLETED")).ShouldBe(["RecordUpdate", "RecordUpdate", "ProductFollowUp", "RecordUpdate"]);
     }
 
@@ -104,7 +125,7 @@ public sealed class ExceptionOrderTests : EngineTest
 
     private async Task<long> AssignedOrderAsync(string orderId)
     {
-        var order = await StartOrderAsync(orderId, "logistics", "lost");
+        var order = await StartOrderAsync(orderId, "payment-failure", "duplicate-charge");
         var assign = await TakeJobAsync(order, "assign");
         (await Engine.CompleteJobAsync(assign.Key, Vars("""{"assignee": "lee", "candidateGroups": ["exceptions"]}"""), CancellationToken.None)).Ok.ShouldBeTrue();
         await CompleteAsync(await TakeJobAsync(order, "http"));
@@ -130,7 +151,7 @@ public sealed class ExceptionOrderTests : EngineTest
     private async Task<long> StartOrderAsync(string orderId, string problemType, string problemDetail)
     {
         var key = await StartAsync("exception-order", Vars($$"""
-            {"orderId": "{{orderId}}", "customer": {"id": "C-9", "tier": "regular", "city": "Suzhou"},
+            {"orderId": "{{orderId}}", "customer": {"id": "C-9", "phone": "+86 135 0000 0009", "tier": "regular", "city": "Suzhou"},
              "problemType": "{{problemType}}", "problemDetail": "{{problemDetail}}", "responsible": "lee"}
             """), orderId);
         (await IncidentsAsync(key)).ShouldBeEmpty();
