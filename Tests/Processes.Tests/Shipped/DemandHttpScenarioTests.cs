@@ -45,7 +45,7 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
             ["Processes:Engine:Timers:SafetyPollInterval"] = "00:00:00.200",
         });
         _admin = await _host.AdminAsync();
-        foreach (var group in new[] { "after-sales", "escalation", "logistics" })
+        foreach (var group in new[] { "after-sales", "escalation", "logistics", "dispatch", "supervisors" })
         {
             await IdentityHost.PostAsync(_admin, "/api/groups", new { name = group, displayName = group });
         }
@@ -64,6 +64,7 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
     [Test]
     public async Task A_chased_demand_passes_every_sla_level_is_moved_to_escalation_transferred_to_logistics_and_resolved()
     {
+        _clock.Set(TestCalendars.Cn(11, 24, 9));
         var ann = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["after-sales"]);
         var eve = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["escalation"]);
         var leo = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["logistics"]);
@@ -167,7 +168,49 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
         events.ShouldContain(("ELEMENT_COMPLETED", "RecordFirstResponse"));
     }
 
-    private static async Task<string> StartDemandAsync(HttpClient client, string demandId)
+    [Test]
+    public async Task An_escalated_vip_demand_waits_in_the_supervisors_pool_until_its_deadline_closes_it_unresolved()
+    {
+        _clock.Set(TestCalendars.Cn(11, 24, 9));
+        var dan = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
+        var sue = await _host.CreateUserAsync(roles: [Roles.Supervisor], groups: ["supervisors"]);
+        var dispatcher = _host.Bearer(dan.ApiKey);
+
+        // No on-duty agent serves VIPs in Shanghai: central dispatch routes the ticket to the dispatch queue.
+        var demand = await StartDemandAsync(dispatcher, "D-3002", tier: "VIP", city: "Shanghai", phone: "+86 138 0000 0088");
+        var ticket = await TicketAsync(dispatcher, demand, _ => true);
+        ticket.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).ShouldBe(["dispatch"]);
+        ticket.GetProperty("priority").GetInt32().ShouldBe(80, "VIP");
+        var key = ticket.GetProperty("userTaskKey").GetString()!;
+        (await dispatcher.PostAsJsonAsync($"/v2/user-tasks/{key}/assignment", new { assignee = dan.UserName })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await dispatcher.PostAsJsonAsync("/v2/messages/publication", new { name = "demand-first-response", correlationKey = "D-3002" })).IsSuccessStatusCode.ShouldBeTrue();
+        var escalate = await dispatcher.PostAsJsonAsync($"/v2/user-tasks/{key}/completion",
+            new { variables = new { ticketOutcome = "escalated", escalateTo = "supervisors", notes = "customer demands compensation" } });
+        escalate.StatusCode.ShouldBe(HttpStatusCode.NoContent, await escalate.Content.ReadAsStringAsync());
+
+        var supervisors = _host.Bearer(sue.ApiKey);
+        var pooled = await TicketAsync(supervisors, demand, t => t.GetProperty("userTaskKey").GetString() != key);
+        pooled.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).ShouldBe(["supervisors"]);
+
+        // Nobody resolves it: 24 working hours after Tuesday 09:00 is Thursday 18:00.
+        _clock.Set(TestCalendars.Cn(11, 26, 18));
+        await EventuallyAsync("the demand to close at its deadline", async () =>
+        {
+            var instance = await _admin.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{demand}");
+            return instance.GetProperty("state").GetString() == "COMPLETED" ? (JsonElement?)instance : null;
+        }, demand);
+        var variables = (await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{demand}")).GetProperty("variables");
+        variables.GetProperty("completionReason").GetString().ShouldBe("unresolved - timed out");
+        variables.GetProperty("completionStandard").GetString().ShouldBe("none");
+        variables.GetProperty("slaCompliance").GetString().ShouldBe("closed at the demand deadline");
+        variables.GetProperty("escalationCount").GetInt32().ShouldBe(1);
+        (await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{pooled.GetProperty("userTaskKey").GetString()}"))
+            .GetProperty("state").GetString().ShouldBe("CANCELED");
+        SmsTo("+86 138 0000 0088").ShouldHaveSingleItem("the survey, even for an unresolved demand").ShouldContain("D-3002");
+    }
+
+    private static async Task<string> StartDemandAsync(HttpClient client, string demandId, string tier = "regular", string city = "Hangzhou",
+        string phone = CustomerPhone)
     {
         var response = await client.PostAsJsonAsync("/v2/process-instances", new
         {
@@ -177,7 +220,7 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
                 demandId,
                 entrance = "hotline",
                 appeal = "delivery",
-                customer = new { id = "C-77", phone = CustomerPhone, tier = "regular", city = "Hangzhou" },
+                customer = new { id = "C-77", phone, tier, city },
                 scenario = new { orderId = "O-5531", domain = "logistics", defectType = "late-delivery" },
             },
         });
