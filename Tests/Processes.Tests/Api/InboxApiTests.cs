@@ -113,7 +113,10 @@ public sealed class InboxApiTests : DatabaseTest
         assigned.GetProperty("details").GetProperty("reason").GetString().ShouldBe("speaks the customer's dialect");
         assigned.GetProperty("details").GetProperty("by").GetString().ShouldBe(_supervisor.UserName);
         var view = await agent.GetFromJsonAsync<JsonElement>($"/api/instances/{instance}");
-        view.GetProperty("activeElements").EnumerateArray().ShouldHaveSingleItem().GetProperty("elementId").GetString().ShouldBe("answer");
+        view.GetProperty("activeElements").EnumerateArray().ShouldHaveSingleItem().GetProperty("elementId").GetString().ShouldBe("answer");        view.GetProperty("calledInstances").GetArrayLength().ShouldBe(0);
+        var unknown = await agent.GetAsync($"/api/instances/{instance}/history?include=everything");
+        unknown.StatusCode.ShouldBe(System.Net.HttpStatusCode.UnprocessableEntity);
+        (await unknown.Content.ReadAsStringAsync()).ShouldContain("'everything' is not known");
     }
 
     [Test]

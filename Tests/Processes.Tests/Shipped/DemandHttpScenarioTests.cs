@@ -160,12 +160,24 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
         completed.ShouldContain("RecordTransfer");
         completed.ShouldContain("Reprioritise");
         completed.ShouldContain("Survey");
-        var firstTicket = await HistoryAsync(moved.GetProperty("processInstanceKey").GetString()!);
-        var events = firstTicket.Select(e => (Event: e.GetProperty("event").GetString(), Element: e.GetProperty("elementId").GetString())).ToList();
-        events.ShouldContain(("TASK_UPDATED", "WorkTicket"));
-        events.ShouldContain(("ELEMENT_COMPLETED", "MoveTicket"));
-        events.ShouldContain(("ELEMENT_COMPLETED", "NotifySupervisor"));
-        events.ShouldContain(("ELEMENT_COMPLETED", "RecordFirstResponse"));
+
+        // The case: both work tickets with their people, and one trail across the demand and the tickets it called.
+        view.GetProperty("calledInstances").EnumerateArray().Select(c => (c.GetProperty("processDefinitionId").GetString(), c.GetProperty("state").GetString()))
+            .ShouldBe([("sla-escalation", "COMPLETED"), ("sla-escalation", "COMPLETED")]);
+        view.GetProperty("tasks").EnumerateArray().Select(t => (t.GetProperty("elementId").GetString(), t.GetProperty("assignee").GetString(), t.GetProperty("state").GetString()))
+            .ShouldBe([("WorkTicket", eve.UserName, "COMPLETED"), ("WorkTicket", leo.UserName, "COMPLETED")]);
+        var trail = await HistoryAsync(demand, includeCalled: true);
+        var ticketEvents = trail.Where(e => e.GetProperty("elementId").GetString() == "WorkTicket" && e.GetProperty("event").GetString()!.StartsWith("TASK_", StringComparison.Ordinal))
+            .Select(e => (e.GetProperty("event").GetString(), e.GetProperty("details").TryGetProperty("by", out var by) ? by.GetString() : null)).ToList();
+        ticketEvents.Count(e => e.Item1 == "TASK_UPDATED").ShouldBe(2, "the chase and the breach changed the open ticket");
+        ticketEvents.ShouldContain(e => e.Item1 == "TASK_UPDATED" && e.Item2!.StartsWith("process:demand-ticket/job:", StringComparison.Ordinal));
+        ticketEvents.ShouldContain(e => e.Item1 == "TASK_ASSIGNED" && e.Item2!.StartsWith("process:sla-escalation/job:", StringComparison.Ordinal));
+        var elements = trail.Where(e => e.GetProperty("event").GetString() == "ELEMENT_COMPLETED").Select(e => e.GetProperty("elementId").GetString()).ToList();
+        elements.ShouldContain("RecordFirstResponse");
+        elements.ShouldContain("NotifySupervisor");
+        elements.ShouldContain("MoveTicket");
+        elements.IndexOf("RecordTransfer").ShouldBeGreaterThan(elements.IndexOf("MoveTicket"), "one trail, in the order things happened");
+        trail.Select(e => e.GetProperty("id").GetInt64()).ShouldBeInOrder();
     }
 
     [Test]
@@ -255,14 +267,14 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
         return found.GetString()!;
     }
 
-    private async Task<List<JsonElement>> HistoryAsync(string instance)
+    private async Task<List<JsonElement>> HistoryAsync(string instance, bool includeCalled = false)
     {
         var entries = new List<JsonElement>();
         string? cursor = null;
         do
         {
             var page = await _admin.GetFromJsonAsync<JsonElement>(
-                $"/api/instances/{instance}/history?limit=200" + (cursor is null ? "" : $"&after={Uri.EscapeDataString(cursor)}"));
+                $"/api/instances/{instance}/history?limit=200" + (includeCalled ? "&include=called" : "") + (cursor is null ? "" : $"&after={Uri.EscapeDataString(cursor)}"));
             entries.AddRange(page.GetProperty("items").EnumerateArray());
             cursor = page.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
         }
