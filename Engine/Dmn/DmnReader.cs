@@ -27,6 +27,12 @@ internal static class DmnReader
     {
         options ??= BpmnReadOptions.Default;
         var problems = new List<ModelProblem>();
+        if (content.IsEmpty)
+        {
+            // The shared parser's wording expects BPMN.
+            problems.Add(new ModelProblem(ProblemSeverity.Error, "The file is empty; expected DMN XML."));
+            return Finish(null, problems);
+        }
         var root = SafeXmlParser.Parse(content, options, problems);
         if (root is null)
         {
