@@ -104,7 +104,8 @@ public sealed class DmnReaderTests
 
     [TestCase("<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" />", "a DMN file starts with 'definitions'")]
     [TestCase("<definitions xmlns=\"https://www.omg.org/spec/DMN/20191111/MODEL/\">", "not well-formed")]
-    [TestCase("", "empty")]
+    [TestCase("", "expected DMN")]
+    [TestCase("<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY x \"y\">]><definitions xmlns=\"https://www.omg.org/spec/DMN/20191111/MODEL/\" />", "DOCTYPE")]
     [TestCase("<definitions xmlns=\"https://www.omg.org/spec/DMN/20191111/MODEL/\" />", "no decision")]
     public void A_file_that_is_not_dmn_is_described(string xml, string expected)
     {
