@@ -20,6 +20,26 @@ internal sealed record DeployedProcess(
     string ResourceName,
     bool IsDuplicate);
 
+/// <summary>A decision of a deployment; like processes, unchanged content keeps the existing version.</summary>
+internal sealed record DeployedDecision(
+    string DecisionId,
+    string? Name,
+    int Version,
+    long DecisionDefinitionKey,
+    string DecisionRequirementsId,
+    long DecisionRequirementsKey,
+    string ResourceName,
+    bool IsDuplicate);
+
+/// <summary>A DMN file of a deployment: its decision requirements graph (the definitions element).</summary>
+internal sealed record DeployedDecisionRequirements(
+    string DecisionRequirementsId,
+    string? Name,
+    int Version,
+    long DecisionRequirementsKey,
+    string ResourceName,
+    bool IsDuplicate);
+
 /// <summary>The outcome of a deployment: either everything was deployed, or nothing was and the problems say why.</summary>
 internal abstract record DeploymentResult
 {
@@ -28,7 +48,14 @@ internal abstract record DeploymentResult
     }
 
     internal sealed record Deployed(long DeploymentKey, ImmutableArray<DeployedProcess> Processes, ImmutableArray<DeploymentProblem> Warnings)
-        : DeploymentResult;
+        : DeploymentResult
+    {
+        /// <summary>The decisions of the deployment's DMN files (new versions, or the existing ones when unchanged).</summary>
+        public ImmutableArray<DeployedDecision> Decisions { get; init; } = [];
+
+        /// <summary>One per DMN file: the file's decision requirements graph.</summary>
+        public ImmutableArray<DeployedDecisionRequirements> DecisionRequirements { get; init; } = [];
+    }
 
     internal sealed record Rejected(ImmutableArray<DeploymentProblem> Problems) : DeploymentResult
     {

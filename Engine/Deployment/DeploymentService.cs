@@ -5,13 +5,14 @@ using Npgsql;
 using Processes.Engine.Bpmn.Executable;
 using Processes.Engine.Bpmn.Reading;
 using Processes.Engine.Bpmn.Validation;
+using Processes.Engine.Dmn;
 
 namespace Processes.Engine.Deployment;
 
 /// <summary>
-/// Deploys a set of resources all or nothing: every BPMN file is read and validated first, then one transaction
-/// stores the resources and gives each process id its next version, or returns the existing version when the
-/// resource is unchanged since the latest one.
+/// Deploys a set of resources all or nothing: every BPMN and DMN file is read and validated first, then one
+/// transaction stores the resources and gives each process id and decision id its next version, or returns the
+/// existing version when the resource is unchanged since the latest one.
 /// </summary>
 internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefinitions definitions, BpmnReadOptions? readOptions = null)
 {
@@ -64,13 +65,19 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
             deployed.Add(result);
             models.Add((result.ProcessDefinitionKey, process));
         }
+        var decisions = await DecisionDeployment.DeployAsync(connection, transaction, deploymentKey,
+            [.. files.Where(f => f.Decisions is not null).Select(f => (f.Name, f.Checksum, f.Decisions!))], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
         foreach (var (key, model) in models)
         {
             definitions.Remember(key, model);
         }
-        return new DeploymentResult.Deployed(deploymentKey, deployed.ToImmutable(), [.. problems]);
+        return new DeploymentResult.Deployed(deploymentKey, deployed.ToImmutable(), [.. problems])
+        {
+            Decisions = decisions.Decisions,
+            DecisionRequirements = decisions.Requirements,
+        };
     }
 
     private static async Task<DeployedProcess> DeployProcessAsync(
@@ -96,7 +103,7 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
         return new DeployedProcess(process.Id, version, key, file.Name, IsDuplicate: false);
     }
 
-    private static Task<long> NextKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+    internal static Task<long> NextKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT nextval('definition_key')", transaction: transaction, cancellationToken: cancellationToken));
 
@@ -111,6 +118,7 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
         }
         var names = new HashSet<string>(StringComparer.Ordinal);
         var processOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var decisionOwners = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var resource in resources)
         {
             var name = resource.Name?.Trim() ?? "";
@@ -122,6 +130,22 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
                 continue;
             }
             var checksum = Convert.ToHexStringLower(SHA256.HashData(resource.Content.Span));
+            if (IsDmn(name))
+            {
+                var read = DmnReader.Read(resource.Content, _readOptions);
+                problems.AddRange(read.Problems.Select(p => new DeploymentProblem(name, p)));
+                foreach (var decision in read.Requirements?.Decisions ?? [])
+                {
+                    if (!decisionOwners.TryAdd(decision.Id, name))
+                    {
+                        problems.Add(new DeploymentProblem(name, new ModelProblem(ProblemSeverity.Error,
+                            $"The decision id '{decision.Id}' is also defined in '{decisionOwners[decision.Id]}'; a deployment can hold each decision id once.",
+                            decision.Id, "decision", decision.Line)));
+                    }
+                }
+                files.Add(new ReadFile(name, resource.Content, checksum, [], read.Requirements));
+                continue;
+            }
             if (!IsBpmn(name))
             {
                 if (resource.Content.Length > _readOptions.MaxSizeBytes)
@@ -129,7 +153,7 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
                     problems.Add(new DeploymentProblem(name, new ModelProblem(ProblemSeverity.Error,
                         $"The resource is larger than the limit of {_readOptions.MaxSizeBytes} bytes.")));
                 }
-                files.Add(new ReadFile(name, resource.Content, checksum, []));
+                files.Add(new ReadFile(name, resource.Content, checksum, [], null));
                 continue;
             }
             var result = BpmnReader.Read(resource.Content, _readOptions);
@@ -143,7 +167,7 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
                         process.Id, "process")));
                 }
             }
-            files.Add(new ReadFile(name, resource.Content, checksum, result.Processes));
+            files.Add(new ReadFile(name, resource.Content, checksum, result.Processes, null));
         }
         return (files, problems);
     }
@@ -151,7 +175,10 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
     private static bool IsBpmn(string name) =>
         name.EndsWith(".bpmn", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".bpmn20.xml", StringComparison.OrdinalIgnoreCase);
 
+    private static bool IsDmn(string name) => name.EndsWith(".dmn", StringComparison.OrdinalIgnoreCase);
+
     private sealed record LatestVersion(long Key, int Version, string Checksum);
 
-    private sealed record ReadFile(string Name, ReadOnlyMemory<byte> Content, string Checksum, ImmutableArray<ExecutableProcess> Processes);
+    private sealed record ReadFile(
+        string Name, ReadOnlyMemory<byte> Content, string Checksum, ImmutableArray<ExecutableProcess> Processes, DecisionRequirements? Decisions);
 }

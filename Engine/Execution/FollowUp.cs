@@ -29,3 +29,9 @@ internal sealed record CorrelateBufferedMessage(
 
 /// <summary>A signal throw event broadcasts to every subscription, in any instance.</summary>
 internal sealed record BroadcastSignal(string Name, JsonObject Variables) : FollowUp;
+
+/// <summary>
+/// A business-rule task evaluates its decision: the decision is looked up (latest version of the id) after the
+/// steps, then evaluated against the task's variables as they were at activation.
+/// </summary>
+internal sealed record EvaluateDecision(long ProcessInstanceKey, long ElementInstanceKey, string DecisionId, JsonObject Variables) : FollowUp;

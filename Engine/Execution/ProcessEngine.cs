@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Processes.Engine.Deployment;
+using Processes.Engine.Dmn;
 using Processes.Engine.Execution.State;
 using Processes.Engine.Feel;
 using Processes.Engine.Storage;
@@ -23,11 +24,14 @@ internal sealed partial class ProcessEngine
     private readonly KeyGenerator _keys;
     private readonly Expressions _expressions;
     private readonly CalendarCache _calendars;
+    private readonly DecisionDefinitions _decisions;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
 
-    public ProcessEngine(NpgsqlDataSource dataSource, ProcessDefinitions definitions, TimeProvider clock, ILogger<ProcessEngine>? logger = null)
+    public ProcessEngine(NpgsqlDataSource dataSource, ProcessDefinitions definitions, TimeProvider clock, ILogger<ProcessEngine>? logger = null,
+        DecisionDefinitions? decisions = null)
     {
+        _decisions = decisions ?? new DecisionDefinitions(dataSource);
         _dataSource = dataSource;
         _store = new InstanceStore(definitions);
         _keys = new KeyGenerator(dataSource);
@@ -42,6 +46,8 @@ internal sealed partial class ProcessEngine
     internal NpgsqlDataSource DataSource => _dataSource;
 
     internal KeyGenerator Keys => _keys;
+
+    internal DecisionDefinitions Decisions => _decisions;
 
     private delegate Task<CommandResult<T>> CommandBody<T>(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction);
 
@@ -141,6 +147,9 @@ internal sealed partial class ProcessEngine
                     break;
                 case CorrelateBufferedMessage subscription:
                     await CorrelateBufferedAsync(x, connection, transaction, subscription, correlated, cancellationToken);
+                    break;
+                case EvaluateDecision evaluate:
+                    await EvaluateDecisionAsync(x, evaluate, cancellationToken);
                     break;
                 case BroadcastSignal signal:
                     await BroadcastAsync(x, connection, transaction, signal.Name, signal.Variables, cancellationToken);

@@ -108,6 +108,10 @@ public sealed class FeelExpression
     public FeelEvaluation Test(FeelValue input, FeelContext variables, FeelLimits? limits = null) =>
         Run(new BindingScope(variables, "?", input), limits ?? FeelLimits.Default, null);
 
+    /// <summary>Unary tests against any scope, with the caller's clock reading (decision tables evaluate many entries at one instant).</summary>
+    internal FeelEvaluation Test(FeelValue input, FeelScope variables, FeelLimits limits, DateTimeOffset now) =>
+        Run(new BindingScope(variables, "?", input), limits, now);
+
     internal FeelEvaluation Run(FeelScope scope, FeelLimits limits, DateTimeOffset? now)
     {
         var ctx = new EvalContext(scope, limits, now ?? DateTimeOffset.UtcNow);

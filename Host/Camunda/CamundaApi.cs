@@ -6,6 +6,7 @@ internal static class CamundaApi
     public static IEndpointRouteBuilder MapCamundaApi(this IEndpointRouteBuilder app) => app
         .MapDefinitionsApi()
         .MapDeploymentsApi()
+        .MapDecisionDefinitionsApi()
         .MapProcessInstancesApi()
         .MapMessagesApi()
         .MapJobsApi()

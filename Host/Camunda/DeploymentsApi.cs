@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Processes.Engine.Deployment;
@@ -8,7 +9,17 @@ namespace Processes.Host.Camunda;
 
 public sealed record DeployedProcessDefinition(string ProcessDefinitionId, int ProcessDefinitionVersion, string ResourceName, string TenantId, string ProcessDefinitionKey);
 
-public sealed record DeploymentItem(DeployedProcessDefinition ProcessDefinition);
+public sealed record DeployedDecisionDefinition(
+    string DecisionDefinitionId, int Version, string? Name, string TenantId, string DecisionRequirementsId, string DecisionDefinitionKey, string DecisionRequirementsKey);
+
+public sealed record DeployedDecisionRequirements(
+    string DecisionRequirementsId, int Version, string? DecisionRequirementsName, string TenantId, string ResourceName, string DecisionRequirementsKey);
+
+/// <summary>One deployed thing, as Camunda lists them: exactly one of the properties is set.</summary>
+public sealed record DeploymentItem(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeployedProcessDefinition? ProcessDefinition,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeployedDecisionDefinition? DecisionDefinition = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeployedDecisionRequirements? DecisionRequirements = null);
 
 public sealed record DeploymentResponse(string DeploymentKey, string TenantId, IReadOnlyList<DeploymentItem> Deployments);
 
@@ -71,10 +82,15 @@ internal static class DeploymentsApi
         var deployed = (DeploymentResult.Deployed)result;
         // Start events follow the latest version (idempotent; re-run at every host start as well).
         await engine.SyncStartEventsAsync([.. deployed.Processes.Select(p => p.BpmnProcessId)], cancellationToken);
-        return TypedResults.Ok(new DeploymentResponse(
-            CamundaResults.Key(deployed.DeploymentKey),
-            CamundaResults.DefaultTenant,
-            [.. deployed.Processes.Select(p => new DeploymentItem(new DeployedProcessDefinition(
-                p.BpmnProcessId, p.Version, p.ResourceName, CamundaResults.DefaultTenant, CamundaResults.Key(p.ProcessDefinitionKey))))]));
+        var tenant = CamundaResults.DefaultTenant;
+        IEnumerable<DeploymentItem> items = [
+            .. deployed.Processes.Select(p => new DeploymentItem(new DeployedProcessDefinition(
+                p.BpmnProcessId, p.Version, p.ResourceName, tenant, CamundaResults.Key(p.ProcessDefinitionKey)))),
+            .. deployed.Decisions.Select(d => new DeploymentItem(null, DecisionDefinition: new DeployedDecisionDefinition(
+                d.DecisionId, d.Version, d.Name, tenant, d.DecisionRequirementsId, CamundaResults.Key(d.DecisionDefinitionKey), CamundaResults.Key(d.DecisionRequirementsKey)))),
+            .. deployed.DecisionRequirements.Select(r => new DeploymentItem(null, DecisionRequirements: new DeployedDecisionRequirements(
+                r.DecisionRequirementsId, r.Version, r.Name, tenant, r.ResourceName, CamundaResults.Key(r.DecisionRequirementsKey)))),
+        ];
+        return TypedResults.Ok(new DeploymentResponse(CamundaResults.Key(deployed.DeploymentKey), tenant, [.. items]));
     }
 }

@@ -79,6 +79,10 @@ internal sealed partial class DefinitionsDeployer(
                         {
                             LogDeployed(logger, process.BpmnProcessId, process.Version, resource.Name);
                         }
+                        foreach (var decision in deployed.Decisions.Where(d => !d.IsDuplicate))
+                        {
+                            LogDeployedDecision(logger, decision.DecisionId, decision.Version, resource.Name);
+                        }
                         break;
                     case DeploymentResult.Rejected rejected:
                         // A broken shipped model must not keep the host down: the others still deploy and run.
@@ -166,6 +170,9 @@ internal sealed partial class DefinitionsDeployer(
 
     [LoggerMessage(LogLevel.Information, "Deployed {ProcessId} version {Version} from {Resource}")]
     private static partial void LogDeployed(ILogger logger, string processId, int version, string resource);
+
+    [LoggerMessage(LogLevel.Information, "Deployed decision {DecisionId} version {Version} from {Resource}")]
+    private static partial void LogDeployedDecision(ILogger logger, string decisionId, int version, string resource);
 
     [LoggerMessage(LogLevel.Error, "The shipped definition {Resource} was not deployed: {Problems}")]
     private static partial void LogRejected(ILogger logger, string resource, string problems);

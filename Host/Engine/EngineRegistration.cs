@@ -15,8 +15,9 @@ internal static class EngineRegistration
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ProcessDefinitions(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new DeploymentService(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProcessDefinitions>()));
+        services.AddSingleton(sp => new Processes.Engine.Dmn.DecisionDefinitions(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new ProcessEngine(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProcessDefinitions>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ProcessEngine>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ProcessEngine>>(), sp.GetRequiredService<Processes.Engine.Dmn.DecisionDefinitions>()));
         services.AddSingleton(sp => new CalendarStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.Configure<DefinitionsOptions>(builder.Configuration.GetSection("Processes:Definitions"));
         services.AddHostedService<DefinitionsDeployer>();

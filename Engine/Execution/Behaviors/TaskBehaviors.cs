@@ -137,16 +137,20 @@ internal sealed class ScriptTaskBehavior : ElementBehavior
 }
 
 /// <summary>
-/// A business-rule task that calls a DMN decision. Decisions are not evaluated by this engine yet: it raises an
-/// incident that says so, instead of skipping the rule. Model the rule as a job worker (zeebe:taskDefinition).
+/// A business-rule task that calls a DMN decision (<c>zeebe:calledDecision</c>). The decision id is evaluated now;
+/// the decision itself after the steps (it needs the database), see <see cref="EvaluateDecision"/>.
 /// </summary>
 internal sealed class BusinessRuleTaskBehavior : ElementBehavior
 {
     public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
     {
         var node = (ExecutableActivity)instance.ModelElement(element);
-        x.RaiseIncident(instance, element, IncidentTypes.CalledDecisionError,
-            $"businessRuleTask '{node.Id}' calls decision '{node.CalledDecision?.DecisionId.Text}', but DMN decisions are not evaluated by this engine yet; " +
-            "give the task a zeebe:taskDefinition and evaluate the rule in a job worker.");
+        var decisionId = x.Expressions.String(node.CalledDecision!.DecisionId, VariableScope.For(instance, element.Key));
+        if (!decisionId.Ok)
+        {
+            x.RaiseIncident(instance, element, IncidentTypes.ExtractValueError, $"businessRuleTask '{node.Id}': the decision id: {decisionId.Failure}");
+            return;
+        }
+        x.FollowUps.Enqueue(new EvaluateDecision(instance.Key, element.Key, decisionId.Value, instance.VisibleVariables(element.Key)));
     }
 }

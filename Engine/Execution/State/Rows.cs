@@ -90,6 +90,7 @@ internal static class IncidentTypes
     public const string UnhandledErrorEvent = "UNHANDLED_ERROR_EVENT";
     public const string CalledElementError = "CALLED_ELEMENT_ERROR";
     public const string CalledDecisionError = "CALLED_DECISION_ERROR";
+    public const string DecisionEvaluationError = "DECISION_EVALUATION_ERROR";
     public const string ExecutionLimit = "EXECUTION_LIMIT";
     public const string Unknown = "UNKNOWN";
 }
@@ -145,6 +146,7 @@ internal static class HistoryEvents
     public const string VariableUpdated = "VARIABLE_UPDATED";
     public const string IncidentCreated = "INCIDENT_CREATED";
     public const string IncidentResolved = "INCIDENT_RESOLVED";
+    public const string DecisionEvaluated = "DECISION_EVALUATED";
     public const string JobCreated = "JOB_CREATED";
     public const string JobCompleted = "JOB_COMPLETED";
     public const string JobFailed = "JOB_FAILED";

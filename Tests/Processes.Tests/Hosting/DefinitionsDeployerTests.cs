@@ -17,6 +17,7 @@ public sealed class DefinitionsDeployerTests : DatabaseTest
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Api", "walk.bpmn"), Path.Combine(folder, "demands", "walk.bpmn"));
         await File.WriteAllTextAsync(Path.Combine(folder, "broken.bpmn"), "<not-bpmn/>");
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Definitions", "cn-support.calendar.json"), Path.Combine(folder, "cn-support.calendar.json"));
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Definitions", "sla-targets.dmn"), Path.Combine(folder, "sla-targets.dmn"));
         try
         {
             for (var start = 0; start < 2; start++)
@@ -30,6 +31,9 @@ public sealed class DefinitionsDeployerTests : DatabaseTest
             var versions = (await connection.QueryAsync<(int Version, string Resource)>(
                 "SELECT version, resource_name FROM process_definition WHERE bpmn_process_id = 'walk'")).ToList();
             versions.ShouldHaveSingleItem().ShouldBe((1, "demands/walk.bpmn"));
+            var decisions = (await connection.QueryAsync<(int Version, string Resource)>(
+                "SELECT version, resource_name FROM decision_definition WHERE decision_id = 'sla-targets'")).ToList();
+            decisions.ShouldHaveSingleItem().ShouldBe((1, "sla-targets.dmn"), "the shipped decision is deployed at start-up, once");
             var calendar = await new Processes.Engine.Calendars.CalendarStore(DataSource).GetAsync("cn-support", CancellationToken.None);
             calendar.ShouldNotBeNull("the shipped calendar is created at the first start");
             calendar.Version.ShouldBe(1, "a restart does not write it again");

@@ -12,6 +12,8 @@ public sealed class DefinitionsFolderTests
 
     private static IEnumerable<string> Forms() => ShippedDefinitions.Files(".form");
 
+    private static IEnumerable<string> Decisions() => ShippedDefinitions.Files(".dmn");
+
     [Test]
     public void The_shipped_models_and_forms_are_there()
     {
@@ -22,6 +24,31 @@ public sealed class DefinitionsFolderTests
         Models().ShouldContain("service-fulfilment.bpmn");
         Forms().ShouldContain("demand-work-ticket.form");
         Forms().ShouldContain("exception-update.form");
+        ShippedDefinitions.Files(".dmn").ShouldContain("sla-targets.dmn");
+    }
+
+    [TestCaseSource(nameof(Decisions))]
+    public void Decision_file_reads_without_problems_and_draws_every_decision(string name)
+    {
+        var result = Processes.Engine.Dmn.DmnReader.Read(File.ReadAllBytes(Path.Combine(ShippedDefinitions.Directory, name)));
+
+        result.Problems.ShouldBeEmpty(string.Join("\n", result.Problems));
+        var drawn = XDocument.Parse(ShippedDefinitions.Text(name)).Descendants()
+            .Where(e => e.Name.LocalName == "DMNShape").Select(e => (string?)e.Attribute("dmnElementRef")).ToHashSet();
+        result.Requirements!.Decisions.Where(d => !drawn.Contains(d.Id)).ShouldBeEmpty("decisions dmn-js would not draw");
+    }
+
+    [Test]
+    public void The_sla_targets_decision_is_a_first_hit_table_of_tier_and_entrance()
+    {
+        var decision = Processes.Engine.Dmn.DmnReader.Read(File.ReadAllBytes(Path.Combine(ShippedDefinitions.Directory, "sla-targets.dmn")))
+            .Requirements!.Find("sla-targets").ShouldNotBeNull();
+        decision.Name.ShouldBe("SLA targets per customer tier");
+        var table = decision.Logic.ShouldBeOfType<Processes.Engine.Dmn.DecisionTable>();
+        table.HitPolicy.ShouldBe(Processes.Engine.Dmn.HitPolicy.First);
+        table.Inputs.Select(i => i.Expression.Text).ShouldBe(["customer.tier", "entrance"]);
+        table.Outputs.Select(o => o.Name).ShouldBe(["slaTarget", "demandDeadline", "priority"]);
+        table.Rules[^1].InputEntries.Select(e => e.Text).ShouldAllBe(t => t == "-");
     }
 
     [TestCaseSource(nameof(Models))]

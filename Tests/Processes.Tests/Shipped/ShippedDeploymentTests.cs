@@ -24,9 +24,37 @@ public sealed class ShippedDeploymentTests : EngineTest
                     process.Version.ShouldBe(1, name);
                     process.IsDuplicate.ShouldBe(round == 2, name);
                 }
+                foreach (var decision in deployed.Decisions)
+                {
+                    decision.Version.ShouldBe(1, name);
+                    decision.IsDuplicate.ShouldBe(round == 2, name);
+                }
             }
         }
         await Engine.SyncStartEventsAsync(null, CancellationToken.None);
         (await CountAsync("SELECT count(*) FROM timer WHERE process_instance_key IS NULL")).ShouldBe(1, "only the monthly settlement starts by timer");
+        (await CountAsync("SELECT count(*) FROM decision_definition WHERE decision_id = 'sla-targets'")).ShouldBe(1);
+    }
+
+    [TestCase("VIP", "PT4H", "PT24H", 80)]
+    [TestCase("international", "PT16H", "PT40H", 50)]
+    [TestCase("regular", "PT8H", "PT40H", 50)]
+    [TestCase(null, "PT8H", "PT40H", 50)]
+    public async Task The_shipped_sla_targets_decision_gives_the_targets_of_a_tier(string? tier, string slaTarget, string demandDeadline, int priority)
+    {
+        var resource = new DeploymentResource("sla-targets.dmn", Encoding.UTF8.GetBytes(ShippedDefinitions.Text("sla-targets.dmn")));
+        (await new DeploymentService(DataSource, Definitions).DeployAsync([resource], CancellationToken.None)).ShouldBeOfType<DeploymentResult.Deployed>();
+
+        var variables = new System.Text.Json.Nodes.JsonObject { ["customer"] = new System.Text.Json.Nodes.JsonObject { ["tier"] = tier }, ["entrance"] = "hotline" };
+        var evaluated = await Engine.EvaluateDecisionAsync("sla-targets", null, variables, CancellationToken.None);
+
+        evaluated.Ok.ShouldBeTrue(evaluated.Message);
+        var result = evaluated.Value!.Result;
+        result.Failure.ShouldBeNull();
+        var output = Processes.Engine.Feel.Values.FeelJson.ToJsonNode(result.Output)!.AsObject();
+        output["slaTarget"]!.GetValue<string>().ShouldBe(slaTarget);
+        output["demandDeadline"]!.GetValue<string>().ShouldBe(demandDeadline);
+        output["priority"]!.GetValue<decimal>().ShouldBe(priority);
+        evaluated.Value.Definition.Name.ShouldBe("SLA targets per customer tier");
     }
 }

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using Dapper;
+using Npgsql;
+using Processes.Engine.Bpmn.Reading;
+
+namespace Processes.Engine.Dmn;
+
+/// <summary>A stored decision version.</summary>
+internal sealed record DecisionDefinitionInfo(
+    long DecisionDefinitionKey,
+    string DecisionId,
+    string? Name,
+    int Version,
+    long DecisionRequirementsKey,
+    string DecisionRequirementsId,
+    string ResourceName,
+    long DeploymentKey);
+
+/// <summary>A deployed DMN file read back: its model and the stored version of each of its decisions.</summary>
+internal sealed record DeployedDecisionGraph(DecisionRequirements Model, IReadOnlyDictionary<string, DecisionDefinitionInfo> Decisions);
+
+/// <summary>
+/// Queries over deployed decisions, and the executable model of each DRG version: a deployed file never changes,
+/// so it is read once per decision requirements key and shared by every evaluation.
+/// </summary>
+internal sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+{
+    private const string Columns = """
+        d.decision_definition_key AS DecisionDefinitionKey, d.decision_id AS DecisionId, d.name AS Name, d.version AS Version,
+        d.decision_requirements_key AS DecisionRequirementsKey, d.decision_requirements_id AS DecisionRequirementsId,
+        d.resource_name AS ResourceName, d.deployment_key AS DeploymentKey
+        """;
+
+    private readonly ConcurrentDictionary<long, DeployedDecisionGraph> _graphs = new();
+    private readonly BpmnReadOptions _readOptions = readOptions ?? BpmnReadOptions.Default;
+
+    /// <summary>The latest version of a decision id, or null when it was never deployed.</summary>
+    public async Task<DecisionDefinitionInfo?> FindLatestAsync(string decisionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
+            SELECT {Columns} FROM decision_definition d WHERE d.decision_id = @decisionId ORDER BY d.version DESC LIMIT 1
+            """, new { decisionId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<DecisionDefinitionInfo?> FindAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
+            SELECT {Columns} FROM decision_definition d WHERE d.decision_definition_key = @decisionDefinitionKey
+            """, new { decisionDefinitionKey }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The DMN file a decision was deployed from, verbatim; null when the key is unknown.</summary>
+    public async Task<byte[]?> FindXmlAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition("""
+            SELECT r.content FROM decision_definition d
+            JOIN deployment_resource r ON r.deployment_key = d.deployment_key AND r.resource_name = d.resource_name
+            WHERE d.decision_definition_key = @decisionDefinitionKey
+            """, new { decisionDefinitionKey }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The model of the DRG version a decision belongs to, read once per key.</summary>
+    public async Task<DeployedDecisionGraph> GetGraphAsync(DecisionDefinitionInfo decision, CancellationToken cancellationToken)
+    {
+        if (_graphs.TryGetValue(decision.DecisionRequirementsKey, out var cached))
+        {
+            return cached;
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var content = await connection.QuerySingleAsync<byte[]>(new CommandDefinition("""
+            SELECT r.content FROM decision_requirements q
+            JOIN deployment_resource r ON r.deployment_key = q.deployment_key AND r.resource_name = q.resource_name
+            WHERE q.decision_requirements_key = @DecisionRequirementsKey
+            """, new { decision.DecisionRequirementsKey }, cancellationToken: cancellationToken));
+        var versions = await connection.QueryAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
+            SELECT {Columns} FROM decision_definition d WHERE d.decision_requirements_key = @DecisionRequirementsKey
+            """, new { decision.DecisionRequirementsKey }, cancellationToken: cancellationToken));
+        var read = DmnReader.Read(content, _readOptions);
+        // The file was valid when it was deployed; failing now means the reader changed incompatibly (a bug).
+        var model = read.Requirements ?? throw new InvalidOperationException(
+            $"Decision requirements {decision.DecisionRequirementsKey} ('{decision.DecisionRequirementsId}') no longer read: {string.Join("; ", read.Errors)}");
+        var graph = new DeployedDecisionGraph(model, versions.ToDictionary(v => v.DecisionId, StringComparer.Ordinal));
+        return _graphs.GetOrAdd(decision.DecisionRequirementsKey, graph);
+    }
+}

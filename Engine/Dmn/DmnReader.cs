@@ -1,0 +1,174 @@
+using System.Collections.Immutable;
+using System.Text;
+using Processes.Engine.Bpmn.Reading;
+using Processes.Engine.Bpmn.Validation;
+using static Processes.Engine.Dmn.DmnReadContext;
+
+namespace Processes.Engine.Dmn;
+
+/// <summary>
+/// Reads a DMN file (1.2 to 1.5, as Camunda Modeler writes them) into its decision requirements graph and reports
+/// every problem at once, each with the decision id and the line of the element. Like <see cref="BpmnReader"/>,
+/// invalid input never throws and <see cref="DmnReadResult.Requirements"/> is null whenever there is an error.
+/// </summary>
+internal static class DmnReader
+{
+    public static readonly ImmutableArray<string> Namespaces =
+    [
+        "https://www.omg.org/spec/DMN/20230324/MODEL/", // 1.5
+        "https://www.omg.org/spec/DMN/20211108/MODEL/", // 1.4
+        "https://www.omg.org/spec/DMN/20191111/MODEL/", // 1.3 (Camunda Modeler 5)
+        "http://www.omg.org/spec/DMN/20180521/MODEL/", // 1.2
+    ];
+
+    public static DmnReadResult Read(string xml, BpmnReadOptions? options = null) => Read(Encoding.UTF8.GetBytes(xml), options);
+
+    public static DmnReadResult Read(ReadOnlyMemory<byte> content, BpmnReadOptions? options = null)
+    {
+        options ??= BpmnReadOptions.Default;
+        var problems = new List<ModelProblem>();
+        if (content.IsEmpty)
+        {
+            // The shared parser's wording expects BPMN.
+            problems.Add(new ModelProblem(ProblemSeverity.Error, "The file is empty; expected DMN XML."));
+            return Finish(null, problems);
+        }
+        var root = SafeXmlParser.Parse(content, options, problems);
+        if (root is null)
+        {
+            if (problems.Count == 0)
+            {
+                problems.Add(new ModelProblem(ProblemSeverity.Error, "The file contains no XML element."));
+            }
+            return Finish(null, problems);
+        }
+        if (root.LocalName != "definitions" || !Namespaces.Contains(root.Namespace))
+        {
+            problems.Add(new ModelProblem(ProblemSeverity.Error,
+                $"The root element is '{root.LocalName}' in '{root.Namespace}'; a DMN file starts with 'definitions' in a DMN 1.2 to 1.5 namespace " +
+                $"(Camunda Modeler writes '{Namespaces[2]}').", Line: root.Line, Column: root.Column));
+            return Finish(null, problems);
+        }
+        var decisionElements = Children(root, "decision").ToList();
+        var knownNames = decisionElements.SelectMany(d => new[] { d.NonBlank("name"), d.NonBlank("id") })
+            .Concat(Children(root, "inputData").Select(i => i.NonBlank("name")))
+            .OfType<string>().Distinct().ToList();
+        var context = new DmnReadContext(problems, knownNames);
+        var decisions = new List<ExecutableDecision>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var element in decisionElements)
+        {
+            if (element.NonBlank("id") is not { } id)
+            {
+                problems.Add(new ModelProblem(ProblemSeverity.Error, $"A decision ('{element.NonBlank("name") ?? "no name"}') has no id; the id is what processes call it by.",
+                    ElementType: "decision", Line: element.Line, Column: element.Column));
+                continue;
+            }
+            if (!ids.Add(id))
+            {
+                context.Error(element, id, "Two decisions of the file have this id; decision ids must be unique.");
+                continue;
+            }
+            if (ReadDecision(element, id, context) is { } decision)
+            {
+                decisions.Add(decision);
+            }
+        }
+        if (decisionElements.Count == 0)
+        {
+            problems.Add(new ModelProblem(ProblemSeverity.Error, "The file contains no decision.", Line: root.Line, Column: root.Column));
+        }
+        CheckRequirements(decisions, decisionElements, context);
+        var drg = new DecisionRequirements(root.NonBlank("id") ?? decisions.FirstOrDefault()?.Id ?? "", root.NonBlank("name"), [.. decisions]);
+        return Finish(drg, problems);
+    }
+
+    private static ExecutableDecision? ReadDecision(SourceElement element, string id, DmnReadContext context)
+    {
+        var required = new List<string>();
+        foreach (var requirement in Children(element, "informationRequirement"))
+        {
+            if (Child(requirement, "requiredDecision") is { } reference)
+            {
+                required.Add(Href(reference));
+            }
+        }
+        if (Child(element, "knowledgeRequirement") is { } knowledge)
+        {
+            context.Error(knowledge, id, "Business knowledge models (knowledgeRequirement) are not supported by this engine; use a decision table or literal expression.");
+        }
+        DecisionLogic? logic = null;
+        if (Child(element, "decisionTable") is { } table)
+        {
+            logic = DecisionTableReader.Read(table, id, context);
+        }
+        else if (Child(element, "literalExpression") is { } literal)
+        {
+            var expression = context.Expression(literal, id, "The literal expression", whenEmpty: null);
+            logic = expression is null ? null : new LiteralExpressionLogic(expression);
+        }
+        else
+        {
+            var other = element.Children.FirstOrDefault(c => c.LocalName is "context" or "invocation" or "list" or "relation" or "functionDefinition" or "conditional" or "filter" or "for" or "every" or "some");
+            context.Error(other ?? element, id, other is null
+                ? "The decision has no decision logic; give it a decision table or a literal expression."
+                : $"The decision logic '{other.LocalName}' is not supported by this engine; use a decision table or a literal expression.");
+        }
+        return logic is null ? null : new ExecutableDecision(id, element.NonBlank("name"), [.. required], logic, element.Line);
+    }
+
+    /// <summary>Required decisions must be in the file and must not require, directly or not, the decision itself.</summary>
+    private static void CheckRequirements(List<ExecutableDecision> decisions, List<SourceElement> elements, DmnReadContext context)
+    {
+        var ids = elements.Select(e => e.NonBlank("id")).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var byId = decisions.ToDictionary(d => d.Id, StringComparer.Ordinal);
+        foreach (var decision in decisions)
+        {
+            var element = elements.First(e => e.NonBlank("id") == decision.Id);
+            foreach (var required in decision.RequiredDecisions.Where(r => !ids.Contains(r)))
+            {
+                context.Error(element, decision.Id, required.Length == 0
+                    ? "A required decision (informationRequirement/requiredDecision) has no href."
+                    : $"The required decision '{required}' is not in this file; required decisions must be deployed in the same DMN file.");
+            }
+            if (FindCycle(decision.Id, byId, [decision.Id]) is { } cycle)
+            {
+                context.Error(element, decision.Id, $"The decision requires itself: {string.Join(" → ", cycle)}.");
+            }
+        }
+    }
+
+    private static List<string>? FindCycle(string current, Dictionary<string, ExecutableDecision> byId, List<string> path)
+    {
+        if (!byId.TryGetValue(current, out var decision))
+        {
+            return null;
+        }
+        foreach (var required in decision.RequiredDecisions)
+        {
+            if (required == path[0])
+            {
+                return [.. path, required];
+            }
+            if (!path.Contains(required) && FindCycle(required, byId, [.. path, required]) is { } cycle)
+            {
+                return cycle;
+            }
+        }
+        return null;
+    }
+
+    private static DmnReadResult Finish(DecisionRequirements? drg, List<ModelProblem> problems)
+    {
+        var ordered = problems.Select((p, index) => (p, index)).OrderBy(x => x.p.Line ?? 0).ThenBy(x => x.index).Select(x => x.p).ToImmutableArray();
+        return new DmnReadResult(ordered.Any(p => p.IsError) ? null : drg, ordered);
+    }
+}
+
+/// <summary>What reading a DMN file produced; <see cref="Requirements"/> is null whenever there is an error.</summary>
+internal sealed record DmnReadResult(DecisionRequirements? Requirements, ImmutableArray<ModelProblem> Problems)
+{
+    public bool HasErrors => Problems.Any(p => p.IsError);
+
+    public IEnumerable<ModelProblem> Errors => Problems.Where(p => p.IsError);
+}

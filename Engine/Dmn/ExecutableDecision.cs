@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+using Processes.Engine.Feel;
+using Processes.Engine.Feel.Values;
+
+namespace Processes.Engine.Dmn;
+
+/// <summary>
+/// One DMN file: its decision requirements graph (DRG, the <c>definitions</c> element) and every decision in it.
+/// Read once at deployment or on first use and shared by every evaluation; never mutate one.
+/// </summary>
+internal sealed record DecisionRequirements(string Id, string? Name, ImmutableArray<ExecutableDecision> Decisions)
+{
+    public ExecutableDecision? Find(string decisionId) => Decisions.FirstOrDefault(d => d.Id == decisionId);
+}
+
+/// <summary>
+/// A decision: a decision table or a literal expression. <see cref="RequiredDecisions"/> (ids, in document order)
+/// are evaluated first and their results are visible to the logic under their id and their name.
+/// </summary>
+internal sealed record ExecutableDecision(
+    string Id,
+    string? Name,
+    ImmutableArray<string> RequiredDecisions,
+    DecisionLogic Logic,
+    int Line)
+{
+    /// <summary>Camunda's decision type names, as the API reports them.</summary>
+    public string DecisionType => Logic is DecisionTable ? "DECISION_TABLE" : "LITERAL_EXPRESSION";
+}
+
+internal abstract record DecisionLogic;
+
+/// <summary>A literal-expression decision: one FEEL expression.</summary>
+internal sealed record LiteralExpressionLogic(FeelExpression Expression) : DecisionLogic;
+
+internal enum HitPolicy
+{
+    Unique,
+    First,
+    Any,
+    Priority,
+    RuleOrder,
+    OutputOrder,
+    Collect,
+}
+
+internal enum Aggregation
+{
+    None,
+    Sum,
+    Min,
+    Max,
+    Count,
+}
+
+/// <summary>A decision table; the evaluator is <see cref="DecisionTableEvaluator"/>.</summary>
+internal sealed record DecisionTable(
+    HitPolicy HitPolicy,
+    Aggregation Aggregation,
+    ImmutableArray<DecisionInput> Inputs,
+    ImmutableArray<DecisionOutput> Outputs,
+    ImmutableArray<DecisionRule> Rules) : DecisionLogic;
+
+/// <summary>An input column: its expression gives the value each rule's input entry tests.</summary>
+internal sealed record DecisionInput(string Id, string? Label, FeelExpression Expression)
+{
+    public string DisplayName => Label ?? Expression.Text;
+}
+
+/// <summary>
+/// An output column. <see cref="Priorities"/> (the output values, most important first) order the results of
+/// PRIORITY and OUTPUT ORDER tables; <see cref="Default"/> is the value when no rule matches.
+/// </summary>
+internal sealed record DecisionOutput(string Id, string Name, string? Label, string? TypeRef, ImmutableArray<FeelValue> Priorities, FeelExpression? Default);
+
+/// <summary>A row: input entries are unary tests (one per input), output entries expressions (one per output).</summary>
+internal sealed record DecisionRule(string Id, int Index, ImmutableArray<FeelExpression> InputEntries, ImmutableArray<FeelExpression> OutputEntries);

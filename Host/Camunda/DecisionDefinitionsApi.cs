@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Processes.Engine.Dmn;
+using Processes.Engine.Execution;
+using Processes.Engine.Feel.Values;
+using Processes.Host.Identity;
+
+namespace Processes.Host.Camunda;
+
+public sealed record EvaluateDecisionRequest(string? DecisionDefinitionId, string? DecisionDefinitionKey, JsonElement? Variables, string? TenantId);
+
+public sealed record EvaluatedDecisionInputItem(string InputId, string InputName, string InputValue);
+
+public sealed record EvaluatedDecisionOutputItem(string OutputId, string OutputName, string OutputValue);
+
+public sealed record MatchedDecisionRuleItem(string RuleId, int RuleIndex, IReadOnlyList<EvaluatedDecisionOutputItem> EvaluatedOutputs);
+
+public sealed record EvaluatedDecisionItem(
+    string DecisionDefinitionId, string? DecisionDefinitionName, int DecisionDefinitionVersion, string DecisionDefinitionType, string Output, string TenantId,
+    IReadOnlyList<MatchedDecisionRuleItem> MatchedRules, IReadOnlyList<EvaluatedDecisionInputItem> EvaluatedInputs, string DecisionDefinitionKey);
+
+/// <summary>Camunda's EvaluateDecisionResult: <c>output</c> and the outputs inside are JSON documents in strings.</summary>
+public sealed record EvaluateDecisionResponse(
+    string DecisionDefinitionId, string? DecisionDefinitionName, int DecisionDefinitionVersion, string DecisionRequirementsId, string Output,
+    string? FailedDecisionDefinitionId, string? FailureMessage, string TenantId, string DecisionDefinitionKey, string DecisionRequirementsKey,
+    string DecisionEvaluationKey, IReadOnlyList<EvaluatedDecisionItem> EvaluatedDecisions)
+{
+    /// <summary>Camunda's deprecated name of <see cref="DecisionEvaluationKey"/>, still read by older SDKs.</summary>
+    public string DecisionInstanceKey => DecisionEvaluationKey;
+}
+
+public sealed record DecisionDefinitionItem(
+    string DecisionDefinitionKey, string DecisionDefinitionId, string? Name, int Version, string DecisionRequirementsId, string DecisionRequirementsKey, string TenantId);
+
+public sealed record DecisionDefinitionFilter(string? DecisionDefinitionId, string? Name, int? Version, string? DecisionRequirementsId, bool? IsLatestVersion);
+
+public sealed record DecisionDefinitionSearchRequest(DecisionDefinitionFilter? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+
+/// <summary>/v2/decision-definitions: evaluate a decision, search the deployed ones, read a decision's DMN file.</summary>
+internal static class DecisionDefinitionsApi
+{
+    public static IEndpointRouteBuilder MapDecisionDefinitionsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v2/decision-definitions").WithTags("Decision definitions");
+        group.MapPost("/evaluation", EvaluateAsync).RequireAuthorization(Policies.Agent);
+        group.MapPost("/search", SearchAsync).RequireAuthorization(Policies.Authenticated);
+        group.MapGet("/{key}/xml", XmlAsync).RequireAuthorization(Policies.Authenticated);
+        return app;
+    }
+
+    private static async Task<Results<Ok<EvaluateDecisionResponse>, ProblemHttpResult>> EvaluateAsync(
+        EvaluateDecisionRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+    {
+        if (request is null)
+        {
+            return CamundaResults.BadRequest("Send a JSON body with decisionDefinitionId or decisionDefinitionKey, and variables.");
+        }
+        if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
+        {
+            return problem!;
+        }
+        long? key = null;
+        if (request.DecisionDefinitionKey is { } keyText)
+        {
+            if (!CamundaResults.TryKey(keyText, out var parsed))
+            {
+                return CamundaResults.BadRequest($"decisionDefinitionKey '{keyText}' is not a key.");
+            }
+            key = parsed;
+        }
+        else if (string.IsNullOrWhiteSpace(request.DecisionDefinitionId))
+        {
+            return CamundaResults.BadRequest("Give decisionDefinitionId or decisionDefinitionKey: which decision to evaluate.");
+        }
+        var evaluated = await engine.EvaluateDecisionAsync(request.DecisionDefinitionId, key, variables, cancellationToken);
+        if (!evaluated.Ok)
+        {
+            return CamundaResults.Refused(evaluated);
+        }
+        var (definition, result, graph) = evaluated.Value!;
+        var tenant = CamundaResults.DefaultTenant;
+        var items = result.Evaluated.Select(e =>
+        {
+            var info = graph.Decisions.GetValueOrDefault(e.Decision.Id);
+            var table = e.Decision.Logic as DecisionTable;
+            return new EvaluatedDecisionItem(e.Decision.Id, e.Decision.Name, info?.Version ?? definition.Version, e.Decision.DecisionType, Json(e.Output), tenant,
+                [.. e.MatchedRules.Select(m => new MatchedDecisionRuleItem(m.Rule.Id, m.Rule.Index,
+                    [.. table!.Outputs.Zip(m.Outputs, (o, v) => new EvaluatedDecisionOutputItem(o.Id, o.Name, Json(v)))]))],
+                [.. e.Inputs.Select(i => new EvaluatedDecisionInputItem(i.Input.Id, i.Input.DisplayName, Json(i.Value)))],
+                CamundaResults.Key(info?.DecisionDefinitionKey ?? definition.DecisionDefinitionKey));
+        }).ToList();
+        return TypedResults.Ok(new EvaluateDecisionResponse(
+            definition.DecisionId, definition.Name, definition.Version, definition.DecisionRequirementsId, Json(result.Output),
+            result.FailedDecisionId, result.Failure, tenant, CamundaResults.Key(definition.DecisionDefinitionKey),
+            CamundaResults.Key(definition.DecisionRequirementsKey), CamundaResults.Key(engine.Keys.Next()), items));
+    }
+
+    private static string Json(FeelValue value) => FeelJson.ToJsonNode(value)?.ToJsonString() ?? "null";
+
+    private static async Task<Ok<SearchResponse<DecisionDefinitionItem>>> SearchAsync(
+        DecisionDefinitionSearchRequest? request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var filter = request?.Filter;
+        var where = new SqlFilter()
+            .When(filter?.DecisionDefinitionId, "d.decision_id = @id", "id")
+            .When(filter?.Name, "d.name = @name", "name")
+            .When(filter?.Version, "d.version = @version", "version")
+            .When(filter?.DecisionRequirementsId, "d.decision_requirements_id = @drg", "drg");
+        if (filter?.IsLatestVersion == true)
+        {
+            where.Always("d.version = (SELECT max(l.version) FROM decision_definition l WHERE l.decision_id = d.decision_id)");
+        }
+        var (offset, limit) = SearchPaging.Read(request?.Page);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT count(*) FROM decision_definition d {where.Where}", where.Parameters, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<(long Key, string Id, string? Name, int Version, string DrgId, long DrgKey)>(new CommandDefinition($"""
+            SELECT d.decision_definition_key, d.decision_id, d.name, d.version, d.decision_requirements_id, d.decision_requirements_key
+            FROM decision_definition d {where.Where} ORDER BY d.decision_id, d.version OFFSET {offset} LIMIT {limit}
+            """, where.Parameters, cancellationToken: cancellationToken));
+        var items = rows.Select(r => new DecisionDefinitionItem(
+            CamundaResults.Key(r.Key), r.Id, r.Name, r.Version, r.DrgId, CamundaResults.Key(r.DrgKey), CamundaResults.DefaultTenant)).ToList();
+        return TypedResults.Ok(SearchPaging.Respond(items, total, offset));
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(string key, ProcessEngine engine, CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var definitionKey))
+        {
+            return CamundaResults.BadRequest($"'{key}' is not a decision definition key.");
+        }
+        var content = await engine.Decisions.FindXmlAsync(definitionKey, cancellationToken);
+        if (content is null)
+        {
+            return CamundaResults.NotFound($"No decision definition with key {definitionKey}.");
+        }
+        using var reader = new StreamReader(new MemoryStream(content), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return TypedResults.Text(await reader.ReadToEndAsync(cancellationToken), "text/xml", System.Text.Encoding.UTF8);
+    }
+}
