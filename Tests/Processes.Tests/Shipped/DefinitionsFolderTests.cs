@@ -47,7 +47,7 @@ public sealed class DefinitionsFolderTests
         var table = decision.Logic.ShouldBeOfType<Processes.Engine.Dmn.DecisionTable>();
         table.HitPolicy.ShouldBe(Processes.Engine.Dmn.HitPolicy.First);
         table.Inputs.Select(i => i.Expression.Text).ShouldBe(["customer.tier", "entrance"]);
-        table.Outputs.Select(o => o.Name).ShouldBe(["slaTarget", "demandDeadline", "priority"]);
+        table.Outputs.Select(o => o.Name).ShouldBe(["slaTarget", "firstResponseTarget", "demandDeadline", "priority"]);
         table.Rules[^1].InputEntries.Select(e => e.Text).ShouldAllBe(t => t == "-");
     }
 

@@ -30,6 +30,7 @@ public sealed class DemandTicketTests : EngineTest
             (await calendars.SaveAsync(TestCalendars.CnSupportDefinition, null, CancellationToken.None)).Status.ShouldBe(CalendarSaveStatus.Saved);
         }
         await DeployAsync(ShippedDefinitions.Text("sla-escalation.bpmn"), "sla-escalation.bpmn");
+        await DeployAsync(ShippedDefinitions.Text("sla-targets.dmn"), "sla-targets.dmn");
         await DeployAsync(ShippedDefinitions.Text("demand-ticket.bpmn"), "demand-ticket.bpmn");
     }
 
@@ -291,6 +292,26 @@ public sealed class DemandTicketTests : EngineTest
             "RespondedInTime", "ResponseInTime", "Sla50", "RemindAssignee", "Reminded", "Sla75", "NotifySupervisor", "SupervisorNotified", "Sla100",
             "RecordBreach", "ReassignToEscalation", "MoveTicket", "Apologise", "Escalated", "WorkTicket", "TicketClosed", "sla-escalation"]);
         (await HistoryAsync(ticket.ProcessInstanceKey, "ELEMENT_TERMINATED")).ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task The_targets_come_from_the_sla_targets_decision_so_a_new_version_of_the_table_changes_new_demands()
+    {
+        var before = await StartDemandAsync("D-1009", "international");
+        (await VariablesAsync(before))["slaTarget"]!.GetValue<string>().ShouldBe("PT16H");
+        await Engine.CancelInstanceAsync(before, CancellationToken.None);
+
+        // An admin tightens the international target: a new version of the decision, no change to the process.
+        await DeployAsync(ShippedDefinitions.Text("sla-targets.dmn").Replace("\"PT16H\"", "\"PT12H\"", StringComparison.Ordinal), "sla-targets.dmn");
+        var after = await StartDemandAsync("D-1010", "international");
+        var variables = await VariablesAsync(after);
+        variables["slaTarget"]!.GetValue<string>().ShouldBe("PT12H");
+        variables["firstResponseTarget"]!.GetValue<string>().ShouldBe("PT1H");
+        (await HistoryAsync(after, "DECISION_EVALUATED")).ShouldBe(["Triage"]);
+
+        var given = await StartDemandAsync("D-1011", "international", """{"slaTarget": "PT2H", "priority": 95}""");
+        (await VariablesAsync(given))["slaTarget"]!.GetValue<string>().ShouldBe("PT2H", "a target given at the start wins over the table");
+        (await VariablesAsync(given))["priority"]!.GetValue<int>().ShouldBe(95);
     }
 
     [Test]

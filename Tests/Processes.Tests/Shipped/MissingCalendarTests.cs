@@ -15,6 +15,7 @@ public sealed class MissingCalendarTests : EngineTest
     public async Task A_demand_waits_in_an_incident_until_the_calendar_exists()
     {
         await DeployAsync(ShippedDefinitions.Text("sla-escalation.bpmn"), "sla-escalation.bpmn");
+        await DeployAsync(ShippedDefinitions.Text("sla-targets.dmn"), "sla-targets.dmn");
         await DeployAsync(ShippedDefinitions.Text("demand-ticket.bpmn"), "demand-ticket.bpmn");
 
         var demand = await StartAsync("demand-ticket", Vars("""

@@ -36,11 +36,12 @@ public sealed class ShippedDeploymentTests : EngineTest
         (await CountAsync("SELECT count(*) FROM decision_definition WHERE decision_id = 'sla-targets'")).ShouldBe(1);
     }
 
-    [TestCase("VIP", "PT4H", "PT24H", 80)]
-    [TestCase("international", "PT16H", "PT40H", 50)]
-    [TestCase("regular", "PT8H", "PT40H", 50)]
-    [TestCase(null, "PT8H", "PT40H", 50)]
-    public async Task The_shipped_sla_targets_decision_gives_the_targets_of_a_tier(string? tier, string slaTarget, string demandDeadline, int priority)
+    [TestCase("VIP", "PT4H", "PT30M", "PT24H", 80)]
+    [TestCase("international", "PT16H", "PT1H", "PT40H", 50)]
+    [TestCase("regular", "PT8H", "PT1H", "PT40H", 50)]
+    [TestCase(null, "PT8H", "PT1H", "PT40H", 50)]
+    public async Task The_shipped_sla_targets_decision_gives_the_targets_of_a_tier(string? tier, string slaTarget, string firstResponse, string demandDeadline,
+        int priority)
     {
         var resource = new DeploymentResource("sla-targets.dmn", Encoding.UTF8.GetBytes(ShippedDefinitions.Text("sla-targets.dmn")));
         (await new DeploymentService(DataSource, Definitions).DeployAsync([resource], CancellationToken.None)).ShouldBeOfType<DeploymentResult.Deployed>();
@@ -53,6 +54,7 @@ public sealed class ShippedDeploymentTests : EngineTest
         result.Failure.ShouldBeNull();
         var output = Processes.Engine.Feel.Values.FeelJson.ToJsonNode(result.Output)!.AsObject();
         output["slaTarget"]!.GetValue<string>().ShouldBe(slaTarget);
+        output["firstResponseTarget"]!.GetValue<string>().ShouldBe(firstResponse);
         output["demandDeadline"]!.GetValue<string>().ShouldBe(demandDeadline);
         output["priority"]!.GetValue<decimal>().ShouldBe(priority);
         evaluated.Value.Definition.Name.ShouldBe("SLA targets per customer tier");
