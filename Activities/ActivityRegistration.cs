@@ -6,6 +6,7 @@ using Processes.Activities.Assignment;
 using Processes.Activities.Http;
 using Processes.Activities.Refunds;
 using Processes.Activities.Sms;
+using Processes.Activities.Verification;
 using Processes.Engine.Jobs;
 
 namespace Processes.Activities;
@@ -13,7 +14,8 @@ namespace Processes.Activities;
 public static class ActivityRegistration
 {
     /// <summary>
-    /// The built-in job handlers (<c>sms</c>, <c>refund</c>, <c>assign</c>, <c>http</c>) as <see cref="IJobHandler"/>
+    /// The built-in job handlers (<c>sms</c>, <c>refund</c>, <c>assign</c>, <c>http</c>,
+    /// <c>verification-code</c>) as <see cref="IJobHandler"/>
     /// services, configured from <c>Processes:Activities</c>. Needs an <see cref="NpgsqlDataSource"/> service.
     /// </summary>
     public static IServiceCollection AddProcessesActivities(this IServiceCollection services, IConfiguration configuration)
@@ -36,6 +38,8 @@ public static class ActivityRegistration
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         services.AddSingleton<IJobHandler>(sp => new AssignmentHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         services.AddSingleton<IJobHandler>(sp => new HttpHandler(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
+        services.AddSingleton<IJobHandler>(sp => new VerificationCodeHandler(sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<SmsTemplateStore>(), sp.GetRequiredService<ISmsProvider>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         return services;
     }
 }
