@@ -78,6 +78,7 @@ public sealed class ServiceFulfilmentTests : EngineTest
         variables["verificationAttempts"]!.GetValue<int>().ShouldBe(2);
         variables["photoUrl"]!.GetValue<string>().ShouldBe("https://photos.example/TM-1001.jpg");
         variables.ContainsKey("verificationCode").ShouldBeFalse();
+        variables["enteredCode"].ShouldBeNull("the check clears what was entered");
         (await HistoryAsync(order)).ShouldContain("FeeReleased");
     }
 
