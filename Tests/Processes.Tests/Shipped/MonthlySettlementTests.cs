@@ -90,6 +90,30 @@ public sealed class MonthlySettlementTests : EngineTest
     }
 
     [Test]
+    public async Task A_payout_the_payment_api_declines_is_an_incident_on_that_network_while_the_other_network_is_paid()
+    {
+        var (settlement, _) = await FireFirstOfMonthAsync();
+        await CompleteJobAsync(await TakeJobAsync(settlement, "http", "GatherFees"), """
+            {"httpStatus": 200, "httpBody": {"fees": [{"serviceOrderId": "A", "network": "net-a", "fee": 10}, {"serviceOrderId": "B", "network": "net-b", "fee": 20}]}}
+            """);
+        foreach (var task in await OpenTasksAsync(settlement))
+        {
+            await CompleteTaskAsync(task.Key, """{"approved": true}""");
+        }
+        var payouts = (await ActivateAsync("refund", 100)).Where(j => j.ProcessInstanceKey == settlement).ToList();
+        payouts.Count.ShouldBe(2);
+        var declined = payouts.Single(p => p.Variables["amount"]!.GetValue<decimal>() == 10m);
+        (await Engine.ThrowJobErrorAsync(declined.Key, "REFUND_DECLINED", "account closed", null, CancellationToken.None)).Ok.ShouldBeTrue();
+        await CompleteJobAsync(payouts.Single(p => p != declined), """{"refundId": "P-B", "refundStatus": "REFUNDED"}""");
+
+        var incident = (await IncidentsAsync(settlement)).ShouldHaveSingleItem();
+        incident.ElementId.ShouldBe("PayOut");
+        incident.Message.ShouldContain("REFUND_DECLINED");
+        (await StateAsync(settlement)).ShouldBe("ACTIVE", "the period is not closed while a payout is open");
+        (await HistoryAsync(settlement)).Count(e => e == "PayOut").ShouldBe(1, "net-b's payout completed");
+    }
+
+    [Test]
     public async Task A_ledger_answer_without_fees_is_an_incident_on_the_reconciliation_not_a_crash()
     {
         var (settlement, period) = await FireFirstOfMonthAsync();
