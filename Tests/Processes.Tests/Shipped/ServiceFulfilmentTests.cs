@@ -150,6 +150,40 @@ public sealed class ServiceFulfilmentTests : EngineTest
     }
 
     [Test]
+    public async Task A_technician_of_the_network_grabs_the_order_and_gets_its_acceptance_a_decline_sends_it_to_manual_dispatch()
+    {
+        var order = await ArriveAsync(Jd("JD-2007", extra: "\"dispatchMode\": \"grab\","));
+        await CompleteJobAsync(await TakeJobAsync(order, "assign", "CheckCapacity"), """{"assignee": "nina", "candidateGroups": [], "assignmentReason": "central"}""");
+        await CompleteTaskAsync(order, "GrabOrder", """{"technician": "omar"}""", group: "net-nb-technicians");
+        (await TimersAsync(order)).Select(t => t.ElementId).ShouldBe(["AcceptanceAt50", "AcceptanceAt75", "AcceptanceOverdue"], "the grab timer is gone");
+
+        await CompleteTaskAsync(order, "Accept", """{"accepted": false}""", assignee: "omar");
+
+        (await OpenTasksAsync(order)).ShouldHaveSingleItem().ElementId.ShouldBe("ManualDispatch");
+        (await VariablesAsync(order))["accepted"]!.GetValue<bool>().ShouldBeFalse();
+    }
+
+    [Test]
+    public async Task A_manual_dispatch_without_a_technician_opens_the_manual_dispatch_again()
+    {
+        var order = await ArriveAsync(Jd("JD-2008", extra: "\"dispatchMode\": \"manual\","));
+        await CompleteJobAsync(await TakeJobAsync(order, "assign", "CheckCapacity"), """{"assignee": null, "candidateGroups": ["dispatchers"], "assignmentReason": "no capacity"}""");
+        await CompleteTaskAsync(order, "ManualDispatch", "{}", group: "dispatchers");
+        await CompleteTaskAsync(order, "ManualDispatch", """{"technician": "nina"}""", group: "dispatchers");
+        (await OpenTasksAsync(order)).ShouldHaveSingleItem().Assignee.ShouldBe("nina");
+    }
+
+    [Test]
+    public async Task A_tmall_order_without_order_lines_goes_to_review_instead_of_running_with_nothing()
+    {
+        var order = await ArriveAsync(Vars("""
+            {"platform": "tmall", "order": {"tid": "TM-9", "buyer": {"nick": "b", "mobile": "+8613800000009"}, "receiver": {"city": "Hangzhou"},
+             "service_type": "REPAIR", "service_network": "net-hz", "service_fee": 50}}
+            """));
+        (await OpenTasksAsync(order)).ShouldHaveSingleItem().ElementId.ShouldBe("ReviewOrder");
+    }
+
+    [Test]
     public async Task The_acceptance_sla_reminds_at_50_warns_at_75_and_sends_the_order_back_to_dispatch_at_100_percent()
     {
         var order = await ArriveAsync(Jd("JD-2004", extra: "\"acceptanceSla\": \"PT1H\","));
