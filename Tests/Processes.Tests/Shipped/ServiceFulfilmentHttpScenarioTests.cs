@@ -13,7 +13,7 @@ namespace Processes.Tests.Shipped;
 /// The shipped service fulfilment end to end over HTTP with the real assign, sms, verification-code and http handlers:
 /// a tmall order published by the platform adapter is offered for grabbing, nobody grabs it before the grab timeout
 /// (the clock is moved), a dispatcher assigns it by hand, the technician accepts, the customer gets the appointment
-/// and the verification code by SMS, the technician enters a wrong code and then the right one, the audit period
+/// and the verification code by SMS, the technician enters a wrong code and then the right one, the survey goes out, the audit period
 /// passes (the clock is moved a week) and the fee is released to the ledger once.
 /// </summary>
 public sealed partial class ServiceFulfilmentHttpScenarioTests : ShippedHttpScenario
@@ -118,8 +118,10 @@ public sealed partial class ServiceFulfilmentHttpScenarioTests : ShippedHttpScen
         sms.Select(s => s.Text).ShouldBe([
             $"Service order TM-3001: {tom.UserName} will visit you on 2026-11-25T10:00:00+08:00.",
             $"Service order TM-3001: your verification code is {code}. Give it to the technician only once the work is done.",
-        ], "the appointment and the code, once each");
-        Sms.Requests.Count.ShouldBe(2, "no acceptance reminder: accepted within the SLA");
+            $"How was the visit of {tom.UserName} for service order TM-3001? Reply 1-5.",
+        ], "the appointment, the code and the survey, once each");
+        Sms.Requests.Count.ShouldBe(3, "no acceptance reminder: accepted within the SLA");
+        Sms.Requests.Select(r => r.Header("Idempotency-Key")).Distinct().Count().ShouldBe(3);
 
         var final = view.GetProperty("variables");
         final.GetProperty("feeStatus").GetString().ShouldBe("released");

@@ -46,7 +46,7 @@ public sealed class ServiceFulfilmentTests : EngineTest
         serviceOrder["serviceType"]!.GetValue<string>().ShouldBe("install");
         serviceOrder["network"]!.GetValue<string>().ShouldBe("net-hz");
         ShouldBeJson(serviceOrder["items"]!, """[{"sku":"AC-9","name":"Air conditioner","quantity":3}]""", "only the serviceable sku, its lines merged");
-        (await VariablesAsync(order))["otherItems"]!.AsArray().Count.ShouldBe(1);
+        ShouldBeJson((await VariablesAsync(order))["otherItems"], """[{"sku":"CBL-1","name":"Cable","quantity":2,"serviceable":false}]""");
 
         await CompleteTaskAsync(order, "MerchantReview", """{"merchantApproved": true}""", group: "merchants");
         var assign = await TakeJobAsync(order, "assign", "CheckCapacity");
@@ -159,8 +159,11 @@ public sealed class ServiceFulfilmentTests : EngineTest
 
         await CompleteTaskAsync(order, "Accept", """{"accepted": false}""", assignee: "omar");
 
-        (await OpenTasksAsync(order)).ShouldHaveSingleItem().ElementId.ShouldBe("ManualDispatch");
         (await VariablesAsync(order))["accepted"]!.GetValue<bool>().ShouldBeFalse();
+        await CompleteTaskAsync(order, "ManualDispatch", "{}", group: "dispatchers");
+        await CompleteTaskAsync(order, "ManualDispatch", """{"technician": "nina"}""", group: "dispatchers");
+        await CompleteTaskAsync(order, "Accept", "{}", assignee: "nina");
+        (await OpenTasksAsync(order)).ShouldHaveSingleItem().ElementId.ShouldBe("ManualDispatch", "no answer is no acceptance");
     }
 
     [Test]
@@ -181,6 +184,44 @@ public sealed class ServiceFulfilmentTests : EngineTest
              "service_type": "REPAIR", "service_network": "net-hz", "service_fee": 50}}
             """));
         (await OpenTasksAsync(order)).ShouldHaveSingleItem().ElementId.ShouldBe("ReviewOrder");
+    }
+
+    [Test]
+    public async Task A_rescheduled_visit_tells_the_customer_the_new_date_and_opens_the_visit_again()
+    {
+        var order = await ArriveAsync(Jd("JD-2009"));
+        await CompleteJobAsync(await TakeJobAsync(order, "assign", "CheckCapacity"), """{"assignee": "nina", "candidateGroups": [], "assignmentReason": "central"}""");
+        await AcceptAsync(order, "nina");
+        await CompleteTaskAsync(order, "Visit", """{"visitOutcome": "rescheduled", "appointmentDate": "2026-11-27T14:00:00+08:00"}""", assignee: "nina");
+
+        var rescheduled = await TakeJobAsync(order, "sms", "Reschedule");
+        rescheduled.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("APPOINTMENT_RESCHEDULED");
+        rescheduled.Variables["smsParameters"]!["appointmentDate"]!.GetValue<string>().ShouldBe("2026-11-27T14:00:00+08:00");
+        await CompleteJobAsync(rescheduled);
+        var visit = (await OpenTasksAsync(order)).ShouldHaveSingleItem();
+        visit.ElementId.ShouldBe("Visit");
+        (await CountAsync("SELECT count(*) FROM user_task WHERE key = @k AND due_date = '2026-11-27T06:00:00Z'", new { k = visit.Key })).ShouldBe(1);
+        await CompleteTaskAsync(order, "Visit", """{"visitReport": "repaired"}""", assignee: "nina");
+        (await TakeJobAsync(order, "verification-code", "SendCode")).ShouldNotBeNull();
+    }
+
+    [Test]
+    public async Task Cancelling_the_service_cancels_the_open_visit_and_confirms_by_sms()
+    {
+        var order = await ArriveAsync(Jd("JD-2010"));
+        await CompleteJobAsync(await TakeJobAsync(order, "assign", "CheckCapacity"), """{"assignee": "nina", "candidateGroups": [], "assignmentReason": "central"}""");
+        await AcceptAsync(order, "nina");
+        var visit = (await OpenTasksAsync(order)).ShouldHaveSingleItem();
+
+        (await PublishAsync("service-cancelled", "JD-2010")).Value!.CorrelatedProcessInstanceKeys.ShouldBe([order]);
+
+        (await CountAsync("SELECT count(*) FROM user_task WHERE key = @k AND state = 'CANCELED'", new { k = visit.Key })).ShouldBe(1);
+        var confirm = await TakeJobAsync(order, "sms", "ConfirmCancellation");
+        confirm.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("CANCELLATION_CONFIRMED");
+        confirm.Variables["recipient"]!.GetValue<string>().ShouldBe("+8613900000055");
+        await CompleteJobAsync(confirm);
+        (await StateAsync(order)).ShouldBe("COMPLETED");
+        (await VariablesAsync(order))["fulfilmentStatus"]!.GetValue<string>().ShouldBe("cancelled");
     }
 
     [Test]
@@ -299,6 +340,10 @@ public sealed class ServiceFulfilmentTests : EngineTest
         var serviceOrderId = (await VariablesAsync(order))["serviceOrderId"]!.GetValue<string>();
         await CompleteTaskAsync(order, "EnterCode", $$"""{"enteredCode": "123456", "photoUrl": "https://photos.example/{{serviceOrderId}}.jpg"}""", assignee: technician);
         await CompleteJobAsync(await TakeJobAsync(order, "verification-code", "CheckCode"), """{"codeVerified": true}""");
+        var survey = await TakeJobAsync(order, "sms", "Survey");
+        survey.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("FULFILMENT_SURVEY");
+        survey.Variables["smsParameters"]!["technician"]!.GetValue<string>().ShouldBe(technician);
+        await CompleteJobAsync(survey);
     }
 
     private async Task CompleteTaskAsync(long order, string elementId, string variables, string? assignee = null, string? group = null)
