@@ -19,8 +19,8 @@ public sealed class ActivitiesApiTests : DatabaseTest
     public async Task StopHost() => await _host.DisposeAsync();
 
     [Test]
-    public void The_host_runs_the_four_activities_in_its_engine_node() =>
-        _host.Services.GetServices<Processes.Engine.Jobs.IJobHandler>().Select(h => h.Type).ShouldBe(["sms", "refund", "assign", "http"], ignoreOrder: true);
+    public void The_host_runs_the_five_activities_in_its_engine_node() =>
+        _host.Services.GetServices<Processes.Engine.Jobs.IJobHandler>().Select(h => h.Type).ShouldBe(["sms", "refund", "assign", "http", "verification-code"], ignoreOrder: true);
 
     [Test]
     public async Task A_supervisor_maintains_agent_profiles_that_central_dispatch_reads()
