@@ -10,6 +10,8 @@ public sealed class ActivitiesOptions
     public HttpActivityOptions Http { get; set; } = new();
 
     public AssignmentOptions Assignment { get; set; } = new();
+
+    public VerificationOptions Verification { get; set; } = new();
 }
 
 /// <summary>How outbound calls retry transient faults in-process before the job itself fails (and retries later).</summary>
@@ -71,4 +73,13 @@ public sealed class AssignmentOptions
 {
     /// <summary>Group of the supervisors' dispatch queue (mode <c>manual</c>, and central dispatch with nobody free).</summary>
     public string DispatchGroup { get; set; } = "dispatch";
+}
+
+public sealed class VerificationOptions
+{
+    /// <summary>
+    /// Key of the <c>verification-code</c> activity's HMACs (codes and their hashes). Every node of a cluster needs the
+    /// same value; empty: a random key per host process (codes do not survive a restart).
+    /// </summary>
+    public string? Secret { get; set; }
 }

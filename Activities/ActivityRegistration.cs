@@ -8,6 +8,7 @@ using Processes.Activities.Refunds;
 using Processes.Activities.Shared;
 using Processes.Activities.Sms;
 using Processes.Activities.Tasks;
+using Processes.Activities.Verification;
 using Processes.Engine.Execution;
 using Processes.Engine.Jobs;
 
@@ -16,9 +17,9 @@ namespace Processes.Activities;
 public static class ActivityRegistration
 {
     /// <summary>
-    /// The built-in job handlers (<c>sms</c>, <c>refund</c>, <c>assign</c>, <c>http</c>, <c>user-task-update</c>) as
-    /// <see cref="IJobHandler"/> services, configured from <c>Processes:Activities</c>. Needs <see cref="NpgsqlDataSource"/>
-    /// and <see cref="ProcessEngine"/> services.
+    /// The built-in job handlers (<c>sms</c>, <c>refund</c>, <c>assign</c>, <c>http</c>, <c>user-task-update</c>,
+    /// <c>verification-code</c>) as <see cref="IJobHandler"/> services, configured from <c>Processes:Activities</c>.
+    /// Needs <see cref="NpgsqlDataSource"/> and <see cref="ProcessEngine"/> services.
     /// </summary>
     public static IServiceCollection AddProcessesActivities(this IServiceCollection services, IConfiguration configuration)
     {
@@ -42,6 +43,8 @@ public static class ActivityRegistration
         services.AddSingleton<IJobHandler>(sp => new HttpHandler(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>(),
             new ConnectorSecrets(configuration.GetSection("Processes:Secrets"))));
         services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProcessEngine>()));
+        services.AddSingleton<IJobHandler>(sp => new VerificationCodeHandler(sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<SmsTemplateStore>(), sp.GetRequiredService<ISmsProvider>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         return services;
     }
 }
