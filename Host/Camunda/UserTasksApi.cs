@@ -44,6 +44,7 @@ internal static class UserTasksApi
         group.MapDelete("/{key}/assignee", UnassignAsync);
         group.MapPost("/{key}/completion", CompleteAsync);
         group.MapPatch("/{key}", UpdateAsync).RequireAuthorization(Policies.Supervisor);
+        group.MapUserTaskVariables();
         return app;
     }
 

@@ -84,6 +84,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("DELETE", "/v2/user-tasks/{key}/assignee", "/v2/user-tasks" + Missing + "/assignee", null, Policies.Tasks),
         new("POST", "/v2/user-tasks/{key}/completion", "/v2/user-tasks" + Missing + "/completion", "{}", Policies.Tasks),
         new("PATCH", "/v2/user-tasks/{key}", "/v2/user-tasks" + Missing, "{}", Policies.Supervisor),
+        new("POST", "/v2/user-tasks/{key}/variables/search", "/v2/user-tasks" + Missing + "/variables/search", "{}", Policies.Tasks),
         new("POST", "/v2/incidents/search", "/v2/incidents/search", "{}", Policies.Operator),
         new("POST", "/v2/incidents/{key}/resolution", "/v2/incidents" + Missing + "/resolution", null, Policies.Operator),
         new("PUT", "/v2/element-instances/{key}/variables", "/v2/element-instances" + Missing + "/variables", "{}", Policies.Operator),

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Processes.Host.Identity;
@@ -49,9 +50,22 @@ public sealed class MonthlySettlementHttpScenarioTests : ShippedHttpScenario
         gather.Method.ShouldBe("GET");
         gather.PathAndQuery.ShouldBe("/api/fees/released?period=2026-11");
 
-        // Each reconciliation task is for one network: its input element, in the case history.
+        // Each reconciliation task is for one network: finance reads it with the task's variables, as the form would.
         var history = await HistoryAsync(settlement);
-        var networkOf = tasks.ToDictionary(t => NetworkOf(history, t.GetProperty("elementInstanceKey").GetString()!), t => t);
+        var networkOf = new Dictionary<string, JsonElement>();
+        foreach (var task in tasks)
+        {
+            var visible = await IdentityHost.PostAsync(financeClient, $"/v2/user-tasks/{task.GetProperty("userTaskKey").GetString()}/variables/search",
+                new { filter = new { name = "network" } });
+            var network = JsonDocument.Parse(visible.GetProperty("items").EnumerateArray().ShouldHaveSingleItem().GetProperty("value").GetString()!).RootElement;
+            network.GetProperty("network").GetString().ShouldBe(NetworkOf(history, task.GetProperty("elementInstanceKey").GetString()!), "the task's own element");
+            networkOf[network.GetProperty("network").GetString()!] = task;
+        }
+        var all = await IdentityHost.PostAsync(financeClient, $"/v2/user-tasks/{tasks[0].GetProperty("userTaskKey").GetString()}/variables/search", new { });
+        all.GetProperty("items").EnumerateArray().Select(v => v.GetProperty("name").GetString()).ShouldContain("period", "the instance's variables are visible too");
+        var outsider = Host.Bearer((await UserAsync([Roles.Agent], "after-sales")).ApiKey);
+        (await outsider.PostAsJsonAsync($"/v2/user-tasks/{tasks[0].GetProperty("userTaskKey").GetString()}/variables/search", new { }))
+            .StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound, "an agent outside finance does not see the task, nor its variables");
         networkOf.Keys.ShouldBe(["net-hz", "net-nb", "net-sh"], ignoreOrder: true);
         await ClaimAndCompleteAsync(financeClient, finance, networkOf["net-nb"], new { approved = true, adjustedAmount = 89.5, reconcileNotes = "one visit refunded to the customer" });
         await ClaimAndCompleteAsync(financeClient, finance, networkOf["net-sh"], new { approved = false, reconcileNotes = "disputed, next month" });
