@@ -5,7 +5,7 @@ namespace Processes.Activities.Assignment;
 
 /// <summary>
 /// Who an agent is for central dispatch: what they can do, where, in which languages, for which tiers, how much at
-/// once — and the mobile number SMS to the agent go to.
+/// once, on which channels (none: all) — and the mobile number SMS to the agent go to.
 /// </summary>
 public sealed record AgentProfile(
     string UserName,
@@ -15,7 +15,8 @@ public sealed record AgentProfile(
     IReadOnlyList<string> Tiers,
     int Capacity,
     bool OnDuty,
-    string? Phone = null);
+    string? Phone = null,
+    IReadOnlyList<string>? Channels = null);
 
 /// <summary>Agent profiles in <c>agent_profile</c>.</summary>
 public sealed class AgentStore(NpgsqlDataSource dataSource)
@@ -27,10 +28,11 @@ public sealed class AgentStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Durability point: the profile is replaced whole; the next dispatch decision sees it.
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO agent_profile (user_name, skills, regions, languages, tiers, capacity, on_duty, phone, updated_at)
-            VALUES (@UserName, @Skills, @Regions, @Languages, @Tiers, @Capacity, @OnDuty, @Phone, now())
+            INSERT INTO agent_profile (user_name, skills, regions, languages, tiers, capacity, on_duty, phone, channels, updated_at)
+            VALUES (@UserName, @Skills, @Regions, @Languages, @Tiers, @Capacity, @OnDuty, @Phone, @Channels, now())
             ON CONFLICT (user_name) DO UPDATE SET skills = excluded.skills, regions = excluded.regions, languages = excluded.languages,
-                tiers = excluded.tiers, capacity = excluded.capacity, on_duty = excluded.on_duty, phone = excluded.phone, updated_at = now()
+                tiers = excluded.tiers, capacity = excluded.capacity, on_duty = excluded.on_duty, phone = excluded.phone,
+                channels = excluded.channels, updated_at = now()
             """, new
         {
             agent.UserName,
@@ -41,16 +43,17 @@ public sealed class AgentStore(NpgsqlDataSource dataSource)
             agent.Capacity,
             agent.OnDuty,
             agent.Phone,
+            Channels = (agent.Channels ?? []).ToArray(),
         }, cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<AgentProfile>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string UserName, string[] Skills, string[] Regions, string[] Languages, string[] Tiers, int Capacity, bool OnDuty, string? Phone)>(
-            new CommandDefinition("SELECT user_name, skills, regions, languages, tiers, capacity, on_duty, phone FROM agent_profile ORDER BY user_name",
+        var rows = await connection.QueryAsync<(string UserName, string[] Skills, string[] Regions, string[] Languages, string[] Tiers, int Capacity, bool OnDuty, string? Phone, string[] Channels)>(
+            new CommandDefinition("SELECT user_name, skills, regions, languages, tiers, capacity, on_duty, phone, channels FROM agent_profile ORDER BY user_name",
                 cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new AgentProfile(r.UserName, r.Skills, r.Regions, r.Languages, r.Tiers, r.Capacity, r.OnDuty, r.Phone))];
+        return [.. rows.Select(r => new AgentProfile(r.UserName, r.Skills, r.Regions, r.Languages, r.Tiers, r.Capacity, r.OnDuty, r.Phone, r.Channels))];
     }
 
     public async Task<bool> DeleteAsync(string userName, CancellationToken cancellationToken)

@@ -92,8 +92,9 @@ internal sealed class AssignmentHandler(NpgsqlDataSource dataSource, IOptions<Ac
               AND (@Region::text IS NULL OR @Region = ANY(a.regions))
               AND (@Language::text IS NULL OR @Language = ANY(a.languages))
               AND (@Tier::text IS NULL OR @Tier = ANY(a.tiers))
+              AND (@Channel::text IS NULL OR cardinality(a.channels) = 0 OR @Channel = ANY(a.channels))
             ORDER BY a.user_name
-            """, new { Skills = needs.Skills.ToArray(), needs.Region, needs.Language, needs.Tier }, transaction, cancellationToken: cancellationToken))).ToList();
+            """, new { Skills = needs.Skills.ToArray(), needs.Region, needs.Language, needs.Tier, needs.Channel }, transaction, cancellationToken: cancellationToken))).ToList();
 
         Decision decision;
         var free = agents.Where(a => a.Load < a.Capacity).ToList();
@@ -140,17 +141,19 @@ internal sealed class AssignmentHandler(NpgsqlDataSource dataSource, IOptions<Ac
     private sealed record Decision(string? Assignee, IReadOnlyList<string> CandidateGroups, string Reason);
 
     /// <summary>What central dispatch matches: every required skill, and region, language and tier when given.</summary>
-    private sealed record Requirements(IReadOnlyList<string> Skills, string? Region, string? Language, string? Tier)
+    private sealed record Requirements(IReadOnlyList<string> Skills, string? Region, string? Language, string? Tier, string? Channel)
     {
         public static Requirements Of(JobContext job) => new(
             JobInputs.List(job, "requiredSkills", "requiredSkills"),
             Blank(JobInputs.Text(job, "region", "region")),
             Blank(JobInputs.Text(job, "language", "language")),
-            Blank(JobInputs.Text(job, "customerTier", "customerTier")));
+            Blank(JobInputs.Text(job, "customerTier", "customerTier")),
+            Blank(JobInputs.Text(job, "channel", "channel")));
 
         private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
         public override string ToString() =>
-            $"skills [{string.Join(", ", Skills)}], region {Region ?? "any"}, language {Language ?? "any"}, tier {Tier ?? "any"}";
+            $"skills [{string.Join(", ", Skills)}], region {Region ?? "any"}, language {Language ?? "any"}, tier {Tier ?? "any"}" +
+            (Channel is null ? "" : $", channel {Channel}");
     }
 }

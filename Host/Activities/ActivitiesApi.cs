@@ -6,7 +6,8 @@ using Processes.Host.Identity;
 
 namespace Processes.Host.Activities;
 
-public sealed record AgentProfileRequest(string[]? Skills, string[]? Regions, string[]? Languages, string[]? Tiers, int? Capacity, bool? OnDuty, string? Phone = null);
+public sealed record AgentProfileRequest(string[]? Skills, string[]? Regions, string[]? Languages, string[]? Tiers, int? Capacity, bool? OnDuty, string? Phone = null,
+    string[]? Channels = null);
 
 public sealed record SmsTemplateRequest(string? Text, string[]? Parameters, string? Description);
 
@@ -43,7 +44,8 @@ internal static class ActivitiesApi
         {
             return Problems.Invalid("phone", $"'{phone}' is not a phone number: digits, optionally a leading + and spaces or dashes (7 to 15 digits).");
         }
-        var profile = new AgentProfile(userName, body.Skills ?? [], body.Regions ?? [], body.Languages ?? [], body.Tiers ?? [], capacity, body.OnDuty ?? true, phone);
+        var profile = new AgentProfile(userName, body.Skills ?? [], body.Regions ?? [], body.Languages ?? [], body.Tiers ?? [], capacity, body.OnDuty ?? true, phone,
+            body.Channels ?? []);
         await store.SaveAsync(profile, cancellationToken);
         await audit.RecordAsync(AuditEntry.For(http, "agent.saved", "agent", userName, profile), cancellationToken);
         return TypedResults.Ok(profile);

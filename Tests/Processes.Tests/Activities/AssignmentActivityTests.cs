@@ -151,6 +151,56 @@ public sealed class AssignmentActivityTests : ActivityTest
     }
 
     [Test]
+    public async Task Central_dispatch_matches_the_channel_and_an_agent_without_channels_serves_every_channel()
+    {
+        await AgentsAsync(
+            Agent("alice", "refunds", 5) with { Channels = ["chat"] },
+            Agent("bob", "refunds", 5) with { Channels = ["hotline", "app"] });
+        var assign = Handler("assign", []);
+        async Task<string?> ForChannelAsync(string channel) =>
+            Completed(await assign.HandleAsync(Job("assign", RefundCase.Replace("}", $", \"channel\": \"{channel}\"}}", StringComparison.Ordinal)),
+                CancellationToken.None))["assignee"]?.GetValue<string>();
+
+        (await ForChannelAsync("chat")).ShouldBe("alice");
+        (await ForChannelAsync("hotline")).ShouldBe("bob");
+        (await ForChannelAsync("defect-tracking")).ShouldBeNull("nobody serves that channel: the dispatch queue");
+
+        await AgentsAsync(Agent("carol", "refunds", 5));
+        (await ForChannelAsync("defect-tracking")).ShouldBe("carol", "no channels in the profile: every channel");
+    }
+
+    [Test]
+    public async Task Manual_mode_gives_the_work_to_the_requested_enabled_user_and_anyone_else_to_the_dispatch_queue()
+    {
+        await using (var connection = await DataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("""
+                DELETE FROM app_user WHERE user_name IN ('Lee.Wang', 'gone');
+                INSERT INTO app_user (user_name, display_name) VALUES ('Lee.Wang', 'Lee');
+                INSERT INTO app_user (user_name, display_name, enabled) VALUES ('gone', 'Gone', false);
+                """);
+        }
+        var assign = Handler("assign", []);
+        Task<JsonObject> ManualAsync(string requested) =>
+            assign.HandleAsync(Job("assign", $$"""{"requestedAssignee": "{{requested}}", "candidateGroups": ["exceptions"]}""", """{"mode": "manual"}"""),
+                CancellationToken.None).ContinueWith(t => Completed(t.Result), TaskScheduler.Default);
+
+        var named = await ManualAsync("lee.wang");
+        named["assignee"]!.GetValue<string>().ShouldBe("Lee.Wang", "the user's own spelling");
+        named["candidateGroups"]!.AsArray().Single()!.GetValue<string>().ShouldBe("exceptions");
+        named["assignmentReason"]!.GetValue<string>().ShouldBe("manual: Lee.Wang, as requested");
+
+        foreach (var nobody in new[] { "gone", "typo" })
+        {
+            var queued = await ManualAsync(nobody);
+            queued["assignee"].ShouldBeNull();
+            queued["candidateGroups"]!.AsArray().Single()!.GetValue<string>().ShouldBe("dispatch");
+            queued["assignmentReason"]!.GetValue<string>().ShouldBe(
+                $"manual: '{nobody}' is not an enabled user; routed to the dispatch queue 'dispatch' for a supervisor to assign");
+        }
+    }
+
+    [Test]
     public async Task In_a_model_the_next_user_task_goes_to_the_chosen_agent_and_the_reason_is_in_the_history()
     {
         await AgentsAsync(Agent("alice", "refunds", 10));

@@ -108,7 +108,7 @@ public sealed class ShippedHttpScenarioTests : DatabaseTest
         var reason = variables.GetProperty("assignmentReason").GetString()!;
         // The model maps the demand's domain, city and tier into what central dispatch matches agent profiles on.
         reason.ShouldBe($"central: {agent.UserName} has the least open work (0 of 5) among 1 free qualified agent(s) " +
-            "for skills [logistics], region Hangzhou, language any, tier regular");
+            "for skills [logistics], region Hangzhou, language any, tier regular, channel app");
         variables.GetProperty("smsStatus").GetString().ShouldBe("SENT");
         variables.GetProperty("smsMessageId").GetString().ShouldBe($"gw-{survey.Header("Idempotency-Key")}");
 
