@@ -46,9 +46,38 @@ internal sealed class JobWorkerBehavior : ElementBehavior
     }
 }
 
-/// <summary>A human task in the engine's inbox: assignment, candidates, schedule and form are evaluated at activation.</summary>
+/// <summary>
+/// A human task in the engine's inbox: assignment, candidates, schedule and form are evaluated at activation. Besides
+/// Camunda's <c>zeebe:taskSchedule</c> (absolute dates), the extension properties <c>dueIn</c> and <c>followUpIn</c>
+/// (an ISO duration, or FEEL after <c>=</c>) set the dates counted in the business calendar the task names
+/// (<c>businessCalendar</c>, as timers do): an SLA of eight working hours shows as the inbox countdown to the moment
+/// the SLA timer will fire, which FEEL alone cannot compute.
+/// </summary>
 internal sealed class UserTaskBehavior : ElementBehavior
 {
+    public const string DueInProperty = "dueIn";
+    public const string FollowUpInProperty = "followUpIn";
+
+    private static (DateTimeOffset? At, string? Failure) InWorkingTime(Execution x, ExecutableActivity node, string property, Feel.Evaluation.FeelScope scope)
+    {
+        if (!node.Properties.TryGetValue(property, out var raw) || string.IsNullOrWhiteSpace(raw))
+        {
+            return (null, null);
+        }
+        var text = x.Expressions.String(ModelExpression.Parse(raw), scope);
+        if (!text.Ok)
+        {
+            return (null, $"the property '{property}' failed: {text.Failure}");
+        }
+        var calendar = x.Calendars.Get(TimerCalculator.CalendarName(node));
+        if (!calendar.Ok)
+        {
+            return (null, calendar.Failure);
+        }
+        var at = TimerCalculator.First(TimerKind.Duration, text.Value, x.Now, calendar.Value);
+        return at.Ok ? (at.Value.DueAt, null) : (null, $"the property '{property}' = '{text.Value}' is not a duration: {at.Failure}");
+    }
+
     public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
     {
         var node = (ExecutableActivity)instance.ModelElement(element);
@@ -86,6 +115,14 @@ internal sealed class UserTaskBehavior : ElementBehavior
         {
             var value = x.Expressions.DateTime(f, scope);
             (followUp, failure) = (value.Value, value.Failure);
+        }
+        if (failure is null && due is null)
+        {
+            (due, failure) = InWorkingTime(x, node, DueInProperty, scope);
+        }
+        if (failure is null && followUp is null)
+        {
+            (followUp, failure) = InWorkingTime(x, node, FollowUpInProperty, scope);
         }
         if (failure is null && definition?.Priority is { } p)
         {

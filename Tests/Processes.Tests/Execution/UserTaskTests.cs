@@ -31,6 +31,31 @@ public sealed class UserTaskTests : EngineTest
     }
 
     [Test]
+    public async Task Due_and_follow_up_dates_count_working_time_of_the_named_calendar_and_a_bad_duration_is_an_incident()
+    {
+        var saved = await new Processes.Engine.Calendars.CalendarStore(DataSource)
+            .SaveAsync(Calendars.TestCalendars.CnSupportDefinition with { Name = "tasks-cn" }, null, CancellationToken.None);
+        saved.Status.ShouldBe(Processes.Engine.Calendars.CalendarSaveStatus.Saved);
+        await DeployAsync(Process("ut-working-time", Start() +
+            UserTask("ticket", "<zeebe:properties><zeebe:property name=\"businessCalendar\" value=\"tasks-cn\" />" +
+                "<zeebe:property name=\"dueIn\" value=\"=target\" /><zeebe:property name=\"followUpIn\" value=\"PT30M\" /></zeebe:properties>") +
+            End() + Flows("start->ticket->end")));
+
+        // Monday 23 Nov 2026 09:00 UTC is 17:00 in Shanghai: one working hour left today, the rest from Tuesday 09:00.
+        var key = await StartAsync("ut-working-time", Vars("""{"target": "PT2H"}"""));
+        await using var connection = await DataSource.OpenConnectionAsync();
+        var (due, followUp) = await connection.QuerySingleAsync<(DateTime, DateTime)>(
+            "SELECT due_date, follow_up_date FROM user_task WHERE process_instance_key = @key", new { key });
+        due.ShouldBe(new DateTime(2026, 11, 24, 2, 0, 0, DateTimeKind.Utc), "Tuesday 10:00 in Shanghai");
+        followUp.ShouldBe(new DateTime(2026, 11, 23, 9, 30, 0, DateTimeKind.Utc));
+
+        var bad = await StartAsync("ut-working-time", Vars("""{"target": "soon"}"""));
+        var incident = (await IncidentsAsync(bad)).ShouldHaveSingleItem();
+        incident.ElementId.ShouldBe("ticket");
+        incident.Message.ShouldContain("'dueIn' = 'soon' is not a duration");
+    }
+
+    [Test]
     public async Task Completing_a_task_with_variables_moves_the_instance_on()
     {
         await DeployAsync(Model("ut-complete"));

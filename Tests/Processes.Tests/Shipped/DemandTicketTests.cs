@@ -217,6 +217,14 @@ public sealed class DemandTicketTests : EngineTest
         await CompleteAsync(await TakeJobAsync(demand, "assign"), "ann", "after-sales", "first line");
         var ticket = await OpenTicketAsync(demand);
 
+        await using (var connection = await DataSource.OpenConnectionAsync())
+        {
+            var (due, followUp) = await connection.QuerySingleAsync<(DateTime, DateTime)>(
+                "SELECT due_date, follow_up_date FROM user_task WHERE key = @Key", new { ticket.Key });
+            due.ShouldBe(TestCalendars.Cn(11, 24, 18).UtcDateTime, "due when the SLA breaks: 8 working hours");
+            followUp.ShouldBe(TestCalendars.Cn(11, 24, 10).UtcDateTime, "follow up when the first response is due");
+        }
+
         // PT8H of working time from Tuesday 09:00 (lunch 12–13): 50 % at 14:00, 75 % at 16:00, 100 % at 18:00;
         // the first response is due after PT1H, at 10:00.
         var timers = await TimersAsync(ticket.ProcessInstanceKey);
