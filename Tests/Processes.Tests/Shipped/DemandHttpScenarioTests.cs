@@ -267,38 +267,10 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
         return found.GetString()!;
     }
 
-    private async Task<List<JsonElement>> HistoryAsync(string instance, bool includeCalled = false)
-    {
-        var entries = new List<JsonElement>();
-        string? cursor = null;
-        do
-        {
-            var page = await _admin.GetFromJsonAsync<JsonElement>(
-                $"/api/instances/{instance}/history?limit=200" + (includeCalled ? "&include=called" : "") + (cursor is null ? "" : $"&after={Uri.EscapeDataString(cursor)}"));
-            entries.AddRange(page.GetProperty("items").EnumerateArray());
-            cursor = page.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
-        }
-        while (cursor is not null);
-        return entries;
-    }
+    private Task<List<JsonElement>> HistoryAsync(string instance, bool includeCalled = false) =>
+        ScenarioHttp.HistoryAsync(_admin, instance, includeCalled);
 
     /// <summary>Polls until <paramref name="probe"/> finds something; fails with the demand's state and incidents if it never does.</summary>
-    private async Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, string demand)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                var view = await _admin.GetStringAsync($"/api/instances/{demand}");
-                _logs.WriteErrorsTo(TestContext.Out);
-                throw new TimeoutException($"Waited {Patience.TotalSeconds} s for {what}; the demand is {view}");
-            }
-            await Task.Delay(100);
-        }
-    }
+    private Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, string demand) =>
+        ScenarioHttp.EventuallyAsync(what, probe, _admin, demand, _logs, Patience);
 }

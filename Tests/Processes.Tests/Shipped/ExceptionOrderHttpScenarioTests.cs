@@ -217,20 +217,8 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
             .GetProperty("details").GetProperty("jobKey").GetInt64();
 
     /// <summary>The order's whole history, page by page.</summary>
-    private async Task<List<JsonElement>> HistoryAsync(long order)
-    {
-        var entries = new List<JsonElement>();
-        string? cursor = null;
-        do
-        {
-            var page = await _admin.GetFromJsonAsync<JsonElement>(
-                $"/api/instances/{order}/history?limit=200" + (cursor is null ? "" : $"&after={Uri.EscapeDataString(cursor)}"));
-            entries.AddRange(page.GetProperty("items").EnumerateArray());
-            cursor = page.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
-        }
-        while (cursor is not null);
-        return entries;
-    }
+    private Task<List<JsonElement>> HistoryAsync(long order) =>
+        ScenarioHttp.HistoryAsync(_admin, order.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private async Task<long> CountAsync(string sql, long order)
     {
@@ -239,22 +227,6 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
     }
 
     /// <summary>Polls until <paramref name="probe"/> finds something; fails with the order's incidents if it never does.</summary>
-    private async Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, long order)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                var view = await _admin.GetStringAsync($"/api/instances/{order}");
-                _logs.WriteErrorsTo(TestContext.Out);
-                throw new TimeoutException($"Waited {Patience.TotalSeconds} s for {what}; the order is {view}");
-            }
-            await Task.Delay(200);
-        }
-    }
+    private Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, long order) =>
+        ScenarioHttp.EventuallyAsync(what, probe, _admin, order.ToString(System.Globalization.CultureInfo.InvariantCulture), _logs, Patience);
 }

@@ -131,41 +131,13 @@ public abstract class ShippedHttpScenario : DatabaseTest
         }, instance);
 
     /// <summary>The instance's whole history, page by page.</summary>
-    private protected async Task<List<JsonElement>> HistoryAsync(long instance)
-    {
-        var entries = new List<JsonElement>();
-        string? cursor = null;
-        do
-        {
-            var page = await Admin.GetFromJsonAsync<JsonElement>(
-                $"/api/instances/{instance}/history?limit=200" + (cursor is null ? "" : $"&after={Uri.EscapeDataString(cursor)}"));
-            entries.AddRange(page.GetProperty("items").EnumerateArray());
-            cursor = page.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
-        }
-        while (cursor is not null);
-        return entries;
-    }
+    private protected Task<List<JsonElement>> HistoryAsync(long instance) =>
+        ScenarioHttp.HistoryAsync(Admin, instance.ToString(CultureInfo.InvariantCulture));
 
     private protected static List<string> Completed(IEnumerable<JsonElement> history) =>
         [.. history.Where(e => e.GetProperty("event").GetString() == "ELEMENT_COMPLETED").Select(e => e.GetProperty("elementId").GetString()!)];
 
     /// <summary>Polls until <paramref name="probe"/> finds something; fails with the instance's state if it never does.</summary>
-    private protected async Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, long? instance)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                var view = instance is { } key ? await Admin.GetStringAsync($"/api/instances/{key}") : "";
-                Logs.WriteErrorsTo(TestContext.Out);
-                throw new TimeoutException($"Waited {Patience.TotalSeconds} s for {what}; the instance is {view}");
-            }
-            await Task.Delay(200);
-        }
-    }
+    private protected Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, long? instance) =>
+        ScenarioHttp.EventuallyAsync(what, probe, Admin, instance?.ToString(CultureInfo.InvariantCulture), Logs, Patience);
 }

@@ -142,39 +142,10 @@ public sealed class ShippedHttpScenarioTests : DatabaseTest
     }
 
     /// <summary>The demand's whole history, page by page.</summary>
-    private static async Task<List<JsonElement>> HistoryAsync(HttpClient client, string demand)
-    {
-        var entries = new List<JsonElement>();
-        string? cursor = null;
-        do
-        {
-            var page = await client.GetFromJsonAsync<JsonElement>(
-                $"/api/instances/{demand}/history?limit=200" + (cursor is null ? "" : $"&after={Uri.EscapeDataString(cursor)}"));
-            entries.AddRange(page.GetProperty("items").EnumerateArray());
-            cursor = page.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
-        }
-        while (cursor is not null);
-        return entries;
-    }
+    private static Task<List<JsonElement>> HistoryAsync(HttpClient client, string demand) =>
+        ScenarioHttp.HistoryAsync(client, demand);
 
     /// <summary>Polls until <paramref name="probe"/> finds something; fails with the demand's incidents if it never does.</summary>
-    private async Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, string demand)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                var admin = await _host.AdminAsync();
-                var view = await admin.GetStringAsync($"/api/instances/{demand}");
-                _logs.WriteErrorsTo(TestContext.Out);
-                throw new TimeoutException($"Waited {Patience.TotalSeconds} s for {what}; the demand is {view}");
-            }
-            await Task.Delay(200);
-        }
-    }
+    private async Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, string demand) =>
+        await ScenarioHttp.EventuallyAsync(what, probe, await _host.AdminAsync(), demand, _logs, Patience);
 }
