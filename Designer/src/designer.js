@@ -72,6 +72,8 @@ async function loadDefinitions() {
     json: { filter: { isLatestVersion: true }, page: { limit: 1000 } },
   });
   const { items } = await response.json();
+  const label = item => item.name || item.processDefinitionId;
+  items.sort((a, b) => label(a).localeCompare(label(b)));
   const list = $('definitions');
   list.replaceChildren(...items.map(item => {
     const entry = document.createElement('li');
@@ -82,7 +84,7 @@ async function loadDefinitions() {
     button.classList.toggle('selected', item.processDefinitionId === current?.processDefinitionId);
     const name = document.createElement('span');
     name.className = 'name';
-    name.textContent = item.name || item.processDefinitionId;
+    name.textContent = label(item);
     const meta = document.createElement('span');
     meta.className = 'meta';
     meta.textContent = `${item.processDefinitionId} · v${item.version}`;

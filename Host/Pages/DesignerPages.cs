@@ -89,7 +89,7 @@ internal static class DesignerPages
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>Forbidden — Processes</title>
             <link rel="stylesheet" href="/designer/designer.css"></head>
-            <body class="login-page"><main class="login-box"><h1>Forbidden</h1>
+            <body class="message-page"><main class="login-box"><h1>Forbidden</h1>
             <p>You are signed in as <strong>{user}</strong>, who may not open this page: it needs the role
             <code>designer</code> or <code>admin</code>.</p>
             <p><a href="{LoginPath}?returnUrl={Uri.EscapeDataString(context.Request.Path)}">Sign in as someone else</a></p>

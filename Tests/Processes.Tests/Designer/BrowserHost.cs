@@ -82,11 +82,11 @@ public sealed class BrowserHost : IAsyncDisposable
     public const string ChangedPassword = "the designer's own new password";
 
     /// <summary>
-    /// Opens /designer without a session, which sends the browser to the sign-in page; signs in there with the form,
-    /// chooses a new password when asked (a password an admin set must be changed first, as for every test user), and
-    /// waits until the designer has loaded its list and its first diagram.
+    /// Opens /designer without a session, which must send the browser to the sign-in page; signs in there with the
+    /// form and chooses a new password when asked (a password an admin set must be changed first, as for every test
+    /// user). Returns the page, back at /designer — whatever the host answered there for this user.
     /// </summary>
-    public async Task<BrowserPage> SignInToDesignerAsync(TestUser user)
+    public async Task<BrowserPage> SignInAsync(TestUser user)
     {
         ArgumentNullException.ThrowIfNull(user);
         var browser = await NewPageAsync();
@@ -97,7 +97,7 @@ public sealed class BrowserHost : IAsyncDisposable
         await page.FillAsync("input[name=password]", user.Password);
         await page.ClickAsync("#login button[type=submit]");
         var changePassword = page.Locator("#change-password");
-        await changePassword.Or(page.Locator("#canvas")).WaitForAsync();
+        await changePassword.Or(page.Locator("body:not(.login-page)")).WaitForAsync();
         if (await changePassword.IsVisibleAsync())
         {
             await page.FillAsync("input[name=newPassword]", ChangedPassword);
@@ -113,8 +113,15 @@ public sealed class BrowserHost : IAsyncDisposable
             var message = await page.Locator("#message").TextContentAsync();
             throw new InvalidOperationException($"Sign-in did not reach /designer: at {page.Url}, the page said '{message}'; {string.Join("; ", browser.Errors)}");
         }
-        await page.WaitForFunctionAsync("() => window.processesDesigner !== undefined");
-        await page.EvaluateAsync("() => window.processesDesigner.ready");
+        return browser;
+    }
+
+    /// <summary>Signs in (see <see cref="SignInAsync"/>) and waits until the designer has its list and first diagram.</summary>
+    public async Task<BrowserPage> SignInToDesignerAsync(TestUser user)
+    {
+        var browser = await SignInAsync(user);
+        await browser.Page.WaitForFunctionAsync("() => window.processesDesigner !== undefined");
+        await browser.Page.EvaluateAsync("() => window.processesDesigner.ready");
         browser.Errors.ShouldBeEmpty();
         return browser;
     }
