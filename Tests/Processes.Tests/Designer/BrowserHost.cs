@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Processes.Tests.Identity;
 
@@ -22,15 +23,19 @@ public sealed class BrowserHost : IAsyncDisposable
     private readonly IBrowser _browser;
     private readonly List<BrowserPage> _pages = [];
 
-    private BrowserHost(IdentityHost host, Uri baseAddress, IPlaywright playwright, IBrowser browser)
+    private BrowserHost(IdentityHost host, LogCapture logs, Uri baseAddress, IPlaywright playwright, IBrowser browser)
     {
         Host = host;
+        Logs = logs;
         BaseAddress = baseAddress;
         _playwright = playwright;
         _browser = browser;
     }
 
     public IdentityHost Host { get; }
+
+    /// <summary>The host's log, with why the session cookie was refused (shown when a sign-in fails).</summary>
+    public LogCapture Logs { get; }
 
     /// <summary>Where the host listens, e.g. http://127.0.0.1:40123.</summary>
     public Uri BaseAddress { get; }
@@ -44,7 +49,9 @@ public sealed class BrowserHost : IAsyncDisposable
                 $"The designer page tests need Chromium at {chromium} (Debian: apt-get install chromium; bash .ci/run installs it), " +
                 "or its path in PROCESSES_CHROMIUM.");
         }
-        var host = IdentityHost.Start(connectionString);
+        var logs = new LogCapture();
+        var host = IdentityHost.Start(connectionString, logs: logs,
+            settings: new Dictionary<string, string> { ["Logging:LogLevel:Microsoft.AspNetCore.Authentication"] = "Information" });
         try
         {
             var address = host.ListenOnLoopback();
@@ -55,7 +62,7 @@ public sealed class BrowserHost : IAsyncDisposable
                 Headless = true,
                 Args = ChromiumArguments,
             });
-            return new BrowserHost(host, address, playwright, browser);
+            return new BrowserHost(host, logs, address, playwright, browser);
         }
         catch
         {
@@ -93,6 +100,7 @@ public sealed class BrowserHost : IAsyncDisposable
         var page = browser.Page;
         await page.GotoAsync("/designer");
         page.Url.ShouldBe(new Uri(BaseAddress, "/login?returnUrl=%2Fdesigner").ToString());
+        (await page.Locator("#change-password").IsVisibleAsync()).ShouldBeFalse("the password-change form shows only after a sign-in asks for it");
         await page.FillAsync("input[name=userName]", user.UserName);
         await page.FillAsync("input[name=password]", user.Password);
         await page.ClickAsync("#login button[type=submit]");
@@ -111,7 +119,10 @@ public sealed class BrowserHost : IAsyncDisposable
         catch (TimeoutException)
         {
             var message = await page.Locator("#message").TextContentAsync();
-            throw new InvalidOperationException($"Sign-in did not reach /designer: at {page.Url}, the page said '{message}'; {string.Join("; ", browser.Errors)}");
+            var log = Logs.Entries.Where(e => e.Level >= LogLevel.Warning || e.Category.Contains("Authentication", StringComparison.Ordinal))
+                .Select(e => $"[{e.Level}] {e.Category}: {e.Message}");
+            throw new InvalidOperationException($"Sign-in did not reach /designer: at {page.Url}, the page said '{message}'; " +
+                $"{string.Join("; ", browser.Errors)}\nhost log:\n{string.Join("\n", log)}");
         }
         return browser;
     }
