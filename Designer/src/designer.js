@@ -9,11 +9,17 @@ const $ = id => document.getElementById(id);
 
 const modeler = createModeler({ canvas: $('canvas'), properties: $('properties') });
 
-/** What the canvas shows: a deployed definition ({processDefinitionId, version, resourceName, ...}) or a new/local diagram. */
+/**
+ * What the canvas shows: a deployed definition ({processDefinitionId, version, resourceName, ..., xml: the deployed
+ * text}) or a new/local diagram.
+ */
 let current = null;
 let dirty = false;
+/** Counts edits, so a deploy only marks the diagram clean when nothing was edited while it was under way. */
+let edits = 0;
 
 modeler.on('commandStack.changed', () => {
+  edits += 1;
   dirty = true;
   renderTitle();
 });
@@ -103,11 +109,12 @@ async function openDefinition(item) {
   }
   try {
     const response = await request('GET', `/v2/process-definitions/${encodeURIComponent(item.processDefinitionKey)}/xml`);
-    current = item;
+    const xml = await response.text();
+    current = { ...item, xml };
     for (const button of $('definitions').querySelectorAll('button')) {
       button.classList.toggle('selected', button.dataset.processId === item.processDefinitionId);
     }
-    await showDiagram(await response.text(), `${item.processDefinitionId} version ${item.version}`);
+    await showDiagram(xml, `${item.processDefinitionId} version ${item.version}`);
   } catch (error) {
     setStatus('error', error.message);
   }
@@ -138,26 +145,34 @@ async function deploy() {
     setStatus('error', 'The diagram has no process to deploy.');
     return;
   }
-  const { xml } = await modeler.saveXML({ format: true });
+  // Unchanged since it was opened, the deployed text goes back as it was: bpmn-js writes it formatted its own way,
+  // and the engine, which compares bytes, would otherwise make a new version of the same model.
+  const xml = !dirty && current?.xml ? current.xml : (await modeler.saveXML({ format: true })).xml;
   // A definition keeps its resource name, so its versions stay one file in the deployment history.
   const resourceName = current?.resourceName?.endsWith('.bpmn') ? current.resourceName : `${processId}.bpmn`;
   const form = new FormData();
   form.append('resources', new Blob([xml], { type: 'application/xml' }), resourceName);
+  // The engine answers the existing version for unchanged content; say so rather than "deployed".
+  const before = current?.processDefinitionId ? { id: current.processDefinitionId, version: current.version } : null;
+  const editsDeployed = edits;
   $('deploy').disabled = true;
   setStatus('info', `Deploying ${resourceName}…`);
   try {
     const response = await request('POST', '/v2/deployments', { form });
     const result = await response.json();
-    const deployed = result.deployments.map(d => d.processDefinition);
-    const mine = deployed.find(d => d.processDefinitionId === processId) ?? deployed[0];
-    dirty = false;
+    const deployed = result.deployments.map(d => d.processDefinition).filter(Boolean);
+    const mine = deployed.find(d => d.processDefinitionId === processId) ?? deployed[0] ?? { processDefinitionId: processId };
+    dirty = edits !== editsDeployed;
     const items = await loadDefinitions();
-    current = items.find(item => item.processDefinitionId === mine.processDefinitionId) ?? current;
+    const latest = items.find(item => item.processDefinitionId === mine.processDefinitionId);
+    current = latest ? { ...latest, xml } : current;
     for (const button of $('definitions').querySelectorAll('button')) {
       button.classList.toggle('selected', button.dataset.processId === mine.processDefinitionId);
     }
     renderTitle();
-    setStatus('success', deployed.map(d => `Deployed ${d.processDefinitionId} version ${d.processDefinitionVersion}.`).join(' '));
+    setStatus('success', deployed.map(d => d.processDefinitionId === before?.id && d.processDefinitionVersion === before?.version
+      ? `${d.processDefinitionId} is unchanged: still version ${d.processDefinitionVersion}.`
+      : `Deployed ${d.processDefinitionId} version ${d.processDefinitionVersion}.`).join(' '));
   } catch (error) {
     if (error instanceof ApiError && Array.isArray(error.problem.problems)) {
       setStatus('error', `The deployment was rejected with ${error.problem.problems.length} problem(s):`, error.problem.problems);
@@ -195,6 +210,13 @@ async function start() {
   await loadDefinitions();
   await showDiagram(emptyDiagram(), 'A new diagram');
 }
+
+// Closing or reloading the tab would lose what was not deployed: the browser asks first.
+window.addEventListener('beforeunload', event => {
+  if (dirty) {
+    event.preventDefault();
+  }
+});
 
 // For the browser tests and the console: the modeler, and import/export exactly as the page does them.
 const ready = start().catch(error => setStatus('error', `The designer could not start: ${error.message}`));

@@ -32,7 +32,11 @@ public sealed class DesignerPageTests : DatabaseTest
         await DeployAsync(DesignerModels.Executable("designer-change", "Change me"));
         _designer = await _browser.SignInToDesignerAsync(user);
         // A dialog would be the discard-changes question; no test leaves unsaved changes behind, so none must appear.
-        Page.Dialog += (_, dialog) => _designer.Errors.Add($"unexpected dialog: {dialog.Message}");
+        Page.Dialog += async (_, dialog) =>
+        {
+            _designer.Errors.Add($"unexpected dialog: {dialog.Message}");
+            await dialog.DismissAsync(); // a handled dialog is no longer dismissed by Playwright itself
+        };
     }
 
     [OneTimeTearDown]
@@ -94,6 +98,19 @@ public sealed class DesignerPageTests : DatabaseTest
         var xml = await _api.GetStringAsync($"/v2/process-definitions/{latest.GetProperty("processDefinitionKey").GetString()}/xml");
         xml.ShouldContain("name=\"Review twice\"");
         xml.ShouldContain("zeebe:taskDefinition type=\"designer-check\" retries=\"5\"");
+    }
+
+    [Test]
+    public async Task Deploying_an_unchanged_model_keeps_its_version_and_says_so()
+    {
+        await DeployAsync(DesignerModels.Executable("designer-same", "Same"));
+        await Page.EvaluateAsync("() => window.processesDesigner.loadDefinitions()");
+        await OpenAsync("designer-same");
+
+        await Page.ClickAsync("#deploy");
+
+        await Page.Locator("#status.success #status-text").Filter(new() { HasText = "designer-same is unchanged: still version 1." }).WaitForAsync();
+        (await LatestAsync("designer-same")).GetProperty("version").GetInt32().ShouldBe(1);
     }
 
     [Test]
