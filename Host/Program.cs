@@ -8,6 +8,7 @@ using Processes.Host.Identity;
 using Processes.Host.Inbox;
 using Processes.Host.Instances;
 using Processes.Host.Operations;
+using Processes.Host.Pages;
 using Processes.Host.Postgres;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -22,6 +23,8 @@ builder.AddProcessesEngine();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+// The designer's scripts and styles are public (the sign-in page needs them); its pages are endpoints with policies.
+app.UseDesignerAssets();
 app.UseProcessesIdentity();
 app.MapHealthApi();
 // The whole host described for client generators: /openapi/v1.json (public, like Camunda's own spec).
@@ -35,6 +38,7 @@ app.MapInstancesApi();
 app.MapCalendarsApi();
 app.MapOperationsApi();
 app.MapActivitiesApi();
+app.MapDesignerPages();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -6,6 +6,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
+using Processes.Host.Pages;
 using Processes.Host.Postgres;
 
 namespace Processes.Host.Identity;
@@ -149,18 +150,25 @@ internal sealed class SessionCookie(ProcessesDatabase database) : CookieAuthenti
         options.EventsType = typeof(SessionCookie);
     }
 
-    // The empty bodies are turned into problem+json by the status-code pages.
+    // The empty bodies are turned into problem+json by the status-code pages. Only a browser opening one of the
+    // pages (/designer) is redirected to the sign-in page or shown a readable 403.
     public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)
     {
+        if (DesignerPages.TryRedirectToLogin(context.HttpContext))
+        {
+            return Task.CompletedTask;
+        }
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return Task.CompletedTask;
     }
 
-    public override Task RedirectToAccessDenied(RedirectContext<CookieAuthenticationOptions> context)
+    public override async Task RedirectToAccessDenied(RedirectContext<CookieAuthenticationOptions> context)
     {
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        return Task.CompletedTask;
+        if (!await DesignerPages.TryWriteForbiddenPageAsync(context.HttpContext))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        }
     }
 
     /// <summary>

@@ -76,6 +76,7 @@ public static class Policies
         "/health/ready",
         "/api/auth/login",
         "/openapi/{documentName}.json",
+        "/login", // the sign-in page (HTML that posts to /api/auth/login)
     };
 
     internal static void Configure(AuthorizationOptions options)

@@ -5,6 +5,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,10 +71,26 @@ public sealed class IdentityHost : IAsyncDisposable
         return new IdentityHost(factory);
     }
 
+    /// <summary>Where the clients send requests: the in-memory server, or the loopback port after <see cref="ListenOnLoopback"/>.</summary>
+    public Uri BaseAddress { get; private set; } = new("http://localhost");
+
+    /// <summary>
+    /// Runs the host on Kestrel at 127.0.0.1 and a free port instead of the in-memory server, for clients outside
+    /// the process (a browser); the clients of this class follow it there. Call before anything starts the host.
+    /// </summary>
+    public Uri ListenOnLoopback()
+    {
+        Factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        Factory.StartServer();
+        BaseAddress = new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.Single()
+            ?? throw new InvalidOperationException("Kestrel reported no address."));
+        return BaseAddress;
+    }
+
     /// <summary>A client with a cookie jar and no credentials.</summary>
     public HttpClient Anonymous()
     {
-        var client = Factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
+        var client = Factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false, BaseAddress = BaseAddress });
         _clients.Add(client);
         return client;
     }

@@ -112,6 +112,8 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("DELETE", "/api/agents/{userName}", "/api/agents/missing", null, Policies.Supervisor),
         new("GET", "/api/sms-templates/{id}", "/api/sms-templates/missing", null, Policies.Designer),
         new("PUT", "/api/sms-templates/{id}", "/api/sms-templates/missing", "{}", Policies.Designer),
+        new("GET", "/login", "/login", null, null),
+        new("GET", "/designer", "/designer", null, Policies.Designer),
     ];
 
     private IdentityHost _host = null!;

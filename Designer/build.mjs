@@ -1,0 +1,31 @@
+// Bundles the designer into Host/wwwroot/designer (git-ignored; the host's build runs this through MSBuild).
+// One JS bundle per page and one stylesheet; bpmn-js's icon font goes next to the CSS as hashed files.
+import { build } from 'esbuild';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outdir = join(here, '..', 'Host', 'wwwroot', 'designer');
+
+await rm(outdir, { recursive: true, force: true });
+await mkdir(outdir, { recursive: true });
+
+await build({
+  // designer.js + designer.css (the stylesheet is its own entry so the pages link it in <head>) and login.js.
+  entryPoints: ['designer.js', 'designer.css', 'login.js'].map(name => join(here, 'src', name)),
+  entryNames: '[name]',
+  outdir,
+  bundle: true,
+  format: 'esm',
+  target: ['es2022'],
+  minify: true,
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  loader: { '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file', '.svg': 'file' },
+  assetNames: 'assets/[name]-[hash]',
+  logLevel: 'warning',
+});
+
+// The pages are plain HTML shells; the host serves them from its endpoints (not as static files).
+await cp(join(here, 'src', 'pages'), join(outdir, 'pages'), { recursive: true });

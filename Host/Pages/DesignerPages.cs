@@ -1,0 +1,135 @@
+using System.Net;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Net.Http.Headers;
+using Processes.Host.Identity;
+
+namespace Processes.Host.Pages;
+
+/// <summary>
+/// The browser pages: <c>/login</c> (anyone) and <c>/designer</c> (role designer or admin). Both are HTML shells
+/// from the designer bundle (Designer/, built by npm into wwwroot/designer); they fetch everything else from the
+/// API with the session cookie, so the pages hold no data of their own and the API's policies stay the only gate.
+/// </summary>
+internal static class DesignerPages
+{
+    public const string LoginPath = "/login";
+    public const string DesignerPath = "/designer";
+
+    /// <summary>The bundle's scripts, styles and fonts (public: the sign-in page needs them before anyone is signed in).</summary>
+    private const string BundleFolder = "designer";
+
+    // bpmn-js sets inline styles and draws with data: and blob: URLs; scripts come only from this host.
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+    /// <summary>
+    /// Serves the bundle from wwwroot. Registered before authentication: scripts, styles and fonts are the same for
+    /// everyone. HTML is left out of the content types, so the page shells are only reachable through the endpoints
+    /// below, which check the role first.
+    /// </summary>
+    public static IApplicationBuilder UseDesignerAssets(this IApplicationBuilder app)
+    {
+        var contentTypes = new FileExtensionContentTypeProvider();
+        contentTypes.Mappings.Remove(".html");
+        contentTypes.Mappings.Remove(".htm");
+        contentTypes.Mappings[".map"] = "application/json";
+        return app.UseStaticFiles(new StaticFileOptions
+        {
+            ContentTypeProvider = contentTypes,
+            OnPrepareResponse = context =>
+            {
+                // Asset names are stable (designer.js), so a browser must revalidate to pick up a new build.
+                context.Context.Response.Headers.CacheControl = "no-cache";
+                context.Context.Response.Headers.XContentTypeOptions = "nosniff";
+            },
+        });
+    }
+
+    public static IEndpointRouteBuilder MapDesignerPages(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(LoginPath, (IWebHostEnvironment environment) => Page(environment, "login.html"))
+            .AllowAnonymous()
+            .WithMetadata(PageEndpoint.Instance)
+            .ExcludeFromDescription();
+        app.MapGet(DesignerPath, (IWebHostEnvironment environment) => Page(environment, "designer.html"))
+            .RequireAuthorization(Policies.Designer)
+            .WithMetadata(PageEndpoint.Instance)
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>
+    /// A browser opening a page without a session is sent to the sign-in page and comes back afterwards; API clients
+    /// (no text/html in Accept) keep getting 401, as everywhere else.
+    /// </summary>
+    public static bool TryRedirectToLogin(HttpContext context)
+    {
+        if (!IsPageNavigation(context))
+        {
+            return false;
+        }
+        var returnUrl = context.Request.PathBase + context.Request.Path + context.Request.QueryString;
+        context.Response.Redirect($"{LoginPath}?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        return true;
+    }
+
+    /// <summary>A signed-in browser user without the page's role gets a readable 403 page instead of problem+json.</summary>
+    public static async Task<bool> TryWriteForbiddenPageAsync(HttpContext context)
+    {
+        if (!IsPageNavigation(context))
+        {
+            return false;
+        }
+        var user = WebUtility.HtmlEncode(context.User.Identity?.Name ?? "this user");
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        await context.Response.WriteAsync($"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Forbidden — Processes</title>
+            <link rel="stylesheet" href="/designer/designer.css"></head>
+            <body class="message-page"><main class="login-box"><h1>Forbidden</h1>
+            <p>You are signed in as <strong>{user}</strong>, who may not open this page: it needs the role
+            <code>designer</code> or <code>admin</code>.</p>
+            <p><a href="{LoginPath}?returnUrl={Uri.EscapeDataString(context.Request.Path)}">Sign in as someone else</a></p>
+            </main></body></html>
+            """);
+        return true;
+    }
+
+    private static bool IsPageNavigation(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<PageEndpoint>() is not null &&
+        context.Request.GetTypedHeaders().Accept.Any(accept => accept.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
+
+    private static IResult Page(IWebHostEnvironment environment, string name)
+    {
+        var file = environment.WebRootFileProvider.GetFileInfo($"{BundleFolder}/pages/{name}");
+        if (!file.Exists || file.PhysicalPath is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The designer is not built.",
+                detail: "wwwroot/designer is missing: build the host with npm available (the build runs npm in Designer/), " +
+                        "or run `npm ci && npm run build` in Designer/.");
+        }
+        return new HtmlPage(file);
+    }
+
+    /// <summary>Marks the page endpoints, whose challenges and denials are answered for a browser.</summary>
+    private sealed class PageEndpoint
+    {
+        public static readonly PageEndpoint Instance = new();
+    }
+
+    /// <summary>The page shell, never cached (a new build must show at once) and with a strict content security policy.</summary>
+    private sealed class HtmlPage(IFileInfo file) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var headers = httpContext.Response.Headers;
+            headers.CacheControl = "no-store";
+            headers.XContentTypeOptions = "nosniff";
+            headers[HeaderNames.ContentSecurityPolicy] = ContentSecurityPolicy;
+            return TypedResults.PhysicalFile(file.PhysicalPath!, "text/html; charset=utf-8").ExecuteAsync(httpContext);
+        }
+    }
+}
