@@ -31,7 +31,7 @@ internal static class InstancesApi
 {
     public static IEndpointRouteBuilder MapInstancesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/instances").WithTags("Instances").RequireAuthorization(Policies.Agent);
+        var group = app.MapGroup("/api/instances").WithTags("Instances").RequireAuthorization(Policies.Tasks);
         group.MapGet("/{key}", GetAsync);
         group.MapGet("/{key}/history", HistoryAsync);
         return app;
