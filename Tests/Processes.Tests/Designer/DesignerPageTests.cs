@@ -69,6 +69,16 @@ public sealed class DesignerPageTests : DatabaseTest
         // Selecting the service task shows its job type in the Camunda 8 properties panel.
         await Page.ClickAsync("#canvas [data-element-id='Work']");
         await Page.Locator("#properties").GetByText("Task definition").First.WaitForAsync();
+    }
+
+    /// <summary>The largest shipped model, deployed at start-up, opens from the list (and is what the screenshot shows).</summary>
+    [Test]
+    public async Task Opens_a_shipped_process_from_the_list()
+    {
+        await OpenAsync("demand-ticket");
+
+        (await Page.Locator("#diagram-title").TextContentAsync()).ShouldBe("Customer demand — version 1");
+        (await Page.Locator("#canvas .djs-element").CountAsync()).ShouldBeGreaterThan(20);
         if (Environment.GetEnvironmentVariable("PROCESSES_DESIGNER_SCREENSHOT") is { Length: > 0 } screenshot)
         {
             await Page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot });
