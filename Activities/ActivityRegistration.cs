@@ -35,16 +35,17 @@ public static class ActivityRegistration
             string.Equals(sp.GetRequiredService<IOptions<ActivitiesOptions>>().Value.Sms.Provider, "http", StringComparison.OrdinalIgnoreCase)
                 ? new HttpSmsProvider(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>())
                 : new OutboxSmsProvider(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new SmsDelivery(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ISmsProvider>()));
         services.AddSingleton<IJobHandler>(sp => new SmsHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<SmsTemplateStore>(),
-            sp.GetRequiredService<ISmsProvider>()));
+            sp.GetRequiredService<SmsDelivery>()));
         services.AddSingleton<IJobHandler>(sp => new RefundHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IHttpClientFactory>(),
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         services.AddSingleton<IJobHandler>(sp => new AssignmentHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         services.AddSingleton<IJobHandler>(sp => new HttpHandler(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>(),
             new ConnectorSecrets(configuration.GetSection("Processes:Secrets"))));
         services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProcessEngine>()));
-        services.AddSingleton<IJobHandler>(sp => new VerificationCodeHandler(sp.GetRequiredService<NpgsqlDataSource>(),
-            sp.GetRequiredService<SmsTemplateStore>(), sp.GetRequiredService<ISmsProvider>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
+        services.AddSingleton<IJobHandler>(sp => new VerificationCodeHandler(sp.GetRequiredService<SmsTemplateStore>(), sp.GetRequiredService<SmsDelivery>(),
+            sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         return services;
     }
 }

@@ -15,13 +15,13 @@ namespace Processes.Activities.Sms;
 /// The recipient is a phone number, or the user name of an agent whose profile has one: models name the assignee
 /// to remind, and the number stays with the person's profile, not in process variables.
 /// </summary>
-internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore templates, ISmsProvider provider) : IJobHandler
+internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore templates, SmsDelivery delivery) : IJobHandler
 {
     public string Type => "sms";
 
     public async Task<JobOutcome> HandleAsync(JobContext job, CancellationToken cancellationToken)
     {
-        if (await RecordedAsync(job.Key, cancellationToken) is { } earlier)
+        if (await delivery.RecordedAsync(job.Key, cancellationToken) is { } earlier)
         {
             return Done(earlier.MessageId, earlier.Status);
         }
@@ -59,21 +59,8 @@ internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore t
                 "(put them in the variable 'smsParameters' or in variables of the same name).", retryable: false);
         }
 
-        var sent = await provider.SendAsync(job.Key.ToString(CultureInfo.InvariantCulture), recipient, text, cancellationToken);
-        switch (sent)
-        {
-            case SmsSendResult.Accepted accepted:
-                // Durability point: from here a re-run finds the send and does not repeat it. A crash between the
-                // provider call and this insert re-sends with the same idempotency key, which the provider drops.
-                await RecordAsync(job, accepted, recipient, templateId, cancellationToken);
-                return Done(accepted.MessageId, accepted.Status);
-            case SmsSendResult.Transient transient:
-                return JobOutcome.Fail(transient.Message, retryable: true);
-            case SmsSendResult.Rejected rejected:
-                return JobOutcome.Fail(rejected.Message, retryable: false);
-            default:
-                throw new InvalidOperationException($"Unknown SMS result {sent}.");
-        }
+        var delivered = await delivery.SendAsync(job, recipient, templateId, text, cancellationToken);
+        return delivered.Failure ?? Done(delivered.MessageId!, delivered.Status!);
     }
 
     /// <summary>Values for the placeholders: the object <c>smsParameters</c> first, then variables of the same name.</summary>
@@ -112,23 +99,5 @@ internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore t
         return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT phone FROM agent_profile WHERE lower(user_name) = lower(@userName) AND phone IS NOT NULL", new { userName },
             cancellationToken: cancellationToken));
-    }
-
-    private async Task<(string MessageId, string Status)?> RecordedAsync(long jobKey, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string MessageId, string Status)>(new CommandDefinition(
-            "SELECT provider_message_id, status FROM sms_sent WHERE job_key = @jobKey", new { jobKey }, cancellationToken: cancellationToken));
-        return rows.Select(r => ((string, string)?)r).FirstOrDefault();
-    }
-
-    private async Task RecordAsync(JobContext job, SmsSendResult.Accepted accepted, string recipient, string templateId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO sms_sent (job_key, provider_message_id, status, recipient, template_id, process_instance_key)
-            VALUES (@Key, @MessageId, @Status, @recipient, @templateId, @ProcessInstanceKey)
-            ON CONFLICT (job_key) DO NOTHING
-            """, new { job.Key, accepted.MessageId, accepted.Status, recipient, templateId, job.ProcessInstanceKey }, cancellationToken: cancellationToken));
     }
 }

@@ -3,9 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Processes.Activities.Shared;
 using Processes.Activities.Sms;
 using Processes.Engine.Jobs;
@@ -30,8 +28,7 @@ namespace Processes.Activities.Verification;
 /// each host process draws a random key (RandomNumberGenerator) at start-up — fine for one node, but codes issued
 /// before a restart or on another node then fail the check, so clusters must configure the secret.
 /// </summary>
-internal sealed class VerificationCodeHandler(NpgsqlDataSource dataSource, SmsTemplateStore templates, ISmsProvider provider,
-    IOptions<ActivitiesOptions> options) : IJobHandler
+internal sealed class VerificationCodeHandler(SmsTemplateStore templates, SmsDelivery delivery, IOptions<ActivitiesOptions> options) : IJobHandler
 {
     public const string DefaultTemplate = "VERIFICATION_CODE";
     private const string HashPrefix = "v1:";
@@ -89,32 +86,13 @@ internal sealed class VerificationCodeHandler(NpgsqlDataSource dataSource, SmsTe
             return JobOutcome.Fail($"{job.ElementId}: SMS template '{templateId}' has no '{{code}}' placeholder: the customer would never see the code.", retryable: false);
         }
 
-        var sent = await provider.SendAsync(job.Key.ToString(CultureInfo.InvariantCulture), recipient, text, cancellationToken);
-        switch (sent)
+        var delivered = await delivery.SendAsync(job, recipient, templateId, text, cancellationToken);
+        return delivered.Failure ?? JobOutcome.Complete(new JsonObject
         {
-            case SmsSendResult.Accepted accepted:
-                await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-                {
-                    await connection.ExecuteAsync(new CommandDefinition("""
-                        INSERT INTO sms_sent (job_key, provider_message_id, status, recipient, template_id, process_instance_key)
-                        VALUES (@Key, @MessageId, @Status, @recipient, @templateId, @ProcessInstanceKey)
-                        ON CONFLICT (job_key) DO NOTHING
-                        """, new { job.Key, accepted.MessageId, accepted.Status, recipient, templateId, job.ProcessInstanceKey },
-                        cancellationToken: cancellationToken));
-                }
-                return JobOutcome.Complete(new JsonObject
-                {
-                    ["verificationCodeHash"] = Hash(job.ProcessInstanceKey, code),
-                    ["smsMessageId"] = accepted.MessageId,
-                    ["smsStatus"] = accepted.Status,
-                });
-            case SmsSendResult.Transient transient:
-                return JobOutcome.Fail(transient.Message, retryable: true);
-            case SmsSendResult.Rejected rejected:
-                return JobOutcome.Fail(rejected.Message, retryable: false);
-            default:
-                throw new InvalidOperationException($"Unknown SMS result {sent}.");
-        }
+            ["verificationCodeHash"] = Hash(job.ProcessInstanceKey, code),
+            ["smsMessageId"] = delivered.MessageId,
+            ["smsStatus"] = delivered.Status,
+        });
     }
 
     private JobOutcome Check(JobContext job)
