@@ -30,27 +30,28 @@ internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<Activitie
     public async Task<JobOutcome> HandleAsync(JobContext job, CancellationToken cancellationToken)
     {
         var urlTemplate = JobInputs.Text(job, "httpUrl", "url");
-        var fromSecret = urlTemplate is not null && urlTemplate.TrimStart().StartsWith("{{", StringComparison.Ordinal) && ConnectorSecrets.HasPlaceholder(urlTemplate);
         var urlText = urlTemplate;
-        if (urlTemplate is not null && ConnectorSecrets.HasPlaceholder(urlTemplate))
+        var templated = urlTemplate is not null && ConnectorSecrets.HasPlaceholder(urlTemplate);
+        if (templated)
         {
-            var (resolved, missing) = secrets.Resolve(urlTemplate);
+            var (resolved, missing) = secrets.Resolve(urlTemplate!);
             if (resolved is null)
             {
                 return JobOutcome.Fail($"The URL '{urlTemplate}' needs a secret: {ConnectorSecrets.MissingMessage(missing)}", retryable: false);
             }
             urlText = resolved;
         }
-        var shownUrl = urlTemplate != urlText ? urlTemplate : null;
         if (string.IsNullOrWhiteSpace(urlText) || !Uri.TryCreate(urlText, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
-            return JobOutcome.Fail($"The http activity needs an absolute http(s) URL (header 'url' or variable 'httpUrl'), not '{shownUrl ?? urlText}'.", retryable: false);
+            return JobOutcome.Fail($"The http activity needs an absolute http(s) URL (header 'url' or variable 'httpUrl'), not '{urlTemplate}'.", retryable: false);
         }
-        if (!fromSecret && !_allowed.Allows(url.Host))
+        // An address that comes from a secret was configured by an administrator: the allow-list guards what models name.
+        var addressFromSecret = templated && urlTemplate!.TrimStart().StartsWith("{{", StringComparison.Ordinal);
+        if (!addressFromSecret && !_allowed.Allows(url.Host))
         {
             return JobOutcome.Fail($"The host '{url.Host}' is not in Processes:Activities:Http:AllowedHosts.", retryable: false);
         }
-        var shown = shownUrl ?? url.ToString();
+        var shown = templated ? urlTemplate : url.ToString();
         var methodName = (JobInputs.Text(job, "httpMethod", "method") ?? "GET").Trim().ToUpperInvariant();
         if (methodName.Length == 0 || !methodName.All(char.IsAsciiLetterUpper))
         {

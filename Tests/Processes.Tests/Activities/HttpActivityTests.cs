@@ -77,6 +77,36 @@ public sealed class HttpActivityTests : ActivityTest
     }
 
     [Test]
+    public async Task Connector_secrets_fill_the_url_and_headers_and_never_show_in_failures()
+    {
+        _server.Respond = r => r.PathAndQuery == "/hooks/ops" ? new FakeAnswer(200, "{}") : new FakeAnswer(503, "down");
+        var settings = FastRetries("Http"); // no allowed hosts: a secret's address is trusted, a model's is not
+        settings["Processes:Secrets:CHAT_HOOK"] = Url("hooks/ops");
+        settings["Processes:Secrets:CHAT_TOKEN"] = "t0ken-s3cret";
+        settings["Processes:Secrets:BASE"] = _server.BaseUrl.ToString().TrimEnd('/');
+        var http = Handler("http", settings);
+
+        var sent = Completed(await http.HandleAsync(Job("http", "{}",
+            """{"url": "{{secrets.CHAT_HOOK}}", "method": "POST", "header.Authorization": "Bearer {{ secrets.CHAT_TOKEN }}"}"""), CancellationToken.None));
+        sent["httpStatus"]!.GetValue<int>().ShouldBe(200);
+        _server.Requests.Single().Header("Authorization").ShouldBe("Bearer t0ken-s3cret");
+
+        var down = Failed(await http.HandleAsync(Job("http", "{}", """{"url": "{{secrets.BASE}}/other"}"""), CancellationToken.None));
+        down.Retryable.ShouldBeTrue();
+        down.Message.ShouldBe("GET {{secrets.BASE}}/other answered 503: down", "the address stays a placeholder in what operators read");
+
+        var missing = Failed(await http.HandleAsync(Job("http", "{}", """{"url": "{{secrets.NOT_SET}}/x"}"""), CancellationToken.None));
+        missing.Retryable.ShouldBeFalse();
+        missing.Message.ShouldBe("The URL '{{secrets.NOT_SET}}/x' needs a secret: The secret(s) NOT_SET are not configured: " +
+            "set Processes:Secrets:NOT_SET (environment variable Processes__Secrets__NOT_SET).");
+
+        var modelAddress = Failed(await http.HandleAsync(Job("http", "{}", $$$"""{"url": "{{{Url("hooks/ops")}}}?t={{secrets.CHAT_TOKEN}}"}"""),
+            CancellationToken.None));
+        modelAddress.Message.ShouldBe("The host '127.0.0.1' is not in Processes:Activities:Http:AllowedHosts.",
+            "a secret inside a model's own address does not lift the allow-list");
+    }
+
+    [Test]
     public void Wildcard_entries_allow_subdomains_only()
     {
         var list = new Processes.Activities.Http.HostAllowList(["*.example.com", "API.partner.org"]);
