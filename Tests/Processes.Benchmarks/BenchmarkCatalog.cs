@@ -20,5 +20,6 @@ internal static class BenchmarkCatalog
         new JobBenchmarks(),
         new EngineBenchmarks(),
         new HttpTaskBenchmarks(),
+        new ShippedBenchmarks(),
     ];
 }

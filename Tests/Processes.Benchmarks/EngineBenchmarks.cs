@@ -30,17 +30,7 @@ internal sealed class EngineBenchmarks : IBenchmarkSuite
             await output.WriteLineAsync(Line($"  baseline single-row insert commits, {clients} client(s): {rate,8:N0} /s"));
         }
 
-        var engine = await DeployAsync(dataSource, Process("bench_straight", $"""
-            <bpmn:startEvent id="start" />
-            {ServiceTask("t1", "noop-1")}{ServiceTask("t2", "noop-2")}{ServiceTask("t3", "noop-3")}
-            <bpmn:exclusiveGateway id="gw" default="gw_small" />
-            <bpmn:endEvent id="big" /><bpmn:endEvent id="small" />
-            {Flow("start", "t1")}{Flow("t1", "t2")}{Flow("t2", "t3")}{Flow("t3", "gw")}
-            {Flow("gw", "big", "= amount > 100")}
-            <bpmn:sequenceFlow id="gw_small" sourceRef="gw" targetRef="small" />
-            """), cancellationToken);
-        var handlers = new JobHandlerRegistry(Enumerable.Range(1, 3).Select(n =>
-            new DelegateJobHandler($"noop-{n}", (_, _) => Task.FromResult(JobOutcome.Complete()))));
+        var (engine, handlers) = await DeployStraightThroughAsync(dataSource, cancellationToken);
         // Warm-up: JIT, definition cache, connection pool.
         await RunAsync(engine, handlers, dataSource, 100, cancellationToken);
 
@@ -63,6 +53,24 @@ internal sealed class EngineBenchmarks : IBenchmarkSuite
         var paced = await PacedLatenciesAsync(engine, handlers, dataSource, 200, TimeSpan.FromMilliseconds(50), cancellationToken);
         await output.WriteLineAsync(Line(
             $"  start-to-end latency at 20 instances/s: p50 {Measure.Percentile(paced, 0.5),6:0} ms  p99 {Measure.Percentile(paced, 0.99),6:0} ms"));
+    }
+
+    /// <summary>The straight-through model and its no-op handlers: the baseline other engine-level suites compare with.</summary>
+    internal static async Task<(Engine.Execution.ProcessEngine Engine, JobHandlerRegistry Handlers)> DeployStraightThroughAsync(
+        Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var engine = await DeployAsync(dataSource, Process("bench_straight", $"""
+            <bpmn:startEvent id="start" />
+            {ServiceTask("t1", "noop-1")}{ServiceTask("t2", "noop-2")}{ServiceTask("t3", "noop-3")}
+            <bpmn:exclusiveGateway id="gw" default="gw_small" />
+            <bpmn:endEvent id="big" /><bpmn:endEvent id="small" />
+            {Flow("start", "t1")}{Flow("t1", "t2")}{Flow("t2", "t3")}{Flow("t3", "gw")}
+            {Flow("gw", "big", "= amount > 100")}
+            <bpmn:sequenceFlow id="gw_small" sourceRef="gw" targetRef="small" />
+            """), cancellationToken);
+        var handlers = new JobHandlerRegistry(Enumerable.Range(1, 3).Select(n =>
+            new DelegateJobHandler($"noop-{n}", (_, _) => Task.FromResult(JobOutcome.Complete()))));
+        return (engine, handlers);
     }
 
     private static async Task<List<double>> PacedLatenciesAsync(Engine.Execution.ProcessEngine engine, JobHandlerRegistry handlers,
@@ -88,7 +96,8 @@ internal sealed class EngineBenchmarks : IBenchmarkSuite
             "SELECT extract(epoch FROM ended_at - started_at) * 1000 FROM process_instance WHERE key = ANY(@keys)", new { keys = keys.ToArray() })];
     }
 
-    private static async Task<TimeSpan> RunAsync(Engine.Execution.ProcessEngine engine, JobHandlerRegistry handlers, Npgsql.NpgsqlDataSource dataSource,
+    /// <summary>Runs <paramref name="instances"/> straight-through instances to completion with 8 starters; the time it took.</summary>
+    internal static async Task<TimeSpan> RunAsync(Engine.Execution.ProcessEngine engine, JobHandlerRegistry handlers, Npgsql.NpgsqlDataSource dataSource,
         int instances, CancellationToken cancellationToken)
     {
         long completedBefore;
