@@ -190,6 +190,9 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
 
         // No on-duty agent serves VIPs in Shanghai: central dispatch routes the ticket to the dispatch queue.
         var demand = await StartDemandAsync(dispatcher, "D-3002", tier: "VIP", city: "Shanghai", phone: "+86 138 0000 0088");
+        var twice = await dispatcher.PostAsJsonAsync("/v2/process-instances", new { processDefinitionId = "demand-ticket", businessKey = "D-3002", variables = new { } });
+        twice.StatusCode.ShouldBe(HttpStatusCode.Conflict, "one instance per demand id: " + await twice.Content.ReadAsStringAsync());
+        (await twice.Content.ReadAsStringAsync()).ShouldContain("D-3002");
         var ticket = await TicketAsync(dispatcher, demand, _ => true);
         ticket.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).ShouldBe(["dispatch"]);
         ticket.GetProperty("priority").GetInt32().ShouldBe(80, "VIP");
@@ -227,6 +230,7 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
         var response = await client.PostAsJsonAsync("/v2/process-instances", new
         {
             processDefinitionId = "demand-ticket",
+            businessKey = demandId,
             variables = new
             {
                 demandId,
