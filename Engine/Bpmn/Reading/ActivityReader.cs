@@ -36,6 +36,17 @@ internal static class ActivityReader
         var ioMapping = ZeebeExtensionReader.IoMapping(source, context);
         var properties = ZeebeExtensionReader.Properties(source, context);
         var listeners = ZeebeExtensionReader.ExecutionListeners(source, context);
+        if (kind == ElementKind.UserTask)
+        {
+            // The working-time schedule properties are FEEL after '=': checked at deployment like every other expression.
+            foreach (var property in new[] { Execution.Behaviors.UserTaskBehavior.DueInProperty, Execution.Behaviors.UserTaskBehavior.FollowUpInProperty })
+            {
+                if (properties.TryGetValue(property, out var raw))
+                {
+                    context.Value(raw, source, $"property '{property}'");
+                }
+            }
+        }
 
         if (kind is ElementKind.SubProcess or ElementKind.EventSubProcess)
         {

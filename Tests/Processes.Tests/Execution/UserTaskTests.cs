@@ -56,6 +56,16 @@ public sealed class UserTaskTests : EngineTest
     }
 
     [Test]
+    public void A_working_time_property_that_is_not_feel_is_refused_at_deployment()
+    {
+        var read = Processes.Engine.Bpmn.Reading.BpmnReader.Read(System.Text.Encoding.UTF8.GetBytes(Process("ut-bad-due", Start() +
+            UserTask("ticket", "<zeebe:properties><zeebe:property name=\"dueIn\" value=\"=target +\" /></zeebe:properties>") +
+            End() + Flows("start->ticket->end"))));
+        read.Problems.ShouldContain(p => p.ElementId == "ticket" && p.Message.StartsWith("The property 'dueIn' 'target +' is not a valid FEEL expression", StringComparison.Ordinal),
+            string.Join("; ", read.Problems.Select(p => p.Message)));
+    }
+
+    [Test]
     public async Task Completing_a_task_with_variables_moves_the_instance_on()
     {
         await DeployAsync(Model("ut-complete"));
