@@ -115,6 +115,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("PUT", "/api/sms-templates/{id}", "/api/sms-templates/missing", "{}", Policies.Designer),
         new("GET", "/login", "/login", null, null),
         new("GET", "/designer", "/designer", null, Policies.Designer),
+        new("GET", "/inbox", "/inbox", null, Policies.Tasks),
     ];
 
     private IdentityHost _host = null!;
