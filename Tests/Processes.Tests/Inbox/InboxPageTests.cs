@@ -105,6 +105,10 @@ public sealed partial class InboxPageTests : DatabaseTest
         await page.Locator("#form .fjs-form-field-select .fjs-input-group").ClickAsync();
         await page.Locator("#form .fjs-dropdownlist-item", new PageLocatorOptions { HasText = "Replacement delivered" }).ClickAsync();
         await page.Locator("#form").GetByLabel("Notes").FillAsync("Courier delivered a replacement.");
+        if (Environment.GetEnvironmentVariable("PROCESSES_INBOX_SCREENSHOT") is { Length: > 0 } screenshot)
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot });
+        }
         await page.ClickAsync("#complete");
 
         await page.Locator($"#tasks [data-key='{ticket}']").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
