@@ -162,6 +162,33 @@ public sealed partial class InboxPageTests : DatabaseTest
     }
 
     [Test]
+    public async Task Completing_a_task_that_changed_since_the_page_read_it_shows_the_apis_conflict_and_keeps_the_task()
+    {
+        var (_, ticket) = await StartDemandAsync("D-INBOX-4");
+        var agent = await _browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
+        var browser = await OpenInboxAsync(agent);
+        var page = browser.Page;
+        await page.ClickAsync($"#tasks [data-key='{ticket}']");
+        await page.ClickAsync("#claim");
+        await page.Locator("#complete").WaitForAsync();
+        await page.Locator("#form").GetByLabel("Escalate to a supervisor").CheckAsync();
+
+        // A supervisor raises the priority meanwhile: a new task version the page has not read (no event for it).
+        using (var supervisor = _browser.Host.Bearer(_sam.ApiKey))
+        {
+            using var patched = await supervisor.PatchAsJsonAsync($"/v2/user-tasks/{ticket}", new { changeset = new { priority = 90 } });
+            patched.StatusCode.ShouldBe(HttpStatusCode.NoContent, await patched.Content.ReadAsStringAsync());
+        }
+        await page.ClickAsync("#complete");
+
+        await page.Locator("#task-message.error").GetByText("changed since it was read").WaitForAsync();
+        (await page.Locator("#complete").IsVisibleAsync()).ShouldBeTrue("the task stays open for another try");
+        // Chromium logs every refused request; this one was expected (and only this one).
+        browser.Errors.RemoveAll(e => e.Contains("status of 409", StringComparison.Ordinal) && e.Contains("/completion", StringComparison.Ordinal)).ShouldBe(1);
+        (await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{ticket}")).GetProperty("state").GetString().ShouldBe("CREATED");
+    }
+
+    [Test]
     public async Task The_sla_countdown_ticks_and_a_breached_task_is_marked()
     {
         var (_, ticket) = await StartDemandAsync("D-INBOX-3");
