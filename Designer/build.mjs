@@ -12,8 +12,9 @@ await rm(outdir, { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
 
 await build({
-  // designer.js + designer.css (the stylesheet is its own entry so the pages link it in <head>) and login.js.
-  entryPoints: ['designer.js', 'designer.css', 'login.js'].map(name => join(here, 'src', name)),
+  // designer.js + designer.css (the stylesheets are their own entries so the pages link them in <head>), login.js,
+  // and inbox.js + inbox.css (the task inbox with form-js).
+  entryPoints: ['designer.js', 'designer.css', 'login.js', 'inbox.js', 'inbox.css'].map(name => join(here, 'src', name)),
   entryNames: '[name]',
   outdir,
   bundle: true,

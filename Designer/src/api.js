@@ -40,11 +40,11 @@ export function goToLogin() {
 }
 
 /**
- * Sends a request; `json` is sent as a JSON body, `form` (FormData) as multipart. Resolves with the response when
+ * Sends a request; `json` is sent as a JSON body, `form` (FormData) as multipart, `headers` as given (If-Match). Resolves with the response when
  * it is 2xx, rejects with an ApiError otherwise. A 401 means the session ended: off to the sign-in page.
  */
-export async function request(method, url, { json, form } = {}) {
-  const headers = {};
+export async function request(method, url, { json, form, headers: extra } = {}) {
+  const headers = { ...extra };
   let body;
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json';

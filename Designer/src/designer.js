@@ -202,6 +202,8 @@ async function signOut() {
 async function start() {
   const me = await (await request('GET', '/api/auth/me')).json();
   $('user').textContent = me.displayName || me.userName;
+  // The inbox link only for those the inbox admits (policy tasks), so it never leads to a 403.
+  $('inbox-link').hidden = !['agent', 'supervisor', 'finance', 'admin'].some(role => me.roles.includes(role));
   $('new').addEventListener('click', newDiagram);
   $('deploy').addEventListener('click', deploy);
   $('download').addEventListener('click', download);

@@ -6,8 +6,11 @@ const message = document.getElementById('message');
 /** Only a path on this host (not "//elsewhere" or "https://…"), so the page cannot be used as an open redirect. */
 function returnUrl() {
   const target = new URLSearchParams(location.search).get('returnUrl');
-  return target && target.startsWith('/') && !target.startsWith('//') && !target.startsWith('/\\') ? target : '/designer';
+  return target && target.startsWith('/') && !target.startsWith('//') && !target.startsWith('/\\') ? target : home;
 }
+
+// Without a returnUrl: the page the user may open — the designer for designers and admins, else the inbox.
+let home = '/designer';
 
 form.addEventListener('submit', async event => {
   event.preventDefault();
@@ -25,6 +28,8 @@ form.addEventListener('submit', async event => {
     return;
   }
   const signedIn = await response.json();
+  const roles = signedIn.user.roles ?? [];
+  home = roles.includes('designer') || roles.includes('admin') ? '/designer' : '/inbox';
   if (signedIn.user.passwordChangeRequired) {
     // A generated or reset password may only be replaced: the session can do nothing else until then.
     antiforgery = { [signedIn.antiforgeryHeader]: signedIn.antiforgeryToken };

@@ -55,6 +55,9 @@ internal abstract record DeploymentResult
 
         /// <summary>One per DMN file: the file's decision requirements graph.</summary>
         public ImmutableArray<DeployedDecisionRequirements> DecisionRequirements { get; init; } = [];
+
+        /// <summary>The deployment's forms (new versions, or the existing ones when unchanged).</summary>
+        public ImmutableArray<DeployedForm> Forms { get; init; } = [];
     }
 
     internal sealed record Rejected(ImmutableArray<DeploymentProblem> Problems) : DeploymentResult

@@ -67,6 +67,8 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
         }
         var decisions = await DecisionDeployment.DeployAsync(connection, transaction, deploymentKey,
             [.. files.Where(f => f.Decisions is not null).Select(f => (f.Name, f.Checksum, f.Decisions!))], cancellationToken);
+        var forms = await FormDeployment.DeployAsync(connection, transaction, deploymentKey,
+            [.. files.Where(f => f.FormId is not null).Select(f => (f.Name, f.Checksum, f.FormId!))], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
         foreach (var (key, model) in models)
@@ -77,6 +79,7 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
         {
             Decisions = decisions.Decisions,
             DecisionRequirements = decisions.Requirements,
+            Forms = forms,
         };
     }
 
@@ -119,6 +122,7 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
         var names = new HashSet<string>(StringComparer.Ordinal);
         var processOwners = new Dictionary<string, string>(StringComparer.Ordinal);
         var decisionOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var formOwners = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var resource in resources)
         {
             var name = resource.Name?.Trim() ?? "";
@@ -144,6 +148,21 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
                     }
                 }
                 files.Add(new ReadFile(name, resource.Content, checksum, [], read.Requirements));
+                continue;
+            }
+            if (FormDeployment.IsForm(name) && resource.Content.Length <= _readOptions.MaxSizeBytes)
+            {
+                var (formId, formProblem) = FormDeployment.Read(resource.Content);
+                if (formProblem is not null)
+                {
+                    problems.Add(new DeploymentProblem(name, formProblem));
+                }
+                else if (!formOwners.TryAdd(formId!, name))
+                {
+                    problems.Add(new DeploymentProblem(name, new ModelProblem(ProblemSeverity.Error,
+                        $"The form id '{formId}' is also defined in '{formOwners[formId!]}'; a deployment can hold each form id once.")));
+                }
+                files.Add(new ReadFile(name, resource.Content, checksum, [], null) { FormId = formId });
                 continue;
             }
             if (!IsBpmn(name))
@@ -180,5 +199,9 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
     private sealed record LatestVersion(long Key, int Version, string Checksum);
 
     private sealed record ReadFile(
-        string Name, ReadOnlyMemory<byte> Content, string Checksum, ImmutableArray<ExecutableProcess> Processes, DecisionRequirements? Decisions);
+        string Name, ReadOnlyMemory<byte> Content, string Checksum, ImmutableArray<ExecutableProcess> Processes, DecisionRequirements? Decisions)
+    {
+        /// <summary>For a <c>.form</c> file: its form id.</summary>
+        public string? FormId { get; init; }
+    }
 }

@@ -15,11 +15,14 @@ public sealed record DeployedDecisionDefinition(
 public sealed record DeployedDecisionRequirements(
     string DecisionRequirementsId, int Version, string? DecisionRequirementsName, string TenantId, string ResourceName, string DecisionRequirementsKey);
 
+public sealed record DeployedFormItem(string FormId, int Version, string ResourceName, string TenantId, string FormKey);
+
 /// <summary>One deployed thing, as Camunda lists them: exactly one of the properties is set.</summary>
 public sealed record DeploymentItem(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeployedProcessDefinition? ProcessDefinition,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeployedDecisionDefinition? DecisionDefinition = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeployedDecisionRequirements? DecisionRequirements = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeployedDecisionRequirements? DecisionRequirements = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeployedFormItem? Form = null);
 
 public sealed record DeploymentResponse(string DeploymentKey, string TenantId, IReadOnlyList<DeploymentItem> Deployments);
 
@@ -90,6 +93,8 @@ internal static class DeploymentsApi
                 d.DecisionId, d.Version, d.Name, tenant, d.DecisionRequirementsId, CamundaResults.Key(d.DecisionDefinitionKey), CamundaResults.Key(d.DecisionRequirementsKey)))),
             .. deployed.DecisionRequirements.Select(r => new DeploymentItem(null, DecisionRequirements: new DeployedDecisionRequirements(
                 r.DecisionRequirementsId, r.Version, r.Name, tenant, r.ResourceName, CamundaResults.Key(r.DecisionRequirementsKey)))),
+            .. deployed.Forms.Select(f => new DeploymentItem(null, Form: new DeployedFormItem(
+                f.FormId, f.Version, f.ResourceName, tenant, CamundaResults.Key(f.FormKey)))),
         ];
         return TypedResults.Ok(new DeploymentResponse(CamundaResults.Key(deployed.DeploymentKey), tenant, [.. items]));
     }

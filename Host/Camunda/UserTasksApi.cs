@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
 using Processes.Host.Audit;
 using Processes.Host.Identity;
@@ -18,6 +19,9 @@ public sealed record UserTaskItem(
 public sealed record UserTaskFilter(string? State, string? Assignee, string? CandidateGroup, string? CandidateUser, string? ProcessInstanceKey, string? ElementId, string? ProcessDefinitionId);
 
 public sealed record UserTaskSearchRequest(UserTaskFilter? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+
+/// <summary>Camunda's user task form: the linked form's latest version, its form-js schema as JSON text.</summary>
+public sealed record UserTaskFormResponse(string FormKey, string FormId, int Version, string Schema, string TenantId);
 
 public sealed record UserTaskAssignmentRequest(string? Assignee, bool? AllowOverride, string? Action, string? Reason);
 
@@ -40,6 +44,7 @@ internal static class UserTasksApi
         var group = app.MapGroup("/v2/user-tasks").WithTags("User tasks").RequireAuthorization(Policies.Tasks);
         group.MapPost("/search", SearchAsync);
         group.MapGet("/{key}", GetAsync);
+        group.MapGet("/{key}/form", GetFormAsync);
         group.MapPost("/{key}/assignment", AssignAsync);
         group.MapDelete("/{key}/assignee", UnassignAsync);
         group.MapPost("/{key}/completion", CompleteAsync);
@@ -85,6 +90,32 @@ internal static class UserTasksApi
         var task = await FindVisibleAsync(key, user, dataSource, cancellationToken);
         return task is null ? CamundaResults.NotFound($"User task {key} does not exist or is not visible to you.") : TypedResults.Ok(task);
     }
+
+    /// <summary>
+    /// The task's linked form (<c>form:&lt;id&gt;</c>), latest deployed version. As in Camunda, 204 when the task has no
+    /// linked form; a key naming a form that was never deployed is a 404 naming the form id.
+    /// </summary>
+    private static async Task<Results<Ok<UserTaskFormResponse>, NoContent, ProblemHttpResult>> GetFormAsync(string key, ClaimsPrincipal user,
+        NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var task = await FindVisibleAsync(key, user, dataSource, cancellationToken);
+        if (task is null)
+        {
+            return CamundaResults.NotFound($"User task {key} does not exist or is not visible to you.");
+        }
+        if (task.FormKey is not { } formKey || !formKey.StartsWith(LinkedFormPrefix, StringComparison.Ordinal) || formKey.Length == LinkedFormPrefix.Length)
+        {
+            return TypedResults.NoContent();
+        }
+        var formId = formKey[LinkedFormPrefix.Length..];
+        var form = await FormDeployment.LatestAsync(dataSource, formId, cancellationToken);
+        return form is null
+            ? CamundaResults.NotFound($"User task {key} refers to the form '{formId}', which is not deployed.")
+            : TypedResults.Ok(new UserTaskFormResponse(CamundaResults.Key(form.FormKey), form.FormId, form.Version, form.Schema, CamundaResults.DefaultTenant));
+    }
+
+    /// <summary>The form key the engine stores for <c>zeebe:formDefinition formId</c> (a linked, deployed form).</summary>
+    private const string LinkedFormPrefix = "form:";
 
     private static async Task<Results<NoContent, ProblemHttpResult>> AssignAsync(string key, UserTaskAssignmentRequest request, HttpContext http,
         NpgsqlDataSource dataSource, ProcessEngine engine, IAuditLog audit, CancellationToken cancellationToken)

@@ -7,7 +7,8 @@ using Processes.Host.Identity;
 namespace Processes.Host.Pages;
 
 /// <summary>
-/// The browser pages: <c>/login</c> (anyone) and <c>/designer</c> (role designer or admin). Both are HTML shells
+/// The browser pages: <c>/login</c> (anyone), <c>/designer</c> (role designer or admin) and <c>/inbox</c> (policy
+/// tasks: agent, supervisor, finance or admin). All are HTML shells
 /// from the designer bundle (Designer/, built by npm into wwwroot/designer); they fetch everything else from the
 /// API with the session cookie, so the pages hold no data of their own and the API's policies stay the only gate.
 /// </summary>
@@ -15,6 +16,7 @@ internal static class DesignerPages
 {
     public const string LoginPath = "/login";
     public const string DesignerPath = "/designer";
+    public const string InboxPath = "/inbox";
 
     /// <summary>The bundle's scripts, styles and fonts (public: the sign-in page needs them before anyone is signed in).</summary>
     private const string BundleFolder = "designer";
@@ -51,11 +53,15 @@ internal static class DesignerPages
     {
         app.MapGet(LoginPath, (IWebHostEnvironment environment) => Page(environment, "login.html"))
             .AllowAnonymous()
-            .WithMetadata(PageEndpoint.Instance)
+            .WithMetadata(new PageEndpoint(null))
             .ExcludeFromDescription();
         app.MapGet(DesignerPath, (IWebHostEnvironment environment) => Page(environment, "designer.html"))
             .RequireAuthorization(Policies.Designer)
-            .WithMetadata(PageEndpoint.Instance)
+            .WithMetadata(new PageEndpoint(Policies.Designer))
+            .ExcludeFromDescription();
+        app.MapGet(InboxPath, (IWebHostEnvironment environment) => Page(environment, "inbox.html"))
+            .RequireAuthorization(Policies.Tasks)
+            .WithMetadata(new PageEndpoint(Policies.Tasks))
             .ExcludeFromDescription();
         return app;
     }
@@ -83,6 +89,14 @@ internal static class DesignerPages
             return false;
         }
         var user = WebUtility.HtmlEncode(context.User.Identity?.Name ?? "this user");
+        var policy = context.GetEndpoint()?.Metadata.GetMetadata<PageEndpoint>()?.Policy;
+        var roles = policy is null ? [] : Policies.RolesOf[policy].Append(Roles.Admin).Select(role => $"<code>{WebUtility.HtmlEncode(role)}</code>").ToList();
+        var needs = roles.Count switch
+        {
+            0 => "another role",
+            1 => $"the role {roles[0]}",
+            _ => $"one of the roles {string.Join(", ", roles)}",
+        };
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         context.Response.ContentType = "text/html; charset=utf-8";
         await context.Response.WriteAsync($"""
@@ -90,8 +104,7 @@ internal static class DesignerPages
             <html lang="en"><head><meta charset="utf-8"><title>Forbidden — Processes</title>
             <link rel="stylesheet" href="/designer/designer.css"></head>
             <body class="message-page"><main class="login-box"><h1>Forbidden</h1>
-            <p>You are signed in as <strong>{user}</strong>, who may not open this page: it needs the role
-            <code>designer</code> or <code>admin</code>.</p>
+            <p>You are signed in as <strong>{user}</strong>, who may not open this page: it needs {needs}.</p>
             <p><a href="{LoginPath}?returnUrl={Uri.EscapeDataString(context.Request.Path)}">Sign in as someone else</a></p>
             </main></body></html>
             """);
@@ -107,18 +120,15 @@ internal static class DesignerPages
         var file = environment.WebRootFileProvider.GetFileInfo($"{BundleFolder}/pages/{name}");
         if (!file.Exists || file.PhysicalPath is null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The designer is not built.",
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The pages are not built.",
                 detail: "wwwroot/designer is missing: build the host with npm available (the build runs npm in Designer/), " +
                         "or run `npm ci && npm run build` in Designer/.");
         }
         return new HtmlPage(file);
     }
 
-    /// <summary>Marks the page endpoints, whose challenges and denials are answered for a browser.</summary>
-    private sealed class PageEndpoint
-    {
-        public static readonly PageEndpoint Instance = new();
-    }
+    /// <summary>Marks the page endpoints, whose challenges and denials are answered for a browser; the policy names the roles on the 403 page.</summary>
+    private sealed record PageEndpoint(string? Policy);
 
     /// <summary>The page shell, never cached (a new build must show at once) and with a strict content security policy.</summary>
     private sealed class HtmlPage(IFileInfo file) : IResult

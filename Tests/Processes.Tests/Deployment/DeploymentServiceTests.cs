@@ -114,7 +114,7 @@ public sealed class DeploymentServiceTests : DatabaseTest
             </bpmn:definitions>
             """;
 
-        var deployed = await DeployAsync(Bpmn("multi.bpmn", xml), new DeploymentResource("form.form", Encoding.UTF8.GetBytes("{\"components\":[]}")));
+        var deployed = await DeployAsync(Bpmn("multi.bpmn", xml), new DeploymentResource("form.form", Encoding.UTF8.GetBytes("{\"id\":\"multi-form\",\"components\":[]}")));
 
         deployed.Processes.Select(p => (p.BpmnProcessId, p.Version)).ShouldBe([("multiA", 1), ("multiB", 1)]);
         (await _definitions.ListLatestAsync(CancellationToken.None)).Select(d => d.BpmnProcessId).ShouldContain("multiB");

@@ -89,17 +89,17 @@ public sealed class BrowserHost : IAsyncDisposable
     public const string ChangedPassword = "the designer's own new password";
 
     /// <summary>
-    /// Opens /designer without a session, which must send the browser to the sign-in page; signs in there with the
-    /// form and chooses a new password when asked (a password an admin set must be changed first, as for every test
-    /// user). Returns the page, back at /designer — whatever the host answered there for this user.
+    /// Opens <paramref name="path"/> (a page) without a session, which must send the browser to the sign-in page; signs
+    /// in there with the form and chooses a new password when asked (a password an admin set must be changed first, as
+    /// for every test user). Returns the page, back at the path — whatever the host answered there for this user.
     /// </summary>
-    public async Task<BrowserPage> SignInAsync(TestUser user)
+    public async Task<BrowserPage> SignInAsync(TestUser user, string path = "/designer")
     {
         ArgumentNullException.ThrowIfNull(user);
         var browser = await NewPageAsync();
         var page = browser.Page;
-        await page.GotoAsync("/designer");
-        page.Url.ShouldBe(new Uri(BaseAddress, "/login?returnUrl=%2Fdesigner").ToString());
+        await page.GotoAsync(path);
+        page.Url.ShouldBe(new Uri(BaseAddress, "/login?returnUrl=" + Uri.EscapeDataString(path)).ToString());
         (await page.Locator("#change-password").IsVisibleAsync()).ShouldBeFalse("the password-change form shows only after a sign-in asks for it");
         await page.FillAsync("input[name=userName]", user.UserName);
         await page.FillAsync("input[name=password]", user.Password);
@@ -114,14 +114,14 @@ public sealed class BrowserHost : IAsyncDisposable
         }
         try
         {
-            await page.WaitForURLAsync(new Uri(BaseAddress, "/designer").ToString());
+            await page.WaitForURLAsync(new Uri(BaseAddress, path).ToString());
         }
         catch (TimeoutException)
         {
             var message = await page.Locator("#message").TextContentAsync();
             var log = Logs.Entries.Where(e => e.Level >= LogLevel.Warning || e.Category.Contains("Authentication", StringComparison.Ordinal))
                 .Select(e => $"[{e.Level}] {e.Category}: {e.Message}");
-            throw new InvalidOperationException($"Sign-in did not reach /designer: at {page.Url}, the page said '{message}'; " +
+            throw new InvalidOperationException($"Sign-in did not reach {path}: at {page.Url}, the page said '{message}'; " +
                 $"{string.Join("; ", browser.Errors)}\nhost log:\n{string.Join("\n", log)}");
         }
         return browser;

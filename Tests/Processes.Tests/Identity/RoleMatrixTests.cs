@@ -80,6 +80,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("POST", "/v2/jobs/{key}/error", "/v2/jobs" + Missing + "/error", "{}", Policies.Operator),
         new("POST", "/v2/user-tasks/search", "/v2/user-tasks/search", "{}", Policies.Tasks),
         new("GET", "/v2/user-tasks/{key}", "/v2/user-tasks" + Missing, null, Policies.Tasks),
+        new("GET", "/v2/user-tasks/{key}/form", "/v2/user-tasks" + Missing + "/form", null, Policies.Tasks),
         new("POST", "/v2/user-tasks/{key}/assignment", "/v2/user-tasks" + Missing + "/assignment", "{}", Policies.Tasks),
         new("DELETE", "/v2/user-tasks/{key}/assignee", "/v2/user-tasks" + Missing + "/assignee", null, Policies.Tasks),
         new("POST", "/v2/user-tasks/{key}/completion", "/v2/user-tasks" + Missing + "/completion", "{}", Policies.Tasks),
@@ -114,6 +115,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("PUT", "/api/sms-templates/{id}", "/api/sms-templates/missing", "{}", Policies.Designer),
         new("GET", "/login", "/login", null, null),
         new("GET", "/designer", "/designer", null, Policies.Designer),
+        new("GET", "/inbox", "/inbox", null, Policies.Tasks),
     ];
 
     private IdentityHost _host = null!;

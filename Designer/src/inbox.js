@@ -1,0 +1,303 @@
+// The /inbox page: the agent's views (GET /api/tasks?view=…) on the left, the selected task with its form
+// (form-js) on the right. Every action is a call to the same API other clients use; the API decides who may do
+// what, the page only leaves out buttons that would be refused. The list follows the task event stream (SSE).
+import { Form } from '@bpmn-io/form-js';
+import { ApiError, goToLogin, request } from './api.js';
+
+const VIEWS = [
+  ['mine', 'Mine'], ['group', 'My groups'], ['unassigned', 'Unassigned'], ['due-soon', 'Due soon'], ['breached', 'Breached'],
+];
+const $ = id => document.getElementById(id);
+const el = (tag, className, text) => {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+};
+
+let me = null;
+let view = 'group';
+let lists = {};          // view → { items, more, at (ms when fetched: countdowns run from there) }
+let selected = null;     // the selected task as GET /v2/user-tasks/{key} answered (its version goes in If-Match)
+let form = null;
+let selecting = 0;       // a newer selection wins over a slower older one
+
+const isSupervisor = () => me.roles.includes('supervisor') || me.roles.includes('admin');
+
+async function json(method, url, options) {
+  const response = await request(method, url, options);
+  return response.status === 204 ? null : response.json();
+}
+
+function showMessage(kind, text) {
+  const message = $('task-message');
+  message.className = `message ${kind}`;
+  message.textContent = text;
+}
+
+/** The API's ProblemDetails, as readable as it gets: the detail, or each field's errors. */
+function problemText(error) {
+  if (!(error instanceof ApiError)) return error.message;
+  const fields = Object.entries(error.problem.errors ?? {}).map(([field, texts]) => `${field}: ${[].concat(texts).join(' ')}`);
+  return fields.length > 0 ? fields.join(' ') : error.message;
+}
+
+// --- the views and the list ---
+
+async function loadLists() {
+  const answers = await Promise.all(VIEWS.map(([name]) => json('GET', `/api/tasks?view=${name}&limit=200`)));
+  const at = Date.now();
+  lists = Object.fromEntries(VIEWS.map(([name], i) => [name, { items: answers[i].items, more: answers[i].nextCursor !== null, at }]));
+  renderViews();
+  renderList();
+}
+
+function renderViews() {
+  $('views').replaceChildren(...VIEWS.map(([name, label]) => {
+    const button = el('button', name === view ? 'selected' : '');
+    button.type = 'button';
+    button.dataset.view = name;
+    const list = lists[name];
+    button.append(el('span', 'label', label), el('span', 'count', list ? `${list.items.length}${list.more ? '+' : ''}` : ''));
+    button.addEventListener('click', () => { view = name; renderViews(); renderList(); });
+    const item = el('li');
+    item.append(button);
+    return item;
+  }));
+}
+
+function renderList() {
+  const list = lists[view] ?? { items: [] };
+  $('list-title').textContent = VIEWS.find(([name]) => name === view)[1];
+  $('tasks-empty').hidden = list.items.length > 0;
+  $('tasks').replaceChildren(...list.items.map(({ task, secondsLeft }) => {
+    const button = el('button', task.userTaskKey === selected?.userTaskKey ? 'selected' : '');
+    button.type = 'button';
+    button.dataset.key = task.userTaskKey;
+    const sla = el('span', 'sla');
+    if (secondsLeft !== null) sla.dataset.deadline = String(list.at + secondsLeft * 1000);
+    button.append(
+      el('span', 'name', task.name || task.elementId), sla,
+      el('span', 'meta', `${task.processDefinitionId} · priority ${task.priority}`),
+      el('span', 'meta assignee', task.assignee ? `→ ${task.assignee}` : 'unassigned'));
+    button.addEventListener('click', () => select(task.userTaskKey));
+    const item = el('li');
+    item.append(button);
+    return item;
+  }));
+  tick();
+}
+
+/** "1d 02:03:04" left, or "breached 00:05:00" ago. */
+function countdown(ms) {
+  const total = Math.floor(Math.abs(ms) / 1000);
+  const days = Math.floor(total / 86400);
+  const clock = [Math.floor(total / 3600) % 24, Math.floor(total / 60) % 60, total % 60].map(n => String(n).padStart(2, '0')).join(':');
+  return `${ms <= 0 ? 'breached ' : ''}${days > 0 ? `${days}d ` : ''}${clock}`;
+}
+
+function tick() {
+  for (const sla of document.querySelectorAll('.sla[data-deadline]')) {
+    const left = Number(sla.dataset.deadline) - Date.now();
+    sla.textContent = countdown(left);
+    sla.classList.toggle('breached', left <= 0);
+  }
+}
+
+// --- the selected task ---
+
+async function select(key) {
+  const mine = ++selecting;
+  showMessage('', '');
+  try {
+    const task = await json('GET', `/v2/user-tasks/${key}`);
+    const [formAnswer, variables] = await Promise.all([
+      json('GET', `/v2/user-tasks/${key}/form`),
+      json('POST', `/v2/user-tasks/${key}/variables/search`, { json: { page: { limit: 1000 } } }),
+    ]);
+    if (mine !== selecting) return;
+    selected = task;
+    await showTask(task, formAnswer, variables.items);
+  } catch (error) {
+    if (mine !== selecting) return;
+    clearSelection();
+    $('no-selection').textContent = `The task could not be opened: ${problemText(error)}`;
+  }
+  renderList();
+}
+
+function clearSelection() {
+  selected = null;
+  form?.destroy();
+  form = null;
+  $('task').hidden = true;
+  $('no-selection').hidden = false;
+  $('no-selection').textContent = 'Select a task.';
+}
+
+async function showTask(task, formAnswer, variables) {
+  $('no-selection').hidden = true;
+  $('task').hidden = false;
+  $('task-name').textContent = task.name || task.elementId;
+  const facts = [
+    ['Process', task.processDefinitionId], ['Instance', task.processInstanceKey], ['Due', task.dueDate ? new Date(task.dueDate).toLocaleString() : '—'],
+    ['Priority', String(task.priority)], ['Assignee', task.assignee ?? 'unassigned'], ['Groups', task.candidateGroups.join(', ') || '—'],
+  ];
+  $('task-facts').replaceChildren(...facts.flatMap(([term, value]) => [el('dt', '', term), el('dd', '', value)]));
+  const isMine = task.assignee === me.userName;
+  $('claim').hidden = task.assignee !== null;
+  $('complete').hidden = !isMine;
+  $('unassign').hidden = !isMine;
+  $('reassign').hidden = !(isMine || isSupervisor());
+
+  form?.destroy();
+  form = null;
+  $('form').replaceChildren();
+  if (formAnswer) {
+    // Variable values come as JSON text; the form sees them as values (a customer object, a number…).
+    const data = Object.fromEntries(variables.map(v => [v.name, parseValue(v.value)]));
+    form = new Form({ container: $('form') });
+    await form.importSchema(JSON.parse(formAnswer.schema), data);
+    // Only the assignee's input can be submitted, so only the assignee gets editable fields.
+    form.setProperty('readOnly', !isMine);
+  } else {
+    $('form').append(el('p', 'hint', 'This task has no form: Complete sends no variables.'));
+  }
+  await loadComments(task.userTaskKey);
+}
+
+function parseValue(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function act(work, done) {
+  showMessage('', '');
+  try {
+    await work();
+    await loadLists();
+    if (done) showMessage('success', done);
+  } catch (error) {
+    showMessage('error', problemText(error));
+  }
+}
+
+async function claim() {
+  const key = selected.userTaskKey;
+  await act(async () => {
+    await request('POST', `/v2/user-tasks/${key}/assignment`, { json: { assignee: me.userName, allowOverride: false } });
+    await select(key);
+  }, 'Claimed: the task is yours.');
+}
+
+async function complete() {
+  const variables = form ? form.submit() : { data: {}, errors: {} };
+  if (Object.keys(variables.errors).length > 0) {
+    showMessage('error', 'Check the highlighted fields.');
+    return;
+  }
+  const key = selected.userTaskKey;
+  const version = selected.version;
+  await act(async () => {
+    // If-Match: the task as this page read it; if it changed meanwhile the API answers 409 and nothing is lost.
+    await request('POST', `/v2/user-tasks/${key}/completion`, { json: { variables: variables.data }, headers: { 'If-Match': `"${version}"` } });
+    clearSelection();
+    $('no-selection').textContent = `Completed ${key}.`;
+  });
+}
+
+async function unassign() {
+  const key = selected.userTaskKey;
+  await act(async () => {
+    await request('DELETE', `/v2/user-tasks/${key}/assignee`);
+    await select(key);
+  }, 'Back to the group.');
+}
+
+async function reassign(event) {
+  event.preventDefault();
+  const data = new FormData(event.target);
+  const key = selected.userTaskKey;
+  await act(async () => {
+    await request('POST', `/api/tasks/${key}/reassign`, { json: { assignee: data.get('assignee'), reason: data.get('reason') } });
+    event.target.reset();
+    await select(key);
+  }, `Reassigned to ${data.get('assignee')}.`);
+}
+
+async function loadComments(key) {
+  const comments = await json('GET', `/api/tasks/${key}/comments`);
+  $('comments').replaceChildren(...comments.map(comment => {
+    const item = el('li');
+    item.append(el('div', 'meta', `${comment.author}, ${new Date(comment.createdAt).toLocaleString()}`), el('div', '', comment.text));
+    return item;
+  }));
+}
+
+async function addComment(event) {
+  event.preventDefault();
+  const text = new FormData(event.target).get('text');
+  const key = selected.userTaskKey;
+  try {
+    await request('POST', `/api/tasks/${key}/comments`, { json: { text } });
+    event.target.reset();
+    await loadComments(key);
+  } catch (error) {
+    showMessage('error', problemText(error));
+  }
+}
+
+// --- live updates ---
+
+let refreshTimer = null;
+
+/** Several events usually come together (completed + created next): one refresh for the burst. */
+function refreshSoon(event) {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(async () => {
+    await loadLists().catch(() => {});
+    const key = JSON.parse(event.data).userTaskKey;
+    if (selected && key === selected.userTaskKey) {
+      // Someone else moved the selected task: show its new state (a completed one can no longer be opened).
+      const latest = await json('GET', `/v2/user-tasks/${key}`).catch(() => null);
+      if (!latest || latest.state !== 'CREATED') {
+        clearSelection();
+        $('no-selection').textContent = `Task ${key} was completed.`;
+      } else if (latest.version !== selected.version) {
+        await select(key);
+      }
+    }
+  }, 300);
+}
+
+function listen() {
+  const events = new EventSource('/api/tasks/events');
+  for (const name of ['task_created', 'task_assigned', 'task_completed', 'task_sla_warning']) {
+    events.addEventListener(name, refreshSoon);
+  }
+  events.addEventListener('open', () => { $('live').textContent = 'live'; });
+  // EventSource reconnects by itself (resuming after the last event id); say so meanwhile.
+  events.addEventListener('error', () => { $('live').textContent = 'reconnecting…'; });
+}
+
+async function start() {
+  me = await json('GET', '/api/auth/me');
+  $('user').textContent = me.displayName || me.userName;
+  $('designer-link').hidden = !(me.roles.includes('designer') || me.roles.includes('admin'));
+  $('sign-out').addEventListener('click', async () => { await request('POST', '/api/auth/logout'); goToLogin(); });
+  $('claim').addEventListener('click', claim);
+  $('complete').addEventListener('click', complete);
+  $('unassign').addEventListener('click', unassign);
+  $('reassign').addEventListener('submit', reassign);
+  $('comment').addEventListener('submit', addComment);
+  await loadLists();
+  setInterval(tick, 1000);
+  // Views by time (due soon, breached) change without an event: a slow poll keeps their counts right.
+  setInterval(() => loadLists().catch(() => {}), 30000);
+  listen();
+}
+
+window.processesInbox = { ready: start().catch(error => showMessage('error', `The inbox could not start: ${problemText(error)}`)) };
