@@ -7,7 +7,6 @@ using Processes.Tests.Activities;
 using Processes.Tests.Calendars;
 using Processes.Tests.Execution;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Shipped;
 
@@ -19,62 +18,50 @@ namespace Processes.Tests.Shipped;
 /// (<c>/hooks/supervisors</c>, configured as the secret SUPERVISOR_CHAT_WEBHOOK). Time is the business calendar
 /// cn-support (Asia/Shanghai, Mon–Fri 09–12 and 13–18).
 /// </summary>
-public sealed class DemandHttpScenarioTests : DatabaseTest
+public sealed class DemandHttpScenarioTests : HostedScenario
 {
     private const string CustomerPhone = "+86 138 0000 0077";
     private const string AnnPhone = "+86 139 0000 0001";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private readonly LogCapture _logs = new();
     private readonly ManualClock _clock = new(TestCalendars.Cn(11, 24, 9));
     private FakeServer _remote = null!;
-    private IdentityHost _host = null!;
     private HttpClient _admin = null!;
 
     [OneTimeSetUp]
     public async Task StartHost()
     {
-        _remote = await FakeServer.StartAsync();
+        _remote = await StartServerAsync();
         _remote.Respond = request => request.PathAndQuery == "/sms"
             ? new FakeAnswer(200, $$"""{"messageId": "gw-{{request.Header("Idempotency-Key")}}", "status": "SENT"}""")
             : new FakeAnswer(200, """{"errcode": 0}""");
-        _host = IdentityHost.Start(ConnectionString, logs: _logs, clock: _clock, settings: new Dictionary<string, string>
+        Host = IdentityHost.Start(ConnectionString, logs: Logs, clock: _clock, settings: new Dictionary<string, string>
         {
             ["Processes:Activities:Sms:Provider"] = "http",
             ["Processes:Activities:Sms:Url"] = new Uri(_remote.BaseUrl, "sms").ToString(),
             ["Processes:Secrets:SUPERVISOR_CHAT_WEBHOOK"] = new Uri(_remote.BaseUrl, "hooks/supervisors").ToString(),
             ["Processes:Engine:Timers:SafetyPollInterval"] = "00:00:00.200",
         });
-        _admin = await _host.AdminAsync();
+        _admin = await Host.AdminAsync();
         foreach (var group in new[] { "after-sales", "escalation", "logistics", "dispatch", "supervisors" })
         {
             await IdentityHost.PostAsync(_admin, "/api/groups", new { name = group, displayName = group });
         }
     }
 
-    [TearDown]
-    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
-
-    [OneTimeTearDown]
-    public async Task StopHost()
-    {
-        await _host.DisposeAsync();
-        await _remote.DisposeAsync();
-    }
-
     [Test]
     public async Task A_chased_demand_passes_every_sla_level_is_moved_to_escalation_transferred_to_logistics_and_resolved()
     {
         _clock.Set(TestCalendars.Cn(11, 24, 9));
-        var ann = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["after-sales"]);
-        var eve = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["escalation"]);
-        var leo = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["logistics"]);
-        var supervisor = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Supervisor])).ApiKey);
+        var ann = await Host.CreateUserAsync(roles: [Roles.Agent], groups: ["after-sales"]);
+        var eve = await Host.CreateUserAsync(roles: [Roles.Agent], groups: ["escalation"]);
+        var leo = await Host.CreateUserAsync(roles: [Roles.Agent], groups: ["logistics"]);
+        var supervisor = Host.Bearer((await Host.CreateUserAsync(roles: [Roles.Supervisor])).ApiKey);
         var profile = await supervisor.PutAsJsonAsync($"/api/agents/{ann.UserName}", new
         {
             skills = new[] { "logistics" }, regions = new[] { "Hangzhou" }, tiers = new[] { "regular" }, capacity = 5, onDuty = true, phone = AnnPhone,
         });
         profile.StatusCode.ShouldBe(HttpStatusCode.OK, await profile.Content.ReadAsStringAsync());
-        var hotline = _host.Bearer(ann.ApiKey);
+        var hotline = Host.Bearer(ann.ApiKey);
 
         var demand = await StartDemandAsync(hotline, "D-3001");
         var ticket = await TicketAsync(hotline, demand, t => t.GetProperty("assignee").GetString() == ann.UserName);
@@ -117,13 +104,13 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
         apology.ShouldContain("D-3001");
 
         // eve of the escalation group takes it and transfers it to logistics; leo resolves it.
-        var escalation = _host.Bearer(eve.ApiKey);
+        var escalation = Host.Bearer(eve.ApiKey);
         (await escalation.PostAsJsonAsync($"/v2/user-tasks/{ticketKey}/assignment", new { assignee = eve.UserName })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         var transfer = await escalation.PostAsJsonAsync($"/v2/user-tasks/{ticketKey}/completion",
             new { variables = new { ticketOutcome = "transferred", transferReason = "logistics", notes = "courier must trace the parcel" } });
         transfer.StatusCode.ShouldBe(HttpStatusCode.NoContent, await transfer.Content.ReadAsStringAsync());
 
-        var logistics = _host.Bearer(leo.ApiKey);
+        var logistics = Host.Bearer(leo.ApiKey);
         var second = await TicketAsync(logistics, demand, t => t.GetProperty("userTaskKey").GetString() != ticketKey);
         second.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).ShouldBe(["logistics"]);
         var secondKey = second.GetProperty("userTaskKey").GetString()!;
@@ -184,9 +171,9 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
     public async Task An_escalated_vip_demand_waits_in_the_supervisors_pool_until_its_deadline_closes_it_unresolved()
     {
         _clock.Set(TestCalendars.Cn(11, 24, 9));
-        var dan = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
-        var sue = await _host.CreateUserAsync(roles: [Roles.Supervisor], groups: ["supervisors"]);
-        var dispatcher = _host.Bearer(dan.ApiKey);
+        var dan = await Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
+        var sue = await Host.CreateUserAsync(roles: [Roles.Supervisor], groups: ["supervisors"]);
+        var dispatcher = Host.Bearer(dan.ApiKey);
 
         // No on-duty agent serves VIPs in Shanghai: central dispatch routes the ticket to the dispatch queue.
         var demand = await StartDemandAsync(dispatcher, "D-3002", tier: "VIP", city: "Shanghai", phone: "+86 138 0000 0088");
@@ -203,7 +190,7 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
             new { variables = new { ticketOutcome = "escalated", escalateTo = "supervisors", notes = "customer demands compensation" } });
         escalate.StatusCode.ShouldBe(HttpStatusCode.NoContent, await escalate.Content.ReadAsStringAsync());
 
-        var supervisors = _host.Bearer(sue.ApiKey);
+        var supervisors = Host.Bearer(sue.ApiKey);
         var pooled = await TicketAsync(supervisors, demand, t => t.GetProperty("userTaskKey").GetString() != key);
         pooled.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).ShouldBe(["supervisors"]);
 
@@ -276,5 +263,5 @@ public sealed class DemandHttpScenarioTests : DatabaseTest
 
     /// <summary>Polls until <paramref name="probe"/> finds something; fails with the demand's state and incidents if it never does.</summary>
     private Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, string demand) =>
-        ScenarioHttp.EventuallyAsync(what, probe, _admin, demand, _logs, Patience);
+        ScenarioHttp.EventuallyAsync(what, probe, _admin, demand, Logs, Patience);
 }

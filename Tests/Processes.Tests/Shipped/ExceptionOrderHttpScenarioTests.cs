@@ -6,7 +6,6 @@ using Dapper;
 using Processes.Host.Identity;
 using Processes.Tests.Activities;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Shipped;
 
@@ -17,17 +16,15 @@ namespace Processes.Tests.Shipped;
 /// here as Processes:Secrets:EXCEPTION_CHAT_WEBHOOK, as an operator would) and the payment API,
 /// which honours <c>Idempotency-Key</c>. The review threshold is 100, so the refunds here need finance's approval.
 /// </summary>
-public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
+public sealed class ExceptionOrderHttpScenarioTests : HostedScenario
 {
     private const string DeclinedOrder = "O-7702";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private readonly LogCapture _logs = new();
     private readonly IdempotentProvider _payments = new((request, n) =>
         JsonNode.Parse(request.Body)!["orderId"]!.GetValue<string>() == DeclinedOrder
             ? new FakeAnswer(422, """{"code": "ALREADY_REFUNDED", "message": "refunded on 20 Nov"}""")
             : new FakeAnswer(200, $$"""{"refundId": "R-{{n}}", "status": "REFUNDED"}"""));
     private FakeServer _remote = null!;
-    private IdentityHost _host = null!;
     private HttpClient _admin = null!;
     private TestUser _responsible = null!;
     private TestUser _finance = null!;
@@ -35,29 +32,19 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
     [OneTimeSetUp]
     public async Task StartHost()
     {
-        _remote = await FakeServer.StartAsync();
+        _remote = await StartServerAsync();
         _remote.Respond = request => request.PathAndQuery == "/refunds" ? _payments.Respond(request) : new FakeAnswer(200, """{"errcode": 0}""");
-        _host = IdentityHost.Start(ConnectionString, logs: _logs, settings: new Dictionary<string, string>
+        Host = IdentityHost.Start(ConnectionString, logs: Logs, settings: new Dictionary<string, string>
         {
             ["Processes:Activities:Refund:BaseUrl"] = _remote.BaseUrl.ToString(),
             ["Processes:Activities:Refund:ReviewThreshold"] = "100",
             ["Processes:Secrets:EXCEPTION_CHAT_WEBHOOK"] = new Uri(_remote.BaseUrl, "hooks/exception-orders").ToString(),
         });
-        _admin = await _host.AdminAsync();
+        _admin = await Host.AdminAsync();
         await IdentityHost.PostAsync(_admin, "/api/groups", new { name = "finance", displayName = "Finance" });
-        _responsible = await _host.CreateUserAsync(roles: [Roles.Agent]);
+        _responsible = await Host.CreateUserAsync(roles: [Roles.Agent]);
         // The finance role alone works the refund reviews: the task API admits whoever works tasks.
-        _finance = await _host.CreateUserAsync(roles: [Roles.Finance], groups: ["finance"]);
-    }
-
-    [TearDown]
-    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
-
-    [OneTimeTearDown]
-    public async Task StopHost()
-    {
-        await _host.DisposeAsync();
-        await _remote.DisposeAsync();
+        _finance = await Host.CreateUserAsync(roles: [Roles.Finance], groups: ["finance"]);
     }
 
     [Test]
@@ -125,17 +112,17 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
     {
         var order = await StartOrderAsync("O-7703");
         await RecordUpdateAsync(order, new { updateType = "refund", note = "customer asked for a refund", refundAmount = 300, refundReason = "goodwill" });
-        var review = await OpenTaskAsync(order, "FinanceReview", _host.Bearer(_finance.ApiKey));
+        var review = await OpenTaskAsync(order, "FinanceReview", Host.Bearer(_finance.ApiKey));
 
         // The customer changes their mind: the agent revokes the request while it waits for finance.
-        var revoke = await _host.Bearer(_responsible.ApiKey).PostAsJsonAsync("/v2/messages/publication",
+        var revoke = await Host.Bearer(_responsible.ApiKey).PostAsJsonAsync("/v2/messages/publication",
             new { name = "refund-revoked", correlationKey = "O-7703", variables = new { revokedBy = _responsible.UserName } });
         revoke.IsSuccessStatusCode.ShouldBeTrue(await revoke.Content.ReadAsStringAsync());
 
-        await OpenTaskAsync(order, "RecordUpdate", _host.Bearer(_responsible.ApiKey));
+        await OpenTaskAsync(order, "RecordUpdate", Host.Bearer(_responsible.ApiKey));
         var gone = await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{review.GetProperty("userTaskKey").GetString()}");
         gone.GetProperty("state").GetString().ShouldBe("CANCELED");
-        var claim = await _host.Bearer(_finance.ApiKey).PostAsJsonAsync($"/v2/user-tasks/{review.GetProperty("userTaskKey").GetString()}/assignment",
+        var claim = await Host.Bearer(_finance.ApiKey).PostAsJsonAsync($"/v2/user-tasks/{review.GetProperty("userTaskKey").GetString()}/assignment",
             new { assignee = _finance.UserName });
         claim.StatusCode.ShouldBe(HttpStatusCode.Conflict, "finance can no longer act on a revoked request");
 
@@ -152,7 +139,7 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
     /// <summary>Starts an order as the responsible; the group chat hears of it once the manual assignment is decided.</summary>
     private async Task<long> StartOrderAsync(string orderId)
     {
-        var client = _host.Bearer(_responsible.ApiKey);
+        var client = Host.Bearer(_responsible.ApiKey);
         var response = await client.PostAsJsonAsync("/v2/process-instances", new
         {
             processDefinitionId = "exception-order",
@@ -176,7 +163,7 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
     /// </summary>
     private async Task RecordUpdateAsync(long order, object form)
     {
-        var responsible = _host.Bearer(_responsible.ApiKey);
+        var responsible = Host.Bearer(_responsible.ApiKey);
         var task = await OpenTaskAsync(order, "RecordUpdate", responsible);
         task.GetProperty("assignee").GetString().ShouldBe(_responsible.UserName, "the order moves to the responsible person's list");
         var key = task.GetProperty("userTaskKey").GetString()!;
@@ -187,7 +174,7 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
     /// <summary>The chat hears of the review; a finance user finds it in the finance group, claims and approves it.</summary>
     private async Task ApproveRefundAsync(long order)
     {
-        var finance = _host.Bearer(_finance.ApiKey);
+        var finance = Host.Bearer(_finance.ApiKey);
         var review = await OpenTaskAsync(order, "FinanceReview", finance);
         review.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).ShouldBe(["finance"]);
         var key = review.GetProperty("userTaskKey").GetString()!;
@@ -228,5 +215,5 @@ public sealed class ExceptionOrderHttpScenarioTests : DatabaseTest
 
     /// <summary>Polls until <paramref name="probe"/> finds something; fails with the order's incidents if it never does.</summary>
     private Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, long order) =>
-        ScenarioHttp.EventuallyAsync(what, probe, _admin, order.ToString(System.Globalization.CultureInfo.InvariantCulture), _logs, Patience);
+        ScenarioHttp.EventuallyAsync(what, probe, _admin, order.ToString(System.Globalization.CultureInfo.InvariantCulture), Logs, Patience);
 }

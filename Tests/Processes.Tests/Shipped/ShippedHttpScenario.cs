@@ -5,7 +5,6 @@ using System.Text.Json;
 using Processes.Tests.Activities;
 using Processes.Tests.Execution;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Shipped;
 
@@ -17,14 +16,12 @@ namespace Processes.Tests.Shipped;
 /// secrets (LEDGER_URL, DISPATCHERS_CHAT_WEBHOOK, AFTER_SALES_INTAKE_URL), configured here to point at the ledger
 /// server — what an operator configures; the shipped models run as deployed at start-up.
 /// </summary>
-public abstract class ShippedHttpScenario : DatabaseTest
+public abstract class ShippedHttpScenario : HostedScenario
 {
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private protected readonly LogCapture Logs = new();
     private protected FakeServer Sms = null!;
     private protected FakeServer Ledger = null!;
     private protected FakeServer Payments = null!;
-    private protected IdentityHost Host = null!;
     private protected HttpClient Admin = null!;
     private protected ManualClock Clock = null!;
 
@@ -34,10 +31,10 @@ public abstract class ShippedHttpScenario : DatabaseTest
     [OneTimeSetUp]
     public async Task StartHost()
     {
-        Sms = await FakeServer.StartAsync();
+        Sms = await StartServerAsync();
         Sms.Respond = request => new FakeAnswer(200, $$"""{"messageId": "gw-{{request.Header("Idempotency-Key")}}", "status": "SENT"}""");
-        Ledger = await FakeServer.StartAsync();
-        Payments = await FakeServer.StartAsync();
+        Ledger = await StartServerAsync();
+        Payments = await StartServerAsync();
         Clock = new ManualClock(Start);
         Host = IdentityHost.Start(ConnectionString, logs: Logs, clock: Clock, settings: new Dictionary<string, string>
         {
@@ -57,18 +54,6 @@ public abstract class ShippedHttpScenario : DatabaseTest
             var response = await Admin.GetAsync(new Uri("/api/sms-templates/VERIFICATION_CODE", UriKind.Relative));
             return response.IsSuccessStatusCode ? (JsonElement?)default(JsonElement) : null;
         }, null);
-    }
-
-    [TearDown]
-    public void ShowHostErrors() => Logs.WriteErrorsTo(TestContext.Out);
-
-    [OneTimeTearDown]
-    public async Task StopHost()
-    {
-        await Host.DisposeAsync();
-        await Sms.DisposeAsync();
-        await Ledger.DisposeAsync();
-        await Payments.DisposeAsync();
     }
 
     private protected async Task<TestUser> UserAsync(string[] roles, params string[] groups)

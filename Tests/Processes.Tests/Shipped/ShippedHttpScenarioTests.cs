@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using Processes.Host.Identity;
 using Processes.Tests.Activities;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Shipped;
 
@@ -15,43 +14,31 @@ namespace Processes.Tests.Shipped;
 /// gateway is a loopback <see cref="FakeServer"/>. Real time: nothing here waits for a timer (the SLA timers of the
 /// work ticket are hours of working time away and go with it).
 /// </summary>
-public sealed class ShippedHttpScenarioTests : DatabaseTest
+public sealed class ShippedHttpScenarioTests : HostedScenario
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private readonly LogCapture _logs = new();
     private FakeServer _gateway = null!;
-    private IdentityHost _host = null!;
 
     [OneTimeSetUp]
     public async Task StartHost()
     {
-        _gateway = await FakeServer.StartAsync();
+        _gateway = await StartServerAsync();
         _gateway.Respond = request => new FakeAnswer(200, $$"""{"messageId": "gw-{{request.Header("Idempotency-Key")}}", "status": "SENT"}""");
-        _host = IdentityHost.Start(ConnectionString, logs: _logs, settings: new Dictionary<string, string>
+        Host = IdentityHost.Start(ConnectionString, logs: Logs, settings: new Dictionary<string, string>
         {
             ["Processes:Activities:Sms:Provider"] = "http",
             ["Processes:Activities:Sms:Url"] = new Uri(_gateway.BaseUrl, "sms").ToString(),
         });
     }
 
-    [TearDown]
-    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
-
-    [OneTimeTearDown]
-    public async Task StopHost()
-    {
-        await _host.DisposeAsync();
-        await _gateway.DisposeAsync();
-    }
-
     [Test]
     public async Task A_demand_is_dispatched_to_an_on_duty_agent_resolved_over_http_and_surveyed_by_sms_once()
     {
-        var admin = await _host.AdminAsync();
+        var admin = await Host.AdminAsync();
         await IdentityHost.PostAsync(admin, "/api/groups", new { name = "after-sales", displayName = "After-sales" });
-        var agent = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["after-sales"]);
-        var supervisor = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Supervisor])).ApiKey);
-        var designer = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Designer])).ApiKey);
+        var agent = await Host.CreateUserAsync(roles: [Roles.Agent], groups: ["after-sales"]);
+        var supervisor = Host.Bearer((await Host.CreateUserAsync(roles: [Roles.Supervisor])).ApiKey);
+        var designer = Host.Bearer((await Host.CreateUserAsync(roles: [Roles.Designer])).ApiKey);
         var put = await supervisor.PutAsJsonAsync($"/api/agents/{agent.UserName}",
             new { skills = new[] { "logistics" }, regions = new[] { "Hangzhou" }, languages = new[] { "zh" }, tiers = new[] { "regular" }, capacity = 5, onDuty = true });
         put.StatusCode.ShouldBe(HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
@@ -64,7 +51,7 @@ public sealed class ShippedHttpScenarioTests : DatabaseTest
         });
         template.StatusCode.ShouldBe(HttpStatusCode.OK, await template.Content.ReadAsStringAsync());
 
-        var client = _host.Bearer(agent.ApiKey);
+        var client = Host.Bearer(agent.ApiKey);
         var demand = await StartDemandAsync(client, "D-2001");
 
         var ticket = await EventuallyAsync("the work ticket", async () =>
@@ -147,5 +134,5 @@ public sealed class ShippedHttpScenarioTests : DatabaseTest
 
     /// <summary>Polls until <paramref name="probe"/> finds something; fails with the demand's incidents if it never does.</summary>
     private async Task<JsonElement> EventuallyAsync(string what, Func<Task<JsonElement?>> probe, string demand) =>
-        await ScenarioHttp.EventuallyAsync(what, probe, await _host.AdminAsync(), demand, _logs, Patience);
+        await ScenarioHttp.EventuallyAsync(what, probe, await Host.AdminAsync(), demand, Logs, Patience);
 }
