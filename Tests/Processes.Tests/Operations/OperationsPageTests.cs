@@ -191,6 +191,48 @@ public sealed class OperationsPageTests : DatabaseTest
         (await browser.Page.Locator("#operations-link").CountAsync()).ShouldBe(0, "the 403 page is not the inbox");
     }
 
+    [Test]
+    public async Task The_pages_link_to_each_other_only_for_users_who_may_open_them()
+    {
+        var operatorAgent = await _browser.SignInAsync(await _browser.Host.CreateUserAsync(roles: [Roles.Operator, Roles.Agent]), "/operations");
+        _pages.Add(operatorAgent);
+        var page = operatorAgent.Page;
+        await page.EvaluateAsync("() => window.processesOperations.ready");
+        (await page.Locator("#designer-link").IsVisibleAsync()).ShouldBeFalse("no designer role");
+        await page.ClickAsync("#inbox-link");
+        await page.WaitForURLAsync(new Uri(_browser.BaseAddress, "/inbox").ToString());
+        await page.EvaluateAsync("() => window.processesInbox.ready");
+        await page.ClickAsync("#operations-link");
+        await page.WaitForURLAsync(new Uri(_browser.BaseAddress, "/operations").ToString());
+        await page.EvaluateAsync("() => window.processesOperations.ready");
+
+        var agent = await _browser.SignInAsync(await _browser.Host.CreateUserAsync(roles: [Roles.Agent]), "/inbox");
+        _pages.Add(agent);
+        await agent.Page.EvaluateAsync("() => window.processesInbox.ready");
+        (await agent.Page.Locator("#operations-link").IsVisibleAsync()).ShouldBeFalse("no operator role");
+    }
+
+    [Test]
+    public async Task An_operator_signing_in_without_a_return_url_lands_on_the_operations_page()
+    {
+        var user = await _browser.Host.CreateUserAsync(roles: [Roles.Operator]);
+        var browser = await _browser.NewPageAsync();
+        _pages.Add(browser);
+        var page = browser.Page;
+        await page.GotoAsync("/login");
+        await page.FillAsync("input[name=userName]", user.UserName);
+        await page.FillAsync("input[name=password]", user.Password);
+        await page.ClickAsync("#login button[type=submit]");
+        // A new user's password must be changed first (as BrowserHost.SignInAsync does).
+        await page.Locator("#change-password").WaitForAsync();
+        await page.FillAsync("input[name=newPassword]", BrowserHost.ChangedPassword);
+        await page.FillAsync("input[name=repeatPassword]", BrowserHost.ChangedPassword);
+        await page.ClickAsync("#change-password button[type=submit]");
+
+        await page.WaitForURLAsync(new Uri(_browser.BaseAddress, "/operations").ToString());
+        await page.EvaluateAsync("() => window.processesOperations.ready");
+    }
+
     private async Task<string> StartAsync(string processId)
     {
         var started = await IdentityHost.PostAsync(_admin, "/v2/process-instances", new { processDefinitionId = processId });
