@@ -13,6 +13,8 @@ const el = (tag, className, text) => {
 };
 
 let refreshing = null;   // the refresh under way: actions and the timer share it instead of overlapping
+// Retry counts typed per job key: the refresh redraws the rows every 5 s and must not throw away what an operator typed.
+const retryCounts = new Map();
 
 async function json(method, url, options) {
   const response = await request(method, url, options);
@@ -90,19 +92,27 @@ function renderIncidents(incidents) {
 
 function renderJobs(jobs) {
   $('jobs-count').textContent = `(${jobs.items.length}${jobs.next ? '+' : ''})`;
+  const focused = document.activeElement?.classList.contains('retries') ? document.activeElement.dataset.key : null;
+  const listed = new Set(jobs.items.map(job => String(job.key)));
+  for (const key of retryCounts.keys()) if (!listed.has(key)) retryCounts.delete(key);
   fill('job-rows', 'jobs-empty', jobs.items.map(job => {
+    const key = String(job.key);
     const retries = el('input', 'retries');
-    Object.assign(retries, { type: 'number', min: '1', value: '1' });
+    Object.assign(retries, { type: 'number', min: '1', value: retryCounts.get(key) ?? '1' });
+    retries.dataset.key = key;
     retries.setAttribute('aria-label', `Retries for job ${job.key}`);
+    retries.addEventListener('input', () => retryCounts.set(key, retries.value));
     const retry = actionButton('Retry', 'primary retry', async () => {
       const count = Number(retries.value);
       await json('POST', `/api/operations/jobs/${job.key}/retry`, { json: { retries: count } });
+      retryCounts.delete(key);
       return `Job ${job.key} retried with ${count} ${count === 1 ? 'retry' : 'retries'}.`;
     });
     const actions = el('span', 'actions');
     actions.append(retries, retry);
     return row([job.type, `${job.bpmnProcessId} · ${job.processInstanceKey}`, job.elementId, job.errorMessage, job.failures, job.retries, actions], job.key);
   }));
+  if (focused) document.querySelector(`#job-rows input.retries[data-key='${focused}']`)?.focus();
 }
 
 function renderTimers(timers) {
