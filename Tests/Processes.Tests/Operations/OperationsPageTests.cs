@@ -108,6 +108,10 @@ public sealed class OperationsPageTests : DatabaseTest
         text.ShouldContain("NOT_CONFIGURED");
         // The failed job is listed too, with the handler's error.
         (await page.Locator($"#job-rows tr[data-key='{first.JobKey}']").TextContentAsync())!.ShouldContain("needs a secret");
+        if (Environment.GetEnvironmentVariable("PROCESSES_OPERATIONS_SCREENSHOT") is { Length: > 0 } screenshot)
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        }
 
         await row.Locator("button.resolve").ClickAsync();
 
