@@ -204,6 +204,7 @@ async function start() {
   $('user').textContent = me.displayName || me.userName;
   // The inbox link only for those the inbox admits (policy tasks), so it never leads to a 403.
   $('inbox-link').hidden = !['agent', 'supervisor', 'finance', 'admin'].some(role => me.roles.includes(role));
+  $('operations-link').hidden = !['operator', 'admin'].some(role => me.roles.includes(role));
   $('new').addEventListener('click', newDiagram);
   $('deploy').addEventListener('click', deploy);
   $('download').addEventListener('click', download);

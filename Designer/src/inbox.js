@@ -287,6 +287,7 @@ async function start() {
   me = await json('GET', '/api/auth/me');
   $('user').textContent = me.displayName || me.userName;
   $('designer-link').hidden = !(me.roles.includes('designer') || me.roles.includes('admin'));
+  $('operations-link').hidden = !(me.roles.includes('operator') || me.roles.includes('admin'));
   $('sign-out').addEventListener('click', async () => { await request('POST', '/api/auth/logout'); goToLogin(); });
   $('claim').addEventListener('click', claim);
   $('complete').addEventListener('click', complete);

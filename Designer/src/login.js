@@ -29,7 +29,10 @@ form.addEventListener('submit', async event => {
   }
   const signedIn = await response.json();
   const roles = signedIn.user.roles ?? [];
-  home = roles.includes('designer') || roles.includes('admin') ? '/designer' : '/inbox';
+  // Without a returnUrl: the designer for designers, the operations page for operators who work no tasks, else the inbox.
+  const worksTasks = ['agent', 'supervisor', 'finance'].some(role => roles.includes(role));
+  home = roles.includes('designer') || roles.includes('admin') ? '/designer'
+    : roles.includes('operator') && !worksTasks ? '/operations' : '/inbox';
   if (signedIn.user.passwordChangeRequired) {
     // A generated or reset password may only be replaced: the session can do nothing else until then.
     antiforgery = { [signedIn.antiforgeryHeader]: signedIn.antiforgeryToken };

@@ -116,6 +116,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/login", "/login", null, null),
         new("GET", "/designer", "/designer", null, Policies.Designer),
         new("GET", "/inbox", "/inbox", null, Policies.Tasks),
+        new("GET", "/operations", "/operations", null, Policies.Operator),
     ];
 
     private IdentityHost _host = null!;
