@@ -212,7 +212,10 @@ internal static partial class BuiltinRegistry
         }
         catch (RegexMatchTimeoutException)
         {
-            return ctx.Warn("regular expression took too long");
+            // A pattern that backtracks past its time is hostile input: the evaluation stops here, so a loop of such
+            // calls cannot spend its whole budget one timeout at a time (and how many fit depends on the machine's load).
+            ctx.Abort("regular expression took too long");
+            return FeelValue.Null;
         }
         finally
         {

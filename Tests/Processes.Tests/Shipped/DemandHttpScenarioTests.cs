@@ -194,7 +194,18 @@ public sealed class DemandHttpScenarioTests : HostedScenario
         var pooled = await TicketAsync(supervisors, demand, t => t.GetProperty("userTaskKey").GetString() != key);
         pooled.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).ShouldBe(["supervisors"]);
 
-        // Nobody resolves it: 24 working hours after Tuesday 09:00 is Thursday 18:00.
+        // Nobody takes it. By 14:00 its 4 working hours are over: it moves to the escalation queue and the customer gets
+        // an apology (nobody holds it, so there is nobody to remind at 50 %).
+        _clock.Set(TestCalendars.Cn(11, 24, 14));
+        await EventuallyAsync("the apology for the breached ticket", () => Task.FromResult(
+            SmsTo("+86 138 0000 0088").Count == 1 ? (JsonElement?)default(JsonElement) : null), demand);
+        await EventuallyAsync("the ticket to move to the escalation group", async () =>
+        {
+            var task = await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{pooled.GetProperty("userTaskKey").GetString()}");
+            return task.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).SequenceEqual(["escalation"]) ? (JsonElement?)task : null;
+        }, demand);
+
+        // Still nobody: 24 working hours after Tuesday 09:00 is Thursday 18:00, the demand's deadline.
         _clock.Set(TestCalendars.Cn(11, 26, 18));
         await EventuallyAsync("the demand to close at its deadline", async () =>
         {
@@ -208,7 +219,10 @@ public sealed class DemandHttpScenarioTests : HostedScenario
         variables.GetProperty("escalationCount").GetInt32().ShouldBe(1);
         (await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{pooled.GetProperty("userTaskKey").GetString()}"))
             .GetProperty("state").GetString().ShouldBe("CANCELED");
-        SmsTo("+86 138 0000 0088").ShouldHaveSingleItem("the survey, even for an unresolved demand").ShouldContain("D-3002");
+        var texts = SmsTo("+86 138 0000 0088");
+        texts.Count.ShouldBe(2, "the apology and the survey, even for an unresolved demand: " + string.Join(" | ", texts));
+        texts[0].ShouldContain("taking longer than promised");
+        texts[1].ShouldContain("D-3002 is closed (unresolved - timed out)");
     }
 
     private static async Task<string> StartDemandAsync(HttpClient client, string demandId, string tier = "regular", string city = "Hangzhou",

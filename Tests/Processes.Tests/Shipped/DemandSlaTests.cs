@@ -41,6 +41,7 @@ public sealed class DemandSlaTests : DemandModelTest
 
         Clock.Set(TestCalendars.Cn(11, 24, 14));
         (await FireDueTimersAsync(demand)).ShouldBe(["Sla50"]);
+        (await RunTaskUpdateAsync(demand)).ElementId.ShouldBe("FindHolder");
         var remind = await TakeJobAsync(demand, "sms");
         remind.ElementId.ShouldBe("RemindAssignee");
         remind.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("SLA_REMINDER");
@@ -97,7 +98,7 @@ public sealed class DemandSlaTests : DemandModelTest
         variables["completionStandard"]!.GetValue<string>().ShouldBe("compensation-received");
         variables["slaCompliance"]!.GetValue<string>().ShouldBe("outside the SLA");
         (await HistoryAsync(ticket.ProcessInstanceKey)).ShouldBe(["TicketOpened", "FirstResponse", "RecordFirstResponse", "Responded", "FirstResponseDue",
-            "RespondedInTime", "ResponseInTime", "Sla50", "RemindAssignee", "Reminded", "Sla75", "NotifySupervisor", "SupervisorNotified", "Sla100",
+            "RespondedInTime", "ResponseInTime", "Sla50", "FindHolder", "HolderKnown", "RemindAssignee", "Reminded", "Sla75", "NotifySupervisor", "SupervisorNotified", "Sla100",
             "RecordBreach", "ReassignToEscalation", "MoveTicket", "Apologise", "Escalated", "WorkTicket", "TicketClosed", "sla-escalation"]);
         (await HistoryAsync(ticket.ProcessInstanceKey, "ELEMENT_TERMINATED")).ShouldBeEmpty();
     }
@@ -120,6 +121,22 @@ public sealed class DemandSlaTests : DemandModelTest
         var given = await StartDemandAsync("D-1011", "international", """{"slaTarget": "PT2H", "priority": 95}""");
         (await VariablesAsync(given))["slaTarget"]!.GetValue<string>().ShouldBe("PT2H", "a target given at the start wins over the table");
         (await VariablesAsync(given))["priority"]!.GetValue<int>().ShouldBe(95);
+    }
+
+    [Test]
+    public async Task At_50_percent_a_ticket_waiting_unassigned_in_a_queue_has_nobody_to_remind()
+    {
+        var demand = await StartDemandAsync("D-1012", "regular", """{"firstResponseTarget": "PT40H"}""");
+        await CompleteAsync(await TakeJobAsync(demand, "assign"), null, "after-sales", "pool");
+        var ticket = await OpenTicketAsync(demand);
+        ticket.Assignee.ShouldBeNull();
+
+        Clock.Set(TestCalendars.Cn(11, 24, 14));
+        (await FireDueTimersAsync(demand)).ShouldBe(["Sla50"]);
+        await RunTaskUpdateAsync(demand);
+        (await ActivateAsync("sms", 10)).ShouldBeEmpty("no SMS to nobody");
+        (await HistoryAsync(ticket.ProcessInstanceKey)).ShouldContain("NobodyToRemind");
+        (await OpenTicketAsync(demand)).Key.ShouldBe(ticket.Key);
     }
 
     [Test]
