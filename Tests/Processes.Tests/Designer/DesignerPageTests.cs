@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Processes.Host.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Designer;
 
@@ -14,9 +13,8 @@ namespace Processes.Tests.Designer;
 /// a deployed definition, deploys a change (a new version) or a broken model (the problems, by element id), and
 /// someone without the role is refused.
 /// </summary>
-public sealed class DesignerPageTests : DatabaseTest
+public sealed class DesignerPageTests : PageTest
 {
-    private BrowserHost _browser = null!;
     private BrowserPage _designer = null!;
     private HttpClient _api = null!;
 
@@ -25,12 +23,12 @@ public sealed class DesignerPageTests : DatabaseTest
     [OneTimeSetUp]
     public async Task SignInAsADesigner()
     {
-        _browser = await BrowserHost.StartAsync(ConnectionString);
-        var user = await _browser.Host.CreateUserAsync(roles: [Roles.Designer]);
-        _api = _browser.Host.Bearer(user.ApiKey);
+        var user = await Browser.Host.CreateUserAsync(roles: [Roles.Designer]);
+        _api = Browser.Host.Bearer(user.ApiKey);
         await DeployAsync(DesignerModels.Executable("designer-roundtrip", "Round trip"));
         await DeployAsync(DesignerModels.Executable("designer-change", "Change me"));
-        _designer = await _browser.SignInToDesignerAsync(user);
+        _designer = await Browser.SignInToDesignerAsync(user);
+        Track(_designer);
         // A dialog would be the discard-changes question; no test leaves unsaved changes behind, so none must appear.
         Page.Dialog += async (_, dialog) =>
         {
@@ -40,19 +38,7 @@ public sealed class DesignerPageTests : DatabaseTest
     }
 
     [OneTimeTearDown]
-    public async Task SignOut()
-    {
-        _api.Dispose();
-        await _browser.DisposeAsync();
-    }
-
-    [TearDown]
-    public void NoScriptErrors()
-    {
-        var errors = _designer.Errors.ToList();
-        _designer.Errors.Clear();
-        errors.ShouldBeEmpty();
-    }
+    public void DisposeApi() => _api.Dispose();
 
     [Test]
     public async Task Opens_a_deployed_definition_and_writes_its_zeebe_extensions_back_unchanged()
@@ -180,7 +166,7 @@ public sealed class DesignerPageTests : DatabaseTest
     [Test]
     public async Task A_signed_in_user_without_the_designer_role_gets_403_on_the_page()
     {
-        var agent = await _browser.SignInAsync(await _browser.Host.CreateUserAsync(roles: [Roles.Agent, Roles.Operator]));
+        var agent = await Browser.SignInAsync(await Browser.Host.CreateUserAsync(roles: [Roles.Agent, Roles.Operator]));
 
         var response = await agent.Page.GotoAsync("/designer");
 
@@ -197,7 +183,7 @@ public sealed class DesignerPageTests : DatabaseTest
     {
         // A client of its own: the factory's clients follow redirects once the host runs on Kestrel.
         using var handler = new HttpClientHandler { AllowAutoRedirect = false };
-        using var client = new HttpClient(handler) { BaseAddress = _browser.BaseAddress };
+        using var client = new HttpClient(handler) { BaseAddress = Browser.BaseAddress };
         using var page = new HttpRequestMessage(HttpMethod.Get, "/designer");
         page.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
         using var redirected = await client.SendAsync(page);
@@ -217,7 +203,7 @@ public sealed class DesignerPageTests : DatabaseTest
     [Test]
     public async Task The_sign_in_page_says_when_the_password_is_wrong()
     {
-        var browser = await _browser.NewPageAsync();
+        var browser = await Browser.NewPageAsync();
         await browser.Page.GotoAsync("/login");
         await browser.Page.FillAsync("input[name=userName]", "nobody");
         await browser.Page.FillAsync("input[name=password]", "not the password");

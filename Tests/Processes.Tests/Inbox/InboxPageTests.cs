@@ -6,7 +6,6 @@ using Microsoft.Playwright;
 using Processes.Host.Identity;
 using Processes.Tests.Designer;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Inbox;
 
@@ -15,7 +14,7 @@ namespace Processes.Tests.Inbox;
 /// profiles central dispatch offers the work ticket to the group <c>dispatch</c>, whose agents see it, claim it and
 /// complete it with its form; a colleague sees a claimed ticket without being able to complete it.
 /// </summary>
-public sealed partial class InboxPageTests : DatabaseTest
+public sealed partial class InboxPageTests : PageTest
 {
     /// <summary>A task of the group dispatch whose due date is whatever the variable <c>due</c> says.</summary>
     private const string DueModel = """
@@ -37,49 +36,27 @@ public sealed partial class InboxPageTests : DatabaseTest
         </bpmn:definitions>
         """;
 
-    private BrowserHost _browser = null!;
     private HttpClient _admin = null!;
     private TestUser _ann = null!;
     private TestUser _sam = null!;
     private TestUser _carl = null!;
-    private readonly List<BrowserPage> _pages = [];
 
     [OneTimeSetUp]
     public async Task StartHost()
     {
-        _browser = await BrowserHost.StartAsync(ConnectionString);
-        _admin = await _browser.Host.AdminAsync();
+        _admin = await Browser.Host.AdminAsync();
         await IdentityHost.PostAsync(_admin, "/api/groups", new { name = "dispatch", displayName = "Dispatch" });
-        _ann = await _browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
-        _sam = await _browser.Host.CreateUserAsync(roles: [Roles.Supervisor], groups: ["dispatch"]);
-        _carl = await _browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
+        _ann = await Browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
+        _sam = await Browser.Host.CreateUserAsync(roles: [Roles.Supervisor], groups: ["dispatch"]);
+        _carl = await Browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
         using var deployed = await IdentityHost.DeployAsync(_admin, "inbox-page-due.bpmn", DueModel);
         deployed.StatusCode.ShouldBe(HttpStatusCode.OK, await deployed.Content.ReadAsStringAsync());
     }
 
     [OneTimeTearDown]
-    public async Task StopHost()
-    {
-        _admin.Dispose();
-        await _browser.DisposeAsync();
-    }
+    public void DisposeAdmin() => _admin.Dispose();
 
-    [TearDown]
-    public void NoScriptErrors()
-    {
-        var errors = _pages.SelectMany(p => p.Errors).ToList();
-        _pages.ForEach(p => p.Errors.Clear());
-        errors.ShouldBeEmpty();
-    }
-
-    private async Task<BrowserPage> OpenInboxAsync(TestUser user)
-    {
-        var browser = await _browser.SignInAsync(user, "/inbox");
-        _pages.Add(browser);
-        await browser.Page.WaitForFunctionAsync("() => window.processesInbox !== undefined");
-        await browser.Page.EvaluateAsync("() => window.processesInbox.ready");
-        return browser;
-    }
+    private Task<BrowserPage> OpenInboxAsync(TestUser user) => OpenAsync(user, "/inbox", "processesInbox");
 
     [Test]
     public async Task An_agent_claims_a_demands_work_ticket_and_completes_it_with_its_form()
@@ -128,7 +105,7 @@ public sealed partial class InboxPageTests : DatabaseTest
     public async Task A_colleague_sees_a_claimed_ticket_cannot_complete_it_and_a_supervisor_reassigns_it_with_a_reason()
     {
         var (_, ticket) = await StartDemandAsync("D-INBOX-2");
-        using (var ann = _browser.Host.Bearer(_ann.ApiKey))
+        using (var ann = Browser.Host.Bearer(_ann.ApiKey))
         {
             using var claimed = await ann.PostAsJsonAsync($"/v2/user-tasks/{ticket}/assignment", new { assignee = _ann.UserName });
             claimed.StatusCode.ShouldBe(HttpStatusCode.NoContent, await claimed.Content.ReadAsStringAsync());
@@ -141,7 +118,7 @@ public sealed partial class InboxPageTests : DatabaseTest
         (await carl.Locator("#complete").IsVisibleAsync()).ShouldBeFalse();
         (await carl.Locator("#claim").IsVisibleAsync()).ShouldBeFalse();
         (await carl.Locator("#reassign").IsVisibleAsync()).ShouldBeFalse();
-        using (var api = _browser.Host.Bearer(_carl.ApiKey))
+        using (var api = Browser.Host.Bearer(_carl.ApiKey))
         {
             using var refused = await api.PostAsJsonAsync($"/v2/user-tasks/{ticket}/completion", new { variables = new { ticketOutcome = "resolved" } });
             refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
@@ -165,7 +142,7 @@ public sealed partial class InboxPageTests : DatabaseTest
     public async Task Completing_a_task_that_changed_since_the_page_read_it_shows_the_apis_conflict_and_keeps_the_task()
     {
         var (_, ticket) = await StartDemandAsync("D-INBOX-4");
-        var agent = await _browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
+        var agent = await Browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
         var browser = await OpenInboxAsync(agent);
         var page = browser.Page;
         await page.ClickAsync($"#tasks [data-key='{ticket}']");
@@ -174,7 +151,7 @@ public sealed partial class InboxPageTests : DatabaseTest
         await page.Locator("#form").GetByLabel("Escalate to a supervisor").CheckAsync();
 
         // A supervisor raises the priority meanwhile: a new task version the page has not read (no event for it).
-        using (var supervisor = _browser.Host.Bearer(_sam.ApiKey))
+        using (var supervisor = Browser.Host.Bearer(_sam.ApiKey))
         {
             using var patched = await supervisor.PatchAsJsonAsync($"/v2/user-tasks/{ticket}", new { changeset = new { priority = 90 } });
             patched.StatusCode.ShouldBe(HttpStatusCode.NoContent, await patched.Content.ReadAsStringAsync());
@@ -194,7 +171,7 @@ public sealed partial class InboxPageTests : DatabaseTest
         var (_, ticket) = await StartDemandAsync("D-INBOX-3");
         var breached = await StartDueAsync(DateTimeOffset.UtcNow.AddHours(-1));
         // A user of its own: signing in changes the password, so each test user signs in once.
-        var page = (await OpenInboxAsync(await _browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]))).Page;
+        var page = (await OpenInboxAsync(await Browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]))).Page;
 
         var sla = page.Locator($"#tasks [data-key='{ticket}'] .sla");
         var first = await sla.TextContentAsync();
@@ -214,7 +191,7 @@ public sealed partial class InboxPageTests : DatabaseTest
     [Test]
     public async Task A_user_without_a_tasks_role_gets_403_on_the_page()
     {
-        var browser = await _browser.SignInAsync(await _browser.Host.CreateUserAsync(roles: [Roles.Designer, Roles.Operator]), "/inbox");
+        var browser = await Browser.SignInAsync(await Browser.Host.CreateUserAsync(roles: [Roles.Designer, Roles.Operator]), "/inbox");
 
         var response = await browser.Page.GotoAsync("/inbox");
 

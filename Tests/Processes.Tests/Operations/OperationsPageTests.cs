@@ -5,7 +5,6 @@ using Microsoft.Playwright;
 using Processes.Host.Identity;
 using Processes.Tests.Designer;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Operations;
 
@@ -14,7 +13,7 @@ namespace Processes.Tests.Operations;
 /// needing a secret that is not configured fails the job without retry), retried from the page; a timer fired from the
 /// page; the host's own engine node under Servers; and the 403 page for a user without the operator role.
 /// </summary>
-public sealed class OperationsPageTests : DatabaseTest
+public sealed class OperationsPageTests : PageTest
 {
     private const string FailingModel = """
         <?xml version="1.0" encoding="UTF-8"?>
@@ -51,15 +50,12 @@ public sealed class OperationsPageTests : DatabaseTest
         </bpmn:definitions>
         """;
 
-    private BrowserHost _browser = null!;
     private HttpClient _admin = null!;
-    private readonly List<BrowserPage> _pages = [];
 
     [OneTimeSetUp]
     public async Task StartHost()
     {
-        _browser = await BrowserHost.StartAsync(ConnectionString);
-        _admin = await _browser.Host.AdminAsync();
+        _admin = await Browser.Host.AdminAsync();
         foreach (var (name, xml) in new[] { ("operations-page-http.bpmn", FailingModel), ("operations-page-timer.bpmn", TimerModel) })
         {
             using var deployed = await IdentityHost.DeployAsync(_admin, name, xml);
@@ -68,29 +64,11 @@ public sealed class OperationsPageTests : DatabaseTest
     }
 
     [OneTimeTearDown]
-    public async Task StopHost()
-    {
-        _admin.Dispose();
-        await _browser.DisposeAsync();
-    }
-
-    [TearDown]
-    public void NoScriptErrors()
-    {
-        var errors = _pages.SelectMany(p => p.Errors).ToList();
-        _pages.ForEach(p => p.Errors.Clear());
-        errors.ShouldBeEmpty();
-    }
+    public void DisposeAdmin() => _admin.Dispose();
 
     /// <summary>A new operator each time: signing in changes the password, so each test user signs in once.</summary>
-    private async Task<IPage> OpenOperationsAsync()
-    {
-        var browser = await _browser.SignInAsync(await _browser.Host.CreateUserAsync(roles: [Roles.Operator]), "/operations");
-        _pages.Add(browser);
-        await browser.Page.WaitForFunctionAsync("() => window.processesOperations !== undefined");
-        await browser.Page.EvaluateAsync("() => window.processesOperations.ready");
-        return browser.Page;
-    }
+    private async Task<IPage> OpenOperationsAsync() =>
+        (await OpenAsync(await Browser.Host.CreateUserAsync(roles: [Roles.Operator]), "/operations", "processesOperations")).Page;
 
     [Test]
     public async Task An_operator_sees_a_failed_http_jobs_incident_retries_it_and_sees_the_job_fail_again_while_the_secret_is_missing()
@@ -128,7 +106,7 @@ public sealed class OperationsPageTests : DatabaseTest
         var instance = await StartAsync("operations-page-http");
         var incident = await IncidentOfAsync(instance, except: null);
         var page = await OpenOperationsAsync();
-        var browser = _pages[^1];
+        var browser = LastPage;
         var job = page.Locator($"#job-rows tr[data-key='{incident.JobKey}']");
 
         await job.Locator("input.retries").FillAsync("0");
@@ -185,7 +163,7 @@ public sealed class OperationsPageTests : DatabaseTest
     [Test]
     public async Task A_user_without_the_operator_role_gets_403_on_the_page()
     {
-        var browser = await _browser.SignInAsync(await _browser.Host.CreateUserAsync(roles: [Roles.Designer, Roles.Agent]), "/inbox");
+        var browser = await Browser.SignInAsync(await Browser.Host.CreateUserAsync(roles: [Roles.Designer, Roles.Agent]), "/inbox");
 
         var response = await browser.Page.GotoAsync("/operations");
 
@@ -199,20 +177,20 @@ public sealed class OperationsPageTests : DatabaseTest
     [Test]
     public async Task The_pages_link_to_each_other_only_for_users_who_may_open_them()
     {
-        var operatorAgent = await _browser.SignInAsync(await _browser.Host.CreateUserAsync(roles: [Roles.Operator, Roles.Agent]), "/operations");
-        _pages.Add(operatorAgent);
+        var operatorAgent = await Browser.SignInAsync(await Browser.Host.CreateUserAsync(roles: [Roles.Operator, Roles.Agent]), "/operations");
+        Track(operatorAgent);
         var page = operatorAgent.Page;
         await page.EvaluateAsync("() => window.processesOperations.ready");
         (await page.Locator("#designer-link").IsVisibleAsync()).ShouldBeFalse("no designer role");
         await page.ClickAsync("#inbox-link");
-        await page.WaitForURLAsync(new Uri(_browser.BaseAddress, "/inbox").ToString());
+        await page.WaitForURLAsync(new Uri(Browser.BaseAddress, "/inbox").ToString());
         await page.EvaluateAsync("() => window.processesInbox.ready");
         await page.ClickAsync("#operations-link");
-        await page.WaitForURLAsync(new Uri(_browser.BaseAddress, "/operations").ToString());
+        await page.WaitForURLAsync(new Uri(Browser.BaseAddress, "/operations").ToString());
         await page.EvaluateAsync("() => window.processesOperations.ready");
 
-        var agent = await _browser.SignInAsync(await _browser.Host.CreateUserAsync(roles: [Roles.Agent]), "/inbox");
-        _pages.Add(agent);
+        var agent = await Browser.SignInAsync(await Browser.Host.CreateUserAsync(roles: [Roles.Agent]), "/inbox");
+        Track(agent);
         await agent.Page.EvaluateAsync("() => window.processesInbox.ready");
         (await agent.Page.Locator("#operations-link").IsVisibleAsync()).ShouldBeFalse("no operator role");
     }
@@ -220,9 +198,9 @@ public sealed class OperationsPageTests : DatabaseTest
     [Test]
     public async Task An_operator_signing_in_without_a_return_url_lands_on_the_operations_page()
     {
-        var user = await _browser.Host.CreateUserAsync(roles: [Roles.Operator]);
-        var browser = await _browser.NewPageAsync();
-        _pages.Add(browser);
+        var user = await Browser.Host.CreateUserAsync(roles: [Roles.Operator]);
+        var browser = await Browser.NewPageAsync();
+        Track(browser);
         var page = browser.Page;
         await page.GotoAsync("/login");
         await page.FillAsync("input[name=userName]", user.UserName);
@@ -234,7 +212,7 @@ public sealed class OperationsPageTests : DatabaseTest
         await page.FillAsync("input[name=repeatPassword]", BrowserHost.ChangedPassword);
         await page.ClickAsync("#change-password button[type=submit]");
 
-        await page.WaitForURLAsync(new Uri(_browser.BaseAddress, "/operations").ToString());
+        await page.WaitForURLAsync(new Uri(Browser.BaseAddress, "/operations").ToString());
         await page.EvaluateAsync("() => window.processesOperations.ready");
     }
 
