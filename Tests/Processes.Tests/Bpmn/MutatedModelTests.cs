@@ -15,7 +15,7 @@ public sealed class MutatedModelTests
         var dir = BpmnSamples.Directory();
         if (dir is null)
         {
-            Assert.Ignore("../shared/bpmn-samples is not present next to the repository.");
+            BpmnSamples.Missing();
         }
         var random = new Random(20261122);
         var variants = 0;

@@ -162,7 +162,7 @@ public sealed class DeploymentServiceTests : DatabaseTest
         var dir = BpmnSamples.Directory();
         if (dir is null)
         {
-            Assert.Ignore("../shared/bpmn-samples is not present next to the repository.");
+            BpmnSamples.Missing();
         }
         // Two samples are the same demo process under different names; deploy them separately, as their owners would.
         foreach (var file in Directory.GetFiles(dir, "*.bpmn").Order())
@@ -187,7 +187,7 @@ public sealed class DeploymentServiceTests : DatabaseTest
         var original = BpmnSamples.Read("async-service-task");
         if (original is null)
         {
-            Assert.Ignore("../shared/bpmn-samples is not present next to the repository.");
+            BpmnSamples.Missing();
         }
         // The sample's process id is shared with no other sample; a fresh id keeps this test independent anyway.
         var text = Encoding.UTF8.GetString(original).Replace("AsyncServiceTaskProcess", "relabelledSample", StringComparison.Ordinal);

@@ -30,7 +30,7 @@ public sealed class SampleRunTests : EngineTest
         var bytes = BpmnSamples.Read(name);
         if (bytes is null)
         {
-            Assert.Ignore("../shared/bpmn-samples is not present next to the repository.");
+            BpmnSamples.Missing();
         }
         var xml = Encoding.UTF8.GetString(bytes);
         await DeployAsync(xml, name);

@@ -34,12 +34,18 @@ internal static class TestCluster
             }
             else
             {
+                StaleClusters.Sweep(Path.GetTempPath());
+                var root = Path.Combine(Path.GetTempPath(), $"{StaleClusters.FolderPrefix}{Guid.NewGuid():N}");
+                StaleClusters.MarkOwner(root);
                 _embedded = new EmbeddedPostgres(new EmbeddedPostgresOptions
                 {
-                    DataDirectory = Path.Combine(Path.GetTempPath(), $"processes-tests-{Guid.NewGuid():N}"),
+                    DataDirectory = root,
                     Durable = false,
                     Database = "postgres",
                 });
+                // A filtered run, a failed run and Ctrl+C all end the process: the cluster goes with it.
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAsync().GetAwaiter().GetResult();
+                Console.CancelKeyPress += (_, _) => StopAsync().GetAwaiter().GetResult();
                 await _embedded.StartAsync(CancellationToken.None);
                 _adminConnectionString = _embedded.BuildConnectionString("postgres");
             }
@@ -98,20 +104,20 @@ internal static class TestCluster
 
     public static async Task StopAsync()
     {
-        if (_embedded is null)
+        // Called by the run's last teardown and again at process exit; whichever comes first stops the server.
+        if (Interlocked.Exchange(ref _embedded, null) is not { } embedded)
         {
             return;
         }
-        await _embedded.StopAsync(CancellationToken.None);
+        await embedded.StopAsync(CancellationToken.None);
         try
         {
-            Directory.Delete(_embedded.RootDirectory, recursive: true);
+            Directory.Delete(embedded.RootDirectory, recursive: true);
         }
         catch (IOException)
         {
-            // Leftovers in the temp folder are harmless; the next run uses a new folder.
+            // Leftovers in the temp folder are harmless: the next run's sweep removes them.
         }
-        _embedded = null;
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql)
@@ -123,10 +129,3 @@ internal static class TestCluster
     }
 }
 
-/// <summary>Stops the run's cluster after the last test.</summary>
-[SetUpFixture]
-public sealed class TestClusterLifetime
-{
-    [OneTimeTearDown]
-    public async Task StopCluster() => await TestCluster.StopAsync();
-}
