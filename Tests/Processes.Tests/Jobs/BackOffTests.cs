@@ -24,7 +24,7 @@ public sealed class BackOffTests
     }
 
     [Test]
-    public void A_type_can_override_the_default_back_off()
+    public void Options_give_a_type_its_own_back_off_and_the_default_to_the_others()
     {
         var options = new JobExecutorOptions();
         var sms = new RetryBackOff(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), 0);
