@@ -19,7 +19,7 @@ public sealed class ActivitiesApiTests : DatabaseTest
     public async Task StopHost() => await _host.DisposeAsync();
 
     [Test]
-    public void The_host_runs_the_six_activities_in_its_engine_node() =>
+    public void The_host_registers_the_six_activities_as_job_handlers() =>
         _host.Services.GetServices<Processes.Engine.Jobs.IJobHandler>().Select(h => h.Type)
             .ShouldBe(["sms", "refund", "assign", "http", "user-task-update", "verification-code"], ignoreOrder: true);
 
