@@ -9,14 +9,18 @@ using static Processes.Tests.Execution.Models;
 
 namespace Processes.Tests.Jobs;
 
-/// <summary>Two engine nodes (engine + executor + scheduler + membership each, as <see cref="EngineNode"/>) on one database share the work.</summary>
+/// <summary>
+/// Two engine nodes (engine + executor + scheduler + membership each, as <see cref="EngineNode"/>) on one database share
+/// the work. This checks correctness only — both take part, nothing runs twice — with no deadline: how fast two nodes
+/// go is the `jobs` benchmark's figure (1 and 2 executor nodes, printed next to a plain SKIP LOCKED dequeue).
+/// </summary>
 public sealed class TwoNodeTests : LoopTest
 {
-    private const int Instances = 2_500; // two timers and two jobs each: 5,000 of each
+    private const int Instances = 400; // two timers and two jobs each: enough for both nodes to race on the same rows
 
     [Test]
-    [CancelAfter(60_000)]
-    public async Task Two_nodes_share_5000_jobs_and_5000_timers_and_run_none_twice()
+    [CancelAfter(300_000)]
+    public async Task Two_nodes_share_jobs_and_timers_and_run_none_twice()
     {
         await DeployAsync(Process("two_nodes", $"{Start()}{TimerCatch("wait", "PT0.5S")}{Task("task", "two-nodes")}{TimerCatch("wait2", "PT0.1S")}{Task("task2", "two-nodes")}{End()}{Flows("start->wait->task->wait2->task2->end")}"));
         var runs = new ConcurrentDictionary<long, int>();
@@ -51,7 +55,7 @@ public sealed class TwoNodeTests : LoopTest
         }));
         var started = watch.Elapsed;
         await UntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'two_nodes' AND state = 'COMPLETED'") == Instances,
-            seconds: 45, because: "every instance passes its timer and its job");
+            seconds: 240, because: "every instance passes its timer and its job (a hang guard, not a speed check)");
         TestContext.Out.WriteLine($"{Instances} instances started in {started.TotalSeconds:F1} s, all completed after {watch.Elapsed.TotalSeconds:F1} s; " +
             $"jobs per node {nodes[0].Executor.Completed}/{nodes[1].Executor.Completed}, timers per node {nodes[0].Scheduler.Fired}/{nodes[1].Scheduler.Fired}");
 
