@@ -126,29 +126,40 @@ internal static partial class SafeXmlParser
     private static void SkipDiagram(XmlReader reader, IXmlLineInfo lineInfo, SourceElement? enclosing, List<ModelProblem>? problems)
     {
         var depth = reader.Depth;
-        if (problems is not null)
-        {
-            ForeignMarkup.CheckElement(reader, lineInfo, enclosing, problems);
-        }
         if (reader.IsEmptyElement)
         {
+            if (problems is not null)
+            {
+                ForeignMarkup.CheckElement(reader, lineInfo, enclosing, problems);
+            }
             return;
         }
-        while (reader.Read() && reader.Depth > depth)
+        // Diagram elements with ids (BPMNDiagram, BPMNShape …) say where a problem is; they are not in the tree.
+        var diagram = new Stack<(int Depth, SourceElement Element)>();
+        do
         {
             if (problems is null)
             {
                 continue;
             }
+            while (diagram.Count > 0 && diagram.Peek().Depth >= reader.Depth)
+            {
+                diagram.Pop();
+            }
             if (reader.NodeType == XmlNodeType.Element)
             {
-                ForeignMarkup.CheckElement(reader, lineInfo, enclosing, problems);
+                ForeignMarkup.CheckElement(reader, lineInfo, diagram.Count > 0 ? diagram.Peek().Element : enclosing, problems);
+                if (!reader.IsEmptyElement && reader.GetAttribute("id") is { Length: > 0 } id)
+                {
+                    diagram.Push((reader.Depth, new SourceElement(reader.NamespaceURI, reader.LocalName, [("", "id", id)], lineInfo.LineNumber, lineInfo.LinePosition)));
+                }
             }
             else if (reader.NodeType == XmlNodeType.ProcessingInstruction)
             {
                 ForeignMarkup.CheckProcessingInstruction(reader, lineInfo, problems);
             }
         }
+        while (reader.Read() && reader.Depth > depth);
     }
 
     /// <summary>The innermost open element with an id: where a problem inside anonymous content is.</summary>
