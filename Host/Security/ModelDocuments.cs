@@ -5,7 +5,7 @@ using Microsoft.Net.Http.Headers;
 namespace Processes.Host.Security;
 
 /// <summary>
-/// A deployed file (BPMN, DMN) served back as it was uploaded. Its content came from a user, so it is a download: a
+/// A deployed file (BPMN, DMN, a form) served back as it was uploaded. Its content came from a user, so it is a download: a
 /// browser that navigates to it saves it instead of rendering it, and should one render it anyway (an old browser, a
 /// viewer), the sandbox policy gives it no origin, no scripts and nothing to load. Clients that read the body —
 /// Camunda's SDKs, the designer's fetch() — get the same text/xml as before.
@@ -18,11 +18,20 @@ internal static class ModelDocuments
     /// <summary>The file as text/xml, with the download headers on <paramref name="response"/> (a typed result keeps the OpenAPI description).</summary>
     public static ContentHttpResult Xml(HttpResponse response, string text, string resourceName)
     {
+        MarkAsDownload(response, resourceName);
+        return TypedResults.Text(text, "text/xml", Encoding.UTF8);
+    }
+
+    /// <summary>
+    /// The download headers for any answer that carries a deployed file's content (a form's schema in Camunda's JSON
+    /// wrapper as well): saved, never rendered, sandboxed should something render it anyway.
+    /// </summary>
+    public static void MarkAsDownload(HttpResponse response, string fileName)
+    {
         var headers = response.Headers;
-        headers.ContentDisposition = Attachment(resourceName);
+        headers.ContentDisposition = Attachment(fileName);
         headers.ContentSecurityPolicy = SandboxPolicy;
         headers.XContentTypeOptions = "nosniff";
-        return TypedResults.Text(text, "text/xml", Encoding.UTF8);
     }
 
     /// <summary>

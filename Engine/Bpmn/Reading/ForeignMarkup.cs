@@ -1,3 +1,4 @@
+using System.Text;
 using System.Xml;
 using Processes.Engine.Bpmn.Validation;
 
@@ -91,24 +92,25 @@ internal static class ForeignMarkup
         }
     }
 
-    /// <summary>Browsers ignore whitespace and control characters inside the scheme, so they are ignored here too.</summary>
+    /// <summary>
+    /// Browsers ignore whitespace and control characters inside the scheme, and SVG animation values are lists
+    /// ("x;javascript:…"), so the scheme counts anywhere in the value, whitespace removed.
+    /// </summary>
     private static bool IsJavaScriptUrl(string value)
     {
-        Span<char> scheme = stackalloc char[11];
-        var length = 0;
+        if (value.Length < 11)
+        {
+            return false;
+        }
+        var compact = new StringBuilder(value.Length);
         foreach (var c in value)
         {
-            if (c <= ' ')
+            if (c > ' ')
             {
-                continue;
-            }
-            scheme[length++] = char.ToLowerInvariant(c);
-            if (length == scheme.Length)
-            {
-                break;
+                compact.Append(char.ToLowerInvariant(c));
             }
         }
-        return scheme[..length].SequenceEqual("javascript:");
+        return compact.ToString().Contains("javascript:", StringComparison.Ordinal);
     }
 
     private static ModelProblem Refusal(string message, string? id, string elementType, int line, int column) =>

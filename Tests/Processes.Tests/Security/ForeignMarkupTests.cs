@@ -51,6 +51,7 @@ public sealed class ForeignMarkupTests : DatabaseTest
     [TestCase("<SCRIPT xmlns=\"urn:example\" />", "SCRIPT", ForeignMarkup.ScriptRule)]
     [TestCase("<svg:svg xmlns:svg=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\" />", "svg:svg", ForeignMarkup.EventHandlerRule)]
     [TestCase("<x:link xmlns:x=\"urn:example\" href=\" java&#x09;script:alert(1)\" />", "x:link", ForeignMarkup.JavaScriptUrlRule)]
+    [TestCase("<svg:animate xmlns:svg=\"http://www.w3.org/2000/svg\" attributeName=\"href\" values=\"https://x;JavaScript:alert(1)\" />", "svg:animate", ForeignMarkup.JavaScriptUrlRule)]
     [TestCase("<h:div xmlns:h=\"" + Xhtml + "\">text</h:div>", "h:div", ForeignMarkup.XhtmlRule)]
     public void Browser_markup_in_extension_elements_is_refused(string content, string element, string rule)
     {

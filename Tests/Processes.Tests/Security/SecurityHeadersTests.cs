@@ -35,6 +35,19 @@ public sealed class SecurityHeadersTests : DatabaseTest
         </bpmn:definitions>
         """;
 
+    private const string FormModel = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+          <bpmn:process id="headers-with-form" isExecutable="true">
+            <bpmn:startEvent id="start" />
+            <bpmn:userTask id="task"><bpmn:extensionElements><zeebe:userTask /><zeebe:formDefinition formId="headers-form" /></bpmn:extensionElements></bpmn:userTask>
+            <bpmn:endEvent id="end" />
+            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
+            <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end" />
+          </bpmn:process>
+        </bpmn:definitions>
+        """;
+
     private enum Kind
     {
         Page,
@@ -194,6 +207,32 @@ public sealed class SecurityHeadersTests : DatabaseTest
         ShouldFollowPolicy(decision, Kind.Document, HttpStatusCode.OK);
         decision.Content.Headers.ContentDisposition!.FileNameStar.ShouldBe("headers.dmn");
         (await decision.Content.ReadAsStringAsync()).ShouldBe(DmnFile);
+    }
+
+    [Test]
+    public async Task A_task_form_answer_carries_the_download_headers_as_well()
+    {
+        using (var form = await IdentityHost.DeployAsync(_admin, "headers-form.form", """{"id":"headers-form","type":"default","components":[]}"""))
+        {
+            form.StatusCode.ShouldBe(HttpStatusCode.OK, await form.Content.ReadAsStringAsync());
+        }
+        using (var deployed = await IdentityHost.DeployAsync(_admin, "headers-with-form.bpmn", FormModel))
+        {
+            deployed.StatusCode.ShouldBe(HttpStatusCode.OK, await deployed.Content.ReadAsStringAsync());
+        }
+        var started = await IdentityHost.PostAsync(_admin, "/v2/process-instances", new { processDefinitionId = "headers-with-form" });
+        var tasks = await IdentityHost.PostAsync(_admin, "/v2/user-tasks/search", new { filter = new { processInstanceKey = started.GetProperty("processInstanceKey").GetString() } });
+        var task = tasks.GetProperty("items").EnumerateArray().Single().GetProperty("userTaskKey").GetString();
+
+        var answer = await _admin.GetAsync($"/v2/user-tasks/{task}/form");
+
+        answer.StatusCode.ShouldBe(HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
+        answer.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+        Header(answer, "Content-Security-Policy").ShouldBe(ModelDocuments.SandboxPolicy);
+        Header(answer, "X-Content-Type-Options").ShouldBe("nosniff");
+        Header(answer, "Cache-Control").ShouldBe("no-store");
+        answer.Content.Headers.ContentDisposition!.FileNameStar.ShouldBe("headers-form.form.json");
+        (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("formId").GetString().ShouldBe("headers-form");
     }
 
     [Test]
