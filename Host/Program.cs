@@ -10,6 +10,7 @@ using Processes.Host.Instances;
 using Processes.Host.Operations;
 using Processes.Host.Pages;
 using Processes.Host.Postgres;
+using Processes.Host.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddProcessesDatabase();
@@ -21,6 +22,8 @@ builder.AddProcessesIdentity();
 builder.AddProcessesEngine();
 
 var app = builder.Build();
+// First, so that every answer below — errors, status-code pages, assets, 401/403 — carries the header policy.
+app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 // The designer's scripts and styles are public (the sign-in page needs them); its pages are endpoints with policies.

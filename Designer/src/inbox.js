@@ -3,6 +3,7 @@
 // what, the page only leaves out buttons that would be refused. The list follows the task event stream (SSE).
 import { Form } from '@bpmn-io/form-js';
 import { ApiError, goToLogin, request } from './api.js';
+import { escapingTemplating } from './form-templating.js';
 
 const VIEWS = [
   ['mine', 'Mine'], ['group', 'My groups'], ['unassigned', 'Unassigned'], ['due-soon', 'Due soon'], ['breached', 'Breached'],
@@ -156,7 +157,7 @@ async function showTask(task, formAnswer, variables) {
   if (formAnswer) {
     // Variable values come as JSON text; the form sees them as values (a customer object, a number…).
     const data = Object.fromEntries(variables.map(v => [v.name, parseValue(v.value)]));
-    form = new Form({ container: $('form') });
+    form = new Form({ container: $('form'), additionalModules: [escapingTemplating] });
     await form.importSchema(JSON.parse(formAnswer.schema), data);
     // Only the assignee's input can be submitted, so only the assignee gets editable fields.
     form.setProperty('readOnly', !isMine);

@@ -152,10 +152,10 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
             }
             if (FormDeployment.IsForm(name) && resource.Content.Length <= _readOptions.MaxSizeBytes)
             {
-                var (formId, formProblem) = FormDeployment.Read(resource.Content);
-                if (formProblem is not null)
+                var (formId, formProblems) = FormDeployment.Read(resource.Content);
+                if (formProblems.Count > 0)
                 {
-                    problems.Add(new DeploymentProblem(name, formProblem));
+                    problems.AddRange(formProblems.Select(p => new DeploymentProblem(name, p)));
                 }
                 else if (!formOwners.TryAdd(formId!, name))
                 {

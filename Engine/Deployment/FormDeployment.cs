@@ -23,25 +23,26 @@ internal static class FormDeployment
 
     public static bool IsForm(string name) => name.EndsWith(".form", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The form's id, or a problem saying why the file is not a usable form.</summary>
-    public static (string? FormId, ModelProblem? Problem) Read(ReadOnlyMemory<byte> content)
+    /// <summary>The form's id, or the problems saying why the file is not a usable form (or not one the inbox may render).</summary>
+    public static (string? FormId, IReadOnlyList<ModelProblem> Problems) Read(ReadOnlyMemory<byte> content)
     {
         try
         {
             using var document = JsonDocument.Parse(content, new JsonDocumentOptions { AllowTrailingCommas = false });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return (null, new ModelProblem(ProblemSeverity.Error, "A form must be a JSON object (form-js schema)."));
+                return (null, [new ModelProblem(ProblemSeverity.Error, "A form must be a JSON object (form-js schema).")]);
             }
             if (!document.RootElement.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(id.GetString()))
             {
-                return (null, new ModelProblem(ProblemSeverity.Error, "The form has no string 'id'; user tasks refer to forms by it (zeebe:formDefinition formId)."));
+                return (null, [new ModelProblem(ProblemSeverity.Error, "The form has no string 'id'; user tasks refer to forms by it (zeebe:formDefinition formId).")]);
             }
-            return (id.GetString()!.Trim(), null);
+            var markup = FormMarkup.Check(document.RootElement).ToList();
+            return markup.Count > 0 ? (null, markup) : (id.GetString()!.Trim(), []);
         }
         catch (JsonException e)
         {
-            return (null, new ModelProblem(ProblemSeverity.Error, $"The form is not valid JSON: {e.Message}"));
+            return (null, [new ModelProblem(ProblemSeverity.Error, $"The form is not valid JSON: {e.Message}")]);
         }
     }
 

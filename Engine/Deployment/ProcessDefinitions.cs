@@ -88,7 +88,7 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
         {
             return null;
         }
-        var result = BpmnReader.Read(stored.Content, _readOptions);
+        var result = BpmnReader.Read(stored.Content, _readOptions.ForStoredFile());
         // The file was valid when it was deployed; failing now means the reader changed incompatibly (a bug).
         var process = result.Processes.FirstOrDefault(p => p.Id == stored.Definition.BpmnProcessId)
             ?? throw new InvalidOperationException(

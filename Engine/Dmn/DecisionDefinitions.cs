@@ -16,6 +16,11 @@ internal sealed record DecisionDefinitionInfo(
     string ResourceName,
     long DeploymentKey);
 
+/// <summary>A decision's DMN file as deployed, and the name it was deployed under.</summary>
+#pragma warning disable CA1819 // Dapper's row type: the bytea column.
+internal sealed record DecisionDefinitionXml(string ResourceName, byte[] Content);
+#pragma warning restore CA1819
+
 /// <summary>A deployed DMN file read back: its model and the stored version of each of its decisions.</summary>
 internal sealed record DeployedDecisionGraph(DecisionRequirements Model, IReadOnlyDictionary<string, DecisionDefinitionInfo> Decisions);
 
@@ -51,12 +56,12 @@ internal sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadO
             """, new { decisionDefinitionKey }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>The DMN file a decision was deployed from, verbatim; null when the key is unknown.</summary>
-    public async Task<byte[]?> FindXmlAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
+    /// <summary>The DMN file a decision was deployed from, verbatim, with its resource name; null when the key is unknown.</summary>
+    public async Task<DecisionDefinitionXml?> FindXmlAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition("""
-            SELECT r.content FROM decision_definition d
+        return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionXml>(new CommandDefinition("""
+            SELECT r.resource_name AS ResourceName, r.content AS Content FROM decision_definition d
             JOIN deployment_resource r ON r.deployment_key = d.deployment_key AND r.resource_name = d.resource_name
             WHERE d.decision_definition_key = @decisionDefinitionKey
             """, new { decisionDefinitionKey }, cancellationToken: cancellationToken));
@@ -78,7 +83,7 @@ internal sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadO
         var versions = await connection.QueryAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
             SELECT {Columns} FROM decision_definition d WHERE d.decision_requirements_key = @DecisionRequirementsKey
             """, new { decision.DecisionRequirementsKey }, cancellationToken: cancellationToken));
-        var read = DmnReader.Read(content, _readOptions);
+        var read = DmnReader.Read(content, _readOptions.ForStoredFile());
         // The file was valid when it was deployed; failing now means the reader changed incompatibly (a bug).
         var model = read.Requirements ?? throw new InvalidOperationException(
             $"Decision requirements {decision.DecisionRequirementsKey} ('{decision.DecisionRequirementsId}') no longer read: {string.Join("; ", read.Errors)}");

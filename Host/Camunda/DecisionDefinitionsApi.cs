@@ -6,6 +6,7 @@ using Processes.Engine.Dmn;
 using Processes.Engine.Execution;
 using Processes.Engine.Feel.Values;
 using Processes.Host.Identity;
+using Processes.Host.Security;
 
 namespace Processes.Host.Camunda;
 
@@ -125,18 +126,19 @@ internal static class DecisionDefinitionsApi
         return TypedResults.Ok(SearchPaging.Respond(items, total, offset));
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(string key, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(
+        string key, ProcessEngine engine, HttpResponse response, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var definitionKey))
         {
             return CamundaResults.BadRequest($"'{key}' is not a decision definition key.");
         }
-        var content = await engine.Decisions.FindXmlAsync(definitionKey, cancellationToken);
-        if (content is null)
+        var stored = await engine.Decisions.FindXmlAsync(definitionKey, cancellationToken);
+        if (stored is null)
         {
             return CamundaResults.NotFound($"No decision definition with key {definitionKey}.");
         }
-        using var reader = new StreamReader(new MemoryStream(content), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return TypedResults.Text(await reader.ReadToEndAsync(cancellationToken), "text/xml", System.Text.Encoding.UTF8);
+        using var reader = new StreamReader(new MemoryStream(stored.Content), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return ModelDocuments.Xml(response, await reader.ReadToEndAsync(cancellationToken), stored.ResourceName);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Processes.Engine.Deployment;
 using Processes.Host.Identity;
+using Processes.Host.Security;
 
 namespace Processes.Host.Camunda;
 
@@ -60,7 +61,8 @@ internal static class DefinitionsApi
         return TypedResults.Ok(SearchPaging.Respond(items, total, offset));
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(string key, ProcessDefinitions definitions, CancellationToken cancellationToken)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(
+        string key, ProcessDefinitions definitions, HttpResponse response, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var definitionKey))
         {
@@ -69,6 +71,6 @@ internal static class DefinitionsApi
         var xml = await definitions.FindXmlAsync(definitionKey, cancellationToken);
         return xml is null
             ? CamundaResults.NotFound($"No process definition with key {definitionKey}.")
-            : TypedResults.Text(xml.Text(), "text/xml", System.Text.Encoding.UTF8);
+            : ModelDocuments.Xml(response, xml.Text(), xml.Definition.ResourceName);
     }
 }

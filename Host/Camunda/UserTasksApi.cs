@@ -8,6 +8,7 @@ using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
 using Processes.Host.Audit;
 using Processes.Host.Identity;
+using Processes.Host.Security;
 
 namespace Processes.Host.Camunda;
 
@@ -96,7 +97,7 @@ internal static class UserTasksApi
     /// linked form; a key naming a form that was never deployed is a 404 naming the form id.
     /// </summary>
     private static async Task<Results<Ok<UserTaskFormResponse>, NoContent, ProblemHttpResult>> GetFormAsync(string key, ClaimsPrincipal user,
-        NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, HttpResponse response, CancellationToken cancellationToken)
     {
         var task = await FindVisibleAsync(key, user, dataSource, cancellationToken);
         if (task is null)
@@ -109,9 +110,12 @@ internal static class UserTasksApi
         }
         var formId = formKey[LinkedFormPrefix.Length..];
         var form = await FormDeployment.LatestAsync(dataSource, formId, cancellationToken);
-        return form is null
-            ? CamundaResults.NotFound($"User task {key} refers to the form '{formId}', which is not deployed.")
-            : TypedResults.Ok(new UserTaskFormResponse(CamundaResults.Key(form.FormKey), form.FormId, form.Version, form.Schema, CamundaResults.DefaultTenant));
+        if (form is null)
+        {
+            return CamundaResults.NotFound($"User task {key} refers to the form '{formId}', which is not deployed.");
+        }
+        ModelDocuments.MarkAsDownload(response, $"{form.FormId}.form.json");
+        return TypedResults.Ok(new UserTaskFormResponse(CamundaResults.Key(form.FormKey), form.FormId, form.Version, form.Schema, CamundaResults.DefaultTenant));
     }
 
     /// <summary>The form key the engine stores for <c>zeebe:formDefinition formId</c> (a linked, deployed form).</summary>

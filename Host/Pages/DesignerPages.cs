@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
-using Microsoft.Net.Http.Headers;
 using Processes.Host.Identity;
 
 namespace Processes.Host.Pages;
@@ -22,11 +21,6 @@ internal static class DesignerPages
     /// <summary>The bundle's scripts, styles and fonts (public: the sign-in page needs them before anyone is signed in).</summary>
     private const string BundleFolder = "designer";
 
-    // bpmn-js sets inline styles and draws with data: and blob: URLs; scripts come only from this host.
-    private const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
-
     /// <summary>
     /// Serves the bundle from wwwroot. Registered before authentication: scripts, styles and fonts are the same for
     /// everyone. HTML is left out of the content types, so the page shells are only reachable through the endpoints
@@ -41,12 +35,9 @@ internal static class DesignerPages
         return app.UseStaticFiles(new StaticFileOptions
         {
             ContentTypeProvider = contentTypes,
-            OnPrepareResponse = context =>
-            {
-                // Asset names are stable (designer.js), so a browser must revalidate to pick up a new build.
-                context.Context.Response.Headers.CacheControl = "no-cache";
-                context.Context.Response.Headers.XContentTypeOptions = "nosniff";
-            },
+            // Asset names are stable (designer.js), so a browser must revalidate to pick up a new build; the other
+            // headers come from the host's policy (SecurityHeaders).
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
         });
     }
 
@@ -135,15 +126,12 @@ internal static class DesignerPages
     /// <summary>Marks the page endpoints, whose challenges and denials are answered for a browser; the policy names the roles on the 403 page.</summary>
     private sealed record PageEndpoint(string? Policy);
 
-    /// <summary>The page shell, never cached (a new build must show at once) and with a strict content security policy.</summary>
+    /// <summary>The page shell, never cached (a new build must show at once); its content security policy is the host's page policy.</summary>
     private sealed class HtmlPage(IFileInfo file) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            var headers = httpContext.Response.Headers;
-            headers.CacheControl = "no-store";
-            headers.XContentTypeOptions = "nosniff";
-            headers[HeaderNames.ContentSecurityPolicy] = ContentSecurityPolicy;
+            httpContext.Response.Headers.CacheControl = "no-store";
             return TypedResults.PhysicalFile(file.PhysicalPath!, "text/html; charset=utf-8").ExecuteAsync(httpContext);
         }
     }

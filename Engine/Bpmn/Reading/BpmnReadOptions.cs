@@ -16,6 +16,15 @@ internal sealed record BpmnReadOptions
 
     /// <summary>FEEL syntax of every `=` attribute is checked at deployment, so a typo fails the deploy, not an instance.</summary>
     public IExpressionChecker ExpressionChecker { get; init; } = FeelSyntaxChecker.Instance;
+
+    /// <summary>
+    /// Refuse markup a browser would run (<see cref="ForeignMarkup"/>). Deployment does; reading a file that is already
+    /// stored does not, so definitions deployed before the rule keep running (their download is sandboxed instead).
+    /// </summary>
+    public bool RefuseForeignMarkup { get; init; } = true;
+
+    /// <summary>These options for reading a file deployed earlier, under whatever rules held then.</summary>
+    public BpmnReadOptions ForStoredFile() => RefuseForeignMarkup ? this with { RefuseForeignMarkup = false } : this;
 }
 
 /// <summary>

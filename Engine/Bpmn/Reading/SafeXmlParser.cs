@@ -35,7 +35,8 @@ internal static partial class SafeXmlParser
             // Characters are at most bytes for every encoding the reader accepts, so this bounds decoded text too.
             MaxCharactersInDocument = Math.Max(options.MaxSizeBytes, 1),
             IgnoreComments = true,
-            IgnoreProcessingInstructions = true,
+            // Read so that ForeignMarkup sees xml-stylesheet; the tree keeps none of them.
+            IgnoreProcessingInstructions = false,
             IgnoreWhitespace = true,
             CloseInput = true,
         };
@@ -45,7 +46,7 @@ internal static partial class SafeXmlParser
                 ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
                 : new MemoryStream(content.ToArray(), writable: false);
             using var reader = XmlReader.Create(stream, settings);
-            return ReadTree(reader, options.MaxDepth, problems);
+            return ReadTree(reader, options, problems);
         }
         catch (XmlException e)
         {
@@ -54,15 +55,16 @@ internal static partial class SafeXmlParser
         }
     }
 
-    private static SourceElement? ReadTree(XmlReader reader, int maxDepth, List<ModelProblem> problems)
+    private static SourceElement? ReadTree(XmlReader reader, BpmnReadOptions options, List<ModelProblem> problems)
     {
+        var maxDepth = options.MaxDepth;
         var lineInfo = (IXmlLineInfo)reader;
         var open = new Stack<Frame>();
         SourceElement? root = null;
-        var positioned = false;
-        while (positioned || reader.Read())
+        // A root outside the model namespaces (an HTML page) is refused by the readers for its root alone.
+        var guard = options.RefuseForeignMarkup;
+        while (reader.Read())
         {
-            positioned = false;
             switch (reader.NodeType)
             {
                 case XmlNodeType.Element when reader.Depth >= maxDepth:
@@ -71,11 +73,19 @@ internal static partial class SafeXmlParser
                         Line: lineInfo.LineNumber, Column: lineInfo.LinePosition));
                     return null;
                 case XmlNodeType.Element when reader.NamespaceURI == BpmnNamespaces.Diagram:
-                    // Diagram interchange only draws the model; Skip still checks that it is well-formed.
-                    reader.Skip();
-                    positioned = true;
+                    // Diagram interchange only draws the model, so the tree leaves it out; it is still checked for
+                    // well-formedness and for foreign markup, since the file is served as uploaded.
+                    SkipDiagram(reader, lineInfo, guard ? Enclosing(open) : null, guard ? problems : null);
                     break;
                 case XmlNodeType.Element:
+                    if (open.Count == 0)
+                    {
+                        guard = options.RefuseForeignMarkup && ForeignMarkup.IsModelNamespace(reader.NamespaceURI);
+                    }
+                    if (guard && !ForeignMarkup.IsModelNamespace(reader.NamespaceURI))
+                    {
+                        ForeignMarkup.CheckElement(reader, lineInfo, Enclosing(open), problems);
+                    }
                     var element = ReadElement(reader, lineInfo);
                     if (open.Count == 0)
                     {
@@ -97,6 +107,9 @@ internal static partial class SafeXmlParser
                         finished.Element.Text = finished.Text.ToString();
                     }
                     break;
+                case XmlNodeType.ProcessingInstruction when guard:
+                    ForeignMarkup.CheckProcessingInstruction(reader, lineInfo, problems);
+                    break;
                 case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.SignificantWhitespace when open.Count > 0:
                     var frame = open.Peek();
                     (frame.Text ??= new StringBuilder()).Append(reader.Value);
@@ -104,6 +117,62 @@ internal static partial class SafeXmlParser
             }
         }
         return root;
+    }
+
+    /// <summary>
+    /// Reads past a diagram element and its content, checking every element on the way when <paramref name="problems"/>
+    /// is given. Leaves the reader on the element's end (or on the element when it is empty), like any other element.
+    /// </summary>
+    private static void SkipDiagram(XmlReader reader, IXmlLineInfo lineInfo, SourceElement? enclosing, List<ModelProblem>? problems)
+    {
+        var depth = reader.Depth;
+        if (reader.IsEmptyElement)
+        {
+            if (problems is not null)
+            {
+                ForeignMarkup.CheckElement(reader, lineInfo, enclosing, problems);
+            }
+            return;
+        }
+        // Diagram elements with ids (BPMNDiagram, BPMNShape …) say where a problem is; they are not in the tree.
+        var diagram = new Stack<(int Depth, SourceElement Element)>();
+        do
+        {
+            if (problems is null)
+            {
+                continue;
+            }
+            while (diagram.Count > 0 && diagram.Peek().Depth >= reader.Depth)
+            {
+                diagram.Pop();
+            }
+            if (reader.NodeType == XmlNodeType.Element)
+            {
+                ForeignMarkup.CheckElement(reader, lineInfo, diagram.Count > 0 ? diagram.Peek().Element : enclosing, problems);
+                if (!reader.IsEmptyElement && reader.GetAttribute("id") is { Length: > 0 } id)
+                {
+                    diagram.Push((reader.Depth, new SourceElement(reader.NamespaceURI, reader.LocalName, [("", "id", id)], lineInfo.LineNumber, lineInfo.LinePosition)));
+                }
+            }
+            else if (reader.NodeType == XmlNodeType.ProcessingInstruction)
+            {
+                ForeignMarkup.CheckProcessingInstruction(reader, lineInfo, problems);
+            }
+        }
+        while (reader.Read() && reader.Depth > depth);
+    }
+
+    /// <summary>The innermost open element with an id: where a problem inside anonymous content is.</summary>
+    private static SourceElement? Enclosing(Stack<Frame> open)
+    {
+        foreach (var frame in open)
+        {
+            if (!string.IsNullOrWhiteSpace(frame.Element.Id))
+            {
+                return frame.Element;
+            }
+        }
+        return null;
     }
 
     private sealed class Frame(SourceElement element)
