@@ -25,10 +25,12 @@ public static class ActivityRegistration
     {
         var section = configuration.GetSection("Processes:Activities");
         services.Configure<ActivitiesOptions>(section);
-        services.AddHttpClient(HttpSmsProvider.ClientName);
-        services.AddHttpClient(RefundHandler.ClientName);
+        // Activity URLs may carry credentials in their paths and queries: their clients log hosts, not URIs.
+        services.AddHttpClient(HttpSmsProvider.ClientName).WithOriginOnlyLogs();
+        services.AddHttpClient(RefundHandler.ClientName).WithOriginOnlyLogs();
         // Redirects could leave the allow-list: the http activity does not follow them.
-        services.AddHttpClient(HttpHandler.ClientName).ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false });
+        services.AddHttpClient(HttpHandler.ClientName).ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false })
+            .WithOriginOnlyLogs();
         services.AddSingleton(sp => new SmsTemplateStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<ISmsProvider>(sp =>

@@ -9,13 +9,11 @@ using Processes.Engine.Jobs;
 namespace Processes.Activities.Http;
 
 /// <summary>
-/// Job type <c>http</c>: one outbound call to an allow-listed host, the answer mapped to <c>httpStatus</c> and
-/// <c>httpBody</c> (parsed when JSON). 5xx, 408, 429 and no answer are retryable failures (after in-process
-/// retries); other 4xx are not, unless listed in the header <c>retryableStatusCodes</c>. The job key goes along as
-/// <c>Idempotency-Key</c>, so a receiver that honours it sees one effect however often the job runs. The URL and
-/// request headers may hold connector secrets (<c>{{secrets.NAME}}</c>, see <see cref="ConnectorSecrets"/>); a URL
-/// whose address comes from a secret is trusted without the allow-list, since an administrator configured it, and
-/// failure messages show the placeholder, not the address.
+/// Job type <c>http</c>: one outbound call, the answer mapped to <c>httpStatus</c> and <c>httpBody</c> (parsed when
+/// JSON). 5xx, 408, 429 and no answer are retryable failures (after in-process retries); other 4xx are not, unless
+/// listed in the header <c>retryableStatusCodes</c>. The job key goes along as <c>Idempotency-Key</c>, so a receiver
+/// that honours it sees one effect however often the job runs. Where it may call and with which secrets is decided
+/// by <see cref="HttpRequestPlan"/> before anything is sent; failure messages show secrets as their placeholders.
 /// </summary>
 internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<ActivitiesOptions> options, ConnectorSecrets secrets) : IJobHandler
 {
@@ -29,44 +27,11 @@ internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<Activitie
 
     public async Task<JobOutcome> HandleAsync(JobContext job, CancellationToken cancellationToken)
     {
-        var urlTemplate = JobInputs.Text(job, "httpUrl", "url");
-        var urlText = urlTemplate;
-        var templated = urlTemplate is not null && ConnectorSecrets.HasPlaceholder(urlTemplate);
-        if (templated)
+        var (plan, refusal) = HttpRequestPlan.For(job, secrets, _allowed);
+        if (plan is null)
         {
-            var (resolved, missing) = secrets.Resolve(urlTemplate!);
-            if (resolved is null)
-            {
-                return JobOutcome.Fail($"The URL '{urlTemplate}' needs a secret: {ConnectorSecrets.MissingMessage(missing)}", retryable: false);
-            }
-            urlText = resolved;
-        }
-        if (string.IsNullOrWhiteSpace(urlText) || !Uri.TryCreate(urlText, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-        {
-            return JobOutcome.Fail($"The http activity needs an absolute http(s) URL (header 'url' or variable 'httpUrl'), not '{urlTemplate}'.", retryable: false);
-        }
-        // An address that comes from a secret was configured by an administrator: the allow-list guards what models name.
-        var addressFromSecret = templated && urlTemplate!.TrimStart().StartsWith("{{", StringComparison.Ordinal);
-        if (!addressFromSecret && !_allowed.Allows(url.Host))
-        {
-            return JobOutcome.Fail($"The host '{url.Host}' is not in Processes:Activities:Http:AllowedHosts.", retryable: false);
-        }
-        var shown = templated ? urlTemplate : url.ToString();
-        var methodName = (JobInputs.Text(job, "httpMethod", "method") ?? "GET").Trim().ToUpperInvariant();
-        if (methodName.Length == 0 || !methodName.All(char.IsAsciiLetterUpper))
-        {
-            return JobOutcome.Fail($"'{methodName}' is not an HTTP method (header 'method' or variable 'httpMethod').", retryable: false);
-        }
-        var method = new HttpMethod(methodName);
-        var headers = new List<(string Name, string Value)>();
-        foreach (var (name, value) in Headers(job))
-        {
-            var (resolved, missing) = secrets.Resolve(value);
-            if (resolved is null)
-            {
-                return JobOutcome.Fail($"The request header '{name}' needs a secret: {ConnectorSecrets.MissingMessage(missing)}", retryable: false);
-            }
-            headers.Add((name, resolved));
+            // Not retryable: the same model and variables are refused the same way until someone changes them.
+            return JobOutcome.Fail(refusal!, retryable: false);
         }
         var body = job.Variables["httpRequestBody"] ?? HeaderBody(job);
         var bodyText = body switch
@@ -79,12 +44,12 @@ internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<Activitie
 
         var result = await OutboundCall.SendAsync(clients.CreateClient(ClientName), _pipeline, job.Key.ToString(CultureInfo.InvariantCulture), () =>
         {
-            var request = new HttpRequestMessage(method, url);
+            var request = new HttpRequestMessage(plan.Method, plan.Url);
             if (bodyText is not null)
             {
                 request.Content = bodyIsJson ? new StringContent(bodyText, OutboundCall.Json) : new StringContent(bodyText);
             }
-            foreach (var (name, value) in headers)
+            foreach (var (name, value) in plan.Headers)
             {
                 if (!request.Headers.TryAddWithoutValidation(name, value))
                 {
@@ -95,43 +60,21 @@ internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<Activitie
             return request;
         }, _options.MaxResponseChars, cancellationToken);
 
+        // The messages become incidents and history: an error text ("Connection refused (host:port)") or an answer
+        // that echoes a token must not carry a resolved secret there.
+        var redact = plan.Secrets.Redact;
         switch (result)
         {
             case CallResult.NoAnswer none:
-                return JobOutcome.Fail($"{method} {shown}: {none.Message}", retryable: true);
+                return JobOutcome.Fail($"{plan.Method} {plan.Shown}: {redact(none.Message)}", retryable: true);
             case CallResult.Answered { Code: < 400 } ok:
                 return JobOutcome.Complete(new JsonObject { ["httpStatus"] = ok.Code, ["httpBody"] = Parse(ok) });
             case CallResult.Answered answered:
                 var retryable = answered.IsTransient || RetryableCodes(job).Contains(answered.Code);
-                return JobOutcome.Fail($"{method} {shown} answered {answered.Code}: {Excerpt(answered.Body)}", retryable);
+                return JobOutcome.Fail($"{plan.Method} {plan.Shown} answered {answered.Code}: {Excerpt(redact(answered.Body))}", retryable);
             default:
                 throw new InvalidOperationException(result.ToString());
         }
-    }
-
-    /// <summary>Request headers: the variable <c>httpHeaders</c> (object), over task headers named <c>header.X</c>.</summary>
-    private static List<(string Name, string Value)> Headers(JobContext job)
-    {
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, value) in job.CustomHeaders)
-        {
-            if (name.StartsWith("header.", StringComparison.Ordinal) && value is not null)
-            {
-                headers[name["header.".Length..]] = value.ToString();
-            }
-        }
-        if (job.Variables["httpHeaders"] is JsonObject fromVariables)
-        {
-            foreach (var (name, value) in fromVariables)
-            {
-                if (value is not null)
-                {
-                    headers[name] = value.ToString();
-                }
-            }
-        }
-        headers.Remove(OutboundCall.IdempotencyHeader); // the job key is the idempotency key, not the model's choice
-        return [.. headers.Select(h => (h.Key, h.Value))];
     }
 
     /// <summary>The header <c>body</c>: JSON when it parses as JSON, else text.</summary>

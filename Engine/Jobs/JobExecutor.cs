@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Processes.Engine.Cluster;
 using Processes.Engine.Execution;
+using Processes.Engine.Jobs.Background;
 
 namespace Processes.Engine.Jobs;
 
@@ -20,10 +21,10 @@ internal sealed class JobExecutor
     private readonly JobExecutorOptions _options;
     private readonly ILogger _logger;
     private readonly JobMetricsBuffer _metrics;
+    private readonly BackOffRefreshProcess _backOffs;
     private readonly ConcurrentDictionary<long, Task> _running = new();
     private readonly Wakeup _jobsAvailable = new();
     private readonly Wakeup _slotFreed = new();
-    private IReadOnlyDictionary<string, RetryBackOff> _storedBackOffs = new Dictionary<string, RetryBackOff>();
     private int _active;
     private long _invocations;
     private long _completed;
@@ -38,6 +39,7 @@ internal sealed class JobExecutor
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _metrics = new JobMetricsBuffer(engine.DataSource);
+        _backOffs = new BackOffRefreshProcess(engine, options, _logger);
     }
 
     public string NodeId => _options.NodeId;
@@ -57,7 +59,8 @@ internal sealed class JobExecutor
     /// <summary>
     /// Polls and runs jobs until <paramref name="cancellationToken"/> is cancelled, then shuts down gracefully: no
     /// new activations, running handlers get <see cref="JobExecutorOptions.ShutdownTimeout"/> to finish, the leases
-    /// of those still running are handed back, and the metrics are flushed.
+    /// of those still running are handed back, and the metrics are flushed. Each duty besides running handlers —
+    /// polling, lease recovery, lease renewal, back-off reload, metrics — is its own background process.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -65,12 +68,23 @@ internal sealed class JobExecutor
         var listener = _options.ListenForNotifications
             ? new PgListener(_engine.DataSource, "processes_jobs", OnNotification, _logger).RunAsync(cancellationToken)
             : Task.CompletedTask;
+        var server = new BackgroundProcessServer();
         try
         {
-            await PollAsync(handlerStop.Token, cancellationToken);
+            var recovery = new LeaseRecoveryProcess(_engine, _options, _logger);
+            server.Start(_backOffs, cancellationToken);
+            server.Start(recovery, cancellationToken);
+            server.Start(new LeaseExtensionProcess(_engine, _options, () => [.. _running.Keys], _logger), cancellationToken);
+            server.Start(new MetricsFlushProcess(_metrics, _options, _logger), cancellationToken);
+            // The first poll comes after the first recovery and back-off load, as it always did: recovered jobs are
+            // taken at once, and a job failing in the first second gets the back-off an operator stored for its type.
+            await Task.WhenAll(server.FirstRound(_backOffs), server.FirstRound(recovery));
+            server.Start(new JobPollingProcess(_engine, _handlers, _options,
+                new JobPollingProcess.Slots(() => RunningJobs, job => Start(job, handlerStop.Token), _jobsAvailable, _slotFreed), _logger), cancellationToken);
         }
         finally
         {
+            await server.WhenStopped;
             await DrainAsync(handlerStop);
             await listener;
         }
@@ -82,121 +96,6 @@ internal sealed class JobExecutor
         {
             _jobsAvailable.Set();
         }
-    }
-
-    private async Task PollAsync(CancellationToken handlerToken, CancellationToken stop)
-    {
-        var idle = _options.MinPollInterval;
-        var lastRecovery = DateTimeOffset.MinValue;
-        var lastFlush = DateTimeOffset.UtcNow;
-        var anyFullBefore = false;
-        var lastExtension = DateTimeOffset.UtcNow;
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                var now = DateTimeOffset.UtcNow;
-                if (now - lastRecovery >= _options.LeaseRecoveryInterval)
-                {
-                    lastRecovery = now;
-                    _storedBackOffs = await JobTypeBackOffs.LoadAsync(_engine.DataSource, stop);
-                    var recovered = await _engine.RecoverExpiredLeasesAsync(stop);
-                    if (recovered > 0)
-                    {
-                        _logger.LogInformation("{Count} job lease(s) expired and were made activatable again", recovered);
-                    }
-                }
-                if (now - lastExtension >= ExtensionInterval)
-                {
-                    lastExtension = now;
-                    await ExtendLeasesAsync(stop);
-                }
-                if (now - lastFlush >= _options.MetricsFlushInterval)
-                {
-                    lastFlush = now;
-                    await _metrics.FlushAsync(stop);
-                }
-                // Saturated: wait until half the slots are free, so one activation (one commit) takes many jobs
-                // instead of one per finished handler.
-                if (RunningJobs >= _options.MaxConcurrency || (anyFullBefore && RunningJobs > _options.MaxConcurrency / 2))
-                {
-                    await _slotFreed.WaitAsync(_options.MaxPollInterval, stop);
-                    continue;
-                }
-                var anyFull = false;
-                foreach (var type in _handlers.Types)
-                {
-                    var free = _options.MaxConcurrency - RunningJobs;
-                    if (free <= 0 || stop.IsCancellationRequested)
-                    {
-                        break;
-                    }
-                    var want = Math.Min(free, _options.BatchSize);
-                    var jobs = await _engine.ActivateJobsAsync(type, _options.NodeId, _options.LeaseTimeout, want, null, stop);
-                    foreach (var job in jobs)
-                    {
-                        Start(job, handlerToken);
-                    }
-                    anyFull |= jobs.Count == want;
-                }
-                anyFullBefore = anyFull;
-                if (anyFull)
-                {
-                    idle = _options.MinPollInterval; // more are waiting: poll again at once
-                    continue;
-                }
-                if (await _jobsAvailable.WaitAsync(idle, stop))
-                {
-                    idle = _options.MinPollInterval;
-                    // Let a burst of inserts (one notification each) gather, so one poll takes many jobs.
-                    await Task.Delay(_options.NotificationCoalescing, stop);
-                }
-                else
-                {
-                    idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _options.MaxPollInterval.Ticks));
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "Job polling failed; trying again in {Pause}", _options.MaxPollInterval);
-                try
-                {
-                    await Task.Delay(_options.MaxPollInterval, stop);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
-
-    /// <summary>Leases are renewed every third of their length, so a handler may run longer than one lease.</summary>
-    private TimeSpan ExtensionInterval => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond / 10, _options.LeaseTimeout.Ticks / 3));
-
-    /// <summary>
-    /// Renews the leases of the jobs running here. A lease is only lost when the node stops renewing it — it died,
-    /// hung or lost the database — and then another node runs the job once it expires (or at once when the node is
-    /// reaped as dead).
-    /// </summary>
-    private async Task ExtendLeasesAsync(CancellationToken cancellationToken)
-    {
-        var keys = _running.Keys.ToArray();
-        if (keys.Length == 0)
-        {
-            return;
-        }
-        await using var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken);
-        // Durability point: the renewed deadlines are committed; a crash after this keeps the jobs leased to this
-        // node for at most one more lease (or until the node is reaped).
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE job SET deadline = @deadline WHERE key = ANY(@keys) AND state = 'ACTIVATED' AND worker = @worker
-            """, new { keys, worker = _options.NodeId, deadline = _engine.Clock.GetUtcNow().ToUniversalTime() + _options.LeaseTimeout },
-            cancellationToken: cancellationToken));
     }
 
     private void Start(ActivatedJob job, CancellationToken handlerToken)
@@ -266,7 +165,7 @@ internal sealed class JobExecutor
             case JobOutcome.Failed failed:
                 var failures = await CountFailureAsync(job.Key, cancellationToken);
                 var retries = failed.Retryable ? Math.Max(0, job.Retries - 1) : 0;
-                var backOff = failed.BackOff ?? (_storedBackOffs.GetValueOrDefault(job.Type) ?? _options.BackOffFor(job.Type)).Delay(failures);
+                var backOff = failed.BackOff ?? (_backOffs.For(job.Type) ?? _options.BackOffFor(job.Type)).Delay(failures);
                 // Durability point (inside the engine): retries, due time and message (or the incident) commit together.
                 result = await _engine.FailJobAsync(job.Key, retries, failed.Message, backOff, null, cancellationToken);
                 Count(job, result, success: false);

@@ -135,13 +135,18 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         _logger.LogInformation("Creating a PostgreSQL cluster in {DataDirectory}", DataDirectory);
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         var passwordFile = Path.Combine(_root, $".initdb-{Guid.NewGuid():N}");
-        await File.WriteAllTextAsync(passwordFile, password, cancellationToken);
         try
         {
-            if (OsUser.IsRoot && !OperatingSystem.IsWindows())
+            await PrivateFile.WriteAsync(passwordFile, password, cancellationToken);
+            if (OsUser.IsRoot)
             {
-                // Readable by the service user for the moment initdb needs it; deleted right after.
-                File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+                // initdb runs as the service user: it becomes the owner (still 0600), instead of the file becoming
+                // readable by every local user for the moment initdb needs it.
+                var owned = await new OsCommand(null).RunAsync("chown", [$"{_options.ServiceUser}:", passwordFile], TimeSpan.FromSeconds(10), cancellationToken);
+                if (!owned.Succeeded)
+                {
+                    throw new EmbeddedPostgresException($"The initdb password file could not be given to '{_options.ServiceUser}': {owned.Output.Trim()}");
+                }
             }
             List<string> arguments =
             [
@@ -160,15 +165,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
         finally
         {
+            // A crash before this line leaves the file behind, but 0600 and owned by the service user, who owns the
+            // cluster anyway; the next init draws a new password and a new file name.
             File.Delete(passwordFile);
         }
         // What survives a crash here: a complete cluster; the password file is rewritten on the next init only.
-        var credentials = Path.Combine(_root, "credentials");
-        await File.WriteAllTextAsync(credentials, password, cancellationToken);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(credentials, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        await PrivateFile.WriteAsync(Path.Combine(_root, "credentials"), password, cancellationToken);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Processes.Activities;
 using Processes.Engine.Deployment;
@@ -27,10 +28,14 @@ public abstract class ActivityTest : LoopTest
         [$"Processes:Activities:{section}:Retry:Timeout"] = "00:00:02",
     };
 
-    private protected IServiceProvider Services(Dictionary<string, string?> settings)
+    private protected IServiceProvider Services(Dictionary<string, string?> settings, ILoggerProvider? logs = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
+        if (logs is not null)
+        {
+            services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        }
         services.AddSingleton(DataSource);
         services.AddSingleton(_ => new ProcessEngine(DataSource, new ProcessDefinitions(DataSource), TimeProvider.System));
         services.AddProcessesActivities(configuration);
@@ -39,8 +44,8 @@ public abstract class ActivityTest : LoopTest
         return provider;
     }
 
-    private protected IJobHandler Handler(string type, Dictionary<string, string?> settings) =>
-        Services(settings).GetServices<IJobHandler>().Single(h => h.Type == type);
+    private protected IJobHandler Handler(string type, Dictionary<string, string?> settings, ILoggerProvider? logs = null) =>
+        Services(settings, logs).GetServices<IJobHandler>().Single(h => h.Type == type);
 
     /// <summary>A job as the executor would hand it over; the same key twice is a re-run after an expired lease.</summary>
     private protected JobContext Job(string type, string variables, string headers = "{}", long? key = null) => new(

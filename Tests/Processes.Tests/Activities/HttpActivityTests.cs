@@ -12,10 +12,11 @@ public sealed class HttpActivityTests : ActivityTest
     [TearDown]
     public async Task StopServer() => await _server.DisposeAsync();
 
-    private static Dictionary<string, string?> AllowLoopback()
+    /// <summary>The fake server's own origin: the allow-list compares scheme, host and port.</summary>
+    private Dictionary<string, string?> AllowLoopback()
     {
         var settings = FastRetries("Http");
-        settings["Processes:Activities:Http:AllowedHosts:0"] = "127.0.0.1";
+        settings["Processes:Activities:Http:AllowedHosts:0"] = $"127.0.0.1:{_server.BaseUrl.Port}";
         settings["Processes:Activities:Http:AllowedHosts:1"] = "*.example.com";
         return settings;
     }
@@ -102,7 +103,7 @@ public sealed class HttpActivityTests : ActivityTest
 
         var modelAddress = Failed(await http.HandleAsync(Job("http", "{}", $$$"""{"url": "{{{Url("hooks/ops")}}}?t={{secrets.CHAT_TOKEN}}"}"""),
             CancellationToken.None));
-        modelAddress.Message.ShouldBe("The host '127.0.0.1' is not in Processes:Activities:Http:AllowedHosts.",
+        modelAddress.Message.ShouldBe($"The URL '{Url("hooks/ops")}?t={{{{secrets.CHAT_TOKEN}}}}' leads to a host that is not in Processes:Activities:Http:AllowedHosts.",
             "a secret inside a model's own address does not lift the allow-list");
     }
 
@@ -110,11 +111,29 @@ public sealed class HttpActivityTests : ActivityTest
     public void Wildcard_entries_allow_subdomains_only()
     {
         var list = new Processes.Activities.Http.HostAllowList(["*.example.com", "API.partner.org"]);
-        list.Allows("crm.example.com").ShouldBeTrue();
-        list.Allows("example.com").ShouldBeFalse();
-        list.Allows("evil-example.com").ShouldBeFalse();
-        list.Allows("api.partner.org").ShouldBeTrue();
-        list.Allows("partner.org").ShouldBeFalse();
+        list.Allows(new Uri("https://crm.example.com/x")).ShouldBeTrue();
+        list.Allows(new Uri("https://example.com/x")).ShouldBeFalse();
+        list.Allows(new Uri("https://evil-example.com/x")).ShouldBeFalse();
+        list.Allows(new Uri("http://api.partner.org/x")).ShouldBeTrue();
+        list.Allows(new Uri("https://partner.org/x")).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Entries_compare_the_parsed_scheme_host_and_port()
+    {
+        var list = new Processes.Activities.Http.HostAllowList(["api.partner.org", "https://pay.partner.org", "127.0.0.1:8080", "*.hooks.org:8443", "[::1]:9000", "bad entry/x"]);
+        list.Allows(new Uri("https://api.partner.org/v1")).ShouldBeTrue();
+        list.Allows(new Uri("http://api.partner.org/v1")).ShouldBeTrue();
+        list.Allows(new Uri("https://api.partner.org:444/v1")).ShouldBeFalse("without a port an entry allows the default one only");
+        list.Allows(new Uri("https://pay.partner.org/")).ShouldBeTrue();
+        list.Allows(new Uri("http://pay.partner.org/")).ShouldBeFalse("the entry names its scheme");
+        list.Allows(new Uri("http://127.0.0.1:8080/x")).ShouldBeTrue();
+        list.Allows(new Uri("http://127.0.0.1:8081/x")).ShouldBeFalse();
+        list.Allows(new Uri("http://127.0.0.1/x")).ShouldBeFalse();
+        list.Allows(new Uri("https://a.hooks.org:8443/x")).ShouldBeTrue();
+        list.Allows(new Uri("https://a.hooks.org/x")).ShouldBeFalse();
+        list.Allows(new Uri("http://[::1]:9000/x")).ShouldBeTrue();
+        list.Allows(new Uri("http://api.partner.org@evil.org/")).ShouldBeFalse("the parsed host is evil.org, whatever the text starts with");
     }
 
     [Test]

@@ -21,7 +21,8 @@ public sealed class MonthlySettlementTests : EngineTest
 
         var gather = await TakeJobAsync(settlement, "http", "GatherFees");
         gather.CustomHeaders["method"]!.GetValue<string>().ShouldBe("GET");
-        gather.Variables["httpUrl"]!.GetValue<string>().ShouldBe($"{{{{secrets.LEDGER_URL}}}}/fees/released?period={period}");
+        gather.CustomHeaders["url"]!.GetValue<string>().ShouldBe("{{secrets.LEDGER_URL}}/fees/released");
+        gather.Variables["httpQuery"]!["period"]!.GetValue<string>().ShouldBe(period);
         await CompleteJobAsync(gather, """
             {"httpStatus": 200, "httpBody": {"fees": [
               {"serviceOrderId": "TM-1", "network": "net-hz", "fee": 180}, {"serviceOrderId": "JD-1", "network": "net-nb", "fee": 99.5},
