@@ -2,6 +2,7 @@ using Processes.Host.Activities;
 using Processes.Host.Audit;
 using Processes.Host.Calendars;
 using Processes.Host.Camunda;
+using Processes.Host.DataProtection;
 using Processes.Host.Engine;
 using Processes.Host.Health;
 using Processes.Host.Identity;
@@ -10,6 +11,7 @@ using Processes.Host.Instances;
 using Processes.Host.Operations;
 using Processes.Host.Pages;
 using Processes.Host.Postgres;
+using Processes.Host.Proxies;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddProcessesDatabase();
@@ -17,10 +19,13 @@ builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddProcessesHealth();
 builder.Services.AddProcessesAudit();
+builder.AddProcessesForwardedHeaders();
+builder.AddProcessesDataProtection();
 builder.AddProcessesIdentity();
 builder.AddProcessesEngine();
 
 var app = builder.Build();
+app.UseProcessesForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 // The designer's scripts and styles are public (the sign-in page needs them); its pages are endpoints with policies.
