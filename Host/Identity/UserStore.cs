@@ -171,10 +171,14 @@ internal static class UserStore
             RETURNING locked_until
             """, new { id, threshold, lockout }, cancellationToken: cancellationToken));
 
-    /// <summary>Clears the failure count; stores the new hash when the old one used outdated parameters.</summary>
+    /// <summary>
+    /// Clears the failure count; stores the new hash when the old one used outdated parameters. A lock in force stays:
+    /// this sign-in came from an address the lock spares, and the lock is for the others.
+    /// </summary>
     public static Task RecordSuccessfulLoginAsync(NpgsqlConnection connection, long id, string? rehashed, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE app_user SET failed_logins = 0, locked_until = NULL, password_hash = coalesce(@rehashed, password_hash)
+            UPDATE app_user SET failed_logins = 0, locked_until = CASE WHEN locked_until > now() THEN locked_until END,
+                   password_hash = coalesce(@rehashed, password_hash)
             WHERE id = @id
             """, new { id, rehashed }, cancellationToken: cancellationToken));
 }
