@@ -22,9 +22,12 @@ public static class ForwardedHeadersRegistration
         var networks = ListOf(section.GetSection("KnownNetworks")).Select(text => System.Net.IPNetwork.TryParse(text, out var network) ? network
             : throw new InvalidOperationException($"{Section}:KnownNetworks: '{text}' is not a network in CIDR notation (10.0.0.0/8).")).ToList();
         var trustAll = section.GetValue<bool>("TrustAll");
+        var forwardLimit = section.GetValue("ForwardLimit", 1);
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // Proxies in a chain (a load balancer before a reverse proxy) each add an entry; each must be trusted.
+            options.ForwardLimit = forwardLimit;
             if (trustAll)
             {
                 options.KnownProxies.Clear();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Xml.Linq;
 using Dapper;
@@ -110,6 +111,44 @@ public sealed class GeneratedKeyFileTests : DatabaseTest
             await using var restarted = IdentityHost.Start(ConnectionString, logs: again, settings: new Dictionary<string, string> { ["Processes:DataProtection:KeyFile"] = path });
             using var signedIn = await restarted.SignInAsync(IdentityHost.AdminBootstrapName, IdentityHost.AdminPassword);
             again.Entries.ShouldNotContain(e => e.Message.Contains("FIRST START: generated", StringComparison.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}
+
+/// <summary>With Processes:DataProtection:Certificate the keys are encrypted to the certificate instead.</summary>
+public sealed class CertificateKeyTests : DatabaseTest
+{
+    [Test]
+    public async Task Keys_are_stored_encrypted_to_the_configured_certificate()
+    {
+        var folder = Directory.CreateTempSubdirectory("processes-dp-cert-");
+        try
+        {
+            using var rsa = RSA.Create(2048);
+            var request = new CertificateRequest("CN=processes-data-protection", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+            var path = Path.Combine(folder.FullName, "dp.pfx");
+            await File.WriteAllBytesAsync(path, certificate.Export(X509ContentType.Pfx, "pfx password"));
+            var settings = new Dictionary<string, string>
+            {
+                ["Processes:DataProtection:Certificate"] = path, ["Processes:DataProtection:CertificatePassword"] = "pfx password",
+            };
+            await using var first = IdentityHost.Start(ConnectionString, settings: settings);
+            await using var second = IdentityHost.Start(ConnectionString, settings: settings);
+            var user = await first.CreateUserAsync(roles: [Processes.Host.Identity.Roles.Agent]);
+            using var onFirst = SavedSession.JarlessClient(first);
+            using var onSecond = SavedSession.JarlessClient(second);
+            var saved = await SavedSession.SignInAsync(onFirst, user.UserName, user.Password);
+
+            (await saved.SendAsync(onSecond, HttpMethod.Get, "/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            await using var connection = await DataSource.OpenConnectionAsync();
+            var rows = (await connection.QueryAsync<string>("SELECT xml FROM data_protection_key")).ToList();
+            rows.ShouldNotBeEmpty();
+            rows.ShouldAllBe(xml => !xml.Contains("masterKey") && xml.Contains("EncryptedData"));
         }
         finally
         {
