@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Processes.Host.Identity;
 using Processes.Tests.Identity;
@@ -35,6 +37,47 @@ public sealed class LoginPageTests : PageTest
         await SignInWithTheFormAsync(page, user);
 
         await page.WaitForURLAsync(new Uri(Browser.BaseAddress, "/designer?from=login").ToString());
+    }
+
+    /// <summary>
+    /// The script's own check, with the host's checks taken away: the page is served for a hostile returnUrl anyway
+    /// and the sign-in answer is stubbed to name a hostile landing page. The script neither sends the return URL on
+    /// nor follows the landing page off the site.
+    /// </summary>
+    [TestCase("/\t/evil.example/")]
+    [TestCase("//evil.example")]
+    [TestCase("https://evil.example/")]
+    [TestCase("/\\evil.example")]
+    [TestCase("/%2F%2Fevil.example")]
+    public async Task The_page_script_on_its_own_stays_on_the_site(string hostile)
+    {
+        // Not tracked: the browser ends on "/", which the host does not serve (its 404 is logged as a console error).
+        var page = (await Browser.NewPageAsync()).Page;
+        await page.RouteAsync(new Regex("/login\\?returnUrl="), route => route.ContinueAsync(new() { Url = new Uri(Browser.BaseAddress, "/login").ToString() }));
+        JsonElement? sent = null;
+        await page.RouteAsync("**/api/auth/login", async route =>
+        {
+            sent = JsonDocument.Parse(route.Request.PostData!).RootElement.Clone();
+            await route.FulfillAsync(new()
+            {
+                Status = 200,
+                ContentType = "application/json",
+                Body = JsonSerializer.Serialize(new
+                {
+                    user = new { roles = new[] { "designer" }, passwordChangeRequired = false },
+                    antiforgeryToken = "token", antiforgeryHeader = "X-CSRF-TOKEN", landing = hostile,
+                }),
+            });
+        });
+
+        await page.GotoAsync("/login?returnUrl=" + Uri.EscapeDataString(hostile));
+        page.Url.ShouldContain("returnUrl=", Case.Sensitive, "the host's redirect was bypassed, so the script sees the hostile value");
+        await page.FillAsync("input[name=userName]", "anyone");
+        await page.FillAsync("input[name=password]", "any password at all");
+        await page.ClickAsync("#login button[type=submit]");
+
+        await page.WaitForURLAsync(new Uri(Browser.BaseAddress, "/").ToString());
+        sent!.Value.GetProperty("returnUrl").ValueKind.ShouldBe(JsonValueKind.Null);
     }
 
     private static async Task SignInWithTheFormAsync(IPage page, TestUser user)
