@@ -113,9 +113,12 @@ public static class DataProtectionRegistration
         }
     }
 
-    private sealed class KeyEncryptionKeyCheck(KeyEncryptionKey key) : IHostedService
+    /// <summary>Does nothing but take the key: being created at start is what resolves (and checks, and logs) it.</summary>
+    private sealed class KeyEncryptionKeyCheck : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.FromResult(key.Id);
+        public KeyEncryptionKeyCheck(KeyEncryptionKey key) => ArgumentNullException.ThrowIfNull(key);
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
