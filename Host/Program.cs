@@ -2,6 +2,7 @@ using Processes.Host.Activities;
 using Processes.Host.Audit;
 using Processes.Host.Calendars;
 using Processes.Host.Camunda;
+using Processes.Host.DataProtection;
 using Processes.Host.Engine;
 using Processes.Host.Health;
 using Processes.Host.Identity;
@@ -10,6 +11,7 @@ using Processes.Host.Instances;
 using Processes.Host.Operations;
 using Processes.Host.Pages;
 using Processes.Host.Postgres;
+using Processes.Host.Proxies;
 using Processes.Host.Security;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,11 +20,15 @@ builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddProcessesHealth();
 builder.Services.AddProcessesAudit();
+builder.AddProcessesForwardedHeaders();
+builder.AddProcessesDataProtection();
 builder.AddProcessesIdentity();
 builder.AddProcessesEngine();
 
 var app = builder.Build();
-// First, so that every answer below — errors, status-code pages, assets, 401/403 — carries the header policy.
+// Forwarded headers first: the header policy sends HSTS only when the request (as the proxy saw it) is https.
+app.UseProcessesForwardedHeaders();
+// Then, so that every answer below — errors, status-code pages, assets, 401/403 — carries the header policy.
 app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -1,4 +1,5 @@
-// Calls the host with the session cookie. A cookie is sent by the browser on its own, so the host requires the
+// The pages' shared helpers: requests with the session cookie and the antiforgery token, the text of a problem
+// answer, and the page's message line. A cookie is sent by the browser on its own, so the host requires the
 // antiforgery token (bound to the signed-in user) on every unsafe method; it is fetched once per page load.
 
 let antiforgery = null;
@@ -23,6 +24,22 @@ async function errorOf(response) {
   return new ApiError(response.status, problem);
 }
 
+/** The readable text of a problem+json answer: the field errors if any, else its detail or title. */
+export function problemText(problem, status) {
+  const details = Object.values(problem?.errors ?? {}).flat();
+  return details.length > 0 ? details.join(' ') : problem?.detail || problem?.title || `The server answered ${status}.`;
+}
+
+/** Shows a message in the page's message line (role=alert, so screen readers announce it); '' clears it. */
+export function showMessage(element, text) {
+  element.textContent = text ?? '';
+}
+
+/** Takes the token a sign-in answer carries, so the next unsafe request need not fetch one. */
+export function useAntiforgery(headerName, token) {
+  antiforgery = { headerName, token };
+}
+
 async function antiforgeryHeaders() {
   if (!antiforgery) {
     const response = await fetch('/api/auth/antiforgery', { credentials: 'same-origin' });
@@ -41,9 +58,10 @@ export function goToLogin() {
 
 /**
  * Sends a request; `json` is sent as a JSON body, `form` (FormData) as multipart, `headers` as given (If-Match). Resolves with the response when
- * it is 2xx, rejects with an ApiError otherwise. A 401 means the session ended: off to the sign-in page.
+ * it is 2xx, rejects with an ApiError otherwise. A 401 means the session ended: off to the sign-in page — except
+ * with `anonymous` (the sign-in itself), which sends no antiforgery token and reports a 401 like any refusal.
  */
-export async function request(method, url, { json, form, headers: extra } = {}) {
+export async function request(method, url, { json, form, headers: extra, anonymous = false } = {}) {
   const headers = { ...extra };
   let body;
   if (json !== undefined) {
@@ -52,11 +70,11 @@ export async function request(method, url, { json, form, headers: extra } = {}) 
   } else if (form) {
     body = form;
   }
-  if (method !== 'GET' && method !== 'HEAD') {
+  if (method !== 'GET' && method !== 'HEAD' && !anonymous) {
     Object.assign(headers, await antiforgeryHeaders());
   }
   const response = await fetch(url, { method, headers, body, credentials: 'same-origin' });
-  if (response.status === 401) {
+  if (response.status === 401 && !anonymous) {
     goToLogin();
   }
   if (!response.ok) {

@@ -9,24 +9,19 @@ using Processes.Host.Audit;
 
 namespace Processes.Host.Identity;
 
-public sealed record LoginRequest(string? UserName, string? Password);
+/// <summary>Sign-in; <c>returnUrl</c> (optional) is where the page wants to go next, answered back as <c>landing</c> when local.</summary>
+public sealed record LoginRequest(string? UserName, string? Password, string? ReturnUrl = null);
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 
-public sealed record SignedIn(MeView User, string AntiforgeryToken, string AntiforgeryHeader);
+/// <summary><c>landing</c>: the requested return URL when it stays on this site, else the user's start page.</summary>
+public sealed record SignedIn(MeView User, string AntiforgeryToken, string AntiforgeryHeader, string Landing);
 
 public sealed record AntiforgeryView(string Token, string HeaderName);
 
 /// <summary>Who is calling: the user, roles and groups, and whether by session cookie or API key.</summary>
 public sealed record MeView(long Id, string UserName, string DisplayName, string? Email, IReadOnlyList<string> Roles,
     IReadOnlyList<string> Groups, string AuthenticatedWith, bool PasswordChangeRequired);
-
-/// <summary>Sign-in throttle: after this many wrong passwords in a row the account refuses sign-in for a while.</summary>
-public sealed class LoginThrottleOptions
-{
-    public int Threshold { get; set; } = 5;
-    public TimeSpan Lockout { get; set; } = TimeSpan.FromMinutes(5);
-}
 
 /// <summary>/api/auth: session sign-in for the pages (cookie), sign-out, the current user, antiforgery tokens.</summary>
 internal static class AuthApi
@@ -46,7 +41,7 @@ internal static class AuthApi
 
     private static async Task<Results<Ok<SignedIn>, ProblemHttpResult>> LoginAsync(
         LoginRequest request, HttpContext http, NpgsqlDataSource dataSource, Passwords passwords, IAntiforgery antiforgery,
-        IAuditLog audit, IOptions<LoginThrottleOptions> throttle, CancellationToken cancellationToken)
+        IAuditLog audit, IOptions<LoginThrottleOptions> throttleOptions, SignInThrottle throttle, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.UserName))
@@ -62,44 +57,83 @@ internal static class AuthApi
             return Problems.Invalid(errors);
         }
         var userName = request.UserName!.Trim();
+        var actor = userName.Length > 200 ? userName[..200] : userName;
+        var remote = http.Connection.RemoteIpAddress?.ToString();
+        var address = SignInThrottle.AddressOf(http);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (await throttle.BlockedUntilAsync(connection, address, cancellationToken) is { } blockedUntil)
+        {
+            await audit.RecordAsync(new AuditEntry(actor, "auth.login_failed", "user", null, new { reason = "address blocked", blockedUntil }, remote), cancellationToken);
+            return Blocked(http, blockedUntil);
+        }
         var user = await UserStore.FindByNameAsync(connection, userName, cancellationToken);
         // The hash is checked in every case (a decoy for unknown names) so the time taken does not tell which part was wrong.
         var matches = passwords.Verify(user, request.Password!, out var rehashed);
-        var locked = user?.LockedUntil is { } until && until > DateTime.UtcNow;
+        var locked = user?.LockedUntil is { } until && until > DateTime.UtcNow && !await throttle.IsKnownAsync(connection, user.Id, address, cancellationToken);
         if (user is null || !matches || locked || !user.Enabled)
         {
             var reason = user is null ? "unknown user" : locked ? "locked" : !user.Enabled ? "disabled" : "wrong password";
             DateTime? lockedUntil = null;
-            if (user is not null && !matches && !locked)
+            DateTime? addressBlockedUntil = null;
+            if (!matches)
             {
-                lockedUntil = await UserStore.RecordFailedLoginAsync(connection, user.Id, throttle.Value.Threshold, throttle.Value.Lockout, cancellationToken);
+                addressBlockedUntil = await throttle.RecordFailureAsync(connection, address, cancellationToken);
+                if (user is not null && !locked)
+                {
+                    lockedUntil = await UserStore.RecordFailedLoginAsync(connection, user.Id, throttleOptions.Value.Threshold, throttleOptions.Value.Lockout, cancellationToken);
+                }
             }
-            await audit.RecordAsync(new AuditEntry(userName.Length > 200 ? userName[..200] : userName, "auth.login_failed", "user",
-                user?.Id.ToString(CultureInfo.InvariantCulture),
-                new { reason, lockedUntil }, http.Connection.RemoteIpAddress?.ToString()), cancellationToken);
+            await audit.RecordAsync(new AuditEntry(actor, "auth.login_failed", "user", user?.Id.ToString(CultureInfo.InvariantCulture),
+                new { reason, lockedUntil, addressBlockedUntil }, remote), cancellationToken);
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed.", detail: SignInFailed);
         }
 
         await UserStore.RecordSuccessfulLoginAsync(connection, user.Id, rehashed, cancellationToken);
-        var principal = IdentitySchemes.PrincipalOf(user, IdentitySchemes.Cookie);
+        await throttle.RememberAsync(connection, user.Id, address, cancellationToken);
+        var sessionId = SessionStore.NewId();
+        await SessionStore.CreateAsync(connection, sessionId, user.Id, remote, cancellationToken);
+        var principal = IdentitySchemes.PrincipalOf(user, IdentitySchemes.Cookie, sessionId: sessionId);
         await http.SignInAsync(IdentitySchemes.Cookie, principal);
         // The antiforgery token is bound to the user, so it is issued for the principal just signed in.
         http.User = principal;
         var tokens = antiforgery.GetAndStoreTokens(http);
         await audit.RecordAsync(new AuditEntry(user.UserName, "auth.login", "user", user.Id.ToString(CultureInfo.InvariantCulture),
-            rehashed is null ? null : new { passwordRehashed = true }, http.Connection.RemoteIpAddress?.ToString()), cancellationToken);
-        return TypedResults.Ok(new SignedIn(MeOf(user, principal), tokens.RequestToken!, tokens.HeaderName!));
+            rehashed is null ? null : new { passwordRehashed = true }, remote), cancellationToken);
+        var landing = ReturnUrls.LocalOr(request.ReturnUrl, StartPageOf(user.Roles));
+        return TypedResults.Ok(new SignedIn(MeOf(user, principal), tokens.RequestToken!, tokens.HeaderName!, landing));
     }
 
-    private static async Task<NoContent> LogoutAsync(HttpContext http, IAuditLog audit, CancellationToken cancellationToken)
+    /// <summary>The page to open after sign-in without a return URL: what the roles can use.</summary>
+    internal static string StartPageOf(IReadOnlyCollection<string> roles)
     {
+        var worksTasks = Policies.RolesOf[Policies.Tasks].Any(roles.Contains);
+        return roles.Contains(Roles.Designer) || roles.Contains(Roles.Admin) ? Pages.DesignerPages.DesignerPath
+            : roles.Contains(Roles.Operator) && !worksTasks ? Pages.DesignerPages.OperationsPath
+            : Pages.DesignerPages.InboxPath;
+    }
+
+    private static ProblemHttpResult Blocked(HttpContext http, DateTime blockedUntil)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling((DateTime.SpecifyKind(blockedUntil, DateTimeKind.Utc) - DateTime.UtcNow).TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed sign-ins.",
+            detail: $"Too many failed sign-ins from this address; try again in {seconds} seconds.");
+    }
+
+    /// <summary>Ends this session on the server too, so a copy of the cookie is worthless afterwards.</summary>
+    private static async Task<NoContent> LogoutAsync(HttpContext http, NpgsqlDataSource dataSource, IAuditLog audit, CancellationToken cancellationToken)
+    {
+        if (http.User.FindFirstValue(IdentitySchemes.SessionClaim) is { } sessionId)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await SessionStore.RevokeAsync(connection, sessionId, cancellationToken);
+        }
         await http.SignOutAsync(IdentitySchemes.Cookie);
         await audit.RecordAsync(AuditEntry.For(http, "auth.logout", "user", http.User.FindFirstValue(IdentitySchemes.UserIdClaim)), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    /// <summary>Own password change; the session continues (a new cookie carries the new stamp), others end.</summary>
+    /// <summary>Own password change; this session continues (its record is kept), the user's other sessions end.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> ChangePasswordAsync(
         ChangePasswordRequest request, HttpContext http, NpgsqlDataSource dataSource, Passwords passwords, IAuditLog audit,
         CancellationToken cancellationToken)
@@ -125,15 +159,11 @@ internal static class AuthApi
             return Problems.Invalid("currentPassword", "The current password is wrong.");
         }
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await UserStore.SetPasswordAsync(transaction, id, passwords.Hash(request.NewPassword!), changeRequired: false, cancellationToken);
+        await UserStore.SetPasswordAsync(transaction, id, passwords.Hash(request.NewPassword!), changeRequired: false,
+            keepSessionId: http.User.FindFirstValue(IdentitySchemes.SessionClaim), cancellationToken);
         await audit.RecordAsync(AuditEntry.For(http, "user.password_changed", "user", user!.Id.ToString(CultureInfo.InvariantCulture)),
             transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        if (IdentitySchemes.IsCookieAuthenticated(http.User))
-        {
-            var fresh = await UserStore.FindAsync(connection, id, cancellationToken);
-            await http.SignInAsync(IdentitySchemes.Cookie, IdentitySchemes.PrincipalOf(fresh!, IdentitySchemes.Cookie));
-        }
         return TypedResults.NoContent();
     }
 

@@ -25,10 +25,11 @@ public static class IdentitySchemes
     public const string GroupClaim = "processes:group";
     public const string StampClaim = "processes:stamp";
     public const string ApiKeyIdClaim = "processes:apikey";
+    public const string SessionClaim = "processes:session";
     public const string PasswordChangeRequiredClaim = "processes:password-change-required";
 
     /// <summary>The principal of a user as loaded from the database, for the given scheme.</summary>
-    internal static ClaimsPrincipal PrincipalOf(UserRecord user, string scheme, long? apiKeyId = null)
+    internal static ClaimsPrincipal PrincipalOf(UserRecord user, string scheme, long? apiKeyId = null, string? sessionId = null)
     {
         var claims = new List<Claim>
         {
@@ -45,6 +46,10 @@ public static class IdentitySchemes
         if (apiKeyId is not null)
         {
             claims.Add(new Claim(ApiKeyIdClaim, apiKeyId.Value.ToString(CultureInfo.InvariantCulture)));
+        }
+        if (sessionId is not null)
+        {
+            claims.Add(new Claim(SessionClaim, sessionId));
         }
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, ClaimTypes.Name, ClaimTypes.Role));
     }
@@ -145,7 +150,7 @@ internal sealed class SessionCookie(ProcessesDatabase database) : CookieAuthenti
         options.Cookie.HttpOnly = true;
         options.Cookie.SameSite = SameSiteMode.Strict;
         options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-        options.ExpireTimeSpan = TimeSpan.FromHours(8);
+        options.ExpireTimeSpan = SessionStore.IdleTimeout;
         options.SlidingExpiration = true;
         options.EventsType = typeof(SessionCookie);
     }
@@ -172,25 +177,31 @@ internal sealed class SessionCookie(ProcessesDatabase database) : CookieAuthenti
     }
 
     /// <summary>
-    /// Reloads the user so that roles and groups are current and a disabled user, or one whose password was reset,
-    /// loses the session at once rather than when the cookie expires.
+    /// Looks up the session record and reloads the user on every request, so roles and groups are current and a
+    /// session ended anywhere (logout, disable, password change, on any host) is refused at its next request.
+    /// No cache: revocation must take effect at once, and the two indexed reads are cheap.
     /// </summary>
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
         var id = context.Principal is null ? null : IdentitySchemes.UserIdOf(context.Principal);
+        var sessionId = context.Principal?.FindFirstValue(IdentitySchemes.SessionClaim);
         UserRecord? user = null;
-        if (id is not null)
+        if (id is not null && sessionId is not null)
         {
+            var cancellationToken = context.HttpContext.RequestAborted;
             var dataSource = await database.EnsureStartedAsync();
-            await using var connection = await dataSource.OpenConnectionAsync(context.HttpContext.RequestAborted);
-            user = await UserStore.FindAsync(connection, id.Value, context.HttpContext.RequestAborted);
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            if (await SessionStore.FindLiveAsync(connection, sessionId, cancellationToken) == id)
+            {
+                user = await UserStore.FindAsync(connection, id.Value, cancellationToken);
+            }
         }
-        if (user is not { Enabled: true } || user.SecurityStamp.ToString() != context.Principal!.FindFirstValue(IdentitySchemes.StampClaim))
+        if (user is not { Enabled: true })
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(IdentitySchemes.Cookie);
             return;
         }
-        context.ReplacePrincipal(IdentitySchemes.PrincipalOf(user, IdentitySchemes.Cookie));
+        context.ReplacePrincipal(IdentitySchemes.PrincipalOf(user, IdentitySchemes.Cookie, sessionId: sessionId));
     }
 }

@@ -15,10 +15,18 @@ public static class IdentityRegistration
         services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
         services.AddSingleton<Passwords>();
         services.Configure<LoginThrottleOptions>(builder.Configuration.GetSection("Processes:Identity:Throttle"));
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SessionCookie>();
+        // SameAsRequest marks the cookies Secure on HTTPS, also behind a TLS-terminating proxy once its forwarded
+        // headers are trusted; Always (Processes:Identity:SecureCookie) for sites that are only ever reached over HTTPS.
+        var secure = builder.Configuration.GetValue("Processes:Identity:SecureCookie", CookieSecurePolicy.SameAsRequest);
         services.AddAuthentication(IdentitySchemes.Default)
             .AddPolicyScheme(IdentitySchemes.Default, "Cookie or API key", options => options.ForwardDefaultSelector = IdentitySchemes.SelectScheme)
-            .AddCookie(IdentitySchemes.Cookie, SessionCookie.Configure)
+            .AddCookie(IdentitySchemes.Cookie, options =>
+            {
+                SessionCookie.Configure(options);
+                options.Cookie.SecurePolicy = secure;
+            })
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(IdentitySchemes.ApiKey, null);
         services.AddAuthorization(Policies.Configure);
         services.AddAntiforgery(options =>
@@ -26,6 +34,7 @@ public static class IdentityRegistration
             options.HeaderName = AntiforgeryHeader;
             options.Cookie.Name = ".processes.antiforgery";
             options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = secure;
         });
         // After the database start-up (registered earlier), so the admin is created once the schema exists.
         services.AddHostedService<AdminBootstrap>();

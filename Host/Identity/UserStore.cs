@@ -97,21 +97,40 @@ internal static class UserStore
             "UPDATE app_user SET display_name = @displayName, email = @email WHERE id = @id",
             new { id, displayName, email }, transaction, cancellationToken: cancellationToken));
 
-    /// <summary>Disabling rotates the stamp, which ends the user's open sessions at their next request.</summary>
-    public static Task SetEnabledAsync(NpgsqlTransaction transaction, long id, bool enabled, CancellationToken cancellationToken) =>
-        transaction.Connection!.ExecuteAsync(new CommandDefinition("""
+    /// <summary>Disabling ends every session of the user (and rotates the stamp, which API clients may watch).</summary>
+    public static async Task SetEnabledAsync(NpgsqlTransaction transaction, long id, bool enabled, CancellationToken cancellationToken)
+    {
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition("""
             UPDATE app_user SET enabled = @enabled, failed_logins = 0, locked_until = NULL,
                    security_stamp = CASE WHEN @enabled THEN security_stamp ELSE gen_random_uuid() END
             WHERE id = @id
             """, new { id, enabled }, transaction, cancellationToken: cancellationToken));
+        if (!enabled)
+        {
+            await SessionStore.RevokeAllAsync(transaction, id, keepSessionId: null, cancellationToken);
+        }
+    }
 
-    /// <summary>A new password ends every session (new stamp); <paramref name="changeRequired"/> when someone else chose it.</summary>
-    public static Task SetPasswordAsync(NpgsqlTransaction transaction, long id, string passwordHash, bool changeRequired, CancellationToken cancellationToken) =>
-        transaction.Connection!.ExecuteAsync(new CommandDefinition("""
+    /// <summary>
+    /// A new password ends every session but <paramref name="keepSessionId"/> (the user's own, changing it);
+    /// <paramref name="changeRequired"/> when someone else chose it.
+    /// </summary>
+    public static async Task SetPasswordAsync(NpgsqlTransaction transaction, long id, string passwordHash, bool changeRequired,
+        string? keepSessionId, CancellationToken cancellationToken)
+    {
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition("""
             UPDATE app_user SET password_hash = @passwordHash, password_change_required = @changeRequired,
                    security_stamp = gen_random_uuid(), failed_logins = 0, locked_until = NULL
             WHERE id = @id
             """, new { id, passwordHash, changeRequired }, transaction, cancellationToken: cancellationToken));
+        await SessionStore.RevokeAllAsync(transaction, id, keepSessionId, cancellationToken);
+    }
+
+    /// <summary>Lifts the account lock and forgets the failures (the admin's unlock).</summary>
+    public static Task UnlockAsync(NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = @id",
+            new { id }, transaction, cancellationToken: cancellationToken));
 
     public static async Task SetRolesAsync(NpgsqlTransaction transaction, long id, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
     {
@@ -152,10 +171,14 @@ internal static class UserStore
             RETURNING locked_until
             """, new { id, threshold, lockout }, cancellationToken: cancellationToken));
 
-    /// <summary>Clears the failure count; stores the new hash when the old one used outdated parameters.</summary>
+    /// <summary>
+    /// Clears the failure count; stores the new hash when the old one used outdated parameters. A lock in force stays:
+    /// this sign-in came from an address the lock spares, and the lock is for the others.
+    /// </summary>
     public static Task RecordSuccessfulLoginAsync(NpgsqlConnection connection, long id, string? rehashed, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE app_user SET failed_logins = 0, locked_until = NULL, password_hash = coalesce(@rehashed, password_hash)
+            UPDATE app_user SET failed_logins = 0, locked_until = CASE WHEN locked_until > now() THEN locked_until END,
+                   password_hash = coalesce(@rehashed, password_hash)
             WHERE id = @id
             """, new { id, rehashed }, cancellationToken: cancellationToken));
 }

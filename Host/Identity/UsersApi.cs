@@ -34,6 +34,7 @@ internal static class UsersApi
         users.MapPut("/{id:long}/roles", SetRolesAsync);
         users.MapPut("/{id:long}/groups", SetGroupsAsync);
         users.MapPost("/{id:long}/password", ResetPasswordAsync);
+        users.MapPost("/{id:long}/unlock", UnlockAsync);
         return app;
     }
 
@@ -194,12 +195,22 @@ internal static class UsersApi
         }
         var result = await WriteAsync(id, null, false, http, dataSource, async (transaction, ct) =>
         {
-            await UserStore.SetPasswordAsync(transaction, id, passwords.Hash(request.Password!), changeRequired: true, ct);
+            await UserStore.SetPasswordAsync(transaction, id, passwords.Hash(request.Password!), changeRequired: true, keepSessionId: null, ct);
             await audit.RecordAsync(AuditEntry.For(http, "user.password_reset", "user", Id(id)), transaction, ct);
             return null;
         }, cancellationToken);
         return result.Result is ProblemHttpResult problem ? problem : TypedResults.NoContent();
     }
+
+    /// <summary>Lifts a sign-in lock early, e.g. for a user locked out by someone else's wrong passwords.</summary>
+    private static Task<Results<Ok<UserView>, ProblemHttpResult>> UnlockAsync(
+        long id, HttpContext http, NpgsqlDataSource dataSource, IAuditLog audit, CancellationToken cancellationToken) =>
+        WriteAsync(id, null, false, http, dataSource, async (transaction, ct) =>
+        {
+            await UserStore.UnlockAsync(transaction, id, ct);
+            await audit.RecordAsync(AuditEntry.For(http, "user.unlocked", "user", Id(id)), transaction, ct);
+            return null;
+        }, cancellationToken);
 
     /// <summary>
     /// The shape of every change: lock the row, check the version, apply, refuse a result without an enabled

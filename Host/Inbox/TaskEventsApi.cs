@@ -49,9 +49,6 @@ internal static class TaskEventsApi
     private static async IAsyncEnumerable<SseItem<TaskEvent>> StreamAsync(ClaimsPrincipal user, NpgsqlDataSource dataSource, long? from,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var me = user.Identity?.Name ?? "";
-        var groups = user.FindAll(IdentitySchemes.GroupClaim).Select(c => c.Value).ToArray();
-        var all = user.IsInRole(Roles.Admin);
         long position;
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         {
@@ -63,6 +60,16 @@ internal static class TaskEventsApi
             List<Row> rows;
             await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
             {
+                // The stream outlives the check made when it opened: every poll asks again who the caller is now, and
+                // ends the stream once the session ended, the key was revoked, the user was disabled or lost the roles.
+                var current = await SessionStore.RecheckAsync(connection, user, cancellationToken);
+                if (current is null || !Policies.RolesOf[Policies.Tasks].Append(Roles.Admin).Any(current.IsInRole))
+                {
+                    yield break;
+                }
+                var me = current.Identity?.Name ?? "";
+                var groups = current.Groups().ToArray();
+                var all = current.IsInRole(Roles.Admin);
                 rows = [.. await connection.QueryAsync<Row>(new CommandDefinition("""
                     SELECT h.id AS Id, h.event AS Event, t.key AS TaskKey, t.process_instance_key AS InstanceKey, t.element_id AS ElementId, t.assignee AS Assignee,
                            h.details::text AS Details, h.at AS At

@@ -43,7 +43,12 @@ internal static class DesignerPages
 
     public static IEndpointRouteBuilder MapDesignerPages(this IEndpointRouteBuilder app)
     {
-        app.MapGet(LoginPath, (IWebHostEnvironment environment) => Page(environment, "login.html"))
+        // A return URL leading off the site is dropped here already (the page's script checks again), so a crafted
+        // link to the sign-in page cannot send the user elsewhere afterwards.
+        app.MapGet(LoginPath, (HttpContext http, IWebHostEnvironment environment) =>
+                http.Request.Query.TryGetValue("returnUrl", out var returnUrl) && (returnUrl.Count != 1 || !ReturnUrls.IsLocal(returnUrl[0]))
+                    ? Results.Redirect(LoginPath)
+                    : Page(environment, "login.html"))
             .AllowAnonymous()
             .WithMetadata(new PageEndpoint(null))
             .ExcludeFromDescription();

@@ -51,6 +51,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("PUT", "/api/users/{id:long}/roles", "/api/users" + Missing + "/roles", "{}", Policies.Admin),
         new("PUT", "/api/users/{id:long}/groups", "/api/users" + Missing + "/groups", "{}", Policies.Admin),
         new("POST", "/api/users/{id:long}/password", "/api/users" + Missing + "/password", "{}", Policies.Admin),
+        new("POST", "/api/users/{id:long}/unlock", "/api/users" + Missing + "/unlock", null, Policies.Admin),
         new("GET", "/api/users/{userId:long}/api-keys/", "/api/users" + Missing + "/api-keys", null, Policies.Admin),
         new("POST", "/api/users/{userId:long}/api-keys/", "/api/users" + Missing + "/api-keys", "{}", Policies.Admin),
         new("DELETE", "/api/users/{userId:long}/api-keys/{keyId:long}", "/api/users" + Missing + "/api-keys/1", null, Policies.Admin),
