@@ -39,7 +39,15 @@ internal sealed partial class ProcessEngine
         _expressions = new Expressions(new FeelExpressionCache(), clock);
         _calendars = new CalendarCache(new Calendars.CalendarStore(dataSource), clock);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        UserTasks = new UserTaskStore(dataSource);
+        Retention = new Retention.InstancePurge(dataSource);
     }
+
+    /// <summary>User tasks for readers outside the commands (job handlers, the SLA round); commands change them.</summary>
+    public UserTaskStore UserTasks { get; }
+
+    /// <summary>Purges finished instances and expired buffered messages.</summary>
+    public Retention.InstancePurge Retention { get; }
 
     public TimeProvider Clock => _clock;
 

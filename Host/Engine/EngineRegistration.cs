@@ -27,6 +27,7 @@ internal static class EngineRegistration
         services.Configure<RetentionOptions>(builder.Configuration.GetSection("Processes:Retention"));
         services.AddHostedService<RetentionService>();
         services.AddHostedService<Processes.Host.Inbox.SlaWarningService>();
+        services.AddSingleton<Processes.Activities.Assignment.IUserDirectory>(sp => new Processes.Host.Identity.UserDirectory(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddProcessesActivities(builder.Configuration);
         if (builder.Configuration.GetValue("Processes:Engine:Enabled", true))
         {

@@ -78,6 +78,15 @@ public sealed class ProcessesDatabase : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// <see cref="EnsureStartedAsync"/> for services that reach the database only through the engine's facade and
+    /// stores (resolved from DI once this completes): they have no use for the data source itself.
+    /// </summary>
+    public Task EnsureReadyAsync() => EnsureStartedAsync();
+
+    /// <summary><see cref="WaitUntilStartedAsync"/> without the data source: false when the host stops first.</summary>
+    public async Task<bool> WaitUntilReadyAsync(CancellationToken stopping) => await WaitUntilStartedAsync(stopping) is not null;
+
     /// <summary>For DI: services that need the database wait here for the start-up they depend on.</summary>
     public NpgsqlDataSource DataSource => EnsureStartedAsync().GetAwaiter().GetResult();
 
