@@ -84,6 +84,9 @@ public sealed class ProcessesDatabase : IAsyncDisposable
     /// </summary>
     public Task EnsureReadyAsync() => EnsureStartedAsync();
 
+    /// <summary>Whether the database has started and been migrated (without waiting for it).</summary>
+    public bool IsReady => CurrentStart is { IsCompletedSuccessfully: true };
+
     /// <summary><see cref="WaitUntilStartedAsync"/> without the data source: false when the host stops first.</summary>
     public async Task<bool> WaitUntilReadyAsync(CancellationToken stopping) => await WaitUntilStartedAsync(stopping) is not null;
 
