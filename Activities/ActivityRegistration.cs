@@ -19,8 +19,8 @@ public static class ActivityRegistration
     /// <summary>
     /// The built-in job handlers (<c>sms</c>, <c>refund</c>, <c>assign</c>, <c>http</c>, <c>user-task-update</c>,
     /// <c>verification-code</c>) as <see cref="IJobHandler"/> services, configured from <c>Processes:Activities</c>.
-    /// Needs <see cref="NpgsqlDataSource"/> (for the activities' own tables), <see cref="ProcessEngine"/> (runtime state: the
-    /// engine's stores and commands) and <see cref="IUserDirectory"/> (the host's users) services.
+    /// Needs <see cref="NpgsqlDataSource"/> (for the activities' own tables), <see cref="IProcessEngine"/> (runtime state: the
+    /// engine's command facade and stores) and <see cref="IUserDirectory"/> (the host's users) services.
     /// </summary>
     public static IServiceCollection AddProcessesActivities(this IServiceCollection services, IConfiguration configuration)
     {
@@ -48,7 +48,7 @@ public static class ActivityRegistration
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         services.AddSingleton<IJobHandler>(sp => new HttpHandler(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>(),
             new ConnectorSecrets(configuration.GetSection("Processes:Secrets"))));
-        services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<ProcessEngine>()));
+        services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<IProcessEngine>()));
         services.AddSingleton<IJobHandler>(sp => new VerificationCodeHandler(sp.GetRequiredService<SmsTemplateStore>(), sp.GetRequiredService<SmsDelivery>(),
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         return services;

@@ -18,7 +18,7 @@ namespace Processes.Activities.Tasks;
 /// each open task in scope after the change) and <c>currentAssignees</c>, so the next step can notify whoever
 /// holds the work now rather than whoever was routed to it.
 /// </summary>
-internal sealed class UserTaskUpdateHandler(ProcessEngine engine) : IJobHandler
+internal sealed class UserTaskUpdateHandler(IProcessEngine engine) : IJobHandler
 {
     public string Type => "user-task-update";
 

@@ -16,7 +16,7 @@ namespace Processes.Engine.Execution;
 /// memory, write every change with an optimistic check, commit. A command that loses a race with another on the
 /// same instance is retried from scratch (it reloads what the winner wrote); after a few tries it reports a conflict.
 /// </summary>
-internal sealed partial class ProcessEngine
+internal sealed partial class ProcessEngine : IProcessEngine
 {
     private const int MaxAttempts = 5;
     private readonly NpgsqlDataSource _dataSource;

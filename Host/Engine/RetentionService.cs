@@ -31,7 +31,7 @@ internal sealed partial class RetentionService(ProcessesDatabase database, IServ
             try
             {
                 await database.EnsureReadyAsync().WaitAsync(stoppingToken);
-                var purge = services.GetRequiredService<ProcessEngine>().Retention;
+                var purge = services.GetRequiredService<IProcessEngine>().Retention;
                 var cutoff = clock.GetUtcNow() - keep;
                 int purged, total = 0;
                 do

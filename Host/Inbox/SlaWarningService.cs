@@ -21,7 +21,7 @@ internal sealed partial class SlaWarningService(ProcessesDatabase database, ISer
             try
             {
                 await database.EnsureReadyAsync().WaitAsync(stoppingToken);
-                var warned = await services.GetRequiredService<ProcessEngine>().UserTasks.RecordSlaWarningsAsync(clock.GetUtcNow(), stoppingToken);
+                var warned = await services.GetRequiredService<IProcessEngine>().UserTasks.RecordSlaWarningsAsync(clock.GetUtcNow(), stoppingToken);
                 if (warned > 0)
                 {
                     LogWarned(logger, warned);

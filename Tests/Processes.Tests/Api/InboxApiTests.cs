@@ -156,7 +156,7 @@ public sealed class InboxApiTests : DatabaseTest
         var agent = _host.Bearer(_agent.ApiKey);
         var soon = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddSeconds(4));
         var later = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddDays(3));
-        var userTasks = _host.Service<Processes.Engine.Execution.ProcessEngine>().UserTasks;
+        var userTasks = _host.Service<Processes.Engine.Execution.IProcessEngine>().UserTasks;
 
         await userTasks.RecordSlaWarningsAsync(DateTimeOffset.UtcNow.AddSeconds(3.5), CancellationToken.None);
         await userTasks.RecordSlaWarningsAsync(DateTimeOffset.UtcNow.AddSeconds(3.9), CancellationToken.None);
