@@ -6,7 +6,7 @@ using Npgsql;
 namespace Processes.Engine.Cluster;
 
 /// <summary>Settings of this node's membership (Host section <c>Cluster</c>).</summary>
-public sealed class ClusterOptions
+internal sealed class ClusterOptions
 {
     /// <summary>Must equal the executor's and scheduler's node id: leases and claims are released by it.</summary>
     public string NodeId { get; set; } = Jobs.NodeIds.New();
@@ -22,7 +22,7 @@ public sealed class ClusterOptions
 }
 
 /// <summary>What reaping dead nodes did.</summary>
-public readonly record struct ReapResult(int DeadNodes, int ReleasedJobs, int ReleasedTimers);
+internal readonly record struct ReapResult(int DeadNodes, int ReleasedJobs, int ReleasedTimers);
 
 /// <summary>
 /// This node's row in <c>engine_node</c>: registered at start, a heartbeat (with its load) every interval, removed
@@ -30,7 +30,7 @@ public readonly record struct ReapResult(int DeadNodes, int ReleasedJobs, int Re
 /// activatable and their timer claims freed at once, instead of waiting for the leases to expire. Heartbeat times
 /// are the database's <c>now()</c>, so clock skew between hosts does not kill anyone.
 /// </summary>
-public sealed class ClusterMember
+internal sealed class ClusterMember
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly ClusterOptions _options;

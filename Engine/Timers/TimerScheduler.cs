@@ -7,7 +7,7 @@ using Processes.Engine.Execution;
 namespace Processes.Engine.Timers;
 
 /// <summary>Settings of the timer scheduler (Host section <c>Timers</c>).</summary>
-public sealed class TimerSchedulerOptions
+internal sealed class TimerSchedulerOptions
 {
     /// <summary>This node's id: the <c>claimed_by</c> of the timers it fires.</summary>
     public string NodeId { get; set; } = Jobs.NodeIds.New();
