@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Processes.Engine.Bpmn.Executable;
 using Processes.Engine.Execution.State;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution;
 
@@ -58,7 +59,7 @@ internal sealed partial class ProcessEngine
             }
             if (!instance.IsActive || instance.Root is null)
             {
-                return CommandResult<bool>.Fail(CommandError.InvalidState, $"Process instance {processInstanceKey} is not active (it is {instance.Row.State}).");
+                return CommandResult<bool>.Fail(CommandError.InvalidState, $"Process instance {processInstanceKey} is not active (it is {instance.Row.State.ToStored()}).");
             }
             if (instance.Row.ParentProcessInstanceKey is { } parent)
             {
@@ -99,7 +100,7 @@ internal sealed partial class ProcessEngine
             {
                 return CommandResult<bool>.Fail(CommandError.NotFound, $"Incident {incidentKey} does not exist.");
             }
-            if (incident.State != "ACTIVE")
+            if (StoredStates.Parse<IncidentState>(incident.State) != IncidentState.Active)
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidState, $"Incident {incidentKey} is already resolved.");
             }
@@ -119,7 +120,7 @@ internal sealed partial class ProcessEngine
                 // The job gets another attempt; a worker that updated the retries first keeps its count.
                 var retries = await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT retries FROM job WHERE key = @jobKey",
                     new { jobKey }, transaction, cancellationToken: cancellationToken));
-                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Activatable, Math.Max(1, retries), x.Now, null));
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobState.Activatable, Math.Max(1, retries), x.Now, null));
                 return CommandResult<bool>.Success(true);
             }
             x.Enqueue(() =>

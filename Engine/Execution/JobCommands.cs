@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Dapper;
 using Processes.Engine.Execution.State;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution;
 
@@ -93,12 +94,12 @@ internal sealed partial class ProcessEngine
             }
             if (retries > 0)
             {
-                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Activatable, retries, x.Now + retryBackOff, errorMessage));
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobState.Activatable, retries, x.Now + retryBackOff, errorMessage));
                 instance.IsChanged = true;
             }
             else
             {
-                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Failed, 0, x.Now, errorMessage));
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobState.Failed, 0, x.Now, errorMessage));
                 x.RaiseIncident(instance, element, IncidentTypes.JobNoRetries,
                     string.IsNullOrWhiteSpace(errorMessage) ? "The job failed and has no retries left." : errorMessage, jobKey);
             }
@@ -120,7 +121,7 @@ internal sealed partial class ProcessEngine
                 {
                     return; // the element was terminated by the catch; its job goes with it
                 }
-                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Failed, 0, x.Now, errorMessage));
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobState.Failed, 0, x.Now, errorMessage));
                 x.RaiseIncident(instance, element, IncidentTypes.UnhandledErrorEvent,
                     $"Expected to throw an error event with the code '{errorCode}'{(errorMessage is null ? "" : $" ({errorMessage})")}, but it was not caught. No error events are available in the scope.",
                     jobKey);
@@ -141,7 +142,7 @@ internal sealed partial class ProcessEngine
             {
                 return CommandResult<bool>.Fail(CommandError.NotFound, $"Job {jobKey} does not exist (it may have been completed or its element cancelled).");
             }
-            if (job.state == JobStates.Failed)
+            if (job.state is { } stored && StoredStates.Parse<JobState>(stored) == JobState.Failed)
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidState, $"Job {jobKey} has failed and waits for its incident to be resolved.");
             }

@@ -1,5 +1,6 @@
 using Dapper;
 using Processes.Engine.Execution;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Jobs;
 
@@ -27,7 +28,7 @@ internal sealed class JobOperations(ProcessEngine engine)
             {
                 return CommandResult<bool>.Fail(CommandError.NotFound, $"Job {jobKey} does not exist (it may have been completed or its element cancelled).");
             }
-            if (state == "ACTIVATED")
+            if (StoredStates.Parse<JobState>(state) == JobState.Activated)
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidState, $"Job {jobKey} is running on a worker; retry it once it failed or its lease expired.");
             }
@@ -41,7 +42,7 @@ internal sealed class JobOperations(ProcessEngine engine)
                 SELECT i.key FROM incident i JOIN updated u ON i.job_key = u.key WHERE i.state = 'ACTIVE' LIMIT 1
                 """, new { jobKey, retries, now = engine.Clock.GetUtcNow().ToUniversalTime() }, cancellationToken: cancellationToken));
         }
-        if (state == "FAILED")
+        if (StoredStates.Parse<JobState>(state) == JobState.Failed)
         {
             if (incidentKey is not { } incident)
             {

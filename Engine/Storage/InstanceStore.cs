@@ -107,7 +107,7 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
             BpmnProcessId = bpmn_process_id,
             ProcessVersion = process_version,
             BusinessKey = business_key,
-            State = state,
+            State = StoredStates.Parse<ProcessInstanceState>(state),
             ParentProcessInstanceKey = parent_process_instance_key,
             ParentElementInstanceKey = parent_element_instance_key,
             RootProcessInstanceKey = root_process_instance_key,
