@@ -51,9 +51,6 @@ public sealed class InstancePurge
     public async Task<int> PurgeExpiredMessagesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            WITH gone AS (DELETE FROM message WHERE expires_at < @now RETURNING key)
-            DELETE FROM message_correlation WHERE message_key IN (SELECT key FROM gone)
-            """, new { now = now.ToUniversalTime() }, cancellationToken: cancellationToken));
+        return await Storage.MessageStore.DeleteExpiredAsync(connection, now, cancellationToken);
     }
 }
