@@ -49,4 +49,13 @@ public static class JobStore
             Activated = JobState.Activated.ToStored(),
             Active = IncidentState.Active.ToStored(),
         }, cancellationToken: cancellationToken));
+
+    /// <summary>Hands the leases of running jobs held by <paramref name="workers"/> (dead nodes) back: the jobs are activatable again.</summary>
+    internal static Task<int> ReleaseLeasesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<string> workers,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE job SET state = @Activatable, worker = NULL, deadline = NULL
+            WHERE state = @Activated AND worker = ANY(@workers)
+            """, new { workers = workers.ToArray(), Activatable = JobState.Activatable.ToStored(), Activated = JobState.Activated.ToStored() }, transaction,
+            cancellationToken: cancellationToken));
 }

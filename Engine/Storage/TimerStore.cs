@@ -35,9 +35,11 @@ internal static class TimerStore
         return next is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
     }
 
-    /// <summary>Frees the claims of a node (on its shutdown): its unfired timers are at once free for the others.</summary>
-    public static Task<int> ReleaseClaimsAsync(NpgsqlConnection connection, string node) =>
-        connection.ExecuteAsync("UPDATE timer SET claimed_by = NULL, claim_expires = NULL WHERE claimed_by = @node", new { node });
+    /// <summary>Frees the claims of nodes (on shutdown, or dead ones): their unfired timers are at once free for the others.</summary>
+    public static Task<int> ReleaseClaimsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<string> nodes,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("UPDATE timer SET claimed_by = NULL, claim_expires = NULL WHERE claimed_by = ANY(@nodes)",
+            new { nodes = nodes.ToArray() }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>Makes a timer due now, unclaimed, and wakes every scheduler; false when it does not exist.</summary>
     public static async Task<bool> MakeDueAsync(NpgsqlConnection connection, long timerKey, DateTimeOffset now, CancellationToken cancellationToken)

@@ -197,7 +197,7 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
         try
         {
             await using var connection = await engine.DataSource.OpenConnectionAsync(CancellationToken.None);
-            await TimerStore.ReleaseClaimsAsync(connection, options.NodeId);
+            await TimerStore.ReleaseClaimsAsync(connection, null, [options.NodeId], CancellationToken.None);
         }
 #pragma warning disable CA1031 // the claims then expire on their own
         catch (Exception e)
