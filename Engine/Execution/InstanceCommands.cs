@@ -93,14 +93,11 @@ internal sealed partial class ProcessEngine
     public Task<CommandResult<bool>> ResolveIncidentAsync(long incidentKey, CancellationToken cancellationToken) =>
         ExecuteAsync<bool>("Resolve incident", async (x, connection, transaction) =>
         {
-            var incident = await connection.QuerySingleOrDefaultAsync<(long ProcessInstanceKey, long ElementInstanceKey, string State, long? JobKey, string ErrorType)>(
-                new CommandDefinition("SELECT process_instance_key, element_instance_key, state, job_key, error_type FROM incident WHERE key = @incidentKey",
-                    new { incidentKey }, transaction, cancellationToken: cancellationToken));
-            if (incident == default)
+            if (await IncidentStore.FindAsync(connection, transaction, incidentKey, cancellationToken) is not { } incident)
             {
                 return CommandResult<bool>.Fail(CommandError.NotFound, $"Incident {incidentKey} does not exist.");
             }
-            if (StoredStates.Parse<IncidentState>(incident.State) != IncidentState.Active)
+            if (incident.State != IncidentState.Active)
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidState, $"Incident {incidentKey} is already resolved.");
             }
@@ -118,8 +115,7 @@ internal sealed partial class ProcessEngine
             if (incident.JobKey is { } jobKey)
             {
                 // The job gets another attempt; a worker that updated the retries first keeps its count.
-                var retries = await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT retries FROM job WHERE key = @jobKey",
-                    new { jobKey }, transaction, cancellationToken: cancellationToken));
+                var retries = await JobStore.RetriesAsync(connection, transaction, jobKey, cancellationToken);
                 x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobState.Activatable, Math.Max(1, retries), x.Now, null));
                 return CommandResult<bool>.Success(true);
             }

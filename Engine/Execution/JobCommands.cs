@@ -60,10 +60,7 @@ internal sealed partial class ProcessEngine
     public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE job SET state = 'ACTIVATABLE', worker = NULL, deadline = NULL
-            WHERE key IN (SELECT key FROM job WHERE state = 'ACTIVATED' AND deadline < @now FOR UPDATE SKIP LOCKED)
-            """, new { now = _clock.GetUtcNow().ToUniversalTime() }, cancellationToken: cancellationToken));
+        return await JobStore.RecoverExpiredLeasesAsync(connection, _clock.GetUtcNow(), cancellationToken);
     }
 
     public Task<CommandResult<bool>> CompleteJobAsync(long jobKey, JsonObject? variables, CancellationToken cancellationToken) =>
@@ -158,12 +155,7 @@ internal sealed partial class ProcessEngine
         List<JobRecord> jobs, IReadOnlyCollection<string>? fetch, CancellationToken cancellationToken)
     {
         var instances = jobs.Select(j => j.process_instance_key).Distinct().ToArray();
-        await using var reader = await connection.QueryMultipleAsync(new CommandDefinition("""
-            SELECT key, flow_scope_key FROM element_instance WHERE process_instance_key = ANY(@instances);
-            SELECT scope_key, name, value::text FROM variable WHERE process_instance_key = ANY(@instances);
-            """, new { instances }, transaction, cancellationToken: cancellationToken));
-        var parents = (await reader.ReadAsync<(long Key, long? FlowScopeKey)>()).ToDictionary(r => r.Key, r => r.FlowScopeKey);
-        var byScope = (await reader.ReadAsync<(long ScopeKey, string Name, string? Value)>()).ToLookup(v => v.ScopeKey);
+        var (parents, byScope) = await Storage.InstanceStore.ScopesAndVariablesAsync(connection, transaction, instances, cancellationToken);
         var result = new Dictionary<long, JsonObject>();
         foreach (var job in jobs)
         {

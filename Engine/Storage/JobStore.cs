@@ -58,4 +58,17 @@ public static class JobStore
             WHERE state = @Activated AND worker = ANY(@workers)
             """, new { workers = workers.ToArray(), Activatable = JobState.Activatable.ToStored(), Activated = JobState.Activated.ToStored() }, transaction,
             cancellationToken: cancellationToken));
+
+    /// <summary>A job's retries left (0 when it does not exist), in the command's transaction.</summary>
+    internal static Task<int> RetriesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long jobKey, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT retries FROM job WHERE key = @jobKey",
+            new { jobKey }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Makes jobs whose lease expired before <paramref name="now"/> activatable again (SKIP LOCKED: hosts share the work).</summary>
+    internal static Task<int> RecoverExpiredLeasesAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE job SET state = @Activatable, worker = NULL, deadline = NULL
+            WHERE key IN (SELECT key FROM job WHERE state = @Activated AND deadline < @now FOR UPDATE SKIP LOCKED)
+            """, new { now = now.ToUniversalTime(), Activatable = JobState.Activatable.ToStored(), Activated = JobState.Activated.ToStored() },
+            cancellationToken: cancellationToken));
 }
