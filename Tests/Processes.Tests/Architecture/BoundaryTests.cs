@@ -23,7 +23,6 @@ public sealed class BoundaryTests
         ["Processes.Host.Idempotency."] = "the idempotency filter owns idempotent_request",
         ["Processes.Host.Postgres."] = "the embedded PostgreSQL launcher and the data source the host hands to the engine",
         ["Processes.Host.Engine.EngineRegistration"] = "DI registration: builds the engine's stores and facade from the data source",
-        ["Processes.Host.Health.HealthApi"] = "readiness probes the connection itself (NpgsqlException means not ready) and reads the applied schema version",
         ["Program"] = "DI registration: the host's composition root",
         // Read side (issue 13, query model): these move to Engine/Queries in the parallel branch; drop each entry when merged.
         ["Processes.Host.Camunda."] = "read side, pending: moves to Engine/Queries with the query-model branch",
