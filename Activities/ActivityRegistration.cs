@@ -19,7 +19,8 @@ public static class ActivityRegistration
     /// <summary>
     /// The built-in job handlers (<c>sms</c>, <c>refund</c>, <c>assign</c>, <c>http</c>, <c>user-task-update</c>,
     /// <c>verification-code</c>) as <see cref="IJobHandler"/> services, configured from <c>Processes:Activities</c>.
-    /// Needs <see cref="NpgsqlDataSource"/> and <see cref="ProcessEngine"/> services.
+    /// Needs <see cref="NpgsqlDataSource"/> (for the activities' own tables), <see cref="IProcessEngine"/> (runtime state: the
+    /// engine's command facade and stores) and <see cref="IUserDirectory"/> (the host's users) services.
     /// </summary>
     public static IServiceCollection AddProcessesActivities(this IServiceCollection services, IConfiguration configuration)
     {
@@ -33,19 +34,23 @@ public static class ActivityRegistration
             .WithOriginOnlyLogs();
         services.AddSingleton(sp => new SmsTemplateStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new AssignmentStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new SmsSentStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new RefundStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<ISmsProvider>(sp =>
             string.Equals(sp.GetRequiredService<IOptions<ActivitiesOptions>>().Value.Sms.Provider, "http", StringComparison.OrdinalIgnoreCase)
                 ? new HttpSmsProvider(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>())
                 : new OutboxSmsProvider(sp.GetRequiredService<NpgsqlDataSource>()));
-        services.AddSingleton(sp => new SmsDelivery(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ISmsProvider>()));
-        services.AddSingleton<IJobHandler>(sp => new SmsHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<SmsTemplateStore>(),
+        services.AddSingleton(sp => new SmsDelivery(sp.GetRequiredService<SmsSentStore>(), sp.GetRequiredService<ISmsProvider>()));
+        services.AddSingleton<IJobHandler>(sp => new SmsHandler(sp.GetRequiredService<AgentStore>(), sp.GetRequiredService<SmsTemplateStore>(),
             sp.GetRequiredService<SmsDelivery>()));
-        services.AddSingleton<IJobHandler>(sp => new RefundHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IHttpClientFactory>(),
+        services.AddSingleton<IJobHandler>(sp => new RefundHandler(sp.GetRequiredService<RefundStore>(), sp.GetRequiredService<IHttpClientFactory>(),
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
-        services.AddSingleton<IJobHandler>(sp => new AssignmentHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
+        services.AddSingleton<IJobHandler>(sp => new AssignmentHandler(sp.GetRequiredService<AssignmentStore>(), sp.GetRequiredService<IUserDirectory>(),
+            sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         services.AddSingleton<IJobHandler>(sp => new HttpHandler(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>(),
             new ConnectorSecrets(configuration.GetSection("Processes:Secrets"))));
-        services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProcessEngine>()));
+        services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<IProcessEngine>()));
         services.AddSingleton<IJobHandler>(sp => new VerificationCodeHandler(sp.GetRequiredService<SmsTemplateStore>(), sp.GetRequiredService<SmsDelivery>(),
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         return services;

@@ -18,7 +18,7 @@ public sealed record AgentProfile(
     string? Phone = null,
     IReadOnlyList<string>? Channels = null);
 
-/// <summary>Agent profiles in <c>agent_profile</c>.</summary>
+/// <summary>Agent profiles in <c>agent_profile</c>, a table of the activities.</summary>
 public sealed class AgentStore(NpgsqlDataSource dataSource)
 {
     public async Task SaveAsync(AgentProfile agent, CancellationToken cancellationToken)
@@ -61,5 +61,14 @@ public sealed class AgentStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM agent_profile WHERE user_name = @userName", new { userName },
             cancellationToken: cancellationToken)) > 0;
+    }
+
+    /// <summary>The mobile number in an agent's profile (user name matched case-insensitively), or null.</summary>
+    public async Task<string?> PhoneAsync(string userName, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT phone FROM agent_profile WHERE lower(user_name) = lower(@userName) AND phone IS NOT NULL", new { userName },
+            cancellationToken: cancellationToken));
     }
 }

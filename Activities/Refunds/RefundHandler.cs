@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Polly;
 using Processes.Activities.Shared;
 using Processes.Engine.Jobs;
@@ -16,7 +14,7 @@ namespace Processes.Activities.Refunds;
 /// failures. Above the review threshold the refund needs <c>financeApproved = true</c>, else the BPMN error
 /// <c>REVIEW_REQUIRED</c> — a safety net under the model's finance review user task.
 /// </summary>
-internal sealed class RefundHandler(NpgsqlDataSource dataSource, IHttpClientFactory clients, IOptions<ActivitiesOptions> options) : IJobHandler
+internal sealed class RefundHandler(RefundStore refunds, IHttpClientFactory clients, IOptions<ActivitiesOptions> options) : IJobHandler
 {
     public const string ClientName = "processes-refunds";
     public const string ReviewRequired = "REVIEW_REQUIRED";
@@ -29,7 +27,7 @@ internal sealed class RefundHandler(NpgsqlDataSource dataSource, IHttpClientFact
 
     public async Task<JobOutcome> HandleAsync(JobContext job, CancellationToken cancellationToken)
     {
-        if (await RecordedAsync(job.Key, cancellationToken) is { } earlier)
+        if (await refunds.FindAsync(job.Key, cancellationToken) is { } earlier)
         {
             return Done(earlier.RefundId, earlier.Status);
         }
@@ -75,7 +73,7 @@ internal sealed class RefundHandler(NpgsqlDataSource dataSource, IHttpClientFact
                 var (refundId, status) = Read(ok.Body, job.Key);
                 // Durability point: from here a re-run completes with this refund instead of calling again. A crash
                 // before it calls again with the same idempotency key, and the payment API returns the first refund.
-                await RecordAsync(job, refundId, status, orderId!, amount!.Value, currency!, cancellationToken);
+                await refunds.RecordAsync(job, refundId, status, orderId!, amount!.Value, currency!, cancellationToken);
                 return Done(refundId, status);
             case CallResult.Answered { Code: 422 } declined:
                 return Decline(declined.Body);
@@ -137,23 +135,4 @@ internal sealed class RefundHandler(NpgsqlDataSource dataSource, IHttpClientFact
 
     private static JobOutcome Done(string refundId, string status) =>
         JobOutcome.Complete(new JsonObject { ["refundId"] = refundId, ["refundStatus"] = status });
-
-    private async Task<(string RefundId, string Status)?> RecordedAsync(long jobKey, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string RefundId, string Status)>(new CommandDefinition(
-            "SELECT refund_id, status FROM refund_sent WHERE job_key = @jobKey", new { jobKey }, cancellationToken: cancellationToken));
-        return rows.Select(r => ((string, string)?)r).FirstOrDefault();
-    }
-
-    private async Task RecordAsync(JobContext job, string refundId, string status, string orderId, decimal amount, string currency,
-        CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO refund_sent (job_key, refund_id, status, order_id, amount, currency, process_instance_key)
-            VALUES (@Key, @refundId, @status, @orderId, @amount, @currency, @ProcessInstanceKey)
-            ON CONFLICT (job_key) DO NOTHING
-            """, new { job.Key, refundId, status, orderId, amount, currency, job.ProcessInstanceKey }, cancellationToken: cancellationToken));
-    }
 }

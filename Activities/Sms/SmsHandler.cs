@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
-using Npgsql;
+using Processes.Activities.Assignment;
 using Processes.Activities.Shared;
 using Processes.Engine.Jobs;
 
@@ -15,7 +14,7 @@ namespace Processes.Activities.Sms;
 /// The recipient is a phone number, or the user name of an agent whose profile has one: models name the assignee
 /// to remind, and the number stays with the person's profile, not in process variables.
 /// </summary>
-internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore templates, SmsDelivery delivery) : IJobHandler
+internal sealed class SmsHandler(AgentStore agents, SmsTemplateStore templates, SmsDelivery delivery) : IJobHandler
 {
     public string Type => "sms";
 
@@ -35,7 +34,7 @@ internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore t
         {
             return JobOutcome.Fail("No recipient: map a phone number or an agent's user name to the variable 'recipient'.", retryable: false);
         }
-        var recipient = PhoneNumbers.IsPhoneNumber(named) ? named.Trim() : await AgentPhoneAsync(named.Trim(), cancellationToken);
+        var recipient = PhoneNumbers.IsPhoneNumber(named) ? named.Trim() : await agents.PhoneAsync(named.Trim(), cancellationToken);
         if (recipient is null)
         {
             return JobOutcome.Fail($"The recipient '{named}' is neither a phone number nor an agent whose profile has a phone (PUT /api/agents/{named}).",
@@ -92,12 +91,4 @@ internal sealed class SmsHandler(NpgsqlDataSource dataSource, SmsTemplateStore t
 
     private static JobOutcome Done(string messageId, string status) =>
         JobOutcome.Complete(new JsonObject { ["smsMessageId"] = messageId, ["smsStatus"] = status });
-
-    private async Task<string?> AgentPhoneAsync(string userName, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT phone FROM agent_profile WHERE lower(user_name) = lower(@userName) AND phone IS NOT NULL", new { userName },
-            cancellationToken: cancellationToken));
-    }
 }

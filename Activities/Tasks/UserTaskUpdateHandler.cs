@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Dapper;
-using Npgsql;
 using Processes.Activities.Shared;
 using Processes.Engine.Execution;
 using Processes.Engine.Jobs;
@@ -20,7 +18,7 @@ namespace Processes.Activities.Tasks;
 /// each open task in scope after the change) and <c>currentAssignees</c>, so the next step can notify whoever
 /// holds the work now rather than whoever was routed to it.
 /// </summary>
-internal sealed class UserTaskUpdateHandler(NpgsqlDataSource dataSource, ProcessEngine engine) : IJobHandler
+internal sealed class UserTaskUpdateHandler(IProcessEngine engine) : IJobHandler
 {
     public string Type => "user-task-update";
 
@@ -45,12 +43,12 @@ internal sealed class UserTaskUpdateHandler(NpgsqlDataSource dataSource, Process
         // The job key in "by" lets a re-run recognise its own relative raise in the history and not raise twice.
         var by = $"process:{job.BpmnProcessId}/job:{job.Key.ToString(CultureInfo.InvariantCulture)}";
 
-        foreach (var task in await OpenTasksAsync(job.ProcessInstanceKey, elementIds, cancellationToken))
+        foreach (var task in await engine.UserTasks.OpenInTreeAsync(job.ProcessInstanceKey, elementIds, cancellationToken))
         {
             // Each change is its own engine command; a re-run of this job after a crash finds the values already set
             // and skips them, so history shows every change once.
             int? target = priority is { } wanted ? (int)wanted
-                : raise is { } step && !await AlreadyUpdatedAsync(task.Key, by, cancellationToken) ? Math.Clamp(task.Priority + (int)step, 0, 100)
+                : raise is { } step && !await engine.UserTasks.WasUpdatedByAsync(task.Key, by, cancellationToken) ? Math.Clamp(task.Priority + (int)step, 0, 100)
                 : null;
             var changedPriority = target is { } t && t != task.Priority ? target : null;
             var changedGroups = groups is not null && !groups.SequenceEqual(task.CandidateGroups) ? groups : null;
@@ -72,7 +70,7 @@ internal sealed class UserTaskUpdateHandler(NpgsqlDataSource dataSource, Process
             }
         }
 
-        var after = await OpenTasksAsync(job.ProcessInstanceKey, elementIds, cancellationToken);
+        var after = await engine.UserTasks.OpenInTreeAsync(job.ProcessInstanceKey, elementIds, cancellationToken);
         return JobOutcome.Complete(new JsonObject
         {
             ["updatedTasks"] = new JsonArray([.. after.Select(t => (JsonNode?)new JsonObject
@@ -86,33 +84,4 @@ internal sealed class UserTaskUpdateHandler(NpgsqlDataSource dataSource, Process
             ["currentAssignees"] = new JsonArray([.. after.Select(t => t.Assignee).OfType<string>().Distinct(StringComparer.Ordinal).Select(a => (JsonNode?)a)]),
         });
     }
-
-    private async Task<bool> AlreadyUpdatedAsync(long userTaskKey, string by, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
-            SELECT EXISTS (SELECT 1 FROM execution_history h JOIN user_task t
-                               ON h.process_instance_key = t.process_instance_key AND h.element_instance_key = t.element_instance_key
-                           WHERE t.key = @userTaskKey AND h.event = 'TASK_UPDATED' AND h.details->>'by' = @by)
-            """, new { userTaskKey, by }, cancellationToken: cancellationToken));
-    }
-
-    /// <summary>Open tasks of the instance and every instance below it (called processes), oldest first.</summary>
-    private async Task<List<OpenTask>> OpenTasksAsync(long processInstanceKey, string[]? elementIds, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long Key, string ElementId, string? Assignee, string[] CandidateGroups, int Priority)>(new CommandDefinition("""
-            WITH RECURSIVE tree AS (
-                SELECT key FROM process_instance WHERE key = @processInstanceKey
-                UNION ALL
-                SELECT p.key FROM process_instance p JOIN tree ON p.parent_process_instance_key = tree.key)
-            SELECT t.key, t.element_id, t.assignee, t.candidate_groups, t.priority
-            FROM user_task t JOIN tree ON t.process_instance_key = tree.key
-            WHERE t.state = 'CREATED' AND (@elementIds::text[] IS NULL OR t.element_id = ANY(@elementIds))
-            ORDER BY t.created_at, t.key
-            """, new { processInstanceKey, elementIds }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new OpenTask(r.Key, r.ElementId, r.Assignee, r.CandidateGroups, r.Priority))];
-    }
-
-    private sealed record OpenTask(long Key, string ElementId, string? Assignee, IReadOnlyList<string> CandidateGroups, int Priority);
 }

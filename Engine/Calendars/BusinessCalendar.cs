@@ -1,7 +1,7 @@
 namespace Processes.Engine.Calendars;
 
 /// <summary>An interval of working time as instants; start inclusive, end exclusive.</summary>
-public readonly record struct WorkingInterval(DateTimeOffset Start, DateTimeOffset End)
+internal readonly record struct WorkingInterval(DateTimeOffset Start, DateTimeOffset End)
 {
     public TimeSpan Length => End - Start;
 }
@@ -16,7 +16,7 @@ public readonly record struct WorkingInterval(DateTimeOffset Start, DateTimeOffs
 /// date, so a day that loses or gains an hour to DST is measured exactly. Searches look at most
 /// <see cref="HorizonYears"/> years ahead and report a failure value beyond that rather than loop.
 /// </remarks>
-public sealed class BusinessCalendar
+internal sealed class BusinessCalendar
 {
     public const int HorizonYears = 5;
 
@@ -199,7 +199,7 @@ public sealed class BusinessCalendar
 }
 
 /// <summary>A calendar, or the problems that keep its definition from being one.</summary>
-public sealed record CalendarBuildResult(BusinessCalendar? Calendar, IReadOnlyList<CalendarProblem> Problems)
+internal sealed record CalendarBuildResult(BusinessCalendar? Calendar, IReadOnlyList<CalendarProblem> Problems)
 {
     public bool IsValid => Calendar is not null;
 }

@@ -4,7 +4,7 @@ using Npgsql;
 namespace Processes.Engine.Calendars;
 
 /// <summary>A calendar as stored: its definition and the version an update must quote.</summary>
-public sealed record StoredCalendar(CalendarDefinition Definition, int Version, DateTimeOffset UpdatedAt)
+internal sealed record StoredCalendar(CalendarDefinition Definition, int Version, DateTimeOffset UpdatedAt)
 {
     /// <summary>
     /// Builds the calendar. A stored definition was valid when written, but can stop being so when the
@@ -13,7 +13,7 @@ public sealed record StoredCalendar(CalendarDefinition Definition, int Version, 
     public CalendarBuildResult Build() => BusinessCalendar.Create(Definition);
 }
 
-public enum CalendarSaveStatus
+internal enum CalendarSaveStatus
 {
     Saved,
 
@@ -25,9 +25,9 @@ public enum CalendarSaveStatus
 }
 
 /// <param name="Version">On <see cref="CalendarSaveStatus.Saved"/> the new version; on a conflict the stored one (null: no such calendar).</param>
-public sealed record CalendarSaveResult(CalendarSaveStatus Status, int? Version, IReadOnlyList<CalendarProblem> Problems);
+internal sealed record CalendarSaveResult(CalendarSaveStatus Status, int? Version, IReadOnlyList<CalendarProblem> Problems);
 
-public enum CalendarDeleteStatus
+internal enum CalendarDeleteStatus
 {
     Deleted,
     NotFound,
@@ -35,7 +35,7 @@ public enum CalendarDeleteStatus
 }
 
 /// <summary>Business calendars in PostgreSQL (<c>business_calendar</c>), plain SQL, one statement per call.</summary>
-public sealed class CalendarStore(NpgsqlDataSource dataSource)
+internal sealed class CalendarStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = "definition::text AS Definition, version AS Version, updated_at AS UpdatedAt";
 

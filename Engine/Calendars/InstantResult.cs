@@ -4,7 +4,7 @@ namespace Processes.Engine.Calendars;
 /// An instant, or why none could be computed (e.g. no working time within the search horizon). Expected
 /// outcomes of calendar arithmetic are values, so a timer can raise an incident instead of crashing a command.
 /// </summary>
-public readonly record struct InstantResult
+internal readonly record struct InstantResult
 {
     private InstantResult(DateTimeOffset instant, string? error)
     {

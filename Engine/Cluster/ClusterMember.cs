@@ -2,11 +2,12 @@ using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Cluster;
 
 /// <summary>Settings of this node's membership (Host section <c>Cluster</c>).</summary>
-public sealed class ClusterOptions
+internal sealed class ClusterOptions
 {
     /// <summary>Must equal the executor's and scheduler's node id: leases and claims are released by it.</summary>
     public string NodeId { get; set; } = Jobs.NodeIds.New();
@@ -22,7 +23,7 @@ public sealed class ClusterOptions
 }
 
 /// <summary>What reaping dead nodes did.</summary>
-public readonly record struct ReapResult(int DeadNodes, int ReleasedJobs, int ReleasedTimers);
+internal readonly record struct ReapResult(int DeadNodes, int ReleasedJobs, int ReleasedTimers);
 
 /// <summary>
 /// This node's row in <c>engine_node</c>: registered at start, a heartbeat (with its load) every interval, removed
@@ -30,7 +31,7 @@ public readonly record struct ReapResult(int DeadNodes, int ReleasedJobs, int Re
 /// activatable and their timer claims freed at once, instead of waiting for the leases to expire. Heartbeat times
 /// are the database's <c>now()</c>, so clock skew between hosts does not kill anyone.
 /// </summary>
-public sealed class ClusterMember
+internal sealed class ClusterMember
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly ClusterOptions _options;
@@ -91,20 +92,15 @@ public sealed class ClusterMember
             VALUES (@node, @host, now(), now(), @version, @running, @max)
             ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = now(), running_jobs = @running, max_jobs = @max
             """, new { node = _options.NodeId, host = _options.HostName, version = _options.Version, running, max }, transaction, cancellationToken: cancellationToken));
-        var result = await connection.QuerySingleAsync<(int, int, int)>(new CommandDefinition("""
-            WITH dead AS (
-                DELETE FROM engine_node WHERE heartbeat_at < now() - @deadAfter AND node_id <> @node RETURNING node_id),
-            jobs AS (
-                UPDATE job SET state = 'ACTIVATABLE', worker = NULL, deadline = NULL
-                WHERE state = 'ACTIVATED' AND worker IN (SELECT node_id FROM dead) RETURNING 1),
-            timers AS (
-                UPDATE timer SET claimed_by = NULL, claim_expires = NULL
-                WHERE claimed_by IN (SELECT node_id FROM dead) RETURNING 1)
-            SELECT (SELECT count(*)::int FROM dead), (SELECT count(*)::int FROM jobs), (SELECT count(*)::int FROM timers)
-            """, new { node = _options.NodeId, deadAfter }, transaction, cancellationToken: cancellationToken));
+        var dead = (await connection.QueryAsync<string>(new CommandDefinition(
+            "DELETE FROM engine_node WHERE heartbeat_at < now() - @deadAfter AND node_id <> @node RETURNING node_id",
+            new { node = _options.NodeId, deadAfter }, transaction, cancellationToken: cancellationToken))).ToList();
+        // The dead nodes' work goes back through the stores that own it, in this transaction.
+        var jobs = dead.Count == 0 ? 0 : await JobStore.ReleaseLeasesAsync(connection, transaction, dead, cancellationToken);
+        var timers = dead.Count == 0 ? 0 : await TimerStore.ReleaseClaimsAsync(connection, transaction, dead, cancellationToken);
         // Durability point: the heartbeat and the take-over of dead nodes' work commit together.
         await transaction.CommitAsync(cancellationToken);
-        return new ReapResult(result.Item1, result.Item2, result.Item3);
+        return new ReapResult(dead.Count, jobs, timers);
     }
 
     /// <summary>Graceful leave: the row goes (run after the executor and scheduler have handed back their work).</summary>

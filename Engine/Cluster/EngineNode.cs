@@ -6,7 +6,7 @@ using Processes.Engine.Timers;
 namespace Processes.Engine.Cluster;
 
 /// <summary>Settings of one node; <see cref="NodeId"/> is applied to the executor, the scheduler and the membership.</summary>
-public sealed class EngineNodeOptions
+internal sealed class EngineNodeOptions
 {
     public string NodeId { get; set; } = NodeIds.New();
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Processes.Engine.Execution.State;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution;
 
@@ -39,7 +40,7 @@ internal sealed class ChangeSet
     public void Record(HistoryRow row) => History.Add(row);
 }
 
-internal sealed record JobUpdate(long Key, string State, int Retries, DateTimeOffset DueAt, string? ErrorMessage);
+internal sealed record JobUpdate(long Key, JobState State, int Retries, DateTimeOffset DueAt, string? ErrorMessage);
 
 internal sealed record BufferedMessage(
     long Key,

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Processes.Engine.Bpmn.Executable;
 using Processes.Engine.Execution.State;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution;
 
@@ -58,7 +59,7 @@ internal sealed partial class ProcessEngine
             }
             if (!instance.IsActive || instance.Root is null)
             {
-                return CommandResult<bool>.Fail(CommandError.InvalidState, $"Process instance {processInstanceKey} is not active (it is {instance.Row.State}).");
+                return CommandResult<bool>.Fail(CommandError.InvalidState, $"Process instance {processInstanceKey} is not active (it is {instance.Row.State.ToStored()}).");
             }
             if (instance.Row.ParentProcessInstanceKey is { } parent)
             {
@@ -92,14 +93,11 @@ internal sealed partial class ProcessEngine
     public Task<CommandResult<bool>> ResolveIncidentAsync(long incidentKey, CancellationToken cancellationToken) =>
         ExecuteAsync<bool>("Resolve incident", async (x, connection, transaction) =>
         {
-            var incident = await connection.QuerySingleOrDefaultAsync<(long ProcessInstanceKey, long ElementInstanceKey, string State, long? JobKey, string ErrorType)>(
-                new CommandDefinition("SELECT process_instance_key, element_instance_key, state, job_key, error_type FROM incident WHERE key = @incidentKey",
-                    new { incidentKey }, transaction, cancellationToken: cancellationToken));
-            if (incident == default)
+            if (await IncidentStore.FindAsync(connection, transaction, incidentKey, cancellationToken) is not { } incident)
             {
                 return CommandResult<bool>.Fail(CommandError.NotFound, $"Incident {incidentKey} does not exist.");
             }
-            if (incident.State != "ACTIVE")
+            if (incident.State != IncidentState.Active)
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidState, $"Incident {incidentKey} is already resolved.");
             }
@@ -117,9 +115,8 @@ internal sealed partial class ProcessEngine
             if (incident.JobKey is { } jobKey)
             {
                 // The job gets another attempt; a worker that updated the retries first keeps its count.
-                var retries = await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT retries FROM job WHERE key = @jobKey",
-                    new { jobKey }, transaction, cancellationToken: cancellationToken));
-                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Activatable, Math.Max(1, retries), x.Now, null));
+                var retries = await JobStore.RetriesAsync(connection, transaction, jobKey, cancellationToken);
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobState.Activatable, Math.Max(1, retries), x.Now, null));
                 return CommandResult<bool>.Success(true);
             }
             x.Enqueue(() =>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Dapper;
 using Processes.Engine.Execution.State;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution;
 
@@ -59,10 +60,7 @@ internal sealed partial class ProcessEngine
     public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE job SET state = 'ACTIVATABLE', worker = NULL, deadline = NULL
-            WHERE key IN (SELECT key FROM job WHERE state = 'ACTIVATED' AND deadline < @now FOR UPDATE SKIP LOCKED)
-            """, new { now = _clock.GetUtcNow().ToUniversalTime() }, cancellationToken: cancellationToken));
+        return await JobStore.RecoverExpiredLeasesAsync(connection, _clock.GetUtcNow(), cancellationToken);
     }
 
     public Task<CommandResult<bool>> CompleteJobAsync(long jobKey, JsonObject? variables, CancellationToken cancellationToken) =>
@@ -93,12 +91,12 @@ internal sealed partial class ProcessEngine
             }
             if (retries > 0)
             {
-                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Activatable, retries, x.Now + retryBackOff, errorMessage));
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobState.Activatable, retries, x.Now + retryBackOff, errorMessage));
                 instance.IsChanged = true;
             }
             else
             {
-                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Failed, 0, x.Now, errorMessage));
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobState.Failed, 0, x.Now, errorMessage));
                 x.RaiseIncident(instance, element, IncidentTypes.JobNoRetries,
                     string.IsNullOrWhiteSpace(errorMessage) ? "The job failed and has no retries left." : errorMessage, jobKey);
             }
@@ -120,7 +118,7 @@ internal sealed partial class ProcessEngine
                 {
                     return; // the element was terminated by the catch; its job goes with it
                 }
-                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobStates.Failed, 0, x.Now, errorMessage));
+                x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobState.Failed, 0, x.Now, errorMessage));
                 x.RaiseIncident(instance, element, IncidentTypes.UnhandledErrorEvent,
                     $"Expected to throw an error event with the code '{errorCode}'{(errorMessage is null ? "" : $" ({errorMessage})")}, but it was not caught. No error events are available in the scope.",
                     jobKey);
@@ -141,7 +139,7 @@ internal sealed partial class ProcessEngine
             {
                 return CommandResult<bool>.Fail(CommandError.NotFound, $"Job {jobKey} does not exist (it may have been completed or its element cancelled).");
             }
-            if (job.state == JobStates.Failed)
+            if (job.state is { } stored && StoredStates.Parse<JobState>(stored) == JobState.Failed)
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidState, $"Job {jobKey} has failed and waits for its incident to be resolved.");
             }
@@ -157,12 +155,7 @@ internal sealed partial class ProcessEngine
         List<JobRecord> jobs, IReadOnlyCollection<string>? fetch, CancellationToken cancellationToken)
     {
         var instances = jobs.Select(j => j.process_instance_key).Distinct().ToArray();
-        await using var reader = await connection.QueryMultipleAsync(new CommandDefinition("""
-            SELECT key, flow_scope_key FROM element_instance WHERE process_instance_key = ANY(@instances);
-            SELECT scope_key, name, value::text FROM variable WHERE process_instance_key = ANY(@instances);
-            """, new { instances }, transaction, cancellationToken: cancellationToken));
-        var parents = (await reader.ReadAsync<(long Key, long? FlowScopeKey)>()).ToDictionary(r => r.Key, r => r.FlowScopeKey);
-        var byScope = (await reader.ReadAsync<(long ScopeKey, string Name, string? Value)>()).ToLookup(v => v.ScopeKey);
+        var (parents, byScope) = await Storage.InstanceStore.ScopesAndVariablesAsync(connection, transaction, instances, cancellationToken);
         var result = new Dictionary<long, JsonObject>();
         foreach (var job in jobs)
         {

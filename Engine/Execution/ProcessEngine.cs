@@ -16,7 +16,7 @@ namespace Processes.Engine.Execution;
 /// memory, write every change with an optimistic check, commit. A command that loses a race with another on the
 /// same instance is retried from scratch (it reloads what the winner wrote); after a few tries it reports a conflict.
 /// </summary>
-internal sealed partial class ProcessEngine
+internal sealed partial class ProcessEngine : IProcessEngine
 {
     private const int MaxAttempts = 5;
     private readonly NpgsqlDataSource _dataSource;
@@ -39,7 +39,15 @@ internal sealed partial class ProcessEngine
         _expressions = new Expressions(new FeelExpressionCache(), clock);
         _calendars = new CalendarCache(new Calendars.CalendarStore(dataSource), clock);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        UserTasks = new UserTaskStore(dataSource);
+        Retention = new Retention.InstancePurge(dataSource);
     }
+
+    /// <summary>User tasks for readers outside the commands (job handlers, the SLA round); commands change them.</summary>
+    public UserTaskStore UserTasks { get; }
+
+    /// <summary>Purges finished instances and expired buffered messages.</summary>
+    public Retention.InstancePurge Retention { get; }
 
     public TimeProvider Clock => _clock;
 

@@ -6,7 +6,7 @@ using Processes.Engine.Feel.Values;
 namespace Processes.Engine.Feel;
 
 /// <summary>Entry points for FEEL: parse once, then evaluate the returned <see cref="FeelExpression"/> many times.</summary>
-public static class Feel
+internal static class Feel
 {
     /// <summary>Parses an expression. Never throws; the result holds either the expression or a positioned error.</summary>
     public static FeelParseResult ParseExpression(string text) => Parse(text, null, false);
@@ -53,18 +53,18 @@ public static class Feel
     }
 }
 
-public sealed record FeelParseError(int Line, int Column, string Message)
+internal sealed record FeelParseError(int Line, int Column, string Message)
 {
     public override string ToString() => $"line {Line}, column {Column}: {Message}";
 }
 
-public sealed record FeelParseResult(FeelExpression? Expression, FeelParseError? Error)
+internal sealed record FeelParseResult(FeelExpression? Expression, FeelParseError? Error)
 {
     public bool Success => Expression is not null;
 }
 
 /// <summary>A BPMN attribute value: either a static literal or a FEEL expression (the text after '=').</summary>
-public sealed record FeelAttribute(string? Literal, FeelExpression? Expression, FeelParseError? Error)
+internal sealed record FeelAttribute(string? Literal, FeelExpression? Expression, FeelParseError? Error)
 {
     public bool IsExpression => Expression is not null || Error is not null;
 }
@@ -73,7 +73,7 @@ public sealed record FeelAttribute(string? Literal, FeelExpression? Expression, 
 /// The outcome of an evaluation. Following FEEL, errors make (sub-)results null; <see cref="Warnings"/> records
 /// why. <see cref="Failure"/> is set only when evaluation was aborted (a limit was hit).
 /// </summary>
-public readonly record struct FeelEvaluation(FeelValue Value, IReadOnlyList<string> Warnings, string? Failure)
+internal readonly record struct FeelEvaluation(FeelValue Value, IReadOnlyList<string> Warnings, string? Failure)
 {
     public bool Aborted => Failure is not null;
 
@@ -82,7 +82,7 @@ public readonly record struct FeelEvaluation(FeelValue Value, IReadOnlyList<stri
 }
 
 /// <summary>A parsed, bound expression. Immutable and thread-safe: evaluate it from any number of threads.</summary>
-public sealed class FeelExpression
+internal sealed class FeelExpression
 {
     private readonly Node _root;
 

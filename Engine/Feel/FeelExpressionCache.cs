@@ -7,7 +7,7 @@ namespace Processes.Engine.Feel;
 /// cache or share a process-wide one. When full, the cache is cleared rather than tracking recency: cheap,
 /// and re-parsing is only a small cost.
 /// </summary>
-public sealed class FeelExpressionCache(int capacity = 10_000)
+internal sealed class FeelExpressionCache(int capacity = 10_000)
 {
     private readonly ConcurrentDictionary<(string Text, bool UnaryTests), FeelParseResult> _entries = new();
 

@@ -54,7 +54,7 @@ public abstract record JobOutcome
 }
 
 /// <summary>Handlers by job type; the executor polls for exactly these types.</summary>
-public sealed class JobHandlerRegistry
+internal sealed class JobHandlerRegistry
 {
     private readonly Dictionary<string, IJobHandler> _handlers = new(StringComparer.Ordinal);
 

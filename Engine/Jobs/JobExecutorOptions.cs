@@ -1,7 +1,7 @@
 namespace Processes.Engine.Jobs;
 
 /// <summary>Settings of the in-process job executor (Host section <c>Jobs</c>).</summary>
-public sealed class JobExecutorOptions
+internal sealed class JobExecutorOptions
 {
     /// <summary>This node's id: the <c>worker</c> of every job lease it takes, and its row in <c>engine_node</c>.</summary>
     public string NodeId { get; set; } = NodeIds.New();
@@ -52,7 +52,7 @@ public sealed class JobExecutorOptions
 }
 
 /// <summary>Node ids: host name, process id and a random suffix, so a restarted process is a new node.</summary>
-public static class NodeIds
+internal static class NodeIds
 {
     public static string New() => $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
 }

@@ -55,4 +55,9 @@ internal sealed class JobMetricsBuffer(NpgsqlDataSource dataSource)
             _counts[(minute, type)] = (s + succeeded, f + failed);
         }
     }
+
+    /// <summary>Retention: drops the minutes before <paramref name="before"/>.</summary>
+    public static Task<int> DeleteBeforeAsync(NpgsqlConnection connection, DateTimeOffset before, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("DELETE FROM job_metrics WHERE minute < @before",
+            new { before = before.ToUniversalTime() }, cancellationToken: cancellationToken));
 }

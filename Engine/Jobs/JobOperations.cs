@@ -1,5 +1,5 @@
-using Dapper;
 using Processes.Engine.Execution;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Jobs;
 
@@ -18,30 +18,23 @@ internal sealed class JobOperations(ProcessEngine engine)
             return CommandResult<bool>.Fail(CommandError.InvalidArgument, "retries must be at least 1.");
         }
         long? incidentKey;
-        string? state;
+        JobState? state;
         await using (var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken))
         {
-            state = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT state FROM job WHERE key = @jobKey", new { jobKey },
-                cancellationToken: cancellationToken));
+            state = await JobStore.StateAsync(connection, jobKey, cancellationToken);
             if (state is null)
             {
                 return CommandResult<bool>.Fail(CommandError.NotFound, $"Job {jobKey} does not exist (it may have been completed or its element cancelled).");
             }
-            if (state == "ACTIVATED")
+            if (state == JobState.Activated)
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidState, $"Job {jobKey} is running on a worker; retry it once it failed or its lease expired.");
             }
             // Durability point: the new retry count commits first; if the incident is not resolved below (crash,
             // conflict) the job stays FAILED with that count and the retry can simply be repeated.
-            incidentKey = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
-                WITH updated AS (
-                    UPDATE job SET retries = @retries, failures = 0,
-                                   due_at = CASE WHEN state = 'ACTIVATABLE' THEN least(due_at, @now) ELSE due_at END
-                    WHERE key = @jobKey AND state <> 'ACTIVATED' RETURNING key)
-                SELECT i.key FROM incident i JOIN updated u ON i.job_key = u.key WHERE i.state = 'ACTIVE' LIMIT 1
-                """, new { jobKey, retries, now = engine.Clock.GetUtcNow().ToUniversalTime() }, cancellationToken: cancellationToken));
+            incidentKey = await JobStore.SetRetriesAsync(connection, jobKey, retries, engine.Clock.GetUtcNow(), cancellationToken);
         }
-        if (state == "FAILED")
+        if (state == JobState.Failed)
         {
             if (incidentKey is not { } incident)
             {
@@ -60,8 +53,7 @@ internal sealed class JobOperations(ProcessEngine engine)
     public async Task<CommandResult<bool>> DeleteJobAsync(long jobKey, CancellationToken cancellationToken)
     {
         await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
-        var instance = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT process_instance_key FROM job WHERE key = @jobKey",
-            new { jobKey }, cancellationToken: cancellationToken));
+        var instance = await JobStore.ProcessInstanceKeyAsync(connection, jobKey, cancellationToken);
         return instance is { } key
             ? CommandResult<bool>.Fail(CommandError.InvalidState,
                 $"Job {jobKey} belongs to an active element of process instance {key}; deleting it would leave the element waiting forever. Cancel the process instance, or retry the job.")
@@ -76,16 +68,7 @@ internal sealed class JobOperations(ProcessEngine engine)
     {
         await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
         // Durability point: the timer is due now and survives a crash as such; any node's scheduler fires it.
-        var now = engine.Clock.GetUtcNow().ToUniversalTime();
-        var updated = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE timer SET due_at = @now, claimed_by = NULL, claim_expires = NULL WHERE key = @timerKey",
-            new { timerKey, now }, cancellationToken: cancellationToken));
-        if (updated != 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('processes_timers', @due)",
-                new { due = now.ToString("O", System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: cancellationToken));
-        }
-        return updated != 0
+        return await TimerStore.MakeDueAsync(connection, timerKey, engine.Clock.GetUtcNow().ToUniversalTime(), cancellationToken)
             ? CommandResult<bool>.Success(true)
             : CommandResult<bool>.Fail(CommandError.NotFound, $"Timer {timerKey} does not exist (it may have fired or its element completed).");
     }

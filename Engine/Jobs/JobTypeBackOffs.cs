@@ -7,7 +7,7 @@ namespace Processes.Engine.Jobs;
 /// Back-off overrides per job type stored in <c>job_type_backoff</c>: set by operators at run time, they win over
 /// the host's configuration. Executors re-read them every lease-recovery interval (10 s by default).
 /// </summary>
-public static class JobTypeBackOffs
+internal static class JobTypeBackOffs
 {
     public static async Task<IReadOnlyDictionary<string, RetryBackOff>> LoadAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {

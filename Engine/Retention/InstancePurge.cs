@@ -9,12 +9,16 @@ namespace Processes.Engine.Retention;
 /// delete is by the purged instances' keys. Works in batches, each its own transaction, so a large backlog never
 /// holds long locks.
 /// </summary>
-internal sealed class InstancePurge(NpgsqlDataSource dataSource)
+public sealed class InstancePurge
 {
+    private readonly NpgsqlDataSource _dataSource;
+
+    internal InstancePurge(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+
     /// <summary>Purges up to <paramref name="batchSize"/> ended instances older than <paramref name="endedBefore"/>; returns how many.</summary>
     public async Task<int> PurgeBatchAsync(DateTimeOffset endedBefore, int batchSize, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // A called child is purged with its root, never before it: the root's view still shows it.
         var keys = (await connection.QueryAsync<long>(new CommandDefinition("""
@@ -46,10 +50,7 @@ internal sealed class InstancePurge(NpgsqlDataSource dataSource)
     /// <summary>Expired buffered messages are kept no longer than their time to live.</summary>
     public async Task<int> PurgeExpiredMessagesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            WITH gone AS (DELETE FROM message WHERE expires_at < @now RETURNING key)
-            DELETE FROM message_correlation WHERE message_key IN (SELECT key FROM gone)
-            """, new { now = now.ToUniversalTime() }, cancellationToken: cancellationToken));
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await Storage.MessageStore.DeleteExpiredAsync(connection, now, cancellationToken);
     }
 }

@@ -89,7 +89,7 @@ internal static class ChangeWriter
             command.Parameters.Add(new NpgsqlParameter<string>() { TypedValue = row.BpmnProcessId });
             command.Parameters.Add(new NpgsqlParameter<int>() { TypedValue = row.ProcessVersion });
             command.Parameters.Add(Nullable(row.BusinessKey, NpgsqlDbType.Text));
-            command.Parameters.Add(new NpgsqlParameter<string>() { TypedValue = row.State });
+            command.Parameters.Add(new NpgsqlParameter<string>() { TypedValue = row.State.ToStored() });
             command.Parameters.Add(Nullable(row.ParentProcessInstanceKey, NpgsqlDbType.Bigint));
             command.Parameters.Add(Nullable(row.ParentElementInstanceKey, NpgsqlDbType.Bigint));
             command.Parameters.Add(new NpgsqlParameter<long>() { TypedValue = row.RootProcessInstanceKey });
@@ -173,7 +173,7 @@ internal static class ChangeWriter
         foreach (var update in c.JobUpdates)
         {
             Add(batch, "UPDATE job SET state = $2, retries = $3, due_at = $4, error_message = $5, worker = NULL, deadline = NULL WHERE key = $1",
-                update.Key, update.State, update.Retries, update.DueAt, (object?)update.ErrorMessage ?? DBNull.Value);
+                update.Key, update.State.ToStored(), update.Retries, update.DueAt, (object?)update.ErrorMessage ?? DBNull.Value);
         }
         foreach (var task in c.CompletedUserTasks)
         {

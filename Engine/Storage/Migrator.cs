@@ -9,7 +9,7 @@ namespace Processes.Engine.Storage;
 /// Brings the schema up to date at start-up. Hosts starting together serialise on one advisory lock, so each
 /// script runs exactly once; each script and its record commit in one transaction.
 /// </summary>
-public sealed class Migrator(NpgsqlDataSource dataSource, IReadOnlyList<MigrationScript> scripts, ILogger<Migrator>? logger = null)
+internal sealed class Migrator(NpgsqlDataSource dataSource, IReadOnlyList<MigrationScript> scripts, ILogger<Migrator>? logger = null)
 {
     // Any constant unique to this product; all hosts of one database must agree on it.
     private const long LockKey = 0x50726f6365737365; // "Processe"
@@ -113,7 +113,7 @@ public sealed class Migrator(NpgsqlDataSource dataSource, IReadOnlyList<Migratio
 }
 
 /// <summary>The schema cannot be brought up to date; start-up stops with this message.</summary>
-public sealed class MigrationException : Exception
+internal sealed class MigrationException : Exception
 {
     public MigrationException(string message) : base(message)
     {

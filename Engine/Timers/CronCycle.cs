@@ -13,7 +13,7 @@ namespace Processes.Engine.Timers;
 /// Quartz numbers 1–7 from Sunday. And Quartz wants <c>?</c> in one of the two day fields, where Spring writes
 /// <c>*</c>. Names (MON-FRI), <c>L</c>, <c>W</c>, <c>#</c> and the <c>@daily</c>-style macros mean the same in both.
 /// </remarks>
-public static partial class CronCycle
+internal static partial class CronCycle
 {
     [GeneratedRegex(@"(?<=^|[,\-])\d+")]
     private static partial Regex DayOfWeekNumber();

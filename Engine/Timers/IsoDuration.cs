@@ -10,7 +10,7 @@ namespace Processes.Engine.Timers;
 /// clock in the zone (P1D over a DST night is 23 or 25 hours, P1M from 31 January ends on 28/29 February) and
 /// the time part adds elapsed time.
 /// </summary>
-public sealed partial record IsoDuration(int Years, int Months, int Weeks, int Days, TimeSpan Time)
+internal sealed partial record IsoDuration(int Years, int Months, int Weeks, int Days, TimeSpan Time)
 {
     // Generous bounds that keep every sum far inside DateTime's range: a timer beyond them is a typo.
     private const int MaxYears = 1000;
@@ -104,7 +104,7 @@ public sealed partial record IsoDuration(int Years, int Months, int Weeks, int D
     public override string ToString() => Text;
 }
 
-public readonly record struct IsoDurationResult(IsoDuration? Duration, string? Error)
+internal readonly record struct IsoDurationResult(IsoDuration? Duration, string? Error)
 {
     public static IsoDurationResult Ok(IsoDuration duration) => new(duration, null);
 

@@ -10,7 +10,7 @@ namespace Processes.Engine.Timers;
 /// or as a local date-time read in the default zone. An explicit offset fixes the instant; a zone id without
 /// an offset says where the local reading is resolved (DST gaps move forward, overlaps take the earlier instant).
 /// </summary>
-public static class TimerDates
+internal static class TimerDates
 {
     private static readonly string[] OffsetFormats = ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", "yyyy-MM-dd'T'HH:mmzzz"];
     private static readonly string[] LocalFormats = ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm"];

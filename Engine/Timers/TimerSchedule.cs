@@ -3,7 +3,7 @@ using Processes.Engine.Calendars;
 namespace Processes.Engine.Timers;
 
 /// <summary>The three BPMN timer definitions.</summary>
-public enum TimerKind
+internal enum TimerKind
 {
     TimeDate,
     TimeDuration,
@@ -15,10 +15,10 @@ public enum TimerKind
 /// (1 for dates and durations, the rest of <c>R5/…</c> for cycles); null for an unbounded cycle. A timer row
 /// stores exactly this pair and hands it back to <see cref="TimerSchedule.Next"/> after firing.
 /// </summary>
-public readonly record struct TimerDue(DateTimeOffset At, int? Repetitions);
+internal readonly record struct TimerDue(DateTimeOffset At, int? Repetitions);
 
 /// <summary>The next firing of a timer: due, no firing left, or a computation that failed (e.g. beyond a calendar's horizon).</summary>
-public readonly record struct TimerNext
+internal readonly record struct TimerNext
 {
     private TimerNext(TimerDue? due, string? error)
     {
@@ -45,7 +45,7 @@ public readonly record struct TimerNext
 }
 
 /// <summary>How the literal timer text is read.</summary>
-public sealed record TimerParseOptions
+internal sealed record TimerParseOptions
 {
     /// <summary>
     /// Name of the <c>zeebe:property</c> on a timer event element whose value names the business calendar the
@@ -72,7 +72,7 @@ public sealed record TimerParseOptions
 }
 
 /// <summary>A parsed timer definition, or what is wrong with its text.</summary>
-public readonly record struct TimerParseResult(TimerSchedule? Schedule, string? Error)
+internal readonly record struct TimerParseResult(TimerSchedule? Schedule, string? Error)
 {
     public bool IsSuccess => Schedule is not null;
 
@@ -85,7 +85,7 @@ public readonly record struct TimerParseResult(TimerSchedule? Schedule, string? 
 /// A timer definition turned into due times. Pure: every method takes the current time as an argument, so the
 /// scheduler and the tests decide what "now" is.
 /// </summary>
-public abstract class TimerSchedule
+internal abstract class TimerSchedule
 {
     private protected TimerSchedule(TimerKind kind, string text, TimerParseOptions options)
     {

@@ -1,13 +1,14 @@
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Processes.Engine.Cluster;
 using Processes.Engine.Execution;
+using Processes.Engine.Jobs;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Timers;
 
 /// <summary>Settings of the timer scheduler (Host section <c>Timers</c>).</summary>
-public sealed class TimerSchedulerOptions
+internal sealed class TimerSchedulerOptions
 {
     /// <summary>This node's id: the <c>claimed_by</c> of the timers it fires.</summary>
     public string NodeId { get; set; } = Jobs.NodeIds.New();
@@ -138,17 +139,7 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
         {
             // Durability point: the claim commits alone and its row lock ends here, before TriggerTimerAsync locks
             // the row again in its own transaction. A node dying after this leaves the claim to expire.
-            keys = [.. await connection.QueryAsync<long>(new CommandDefinition("""
-                UPDATE timer SET claimed_by = @node, claim_expires = @expires
-                WHERE key IN (
-                    SELECT key FROM timer
-                    WHERE due_at <= @now AND (claimed_by IS NULL OR claim_expires < @now)
-                    ORDER BY due_at, key
-                    LIMIT @batch
-                    FOR UPDATE SKIP LOCKED)
-                RETURNING key
-                """, new { node = options.NodeId, expires = now + options.ClaimTimeout, now, batch = options.BatchSize },
-                cancellationToken: cancellationToken))];
+            keys = await TimerStore.ClaimDueAsync(connection, options.NodeId, now, options.ClaimTimeout, options.BatchSize, cancellationToken);
         }
         if (keys.Length == 0)
         {
@@ -185,26 +176,19 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
     private async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
         await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
-        var next = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-            "SELECT due_at FROM timer WHERE claimed_by IS NULL ORDER BY due_at LIMIT 1", cancellationToken: cancellationToken));
-        return next is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
+        return await TimerStore.NextDueAsync(connection, cancellationToken);
     }
 
     /// <summary>Housekeeping: messages past their time to live, and job metrics past their retention.</summary>
     private async Task DeleteExpiredMessagesAsync(CancellationToken cancellationToken)
     {
         await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
-        // Durability point: expired messages are gone; their correlation records go with them.
-        var deleted = await connection.ExecuteAsync(new CommandDefinition("""
-            WITH expired AS (DELETE FROM message WHERE expires_at <= @now RETURNING key)
-            DELETE FROM message_correlation WHERE message_key IN (SELECT key FROM expired)
-            """, new { now = engine.Clock.GetUtcNow().ToUniversalTime() }, cancellationToken: cancellationToken));
+        var deleted = await MessageStore.DeleteExpiredAsync(connection, engine.Clock.GetUtcNow(), cancellationToken);
         if (deleted > 0)
         {
             _logger.LogDebug("Deleted the correlation records of expired messages: {Count}", deleted);
         }
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM job_metrics WHERE minute < @before",
-            new { before = engine.Clock.GetUtcNow().ToUniversalTime() - options.MetricsRetention }, cancellationToken: cancellationToken));
+        await JobMetricsBuffer.DeleteBeforeAsync(connection, engine.Clock.GetUtcNow() - options.MetricsRetention, cancellationToken);
     }
 
     /// <summary>On shutdown: timers this node claimed but did not fire are free for the others at once.</summary>
@@ -213,7 +197,7 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
         try
         {
             await using var connection = await engine.DataSource.OpenConnectionAsync(CancellationToken.None);
-            await connection.ExecuteAsync("UPDATE timer SET claimed_by = NULL, claim_expires = NULL WHERE claimed_by = @node", new { node = options.NodeId });
+            await TimerStore.ReleaseClaimsAsync(connection, null, [options.NodeId], CancellationToken.None);
         }
 #pragma warning disable CA1031 // the claims then expire on their own
         catch (Exception e)

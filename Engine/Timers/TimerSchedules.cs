@@ -4,7 +4,7 @@ using Quartz;
 namespace Processes.Engine.Timers;
 
 /// <summary><c>timeDate</c>: one firing at an absolute instant, calendar or not.</summary>
-public sealed class DateSchedule : TimerSchedule
+internal sealed class DateSchedule : TimerSchedule
 {
     private DateSchedule(string text, TimerParseOptions options, DateTimeOffset at) : base(TimerKind.TimeDate, text, options) => At = at;
 
@@ -22,7 +22,7 @@ public sealed class DateSchedule : TimerSchedule
 }
 
 /// <summary><c>timeDuration</c>: one firing a duration after the timer is created (working time with a calendar).</summary>
-public sealed class DurationSchedule : TimerSchedule
+internal sealed class DurationSchedule : TimerSchedule
 {
     private DurationSchedule(string text, TimerParseOptions options, IsoDuration duration) : base(TimerKind.TimeDuration, text, options) => Duration = duration;
 
@@ -46,7 +46,7 @@ public sealed class DurationSchedule : TimerSchedule
 /// so a busy engine does not drift, but when that is already past (the engine was down for several intervals)
 /// it is one interval after now, so missed firings are not replayed in a burst.
 /// </summary>
-public sealed class IntervalCycleSchedule : TimerSchedule
+internal sealed class IntervalCycleSchedule : TimerSchedule
 {
     private IntervalCycleSchedule(string text, TimerParseOptions options, int? repetitions, DateTimeOffset? start, IsoDuration interval)
         : base(TimerKind.TimeCycle, text, options)
@@ -133,7 +133,7 @@ public sealed class IntervalCycleSchedule : TimerSchedule
 /// <c>timeCycle</c> as a cron expression: fires at every matching time, unbounded. Bound to a calendar it fires
 /// only at matching times that are working time, so <c>0 0 9 * * MON-FRI</c> skips public holidays.
 /// </summary>
-public sealed class CronCycleSchedule : TimerSchedule
+internal sealed class CronCycleSchedule : TimerSchedule
 {
     private CronCycleSchedule(string text, TimerParseOptions options, CronExpression cron) : base(TimerKind.TimeCycle, text, options) => Cron = cron;
 

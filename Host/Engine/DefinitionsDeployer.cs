@@ -35,7 +35,7 @@ internal sealed partial class DefinitionsDeployer(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (database.CurrentStart is { IsCompletedSuccessfully: true })
+        if (database.IsReady)
         {
             await DeployAsync(cancellationToken);
             return;
@@ -45,7 +45,7 @@ internal sealed partial class DefinitionsDeployer(
         {
             try
             {
-                if (await database.WaitUntilStartedAsync(_stopping.Token) is not null)
+                if (await database.WaitUntilReadyAsync(_stopping.Token))
                 {
                     await DeployAsync(_stopping.Token);
                 }

@@ -17,7 +17,7 @@ internal sealed partial class EngineNodeService(ProcessesDatabase database, ISer
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (await database.WaitUntilStartedAsync(stoppingToken) is null)
+        if (!await database.WaitUntilReadyAsync(stoppingToken))
         {
             return;
         }

@@ -18,6 +18,7 @@ internal static class EngineRegistration
         services.AddSingleton(sp => new Processes.Engine.Dmn.DecisionDefinitions(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new ProcessEngine(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProcessDefinitions>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ProcessEngine>>(), sp.GetRequiredService<Processes.Engine.Dmn.DecisionDefinitions>()));
+        services.AddSingleton<IProcessEngine>(sp => sp.GetRequiredService<ProcessEngine>());
         services.AddSingleton(sp => new CalendarStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.Configure<DefinitionsOptions>(builder.Configuration.GetSection("Processes:Definitions"));
         services.AddHostedService<DefinitionsDeployer>();
@@ -27,6 +28,7 @@ internal static class EngineRegistration
         services.Configure<RetentionOptions>(builder.Configuration.GetSection("Processes:Retention"));
         services.AddHostedService<RetentionService>();
         services.AddHostedService<Processes.Host.Inbox.SlaWarningService>();
+        services.AddSingleton<Processes.Activities.Assignment.IUserDirectory>(sp => new Processes.Host.Identity.UserDirectory(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddProcessesActivities(builder.Configuration);
         if (builder.Configuration.GetValue("Processes:Engine:Enabled", true))
         {

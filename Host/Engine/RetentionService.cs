@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Processes.Engine.Retention;
+using Processes.Engine.Execution;
 using Processes.Host.Postgres;
 
 namespace Processes.Host.Engine;
@@ -16,8 +16,9 @@ public sealed class RetentionOptions
 }
 
 /// <summary>Purges finished instances past the retention period, on every host (batches skip each other's rows).</summary>
-internal sealed partial class RetentionService(ProcessesDatabase database, IOptions<RetentionOptions> options, TimeProvider clock,
-    ILogger<RetentionService> logger) : BackgroundService
+/// <remarks>The engine needs the database, so it is resolved after the database started, not injected.</remarks>
+internal sealed partial class RetentionService(ProcessesDatabase database, IServiceProvider services, IOptions<RetentionOptions> options,
+    TimeProvider clock, ILogger<RetentionService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,7 +30,8 @@ internal sealed partial class RetentionService(ProcessesDatabase database, IOpti
         {
             try
             {
-                var purge = new InstancePurge(await database.EnsureStartedAsync().WaitAsync(stoppingToken));
+                await database.EnsureReadyAsync().WaitAsync(stoppingToken);
+                var purge = services.GetRequiredService<IProcessEngine>().Retention;
                 var cutoff = clock.GetUtcNow() - keep;
                 int purged, total = 0;
                 do

@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Processes.Host.Postgres;
@@ -27,7 +26,7 @@ internal static class HealthApi
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
-            var started = database.CurrentStart;
+            var started = database.Start;
             if (started is null || !started.IsCompleted)
             {
                 return HealthCheckResult.Unhealthy("The database is starting.");
@@ -38,14 +37,12 @@ internal static class HealthApi
             }
             try
             {
-                await using var connection = await started.Result.OpenConnectionAsync(cancellationToken);
-                var version = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-                    "SELECT coalesce(max(version), 0) FROM schema_migration", cancellationToken: cancellationToken));
+                var version = await database.AppliedSchemaVersionAsync(cancellationToken);
                 return version >= database.SchemaVersion
                     ? HealthCheckResult.Healthy($"Schema version {version}.")
                     : HealthCheckResult.Unhealthy($"Schema version {version}, this build needs {database.SchemaVersion}.");
             }
-            catch (Npgsql.NpgsqlException e)
+            catch (Exception e) when (ProcessesDatabase.IsUnreachable(e))
             {
                 return HealthCheckResult.Unhealthy("The database is unreachable.", e);
             }

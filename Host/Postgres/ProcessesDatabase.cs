@@ -78,6 +78,28 @@ public sealed class ProcessesDatabase : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// <see cref="EnsureStartedAsync"/> for services that reach the database only through the engine's facade and
+    /// stores (resolved from DI once this completes): they have no use for the data source itself.
+    /// </summary>
+    public Task EnsureReadyAsync() => EnsureStartedAsync();
+
+    /// <summary>The start-up as the readiness check sees it (null: not begun), without the data source.</summary>
+    public Task? Start => CurrentStart;
+
+    /// <summary>The schema version applied in the started database (the migrator's <c>schema_migration</c>).</summary>
+    public async Task<int> AppliedSchemaVersionAsync(CancellationToken cancellationToken) =>
+        await new Migrator(await EnsureStartedAsync().WaitAsync(cancellationToken)).AppliedVersionAsync(cancellationToken);
+
+    /// <summary>Whether a failure means the server cannot be reached (or answered with an error), as opposed to a bug.</summary>
+    public static bool IsUnreachable(Exception error) => error is NpgsqlException;
+
+    /// <summary>Whether the database has started and been migrated (without waiting for it).</summary>
+    public bool IsReady => CurrentStart is { IsCompletedSuccessfully: true };
+
+    /// <summary><see cref="WaitUntilStartedAsync"/> without the data source: false when the host stops first.</summary>
+    public async Task<bool> WaitUntilReadyAsync(CancellationToken stopping) => await WaitUntilStartedAsync(stopping) is not null;
+
     /// <summary>For DI: services that need the database wait here for the start-up they depend on.</summary>
     public NpgsqlDataSource DataSource => EnsureStartedAsync().GetAwaiter().GetResult();
 

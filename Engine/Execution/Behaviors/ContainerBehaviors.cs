@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Processes.Engine.Bpmn.Executable;
 using Processes.Engine.Execution.State;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution.Behaviors;
 
@@ -58,7 +59,7 @@ internal sealed class ProcessBehavior : ElementBehavior
 
     public override void OnCompleted(Execution x, InstanceState instance, ElementInstance element, ElementInstance? flowScope)
     {
-        instance.Row.State = InstanceStates.Completed;
+        instance.Row.State = ProcessInstanceState.Completed;
         instance.Row.EndedAt = x.Now;
         x.History(instance, element, HistoryEvents.ProcessInstanceCompleted);
         if (instance.Row.ParentProcessInstanceKey is not { } parentKey || !x.Instances.TryGetValue(parentKey, out var parent) ||
@@ -85,7 +86,7 @@ internal sealed class ProcessBehavior : ElementBehavior
 
     public override void OnTerminated(Execution x, InstanceState instance, ElementInstance element)
     {
-        instance.Row.State = InstanceStates.Terminated;
+        instance.Row.State = ProcessInstanceState.Terminated;
         instance.Row.EndedAt = x.Now;
         x.History(instance, element, HistoryEvents.ProcessInstanceTerminated);
     }

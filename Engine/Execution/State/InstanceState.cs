@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Processes.Engine.Bpmn.Executable;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution.State;
 
@@ -33,7 +34,7 @@ internal sealed class InstanceState
     /// <summary>Set when the command changed anything of this instance: its row version is bumped on commit.</summary>
     public bool IsChanged { get; set; }
 
-    public bool IsActive => Row.State == InstanceStates.Active;
+    public bool IsActive => Row.State == ProcessInstanceState.Active;
 
     public IEnumerable<ElementInstance> Elements => _elements.Values;
     public IReadOnlyCollection<long> RemovedElementKeys => _removed;

@@ -1,17 +1,11 @@
 using System.Text.Json.Nodes;
 using Processes.Engine.Bpmn.Executable;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution.State;
 
 /// <summary>A deployed process version the runtime executes; the model is shared and immutable.</summary>
 internal sealed record ExecutableDefinition(long Key, string BpmnProcessId, int Version, ExecutableProcess Model);
-
-internal static class InstanceStates
-{
-    public const string Active = "ACTIVE";
-    public const string Completed = "COMPLETED";
-    public const string Terminated = "TERMINATED";
-}
 
 internal sealed class ProcessInstanceRow
 {
@@ -20,7 +14,7 @@ internal sealed class ProcessInstanceRow
     public required string BpmnProcessId { get; init; }
     public required int ProcessVersion { get; init; }
     public string? BusinessKey { get; init; }
-    public string State { get; set; } = InstanceStates.Active;
+    public ProcessInstanceState State { get; set; } = ProcessInstanceState.Active;
     public long? ParentProcessInstanceKey { get; init; }
     public long? ParentElementInstanceKey { get; init; }
     public required long RootProcessInstanceKey { get; init; }
@@ -28,13 +22,6 @@ internal sealed class ProcessInstanceRow
     public bool HasIncident { get; set; }
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; set; }
-}
-
-internal static class JobStates
-{
-    public const string Activatable = "ACTIVATABLE";
-    public const string Activated = "ACTIVATED";
-    public const string Failed = "FAILED";
 }
 
 internal sealed record JobRow(

@@ -9,7 +9,7 @@ namespace Processes.Engine.Feel.Evaluation;
 /// <param name="MaxCollectionSize">Elements of any list built by the expression, and the weight of any value it builds (see <see cref="FeelValue"/>).</param>
 /// <param name="MaxStringLength">Characters of any string built by the expression.</param>
 /// <param name="MaxCallDepth">Nested function calls (recursion through lambdas).</param>
-public sealed record FeelLimits(int MaxSteps = 1_000_000, int MaxCollectionSize = 1_000_000, int MaxStringLength = 1_000_000, int MaxCallDepth = 200)
+internal sealed record FeelLimits(int MaxSteps = 1_000_000, int MaxCollectionSize = 1_000_000, int MaxStringLength = 1_000_000, int MaxCallDepth = 200)
 {
     public static FeelLimits Default { get; } = new();
 }

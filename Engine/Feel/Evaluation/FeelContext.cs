@@ -8,7 +8,7 @@ namespace Processes.Engine.Feel.Evaluation;
 /// Variables for an evaluation, with an optional parent scope (e.g. process instance, then a sub-process, then
 /// a local mapping). Build it once per evaluation site; it is not meant to be mutated while evaluations run.
 /// </summary>
-public sealed class FeelContext : FeelScope
+internal sealed class FeelContext : FeelScope
 {
     private readonly Dictionary<string, FeelValue> _variables = new(StringComparer.Ordinal);
     private readonly bool _frozen;

@@ -3,7 +3,7 @@ using Processes.Engine.Feel.Values;
 namespace Processes.Engine.Feel.Evaluation;
 
 /// <summary>A chain of name bindings; lookups walk outwards to the parent.</summary>
-public abstract class FeelScope
+internal abstract class FeelScope
 {
     private protected FeelScope(FeelScope? parent) => Parent = parent;
 

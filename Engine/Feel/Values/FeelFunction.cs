@@ -11,7 +11,7 @@ internal sealed record FeelOverload(string[] Parameters, bool Variadic, Func<Eva
 }
 
 /// <summary>A function value: a built-in, a user-defined lambda (with its closure), or a host-supplied function.</summary>
-public sealed class FeelFunction : FeelValue
+internal sealed class FeelFunction : FeelValue
 {
     internal FeelFunction(string name, IReadOnlyList<FeelOverload> overloads)
     {

@@ -8,7 +8,7 @@ namespace Processes.Engine.Feel.Values;
 /// lists. Temporal values are written as their ISO 8601 text; functions and ranges have no JSON form and
 /// are written as their FEEL text.
 /// </summary>
-public static class FeelJson
+internal static class FeelJson
 {
     public static FeelValue FromJsonNode(JsonNode? node)
     {

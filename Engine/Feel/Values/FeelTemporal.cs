@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Processes.Engine.Feel.Values;
 
-public sealed class FeelDate : FeelValue
+internal sealed class FeelDate : FeelValue
 {
     public FeelDate(DateOnly value)
         : this(value, 0)
@@ -36,7 +36,7 @@ public sealed class FeelDate : FeelValue
 }
 
 /// <summary>A local time of day with an optional offset or IANA zone.</summary>
-public sealed class FeelTime : FeelValue
+internal sealed class FeelTime : FeelValue
 {
     public FeelTime(TimeSpan local, TimeSpan? offset, string? zone)
     {
@@ -62,7 +62,7 @@ public sealed class FeelTime : FeelValue
 }
 
 /// <summary>A local date and time with an optional offset or IANA zone.</summary>
-public sealed class FeelDateTime : FeelValue
+internal sealed class FeelDateTime : FeelValue
 {
     public FeelDateTime(DateTime local, TimeSpan? offset, string? zone)
         : this(local, offset, zone, 0)
@@ -105,7 +105,7 @@ public sealed class FeelDateTime : FeelValue
 }
 
 /// <summary>A days and time duration.</summary>
-public sealed class FeelDaysTime(TimeSpan value) : FeelValue
+internal sealed class FeelDaysTime(TimeSpan value) : FeelValue
 {
     // TimeSpan.MinValue has no positive counterpart; keeping it out makes negation and abs total.
     public TimeSpan Value { get; } = value == TimeSpan.MinValue ? TimeSpan.MinValue + TimeSpan.FromTicks(1) : value;
@@ -157,7 +157,7 @@ public sealed class FeelDaysTime(TimeSpan value) : FeelValue
 }
 
 /// <summary>A years and months duration, held as a total number of months.</summary>
-public sealed class FeelYearsMonths(long months) : FeelValue
+internal sealed class FeelYearsMonths(long months) : FeelValue
 {
     // As for days-time durations: long.MinValue has no absolute value, so it is kept out.
     public long TotalMonths { get; } = months == long.MinValue ? long.MinValue + 1 : months;

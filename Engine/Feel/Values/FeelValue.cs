@@ -7,7 +7,7 @@ namespace Processes.Engine.Feel.Values;
 /// Numbers use <see cref="decimal"/> (28-29 significant digits; FEEL asks for 34, so the last digits of
 /// very long results can differ from a 128-bit decimal implementation).
 /// </summary>
-public abstract class FeelValue
+internal abstract class FeelValue
 {
     private protected FeelValue()
     {
@@ -44,7 +44,7 @@ public abstract class FeelValue
     public abstract override string ToString();
 }
 
-public sealed class FeelNull : FeelValue
+internal sealed class FeelNull : FeelValue
 {
     internal static readonly FeelNull Instance = new();
 
@@ -57,7 +57,7 @@ public sealed class FeelNull : FeelValue
     public override string ToString() => "null";
 }
 
-public sealed class FeelBoolean : FeelValue
+internal sealed class FeelBoolean : FeelValue
 {
     internal static readonly FeelBoolean TrueValue = new(true);
     internal static readonly FeelBoolean FalseValue = new(false);
@@ -71,7 +71,7 @@ public sealed class FeelBoolean : FeelValue
     public override string ToString() => Value ? "true" : "false";
 }
 
-public sealed class FeelNumber(decimal value) : FeelValue
+internal sealed class FeelNumber(decimal value) : FeelValue
 {
     public decimal Value { get; } = value;
 
@@ -84,7 +84,7 @@ public sealed class FeelNumber(decimal value) : FeelValue
         (value / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
 }
 
-public sealed class FeelString(string value) : FeelValue
+internal sealed class FeelString(string value) : FeelValue
 {
     public string Value { get; } = value;
 
@@ -95,7 +95,7 @@ public sealed class FeelString(string value) : FeelValue
     public override string ToString() => "\"" + Value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }
 
-public sealed class FeelList : FeelValue
+internal sealed class FeelList : FeelValue
 {
     public static readonly FeelList Empty = new([]);
 
@@ -121,7 +121,7 @@ public sealed class FeelList : FeelValue
 }
 
 /// <summary>A FEEL context: ordered entries with unique keys.</summary>
-public sealed class FeelContextValue : FeelValue
+internal sealed class FeelContextValue : FeelValue
 {
     public static readonly FeelContextValue Empty = new([]);
 
@@ -199,7 +199,7 @@ public sealed class FeelContextValue : FeelValue
 /// A range (interval). An unbounded side (as in <c>&lt; 10</c>) differs from a null endpoint (<c>(null..10]</c>),
 /// which makes membership undecidable.
 /// </summary>
-public sealed class FeelRange(FeelValue start, bool startIncluded, FeelValue end, bool endIncluded, bool startUnbounded = false, bool endUnbounded = false) : FeelValue
+internal sealed class FeelRange(FeelValue start, bool startIncluded, FeelValue end, bool endIncluded, bool startUnbounded = false, bool endUnbounded = false) : FeelValue
 {
     public bool StartUnbounded { get; } = startUnbounded;
     public bool EndUnbounded { get; } = endUnbounded;

@@ -38,6 +38,8 @@ public abstract class ActivityTest : LoopTest
         }
         services.AddSingleton(DataSource);
         services.AddSingleton(_ => new ProcessEngine(DataSource, new ProcessDefinitions(DataSource), TimeProvider.System));
+        services.AddSingleton<IProcessEngine>(sp => sp.GetRequiredService<ProcessEngine>());
+        services.AddSingleton<Processes.Activities.Assignment.IUserDirectory>(new Processes.Host.Identity.UserDirectory(DataSource));
         services.AddProcessesActivities(configuration);
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);

@@ -156,10 +156,10 @@ public sealed class InboxApiTests : DatabaseTest
         var agent = _host.Bearer(_agent.ApiKey);
         var soon = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddSeconds(4));
         var later = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddDays(3));
-        var dataSource = _host.Service<Npgsql.NpgsqlDataSource>();
+        var userTasks = _host.Service<Processes.Engine.Execution.IProcessEngine>().UserTasks;
 
-        await Processes.Host.Inbox.SlaWarningService.WarnAsync(dataSource, DateTimeOffset.UtcNow.AddSeconds(3.5), CancellationToken.None);
-        await Processes.Host.Inbox.SlaWarningService.WarnAsync(dataSource, DateTimeOffset.UtcNow.AddSeconds(3.9), CancellationToken.None);
+        await userTasks.RecordSlaWarningsAsync(DateTimeOffset.UtcNow.AddSeconds(3.5), CancellationToken.None);
+        await userTasks.RecordSlaWarningsAsync(DateTimeOffset.UtcNow.AddSeconds(3.9), CancellationToken.None);
 
         async Task<int> WarningsAsync(string instance) =>
             (await agent.GetFromJsonAsync<JsonElement>($"/api/instances/{instance}/history?limit=200")).GetProperty("items").EnumerateArray()

@@ -105,7 +105,7 @@ public abstract class DemandModelTest : EngineTest
     private protected async Task<ActivatedJob> RunTaskUpdateAsync(long demand, int runs = 1)
     {
         var job = await TakeJobAsync(demand, "user-task-update");
-        var handler = new Processes.Activities.Tasks.UserTaskUpdateHandler(DataSource, Engine);
+        var handler = new Processes.Activities.Tasks.UserTaskUpdateHandler(Engine);
         var context = new Processes.Engine.Jobs.JobContext(job.Key, job.Type, job.Retries, job.ProcessInstanceKey, job.ElementInstanceKey, job.ElementId,
             job.BpmnProcessId, job.CustomHeaders, job.Variables, DateTimeOffset.UtcNow.AddMinutes(5));
         var outcome = await handler.HandleAsync(context, CancellationToken.None);

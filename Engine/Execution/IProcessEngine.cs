@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+using Processes.Engine.Retention;
+using Processes.Engine.Storage;
+
+namespace Processes.Engine.Execution;
+
+/// <summary>
+/// The engine's public command facade: what the host, the activities and any other client may do to runtime
+/// state. Each command is one PostgreSQL transaction (see <see cref="ProcessEngine"/>); a refusal is a
+/// <see cref="CommandResult{T}"/> with a <see cref="CommandError"/>, never an exception. Reads outside the
+/// commands go through the stores it exposes.
+/// </summary>
+public interface IProcessEngine
+{
+    TimeProvider Clock { get; }
+
+    /// <summary>User tasks for readers outside the commands (job handlers, the SLA round).</summary>
+    UserTaskStore UserTasks { get; }
+
+    /// <summary>Purges finished instances and expired buffered messages.</summary>
+    InstancePurge Retention { get; }
+
+    Task<CommandResult<CreatedInstance>> CreateInstanceAsync(string bpmnProcessId, int? version, JsonObject? variables, string? businessKey,
+        CancellationToken cancellationToken, string? startElementId = null);
+
+    Task<CommandResult<bool>> CancelInstanceAsync(long processInstanceKey, CancellationToken cancellationToken);
+
+    Task<CommandResult<PublishedMessage>> PublishMessageAsync(string name, string correlationKey, JsonObject? variables, TimeSpan timeToLive,
+        string? messageId, CancellationToken cancellationToken);
+
+    Task<CommandResult<PublishedMessage>> CorrelateMessageAsync(string name, string correlationKey, JsonObject? variables, CancellationToken cancellationToken);
+
+    Task<CommandResult<long>> BroadcastSignalAsync(string name, JsonObject? variables, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ActivatedJob>> ActivateJobsAsync(string type, string worker, TimeSpan timeout, int maxJobs,
+        IReadOnlyCollection<string>? fetchVariables, CancellationToken cancellationToken);
+
+    Task<CommandResult<bool>> CompleteJobAsync(long jobKey, JsonObject? variables, CancellationToken cancellationToken);
+
+    Task<CommandResult<bool>> FailJobAsync(long jobKey, int retries, string? errorMessage, TimeSpan retryBackOff, JsonObject? variables,
+        CancellationToken cancellationToken);
+
+    Task<CommandResult<bool>> ThrowJobErrorAsync(long jobKey, string errorCode, string? errorMessage, JsonObject? variables, CancellationToken cancellationToken);
+
+    Task<CommandResult<bool>> CompleteUserTaskAsync(long userTaskKey, JsonObject? variables, int? expectedVersion, string? actor,
+        CancellationToken cancellationToken);
+
+    /// <summary>Assigns, or with a null <paramref name="assignee"/> unassigns; answers the task's new version.</summary>
+    Task<CommandResult<int>> AssignUserTaskAsync(long userTaskKey, string? assignee, int? expectedVersion, string? by, string? reason,
+        CancellationToken cancellationToken);
+
+    Task<CommandResult<int>> UpdateUserTaskAsync(long userTaskKey, UserTaskChanges changes, int? expectedVersion, string? by,
+        CancellationToken cancellationToken);
+
+    Task<CommandResult<bool>> ResolveIncidentAsync(long incidentKey, CancellationToken cancellationToken);
+
+    Task<CommandResult<bool>> SetVariablesAsync(long elementInstanceKey, JsonObject variables, bool local, CancellationToken cancellationToken);
+
+    Task<CommandResult<bool>> TriggerTimerAsync(long timerKey, CancellationToken cancellationToken);
+}

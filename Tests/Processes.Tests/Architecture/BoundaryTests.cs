@@ -1,0 +1,93 @@
+using System.Reflection;
+using NetArchTest.Rules;
+using Processes.Activities;
+using Processes.Engine.Execution;
+using Processes.Host.Postgres;
+
+namespace Processes.Tests.Architecture;
+
+/// <summary>
+/// The engine boundary (issue 13): the engine owns the runtime tables and its stores are the only way to them;
+/// the host and the activities reach runtime state through the engine's facade (<see cref="ProcessEngine"/>) and
+/// stores. Only the owners of other tables talk to PostgreSQL themselves — each listed here with its reason.
+/// </summary>
+public sealed class BoundaryTests
+{
+    private static readonly string[] Database = ["Npgsql", "Dapper"];
+
+    /// <summary>Host types (or namespaces, ending in '.') allowed to use Npgsql or Dapper, and why.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> HostOwners = new Dictionary<string, string>
+    {
+        ["Processes.Host.Identity."] = "identity owns app_user, user_role, app_group, user_group and api_key",
+        ["Processes.Host.Audit."] = "the audit log owns audit_log",
+        ["Processes.Host.Idempotency."] = "the idempotency filter owns idempotent_request",
+        ["Processes.Host.Postgres."] = "the embedded PostgreSQL launcher and the data source the host hands to the engine",
+        ["Processes.Host.Engine.EngineRegistration"] = "DI registration: builds the engine's stores and facade from the data source",
+        // Read side (issue 13, query model): these move to Engine/Queries in the parallel branch; drop each entry when merged.
+        ["Processes.Host.Camunda."] = "read side, pending: moves to Engine/Queries with the query-model branch",
+        ["Processes.Host.Instances."] = "read side, pending: moves to Engine/Queries with the query-model branch",
+        ["Processes.Host.Inbox.InboxApi"] = "read side, pending: moves to Engine/Queries with the query-model branch",
+        ["Processes.Host.Inbox.TaskEventsApi"] = "read side, pending: moves to Engine/Queries with the query-model branch",
+    };
+
+    /// <summary>Activities types allowed to use Npgsql or Dapper: the stores of the activities' own tables, and why.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> ActivitiesOwners = new Dictionary<string, string>
+    {
+        ["Processes.Activities.ActivityRegistration"] = "DI registration: builds the activities' stores from the data source",
+        ["Processes.Activities.Assignment.AgentStore"] = "owns agent_profile",
+        ["Processes.Activities.Assignment.AssignmentStore"] = "owns assignment_decision and assignment_rotation (opens a dispatch round)",
+        ["Processes.Activities.Assignment.DispatchRound"] = "one dispatch decision's transaction on assignment_decision, assignment_rotation, agent_profile; runtime counts come from the engine's stores in that transaction",
+        ["Processes.Activities.Sms.SmsTemplateStore"] = "owns sms_template",
+        ["Processes.Activities.Sms.SmsSentStore"] = "owns sms_sent",
+        ["Processes.Activities.Sms.OutboxSmsProvider"] = "owns sms_outbox",
+        ["Processes.Activities.Refunds.RefundStore"] = "owns refund_sent",
+    };
+
+    private static Assembly HostAssembly => typeof(ProcessesDatabase).Assembly;
+
+    private static Assembly ActivitiesAssembly => typeof(ActivityRegistration).Assembly;
+
+    private static Assembly EngineAssembly => typeof(ProcessEngine).Assembly;
+
+    [Test]
+    public void Host_uses_the_database_only_in_the_listed_owners() =>
+        Unlisted(HostAssembly, HostOwners).ShouldBeEmpty(
+            "these Host types use Npgsql/Dapper: reach runtime state through the engine's facade and stores, or list the owner of the table with a reason");
+
+    [Test]
+    public void Activities_use_the_database_only_in_their_own_stores() =>
+        Unlisted(ActivitiesAssembly, ActivitiesOwners).ShouldBeEmpty(
+            "these Activities types use Npgsql/Dapper: runtime tables are the engine's (its stores and facade); an activity's own table gets a store listed here");
+
+    [Test]
+    public void Engine_depends_on_neither_host_nor_activities()
+    {
+        var result = Types.InAssembly(EngineAssembly).ShouldNot().HaveDependencyOnAny("Processes.Host", "Processes.Activities").GetResult();
+        (result.FailingTypeNames ?? []).ShouldBeEmpty();
+    }
+
+    [Test]
+    public void Every_listed_owner_still_uses_the_database()
+    {
+        // A stale entry would silently allow a future type of that name; once the read side has moved to the
+        // engine, its "pending" entries fail here, which is the reminder to remove them.
+        var users = UsersOfTheDatabase(HostAssembly).Concat(UsersOfTheDatabase(ActivitiesAssembly)).ToList();
+        var stale = HostOwners.Keys.Concat(ActivitiesOwners.Keys).Where(owner => !users.Any(name => Matches(name, owner))).ToList();
+        stale.ShouldBeEmpty("listed as database owners but using neither Npgsql nor Dapper: remove the entries");
+    }
+
+    private static List<string> UsersOfTheDatabase(Assembly assembly) =>
+        [.. Types.InAssembly(assembly).That().HaveDependencyOnAny(Database).GetTypes()
+            .Select(t => Outermost(t.FullName ?? t.Name))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)];
+
+    private static List<string> Unlisted(Assembly assembly, IReadOnlyDictionary<string, string> owners) =>
+        [.. UsersOfTheDatabase(assembly).Where(name => !owners.Keys.Any(owner => Matches(name, owner)))];
+
+    /// <summary>Nested (and compiler-generated: async state machines, lambdas) types count as their outermost type.</summary>
+    private static string Outermost(string fullName) => fullName.Split('+')[0];
+
+    private static bool Matches(string typeName, string owner) =>
+        owner.EndsWith('.') ? typeName.StartsWith(owner, StringComparison.Ordinal) : Outermost(typeName) == owner;
+}

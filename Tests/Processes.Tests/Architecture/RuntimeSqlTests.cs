@@ -1,0 +1,209 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Processes.Tests.Architecture;
+
+/// <summary>
+/// What the type-level rule cannot see: SQL on the engine's runtime tables inside a string literal of Host/ or
+/// Activities/ (an allowed owner writing a query on <c>user_task</c>, say). Reads the sources, so the failure
+/// names file and line.
+/// </summary>
+public sealed partial class RuntimeSqlTests
+{
+    /// <summary>The engine's tables (migrations in Engine/Storage/Migrations): reached only through its stores and facade.</summary>
+    internal static readonly string[] RuntimeTables =
+    [
+        "process_instance", "element_instance", "variable", "job", "timer", "incident", "user_task", "task_comment", "execution_history",
+        "message", "message_correlation", "message_start_key", "message_subscription", "signal_subscription", "start_event_subscription",
+        "deployment", "deployment_resource", "process_definition", "decision_definition", "decision_requirements", "form_definition",
+        "job_metrics", "job_type_backoff", "engine_node", "business_calendar", "schema_migration",
+    ];
+
+    /// <summary>Tables of other owners (see <see cref="BoundaryTests"/>): identity, audit, idempotency and the activities.</summary>
+    internal static readonly string[] OwnedElsewhere =
+    [
+        "app_user", "user_role", "app_group", "user_group", "api_key", "audit_log", "idempotent_request",
+        "agent_profile", "assignment_rotation", "assignment_decision", "sms_template", "sms_outbox", "sms_sent", "refund_sent",
+    ];
+
+    /// <summary>Files whose runtime SQL moves with the read-side branch (query model, Engine/Queries); drop each when merged.</summary>
+    internal static readonly string[] PendingReadSide =
+    [
+        "Host/Camunda/", "Host/Instances/", "Host/Inbox/InboxApi.cs", "Host/Inbox/TaskEventsApi.cs",
+    ];
+
+    [Test]
+    public void Host_and_activities_have_no_sql_on_runtime_tables()
+    {
+        var root = RepositoryRoot();
+        var offences = new List<string>();
+        foreach (var folder in new[] { "Host", "Activities" })
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
+            {
+                var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
+                if (relative.Contains("/obj/", StringComparison.Ordinal) || relative.Contains("/bin/", StringComparison.Ordinal) ||
+                    PendingReadSide.Any(p => relative.StartsWith(p, StringComparison.Ordinal)))
+                {
+                    continue;
+                }
+                offences.AddRange(RuntimeSql(File.ReadAllText(file)).Select(hit => $"{relative}:{hit.Line}: {hit.Table}"));
+            }
+        }
+        offences.ShouldBeEmpty("SQL on the engine's runtime tables outside the engine: use the engine's stores or its facade (ProcessEngine)");
+    }
+
+    [Test]
+    public void The_scan_finds_runtime_sql_where_it_is()
+    {
+        // Guards the scanner itself: the engine's user-task store does query user_task, in a raw literal.
+        var hits = RuntimeSql(File.ReadAllText(Path.Combine(RepositoryRoot(), "Engine/Storage/UserTaskStore.cs")));
+        hits.ShouldContain(h => h.Table == "user_task");
+        RuntimeSql("// DELETE FROM job in a comment\nvar s = \"SELECT 1 FROM job WHERE key = 1\";").ShouldBe([(2, "job")]);
+        RuntimeSql("var s = @\"UPDATE \"\"x\"\" SET a = 1\"; var t = \"retried from job 7\";").ShouldBeEmpty();
+    }
+
+    [Test]
+    public void Every_table_of_the_migrations_has_an_owner()
+    {
+        var migrations = Path.Combine(RepositoryRoot(), "Engine/Storage/Migrations");
+        var created = Directory.EnumerateFiles(migrations, "*.sql")
+            .SelectMany(f => CreateTable().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
+            .ToHashSet(StringComparer.Ordinal);
+        created.ShouldNotBeEmpty();
+        created.Except(RuntimeTables).Except(OwnedElsewhere).ShouldBeEmpty("a new table: add it to RuntimeTables (the engine's) or OwnedElsewhere (with its owner)");
+    }
+
+    /// <summary>(line, table) of each runtime table named after FROM/JOIN/INTO/UPDATE/TABLE inside a string literal.</summary>
+    internal static List<(int Line, string Table)> RuntimeSql(string source)
+    {
+        var hits = new List<(int, string)>();
+        foreach (var (line, text) in Literals(source))
+        {
+            foreach (Match m in SqlTable().Matches(text))
+            {
+                if (RuntimeTables.Contains(m.Groups[1].Value, StringComparer.Ordinal))
+                {
+                    hits.Add((line + text[..m.Index].Count(c => c == '\n'), m.Groups[1].Value));
+                }
+            }
+        }
+        return hits;
+    }
+
+    /// <summary>The string literals of a C# source with the line each starts on; comments and char literals are skipped.</summary>
+    private static IEnumerable<(int Line, string Text)> Literals(string s)
+    {
+        var line = 1;
+        var i = 0;
+        while (i < s.Length)
+        {
+            var c = s[i];
+            if (c == '\n')
+            {
+                line++;
+                i++;
+            }
+            else if (c == '/' && i + 1 < s.Length && s[i + 1] == '/')
+            {
+                while (i < s.Length && s[i] != '\n')
+                {
+                    i++;
+                }
+            }
+            else if (c == '/' && i + 1 < s.Length && s[i + 1] == '*')
+            {
+                var end = s.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                end = end < 0 ? s.Length : end + 2;
+                line += s.AsSpan(i, end - i).Count('\n');
+                i = end;
+            }
+            else if (c == '\'')
+            {
+                i++;
+                while (i < s.Length && s[i] != '\'')
+                {
+                    i += s[i] == '\\' ? 2 : 1;
+                }
+                i++;
+            }
+            else if (c == '"')
+            {
+                var verbatim = i > 0 && (s[i - 1] == '@' || (i > 1 && s[i - 1] == '$' && s[i - 2] == '@'));
+                var quotes = 0;
+                while (i + quotes < s.Length && s[i + quotes] == '"')
+                {
+                    quotes++;
+                }
+                var start = line;
+                var text = new StringBuilder();
+                if (quotes >= 3)
+                {
+                    // Raw literal: ends at the same run of quotes.
+                    var close = new string('"', quotes);
+                    var end = s.IndexOf(close, i + quotes, StringComparison.Ordinal);
+                    end = end < 0 ? s.Length : end;
+                    text.Append(s, i + quotes, end - i - quotes);
+                    i = Math.Min(s.Length, end + quotes);
+                }
+                else if (quotes == 2)
+                {
+                    i += 2; // ""
+                }
+                else
+                {
+                    i++;
+                    while (i < s.Length)
+                    {
+                        if (verbatim && s[i] == '"' && i + 1 < s.Length && s[i + 1] == '"')
+                        {
+                            text.Append('"');
+                            i += 2;
+                        }
+                        else if (s[i] == '"')
+                        {
+                            i++;
+                            break;
+                        }
+                        else if (!verbatim && s[i] == '\\')
+                        {
+                            text.Append(s, i, Math.Min(2, s.Length - i));
+                            i += 2;
+                        }
+                        else
+                        {
+                            text.Append(s[i]);
+                            i++;
+                        }
+                    }
+                }
+                var literal = text.ToString();
+                line += literal.Count(ch => ch == '\n');
+                yield return (start, literal);
+            }
+            else
+            {
+                i++;
+            }
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Processes.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("Processes.sln not found above the test directory: the source scan needs the repository.");
+    }
+
+    // Upper-case keywords only: the SQL here is written that way, and English ("retried from job 7") is not SQL.
+    [GeneratedRegex(@"\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+(?:ONLY\s+)?([a-z_][a-z0-9_]*)\b")]
+    private static partial Regex SqlTable();
+
+    [GeneratedRegex(@"CREATE TABLE (?:IF NOT EXISTS )?([a-z_][a-z0-9_]*)")]
+    private static partial Regex CreateTable();
+}
