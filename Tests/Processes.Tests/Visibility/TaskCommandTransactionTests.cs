@@ -59,7 +59,11 @@ public sealed class TaskCommandTransactionTests : DatabaseTest
     public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
 
     [OneTimeTearDown]
-    public async Task StopHost() => await _host.DisposeAsync();
+    public async Task StopHost()
+    {
+        _client.Dispose();
+        await _host.DisposeAsync();
+    }
 
     [Test]
     public async Task Completing_reads_the_task_row_once_and_commits_the_audit_row_in_the_same_transaction()
