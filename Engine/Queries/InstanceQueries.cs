@@ -40,7 +40,7 @@ public sealed class IncidentRow
 }
 
 /// <summary>Process instances and incidents: searches over declared fields, one by key; both within the caller's visibility.</summary>
-public sealed class InstanceQueries(NpgsqlDataSource dataSource)
+public sealed class InstanceQueries(NpgsqlDataSource dataSource, VariableMasking masking)
 {
     public static ReadModel<InstanceRow> Model { get; } = new(
         "process instances",
@@ -108,8 +108,15 @@ public sealed class InstanceQueries(NpgsqlDataSource dataSource)
         _ => null,
     };
 
-    public Task<QueryPage<InstanceRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
-        QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);
+    public Task<QueryPage<InstanceRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Variables.FirstOrDefault(v => !masking.MayFilterOn(caller, v.Name, v.Value)) is { } masked)
+        {
+            throw new QueryException($"filter.{Model.VariablesFilter}", $"Variable '{masked.Name}' is masked for you; it cannot be filtered on.");
+        }
+        return QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);
+    }
 
     /// <summary>The instance, if the caller may see its case; null otherwise, whether it exists or not.</summary>
     public async Task<InstanceRow?> FindAsync(Caller caller, long key, CancellationToken cancellationToken)

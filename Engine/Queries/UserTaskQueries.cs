@@ -82,8 +82,15 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
         _ => null,
     };
 
-    public Task<QueryPage<UserTaskRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
-        QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);
+    public Task<QueryPage<UserTaskRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Variables.FirstOrDefault(v => !masking.MayFilterOn(caller, v.Name, v.Value)) is { } masked)
+        {
+            throw new QueryException($"filter.{Model.VariablesFilter}", $"Variable '{masked.Name}' is masked for you; it cannot be filtered on.");
+        }
+        return QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);
+    }
 
     /// <summary>The task, if the caller may see it; null whether it does not exist or is not theirs to see (no probing).</summary>
     public async Task<UserTaskRow?> FindAsync(Caller caller, long key, CancellationToken cancellationToken)

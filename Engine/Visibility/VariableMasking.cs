@@ -35,6 +35,13 @@ public sealed class VariableMasking
         return _names.Count > 0 && !caller.Roles.Any(_unmaskedRoles.Contains);
     }
 
+    /// <summary>
+    /// Whether <paramref name="caller"/> may filter on this variable: not on a masked one, and not on a structured value,
+    /// which may hold a masked property — a filter that matches is as good as reading the value.
+    /// </summary>
+    public bool MayFilterOn(Caller caller, string name, JsonNode? value) =>
+        !AppliesTo(caller) || (!_names.Contains(name) && value is not (JsonObject or JsonArray));
+
     /// <summary>The value as <paramref name="caller"/> may see it: unchanged, or with the sensitive parts replaced.</summary>
     public JsonNode? Apply(Caller caller, string name, JsonNode? value) => !AppliesTo(caller) ? value : MaskNode(name, value);
 

@@ -19,7 +19,7 @@ internal static class QueryRegistration
         var unmasked = section.GetSection("UnmaskedRoles").Get<string[]>()?.Select(r => Enum.Parse<CallerRole>(r, ignoreCase: true)).ToArray();
         services.AddSingleton(new VariableMasking(names, unmasked));
         services.AddSingleton(sp => new UserTaskQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<VariableMasking>()));
-        services.AddSingleton(sp => new InstanceQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new InstanceQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<VariableMasking>()));
         services.AddSingleton(sp => new CaseQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<InstanceQueries>(),
             sp.GetRequiredService<VariableMasking>()));
         services.AddSingleton(sp => new TaskEventQueries(sp.GetRequiredService<NpgsqlDataSource>()));
