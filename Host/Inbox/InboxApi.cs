@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
+using Processes.Engine.Comments;
 using Processes.Engine.Execution;
 using Processes.Engine.Queries;
 using Processes.Host.Audit;
@@ -114,39 +113,26 @@ internal static class InboxApi
             : result.Error == CommandError.NotFound ? Problems.NotFound("task", key) : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<TaskComment>>, ProblemHttpResult>> CommentsAsync(string key, ClaimsPrincipal user, UserTaskQueries tasks, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<TaskComment>>, ProblemHttpResult>> CommentsAsync(string key, ClaimsPrincipal user, TaskComments comments,
+        CancellationToken cancellationToken)
     {
-        if (!CamundaResults.TryKey(key, out var taskKey) || await tasks.FindAsync(user.Caller(), taskKey, cancellationToken) is null)
-        {
-            return Problems.NotFound("task", key);
-        }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long Id, string Author, string Text, DateTime CreatedAt)>(new CommandDefinition(
-            "SELECT id, author, text, created_at FROM task_comment WHERE user_task_key = @key ORDER BY id",
-            new { key = taskKey }, cancellationToken: cancellationToken));
-        return TypedResults.Ok<IReadOnlyList<TaskComment>>([.. rows.Select(r => new TaskComment(r.Id, r.Author, r.Text, new DateTimeOffset(DateTime.SpecifyKind(r.CreatedAt, DateTimeKind.Utc))))]);
+        var rows = CamundaResults.TryKey(key, out var taskKey) ? await comments.ListAsync(user.Caller(), taskKey, cancellationToken) : null;
+        return rows is null ? Problems.NotFound("task", key) : TypedResults.Ok<IReadOnlyList<TaskComment>>([.. rows.Select(Comment)]);
     }
 
     private static async Task<Results<Created<TaskComment>, ProblemHttpResult>> CommentAsync(string key, CommentRequest request, HttpContext http,
-        UserTaskQueries tasks, NpgsqlDataSource dataSource, IAuditLog audit, CancellationToken cancellationToken)
+        TaskComments comments, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > 4000)
         {
             return Problems.Invalid("text", "A comment has between 1 and 4000 characters.");
         }
-        if (!CamundaResults.TryKey(key, out var taskKey) || await tasks.FindAsync(http.User.Caller(), taskKey, cancellationToken) is null)
-        {
-            return Problems.NotFound("task", key);
-        }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var author = http.User.Identity!.Name!;
-        var (id, createdAt) = await connection.QuerySingleAsync<(long, DateTime)>(new CommandDefinition(
-            "INSERT INTO task_comment (user_task_key, author, text) VALUES (@key, @author, @text) RETURNING id, created_at",
-            new { key = taskKey, author, text = request.Text.Trim() }, transaction, cancellationToken: cancellationToken));
-        await audit.RecordAsync(AuditEntry.For(http, "task.commented", "userTask", ReadItems.Text(taskKey)), transaction, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        var comment = new TaskComment(id, author, request.Text.Trim(), new DateTimeOffset(DateTime.SpecifyKind(createdAt, DateTimeKind.Utc)));
-        return TypedResults.Created($"/api/tasks/{key}/comments", comment);
+        var row = CamundaResults.TryKey(key, out var taskKey)
+            ? await comments.AddAsync(http.User.Caller(), taskKey, request.Text.Trim(), AuditEntry.ActorFor(http), cancellationToken)
+            : null;
+        return row is null ? Problems.NotFound("task", key) : TypedResults.Created($"/api/tasks/{key}/comments", Comment(row));
     }
+
+    private static TaskComment Comment(TaskCommentRow row) =>
+        new(row.Id, row.Author, row.Text, new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)));
 }
