@@ -68,30 +68,65 @@ public sealed class CaseQueries(NpgsqlDataSource dataSource, InstanceQueries ins
         return new CaseView(instance, [.. elements], variables, incidents.Items, [.. tasks], calledList);
     }
 
+    /// <summary>History rows as stored; <see cref="HistoryRow"/> is what callers get (details parsed and masked).</summary>
+    public sealed class StoredHistory
+    {
+        public long Id { get; init; }
+        public long? ElementInstanceKey { get; init; }
+        public string? ElementId { get; init; }
+        public string? ElementType { get; init; }
+        public string Event { get; init; } = "";
+        public string? Details { get; init; }
+        public DateTime At { get; init; }
+        public long ProcessInstanceKey { get; init; }
+    }
+
+    /// <summary>The history read model: every step of every instance, in the order it happened (by id).</summary>
+    public static ReadModel<StoredHistory> HistoryModel { get; } = new(
+        "history",
+        """
+        h.id AS Id, h.element_instance_key AS ElementInstanceKey, h.element_id AS ElementId, h.element_type AS ElementType, h.event AS Event,
+        h.details::text AS Details, h.at AS At, h.process_instance_key AS ProcessInstanceKey
+        """,
+        "execution_history h",
+        new QueryField("id", "h.id", FieldType.Key), r => r.Id,
+        (caller, parameters) => VisibilityRule.OfInstance(caller, "h.process_instance_key", parameters),
+        [
+            (new QueryField("processInstanceKey", "h.process_instance_key", FieldType.Key), r => r.ProcessInstanceKey),
+            (new QueryField("elementInstanceKey", "h.element_instance_key", FieldType.Key), r => r.ElementInstanceKey),
+            (new QueryField("elementId", "h.element_id", FieldType.Text), r => r.ElementId),
+            (new QueryField("elementType", "h.element_type", FieldType.Text), r => r.ElementType),
+            (new QueryField("event", "h.event", FieldType.Text), r => r.Event),
+            (new QueryField("at", "h.at", FieldType.Date), r => r.At),
+        ]);
+
     /// <summary>
-    /// The case's history after <paramref name="afterId"/>, oldest first, <paramref name="take"/> rows at most; with
-    /// <paramref name="withCalled"/> the instances it called too. Null when the case is not the caller's to see.
+    /// The case's history, oldest first, paged by <paramref name="page"/> (keyset cursors); with <paramref name="withCalled"/>
+    /// the instances it called too; <paramref name="filter"/> narrows it further (an event, an element). Null when the
+    /// case is not the caller's to see.
     /// </summary>
-    public async Task<IReadOnlyList<HistoryRow>?> HistoryAsync(Caller caller, long instanceKey, bool withCalled, long afterId, int take,
+    public async Task<QueryPage<HistoryRow>?> HistoryAsync(Caller caller, long instanceKey, bool withCalled, PageRequest page, Query? filter,
         CancellationToken cancellationToken)
     {
         if (await instances.FindAsync(caller, instanceKey, cancellationToken) is null)
         {
             return null;
         }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long Id, long? ElementInstanceKey, string? ElementId, string? ElementType, string Event, string? Details, DateTime At, long ProcessInstanceKey)>(
-            new CommandDefinition(withCalled
-                ? $"""
-                  {TreeSql}
-                  SELECT h.id, h.element_instance_key, h.element_id, h.element_type, h.event, h.details::text, h.at, h.process_instance_key FROM execution_history h
-                  WHERE h.process_instance_key IN (SELECT key FROM tree) AND h.id > @afterId ORDER BY h.id LIMIT @take
-                  """
-                : """
-                  SELECT id, element_instance_key, element_id, element_type, event, details::text, at, process_instance_key FROM execution_history
-                  WHERE process_instance_key = @instanceKey AND id > @afterId ORDER BY id LIMIT @take
-                  """, new { instanceKey, afterId, take }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new HistoryRow(r.Id, r.ElementInstanceKey, r.ElementId, r.ElementType, r.Event,
-            masking.ApplyDetails(caller, r.Details is null ? null : JsonNode.Parse(r.Details)), r.At, r.ProcessInstanceKey))];
+        long[] keys = [instanceKey];
+        if (withCalled)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            keys = [.. await connection.QueryAsync<long>(new CommandDefinition($"{TreeSql} SELECT key FROM tree", new { instanceKey }, cancellationToken: cancellationToken))];
+        }
+        var query = (filter ?? new Query()).And(new FieldCondition("processInstanceKey", FilterOperator.In, keys)) with
+        {
+            Sort = [new SortBy("id")],
+            Page = page,
+            CountTotal = false,
+        };
+        var rows = await QuerySql.RunAsync(dataSource, HistoryModel, caller, query, cancellationToken);
+        return new QueryPage<HistoryRow>([.. rows.Items.Select(r => new HistoryRow(r.Id, r.ElementInstanceKey, r.ElementId, r.ElementType, r.Event,
+            masking.ApplyDetails(caller, r.Details is null ? null : JsonNode.Parse(r.Details)), r.At, r.ProcessInstanceKey))],
+            rows.Total, rows.StartCursor, rows.EndCursor, rows.HasMore);
     }
 }

@@ -24,7 +24,7 @@ public sealed record HistoryEntry(long Id, string? ElementInstanceKey, string? E
 
 /// <summary>
 /// /api/instances: what Camunda's API lacks for the case view — one instance with its live elements, variables,
-/// incidents and tasks, and its audit trail (every element, variable, task and incident event), cursor-paged; with
+/// incidents and tasks, and its audit trail (every element, variable, task and incident event; <c>?event=</c> picks one kind), cursor-paged; with
 /// <c>?include=called</c> the trail of the instances it called too, in the order things happened. Both are the
 /// engine's case read model: a case the caller may not see is a 404, sensitive variables come masked.
 /// </summary>
@@ -57,10 +57,10 @@ internal static class InstancesApi
     }
 
     private static async Task<Results<Ok<Page<HistoryEntry>>, ProblemHttpResult>> HistoryAsync(string key, string? after, string? limit, string? include,
-        ClaimsPrincipal user, CaseQueries cases, CancellationToken cancellationToken)
+        string? @event, ClaimsPrincipal user, CaseQueries cases, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var (cursor, size) = Paging.Read(after, limit, errors);
+        var (_, size) = Paging.Read(null, limit, errors);
         var withCalled = include switch
         {
             null or "" => false,
@@ -71,16 +71,26 @@ internal static class InstancesApi
         {
             return Problems.Invalid(errors);
         }
-        var rows = CamundaResults.TryKey(key, out var instanceKey)
-            ? await cases.HistoryAsync(user.Caller(), instanceKey, withCalled, cursor ?? 0, size + 1, cancellationToken)
-            : null;
+        var filter = string.IsNullOrEmpty(@event) ? null : Query.Where(new FieldCondition("event", FilterOperator.Eq, @event));
+        QueryPage<HistoryRow>? rows;
+        try
+        {
+            rows = CamundaResults.TryKey(key, out var instanceKey)
+                ? await cases.HistoryAsync(user.Caller(), instanceKey, withCalled, new PageRequest(size, After: string.IsNullOrEmpty(after) ? null : after), filter,
+                    cancellationToken)
+                : null;
+        }
+        catch (QueryException)
+        {
+            return Problems.Invalid("after", "Not a cursor returned by this list (nextCursor).");
+        }
         if (rows is null)
         {
             return Problems.NotFound("process instance", key);
         }
-        var page = rows.Take(size).Select(r => new HistoryEntry(r.Id, CamundaResults.Key(r.ElementInstanceKey), r.ElementId, r.ElementType, r.Event,
+        var page = rows.Items.Select(r => new HistoryEntry(r.Id, CamundaResults.Key(r.ElementInstanceKey), r.ElementId, r.ElementType, r.Event,
             r.Details, Utc(r.At), CamundaResults.Key(r.ProcessInstanceKey))).ToList();
-        return TypedResults.Ok(new Page<HistoryEntry>(page, rows.Count > size ? Paging.Encode(page[^1].Id) : null));
+        return TypedResults.Ok(new Page<HistoryEntry>(page, rows.HasMore ? rows.EndCursor : null));
     }
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

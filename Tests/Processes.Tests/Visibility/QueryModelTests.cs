@@ -96,6 +96,28 @@ public sealed class QueryModelTests : EngineTest
     }
 
     [Test]
+    public async Task History_pages_forward_by_cursor_and_filters_by_event()
+    {
+        var cases = new CaseQueries(DataSource, _instanceQueries, VariableMasking.None);
+        var all = new List<long>();
+        string? after = null;
+        do
+        {
+            var page = (await cases.HistoryAsync(Admin, _instances[0], false, new PageRequest(4, After: after), null, CancellationToken.None))!;
+            all.AddRange(page.Items.Select(h => h.Id));
+            after = page.HasMore ? page.EndCursor : null;
+        }
+        while (after is not null);
+        all.Count.ShouldBeGreaterThan(4);
+        all.ShouldBe(all.Order().ToList());
+        all.Distinct().Count().ShouldBe(all.Count);
+        var created = (await cases.HistoryAsync(Admin, _instances[0], false, new PageRequest(100),
+            Query.Where(new FieldCondition("event", FilterOperator.Eq, "TASK_CREATED")), CancellationToken.None))!;
+        created.Items.ShouldHaveSingleItem().Event.ShouldBe("TASK_CREATED");
+        (await cases.HistoryAsync(Blue, _instances[1], false, new PageRequest(100), null, CancellationToken.None)).ShouldBeNull("a red case is not Blue's");
+    }
+
+    [Test]
     public void Fields_a_read_model_does_not_declare_are_refused_by_name()
     {
         using var filter = JsonDocument.Parse("""{"processInstanceKeys": "1"}""");
