@@ -39,11 +39,13 @@ public sealed class CaseQueries(NpgsqlDataSource dataSource, InstanceQueries ins
             return null;
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var elements = await connection.QueryAsync<ElementRow>(new CommandDefinition("""
-            SELECT key AS Key, element_id AS ElementId, state AS State, is_multi_instance_body AS IsMultiInstanceBody, incident_key AS IncidentKey,
-                   activated_at AS ActivatedAt FROM element_instance
-            WHERE process_instance_key = @instanceKey AND key <> @instanceKey ORDER BY key
-            """, new { instanceKey }, cancellationToken: cancellationToken));
+        var elements = await new ElementInstanceQueries(dataSource).SearchAsync(caller, Query.Where(
+            new FieldCondition("processInstanceKey", FilterOperator.Eq, instanceKey),
+            new FieldCondition("elementInstanceKey", FilterOperator.Neq, instanceKey)) with
+        {
+            CountTotal = false,
+            Page = new PageRequest(PageRequest.MaximumLimit),
+        }, cancellationToken);
         var variables = new JsonObject();
         foreach (var (name, value) in await connection.QueryAsync<(string, string?)>(new CommandDefinition(
             "SELECT name, value::text FROM variable WHERE scope_key = @instanceKey ORDER BY name", new { instanceKey }, cancellationToken: cancellationToken)))
@@ -65,7 +67,7 @@ public sealed class CaseQueries(NpgsqlDataSource dataSource, InstanceQueries ins
         var tasks = await connection.QueryAsync<UserTaskRow>(new CommandDefinition(
             $"SELECT {UserTaskQueries.Model.Select} FROM user_task t WHERE t.process_instance_key = ANY(@family) ORDER BY t.key LIMIT 500",
             new { family }, cancellationToken: cancellationToken));
-        return new CaseView(instance, [.. elements], variables, incidents.Items, [.. tasks], calledList);
+        return new CaseView(instance, elements.Items, variables, incidents.Items, [.. tasks], calledList);
     }
 
     /// <summary>History rows as stored; <see cref="HistoryRow"/> is what callers get (details parsed and masked).</summary>
