@@ -13,6 +13,8 @@ public enum CommandError
     InvalidArgument,
     /// <summary>A duplicate (business key, message id) (409).</summary>
     AlreadyExists,
+    /// <summary>The caller sees the target but may not do this to it (403): a task only its assignee completes.</summary>
+    Forbidden,
 }
 
 /// <summary>The outcome of a command: a value, or a refusal with a message naming what is wrong.</summary>

@@ -1,126 +1,103 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
+using Npgsql;
 using Processes.Engine.Execution.State;
+using Processes.Engine.Storage;
+using Processes.Engine.Visibility;
 
 namespace Processes.Engine.Execution;
 
-/// <summary>User tasks: completion (with the task's version as an optimistic check) and assignment.</summary>
+/// <summary>
+/// User task commands: complete, assign (claim, hand on, put back), update. Each takes the <see cref="Caller"/>,
+/// reads the task row once (locked), runs the one precondition chain (<see cref="TaskPreconditions"/>), changes the
+/// task, and — given an <see cref="AuditActor"/> — writes the audit row in the same transaction, so an action is never
+/// committed without its record, nor recorded without happening.
+/// </summary>
 internal sealed partial class ProcessEngine
 {
-    /// <summary>
-    /// Completes a user task with the form's variables. <paramref name="expectedVersion"/> (the task's ETag) refuses
-    /// a completion made from a stale view of the task; <paramref name="actor"/>, when given, must be the assignee.
-    /// </summary>
-    public Task<CommandResult<bool>> CompleteUserTaskAsync(long userTaskKey, JsonObject? variables, int? expectedVersion, string? actor,
+    /// <summary>Completes a user task with the form's variables; only its assignee may (the engine itself excepted).</summary>
+    public Task<CommandResult<bool>> CompleteUserTaskAsync(Caller caller, long userTaskKey, JsonObject? variables, int? expectedVersion, AuditActor? audit,
         CancellationToken cancellationToken) =>
         ExecuteAsync<bool>("Complete user task", async (x, connection, transaction) =>
         {
-            // FOR UPDATE: the version and assignee checks must hold until the commit. Without the lock a reassignment
-            // (which only locks the task row) could commit in between, and a completion from the previous assignee's
-            // stale view would pass as well.
-            var task = await connection.QuerySingleOrDefaultAsync<(long ProcessInstanceKey, long ElementInstanceKey, string State, string? Assignee, int Version)>(
-                new CommandDefinition("SELECT process_instance_key, element_instance_key, state, assignee, version FROM user_task WHERE key = @userTaskKey FOR UPDATE",
-                    new { userTaskKey }, transaction, cancellationToken: cancellationToken));
-            if (task == default)
+            var task = await TaskPreconditions.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
+            if (TaskPreconditions.Check(task, userTaskKey, caller, TaskAction.Complete, null, null, expectedVersion) is { } refused)
             {
-                return CommandResult<bool>.Fail(CommandError.NotFound, $"User task {userTaskKey} does not exist.");
+                return CommandResult<bool>.Fail(refused.Error, refused.Message);
             }
-            if (task.State != "CREATED")
-            {
-                return CommandResult<bool>.Fail(CommandError.InvalidState, $"User task {userTaskKey} is {task.State.ToLowerInvariant()}, it cannot be completed.");
-            }
-            if (expectedVersion is { } expected && expected != task.Version)
-            {
-                return CommandResult<bool>.Fail(CommandError.Conflict,
-                    $"User task {userTaskKey} changed since it was read (version {task.Version}, the request expected {expected}); reload it.");
-            }
-            if (actor is not null && !string.Equals(task.Assignee, actor, StringComparison.Ordinal))
-            {
-                return CommandResult<bool>.Fail(CommandError.InvalidState, task.Assignee is null
-                    ? $"User task {userTaskKey} is not assigned; claim it before completing it."
-                    : $"User task {userTaskKey} is assigned to '{task.Assignee}'; only the assignee may complete it.");
-            }
-            var instance = await LoadAsync(x, connection, transaction, task.ProcessInstanceKey, cancellationToken);
+            var instance = await LoadAsync(x, connection, transaction, task!.ProcessInstanceKey, cancellationToken);
             if (instance?.Find(task.ElementInstanceKey) is not { State: ElementState.Activated } element)
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidState, $"The element of user task {userTaskKey} is no longer waiting.");
             }
             x.Changes.CompletedUserTasks.Add(userTaskKey);
-            x.History(instance, element, HistoryEvents.TaskCompleted, new JsonObject { ["userTaskKey"] = userTaskKey, ["by"] = actor ?? task.Assignee });
+            x.History(instance, element, HistoryEvents.TaskCompleted, new JsonObject { ["userTaskKey"] = userTaskKey, ["by"] = ByOf(caller) ?? task.Assignee });
             x.Enqueue(() =>
             {
                 x.ApplyResultVariables(instance, element, variables);
                 x.Complete(instance, element);
             });
+            await AuditAsync(connection, transaction, audit, "task.completed", userTaskKey, null, cancellationToken);
             return CommandResult<bool>.Success(true);
         }, cancellationToken);
 
-    /// <summary>Assigns (or with null, unassigns) an open task; the task's version changes, so stale forms are refused.</summary>
-    public async Task<CommandResult<int>> AssignUserTaskAsync(long userTaskKey, string? assignee, int? expectedVersion, string? by, string? reason,
-        CancellationToken cancellationToken)
+    /// <summary>The engine's own completion (workers, tests): <paramref name="actor"/>, when given, must be the assignee.</summary>
+    public Task<CommandResult<bool>> CompleteUserTaskAsync(long userTaskKey, JsonObject? variables, int? expectedVersion, string? actor,
+        CancellationToken cancellationToken) =>
+        CompleteUserTaskAsync(ActingAs(actor), userTaskKey, variables, expectedVersion, null, cancellationToken);
+
+    /// <summary>
+    /// Assigns (or with null, unassigns) an open task as <paramref name="action"/> allows; the task's version changes,
+    /// so stale forms are refused. Answers the new version.
+    /// </summary>
+    public async Task<CommandResult<int>> AssignUserTaskAsync(Caller caller, TaskAction action, long userTaskKey, string? assignee, bool? allowOverride,
+        int? expectedVersion, string? reason, AuditActor? audit, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var task = await connection.QuerySingleOrDefaultAsync<(long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string State, string? Assignee, int Version)>(
-            new CommandDefinition("SELECT process_instance_key, element_instance_key, element_id, state, assignee, version FROM user_task WHERE key = @userTaskKey FOR UPDATE",
-                new { userTaskKey }, transaction, cancellationToken: cancellationToken));
-        if (task == default)
+        var task = await TaskPreconditions.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
+        if (TaskPreconditions.Check(task, userTaskKey, caller, action, assignee, allowOverride, expectedVersion) is { } refused)
         {
-            return CommandResult<int>.Fail(CommandError.NotFound, $"User task {userTaskKey} does not exist.");
-        }
-        if (task.State != "CREATED")
-        {
-            return CommandResult<int>.Fail(CommandError.InvalidState, $"User task {userTaskKey} is {task.State.ToLowerInvariant()}, it cannot be assigned.");
-        }
-        if (expectedVersion is { } expected && expected != task.Version)
-        {
-            return CommandResult<int>.Fail(CommandError.Conflict, $"User task {userTaskKey} changed since it was read (version {task.Version}, expected {expected}).");
+            return CommandResult<int>.Fail(refused.Error, refused.Message);
         }
         await connection.ExecuteAsync(new CommandDefinition("UPDATE user_task SET assignee = @assignee, version = version + 1 WHERE key = @userTaskKey",
             new { assignee, userTaskKey }, transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO execution_history (process_instance_key, element_instance_key, element_id, element_type, event, details, at)
-            VALUES (@ProcessInstanceKey, @ElementInstanceKey, @ElementId, 'userTask', 'TASK_ASSIGNED', @details::jsonb, @at)
-            """, new
-        {
-            task.ProcessInstanceKey,
-            task.ElementInstanceKey,
-            task.ElementId,
-            details = new JsonObject { ["userTaskKey"] = userTaskKey, ["assignee"] = assignee, ["previousAssignee"] = task.Assignee, ["by"] = by, ["reason"] = reason }.ToJsonString(),
-            at = _clock.GetUtcNow().ToUniversalTime(),
-        }, transaction, cancellationToken: cancellationToken));
-        // Durability point: the assignment and its audit row commit together.
+        await HistoryAsync(connection, transaction, task!, HistoryEvents.TaskAssigned,
+            new JsonObject { ["userTaskKey"] = userTaskKey, ["assignee"] = assignee, ["previousAssignee"] = task!.Assignee, ["by"] = ByOf(caller), ["reason"] = reason },
+            cancellationToken);
+        var auditAction = assignee is null ? "task.unassigned" : task.Assignee is null && assignee == caller.UserName ? "task.claimed" : "task.reassigned";
+        await AuditAsync(connection, transaction, audit, auditAction, userTaskKey,
+            assignee is null ? new { from = task.Assignee } : new { from = task.Assignee, to = assignee, reason }, cancellationToken);
+        // Durability point: the assignment, its history and its audit row commit together.
         await transaction.CommitAsync(cancellationToken);
         return CommandResult<int>.Success(task.Version + 1);
     }
+
+    /// <summary>The engine's own assignment (workers, tests): not bound by single-direction assignment.</summary>
+    public Task<CommandResult<int>> AssignUserTaskAsync(long userTaskKey, string? assignee, int? expectedVersion, string? by, string? reason,
+        CancellationToken cancellationToken) =>
+        AssignUserTaskAsync(by is null ? Caller.System : ActingAs(by, supervising: true), TaskAction.Assign, userTaskKey, assignee, null, expectedVersion, reason,
+            null, cancellationToken);
 
     /// <summary>
     /// Changes an open task's priority, due and follow-up dates or candidate groups (Camunda's user-task update):
     /// what a supervisor does when a customer chases or an SLA is renegotiated. Null leaves a field as it is.
     /// </summary>
-    public async Task<CommandResult<int>> UpdateUserTaskAsync(long userTaskKey, UserTaskChanges changes, int? expectedVersion, string? by,
+    public async Task<CommandResult<int>> UpdateUserTaskAsync(Caller caller, long userTaskKey, UserTaskChanges changes, int? expectedVersion, AuditActor? audit,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(changes);
         if (changes.Priority is < 0 or > 100)
         {
             return CommandResult<int>.Fail(CommandError.InvalidArgument, "priority must be between 0 and 100.");
         }
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var task = await connection.QuerySingleOrDefaultAsync<(long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string State, int Version)>(
-            new CommandDefinition("SELECT process_instance_key, element_instance_key, element_id, state, version FROM user_task WHERE key = @userTaskKey FOR UPDATE",
-                new { userTaskKey }, transaction, cancellationToken: cancellationToken));
-        if (task == default)
+        var task = await TaskPreconditions.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
+        if (TaskPreconditions.Check(task, userTaskKey, caller, TaskAction.Update, null, null, expectedVersion) is { } refused)
         {
-            return CommandResult<int>.Fail(CommandError.NotFound, $"User task {userTaskKey} does not exist.");
-        }
-        if (task.State != "CREATED")
-        {
-            return CommandResult<int>.Fail(CommandError.InvalidState, $"User task {userTaskKey} is {task.State.ToLowerInvariant()}, it cannot be changed.");
-        }
-        if (expectedVersion is { } expected && expected != task.Version)
-        {
-            return CommandResult<int>.Fail(CommandError.Conflict, $"User task {userTaskKey} changed since it was read (version {task.Version}, expected {expected}).");
+            return CommandResult<int>.Fail(refused.Error, refused.Message);
         }
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE user_task SET
@@ -132,29 +109,44 @@ internal sealed partial class ProcessEngine
             WHERE key = @userTaskKey
             """, new { changes.Priority, DueDate = changes.DueDate?.ToUniversalTime(), FollowUpDate = changes.FollowUpDate?.ToUniversalTime(),
                 CandidateGroups = changes.CandidateGroups?.ToArray(), userTaskKey }, transaction, cancellationToken: cancellationToken));
+        await HistoryAsync(connection, transaction, task!, "TASK_UPDATED", new JsonObject
+        {
+            ["userTaskKey"] = userTaskKey,
+            ["priority"] = changes.Priority,
+            ["dueDate"] = changes.DueDate,
+            ["followUpDate"] = changes.FollowUpDate,
+            ["candidateGroups"] = changes.CandidateGroups is null ? null : new JsonArray([.. changes.CandidateGroups.Select(g => (JsonNode?)g)]),
+            ["by"] = ByOf(caller),
+        }, cancellationToken);
+        await AuditAsync(connection, transaction, audit, "task.updated", userTaskKey, changes, cancellationToken);
+        // Durability point: the change, its history row and its audit row commit together.
+        await transaction.CommitAsync(cancellationToken);
+        return CommandResult<int>.Success(task!.Version + 1);
+    }
+
+    /// <summary>The engine's own update (the user-task-update worker): as a supervisor would.</summary>
+    public Task<CommandResult<int>> UpdateUserTaskAsync(long userTaskKey, UserTaskChanges changes, int? expectedVersion, string? by,
+        CancellationToken cancellationToken) =>
+        UpdateUserTaskAsync(by is null ? Caller.System : ActingAs(by, supervising: true), userTaskKey, changes, expectedVersion, null, cancellationToken);
+
+    /// <summary>A named actor of an engine-side call: sees every task, and is bound by assignment unless it supervises.</summary>
+    private static Caller ActingAs(string? actor, bool supervising = false) => actor is null ? Caller.System
+        : new Caller(actor, new HashSet<CallerRole> { CallerRole.Operator, supervising ? CallerRole.Supervisor : CallerRole.Agent }, []);
+
+    private static string? ByOf(Caller caller) => ReferenceEquals(caller, Caller.System) ? null : caller.UserName;
+
+    private async Task HistoryAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LockedTask task, string @event, JsonObject details,
+        CancellationToken cancellationToken) =>
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO execution_history (process_instance_key, element_instance_key, element_id, element_type, event, details, at)
-            VALUES (@ProcessInstanceKey, @ElementInstanceKey, @ElementId, 'userTask', 'TASK_UPDATED', @details::jsonb, @at)
-            """, new
-        {
-            task.ProcessInstanceKey,
-            task.ElementInstanceKey,
-            task.ElementId,
-            details = new JsonObject
-            {
-                ["userTaskKey"] = userTaskKey,
-                ["priority"] = changes.Priority,
-                ["dueDate"] = changes.DueDate,
-                ["followUpDate"] = changes.FollowUpDate,
-                ["candidateGroups"] = changes.CandidateGroups is null ? null : new JsonArray([.. changes.CandidateGroups.Select(g => (JsonNode?)g)]),
-                ["by"] = by,
-            }.ToJsonString(),
-            at = _clock.GetUtcNow().ToUniversalTime(),
-        }, transaction, cancellationToken: cancellationToken));
-        // Durability point: the change and its history row commit together.
-        await transaction.CommitAsync(cancellationToken);
-        return CommandResult<int>.Success(task.Version + 1);
-    }
+            VALUES (@ProcessInstanceKey, @ElementInstanceKey, @ElementId, 'userTask', @event, @details::jsonb, @at)
+            """, new { task.ProcessInstanceKey, task.ElementInstanceKey, task.ElementId, @event, details = details.ToJsonString(), at = _clock.GetUtcNow().ToUniversalTime() },
+            transaction, cancellationToken: cancellationToken));
+
+    private static Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditActor? actor, string action, long userTaskKey, object? details,
+        CancellationToken cancellationToken) => actor is null ? Task.CompletedTask
+        : AuditRows.InsertAsync(connection, transaction, new AuditRow(actor, action, "userTask", userTaskKey.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            details is null ? null : JsonSerializer.Serialize(details, JsonSerializerOptions.Web)), cancellationToken);
 }
 
 /// <summary>The fields of an open task that can change; null keeps the current value.</summary>

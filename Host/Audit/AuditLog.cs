@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
-using Dapper;
 using Npgsql;
+using Processes.Engine.Storage;
 using Processes.Host.Identity;
 using Processes.Host.Postgres;
 
@@ -36,6 +36,13 @@ public sealed record AuditEntry(
         };
     }
 
+    /// <summary>Who and from where, for a command the engine audits in its own transaction (task commands).</summary>
+    public static AuditActor ActorFor(HttpContext http)
+    {
+        var entry = For(http, "");
+        return new AuditActor(entry.Actor, entry.RemoteAddress, entry.ApiKeyId);
+    }
+
     /// <summary>The user name; an API key's id is added to the details by the caller when it matters.</summary>
     public static string ActorOf(ClaimsPrincipal user) =>
         user.Identity is { IsAuthenticated: true, Name: { } name } ? name : "anonymous";
@@ -57,37 +64,24 @@ public interface IAuditLog
 /// </remarks>
 internal sealed class PostgresAuditLog(ProcessesDatabase database) : IAuditLog
 {
-    private const string Insert = """
-        INSERT INTO audit_log (actor, api_key_id, action, target_type, target_id, details, remote_address)
-        VALUES (@Actor, @ApiKeyId, @Action, @TargetType, @TargetId, @Details::jsonb, @RemoteAddress)
-        """;
-
     public async Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
         var dataSource = await database.EnsureStartedAsync().WaitAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(Insert, Parameters(entry), cancellationToken: cancellationToken));
+        await AuditRows.InsertAsync(connection, null, Row(entry), cancellationToken);
     }
 
     public async Task RecordAsync(AuditEntry entry, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        await transaction.Connection!.ExecuteAsync(new CommandDefinition(Insert, Parameters(entry), transaction, cancellationToken: cancellationToken));
+        await AuditRows.InsertAsync(transaction.Connection!, transaction, Row(entry), cancellationToken);
     }
 
-    private static object Parameters(AuditEntry entry)
+    private static AuditRow Row(AuditEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new
-        {
-            entry.Actor,
-            entry.ApiKeyId,
-            entry.Action,
-            entry.TargetType,
-            entry.TargetId,
-            Details = entry.Details is null ? null : JsonSerializer.Serialize(entry.Details, JsonSerializerOptions.Web),
-            entry.RemoteAddress,
-        };
+        return new AuditRow(new AuditActor(entry.Actor, entry.RemoteAddress, entry.ApiKeyId), entry.Action, entry.TargetType, entry.TargetId,
+            entry.Details is null ? null : JsonSerializer.Serialize(entry.Details, JsonSerializerOptions.Web));
     }
 }
 

@@ -34,6 +34,7 @@ internal static class CamundaResults
         CommandError.InvalidArgument => BadRequest(result.Message!),
         CommandError.AlreadyExists => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "ALREADY_EXISTS", detail: result.Message),
         CommandError.Conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "CONFLICT", detail: result.Message),
+        CommandError.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "FORBIDDEN", detail: result.Message),
         _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "INVALID_STATE", detail: result.Message),
     };
 

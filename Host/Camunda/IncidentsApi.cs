@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
+using System.Security.Claims;
+using Processes.Engine.Queries;
 using Processes.Engine.Execution;
 using Processes.Host.Audit;
 using Processes.Host.Identity;
@@ -12,9 +12,8 @@ public sealed record IncidentItem(
     string IncidentKey, string ProcessDefinitionId, string ProcessDefinitionKey, string ProcessInstanceKey, string ElementId, string ElementInstanceKey,
     string ErrorType, string ErrorMessage, string? JobKey, string State, string CreationTime, string TenantId);
 
-public sealed record IncidentFilter(string? ProcessInstanceKey, string? State, string? ErrorType, string? ProcessDefinitionId);
-
-public sealed record IncidentSearchRequest(IncidentFilter? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+/// <summary>A v2 search: the filter is read against the incident read model's declared fields; an unknown one is a 400.</summary>
+public sealed record IncidentSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
 
 public sealed record SetVariablesRequest(JsonElement? Variables, bool? Local);
 
@@ -30,32 +29,15 @@ internal static class IncidentsApi
         return app;
     }
 
-    private static async Task<Results<Ok<SearchResponse<IncidentItem>>, ProblemHttpResult>> SearchAsync(IncidentSearchRequest? request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SearchResponse<IncidentItem>>, ProblemHttpResult>> SearchAsync(IncidentSearchRequest? request, ClaimsPrincipal user,
+        InstanceQueries instances, CancellationToken cancellationToken)
     {
-        var filter = request?.Filter;
-        long? instanceKey = null;
-        if (filter?.ProcessInstanceKey is { } instanceText)
+        if (!CamundaSearch.TryQuery(InstanceQueries.IncidentModel, request?.Filter, request?.Page, request?.Sort, out var query, out var problem))
         {
-            if (!CamundaResults.TryKey(instanceText, out var parsed))
-            {
-                return CamundaResults.BadRequest($"filter.processInstanceKey '{instanceText}' is not a key.");
-            }
-            instanceKey = parsed;
+            return problem!;
         }
-        var where = new SqlFilter()
-            .When(instanceKey, "process_instance_key = @instanceKey", "instanceKey")
-            .When(filter?.State?.ToUpperInvariant(), "state = @state", "state")
-            .When(filter?.ErrorType, "error_type = @errorType", "errorType")
-            .When(filter?.ProcessDefinitionId, "bpmn_process_id = @processId", "processId");
-        var (clause, parameters) = (where.Where, where.Parameters);
-        var (offset, limit) = SearchPaging.Read(request?.Page);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM incident {clause}", parameters, cancellationToken: cancellationToken));
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
-            SELECT key, bpmn_process_id, process_definition_key, process_instance_key, element_id, element_instance_key, error_type, error_message, job_key, state, created_at
-            FROM incident {clause} ORDER BY key OFFSET {offset} LIMIT {limit}
-            """, parameters, cancellationToken: cancellationToken));
-        return TypedResults.Ok(SearchPaging.Respond([.. rows.Select(r => r.ToItem())], total, offset));
+        var caller = user.Caller();
+        return await CamundaSearch.RespondAsync(() => instances.IncidentsAsync(caller, query, cancellationToken), query, ReadItems.Item);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ResolveAsync(string key, HttpContext http, ProcessEngine engine, IAuditLog audit, CancellationToken cancellationToken)
@@ -96,14 +78,4 @@ internal static class IncidentsApi
         await audit.RecordAsync(AuditEntry.For(http, "variables.set", "elementInstance", key, new { names = variables.Select(v => v.Key).ToArray(), local = request.Local ?? false }), cancellationToken);
         return TypedResults.NoContent();
     }
-
-#pragma warning disable IDE1006, CA1707
-    private sealed record Row(long key, string bpmn_process_id, long process_definition_key, long process_instance_key, string element_id, long element_instance_key,
-        string error_type, string error_message, long? job_key, string state, DateTime created_at)
-    {
-        public IncidentItem ToItem() => new(CamundaResults.Key(key), bpmn_process_id, CamundaResults.Key(process_definition_key), CamundaResults.Key(process_instance_key),
-            element_id, CamundaResults.Key(element_instance_key), error_type, error_message, CamundaResults.Key(job_key), state,
-            CamundaResults.Iso((DateTime?)created_at)!, CamundaResults.DefaultTenant);
-    }
-#pragma warning restore IDE1006, CA1707
 }

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
+using System.Security.Claims;
+using Processes.Engine.Queries;
 using Processes.Engine.Execution;
 using Processes.Host.Identity;
 using Processes.Host.Idempotency;
@@ -33,9 +33,8 @@ public sealed record ProcessInstanceItem(
     string ProcessDefinitionKey, string? ParentProcessInstanceKey, string? ParentElementInstanceKey, string StartDate, string? EndDate,
     string State, bool HasIncident, string TenantId, string? BusinessKey);
 
-public sealed record ProcessInstanceFilter(string? ProcessDefinitionId, string? ProcessDefinitionKey, string? State, string? ParentProcessInstanceKey, string? BusinessKey, bool? HasIncident);
-
-public sealed record ProcessInstanceSearchRequest(ProcessInstanceFilter? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+/// <summary>A v2 search: the filter is read against the instance read model's declared fields; an unknown one is a 400.</summary>
+public sealed record ProcessInstanceSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
 
 /// <summary>/v2/process-instances: start, cancel, search, get.</summary>
 internal static class ProcessInstancesApi
@@ -97,74 +96,25 @@ internal static class ProcessInstancesApi
         return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<Ok<ProcessInstanceItem>, ProblemHttpResult>> GetAsync(string key, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ProcessInstanceItem>, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, InstanceQueries instances,
+        CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var instanceKey))
         {
             return CamundaResults.BadRequest($"'{key}' is not a process instance key.");
         }
-        var (items, _) = await QueryAsync(dataSource, "WHERE i.key = @instanceKey", new { instanceKey }, 0, 1, cancellationToken);
-        return items.Count == 0 ? CamundaResults.NotFound($"Process instance {instanceKey} does not exist.") : TypedResults.Ok(items[0]);
+        var instance = await instances.FindAsync(user.Caller(), instanceKey, cancellationToken);
+        return instance is null ? CamundaResults.NotFound($"Process instance {instanceKey} does not exist or is not visible to you.") : TypedResults.Ok(instance.Item());
     }
 
     private static async Task<Results<Ok<SearchResponse<ProcessInstanceItem>>, ProblemHttpResult>> SearchAsync(
-        ProcessInstanceSearchRequest? request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        ProcessInstanceSearchRequest? request, ClaimsPrincipal user, InstanceQueries instances, CancellationToken cancellationToken)
     {
-        var filter = request?.Filter;
-        long? definitionKey = null;
-        if (filter?.ProcessDefinitionKey is { } definitionKeyText)
+        if (!CamundaSearch.TryQuery(InstanceQueries.Model, request?.Filter, request?.Page, request?.Sort, out var query, out var problem))
         {
-            if (!CamundaResults.TryKey(definitionKeyText, out var parsed))
-            {
-                return CamundaResults.BadRequest($"filter.processDefinitionKey '{definitionKeyText}' is not a key.");
-            }
-            definitionKey = parsed;
+            return problem!;
         }
-        string? state = null;
-        if (filter?.State is { } requested)
-        {
-            state = requested.ToUpperInvariant() switch { "ACTIVE" => "ACTIVE", "COMPLETED" => "COMPLETED", "TERMINATED" or "CANCELED" => "TERMINATED", _ => null };
-            if (state is null)
-            {
-                return CamundaResults.BadRequest($"filter.state '{requested}' is not one of ACTIVE, COMPLETED, TERMINATED.");
-            }
-        }
-        long? parent = filter?.ParentProcessInstanceKey is { } parentText && CamundaResults.TryKey(parentText, out var parentKey) ? parentKey : null;
-        var where = new SqlFilter()
-            .When(filter?.ProcessDefinitionId, "i.bpmn_process_id = @id", "id")
-            .When(definitionKey, "i.process_definition_key = @definitionKey", "definitionKey")
-            .When(state, "i.state = @state", "state")
-            .When(parent, "i.parent_process_instance_key = @parent", "parent")
-            .When(filter?.BusinessKey, "i.business_key = @businessKey", "businessKey")
-            .When(filter?.HasIncident, "i.has_incident = @hasIncident", "hasIncident");
-        var (offset, limit) = SearchPaging.Read(request?.Page);
-        var (items, total) = await QueryAsync(dataSource, where.Where, where.Parameters, offset, limit, cancellationToken);
-        return TypedResults.Ok(SearchPaging.Respond(items, total, offset));
+        var caller = user.Caller();
+        return await CamundaSearch.RespondAsync(() => instances.SearchAsync(caller, query, cancellationToken), query, ReadItems.Item);
     }
-
-    private static async Task<(IReadOnlyList<ProcessInstanceItem> Items, long Total)> QueryAsync(NpgsqlDataSource dataSource, string where, object parameters,
-        int offset, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM process_instance i {where}", parameters, cancellationToken: cancellationToken));
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
-            SELECT i.key, i.bpmn_process_id, d.name, i.process_version, d.version_tag, i.process_definition_key, i.parent_process_instance_key,
-                   i.parent_element_instance_key, i.started_at, i.ended_at, i.state, i.has_incident, i.business_key
-            FROM process_instance i LEFT JOIN process_definition d ON d.process_definition_key = i.process_definition_key
-            {where}
-            ORDER BY i.key
-            OFFSET {offset} LIMIT {limit}
-            """, parameters, cancellationToken: cancellationToken));
-        return ([.. rows.Select(r => r.ToItem())], total);
-    }
-
-#pragma warning disable IDE1006, CA1707
-    private sealed record Row(long key, string bpmn_process_id, string? name, int process_version, string? version_tag, long process_definition_key,
-        long? parent_process_instance_key, long? parent_element_instance_key, DateTime started_at, DateTime? ended_at, string state, bool has_incident, string? business_key)
-    {
-        public ProcessInstanceItem ToItem() => new(CamundaResults.Key(key), bpmn_process_id, name, process_version, version_tag,
-            CamundaResults.Key(process_definition_key), CamundaResults.Key(parent_process_instance_key), CamundaResults.Key(parent_element_instance_key),
-            CamundaResults.Iso((DateTime?)started_at)!, CamundaResults.Iso(ended_at), state, has_incident, CamundaResults.DefaultTenant, business_key);
-    }
-#pragma warning restore IDE1006, CA1707
 }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Processes.Engine.Visibility;
 
 namespace Processes.Host.Identity;
 
@@ -22,4 +23,28 @@ public static class CurrentUser
     /// <summary>True for the role itself and for admin, as the policies treat them.</summary>
     public static bool Has(this ClaimsPrincipal principal, string role) =>
         principal.IsInRole(role) || principal.IsInRole(Roles.Admin);
+
+    /// <summary>
+    /// The caller as the engine's read models and task commands take it: name, roles and groups from this request's
+    /// principal. (Tenants join here when they come: a claim read into <see cref="Caller.Tenants"/>.)
+    /// </summary>
+    public static Caller Caller(this ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        var roles = new HashSet<CallerRole>();
+        foreach (var (name, role) in RoleMap)
+        {
+            if (principal.IsInRole(name))
+            {
+                roles.Add(role);
+            }
+        }
+        return new Caller(principal.UserName() ?? "", roles, principal.Groups());
+    }
+
+    private static readonly (string Name, CallerRole Role)[] RoleMap =
+    [
+        (Roles.Designer, CallerRole.Designer), (Roles.Agent, CallerRole.Agent), (Roles.Supervisor, CallerRole.Supervisor),
+        (Roles.Finance, CallerRole.Finance), (Roles.Operator, CallerRole.Operator), (Roles.Admin, CallerRole.Admin),
+    ];
 }

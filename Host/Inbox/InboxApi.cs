@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Security.Claims;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
+using Processes.Engine.Comments;
 using Processes.Engine.Execution;
+using Processes.Engine.Queries;
 using Processes.Host.Audit;
 using Processes.Host.Camunda;
 using Processes.Host.Identity;
@@ -39,49 +39,42 @@ internal static class InboxApi
     }
 
     private static async Task<Results<Ok<Page<InboxTask>>, ProblemHttpResult>> ListAsync(string? view, string? after, string? limit, ClaimsPrincipal user,
-        NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken)
+        UserTaskQueries tasks, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var (cursor, size) = Paging.Read(after, limit, errors);
-        var now = clock.GetUtcNow();
-        var where = new SqlFilter().Always("t.state = 'CREATED'");
-        var parameters = where.Parameters;
-        parameters.Add("now", now);
-        switch (view ?? "mine")
+        var (_, size) = Paging.Read(null, limit, errors);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var caller = user.Caller();
+        var query = Query.Where(new FieldCondition("state", FilterOperator.Eq, "CREATED"));
+        query = (view ?? "mine") switch
         {
-            case "mine":
-                where.Always("t.assignee = @meExact");
-                break;
-            case "group":
-                where.Always("t.candidate_groups && @groups");
-                break;
-            case "unassigned":
-                where.Always("t.assignee IS NULL");
-                break;
-            case "due-soon":
-                where.Always("t.due_date > @now AND t.due_date <= @soon");
-                parameters.Add("soon", now + DueSoon);
-                break;
-            case "breached":
-                where.Always("t.due_date <= @now");
-                break;
-            default:
-                errors["view"] = ["Use one of: mine, group, unassigned, due-soon, breached."];
-                break;
+            "mine" => query.And(new FieldCondition("assignee", FilterOperator.Eq, caller.UserName)),
+            "group" => query.And(new FieldCondition("candidateGroup", FilterOperator.In, caller.Groups)),
+            "unassigned" => query.And(new FieldCondition("assignee", FilterOperator.Exists, false)),
+            "due-soon" => query.And(new FieldCondition("dueDate", FilterOperator.Gt, now)).And(new FieldCondition("dueDate", FilterOperator.Lte, now + DueSoon)),
+            "breached" => query.And(new FieldCondition("dueDate", FilterOperator.Lte, now)),
+            _ => null,
+        } ?? query;
+        if (view is not (null or "mine" or "group" or "unassigned" or "due-soon" or "breached"))
+        {
+            errors["view"] = ["Use one of: mine, group, unassigned, due-soon, breached."];
         }
         if (errors.Count > 0)
         {
             return Problems.Invalid(errors);
         }
-        parameters.Add("meExact", user.Identity?.Name ?? "");
-        parameters.Add("groups", user.FindAll(IdentitySchemes.GroupClaim).Select(c => c.Value).ToArray());
-        where.When(cursor, "t.key > @last", "last");
-        UserTasksApi.AddVisibility(user, where);
         // Keyset paging by key keeps pages stable while tasks come and go.
-        var (items, _) = await UserTasksApi.QueryAsync(dataSource, where, 0, size + 1, cancellationToken, count: false, orderByKey: true);
-        var page = items.Take(size).Select(t => Countdown(t, now)).ToList();
-        var next = items.Count > size ? Paging.Encode(long.Parse(page[^1].Task.UserTaskKey, CultureInfo.InvariantCulture)) : null;
-        return TypedResults.Ok(new Page<InboxTask>(page, next));
+        query = query with { Sort = [new SortBy("userTaskKey")], Page = new PageRequest(size, After: string.IsNullOrEmpty(after) ? null : after), CountTotal = false };
+        try
+        {
+            var page = await tasks.SearchAsync(caller, query, cancellationToken);
+            var clockNow = clock.GetUtcNow();
+            return TypedResults.Ok(new Page<InboxTask>([.. page.Items.Select(t => Countdown(t.Item(), clockNow))], page.HasMore ? page.EndCursor : null));
+        }
+        catch (QueryException)
+        {
+            return Problems.Invalid("after", "Not a cursor returned by this list (nextCursor).");
+        }
     }
 
     private static InboxTask Countdown(UserTaskItem task, DateTimeOffset now)
@@ -95,7 +88,7 @@ internal static class InboxApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ReassignAsync(string key, ReassignRequest request, HttpContext http,
-        NpgsqlDataSource dataSource, ProcessEngine engine, IAuditLog audit, CancellationToken cancellationToken)
+        ProcessEngine engine, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Assignee))
@@ -110,59 +103,36 @@ internal static class InboxApi
         {
             return Problems.Invalid(errors);
         }
-        var task = await UserTasksApi.FindVisibleAsync(key, http.User, dataSource, cancellationToken);
-        if (task is null)
+        if (!CamundaResults.TryKey(key, out var taskKey))
         {
             return Problems.NotFound("task", key);
         }
-        var me = http.User.Identity!.Name!;
-        if (task.Assignee != me && !http.User.IsInRole(Roles.Supervisor) && !http.User.IsInRole(Roles.Admin))
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.",
-                detail: "Only the task's assignee or a supervisor may reassign it.");
-        }
-        var result = await engine.AssignUserTaskAsync(long.Parse(task.UserTaskKey, CultureInfo.InvariantCulture), request.Assignee!.Trim(), null, me, request.Reason, cancellationToken);
-        if (!result.Ok)
-        {
-            return CamundaResults.Refused(result);
-        }
-        await audit.RecordAsync(AuditEntry.For(http, "task.reassigned", "userTask", task.UserTaskKey, new { from = task.Assignee, to = request.Assignee, reason = request.Reason }), cancellationToken);
-        return TypedResults.NoContent();
+        var result = await engine.AssignUserTaskAsync(http.User.Caller(), TaskAction.Reassign, taskKey, request.Assignee!.Trim(), null, null, request.Reason,
+            AuditEntry.ActorFor(http), cancellationToken);
+        return result.Ok ? TypedResults.NoContent()
+            : result.Error == CommandError.NotFound ? Problems.NotFound("task", key) : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<TaskComment>>, ProblemHttpResult>> CommentsAsync(string key, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<TaskComment>>, ProblemHttpResult>> CommentsAsync(string key, ClaimsPrincipal user, TaskComments comments,
+        CancellationToken cancellationToken)
     {
-        if (await UserTasksApi.FindVisibleAsync(key, user, dataSource, cancellationToken) is not { } task)
-        {
-            return Problems.NotFound("task", key);
-        }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long Id, string Author, string Text, DateTime CreatedAt)>(new CommandDefinition(
-            "SELECT id, author, text, created_at FROM task_comment WHERE user_task_key = @key ORDER BY id",
-            new { key = long.Parse(task.UserTaskKey, CultureInfo.InvariantCulture) }, cancellationToken: cancellationToken));
-        return TypedResults.Ok<IReadOnlyList<TaskComment>>([.. rows.Select(r => new TaskComment(r.Id, r.Author, r.Text, new DateTimeOffset(DateTime.SpecifyKind(r.CreatedAt, DateTimeKind.Utc))))]);
+        var rows = CamundaResults.TryKey(key, out var taskKey) ? await comments.ListAsync(user.Caller(), taskKey, cancellationToken) : null;
+        return rows is null ? Problems.NotFound("task", key) : TypedResults.Ok<IReadOnlyList<TaskComment>>([.. rows.Select(Comment)]);
     }
 
     private static async Task<Results<Created<TaskComment>, ProblemHttpResult>> CommentAsync(string key, CommentRequest request, HttpContext http,
-        NpgsqlDataSource dataSource, IAuditLog audit, CancellationToken cancellationToken)
+        TaskComments comments, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > 4000)
         {
             return Problems.Invalid("text", "A comment has between 1 and 4000 characters.");
         }
-        if (await UserTasksApi.FindVisibleAsync(key, http.User, dataSource, cancellationToken) is not { } task)
-        {
-            return Problems.NotFound("task", key);
-        }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var author = http.User.Identity!.Name!;
-        var (id, createdAt) = await connection.QuerySingleAsync<(long, DateTime)>(new CommandDefinition(
-            "INSERT INTO task_comment (user_task_key, author, text) VALUES (@key, @author, @text) RETURNING id, created_at",
-            new { key = long.Parse(task.UserTaskKey, CultureInfo.InvariantCulture), author, text = request.Text.Trim() }, transaction, cancellationToken: cancellationToken));
-        await audit.RecordAsync(AuditEntry.For(http, "task.commented", "userTask", task.UserTaskKey), transaction, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        var comment = new TaskComment(id, author, request.Text.Trim(), new DateTimeOffset(DateTime.SpecifyKind(createdAt, DateTimeKind.Utc)));
-        return TypedResults.Created($"/api/tasks/{key}/comments", comment);
+        var row = CamundaResults.TryKey(key, out var taskKey)
+            ? await comments.AddAsync(http.User.Caller(), taskKey, request.Text.Trim(), AuditEntry.ActorFor(http), cancellationToken)
+            : null;
+        return row is null ? Problems.NotFound("task", key) : TypedResults.Created($"/api/tasks/{key}/comments", Comment(row));
     }
+
+    private static TaskComment Comment(TaskCommentRow row) =>
+        new(row.Id, row.Author, row.Text, new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)));
 }

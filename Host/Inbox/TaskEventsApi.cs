@@ -3,8 +3,8 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
-using Dapper;
-using Npgsql;
+using Processes.Engine.Queries;
+using Processes.Engine.Visibility;
 using Processes.Host.Identity;
 
 namespace Processes.Host.Inbox;
@@ -13,7 +13,7 @@ public sealed record TaskEvent(string Event, string UserTaskKey, string ProcessI
 
 /// <summary>
 /// GET /api/tasks/events: a server-sent event stream of the caller's task changes (created, assigned, completed)
-/// for tasks of their groups, offered to them or assigned to them. Each event's id is its history id, so a
+/// for the tasks the engine's visibility rule lets them see. Each event's id is its history id, so a
 /// reconnecting browser resumes with Last-Event-ID and misses nothing.
 /// </summary>
 internal static class TaskEventsApi
@@ -23,7 +23,7 @@ internal static class TaskEventsApi
 
     public static IEndpointRouteBuilder MapTaskEventsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/tasks/events", async (HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        app.MapGet("/api/tasks/events", async (HttpContext http, CallerRecheck recheck, TaskEventQueries events, CancellationToken cancellationToken) =>
         {
             var from = long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var last) ? last
                 : long.TryParse(http.Request.Query["after"], NumberStyles.None, CultureInfo.InvariantCulture, out var after) ? after : (long?)null;
@@ -35,7 +35,7 @@ internal static class TaskEventsApi
             await http.Response.Body.FlushAsync(cancellationToken);
             try
             {
-                await SseFormatter.WriteAsync(StreamAsync(http.User, dataSource, from, cancellationToken), http.Response.Body,
+                await SseFormatter.WriteAsync(StreamAsync(http.User, recheck, events, from, cancellationToken), http.Response.Body,
                     (item, writer) => System.Text.Json.JsonSerializer.Serialize(new System.Text.Json.Utf8JsonWriter(writer), item.Data, JsonOptions), cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -46,40 +46,21 @@ internal static class TaskEventsApi
         return app;
     }
 
-    private static async IAsyncEnumerable<SseItem<TaskEvent>> StreamAsync(ClaimsPrincipal user, NpgsqlDataSource dataSource, long? from,
+    private static async IAsyncEnumerable<SseItem<TaskEvent>> StreamAsync(ClaimsPrincipal user, CallerRecheck recheck, TaskEventQueries events, long? from,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        long position;
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-        {
-            // Without a resume point the stream starts now: the inbox itself shows the current state.
-            position = from ?? await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT coalesce(max(id), 0) FROM execution_history", cancellationToken: cancellationToken));
-        }
+        // Without a resume point the stream starts now: the inbox itself shows the current state.
+        var position = from ?? await events.NowAsync(cancellationToken);
         while (!cancellationToken.IsCancellationRequested)
         {
-            List<Row> rows;
-            await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+            // The stream outlives the check made when it opened: every poll asks again who the caller is now, and
+            // ends the stream once the session ended, the key was revoked, the user was disabled or lost the roles.
+            var current = await recheck.RecheckAsync(user, cancellationToken);
+            if (current is null || !Policies.RolesOf[Policies.Tasks].Append(Roles.Admin).Any(current.IsInRole))
             {
-                // The stream outlives the check made when it opened: every poll asks again who the caller is now, and
-                // ends the stream once the session ended, the key was revoked, the user was disabled or lost the roles.
-                var current = await SessionStore.RecheckAsync(connection, user, cancellationToken);
-                if (current is null || !Policies.RolesOf[Policies.Tasks].Append(Roles.Admin).Any(current.IsInRole))
-                {
-                    yield break;
-                }
-                var me = current.Identity?.Name ?? "";
-                var groups = current.Groups().ToArray();
-                var all = current.IsInRole(Roles.Admin);
-                rows = [.. await connection.QueryAsync<Row>(new CommandDefinition("""
-                    SELECT h.id AS Id, h.event AS Event, t.key AS TaskKey, t.process_instance_key AS InstanceKey, t.element_id AS ElementId, t.assignee AS Assignee,
-                           h.details::text AS Details, h.at AS At
-                    FROM execution_history h
-                    JOIN user_task t ON t.key = (h.details->>'userTaskKey')::bigint
-                    WHERE h.id > @position AND h.event IN ('TASK_CREATED', 'TASK_ASSIGNED', 'TASK_COMPLETED', 'TASK_SLA_WARNING')
-                      AND (@all OR t.assignee = @me OR @me = ANY(t.candidate_users) OR t.candidate_groups && @groups)
-                    ORDER BY h.id LIMIT 200
-                    """, new { position, all, me, groups }, cancellationToken: cancellationToken))];
+                yield break;
             }
+            var rows = await events.AfterAsync(current.Caller(), position, cancellationToken);
             foreach (var row in rows)
             {
                 position = row.Id;
@@ -87,12 +68,10 @@ internal static class TaskEventsApi
                     row.ElementId, row.Assignee, row.Details is null ? null : JsonNode.Parse(row.Details), new DateTimeOffset(DateTime.SpecifyKind(row.At, DateTimeKind.Utc)));
                 yield return new SseItem<TaskEvent>(data, row.Event.ToLowerInvariant()) { EventId = row.Id.ToString(CultureInfo.InvariantCulture) };
             }
-            if (rows.Count < 200)
+            if (rows.Count < TaskEventQueries.Batch)
             {
                 await Task.Delay(PollInterval, cancellationToken);
             }
         }
     }
-
-    private sealed record Row(long Id, string Event, long TaskKey, long InstanceKey, string ElementId, string? Assignee, string? Details, DateTime At);
 }

@@ -27,10 +27,10 @@ public sealed partial class RuntimeSqlTests
         "agent_profile", "assignment_rotation", "assignment_decision", "sms_template", "sms_outbox", "sms_sent", "refund_sent",
     ];
 
-    /// <summary>Files whose runtime SQL moves with the read-side branch (query model, Engine/Queries); drop each when merged.</summary>
+    /// <summary>Files whose runtime SQL still waits for its read model (issue 20: definitions and decisions); drop each when moved.</summary>
     internal static readonly string[] PendingReadSide =
     [
-        "Host/Camunda/", "Host/Instances/", "Host/Inbox/InboxApi.cs", "Host/Inbox/TaskEventsApi.cs",
+        "Host/Camunda/DefinitionsApi.cs", "Host/Camunda/DecisionDefinitionsApi.cs",
     ];
 
     [Test]

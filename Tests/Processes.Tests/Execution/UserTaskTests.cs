@@ -90,7 +90,7 @@ public sealed class UserTaskTests : EngineTest
 
         (await Engine.CompleteUserTaskAsync(task.Key, null, task.Version + 1, "ann", CancellationToken.None)).Error.ShouldBe(CommandError.Conflict);
         var byOther = await Engine.CompleteUserTaskAsync(task.Key, null, task.Version, "bob", CancellationToken.None);
-        byOther.Error.ShouldBe(CommandError.InvalidState);
+        byOther.Error.ShouldBe(CommandError.Forbidden);
         byOther.Message!.ShouldContain("ann");
 
         (await ActiveElementsAsync(key)).ShouldBe(["review"]);

@@ -124,7 +124,8 @@ public sealed class ExceptionOrderHttpScenarioTests : HostedScenario
         gone.GetProperty("state").GetString().ShouldBe("CANCELED");
         var claim = await Host.Bearer(_finance.ApiKey).PostAsJsonAsync($"/v2/user-tasks/{review.GetProperty("userTaskKey").GetString()}/assignment",
             new { assignee = _finance.UserName });
-        claim.StatusCode.ShouldBe(HttpStatusCode.Conflict, "finance can no longer act on a revoked request");
+        claim.StatusCode.ShouldBe(HttpStatusCode.NotFound,
+            "finance can no longer act on a revoked request: a cancelled review it never held is no longer finance's to see (the visibility rule)");
 
         var view = await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{order}");
         view.GetProperty("incidents").GetArrayLength().ShouldBe(0);

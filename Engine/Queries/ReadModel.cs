@@ -1,0 +1,78 @@
+using Dapper;
+using Processes.Engine.Visibility;
+
+namespace Processes.Engine.Queries;
+
+/// <summary>
+/// A field a read model lets clients filter or sort on: its public name, the SQL expression behind it, its type,
+/// the row's value (for cursors) and, for fields with a fixed vocabulary, how a client's word maps to the stored one.
+/// </summary>
+public sealed record QueryField(string Name, string Sql, FieldType Type, bool Sortable = true)
+{
+    /// <summary>The stored word for a client's word (e.g. Camunda's <c>CANCELED</c> is our <c>TERMINATED</c>); null: not allowed.</summary>
+    public Func<string, string?>? Vocabulary { get; init; }
+
+    /// <summary>What the vocabulary allows, for the error message.</summary>
+    public string? VocabularyHint { get; init; }
+}
+
+/// <summary>
+/// One read model: the rows of a FROM clause, the fields clients may filter and sort on, the unique key that breaks
+/// ties and anchors cursors, and the visibility fragment that every query of it carries. Adding a read model is
+/// declaring one of these and a row type; <see cref="QuerySql"/> does the rest.
+/// </summary>
+public sealed class ReadModel<TRow>
+{
+    private readonly Dictionary<string, QueryField> _fields;
+    private readonly Dictionary<string, Func<TRow, object?>> _values;
+
+    public ReadModel(string name, string select, string from, QueryField key, Func<TRow, long> keyOf,
+        Func<Caller, DynamicParameters, string> visibility, IEnumerable<(QueryField Field, Func<TRow, object?>? Value)> fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        Name = name;
+        Select = select;
+        From = from;
+        Key = key;
+        Visibility = visibility;
+        _fields = new Dictionary<string, QueryField>(StringComparer.Ordinal) { [key.Name] = key };
+        _values = new Dictionary<string, Func<TRow, object?>>(StringComparer.Ordinal) { [key.Name] = r => keyOf(r) };
+        foreach (var (field, value) in fields)
+        {
+            _fields[field.Name] = field;
+            if (value is not null)
+            {
+                _values[field.Name] = value;
+            }
+        }
+    }
+
+    public string Name { get; }
+
+    public string Select { get; }
+
+    public string From { get; }
+
+    public QueryField Key { get; }
+
+    public Func<Caller, DynamicParameters, string> Visibility { get; }
+
+    /// <summary>The column holding the process instance key, when variable filters apply to this model.</summary>
+    public string? InstanceKeyColumn { get; init; }
+
+    /// <summary>The filter property that holds variable conditions (Camunda calls it differently per resource).</summary>
+    public string VariablesFilter { get; init; } = "variables";
+
+    /// <summary>The default order when the query names none (the key is appended in any case).</summary>
+    public IReadOnlyList<SortBy> DefaultSort { get; init; } = [];
+
+    public IReadOnlyCollection<string> FieldNames => _fields.Keys;
+
+    public QueryField Field(string name, string path) => _fields.TryGetValue(name, out var field) ? field
+        : throw new QueryException(path, $"{path} is not a field of {Name}; known fields: {string.Join(", ", _fields.Keys.Order(StringComparer.Ordinal))}.");
+
+    public bool HasField(string name) => _fields.ContainsKey(name);
+
+    internal object? ValueOf(TRow row, QueryField field) => _values.TryGetValue(field.Name, out var value) ? value(row)
+        : throw new InvalidOperationException($"{Name}.{field.Name} is sortable but declares no row value.");
+}

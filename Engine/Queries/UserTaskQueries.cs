@@ -1,0 +1,133 @@
+using Dapper;
+using Npgsql;
+using Processes.Engine.Visibility;
+
+namespace Processes.Engine.Queries;
+
+/// <summary>A user task as the read side returns it.</summary>
+public sealed class UserTaskRow
+{
+    public long Key { get; init; }
+    public string? Name { get; init; }
+    public string State { get; init; } = "";
+    public string? Assignee { get; init; }
+    public string ElementId { get; init; } = "";
+    public string[] CandidateGroups { get; init; } = [];
+    public string[] CandidateUsers { get; init; } = [];
+    public string BpmnProcessId { get; init; } = "";
+    public DateTime CreatedAt { get; init; }
+    public DateTime? CompletedAt { get; init; }
+    public DateTime? FollowUpDate { get; init; }
+    public DateTime? DueDate { get; init; }
+    public string? FormKey { get; init; }
+    public long ElementInstanceKey { get; init; }
+    public long ProcessInstanceKey { get; init; }
+    public long ProcessDefinitionKey { get; init; }
+    public int Priority { get; init; }
+    public string CustomHeaders { get; init; } = "{}";
+    public int Version { get; init; }
+}
+
+/// <summary>A variable as the read side returns it: the value as JSON text, already masked for the caller.</summary>
+public sealed record VariableRow(long ScopeKey, string Name, string Value, long ProcessInstanceKey);
+
+/// <summary>
+/// User tasks: search (Camunda's fields, the inbox's views), one task by key, and the variables its form shows.
+/// Every read carries the caller's visibility: a task outside it does not exist for them.
+/// </summary>
+public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking masking)
+{
+    public static ReadModel<UserTaskRow> Model { get; } = new(
+        "user tasks",
+        """
+        t.key AS Key, t.name AS Name, t.state AS State, t.assignee AS Assignee, t.element_id AS ElementId, t.candidate_groups AS CandidateGroups,
+        t.candidate_users AS CandidateUsers, t.bpmn_process_id AS BpmnProcessId, t.created_at AS CreatedAt, t.completed_at AS CompletedAt,
+        t.follow_up_date AS FollowUpDate, t.due_date AS DueDate, t.form_key AS FormKey, t.element_instance_key AS ElementInstanceKey,
+        t.process_instance_key AS ProcessInstanceKey, t.process_definition_key AS ProcessDefinitionKey, t.priority AS Priority,
+        t.custom_headers::text AS CustomHeaders, t.version AS Version
+        """,
+        "user_task t",
+        new QueryField("userTaskKey", "t.key", FieldType.Key), r => r.Key,
+        (caller, parameters) => VisibilityRule.Task(caller, "t", parameters),
+        [
+            (new QueryField("state", "t.state", FieldType.Text) { Vocabulary = State, VocabularyHint = "CREATED, COMPLETED, CANCELED" }, r => r.State),
+            (new QueryField("assignee", "t.assignee", FieldType.Text), r => r.Assignee),
+            (new QueryField("candidateGroup", "t.candidate_groups", FieldType.TextList), null),
+            (new QueryField("candidateUser", "t.candidate_users", FieldType.TextList), null),
+            (new QueryField("name", "t.name", FieldType.Text), r => r.Name),
+            (new QueryField("elementId", "t.element_id", FieldType.Text), r => r.ElementId),
+            (new QueryField("elementInstanceKey", "t.element_instance_key", FieldType.Key), r => r.ElementInstanceKey),
+            (new QueryField("processInstanceKey", "t.process_instance_key", FieldType.Key), r => r.ProcessInstanceKey),
+            (new QueryField("processDefinitionKey", "t.process_definition_key", FieldType.Key), r => r.ProcessDefinitionKey),
+            (new QueryField("processDefinitionId", "t.bpmn_process_id", FieldType.Text), r => r.BpmnProcessId),
+            (new QueryField("priority", "t.priority", FieldType.Integer), r => (long)r.Priority),
+            (new QueryField("creationDate", "t.created_at", FieldType.Date), r => r.CreatedAt),
+            (new QueryField("completionDate", "t.completed_at", FieldType.Date), r => r.CompletedAt),
+            (new QueryField("dueDate", "t.due_date", FieldType.Date), r => r.DueDate),
+            (new QueryField("followUpDate", "t.follow_up_date", FieldType.Date), r => r.FollowUpDate),
+            (new QueryField("formKey", "t.form_key", FieldType.Text), r => r.FormKey),
+            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+        ])
+    {
+        InstanceKeyColumn = "t.process_instance_key",
+        VariablesFilter = "processInstanceVariables",
+        DefaultSort = [new SortBy("priority", SortOrder.Desc), new SortBy("dueDate")],
+    };
+
+    private static string? State(string text) => text.ToUpperInvariant() switch
+    {
+        "CREATED" => "CREATED",
+        "COMPLETED" => "COMPLETED",
+        "CANCELED" or "CANCELLED" => "CANCELED",
+        _ => null,
+    };
+
+    public Task<QueryPage<UserTaskRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Variables.FirstOrDefault(v => !masking.MayFilterOn(caller, v.Name, v.Value)) is { } masked)
+        {
+            throw new QueryException($"filter.{Model.VariablesFilter}", $"Variable '{masked.Name}' is masked for you; it cannot be filtered on.");
+        }
+        return QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);
+    }
+
+    /// <summary>The task, if the caller may see it; null whether it does not exist or is not theirs to see (no probing).</summary>
+    public async Task<UserTaskRow?> FindAsync(Caller caller, long key, CancellationToken cancellationToken)
+    {
+        var page = await SearchAsync(caller, Query.Where(new FieldCondition("userTaskKey", FilterOperator.Eq, key)) with
+        {
+            CountTotal = false,
+            Page = new PageRequest(1),
+        }, cancellationToken);
+        return page.Items.Count == 0 ? null : page.Items[0];
+    }
+
+    /// <summary>
+    /// What the task's form shows: the variables visible at the task, its own scope first, then each enclosing scope
+    /// up to the instance (an inner one hides an outer one of the same name); null when the task is not visible.
+    /// </summary>
+    public async Task<IReadOnlyList<VariableRow>?> FormVariablesAsync(Caller caller, long taskKey, string? name, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(caller, taskKey, cancellationToken) is not { } task)
+        {
+            return null;
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // The scopes from the task's element up its flow scopes; a completed task's element is gone, leaving the instance.
+        var rows = await connection.QueryAsync<(long Scope, string Name, string? Value)>(new CommandDefinition("""
+            WITH RECURSIVE scopes AS (
+                SELECT key, flow_scope_key, 0 AS depth FROM element_instance WHERE key = @ElementInstanceKey
+                UNION ALL
+                SELECT e.key, e.flow_scope_key, s.depth + 1 FROM element_instance e JOIN scopes s ON e.key = s.flow_scope_key),
+            visible AS (
+                SELECT key, depth FROM scopes
+                UNION ALL SELECT @ProcessInstanceKey, 1000000)
+            SELECT DISTINCT ON (v.name) v.scope_key, v.name, v.value::text
+            FROM variable v JOIN visible s ON v.scope_key = s.key
+            WHERE v.process_instance_key = @ProcessInstanceKey AND (@name::text IS NULL OR v.name = @name)
+            ORDER BY v.name, s.depth
+            """, new { task.ElementInstanceKey, task.ProcessInstanceKey, name }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new VariableRow(r.Scope, r.Name, masking.ApplyText(caller, r.Name, r.Value) ?? "null", task.ProcessInstanceKey))];
+    }
+}

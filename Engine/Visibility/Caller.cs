@@ -1,0 +1,38 @@
+namespace Processes.Engine.Visibility;
+
+/// <summary>The roles the engine's visibility rule distinguishes (the host's role names map onto these).</summary>
+public enum CallerRole
+{
+    Designer,
+    Agent,
+    Supervisor,
+    Finance,
+    Operator,
+    Admin,
+}
+
+/// <summary>
+/// Who asks: the user name (task assignees and candidate users match it), the roles and the groups (candidate
+/// groups match these). The host builds it from the signed-in principal on every request, so roles and groups are
+/// current. Every read of case data and every task command takes one.
+/// </summary>
+public sealed record Caller(string UserName, IReadOnlySet<CallerRole> Roles, IReadOnlyList<string> Groups)
+{
+    /// <summary>
+    /// Reserved for multi-tenancy: when instances carry a tenant, the visibility rule adds
+    /// <c>tenant_id = ANY(@tenants)</c> from this list to every fragment it writes (see <see cref="VisibilityRule"/>).
+    /// Null today: one tenant.
+    /// </summary>
+    public IReadOnlyList<string>? Tenants { get; init; }
+
+    /// <summary>The engine itself (background services, start-up): sees everything, as operators do.</summary>
+    public static Caller System { get; } = new("system", new HashSet<CallerRole> { CallerRole.Admin }, []);
+
+    public bool Is(CallerRole role) => Roles.Contains(role);
+
+    /// <summary>Operators fix any instance and admins may do everything: both read every case.</summary>
+    public bool SeesEverything => Is(CallerRole.Operator) || Is(CallerRole.Admin);
+
+    /// <summary>Whoever works tasks sees cases through them; a designer alone sees definitions, never case data.</summary>
+    public bool WorksTasks => Is(CallerRole.Agent) || Is(CallerRole.Supervisor) || Is(CallerRole.Finance);
+}

@@ -1,0 +1,29 @@
+using Npgsql;
+using Processes.Engine.Queries;
+using Processes.Engine.Visibility;
+
+namespace Processes.Host.Engine;
+
+/// <summary>
+/// The read side in the host: the engine's read models and the masking of sensitive variables.
+/// <c>Processes:Visibility:MaskedVariables</c> lists the sensitive names (default: customer phone numbers);
+/// <c>Processes:Visibility:UnmaskedRoles</c> the roles that see them (default agent, supervisor, operator, admin —
+/// so finance reviewers see them masked).
+/// </summary>
+internal static class QueryRegistration
+{
+    public static IServiceCollection AddProcessesQueries(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Processes:Visibility");
+        var names = section.GetSection("MaskedVariables").Get<string[]>() ?? [.. VariableMasking.DefaultNames];
+        var unmasked = section.GetSection("UnmaskedRoles").Get<string[]>()?.Select(r => Enum.Parse<CallerRole>(r, ignoreCase: true)).ToArray();
+        services.AddSingleton(new VariableMasking(names, unmasked));
+        services.AddSingleton(sp => new UserTaskQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<VariableMasking>()));
+        services.AddSingleton(sp => new InstanceQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<VariableMasking>()));
+        services.AddSingleton(sp => new CaseQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<InstanceQueries>(),
+            sp.GetRequiredService<VariableMasking>()));
+        services.AddSingleton(sp => new Processes.Engine.Comments.TaskComments(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new TaskEventQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        return services;
+    }
+}
