@@ -43,6 +43,9 @@ internal sealed partial class ProcessEngine
 
     public TimeProvider Clock => _clock;
 
+    /// <summary>Races this engine's commands lost: retried, and given up on as <see cref="CommandError.Conflict"/>.</summary>
+    public CommandConflicts Conflicts { get; } = new();
+
     internal NpgsqlDataSource DataSource => _dataSource;
 
     internal KeyGenerator Keys => _keys;
@@ -75,12 +78,14 @@ internal sealed partial class ProcessEngine
             catch (Exception e) when (IsRace(e) && attempt < MaxAttempts)
             {
                 await transaction.RollbackAsync(CancellationToken.None);
+                Conflicts.CountRetry();
                 _logger.LogDebug("Command {Command} lost a race (attempt {Attempt}): {Reason}", name, attempt, e.Message);
                 await Task.Delay(Random.Shared.Next(1, 10 * attempt), cancellationToken);
             }
             catch (Exception e) when (IsRace(e))
             {
                 await transaction.RollbackAsync(CancellationToken.None);
+                Conflicts.CountReported();
                 return CommandResult<T>.Fail(CommandError.Conflict, $"{name} kept conflicting with concurrent commands on the same instance; try again.");
             }
             catch (ExecutionLimitException e)
