@@ -58,6 +58,30 @@ public sealed class ClusterAndTimerTests : LoopTest
     }
 
     [Test]
+    public async Task A_timer_claimed_by_a_node_that_died_mid_firing_fires_once_when_the_claim_expires()
+    {
+        await DeployAsync(Process("timer_claim", $"{Start()}{TimerCatch("wait", "PT1H")}{End()}{Flows("start->wait->end")}"));
+        var orphan = await StartOnClockAsync("timer_claim");
+        var control = await StartOnClockAsync("timer_claim");
+        Clock.Advance(TimeSpan.FromHours(1));
+        // A node claimed the due timer and died before firing it; it is not a cluster member, so only the expiry frees it.
+        await ExecuteAsync("UPDATE timer SET claimed_by = 'crashed', claim_expires = @expires WHERE process_instance_key = @orphan",
+            new { orphan, expires = (Clock.GetUtcNow() + TimeSpan.FromSeconds(30)).UtcDateTime });
+        var options = FastScheduler("node-a");
+        options.ClaimTimeout = TimeSpan.FromSeconds(30);
+        Run(new TimerScheduler(Engine, options).RunAsync);
+
+        // The control timer fired in a claim round that also saw the orphan's claim: still the dead node's, so respected.
+        await UntilAsync(async () => await StateAsync(control) == "COMPLETED", because: "the unclaimed due timer fires");
+        (await ScalarAsync<string>("SELECT claimed_by FROM timer WHERE process_instance_key = @orphan", new { orphan })).ShouldBe("crashed");
+        (await StateAsync(orphan)).ShouldBe("ACTIVE");
+
+        Clock.Advance(TimeSpan.FromSeconds(31));
+        await UntilAsync(async () => await StateAsync(orphan) == "COMPLETED", because: "the expired claim is taken over");
+        (await HistoryAsync(orphan, "TIMER_FIRED")).ShouldBe(["wait"]);
+    }
+
+    [Test]
     public async Task A_new_timer_wakes_the_sleeping_scheduler_and_operators_can_fire_a_timer_now()
     {
         await DeployAsync(Process("timer_wake", $"{Start()}{TimerCatch("wait", "PT0.3S")}{TimerCatch("long", "P1D")}{End()}{Flows("start->wait->long->end")}"));
