@@ -51,6 +51,9 @@ internal sealed partial class ProcessEngine : IProcessEngine
 
     public TimeProvider Clock => _clock;
 
+    /// <summary>Races this engine's commands lost: retried, and given up on as <see cref="CommandError.Conflict"/>.</summary>
+    public CommandConflicts Conflicts { get; } = new();
+
     internal NpgsqlDataSource DataSource => _dataSource;
 
     internal KeyGenerator Keys => _keys;
@@ -83,12 +86,14 @@ internal sealed partial class ProcessEngine : IProcessEngine
             catch (Exception e) when (IsRace(e) && attempt < MaxAttempts)
             {
                 await transaction.RollbackAsync(CancellationToken.None);
+                Conflicts.CountRetry();
                 _logger.LogDebug("Command {Command} lost a race (attempt {Attempt}): {Reason}", name, attempt, e.Message);
                 await Task.Delay(Random.Shared.Next(1, 10 * attempt), cancellationToken);
             }
             catch (Exception e) when (IsRace(e))
             {
                 await transaction.RollbackAsync(CancellationToken.None);
+                Conflicts.CountReported();
                 return CommandResult<T>.Fail(CommandError.Conflict, $"{name} kept conflicting with concurrent commands on the same instance; try again.");
             }
             catch (ExecutionLimitException e)

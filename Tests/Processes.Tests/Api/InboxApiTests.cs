@@ -120,21 +120,57 @@ public sealed class InboxApiTests : DatabaseTest
     }
 
     [Test]
-    public async Task The_event_stream_delivers_task_changes_with_ids_to_resume_from()
+    public async Task The_event_stream_delivers_task_changes_and_a_reconnect_with_last_event_id_resumes_after_the_last_one_seen()
     {
         var agent = _host.Bearer(_agent.ApiKey);
-        using var stream = new HttpRequestMessage(HttpMethod.Get, "/api/tasks/events?after=0");
-        using var response = await agent.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead);
-        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
-        await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddDays(1));
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-
-        string? id = null;
-        string? type = null;
-        while (type is null || id is null)
+        var dataSource = _host.Service<Npgsql.NpgsqlDataSource>();
+        long start;
+        await using (var connection = await dataSource.OpenConnectionAsync())
         {
-            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("stream ended");
+            start = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT coalesce(max(id), 0) FROM execution_history");
+        }
+        string seenId;
+        using (var stream = new HttpRequestMessage(HttpMethod.Get, $"/api/tasks/events?after={start}"))
+        using (var response = await agent.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead))
+        {
+            response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+            var seen = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddDays(1));
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            (seenId, _) = await NextTaskCreatedAsync(reader, seen);
+        }
+
+        // Created while nobody listened: the reconnect must deliver it, and nothing the client had already seen.
+        var missed = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddDays(1));
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/api/tasks/events?after=0");
+        again.Headers.Add("Last-Event-ID", seenId);
+        using var resumed = await agent.SendAsync(again, HttpCompletionOption.ResponseHeadersRead);
+        using var resumedReader = new StreamReader(await resumed.Content.ReadAsStreamAsync());
+        var (id, instance) = await NextEventAsync(resumedReader);
+
+        instance.ShouldBe(missed, "the first event after the reconnect is the one missed, not a replay from ?after=0");
+        long.Parse(id, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(long.Parse(seenId, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Reads events until the task_created of <paramref name="instance"/>; the hang guard ends a silent stream.</summary>
+    private static async Task<(string Id, string Instance)> NextTaskCreatedAsync(StreamReader reader, string instance)
+    {
+        while (true)
+        {
+            var (id, seen) = await NextEventAsync(reader);
+            if (seen == instance)
+            {
+                return (id, seen);
+            }
+        }
+    }
+
+    private static async Task<(string Id, string Instance)> NextEventAsync(StreamReader reader)
+    {
+        using var hangGuard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        string? id = null, type = null, data = null;
+        while (id is null || type is null || data is null)
+        {
+            var line = await reader.ReadLineAsync(hangGuard.Token) ?? throw new InvalidOperationException("stream ended");
             if (line.StartsWith("id: ", StringComparison.Ordinal))
             {
                 id = line[4..];
@@ -143,27 +179,40 @@ public sealed class InboxApiTests : DatabaseTest
             {
                 type = line[7..];
             }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data = line[6..];
+            }
         }
-
         type.ShouldBe("task_created");
-        id.ShouldNotBeNull();
-        long.Parse(id, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
+        return (id, JsonDocument.Parse(data).RootElement.GetProperty("processInstanceKey").GetString()!);
     }
 
     [Test]
     public async Task A_task_past_three_quarters_of_its_time_gets_one_sla_warning_in_its_history()
     {
         var agent = _host.Bearer(_agent.ApiKey);
-        var soon = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddSeconds(4));
+        var soon = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddHours(4));
         var later = await StartAsync(agent, null, due: DateTimeOffset.UtcNow.AddDays(3));
         var userTasks = _host.Service<Processes.Engine.Execution.IProcessEngine>().UserTasks;
-
-        await userTasks.RecordSlaWarningsAsync(DateTimeOffset.UtcNow.AddSeconds(3.5), CancellationToken.None);
-        await userTasks.RecordSlaWarningsAsync(DateTimeOffset.UtcNow.AddSeconds(3.9), CancellationToken.None);
+        var dataSource = _host.Service<Npgsql.NpgsqlDataSource>();
+        (DateTime Created, DateTime Due) task;
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            task = await Dapper.SqlMapper.QuerySingleAsync<(DateTime, DateTime)>(connection,
+                "SELECT created_at, due_date FROM user_task WHERE process_instance_key = @key", new { key = long.Parse(soon, System.Globalization.CultureInfo.InvariantCulture) });
+        }
+        // Rounds at chosen instants of the task's own time (the round's clock is a parameter), never the wall clock's.
+        DateTimeOffset At(double share) => new DateTimeOffset(task.Created, TimeSpan.Zero) + (task.Due - task.Created) * share;
 
         async Task<int> WarningsAsync(string instance) =>
             (await agent.GetFromJsonAsync<JsonElement>($"/api/instances/{instance}/history?limit=200")).GetProperty("items").EnumerateArray()
                 .Count(e => e.GetProperty("event").GetString() == "TASK_SLA_WARNING");
+        await userTasks.RecordSlaWarningsAsync(At(0.74), CancellationToken.None);
+        (await WarningsAsync(soon)).ShouldBe(0, "not yet at three quarters");
+        await userTasks.RecordSlaWarningsAsync(At(0.75), CancellationToken.None);
+        await userTasks.RecordSlaWarningsAsync(At(0.9), CancellationToken.None);
+
         (await WarningsAsync(soon)).ShouldBe(1, "warned once, however many rounds see it");
         (await WarningsAsync(later)).ShouldBe(0);
     }

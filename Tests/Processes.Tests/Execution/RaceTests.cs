@@ -84,26 +84,98 @@ public sealed class RaceTests : EngineTest
     }
 
     [Test]
-    public async Task Concurrent_completions_on_parallel_branches_fire_the_join_once()
+    public async Task Concurrent_completions_on_parallel_branches_fire_the_join_once_the_loser_retrying_after_its_version_conflict()
     {
         await DeployAsync(Process("race-join", Start() + Gateway("parallelGateway", "fork") + Task("a", "race-join-a") + Task("b", "race-join-b") +
             Gateway("parallelGateway", "join") + Task("after", "race-join-after") + End() +
             Flows("start->fork->a->join", "fork->b->join", "join->after->end")));
-        for (var round = 0; round < 10; round++)
+        for (var round = 0; round < 5; round++)
         {
             var key = await StartAsync("race-join");
             var a = (await ActivateAsync("race-join-a")).ShouldHaveSingleItem();
             var b = (await ActivateAsync("race-join-b")).ShouldHaveSingleItem();
+            var retriedBefore = Engine.Conflicts.Retried;
 
-            var results = await System.Threading.Tasks.Task.WhenAll(
-                System.Threading.Tasks.Task.Run(() => Engine.CompleteJobAsync(a.Key, null, CancellationToken.None)),
-                System.Threading.Tasks.Task.Run(() => Engine.CompleteJobAsync(b.Key, null, CancellationToken.None)));
+            // Both commands read the same row version and then queue on the instance row, so one of them must lose.
+            var results = await InLockstepAsync(key, 2,
+                () => Engine.CompleteJobAsync(a.Key, null, CancellationToken.None),
+                () => Engine.CompleteJobAsync(b.Key, null, CancellationToken.None));
 
             results.ShouldAllBe(r => r.Ok, $"round {round}: {string.Join("; ", results.Select(r => r.Message))}");
+            (Engine.Conflicts.Retried - retriedBefore).ShouldBeGreaterThanOrEqualTo(1, $"round {round}: the loser re-ran after its conflict");
             (await ActiveElementsAsync(key)).ShouldBe(["after"]);
             (await HistoryAsync(key)).Count(e => e == "join").ShouldBe(1);
             await CompleteJobsAsync("race-join-after");
         }
+    }
+
+    [Test]
+    public async Task A_command_that_keeps_losing_its_race_gives_up_and_reports_the_conflict()
+    {
+        await DeployAsync(Process("race-limit", Start() + Task("work", "race-limit-work") + End() + Flows("start->work->end")));
+        var key = await StartAsync("race-limit");
+        var job = (await ActivateAsync("race-limit-work")).ShouldHaveSingleItem();
+        // Stands in for a writer that commits first every time: each write of this instance's row fails as PostgreSQL
+        // fails a transaction that lost a serialization race.
+        await ExecuteAsync($$"""
+            CREATE FUNCTION always_lose() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF OLD.key = {{key}} THEN RAISE EXCEPTION 'another writer won' USING ERRCODE = 'serialization_failure'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER always_lose BEFORE UPDATE ON process_instance FOR EACH ROW EXECUTE FUNCTION always_lose();
+            """);
+        var (retriedBefore, reportedBefore) = (Engine.Conflicts.Retried, Engine.Conflicts.Reported);
+        try
+        {
+            var result = await Engine.CompleteJobAsync(job.Key, null, CancellationToken.None);
+
+            result.Error.ShouldBe(CommandError.Conflict, result.Message);
+            (Engine.Conflicts.Retried - retriedBefore).ShouldBe(4, "five attempts: four re-runs");
+            (Engine.Conflicts.Reported - reportedBefore).ShouldBe(1);
+            (await HistoryAsync(key, "JOB_COMPLETED")).ShouldBeEmpty("no attempt committed anything");
+            (await ActiveElementsAsync(key)).ShouldBe(["work"]);
+        }
+        finally
+        {
+            await ExecuteAsync("DROP TRIGGER always_lose ON process_instance; DROP FUNCTION always_lose()");
+        }
+        (await Engine.CompleteJobAsync(job.Key, null, CancellationToken.None)).Ok.ShouldBeTrue("the same command passes once nobody wins over it");
+        (await StateAsync(key)).ShouldBe("COMPLETED");
+    }
+
+    /// <summary>
+    /// Runs commands while the test holds the instance row, waits until <paramref name="waiters"/> of them queue for it
+    /// (PostgreSQL's lock waits are the signal), then lets them go: they all read one row version before any wrote.
+    /// </summary>
+    private async Task<CommandResult<T>[]> InLockstepAsync<T>(long key, int waiters, params Func<Task<CommandResult<T>>>[] commands)
+    {
+        await using var holder = await DataSource.OpenConnectionAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand("SELECT 1 FROM process_instance WHERE key = @key FOR UPDATE", holder, transaction))
+        {
+            hold.Parameters.AddWithValue("key", key);
+            await hold.ExecuteNonQueryAsync();
+        }
+        var running = commands.Select(c => System.Threading.Tasks.Task.Run(c)).ToArray();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (await CountAsync("""
+            SELECT count(*) FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%UPDATE process_instance SET row_version%'
+            """) < waiters)
+        {
+            watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60), "hang guard: the commands never queued for the row");
+            await System.Threading.Tasks.Task.Delay(10);
+        }
+        await transaction.RollbackAsync();
+        return await System.Threading.Tasks.Task.WhenAll(running);
+    }
+
+    private async System.Threading.Tasks.Task ExecuteAsync(string sql)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     [Test]

@@ -52,8 +52,33 @@ public sealed class ClusterAndTimerTests : LoopTest
         Run(scheduler.RunAsync);
 
         await UntilAsync(async () => await StateAsync(key) == "COMPLETED", because: "the overdue timer fires at start-up");
-        await Tasks.Delay(600);
+        // Firing deleted the timer in the same transaction, so the history below is final: it fired once.
+        (await ScalarAsync<long>("SELECT count(*) FROM timer WHERE process_instance_key = @key", new { key })).ShouldBe(0);
         (await HistoryAsync(key, "TIMER_FIRED")).ShouldBe(["wait"]);
+    }
+
+    [Test]
+    public async Task A_timer_claimed_by_a_node_that_died_mid_firing_fires_once_when_the_claim_expires()
+    {
+        await DeployAsync(Process("timer_claim", $"{Start()}{TimerCatch("wait", "PT1H")}{End()}{Flows("start->wait->end")}"));
+        var orphan = await StartOnClockAsync("timer_claim");
+        var control = await StartOnClockAsync("timer_claim");
+        Clock.Advance(TimeSpan.FromHours(1));
+        // A node claimed the due timer and died before firing it; it is not a cluster member, so only the expiry frees it.
+        await ExecuteAsync("UPDATE timer SET claimed_by = 'crashed', claim_expires = @expires WHERE process_instance_key = @orphan",
+            new { orphan, expires = (Clock.GetUtcNow() + TimeSpan.FromSeconds(30)).UtcDateTime });
+        var options = FastScheduler("node-a");
+        options.ClaimTimeout = TimeSpan.FromSeconds(30);
+        Run(new TimerScheduler(Engine, options).RunAsync);
+
+        // The control timer fired in a claim round that also saw the orphan's claim: still the dead node's, so respected.
+        await UntilAsync(async () => await StateAsync(control) == "COMPLETED", because: "the unclaimed due timer fires");
+        (await ScalarAsync<string>("SELECT claimed_by FROM timer WHERE process_instance_key = @orphan", new { orphan })).ShouldBe("crashed");
+        (await StateAsync(orphan)).ShouldBe("ACTIVE");
+
+        Clock.Advance(TimeSpan.FromSeconds(31));
+        await UntilAsync(async () => await StateAsync(orphan) == "COMPLETED", because: "the expired claim is taken over");
+        (await HistoryAsync(orphan, "TIMER_FIRED")).ShouldBe(["wait"]);
     }
 
     [Test]
@@ -62,19 +87,20 @@ public sealed class ClusterAndTimerTests : LoopTest
         await DeployAsync(Process("timer_wake", $"{Start()}{TimerCatch("wait", "PT0.3S")}{TimerCatch("long", "P1D")}{End()}{Flows("start->wait->long->end")}"));
         var engine = RealEngine();
         var options = FastScheduler("node-a");
-        options.SafetyPollInterval = TimeSpan.FromSeconds(30); // only the notification can wake it in time
+        options.SafetyPollInterval = TimeSpan.FromMinutes(10); // only the notification can wake it before the hang guard
         var scheduler = new TimerScheduler(engine, options);
+        var since = await DatabaseNowAsync();
         Run(scheduler.RunAsync);
-        await Tasks.Delay(300);
+        await ListeningAsync("processes_timers", since);
 
         var key = await StartAsync("timer_wake");
 
-        await UntilAsync(async () => (await HistoryAsync(key, "TIMER_FIRED")).Count == 1, seconds: 5, because: "LISTEN processes_timers wakes the scheduler");
+        await UntilAsync(async () => (await HistoryAsync(key, "TIMER_FIRED")).Count == 1, seconds: 60, because: "LISTEN processes_timers wakes the scheduler");
         var page = await new JobQueries(DataSource, TimeProvider.System).TimersAsync(null, 10, CancellationToken.None);
         var day = page.Items.Single(t => t.ProcessInstanceKey == key);
         day.ElementId.ShouldBe("long");
         (await new JobOperations(engine).TriggerTimerNowAsync(day.Key, CancellationToken.None)).Ok.ShouldBeTrue();
-        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", seconds: 5, because: "triggered now and notified");
+        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", seconds: 60, because: "triggered now and notified");
         (await new JobOperations(engine).TriggerTimerNowAsync(day.Key, CancellationToken.None)).Error.ShouldBe(Processes.Engine.Execution.CommandError.NotFound);
     }
 

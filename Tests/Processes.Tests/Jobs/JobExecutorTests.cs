@@ -37,42 +37,41 @@ public sealed class JobExecutorTests : LoopTest
         var engine = RealEngine();
         var handler = new DelegateJobHandler("exec-wake", (_, _) => Tasks.FromResult(JobOutcome.Complete()));
         var options = FastExecutor("node-a");
-        options.MinPollInterval = options.MaxPollInterval = TimeSpan.FromSeconds(30); // only the notification can wake it in time
+        options.MinPollInterval = options.MaxPollInterval = TimeSpan.FromMinutes(10); // only the notification can wake it before the hang guard
         var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), options);
+        var since = await DatabaseNowAsync();
         Run(executor.RunAsync);
-        await Tasks.Delay(500);
+        await ListeningAsync("processes_jobs", since);
 
         var key = await StartAsync("exec_wake");
 
-        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", seconds: 5, because: "LISTEN processes_jobs wakes the executor");
+        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", seconds: 60, because: "LISTEN processes_jobs wakes the executor");
     }
 
     [Test]
     public async Task A_handler_exception_is_a_retryable_failure_with_exponential_back_off()
     {
         await DeployAsync(OneTask("exec_throw", "exec-throw"));
-        var engine = RealEngine();
         var handler = new DelegateJobHandler("exec-throw", (_, _) => throw new InvalidOperationException("SMS gateway said 503"));
-        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), FastExecutor("node-a"));
+        var executor = new JobExecutor(Engine, new JobHandlerRegistry([handler]), FastExecutor("node-a"));
         Run(executor.RunAsync);
 
-        var key = await StartAsync("exec_throw");
+        var key = await StartOnClockAsync("exec_throw");
 
-        await UntilAsync(async () => await ScalarAsync<int>("SELECT failures FROM job WHERE process_instance_key = @key", new { key }) == 1);
-        await Tasks.Delay(300);
-        var (state, retries, message, wait) = await ScalarRowAsync(key);
+        await UntilAsync(async () => (await JobRowAsync(key)).Retries == 2, because: "the first failure is reported");
+        var (state, retries, message, due) = await JobRowAsync(key);
         state.ShouldBe("ACTIVATABLE");
-        retries.ShouldBe(2);
         message.ShouldBe("SMS gateway said 503");
-        wait.TotalMinutes.ShouldBe(10, tolerance: 0.1, "first failure: the base back-off (10 min in these tests)");
-        executor.Invocations.ShouldBe(1, "the job waits out its back-off");
+        due.ShouldBe(Clock.GetUtcNow() + TimeSpan.FromMinutes(10), "first failure: the base back-off (10 min in these tests)");
+        Clock.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(1));
+        (await Engine.ActivateJobsAsync("exec-throw", "probe", TimeSpan.FromMinutes(1), 1, null, CancellationToken.None))
+            .ShouldBeEmpty("a second before its back-off ends the job is not due");
 
         // The second failure waits twice as long.
-        await ExecuteAsync("UPDATE job SET due_at = now() WHERE process_instance_key = @key", new { key });
-        await UntilAsync(async () => await ScalarAsync<int>("SELECT failures FROM job WHERE process_instance_key = @key", new { key }) == 2);
-        await Tasks.Delay(100);
-        (await ScalarRowAsync(key)).Wait.TotalMinutes.ShouldBe(20, tolerance: 0.1);
-        (await ScalarRowAsync(key)).Retries.ShouldBe(1);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        await UntilAsync(async () => (await JobRowAsync(key)).Retries == 1, because: "at the end of its back-off the job runs and fails again");
+        (await JobRowAsync(key)).DueAt.ShouldBe(Clock.GetUtcNow() + TimeSpan.FromMinutes(20));
+        executor.Invocations.ShouldBe(2);
         (await IncidentsAsync(key)).ShouldBeEmpty();
     }
 
@@ -84,16 +83,14 @@ public sealed class JobExecutorTests : LoopTest
             .Ok.ShouldBeTrue();
         (await JobTypeBackOffs.SetAsync(DataSource, "exec-stored", new RetryBackOff(TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(1)), CancellationToken.None))
             .Error.ShouldBe(Processes.Engine.Execution.CommandError.InvalidArgument);
-        var engine = RealEngine();
         var handler = new DelegateJobHandler("exec-stored", (_, _) => Tasks.FromResult(JobOutcome.Fail("try later")));
-        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), FastExecutor("node-a"));
+        var executor = new JobExecutor(Engine, new JobHandlerRegistry([handler]), FastExecutor("node-a"));
         Run(executor.RunAsync);
 
-        var key = await StartAsync("exec_stored_backoff");
+        var key = await StartOnClockAsync("exec_stored_backoff");
 
-        await UntilAsync(async () => await ScalarAsync<int>("SELECT failures FROM job WHERE process_instance_key = @key", new { key }) == 1);
-        await Tasks.Delay(200);
-        (await ScalarRowAsync(key)).Wait.TotalMinutes.ShouldBe(3, tolerance: 0.1, "the stored 3 min, not the configured 10 min");
+        await UntilAsync(async () => (await JobRowAsync(key)).Retries == 2, because: "the failure is reported");
+        (await JobRowAsync(key)).DueAt.ShouldBe(Clock.GetUtcNow() + TimeSpan.FromMinutes(3), "the stored 3 min, not the configured 10 min");
         (await JobTypeBackOffs.SetAsync(DataSource, "exec-stored", null, CancellationToken.None)).Ok.ShouldBeTrue();
         (await JobTypeBackOffs.LoadAsync(DataSource, CancellationToken.None)).ContainsKey("exec-stored").ShouldBeFalse();
     }
@@ -161,10 +158,9 @@ public sealed class JobExecutorTests : LoopTest
     public async Task A_job_whose_worker_crashed_runs_again_exactly_once_when_the_lease_expires()
     {
         await DeployAsync(OneTask("exec_crash", "exec-crash"));
-        var engine = RealEngine();
-        var key = await StartAsync("exec_crash");
-        // The crashed node: it took the job with a short lease and died without a word.
-        var taken = await engine.ActivateJobsAsync("exec-crash", "crashed-node", TimeSpan.FromSeconds(1), 10, null, CancellationToken.None);
+        var key = await StartOnClockAsync("exec_crash");
+        // The crashed node: it took the job with a one-minute lease and died without a word.
+        var taken = await Engine.ActivateJobsAsync("exec-crash", "crashed-node", TimeSpan.FromMinutes(1), 10, null, CancellationToken.None);
         taken.Count.ShouldBe(1);
 
         var runs = new ConcurrentDictionary<long, int>();
@@ -173,37 +169,54 @@ public sealed class JobExecutorTests : LoopTest
             runs.AddOrUpdate(job.Key, 1, (_, n) => n + 1);
             return Tasks.FromResult(JobOutcome.Complete());
         });
-        var executor = new JobExecutor(engine, new JobHandlerRegistry([handler]), FastExecutor("node-b"));
+        var executor = new JobExecutor(Engine, new JobHandlerRegistry([handler]), FastExecutor("node-b"));
         Run(executor.RunAsync);
 
-        await Tasks.Delay(500);
-        runs.ShouldBeEmpty("the lease still holds");
-        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", because: "node b runs the job after the lease expired");
-        await Tasks.Delay(500);
+        Clock.Advance(TimeSpan.FromSeconds(59));
+        (await Engine.RecoverExpiredLeasesAsync(CancellationToken.None)).ShouldBe(0, "59 s into a one-minute lease it still holds");
+        (await JobStateAsync(key)).ShouldBe(("ACTIVATED", "crashed-node"));
+        Clock.Advance(TimeSpan.FromSeconds(2));
+
+        await UntilAsync(async () => await StateAsync(key) == "COMPLETED", because: "node b recovers the expired lease and runs the job");
+        // The completion deleted the job, so no later run is possible: the count is final.
         runs.ShouldBe(new Dictionary<long, int> { [taken[0].Key] = 1 });
-        (await engine.CompleteJobAsync(taken[0].Key, null, CancellationToken.None)).Ok.ShouldBeFalse("the crashed node's late completion finds no job");
+        (await Engine.CompleteJobAsync(taken[0].Key, null, CancellationToken.None)).Ok.ShouldBeFalse("the crashed node's late completion finds no job");
     }
 
     [Test]
     public async Task A_handler_running_longer_than_its_lease_keeps_the_job_by_renewing_the_lease()
     {
         await DeployAsync(OneTask("exec_long", "exec-long"));
-        var engine = RealEngine();
         var runs = 0;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = new DelegateJobHandler("exec-long", async (_, ct) =>
         {
             Interlocked.Increment(ref runs);
-            await Tasks.Delay(TimeSpan.FromSeconds(2.5), ct);
+            started.TrySetResult();
+            await release.Task.WaitAsync(ct);
             return JobOutcome.Complete();
         });
         var options = FastExecutor("node-a");
         options.LeaseTimeout = TimeSpan.FromSeconds(1);
         var other = FastExecutor("node-b");
         other.LeaseTimeout = TimeSpan.FromSeconds(1);
-        Run(new JobExecutor(engine, new JobHandlerRegistry([handler]), options).RunAsync);
-        Run(new JobExecutor(engine, new JobHandlerRegistry([handler]), other).RunAsync);
+        Run(new JobExecutor(Engine, new JobHandlerRegistry([handler]), options).RunAsync);
+        Run(new JobExecutor(Engine, new JobHandlerRegistry([handler]), other).RunAsync);
 
-        var key = await StartAsync("exec_long");
+        var key = await StartOnClockAsync("exec_long");
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var holder = (await JobStateAsync(key)).Worker;
+
+        // Five times 0.9 s of a 1 s lease: without renewals the other node would recover the job from the second step on.
+        for (var step = 0; step < 5; step++)
+        {
+            var deadline = await DeadlineAsync(key);
+            Clock.Advance(TimeSpan.FromMilliseconds(900));
+            await UntilAsync(async () => await DeadlineAsync(key) > deadline, 60, $"step {step}: the running node renews its lease");
+            (await JobStateAsync(key)).ShouldBe(("ACTIVATED", holder));
+        }
+        release.SetResult();
 
         await UntilAsync(async () => await StateAsync(key) == "COMPLETED", because: "the one run completes");
         runs.ShouldBe(1, "renewed leases never expired, so no other node ran the job meanwhile");
@@ -242,8 +255,8 @@ public sealed class JobExecutorTests : LoopTest
         await UntilAsync(async () => await ScalarAsync<int>("SELECT running_jobs FROM engine_node WHERE node_id = 'node-leaving'") == 2,
             because: "the heartbeat reports the load");
 
+        // The stop is requested synchronously here; the quick handler then finishes inside the shutdown timeout.
         var stopping = StopAsync(loop);
-        await Tasks.Delay(100);
         quickRelease.SetResult();
         await stopping;
 
@@ -262,12 +275,14 @@ public sealed class JobExecutorTests : LoopTest
             "SELECT state, worker FROM job WHERE process_instance_key = @processInstanceKey", new { processInstanceKey });
     }
 
-    private async Task<(string State, int Retries, string? Message, TimeSpan Wait)> ScalarRowAsync(long processInstanceKey)
+    private async Task<DateTime> DeadlineAsync(long processInstanceKey) =>
+        await ScalarAsync<DateTime>("SELECT deadline FROM job WHERE process_instance_key = @processInstanceKey", new { processInstanceKey });
+
+    private async Task<(string State, int Retries, string? Message, DateTimeOffset DueAt)> JobRowAsync(long processInstanceKey)
     {
         await using var connection = await DataSource.OpenConnectionAsync();
-        var row = await Dapper.SqlMapper.QuerySingleAsync<(string, int, string?, double)>(connection,
-            "SELECT state, retries, error_message, extract(epoch FROM due_at - now())::float8 FROM job WHERE process_instance_key = @processInstanceKey",
-            new { processInstanceKey });
-        return (row.Item1, row.Item2, row.Item3, TimeSpan.FromSeconds(row.Item4));
+        var row = await Dapper.SqlMapper.QuerySingleAsync<(string, int, string?, DateTime)>(connection,
+            "SELECT state, retries, error_message, due_at FROM job WHERE process_instance_key = @processInstanceKey", new { processInstanceKey });
+        return (row.Item1, row.Item2, row.Item3, new DateTimeOffset(DateTime.SpecifyKind(row.Item4, DateTimeKind.Utc)));
     }
 }

@@ -24,6 +24,23 @@ public abstract class LoopTest : EngineTest
         return result.Value!.ProcessInstanceKey;
     }
 
+    /// <summary>Starts an instance on the fixture's manual clock, for tests that move time by hand (<c>Engine</c>, <c>Clock</c>).</summary>
+    private protected Task<long> StartOnClockAsync(string processId, System.Text.Json.Nodes.JsonObject? variables = null) =>
+        base.StartAsync(processId, variables);
+
+    /// <summary>
+    /// Readiness signal instead of a sleep: waits until a connection of this fixture's database has run
+    /// <c>LISTEN channel</c> since <paramref name="since"/> (the database's clock; pooled connections of earlier tests
+    /// still show their old LISTEN).
+    /// </summary>
+    private protected async Task ListeningAsync(string channel, DateTime since) =>
+        await UntilAsync(async () => await ScalarAsync<long>("""
+            SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = @listen AND query_start >= @since
+            """, new { listen = $"LISTEN {channel}", since }) > 0, 60, $"LISTEN {channel}");
+
+    /// <summary>The database's clock now (for <see cref="ListeningAsync"/>).</summary>
+    private protected Task<DateTime> DatabaseNowAsync() => ScalarAsync<DateTime>("SELECT now()");
+
     private protected static JobExecutorOptions FastExecutor(string node) => new()
     {
         NodeId = node,
