@@ -18,6 +18,12 @@ internal sealed class LiteralNode(FeelValue value) : Node
     internal override FeelValue Evaluate(EvalContext ctx) => Value;
 }
 
+/// <summary>A literal whose text denotes no value: null with a warning each time it is evaluated.</summary>
+internal sealed class InvalidLiteralNode(string reason) : Node
+{
+    internal override FeelValue Evaluate(EvalContext ctx) => ctx.Warn(reason);
+}
+
 internal sealed class NameNode(string name) : Node
 {
     public string Name { get; } = name;
