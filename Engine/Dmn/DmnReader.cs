@@ -165,7 +165,8 @@ internal static class DmnReader
 
     private static IEnumerable<string> AllNames(SourceElement element)
     {
-        foreach (var name in new[] { element.Attribute("name"), element.Attribute("iteratorVariable"), element.Attribute("label") })
+        // Labels are display text (a modeler often repeats the input expression there), never names FEEL refers to.
+        foreach (var name in new[] { element.Attribute("name"), element.Attribute("iteratorVariable") })
         {
             if (!string.IsNullOrEmpty(name) && (char.IsLetter(name[0]) || name[0] == '_'))
             {
