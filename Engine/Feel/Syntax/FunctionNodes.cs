@@ -74,7 +74,7 @@ internal sealed class FunctionDefinitionNode(IReadOnlyList<(string Name, FeelTyp
                 scope = new BindingScope(scope, names[i], arg);
             }
             return callCtx.EvalIn(scope, body);
-        });
+        }, [.. parameters.Select(p => p.Type)]);
     }
 }
 

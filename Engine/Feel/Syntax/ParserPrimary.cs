@@ -304,18 +304,18 @@ internal sealed partial class Parser
         }
         if (name == "function" && AcceptSymbol("<"))
         {
+            var parameters = new List<FeelType>();
             if (!Current.Is(">"))
             {
                 do
                 {
-                    ParseType();
+                    parameters.Add(ParseType());
                 }
                 while (AcceptSymbol(","));
             }
             ExpectSymbol(">");
             ExpectSymbol("->");
-            ParseType();
-            return new FeelType(name);
+            return new FeelType(name, Parameters: parameters, Result: ParseType());
         }
         return new FeelType(FeelType.Canonical(name));
     }
