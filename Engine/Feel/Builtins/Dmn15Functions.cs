@@ -7,7 +7,7 @@ namespace Processes.Engine.Feel.Builtins;
 /// <summary>DMN 1.5 additions: <c>is()</c> (§10.3.4.1) and <c>range()</c> from a range literal string (§10.3.4.1).</summary>
 internal static partial class BuiltinRegistry
 {
-    private static readonly string[] TemporalConstructors = ["date", "time", "date and time", "duration", "years and months duration"];
+    private static readonly string[] TemporalConstructors = ["date", "time", "date and time", "duration"];
 
     private static void AddDmn15(Builder b)
     {

@@ -77,11 +77,6 @@ internal static partial class BuiltinRegistry
             {
                 return FeelValue.Null;
             }
-            if (RunRegex(ctx, () => FeelValue.Of(re.IsMatch(""))) is not FeelBoolean { Value: false })
-            {
-                // XPath fn:replace (FORX0003): a pattern that matches the empty string is an error.
-                return ctx.Warn($"replace: the pattern '{p}' matches the empty string");
-            }
             // XPath replacement strings use $N like .NET, but '\$' escapes a dollar; .NET spells that '$$'.
             var replacement = r.Replace("\\$", "$$", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
             return RunRegex(ctx, () =>
