@@ -107,6 +107,50 @@ public sealed class FeelSpecBuiltinTests
     [TestCase("duplicate values([1, 2, 2, 3, 3])", "[2, 3]")]
     public void Camunda_extensions_behave_as_documented(string expression, string expected) => Show(expression).ShouldBe(expected);
 
+    [TestCase("put({a: 1}, \"b\", 2)", "{a: 1, b: 2}")]
+    [TestCase("put all({a: 1}, {b: 2})", "{a: 1, b: 2}")]
+    public void Camunda_7_context_names_still_work(string expression, string expected) => Show(expression).ShouldBe(expected);
+
+    // §10.3.4.3 and §10.3.4.4 examples.
+    [TestCase("substring after(\"foobar\", \"ob\")", "\"ar\"")]
+    [TestCase("substring after(\"\", \"a\")", "\"\"")]
+    [TestCase("ends with(\"foobar\", \"r\")", "true")]
+    [TestCase("ends with(\"foobar\", \"o\")", "false")]
+    [TestCase("list contains([1, 2, 3], 2)", "true")]
+    [TestCase("list contains([1, null], null)", "true")]
+    [TestCase("list contains([1, 2], 3)", "false")]
+    [TestCase("exp(0)", "1")]
+    [TestCase("decimal(exp(5), 6)", "148.413159")]
+    public void String_list_and_numeric_examples_of_the_specification(string expression, string expected) => Show(expression).ShouldBe(expected);
+
+    // §10.3.4.7 Table 78: the range relations' examples.
+    [TestCase("met by([5..10], [1..5])", "true")]
+    [TestCase("met by([5..10], [1..5))", "false")]
+    [TestCase("met by([5..10], [1..4])", "false")]
+    [TestCase("overlaps before([1..5], [3..8])", "true")]
+    [TestCase("overlaps before([1..5], [6..8])", "false")]
+    [TestCase("overlaps before([1..5], [5..8])", "true")]
+    [TestCase("overlaps before([1..5], (5..8])", "false")]
+    [TestCase("overlaps after([3..8], [1..5])", "true")]
+    [TestCase("overlaps after([6..8], [1..5])", "false")]
+    [TestCase("overlaps after([5..8], [1..5])", "true")]
+    [TestCase("overlaps after((5..8], [1..5])", "false")]
+    [TestCase("finishes(10, [1..10])", "true")]
+    [TestCase("finishes(10, [1..10))", "false")]
+    [TestCase("finishes([5..10], [1..10])", "true")]
+    [TestCase("finishes([5..10), [1..10])", "false")]
+    [TestCase("finished by([1..10], 10)", "true")]
+    [TestCase("finished by([1..10), 10)", "false")]
+    [TestCase("finished by([1..10], [5..10])", "true")]
+    [TestCase("starts(1, [1..5])", "true")]
+    [TestCase("starts(1, (1..8])", "false")]
+    [TestCase("starts([1..5], [1..5])", "true")]
+    [TestCase("starts((1..5], [1..5])", "false")]
+    [TestCase("started by([1..10], 1)", "true")]
+    [TestCase("started by((1..10], 1)", "false")]
+    [TestCase("started by([1..10], [1..5])", "true")]
+    public void Range_relations_give_the_specification_examples(string expression, string expected) => Show(expression).ShouldBe(expected);
+
     [Test]
     public void Uuid_gives_a_fresh_version_4_uuid_each_call()
     {
