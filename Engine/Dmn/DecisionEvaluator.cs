@@ -10,7 +10,8 @@ internal sealed record EvaluatedDecision(
 
 /// <summary>
 /// The outcome of evaluating a decision: its output and every decision evaluated on the way (required decisions
-/// first), or the failure and the decision that failed.
+/// first), or the failure and the decision that failed. A value that did not conform to its decision's typeRef is
+/// a failure too (an incident names the decision), while <see cref="Output"/> keeps what DMN gives: null there.
 /// </summary>
 internal sealed record DecisionResult(
     ExecutableDecision Decision, FeelValue Output, ImmutableArray<EvaluatedDecision> Evaluated, string? Failure, string? FailedDecisionId)
@@ -18,76 +19,80 @@ internal sealed record DecisionResult(
     public bool Ok => Failure is null;
 }
 
+/// <summary>What a decision service gave: its output decisions' values by name, or why it failed.</summary>
+internal sealed record ServiceResult(IReadOnlyDictionary<string, FeelValue> Outputs, string? Failure, string? FailedDecisionId);
+
 /// <summary>
 /// Evaluates a decision of a DRG against variables: required decisions first (each once), their results visible
-/// under the required decision's id and name, then the decision's own table or literal expression. Pure and
-/// thread-safe; no I/O.
+/// under the required decision's id and name, business knowledge models and decision services visible as
+/// functions, then the decision's own logic. Pure and thread-safe; no I/O.
 /// </summary>
 internal static class DecisionEvaluator
 {
     /// <summary>Like the engine's mapping limits: a decision is part of a command and must not stall it.</summary>
     public static readonly FeelLimits Limits = new(MaxSteps: 200_000, MaxCollectionSize: 100_000, MaxStringLength: 1_000_000, MaxCallDepth: 100);
 
-    public static DecisionResult Evaluate(DecisionRequirements drg, ExecutableDecision decision, FeelContext variables, DateTimeOffset now)
+    /// <param name="supplied">Values given for decisions by id (they are not evaluated), as a caller may supply input decisions.</param>
+    public static DecisionResult Evaluate(DecisionRequirements drg, ExecutableDecision decision, FeelContext variables, DateTimeOffset now,
+        IReadOnlyDictionary<string, FeelValue>? supplied = null)
     {
-        var evaluated = new List<EvaluatedDecision>();
-        var results = new Dictionary<string, FeelValue>(StringComparer.Ordinal);
-        var failure = Evaluate(drg, decision, variables, now, evaluated, results, depth: 0);
-        var output = failure is null ? results[decision.Id] : FeelValue.Null;
-        return new DecisionResult(decision, output, [.. evaluated], failure?.Message, failure?.DecisionId);
+        var evaluation = new DrgEvaluation(drg, variables, now, supplied);
+        var failure = evaluation.Evaluate(decision, depth: 0);
+        if (failure is { } hard)
+        {
+            return new DecisionResult(decision, FeelValue.Null, [.. evaluation.Evaluated], hard.Message, hard.DecisionId);
+        }
+        var violation = evaluation.Violations.FirstOrDefault();
+        return new DecisionResult(decision, evaluation.Results[decision.Id], [.. evaluation.Evaluated], violation.Message, violation.DecisionId);
     }
 
-    private static (string DecisionId, string Message)? Evaluate(DecisionRequirements drg, ExecutableDecision decision, FeelContext variables,
-        DateTimeOffset now, List<EvaluatedDecision> evaluated, Dictionary<string, FeelValue> results, int depth)
+    /// <summary>
+    /// Invokes a decision service with arguments by input data and input decision name. Outputs that don't conform
+    /// to the service's type (or its function type's output) are all null.
+    /// </summary>
+    public static ServiceResult InvokeService(DecisionRequirements drg, DecisionService service, IReadOnlyDictionary<string, FeelValue> arguments, DateTimeOffset now)
     {
-        if (results.ContainsKey(decision.Id))
+        var byId = drg.Decisions.ToDictionary(d => d.Id, StringComparer.Ordinal);
+        var supplied = new Dictionary<string, FeelValue>(StringComparer.Ordinal);
+        foreach (var id in service.InputDecisions)
         {
-            return null;
-        }
-        if (depth > drg.Decisions.Length)
-        {
-            // Deployment rejects cycles; this guards a graph built by hand.
-            return (decision.Id, $"decision '{decision.Id}' requires itself through its required decisions");
-        }
-        var scope = new FeelContext(variables);
-        foreach (var requiredId in decision.RequiredDecisions)
-        {
-            if (drg.Find(requiredId) is not { } required)
+            // An input decision is never evaluated inside the service: a missing argument is null.
+            if (byId.TryGetValue(id, out var d))
             {
-                return (decision.Id, $"decision '{decision.Id}' requires decision '{requiredId}', which is not in the same file");
-            }
-            if (Evaluate(drg, required, variables, now, evaluated, results, depth + 1) is { } failed)
-            {
-                return failed;
-            }
-            scope.Set(required.Id, results[required.Id]);
-            if (required.Name is { } name && name != required.Id)
-            {
-                scope.Set(name, results[required.Id]);
+                supplied[id] = arguments.GetValueOrDefault(d.Name ?? d.Id, FeelValue.Null);
             }
         }
-        switch (decision.Logic)
+        var variables = new FeelContext();
+        foreach (var input in drg.Parts.InputData.Where(i => service.InputData.Contains(i.Id)))
         {
-            case DecisionTable table:
-                var result = DecisionTableEvaluator.Evaluate(table, scope, Limits, now);
-                if (result.Failure is { } message)
-                {
-                    return (decision.Id, $"decision '{decision.Id}': {message}");
-                }
-                evaluated.Add(new EvaluatedDecision(decision, result.Value, result.Inputs, result.Matched));
-                results[decision.Id] = result.Value;
-                return null;
-            case LiteralExpressionLogic literal:
-                var value = literal.Expression.Run(scope, Limits, now);
-                if (value.Aborted)
-                {
-                    return (decision.Id, $"decision '{decision.Id}': the literal expression could not be evaluated: {value.Failure}");
-                }
-                evaluated.Add(new EvaluatedDecision(decision, value.Value, [], []));
-                results[decision.Id] = value.Value;
-                return null;
-            default:
-                return (decision.Id, $"decision '{decision.Id}' has no decision logic the engine evaluates");
+            variables.Set(input.Name, arguments.GetValueOrDefault(input.Name, FeelValue.Null));
         }
+        var evaluation = new DrgEvaluation(drg, variables, now, supplied);
+        var outputs = new Dictionary<string, FeelValue>(StringComparer.Ordinal);
+        foreach (var id in service.OutputDecisions)
+        {
+            if (!byId.TryGetValue(id, out var decision))
+            {
+                return new ServiceResult(outputs, $"decision service '{service.Id}': output decision '{id}' is not in the file", service.Id);
+            }
+            if (evaluation.Evaluate(decision, depth: 0) is { } failure)
+            {
+                return new ServiceResult(outputs, failure.Message, failure.DecisionId);
+            }
+            outputs[decision.Name ?? decision.Id] = evaluation.Results[id];
+        }
+        var types = drg.Parts.Types;
+        var typeRef = types.FunctionOutput(service.TypeRef) ?? service.TypeRef;
+        if (typeRef is not null && outputs.Count > 0)
+        {
+            var conforms = (outputs.Count == 1 && !types.Rejects(typeRef, outputs.Values.Single())) || !types.Rejects(typeRef, new FeelContextValue(outputs));
+            if (!conforms)
+            {
+                var nulls = outputs.Keys.ToDictionary(k => k, _ => (FeelValue)FeelValue.Null, StringComparer.Ordinal);
+                return new ServiceResult(nulls, $"decision service '{service.Id}': its outputs do not conform to its type '{typeRef}'", service.Id);
+            }
+        }
+        var violation = evaluation.Violations.FirstOrDefault();
+        return new ServiceResult(outputs, violation.Message, violation.DecisionId);
     }
 }

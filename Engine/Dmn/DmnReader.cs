@@ -50,9 +50,10 @@ internal static class DmnReader
             return Finish(null, problems);
         }
         var decisionElements = Children(root, "decision").ToList();
-        var knownNames = decisionElements.SelectMany(d => new[] { d.NonBlank("name"), d.NonBlank("id") })
-            .Concat(Children(root, "inputData").Select(i => i.NonBlank("name")))
-            .OfType<string>().Distinct().ToList();
+        // Every name of the model may be referred to from FEEL (decisions, input data, BKMs, context entries, parameters,
+        // iterator variables) and must lex as one name even with spaces or keywords in it.
+        var knownNames = decisionElements.Select(d => d.NonBlank("id")).OfType<string>()
+            .Concat(AllNames(root)).Distinct(StringComparer.Ordinal).ToList();
         var context = new DmnReadContext(problems, knownNames);
         var decisions = new List<ExecutableDecision>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -79,7 +80,10 @@ internal static class DmnReader
             problems.Add(new ModelProblem(ProblemSeverity.Error, "The file contains no decision.", Line: root.Line, Column: root.Column));
         }
         CheckRequirements(decisions, decisionElements, context);
-        var drg = new DecisionRequirements(root.NonBlank("id") ?? decisions.FirstOrDefault()?.Id ?? "", root.NonBlank("name"), [.. decisions]);
+        var drg = new DecisionRequirements(root.NonBlank("id") ?? decisions.FirstOrDefault()?.Id ?? "", root.NonBlank("name"), [.. decisions])
+        {
+            Parts = DrgPartsReader.Read(root, context),
+        };
         return Finish(drg, problems);
     }
 
@@ -93,10 +97,6 @@ internal static class DmnReader
                 required.Add(Href(reference));
             }
         }
-        if (Child(element, "knowledgeRequirement") is { } knowledge)
-        {
-            context.Error(knowledge, id, "Business knowledge models (knowledgeRequirement) are not supported by this engine; use a decision table or literal expression.");
-        }
         DecisionLogic? logic = null;
         if (Child(element, "decisionTable") is { } table)
         {
@@ -107,14 +107,19 @@ internal static class DmnReader
             var expression = context.Expression(literal, id, "The literal expression", whenEmpty: null);
             logic = expression is null ? null : new LiteralExpressionLogic(expression);
         }
+        else if (Boxed.BoxedReader.ExpressionOf(element) is { } boxed)
+        {
+            var expression = Boxed.BoxedReader.Read(boxed, id, context);
+            logic = expression is null ? null : new BoxedLogic(expression);
+        }
         else
         {
-            var other = element.Children.FirstOrDefault(c => c.LocalName is "context" or "invocation" or "list" or "relation" or "functionDefinition" or "conditional" or "filter" or "for" or "every" or "some");
-            context.Error(other ?? element, id, other is null
-                ? "The decision has no decision logic; give it a decision table or a literal expression."
-                : $"The decision logic '{other.LocalName}' is not supported by this engine; use a decision table or a literal expression.");
+            // DMN allows a decision without logic (a DRD sketch, or an input decision of a service given by the caller).
+            context.Warning(element, id, "The decision has no decision logic; evaluating it gives null unless its value is given.");
+            logic = new BoxedLogic(new Boxed.NoLogicBox(element.Line));
         }
-        return logic is null ? null : new ExecutableDecision(id, element.NonBlank("name"), [.. required], logic, element.Line);
+        return logic is null ? null : new ExecutableDecision(id, element.NonBlank("name"), [.. required], logic, element.Line,
+            Child(element, "variable")?.Attribute("typeRef"));
     }
 
     /// <summary>Required decisions must be in the file and must not require, directly or not, the decision itself.</summary>
@@ -156,6 +161,22 @@ internal static class DmnReader
             }
         }
         return null;
+    }
+
+    private static IEnumerable<string> AllNames(SourceElement element)
+    {
+        // Labels are display text (a modeler often repeats the input expression there), never names FEEL refers to.
+        foreach (var name in new[] { element.Attribute("name"), element.Attribute("iteratorVariable") })
+        {
+            if (!string.IsNullOrEmpty(name) && (char.IsLetter(name[0]) || name[0] == '_'))
+            {
+                yield return name;
+            }
+        }
+        foreach (var name in element.Children.SelectMany(AllNames))
+        {
+            yield return name;
+        }
     }
 
     private static DmnReadResult Finish(DecisionRequirements? drg, List<ModelProblem> problems)

@@ -10,6 +10,9 @@ namespace Processes.Engine.Dmn;
 /// </summary>
 internal sealed record DecisionRequirements(string Id, string? Name, ImmutableArray<ExecutableDecision> Decisions)
 {
+    /// <summary>Business knowledge models, decision services, input data and item definitions of the file.</summary>
+    public DrgParts Parts { get; init; } = DrgParts.Empty;
+
     public ExecutableDecision? Find(string decisionId) => Decisions.FirstOrDefault(d => d.Id == decisionId);
 }
 
@@ -22,16 +25,25 @@ internal sealed record ExecutableDecision(
     string? Name,
     ImmutableArray<string> RequiredDecisions,
     DecisionLogic Logic,
-    int Line)
+    int Line,
+    string? TypeRef = null)
 {
     /// <summary>Camunda's decision type names, as the API reports them.</summary>
-    public string DecisionType => Logic is DecisionTable ? "DECISION_TABLE" : "LITERAL_EXPRESSION";
+    public string DecisionType => Logic switch
+    {
+        DecisionTable => "DECISION_TABLE",
+        LiteralExpressionLogic => "LITERAL_EXPRESSION",
+        _ => "UNSPECIFIED",
+    };
 }
 
 internal abstract record DecisionLogic;
 
 /// <summary>A literal-expression decision: one FEEL expression.</summary>
 internal sealed record LiteralExpressionLogic(FeelExpression Expression) : DecisionLogic;
+
+/// <summary>Any other boxed expression (context, invocation, list, relation, conditional, filter, iterators, function).</summary>
+internal sealed record BoxedLogic(Boxed.BoxedExpression Expression) : DecisionLogic;
 
 internal enum HitPolicy
 {

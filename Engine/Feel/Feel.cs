@@ -112,6 +112,12 @@ internal sealed class FeelExpression
     internal FeelEvaluation Test(FeelValue input, FeelScope variables, FeelLimits limits, DateTimeOffset now) =>
         Run(new BindingScope(variables, "?", input), limits, now);
 
+    /// <summary>Inside a running evaluation (a DMN boxed expression): shares its step budget, clock and warnings.</summary>
+    internal FeelValue EvaluateIn(EvalContext context, FeelScope scope) => context.EvalIn(scope, _root);
+
+    /// <summary>Unary tests inside a running evaluation.</summary>
+    internal FeelValue TestIn(EvalContext context, FeelValue input, FeelScope scope) => context.EvalIn(new BindingScope(scope, "?", input), _root);
+
     internal FeelEvaluation Run(FeelScope scope, FeelLimits limits, DateTimeOffset? now)
     {
         var ctx = new EvalContext(scope, limits, now ?? DateTimeOffset.UtcNow);

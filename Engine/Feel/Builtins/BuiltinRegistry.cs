@@ -31,6 +31,7 @@ internal static partial class BuiltinRegistry
         AddRanges(builder);
         AddContexts(builder);
         AddCamundaExtensions(builder);
+        AddDmn15(builder);
         return builder.Build();
     }
 

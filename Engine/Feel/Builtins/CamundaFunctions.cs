@@ -23,6 +23,10 @@ internal static partial class BuiltinRegistry
         b.Add("uuid", [], (_, _) => new FeelString(Guid.NewGuid().ToString()));
         b.Add("to base64", ["value"], (ctx, a) =>
             Str(ctx, a[0], out var s) ? new FeelString(Convert.ToBase64String(Encoding.UTF8.GetBytes(s))) : FeelValue.Null);
+        // Camunda 7 era names, still accepted by Camunda 8: put(context, key, value) and put all(contexts).
+        b.Add("put", ["context", "key", "value"], (ctx, a) =>
+            a[0] is FeelContextValue c && a[1] is FeelString key ? c.With(key.Value, a[2]) : ctx.Warn("put: expected a context and a string key"));
+        b.AddVariadic("put all", [], (ctx, a) => TryGet("context merge", out var merge) ? merge.Overloads[0].Body(ctx, a) : FeelValue.Null);
         b.Add("partition", ["list", "size"], (ctx, a) =>
         {
             if (a[0] is not FeelList l || !Int(ctx, a[1], out var size) || size <= 0)

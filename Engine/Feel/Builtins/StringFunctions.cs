@@ -168,22 +168,28 @@ internal static partial class BuiltinRegistry
 
     private static Regex? MakeRegex(EvalContext ctx, string pattern, FeelValue flags)
     {
+        // XPath flags (DMN 1.5 §10.3.4.3 refers to XQuery 1.0 and XPath 2.0 Functions 7.6.1.1): s, m, i, x, q.
         var options = RegexOptions.CultureInvariant;
-        if (flags is FeelString f)
+        var text = flags is FeelString f ? f.Value : "";
+        if (text.FirstOrDefault(c => c is not ('i' or 's' or 'm' or 'x' or 'q')) is var bad and not '\0')
         {
-            foreach (var c in f.Value)
+            ctx.Warn($"invalid regular expression flag '{bad}'");
+            return null;
+        }
+        if (text.Contains('q', StringComparison.Ordinal))
+        {
+            // q: every character of the pattern is literal; of the other flags only i still has an effect.
+            pattern = Regex.Escape(pattern);
+            text = text.Contains('i', StringComparison.Ordinal) ? "i" : "";
+        }
+        foreach (var c in text)
+        {
+            switch (c)
             {
-                switch (c)
-                {
-                    case 'i': options |= RegexOptions.IgnoreCase; break;
-                    case 's': options |= RegexOptions.Singleline; break;
-                    case 'm': options |= RegexOptions.Multiline; break;
-                    case 'x': options |= RegexOptions.IgnorePatternWhitespace; break;
-                    case 'q': pattern = Regex.Escape(pattern); break;
-                    default:
-                        ctx.Warn($"invalid regular expression flag '{c}'");
-                        return null;
-                }
+                case 'i': options |= RegexOptions.IgnoreCase; break;
+                case 's': options |= RegexOptions.Singleline; break;
+                case 'm': options |= RegexOptions.Multiline; break;
+                case 'x': pattern = WithoutWhitespace(pattern); break;
             }
         }
         try
@@ -201,6 +207,31 @@ internal static partial class BuiltinRegistry
             ctx.Warn($"invalid regular expression: {e.Message}");
             return null;
         }
+    }
+
+    /// <summary>
+    /// The x flag: whitespace is removed from the pattern except inside character classes. Not .NET's
+    /// IgnorePatternWhitespace, which also starts a comment at '#', something XPath's x flag does not do.
+    /// </summary>
+    private static string WithoutWhitespace(string pattern)
+    {
+        var result = new System.Text.StringBuilder(pattern.Length);
+        var inClass = false;
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                result.Append(c).Append(pattern[++i]);
+                continue;
+            }
+            inClass = c == '[' || (inClass && c != ']');
+            if (inClass || c is not (' ' or '\t' or '\n' or '\r'))
+            {
+                result.Append(c);
+            }
+        }
+        return result.ToString();
     }
 
     private static FeelValue RunRegex(EvalContext ctx, Func<FeelValue> run)

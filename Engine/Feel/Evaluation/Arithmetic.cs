@@ -39,9 +39,8 @@ internal static class Arithmetic
             case (FeelDateTime x, FeelYearsMonths y):
                 return Guard(ctx, () =>
                 {
-                    var (b, shift) = FeelCalendar.Working(x.Local, x.YearShift);
-                    var years = FeelCalendar.FloorDiv(y.TotalMonths, 12);
-                    return FeelCalendar.DateTime(b.AddMonths((int)(y.TotalMonths - years * 12)), shift + years, x.Offset, x.Zone);
+                    var (local, shift) = FeelCalendar.AddMonths(x.Local, x.YearShift, y.TotalMonths);
+                    return FeelCalendar.DateTime(local, shift, x.Offset, x.Zone);
                 });
             case (FeelDate x, FeelDaysTime y):
                 return Guard(ctx, () =>
@@ -52,9 +51,8 @@ internal static class Arithmetic
             case (FeelDate x, FeelYearsMonths y):
                 return Guard(ctx, () =>
                 {
-                    var (b, shift) = FeelCalendar.Working(x.Midnight, x.YearShift);
-                    var years = FeelCalendar.FloorDiv(y.TotalMonths, 12);
-                    return FeelCalendar.Date(b.AddMonths((int)(y.TotalMonths - years * 12)), shift + years);
+                    var (local, shift) = FeelCalendar.AddMonths(x.Midnight, x.YearShift, y.TotalMonths);
+                    return FeelCalendar.Date(local, shift);
                 });
             case (FeelTime x, FeelDaysTime y):
                 return new FeelTime(FeelComparer.Normalize(x.Local + y.Value), x.Offset, x.Zone);

@@ -6,6 +6,12 @@ namespace Processes.Engine.Feel.Syntax;
 
 internal sealed class InvocationNode(Node callee, IReadOnlyList<Node> positional, IReadOnlyList<KeyValuePair<string, Node>>? named) : Node
 {
+    public Node Callee => callee;
+
+    public IReadOnlyList<Node> Positional => positional;
+
+    public bool HasNamedArguments => named is { Count: > 0 };
+
     internal override FeelValue Evaluate(EvalContext ctx)
     {
         FeelValue target;
@@ -68,7 +74,7 @@ internal sealed class FunctionDefinitionNode(IReadOnlyList<(string Name, FeelTyp
                 scope = new BindingScope(scope, names[i], arg);
             }
             return callCtx.EvalIn(scope, body);
-        });
+        }, [.. parameters.Select(p => p.Type)]);
     }
 }
 

@@ -18,6 +18,12 @@ internal sealed class LiteralNode(FeelValue value) : Node
     internal override FeelValue Evaluate(EvalContext ctx) => Value;
 }
 
+/// <summary>A literal whose text denotes no value: null with a warning each time it is evaluated.</summary>
+internal sealed class InvalidLiteralNode(string reason) : Node
+{
+    internal override FeelValue Evaluate(EvalContext ctx) => ctx.Warn(reason);
+}
+
 internal sealed class NameNode(string name) : Node
 {
     public string Name { get; } = name;
@@ -119,6 +125,8 @@ internal sealed class FilterNode(Node target, Node filter) : Node
 
 internal sealed class NegationNode(Node operand) : Node
 {
+    public Node Operand => operand;
+
     internal override FeelValue Evaluate(EvalContext ctx) => Arithmetic.Negate(ctx, ctx.Eval(operand));
 }
 
@@ -284,6 +292,10 @@ internal sealed class ContextNode(IReadOnlyList<KeyValuePair<string, Node>> entr
 
 internal sealed class RangeNode(bool startIncluded, Node? start, Node? end, bool endIncluded) : Node
 {
+    public Node? Start => start;
+
+    public Node? End => end;
+
     internal override FeelValue Evaluate(EvalContext ctx)
     {
         var s = start is null ? FeelValue.Null : ctx.Eval(start);

@@ -32,9 +32,11 @@ internal sealed partial class Parser
                 return new LiteralNode(new FeelString(t.Text));
             case TokenKind.AtLiteral:
                 _pos++;
+                // DMN 1.5 §10.3.2.7: an at-literal means what the conversion function of its form gives, so one that
+                // is no valid temporal is null (a warning), not a syntax error (TCK 0093).
                 return FeelTemporalParser.ParseAtLiteral(t.Text) is { } temporal
                     ? new LiteralNode(temporal)
-                    : throw new SyntaxException(new SyntaxError(t.Line, t.Column, $"invalid temporal literal @\"{t.Text}\""));
+                    : new InvalidLiteralNode($"@\"{t.Text}\" is not a valid date, time, date and time or duration");
             case TokenKind.QuotedName:
                 _pos++;
                 return new NameNode(t.Text);
@@ -302,18 +304,18 @@ internal sealed partial class Parser
         }
         if (name == "function" && AcceptSymbol("<"))
         {
+            var parameters = new List<FeelType>();
             if (!Current.Is(">"))
             {
                 do
                 {
-                    ParseType();
+                    parameters.Add(ParseType());
                 }
                 while (AcceptSymbol(","));
             }
             ExpectSymbol(">");
             ExpectSymbol("->");
-            ParseType();
-            return new FeelType(name);
+            return new FeelType(name, Parameters: parameters, Result: ParseType());
         }
         return new FeelType(FeelType.Canonical(name));
     }

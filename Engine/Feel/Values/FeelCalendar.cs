@@ -19,6 +19,21 @@ internal static class FeelCalendar
         return (local.AddYears((int)(shift - target)), target);
     }
 
+    /// <summary>
+    /// Adds whole months at once, then clamps the day to the target month (2096-09-29 + P89M is 2104-02-29, a leap
+    /// day, where adding the months and the years apart would clamp in 2097 and give the 28th).
+    /// </summary>
+    public static (DateTime Local, long Shift) AddMonths(DateTime local, long shift, long months)
+    {
+        var index = checked(((local.Year + shift) * 12) + local.Month - 1 + months);
+        var year = FloorDiv(index, 12);
+        var month = (int)(index - (year * 12)) + 1;
+        var target = year is >= 1 and <= 9999 ? 0 : FloorDiv(year - 2000, 400) * 400;
+        var baseYear = (int)(year - target);
+        var day = Math.Min(local.Day, System.DateTime.DaysInMonth(baseYear, month));
+        return (new DateTime(baseYear, month, day).Add(local.TimeOfDay), target);
+    }
+
     /// <summary>The canonical form: unshifted when the true year is within 1..9999.</summary>
     public static (DateTime Local, long Shift) Canonical(DateTime local, long shift)
     {

@@ -3,7 +3,9 @@ using Processes.Engine.Feel.Evaluation;
 namespace Processes.Engine.Feel.Values;
 
 /// <summary>One callable signature. Parameters ending in '?' are optional; a variadic overload takes the rest as a list.</summary>
-internal sealed record FeelOverload(string[] Parameters, bool Variadic, Func<EvalContext, FeelValue[], FeelValue> Body)
+/// Declared types (null: any) serve function types in <c>instance of</c>.
+internal sealed record FeelOverload(string[] Parameters, bool Variadic, Func<EvalContext, FeelValue[], FeelValue> Body,
+    IReadOnlyList<FeelType?>? ParameterTypes = null, FeelType? ResultType = null)
 {
     public int Required => Parameters.Count(p => !p.EndsWith('?'));
 
@@ -28,6 +30,7 @@ internal sealed class FeelFunction : FeelValue
     public override string ToString() =>
         "function " + Name + "(" + string.Join(", ", Overloads[0].Parameters.Select(p => p.TrimEnd('?'))) + ")";
 
-    internal static FeelFunction Create(string name, string[] parameters, Func<EvalContext, FeelValue[], FeelValue> body) =>
-        new(name, [new FeelOverload(parameters, false, body)]);
+    internal static FeelFunction Create(string name, string[] parameters, Func<EvalContext, FeelValue[], FeelValue> body,
+        IReadOnlyList<FeelType?>? parameterTypes = null, FeelType? resultType = null) =>
+        new(name, [new FeelOverload(parameters, false, body, parameterTypes, resultType)]);
 }

@@ -47,6 +47,31 @@ public sealed class DmnDeploymentTests : DatabaseTest
     }
 
     [Test]
+    public async Task Boxed_expressions_business_knowledge_models_and_decision_services_deploy_and_evaluate_from_the_stored_file()
+    {
+        var xml = DmnText.File(
+            "<businessKnowledgeModel id=\"bx-fee\" name=\"Fee\"><encapsulatedLogic><formalParameter name=\"amount\" typeRef=\"number\"/>" +
+            "<literalExpression><text>amount * 0.1</text></literalExpression></encapsulatedLogic></businessKnowledgeModel>\n" +
+            "<decision id=\"bx-total\" name=\"Total\"><variable name=\"Total\" typeRef=\"number\"/><context>" +
+            "<contextEntry><variable name=\"fee\"/><invocation><literalExpression><text>Fee</text></literalExpression>" +
+            "<binding><parameter name=\"amount\"/><literalExpression><text>price</text></literalExpression></binding></invocation></contextEntry>" +
+            "<contextEntry><literalExpression><text>price + fee</text></literalExpression></contextEntry></context></decision>\n" +
+            "<decisionService id=\"bx-service\" name=\"Pricing\"><outputDecision href=\"#bx-total\"/></decisionService>", id: "bx-drg");
+
+        var deployed = await DeployAsync(Resource("boxed.dmn", xml));
+
+        deployed.Decisions.ShouldHaveSingleItem().DecisionId.ShouldBe("bx-total");
+        var stored = await _decisions.FindLatestAsync("bx-total", CancellationToken.None);
+        var graph = await _decisions.GetGraphAsync(stored!, CancellationToken.None);
+        graph.Model.Parts.KnowledgeModels.ShouldHaveSingleItem().Name.ShouldBe("Fee");
+        graph.Model.Parts.Services.ShouldHaveSingleItem().Name.ShouldBe("Pricing");
+        var result = DecisionEvaluator.Evaluate(graph.Model, graph.Model.Find("bx-total")!,
+            new Processes.Engine.Feel.Evaluation.FeelContext().Set("price", new Processes.Engine.Feel.Values.FeelNumber(200)), DateTimeOffset.UtcNow);
+        result.Failure.ShouldBeNull();
+        result.Output.ToString().ShouldBe("220");
+    }
+
+    [Test]
     public async Task Unchanged_content_keeps_the_version_and_changed_content_gets_the_next()
     {
         var first = await DeployAsync(Resource("versions.dmn", Decisions("w")));

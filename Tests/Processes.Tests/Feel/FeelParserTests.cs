@@ -35,7 +35,6 @@ public sealed class FeelParserTests
     [TestCase("\"unterminated")]
     [TestCase("{a: 1")]
     [TestCase("[1, 2")]
-    [TestCase("@\"not a date\"")]
     [TestCase("a ! b")]
     [TestCase("\"\\U00D800\" + 1 +")]
     public void Malformed_input_gives_an_error_not_an_exception(string text)
@@ -43,6 +42,16 @@ public sealed class FeelParserTests
         var result = Engine.Feel.Feel.ParseExpression(text);
         result.Expression.ShouldBeNull();
         result.Error.ShouldNotBeNull();
+    }
+
+    [Test]
+    public void An_at_literal_that_is_no_temporal_is_null_with_a_warning_not_a_syntax_error()
+    {
+        // DMN 1.5 §10.3.2.7: @"..." means what date(), time(), date and time() or duration() give for the string.
+        var result = Engine.Feel.Feel.ParseExpression("@\"not a date\"");
+        var evaluation = result.Expression.ShouldNotBeNull().Evaluate(Engine.Feel.Evaluation.FeelContext.Empty);
+        evaluation.Value.ShouldBe(Engine.Feel.Values.FeelValue.Null);
+        evaluation.Warnings.ShouldContain(w => w.Contains("not a valid date", StringComparison.Ordinal));
     }
 
     [TestCase("(", "1", ")")]

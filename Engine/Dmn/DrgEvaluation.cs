@@ -1,0 +1,155 @@
+using Processes.Engine.Dmn.Boxed;
+using Processes.Engine.Feel.Evaluation;
+using Processes.Engine.Feel.Values;
+
+namespace Processes.Engine.Dmn;
+
+/// <summary>
+/// One evaluation over a DRG: decision results so far (each decision once), the functions decisions see (business
+/// knowledge models and decision services, by name), and the type violations met on the way.
+/// </summary>
+internal sealed class DrgEvaluation
+{
+    private readonly DecisionRequirements _drg;
+    private readonly FeelContext _inputs;
+    private readonly DateTimeOffset _now;
+    private readonly BoxedEvaluator _boxed;
+    private readonly FeelContext _functions = new();
+    private readonly List<KeyValuePair<string, FeelValue>> _functionList = [];
+
+    public DrgEvaluation(DecisionRequirements drg, FeelContext variables, DateTimeOffset now, IReadOnlyDictionary<string, FeelValue>? supplied)
+    {
+        _drg = drg;
+        _now = now;
+        _boxed = new BoxedEvaluator(drg.Parts.Types);
+        // Input data take their declared type (DMN 1.5 §7.3.4): a value that doesn't conform is null.
+        _inputs = new FeelContext(variables);
+        foreach (var input in drg.Parts.InputData.Where(i => i.TypeRef is not null))
+        {
+            if (variables.TryLookup(input.Name, out var value))
+            {
+                _inputs.Set(input.Name, drg.Parts.Types.Coerce(input.TypeRef, value));
+            }
+        }
+        foreach (var bkm in drg.Parts.KnowledgeModels)
+        {
+            _functions.Set(bkm.Name, bkm.Logic is null ? FeelValue.Null : _boxed.MakeFunction(bkm.Logic, _functions));
+        }
+        foreach (var service in drg.Parts.Services)
+        {
+            _functions.Set(service.Name, ServiceFunction(service));
+        }
+        foreach (var name in drg.Parts.KnowledgeModels.Select(k => k.Name).Concat(drg.Parts.Services.Select(s => s.Name)))
+        {
+            _functions.TryLookup(name, out var function);
+            _functionList.Add(new(name, function));
+        }
+        foreach (var (id, value) in supplied ?? new Dictionary<string, FeelValue>())
+        {
+            Results[id] = drg.Find(id) is { } decision ? drg.Parts.Types.Coerce(decision.TypeRef, value) : value;
+        }
+    }
+
+    public Dictionary<string, FeelValue> Results { get; } = new(StringComparer.Ordinal);
+
+    public List<EvaluatedDecision> Evaluated { get; } = [];
+
+    public List<(string DecisionId, string Message)> Violations { get; } = [];
+
+    public (string DecisionId, string Message)? Evaluate(ExecutableDecision decision, int depth)
+    {
+        if (Results.ContainsKey(decision.Id))
+        {
+            return null;
+        }
+        if (depth > _drg.Decisions.Length)
+        {
+            // Deployment rejects cycles; this guards a graph built by hand.
+            return (decision.Id, $"decision '{decision.Id}' requires itself through its required decisions");
+        }
+        var scope = FeelContext.FromValues(_functionList, _inputs);
+        foreach (var requiredId in decision.RequiredDecisions)
+        {
+            if (_drg.Find(requiredId) is not { } required)
+            {
+                return (decision.Id, $"decision '{decision.Id}' requires decision '{requiredId}', which is not in the same file");
+            }
+            if (Evaluate(required, depth + 1) is { } failed)
+            {
+                return failed;
+            }
+            scope.Set(required.Id, Results[required.Id]);
+            if (required.Name is { } name && name != required.Id)
+            {
+                scope.Set(name, Results[required.Id]);
+            }
+        }
+        FeelValue value;
+        switch (decision.Logic)
+        {
+            case DecisionTable table:
+                var result = DecisionTableEvaluator.Evaluate(table, scope, DecisionEvaluator.Limits, _now);
+                if (result.Failure is { } message)
+                {
+                    return (decision.Id, $"decision '{decision.Id}': {message}");
+                }
+                Evaluated.Add(new EvaluatedDecision(decision, result.Value, result.Inputs, result.Matched));
+                value = result.Value;
+                break;
+            case LiteralExpressionLogic literal:
+                var evaluation = literal.Expression.Run(scope, DecisionEvaluator.Limits, _now);
+                if (evaluation.Aborted)
+                {
+                    return (decision.Id, $"decision '{decision.Id}': the literal expression could not be evaluated: {evaluation.Failure}");
+                }
+                Evaluated.Add(new EvaluatedDecision(decision, evaluation.Value, [], []));
+                value = evaluation.Value;
+                break;
+            case BoxedLogic boxed:
+                var ctx = new EvalContext(scope, DecisionEvaluator.Limits, _now);
+                value = _boxed.Evaluate(boxed.Expression, scope, ctx);
+                if (ctx.Failure is { } failure)
+                {
+                    return (decision.Id, $"decision '{decision.Id}': the decision logic could not be evaluated: {failure}");
+                }
+                Evaluated.Add(new EvaluatedDecision(decision, value, [], []));
+                break;
+            default:
+                return (decision.Id, $"decision '{decision.Id}' has no decision logic the engine evaluates");
+        }
+        var conformed = _drg.Parts.Types.Coerce(decision.TypeRef, value);
+        if (conformed is FeelNull && value is not FeelNull)
+        {
+            Violations.Add((decision.Id, $"decision '{decision.Id}': its value ({EvalContext.Describe(value)}) does not conform to its type '{decision.TypeRef}', so it is null"));
+        }
+        Results[decision.Id] = conformed;
+        return null;
+    }
+
+    /// <summary>A decision service as a function: parameters are its input data, then its input decisions (DMN 1.5 §6.3.10).</summary>
+    private FeelFunction ServiceFunction(DecisionService service)
+    {
+        var types = service.InputData.Select(id => _drg.Parts.InputData.FirstOrDefault(i => i.Id == id)?.TypeRef)
+            .Concat(service.InputDecisions.Select(id => _drg.Find(id)?.TypeRef)).ToArray();
+        var names = service.InputData.Select(id => _drg.Parts.InputData.FirstOrDefault(i => i.Id == id)?.Name ?? id)
+            .Concat(service.InputDecisions.Select(id => _drg.Find(id) is { } d ? d.Name ?? d.Id : id)).ToArray();
+        // Every parameter is required: invoking a service without one of them is an error (TCK 0085, case 008).
+        return FeelFunction.Create(service.Name, names, (ctx, args) =>
+        {
+            for (var i = 0; i < args.Length && i < types.Length; i++)
+            {
+                if (_drg.Parts.Types.Rejects(types[i], args[i]))
+                {
+                    return ctx.Warn($"decision service '{service.Name}': argument '{names[i]}' ({EvalContext.Describe(args[i])}) does not conform to type '{types[i]}'");
+                }
+            }
+            var arguments = names.Select((n, i) => new KeyValuePair<string, FeelValue>(n, i < args.Length ? args[i] : FeelValue.Null)).ToDictionary(StringComparer.Ordinal);
+            var result = DecisionEvaluator.InvokeService(_drg, service, arguments, ctx.Now);
+            if (result.Failure is { } failure && result.Outputs.Values.All(v => v is FeelNull))
+            {
+                return ctx.Warn(failure);
+            }
+            return result.Outputs.Count == 1 ? result.Outputs.Values.Single() : new FeelContextValue(result.Outputs);
+        });
+    }
+}
