@@ -4,6 +4,7 @@ using Processes.Host.Calendars;
 using Processes.Host.Camunda;
 using Processes.Host.DataProtection;
 using Processes.Host.Engine;
+using Processes.Host.Hangfire;
 using Processes.Host.Health;
 using Processes.Host.Identity;
 using Processes.Host.Inbox;
@@ -24,6 +25,7 @@ builder.AddProcessesForwardedHeaders();
 builder.AddProcessesDataProtection();
 builder.AddProcessesIdentity();
 builder.AddProcessesEngine();
+builder.AddProcessesHangfire();
 
 var app = builder.Build();
 // Forwarded headers first: the header policy sends HSTS only when the request (as the proxy saw it) is https.
@@ -46,6 +48,7 @@ app.MapTaskEventsApi();
 app.MapInstancesApi();
 app.MapCalendarsApi();
 app.MapOperationsApi();
+app.MapHangfireDashboard();
 app.MapActivitiesApi();
 app.MapDesignerPages();
 app.Run();

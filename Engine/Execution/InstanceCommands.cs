@@ -139,13 +139,20 @@ internal sealed partial class ProcessEngine
 
     /// <summary>Fires a due timer (the scheduler calls this). A timer already fired or cancelled is a no-op (false).</summary>
     public Task<CommandResult<bool>> TriggerTimerAsync(long timerKey, CancellationToken cancellationToken) =>
+        TriggerTimerAsync(timerKey, null, cancellationToken);
+
+    /// <summary>
+    /// Fires a timer if it is still due at <paramref name="expectedDueAt"/> (an outside job's firing: the next cycle of
+    /// the same timer key, or a timer an operator made due, is not its to fire). Checked under the row lock.
+    /// </summary>
+    internal Task<CommandResult<bool>> TriggerTimerAsync(long timerKey, DateTime? expectedDueAt, CancellationToken cancellationToken) =>
         ExecuteAsync<bool>("Trigger timer", async (x, connection, transaction) =>
         {
             var timer = await connection.QuerySingleOrDefaultAsync<TimerRecord>(new CommandDefinition("""
                 SELECT key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition
                 FROM timer WHERE key = @timerKey FOR UPDATE
                 """, new { timerKey }, transaction, cancellationToken: cancellationToken));
-            if (timer is null)
+            if (timer is null || (expectedDueAt is { } expected && Storage.InstanceStore.Utc(timer.due_at).UtcTicks != DateTime.SpecifyKind(expected, DateTimeKind.Utc).Ticks))
             {
                 return CommandResult<bool>.Success(false);
             }

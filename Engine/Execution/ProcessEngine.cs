@@ -60,6 +60,8 @@ internal sealed partial class ProcessEngine : IProcessEngine
 
     internal DecisionDefinitions Decisions => _decisions;
 
+    internal ProcessDefinitions Definitions => _store.Definitions;
+
     private delegate Task<CommandResult<T>> CommandBody<T>(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction);
 
     private async Task<CommandResult<T>> ExecuteAsync<T>(string name, CommandBody<T> body, CancellationToken cancellationToken)

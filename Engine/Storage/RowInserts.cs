@@ -39,7 +39,9 @@ internal static class RowInserts
         }
         foreach (var (key, dueAt, repetitions) in c.RescheduledTimers)
         {
-            ChangeWriter.Add(batch, "UPDATE timer SET due_at = $2, repetitions = $3 WHERE key = $1", key, dueAt, repetitions);
+            // The next cycle of a timer is a new due time under the same key: an outside job handed over for the cycle
+            // just fired is done, so the row goes back to the dispatcher (or the engine's precise wake-up).
+            ChangeWriter.Add(batch, "UPDATE timer SET due_at = $2, repetitions = $3, handed_over_at = NULL, external_job = NULL WHERE key = $1", key, dueAt, repetitions);
         }
         if (c.NewMessageSubscriptions.Count > 0)
         {

@@ -12,26 +12,32 @@ internal static class TimerStore
 {
     /// <summary>
     /// Claims up to <paramref name="batch"/> due timers for <paramref name="node"/> (SKIP LOCKED: nodes never claim
-    /// the same timer); an expired claim of a dead or slow node is taken over.
+    /// the same timer); an expired claim of a dead or slow node is taken over. A timer handed over to an outside
+    /// scheduler is claimed only once overdue by <paramref name="handoverGrace"/>: its own job fires it, this is the backstop.
     /// </summary>
     public static async Task<long[]> ClaimDueAsync(NpgsqlConnection connection, string node, DateTimeOffset now, TimeSpan claimTimeout, int batch,
-        CancellationToken cancellationToken) =>
+        TimeSpan handoverGrace, CancellationToken cancellationToken) =>
         [.. await connection.QueryAsync<long>(new CommandDefinition("""
             UPDATE timer SET claimed_by = @node, claim_expires = @expires
             WHERE key IN (
                 SELECT key FROM timer
                 WHERE due_at <= @now AND (claimed_by IS NULL OR claim_expires < @now)
+                  AND (handed_over_at IS NULL OR due_at <= @backstop)
                 ORDER BY due_at, key
                 LIMIT @batch
                 FOR UPDATE SKIP LOCKED)
             RETURNING key
-            """, new { node, expires = now + claimTimeout, now, batch }, cancellationToken: cancellationToken))];
+            """, new { node, expires = now + claimTimeout, now, batch, backstop = now - handoverGrace }, cancellationToken: cancellationToken))];
 
-    /// <summary>The due time of the nearest unclaimed timer, if any.</summary>
-    public static async Task<DateTimeOffset?> NextDueAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>When the scheduler has the nearest unclaimed timer to fire (a handed-over one: its backstop time), if any.</summary>
+    public static async Task<DateTimeOffset?> NextDueAsync(NpgsqlConnection connection, TimeSpan handoverGrace, CancellationToken cancellationToken)
     {
-        var next = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-            "SELECT due_at FROM timer WHERE claimed_by IS NULL ORDER BY due_at LIMIT 1", cancellationToken: cancellationToken));
+        // Two index walks on timer_due rather than one min() over an expression the index cannot serve.
+        var next = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition("""
+            SELECT least(
+                (SELECT due_at FROM timer WHERE claimed_by IS NULL AND handed_over_at IS NULL ORDER BY due_at LIMIT 1),
+                (SELECT due_at + @handoverGrace FROM timer WHERE claimed_by IS NULL AND handed_over_at IS NOT NULL ORDER BY due_at LIMIT 1))
+            """, new { handoverGrace }, cancellationToken: cancellationToken));
         return next is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
     }
 
@@ -45,7 +51,9 @@ internal static class TimerStore
     public static async Task<bool> MakeDueAsync(NpgsqlConnection connection, long timerKey, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var updated = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE timer SET due_at = @now, claimed_by = NULL, claim_expires = NULL WHERE key = @timerKey",
+            // Taken back from an outside scheduler: the engine fires it now; the outside job, if it still runs, finds the
+            // due time changed and does nothing.
+            "UPDATE timer SET due_at = @now, claimed_by = NULL, claim_expires = NULL, handed_over_at = NULL, external_job = NULL WHERE key = @timerKey",
             new { timerKey, now }, cancellationToken: cancellationToken));
         if (updated != 0)
         {
@@ -54,4 +62,57 @@ internal static class TimerStore
         }
         return updated != 0;
     }
+
+    /// <summary>
+    /// Leases up to <paramref name="batch"/> timers for handing over: unclaimed, not handed over (or a handover lease
+    /// older than <paramref name="leaseTimeout"/>: its dispatcher died between the outside job and recording it), due
+    /// after <paramref name="notBefore"/> and up to <paramref name="horizon"/>, and set at least <paramref name="minLead"/>
+    /// ahead when created (short timers keep the engine's precise wake-up).
+    /// </summary>
+    public static async Task<IReadOnlyList<HandoverCandidate>> LeaseForHandoverAsync(NpgsqlConnection connection, DateTimeOffset now,
+        DateTimeOffset notBefore, DateTimeOffset horizon, TimeSpan minLead, TimeSpan leaseTimeout, int batch, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<HandoverCandidate>(new CommandDefinition("""
+            WITH leased AS (
+                UPDATE timer SET handed_over_at = @now
+                WHERE key IN (
+                    SELECT key FROM timer
+                    WHERE external_job IS NULL AND claimed_by IS NULL
+                      AND (handed_over_at IS NULL OR handed_over_at < @leaseExpired)
+                      AND due_at > @notBefore AND due_at <= @horizon AND due_at - created_at >= @minLead
+                    ORDER BY due_at, key
+                    LIMIT @batch
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING key, due_at, element_id, process_definition_key, process_instance_key)
+            SELECT l.key AS Key, l.due_at AS DueAt, l.element_id AS ElementId, l.process_definition_key AS ProcessDefinitionKey,
+                   l.process_instance_key AS ProcessInstanceKey, p.bpmn_process_id AS BpmnProcessId, p.business_key AS BusinessKey
+            FROM leased l LEFT JOIN process_instance p ON p.key = l.process_instance_key
+            """, new { now, leaseExpired = now - leaseTimeout, notBefore, horizon, minLead, batch }, cancellationToken: cancellationToken))];
+
+    /// <summary>Records the outside job of a leased timer; false when the timer is gone or rescheduled meanwhile.</summary>
+    public static async Task<bool> RecordExternalJobAsync(NpgsqlConnection connection, long timerKey, DateTimeOffset dueAt, string externalJob,
+        CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE timer SET external_job = @externalJob WHERE key = @timerKey AND due_at = @dueAt AND external_job IS NULL",
+            new { timerKey, dueAt, externalJob }, cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>Takes up to <paramref name="batch"/> outside jobs whose timers are gone (the trigger's outbox).</summary>
+    public static async Task<string[]> TakeGoneJobsAsync(NpgsqlConnection connection, int batch, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<string>(new CommandDefinition("""
+            DELETE FROM timer_job_cancellation WHERE external_job IN (
+                SELECT external_job FROM timer_job_cancellation ORDER BY deleted_at LIMIT @batch FOR UPDATE SKIP LOCKED)
+            RETURNING external_job
+            """, new { batch }, cancellationToken: cancellationToken))];
+
+    /// <summary>The timer and its outside job as stored (null: gone), for tests and the operations view.</summary>
+    public static Task<HandedOverTimer?> FindHandoverAsync(NpgsqlConnection connection, long timerKey, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<HandedOverTimer>(new CommandDefinition(
+            "SELECT key AS Key, due_at AS DueAt, handed_over_at AS HandedOverAt, external_job AS ExternalJob FROM timer WHERE key = @timerKey",
+            new { timerKey }, cancellationToken: cancellationToken));
 }
+
+/// <summary>A timer leased for handing over, with what its readable job name is made of.</summary>
+internal sealed record HandoverCandidate(long Key, DateTime DueAt, string ElementId, long ProcessDefinitionKey, long? ProcessInstanceKey,
+    string? BpmnProcessId, string? BusinessKey);
+
+/// <summary>A timer row's handover state.</summary>
+internal sealed record HandedOverTimer(long Key, DateTime DueAt, DateTime? HandedOverAt, string? ExternalJob);

@@ -31,6 +31,12 @@ internal sealed class TimerSchedulerOptions
     /// <summary>Per-minute job counts (<c>job_metrics</c>) older than this are deleted with the expired messages.</summary>
     public TimeSpan MetricsRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// A timer handed over to an outside scheduler (Hangfire) is fired by this scheduler only once overdue by this much:
+    /// the backstop for a job deleted in the dashboard, lost with a crashed worker, or never created.
+    /// </summary>
+    public TimeSpan HandoverGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>LISTEN on <c>processes_timers</c> (sent by every timer insert) to wake before the next poll.</summary>
     public bool ListenForNotifications { get; set; } = true;
 }
@@ -139,7 +145,7 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
         {
             // Durability point: the claim commits alone and its row lock ends here, before TriggerTimerAsync locks
             // the row again in its own transaction. A node dying after this leaves the claim to expire.
-            keys = await TimerStore.ClaimDueAsync(connection, options.NodeId, now, options.ClaimTimeout, options.BatchSize, cancellationToken);
+            keys = await TimerStore.ClaimDueAsync(connection, options.NodeId, now, options.ClaimTimeout, options.BatchSize, options.HandoverGrace, cancellationToken);
         }
         if (keys.Length == 0)
         {
@@ -176,7 +182,7 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
     private async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
         await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
-        return await TimerStore.NextDueAsync(connection, cancellationToken);
+        return await TimerStore.NextDueAsync(connection, options.HandoverGrace, cancellationToken);
     }
 
     /// <summary>Housekeeping: messages past their time to live, and job metrics past their retention.</summary>

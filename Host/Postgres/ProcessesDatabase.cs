@@ -29,6 +29,12 @@ public sealed class ProcessesDatabase : IAsyncDisposable
 
     public EmbeddedPostgres? Embedded => _embedded;
 
+    /// <summary>
+    /// The connection string of the started database, credentials included (the data source's own hides the password):
+    /// for Hangfire's storage, whose long-poll listener opens its own connections from a string.
+    /// </summary>
+    internal string? ConnectionString { get; private set; }
+
     /// <summary>The start in progress or done, without starting one; null before the first attempt.</summary>
     public Task<NpgsqlDataSource>? CurrentStart
     {
@@ -119,6 +125,7 @@ public sealed class ProcessesDatabase : IAsyncDisposable
         {
             connectionString = _configuredConnectionString;
         }
+        ConnectionString = connectionString;
         var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = "processes" };
         builder.UseLoggerFactory(_loggerFactory);
         var dataSource = builder.Build();

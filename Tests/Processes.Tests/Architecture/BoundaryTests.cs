@@ -22,6 +22,7 @@ public sealed class BoundaryTests
         ["Processes.Host.Audit."] = "the audit log owns audit_log",
         ["Processes.Host.Idempotency."] = "the idempotency filter owns idempotent_request",
         ["Processes.Host.DataProtection."] = "the shared, encrypted Data Protection key ring owns data_protection_key",
+        ["Processes.Host.Hangfire.HangfireStorage"] = "Hangfire.PostgreSql's storage in its own schema (hangfire), on the host's database; no SQL on runtime tables",
         ["Processes.Host.Postgres."] = "the embedded PostgreSQL launcher and the data source the host hands to the engine",
         ["Processes.Host.Engine.EngineRegistration"] = "DI registration: builds the engine's stores and facade from the data source",
         ["Processes.Host.Engine.QueryRegistration"] = "DI registration: builds the engine's read models from the data source",

@@ -16,7 +16,7 @@ public sealed partial class RuntimeSqlTests
         "process_instance", "element_instance", "variable", "job", "timer", "incident", "user_task", "task_comment", "execution_history",
         "message", "message_correlation", "message_start_key", "message_subscription", "signal_subscription", "start_event_subscription",
         "deployment", "deployment_resource", "process_definition", "decision_definition", "decision_requirements", "form_definition",
-        "job_metrics", "job_type_backoff", "engine_node", "business_calendar", "schema_migration",
+        "job_metrics", "job_type_backoff", "engine_node", "business_calendar", "schema_migration", "timer_job_cancellation",
     ];
 
     /// <summary>Tables of other owners (see <see cref="BoundaryTests"/>): identity, audit, idempotency and the activities.</summary>

@@ -40,7 +40,7 @@ public sealed class BrowserHost : IAsyncDisposable
     /// <summary>Where the host listens, e.g. http://127.0.0.1:40123.</summary>
     public Uri BaseAddress { get; }
 
-    public static async Task<BrowserHost> StartAsync(string connectionString)
+    public static async Task<BrowserHost> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
     {
         var chromium = Environment.GetEnvironmentVariable("PROCESSES_CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
         if (!File.Exists(chromium))
@@ -50,8 +50,11 @@ public sealed class BrowserHost : IAsyncDisposable
                 "or its path in PROCESSES_CHROMIUM.");
         }
         var logs = new LogCapture();
-        var host = IdentityHost.Start(connectionString, logs: logs,
-            settings: new Dictionary<string, string> { ["Logging:LogLevel:Microsoft.AspNetCore.Authentication"] = "Information" });
+        var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+        {
+            ["Logging:LogLevel:Microsoft.AspNetCore.Authentication"] = "Information",
+        };
+        var host = IdentityHost.Start(connectionString, logs: logs, settings: all);
         try
         {
             var address = host.ListenOnLoopback();

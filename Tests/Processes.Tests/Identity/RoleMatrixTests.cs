@@ -109,6 +109,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("POST", "/api/operations/jobs/{key}/retry", "/api/operations/jobs" + Missing + "/retry", "{}", Policies.Operator),
         new("DELETE", "/api/operations/jobs/{key}", "/api/operations/jobs" + Missing, null, Policies.Operator),
         new("POST", "/api/operations/timers/{key}/trigger", "/api/operations/timers" + Missing + "/trigger", null, Policies.Operator),
+        new("GET", "/operations/hangfire/{**path}", "/operations/hangfire", null, Policies.Operator),
         new("GET", "/api/agents/", "/api/agents", null, Policies.Supervisor),
         new("PUT", "/api/agents/{userName}", "/api/agents/missing", "{}", Policies.Supervisor),
         new("DELETE", "/api/agents/{userName}", "/api/agents/missing", null, Policies.Supervisor),
