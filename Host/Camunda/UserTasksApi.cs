@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using Processes.Engine.Queries;
 using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
@@ -80,7 +79,7 @@ internal static class UserTasksApi
     /// linked form; a key naming a form that was never deployed is a 404 naming the form id.
     /// </summary>
     private static async Task<Results<Ok<UserTaskFormResponse>, NoContent, ProblemHttpResult>> GetFormAsync(string key, ClaimsPrincipal user,
-        UserTaskQueries tasks, NpgsqlDataSource dataSource, HttpResponse response, CancellationToken cancellationToken)
+        UserTaskQueries tasks, DefinitionQueries definitions, HttpResponse response, CancellationToken cancellationToken)
     {
         var task = CamundaResults.TryKey(key, out var taskKey) ? await tasks.FindAsync(user.Caller(), taskKey, cancellationToken) : null;
         if (task is null)
@@ -92,7 +91,7 @@ internal static class UserTasksApi
             return TypedResults.NoContent();
         }
         var formId = formKey[LinkedFormPrefix.Length..];
-        var form = await FormDeployment.LatestAsync(dataSource, formId, cancellationToken);
+        var form = await definitions.LatestFormAsync(formId, cancellationToken);
         if (form is null)
         {
             return CamundaResults.NotFound($"User task {key} refers to the form '{formId}', which is not deployed.");
