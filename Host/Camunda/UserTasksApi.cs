@@ -56,11 +56,8 @@ internal static class UserTasksApi
     private static async Task<Results<Ok<SearchResponse<UserTaskItem>>, ProblemHttpResult>> SearchAsync(UserTaskSearchRequest? request, ClaimsPrincipal user,
         UserTaskQueries tasks, CancellationToken cancellationToken)
     {
-        // Without a state filter this API has always listed open tasks (the inbox's question); ask for others by state.
-        var openByDefault = request?.Filter is not { ValueKind: JsonValueKind.Object } filter || !filter.TryGetProperty("state", out _)
-            ? Query.Where(new FieldCondition("state", FilterOperator.Eq, "CREATED"))
-            : null;
-        if (!CamundaSearch.TryQuery(UserTaskQueries.Model, request?.Filter, request?.Page, request?.Sort, out var query, out var problem, openByDefault))
+        // As in Camunda 8.8, no state filter means every state: the inbox asks for open tasks by state itself.
+        if (!CamundaSearch.TryQuery(UserTaskQueries.Model, request?.Filter, request?.Page, request?.Sort, out var query, out var problem))
         {
             return problem!;
         }

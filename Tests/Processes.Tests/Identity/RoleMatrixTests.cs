@@ -90,6 +90,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("PATCH", "/v2/user-tasks/{key}", "/v2/user-tasks" + Missing, "{}", Policies.Supervisor),
         new("POST", "/v2/user-tasks/{key}/variables/search", "/v2/user-tasks" + Missing + "/variables/search", "{}", Policies.Tasks),
         new("POST", "/v2/incidents/search", "/v2/incidents/search", "{}", Policies.Operator),
+        new("GET", "/v2/incidents/{key}", "/v2/incidents" + Missing, null, Policies.Operator),
         new("POST", "/v2/incidents/{key}/resolution", "/v2/incidents" + Missing + "/resolution", null, Policies.Operator),
         new("PUT", "/v2/element-instances/{key}/variables", "/v2/element-instances" + Missing + "/variables", "{}", Policies.Operator),
         new("GET", "/api/tasks/", "/api/tasks", null, Policies.Tasks),
