@@ -10,7 +10,7 @@ namespace Processes.Engine.Deployment;
 internal sealed record DeployedForm(string FormId, int Version, long FormKey, string ResourceName, bool IsDuplicate);
 
 /// <summary>A stored form version with its form-js schema, as deployed.</summary>
-internal sealed record StoredForm(long FormKey, string FormId, int Version, string Schema);
+public sealed record StoredForm(long FormKey, string FormId, int Version, string Schema);
 
 /// <summary>
 /// Forms (<c>.form</c>, form-js JSON): read at deployment so a file a user task could never render (not JSON, no

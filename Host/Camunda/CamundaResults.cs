@@ -68,7 +68,11 @@ public sealed record SearchPage(int? From, int? Limit, string? After, string? Be
 public sealed record SearchSort(string Field, string? Order);
 
 /// <summary>The page part of a v2 search response.</summary>
-public sealed record SearchPageResponse(long TotalItems, string? StartCursor, string? EndCursor, bool HasMoreTotalItems = false);
+public sealed record SearchPageResponse(
+    long TotalItems,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? StartCursor,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? EndCursor,
+    bool HasMoreTotalItems = false);
 
 public sealed record SearchResponse<T>(IReadOnlyList<T> Items, SearchPageResponse Page);
 

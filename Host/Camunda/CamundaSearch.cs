@@ -8,8 +8,8 @@ namespace Processes.Host.Camunda;
 
 /// <summary>
 /// A v2 search request (<c>{filter, page, sort}</c>) as an engine <see cref="Query"/>: the filter against the read
-/// model's declared fields (an unknown one is a 400 naming it), the sort on declared fields, Camunda's offset paging
-/// (<c>from</c>, or <c>after</c> holding the offset, as this API has always answered).
+/// model's declared fields (an unknown one is a 400 naming it), the sort on declared fields, Camunda's paging
+/// (<c>from</c>, or the opaque keyset cursors <c>after</c> / <c>before</c> of a previous page's <c>endCursor</c> / <c>startCursor</c>).
 /// </summary>
 internal static class CamundaSearch
 {
@@ -33,8 +33,7 @@ internal static class CamundaSearch
                 model.Field(by.Field ?? "", $"sort[{i}].field");
                 sorts.Add(new SortBy(by.Field!, order));
             }
-            var (offset, limit) = SearchPaging.Read(page);
-            query = query with { Sort = sorts.Count > 0 ? sorts : query.Sort, Page = new PageRequest(limit, offset) };
+            query = query with { Sort = sorts.Count > 0 ? sorts : query.Sort, Page = Page(page) };
             return true;
         }
         catch (QueryException e)
@@ -44,6 +43,25 @@ internal static class CamundaSearch
         }
     }
 
+    /// <summary>Camunda's page: <c>from</c> (an offset) or one opaque cursor, <c>after</c> or <c>before</c>, never two of them.</summary>
+    private static PageRequest Page(SearchPage? page)
+    {
+        var limit = page?.Limit ?? PageRequest.DefaultLimit;
+        if (limit is < 1 or > PageRequest.MaximumLimit)
+        {
+            throw new QueryException("page.limit", $"page.limit must be between 1 and {PageRequest.MaximumLimit}.");
+        }
+        if (page?.From is < 0)
+        {
+            throw new QueryException("page.from", "page.from must not be negative.");
+        }
+        if (new object?[] { page?.From, page?.After, page?.Before }.Count(v => v is not null) > 1)
+        {
+            throw new QueryException("page", "page takes one of from, after and before.");
+        }
+        return new PageRequest(limit, page?.From, page?.After, page?.Before);
+    }
+
     /// <summary>Runs a search, turning a query the model refuses (a bad cursor, a sort it cannot do) into a 400.</summary>
     public static async Task<Results<Ok<SearchResponse<TItem>>, ProblemHttpResult>> RespondAsync<TRow, TItem>(Func<Task<QueryPage<TRow>>> run, Query query,
         Func<TRow, TItem> item)
@@ -51,7 +69,9 @@ internal static class CamundaSearch
         try
         {
             var page = await run();
-            return TypedResults.Ok(SearchPaging.Respond([.. page.Items.Select(item)], page.Total ?? 0, query.Page.Offset ?? 0));
+            // Totals are exact counts, never capped, so there are never more total items than totalItems says.
+            return TypedResults.Ok(new SearchResponse<TItem>([.. page.Items.Select(item)],
+                new SearchPageResponse(page.Total ?? 0, page.StartCursor, page.EndCursor, HasMoreTotalItems: false)));
         }
         catch (QueryException e)
         {
@@ -75,6 +95,9 @@ internal static class ReadItems
     public static IncidentItem Item(this IncidentRow r) => new(CamundaResults.Key(r.Key), r.BpmnProcessId, CamundaResults.Key(r.ProcessDefinitionKey),
         CamundaResults.Key(r.ProcessInstanceKey), r.ElementId, CamundaResults.Key(r.ElementInstanceKey), r.ErrorType, r.ErrorMessage, CamundaResults.Key(r.JobKey),
         r.State, CamundaResults.Iso((DateTime?)r.CreatedAt)!, CamundaResults.DefaultTenant);
+
+    public static ProcessDefinitionItem Item(this ProcessDefinitionRow r) => new(CamundaResults.Key(r.Key), r.BpmnProcessId, r.Name, r.Version, r.VersionTag,
+        r.ResourceName, CamundaResults.DefaultTenant);
 
     public static string Text(long key) => key.ToString(CultureInfo.InvariantCulture);
 }

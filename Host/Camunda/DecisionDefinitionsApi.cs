@@ -1,10 +1,11 @@
 using System.Text.Json;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
+using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Processes.Engine.Dmn;
 using Processes.Engine.Execution;
 using Processes.Engine.Feel.Values;
+using Processes.Engine.Queries;
 using Processes.Host.Identity;
 using Processes.Host.Security;
 
@@ -33,11 +34,10 @@ public sealed record EvaluateDecisionResponse(
 }
 
 public sealed record DecisionDefinitionItem(
-    string DecisionDefinitionKey, string DecisionDefinitionId, string? Name, int Version, string DecisionRequirementsId, string DecisionRequirementsKey, string TenantId);
+    string DecisionDefinitionKey, string DecisionDefinitionId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name, int Version, string DecisionRequirementsId, string DecisionRequirementsKey, string TenantId);
 
-public sealed record DecisionDefinitionFilter(string? DecisionDefinitionId, string? Name, int? Version, string? DecisionRequirementsId, bool? IsLatestVersion);
-
-public sealed record DecisionDefinitionSearchRequest(DecisionDefinitionFilter? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+/// <summary>A v2 search: the filter is read against the decision definition read model's declared fields; an unknown one is a 400.</summary>
+public sealed record DecisionDefinitionSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
 
 /// <summary>/v2/decision-definitions: evaluate a decision, search the deployed ones, read a decision's DMN file.</summary>
 internal static class DecisionDefinitionsApi
@@ -47,6 +47,7 @@ internal static class DecisionDefinitionsApi
         var group = app.MapGroup("/v2/decision-definitions").WithTags("Decision definitions");
         group.MapPost("/evaluation", EvaluateAsync).RequireAuthorization(Policies.Agent);
         group.MapPost("/search", SearchAsync).RequireAuthorization(Policies.Authenticated);
+        group.MapGet("/{key}", GetAsync).RequireAuthorization(Policies.Authenticated);
         group.MapGet("/{key}/xml", XmlAsync).RequireAuthorization(Policies.Authenticated);
         return app;
     }
@@ -100,31 +101,26 @@ internal static class DecisionDefinitionsApi
 
     private static string Json(FeelValue value) => FeelJson.ToJsonNode(value)?.ToJsonString() ?? "null";
 
-    private static async Task<Ok<SearchResponse<DecisionDefinitionItem>>> SearchAsync(
-        DecisionDefinitionSearchRequest? request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SearchResponse<DecisionDefinitionItem>>, ProblemHttpResult>> SearchAsync(DecisionDefinitionSearchRequest? request,
+        ClaimsPrincipal user, DefinitionQueries definitions, CancellationToken cancellationToken)
     {
-        var filter = request?.Filter;
-        var where = new SqlFilter()
-            .When(filter?.DecisionDefinitionId, "d.decision_id = @id", "id")
-            .When(filter?.Name, "d.name = @name", "name")
-            .When(filter?.Version, "d.version = @version", "version")
-            .When(filter?.DecisionRequirementsId, "d.decision_requirements_id = @drg", "drg");
-        if (filter?.IsLatestVersion == true)
+        if (!CamundaSearch.TryQuery(DefinitionQueries.DecisionModel, request?.Filter, request?.Page, request?.Sort, out var query, out var problem))
         {
-            where.Always("d.version = (SELECT max(l.version) FROM decision_definition l WHERE l.decision_id = d.decision_id)");
+            return problem!;
         }
-        var (offset, limit) = SearchPaging.Read(request?.Page);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT count(*) FROM decision_definition d {where.Where}", where.Parameters, cancellationToken: cancellationToken));
-        var rows = await connection.QueryAsync<(long Key, string Id, string? Name, int Version, string DrgId, long DrgKey)>(new CommandDefinition($"""
-            SELECT d.decision_definition_key, d.decision_id, d.name, d.version, d.decision_requirements_id, d.decision_requirements_key
-            FROM decision_definition d {where.Where} ORDER BY d.decision_id, d.version OFFSET {offset} LIMIT {limit}
-            """, where.Parameters, cancellationToken: cancellationToken));
-        var items = rows.Select(r => new DecisionDefinitionItem(
-            CamundaResults.Key(r.Key), r.Id, r.Name, r.Version, r.DrgId, CamundaResults.Key(r.DrgKey), CamundaResults.DefaultTenant)).ToList();
-        return TypedResults.Ok(SearchPaging.Respond(items, total, offset));
+        var caller = user.Caller();
+        return await CamundaSearch.RespondAsync(() => definitions.DecisionsAsync(caller, query, cancellationToken), query, Item);
     }
+
+    private static async Task<Results<Ok<DecisionDefinitionItem>, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, DefinitionQueries definitions,
+        CancellationToken cancellationToken)
+    {
+        var found = CamundaResults.TryKey(key, out var definitionKey) ? await definitions.FindDecisionAsync(user.Caller(), definitionKey, cancellationToken) : null;
+        return found is null ? CamundaResults.NotFound($"No decision definition with key {key}.") : TypedResults.Ok(Item(found));
+    }
+
+    private static DecisionDefinitionItem Item(DecisionDefinitionRow r) => new(CamundaResults.Key(r.Key), r.DecisionId, r.Name, r.Version, r.DecisionRequirementsId,
+        CamundaResults.Key(r.DecisionRequirementsKey), CamundaResults.DefaultTenant);
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(
         string key, ProcessEngine engine, HttpResponse response, CancellationToken cancellationToken)

@@ -1,18 +1,25 @@
 using System.Reflection;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Processes.Engine.Deployment;
+using Processes.Engine.Queries;
 using Processes.Host.Identity;
 using Processes.Host.Security;
 
 namespace Processes.Host.Camunda;
 
-public sealed record ProcessDefinitionItem(string ProcessDefinitionKey, string ProcessDefinitionId, string? Name, int Version, string? VersionTag, string ResourceName, string TenantId);
+public sealed record ProcessDefinitionItem(
+    string ProcessDefinitionKey, string ProcessDefinitionId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name, int Version,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? VersionTag, string ResourceName, string TenantId)
+{
+    /// <summary>Camunda's start forms (<c>zeebe:formDefinition</c> on the start event) are not supported: no definition has one.</summary>
+    public bool HasStartForm => false;
+}
 
-public sealed record ProcessDefinitionFilter(string? ProcessDefinitionId, string? Name, int? Version, bool? IsLatestVersion);
-
-public sealed record ProcessDefinitionSearchRequest(ProcessDefinitionFilter? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+/// <summary>A v2 search: the filter is read against the process definition read model's declared fields; an unknown one is a 400.</summary>
+public sealed record ProcessDefinitionSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
 
 public sealed record BrokerInfo(int NodeId, string Host, int Port, string Version, IReadOnlyList<PartitionInfo> Partitions);
 
@@ -20,7 +27,7 @@ public sealed record PartitionInfo(int PartitionId, string Role, string Health);
 
 public sealed record TopologyResponse(IReadOnlyList<BrokerInfo> Brokers, int ClusterSize, int PartitionsCount, int ReplicationFactor, string GatewayVersion);
 
-/// <summary>/v2/process-definitions (search, XML) and /v2/topology.</summary>
+/// <summary>/v2/process-definitions (search, get, XML) and /v2/topology.</summary>
 internal static class DefinitionsApi
 {
     private static readonly string Version = typeof(DefinitionsApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "8.8.0";
@@ -28,6 +35,7 @@ internal static class DefinitionsApi
     public static IEndpointRouteBuilder MapDefinitionsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v2/process-definitions/search", SearchAsync).RequireAuthorization(Policies.Authenticated).WithTags("Process definitions");
+        app.MapGet("/v2/process-definitions/{key}", GetAsync).RequireAuthorization(Policies.Authenticated).WithTags("Process definitions");
         app.MapGet("/v2/process-definitions/{key}/xml", XmlAsync).RequireAuthorization(Policies.Authenticated).WithTags("Process definitions");
         app.MapGet("/v2/topology", Topology).RequireAuthorization(Policies.Authenticated).WithTags("Cluster");
         return app;
@@ -38,27 +46,22 @@ internal static class DefinitionsApi
         [new BrokerInfo(0, http.Request.Host.Host, http.Request.Host.Port ?? 80, Version, [new PartitionInfo(1, "leader", "healthy")])],
         1, 1, 1, Version));
 
-    private static async Task<Ok<SearchResponse<ProcessDefinitionItem>>> SearchAsync(ProcessDefinitionSearchRequest? request, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SearchResponse<ProcessDefinitionItem>>, ProblemHttpResult>> SearchAsync(ProcessDefinitionSearchRequest? request,
+        ClaimsPrincipal user, DefinitionQueries definitions, CancellationToken cancellationToken)
     {
-        var filter = request?.Filter;
-        var where = new SqlFilter()
-            .When(filter?.ProcessDefinitionId, "d.bpmn_process_id = @id", "id")
-            .When(filter?.Name, "d.name = @name", "name")
-            .When(filter?.Version, "d.version = @version", "version");
-        if (filter?.IsLatestVersion == true)
+        if (!CamundaSearch.TryQuery(DefinitionQueries.ProcessModel, request?.Filter, request?.Page, request?.Sort, out var query, out var problem))
         {
-            where.Always("d.version = (SELECT max(l.version) FROM process_definition l WHERE l.bpmn_process_id = d.bpmn_process_id)");
+            return problem!;
         }
-        var (clause, parameters) = (where.Where, where.Parameters);
-        var (offset, limit) = SearchPaging.Read(request?.Page);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM process_definition d {clause}", parameters, cancellationToken: cancellationToken));
-        var rows = await connection.QueryAsync<(long Key, string Id, string? Name, int Version, string? VersionTag, string ResourceName)>(new CommandDefinition($"""
-            SELECT d.process_definition_key, d.bpmn_process_id, d.name, d.version, d.version_tag, d.resource_name
-            FROM process_definition d {clause} ORDER BY d.bpmn_process_id, d.version OFFSET {offset} LIMIT {limit}
-            """, parameters, cancellationToken: cancellationToken));
-        var items = rows.Select(r => new ProcessDefinitionItem(CamundaResults.Key(r.Key), r.Id, r.Name, r.Version, r.VersionTag, r.ResourceName, CamundaResults.DefaultTenant)).ToList();
-        return TypedResults.Ok(SearchPaging.Respond(items, total, offset));
+        var caller = user.Caller();
+        return await CamundaSearch.RespondAsync(() => definitions.ProcessesAsync(caller, query, cancellationToken), query, ReadItems.Item);
+    }
+
+    private static async Task<Results<Ok<ProcessDefinitionItem>, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, DefinitionQueries definitions,
+        CancellationToken cancellationToken)
+    {
+        var found = CamundaResults.TryKey(key, out var definitionKey) ? await definitions.FindProcessAsync(user.Caller(), definitionKey, cancellationToken) : null;
+        return found is null ? CamundaResults.NotFound($"No process definition with key {key}.") : TypedResults.Ok(found.Item());
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(

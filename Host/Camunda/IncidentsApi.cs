@@ -24,9 +24,25 @@ internal static class IncidentsApi
     {
         var group = app.MapGroup("/v2/incidents").WithTags("Incidents").RequireAuthorization(Policies.Operator);
         group.MapPost("/search", SearchAsync);
+        group.MapGet("/{key}", GetAsync);
         group.MapPost("/{key}/resolution", ResolveAsync);
         app.MapPut("/v2/element-instances/{key}/variables", SetVariablesAsync).RequireAuthorization(Policies.Operator).WithTags("Element instances");
         return app;
+    }
+
+    private static async Task<Results<Ok<IncidentItem>, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, InstanceQueries instances,
+        CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var incidentKey))
+        {
+            return CamundaResults.NotFound($"No incident with key {key}.");
+        }
+        var page = await instances.IncidentsAsync(user.Caller(), Query.Where(new FieldCondition("incidentKey", FilterOperator.Eq, incidentKey)) with
+        {
+            CountTotal = false,
+            Page = new PageRequest(1),
+        }, cancellationToken);
+        return page.Items.Count == 0 ? CamundaResults.NotFound($"No incident with key {key}.") : TypedResults.Ok(page.Items[0].Item());
     }
 
     private static async Task<Results<Ok<SearchResponse<IncidentItem>>, ProblemHttpResult>> SearchAsync(IncidentSearchRequest? request, ClaimsPrincipal user,

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using Processes.Engine.Queries;
 using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
@@ -57,11 +56,8 @@ internal static class UserTasksApi
     private static async Task<Results<Ok<SearchResponse<UserTaskItem>>, ProblemHttpResult>> SearchAsync(UserTaskSearchRequest? request, ClaimsPrincipal user,
         UserTaskQueries tasks, CancellationToken cancellationToken)
     {
-        // Without a state filter this API has always listed open tasks (the inbox's question); ask for others by state.
-        var openByDefault = request?.Filter is not { ValueKind: JsonValueKind.Object } filter || !filter.TryGetProperty("state", out _)
-            ? Query.Where(new FieldCondition("state", FilterOperator.Eq, "CREATED"))
-            : null;
-        if (!CamundaSearch.TryQuery(UserTaskQueries.Model, request?.Filter, request?.Page, request?.Sort, out var query, out var problem, openByDefault))
+        // As in Camunda 8.8, no state filter means every state: the inbox asks for open tasks by state itself.
+        if (!CamundaSearch.TryQuery(UserTaskQueries.Model, request?.Filter, request?.Page, request?.Sort, out var query, out var problem))
         {
             return problem!;
         }
@@ -80,7 +76,7 @@ internal static class UserTasksApi
     /// linked form; a key naming a form that was never deployed is a 404 naming the form id.
     /// </summary>
     private static async Task<Results<Ok<UserTaskFormResponse>, NoContent, ProblemHttpResult>> GetFormAsync(string key, ClaimsPrincipal user,
-        UserTaskQueries tasks, NpgsqlDataSource dataSource, HttpResponse response, CancellationToken cancellationToken)
+        UserTaskQueries tasks, DefinitionQueries definitions, HttpResponse response, CancellationToken cancellationToken)
     {
         var task = CamundaResults.TryKey(key, out var taskKey) ? await tasks.FindAsync(user.Caller(), taskKey, cancellationToken) : null;
         if (task is null)
@@ -92,7 +88,7 @@ internal static class UserTasksApi
             return TypedResults.NoContent();
         }
         var formId = formKey[LinkedFormPrefix.Length..];
-        var form = await FormDeployment.LatestAsync(dataSource, formId, cancellationToken);
+        var form = await definitions.LatestFormAsync(formId, cancellationToken);
         if (form is null)
         {
             return CamundaResults.NotFound($"User task {key} refers to the form '{formId}', which is not deployed.");

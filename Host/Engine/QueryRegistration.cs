@@ -23,6 +23,7 @@ internal static class QueryRegistration
         services.AddSingleton(sp => new CaseQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<InstanceQueries>(),
             sp.GetRequiredService<VariableMasking>()));
         services.AddSingleton(sp => new Processes.Engine.Comments.TaskComments(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new DefinitionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new TaskEventQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         return services;
     }

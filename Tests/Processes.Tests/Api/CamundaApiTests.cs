@@ -116,6 +116,12 @@ public sealed class CamundaApiTests : DatabaseTest
         instance.GetProperty("businessKey").GetString().ShouldBe("D-1");
         var search = await IdentityHost.PostAsync(agent, "/v2/process-instances/search", new { filter = new { processDefinitionId = "api-demand", state = "COMPLETED" } });
         search.GetProperty("page").GetProperty("totalItems").GetInt64().ShouldBe(1);
+
+        var allStates = await IdentityHost.PostAsync(agent, "/v2/user-tasks/search", new { filter = new { processInstanceKey = instanceKey } });
+        allStates.GetProperty("items").EnumerateArray().ShouldHaveSingleItem().GetProperty("state").GetString()
+            .ShouldBe("COMPLETED", "without a state filter a search covers every state, as in Camunda 8.8");
+        var open = await IdentityHost.PostAsync(agent, "/v2/user-tasks/search", new { filter = new { processInstanceKey = instanceKey, state = "CREATED" } });
+        open.GetProperty("page").GetProperty("totalItems").GetInt64().ShouldBe(0);
     }
 
     [Test]
@@ -129,7 +135,7 @@ public sealed class CamundaApiTests : DatabaseTest
         {
             await _worker.PostAsJsonAsync($"/v2/jobs/{job.GetProperty("jobKey").GetString()}/completion", new { });
         }
-        var task = (await IdentityHost.PostAsync(agent, "/v2/user-tasks/search", new { filter = new { candidateGroup = "after-sales" } }))
+        var task = (await IdentityHost.PostAsync(agent, "/v2/user-tasks/search", new { filter = new { candidateGroup = "after-sales", state = "CREATED" } }))
             .GetProperty("items").EnumerateArray().First();
         var key = task.GetProperty("userTaskKey").GetString();
         var version = task.GetProperty("version").GetInt32();

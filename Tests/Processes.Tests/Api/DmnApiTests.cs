@@ -156,6 +156,30 @@ public sealed class DmnApiTests : DatabaseTest
     }
 
     [Test]
+    public async Task Search_takes_filter_objects_and_sort_and_a_decision_is_read_by_key()
+    {
+        var all = await IdentityHost.PostAsync(_agent, "/v2/decision-definitions/search",
+            new { filter = new { decisionRequirementsId = "api-drg" }, sort = new[] { new { field = "decisionDefinitionId", order = "DESC" } } });
+        var items = all.GetProperty("items").EnumerateArray().ToList();
+        items.Select(i => i.GetProperty("decisionDefinitionId").GetString()).ShouldBe(["api-tier", "api-discount"]);
+        var tierKey = items[0].GetProperty("decisionDefinitionKey").GetString();
+
+        var byKey = await IdentityHost.PostAsync(_agent, "/v2/decision-definitions/search",
+            new { filter = new { decisionDefinitionKey = new Dictionary<string, object> { ["$in"] = new[] { tierKey } } } });
+        byKey.GetProperty("items").EnumerateArray().ShouldHaveSingleItem().GetProperty("decisionDefinitionId").GetString().ShouldBe("api-tier");
+        var notTier = await IdentityHost.PostAsync(_agent, "/v2/decision-definitions/search",
+            new { filter = new { decisionRequirementsId = "api-drg", decisionDefinitionKey = new Dictionary<string, object> { ["$neq"] = tierKey! } } });
+        notTier.GetProperty("items").EnumerateArray().ShouldHaveSingleItem().GetProperty("decisionDefinitionId").GetString().ShouldBe("api-discount");
+
+        var one = await _agent.GetFromJsonAsync<JsonElement>($"/v2/decision-definitions/{tierKey}");
+        one.GetProperty("decisionRequirementsId").GetString().ShouldBe("api-drg");
+        (await _agent.GetAsync("/v2/decision-definitions/999999")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var unknown = await _agent.PostAsJsonAsync("/v2/decision-definitions/search", new { filter = new { decisionId = "api-tier" } });
+        unknown.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await unknown.Content.ReadAsStringAsync()).ShouldContain("filter.decisionId");
+    }
+
+    [Test]
     public async Task A_broken_dmn_deployment_is_a_problem_listing_decision_and_line()
     {
         var broken = DmnText.File(DmnText.Table("api-broken", "SOMETIMES", ["x"], ["y"], [["-", "1"]]), id: "api-broken-drg");

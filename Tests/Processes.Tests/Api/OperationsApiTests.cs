@@ -49,6 +49,11 @@ public sealed class OperationsApiTests : DatabaseTest
         row.GetProperty("errorMessage").GetString().ShouldBe("payment API down");
         var incidents = await IdentityHost.PostAsync(client, "/v2/incidents/search", new { filter = new { processInstanceKey = instance } });
         incidents.GetProperty("items")[0].GetProperty("errorType").GetString().ShouldBe("JOB_NO_RETRIES");
+        var incidentKey = incidents.GetProperty("items")[0].GetProperty("incidentKey").GetString();
+        var incident = await client.GetFromJsonAsync<JsonElement>($"/v2/incidents/{incidentKey}");
+        incident.GetProperty("processInstanceKey").GetString().ShouldBe(instance);
+        incident.GetProperty("errorType").GetString().ShouldBe("JOB_NO_RETRIES");
+        (await client.GetAsync(new Uri("/v2/incidents/999999", UriKind.Relative))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         var counts = await client.GetFromJsonAsync<JsonElement>("/api/operations/job-types");
         counts.EnumerateArray().Single(c => c.GetProperty("type").GetString() == "ops-pay").GetProperty("failed").GetInt32().ShouldBe(1);
 

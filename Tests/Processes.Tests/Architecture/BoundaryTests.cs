@@ -26,11 +26,6 @@ public sealed class BoundaryTests
         ["Processes.Host.Postgres."] = "the embedded PostgreSQL launcher and the data source the host hands to the engine",
         ["Processes.Host.Engine.EngineRegistration"] = "DI registration: builds the engine's stores and facade from the data source",
         ["Processes.Host.Engine.QueryRegistration"] = "DI registration: builds the engine's read models from the data source",
-        // Pending (issue 20): the definition and decision searches move to read models of the query model; drop each entry then.
-        ["Processes.Host.Camunda.DefinitionsApi"] = "pending: process definition search and XML, until the definitions read model",
-        ["Processes.Host.Camunda.DecisionDefinitionsApi"] = "pending: decision definition search and XML, until the definitions read model",
-        ["Processes.Host.Camunda.SqlFilter"] = "pending: the WHERE builder of the two definition searches above",
-        ["Processes.Host.Camunda.UserTasksApi"] = "pending: hands the data source to FormDeployment for a task's linked form, until forms have a read model",
     };
 
     /// <summary>Activities types allowed to use Npgsql or Dapper: the stores of the activities' own tables, and why.</summary>

@@ -226,7 +226,7 @@ public sealed partial class InboxPageTests : PageTest
 
     private async Task<List<string>> TicketsAsync()
     {
-        var found = await IdentityHost.PostAsync(_admin, "/v2/user-tasks/search", new { filter = new { elementId = "WorkTicket" } });
+        var found = await IdentityHost.PostAsync(_admin, "/v2/user-tasks/search", new { filter = new { elementId = "WorkTicket", state = "CREATED" } });
         return [.. found.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("userTaskKey").GetString()!)];
     }
 

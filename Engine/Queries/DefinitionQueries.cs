@@ -1,0 +1,103 @@
+using Npgsql;
+using Processes.Engine.Deployment;
+using Processes.Engine.Visibility;
+
+namespace Processes.Engine.Queries;
+
+/// <summary>A deployed process definition as the read side returns it.</summary>
+public sealed class ProcessDefinitionRow
+{
+    public long Key { get; init; }
+    public string BpmnProcessId { get; init; } = "";
+    public string? Name { get; init; }
+    public int Version { get; init; }
+    public string? VersionTag { get; init; }
+    public string ResourceName { get; init; } = "";
+}
+
+/// <summary>A deployed decision definition as the read side returns it.</summary>
+public sealed class DecisionDefinitionRow
+{
+    public long Key { get; init; }
+    public string DecisionId { get; init; } = "";
+    public string? Name { get; init; }
+    public int Version { get; init; }
+    public string DecisionRequirementsId { get; init; } = "";
+    public long DecisionRequirementsKey { get; init; }
+}
+
+/// <summary>
+/// Deployed models — process and decision definitions, linked forms. They are no case data: every signed-in caller
+/// sees all of them (who may deploy or start is the write side's concern), so their visibility fragment is TRUE.
+/// </summary>
+public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
+{
+    private static string Everyone(Caller caller, Dapper.DynamicParameters parameters) => "TRUE";
+
+    public static ReadModel<ProcessDefinitionRow> ProcessModel { get; } = new(
+        "process definitions",
+        """
+        d.process_definition_key AS Key, d.bpmn_process_id AS BpmnProcessId, d.name AS Name, d.version AS Version, d.version_tag AS VersionTag,
+        d.resource_name AS ResourceName
+        """,
+        "process_definition d",
+        new QueryField("processDefinitionKey", "d.process_definition_key", FieldType.Key), r => r.Key,
+        Everyone,
+        [
+            (new QueryField("processDefinitionId", "d.bpmn_process_id", FieldType.Text), r => r.BpmnProcessId),
+            (new QueryField("name", "d.name", FieldType.Text), r => r.Name),
+            (new QueryField("version", "d.version", FieldType.Integer), r => (long)r.Version),
+            (new QueryField("versionTag", "d.version_tag", FieldType.Text), r => r.VersionTag),
+            (new QueryField("resourceName", "d.resource_name", FieldType.Text), r => r.ResourceName),
+            (new QueryField("isLatestVersion",
+                "(d.version = (SELECT max(l.version) FROM process_definition l WHERE l.bpmn_process_id = d.bpmn_process_id))", FieldType.Boolean, Sortable: false), null),
+            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+        ])
+    {
+        DefaultSort = [new SortBy("processDefinitionId"), new SortBy("version")],
+    };
+
+    public static ReadModel<DecisionDefinitionRow> DecisionModel { get; } = new(
+        "decision definitions",
+        """
+        d.decision_definition_key AS Key, d.decision_id AS DecisionId, d.name AS Name, d.version AS Version,
+        d.decision_requirements_id AS DecisionRequirementsId, d.decision_requirements_key AS DecisionRequirementsKey
+        """,
+        "decision_definition d",
+        new QueryField("decisionDefinitionKey", "d.decision_definition_key", FieldType.Key), r => r.Key,
+        Everyone,
+        [
+            (new QueryField("decisionDefinitionId", "d.decision_id", FieldType.Text), r => r.DecisionId),
+            (new QueryField("name", "d.name", FieldType.Text), r => r.Name),
+            (new QueryField("version", "d.version", FieldType.Integer), r => (long)r.Version),
+            (new QueryField("decisionRequirementsId", "d.decision_requirements_id", FieldType.Text), r => r.DecisionRequirementsId),
+            (new QueryField("decisionRequirementsKey", "d.decision_requirements_key", FieldType.Key), r => r.DecisionRequirementsKey),
+            (new QueryField("isLatestVersion",
+                "(d.version = (SELECT max(l.version) FROM decision_definition l WHERE l.decision_id = d.decision_id))", FieldType.Boolean, Sortable: false), null),
+            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+        ])
+    {
+        DefaultSort = [new SortBy("decisionDefinitionId"), new SortBy("version")],
+    };
+
+    public Task<QueryPage<ProcessDefinitionRow>> ProcessesAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
+        QuerySql.RunAsync(dataSource, ProcessModel, caller, query, cancellationToken);
+
+    public Task<QueryPage<DecisionDefinitionRow>> DecisionsAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
+        QuerySql.RunAsync(dataSource, DecisionModel, caller, query, cancellationToken);
+
+    public async Task<ProcessDefinitionRow?> FindProcessAsync(Caller caller, long key, CancellationToken cancellationToken) =>
+        Single(await ProcessesAsync(caller, One("processDefinitionKey", key), cancellationToken));
+
+    public async Task<DecisionDefinitionRow?> FindDecisionAsync(Caller caller, long key, CancellationToken cancellationToken) =>
+        Single(await DecisionsAsync(caller, One("decisionDefinitionKey", key), cancellationToken));
+
+    /// <summary>The latest deployed version of a linked form (a task's <c>form:&lt;id&gt;</c>), or null when none was deployed.</summary>
+    public Task<StoredForm?> LatestFormAsync(string formId, CancellationToken cancellationToken) =>
+        FormDeployment.LatestAsync(dataSource, formId, cancellationToken);
+
+    private static Query One(string field, long key) =>
+        Query.Where(new FieldCondition(field, FilterOperator.Eq, key)) with { CountTotal = false, Page = new PageRequest(1) };
+
+    private static T? Single<T>(QueryPage<T> page) where T : class => page.Items.Count == 0 ? null : page.Items[0];
+}
