@@ -20,6 +20,7 @@ internal static class EngineRegistration
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ProcessEngine>>(), sp.GetRequiredService<Processes.Engine.Dmn.DecisionDefinitions>()));
         services.AddSingleton<IProcessEngine>(sp => sp.GetRequiredService<ProcessEngine>());
         services.AddSingleton(sp => new CalendarStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new Processes.Engine.Idempotency.IdempotencyStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.Configure<DefinitionsOptions>(builder.Configuration.GetSection("Processes:Definitions"));
         services.AddHostedService<DefinitionsDeployer>();
         services.Configure<Processes.Engine.Cluster.EngineNodeOptions>(builder.Configuration.GetSection("Processes:Engine"));
