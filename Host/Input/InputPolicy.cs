@@ -13,10 +13,11 @@ namespace Processes.Host.Input;
 /// bounded (413 past the limit), checked for valid UTF-8, JSON syntax and depth, and for text PostgreSQL cannot
 /// store (NUL, lone surrogates — text and jsonb reject them, which used to end in a 500), and its
 /// <c>variables</c> against <see cref="InputLimits"/>; query and route values are checked for NUL too. Each refusal
-/// is problem+json naming the field. Runs after authentication, so nobody anonymous makes the host buffer a body.
+/// is problem+json naming the field. Runs after authentication, so an anonymous request is held to a small body.
 /// </summary>
 internal sealed class InputPolicy(RequestDelegate next, IOptions<InputLimits> options)
 {
+    private const long AnonymousBodyBytes = 64 * 1024;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public async Task InvokeAsync(HttpContext context)
@@ -68,6 +69,11 @@ internal sealed class InputPolicy(RequestDelegate next, IOptions<InputLimits> op
     {
         var limits = options.Value;
         var limit = endpoint.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? limits.MaxJsonBodyBytes;
+        if (context.User.Identity?.IsAuthenticated != true)
+        {
+            // Anonymous endpoints (sign-in) take a few fields: nobody unknown makes the host buffer megabytes.
+            limit = Math.Min(limit, AnonymousBodyBytes);
+        }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
             feature.MaxRequestBodySize = limit;
