@@ -8,6 +8,7 @@ using Processes.Host.Hangfire;
 using Processes.Host.Health;
 using Processes.Host.Identity;
 using Processes.Host.Inbox;
+using Processes.Host.Input;
 using Processes.Host.Instances;
 using Processes.Host.Operations;
 using Processes.Host.Pages;
@@ -26,6 +27,7 @@ builder.AddProcessesDataProtection();
 builder.AddProcessesIdentity();
 builder.AddProcessesEngine();
 builder.AddProcessesHangfire();
+builder.AddProcessesInputPolicy();
 
 var app = builder.Build();
 // Forwarded headers first: the header policy sends HSTS only when the request (as the proxy saw it) is https.
@@ -37,6 +39,8 @@ app.UseStatusCodePages();
 // The designer's scripts and styles are public (the sign-in page needs them); its pages are endpoints with policies.
 app.UseDesignerAssets();
 app.UseProcessesIdentity();
+// After authentication: nobody anonymous makes the host buffer a body.
+app.UseProcessesInputPolicy();
 app.MapHealthApi();
 // The whole host described for client generators: /openapi/v1.json (public, like Camunda's own spec).
 app.MapOpenApi().AllowAnonymous();

@@ -66,6 +66,12 @@ internal sealed partial class ProcessEngine : IProcessEngine
 
     private async Task<CommandResult<T>> ExecuteAsync<T>(string name, CommandBody<T> body, CancellationToken cancellationToken)
     {
+        var claim = Idempotency.IdempotencyClaim.Take();
+        if (claim?.Replay<T>() is { } replayed)
+        {
+            // A retry of a request whose command committed before its answer was stored: the first outcome, not a second effect.
+            return replayed;
+        }
         for (var attempt = 1; ; attempt++)
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -81,6 +87,10 @@ internal sealed partial class ProcessEngine : IProcessEngine
                 }
                 await RunAsync(x, connection, transaction, cancellationToken);
                 await ChangeWriter.WriteAsync(connection, transaction, x.Instances.Values, x.Changes, cancellationToken);
+                if (claim is not null)
+                {
+                    await claim.RecordAsync(connection, transaction, result.Value, cancellationToken);
+                }
                 // Durability point: the command's state change and everything it implies are committed together here.
                 await transaction.CommitAsync(cancellationToken);
                 return result;

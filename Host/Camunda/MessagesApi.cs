@@ -24,7 +24,7 @@ internal static class MessagesApi
     public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v2/messages/publication", PublishAsync).RequireAuthorization(Policies.Agent).Idempotent().WithTags("Messages");
-        app.MapPost("/v2/messages/correlation", CorrelateAsync).RequireAuthorization(Policies.Agent).WithTags("Messages");
+        app.MapPost("/v2/messages/correlation", CorrelateAsync).RequireAuthorization(Policies.Agent).Idempotent().WithTags("Messages");
         app.MapPost("/v2/signals/broadcast", BroadcastAsync).RequireAuthorization(Policies.Agent).Idempotent().WithTags("Signals");
         return app;
     }

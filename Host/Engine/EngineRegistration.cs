@@ -21,6 +21,7 @@ internal static class EngineRegistration
         services.AddSingleton<IProcessEngine>(sp => sp.GetRequiredService<ProcessEngine>());
         services.AddProcessesQueries(builder.Configuration);
         services.AddSingleton(sp => new CalendarStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new Processes.Engine.Idempotency.IdempotencyStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.Configure<DefinitionsOptions>(builder.Configuration.GetSection("Processes:Definitions"));
         services.AddHostedService<DefinitionsDeployer>();
         services.Configure<Processes.Engine.Cluster.EngineNodeOptions>(builder.Configuration.GetSection("Processes:Engine"));

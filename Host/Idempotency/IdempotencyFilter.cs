@@ -1,19 +1,21 @@
+using System.Security.Cryptography;
 using System.Text;
-using Dapper;
-using Npgsql;
+using Microsoft.AspNetCore.Mvc;
+using Processes.Engine.Idempotency;
 
 namespace Processes.Host.Idempotency;
 
 /// <summary>
 /// <c>Idempotency-Key</c> on creating commands: a request retried with the same key (by the same caller, on the
-/// same route) gets the first answer back instead of acting twice — a client that lost the response to a
-/// timeout can safely send again. Answers are kept for a day. Two requests racing with one key: the second
-/// waits on the first's row lock and then returns its stored answer.
+/// same route) gets the first answer back instead of acting twice — also after a crash. The engine command the
+/// request runs records its outcome in its own transaction (the claim, see <see cref="IdempotencyClaim"/>); the
+/// answer is stored after. A retry finds the answer, or — when the host died between the two — the outcome, which
+/// the command hands back without acting again, so the handler renders the first answer anew. Requests racing with
+/// one key wait on each other; the same key with a different body is refused (422). Answers are kept a day.
 /// </summary>
-internal sealed class IdempotencyFilter(NpgsqlDataSource dataSource) : IEndpointFilter
+internal sealed class IdempotencyFilter(IdempotencyStore store) : IEndpointFilter
 {
     public const string Header = "Idempotency-Key";
-    private static readonly TimeSpan Retention = TimeSpan.FromDays(1);
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -30,18 +32,26 @@ internal sealed class IdempotencyFilter(NpgsqlDataSource dataSource) : IEndpoint
         var caller = http.User.Identity?.Name ?? "anonymous";
         var route = $"{http.Request.Method} {http.Request.Path}";
         var cancellationToken = http.RequestAborted;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Serialises requests with the same key; different keys never wait on each other.
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@caller || chr(31) || @route || chr(31) || @key, 11))",
-            new { caller, route, key }, transaction, cancellationToken: cancellationToken));
-        var stored = await connection.QuerySingleOrDefaultAsync<(int Status, string Body, string? ContentType)>(new CommandDefinition(
-            "SELECT status, body, content_type FROM idempotent_request WHERE caller = @caller AND route = @route AND key = @key AND created_at > now() - @retention",
-            new { caller, route, key, retention = Retention }, transaction, cancellationToken: cancellationToken));
-        if (stored != default)
+        var hash = await HashAsync(http.Request, cancellationToken);
+        await using var session = await store.BeginAsync(caller, route, key, hash, cancellationToken);
+        if (session.IsDifferentRequest)
+        {
+            var problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status422UnprocessableEntity, Title = "INVALID_ARGUMENT",
+                Detail = $"{Header} '{key}' was already used for a different request on {route}; send a new key for a new request.",
+            };
+            problem.Extensions["field"] = Header;
+            return TypedResults.Problem(problem);
+        }
+        if (session.Answer is { } stored)
         {
             http.Response.Headers["Idempotent-Replayed"] = "true";
             return Results.Text(stored.Body, stored.ContentType, Encoding.UTF8, stored.Status);
+        }
+        if (session.Claim.RecordedOutcome is not null)
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
         }
         // Capture what the endpoint writes, to store it and still send it.
         var original = http.Response.Body;
@@ -49,21 +59,18 @@ internal sealed class IdempotencyFilter(NpgsqlDataSource dataSource) : IEndpoint
         http.Response.Body = buffer;
         try
         {
-            var result = await next(context);
-            if (result is IResult executable)
+            using (session.Enlist())
             {
-                await executable.ExecuteAsync(http);
+                var result = await next(context);
+                if (result is IResult executable)
+                {
+                    await executable.ExecuteAsync(http);
+                }
             }
             var status = http.Response.StatusCode;
-            var body = Encoding.UTF8.GetString(buffer.ToArray());
             if (status < 500)
             {
-                await connection.ExecuteAsync(new CommandDefinition("""
-                    INSERT INTO idempotent_request (caller, route, key, status, body, content_type) VALUES (@caller, @route, @key, @status, @body, @contentType)
-                    ON CONFLICT (caller, route, key) DO UPDATE SET status = excluded.status, body = excluded.body, content_type = excluded.content_type, created_at = now()
-                    """, new { caller, route, key, status, body, contentType = http.Response.ContentType }, transaction, cancellationToken: cancellationToken));
-                // Durability point: from here a retry gets this answer; a crash before it lets the retry act (the command itself is atomic).
-                await transaction.CommitAsync(cancellationToken);
+                await session.SaveAnswerAsync(new IdempotentAnswer(status, Encoding.UTF8.GetString(buffer.ToArray()), http.Response.ContentType), cancellationToken);
             }
             buffer.Position = 0;
             await buffer.CopyToAsync(original, cancellationToken);
@@ -73,6 +80,19 @@ internal sealed class IdempotencyFilter(NpgsqlDataSource dataSource) : IEndpoint
         {
             http.Response.Body = original;
         }
+    }
+
+    /// <summary>The body's SHA-256 (the input policy left a JSON body buffered; anything else is buffered here).</summary>
+    private static async Task<string> HashAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!request.Body.CanSeek)
+        {
+            request.EnableBuffering();
+        }
+        request.Body.Position = 0;
+        var hash = await SHA256.HashDataAsync(request.Body, cancellationToken);
+        request.Body.Position = 0;
+        return Convert.ToHexString(hash);
     }
 
     /// <summary>The response was already written from the buffer.</summary>

@@ -61,8 +61,10 @@ public sealed class InboxApiTests : DatabaseTest
     public async Task A_retried_start_with_the_same_idempotency_key_returns_the_first_instance()
     {
         var agent = _host.Bearer(_agent.ApiKey);
-        var first = await StartAsync(agent, "retry-1", due: DateTimeOffset.UtcNow.AddDays(1));
-        var second = await StartAsync(agent, "retry-1", due: DateTimeOffset.UtcNow.AddDays(1));
+        // A retry is the same request: the same key with another body would be refused (422).
+        var due = DateTimeOffset.UtcNow.AddDays(1);
+        var first = await StartAsync(agent, "retry-1", due);
+        var second = await StartAsync(agent, "retry-1", due);
         var other = await StartAsync(agent, "retry-2", due: DateTimeOffset.UtcNow.AddDays(1));
 
         second.ShouldBe(first);

@@ -16,13 +16,13 @@ public sealed partial class RuntimeSqlTests
         "process_instance", "element_instance", "variable", "job", "timer", "incident", "user_task", "task_comment", "execution_history",
         "message", "message_correlation", "message_start_key", "message_subscription", "signal_subscription", "start_event_subscription",
         "deployment", "deployment_resource", "process_definition", "decision_definition", "decision_requirements", "form_definition",
-        "job_metrics", "job_type_backoff", "engine_node", "business_calendar", "schema_migration", "timer_job_cancellation",
+        "job_metrics", "job_type_backoff", "engine_node", "business_calendar", "schema_migration", "timer_job_cancellation", "idempotent_request",
     ];
 
     /// <summary>Tables of other owners (see <see cref="BoundaryTests"/>): identity, audit, idempotency and the activities.</summary>
     internal static readonly string[] OwnedElsewhere =
     [
-        "app_user", "user_role", "app_group", "user_group", "api_key", "audit_log", "idempotent_request",
+        "app_user", "user_role", "app_group", "user_group", "api_key", "audit_log",
         "user_session", "sign_in_address", "sign_in_known_address", "data_protection_key",
         "agent_profile", "assignment_rotation", "assignment_decision", "sms_template", "sms_outbox", "sms_sent", "refund_sent",
     ];

@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+
+namespace Processes.Tests.Hosting;
+
+/// <summary>
+/// Exactly-once starts across a crash (issue 21), with a real host process killed by SIGKILL: each start's command
+/// has committed, its answer is not yet stored (a trigger holds those writes), the host dies; after the restart
+/// every retry with the same Idempotency-Key gets the first answer — the instance the first request created, also
+/// with a business key (not 409) — and there is no second instance.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+public sealed class IdempotencyCrashTests
+{
+    private const string AdminPassword = "correct horse battery staple";
+    private const int Starts = 8;
+    private const string Model = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+          <bpmn:process id="crash-start" isExecutable="true">
+            <bpmn:startEvent id="start" />
+            <bpmn:userTask id="wait"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>
+            <bpmn:endEvent id="end" />
+            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+            <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />
+          </bpmn:process>
+        </bpmn:definitions>
+        """;
+
+    private string _root = "";
+
+    [SetUp]
+    public void CreateRoot() => _root = Path.Combine(Path.GetTempPath(), $"processes-crash-{Guid.NewGuid():N}");
+
+    [TearDown]
+    public async Task StopLeftovers()
+    {
+        var pidFile = Path.Combine(_root, "data", "postmaster.pid");
+        if (File.Exists(pidFile))
+        {
+            using var stop = Process.Start("kill", ["-INT", File.ReadLines(pidFile).First()]);
+            await stop.WaitForExitAsync();
+            for (var i = 0; i < 50 && File.Exists(pidFile); i++)
+            {
+                await Task.Delay(100);
+            }
+        }
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Test]
+    public async Task Starts_whose_host_was_killed_after_the_commit_answer_their_first_instance_on_retry_and_never_start_twice()
+    {
+        string apiKey;
+        using (var first = StartHost(out var url))
+        {
+            await WaitReadyAsync(first, url);
+            apiKey = await AdminApiKeyAsync(url);
+            using var client = Client(url, apiKey);
+            using (var content = new MultipartFormDataContent())
+            {
+                content.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(Model)) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } },
+                    "resources", "crash-start.bpmn");
+                var deployed = await client.PostAsync(new Uri("/v2/deployments", UriKind.Relative), content);
+                deployed.StatusCode.ShouldBe(HttpStatusCode.OK, await deployed.Content.ReadAsStringAsync());
+            }
+            // Hold every stored answer (status set) until released: the commands commit, their answers cannot.
+            await ExecuteAsync("""
+                CREATE FUNCTION hold_answers() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF NEW.status IS NOT NULL THEN PERFORM pg_advisory_lock_shared(4242); PERFORM pg_advisory_unlock_shared(4242); END IF; RETURN NEW; END $$;
+                CREATE TRIGGER hold_answers BEFORE INSERT OR UPDATE ON idempotent_request FOR EACH ROW EXECUTE FUNCTION hold_answers();
+                """);
+            await using (var hold = new NpgsqlConnection(SocketConnectionString()))
+            {
+                await hold.OpenAsync();
+                await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(4242)", hold))
+                {
+                    await take.ExecuteNonQueryAsync();
+                }
+                var inFlight = Enumerable.Range(0, Starts).Select(i => SwallowAsync(StartAsync(client, i))).ToList();
+                await WaitUntilAsync(async () => Convert.ToInt64(await ScalarAsync("SELECT count(*) FROM idempotent_request WHERE outcome IS NOT NULL"),
+                    CultureInfo.InvariantCulture) == Starts, "every start's command committed");
+                first.Kill();
+                await first.WaitForExitAsync();
+                await Task.WhenAll(inFlight);
+            }
+        }
+        var recorded = new Dictionary<string, string>();
+        foreach (var row in (await ScalarAsync("SELECT string_agg(key || '=' || (outcome->>'ProcessInstanceKey'), ',') FROM idempotent_request WHERE status IS NULL"))!
+                     .ToString()!.Split(','))
+        {
+            recorded[row.Split('=')[0]] = row.Split('=')[1];
+        }
+        recorded.Count.ShouldBe(Starts, "no answer was stored before the kill");
+
+        using var second = StartHost(out var secondUrl);
+        await WaitReadyAsync(second, secondUrl);
+        using (var client = Client(secondUrl, apiKey))
+        {
+            for (var i = 0; i < Starts; i++)
+            {
+                foreach (var attempt in new[] { "first retry", "second retry" })
+                {
+                    var response = await StartAsync(client, i);
+                    var text = await response.Content.ReadAsStringAsync();
+                    response.StatusCode.ShouldBe(HttpStatusCode.OK, $"{attempt} of crash-{i}: {text}");
+                    JsonDocument.Parse(text).RootElement.GetProperty("processInstanceKey").GetString().ShouldBe(recorded[$"crash-{i}"], $"{attempt} of crash-{i}");
+                    response.Headers.GetValues("Idempotent-Replayed").ShouldBe(["true"]);
+                }
+            }
+            using var different = new HttpRequestMessage(HttpMethod.Post, new Uri("/v2/process-instances", UriKind.Relative))
+            {
+                Content = JsonContent.Create(new { processDefinitionId = "crash-start", variables = new { other = true } }),
+            };
+            different.Headers.Add("Idempotency-Key", "crash-0");
+            var refused = await client.SendAsync(different);
+            refused.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+            (await refused.Content.ReadAsStringAsync()).ShouldContain("crash-0");
+        }
+        Convert.ToInt64(await ScalarAsync("SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'crash-start'"), CultureInfo.InvariantCulture)
+            .ShouldBe(Starts, "one instance per key, none started twice");
+        second.Kill();
+        await second.WaitForExitAsync();
+    }
+
+    /// <summary>Half of the starts carry a business key: their retry must answer the first instance, not 409.</summary>
+    private static Task<HttpResponseMessage> StartAsync(HttpClient client, int i)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/v2/process-instances", UriKind.Relative))
+        {
+            Content = JsonContent.Create(i % 2 == 0
+                ? new { processDefinitionId = "crash-start", variables = new { n = i }, businessKey = (string?)$"B-{i}" }
+                : new { processDefinitionId = "crash-start", variables = new { n = i }, businessKey = (string?)null }),
+        };
+        request.Headers.Add("Idempotency-Key", $"crash-{i}");
+        return client.SendAsync(request);
+    }
+
+    private static async Task SwallowAsync(Task<HttpResponseMessage> request)
+    {
+        try
+        {
+            (await request).Dispose();
+        }
+        catch (HttpRequestException)
+        {
+            // The host died under the request, as intended.
+        }
+        catch (TaskCanceledException)
+        {
+        }
+    }
+
+    private static HttpClient Client(Uri url, string apiKey)
+    {
+        var client = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
+
+    private static async Task<string> AdminApiKeyAsync(Uri url)
+    {
+        using var session = new HttpClient(new HttpClientHandler { UseCookies = true }) { BaseAddress = url };
+        var login = await session.PostAsJsonAsync("/api/auth/login", new { userName = "admin", password = AdminPassword });
+        login.StatusCode.ShouldBe(HttpStatusCode.OK, await login.Content.ReadAsStringAsync());
+        var body = await login.Content.ReadFromJsonAsync<JsonElement>();
+        session.DefaultRequestHeaders.Add(body.GetProperty("antiforgeryHeader").GetString()!, body.GetProperty("antiforgeryToken").GetString());
+        var me = await session.GetFromJsonAsync<JsonElement>("/api/auth/me");
+        var key = await session.PostAsJsonAsync($"/api/users/{me.GetProperty("id").GetInt64()}/api-keys", new { name = "crash test" });
+        key.IsSuccessStatusCode.ShouldBeTrue(await key.Content.ReadAsStringAsync());
+        return (await key.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
+    }
+
+    private Process StartHost(out Uri url)
+    {
+        var hostDll = Path.Combine(AppContext.BaseDirectory, "Processes.Host.dll");
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        url = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        listener.Stop();
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
+        info.ArgumentList.Add(hostDll);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add(url.ToString());
+        info.Environment["Postgres__DataDirectory"] = _root;
+        info.Environment["Postgres__Durable"] = "false";
+        info.Environment["ConnectionStrings__Processes"] = "";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        info.Environment["Processes__Admin__Password"] = AdminPassword;
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { TestContext.Progress.WriteLine($"[host] {e.Data}"); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { TestContext.Progress.WriteLine($"[host] {e.Data}"); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitReadyAsync(Process host, Uri url)
+    {
+        using var client = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(5) };
+        await WaitUntilAsync(async () =>
+        {
+            host.HasExited.ShouldBeFalse("the host exited before becoming ready");
+            try
+            {
+                return (await client.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "the host is ready");
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Not within 90 s: {what}.");
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    private string SocketConnectionString()
+    {
+        var data = Path.Combine(_root, "data");
+        var port = int.Parse(File.ReadLines(Path.Combine(data, "postmaster.pid")).ElementAt(3), CultureInfo.InvariantCulture);
+        return new NpgsqlConnectionStringBuilder { Host = data, Port = port, Username = "processes", Database = "processes", Pooling = false }.ConnectionString;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(SocketConnectionString());
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<object?> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(SocketConnectionString());
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+}
