@@ -149,7 +149,8 @@ function wireUserDetail() {
   });
   $('user-groups').addEventListener('submit', event => {
     event.preventDefault();
-    saveUserPart('groups', { groups: checkedIn($('group-boxes')) }, 'Saved the groups.');
+    // The groups list shows members, so it changes with this user's groups.
+    saveUserPart('groups', { groups: checkedIn($('group-boxes')) }, 'Saved the groups.').then(() => act(loadGroups));
   });
   $('user-password').addEventListener('submit', event => {
     event.preventDefault();

@@ -44,6 +44,7 @@ public sealed class AdminPageTests : PageTest
         await page.CheckAsync($"#group-boxes input[name='{group}']");
         await page.ClickAsync("#user-groups button[type=submit]");
         await page.Locator("#message", new() { HasText = "Saved the groups." }).WaitForAsync();
+        await page.Locator("#groups li", new() { HasText = group }).Filter(new() { HasText = userName }).WaitForAsync();
 
         await page.FillAsync("#key-create input[name=name]", "robot");
         await page.ClickAsync("#key-create button[type=submit]");
