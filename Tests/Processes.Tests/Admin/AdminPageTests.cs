@@ -61,6 +61,8 @@ public sealed class AdminPageTests : PageTest
         await page.FillAsync("#audit-filter input[name=actor]", admin.UserName);
         await page.FillAsync("#audit-filter input[name=action]", "apikey.created");
         await page.ClickAsync("#audit-filter button[type=submit]");
+        // The list shows the unfiltered entries until the filtered answer replaces them.
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#audit li').length === 1");
         (await page.Locator("#audit li").AllTextContentsAsync()).ShouldHaveSingleItem().ShouldContain("robot");
 
         await Screenshot(page, $"/tmp/admin-{width}.png");
