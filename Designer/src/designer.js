@@ -1,7 +1,8 @@
 // The /designer page: the deployed processes on the left, the bpmn-js canvas in the middle, the properties panel on
 // the right, and a toolbar to open, create, deploy and download. Deploying posts the XML to POST /v2/deployments;
 // the engine decides the version (a changed model is a new one) and names every problem with element and line.
-import { ApiError, goToLogin, request } from './api.js';
+import { ApiError, request } from './api.js';
+import { renderNav } from './nav.js';
 import { emptyDiagram } from './empty-diagram.js';
 import { createModeler, importWithReport, processIdOf, reveal } from './modeler.js';
 
@@ -194,22 +195,13 @@ async function download() {
   URL.revokeObjectURL(link.href);
 }
 
-async function signOut() {
-  await request('POST', '/api/auth/logout');
-  goToLogin();
-}
-
 async function start() {
   const me = await (await request('GET', '/api/auth/me')).json();
-  $('user').textContent = me.displayName || me.userName;
-  // The inbox link only for those the inbox admits (policy tasks), so it never leads to a 403.
-  $('inbox-link').hidden = !['agent', 'supervisor', 'finance', 'admin'].some(role => me.roles.includes(role));
-  $('operations-link').hidden = !['operator', 'admin'].some(role => me.roles.includes(role));
+  renderNav(me, 'designer');
   $('new').addEventListener('click', newDiagram);
   $('deploy').addEventListener('click', deploy);
   $('download').addEventListener('click', download);
   $('open-file').addEventListener('change', event => openFile(event.target.files[0]).finally(() => { event.target.value = ''; }));
-  $('sign-out').addEventListener('click', signOut);
   await loadDefinitions();
   await showDiagram(emptyDiagram(), 'A new diagram');
 }

@@ -2,7 +2,8 @@
 // (form-js) on the right. Every action is a call to the same API other clients use; the API decides who may do
 // what, the page only leaves out buttons that would be refused. The list follows the task event stream (SSE).
 import { Form } from '@bpmn-io/form-js';
-import { ApiError, goToLogin, request } from './api.js';
+import { ApiError, request } from './api.js';
+import { renderNav } from './nav.js';
 import { escapingTemplating } from './form-templating.js';
 
 const VIEWS = [
@@ -286,10 +287,7 @@ function listen() {
 
 async function start() {
   me = await json('GET', '/api/auth/me');
-  $('user').textContent = me.displayName || me.userName;
-  $('designer-link').hidden = !(me.roles.includes('designer') || me.roles.includes('admin'));
-  $('operations-link').hidden = !(me.roles.includes('operator') || me.roles.includes('admin'));
-  $('sign-out').addEventListener('click', async () => { await request('POST', '/api/auth/logout'); goToLogin(); });
+  renderNav(me, 'inbox');
   $('claim').addEventListener('click', claim);
   $('complete').addEventListener('click', complete);
   $('unassign').addEventListener('click', unassign);

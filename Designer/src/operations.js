@@ -1,7 +1,8 @@
 // The /operations page: open incidents, failed jobs, timers, job counts per type and the engine's servers, refreshed
 // every 5 seconds and after every action. Every button is a call to the same API other clients use
 // (/api/operations, /v2/incidents); the page shows the API's answer, refusals included, and decides nothing itself.
-import { ApiError, goToLogin, request } from './api.js';
+import { ApiError, request } from './api.js';
+import { renderNav } from './nav.js';
 
 const REFRESH_MS = 5000;
 const $ = id => document.getElementById(id);
@@ -176,11 +177,7 @@ async function refresh() {
 
 async function start() {
   const me = await json('GET', '/api/auth/me');
-  $('user').textContent = me.displayName || me.userName;
-  // Links only to the pages this user may open, so none leads to a 403.
-  $('designer-link').hidden = !['designer', 'admin'].some(role => me.roles.includes(role));
-  $('inbox-link').hidden = !['agent', 'supervisor', 'finance', 'admin'].some(role => me.roles.includes(role));
-  $('sign-out').addEventListener('click', async () => { await request('POST', '/api/auth/logout'); goToLogin(); });
+  renderNav(me, 'operations');
   await load();
   setInterval(() => { if (!refreshing) refresh(); }, REFRESH_MS);
 }

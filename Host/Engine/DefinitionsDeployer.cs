@@ -93,6 +93,10 @@ internal sealed partial class DefinitionsDeployer(
         }
         await SeedCalendarsAsync(directory, cancellationToken);
         await SeedSmsTemplatesAsync(directory, cancellationToken);
+        if (options.Value.DeployAtStartup && System.IO.Directory.Exists(directory))
+        {
+            await services.GetRequiredService<Processes.Host.Identity.ShippedGroups>().SeedAsync(directory, cancellationToken);
+        }
         await engine.SyncStartEventsAsync(null, cancellationToken);
     }
 

@@ -58,9 +58,19 @@ internal static class UserStore
         connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
             Select + " WHERE lower(u.user_name) = lower(@userName)", new { userName }, cancellationToken: cancellationToken));
 
-    public static async Task<IReadOnlyList<UserRecord>> ListAsync(NpgsqlConnection connection, long after, int limit, CancellationToken cancellationToken) =>
+    /// <summary>A page of users by id; <paramref name="search"/> matches a part of the user name, display name or e-mail, ignoring case.</summary>
+    public static async Task<IReadOnlyList<UserRecord>> ListAsync(NpgsqlConnection connection, long after, int limit, string? search, CancellationToken cancellationToken) =>
         [.. await connection.QueryAsync<UserRecord>(new CommandDefinition(
-            Select + " WHERE u.id > @after ORDER BY u.id LIMIT @limit", new { after, limit }, cancellationToken: cancellationToken))];
+            Select + """
+                 WHERE u.id > @after
+                   AND (@pattern::text IS NULL OR u.user_name ILIKE @pattern OR u.display_name ILIKE @pattern OR u.email ILIKE @pattern)
+                 ORDER BY u.id LIMIT @limit
+                """,
+            new { after, limit, pattern = search is null ? null : "%" + LikeEscaped(search) + "%" }, cancellationToken: cancellationToken))];
+
+    // A search for "a_b" or "50%" means those characters, not LIKE's wildcards.
+    private static string LikeEscaped(string text) =>
+        text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
 
     /// <summary>Inserts the user; null when the name is taken (case-insensitively).</summary>
     public static async Task<long?> InsertAsync(NpgsqlTransaction transaction, string userName, string displayName, string? email,

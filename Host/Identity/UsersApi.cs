@@ -39,7 +39,7 @@ internal static class UsersApi
     }
 
     private static async Task<Results<Ok<Page<UserView>>, ProblemHttpResult>> ListAsync(
-        string? after, string? limit, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string? after, string? limit, string? search, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var (afterId, count) = Paging.Read(after, limit, errors);
@@ -48,7 +48,7 @@ internal static class UsersApi
             return Problems.Invalid(errors);
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await UserStore.ListAsync(connection, afterId ?? 0, count + 1, cancellationToken);
+        var rows = await UserStore.ListAsync(connection, afterId ?? 0, count + 1, string.IsNullOrWhiteSpace(search) ? null : search.Trim(), cancellationToken);
         return TypedResults.Ok(Paging.PageOf(rows, count, r => r.Id, r => r.ToView()));
     }
 

@@ -7,7 +7,7 @@ namespace Processes.Host.Pages;
 
 /// <summary>
 /// The browser pages: <c>/login</c> (anyone), <c>/designer</c> (role designer or admin), <c>/inbox</c> (policy
-/// tasks: agent, supervisor, finance or admin) and <c>/operations</c> (operator or admin). All are HTML shells
+/// tasks: agent, supervisor, finance or admin), <c>/operations</c> (operator or admin) and <c>/admin</c> (admin: users, groups, API keys, audit log). All are HTML shells
 /// from the designer bundle (Designer/, built by npm into wwwroot/designer); they fetch everything else from the
 /// API with the session cookie, so the pages hold no data of their own and the API's policies stay the only gate.
 /// </summary>
@@ -17,6 +17,7 @@ internal static class DesignerPages
     public const string DesignerPath = "/designer";
     public const string InboxPath = "/inbox";
     public const string OperationsPath = "/operations";
+    public const string AdminPath = "/admin";
 
     /// <summary>The bundle's scripts, styles and fonts (public: the sign-in page needs them before anyone is signed in).</summary>
     private const string BundleFolder = "designer";
@@ -63,6 +64,10 @@ internal static class DesignerPages
         app.MapGet(OperationsPath, (IWebHostEnvironment environment) => Page(environment, "operations.html"))
             .RequireAuthorization(Policies.Operator)
             .WithMetadata(new PageEndpoint(Policies.Operator))
+            .ExcludeFromDescription();
+        app.MapGet(AdminPath, (IWebHostEnvironment environment) => Page(environment, "admin.html"))
+            .RequireAuthorization(Policies.Admin)
+            .WithMetadata(new PageEndpoint(Policies.Admin))
             .ExcludeFromDescription();
         return app;
     }

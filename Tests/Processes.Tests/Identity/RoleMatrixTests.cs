@@ -122,6 +122,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/designer", "/designer", null, Policies.Designer),
         new("GET", "/inbox", "/inbox", null, Policies.Tasks),
         new("GET", "/operations", "/operations", null, Policies.Operator),
+        new("GET", "/admin", "/admin", null, Policies.Admin),
     ];
 
     private IdentityHost _host = null!;

@@ -1,0 +1,38 @@
+// One navigation for every signed-in page: links to the pages the user's roles open (so none leads to a 403), the
+// current user and sign-out. The roles mirror the host's policies (Host/Identity/Policies.cs); the host still checks.
+import { goToLogin, request } from './api.js';
+
+const PAGES = [
+  { id: 'inbox', href: '/inbox', label: 'Inbox', roles: ['agent', 'supervisor', 'finance', 'admin'] },
+  { id: 'designer', href: '/designer', label: 'Designer', roles: ['designer', 'admin'] },
+  { id: 'operations', href: '/operations', label: 'Operations', roles: ['operator', 'admin'] },
+  { id: 'admin', href: '/admin', label: 'Admin', roles: ['admin'] },
+];
+
+/** The pages `me` (GET /api/auth/me) may open. */
+export function pagesFor(me) {
+  return PAGES.filter(page => page.roles.some(role => me.roles.includes(role)));
+}
+
+/**
+ * Fills the page's `<nav id="site-nav">`, `#user` and `#sign-out`; `current` is this page's id, marked with
+ * aria-current. Links keep the ids `<page>-link` the page tests look for.
+ */
+export function renderNav(me, current) {
+  const nav = document.getElementById('site-nav');
+  nav.replaceChildren(...pagesFor(me).map(page => {
+    const link = document.createElement('a');
+    link.id = `${page.id}-link`;
+    link.href = page.href;
+    link.textContent = page.label;
+    if (page.id === current) {
+      link.setAttribute('aria-current', 'page');
+    }
+    return link;
+  }));
+  document.getElementById('user').textContent = me.displayName || me.userName;
+  document.getElementById('sign-out').addEventListener('click', async () => {
+    await request('POST', '/api/auth/logout');
+    goToLogin();
+  });
+}
