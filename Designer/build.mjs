@@ -14,7 +14,7 @@ await mkdir(outdir, { recursive: true });
 await build({
   // designer.js + designer.css (the stylesheets are their own entries so the pages link them in <head>), login.js,
   // inbox.js + inbox.css (the task inbox with form-js), and operations.js + operations.css (the operators' console).
-  entryPoints: ['designer.js', 'designer.css', 'login.js', 'inbox.js', 'inbox.css', 'operations.js', 'operations.css'].map(name => join(here, 'src', name)),
+  entryPoints: ['designer.js', 'designer.css', 'login.js', 'inbox.js', 'inbox.css', 'operations.js', 'operations.css', 'case.js', 'case.css'].map(name => join(here, 'src', name)),
   entryNames: '[name]',
   outdir,
   bundle: true,

@@ -36,6 +36,16 @@ function problemText(error) {
 
 const time = iso => (iso ? new Date(iso).toLocaleString() : '');
 
+// The case view has the task roles' policy; an operator without them would only meet a 403 there, so gets no link.
+let mayOpenCases = false;
+function instanceCell(prefix, key) {
+  if (!key) return prefix ?? '';
+  const span = el('span');
+  const link = mayOpenCases ? Object.assign(el('a', '', key), { href: `/cases/${encodeURIComponent(key)}` }) : key;
+  span.append(prefix ? `${prefix} · ` : '', link);
+  return span;
+}
+
 function row(cells, key) {
   const tr = el('tr');
   if (key !== undefined) tr.dataset.key = String(key);
@@ -75,7 +85,7 @@ function actionButton(label, className, action) {
 function renderIncidents(incidents) {
   $('incidents-count').textContent = `(${incidents.page.totalItems})`;
   fill('incident-rows', 'incidents-empty', incidents.items.map(incident => row([
-    `${incident.processDefinitionId} · ${incident.processInstanceKey}`,
+    instanceCell(incident.processDefinitionId, incident.processInstanceKey),
     incident.elementId,
     incident.errorType,
     incident.errorMessage,
@@ -110,7 +120,7 @@ function renderJobs(jobs) {
     });
     const actions = el('span', 'actions');
     actions.append(retries, retry);
-    return row([job.type, `${job.bpmnProcessId} · ${job.processInstanceKey}`, job.elementId, job.errorMessage, job.failures, job.retries, actions], job.key);
+    return row([job.type, instanceCell(job.bpmnProcessId, job.processInstanceKey), job.elementId, job.errorMessage, job.failures, job.retries, actions], job.key);
   }));
   if (focused) document.querySelector(`#job-rows input.retries[data-key='${focused}']`)?.focus();
 }
@@ -120,7 +130,7 @@ function renderTimers(timers) {
     time(timer.dueAt),
     timer.elementId,
     timer.definition,
-    timer.processInstanceKey ?? 'start event',
+    timer.processInstanceKey ? instanceCell(null, timer.processInstanceKey) : 'start event',
     timer.claimedBy,
     actionButton('Fire now', 'trigger', async () => {
       await json('POST', `/api/operations/timers/${timer.key}/trigger`);
@@ -180,6 +190,7 @@ async function start() {
   // Links only to the pages this user may open, so none leads to a 403.
   $('designer-link').hidden = !['designer', 'admin'].some(role => me.roles.includes(role));
   $('inbox-link').hidden = !['agent', 'supervisor', 'finance', 'admin'].some(role => me.roles.includes(role));
+  mayOpenCases = !$('inbox-link').hidden;
   $('sign-out').addEventListener('click', async () => { await request('POST', '/api/auth/logout'); goToLogin(); });
   await load();
   setInterval(() => { if (!refreshing) refresh(); }, REFRESH_MS);

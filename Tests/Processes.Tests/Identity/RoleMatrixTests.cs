@@ -118,6 +118,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/designer", "/designer", null, Policies.Designer),
         new("GET", "/inbox", "/inbox", null, Policies.Tasks),
         new("GET", "/operations", "/operations", null, Policies.Operator),
+        new("GET", "/cases/{key}", "/cases/999999", null, Policies.Tasks),
     ];
 
     private IdentityHost _host = null!;
