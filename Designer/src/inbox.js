@@ -146,6 +146,9 @@ async function showTask(task, formAnswer, variables) {
     ['Priority', String(task.priority)], ['Assignee', task.assignee ?? 'unassigned'], ['Groups', task.candidateGroups.join(', ') || '—'],
   ];
   $('task-facts').replaceChildren(...facts.flatMap(([term, value]) => [el('dt', '', term), el('dd', '', value)]));
+  // The instance key opens the case view of that instance.
+  const instance = $('task-facts').querySelectorAll('dd')[1];
+  instance.replaceChildren(Object.assign(el('a', '', task.processInstanceKey), { href: `/cases/${encodeURIComponent(task.processInstanceKey)}`, id: 'case-link' }));
   const isMine = task.assignee === me.userName;
   $('claim').hidden = task.assignee !== null;
   $('complete').hidden = !isMine;

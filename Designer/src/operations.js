@@ -37,6 +37,16 @@ function problemText(error) {
 
 const time = iso => (iso ? new Date(iso).toLocaleString() : '');
 
+// The case view has the task roles' policy; an operator without them would only meet a 403 there, so gets no link.
+let mayOpenCases = false;
+function instanceCell(prefix, key) {
+  if (!key) return prefix ?? '';
+  const span = el('span');
+  const link = mayOpenCases ? Object.assign(el('a', '', key), { href: `/cases/${encodeURIComponent(key)}` }) : key;
+  span.append(prefix ? `${prefix} · ` : '', link);
+  return span;
+}
+
 function row(cells, key) {
   const tr = el('tr');
   if (key !== undefined) tr.dataset.key = String(key);
@@ -76,7 +86,7 @@ function actionButton(label, className, action) {
 function renderIncidents(incidents) {
   $('incidents-count').textContent = `(${incidents.page.totalItems})`;
   fill('incident-rows', 'incidents-empty', incidents.items.map(incident => row([
-    `${incident.processDefinitionId} · ${incident.processInstanceKey}`,
+    instanceCell(incident.processDefinitionId, incident.processInstanceKey),
     incident.elementId,
     incident.errorType,
     incident.errorMessage,
@@ -111,7 +121,7 @@ function renderJobs(jobs) {
     });
     const actions = el('span', 'actions');
     actions.append(retries, retry);
-    return row([job.type, `${job.bpmnProcessId} · ${job.processInstanceKey}`, job.elementId, job.errorMessage, job.failures, job.retries, actions], job.key);
+    return row([job.type, instanceCell(job.bpmnProcessId, job.processInstanceKey), job.elementId, job.errorMessage, job.failures, job.retries, actions], job.key);
   }));
   if (focused) document.querySelector(`#job-rows input.retries[data-key='${focused}']`)?.focus();
 }
@@ -121,7 +131,7 @@ function renderTimers(timers) {
     time(timer.dueAt),
     timer.elementId,
     timer.definition,
-    timer.processInstanceKey ?? 'start event',
+    timer.processInstanceKey ? instanceCell(null, timer.processInstanceKey) : 'start event',
     timer.claimedBy,
     actionButton('Fire now', 'trigger', async () => {
       await json('POST', `/api/operations/timers/${timer.key}/trigger`);
@@ -178,6 +188,8 @@ async function refresh() {
 async function start() {
   const me = await json('GET', '/api/auth/me');
   renderNav(me, 'operations');
+  // Instance keys link to the case page only for those who may open it (the task roles), so none leads to a 403.
+  mayOpenCases = ['agent', 'supervisor', 'finance', 'admin'].some(role => me.roles.includes(role));
   await load();
   setInterval(() => { if (!refreshing) refresh(); }, REFRESH_MS);
 }

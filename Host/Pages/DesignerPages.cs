@@ -7,7 +7,7 @@ namespace Processes.Host.Pages;
 
 /// <summary>
 /// The browser pages: <c>/login</c> (anyone), <c>/designer</c> (role designer or admin), <c>/inbox</c> (policy
-/// tasks: agent, supervisor, finance or admin), <c>/operations</c> (operator or admin) and <c>/admin</c> (admin: users, groups, API keys, audit log). All are HTML shells
+/// tasks: agent, supervisor, finance or admin), <c>/cases/{key}</c> (the same policy; the case API decides which cases), <c>/operations</c> (operator or admin) and <c>/admin</c> (admin: users, groups, API keys, audit log). All are HTML shells
 /// from the designer bundle (Designer/, built by npm into wwwroot/designer); they fetch everything else from the
 /// API with the session cookie, so the pages hold no data of their own and the API's policies stay the only gate.
 /// </summary>
@@ -18,6 +18,7 @@ internal static class DesignerPages
     public const string InboxPath = "/inbox";
     public const string OperationsPath = "/operations";
     public const string AdminPath = "/admin";
+    public const string CasePath = "/cases/{key}";
 
     /// <summary>The bundle's scripts, styles and fonts (public: the sign-in page needs them before anyone is signed in).</summary>
     private const string BundleFolder = "designer";
@@ -68,6 +69,10 @@ internal static class DesignerPages
         app.MapGet(AdminPath, (IWebHostEnvironment environment) => Page(environment, "admin.html"))
             .RequireAuthorization(Policies.Admin)
             .WithMetadata(new PageEndpoint(Policies.Admin))
+        // The case page has the policy of the case API it reads (whoever works tasks); which cases stay the API's 404s.
+        app.MapGet(CasePath, (IWebHostEnvironment environment) => Page(environment, "case.html"))
+            .RequireAuthorization(Policies.Tasks)
+            .WithMetadata(new PageEndpoint(Policies.Tasks))
             .ExcludeFromDescription();
         return app;
     }

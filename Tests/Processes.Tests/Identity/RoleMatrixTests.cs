@@ -123,6 +123,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/inbox", "/inbox", null, Policies.Tasks),
         new("GET", "/operations", "/operations", null, Policies.Operator),
         new("GET", "/admin", "/admin", null, Policies.Admin),
+        new("GET", "/cases/{key}", "/cases/999999", null, Policies.Tasks),
     ];
 
     private IdentityHost _host = null!;

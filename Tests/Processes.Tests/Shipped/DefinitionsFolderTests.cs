@@ -112,4 +112,43 @@ public sealed class DefinitionsFolderTests
             }
         }
     }
+
+    [Test]
+    public void Every_shipped_user_task_has_a_form_so_the_inbox_can_complete_it_with_variables()
+    {
+        var missing = new List<string>();
+        foreach (var name in Models())
+        {
+            var result = BpmnReader.Read(File.ReadAllBytes(Path.Combine(ShippedDefinitions.Directory, name)));
+            missing.AddRange(result.Processes.SelectMany(p => p.Elements.Values).OfType<Processes.Engine.Bpmn.Executable.ExecutableActivity>()
+                .Where(task => task.UserTask is not null && task.UserTask.Form?.FormId is null)
+                .Select(task => $"{name}: {task.Id}"));
+        }
+        missing.ShouldBeEmpty();
+    }
+
+    [TestCase("exception-finance-review", "refundApproved", "checkbox")]
+    [TestCase("exception-finance-review", "financeReviewNote", "textarea")]
+    [TestCase("exception-follow-up", "followUpNote", "textarea")]
+    [TestCase("service-order-review", "orderReviewRejected", "checkbox")]
+    [TestCase("service-order-review", "orderReviewNotes", "textarea")]
+    public void A_new_form_sets_the_variable_its_model_reads(string form, string key, string type)
+    {
+        var components = JsonNode.Parse(ShippedDefinitions.Text(form + ".form"))!["components"]!.AsArray();
+        components.ShouldContain(c => c!["key"] != null && c["key"]!.GetValue<string>() == key && c["type"]!.GetValue<string>() == type);
+    }
+
+    [Test]
+    public void The_order_review_form_writes_every_field_the_usable_check_reads_under_serviceOrder()
+    {
+        var group = JsonNode.Parse(ShippedDefinitions.Text("service-order-review.form"))!["components"]!.AsArray()
+            .Single(c => c!["path"]?.GetValue<string>() == "serviceOrder")!;
+        var keys = Keys(group).ToList();
+        keys.ShouldBe(["id", "platform", "serviceType", "network", "fee", "merchantReview", "address", "customer.id", "customer.phone",
+            "customer.city", "customer.tier", "items.sku", "items.name", "items.quantity", "items.serviceable"]);
+
+        static IEnumerable<string> Keys(JsonNode node) => node["components"]!.AsArray().SelectMany(c => c!["path"] is { } path
+            ? Keys(c).Select(k => path.GetValue<string>() + "." + k)
+            : [c["key"]!.GetValue<string>()]);
+    }
 }

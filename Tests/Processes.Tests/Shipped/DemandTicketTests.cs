@@ -87,6 +87,31 @@ public sealed class DemandTicketTests : DemandModelTest
         (await HistoryAsync(demand)).Count(e => e == "Ticket").ShouldBe(2);
     }
 
+    [TestCase("", "logistics")]
+    [TestCase("   ", "logistics")]
+    [TestCase(" billing ", "billing")]
+    public async Task A_transfer_group_left_empty_on_the_form_lets_the_reason_decide(string transferGroup, string expectedGroup)
+    {
+        var demand = await StartDemandAsync($"D-1012-{expectedGroup}-{transferGroup.Length}", "regular");
+        await CompleteAsync(await TakeJobAsync(demand, "assign"), "ann", "after-sales", "first line");
+        var first = await OpenTicketAsync(demand);
+
+        // The form sends "" for its optional text field left empty; that must not name a group.
+        await CompleteTicketAsync(first, $$"""{"ticketOutcome": "transferred", "transferReason": "logistics", "transferGroup": "{{transferGroup}}"}""");
+
+        var route = await TakeJobAsync(demand, "assign");
+        route.ElementId.ShouldBe("RouteTransfer");
+        ShouldBeJson(route.Variables["candidateGroups"], $$"""["{{expectedGroup}}"]""");
+        await CompleteAsync(route, null, expectedGroup, "transfer");
+        (await CountAsync("SELECT count(*) FROM incident WHERE process_instance_key = @demand", new { demand })).ShouldBe(0);
+
+        var second = await OpenTicketAsync(demand);
+        second.Groups.ShouldBe([expectedGroup]);
+        await CompleteTicketAsync(second, """{"ticketOutcome": "resolved"}""");
+        await CompleteJobAsync(demand, "sms", "Survey");
+        (await StateAsync(demand)).ShouldBe("COMPLETED");
+    }
+
     [Test]
     public async Task An_escalated_ticket_goes_to_the_supervisors_and_closes_as_resolved_after_escalation()
     {
