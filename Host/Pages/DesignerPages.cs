@@ -69,6 +69,7 @@ internal static class DesignerPages
         app.MapGet(AdminPath, (IWebHostEnvironment environment) => Page(environment, "admin.html"))
             .RequireAuthorization(Policies.Admin)
             .WithMetadata(new PageEndpoint(Policies.Admin))
+            .ExcludeFromDescription();
         // The case page has the policy of the case API it reads (whoever works tasks); which cases stay the API's 404s.
         app.MapGet(CasePath, (IWebHostEnvironment environment) => Page(environment, "case.html"))
             .RequireAuthorization(Policies.Tasks)
