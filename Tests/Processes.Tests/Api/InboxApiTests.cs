@@ -43,7 +43,7 @@ public sealed class InboxApiTests : DatabaseTest
         _host = IdentityHost.Start(ConnectionString, logs: _logs);
         var admin = await _host.AdminAsync();
         await IdentityHost.PostAsync(admin, "/api/groups", new { name = "hotline", displayName = "Hotline" });
-        await IdentityHost.PostAsync(admin, "/api/groups", new { name = "back-office", displayName = "Back office" });
+        await IdentityHost.EnsureGroupAsync(admin, "back-office", "Back office");
         _agent = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["hotline"]);
         _supervisor = await _host.CreateUserAsync(roles: [Roles.Supervisor], groups: ["hotline"]);
         _outsider = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["back-office"]);

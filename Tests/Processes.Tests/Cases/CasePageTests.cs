@@ -23,7 +23,7 @@ public sealed class CasePageTests : PageTest
     public async Task StartHost()
     {
         _admin = await Browser.Host.AdminAsync();
-        await IdentityHost.PostAsync(_admin, "/api/groups", new { name = "dispatch", displayName = "Dispatch" });
+        await IdentityHost.EnsureGroupAsync(_admin, "dispatch", "Dispatch");
         await IdentityHost.PostAsync(_admin, "/api/groups", new { name = "elsewhere", displayName = "Elsewhere" });
         _stranger = await Browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["elsewhere"]);
     }

@@ -162,6 +162,18 @@ public sealed class IdentityHost : IAsyncDisposable
         return await client.PostAsync(new Uri("/v2/deployments", UriKind.Relative), content);
     }
 
+    /// <summary>
+    /// A group that may already exist: the host creates the groups the shipped models route to at start-up, and whether
+    /// that ran before this call depends on timing, so both "created" and "taken" leave the group there.
+    /// </summary>
+    public static async Task EnsureGroupAsync(HttpClient admin, string name, string displayName)
+    {
+        var response = await admin.PostAsJsonAsync("/api/groups", new { name, displayName });
+        var text = await response.Content.ReadAsStringAsync();
+        (response.StatusCode is System.Net.HttpStatusCode.Created || (response.StatusCode is System.Net.HttpStatusCode.Conflict && text.Contains("is taken", StringComparison.Ordinal)))
+            .ShouldBeTrue($"POST /api/groups {name}: {(int)response.StatusCode} {text}");
+    }
+
     public static async Task<JsonElement> PostAsync(HttpClient client, string path, object body)
     {
         var response = await client.PostAsJsonAsync(path, body);

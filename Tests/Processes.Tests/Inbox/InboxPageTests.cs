@@ -45,7 +45,7 @@ public sealed partial class InboxPageTests : PageTest
     public async Task StartHost()
     {
         _admin = await Browser.Host.AdminAsync();
-        await IdentityHost.PostAsync(_admin, "/api/groups", new { name = "dispatch", displayName = "Dispatch" });
+        await IdentityHost.EnsureGroupAsync(_admin, "dispatch", "Dispatch");
         _ann = await Browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
         _sam = await Browser.Host.CreateUserAsync(roles: [Roles.Supervisor], groups: ["dispatch"]);
         _carl = await Browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);

@@ -44,7 +44,7 @@ public sealed class DemandHttpScenarioTests : HostedScenario
         _admin = await Host.AdminAsync();
         foreach (var group in new[] { "after-sales", "escalation", "logistics", "dispatch", "supervisors" })
         {
-            await IdentityHost.PostAsync(_admin, "/api/groups", new { name = group, displayName = group });
+            await IdentityHost.EnsureGroupAsync(_admin, group, group);
         }
     }
 

@@ -41,7 +41,7 @@ public sealed class ExceptionOrderHttpScenarioTests : HostedScenario
             ["Processes:Secrets:EXCEPTION_CHAT_WEBHOOK"] = new Uri(_remote.BaseUrl, "hooks/exception-orders").ToString(),
         });
         _admin = await Host.AdminAsync();
-        await IdentityHost.PostAsync(_admin, "/api/groups", new { name = "finance", displayName = "Finance" });
+        await IdentityHost.EnsureGroupAsync(_admin, "finance", "Finance");
         _responsible = await Host.CreateUserAsync(roles: [Roles.Agent]);
         // The finance role alone works the refund reviews: the task API admits whoever works tasks.
         _finance = await Host.CreateUserAsync(roles: [Roles.Finance], groups: ["finance"]);

@@ -65,7 +65,7 @@ public sealed class ReadVisibilityTests : DatabaseTest
         var admin = await _host.AdminAsync();
         foreach (var group in new[] { "group-a", "group-b", "finance" })
         {
-            await IdentityHost.PostAsync(admin, "/api/groups", new { name = group, displayName = group });
+            await IdentityHost.EnsureGroupAsync(admin, group, group);
         }
         await AddAsync("agentA", [Roles.Agent], ["group-a"]);
         await AddAsync("agentB", [Roles.Agent], ["group-b"]);
