@@ -44,8 +44,8 @@ internal static class ProcessInstancesApi
         var group = app.MapGroup("/v2/process-instances").WithTags("Process instances");
         group.MapPost("/", CreateAsync).RequireAuthorization(Policies.Agent).Idempotent();
         group.MapPost("/{key}/cancellation", CancelAsync).RequireAuthorization(Policies.Operator);
-        group.MapPost("/search", SearchAsync).RequireAuthorization(Policies.Agent);
-        group.MapGet("/{key}", GetAsync).RequireAuthorization(Policies.Agent);
+        group.MapPost("/search", SearchAsync).RequireAuthorization(Policies.Cases);
+        group.MapGet("/{key}", GetAsync).RequireAuthorization(Policies.Cases);
         return app;
     }
 
