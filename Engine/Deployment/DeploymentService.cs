@@ -14,7 +14,7 @@ namespace Processes.Engine.Deployment;
 /// transaction stores the resources and gives each process id and decision id its next version, or returns the
 /// existing version when the resource is unchanged since the latest one.
 /// </summary>
-internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefinitions definitions, BpmnReadOptions? readOptions = null)
+public sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefinitions definitions, BpmnReadOptions? readOptions = null)
 {
     // First key of the two-key advisory lock: keeps per-process-id locks apart from other users of advisory locks.
     private const int ProcessIdLockSpace = 0x50524f43; // "PROC"

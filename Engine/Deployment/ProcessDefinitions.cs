@@ -10,7 +10,7 @@ namespace Processes.Engine.Deployment;
 /// Queries over deployed process definitions, and the executable model of each definition key. A definition never
 /// changes once deployed, so its parsed model is cached for the life of the process and shared by every instance.
 /// </summary>
-internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+public sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
 {
     private const string Columns = """
         d.process_definition_key AS ProcessDefinitionKey, d.bpmn_process_id AS BpmnProcessId, d.version AS Version,
@@ -78,7 +78,7 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
     }
 
     /// <summary>The executable model of a definition, parsed once per key; null when the key is unknown.</summary>
-    public async Task<ExecutableProcess?> GetExecutableAsync(long processDefinitionKey, CancellationToken cancellationToken)
+    internal async Task<ExecutableProcess?> GetExecutableAsync(long processDefinitionKey, CancellationToken cancellationToken)
     {
         if (_models.TryGetValue(processDefinitionKey, out var cached))
         {

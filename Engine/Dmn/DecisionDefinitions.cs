@@ -18,7 +18,7 @@ internal sealed record DecisionDefinitionInfo(
 
 /// <summary>A decision's DMN file as deployed, and the name it was deployed under.</summary>
 #pragma warning disable CA1819 // Dapper's row type: the bytea column.
-internal sealed record DecisionDefinitionXml(string ResourceName, byte[] Content);
+public sealed record DecisionDefinitionXml(string ResourceName, byte[] Content);
 #pragma warning restore CA1819
 
 /// <summary>A deployed DMN file read back: its model and the stored version of each of its decisions.</summary>
@@ -28,7 +28,7 @@ internal sealed record DeployedDecisionGraph(DecisionRequirements Model, IReadOn
 /// Queries over deployed decisions, and the executable model of each DRG version: a deployed file never changes,
 /// so it is read once per decision requirements key and shared by every evaluation.
 /// </summary>
-internal sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+public sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
 {
     private const string Columns = """
         d.decision_definition_key AS DecisionDefinitionKey, d.decision_id AS DecisionId, d.name AS Name, d.version AS Version,
@@ -40,7 +40,7 @@ internal sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadO
     private readonly BpmnReadOptions _readOptions = readOptions ?? BpmnReadOptions.Default;
 
     /// <summary>The latest version of a decision id, or null when it was never deployed.</summary>
-    public async Task<DecisionDefinitionInfo?> FindLatestAsync(string decisionId, CancellationToken cancellationToken)
+    internal async Task<DecisionDefinitionInfo?> FindLatestAsync(string decisionId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
@@ -48,7 +48,7 @@ internal sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadO
             """, new { decisionId }, cancellationToken: cancellationToken));
     }
 
-    public async Task<DecisionDefinitionInfo?> FindAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
+    internal async Task<DecisionDefinitionInfo?> FindAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
@@ -68,7 +68,7 @@ internal sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadO
     }
 
     /// <summary>The model of the DRG version a decision belongs to, read once per key.</summary>
-    public async Task<DeployedDecisionGraph> GetGraphAsync(DecisionDefinitionInfo decision, CancellationToken cancellationToken)
+    internal async Task<DeployedDecisionGraph> GetGraphAsync(DecisionDefinitionInfo decision, CancellationToken cancellationToken)
     {
         if (_graphs.TryGetValue(decision.DecisionRequirementsKey, out var cached))
         {

@@ -16,7 +16,7 @@ namespace Processes.Engine.Visibility;
 /// A row outside the rule is absent: not in lists, not in totals, 404 when asked for by key.
 /// Tenants, when they come, are one more conjunct here (see <see cref="Caller.Tenants"/>).
 /// </summary>
-public static class VisibilityRule
+internal static class VisibilityRule
 {
     /// <summary>The user tasks (rows of <c>user_task</c> under <paramref name="alias"/>) the caller may see.</summary>
     public static string Task(Caller caller, string alias, DynamicParameters parameters)

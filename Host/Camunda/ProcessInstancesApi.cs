@@ -50,7 +50,7 @@ internal static class ProcessInstancesApi
     }
 
     private static async Task<Results<Ok<CreateProcessInstanceResponse>, ProblemHttpResult>> CreateAsync(
-        CreateProcessInstanceRequest request, ProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, CancellationToken cancellationToken)
+        CreateProcessInstanceRequest request, IProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
         {
@@ -86,7 +86,7 @@ internal static class ProcessInstancesApi
             variables ?? [], CamundaResults.Key(created.ProcessDefinitionKey), CamundaResults.Key(created.ProcessInstanceKey)));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string key, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string key, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var instanceKey))
         {
