@@ -28,8 +28,10 @@ internal sealed record DeployedDecisionGraph(DecisionRequirements Model, IReadOn
 /// Queries over deployed decisions, and the executable model of each DRG version: a deployed file never changes,
 /// so it is read once per decision requirements key and shared by every evaluation.
 /// </summary>
-public sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+public sealed class DecisionDefinitions
 {
+    private readonly NpgsqlDataSource _dataSource;
+
     private const string Columns = """
         d.decision_definition_key AS DecisionDefinitionKey, d.decision_id AS DecisionId, d.name AS Name, d.version AS Version,
         d.decision_requirements_key AS DecisionRequirementsKey, d.decision_requirements_id AS DecisionRequirementsId,
@@ -37,12 +39,19 @@ public sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadOpt
         """;
 
     private readonly ConcurrentDictionary<long, DeployedDecisionGraph> _graphs = new();
-    private readonly BpmnReadOptions _readOptions = readOptions ?? BpmnReadOptions.Default;
+    private readonly BpmnReadOptions _readOptions;
+
+    /// <summary>Built by <see cref="EngineParts"/> (tests: directly).</summary>
+    internal DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+    {
+        _dataSource = dataSource;
+        _readOptions = readOptions ?? BpmnReadOptions.Default;
+    }
 
     /// <summary>The latest version of a decision id, or null when it was never deployed.</summary>
     internal async Task<DecisionDefinitionInfo?> FindLatestAsync(string decisionId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
             SELECT {Columns} FROM decision_definition d WHERE d.decision_id = @decisionId ORDER BY d.version DESC LIMIT 1
             """, new { decisionId }, cancellationToken: cancellationToken));
@@ -50,7 +59,7 @@ public sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadOpt
 
     internal async Task<DecisionDefinitionInfo?> FindAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
             SELECT {Columns} FROM decision_definition d WHERE d.decision_definition_key = @decisionDefinitionKey
             """, new { decisionDefinitionKey }, cancellationToken: cancellationToken));
@@ -59,7 +68,7 @@ public sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadOpt
     /// <summary>The DMN file a decision was deployed from, verbatim, with its resource name; null when the key is unknown.</summary>
     public async Task<DecisionDefinitionXml?> FindXmlAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionXml>(new CommandDefinition("""
             SELECT r.resource_name AS ResourceName, r.content AS Content FROM decision_definition d
             JOIN deployment_resource r ON r.deployment_key = d.deployment_key AND r.resource_name = d.resource_name
@@ -74,7 +83,7 @@ public sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadOpt
         {
             return cached;
         }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var content = await connection.QuerySingleAsync<byte[]>(new CommandDefinition("""
             SELECT r.content FROM decision_requirements q
             JOIN deployment_resource r ON r.deployment_key = q.deployment_key AND r.resource_name = q.resource_name

@@ -4,7 +4,7 @@ using Processes.Engine.Bpmn.Validation;
 
 namespace Processes.Engine.Bpmn.Reading;
 
-public sealed record BpmnReadOptions
+internal sealed record BpmnReadOptions
 {
     public static readonly BpmnReadOptions Default = new();
 
@@ -15,7 +15,7 @@ public sealed record BpmnReadOptions
     public int MaxDepth { get; init; } = 128;
 
     /// <summary>FEEL syntax of every `=` attribute is checked at deployment, so a typo fails the deploy, not an instance.</summary>
-    internal IExpressionChecker ExpressionChecker { get; init; } = FeelSyntaxChecker.Instance;
+    public IExpressionChecker ExpressionChecker { get; init; } = FeelSyntaxChecker.Instance;
 
     /// <summary>
     /// Refuse markup a browser would run (<see cref="ForeignMarkup"/>). Deployment does; reading a file that is already

@@ -249,6 +249,11 @@ public sealed class ReadVisibilityTests : DatabaseTest
         (HttpMethod.Get, "/api/tasks?view=group", null),
         (HttpMethod.Get, "/api/tasks?view=unassigned", null),
         (HttpMethod.Get, "/api/tasks?view=mine", null),
+        (HttpMethod.Get, "/api/tasks?view=due-soon", null),
+        (HttpMethod.Get, "/api/tasks?view=breached", null),
+        // The operators' lists name the instances of jobs and timers: closed to everyone else as a whole.
+        (HttpMethod.Get, "/api/operations/jobs", null),
+        (HttpMethod.Get, "/api/operations/timers", null),
     ];
 
     private static IEnumerable<(string Path, object Body)> FilteredToTheCase(CaseKeys c) =>
