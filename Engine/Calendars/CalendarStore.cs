@@ -4,16 +4,16 @@ using Npgsql;
 namespace Processes.Engine.Calendars;
 
 /// <summary>A calendar as stored: its definition and the version an update must quote.</summary>
-internal sealed record StoredCalendar(CalendarDefinition Definition, int Version, DateTimeOffset UpdatedAt)
+public sealed record StoredCalendar(CalendarDefinition Definition, int Version, DateTimeOffset UpdatedAt)
 {
     /// <summary>
     /// Builds the calendar. A stored definition was valid when written, but can stop being so when the
     /// operating system's time zone database drops a zone id; hence a result, not an assumption.
     /// </summary>
-    public CalendarBuildResult Build() => BusinessCalendar.Create(Definition);
+    internal CalendarBuildResult Build() => BusinessCalendar.Create(Definition);
 }
 
-internal enum CalendarSaveStatus
+public enum CalendarSaveStatus
 {
     Saved,
 
@@ -25,9 +25,9 @@ internal enum CalendarSaveStatus
 }
 
 /// <param name="Version">On <see cref="CalendarSaveStatus.Saved"/> the new version; on a conflict the stored one (null: no such calendar).</param>
-internal sealed record CalendarSaveResult(CalendarSaveStatus Status, int? Version, IReadOnlyList<CalendarProblem> Problems);
+public sealed record CalendarSaveResult(CalendarSaveStatus Status, int? Version, IReadOnlyList<CalendarProblem> Problems);
 
-internal enum CalendarDeleteStatus
+public enum CalendarDeleteStatus
 {
     Deleted,
     NotFound,
@@ -35,7 +35,7 @@ internal enum CalendarDeleteStatus
 }
 
 /// <summary>Business calendars in PostgreSQL (<c>business_calendar</c>), plain SQL, one statement per call.</summary>
-internal sealed class CalendarStore(NpgsqlDataSource dataSource)
+public sealed class CalendarStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = "definition::text AS Definition, version AS Version, updated_at AS UpdatedAt";
 

@@ -10,8 +10,10 @@ namespace Processes.Engine.Deployment;
 /// Queries over deployed process definitions, and the executable model of each definition key. A definition never
 /// changes once deployed, so its parsed model is cached for the life of the process and shared by every instance.
 /// </summary>
-internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+public sealed class ProcessDefinitions
 {
+    private readonly NpgsqlDataSource _dataSource;
+
     private const string Columns = """
         d.process_definition_key AS ProcessDefinitionKey, d.bpmn_process_id AS BpmnProcessId, d.version AS Version,
         d.name AS Name, d.version_tag AS VersionTag, d.resource_name AS ResourceName,
@@ -19,12 +21,19 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
         """;
 
     private readonly ConcurrentDictionary<long, ExecutableProcess> _models = new();
-    private readonly BpmnReadOptions _readOptions = readOptions ?? BpmnReadOptions.Default;
+    private readonly BpmnReadOptions _readOptions;
+
+    /// <summary>Built by <see cref="EngineParts"/> (tests: directly).</summary>
+    internal ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+    {
+        _dataSource = dataSource;
+        _readOptions = readOptions ?? BpmnReadOptions.Default;
+    }
 
     /// <summary>The latest version of every process id, ordered by id.</summary>
     public async Task<IReadOnlyList<ProcessDefinitionInfo>> ListLatestAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT DISTINCT ON (d.bpmn_process_id) {Columns}
             FROM process_definition d
@@ -36,7 +45,7 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
     /// <summary>Every version of one process id, oldest first; empty when the id was never deployed.</summary>
     public async Task<IReadOnlyList<ProcessDefinitionInfo>> ListVersionsAsync(string bpmnProcessId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT {Columns} FROM process_definition d WHERE d.bpmn_process_id = @bpmnProcessId ORDER BY d.version
             """, new { bpmnProcessId }, cancellationToken: cancellationToken));
@@ -53,7 +62,7 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
     /// <summary>The deployed file of <paramref name="bpmnProcessId"/> at <paramref name="version"/> (latest when null).</summary>
     public async Task<ProcessDefinitionXml?> FindXmlAsync(string bpmnProcessId, int? version, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<RowWithContent>(new CommandDefinition($"""
             SELECT {Columns}, r.content AS Content
             FROM process_definition d
@@ -67,7 +76,7 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
 
     public async Task<ProcessDefinitionXml?> FindXmlAsync(long processDefinitionKey, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<RowWithContent>(new CommandDefinition($"""
             SELECT {Columns}, r.content AS Content
             FROM process_definition d
@@ -78,7 +87,7 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
     }
 
     /// <summary>The executable model of a definition, parsed once per key; null when the key is unknown.</summary>
-    public async Task<ExecutableProcess?> GetExecutableAsync(long processDefinitionKey, CancellationToken cancellationToken)
+    internal async Task<ExecutableProcess?> GetExecutableAsync(long processDefinitionKey, CancellationToken cancellationToken)
     {
         if (_models.TryGetValue(processDefinitionKey, out var cached))
         {

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Dapper;
 using Processes.Engine.Execution.State;
 using Processes.Engine.Storage;
 
@@ -36,18 +35,7 @@ internal sealed partial class ProcessEngine
         var deadline = now + timeout;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<JobRecord>(new CommandDefinition("""
-            WITH picked AS (
-                SELECT key FROM job
-                WHERE type = @type AND state = 'ACTIVATABLE' AND due_at <= @now
-                ORDER BY due_at, key
-                LIMIT @maxJobs
-                FOR UPDATE SKIP LOCKED)
-            UPDATE job SET state = 'ACTIVATED', worker = @worker, deadline = @deadline
-            FROM picked WHERE job.key = picked.key
-            RETURNING job.key, job.type, job.process_instance_key, job.element_instance_key, job.element_id, job.bpmn_process_id,
-                      job.process_definition_key, job.process_version, job.retries, job.custom_headers::text AS custom_headers, job.state, job.worker
-            """, new { type, now, maxJobs, worker, deadline }, transaction, cancellationToken: cancellationToken))).ToList();
+        var rows = await JobStore.ActivateAsync(connection, transaction, type, worker, now, deadline, maxJobs, cancellationToken);
         var variables = rows.Count == 0 ? [] : await VisibleVariablesAsync(connection, transaction, rows, fetchVariables, cancellationToken);
         // Durability point: the lease is committed; a host dying now leaves the jobs to expire and be activated again.
         await transaction.CommitAsync(cancellationToken);
@@ -126,15 +114,11 @@ internal sealed partial class ProcessEngine
             return CommandResult<bool>.Success(true);
         }, cancellationToken);
 
-    private Task<CommandResult<bool>> WithJobAsync(string name, long jobKey, Func<Execution, InstanceState, ElementInstance, JobRecord, CommandResult<bool>> action,
+    private Task<CommandResult<bool>> WithJobAsync(string name, long jobKey, Func<Execution, InstanceState, ElementInstance, StoredJob, CommandResult<bool>> action,
         CancellationToken cancellationToken) =>
         ExecuteAsync<bool>(name, async (x, connection, transaction) =>
         {
-            var job = await connection.QuerySingleOrDefaultAsync<JobRecord>(new CommandDefinition("""
-                SELECT key, type, process_instance_key, element_instance_key, element_id, bpmn_process_id, process_definition_key,
-                       process_version, retries, custom_headers::text AS custom_headers, state, worker
-                FROM job WHERE key = @jobKey
-                """, new { jobKey }, transaction, cancellationToken: cancellationToken));
+            var job = await JobStore.FindAsync(connection, transaction, jobKey, cancellationToken);
             if (job is null)
             {
                 return CommandResult<bool>.Fail(CommandError.NotFound, $"Job {jobKey} does not exist (it may have been completed or its element cancelled).");
@@ -152,7 +136,7 @@ internal sealed partial class ProcessEngine
         }, cancellationToken);
 
     private static async Task<Dictionary<long, JsonObject>> VisibleVariablesAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction,
-        List<JobRecord> jobs, IReadOnlyCollection<string>? fetch, CancellationToken cancellationToken)
+        List<StoredJob> jobs, IReadOnlyCollection<string>? fetch, CancellationToken cancellationToken)
     {
         var instances = jobs.Select(j => j.process_instance_key).Distinct().ToArray();
         var (parents, byScope) = await Storage.InstanceStore.ScopesAndVariablesAsync(connection, transaction, instances, cancellationToken);
@@ -174,9 +158,4 @@ internal sealed partial class ProcessEngine
         }
         return result;
     }
-
-#pragma warning disable IDE1006, CA1707
-    private sealed record JobRecord(long key, string type, long process_instance_key, long element_instance_key, string element_id, string bpmn_process_id,
-        long process_definition_key, int process_version, int retries, string custom_headers, string? state = null, string? worker = null);
-#pragma warning restore IDE1006, CA1707
 }

@@ -4,8 +4,15 @@ using Processes.Engine.Storage;
 namespace Processes.Engine.Jobs;
 
 /// <summary>Operator commands on jobs and timers; refusals are values (<see cref="CommandResult{T}"/>), never exceptions.</summary>
-internal sealed class JobOperations(ProcessEngine engine)
+public sealed class JobOperations
 {
+    private readonly ProcessEngine _engine;
+
+    internal JobOperations(ProcessEngine engine)
+    {
+        _engine = engine;
+    }
+
     /// <summary>
     /// Gives a job more attempts. A failed job (incident) gets <paramref name="retries"/> and its incident is
     /// resolved through the engine, which makes it activatable; a job waiting out its back-off is made due now.
@@ -19,7 +26,7 @@ internal sealed class JobOperations(ProcessEngine engine)
         }
         long? incidentKey;
         JobState? state;
-        await using (var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken))
+        await using (var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken))
         {
             state = await JobStore.StateAsync(connection, jobKey, cancellationToken);
             if (state is null)
@@ -32,7 +39,7 @@ internal sealed class JobOperations(ProcessEngine engine)
             }
             // Durability point: the new retry count commits first; if the incident is not resolved below (crash,
             // conflict) the job stays FAILED with that count and the retry can simply be repeated.
-            incidentKey = await JobStore.SetRetriesAsync(connection, jobKey, retries, engine.Clock.GetUtcNow(), cancellationToken);
+            incidentKey = await JobStore.SetRetriesAsync(connection, jobKey, retries, _engine.Clock.GetUtcNow(), cancellationToken);
         }
         if (state == JobState.Failed)
         {
@@ -40,7 +47,7 @@ internal sealed class JobOperations(ProcessEngine engine)
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidState, $"Job {jobKey} has failed but has no open incident to resolve.");
             }
-            return await engine.ResolveIncidentAsync(incident, cancellationToken);
+            return await _engine.ResolveIncidentAsync(incident, cancellationToken);
         }
         return CommandResult<bool>.Success(true);
     }
@@ -52,7 +59,7 @@ internal sealed class JobOperations(ProcessEngine engine)
     /// </summary>
     public async Task<CommandResult<bool>> DeleteJobAsync(long jobKey, CancellationToken cancellationToken)
     {
-        await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken);
         var instance = await JobStore.ProcessInstanceKeyAsync(connection, jobKey, cancellationToken);
         return instance is { } key
             ? CommandResult<bool>.Fail(CommandError.InvalidState,
@@ -66,9 +73,9 @@ internal sealed class JobOperations(ProcessEngine engine)
     /// </summary>
     public async Task<CommandResult<bool>> TriggerTimerNowAsync(long timerKey, CancellationToken cancellationToken)
     {
-        await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken);
         // Durability point: the timer is due now and survives a crash as such; any node's scheduler fires it.
-        return await TimerStore.MakeDueAsync(connection, timerKey, engine.Clock.GetUtcNow().ToUniversalTime(), cancellationToken)
+        return await TimerStore.MakeDueAsync(connection, timerKey, _engine.Clock.GetUtcNow().ToUniversalTime(), cancellationToken)
             ? CommandResult<bool>.Success(true)
             : CommandResult<bool>.Fail(CommandError.NotFound, $"Timer {timerKey} does not exist (it may have fired or its element completed).");
     }

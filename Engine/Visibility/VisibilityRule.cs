@@ -16,7 +16,7 @@ namespace Processes.Engine.Visibility;
 /// A row outside the rule is absent: not in lists, not in totals, 404 when asked for by key.
 /// Tenants, when they come, are one more conjunct here (see <see cref="Caller.Tenants"/>).
 /// </summary>
-public static class VisibilityRule
+internal static class VisibilityRule
 {
     /// <summary>The user tasks (rows of <c>user_task</c> under <paramref name="alias"/>) the caller may see.</summary>
     public static string Task(Caller caller, string alias, DynamicParameters parameters)
@@ -33,7 +33,9 @@ public static class VisibilityRule
         }
         parameters.Add("vis_me", caller.UserName);
         parameters.Add("vis_groups", caller.Groups.ToArray());
-        var own = $"{alias}.assignee = @vis_me OR ({alias}.state = 'CREATED' AND (@vis_me = ANY({alias}.candidate_users) OR {alias}.candidate_groups && @vis_groups))";
+        // Array containment (@>, &&) rather than = ANY: each arm then has an index (migration 0016), so the planner ORs
+        // three index scans over the caller's tasks instead of filtering every open task.
+        var own = $"{alias}.assignee = @vis_me OR ({alias}.state = 'CREATED' AND ({alias}.candidate_users @> ARRAY[@vis_me]::text[] OR {alias}.candidate_groups && @vis_groups))";
         return caller.Is(CallerRole.Supervisor) ? $"({own} OR {alias}.candidate_groups && @vis_groups)" : $"({own})";
     }
 

@@ -4,7 +4,6 @@ using System.Security.Claims;
 using System.Text.Json.Serialization;
 using Processes.Engine.Dmn;
 using Processes.Engine.Execution;
-using Processes.Engine.Feel.Values;
 using Processes.Engine.Queries;
 using Processes.Host.Identity;
 using Processes.Host.Security;
@@ -53,7 +52,7 @@ internal static class DecisionDefinitionsApi
     }
 
     private static async Task<Results<Ok<EvaluateDecisionResponse>, ProblemHttpResult>> EvaluateAsync(
-        EvaluateDecisionRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+        EvaluateDecisionRequest? request, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (request is null)
         {
@@ -81,25 +80,20 @@ internal static class DecisionDefinitionsApi
         {
             return CamundaResults.Refused(evaluated);
         }
-        var (definition, result, graph) = evaluated.Value!;
+        var e = evaluated.Value!;
         var tenant = CamundaResults.DefaultTenant;
-        var items = result.Evaluated.Select(e =>
-        {
-            var info = graph.Decisions.GetValueOrDefault(e.Decision.Id);
-            var table = e.Decision.Logic as DecisionTable;
-            return new EvaluatedDecisionItem(e.Decision.Id, e.Decision.Name, info?.Version ?? definition.Version, e.Decision.DecisionType, Json(e.Output), tenant,
-                [.. e.MatchedRules.Select(m => new MatchedDecisionRuleItem(m.Rule.Id, m.Rule.Index,
-                    [.. table!.Outputs.Zip(m.Outputs, (o, v) => new EvaluatedDecisionOutputItem(o.Id, o.Name, Json(v)))]))],
-                [.. e.Inputs.Select(i => new EvaluatedDecisionInputItem(i.Input.Id, i.Input.DisplayName, Json(i.Value)))],
-                CamundaResults.Key(info?.DecisionDefinitionKey ?? definition.DecisionDefinitionKey));
-        }).ToList();
+        var items = e.Evaluated.Select(d => new EvaluatedDecisionItem(d.DecisionId, d.Name, d.Version, d.DecisionType, Json(d.Output), tenant,
+            [.. d.MatchedRules.Select(m => new MatchedDecisionRuleItem(m.RuleId, m.RuleIndex,
+                [.. m.Outputs.Select(o => new EvaluatedDecisionOutputItem(o.OutputId, o.OutputName, Json(o.Value)))]))],
+            [.. d.Inputs.Select(i => new EvaluatedDecisionInputItem(i.InputId, i.InputName, Json(i.Value)))],
+            CamundaResults.Key(d.DecisionDefinitionKey))).ToList();
         return TypedResults.Ok(new EvaluateDecisionResponse(
-            definition.DecisionId, definition.Name, definition.Version, definition.DecisionRequirementsId, Json(result.Output),
-            result.FailedDecisionId, result.Failure, tenant, CamundaResults.Key(definition.DecisionDefinitionKey),
-            CamundaResults.Key(definition.DecisionRequirementsKey), CamundaResults.Key(engine.Keys.Next()), items));
+            e.DecisionId, e.Name, e.Version, e.DecisionRequirementsId, Json(e.Output),
+            e.FailedDecisionId, e.Failure, tenant, CamundaResults.Key(e.DecisionDefinitionKey),
+            CamundaResults.Key(e.DecisionRequirementsKey), CamundaResults.Key(e.EvaluationKey), items));
     }
 
-    private static string Json(FeelValue value) => FeelJson.ToJsonNode(value)?.ToJsonString() ?? "null";
+    private static string Json(System.Text.Json.Nodes.JsonNode? value) => value?.ToJsonString() ?? "null";
 
     private static async Task<Results<Ok<SearchResponse<DecisionDefinitionItem>>, ProblemHttpResult>> SearchAsync(DecisionDefinitionSearchRequest? request,
         ClaimsPrincipal user, DefinitionQueries definitions, CancellationToken cancellationToken)
@@ -123,13 +117,13 @@ internal static class DecisionDefinitionsApi
         CamundaResults.Key(r.DecisionRequirementsKey), CamundaResults.DefaultTenant);
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(
-        string key, ProcessEngine engine, HttpResponse response, CancellationToken cancellationToken)
+        string key, Processes.Engine.Dmn.DecisionDefinitions decisions, HttpResponse response, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var definitionKey))
         {
             return CamundaResults.BadRequest($"'{key}' is not a decision definition key.");
         }
-        var stored = await engine.Decisions.FindXmlAsync(definitionKey, cancellationToken);
+        var stored = await decisions.FindXmlAsync(definitionKey, cancellationToken);
         if (stored is null)
         {
             return CamundaResults.NotFound($"No decision definition with key {definitionKey}.");

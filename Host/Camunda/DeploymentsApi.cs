@@ -42,7 +42,7 @@ internal static class DeploymentsApi
     }
 
     private static async Task<Results<Ok<DeploymentResponse>, ProblemHttpResult>> DeployAsync(
-        HttpRequest request, DeploymentService deployments, ProcessEngine engine, CancellationToken cancellationToken)
+        HttpRequest request, DeploymentService deployments, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
         {

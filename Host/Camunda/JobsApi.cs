@@ -47,7 +47,7 @@ internal static class JobsApi
         return app;
     }
 
-    private static async Task<Results<Ok<JobActivationResponse>, ProblemHttpResult>> ActivateAsync(JobActivationRequest request, ProcessEngine engine,
+    private static async Task<Results<Ok<JobActivationResponse>, ProblemHttpResult>> ActivateAsync(JobActivationRequest request, IProcessEngine engine,
         HttpContext http, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Type))
@@ -79,7 +79,7 @@ internal static class JobsApi
         job.BpmnProcessId, job.ProcessVersion, CamundaResults.Key(job.ProcessDefinitionKey), job.ElementId, CamundaResults.Key(job.ElementInstanceKey),
         job.CustomHeaders, job.Worker, job.Retries, job.Deadline.ToUnixTimeMilliseconds(), job.Variables, CamundaResults.DefaultTenant);
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, JobCompletionRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, JobCompletionRequest? request, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var jobKey))
         {
@@ -93,7 +93,7 @@ internal static class JobsApi
         return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> FailAsync(string key, JobFailureRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> FailAsync(string key, JobFailureRequest? request, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var jobKey))
         {
@@ -112,7 +112,7 @@ internal static class JobsApi
         return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> ThrowErrorAsync(string key, JobErrorRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> ThrowErrorAsync(string key, JobErrorRequest? request, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var jobKey))
         {

@@ -29,7 +29,7 @@ internal static class MessagesApi
         return app;
     }
 
-    private static async Task<Results<Ok<MessagePublicationResponse>, ProblemHttpResult>> PublishAsync(MessagePublicationRequest request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MessagePublicationResponse>, ProblemHttpResult>> PublishAsync(MessagePublicationRequest request, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -50,7 +50,7 @@ internal static class MessagesApi
             : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<Ok<MessageCorrelationResponse>, ProblemHttpResult>> CorrelateAsync(MessageCorrelationRequest request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MessageCorrelationResponse>, ProblemHttpResult>> CorrelateAsync(MessageCorrelationRequest request, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -67,7 +67,7 @@ internal static class MessagesApi
             : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<Ok<SignalBroadcastResponse>, ProblemHttpResult>> BroadcastAsync(SignalBroadcastRequest request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SignalBroadcastResponse>, ProblemHttpResult>> BroadcastAsync(SignalBroadcastRequest request, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.SignalName))
         {

@@ -44,13 +44,13 @@ internal static class ProcessInstancesApi
         var group = app.MapGroup("/v2/process-instances").WithTags("Process instances");
         group.MapPost("/", CreateAsync).RequireAuthorization(Policies.Agent).Idempotent();
         group.MapPost("/{key}/cancellation", CancelAsync).RequireAuthorization(Policies.Operator);
-        group.MapPost("/search", SearchAsync).RequireAuthorization(Policies.Agent);
-        group.MapGet("/{key}", GetAsync).RequireAuthorization(Policies.Agent);
+        group.MapPost("/search", SearchAsync).RequireAuthorization(Policies.Cases);
+        group.MapGet("/{key}", GetAsync).RequireAuthorization(Policies.Cases);
         return app;
     }
 
     private static async Task<Results<Ok<CreateProcessInstanceResponse>, ProblemHttpResult>> CreateAsync(
-        CreateProcessInstanceRequest request, ProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, CancellationToken cancellationToken)
+        CreateProcessInstanceRequest request, IProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
         {
@@ -86,7 +86,7 @@ internal static class ProcessInstancesApi
             variables ?? [], CamundaResults.Key(created.ProcessDefinitionKey), CamundaResults.Key(created.ProcessInstanceKey)));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string key, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string key, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var instanceKey))
         {

@@ -101,7 +101,7 @@ internal static class UserTasksApi
     private const string LinkedFormPrefix = "form:";
 
     private static async Task<Results<NoContent, ProblemHttpResult>> AssignAsync(string key, UserTaskAssignmentRequest request, HttpContext http,
-        ProcessEngine engine, CancellationToken cancellationToken)
+        IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var taskKey))
         {
@@ -122,7 +122,7 @@ internal static class UserTasksApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> UnassignAsync(string key, HttpContext http, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> UnassignAsync(string key, HttpContext http, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var taskKey))
         {
@@ -134,7 +134,7 @@ internal static class UserTasksApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, UserTaskCompletionRequest? request, HttpContext http,
-        ProcessEngine engine, CancellationToken cancellationToken)
+        IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var taskKey))
         {
@@ -149,7 +149,7 @@ internal static class UserTasksApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> UpdateAsync(string key, UserTaskUpdateRequest request, HttpContext http,
-        ProcessEngine engine, CancellationToken cancellationToken)
+        IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var taskKey))
         {

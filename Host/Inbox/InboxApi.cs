@@ -88,7 +88,7 @@ internal static class InboxApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ReassignAsync(string key, ReassignRequest request, HttpContext http,
-        ProcessEngine engine, CancellationToken cancellationToken)
+        IProcessEngine engine, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Assignee))

@@ -72,7 +72,7 @@ internal static class DesignerPages
             .ExcludeFromDescription();
         // The case page has the policy of the case API it reads (whoever works tasks); which cases stay the API's 404s.
         app.MapGet(CasePath, (IWebHostEnvironment environment) => Page(environment, "case.html"))
-            .RequireAuthorization(Policies.Tasks)
+            .RequireAuthorization(Policies.Cases)
             .WithMetadata(new PageEndpoint(Policies.Tasks))
             .ExcludeFromDescription();
         return app;

@@ -64,6 +64,17 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Engine_shows_its_internals_only_to_its_tests_and_benchmarks()
+    {
+        // The host composes the engine through EngineParts and the facade; were it granted the internals again, the
+        // public API file would stop describing what the host may rely on.
+        var friends = EngineAssembly.GetCustomAttributes<System.Runtime.CompilerServices.InternalsVisibleToAttribute>()
+            .Select(a => a.AssemblyName).Order(StringComparer.Ordinal).ToList();
+        // The TCK runner is a test harness too (Tests/Processes.Tck): it measures FEEL and decision-table internals.
+        friends.ShouldBe(["Processes.Benchmarks", "Processes.Tck", "Processes.Tests"]);
+    }
+
+    [Test]
     public void Every_listed_owner_still_uses_the_database()
     {
         // A stale entry would silently allow a future type of that name; once the read side has moved to the

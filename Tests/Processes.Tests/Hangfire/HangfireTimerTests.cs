@@ -78,7 +78,7 @@ public sealed class HangfireTimerTests : DatabaseTest
         var instance = await StartTicketAsync(host, "D-1043");
         var (timerKey, jobId) = await HandedOverAsync(instance);
 
-        (await host.Service<ProcessEngine>().CancelInstanceAsync(instance, CancellationToken.None)).Ok.ShouldBeTrue();
+        (await host.Service<IProcessEngine>().CancelInstanceAsync(instance, CancellationToken.None)).Ok.ShouldBeTrue();
 
         await EventuallyAsync("the job deleted", async () => await JobStateAsync(host, jobId) == DeletedState.StateName);
         (await TimerGoneAsync(timerKey)).ShouldBeTrue();
@@ -151,7 +151,7 @@ public sealed class HangfireTimerTests : DatabaseTest
 
     private static async Task<long> StartTicketAsync(IdentityHost host, string businessKey)
     {
-        var engine = host.Service<ProcessEngine>();
+        var engine = host.Service<IProcessEngine>();
         await host.Service<DeploymentService>().DeployAsync([new DeploymentResource("hf-ticket.bpmn", Encoding.UTF8.GetBytes(Model))], CancellationToken.None);
         var created = await engine.CreateInstanceAsync("hf-ticket", null, null, businessKey, CancellationToken.None);
         created.Ok.ShouldBeTrue(created.Message);

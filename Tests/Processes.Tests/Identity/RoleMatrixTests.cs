@@ -72,8 +72,8 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/v2/decision-definitions/{key}/xml", "/v2/decision-definitions" + Missing + "/xml", null, Policies.Authenticated),
         new("POST", "/v2/process-instances/", "/v2/process-instances", "{}", Policies.Agent),
         new("POST", "/v2/process-instances/{key}/cancellation", "/v2/process-instances" + Missing + "/cancellation", null, Policies.Operator),
-        new("POST", "/v2/process-instances/search", "/v2/process-instances/search", "{}", Policies.Agent),
-        new("GET", "/v2/process-instances/{key}", "/v2/process-instances" + Missing, null, Policies.Agent),
+        new("POST", "/v2/process-instances/search", "/v2/process-instances/search", "{}", Policies.Cases),
+        new("GET", "/v2/process-instances/{key}", "/v2/process-instances" + Missing, null, Policies.Cases),
         new("POST", "/v2/messages/publication", "/v2/messages/publication", "{}", Policies.Agent),
         new("POST", "/v2/messages/correlation", "/v2/messages/correlation", "{}", Policies.Agent),
         new("POST", "/v2/signals/broadcast", "/v2/signals/broadcast", "{}", Policies.Agent),
@@ -98,8 +98,8 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("POST", "/api/tasks/{key}/reassign", "/api/tasks" + Missing + "/reassign", "{}", Policies.Tasks),
         new("GET", "/api/tasks/{key}/comments", "/api/tasks" + Missing + "/comments", null, Policies.Tasks),
         new("POST", "/api/tasks/{key}/comments", "/api/tasks" + Missing + "/comments", "{}", Policies.Tasks),
-        new("GET", "/api/instances/{key}", "/api/instances" + Missing, null, Policies.Tasks),
-        new("GET", "/api/instances/{key}/history", "/api/instances" + Missing + "/history", null, Policies.Tasks),
+        new("GET", "/api/instances/{key}", "/api/instances" + Missing, null, Policies.Cases),
+        new("GET", "/api/instances/{key}/history", "/api/instances" + Missing + "/history", null, Policies.Cases),
         new("GET", "/api/calendars/", "/api/calendars", null, Policies.Authenticated),
         new("GET", "/api/calendars/{name}", "/api/calendars/missing", null, Policies.Authenticated),
         new("PUT", "/api/calendars/{name}", "/api/calendars/missing", "{}", Policies.Admin),
@@ -123,7 +123,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/inbox", "/inbox", null, Policies.Tasks),
         new("GET", "/operations", "/operations", null, Policies.Operator),
         new("GET", "/admin", "/admin", null, Policies.Admin),
-        new("GET", "/cases/{key}", "/cases/999999", null, Policies.Tasks),
+        new("GET", "/cases/{key}", "/cases/999999", null, Policies.Cases),
     ];
 
     private IdentityHost _host = null!;
