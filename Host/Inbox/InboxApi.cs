@@ -11,8 +11,12 @@ using Processes.Host.Idempotency;
 
 namespace Processes.Host.Inbox;
 
-/// <summary>A task in an agent's inbox with its SLA countdown.</summary>
-public sealed record InboxTask(UserTaskItem Task, long? SecondsLeft, bool Breached);
+/// <summary>
+/// A task in an agent's inbox with its SLA countdown; <c>title</c> is what the model calls this task (property
+/// <c>title</c>, e.g. "D-1042 · VIP · delivery"; null when it names none) and <c>caseKey</c> the case it belongs to
+/// (a work ticket's demand, not the instance that runs the ticket).
+/// </summary>
+public sealed record InboxTask(UserTaskItem Task, long? SecondsLeft, bool Breached, string? Title = null, string? CaseKey = null);
 
 public sealed record ReassignRequest(string? Assignee, string? Reason);
 
@@ -69,7 +73,7 @@ internal static class InboxApi
         {
             var page = await tasks.SearchAsync(caller, query, cancellationToken);
             var clockNow = clock.GetUtcNow();
-            return TypedResults.Ok(new Page<InboxTask>([.. page.Items.Select(t => Countdown(t.Item(), clockNow))], page.HasMore ? page.EndCursor : null));
+            return TypedResults.Ok(new Page<InboxTask>([.. page.Items.Select(t => Countdown(t.Item(), clockNow) with { Title = t.Title, CaseKey = CamundaResults.Key(t.RootProcessInstanceKey) })], page.HasMore ? page.EndCursor : null));
         }
         catch (QueryException)
         {
