@@ -105,12 +105,15 @@ function renderActions(view, offered) {
 
 async function doAction(action, variables, button) {
   if (!action.formSchema && !confirm(`${action.label}?`)) return;
+  // A word from the last action must not stand for this one.
+  showMessage('', '');
   if (button) button.disabled = true;
   try {
     await request('POST', `/api/instances/${encodeURIComponent(caseKey())}/actions/${encodeURIComponent(action.id)}`, { json: { variables } });
     closeActionForm();
-    showMessage('success', `Done: ${action.label}.`);
+    // The case as it is now first, then the word: whatever is shown with "Done" is the state after the action.
     await load();
+    showMessage('success', `Done: ${action.label}.`);
   } catch (error) {
     showMessage('error', problemText(error));
     if (button) button.disabled = false;
@@ -123,6 +126,7 @@ async function openActionForm(action) {
   $('action-panel').hidden = false;
   $('action-title').textContent = action.label;
   $('action-submit').textContent = action.label;
+  $('action-submit').disabled = false;
   actionForm = new Form({ container: $('action-form'), additionalModules: [escapingTemplating] });
   await actionForm.importSchema(JSON.parse(action.formSchema), { ...currentVariables });
   $('action-form').querySelector('input, select, textarea')?.focus();
