@@ -92,7 +92,7 @@ internal static class InboxApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ReassignAsync(string key, ReassignRequest request, HttpContext http,
-        ProcessEngine engine, CancellationToken cancellationToken)
+        ProcessEngine engine, Processes.Activities.Assignment.IUserDirectory users, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Assignee))
@@ -111,7 +111,12 @@ internal static class InboxApi
         {
             return Problems.NotFound("task", key);
         }
-        var result = await engine.AssignUserTaskAsync(http.User.Caller(), TaskAction.Reassign, taskKey, request.Assignee!.Trim(), null, null, request.Reason,
+        // A name nobody signs in with would leave the task with no one ("Reassigned to nobody.here."): only a real, enabled user takes it over.
+        if (await users.EnabledUserNameAsync(request.Assignee!.Trim(), cancellationToken) is not { } assignee)
+        {
+            return Problems.Invalid("assignee", $"There is no enabled user named '{request.Assignee!.Trim()}' to take the task over.");
+        }
+        var result = await engine.AssignUserTaskAsync(http.User.Caller(), TaskAction.Reassign, taskKey, assignee, null, null, request.Reason,
             AuditEntry.ActorFor(http), cancellationToken);
         return result.Ok ? TypedResults.NoContent()
             : result.Error == CommandError.NotFound ? Problems.NotFound("task", key) : CamundaResults.Refused(result);

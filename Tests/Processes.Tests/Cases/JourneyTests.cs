@@ -258,7 +258,7 @@ public sealed class JourneyTests : PageTest
     }
 
     [Test]
-    public async Task An_action_the_state_does_not_offer_is_refused_and_a_stranger_gets_404()
+    public async Task An_action_the_state_does_not_offer_is_refused_a_stranger_gets_404_and_nobody_takes_a_task_over()
     {
         var responsible = await NewAgentAsync();
         var order = await StartExceptionOrderAsync("O-REFUSE", responsible);
@@ -272,6 +272,12 @@ public sealed class JourneyTests : PageTest
 
         var stranger = await Browser.Host.CreateUserAsync(roles: [Roles.Agent]);
         (await Browser.Host.Bearer(stranger.ApiKey).GetAsync($"/api/instances/{order}/actions")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        // Reassigning to a name nobody has is refused, naming it.
+        var supervisor = await Browser.Host.CreateUserAsync(roles: [Roles.Supervisor]);
+        var nobody = await Browser.Host.Bearer(supervisor.ApiKey).PostAsJsonAsync($"/api/tasks/{actions[0].GetProperty("userTaskKey").GetString()}/reassign",
+            new { assignee = "nobody.here", reason = "on holiday" });
+        nobody.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await nobody.Content.ReadAsStringAsync()).ShouldContain("nobody.here");
         // Variables that are not an object are the request's fault, named.
         var bad = await agent.PostAsJsonAsync($"/api/instances/{order}/actions/send-sms", new { variables = new[] { 1 } });
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await bad.Content.ReadAsStringAsync());
