@@ -26,6 +26,12 @@ public sealed class UserTaskRow
     public int Priority { get; init; }
     public string CustomHeaders { get; init; } = "{}";
     public int Version { get; init; }
+
+    /// <summary>The title the model gives the task (extension property <c>title</c>), null when it gives none.</summary>
+    public string? Title { get; init; }
+
+    /// <summary>The case the task belongs to: the root of its instance tree (a work ticket's demand).</summary>
+    public long RootProcessInstanceKey { get; init; }
 }
 
 /// <summary>A variable as the read side returns it: the value as JSON text, already masked for the caller.</summary>
@@ -44,7 +50,8 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
         t.candidate_users AS CandidateUsers, t.bpmn_process_id AS BpmnProcessId, t.created_at AS CreatedAt, t.completed_at AS CompletedAt,
         t.follow_up_date AS FollowUpDate, t.due_date AS DueDate, t.form_key AS FormKey, t.element_instance_key AS ElementInstanceKey,
         t.process_instance_key AS ProcessInstanceKey, t.process_definition_key AS ProcessDefinitionKey, t.priority AS Priority,
-        t.custom_headers::text AS CustomHeaders, t.version AS Version
+        t.custom_headers::text AS CustomHeaders, t.version AS Version, t.title AS Title,
+        (SELECT tp.root_process_instance_key FROM process_instance tp WHERE tp.key = t.process_instance_key) AS RootProcessInstanceKey
         """,
         "user_task t",
         new QueryField("userTaskKey", "t.key", FieldType.Key), r => r.Key,

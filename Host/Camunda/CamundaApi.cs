@@ -5,6 +5,7 @@ internal static class CamundaApi
 {
     public static IEndpointRouteBuilder MapCamundaApi(this IEndpointRouteBuilder app) => app
         .MapDefinitionsApi()
+        .MapStartFormApi()
         .MapDeploymentsApi()
         .MapDecisionDefinitionsApi()
         .MapProcessInstancesApi()

@@ -14,7 +14,10 @@ public sealed record ProcessDefinitionItem(
     string ProcessDefinitionKey, string ProcessDefinitionId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name, int Version,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? VersionTag, string ResourceName, string TenantId)
 {
-    /// <summary>Camunda's start forms (<c>zeebe:formDefinition</c> on the start event) are not supported: no definition has one.</summary>
+    /// <summary>
+    /// Always false here: the search reads no models. Start forms (<c>zeebe:formDefinition</c> on the start event) are
+    /// answered by GET /v2/process-definitions/{key}/form and listed by GET /api/processes/startable (hasStartForm).
+    /// </summary>
     public bool HasStartForm => false;
 }
 

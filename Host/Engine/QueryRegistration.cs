@@ -22,6 +22,9 @@ internal static class QueryRegistration
         services.AddSingleton(sp => new InstanceQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<VariableMasking>()));
         services.AddSingleton(sp => new CaseQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<InstanceQueries>(),
             sp.GetRequiredService<VariableMasking>()));
+        services.AddSingleton(sp => new CaseActionQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<CaseQueries>(),
+            sp.GetRequiredService<Processes.Engine.Deployment.ProcessDefinitions>()));
+        services.AddSingleton(sp => new StartQueries(sp.GetRequiredService<Processes.Engine.Deployment.ProcessDefinitions>()));
         services.AddSingleton(sp => new Processes.Engine.Comments.TaskComments(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new DefinitionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new TaskEventQueries(sp.GetRequiredService<NpgsqlDataSource>()));

@@ -85,6 +85,7 @@ public static class Policies
         "/api/auth/login",
         "/openapi/{documentName}.json",
         "/login", // the sign-in page (HTML that posts to /api/auth/login)
+        "/", // home: redirects to sign-in, or to the signed-in user's start page
     };
 
     internal static void Configure(AuthorizationOptions options)

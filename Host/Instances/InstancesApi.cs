@@ -35,6 +35,7 @@ internal static class InstancesApi
         var group = app.MapGroup("/api/instances").WithTags("Instances").RequireAuthorization(Policies.Cases);
         group.MapGet("/{key}", GetAsync);
         group.MapGet("/{key}/history", HistoryAsync);
+        app.MapCaseActionsApi();
         return app;
     }
 

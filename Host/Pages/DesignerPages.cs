@@ -13,6 +13,7 @@ namespace Processes.Host.Pages;
 /// </summary>
 internal static class DesignerPages
 {
+    public const string HomePath = "/";
     public const string LoginPath = "/login";
     public const string DesignerPath = "/designer";
     public const string InboxPath = "/inbox";
@@ -53,6 +54,12 @@ internal static class DesignerPages
                     : Page(environment, "login.html"))
             .AllowAnonymous()
             .WithMetadata(new PageEndpoint(null))
+            .ExcludeFromDescription();
+        // The home address: a signed-out browser goes to sign-in, a signed-in user to the page of their roles — never a bare 401/404.
+        app.MapGet(HomePath, (HttpContext http) => Results.Redirect(http.User.Identity?.IsAuthenticated == true
+                ? AuthApi.StartPageOf([.. Roles.All.Where(http.User.IsInRole)])
+                : LoginPath))
+            .AllowAnonymous()
             .ExcludeFromDescription();
         app.MapGet(DesignerPath, (IWebHostEnvironment environment) => Page(environment, "designer.html"))
             .RequireAuthorization(Policies.Designer)

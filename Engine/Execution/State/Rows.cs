@@ -110,7 +110,8 @@ internal sealed record UserTaskRow(
     int Priority,
     string? FormKey,
     JsonObject CustomHeaders,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? Title = null);
 
 internal sealed record HistoryRow(
     long ProcessInstanceKey,
