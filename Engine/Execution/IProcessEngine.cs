@@ -57,4 +57,11 @@ public interface IProcessEngine
     Task<CommandResult<bool>> SetVariablesAsync(long elementInstanceKey, JsonObject variables, bool local, CancellationToken cancellationToken);
 
     Task<CommandResult<bool>> TriggerTimerAsync(long timerKey, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves an active instance to another definition (one transaction), or with <paramref name="dryRun"/> only reports
+    /// what keeps it from moving. Problems are a value (<see cref="Migration.InstanceMigration.Problems"/>), not a refusal.
+    /// </summary>
+    Task<CommandResult<Migration.InstanceMigration>> MigrateInstanceAsync(Visibility.Caller caller, long processInstanceKey, Migration.MigrationPlan plan,
+        bool dryRun, AuditActor? audit, CancellationToken cancellationToken);
 }
