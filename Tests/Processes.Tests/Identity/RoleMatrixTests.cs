@@ -102,6 +102,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/api/instances/{key}/history", "/api/instances" + Missing + "/history", null, Policies.Tasks),
         new("GET", "/api/calendars/", "/api/calendars", null, Policies.Authenticated),
         new("GET", "/api/calendars/{name}", "/api/calendars/missing", null, Policies.Authenticated),
+        new("GET", "/api/calendars/{name}/preview", "/api/calendars/missing/preview", null, Policies.Authenticated),
         new("PUT", "/api/calendars/{name}", "/api/calendars/missing", "{}", Policies.Admin),
         new("DELETE", "/api/calendars/{name}", "/api/calendars/missing", null, Policies.Admin),
         new("GET", "/api/operations/jobs", "/api/operations/jobs?state=failed", null, Policies.Operator),
@@ -116,6 +117,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/api/agents/", "/api/agents", null, Policies.Supervisor),
         new("PUT", "/api/agents/{userName}", "/api/agents/missing", "{}", Policies.Supervisor),
         new("DELETE", "/api/agents/{userName}", "/api/agents/missing", null, Policies.Supervisor),
+        new("GET", "/api/sms-templates/", "/api/sms-templates", null, Policies.Designer),
         new("GET", "/api/sms-templates/{id}", "/api/sms-templates/missing", null, Policies.Designer),
         new("PUT", "/api/sms-templates/{id}", "/api/sms-templates/missing", "{}", Policies.Designer),
         new("GET", "/login", "/login", null, null),
@@ -123,6 +125,11 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/inbox", "/inbox", null, Policies.Tasks),
         new("GET", "/operations", "/operations", null, Policies.Operator),
         new("GET", "/admin", "/admin", null, Policies.Admin),
+        new("GET", "/admin/versions", "/admin/versions", null, Policies.Admin),
+        new("GET", "/admin/settings", "/admin/settings", null, Policies.Admin),
+        new("GET", "/api/versions", "/api/versions", null, Policies.Admin),
+        new("POST", "/api/migrations", "/api/migrations", "{}", Policies.Admin),
+        new("POST", "/v2/process-instances/{key}/migration", "/v2/process-instances" + Missing + "/migration", "{}", Policies.Admin),
         new("GET", "/cases/{key}", "/cases/999999", null, Policies.Tasks),
     ];
 
