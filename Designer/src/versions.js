@@ -87,9 +87,10 @@ function renderVersions() {
     const actions = element('div', undefined, 'actions');
     const open = element('a', v.isLatest ? 'Open in designer' : 'Open read-only', 'button');
     open.href = `/designer?process=${encodeURIComponent(current.processDefinitionId)}&version=${v.version}`;
-    actions.append(open, button('Start instance', () => startInstance(v)));
+    actions.append(open, button('Start instance', () => startInstance(v)),
+      button(v.suspendedAt ? 'Resume' : 'Suspend', () => suspend(v, !v.suspendedAt)));
     const cells = [
-      ['Version', `v${v.version}${v.isLatest ? ' (latest)' : ''}`], ['Tag', v.versionTag ?? ''], ['Deployed', new Date(v.deployedAt).toLocaleString()],
+      ['Version', `v${v.version}${v.isLatest ? ' (latest)' : ''}${v.suspendedAt ? ' suspended' : ''}`], ['Tag', v.versionTag ?? ''], ['Deployed', new Date(v.deployedAt).toLocaleString()],
       ['Running', String(v.running), 'count'], ['Completed', String(v.completed), 'count'], ['Cancelled', String(v.terminated), 'count'],
       ['Incidents', String(v.withIncidents), 'count'],
     ].map(([label, text, className]) => {
@@ -114,6 +115,15 @@ function renderVersions() {
     }));
     select.value = versions.some(v => String(v.version) === previous) ? previous : String(fallback?.version ?? '');
   }
+}
+
+/** Suspends a version for new starts (running instances continue), or resumes it. */
+async function suspend(version, suspended) {
+  await request('POST', `/api/versions/${encodeURIComponent(version.processDefinitionKey)}/${suspended ? 'suspend' : 'resume'}`);
+  await loadProcesses(current.processDefinitionId);
+  say('success', suspended
+    ? `Version ${version.version} is suspended: it starts no new instances; running ones continue.`
+    : `Version ${version.version} starts instances again.`);
 }
 
 async function startInstance(version) {

@@ -16,6 +16,7 @@ public sealed class DefinitionVersionRow
     public long DeploymentKey { get; init; }
     public DateTime DeployedAt { get; init; }
     public bool IsLatest { get; init; }
+    public DateTime? SuspendedAt { get; init; }
     public long Running { get; init; }
     public long Completed { get; init; }
     public long Terminated { get; init; }
@@ -47,6 +48,7 @@ public sealed class VersionQueries(NpgsqlDataSource dataSource)
                 GROUP BY i.process_definition_key)
             SELECT d.process_definition_key AS Key, d.bpmn_process_id AS BpmnProcessId, d.name AS Name, d.version AS Version,
                    d.version_tag AS VersionTag, d.resource_name AS ResourceName, d.deployment_key AS DeploymentKey, d.deployed_at AS DeployedAt,
+                   d.suspended_at AS SuspendedAt,
                    d.version = max(d.version) OVER (PARTITION BY d.bpmn_process_id) AS IsLatest,
                    coalesce(c.running, 0) AS Running, coalesce(c.completed, 0) AS Completed,
                    coalesce(c.terminated, 0) AS Terminated, coalesce(c.incidents, 0) AS WithIncidents

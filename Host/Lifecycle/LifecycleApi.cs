@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
 using Processes.Engine.Execution.Migration;
 using Processes.Engine.Queries;
@@ -12,7 +13,7 @@ namespace Processes.Host.Lifecycle;
 /// <summary>A version on the lifecycle page: its definition, and the instances the caller sees by state.</summary>
 public sealed record VersionItem(
     string ProcessDefinitionKey, int Version, string? VersionTag, string? Name, string ResourceName, string DeploymentKey, string DeployedAt,
-    bool IsLatest, long Running, long Completed, long Terminated, long WithIncidents);
+    bool IsLatest, string? SuspendedAt, long Running, long Completed, long Terminated, long WithIncidents);
 
 /// <summary>Every version of one process id, newest first.</summary>
 public sealed record ProcessVersions(string ProcessDefinitionId, string? Name, IReadOnlyList<VersionItem> Versions);
@@ -46,6 +47,10 @@ internal static class LifecycleApi
     public static IEndpointRouteBuilder MapLifecycleApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/versions", ListAsync).RequireAuthorization(Policies.Admin).WithTags("Definition lifecycle");
+        app.MapPost("/api/versions/{key}/suspend", (string key, HttpContext http, VersionSuspension suspension, CancellationToken cancellationToken) =>
+            SuspendAsync(key, true, http, suspension, cancellationToken)).RequireAuthorization(Policies.Admin).WithTags("Definition lifecycle");
+        app.MapPost("/api/versions/{key}/resume", (string key, HttpContext http, VersionSuspension suspension, CancellationToken cancellationToken) =>
+            SuspendAsync(key, false, http, suspension, cancellationToken)).RequireAuthorization(Policies.Admin).WithTags("Definition lifecycle");
         app.MapPost("/api/migrations", MigrateBatchAsync).RequireAuthorization(Policies.Admin).WithTags("Definition lifecycle");
         app.MapPost("/v2/process-instances/{key}/migration", MigrateAsync).RequireAuthorization(Policies.Admin).WithTags("Process instances");
         return app;
@@ -57,7 +62,20 @@ internal static class LifecycleApi
         var rows = await versions.ListAsync(user.Caller(), string.IsNullOrWhiteSpace(processDefinitionId) ? null : processDefinitionId, cancellationToken);
         return TypedResults.Ok<IReadOnlyList<ProcessVersions>>([.. rows.GroupBy(r => r.BpmnProcessId).Select(g => new ProcessVersions(g.Key,
             g.First().Name, [.. g.Select(r => new VersionItem(CamundaResults.Key(r.Key), r.Version, r.VersionTag, r.Name, r.ResourceName,
-                CamundaResults.Key(r.DeploymentKey), CamundaResults.Iso((DateTime?)r.DeployedAt)!, r.IsLatest, r.Running, r.Completed, r.Terminated, r.WithIncidents))]))]);
+                CamundaResults.Key(r.DeploymentKey), CamundaResults.Iso((DateTime?)r.DeployedAt)!, r.IsLatest, CamundaResults.Iso(r.SuspendedAt), r.Running, r.Completed, r.Terminated, r.WithIncidents))]))]);
+    }
+
+    /// <summary>Suspends (or resumes) a version for new starts; running instances continue.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> SuspendAsync(string key, bool suspend, HttpContext http, VersionSuspension suspension,
+        CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var definitionKey))
+        {
+            return CamundaResults.BadRequest($"'{key}' is not a process definition key.");
+        }
+        return await suspension.SetAsync(definitionKey, suspend, AuditEntry.ActorFor(http), cancellationToken)
+            ? TypedResults.NoContent()
+            : CamundaResults.NotFound($"No process definition has the key {definitionKey}.");
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> MigrateAsync(string key, MigrationPlanRequest? request, HttpContext http,

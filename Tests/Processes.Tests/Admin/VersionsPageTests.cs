@@ -108,6 +108,35 @@ public sealed class VersionsPageTests : PageTest
         (await api.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{instance}")).GetProperty("processDefinitionVersion").GetInt32().ShouldBe(1);
     }
 
+    [Test]
+    public async Task A_suspended_version_refuses_a_start_naming_the_version_until_it_is_resumed()
+    {
+        const string processId = "lifecycle-suspended";
+        var admin = await Browser.Host.CreateUserAsync(roles: [Roles.Admin]);
+        using var api = Browser.Host.Bearer(admin.ApiKey);
+        (await IdentityHost.DeployAsync(api, $"{processId}.bpmn", LifecycleModels.Version1(processId))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var browser = await OpenAsync(admin, $"/admin/versions?process={processId}", "processesVersions");
+        var page = browser.Page;
+        var row = page.Locator("#version-rows tr[data-version='1']");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Suspend" }).ClickAsync();
+        await page.Locator("#message", new() { HasText = "Version 1 is suspended" }).WaitForAsync();
+        (await row.Locator("td").First.TextContentAsync())!.ShouldContain("suspended");
+        await page.Locator("#version-rows tr[data-version='1']").GetByRole(AriaRole.Button, new() { Name = "Start instance" }).ClickAsync();
+        await page.Locator("#message.error", new() { HasText = $"Process '{processId}' version 1 is suspended" }).WaitForAsync();
+        browser.Errors.RemoveAll(e => e.Contains("status of 409", StringComparison.Ordinal) && e.Contains("/v2/process-instances", StringComparison.Ordinal)).ShouldBe(1);
+        var refused = await api.PostAsJsonAsync("/v2/process-instances", new { processDefinitionId = processId });
+        refused.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await refused.Content.ReadAsStringAsync()).ShouldContain("version 1 is suspended");
+
+        await page.Locator("#version-rows tr[data-version='1']").GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
+        await page.Locator("#message", new() { HasText = "Version 1 starts instances again." }).WaitForAsync();
+        await page.Locator("#version-rows tr[data-version='1']").GetByRole(AriaRole.Button, new() { Name = "Start instance" }).ClickAsync();
+        await page.Locator("#message.success", new() { HasText = "Started instance" }).WaitForAsync();
+        var audit = await api.GetFromJsonAsync<JsonElement>($"/api/audit?actor={admin.UserName}&action=version.suspended");
+        audit.GetProperty("items").GetArrayLength().ShouldBe(1);
+    }
+
     private static async Task Screenshot(IPage page, string path) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
 }

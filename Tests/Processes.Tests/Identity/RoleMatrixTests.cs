@@ -129,6 +129,8 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/admin/settings", "/admin/settings", null, Policies.Admin),
         new("GET", "/api/versions", "/api/versions", null, Policies.Admin),
         new("POST", "/api/migrations", "/api/migrations", "{}", Policies.Admin),
+        new("POST", "/api/versions/{key}/suspend", "/api/versions" + Missing + "/suspend", null, Policies.Admin),
+        new("POST", "/api/versions/{key}/resume", "/api/versions" + Missing + "/resume", null, Policies.Admin),
         new("POST", "/v2/process-instances/{key}/migration", "/v2/process-instances" + Missing + "/migration", "{}", Policies.Admin),
         new("GET", "/cases/{key}", "/cases/999999", null, Policies.Tasks),
     ];
