@@ -189,6 +189,44 @@ public sealed class MigrationTests : EngineTest
         (await Engine.MigrateInstanceAsync(Admin, key, new MigrationPlan(v2, []), dryRun: false, Auditor, CancellationToken.None)).Error.ShouldBe(CommandError.InvalidState);
     }
 
+    [Test]
+    public async Task An_event_subprocess_the_target_adds_is_subscribed_on_the_moved_instance()
+    {
+        var (_, v2) = await DeployTwoAsync("mig-esp",
+            Process("mig-esp", Start() + UserTask("review") + End() + Flows("start->review->end")),
+            Process("mig-esp", Start() + UserTask("review") + End() + Flows("start->review->end") +
+                EventSubProcess("reminders", StartWith("remind", TimerDuration("PT1H"), interrupting: false) + Task("nudge", "mig-esp-nudge") + End("done") +
+                    Flows("remind->nudge->done"))));
+        var key = await StartOnAsync("mig-esp", 1);
+        (await TimersAsync(key)).ShouldBeEmpty();
+
+        (await MigrateAsync(key, v2)).Migrated.ShouldBeTrue();
+
+        (await TimersAsync(key)).ShouldHaveSingleItem().ElementId.ShouldBe("remind");
+        Clock.Advance(TimeSpan.FromHours(1));
+        await FireTimersAsync(key);
+        (await ActiveElementsAsync(key)).ShouldBe(["nudge", "reminders", "review"]);
+    }
+
+    [Test]
+    public async Task A_job_with_an_incident_moves_with_its_incident_and_a_retry_continues_on_the_target()
+    {
+        var (_, v2) = await DeployTwoAsync("mig-incident",
+            Process("mig-incident", Start() + Task("pay", "mig-incident-pay") + End() + Flows("start->pay->end")),
+            Process("mig-incident", Start() + Task("pay", "mig-incident-pay") + UserTask("confirm") + End() + Flows("start->pay->confirm->end")));
+        var key = await StartOnAsync("mig-incident", 1);
+        var job = (await ActivateAsync("mig-incident-pay")).ShouldHaveSingleItem();
+        (await Engine.FailJobAsync(job.Key, 0, "payment API down", TimeSpan.Zero, null, CancellationToken.None)).Ok.ShouldBeTrue();
+        var incident = (await IncidentsAsync(key)).ShouldHaveSingleItem();
+
+        (await MigrateAsync(key, v2)).Migrated.ShouldBeTrue();
+
+        (await CountAsync("SELECT process_definition_key FROM incident WHERE key = @key", new { key = incident.Key })).ShouldBe(v2);
+        (await Engine.ResolveIncidentAsync(incident.Key, CancellationToken.None)).Ok.ShouldBeTrue();
+        (await CompleteJobsAsync("mig-incident-pay")).ShouldBe(1);
+        (await ActiveElementsAsync(key)).ShouldBe(["confirm"]);
+    }
+
     private async Task<(long V1, long V2)> DeployTwoAsync(string processId, string version1, string version2)
     {
         await DeployAsync(version1, $"{processId}.bpmn");
