@@ -10,6 +10,7 @@ using Processes.Host.Identity;
 using Processes.Host.Inbox;
 using Processes.Host.Input;
 using Processes.Host.Instances;
+using Processes.Host.Lifecycle;
 using Processes.Host.Operations;
 using Processes.Host.Pages;
 using Processes.Host.Postgres;
@@ -54,6 +55,7 @@ app.MapCalendarsApi();
 app.MapOperationsApi();
 app.MapHangfireDashboard();
 app.MapActivitiesApi();
+app.MapLifecycleApi();
 app.MapDesignerPages();
 app.Run();
 

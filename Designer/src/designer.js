@@ -15,6 +15,8 @@ const modeler = createModeler({ canvas: $('canvas'), properties: $('properties')
  * text}) or a new/local diagram.
  */
 let current = null;
+/** An older version opened from the versions page (?process=&version=): shown, never deployed over the latest. */
+let readOnly = false;
 let dirty = false;
 /** Counts edits, so a deploy only marks the diagram clean when nothing was edited while it was under way. */
 let edits = 0;
@@ -29,7 +31,7 @@ function renderTitle() {
   const name = current?.processDefinitionId
     ? `${current.name || current.processDefinitionId} — version ${current.version}`
     : current?.resourceName ?? 'New diagram';
-  $('diagram-title').textContent = name + (dirty ? ' (changed)' : '');
+  $('diagram-title').textContent = name + (readOnly ? ' (read-only)' : '') + (dirty ? ' (changed)' : '');
 }
 
 function setStatus(kind, text, problems = []) {
@@ -104,10 +106,18 @@ async function loadDefinitions() {
   return items;
 }
 
+function setReadOnly(value) {
+  readOnly = value;
+  $('deploy').disabled = value;
+  $('deploy').title = value ? 'An older version is read-only: open the latest to change and deploy.' : '';
+  renderTitle();
+}
+
 async function openDefinition(item) {
   if (!confirmDiscard()) {
     return;
   }
+  setReadOnly(false);
   try {
     const response = await request('GET', `/v2/process-definitions/${encodeURIComponent(item.processDefinitionKey)}/xml`);
     const xml = await response.text();
@@ -126,6 +136,7 @@ async function newDiagram() {
     return;
   }
   current = null;
+  setReadOnly(false);
   for (const button of $('definitions').querySelectorAll('button.selected')) {
     button.classList.remove('selected');
   }
@@ -137,10 +148,14 @@ async function openFile(file) {
     return;
   }
   current = { resourceName: file.name };
+  setReadOnly(false);
   await showDiagram(await file.text(), file.name);
 }
 
 async function deploy() {
+  if (readOnly) {
+    return;
+  }
   const processId = processIdOf(modeler);
   if (!processId) {
     setStatus('error', 'The diagram has no process to deploy.');
@@ -181,7 +196,7 @@ async function deploy() {
       setStatus('error', `The deployment failed: ${error.message}`);
     }
   } finally {
-    $('deploy').disabled = false;
+    $('deploy').disabled = readOnly;
   }
 }
 
@@ -202,8 +217,32 @@ async function start() {
   $('deploy').addEventListener('click', deploy);
   $('download').addEventListener('click', download);
   $('open-file').addEventListener('change', event => openFile(event.target.files[0]).finally(() => { event.target.value = ''; }));
-  await loadDefinitions();
-  await showDiagram(emptyDiagram(), 'A new diagram');
+  const latest = await loadDefinitions();
+  if (!await openRequested(latest)) {
+    await showDiagram(emptyDiagram(), 'A new diagram');
+  }
+}
+
+/** `?process=<id>&version=<n>` (the versions page's links) opens that version; one older than the latest is read-only. */
+async function openRequested(latest) {
+  const params = new URLSearchParams(location.search);
+  const processId = params.get('process');
+  const version = Number(params.get('version'));
+  const newest = latest.find(item => item.processDefinitionId === processId);
+  if (!processId || !newest) {
+    return false;
+  }
+  const filter = version ? { processDefinitionId: processId, version } : { processDefinitionId: processId, isLatestVersion: true };
+  const { items } = await (await request('POST', '/v2/process-definitions/search', { json: { filter, page: { limit: 1 } } })).json();
+  if (items.length === 0) {
+    return false;
+  }
+  await openDefinition(items[0]);
+  if (items[0].version !== newest.version) {
+    setReadOnly(true);
+    setStatus('info', `${processId} version ${items[0].version} is read-only: only the latest version (${newest.version}) can be changed and deployed.`);
+  }
+  return true;
 }
 
 // Closing or reloading the tab would lose what was not deployed: the browser asks first.

@@ -11,7 +11,28 @@ public sealed record StoredCalendar(CalendarDefinition Definition, int Version, 
     /// operating system's time zone database drops a zone id; hence a result, not an assumption.
     /// </summary>
     internal CalendarBuildResult Build() => BusinessCalendar.Create(Definition);
+
+    /// <summary>
+    /// When <paramref name="workingTime"/> of working time from <paramref name="from"/> ends in this calendar — what an SLA
+    /// timer would be due at — or the problem that keeps it from being computed (an invalid stored definition, no working
+    /// time within the search horizon).
+    /// </summary>
+    public CalendarProjection Project(DateTimeOffset from, TimeSpan workingTime)
+    {
+        var built = Build();
+        if (built.Calendar is null)
+        {
+            return new CalendarProjection(null, null, string.Join("; ", built.Problems));
+        }
+        var due = built.Calendar.AddWorkingTime(from, workingTime);
+        return due.IsSuccess
+            ? new CalendarProjection(due.Instant, built.Calendar.TimeZone.Id, null)
+            : new CalendarProjection(null, built.Calendar.TimeZone.Id, due.Error);
+    }
 }
+
+/// <summary>The end of a stretch of working time in a calendar, or why there is none.</summary>
+public sealed record CalendarProjection(DateTimeOffset? Due, string? TimeZoneId, string? Problem);
 
 public enum CalendarSaveStatus
 {

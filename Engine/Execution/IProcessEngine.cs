@@ -83,4 +83,11 @@ public interface IProcessEngine
 
     /// <summary>Moves the message, signal and timer start events of these processes (all, when null) to their latest versions.</summary>
     Task SyncStartEventsAsync(IReadOnlyCollection<string>? bpmnProcessIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves an active instance to another definition (one transaction), or with <paramref name="dryRun"/> only reports
+    /// what keeps it from moving. Problems are a value (<see cref="Migration.InstanceMigration.Problems"/>), not a refusal.
+    /// </summary>
+    Task<CommandResult<Migration.InstanceMigration>> MigrateInstanceAsync(Visibility.Caller caller, long processInstanceKey, Migration.MigrationPlan plan,
+        bool dryRun, AuditActor? audit, CancellationToken cancellationToken);
 }

@@ -21,6 +21,11 @@ internal sealed partial class ProcessEngine
                     ? $"No process with BPMN process id '{bpmnProcessId}' is deployed."
                     : $"Process '{bpmnProcessId}' has no version {version}.");
             }
+            if (await Deployment.VersionSuspension.IsSuspendedAsync(connection, transaction, definition.Key, cancellationToken))
+            {
+                return CommandResult<CreatedInstance>.Fail(CommandError.InvalidState,
+                    $"Process '{bpmnProcessId}' version {definition.Version} is suspended: it starts no new instances until an admin resumes it.");
+            }
             if (startElementId is not null && definition.Model.FindFlowNode(startElementId) is null)
             {
                 return CommandResult<CreatedInstance>.Fail(CommandError.InvalidArgument, $"Process '{bpmnProcessId}' has no element '{startElementId}' to start at.");

@@ -28,6 +28,8 @@ internal static class QueryRegistration
         services.AddSingleton(sp => new Processes.Engine.Comments.TaskComments(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new DefinitionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new TaskEventQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new VersionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new Processes.Engine.Deployment.VersionSuspension(sp.GetRequiredService<NpgsqlDataSource>()));
         return services;
     }
 }

@@ -151,4 +151,5 @@ internal static class HistoryEvents
     public const string EscalationThrown = "ESCALATION_THROWN";
     public const string ProcessInstanceCompleted = "PROCESS_INSTANCE_COMPLETED";
     public const string ProcessInstanceTerminated = "PROCESS_INSTANCE_TERMINATED";
+    public const string ProcessInstanceMigrated = "PROCESS_INSTANCE_MIGRATED";
 }
