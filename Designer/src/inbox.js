@@ -150,7 +150,7 @@ async function showTask(task, formAnswer, variables) {
   const instance = $('task-facts').querySelectorAll('dd')[1];
   instance.replaceChildren(Object.assign(el('a', '', task.processInstanceKey), { href: `/cases/${encodeURIComponent(task.processInstanceKey)}`, id: 'case-link' }));
   const isMine = task.assignee === me.userName;
-  $('claim').hidden = task.assignee !== null;
+  $('claim').hidden = task.assignee != null; // the API leaves an unset assignee out
   $('complete').hidden = !isMine;
   $('unassign').hidden = !isMine;
   $('reassign').hidden = !(isMine || isSupervisor());

@@ -26,6 +26,16 @@ public sealed class DecisionDefinitionRow
     public long DecisionRequirementsKey { get; init; }
 }
 
+/// <summary>A deployed decision requirements graph (a DMN file's definitions) as the read side returns it.</summary>
+public sealed class DecisionRequirementsRow
+{
+    public long Key { get; init; }
+    public string DecisionRequirementsId { get; init; } = "";
+    public string? Name { get; init; }
+    public int Version { get; init; }
+    public string ResourceName { get; init; } = "";
+}
+
 /// <summary>
 /// Deployed models — process and decision definitions, linked forms. They are no case data: every signed-in caller
 /// sees all of them (who may deploy or start is the write side's concern), so their visibility fragment is TRUE.
@@ -79,6 +89,32 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
     {
         DefaultSort = [new SortBy("decisionDefinitionId"), new SortBy("version")],
     };
+
+    public static ReadModel<DecisionRequirementsRow> RequirementsModel { get; } = new(
+        "decision requirements",
+        """
+        q.decision_requirements_key AS Key, q.decision_requirements_id AS DecisionRequirementsId, q.name AS Name, q.version AS Version,
+        q.resource_name AS ResourceName
+        """,
+        "decision_requirements q",
+        new QueryField("decisionRequirementsKey", "q.decision_requirements_key", FieldType.Key), r => r.Key,
+        Everyone,
+        [
+            (new QueryField("decisionRequirementsId", "q.decision_requirements_id", FieldType.Text), r => r.DecisionRequirementsId),
+            (new QueryField("decisionRequirementsName", "q.name", FieldType.Text), r => r.Name),
+            (new QueryField("version", "q.version", FieldType.Integer), r => (long)r.Version),
+            (new QueryField("resourceName", "q.resource_name", FieldType.Text), r => r.ResourceName),
+            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+        ])
+    {
+        DefaultSort = [new SortBy("decisionRequirementsId"), new SortBy("version")],
+    };
+
+    public Task<QueryPage<DecisionRequirementsRow>> RequirementsAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
+        QuerySql.RunAsync(dataSource, RequirementsModel, caller, query, cancellationToken);
+
+    public async Task<DecisionRequirementsRow?> FindRequirementsAsync(Caller caller, long key, CancellationToken cancellationToken) =>
+        Single(await RequirementsAsync(caller, One("decisionRequirementsKey", key), cancellationToken));
 
     public Task<QueryPage<ProcessDefinitionRow>> ProcessesAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
         QuerySql.RunAsync(dataSource, ProcessModel, caller, query, cancellationToken);

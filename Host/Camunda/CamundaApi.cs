@@ -11,5 +11,10 @@ internal static class CamundaApi
         .MapMessagesApi()
         .MapJobsApi()
         .MapUserTasksApi()
-        .MapIncidentsApi();
+        .MapIncidentsApi()
+        .MapElementInstancesApi()
+        .MapVariablesApi()
+        .MapDecisionRequirementsApi()
+        .MapProcessInstanceInsightsApi()
+        .MapClusterApi();
 }

@@ -25,8 +25,8 @@ public sealed record EvaluatedDecisionItem(
 
 /// <summary>Camunda's EvaluateDecisionResult: <c>output</c> and the outputs inside are JSON documents in strings.</summary>
 public sealed record EvaluateDecisionResponse(
-    string DecisionDefinitionId, string? DecisionDefinitionName, int DecisionDefinitionVersion, string DecisionRequirementsId, string Output,
-    string? FailedDecisionDefinitionId, string? FailureMessage, string TenantId, string DecisionDefinitionKey, string DecisionRequirementsKey,
+    string DecisionDefinitionId, string DecisionDefinitionName, int DecisionDefinitionVersion, string DecisionRequirementsId, string Output,
+    string FailedDecisionDefinitionId, string FailureMessage, string TenantId, string DecisionDefinitionKey, string DecisionRequirementsKey,
     string DecisionEvaluationKey, IReadOnlyList<EvaluatedDecisionItem> EvaluatedDecisions)
 {
     /// <summary>Camunda's deprecated name of <see cref="DecisionEvaluationKey"/>, still read by older SDKs.</summary>
@@ -94,8 +94,9 @@ internal static class DecisionDefinitionsApi
                 CamundaResults.Key(info?.DecisionDefinitionKey ?? definition.DecisionDefinitionKey));
         }).ToList();
         return TypedResults.Ok(new EvaluateDecisionResponse(
-            definition.DecisionId, definition.Name, definition.Version, definition.DecisionRequirementsId, Json(result.Output),
-            result.FailedDecisionId, result.Failure, tenant, CamundaResults.Key(definition.DecisionDefinitionKey),
+            definition.DecisionId, definition.Name ?? definition.DecisionId, definition.Version, definition.DecisionRequirementsId, Json(result.Output),
+            // Required strings in 8.8's EvaluateDecisionResult: empty when nothing failed.
+            result.FailedDecisionId ?? "", result.Failure ?? "", tenant, CamundaResults.Key(definition.DecisionDefinitionKey),
             CamundaResults.Key(definition.DecisionRequirementsKey), CamundaResults.Key(engine.Keys.Next()), items));
     }
 
