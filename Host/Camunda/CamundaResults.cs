@@ -38,6 +38,16 @@ internal static class CamundaResults
         _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "INVALID_STATE", detail: result.Message),
     };
 
+    /// <summary>
+    /// 204 for "found, but no form": labelled JSON although empty, because Camunda's 8.8 client reads an unlabelled empty
+    /// answer as a stream and its schema (a form, or nothing) then refuses it.
+    /// </summary>
+    public static NoContent NoForm(HttpResponse response)
+    {
+        response.ContentType = "application/json";
+        return TypedResults.NoContent();
+    }
+
     /// <summary>Variables as a JSON object; anything else is refused naming the field.</summary>
     public static bool TryVariables(JsonElement? element, string field, out JsonObject? variables, out ProblemHttpResult? problem)
     {

@@ -69,10 +69,10 @@ internal static class DefinitionsApi
 
     /// <summary>Start forms are not supported (no definition has one): 204, as Camunda answers for a process without a start form.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> StartFormAsync(string key, ClaimsPrincipal user, DefinitionQueries definitions,
-        CancellationToken cancellationToken)
+        HttpResponse response, CancellationToken cancellationToken)
     {
         var found = CamundaResults.TryKey(key, out var definitionKey) ? await definitions.FindProcessAsync(user.Caller(), definitionKey, cancellationToken) : null;
-        return found is null ? CamundaResults.NotFound($"No process definition with key {key}.") : TypedResults.NoContent();
+        return found is null ? CamundaResults.NotFound($"No process definition with key {key}.") : CamundaResults.NoForm(response);
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(

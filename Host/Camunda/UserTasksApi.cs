@@ -86,7 +86,7 @@ internal static class UserTasksApi
         }
         if (task.FormKey is not { } formKey || !formKey.StartsWith(LinkedFormPrefix, StringComparison.Ordinal) || formKey.Length == LinkedFormPrefix.Length)
         {
-            return TypedResults.NoContent();
+            return CamundaResults.NoForm(response);
         }
         var formId = formKey[LinkedFormPrefix.Length..];
         var form = await definitions.LatestFormAsync(formId, cancellationToken);
