@@ -16,5 +16,6 @@ internal static class CamundaApi
         .MapVariablesApi()
         .MapDecisionRequirementsApi()
         .MapProcessInstanceInsightsApi()
-        .MapClusterApi();
+        .MapClusterApi()
+        .MapResourcesApi();
 }

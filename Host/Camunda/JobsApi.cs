@@ -31,6 +31,10 @@ public sealed record JobSearchItem(
 /// <summary>A v2 search: the filter is read against the job read model's declared fields; an unknown one is a 400.</summary>
 public sealed record JobSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
 
+public sealed record JobChangeset(int? Retries, long? Timeout);
+
+public sealed record JobUpdateRequest(JobChangeset? Changeset, long? OperationReference);
+
 public sealed record JobCompletionRequest(JsonElement? Variables);
 
 public sealed record JobFailureRequest(int? Retries, string? ErrorMessage, long? RetryBackOff, JsonElement? Variables);
@@ -51,6 +55,7 @@ internal static class JobsApi
         var group = app.MapGroup("/v2/jobs").WithTags("Jobs").RequireAuthorization(Policies.Operator);
         group.MapPost("/activation", ActivateAsync);
         group.MapPost("/search", SearchAsync);
+        group.MapPatch("/{key}", UpdateAsync);
         group.MapPost("/{key}/completion", CompleteAsync);
         group.MapPost("/{key}/failure", FailAsync);
         group.MapPost("/{key}/error", ThrowErrorAsync);
@@ -98,6 +103,18 @@ internal static class JobsApi
             r.ErrorMessage, CamundaResults.Iso(r.Deadline), JsonNode.Parse(r.CustomHeaders)?.AsObject() ?? [], r.BpmnProcessId,
             CamundaResults.Key(r.ProcessDefinitionKey), CamundaResults.Key(r.ProcessInstanceKey), r.ElementId, CamundaResults.Key(r.ElementInstanceKey),
             CamundaResults.DefaultTenant));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> UpdateAsync(string key, JobUpdateRequest? request,
+        Processes.Engine.Jobs.JobOperations operations, CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var jobKey))
+        {
+            return CamundaResults.NotFound($"No job with key {key}.");
+        }
+        var changes = request?.Changeset;
+        var result = await operations.UpdateJobAsync(jobKey, changes?.Retries, changes?.Timeout is { } ms ? TimeSpan.FromMilliseconds(ms) : null, cancellationToken);
+        return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
     }
 
     private static ActivatedJobItem ToItem(ActivatedJob job) => new(CamundaResults.Key(job.Key), job.Type, CamundaResults.Key(job.ProcessInstanceKey),

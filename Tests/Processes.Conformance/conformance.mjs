@@ -38,10 +38,9 @@ const camunda = createCamundaClient({
 const notImplemented = [
   'searchBatchOperationItems', 'searchBatchOperations', 'getBatchOperation', 'cancelBatchOperation', 'resumeBatchOperation',
   'suspendBatchOperation', 'searchCorrelatedMessageSubscriptions', 'searchDecisionInstances', 'getDecisionInstance', 'createDocument',
-  'createDocuments', 'deleteDocument', 'getDocument', 'createDocumentLink', 'activateAdHocSubProcessActivities', 'updateJob',
+  'createDocuments', 'deleteDocument', 'getDocument', 'createDocumentLink', 'activateAdHocSubProcessActivities',
   'cancelProcessInstancesBatchOperation', 'resolveIncidentsBatchOperation', 'migrateProcessInstancesBatchOperation',
-  'modifyProcessInstancesBatchOperation', 'migrateProcessInstance', 'modifyProcessInstance', 'getResource', 'getResourceContent',
-  'deleteResource', 'getUsageMetrics',
+  'modifyProcessInstancesBatchOperation', 'migrateProcessInstance', 'modifyProcessInstance', 'deleteResource', 'getUsageMetrics',
 ];
 
 // Where Camunda 8.8's own server answers what its 8.8 client schema refuses, Processes answers as the server does; such
@@ -101,6 +100,8 @@ if (childDefinition) {
   await check('getProcessDefinitionXml', () => camunda.getProcessDefinitionXml({ processDefinitionKey: definitionKey }, now));
   await check('getStartProcessForm', () => camunda.getStartProcessForm({ processDefinitionKey: definitionKey }, now));
   await check('getProcessDefinitionStatistics', () => camunda.getProcessDefinitionStatistics({ processDefinitionKey: definitionKey }, now));
+  await check('getResource', () => camunda.getResource({ resourceKey: definitionKey }));
+  await check('getResourceContent', () => camunda.getResourceContent({ resourceKey: definitionKey }));
 }
 
 // Jobs and incidents
@@ -133,6 +134,8 @@ if (child) {
 }
 if (incident) {
   await check('getIncident', () => camunda.getIncident({ incidentKey: incident.incidentKey }, now));
+  // As in Camunda: give the job retries, then resolve its incident.
+  await check('updateJob', () => camunda.updateJob({ jobKey: incident.jobKey, changeset: { retries: 2 } }));
   await check('resolveIncident', () => camunda.resolveIncident({ incidentKey: incident.incidentKey }));
 }
 // Two more children: one job completed, one ending in a BPMN error.
@@ -196,7 +199,7 @@ const implemented = [
   'searchUserTasks', 'getUserTask', 'getUserTaskForm', 'searchUserTaskVariables', 'assignUserTask', 'unassignUserTask', 'updateUserTask',
   'completeUserTask', 'publishMessage', 'correlateMessage', 'searchMessageSubscriptions', 'broadcastSignal', 'evaluateDecision',
   'searchDecisionDefinitions', 'getDecisionDefinition', 'getDecisionDefinitionXml', 'searchDecisionRequirements', 'getDecisionRequirements',
-  'getDecisionRequirementsXml', 'pinClock', 'resetClock',
+  'getDecisionRequirementsXml', 'pinClock', 'resetClock', 'updateJob', 'getResource', 'getResourceContent',
 ];
 let conform = 0;
 let asCamunda = 0;
