@@ -186,4 +186,17 @@ public sealed class CamundaReadSearchTests : DatabaseTest
             new { page = new { limit = 1, after = first.GetProperty("page").GetProperty("endCursor").GetString() } });
         next.GetProperty("items")[0].GetProperty("name").GetString().ShouldNotBe(item.GetProperty("name").GetString());
     }
+
+    [Test]
+    public async Task A_resource_by_key_and_its_file()
+    {
+        var resource = await _admin.GetFromJsonAsync<JsonElement>($"/v2/resources/{_one.ProcessDefinitionKey}");
+        resource.GetProperty("resourceId").GetString().ShouldBe("conformance-child");
+        resource.GetProperty("resourceName").GetString().ShouldBe("conformance-child.bpmn");
+        resource.GetProperty("resourceKey").GetString().ShouldBe(_one.ProcessDefinitionKey);
+        var content = await _admin.GetAsync(new Uri($"/v2/resources/{_one.RequirementsKey}/content", UriKind.Relative));
+        content.Content.Headers.ContentDisposition?.DispositionType.ShouldBe("attachment");
+        (await content.Content.ReadAsStringAsync()).ShouldContain("conformance-tier-table");
+        (await _admin.GetAsync(new Uri("/v2/resources/999999", UriKind.Relative))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
 }

@@ -141,6 +141,28 @@ public sealed partial class CamundaResponseShapeTests : DatabaseTest
         response.StatusCode.ShouldBe(HttpStatusCode.NoContent);
     }
 
+    [Test]
+    public async Task A_failed_job_gets_retries_then_its_incident_resolved_as_in_camunda()
+    {
+        // A scenario of its own: the fixture's job stays failed for the other tests.
+        var three = await CamundaScenario.CreateAsync(_admin, "O-three");
+        var noLease = await _admin.PatchAsJsonAsync($"/v2/jobs/{three.JobKey}", new { changeset = new { timeout = 60000 } });
+        noLease.StatusCode.ShouldBe(HttpStatusCode.Conflict, await noLease.Content.ReadAsStringAsync());
+        var retried = await _admin.PatchAsJsonAsync($"/v2/jobs/{three.JobKey}", new { changeset = new { retries = 3 } });
+        retried.StatusCode.ShouldBe(HttpStatusCode.NoContent, await retried.Content.ReadAsStringAsync());
+        List<JsonElement> still = [.. (await IdentityHost.PostAsync(_admin, "/v2/jobs/search", new { filter = new { jobKey = three.JobKey } })).GetProperty("items").EnumerateArray()];
+        still.ShouldHaveSingleItem().GetProperty("retries").GetInt32().ShouldBe(3);
+        still[0].GetProperty("state").GetString().ShouldBe("FAILED", "the incident stays open until it is resolved");
+        (await _admin.PostAsync(new Uri($"/v2/incidents/{three.IncidentKey}/resolution", UriKind.Relative), null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var activated = await IdentityHost.PostAsync(_admin, "/v2/jobs/activation", new { type = "conformance-work", worker = "again", timeout = 60000, maxJobsToActivate = 100 });
+        var job = activated.GetProperty("jobs").EnumerateArray().Single(j => j.GetProperty("jobKey").GetString() == three.JobKey);
+        job.GetProperty("retries").GetInt32().ShouldBe(3);
+        var extended = await _admin.PatchAsJsonAsync($"/v2/jobs/{three.JobKey}", new { changeset = new { timeout = 120000 } });
+        extended.StatusCode.ShouldBe(HttpStatusCode.NoContent, await extended.Content.ReadAsStringAsync());
+        (await _admin.PatchAsJsonAsync("/v2/jobs/999999", new { changeset = new { retries = 1 } })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await _admin.PatchAsJsonAsync($"/v2/jobs/{three.JobKey}", new { changeset = new { retries = 0 } })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
     private async Task<JsonElement> SendAsync(string method, string path, string? body)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);

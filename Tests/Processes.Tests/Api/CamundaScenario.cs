@@ -52,9 +52,10 @@ public sealed record CamundaScenario(string ParentKey, string ChildKey, string J
         var children = await IdentityHost.PostAsync(client, "/v2/process-instances/search",
             new { filter = new { parentProcessInstanceKey = parentKey } });
         var childKey = children.GetProperty("items")[0].GetProperty("processInstanceKey").GetString()!;
+        // Other instances' jobs of the type may be waiting too: this child's is the one to fail.
         var jobs = await IdentityHost.PostAsync(client, "/v2/jobs/activation",
-            new { type = "conformance-work", worker = "scenario", timeout = 60000, maxJobsToActivate = 1 });
-        var jobKey = jobs.GetProperty("jobs")[0].GetProperty("jobKey").GetString()!;
+            new { type = "conformance-work", worker = "scenario", timeout = 60000, maxJobsToActivate = 100 });
+        var jobKey = jobs.GetProperty("jobs").EnumerateArray().Single(j => j.GetProperty("processInstanceKey").GetString() == childKey).GetProperty("jobKey").GetString()!;
         var failed = await client.PostAsJsonAsync($"/v2/jobs/{jobKey}/failure", new { retries = 0, errorMessage = "the scenario fails it" });
         failed.StatusCode.ShouldBe(HttpStatusCode.NoContent, await failed.Content.ReadAsStringAsync());
         var incidents = await IdentityHost.PostAsync(client, "/v2/incidents/search", new { filter = new { processInstanceKey = childKey } });
