@@ -158,7 +158,7 @@ async function showTask(task, formAnswer, variables) {
   caseCell.replaceChildren(Object.assign(el('a', '', caseKey), { href: `/cases/${encodeURIComponent(caseKey)}`, id: 'case-link' }));
   instance.replaceChildren(Object.assign(el('a', '', task.processInstanceKey), { href: `/cases/${encodeURIComponent(task.processInstanceKey)}`, id: 'instance-link' }));
   const isMine = task.assignee === me.userName;
-  $('claim').hidden = task.assignee !== null;
+  $('claim').hidden = task.assignee != null; // the API leaves an unset assignee out
   $('complete').hidden = !isMine;
   $('unassign').hidden = !isMine;
   $('reassign').hidden = !(isMine || isSupervisor());

@@ -106,6 +106,16 @@ public sealed class ProcessDefinitions
         return _models.GetOrAdd(processDefinitionKey, process);
     }
 
+    /// <summary>The names of a definition's elements by id (elements without a name are left out); empty for an unknown key.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ElementNamesAsync(long processDefinitionKey, CancellationToken cancellationToken)
+    {
+        if (await GetExecutableAsync(processDefinitionKey, cancellationToken) is not { } process)
+        {
+            return new Dictionary<string, string>();
+        }
+        return process.Elements.Where(e => !string.IsNullOrEmpty(e.Value.Name)).ToDictionary(e => e.Key, e => e.Value.Name!, StringComparer.Ordinal);
+    }
+
     /// <summary>Called by deployment with the model it has just read, so the first instance does not parse again.</summary>
     internal void Remember(long processDefinitionKey, ExecutableProcess process) => _models.TryAdd(processDefinitionKey, process);
 

@@ -76,6 +76,17 @@ public sealed class DecisionDefinitions
             """, new { decisionDefinitionKey }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The DMN file a decision requirements graph was deployed in, or null when there is no such graph.</summary>
+    public async Task<DecisionDefinitionXml?> FindRequirementsXmlAsync(long decisionRequirementsKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionXml>(new CommandDefinition("""
+            SELECT r.resource_name AS ResourceName, r.content AS Content FROM decision_requirements q
+            JOIN deployment_resource r ON r.deployment_key = q.deployment_key AND r.resource_name = q.resource_name
+            WHERE q.decision_requirements_key = @decisionRequirementsKey
+            """, new { decisionRequirementsKey }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>The model of the DRG version a decision belongs to, read once per key.</summary>
     internal async Task<DeployedDecisionGraph> GetGraphAsync(DecisionDefinitionInfo decision, CancellationToken cancellationToken)
     {

@@ -53,6 +53,38 @@ public sealed class JobOperations
     }
 
     /// <summary>
+    /// Camunda's job update (<c>PATCH /v2/jobs/{key}</c>): retries for the job's next attempts — a failed job's incident
+    /// stays open until resolved, as in Camunda — and/or a new lease of <paramref name="timeout"/> from now for a job a
+    /// worker holds. A timeout for a job no worker holds is refused for its state.
+    /// </summary>
+    public async Task<CommandResult<bool>> UpdateJobAsync(long jobKey, int? retries, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        if (retries is < 1)
+        {
+            return CommandResult<bool>.Fail(CommandError.InvalidArgument, "changeset.retries must be at least 1.");
+        }
+        if (timeout is { } t && t <= TimeSpan.Zero)
+        {
+            return CommandResult<bool>.Fail(CommandError.InvalidArgument, "changeset.timeout must be a positive number of milliseconds.");
+        }
+        if (retries is null && timeout is null)
+        {
+            return CommandResult<bool>.Fail(CommandError.InvalidArgument, "changeset must name retries or timeout.");
+        }
+        await using var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken);
+        var state = await JobStore.UpdateAsync(connection, jobKey, retries, timeout, _engine.Clock.GetUtcNow(), cancellationToken);
+        if (state is null)
+        {
+            return CommandResult<bool>.Fail(CommandError.NotFound, $"Job {jobKey} does not exist (it may have been completed or its element cancelled).");
+        }
+        if (timeout is not null && state != JobState.Activated.ToStored())
+        {
+            return CommandResult<bool>.Fail(CommandError.InvalidState, $"Job {jobKey} is not held by a worker, so it has no lease to change.");
+        }
+        return CommandResult<bool>.Success(true);
+    }
+
+    /// <summary>
     /// Refused, always: a job is the wait state of an active service task. Deleting the row would leave that
     /// element waiting forever with nothing to complete it. To get rid of a job, cancel its process instance (which
     /// removes its jobs, timers and subscriptions in one command), or resolve its incident and let it run.

@@ -51,6 +51,28 @@ public static class JobStore
         }, cancellationToken: cancellationToken));
 
     /// <summary>Hands the leases of running jobs held by <paramref name="workers"/> (dead nodes) back: the jobs are activatable again.</summary>
+    /// <summary>
+    /// Camunda's job update: new retries (the incident stays open until it is resolved) and/or a new lease of
+    /// <paramref name="timeout"/> from now for a running job. Answers the job's state before the update, null when there
+    /// is no such job; a timeout for a job that is not running changes nothing (the caller refuses it).
+    /// </summary>
+    internal static Task<string?> UpdateAsync(NpgsqlConnection connection, long jobKey, int? retries, TimeSpan? timeout, DateTimeOffset now,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
+            WITH old AS (SELECT key, state FROM job WHERE key = @jobKey FOR UPDATE),
+            updated AS (
+                UPDATE job j SET retries = coalesce(@retries, j.retries),
+                                 deadline = CASE WHEN @deadline::timestamptz IS NOT NULL AND j.state = @Activated THEN @deadline::timestamptz ELSE j.deadline END
+                FROM old WHERE j.key = old.key AND (@deadline::timestamptz IS NULL OR old.state = @Activated) RETURNING j.key)
+            SELECT state FROM old
+            """, new
+        {
+            jobKey,
+            retries,
+            deadline = timeout is { } t ? (now + t).UtcDateTime : (DateTime?)null,
+            Activated = JobState.Activated.ToStored(),
+        }, cancellationToken: cancellationToken));
+
     internal static Task<int> ReleaseLeasesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<string> workers,
         CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""

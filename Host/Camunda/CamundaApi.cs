@@ -12,5 +12,11 @@ internal static class CamundaApi
         .MapMessagesApi()
         .MapJobsApi()
         .MapUserTasksApi()
-        .MapIncidentsApi();
+        .MapIncidentsApi()
+        .MapElementInstancesApi()
+        .MapVariablesApi()
+        .MapDecisionRequirementsApi()
+        .MapProcessInstanceInsightsApi()
+        .MapClusterApi()
+        .MapResourcesApi();
 }

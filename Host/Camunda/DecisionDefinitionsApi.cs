@@ -24,8 +24,8 @@ public sealed record EvaluatedDecisionItem(
 
 /// <summary>Camunda's EvaluateDecisionResult: <c>output</c> and the outputs inside are JSON documents in strings.</summary>
 public sealed record EvaluateDecisionResponse(
-    string DecisionDefinitionId, string? DecisionDefinitionName, int DecisionDefinitionVersion, string DecisionRequirementsId, string Output,
-    string? FailedDecisionDefinitionId, string? FailureMessage, string TenantId, string DecisionDefinitionKey, string DecisionRequirementsKey,
+    string DecisionDefinitionId, string DecisionDefinitionName, int DecisionDefinitionVersion, string DecisionRequirementsId, string Output,
+    string FailedDecisionDefinitionId, string FailureMessage, string TenantId, string DecisionDefinitionKey, string DecisionRequirementsKey,
     string DecisionEvaluationKey, IReadOnlyList<EvaluatedDecisionItem> EvaluatedDecisions)
 {
     /// <summary>Camunda's deprecated name of <see cref="DecisionEvaluationKey"/>, still read by older SDKs.</summary>
@@ -88,8 +88,9 @@ internal static class DecisionDefinitionsApi
             [.. d.Inputs.Select(i => new EvaluatedDecisionInputItem(i.InputId, i.InputName, Json(i.Value)))],
             CamundaResults.Key(d.DecisionDefinitionKey))).ToList();
         return TypedResults.Ok(new EvaluateDecisionResponse(
-            e.DecisionId, e.Name, e.Version, e.DecisionRequirementsId, Json(e.Output),
-            e.FailedDecisionId, e.Failure, tenant, CamundaResults.Key(e.DecisionDefinitionKey),
+            e.DecisionId, e.Name ?? e.DecisionId, e.Version, e.DecisionRequirementsId, Json(e.Output),
+            // Required strings in 8.8's EvaluateDecisionResult: empty when nothing failed.
+            e.FailedDecisionId ?? "", e.Failure ?? "", tenant, CamundaResults.Key(e.DecisionDefinitionKey),
             CamundaResults.Key(e.DecisionRequirementsKey), CamundaResults.Key(e.EvaluationKey), items));
     }
 

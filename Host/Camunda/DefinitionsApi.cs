@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
 using System.Text.Json;
@@ -28,18 +27,22 @@ public sealed record BrokerInfo(int NodeId, string Host, int Port, string Versio
 
 public sealed record PartitionInfo(int PartitionId, string Role, string Health);
 
-public sealed record TopologyResponse(IReadOnlyList<BrokerInfo> Brokers, int ClusterSize, int PartitionsCount, int ReplicationFactor, string GatewayVersion);
+/// <summary>Camunda's topology; <c>lastCompletedChangeId</c> is "-1": the cluster never changed its membership (there is none to change).</summary>
+public sealed record TopologyResponse(IReadOnlyList<BrokerInfo> Brokers, int ClusterSize, int PartitionsCount, int ReplicationFactor, string GatewayVersion,
+    string LastCompletedChangeId = "-1");
 
 /// <summary>/v2/process-definitions (search, get, XML) and /v2/topology.</summary>
 internal static class DefinitionsApi
 {
-    private static readonly string Version = typeof(DefinitionsApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "8.8.0";
+    /// <summary>The Camunda API version the host speaks (clients check the gateway version for what they may call), not the product's own.</summary>
+    private const string Version = "8.8.0";
 
     public static IEndpointRouteBuilder MapDefinitionsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v2/process-definitions/search", SearchAsync).RequireAuthorization(Policies.Authenticated).WithTags("Process definitions");
         app.MapGet("/v2/process-definitions/{key}", GetAsync).RequireAuthorization(Policies.Authenticated).WithTags("Process definitions");
         app.MapGet("/v2/process-definitions/{key}/xml", XmlAsync).RequireAuthorization(Policies.Authenticated).WithTags("Process definitions");
+        app.MapGet("/v2/process-definitions/{key}/form", StartFormAsync).RequireAuthorization(Policies.Authenticated).WithTags("Process definitions");
         app.MapGet("/v2/topology", Topology).RequireAuthorization(Policies.Authenticated).WithTags("Cluster");
         return app;
     }
@@ -65,6 +68,14 @@ internal static class DefinitionsApi
     {
         var found = CamundaResults.TryKey(key, out var definitionKey) ? await definitions.FindProcessAsync(user.Caller(), definitionKey, cancellationToken) : null;
         return found is null ? CamundaResults.NotFound($"No process definition with key {key}.") : TypedResults.Ok(found.Item());
+    }
+
+    /// <summary>Start forms are not supported (no definition has one): 204, as Camunda answers for a process without a start form.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> StartFormAsync(string key, ClaimsPrincipal user, DefinitionQueries definitions,
+        HttpResponse response, CancellationToken cancellationToken)
+    {
+        var found = CamundaResults.TryKey(key, out var definitionKey) ? await definitions.FindProcessAsync(user.Caller(), definitionKey, cancellationToken) : null;
+        return found is null ? CamundaResults.NotFound($"No process definition with key {key}.") : CamundaResults.NoForm(response);
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(

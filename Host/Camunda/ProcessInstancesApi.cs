@@ -29,7 +29,7 @@ public sealed record CreateProcessInstanceResponse(
 }
 
 public sealed record ProcessInstanceItem(
-    string ProcessInstanceKey, string ProcessDefinitionId, string? ProcessDefinitionName, int ProcessDefinitionVersion, string? ProcessDefinitionVersionTag,
+    string ProcessInstanceKey, string ProcessDefinitionId, string ProcessDefinitionName, int ProcessDefinitionVersion, string? ProcessDefinitionVersionTag,
     string ProcessDefinitionKey, string? ParentProcessInstanceKey, string? ParentElementInstanceKey, string StartDate, string? EndDate,
     string State, bool HasIncident, string TenantId, string? BusinessKey);
 

@@ -14,12 +14,13 @@ namespace Processes.Host.Camunda;
 public sealed record UserTaskItem(
     string UserTaskKey, string? Name, string State, string? Assignee, string ElementId, IReadOnlyList<string> CandidateGroups, IReadOnlyList<string> CandidateUsers,
     string ProcessDefinitionId, string CreationDate, string? CompletionDate, string? FollowUpDate, string? DueDate, string TenantId, string? FormKey,
-    string ElementInstanceKey, string ProcessInstanceKey, string ProcessDefinitionKey, int Priority, JsonObject CustomHeaders, int Version);
+    string ElementInstanceKey, string ProcessInstanceKey, string ProcessDefinitionKey, int Priority, JsonObject CustomHeaders, int Version,
+    string? ExternalFormReference = null);
 
 /// <summary>A v2 search: the filter is read against the user-task read model's declared fields (Camunda 8.8's names); an unknown one is a 400.</summary>
 public sealed record UserTaskSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
 
-/// <summary>Camunda's user task form: the linked form's latest version, its form-js schema as JSON text.</summary>
+/// <summary>Camunda's user task form: the linked form's latest version, its form-js schema as JSON text; <c>formKey</c> is the form's int64 key.</summary>
 public sealed record UserTaskFormResponse(string FormKey, string FormId, int Version, string Schema, string TenantId);
 
 public sealed record UserTaskAssignmentRequest(string? Assignee, bool? AllowOverride, string? Action, string? Reason);
@@ -85,7 +86,7 @@ internal static class UserTasksApi
         }
         if (task.FormKey is not { } formKey || !formKey.StartsWith(LinkedFormPrefix, StringComparison.Ordinal) || formKey.Length == LinkedFormPrefix.Length)
         {
-            return TypedResults.NoContent();
+            return CamundaResults.NoForm(response);
         }
         var formId = formKey[LinkedFormPrefix.Length..];
         var form = await definitions.LatestFormAsync(formId, cancellationToken);

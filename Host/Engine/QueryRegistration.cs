@@ -27,6 +27,10 @@ internal static class QueryRegistration
         services.AddSingleton(sp => new StartQueries(sp.GetRequiredService<Processes.Engine.Deployment.ProcessDefinitions>()));
         services.AddSingleton(sp => new Processes.Engine.Comments.TaskComments(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new DefinitionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new VariableQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<VariableMasking>()));
+        services.AddSingleton(sp => new ElementInstanceHistoryQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new JobSearchQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new MessageSubscriptionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new TaskEventQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new VersionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new Processes.Engine.Deployment.VersionSuspension(sp.GetRequiredService<NpgsqlDataSource>()));
