@@ -14,7 +14,9 @@ using Processes.Host.Operations;
 using Processes.Host.Pages;
 using Processes.Host.Postgres;
 using Processes.Host.Proxies;
+using Processes.Host.Reports;
 using Processes.Host.Security;
+using Processes.Host.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddProcessesDatabase();
@@ -28,6 +30,8 @@ builder.AddProcessesIdentity();
 builder.AddProcessesEngine();
 builder.AddProcessesHangfire();
 builder.AddProcessesInputPolicy();
+builder.AddProcessesReports();
+builder.AddProcessesTelemetry();
 
 var app = builder.Build();
 // Forwarded headers first: the header policy sends HSTS only when the request (as the proxy saw it) is https.
@@ -55,6 +59,8 @@ app.MapOperationsApi();
 app.MapHangfireDashboard();
 app.MapActivitiesApi();
 app.MapDesignerPages();
+app.MapReportsApi();
+app.MapMetricsEndpoint();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
