@@ -4,6 +4,7 @@
 // three on top; variables are shown as the API answers them (masked by the engine). Actions are API calls whose
 // policies stay the gate: the page only leaves out a button the API would refuse.
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import { drawHeatmap, loadHeatmap } from './heatmap.js';
 import { ApiError, goToLogin, request } from './api.js';
 
 const $ = id => document.getElementById(id);
@@ -114,6 +115,8 @@ async function renderDiagram(view) {
   for (const [elementId, count] of counts) {
     overlays.add(elementId, 'tokens', { position: { top: -10, right: 10 }, html: el('span', 'token-count', count) });
   }
+  // The heatmap (issue 19), when switched on: every instance of this definition the user may see, not this case alone.
+  if ($('heatmap-toggle')?.getAttribute('aria-pressed') === 'true') drawHeatmap(viewer, await loadHeatmap(definitionKey));
 }
 
 function renderTasks(view) {
@@ -206,6 +209,10 @@ async function start() {
   $('operations-link').hidden = !(me.roles.includes('operator') || me.roles.includes('admin'));
   $('sign-out').addEventListener('click', async () => { await request('POST', '/api/auth/logout'); goToLogin(); });
   $('history-all').addEventListener('click', () => { historyAll = true; renderHistory(); });
+  $('heatmap-toggle').addEventListener('click', event => {
+    event.currentTarget.setAttribute('aria-pressed', String(event.currentTarget.getAttribute('aria-pressed') !== 'true'));
+    window.processesCase.ready = load();
+  });
   await load();
 }
 
