@@ -10,7 +10,7 @@ namespace Processes.Host.Reports;
 /// /api/reports: the supervisors' reports (supervisor or admin) and the diagram heatmap, each a thin call of the
 /// engine's report read models, which count only what the caller may see. Filters: <c>from</c>/<c>to</c> (ISO 8601;
 /// default the last 30 days, at most 400), <c>processId</c>, <c>group</c>, <c>period</c> (day, week, month);
-/// <c>format=csv</c> answers the rows as CSV. A parameter a report does not know is refused with its name, never
+/// <c>format=csv</c> answers the rows as CSV. A parameter a report does not know is refused (422) with its name, never
 /// ignored — <c>tenantId</c> too, until tenants exist.
 /// </summary>
 internal static class ReportsApi
