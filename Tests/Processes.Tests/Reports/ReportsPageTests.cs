@@ -111,6 +111,18 @@ public sealed class ReportsPageTests : PageTest
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = "/tmp/case-heatmap.png", FullPage = true });
     }
 
+    [Test]
+    public async Task The_designer_heatmap_shows_the_opened_versions_runs()
+    {
+        var admin = await Browser.Host.CreateUserAsync(roles: [Roles.Admin]);
+        var page = (await OpenAsync(admin, "/designer", "processesDesigner")).Page;
+        await page.ClickAsync("#definitions button[data-process-id='rpt-page']");
+        await page.Locator("#status-text").GetByText("opened").WaitForAsync();
+        await page.ClickAsync("#heatmap");
+        await page.Locator("[data-heat-element='work'][data-slowest]").WaitForAsync();
+        (await page.Locator("#status-text").TextContentAsync())!.ShouldContain("most time is spent in work");
+    }
+
     private static async Task<List<string[]>> CellsAsync(IPage page, string rows)
     {
         var result = new List<string[]>();
