@@ -13,8 +13,8 @@ await mkdir(outdir, { recursive: true });
 
 await build({
   // designer.js + designer.css (the stylesheets are their own entries so the pages link them in <head>), login.js,
-  // inbox.js + inbox.css (the task inbox with form-js), and operations.js + operations.css (the operators' console), admin.js + admin.css (users, groups, keys, audit), case.js + case.css (the case view), versions.js + versions.css (definition versions, diff, migration), settings.js (agents, SMS texts, calendars).
-  entryPoints: ['designer.js', 'designer.css', 'login.js', 'inbox.js', 'inbox.css', 'operations.js', 'operations.css', 'admin.js', 'admin.css', 'case.js', 'case.css', 'versions.js', 'versions.css', 'settings.js'].map(name => join(here, 'src', name)),
+  // inbox.js + inbox.css (the task inbox with form-js), and operations.js + operations.css (the operators' console), admin.js + admin.css (users, groups, keys, audit), case.js + case.css (the case view), versions.js + versions.css (definition versions, diff, migration), settings.js (agents, SMS texts, calendars), reports.js + reports.css (supervisors' reports, Chart.js).
+  entryPoints: ['designer.js', 'designer.css', 'login.js', 'inbox.js', 'inbox.css', 'operations.js', 'operations.css', 'admin.js', 'admin.css', 'case.js', 'case.css', 'versions.js', 'versions.css', 'settings.js', 'reports.js', 'reports.css'].map(name => join(here, 'src', name)),
   entryNames: '[name]',
   outdir,
   bundle: true,

@@ -15,7 +15,9 @@ using Processes.Host.Operations;
 using Processes.Host.Pages;
 using Processes.Host.Postgres;
 using Processes.Host.Proxies;
+using Processes.Host.Reports;
 using Processes.Host.Security;
+using Processes.Host.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddProcessesDatabase();
@@ -30,6 +32,8 @@ builder.AddProcessesEngine();
 builder.AddProcessesHangfire();
 builder.AddProcessesInputPolicy();
 builder.AddCamundaApi();
+builder.AddProcessesReports();
+builder.AddProcessesTelemetry();
 
 var app = builder.Build();
 // Forwarded headers first: the header policy sends HSTS only when the request (as the proxy saw it) is https.
@@ -58,6 +62,8 @@ app.MapHangfireDashboard();
 app.MapActivitiesApi();
 app.MapLifecycleApi();
 app.MapDesignerPages();
+app.MapReportsApi();
+app.MapMetricsEndpoint();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -10,6 +10,7 @@ import { ApiError, request } from './api.js';
 import { escapingTemplating } from './form-templating.js';
 import { renderNav } from './nav.js';
 import { setUpStart } from './start.js';
+import { drawHeatmap, loadHeatmap } from './heatmap.js';
 
 const $ = id => document.getElementById(id);
 const el = (tag, className, text) => {
@@ -188,6 +189,8 @@ async function renderDiagram(view) {
   for (const [elementId, count] of counts) {
     overlays.add(elementId, 'tokens', { position: { top: -10, right: 10 }, html: el('span', 'token-count', count) });
   }
+  // The heatmap (issue 19), when switched on: every instance of this definition the user may see, not this case alone.
+  if ($('heatmap-toggle')?.getAttribute('aria-pressed') === 'true') drawHeatmap(viewer, await loadHeatmap(definitionKey));
 }
 
 function renderTasks(view) {
@@ -325,6 +328,10 @@ async function start() {
   $('updates-all').addEventListener('click', () => { updatesAll = true; renderUpdates(); });
   $('action-submit').addEventListener('click', submitActionForm);
   $('action-cancel').addEventListener('click', closeActionForm);
+  $('heatmap-toggle').addEventListener('click', event => {
+    event.currentTarget.setAttribute('aria-pressed', String(event.currentTarget.getAttribute('aria-pressed') !== 'true'));
+    window.processesCase.ready = load();
+  });
   await load();
 }
 

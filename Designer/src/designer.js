@@ -5,6 +5,7 @@ import { ApiError, request } from './api.js';
 import { renderNav } from './nav.js';
 import { emptyDiagram } from './empty-diagram.js';
 import { createModeler, importWithReport, processIdOf, reveal } from './modeler.js';
+import { drawHeatmap, loadHeatmap } from './heatmap.js';
 
 const $ = id => document.getElementById(id);
 
@@ -131,6 +132,22 @@ async function openDefinition(item) {
   }
 }
 
+/** The heatmap of the opened deployed version (issue 19): where its instances — those the user may see — spend time. */
+async function showHeatmap() {
+  if (!current?.processDefinitionKey) {
+    setStatus('error', 'Open a deployed version from the list first: the heatmap shows how its instances ran.');
+    return;
+  }
+  try {
+    const elements = await loadHeatmap(current.processDefinitionKey);
+    const slowest = drawHeatmap(modeler, elements);
+    setStatus('success', elements.length === 0 ? 'No runs of this version that you may see.' : `Heatmap of ${current.processDefinitionId} version ${current.version}` +
+      (slowest ? `: most time is spent in ${slowest}.` : '.'));
+  } catch (error) {
+    setStatus('error', error.message);
+  }
+}
+
 async function newDiagram() {
   if (!confirmDiscard()) {
     return;
@@ -216,6 +233,7 @@ async function start() {
   $('new').addEventListener('click', newDiagram);
   $('deploy').addEventListener('click', deploy);
   $('download').addEventListener('click', download);
+  $('heatmap').addEventListener('click', showHeatmap);
   $('open-file').addEventListener('change', event => openFile(event.target.files[0]).finally(() => { event.target.value = ''; }));
   const latest = await loadDefinitions();
   if (!await openRequested(latest)) {

@@ -155,6 +155,7 @@ internal sealed partial class ProcessEngine
             }
             x.Changes.DeletedTimers.Add(timerKey);
             var firedAt = Storage.InstanceStore.Utc(timer.due_at);
+            x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.TimerFired, timer.element_id, (x.Now - firedAt).TotalSeconds));
             if (timer.process_instance_key is not { } instanceKey)
             {
                 await FireStartTimerAsync(x, timer, firedAt, cancellationToken);

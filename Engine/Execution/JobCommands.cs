@@ -39,6 +39,7 @@ internal sealed partial class ProcessEngine
         var variables = rows.Count == 0 ? [] : await VisibleVariablesAsync(connection, transaction, rows, fetchVariables, cancellationToken);
         // Durability point: the lease is committed; a host dying now leaves the jobs to expire and be activated again.
         await transaction.CommitAsync(cancellationToken);
+        Telemetry.EngineTelemetry.Activated(type, rows.Count);
         return [.. rows.OrderBy(r => r.key).Select(r => new ActivatedJob(r.key, r.type, r.process_instance_key, r.element_instance_key, r.element_id,
             r.bpmn_process_id, r.process_definition_key, r.process_version, r.retries, deadline, worker,
             JsonNode.Parse(r.custom_headers)?.AsObject() ?? [], variables.GetValueOrDefault(r.key) ?? []))];
@@ -55,6 +56,7 @@ internal sealed partial class ProcessEngine
         WithJobAsync("Complete job", jobKey, (x, instance, element, job) =>
         {
             x.Changes.CompletedJobs.Add(jobKey);
+            x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.JobCompleted, job.type));
             x.History(instance, element, HistoryEvents.JobCompleted, new JsonObject { ["jobKey"] = jobKey, ["worker"] = job.worker });
             x.Enqueue(() =>
             {
@@ -72,6 +74,7 @@ internal sealed partial class ProcessEngine
         CancellationToken cancellationToken) =>
         WithJobAsync("Fail job", jobKey, (x, instance, element, job) =>
         {
+            x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.JobFailed, job.type));
             x.History(instance, element, HistoryEvents.JobFailed, new JsonObject { ["jobKey"] = jobKey, ["retries"] = retries, ["errorMessage"] = errorMessage });
             foreach (var (name, value) in variables ?? [])
             {
@@ -99,6 +102,7 @@ internal sealed partial class ProcessEngine
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidArgument, "errorCode must not be empty.");
             }
+            x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.JobFailed, job.type));
             x.History(instance, element, HistoryEvents.JobErrorThrown, new JsonObject { ["jobKey"] = jobKey, ["errorCode"] = errorCode, ["errorMessage"] = errorMessage });
             x.Enqueue(() =>
             {

@@ -22,6 +22,7 @@ internal static class DesignerPages
     public const string CasePath = "/cases/{key}";
     public const string VersionsPath = "/admin/versions";
     public const string SettingsPath = "/admin/settings";
+    public const string ReportsPath = "/reports";
 
     /// <summary>The bundle's scripts, styles and fonts (public: the sign-in page needs them before anyone is signed in).</summary>
     private const string BundleFolder = "designer";
@@ -91,6 +92,11 @@ internal static class DesignerPages
         app.MapGet(CasePath, (IWebHostEnvironment environment) => Page(environment, "case.html"))
             .RequireAuthorization(Policies.Cases)
             .WithMetadata(new PageEndpoint(Policies.Tasks))
+            .ExcludeFromDescription();
+        // Reports: the supervisors' policy of /api/reports, which counts only what the user may see.
+        app.MapGet(ReportsPath, (IWebHostEnvironment environment) => Page(environment, "reports.html"))
+            .RequireAuthorization(Policies.Supervisor)
+            .WithMetadata(new PageEndpoint(Policies.Supervisor))
             .ExcludeFromDescription();
         return app;
     }

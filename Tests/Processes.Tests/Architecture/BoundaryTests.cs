@@ -25,6 +25,8 @@ public sealed class BoundaryTests
         ["Processes.Host.Postgres."] = "the embedded PostgreSQL launcher and the data source the host hands to the engine",
         ["Processes.Host.Engine.EngineRegistration"] = "DI registration: builds the engine's stores and facade from the data source",
         ["Processes.Host.Engine.QueryRegistration"] = "DI registration: builds the engine's read models from the data source",
+        ["Processes.Host.Reports.ReportsRegistration"] = "DI registration: builds the engine's report read models and operations gauges from the data source",
+        ["Processes.Host.Telemetry.TelemetryRegistration"] = "OpenTelemetry wiring: subscribes to Npgsql's activity source and meter; no SQL",
     };
 
     /// <summary>Activities types allowed to use Npgsql or Dapper: the stores of the activities' own tables, and why.</summary>

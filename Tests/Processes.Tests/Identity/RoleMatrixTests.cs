@@ -160,6 +160,14 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("POST", "/api/versions/{key}/resume", "/api/versions" + Missing + "/resume", null, Policies.Admin),
         new("POST", "/v2/process-instances/{key}/migration", "/v2/process-instances" + Missing + "/migration", "{}", Policies.Admin),
         new("GET", "/cases/{key}", "/cases/999999", null, Policies.Cases),
+        new("GET", "/reports", "/reports", null, Policies.Supervisor),
+        new("GET", "/api/reports/sla", "/api/reports/sla", null, Policies.Supervisor),
+        new("GET", "/api/reports/durations", "/api/reports/durations", null, Policies.Supervisor),
+        new("GET", "/api/reports/workload", "/api/reports/workload", null, Policies.Supervisor),
+        new("GET", "/api/reports/handovers", "/api/reports/handovers", null, Policies.Supervisor),
+        new("GET", "/api/reports/exception-orders", "/api/reports/exception-orders", null, Policies.Supervisor),
+        new("GET", "/api/reports/heatmap", "/api/reports/heatmap?processDefinitionKey=999999", null, Policies.Authenticated),
+        new("GET", "/metrics", "/metrics", null, Policies.Operator),
     ];
 
     private IdentityHost _host = null!;
