@@ -14,11 +14,15 @@ await mkdir(outdir, { recursive: true });
 await build({
   // designer.js + designer.css (the stylesheets are their own entries so the pages link them in <head>), login.js,
   // inbox.js + inbox.css (the task inbox with form-js), and operations.js + operations.css (the operators' console), admin.js + admin.css (users, groups, keys, audit), case.js + case.css (the case view).
-  entryPoints: ['designer.js', 'designer.css', 'login.js', 'inbox.js', 'inbox.css', 'operations.js', 'operations.css', 'admin.js', 'admin.css', 'case.js', 'case.css'].map(name => join(here, 'src', name)),
+  // studio.css: the decision editor's, form builder's, element templates' and lint styles (the designer page only);
+  // the editors themselves are split into chunks that load when a decision or form is opened.
+  entryPoints: ['designer.js', 'designer.css', 'studio.css', 'login.js', 'inbox.js', 'inbox.css', 'operations.js', 'operations.css', 'admin.js', 'admin.css', 'case.js', 'case.css'].map(name => join(here, 'src', name)),
   entryNames: '[name]',
   outdir,
   bundle: true,
   format: 'esm',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   target: ['es2022'],
   minify: true,
   sourcemap: 'linked',

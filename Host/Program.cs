@@ -15,6 +15,7 @@ using Processes.Host.Pages;
 using Processes.Host.Postgres;
 using Processes.Host.Proxies;
 using Processes.Host.Security;
+using Processes.Host.Studio;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddProcessesDatabase();
@@ -55,6 +56,7 @@ app.MapOperationsApi();
 app.MapHangfireDashboard();
 app.MapActivitiesApi();
 app.MapDesignerPages();
+app.MapStudioApi();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

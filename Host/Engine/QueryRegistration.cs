@@ -24,6 +24,7 @@ internal static class QueryRegistration
             sp.GetRequiredService<VariableMasking>()));
         services.AddSingleton(sp => new Processes.Engine.Comments.TaskComments(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new DefinitionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new DesignerModelQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new TaskEventQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         return services;
     }
