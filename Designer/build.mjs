@@ -29,6 +29,9 @@ await build({
   legalComments: 'linked',
   loader: { '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file', '.svg': 'file' },
   assetNames: 'assets/[name]-[hash]',
+  // One preact for every package: form-js-editor pins its own (10.15) while the form-js viewer it renders with uses
+  // the shared one, and hooks break across two copies ("reading 'context'").
+  alias: { preact: join(here, 'node_modules', 'preact') },
   logLevel: 'warning',
 });
 

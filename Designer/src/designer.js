@@ -115,7 +115,7 @@ function setStatus(kind, text, problems = [], extra = null) {
   const status = $('status');
   status.className = kind;
   $('status-text').replaceChildren(text, ...(extra ? [' ', extra] : []));
-  $('problems').replaceChildren(...problems.map(problem => {
+  $('problems').replaceChildren(...problems.filter(Boolean).map(problem => {
     const item = document.createElement('li');
     item.dataset.elementId = problem.elementId ?? '';
     const where = [problem.elementType, problem.line ? `line ${problem.line}${problem.column ? ':' + problem.column : ''}` : null]
@@ -144,7 +144,8 @@ async function showDocument(document, text, what) {
     editor.clearProblems();
     warnings = await editor.open(text);
   } catch (error) {
-    setStatus('error', `${what} could not be opened: ${error.message}`, error.warnings ?? []);
+    const warnings = (error.warnings ?? []).map(warning => ({ message: warning?.message ?? String(warning), elementId: warning?.elementId ?? warning?.element?.id ?? null }));
+    setStatus('error', `${what} could not be opened: ${error.message}`, warnings);
     return false;
   }
   current = { ...document, text };

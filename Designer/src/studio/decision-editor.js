@@ -7,7 +7,6 @@ import zeebeDmnModdle from 'zeebe-dmn-moddle/resources/zeebe.json';
 export function createDecisionEditor({ canvas, properties, onChange }) {
   const modeler = new DmnModeler({
     container: canvas,
-    common: { keyboard: { bindTo: window } },
     drd: {
       propertiesPanel: { parent: properties },
       additionalModules: [DmnPropertiesPanelModule, DmnPropertiesProviderModule, ZeebePropertiesProviderModule],

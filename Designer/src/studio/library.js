@@ -4,7 +4,7 @@
 import { request } from '../api.js';
 
 export async function loadProcesses() {
-  const response = await request('POST', '/v2/process-definitions/search', { json: { page: { limit: 10000 } } });
+  const response = await request('POST', '/v2/process-definitions/search', { json: { page: { limit: 1000 } } });
   const { items } = await response.json();
   const latest = new Map();
   for (const item of items) {

@@ -145,6 +145,7 @@ function StudioPickers(propertiesPanel, config) {
         groups.splice(1, 0, {
           id: 'processes-calendar',
           label: 'Working time',
+          shouldOpen: true,
           entries: [{ id: 'processes-business-calendar', element, catalog, component: CalendarSelect, isEdited: isSelectEntryEdited }],
         });
       }
@@ -153,7 +154,7 @@ function StudioPickers(propertiesPanel, config) {
         if (is(element, 'bpmn:UserTask')) {
           entries.push({ id: 'processes-create-form', element, catalog, component: CreateFormButton });
         }
-        groups.splice(1, 0, { id: 'processes-linked-form', label: 'Linked form', entries });
+        groups.splice(1, 0, { id: 'processes-linked-form', label: 'Linked form', entries, shouldOpen: true });
       }
       return groups;
     },
