@@ -267,7 +267,7 @@ async function deploy() {
   } catch (error) {
     if (error instanceof ApiError && Array.isArray(error.problem.problems)) {
       setStatus('error', `The deployment was rejected with ${error.problem.problems.length} problem(s):`, error.problem.problems);
-      await editor.showProblems(error.problem.problems);
+      await editor.showProblems(error.problem.problems, text);
     } else {
       setStatus('error', `The deployment failed: ${error.message}`);
     }

@@ -49,8 +49,13 @@ export function createDecisionEditor({ canvas, properties, onChange }) {
      * Marks what the server refused: the view holding the element is opened, and the cell, row, column or
      * diagram element gets the marker and the message as its tooltip.
      */
-    async showProblems(problems) {
+    async showProblems(reported, text) {
       editor.clearProblems();
+      // The engine names the decision and the line of what it refused; the line leads to the cell, rule or column.
+      const problems = reported.flatMap(problem => {
+        const at = problem.line && text ? idAt(text, problem.line, problem.column) : null;
+        return at && at !== problem.elementId ? [{ ...problem, elementId: at }, problem] : [problem];
+      });
       const first = problems.find(problem => problem.elementId);
       if (first) {
         const view = viewContaining(first.elementId);
@@ -84,6 +89,20 @@ export function createDecisionEditor({ canvas, properties, onChange }) {
       modeler.destroy();
     },
   };
+
+  /** The id of the element whose start tag is the last one opened before line:column (1-based) of the DMN text. */
+  function idAt(text, line, column) {
+    const lines = text.split('\n');
+    if (line > lines.length) {
+      return null;
+    }
+    const offset = lines.slice(0, line - 1).reduce((sum, current) => sum + current.length + 1, 0) + Math.max((column ?? 1) - 1, 0);
+    // The tag at the position itself counts: move to the end of the tag that starts there.
+    const end = text.indexOf('>', offset);
+    const before = text.slice(0, end < 0 ? text.length : end + 1);
+    const ids = [...before.matchAll(/<[\w:.-]+\s[^>]*?\bid="([^"]+)"/g)];
+    return ids.length > 0 ? ids[ids.length - 1][1] : null;
+  }
 
   /** The view (decision table, literal expression, diagram) that shows an element of the given id. */
   function viewContaining(elementId) {
