@@ -367,9 +367,22 @@ async function run() {
   }
 }
 
-/** `?process=ID` (or `decision=`, `form=`) with optional `&version=N` opens that model; older versions read-only. */
+/**
+ * `?process=ID` (or `decision=`, `form=`) with optional `&version=N` opens that model, `?key=K` the process
+ * definition of that key (the admin's versions page links either way); older versions open read-only.
+ */
 async function openFromQuery() {
   const query = new URLSearchParams(location.search);
+  const byKey = query.get('key') ?? query.get('processDefinitionKey');
+  if (byKey) {
+    const entry = deployed.process.find(item => item.key === byKey);
+    if (!entry) {
+      setStatus('error', `No deployed process definition with key ${byKey}.`);
+      return true;
+    }
+    await openDeployed(entry);
+    return true;
+  }
   const kind = ['process', 'decision', 'form'].find(name => query.has(name));
   if (!kind) {
     return false;

@@ -304,6 +304,33 @@ public sealed class StudioPageTests : PageTest
     }
 
     [Test]
+    public async Task A_version_opens_from_the_address_and_a_timer_shows_its_business_calendar_in_a_dropdown()
+    {
+        var page = await OpenDesignerAsync(1280, 800, "/designer?process=demand-ticket&version=1");
+        await page.Locator("#diagram-title").Filter(new() { HasText = "Customer demand — version 1" }).WaitForAsync();
+        (await page.Locator("#version").InputValueAsync()).ShouldBe("1");
+
+        await page.EvaluateAsync("""
+            () => {
+              const modeler = window.processesDesigner.modeler;
+              modeler.get('selection').select(modeler.get('elementRegistry').get('DeadlinePassed'));
+            }
+            """);
+        var calendar = page.Locator("#properties select[name='processes-business-calendar']");
+        await calendar.WaitForAsync();
+        (await calendar.InputValueAsync()).ShouldBe("cn-support");
+        (await calendar.Locator("option").AllTextContentsAsync()).ShouldContain("cn-support");
+        await ScreenshotAsync(page, "calendar");
+
+        // Choosing "none" removes the property; the timer then counts calendar time.
+        await calendar.SelectOptionAsync("");
+        var xml = await page.EvaluateAsync<string>("() => window.processesDesigner.exportXML()");
+        var deadline = xml[xml.IndexOf("id=\"DeadlinePassed\"", StringComparison.Ordinal)..];
+        deadline[..deadline.IndexOf("</bpmn:boundaryEvent>", StringComparison.Ordinal)].ShouldNotContain("businessCalendar");
+        await page.EvaluateAsync("() => window.processesDesigner.modeler.get('commandStack').clear()");
+    }
+
+    [Test]
     public async Task The_element_templates_are_served_to_designers()
     {
         var templates = await _api.GetFromJsonAsync<JsonElement>("/api/designer/element-templates");
