@@ -331,6 +331,34 @@ public sealed class StudioPageTests : PageTest
     }
 
     [Test]
+    public async Task Create_form_for_this_task_builds_a_linked_form_from_the_task_inputs()
+    {
+        const string processId = "studio-create-form";
+        await DeployAsync($"{processId}.bpmn", UserTaskOnly(processId).Replace("<zeebe:userTask />",
+            "<zeebe:userTask /><zeebe:ioMapping><zeebe:input source=\"=order.id\" target=\"orderId\" /></zeebe:ioMapping>", StringComparison.Ordinal));
+        var page = await OpenDesignerAsync(1280, 800, $"/designer?process={processId}");
+        await page.Locator("#status-text").Filter(new() { HasText = $"{processId} version 1 opened." }).WaitForAsync();
+        await page.EvaluateAsync("""
+            () => {
+              const modeler = window.processesDesigner.modeler;
+              modeler.get('selection').select(modeler.get('elementRegistry').get('Review'));
+            }
+            """);
+
+        await page.Locator("#properties .processes-create-form").ClickAsync();
+
+        await page.Locator("#form-canvas .fjs-form-field").Filter(new() { HasText = "Order Id" }).First.WaitForAsync();
+        await page.ClickAsync("#deploy");
+        await page.Locator("#status.success #status-text").Filter(new() { HasText = "Deployed Review-form version 1." }).WaitForAsync();
+        await page.ClickAsync("#back");
+        await page.Locator("#diagram-title").Filter(new() { HasText = "Form process — version 1 (changed)" }).WaitForAsync();
+        await page.ClickAsync("#deploy");
+        await page.Locator("#status.success #status-text").Filter(new() { HasText = $"Deployed {processId} version 2." }).WaitForAsync();
+        var xml = await page.EvaluateAsync<string>("() => window.processesDesigner.exportXML()");
+        xml.ShouldContain("<zeebe:formDefinition formId=\"Review-form\" />");
+    }
+
+    [Test]
     public async Task The_element_templates_are_served_to_designers()
     {
         var templates = await _api.GetFromJsonAsync<JsonElement>("/api/designer/element-templates");
