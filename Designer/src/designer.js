@@ -5,7 +5,8 @@
 import { ApiError, request } from './api.js';
 import { renderNav } from './nav.js';
 import { emptyDiagram, emptyDecision, emptyForm } from './empty-diagram.js';
-import { createModeler, importWithReport, processIdOf, reveal } from './modeler.js';
+import { createModeler, importWithReport } from './modeler.js';
+import { createProcessEditor } from './studio/process-editor.js';
 import { fetchText, loadModels, loadProcesses, renderList, renderVersions } from './studio/library.js';
 import { formForTask } from './studio/form-template.js';
 import { linkForm } from './studio/pickers.js';
@@ -17,36 +18,7 @@ const $ = id => document.getElementById(id);
 const catalog = { calendars: [], forms: [], createFormFor: element => createFormFor(element) };
 const modeler = createModeler({ canvas: $('canvas'), properties: $('properties'), catalog });
 
-/** The BPMN editor in the same shape as the lazily loaded decision and form editors. */
-const processEditor = {
-  kind: 'process',
-  modeler,
-  async open(xml) {
-    const report = await importWithReport(modeler, xml);
-    if (report.error) {
-      throw Object.assign(new Error(report.error), { warnings: report.warnings });
-    }
-    modeler.get('canvas').zoom('fit-viewport', 'auto');
-    return report.warnings;
-  },
-  async save() {
-    return (await modeler.saveXML({ format: true })).xml;
-  },
-  identity: () => ({ id: processIdOf(modeler) }),
-  showProblems(problems) {
-    processEditor.clearProblems();
-    const canvas = modeler.get('canvas');
-    const registry = modeler.get('elementRegistry');
-    processEditor.marked = problems.map(problem => problem.elementId).filter(id => id && registry.get(id));
-    processEditor.marked.forEach(id => canvas.addMarker(id, 'processes-problem'));
-  },
-  clearProblems() {
-    const canvas = modeler.get('canvas');
-    (processEditor.marked ?? []).forEach(id => canvas.removeMarker(id, 'processes-problem'));
-    processEditor.marked = [];
-  },
-  reveal: elementId => Promise.resolve(reveal(modeler, elementId)),
-};
+const processEditor = createProcessEditor(modeler);
 
 const editors = { process: processEditor, decision: null, form: null };
 const panes = {

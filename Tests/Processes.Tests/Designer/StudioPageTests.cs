@@ -118,7 +118,7 @@ public sealed class StudioPageTests : PageTest
     {
         var formId = $"studio-form-{width}";
         var processId = $"studio-form-process-{width}";
-        await DeployAsync($"{processId}.bpmn", UserTaskOnly(processId));
+        await DeployAsync($"{processId}.bpmn", StudioModels.UserTaskOnly(processId));
         var page = await OpenDesignerAsync(width, height);
 
         await page.ClickAsync("#new-form");
@@ -299,7 +299,7 @@ public sealed class StudioPageTests : PageTest
               const results = await window.processesDesigner.modeler.get('linting').lint();
               return Object.entries(results).flatMap(([rule, issues]) => issues.map(issue => `${rule} ${issue.id}: ${issue.message}`));
             }
-            """, UserTaskOnly("studio-lint-clean"));
+            """, StudioModels.UserTaskOnly("studio-lint-clean"));
         clean.ShouldBeEmpty();
     }
 
@@ -334,7 +334,7 @@ public sealed class StudioPageTests : PageTest
     public async Task Create_form_for_this_task_builds_a_linked_form_from_the_task_inputs()
     {
         const string processId = "studio-create-form";
-        await DeployAsync($"{processId}.bpmn", UserTaskOnly(processId).Replace("<zeebe:userTask />",
+        await DeployAsync($"{processId}.bpmn", StudioModels.UserTaskOnly(processId).Replace("<zeebe:userTask />",
             "<zeebe:userTask /><zeebe:ioMapping><zeebe:input source=\"=order.id\" target=\"orderId\" /></zeebe:ioMapping>", StringComparison.Ordinal));
         var page = await OpenDesignerAsync(1280, 800, $"/designer?process={processId}");
         await page.Locator("#status-text").Filter(new() { HasText = $"{processId} version 1 opened." }).WaitForAsync();
@@ -365,36 +365,6 @@ public sealed class StudioPageTests : PageTest
         templates.EnumerateArray().Select(t => t.GetProperty("id").GetString()).Order(StringComparer.Ordinal).ShouldBe(
             ["processes.assign", "processes.http", "processes.refund", "processes.sms", "processes.user-task-update", "processes.verification-code"]);
     }
-
-    /// <summary>start → user task Review (group reviewers) → end.</summary>
-    private static string UserTaskOnly(string processId) => $$"""
-        <?xml version="1.0" encoding="UTF-8"?>
-        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
-            xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
-            xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="{{processId}}-definitions" targetNamespace="http://processes.example/designer">
-          <bpmn:process id="{{processId}}" name="Form process" isExecutable="true">
-            <bpmn:startEvent id="Start" />
-            <bpmn:userTask id="Review" name="Review">
-              <bpmn:extensionElements>
-                <zeebe:userTask />
-                <zeebe:assignmentDefinition candidateGroups="reviewers" />
-              </bpmn:extensionElements>
-            </bpmn:userTask>
-            <bpmn:endEvent id="End" />
-            <bpmn:sequenceFlow id="f1" sourceRef="Start" targetRef="Review" />
-            <bpmn:sequenceFlow id="f2" sourceRef="Review" targetRef="End" />
-          </bpmn:process>
-          <bpmndi:BPMNDiagram id="diagram">
-            <bpmndi:BPMNPlane id="plane" bpmnElement="{{processId}}">
-              <bpmndi:BPMNShape id="Start_di" bpmnElement="Start"><dc:Bounds x="152" y="102" width="36" height="36" /></bpmndi:BPMNShape>
-              <bpmndi:BPMNShape id="Review_di" bpmnElement="Review"><dc:Bounds x="240" y="80" width="100" height="80" /></bpmndi:BPMNShape>
-              <bpmndi:BPMNShape id="End_di" bpmnElement="End"><dc:Bounds x="402" y="102" width="36" height="36" /></bpmndi:BPMNShape>
-              <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="188" y="120" /><di:waypoint x="240" y="120" /></bpmndi:BPMNEdge>
-              <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="340" y="120" /><di:waypoint x="402" y="120" /></bpmndi:BPMNEdge>
-            </bpmndi:BPMNPlane>
-          </bpmndi:BPMNDiagram>
-        </bpmn:definitions>
-        """;
 
     private static async Task FillTemplateFieldAsync(IPage page, string label, string value)
     {
