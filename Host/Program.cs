@@ -18,6 +18,7 @@ using Processes.Host.Proxies;
 using Processes.Host.Reports;
 using Processes.Host.Security;
 using Processes.Host.Telemetry;
+using Processes.Host.Studio;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddProcessesDatabase();
@@ -64,6 +65,7 @@ app.MapLifecycleApi();
 app.MapDesignerPages();
 app.MapReportsApi();
 app.MapMetricsEndpoint();
+app.MapStudioApi();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

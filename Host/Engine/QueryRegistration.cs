@@ -31,6 +31,7 @@ internal static class QueryRegistration
         services.AddSingleton(sp => new ElementInstanceHistoryQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new JobSearchQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new MessageSubscriptionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new DesignerModelQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new TaskEventQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new VersionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new Processes.Engine.Deployment.VersionSuspension(sp.GetRequiredService<NpgsqlDataSource>()));

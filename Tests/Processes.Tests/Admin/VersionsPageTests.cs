@@ -80,7 +80,7 @@ public sealed class VersionsPageTests : PageTest
         await v1.GetByRole(AriaRole.Link, new() { Name = "Open read-only" }).ClickAsync();
         await page.WaitForURLAsync($"**/designer?process={processId}&version=1");
         await page.EvaluateAsync("() => window.processesDesigner.ready");
-        (await page.Locator("#diagram-title").TextContentAsync())!.ShouldContain("version 1 (read-only)");
+        (await page.Locator("#diagram-title").TextContentAsync())!.ShouldContain("version 1 (older version, read-only)");
         (await page.Locator("#deploy").IsDisabledAsync()).ShouldBeTrue();
     }
 
