@@ -42,7 +42,6 @@ internal static class DefinitionsApi
         app.MapPost("/v2/process-definitions/search", SearchAsync).RequireAuthorization(Policies.Authenticated).WithTags("Process definitions");
         app.MapGet("/v2/process-definitions/{key}", GetAsync).RequireAuthorization(Policies.Authenticated).WithTags("Process definitions");
         app.MapGet("/v2/process-definitions/{key}/xml", XmlAsync).RequireAuthorization(Policies.Authenticated).WithTags("Process definitions");
-        app.MapGet("/v2/process-definitions/{key}/form", StartFormAsync).RequireAuthorization(Policies.Authenticated).WithTags("Process definitions");
         app.MapGet("/v2/topology", Topology).RequireAuthorization(Policies.Authenticated).WithTags("Cluster");
         return app;
     }
@@ -71,13 +70,6 @@ internal static class DefinitionsApi
     }
 
     /// <summary>Start forms are not supported (no definition has one): 204, as Camunda answers for a process without a start form.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> StartFormAsync(string key, ClaimsPrincipal user, DefinitionQueries definitions,
-        HttpResponse response, CancellationToken cancellationToken)
-    {
-        var found = CamundaResults.TryKey(key, out var definitionKey) ? await definitions.FindProcessAsync(user.Caller(), definitionKey, cancellationToken) : null;
-        return found is null ? CamundaResults.NotFound($"No process definition with key {key}.") : CamundaResults.NoForm(response);
-    }
-
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(
         string key, ProcessDefinitions definitions, HttpResponse response, CancellationToken cancellationToken)
     {

@@ -15,20 +15,20 @@ internal static class StartFormApi
 
     /// <summary>As in Camunda: 204 when the start event links no form; a linked form never deployed is a 404 naming it.</summary>
     private static async Task<Results<Ok<UserTaskFormResponse>, NoContent, ProblemHttpResult>> GetAsync(string key, StartQueries starts,
-        DefinitionQueries definitions, CancellationToken cancellationToken)
+        DefinitionQueries definitions, System.Security.Claims.ClaimsPrincipal user, HttpResponse response, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var definitionKey))
         {
             return CamundaResults.BadRequest($"'{key}' is not a process definition key.");
         }
-        var process = await starts.FindAsync(definitionKey, cancellationToken);
-        if (process is null)
+        if (await definitions.FindProcessAsync(user.Caller(), definitionKey, cancellationToken) is null)
         {
-            return CamundaResults.NotFound($"No process definition with key {definitionKey} that starts by a plain start event.");
+            return CamundaResults.NotFound($"No process definition with key {key}.");
         }
-        if (process.StartFormId is not { } formId)
+        // A definition started only by messages or timers has no start form: 204, as for a plain start event without one.
+        if (await starts.FindAsync(definitionKey, cancellationToken) is not { StartFormId: { } formId } process)
         {
-            return TypedResults.NoContent();
+            return CamundaResults.NoForm(response);
         }
         var form = await definitions.LatestFormAsync(formId, cancellationToken);
         return form is null
