@@ -6,21 +6,31 @@ using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution;
 
-public sealed record CreatedInstance(long ProcessInstanceKey, long ProcessDefinitionKey, string BpmnProcessId, int Version);
+public sealed record CreatedInstance(long ProcessInstanceKey, long ProcessDefinitionKey, string BpmnProcessId, int Version)
+{
+    /// <summary>The tenant the instance belongs to (its definition's).</summary>
+    public string TenantId { get; init; } = Visibility.TenantIds.Default;
+}
 
 /// <summary>Starting, cancelling and changing process instances; resolving incidents; firing timers.</summary>
 internal sealed partial class ProcessEngine
 {
     public Task<CommandResult<CreatedInstance>> CreateInstanceAsync(string bpmnProcessId, int? version, JsonObject? variables, string? businessKey,
-        CancellationToken cancellationToken, string? startElementId = null) =>
+        CancellationToken cancellationToken, string? startElementId = null, string? tenantId = null) =>
         ExecuteAsync<CreatedInstance>("Create process instance", async (x, connection, transaction) =>
         {
-            var definition = await _store.DefinitionAsync(bpmnProcessId, version, cancellationToken);
+            var tenant = tenantId ?? Visibility.TenantIds.Default;
+            if (!Visibility.TenantScope.Allows(tenant))
+            {
+                return CommandResult<CreatedInstance>.Fail(CommandError.Forbidden, $"You may not start instances in tenant '{tenant}'.");
+            }
+            var definition = await _store.DefinitionAsync(tenant, bpmnProcessId, version, cancellationToken);
             if (definition is null)
             {
+                var where = tenant == Visibility.TenantIds.Default ? "" : $" in tenant '{tenant}'";
                 return CommandResult<CreatedInstance>.Fail(CommandError.NotFound, version is null
-                    ? $"No process with BPMN process id '{bpmnProcessId}' is deployed."
-                    : $"Process '{bpmnProcessId}' has no version {version}.");
+                    ? $"No process with BPMN process id '{bpmnProcessId}' is deployed{where}."
+                    : $"Process '{bpmnProcessId}' has no version {version}{where}.");
             }
             if (startElementId is not null && definition.Model.FindFlowNode(startElementId) is null)
             {
@@ -39,14 +49,17 @@ internal sealed partial class ProcessEngine
                     $"Process '{bpmnProcessId}' has no none start event; it starts by its message, signal or timer start events only.");
             }
             if (businessKey is not null && await connection.ExecuteScalarAsync<long?>(new Dapper.CommandDefinition(
-                "SELECT key FROM process_instance WHERE bpmn_process_id = @bpmnProcessId AND business_key = @businessKey",
-                new { bpmnProcessId, businessKey }, transaction, cancellationToken: cancellationToken)) is { } existing)
+                "SELECT key FROM process_instance WHERE tenant_id = @tenant AND bpmn_process_id = @bpmnProcessId AND business_key = @businessKey",
+                new { tenant, bpmnProcessId, businessKey }, transaction, cancellationToken: cancellationToken)) is { } existing)
             {
                 return CommandResult<CreatedInstance>.Fail(CommandError.AlreadyExists,
                     $"Process '{bpmnProcessId}' already has an instance ({existing}) with business key '{businessKey}'.");
             }
             var instance = NewInstance(x, definition, variables, businessKey, startElementId);
-            return CommandResult<CreatedInstance>.Success(new CreatedInstance(instance.Key, definition.Key, definition.BpmnProcessId, definition.Version));
+            return CommandResult<CreatedInstance>.Success(new CreatedInstance(instance.Key, definition.Key, definition.BpmnProcessId, definition.Version)
+            {
+                TenantId = tenant,
+            });
         }, cancellationToken);
 
     public Task<CommandResult<bool>> CancelInstanceAsync(long processInstanceKey, CancellationToken cancellationToken) =>
@@ -150,8 +163,8 @@ internal sealed partial class ProcessEngine
         {
             var timer = await connection.QuerySingleOrDefaultAsync<TimerRecord>(new CommandDefinition("""
                 SELECT key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition
-                FROM timer WHERE key = @timerKey FOR UPDATE
-                """, new { timerKey }, transaction, cancellationToken: cancellationToken));
+                FROM timer WHERE key = @timerKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants)) FOR UPDATE
+                """, new { timerKey, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken));
             if (timer is null || (expectedDueAt is { } expected && Storage.InstanceStore.Utc(timer.due_at).UtcTicks != DateTime.SpecifyKind(expected, DateTimeKind.Utc).Ticks))
             {
                 return CommandResult<bool>.Success(false);

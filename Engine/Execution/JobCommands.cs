@@ -19,7 +19,11 @@ public sealed record ActivatedJob(
     DateTimeOffset Deadline,
     string Worker,
     JsonObject CustomHeaders,
-    JsonObject Variables);
+    JsonObject Variables)
+{
+    /// <summary>The tenant of the job's instance.</summary>
+    public string TenantId { get; init; } = Visibility.TenantIds.Default;
+}
 
 /// <summary>Jobs: activation by workers (SKIP LOCKED, with a lease), completion, failure with back-off, BPMN errors.</summary>
 internal sealed partial class ProcessEngine
@@ -30,8 +34,12 @@ internal sealed partial class ProcessEngine
     /// the table. An expired lease makes the job activatable again (at-least-once: the job key is the idempotency key).
     /// </summary>
     public async Task<IReadOnlyList<ActivatedJob>> ActivateJobsAsync(string type, string worker, TimeSpan timeout, int maxJobs,
-        IReadOnlyCollection<string>? fetchVariables, CancellationToken cancellationToken)
+        IReadOnlyCollection<string>? fetchVariables, CancellationToken cancellationToken, IReadOnlyCollection<string>? tenantIds = null)
     {
+        // A worker serving several tenants names them; the engine's own workers (no tenant ids, no scope) serve every
+        // tenant. Within a request's scope only the scope's tenants are ever activated, whatever was asked.
+        var scope = Visibility.TenantScope.Current;
+        var tenants = tenantIds is null ? scope?.ToArray() : [.. tenantIds.Where(t => scope is null || scope.Contains(t))];
         var now = _clock.GetUtcNow().ToUniversalTime();
         var deadline = now + timeout;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -40,20 +48,22 @@ internal sealed partial class ProcessEngine
             WITH picked AS (
                 SELECT key FROM job
                 WHERE type = @type AND state = 'ACTIVATABLE' AND due_at <= @now
+                  AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
                 ORDER BY due_at, key
                 LIMIT @maxJobs
                 FOR UPDATE SKIP LOCKED)
             UPDATE job SET state = 'ACTIVATED', worker = @worker, deadline = @deadline
             FROM picked WHERE job.key = picked.key
             RETURNING job.key, job.type, job.process_instance_key, job.element_instance_key, job.element_id, job.bpmn_process_id,
-                      job.process_definition_key, job.process_version, job.retries, job.custom_headers::text AS custom_headers, job.state, job.worker
-            """, new { type, now, maxJobs, worker, deadline }, transaction, cancellationToken: cancellationToken))).ToList();
+                      job.process_definition_key, job.process_version, job.retries, job.custom_headers::text AS custom_headers, job.state, job.worker,
+                      job.tenant_id
+            """, new { type, now, maxJobs, worker, deadline, tenants }, transaction, cancellationToken: cancellationToken))).ToList();
         var variables = rows.Count == 0 ? [] : await VisibleVariablesAsync(connection, transaction, rows, fetchVariables, cancellationToken);
         // Durability point: the lease is committed; a host dying now leaves the jobs to expire and be activated again.
         await transaction.CommitAsync(cancellationToken);
         return [.. rows.OrderBy(r => r.key).Select(r => new ActivatedJob(r.key, r.type, r.process_instance_key, r.element_instance_key, r.element_id,
             r.bpmn_process_id, r.process_definition_key, r.process_version, r.retries, deadline, worker,
-            JsonNode.Parse(r.custom_headers)?.AsObject() ?? [], variables.GetValueOrDefault(r.key) ?? []))];
+            JsonNode.Parse(r.custom_headers)?.AsObject() ?? [], variables.GetValueOrDefault(r.key) ?? []) { TenantId = r.tenant_id })];
     }
 
     /// <summary>Makes jobs whose lease expired activatable again; returns how many.</summary>
@@ -132,9 +142,9 @@ internal sealed partial class ProcessEngine
         {
             var job = await connection.QuerySingleOrDefaultAsync<JobRecord>(new CommandDefinition("""
                 SELECT key, type, process_instance_key, element_instance_key, element_id, bpmn_process_id, process_definition_key,
-                       process_version, retries, custom_headers::text AS custom_headers, state, worker
-                FROM job WHERE key = @jobKey
-                """, new { jobKey }, transaction, cancellationToken: cancellationToken));
+                       process_version, retries, custom_headers::text AS custom_headers, state, worker, tenant_id
+                FROM job WHERE key = @jobKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
+                """, new { jobKey, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken));
             if (job is null)
             {
                 return CommandResult<bool>.Fail(CommandError.NotFound, $"Job {jobKey} does not exist (it may have been completed or its element cancelled).");
@@ -177,6 +187,7 @@ internal sealed partial class ProcessEngine
 
 #pragma warning disable IDE1006, CA1707
     private sealed record JobRecord(long key, string type, long process_instance_key, long element_instance_key, string element_id, string bpmn_process_id,
-        long process_definition_key, int process_version, int retries, string custom_headers, string? state = null, string? worker = null);
+        long process_definition_key, int process_version, int retries, string custom_headers, string? state = null, string? worker = null,
+        string tenant_id = Visibility.TenantIds.Default);
 #pragma warning restore IDE1006, CA1707
 }

@@ -11,22 +11,30 @@ public sealed record PublishedMessage(long MessageKey, IReadOnlyList<long> Corre
 /// Messages and signals. A message correlates once per BPMN process id (as in Zeebe): to the oldest waiting
 /// subscription of each process, and to message start events; with a time to live it is kept for subscriptions
 /// that open later. Publishing and subscribing serialise on an advisory lock per (name, correlation key), so a
-/// message and a subscription racing each other always meet.
+/// message and a subscription racing each other always meet. Everything happens within one tenant: a message reaches
+/// only its tenant's subscriptions and start events (two tenants' colliding correlation keys never meet), and a signal
+/// only its tenant's.
 /// </summary>
 internal sealed partial class ProcessEngine
 {
     public Task<CommandResult<PublishedMessage>> PublishMessageAsync(string name, string correlationKey, JsonObject? variables, TimeSpan timeToLive,
-        string? messageId, CancellationToken cancellationToken) =>
+        string? messageId, CancellationToken cancellationToken, string? tenantId = null) =>
         ExecuteAsync<PublishedMessage>("Publish message", async (x, connection, transaction) =>
         {
+            var tenant = tenantId ?? Visibility.TenantIds.Default;
             if (string.IsNullOrWhiteSpace(name))
             {
                 return CommandResult<PublishedMessage>.Fail(CommandError.InvalidArgument, "The message name must not be empty.");
             }
-            await LockCorrelationAsync(connection, transaction, name, correlationKey, cancellationToken);
+            if (!Visibility.TenantScope.Allows(tenant))
+            {
+                return CommandResult<PublishedMessage>.Fail(CommandError.Forbidden, $"You may not publish messages in tenant '{tenant}'.");
+            }
+            await LockCorrelationAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
             if (messageId is not null && await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
-                SELECT EXISTS (SELECT 1 FROM message WHERE name = @name AND correlation_key = @correlationKey AND message_id = @messageId AND expires_at > @now)
-                """, new { name, correlationKey, messageId, now = x.Now }, transaction, cancellationToken: cancellationToken)))
+                SELECT EXISTS (SELECT 1 FROM message WHERE tenant_id = @tenant AND name = @name AND correlation_key = @correlationKey
+                    AND message_id = @messageId AND expires_at > @now)
+                """, new { tenant, name, correlationKey, messageId, now = x.Now }, transaction, cancellationToken: cancellationToken)))
             {
                 return CommandResult<PublishedMessage>.Fail(CommandError.AlreadyExists,
                     $"A message with id '{messageId}' (name '{name}', correlation key '{correlationKey}') was already published and is still buffered.");
@@ -37,17 +45,18 @@ internal sealed partial class ProcessEngine
                 // so the expired row goes now instead of failing the insert below on the unique index.
                 await connection.ExecuteAsync(new CommandDefinition("""
                     WITH expired AS (
-                        DELETE FROM message WHERE name = @name AND correlation_key = @correlationKey AND message_id = @messageId AND expires_at <= @now
+                        DELETE FROM message WHERE tenant_id = @tenant AND name = @name AND correlation_key = @correlationKey AND message_id = @messageId
+                            AND expires_at <= @now
                         RETURNING key)
                     DELETE FROM message_correlation WHERE message_key IN (SELECT key FROM expired)
-                    """, new { name, correlationKey, messageId, now = x.Now }, transaction, cancellationToken: cancellationToken));
+                    """, new { tenant, name, correlationKey, messageId, now = x.Now }, transaction, cancellationToken: cancellationToken));
             }
             var key = x.Keys.Next();
             var payload = variables ?? [];
-            var correlated = await CorrelateAsync(x, connection, transaction, key, name, correlationKey, payload, cancellationToken);
+            var correlated = await CorrelateAsync(x, connection, transaction, tenant, key, name, correlationKey, payload, cancellationToken);
             if (timeToLive > TimeSpan.Zero)
             {
-                x.Changes.NewMessages.Add(new BufferedMessage(key, name, correlationKey, messageId, payload, x.Now + timeToLive, x.Now));
+                x.Changes.NewMessages.Add(new BufferedMessage(key, name, correlationKey, messageId, payload, x.Now + timeToLive, x.Now, tenant));
                 foreach (var bpmnProcessId in correlated.Select(c => c.BpmnProcessId).Distinct())
                 {
                     x.Changes.MessageCorrelations.Add((key, bpmnProcessId));
@@ -57,13 +66,19 @@ internal sealed partial class ProcessEngine
         }, cancellationToken);
 
     /// <summary>Camunda's correlate: like publish without buffering, refused when nothing waits for the message.</summary>
-    public async Task<CommandResult<PublishedMessage>> CorrelateMessageAsync(string name, string correlationKey, JsonObject? variables, CancellationToken cancellationToken)
+    public async Task<CommandResult<PublishedMessage>> CorrelateMessageAsync(string name, string correlationKey, JsonObject? variables, CancellationToken cancellationToken,
+        string? tenantId = null)
     {
+        var tenant = tenantId ?? Visibility.TenantIds.Default;
         var result = await ExecuteAsync<PublishedMessage>("Correlate message", async (x, connection, transaction) =>
         {
-            await LockCorrelationAsync(connection, transaction, name, correlationKey, cancellationToken);
+            if (!Visibility.TenantScope.Allows(tenant))
+            {
+                return CommandResult<PublishedMessage>.Fail(CommandError.Forbidden, $"You may not correlate messages in tenant '{tenant}'.");
+            }
+            await LockCorrelationAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
             var key = x.Keys.Next();
-            var correlated = await CorrelateAsync(x, connection, transaction, key, name, correlationKey, variables ?? [], cancellationToken);
+            var correlated = await CorrelateAsync(x, connection, transaction, tenant, key, name, correlationKey, variables ?? [], cancellationToken);
             return correlated.Count == 0
                 ? CommandResult<PublishedMessage>.Fail(CommandError.NotFound,
                     $"No process instance waits for message '{name}' with correlation key '{correlationKey}', and no process starts with it.")
@@ -72,31 +87,37 @@ internal sealed partial class ProcessEngine
         return result;
     }
 
-    public Task<CommandResult<long>> BroadcastSignalAsync(string name, JsonObject? variables, CancellationToken cancellationToken) =>
+    public Task<CommandResult<long>> BroadcastSignalAsync(string name, JsonObject? variables, CancellationToken cancellationToken, string? tenantId = null) =>
         ExecuteAsync<long>("Broadcast signal", async (x, connection, transaction) =>
         {
+            var tenant = tenantId ?? Visibility.TenantIds.Default;
             if (string.IsNullOrWhiteSpace(name))
             {
                 return CommandResult<long>.Fail(CommandError.InvalidArgument, "The signal name must not be empty.");
             }
-            await BroadcastAsync(x, connection, transaction, name, variables ?? [], cancellationToken);
+            if (!Visibility.TenantScope.Allows(tenant))
+            {
+                return CommandResult<long>.Fail(CommandError.Forbidden, $"You may not broadcast signals in tenant '{tenant}'.");
+            }
+            await BroadcastAsync(x, connection, transaction, tenant, name, variables ?? [], cancellationToken);
             return CommandResult<long>.Success(x.Keys.Next());
         }, cancellationToken);
 
     // The separator is the unit separator (chr(31)): PostgreSQL text cannot hold chr(0), which failed every lock.
-    private static Task LockCorrelationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, string correlationKey, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@name || chr(31) || @correlationKey, 7))",
-            new { name, correlationKey }, transaction, cancellationToken: cancellationToken));
+    private static Task LockCorrelationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string name, string correlationKey,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@tenant || chr(31) || @name || chr(31) || @correlationKey, 7))",
+            new { tenant, name, correlationKey }, transaction, cancellationToken: cancellationToken));
 
     private async Task<List<(long ProcessInstanceKey, string BpmnProcessId)>> CorrelateAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction,
-        long messageKey, string name, string correlationKey, JsonObject variables, CancellationToken cancellationToken)
+        string tenant, long messageKey, string name, string correlationKey, JsonObject variables, CancellationToken cancellationToken)
     {
         var result = new List<(long, string)>();
         var subscriptions = await connection.QueryAsync<(long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string BpmnProcessId)>(new CommandDefinition("""
             SELECT DISTINCT ON (bpmn_process_id) process_instance_key, element_instance_key, element_id, bpmn_process_id
-            FROM message_subscription WHERE message_name = @name AND correlation_key = @correlationKey
+            FROM message_subscription WHERE tenant_id = @tenant AND message_name = @name AND correlation_key = @correlationKey
             ORDER BY bpmn_process_id, created_at, key
-            """, new { name, correlationKey }, transaction, cancellationToken: cancellationToken));
+            """, new { tenant, name, correlationKey }, transaction, cancellationToken: cancellationToken));
         foreach (var subscription in subscriptions)
         {
             if (await LoadAsync(x, connection, transaction, subscription.ProcessInstanceKey, cancellationToken) is not { } instance)
@@ -115,8 +136,8 @@ internal sealed partial class ProcessEngine
         }
         var starts = await connection.QueryAsync<(string BpmnProcessId, long ProcessDefinitionKey, string ElementId)>(new CommandDefinition("""
             SELECT bpmn_process_id, process_definition_key, element_id FROM start_event_subscription
-            WHERE event_kind = 'MESSAGE' AND event_name = @name
-            """, new { name }, transaction, cancellationToken: cancellationToken));
+            WHERE tenant_id = @tenant AND event_kind = 'MESSAGE' AND event_name = @name
+            """, new { tenant, name }, transaction, cancellationToken: cancellationToken));
         foreach (var start in starts.Where(s => result.All(r => r.Item2 != s.BpmnProcessId)))
         {
             if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition &&
@@ -138,14 +159,15 @@ internal sealed partial class ProcessEngine
             // scope was interrupted): a buffered message taken now would be used up without effect.
             return;
         }
-        await LockCorrelationAsync(connection, transaction, subscription.MessageName, subscription.CorrelationKey, cancellationToken);
+        var tenant = instance.Row.TenantId;
+        await LockCorrelationAsync(connection, transaction, tenant, subscription.MessageName, subscription.CorrelationKey, cancellationToken);
         var candidates = await connection.QueryAsync<(long Key, string Variables)>(new CommandDefinition("""
             SELECT m.key, m.variables::text FROM message m
-            WHERE m.name = @MessageName AND m.correlation_key = @CorrelationKey AND m.expires_at > @now
+            WHERE m.tenant_id = @tenant AND m.name = @MessageName AND m.correlation_key = @CorrelationKey AND m.expires_at > @now
               AND NOT EXISTS (SELECT 1 FROM message_correlation c WHERE c.message_key = m.key AND c.bpmn_process_id = @BpmnProcessId)
             ORDER BY m.published_at, m.key
             LIMIT 10
-            """, new { subscription.MessageName, subscription.CorrelationKey, subscription.BpmnProcessId, now = x.Now }, transaction, cancellationToken: cancellationToken));
+            """, new { tenant, subscription.MessageName, subscription.CorrelationKey, subscription.BpmnProcessId, now = x.Now }, transaction, cancellationToken: cancellationToken));
         foreach (var (key, variablesText) in candidates)
         {
             if (!correlatedInCommand.Add((key, subscription.BpmnProcessId)))
@@ -167,13 +189,16 @@ internal sealed partial class ProcessEngine
         }
     }
 
-    private async Task BroadcastAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, string name, JsonObject variables, CancellationToken cancellationToken)
+    private async Task BroadcastAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string name, JsonObject variables,
+        CancellationToken cancellationToken)
     {
         var subscriptions = (await connection.QueryAsync<(long ProcessInstanceKey, long ElementInstanceKey, string ElementId)>(new CommandDefinition("""
-            SELECT process_instance_key, element_instance_key, element_id FROM signal_subscription WHERE signal_name = @name ORDER BY key
-            """, new { name }, transaction, cancellationToken: cancellationToken))).ToList();
-        // Subscriptions this command opened itself (not written yet) hear the signal too.
-        subscriptions.AddRange(x.Changes.NewSignalSubscriptions.Where(s => s.SignalName == name).Select(s => (s.ProcessInstanceKey, s.ElementInstanceKey, s.ElementId)));
+            SELECT process_instance_key, element_instance_key, element_id FROM signal_subscription WHERE tenant_id = @tenant AND signal_name = @name ORDER BY key
+            """, new { tenant, name }, transaction, cancellationToken: cancellationToken))).ToList();
+        // Subscriptions this command opened itself (not written yet) hear the signal too, when they are of its tenant.
+        subscriptions.AddRange(x.Changes.NewSignalSubscriptions
+            .Where(s => s.SignalName == name && x.Instances.TryGetValue(s.ProcessInstanceKey, out var owner) && owner.Row.TenantId == tenant)
+            .Select(s => (s.ProcessInstanceKey, s.ElementInstanceKey, s.ElementId)));
         foreach (var subscription in subscriptions)
         {
             if (await LoadAsync(x, connection, transaction, subscription.ProcessInstanceKey, cancellationToken) is not { } instance)
@@ -184,8 +209,8 @@ internal sealed partial class ProcessEngine
             x.Enqueue(() => x.Trigger(instance, subscription.ElementInstanceKey, subscription.ElementId, variables));
         }
         var starts = await connection.QueryAsync<(long ProcessDefinitionKey, string ElementId)>(new CommandDefinition("""
-            SELECT process_definition_key, element_id FROM start_event_subscription WHERE event_kind = 'SIGNAL' AND event_name = @name
-            """, new { name }, transaction, cancellationToken: cancellationToken));
+            SELECT process_definition_key, element_id FROM start_event_subscription WHERE tenant_id = @tenant AND event_kind = 'SIGNAL' AND event_name = @name
+            """, new { tenant, name }, transaction, cancellationToken: cancellationToken));
         foreach (var start in starts)
         {
             if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition)

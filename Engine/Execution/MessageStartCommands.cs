@@ -18,17 +18,18 @@ internal sealed partial class ProcessEngine
         ExecutableDefinition definition, string startElementId, string correlationKey, JsonObject variables, CancellationToken cancellationToken)
     {
         var keyed = correlationKey.Length > 0;
-        if (keyed && (x.Changes.NewMessageStartKeys.Any(k => k.BpmnProcessId == definition.BpmnProcessId && k.CorrelationKey == correlationKey) ||
+        if (keyed && (x.Changes.NewMessageStartKeys.Any(k => k.BpmnProcessId == definition.BpmnProcessId && k.CorrelationKey == correlationKey &&
+                k.TenantId == definition.TenantId) ||
             await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM message_start_key WHERE bpmn_process_id = @BpmnProcessId AND correlation_key = @correlationKey)",
-                new { definition.BpmnProcessId, correlationKey }, transaction, cancellationToken: cancellationToken))))
+                "SELECT EXISTS (SELECT 1 FROM message_start_key WHERE tenant_id = @TenantId AND bpmn_process_id = @BpmnProcessId AND correlation_key = @correlationKey)",
+                new { definition.TenantId, definition.BpmnProcessId, correlationKey }, transaction, cancellationToken: cancellationToken))))
         {
             return null;
         }
         var created = NewInstance(x, definition, variables, businessKey: null, startElementId: startElementId);
         if (keyed)
         {
-            x.Changes.NewMessageStartKeys.Add((created.Key, definition.BpmnProcessId, correlationKey));
+            x.Changes.NewMessageStartKeys.Add((created.Key, definition.BpmnProcessId, correlationKey, definition.TenantId));
         }
         return created;
     }
@@ -46,23 +47,23 @@ internal sealed partial class ProcessEngine
         {
             return false;
         }
-        var freed = x.Changes.NewMessageStartKeys.Where(k => ended.Contains(k.ProcessInstanceKey)).Select(k => (k.BpmnProcessId, k.CorrelationKey)).ToList();
+        var freed = x.Changes.NewMessageStartKeys.Where(k => ended.Contains(k.ProcessInstanceKey)).Select(k => (k.BpmnProcessId, k.CorrelationKey, k.TenantId)).ToList();
         x.Changes.NewMessageStartKeys.RemoveAll(k => ended.Contains(k.ProcessInstanceKey));
-        freed.AddRange(await connection.QueryAsync<(string, string)>(new CommandDefinition(
-            "DELETE FROM message_start_key WHERE process_instance_key = ANY(@keys) RETURNING bpmn_process_id, correlation_key",
+        freed.AddRange(await connection.QueryAsync<(string, string, string)>(new CommandDefinition(
+            "DELETE FROM message_start_key WHERE process_instance_key = ANY(@keys) RETURNING bpmn_process_id, correlation_key, tenant_id",
             new { keys = ended.ToArray() }, transaction, cancellationToken: cancellationToken)));
         var started = false;
-        foreach (var (bpmnProcessId, correlationKey) in freed)
+        foreach (var (bpmnProcessId, correlationKey, tenant) in freed)
         {
             var candidates = await connection.QueryAsync<(long Key, string Name, string Variables, long ProcessDefinitionKey, string ElementId)>(new CommandDefinition("""
                 SELECT m.key, m.name, m.variables::text, s.process_definition_key, s.element_id
                 FROM message m JOIN start_event_subscription s
-                  ON s.event_kind = 'MESSAGE' AND s.event_name = m.name AND s.bpmn_process_id = @bpmnProcessId
-                WHERE m.correlation_key = @correlationKey AND m.expires_at > @now
+                  ON s.tenant_id = m.tenant_id AND s.event_kind = 'MESSAGE' AND s.event_name = m.name AND s.bpmn_process_id = @bpmnProcessId
+                WHERE m.tenant_id = @tenant AND m.correlation_key = @correlationKey AND m.expires_at > @now
                   AND NOT EXISTS (SELECT 1 FROM message_correlation c WHERE c.message_key = m.key AND c.bpmn_process_id = @bpmnProcessId)
                 ORDER BY m.published_at, m.key
                 LIMIT 10
-                """, new { bpmnProcessId, correlationKey, now = x.Now }, transaction, cancellationToken: cancellationToken));
+                """, new { tenant, bpmnProcessId, correlationKey, now = x.Now }, transaction, cancellationToken: cancellationToken));
             var next = candidates.FirstOrDefault(m => !x.Changes.MessageCorrelations.Contains((m.Key, bpmnProcessId)));
             if (next == default || await _store.DefinitionAsync(next.ProcessDefinitionKey, cancellationToken) is not { } definition)
             {

@@ -13,6 +13,7 @@ public sealed class ProcessDefinitionRow
     public int Version { get; init; }
     public string? VersionTag { get; init; }
     public string ResourceName { get; init; } = "";
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>A deployed decision definition as the read side returns it.</summary>
@@ -24,21 +25,23 @@ public sealed class DecisionDefinitionRow
     public int Version { get; init; }
     public string DecisionRequirementsId { get; init; } = "";
     public long DecisionRequirementsKey { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>
 /// Deployed models — process and decision definitions, linked forms. They are no case data: every signed-in caller
-/// sees all of them (who may deploy or start is the write side's concern), so their visibility fragment is TRUE.
+/// sees those of their tenants (who may deploy or start is the write side's concern), so their visibility fragment is
+/// the tenant alone.
 /// </summary>
 public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
 {
-    private static string Everyone(Caller caller, Dapper.DynamicParameters parameters) => "TRUE";
+    private static string Everyone(Caller caller, Dapper.DynamicParameters parameters) => VisibilityRule.Tenant(caller, "d.tenant_id", parameters);
 
     public static ReadModel<ProcessDefinitionRow> ProcessModel { get; } = new(
         "process definitions",
         """
         d.process_definition_key AS Key, d.bpmn_process_id AS BpmnProcessId, d.name AS Name, d.version AS Version, d.version_tag AS VersionTag,
-        d.resource_name AS ResourceName
+        d.resource_name AS ResourceName, d.tenant_id AS TenantId
         """,
         "process_definition d",
         new QueryField("processDefinitionKey", "d.process_definition_key", FieldType.Key), r => r.Key,
@@ -50,8 +53,8 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
             (new QueryField("versionTag", "d.version_tag", FieldType.Text), r => r.VersionTag),
             (new QueryField("resourceName", "d.resource_name", FieldType.Text), r => r.ResourceName),
             (new QueryField("isLatestVersion",
-                "(d.version = (SELECT max(l.version) FROM process_definition l WHERE l.bpmn_process_id = d.bpmn_process_id))", FieldType.Boolean, Sortable: false), null),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+                "(d.version = (SELECT max(l.version) FROM process_definition l WHERE l.tenant_id = d.tenant_id AND l.bpmn_process_id = d.bpmn_process_id))", FieldType.Boolean, Sortable: false), null),
+            (new QueryField("tenantId", "d.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
         DefaultSort = [new SortBy("processDefinitionId"), new SortBy("version")],
@@ -61,7 +64,7 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
         "decision definitions",
         """
         d.decision_definition_key AS Key, d.decision_id AS DecisionId, d.name AS Name, d.version AS Version,
-        d.decision_requirements_id AS DecisionRequirementsId, d.decision_requirements_key AS DecisionRequirementsKey
+        d.decision_requirements_id AS DecisionRequirementsId, d.decision_requirements_key AS DecisionRequirementsKey, d.tenant_id AS TenantId
         """,
         "decision_definition d",
         new QueryField("decisionDefinitionKey", "d.decision_definition_key", FieldType.Key), r => r.Key,
@@ -73,8 +76,8 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
             (new QueryField("decisionRequirementsId", "d.decision_requirements_id", FieldType.Text), r => r.DecisionRequirementsId),
             (new QueryField("decisionRequirementsKey", "d.decision_requirements_key", FieldType.Key), r => r.DecisionRequirementsKey),
             (new QueryField("isLatestVersion",
-                "(d.version = (SELECT max(l.version) FROM decision_definition l WHERE l.decision_id = d.decision_id))", FieldType.Boolean, Sortable: false), null),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+                "(d.version = (SELECT max(l.version) FROM decision_definition l WHERE l.tenant_id = d.tenant_id AND l.decision_id = d.decision_id))", FieldType.Boolean, Sortable: false), null),
+            (new QueryField("tenantId", "d.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
         DefaultSort = [new SortBy("decisionDefinitionId"), new SortBy("version")],
@@ -92,7 +95,11 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
     public async Task<DecisionDefinitionRow?> FindDecisionAsync(Caller caller, long key, CancellationToken cancellationToken) =>
         Single(await DecisionsAsync(caller, One("decisionDefinitionKey", key), cancellationToken));
 
-    /// <summary>The latest deployed version of a linked form (a task's <c>form:&lt;id&gt;</c>), or null when none was deployed.</summary>
+    /// <summary>The latest deployed version of a linked form (a task's <c>form:&lt;id&gt;</c>) in the task's tenant, or null when none was deployed there.</summary>
+    public Task<StoredForm?> LatestFormAsync(string tenantId, string formId, CancellationToken cancellationToken) =>
+        FormDeployment.LatestAsync(dataSource, formId, cancellationToken, tenantId);
+
+    /// <summary>The latest deployed version of a linked form in the default tenant.</summary>
     public Task<StoredForm?> LatestFormAsync(string formId, CancellationToken cancellationToken) =>
         FormDeployment.LatestAsync(dataSource, formId, cancellationToken);
 

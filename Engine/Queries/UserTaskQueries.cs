@@ -26,6 +26,7 @@ public sealed class UserTaskRow
     public int Priority { get; init; }
     public string CustomHeaders { get; init; } = "{}";
     public int Version { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>A variable as the read side returns it: the value as JSON text, already masked for the caller.</summary>
@@ -44,7 +45,7 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
         t.candidate_users AS CandidateUsers, t.bpmn_process_id AS BpmnProcessId, t.created_at AS CreatedAt, t.completed_at AS CompletedAt,
         t.follow_up_date AS FollowUpDate, t.due_date AS DueDate, t.form_key AS FormKey, t.element_instance_key AS ElementInstanceKey,
         t.process_instance_key AS ProcessInstanceKey, t.process_definition_key AS ProcessDefinitionKey, t.priority AS Priority,
-        t.custom_headers::text AS CustomHeaders, t.version AS Version
+        t.custom_headers::text AS CustomHeaders, t.version AS Version, t.tenant_id AS TenantId
         """,
         "user_task t",
         new QueryField("userTaskKey", "t.key", FieldType.Key), r => r.Key,
@@ -66,7 +67,7 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
             (new QueryField("dueDate", "t.due_date", FieldType.Date), r => r.DueDate),
             (new QueryField("followUpDate", "t.follow_up_date", FieldType.Date), r => r.FollowUpDate),
             (new QueryField("formKey", "t.form_key", FieldType.Text), r => r.FormKey),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+            (new QueryField("tenantId", "t.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
         InstanceKeyColumn = "t.process_instance_key",

@@ -21,13 +21,14 @@ public static class JobStore
 
     /// <summary>A job's state, or null when it does not exist.</summary>
     internal static async Task<JobState?> StateAsync(NpgsqlConnection connection, long jobKey, CancellationToken cancellationToken) =>
-        await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT state FROM job WHERE key = @jobKey", new { jobKey },
+        await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT state FROM job WHERE key = @jobKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))",
+            new { jobKey, tenants = Visibility.TenantScope.AsArray() },
             cancellationToken: cancellationToken)) is { } stored ? StoredStates.Parse<JobState>(stored) : null;
 
     /// <summary>The instance a job belongs to, or null when it does not exist.</summary>
     internal static Task<long?> ProcessInstanceKeyAsync(NpgsqlConnection connection, long jobKey, CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT process_instance_key FROM job WHERE key = @jobKey",
-            new { jobKey }, cancellationToken: cancellationToken));
+        connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT process_instance_key FROM job WHERE key = @jobKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))",
+            new { jobKey, tenants = Visibility.TenantScope.AsArray() }, cancellationToken: cancellationToken));
 
     /// <summary>
     /// An operator's retry: new retries for a job that is not running (a waiting one is due at once); answers the

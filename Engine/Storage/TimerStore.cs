@@ -53,8 +53,8 @@ internal static class TimerStore
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             // Taken back from an outside scheduler: the engine fires it now; the outside job, if it still runs, finds the
             // due time changed and does nothing.
-            "UPDATE timer SET due_at = @now, claimed_by = NULL, claim_expires = NULL, handed_over_at = NULL, external_job = NULL WHERE key = @timerKey",
-            new { timerKey, now }, cancellationToken: cancellationToken));
+            "UPDATE timer SET due_at = @now, claimed_by = NULL, claim_expires = NULL, handed_over_at = NULL, external_job = NULL WHERE key = @timerKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))",
+            new { timerKey, now, tenants = Visibility.TenantScope.AsArray() }, cancellationToken: cancellationToken));
         if (updated != 0)
         {
             await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('processes_timers', @due)",

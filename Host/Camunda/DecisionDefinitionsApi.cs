@@ -53,11 +53,16 @@ internal static class DecisionDefinitionsApi
     }
 
     private static async Task<Results<Ok<EvaluateDecisionResponse>, ProblemHttpResult>> EvaluateAsync(
-        EvaluateDecisionRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+        EvaluateDecisionRequest? request, ProcessEngine engine, HttpContext http, Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (request is null)
         {
             return CamundaResults.BadRequest("Send a JSON body with decisionDefinitionId or decisionDefinitionKey, and variables.");
+        }
+        var (tenantId, tenantProblem) = await Tenants.TenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", dataSource, cancellationToken);
+        if (tenantProblem is not null)
+        {
+            return tenantProblem;
         }
         if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
         {
@@ -76,13 +81,13 @@ internal static class DecisionDefinitionsApi
         {
             return CamundaResults.BadRequest("Give decisionDefinitionId or decisionDefinitionKey: which decision to evaluate.");
         }
-        var evaluated = await engine.EvaluateDecisionAsync(request.DecisionDefinitionId, key, variables, cancellationToken);
+        var evaluated = await engine.EvaluateDecisionAsync(request.DecisionDefinitionId, key, variables, cancellationToken, tenantId);
         if (!evaluated.Ok)
         {
             return CamundaResults.Refused(evaluated);
         }
         var (definition, result, graph) = evaluated.Value!;
-        var tenant = CamundaResults.DefaultTenant;
+        var tenant = definition.TenantId;
         var items = result.Evaluated.Select(e =>
         {
             var info = graph.Decisions.GetValueOrDefault(e.Decision.Id);
@@ -120,16 +125,17 @@ internal static class DecisionDefinitionsApi
     }
 
     private static DecisionDefinitionItem Item(DecisionDefinitionRow r) => new(CamundaResults.Key(r.Key), r.DecisionId, r.Name, r.Version, r.DecisionRequirementsId,
-        CamundaResults.Key(r.DecisionRequirementsKey), CamundaResults.DefaultTenant);
+        CamundaResults.Key(r.DecisionRequirementsKey), r.TenantId);
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(
-        string key, ProcessEngine engine, HttpResponse response, CancellationToken cancellationToken)
+        string key, ProcessEngine engine, HttpResponse response, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var definitionKey))
         {
             return CamundaResults.BadRequest($"'{key}' is not a decision definition key.");
         }
-        var stored = await engine.Decisions.FindXmlAsync(definitionKey, cancellationToken);
+        var info = await engine.Decisions.FindAsync(definitionKey, cancellationToken);
+        var stored = info is not null && user.Caller().InTenant(info.TenantId) ? await engine.Decisions.FindXmlAsync(definitionKey, cancellationToken) : null;
         if (stored is null)
         {
             return CamundaResults.NotFound($"No decision definition with key {definitionKey}.");

@@ -3,10 +3,16 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Execution;
 using Processes.Host.Identity;
+using Processes.Host.Tenants;
 
 namespace Processes.Host.Camunda;
 
-public sealed record JobActivationRequest(string? Type, string? Worker, long? Timeout, int? MaxJobsToActivate, IReadOnlyList<string>? FetchVariable, long? RequestTimeout, IReadOnlyList<string>? TenantIds);
+/// <summary>
+/// Camunda's activation request. <c>tenantIds</c> names the tenants whose jobs the worker serves (the default tenant
+/// when absent); <c>tenantFilter</c> <c>ASSIGNED</c> serves every tenant of the worker's user instead.
+/// </summary>
+public sealed record JobActivationRequest(string? Type, string? Worker, long? Timeout, int? MaxJobsToActivate, IReadOnlyList<string>? FetchVariable, long? RequestTimeout,
+    IReadOnlyList<string>? TenantIds, string? TenantFilter = null);
 
 public sealed record ActivatedJobItem(
     string JobKey, string Type, string ProcessInstanceKey, string ProcessDefinitionId, int ProcessDefinitionVersion, string ProcessDefinitionKey,
@@ -48,7 +54,7 @@ internal static class JobsApi
     }
 
     private static async Task<Results<Ok<JobActivationResponse>, ProblemHttpResult>> ActivateAsync(JobActivationRequest request, ProcessEngine engine,
-        HttpContext http, CancellationToken cancellationToken)
+        HttpContext http, Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Type))
         {
@@ -58,6 +64,26 @@ internal static class JobsApi
         {
             return CamundaResults.BadRequest("maxJobsToActivate must be at least 1.");
         }
+        IReadOnlyList<string>? tenants;
+        switch (request.TenantFilter?.ToUpperInvariant())
+        {
+            case "ASSIGNED":
+                tenants = http.User.Tenants();
+                break;
+            case null or "PROVIDED":
+                var (named, tenantProblem) = request.TenantIds is { Count: > 0 }
+                    ? await TenantRequests.FilterAsync(http.User, request.TenantIds, "tenantIds", dataSource, cancellationToken)
+                    : await TenantRequests.TargetAsync(http.User, null, "tenantIds", dataSource, cancellationToken) is var (one, problem)
+                        ? (one is null ? null : [one], problem) : default;
+                if (tenantProblem is not null)
+                {
+                    return tenantProblem;
+                }
+                tenants = named;
+                break;
+            default:
+                return CamundaResults.BadRequest($"tenantFilter '{request.TenantFilter}' is not PROVIDED or ASSIGNED.");
+        }
         var lease = request.Timeout is > 0 ? TimeSpan.FromMilliseconds(request.Timeout.Value) : DefaultLease;
         var worker = string.IsNullOrWhiteSpace(request.Worker) ? http.User.Identity?.Name ?? "worker" : request.Worker;
         var wait = TimeSpan.FromMilliseconds(Math.Clamp(request.RequestTimeout ?? 0, 0, (long)MaxRequestTimeout.TotalMilliseconds));
@@ -65,7 +91,8 @@ internal static class JobsApi
         var delay = TimeSpan.FromMilliseconds(50);
         while (true)
         {
-            var jobs = await engine.ActivateJobsAsync(request.Type, worker, lease, Math.Min(request.MaxJobsToActivate.Value, 1000), request.FetchVariable, cancellationToken);
+            var jobs = await engine.ActivateJobsAsync(request.Type, worker, lease, Math.Min(request.MaxJobsToActivate.Value, 1000), request.FetchVariable, cancellationToken,
+                tenants);
             if (jobs.Count > 0 || DateTimeOffset.UtcNow >= until)
             {
                 return TypedResults.Ok(new JobActivationResponse([.. jobs.Select(ToItem)]));
@@ -77,7 +104,7 @@ internal static class JobsApi
 
     private static ActivatedJobItem ToItem(ActivatedJob job) => new(CamundaResults.Key(job.Key), job.Type, CamundaResults.Key(job.ProcessInstanceKey),
         job.BpmnProcessId, job.ProcessVersion, CamundaResults.Key(job.ProcessDefinitionKey), job.ElementId, CamundaResults.Key(job.ElementInstanceKey),
-        job.CustomHeaders, job.Worker, job.Retries, job.Deadline.ToUnixTimeMilliseconds(), job.Variables, CamundaResults.DefaultTenant);
+        job.CustomHeaders, job.Worker, job.Retries, job.Deadline.ToUnixTimeMilliseconds(), job.Variables, job.TenantId);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, JobCompletionRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
     {

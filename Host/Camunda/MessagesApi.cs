@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Execution;
 using Processes.Host.Identity;
 using Processes.Host.Idempotency;
+using Processes.Host.Tenants;
 
 namespace Processes.Host.Camunda;
 
@@ -29,7 +30,8 @@ internal static class MessagesApi
         return app;
     }
 
-    private static async Task<Results<Ok<MessagePublicationResponse>, ProblemHttpResult>> PublishAsync(MessagePublicationRequest request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MessagePublicationResponse>, ProblemHttpResult>> PublishAsync(MessagePublicationRequest request, ProcessEngine engine,
+        HttpContext http, Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -43,14 +45,20 @@ internal static class MessagesApi
         {
             return problem!;
         }
+        var (tenant, tenantProblem) = await TenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", dataSource, cancellationToken);
+        if (tenantProblem is not null)
+        {
+            return tenantProblem;
+        }
         var result = await engine.PublishMessageAsync(request.Name, request.CorrelationKey ?? "", variables,
-            TimeSpan.FromMilliseconds(request.TimeToLive ?? 0), request.MessageId, cancellationToken);
+            TimeSpan.FromMilliseconds(request.TimeToLive ?? 0), request.MessageId, cancellationToken, tenant);
         return result.Ok
-            ? TypedResults.Ok(new MessagePublicationResponse(CamundaResults.Key(result.Value!.MessageKey), CamundaResults.DefaultTenant))
+            ? TypedResults.Ok(new MessagePublicationResponse(CamundaResults.Key(result.Value!.MessageKey), tenant!))
             : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<Ok<MessageCorrelationResponse>, ProblemHttpResult>> CorrelateAsync(MessageCorrelationRequest request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MessageCorrelationResponse>, ProblemHttpResult>> CorrelateAsync(MessageCorrelationRequest request, ProcessEngine engine,
+        HttpContext http, Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -60,14 +68,20 @@ internal static class MessagesApi
         {
             return problem!;
         }
-        var result = await engine.CorrelateMessageAsync(request.Name, request.CorrelationKey ?? "", variables, cancellationToken);
+        var (tenant, tenantProblem) = await TenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", dataSource, cancellationToken);
+        if (tenantProblem is not null)
+        {
+            return tenantProblem;
+        }
+        var result = await engine.CorrelateMessageAsync(request.Name, request.CorrelationKey ?? "", variables, cancellationToken, tenant);
         return result.Ok
-            ? TypedResults.Ok(new MessageCorrelationResponse(CamundaResults.Key(result.Value!.MessageKey), CamundaResults.DefaultTenant,
+            ? TypedResults.Ok(new MessageCorrelationResponse(CamundaResults.Key(result.Value!.MessageKey), tenant!,
                 CamundaResults.Key(result.Value.CorrelatedProcessInstanceKeys[0])))
             : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<Ok<SignalBroadcastResponse>, ProblemHttpResult>> BroadcastAsync(SignalBroadcastRequest request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SignalBroadcastResponse>, ProblemHttpResult>> BroadcastAsync(SignalBroadcastRequest request, ProcessEngine engine,
+        HttpContext http, Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.SignalName))
         {
@@ -77,9 +91,14 @@ internal static class MessagesApi
         {
             return problem!;
         }
-        var result = await engine.BroadcastSignalAsync(request.SignalName, variables, cancellationToken);
+        var (tenant, tenantProblem) = await TenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", dataSource, cancellationToken);
+        if (tenantProblem is not null)
+        {
+            return tenantProblem;
+        }
+        var result = await engine.BroadcastSignalAsync(request.SignalName, variables, cancellationToken, tenant);
         return result.Ok
-            ? TypedResults.Ok(new SignalBroadcastResponse(CamundaResults.Key(result.Value), CamundaResults.DefaultTenant))
+            ? TypedResults.Ok(new SignalBroadcastResponse(CamundaResults.Key(result.Value), tenant!))
             : CamundaResults.Refused(result);
     }
 }
