@@ -29,6 +29,7 @@ builder.AddProcessesIdentity();
 builder.AddProcessesEngine();
 builder.AddProcessesHangfire();
 builder.AddProcessesInputPolicy();
+builder.Services.AddProcessesTenants();
 
 var app = builder.Build();
 // Forwarded headers first: the header policy sends HSTS only when the request (as the proxy saw it) is https.

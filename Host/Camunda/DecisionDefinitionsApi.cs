@@ -7,6 +7,7 @@ using Processes.Engine.Execution;
 using Processes.Engine.Feel.Values;
 using Processes.Engine.Queries;
 using Processes.Host.Identity;
+using Processes.Host.Tenants;
 using Processes.Host.Security;
 
 namespace Processes.Host.Camunda;
@@ -53,13 +54,13 @@ internal static class DecisionDefinitionsApi
     }
 
     private static async Task<Results<Ok<EvaluateDecisionResponse>, ProblemHttpResult>> EvaluateAsync(
-        EvaluateDecisionRequest? request, ProcessEngine engine, HttpContext http, Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        EvaluateDecisionRequest? request, ProcessEngine engine, HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (request is null)
         {
             return CamundaResults.BadRequest("Send a JSON body with decisionDefinitionId or decisionDefinitionKey, and variables.");
         }
-        var (tenantId, tenantProblem) = await Tenants.TenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", dataSource, cancellationToken);
+        var (tenantId, tenantProblem) = await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
         if (tenantProblem is not null)
         {
             return tenantProblem;

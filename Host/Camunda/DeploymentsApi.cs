@@ -43,7 +43,7 @@ internal static class DeploymentsApi
     }
 
     private static async Task<Results<Ok<DeploymentResponse>, ProblemHttpResult>> DeployAsync(
-        HttpRequest request, DeploymentService deployments, ProcessEngine engine, Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        HttpRequest request, DeploymentService deployments, ProcessEngine engine, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
         {
@@ -55,8 +55,7 @@ internal static class DeploymentsApi
         {
             return CamundaResults.BadRequest("No resources: send at least one file in a multipart part named 'resources'.");
         }
-        var (target, tenantProblem) = await TenantRequests.TargetAsync(request.HttpContext.User, form["tenantId"].FirstOrDefault(), "tenantId", dataSource,
-            cancellationToken);
+        var (target, tenantProblem) = await tenantRequests.TargetAsync(request.HttpContext.User, form["tenantId"].FirstOrDefault(), "tenantId", cancellationToken);
         if (tenantProblem is not null)
         {
             return tenantProblem;

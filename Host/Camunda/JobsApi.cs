@@ -54,7 +54,7 @@ internal static class JobsApi
     }
 
     private static async Task<Results<Ok<JobActivationResponse>, ProblemHttpResult>> ActivateAsync(JobActivationRequest request, ProcessEngine engine,
-        HttpContext http, Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Type))
         {
@@ -70,16 +70,22 @@ internal static class JobsApi
             case "ASSIGNED":
                 tenants = http.User.Tenants();
                 break;
-            case null or "PROVIDED":
-                var (named, tenantProblem) = request.TenantIds is { Count: > 0 }
-                    ? await TenantRequests.FilterAsync(http.User, request.TenantIds, "tenantIds", dataSource, cancellationToken)
-                    : await TenantRequests.TargetAsync(http.User, null, "tenantIds", dataSource, cancellationToken) is var (one, problem)
-                        ? (one is null ? null : [one], problem) : default;
-                if (tenantProblem is not null)
+            case null or "PROVIDED" when request.TenantIds is { Count: > 0 }:
+                var (named, namedProblem) = await tenantRequests.FilterAsync(http.User, request.TenantIds, "tenantIds", cancellationToken);
+                if (namedProblem is not null)
                 {
-                    return tenantProblem;
+                    return namedProblem;
                 }
                 tenants = named;
+                break;
+            case null or "PROVIDED":
+                // None named: the default tenant (or the page session's choice), as Camunda's workers expect.
+                var (one, oneProblem) = await tenantRequests.TargetAsync(http.User, null, "tenantIds", cancellationToken);
+                if (oneProblem is not null)
+                {
+                    return oneProblem;
+                }
+                tenants = [one!];
                 break;
             default:
                 return CamundaResults.BadRequest($"tenantFilter '{request.TenantFilter}' is not PROVIDED or ASSIGNED.");

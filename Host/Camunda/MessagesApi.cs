@@ -31,7 +31,7 @@ internal static class MessagesApi
     }
 
     private static async Task<Results<Ok<MessagePublicationResponse>, ProblemHttpResult>> PublishAsync(MessagePublicationRequest request, ProcessEngine engine,
-        HttpContext http, Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -45,7 +45,7 @@ internal static class MessagesApi
         {
             return problem!;
         }
-        var (tenant, tenantProblem) = await TenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", dataSource, cancellationToken);
+        var (tenant, tenantProblem) = await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
         if (tenantProblem is not null)
         {
             return tenantProblem;
@@ -58,7 +58,7 @@ internal static class MessagesApi
     }
 
     private static async Task<Results<Ok<MessageCorrelationResponse>, ProblemHttpResult>> CorrelateAsync(MessageCorrelationRequest request, ProcessEngine engine,
-        HttpContext http, Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -68,7 +68,7 @@ internal static class MessagesApi
         {
             return problem!;
         }
-        var (tenant, tenantProblem) = await TenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", dataSource, cancellationToken);
+        var (tenant, tenantProblem) = await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
         if (tenantProblem is not null)
         {
             return tenantProblem;
@@ -81,7 +81,7 @@ internal static class MessagesApi
     }
 
     private static async Task<Results<Ok<SignalBroadcastResponse>, ProblemHttpResult>> BroadcastAsync(SignalBroadcastRequest request, ProcessEngine engine,
-        HttpContext http, Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.SignalName))
         {
@@ -91,7 +91,7 @@ internal static class MessagesApi
         {
             return problem!;
         }
-        var (tenant, tenantProblem) = await TenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", dataSource, cancellationToken);
+        var (tenant, tenantProblem) = await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
         if (tenantProblem is not null)
         {
             return tenantProblem;

@@ -52,13 +52,13 @@ internal static class ProcessInstancesApi
 
     private static async Task<Results<Ok<CreateProcessInstanceResponse>, ProblemHttpResult>> CreateAsync(
         CreateProcessInstanceRequest request, ProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, HttpContext http,
-        Npgsql.NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
         {
             return problem!;
         }
-        var (tenant, tenantProblem) = await TenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", dataSource, cancellationToken);
+        var (tenant, tenantProblem) = await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
         if (tenantProblem is not null)
         {
             return tenantProblem;

@@ -18,9 +18,8 @@ internal sealed class SearchTenantCheck : IEndpointFilter
             if (argument?.GetType().GetProperty("Filter")?.GetValue(argument) is JsonElement { ValueKind: JsonValueKind.Object } filter &&
                 filter.TryGetProperty("tenantId", out var tenantId) && Named(tenantId) is { Count: > 0 } named)
             {
-                var dataSource = context.HttpContext.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>();
-                var (_, problem) = await TenantRequests.FilterAsync(context.HttpContext.User, named, "filter.tenantId", dataSource,
-                    context.HttpContext.RequestAborted);
+                var tenants = context.HttpContext.RequestServices.GetRequiredService<TenantRequests>();
+                var (_, problem) = await tenants.FilterAsync(context.HttpContext.User, named, "filter.tenantId", context.HttpContext.RequestAborted);
                 if (problem is not null)
                 {
                     return problem;

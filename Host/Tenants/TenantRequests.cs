@@ -12,14 +12,14 @@ namespace Processes.Host.Tenants;
 /// malformed id is a 400, a tenant the caller does not belong to a 403 and — for admins, who belong to all — an
 /// unknown one a 404, each naming the tenant: never a silent fallback to <c>&lt;default&gt;</c>.
 /// </summary>
-internal static class TenantRequests
+internal sealed class TenantRequests(NpgsqlDataSource dataSource)
 {
     /// <summary>The one tenant a command acts in, or the problem.</summary>
-    public static async Task<(string? Tenant, ProblemHttpResult? Problem)> TargetAsync(ClaimsPrincipal user, string? tenantId, string field,
-        NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    public async Task<(string? Tenant, ProblemHttpResult? Problem)> TargetAsync(ClaimsPrincipal user, string? tenantId, string field,
+        CancellationToken cancellationToken)
     {
         var tenant = string.IsNullOrEmpty(tenantId) ? user.FindFirst(IdentitySchemes.SelectedTenantClaim)?.Value ?? TenantIds.Default : tenantId;
-        var problem = await CheckAsync(user, [tenant], field, dataSource, cancellationToken);
+        var problem = await CheckAsync(user, [tenant], field, cancellationToken);
         return problem is null ? (tenant, null) : (null, problem);
     }
 
@@ -27,19 +27,18 @@ internal static class TenantRequests
     /// The tenants a list request means: the named ones (each checked), or when none are named the caller's own
     /// (null for an admin without a switcher choice: all).
     /// </summary>
-    public static async Task<(IReadOnlyList<string>? Tenants, ProblemHttpResult? Problem)> FilterAsync(ClaimsPrincipal user, IReadOnlyList<string>? tenantIds,
-        string field, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<string>? Tenants, ProblemHttpResult? Problem)> FilterAsync(ClaimsPrincipal user, IReadOnlyList<string>? tenantIds,
+        string field, CancellationToken cancellationToken)
     {
         if (tenantIds is null || tenantIds.Count == 0)
         {
             return (user.Tenants(), null);
         }
-        var problem = await CheckAsync(user, tenantIds, field, dataSource, cancellationToken);
+        var problem = await CheckAsync(user, tenantIds, field, cancellationToken);
         return problem is null ? ([.. tenantIds.Distinct(StringComparer.Ordinal)], null) : (null, problem);
     }
 
-    private static async Task<ProblemHttpResult?> CheckAsync(ClaimsPrincipal user, IReadOnlyList<string> tenantIds, string field, NpgsqlDataSource dataSource,
-        CancellationToken cancellationToken)
+    private async Task<ProblemHttpResult?> CheckAsync(ClaimsPrincipal user, IReadOnlyList<string> tenantIds, string field, CancellationToken cancellationToken)
     {
         if (tenantIds.FirstOrDefault(t => !TenantIds.IsValid(t)) is { } malformed)
         {

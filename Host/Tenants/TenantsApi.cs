@@ -23,6 +23,8 @@ public sealed record SelectTenantRequest(string? TenantId);
 /// </summary>
 internal static class TenantsApi
 {
+    public static IServiceCollection AddProcessesTenants(this IServiceCollection services) => services.AddSingleton<TenantRequests>();
+
     public static IEndpointRouteBuilder MapTenantsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/tenants/mine", MineAsync).WithTags("Tenants").RequireAuthorization(Policies.Authenticated);
