@@ -160,9 +160,12 @@ public sealed class TenantIsolationTests : DatabaseTest
             {
                 var path = Path(pattern, key);
                 using var response = await SendAsync(_a, method, path);
-                if (response.IsSuccessStatusCode)
+                var text = await response.Content.ReadAsStringAsync();
+                // A page (/cases/{key}) is the same shell for every key, its data comes from the API routes checked here too.
+                var isPage = !pattern.StartsWith("/api/", StringComparison.Ordinal) && !pattern.StartsWith("/v2/", StringComparison.Ordinal);
+                if (response.IsSuccessStatusCode && (!isPage || text.Contains(key, StringComparison.Ordinal) || text.Contains(B, StringComparison.Ordinal)))
                 {
-                    answers.Add($"{method} {path} ({kind} of B): {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    answers.Add($"{method} {path} ({kind} of B): {(int)response.StatusCode} {text}");
                 }
             }
         }
