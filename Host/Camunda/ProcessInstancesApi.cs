@@ -58,7 +58,10 @@ internal static class ProcessInstancesApi
         {
             return problem!;
         }
-        var (tenant, tenantProblem) = await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
+        // A definition key names its tenant: without a tenantId the instance starts there (the key is checked below).
+        var (tenant, tenantProblem) = request.ProcessDefinitionKey is not null && string.IsNullOrEmpty(request.TenantId)
+            ? ((string?)null, (ProblemHttpResult?)null)
+            : await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
         if (tenantProblem is not null)
         {
             return tenantProblem;

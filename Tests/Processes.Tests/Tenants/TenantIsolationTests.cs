@@ -241,6 +241,9 @@ public sealed class TenantIsolationTests : DatabaseTest
         var unnamed = await _a.PostAsJsonAsync("/v2/process-instances", new { processDefinitionId = "tenant-order" });
         unnamed.StatusCode.ShouldBe(HttpStatusCode.Forbidden, "no silent fallback: A's user is not in the default tenant");
         (await unnamed.Content.ReadAsStringAsync()).ShouldContain("'<default>'");
+        var byKey = await IdentityHost.PostAsync(_a, "/v2/process-instances", new { processDefinitionKey = _keysOfA["definition"], variables = new { orderId = "k" } });
+        byKey.GetProperty("tenantId").GetString().ShouldBe(A, "a definition key names its tenant");
+        (await _a.PostAsJsonAsync("/v2/process-instances", new { processDefinitionKey = _keysOfB["definition"] })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         var malformed = await _a.PostAsJsonAsync("/v2/messages/publication", new { name = "order-paid", correlationKey = "42", tenantId = "no such/tenant" });
         malformed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await malformed.Content.ReadAsStringAsync()).ShouldContain("tenantId");
