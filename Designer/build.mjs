@@ -13,18 +13,25 @@ await mkdir(outdir, { recursive: true });
 
 await build({
   // designer.js + designer.css (the stylesheets are their own entries so the pages link them in <head>), login.js,
-  // inbox.js + inbox.css (the task inbox with form-js), and operations.js + operations.css (the operators' console), admin.js + admin.css (users, groups, keys, audit), case.js + case.css (the case view).
-  entryPoints: ['designer.js', 'designer.css', 'login.js', 'inbox.js', 'inbox.css', 'operations.js', 'operations.css', 'admin.js', 'admin.css', 'case.js', 'case.css'].map(name => join(here, 'src', name)),
+  // inbox.js + inbox.css (the task inbox with form-js), and operations.js + operations.css (the operators' console), admin.js + admin.css (users, groups, keys, audit), case.js + case.css (the case view), versions.js + versions.css (definition versions, diff, migration), settings.js (agents, SMS texts, calendars), reports.js + reports.css (supervisors' reports, Chart.js).
+  // studio.css: the decision editor's, form builder's, element templates' and lint styles (the designer page only);
+  // the editors themselves are split into chunks that load when a decision or form is opened.
+  entryPoints: ['designer.js', 'designer.css', 'studio.css', 'login.js', 'inbox.js', 'inbox.css', 'operations.js', 'operations.css', 'admin.js', 'admin.css', 'case.js', 'case.css', 'versions.js', 'versions.css', 'settings.js', 'reports.js', 'reports.css'].map(name => join(here, 'src', name)),
   entryNames: '[name]',
   outdir,
   bundle: true,
   format: 'esm',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   target: ['es2022'],
   minify: true,
   sourcemap: 'linked',
   legalComments: 'linked',
   loader: { '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file', '.svg': 'file' },
   assetNames: 'assets/[name]-[hash]',
+  // One preact for every package: form-js-editor pins its own (10.15) while the form-js viewer it renders with uses
+  // the shared one, and hooks break across two copies ("reading 'context'").
+  alias: { preact: join(here, 'node_modules', 'preact') },
   logLevel: 'warning',
 });
 

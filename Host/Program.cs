@@ -10,12 +10,16 @@ using Processes.Host.Identity;
 using Processes.Host.Inbox;
 using Processes.Host.Input;
 using Processes.Host.Instances;
+using Processes.Host.Lifecycle;
 using Processes.Host.Operations;
 using Processes.Host.Pages;
 using Processes.Host.Postgres;
 using Processes.Host.Proxies;
+using Processes.Host.Reports;
 using Processes.Host.Security;
 using Processes.Host.Tenants;
+using Processes.Host.Telemetry;
+using Processes.Host.Studio;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddProcessesDatabase();
@@ -30,6 +34,9 @@ builder.AddProcessesEngine();
 builder.AddProcessesHangfire();
 builder.AddProcessesInputPolicy();
 builder.Services.AddProcessesTenants();
+builder.AddCamundaApi();
+builder.AddProcessesReports();
+builder.AddProcessesTelemetry();
 
 var app = builder.Build();
 // Forwarded headers first: the header policy sends HSTS only when the request (as the proxy saw it) is https.
@@ -59,7 +66,11 @@ app.MapCalendarsApi();
 app.MapOperationsApi();
 app.MapHangfireDashboard();
 app.MapActivitiesApi();
+app.MapLifecycleApi();
 app.MapDesignerPages();
+app.MapReportsApi();
+app.MapMetricsEndpoint();
+app.MapStudioApi();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

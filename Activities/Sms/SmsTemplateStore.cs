@@ -27,6 +27,15 @@ public sealed class SmsTemplateStore(NpgsqlDataSource dataSource)
         return new SmsTemplateSaveResult(true, []);
     }
 
+    /// <summary>Every template, by id.</summary>
+    public async Task<IReadOnlyList<SmsTemplate>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Id, string Text, string[] Parameters, string? Description)>(new CommandDefinition(
+            "SELECT id, text, parameters, description FROM sms_template ORDER BY id", cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new SmsTemplate(r.Id, r.Text, r.Parameters, r.Description))];
+    }
+
     public async Task<SmsTemplate?> FindAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

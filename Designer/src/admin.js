@@ -106,6 +106,8 @@ async function openUser(id) {
   $('user-facts').textContent = [selected.enabled ? 'enabled' : 'disabled', selected.email, selected.hasPassword ? 'signs in with a password' : 'API keys only']
     .filter(Boolean).join(' · ');
   $('user-toggle').textContent = selected.enabled ? 'Disable' : 'Enable';
+  $('user-profile').elements.displayName.value = selected.displayName;
+  $('user-profile').elements.email.value = selected.email ?? '';
   checkboxes($('role-boxes'), ROLES, selected.roles, 'role');
   checkboxes($('group-boxes'), groupNames, selected.groups, 'group');
   $('key-secret').hidden = true;
@@ -143,6 +145,15 @@ function wireUserDetail() {
     await loadUsers();
   }, 'Saved.'));
   $('user-unlock').addEventListener('click', () => act(() => json('POST', `/api/users/${selected.id}/unlock`), 'Unlocked: the user may sign in again at once.'));
+  $('user-profile').addEventListener('submit', event => {
+    event.preventDefault();
+    const { displayName, email } = formValues(event.target);
+    act(async () => {
+      await json('PUT', `/api/users/${selected.id}`, { json: { displayName, email: email || null, version: selected.version } });
+      await openUser(selected.id);
+      await loadUsers();
+    }, 'Saved the name and e-mail.');
+  });
   $('user-roles').addEventListener('submit', event => {
     event.preventDefault();
     saveUserPart('roles', { roles: checkedIn($('role-boxes')) }, 'Saved the roles.');

@@ -2,9 +2,15 @@
 // user may not see is a 404 there, so the page only says it was not found). The diagram is the instance's own
 // definition version, with the live elements and incidents marked; the history comes latest first with the last
 // three on top; variables are shown as the API answers them (masked by the engine). Actions are API calls whose
-// policies stay the gate: the page only leaves out a button the API would refuse.
+// policies stay the gate: the page only leaves out a button the API would refuse. The actions the case's state offers
+// (GET /api/instances/{key}/actions) are the model's: a button each, with the model's form to fill first if it names one.
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
-import { ApiError, goToLogin, request } from './api.js';
+import { Form } from '@bpmn-io/form-js';
+import { ApiError, request } from './api.js';
+import { escapingTemplating } from './form-templating.js';
+import { renderNav } from './nav.js';
+import { setUpStart } from './start.js';
+import { drawHeatmap, loadHeatmap } from './heatmap.js';
 
 const $ = id => document.getElementById(id);
 const el = (tag, className, text) => {
@@ -21,6 +27,10 @@ let viewer = null;
 let shownDefinition = null;
 let history = [];
 let historyAll = false;
+let updates = [];
+let updatesAll = false;
+let actionForm = null;
+let openAction = null;
 
 async function json(method, url, options) {
   const response = await request(method, url, options);
@@ -41,7 +51,7 @@ function problemText(error) {
 const caseKey = () => decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] ?? '');
 const caseLink = key => Object.assign(el('a', '', key), { href: `/cases/${encodeURIComponent(key)}` });
 
-function renderHead(view) {
+function renderHead(view, offered) {
   const instance = view.instance;
   $('case-title').textContent = `${instance.processDefinitionName ?? instance.processDefinitionId} · ${instance.businessKey ?? instance.processInstanceKey}`;
   document.title = `${$('case-title').textContent} — Processes`;
@@ -58,11 +68,19 @@ function renderHead(view) {
     dd.push(el('dt', '', 'Called by'), parent);
   }
   $('case-facts').replaceChildren(...dd);
-  renderActions(view);
+  renderActions(view, offered);
 }
 
-function renderActions(view) {
-  const actions = [];
+/** The model's actions (message or task completion) as buttons; one with a form opens it under the buttons first. */
+function renderActions(view, offered) {
+  const actions = offered.map(action => {
+    const button = el('button', '', action.label);
+    button.type = 'button';
+    button.id = `action-${action.id}`;
+    button.dataset.action = action.id;
+    button.addEventListener('click', () => (action.formSchema ? openActionForm(action) : doAction(action, {}, button)));
+    return button;
+  });
   // Cancelling is the operators' (POST /v2/process-instances/{key}/cancellation has the policy operator).
   const mayCancel = me.roles.includes('operator') || me.roles.includes('admin');
   if (mayCancel && view.instance.state === 'ACTIVE') {
@@ -83,7 +101,64 @@ function renderActions(view) {
     actions.push(cancel);
   }
   $('actions').replaceChildren(...actions);
+  if (openAction && !offered.some(action => action.id === openAction.id)) closeActionForm();
 }
+
+async function doAction(action, variables, button) {
+  if (!action.formSchema && !confirm(`${action.label}?`)) return;
+  // A word from the last action must not stand for this one.
+  showMessage('', '');
+  if (button) button.disabled = true;
+  try {
+    await request('POST', `/api/instances/${encodeURIComponent(caseKey())}/actions/${encodeURIComponent(action.id)}`, { json: { variables } });
+    closeActionForm();
+    // The case as it is now first, then the word: whatever is shown with "Done" is the state after the action.
+    await load();
+    showMessage('success', `Done: ${action.label}.`);
+  } catch (error) {
+    showMessage('error', problemText(error));
+    if (button) button.disabled = false;
+  }
+}
+
+async function openActionForm(action) {
+  closeActionForm();
+  openAction = action;
+  $('action-panel').hidden = false;
+  $('action-title').textContent = action.label;
+  $('action-submit').textContent = action.label;
+  $('action-submit').disabled = false;
+  actionForm = new Form({ container: $('action-form'), additionalModules: [escapingTemplating] });
+  await actionForm.importSchema(JSON.parse(action.formSchema), { ...currentVariables });
+  $('action-form').querySelector('input, select, textarea')?.focus();
+}
+
+function closeActionForm() {
+  actionForm?.destroy();
+  actionForm = null;
+  openAction = null;
+  $('action-form').replaceChildren();
+  $('action-panel').hidden = true;
+}
+
+async function submitActionForm() {
+  if (!actionForm || !openAction) return;
+  const { data, errors } = actionForm.submit();
+  if (Object.keys(errors).length > 0) {
+    showMessage('error', 'Check the highlighted fields.');
+    return;
+  }
+  // Only what the person filled in goes along (the form also shows case variables it does not change).
+  const keys = new Set(fieldKeys(JSON.parse(openAction.formSchema)));
+  await doAction(openAction, Object.fromEntries(Object.entries(data).filter(([name]) => keys.has(name))), $('action-submit'));
+}
+
+function fieldKeys(container) {
+  return (container.components ?? []).flatMap(component =>
+    component.path ? [component.path.split('.')[0]] : component.key ? [component.key] : fieldKeys(component));
+}
+
+let currentVariables = {};
 
 async function renderDiagram(view) {
   const definitionKey = view.instance.processDefinitionKey;
@@ -114,6 +189,8 @@ async function renderDiagram(view) {
   for (const [elementId, count] of counts) {
     overlays.add(elementId, 'tokens', { position: { top: -10, right: 10 }, html: el('span', 'token-count', count) });
   }
+  // The heatmap (issue 19), when switched on: every instance of this definition the user may see, not this case alone.
+  if ($('heatmap-toggle')?.getAttribute('aria-pressed') === 'true') drawHeatmap(viewer, await loadHeatmap(definitionKey));
 }
 
 function renderTasks(view) {
@@ -154,6 +231,22 @@ function renderHistory() {
   $('history-all').textContent = `Show all (${history.length})`;
 }
 
+/** A case that records its updates (the exception order's `updates`: n, type, note, by, at) shows them newest first, three then all. */
+function renderUpdates() {
+  $('updates-section').hidden = updates.length === 0;
+  const shown = updatesAll ? updates : updates.slice(0, RECENT);
+  $('updates').replaceChildren(...shown.map(update => {
+    const li = el('li');
+    const details = el('details');
+    details.append(el('summary', '', [`#${update.n ?? '?'}`, update.type, update.by, time(update.at)].filter(Boolean).join(' · ')));
+    details.append(el('p', 'updates-note', update.note ?? ''));
+    li.append(details);
+    return li;
+  }));
+  $('updates-all').hidden = updatesAll || updates.length <= RECENT;
+  $('updates-all').textContent = `Show all (${updates.length})`;
+}
+
 function renderVariables(variables) {
   const names = Object.keys(variables).sort((a, b) => a.localeCompare(b));
   $('variables').replaceChildren(...names.flatMap(name => {
@@ -177,18 +270,45 @@ async function loadHistory(key) {
   return entries.reverse();
 }
 
+/**
+ * The case; just started from the start dialog (?started=1) it may not be visible yet — a case is seen through its
+ * tasks, and the first one opens a moment after the start — so a 404 is asked again for a while.
+ */
+async function fetchCase(key) {
+  const started = new URLSearchParams(location.search).has('started');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await json('GET', `/api/instances/${encodeURIComponent(key)}`);
+    } catch (error) {
+      if (!(started && error instanceof ApiError && error.status === 404 && attempt < 15)) throw error;
+      showMessage('', 'The case was started; waiting for its first task…');
+      await new Promise(resolve => setTimeout(resolve, 1000));
+    }
+  }
+}
+
 async function load() {
   const key = caseKey();
   let view;
+  let offered;
   try {
-    view = await json('GET', `/api/instances/${encodeURIComponent(key)}`);
+    view = await fetchCase(key);
+    offered = await json('GET', `/api/instances/${encodeURIComponent(key)}/actions`);
   } catch (error) {
     $('case').hidden = true;
-    showMessage('error', error instanceof ApiError && error.status === 404 ? `Case ${key} was not found.` : problemText(error));
+    showMessage('error', error instanceof ApiError && error.status === 404
+      ? new URLSearchParams(location.search).has('started')
+        ? `Case ${key} was started, but it is not visible to you: you see a case through its tasks, and none of them is yours or your groups'.`
+        : `Case ${key} was not found.`
+      : problemText(error));
     return;
   }
+  if ($('message').textContent.startsWith('The case was started')) showMessage('success', 'The case was started.');
   $('case').hidden = false;
-  renderHead(view);
+  currentVariables = view.variables;
+  updates = Array.isArray(view.variables.updates) ? [...view.variables.updates].reverse() : [];
+  renderUpdates();
+  renderHead(view, offered);
   renderTasks(view);
   renderVariables(view.variables);
   history = await loadHistory(key);
@@ -202,10 +322,16 @@ async function load() {
 
 async function start() {
   me = await json('GET', '/api/auth/me');
-  $('user').textContent = me.userName;
-  $('operations-link').hidden = !(me.roles.includes('operator') || me.roles.includes('admin'));
-  $('sign-out').addEventListener('click', async () => { await request('POST', '/api/auth/logout'); goToLogin(); });
+  renderNav(me, 'case');
+  setUpStart(me, $('start-case'));
   $('history-all').addEventListener('click', () => { historyAll = true; renderHistory(); });
+  $('updates-all').addEventListener('click', () => { updatesAll = true; renderUpdates(); });
+  $('action-submit').addEventListener('click', submitActionForm);
+  $('action-cancel').addEventListener('click', closeActionForm);
+  $('heatmap-toggle').addEventListener('click', event => {
+    event.currentTarget.setAttribute('aria-pressed', String(event.currentTarget.getAttribute('aria-pressed') !== 'true'));
+    window.processesCase.ready = load();
+  });
   await load();
 }
 

@@ -5,6 +5,7 @@ import { Form } from '@bpmn-io/form-js';
 import { ApiError, request } from './api.js';
 import { renderNav } from './nav.js';
 import { escapingTemplating } from './form-templating.js';
+import { setUpStart } from './start.js';
 
 const VIEWS = [
   ['mine', 'Mine'], ['group', 'My groups'], ['unassigned', 'Unassigned'], ['due-soon', 'Due soon'], ['breached', 'Breached'],
@@ -72,15 +73,17 @@ function renderList() {
   const list = lists[view] ?? { items: [] };
   $('list-title').textContent = VIEWS.find(([name]) => name === view)[1];
   $('tasks-empty').hidden = list.items.length > 0;
-  $('tasks').replaceChildren(...list.items.map(({ task, secondsLeft }) => {
+  $('tasks').replaceChildren(...list.items.map(({ task, secondsLeft, title }) => {
     const button = el('button', task.userTaskKey === selected?.userTaskKey ? 'selected' : '');
     button.type = 'button';
     button.dataset.key = task.userTaskKey;
     const sla = el('span', 'sla');
     if (secondsLeft !== null) sla.dataset.deadline = String(list.at + secondsLeft * 1000);
+    // The model's title tells tickets apart ("D-1042 · VIP · delivery"); the task's name then goes with the process.
+    const name = task.name || task.elementId;
     button.append(
-      el('span', 'name', task.name || task.elementId), sla,
-      el('span', 'meta', `${task.processDefinitionId} · priority ${task.priority}`),
+      el('span', 'name', title || name), sla,
+      el('span', 'meta', `${title ? `${name} · ` : ''}${task.processDefinitionId} · priority ${task.priority}`),
       el('span', 'meta assignee', task.assignee ? `→ ${task.assignee}` : 'unassigned'));
     button.addEventListener('click', () => select(task.userTaskKey));
     const item = el('li');
@@ -140,17 +143,22 @@ function clearSelection() {
 async function showTask(task, formAnswer, variables) {
   $('no-selection').hidden = true;
   $('task').hidden = false;
-  $('task-name').textContent = task.name || task.elementId;
+  // The list row carries what the task itself does not: the model's title and the case (a ticket's demand).
+  const row = Object.values(lists).flatMap(list => list.items).find(item => item.task.userTaskKey === task.userTaskKey);
+  const caseKey = row?.caseKey ?? task.processInstanceKey;
+  $('task-name').textContent = row?.title || task.name || task.elementId;
   const facts = [
-    ['Process', task.processDefinitionId], ['Instance', task.processInstanceKey], ['Due', task.dueDate ? new Date(task.dueDate).toLocaleString() : '—'],
+    ['Case', caseKey], ['Task', task.name || task.elementId], ['Process', task.processDefinitionId], ['Instance', task.processInstanceKey],
+    ['Due', task.dueDate ? new Date(task.dueDate).toLocaleString() : '—'],
     ['Priority', String(task.priority)], ['Assignee', task.assignee ?? 'unassigned'], ['Groups', task.candidateGroups.join(', ') || '—'],
   ];
   $('task-facts').replaceChildren(...facts.flatMap(([term, value]) => [el('dt', '', term), el('dd', '', value)]));
-  // The instance key opens the case view of that instance.
-  const instance = $('task-facts').querySelectorAll('dd')[1];
-  instance.replaceChildren(Object.assign(el('a', '', task.processInstanceKey), { href: `/cases/${encodeURIComponent(task.processInstanceKey)}`, id: 'case-link' }));
+  // The case opens the whole case (the demand with its tickets); the instance key the instance that runs this task.
+  const [caseCell, , , instance] = $('task-facts').querySelectorAll('dd');
+  caseCell.replaceChildren(Object.assign(el('a', '', caseKey), { href: `/cases/${encodeURIComponent(caseKey)}`, id: 'case-link' }));
+  instance.replaceChildren(Object.assign(el('a', '', task.processInstanceKey), { href: `/cases/${encodeURIComponent(task.processInstanceKey)}`, id: 'instance-link' }));
   const isMine = task.assignee === me.userName;
-  $('claim').hidden = task.assignee !== null;
+  $('claim').hidden = task.assignee != null; // the API leaves an unset assignee out
   $('complete').hidden = !isMine;
   $('unassign').hidden = !isMine;
   $('reassign').hidden = !(isMine || isSupervisor());
@@ -291,6 +299,7 @@ function listen() {
 async function start() {
   me = await json('GET', '/api/auth/me');
   renderNav(me, 'inbox');
+  setUpStart(me, $('start-case'));
   $('claim').addEventListener('click', claim);
   $('complete').addEventListener('click', complete);
   $('unassign').addEventListener('click', unassign);

@@ -1,23 +1,44 @@
 // The bpmn-js Modeler with the zeebe: meta-model (so Camunda 8 extensions are read, edited and written back
-// instead of being dropped) and the Camunda 8 properties panel.
+// instead of being dropped), the Camunda 8 properties panel, the activities' element templates, live lint checks,
+// menus without what the engine refuses, and dropdowns for business calendars and deployed forms.
 import BpmnModeler from 'bpmn-js/lib/Modeler';
 import {
   BpmnPropertiesPanelModule,
   BpmnPropertiesProviderModule,
   ZeebePropertiesProviderModule,
 } from 'bpmn-js-properties-panel';
+import { CloudElementTemplatesCoreModule, CloudElementTemplatesPropertiesProviderModule } from 'bpmn-js-element-templates';
+import ElementTemplateChooserModule from '@bpmn-io/element-template-chooser';
+import LintModule from 'bpmn-js-bpmnlint';
+import { CreateAppendAnythingModule, CreateAppendElementTemplatesModule } from 'bpmn-js-create-append-anything';
+import ElementTemplateIconRendererModule from '@bpmn-io/element-template-icon-renderer';
 import ZeebeBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-cloud';
 import zeebeModdle from 'zeebe-bpmn-moddle/resources/zeebe.json';
+import { lintConfig } from './studio/lint.js';
+import MenuFilterModule from './studio/menu-filter.js';
+import PickersModule from './studio/pickers.js';
 
-export function createModeler({ canvas, properties }) {
+/** `catalog`: what the dropdowns offer ({calendars, forms, createFormFor(element)}), filled by the page. */
+export function createModeler({ canvas, properties, catalog }) {
   return new BpmnModeler({
     container: canvas,
     propertiesPanel: { parent: properties },
+    linting: { active: true, bpmnlint: lintConfig },
+    studioCatalog: catalog,
     additionalModules: [
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
       ZeebePropertiesProviderModule,
       ZeebeBehaviorsModule,
+      CloudElementTemplatesCoreModule,
+      CloudElementTemplatesPropertiesProviderModule,
+      ElementTemplateChooserModule,
+      LintModule,
+      MenuFilterModule,
+      PickersModule,
+      CreateAppendAnythingModule,
+      CreateAppendElementTemplatesModule,
+      ElementTemplateIconRendererModule,
     ],
     moddleExtensions: { zeebe: zeebeModdle },
   });

@@ -5,6 +5,7 @@ import { goToLogin, request } from './api.js';
 const PAGES = [
   { id: 'inbox', href: '/inbox', label: 'Inbox', roles: ['agent', 'supervisor', 'finance', 'admin'] },
   { id: 'designer', href: '/designer', label: 'Designer', roles: ['designer', 'admin'] },
+  { id: 'reports', href: '/reports', label: 'Reports', roles: ['supervisor', 'admin'] },
   { id: 'operations', href: '/operations', label: 'Operations', roles: ['operator', 'admin'] },
   { id: 'admin', href: '/admin', label: 'Admin', roles: ['admin'] },
 ];

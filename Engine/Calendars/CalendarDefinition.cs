@@ -14,7 +14,7 @@ namespace Processes.Engine.Calendars;
 /// Values stay strings here so that <see cref="BusinessCalendar.Create"/> can report every mistake with its
 /// field name instead of failing on the first one while reading JSON.
 /// </summary>
-internal sealed record CalendarDefinition
+public sealed record CalendarDefinition
 {
     /// <summary>Unique name a timer refers to (<c>businessCalendar</c> property), e.g. <c>cn-support</c>.</summary>
     public required string Name { get; init; }
@@ -40,10 +40,10 @@ internal sealed record CalendarDefinition
 }
 
 /// <summary>A date that is not worked, optionally named for display.</summary>
-internal sealed record CalendarHoliday(string Date, string? Name = null);
+public sealed record CalendarHoliday(string Date, string? Name = null);
 
 /// <summary>One thing wrong with a calendar definition: the JSON field (e.g. <c>week.monday[1]</c>) and why.</summary>
-internal sealed record CalendarProblem(string Field, string Message)
+public sealed record CalendarProblem(string Field, string Message)
 {
     public override string ToString() => $"{Field}: {Message}";
 }

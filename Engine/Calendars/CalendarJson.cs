@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Processes.Engine.Calendars;
 
 /// <summary>The documented JSON shape of a <see cref="CalendarDefinition"/> (camelCase, see its remarks).</summary>
-internal static class CalendarJson
+public static class CalendarJson
 {
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
@@ -40,4 +40,4 @@ internal static class CalendarJson
     private static readonly string[] WeekdayOrder = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 }
 
-internal sealed record CalendarReadResult(CalendarDefinition? Definition, IReadOnlyList<CalendarProblem> Problems);
+public sealed record CalendarReadResult(CalendarDefinition? Definition, IReadOnlyList<CalendarProblem> Problems);

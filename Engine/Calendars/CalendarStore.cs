@@ -4,16 +4,37 @@ using Npgsql;
 namespace Processes.Engine.Calendars;
 
 /// <summary>A calendar as stored: its definition and the version an update must quote.</summary>
-internal sealed record StoredCalendar(CalendarDefinition Definition, int Version, DateTimeOffset UpdatedAt)
+public sealed record StoredCalendar(CalendarDefinition Definition, int Version, DateTimeOffset UpdatedAt)
 {
     /// <summary>
     /// Builds the calendar. A stored definition was valid when written, but can stop being so when the
     /// operating system's time zone database drops a zone id; hence a result, not an assumption.
     /// </summary>
-    public CalendarBuildResult Build() => BusinessCalendar.Create(Definition);
+    internal CalendarBuildResult Build() => BusinessCalendar.Create(Definition);
+
+    /// <summary>
+    /// When <paramref name="workingTime"/> of working time from <paramref name="from"/> ends in this calendar — what an SLA
+    /// timer would be due at — or the problem that keeps it from being computed (an invalid stored definition, no working
+    /// time within the search horizon).
+    /// </summary>
+    public CalendarProjection Project(DateTimeOffset from, TimeSpan workingTime)
+    {
+        var built = Build();
+        if (built.Calendar is null)
+        {
+            return new CalendarProjection(null, null, string.Join("; ", built.Problems));
+        }
+        var due = built.Calendar.AddWorkingTime(from, workingTime);
+        return due.IsSuccess
+            ? new CalendarProjection(due.Instant, built.Calendar.TimeZone.Id, null)
+            : new CalendarProjection(null, built.Calendar.TimeZone.Id, due.Error);
+    }
 }
 
-internal enum CalendarSaveStatus
+/// <summary>The end of a stretch of working time in a calendar, or why there is none.</summary>
+public sealed record CalendarProjection(DateTimeOffset? Due, string? TimeZoneId, string? Problem);
+
+public enum CalendarSaveStatus
 {
     Saved,
 
@@ -25,9 +46,9 @@ internal enum CalendarSaveStatus
 }
 
 /// <param name="Version">On <see cref="CalendarSaveStatus.Saved"/> the new version; on a conflict the stored one (null: no such calendar).</param>
-internal sealed record CalendarSaveResult(CalendarSaveStatus Status, int? Version, IReadOnlyList<CalendarProblem> Problems);
+public sealed record CalendarSaveResult(CalendarSaveStatus Status, int? Version, IReadOnlyList<CalendarProblem> Problems);
 
-internal enum CalendarDeleteStatus
+public enum CalendarDeleteStatus
 {
     Deleted,
     NotFound,
@@ -35,7 +56,7 @@ internal enum CalendarDeleteStatus
 }
 
 /// <summary>Business calendars in PostgreSQL (<c>business_calendar</c>), plain SQL, one statement per call.</summary>
-internal sealed class CalendarStore(NpgsqlDataSource dataSource)
+public sealed class CalendarStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = "definition::text AS Definition, version AS Version, updated_at AS UpdatedAt";
 

@@ -7,7 +7,7 @@ using Processes.Engine.Storage;
 namespace Processes.Engine.Cluster;
 
 /// <summary>Settings of this node's membership (Host section <c>Cluster</c>).</summary>
-internal sealed class ClusterOptions
+public sealed class ClusterOptions
 {
     /// <summary>Must equal the executor's and scheduler's node id: leases and claims are released by it.</summary>
     public string NodeId { get; set; } = Jobs.NodeIds.New();

@@ -6,7 +6,7 @@ using Processes.Engine.Timers;
 namespace Processes.Engine.Cluster;
 
 /// <summary>Settings of one node; <see cref="NodeId"/> is applied to the executor, the scheduler and the membership.</summary>
-internal sealed class EngineNodeOptions
+public sealed class EngineNodeOptions
 {
     public string NodeId { get; set; } = NodeIds.New();
 
@@ -26,11 +26,11 @@ internal sealed class EngineNodeOptions
 /// shuts down in order: executor and scheduler hand back their work first, the node row goes last. The Host wraps
 /// this in one BackgroundService.
 /// </summary>
-internal sealed class EngineNode
+public sealed class EngineNode
 {
     private readonly bool _runTimers;
 
-    public EngineNode(ProcessEngine engine, IEnumerable<IJobHandler> handlers, EngineNodeOptions options, ILoggerFactory? loggers = null)
+    internal EngineNode(ProcessEngine engine, IEnumerable<IJobHandler> handlers, EngineNodeOptions options, ILoggerFactory? loggers = null)
     {
         options.Jobs.NodeId = options.Timers.NodeId = options.Cluster.NodeId = options.NodeId;
         NodeId = options.NodeId;
@@ -43,11 +43,11 @@ internal sealed class EngineNode
 
     public string NodeId { get; }
 
-    public JobExecutor Executor { get; }
+    internal JobExecutor Executor { get; }
 
-    public TimerScheduler Timers { get; }
+    internal TimerScheduler Timers { get; }
 
-    public ClusterMember Membership { get; }
+    internal ClusterMember Membership { get; }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

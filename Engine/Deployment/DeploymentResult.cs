@@ -4,16 +4,16 @@ using Processes.Engine.Bpmn.Validation;
 namespace Processes.Engine.Deployment;
 
 /// <summary>One file of a deployment, as uploaded: its name decides how it is read (<c>.bpmn</c> is modelled).</summary>
-internal sealed record DeploymentResource(string Name, ReadOnlyMemory<byte> Content);
+public sealed record DeploymentResource(string Name, ReadOnlyMemory<byte> Content);
 
 /// <summary>A problem in one resource of a deployment; <see cref="Problem"/> says where in the file.</summary>
-internal sealed record DeploymentProblem(string ResourceName, ModelProblem Problem)
+public sealed record DeploymentProblem(string ResourceName, ModelProblem Problem)
 {
     public override string ToString() => $"{ResourceName}: {Problem}";
 }
 
 /// <summary>A process of a deployment: a new version, or the existing one when the content was unchanged.</summary>
-internal sealed record DeployedProcess(
+public sealed record DeployedProcess(
     string BpmnProcessId,
     int Version,
     long ProcessDefinitionKey,
@@ -21,7 +21,7 @@ internal sealed record DeployedProcess(
     bool IsDuplicate);
 
 /// <summary>A decision of a deployment; like processes, unchanged content keeps the existing version.</summary>
-internal sealed record DeployedDecision(
+public sealed record DeployedDecision(
     string DecisionId,
     string? Name,
     int Version,
@@ -32,7 +32,7 @@ internal sealed record DeployedDecision(
     bool IsDuplicate);
 
 /// <summary>A DMN file of a deployment: its decision requirements graph (the definitions element).</summary>
-internal sealed record DeployedDecisionRequirements(
+public sealed record DeployedDecisionRequirements(
     string DecisionRequirementsId,
     string? Name,
     int Version,
@@ -41,13 +41,13 @@ internal sealed record DeployedDecisionRequirements(
     bool IsDuplicate);
 
 /// <summary>The outcome of a deployment: either everything was deployed, or nothing was and the problems say why.</summary>
-internal abstract record DeploymentResult
+public abstract record DeploymentResult
 {
     private DeploymentResult()
     {
     }
 
-    internal sealed record Deployed(long DeploymentKey, ImmutableArray<DeployedProcess> Processes, ImmutableArray<DeploymentProblem> Warnings)
+    public sealed record Deployed(long DeploymentKey, ImmutableArray<DeployedProcess> Processes, ImmutableArray<DeploymentProblem> Warnings)
         : DeploymentResult
     {
         /// <summary>The decisions of the deployment's DMN files (new versions, or the existing ones when unchanged).</summary>
@@ -63,7 +63,7 @@ internal abstract record DeploymentResult
         public string TenantId { get; init; } = Visibility.TenantIds.Default;
     }
 
-    internal sealed record Rejected(ImmutableArray<DeploymentProblem> Problems) : DeploymentResult
+    public sealed record Rejected(ImmutableArray<DeploymentProblem> Problems) : DeploymentResult
     {
         public IEnumerable<DeploymentProblem> Errors => Problems.Where(p => p.Problem.IsError);
 
@@ -88,7 +88,7 @@ internal abstract record DeploymentResult
 }
 
 /// <summary>A stored process definition version.</summary>
-internal sealed record ProcessDefinitionInfo(
+public sealed record ProcessDefinitionInfo(
     long ProcessDefinitionKey,
     string BpmnProcessId,
     int Version,
@@ -100,7 +100,7 @@ internal sealed record ProcessDefinitionInfo(
     string TenantId = Visibility.TenantIds.Default);
 
 /// <summary>A stored definition with the file it was deployed from, verbatim.</summary>
-internal sealed record ProcessDefinitionXml(ProcessDefinitionInfo Definition, byte[] Content)
+public sealed record ProcessDefinitionXml(ProcessDefinitionInfo Definition, byte[] Content)
 {
     /// <summary>The content as text, honouring a byte-order mark (modelers write UTF-8, with or without one).</summary>
     public string Text()

@@ -14,12 +14,23 @@ namespace Processes.Engine.Deployment;
 /// transaction stores the resources and gives each process id and decision id its next version, or returns the
 /// existing version when the resource is unchanged since the latest one.
 /// </summary>
-internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefinitions definitions, BpmnReadOptions? readOptions = null)
+public sealed class DeploymentService
 {
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ProcessDefinitions _definitions;
+
     // First key of the two-key advisory lock: keeps per-process-id locks apart from other users of advisory locks.
     private const int ProcessIdLockSpace = 0x50524f43; // "PROC"
 
-    private readonly BpmnReadOptions _readOptions = readOptions ?? BpmnReadOptions.Default;
+    private readonly BpmnReadOptions _readOptions;
+
+    /// <summary>Built by <see cref="EngineParts"/> (tests: directly).</summary>
+    internal DeploymentService(NpgsqlDataSource dataSource, ProcessDefinitions definitions, BpmnReadOptions? readOptions = null)
+    {
+        _dataSource = dataSource;
+        _definitions = definitions;
+        _readOptions = readOptions ?? BpmnReadOptions.Default;
+    }
 
     /// <summary>Deploys into <paramref name="tenantId"/> (the default tenant when null): its versions count apart from other tenants'.</summary>
     public async Task<DeploymentResult> DeployAsync(IReadOnlyList<DeploymentResource> resources, CancellationToken cancellationToken, string? tenantId = null)
@@ -32,7 +43,7 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
             return new DeploymentResult.Rejected([.. problems]);
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var deploymentKey = await NextKeyAsync(connection, transaction, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
@@ -75,7 +86,7 @@ internal sealed class DeploymentService(NpgsqlDataSource dataSource, ProcessDefi
 
         foreach (var (key, model) in models)
         {
-            definitions.Remember(key, model);
+            _definitions.Remember(key, model);
         }
         return new DeploymentResult.Deployed(deploymentKey, deployed.ToImmutable(), [.. problems])
         {

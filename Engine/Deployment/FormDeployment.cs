@@ -7,7 +7,7 @@ using Processes.Engine.Bpmn.Validation;
 namespace Processes.Engine.Deployment;
 
 /// <summary>A form of a deployment; like processes, unchanged content keeps the existing version.</summary>
-internal sealed record DeployedForm(string FormId, int Version, long FormKey, string ResourceName, bool IsDuplicate);
+public sealed record DeployedForm(string FormId, int Version, long FormKey, string ResourceName, bool IsDuplicate);
 
 /// <summary>A stored form version with its form-js schema, as deployed.</summary>
 public sealed record StoredForm(long FormKey, string FormId, int Version, string Schema);

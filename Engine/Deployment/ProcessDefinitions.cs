@@ -11,8 +11,10 @@ namespace Processes.Engine.Deployment;
 /// Queries over deployed process definitions, and the executable model of each definition key. A definition never
 /// changes once deployed, so its parsed model is cached for the life of the process and shared by every instance.
 /// </summary>
-internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+public sealed class ProcessDefinitions
 {
+    private readonly NpgsqlDataSource _dataSource;
+
     private const string Columns = """
         d.process_definition_key AS ProcessDefinitionKey, d.bpmn_process_id AS BpmnProcessId, d.version AS Version,
         d.name AS Name, d.version_tag AS VersionTag, d.resource_name AS ResourceName,
@@ -20,12 +22,19 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
         """;
 
     private readonly ConcurrentDictionary<long, ExecutableProcess> _models = new();
-    private readonly BpmnReadOptions _readOptions = readOptions ?? BpmnReadOptions.Default;
+    private readonly BpmnReadOptions _readOptions;
+
+    /// <summary>Built by <see cref="EngineParts"/> (tests: directly).</summary>
+    internal ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+    {
+        _dataSource = dataSource;
+        _readOptions = readOptions ?? BpmnReadOptions.Default;
+    }
 
     /// <summary>The latest version of every process id of every tenant, ordered by tenant and id.</summary>
     public async Task<IReadOnlyList<ProcessDefinitionInfo>> ListLatestAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT DISTINCT ON (d.tenant_id, d.bpmn_process_id) {Columns}
             FROM process_definition d
@@ -41,7 +50,7 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
     /// <summary>Every version of one process id of a tenant, oldest first.</summary>
     public async Task<IReadOnlyList<ProcessDefinitionInfo>> ListVersionsAsync(string tenantId, string bpmnProcessId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT {Columns} FROM process_definition d WHERE d.tenant_id = @tenantId AND d.bpmn_process_id = @bpmnProcessId ORDER BY d.version
             """, new { tenantId, bpmnProcessId }, cancellationToken: cancellationToken));
@@ -66,7 +75,7 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
     /// <summary>A tenant's deployed file of <paramref name="bpmnProcessId"/> at <paramref name="version"/> (latest when null).</summary>
     public async Task<ProcessDefinitionXml?> FindXmlAsync(string tenantId, string bpmnProcessId, int? version, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<RowWithContent>(new CommandDefinition($"""
             SELECT {Columns}, r.content AS Content
             FROM process_definition d
@@ -80,7 +89,7 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
 
     public async Task<ProcessDefinitionXml?> FindXmlAsync(long processDefinitionKey, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<RowWithContent>(new CommandDefinition($"""
             SELECT {Columns}, r.content AS Content
             FROM process_definition d
@@ -91,7 +100,7 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
     }
 
     /// <summary>The executable model of a definition, parsed once per key; null when the key is unknown.</summary>
-    public async Task<ExecutableProcess?> GetExecutableAsync(long processDefinitionKey, CancellationToken cancellationToken)
+    internal async Task<ExecutableProcess?> GetExecutableAsync(long processDefinitionKey, CancellationToken cancellationToken)
     {
         if (_models.TryGetValue(processDefinitionKey, out var cached))
         {
@@ -108,6 +117,16 @@ internal sealed class ProcessDefinitions(NpgsqlDataSource dataSource, BpmnReadOp
                 $"Process definition {processDefinitionKey} ('{stored.Definition.BpmnProcessId}' version {stored.Definition.Version}) " +
                 $"no longer reads: {string.Join("; ", result.Errors)}");
         return _models.GetOrAdd(processDefinitionKey, process);
+    }
+
+    /// <summary>The names of a definition's elements by id (elements without a name are left out); empty for an unknown key.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ElementNamesAsync(long processDefinitionKey, CancellationToken cancellationToken)
+    {
+        if (await GetExecutableAsync(processDefinitionKey, cancellationToken) is not { } process)
+        {
+            return new Dictionary<string, string>();
+        }
+        return process.Elements.Where(e => !string.IsNullOrEmpty(e.Value.Name)).ToDictionary(e => e.Key, e => e.Value.Name!, StringComparer.Ordinal);
     }
 
     /// <summary>Called by deployment with the model it has just read, so the first instance does not parse again.</summary>

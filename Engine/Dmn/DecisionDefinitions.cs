@@ -19,7 +19,7 @@ internal sealed record DecisionDefinitionInfo(
 
 /// <summary>A decision's DMN file as deployed, and the name it was deployed under.</summary>
 #pragma warning disable CA1819 // Dapper's row type: the bytea column.
-internal sealed record DecisionDefinitionXml(string ResourceName, byte[] Content);
+public sealed record DecisionDefinitionXml(string ResourceName, byte[] Content);
 #pragma warning restore CA1819
 
 /// <summary>A deployed DMN file read back: its model and the stored version of each of its decisions.</summary>
@@ -29,8 +29,10 @@ internal sealed record DeployedDecisionGraph(DecisionRequirements Model, IReadOn
 /// Queries over deployed decisions, and the executable model of each DRG version: a deployed file never changes,
 /// so it is read once per decision requirements key and shared by every evaluation.
 /// </summary>
-internal sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+public sealed class DecisionDefinitions
 {
+    private readonly NpgsqlDataSource _dataSource;
+
     private const string Columns = """
         d.decision_definition_key AS DecisionDefinitionKey, d.decision_id AS DecisionId, d.name AS Name, d.version AS Version,
         d.decision_requirements_key AS DecisionRequirementsKey, d.decision_requirements_id AS DecisionRequirementsId,
@@ -38,20 +40,27 @@ internal sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadO
         """;
 
     private readonly ConcurrentDictionary<long, DeployedDecisionGraph> _graphs = new();
-    private readonly BpmnReadOptions _readOptions = readOptions ?? BpmnReadOptions.Default;
+    private readonly BpmnReadOptions _readOptions;
+
+    /// <summary>Built by <see cref="EngineParts"/> (tests: directly).</summary>
+    internal DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadOptions? readOptions = null)
+    {
+        _dataSource = dataSource;
+        _readOptions = readOptions ?? BpmnReadOptions.Default;
+    }
 
     /// <summary>The latest version of a decision id in a tenant (the default one when not given), or null when it was never deployed there.</summary>
-    public async Task<DecisionDefinitionInfo?> FindLatestAsync(string decisionId, CancellationToken cancellationToken, string tenantId = Visibility.TenantIds.Default)
+    internal async Task<DecisionDefinitionInfo?> FindLatestAsync(string decisionId, CancellationToken cancellationToken, string tenantId = Visibility.TenantIds.Default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
             SELECT {Columns} FROM decision_definition d WHERE d.tenant_id = @tenantId AND d.decision_id = @decisionId ORDER BY d.version DESC LIMIT 1
             """, new { tenantId, decisionId }, cancellationToken: cancellationToken));
     }
 
-    public async Task<DecisionDefinitionInfo?> FindAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
+    internal async Task<DecisionDefinitionInfo?> FindAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
             SELECT {Columns} FROM decision_definition d WHERE d.decision_definition_key = @decisionDefinitionKey
             """, new { decisionDefinitionKey }, cancellationToken: cancellationToken));
@@ -60,7 +69,7 @@ internal sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadO
     /// <summary>The DMN file a decision was deployed from, verbatim, with its resource name; null when the key is unknown.</summary>
     public async Task<DecisionDefinitionXml?> FindXmlAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionXml>(new CommandDefinition("""
             SELECT r.resource_name AS ResourceName, r.content AS Content FROM decision_definition d
             JOIN deployment_resource r ON r.deployment_key = d.deployment_key AND r.resource_name = d.resource_name
@@ -68,14 +77,25 @@ internal sealed class DecisionDefinitions(NpgsqlDataSource dataSource, BpmnReadO
             """, new { decisionDefinitionKey }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The DMN file a decision requirements graph was deployed in, or null when there is no such graph.</summary>
+    public async Task<DecisionDefinitionXml?> FindRequirementsXmlAsync(long decisionRequirementsKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionXml>(new CommandDefinition("""
+            SELECT r.resource_name AS ResourceName, r.content AS Content FROM decision_requirements q
+            JOIN deployment_resource r ON r.deployment_key = q.deployment_key AND r.resource_name = q.resource_name
+            WHERE q.decision_requirements_key = @decisionRequirementsKey
+            """, new { decisionRequirementsKey }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>The model of the DRG version a decision belongs to, read once per key.</summary>
-    public async Task<DeployedDecisionGraph> GetGraphAsync(DecisionDefinitionInfo decision, CancellationToken cancellationToken)
+    internal async Task<DeployedDecisionGraph> GetGraphAsync(DecisionDefinitionInfo decision, CancellationToken cancellationToken)
     {
         if (_graphs.TryGetValue(decision.DecisionRequirementsKey, out var cached))
         {
             return cached;
         }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var content = await connection.QuerySingleAsync<byte[]>(new CommandDefinition("""
             SELECT r.content FROM decision_requirements q
             JOIN deployment_resource r ON r.deployment_key = q.deployment_key AND r.resource_name = q.resource_name

@@ -37,6 +37,9 @@ internal sealed class ChangeSet
     /// <summary>Jobs whose retries/state changed without completing (fail with retries left, or exhausted).</summary>
     public List<JobUpdate> JobUpdates { get; } = [];
 
+    /// <summary>What the metrics need beyond the history rows (job types, timer lateness); read after the commit.</summary>
+    public List<Telemetry.TelemetryNote> Telemetry { get; } = [];
+
     public void Record(HistoryRow row) => History.Add(row);
 }
 

@@ -6,7 +6,7 @@ namespace Processes.Engine.Execution;
 /// A steadily rising <see cref="Reported"/> means callers hammer one instance; the race tests read both to show the
 /// retry path really ran.
 /// </summary>
-public sealed class CommandConflicts
+internal sealed class CommandConflicts
 {
     private long _retried;
     private long _reported;

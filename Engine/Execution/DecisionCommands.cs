@@ -39,6 +39,15 @@ internal sealed partial class ProcessEngine
         return CommandResult<DecisionEvaluationOutcome>.Success(new DecisionEvaluationOutcome(definition, result, graph));
     }
 
+    async Task<CommandResult<DecisionEvaluation>> IProcessEngine.EvaluateDecisionAsync(string? decisionId, long? decisionDefinitionKey, JsonObject? variables,
+        CancellationToken cancellationToken, string? tenantId)
+    {
+        var evaluated = await EvaluateDecisionAsync(decisionId, decisionDefinitionKey, variables, cancellationToken, tenantId);
+        return evaluated.Ok
+            ? CommandResult<DecisionEvaluation>.Success(DecisionEvaluations.From(evaluated.Value!, _keys.Next()))
+            : evaluated.As<DecisionEvaluation>();
+    }
+
     /// <summary>The follow-up of a business-rule task: evaluate, then complete the task with the result or raise an incident.</summary>
     private async Task EvaluateDecisionAsync(Execution x, EvaluateDecision evaluate, CancellationToken cancellationToken)
     {

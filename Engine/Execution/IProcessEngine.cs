@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Processes.Engine.Retention;
 using Processes.Engine.Storage;
+using Processes.Engine.Visibility;
 
 namespace Processes.Engine.Execution;
 
@@ -62,4 +63,36 @@ public interface IProcessEngine
     Task<CommandResult<bool>> SetVariablesAsync(long elementInstanceKey, JsonObject variables, bool local, CancellationToken cancellationToken);
 
     Task<CommandResult<bool>> TriggerTimerAsync(long timerKey, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Completes a user task for <paramref name="caller"/> through the task precondition chain (exists → visible →
+    /// allowed → state → version); with <paramref name="audit"/>, its audit row commits in the same transaction.
+    /// </summary>
+    Task<CommandResult<bool>> CompleteUserTaskAsync(Caller caller, long userTaskKey, JsonObject? variables, int? expectedVersion, AuditActor? audit,
+        CancellationToken cancellationToken);
+
+    /// <summary>Assigns or unassigns a task for <paramref name="caller"/> as <paramref name="action"/> allows; answers the new version.</summary>
+    Task<CommandResult<int>> AssignUserTaskAsync(Caller caller, TaskAction action, long userTaskKey, string? assignee, bool? allowOverride,
+        int? expectedVersion, string? reason, AuditActor? audit, CancellationToken cancellationToken);
+
+    /// <summary>Changes an open task's fields for <paramref name="caller"/> (supervisors); answers the new version.</summary>
+    Task<CommandResult<int>> UpdateUserTaskAsync(Caller caller, long userTaskKey, UserTaskChanges changes, int? expectedVersion, AuditActor? audit,
+        CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Evaluates the latest version of <paramref name="decisionId"/>, or the decision with
+    /// <paramref name="decisionDefinitionKey"/>; an evaluation failure is a success whose Failure says why.
+    /// </summary>
+    Task<CommandResult<DecisionEvaluation>> EvaluateDecisionAsync(string? decisionId, long? decisionDefinitionKey, JsonObject? variables,
+        CancellationToken cancellationToken, string? tenantId = null);
+
+    /// <summary>Moves the message, signal and timer start events of these processes (all, when null) to their latest versions.</summary>
+    Task SyncStartEventsAsync(IReadOnlyCollection<string>? bpmnProcessIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves an active instance to another definition (one transaction), or with <paramref name="dryRun"/> only reports
+    /// what keeps it from moving. Problems are a value (<see cref="Migration.InstanceMigration.Problems"/>), not a refusal.
+    /// </summary>
+    Task<CommandResult<Migration.InstanceMigration>> MigrateInstanceAsync(Visibility.Caller caller, long processInstanceKey, Migration.MigrationPlan plan,
+        bool dryRun, AuditActor? audit, CancellationToken cancellationToken);
 }

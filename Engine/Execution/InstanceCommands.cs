@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Dapper;
 using Processes.Engine.Bpmn.Executable;
 using Processes.Engine.Execution.State;
 using Processes.Engine.Storage;
@@ -32,6 +31,11 @@ internal sealed partial class ProcessEngine
                     ? $"No process with BPMN process id '{bpmnProcessId}' is deployed{where}."
                     : $"Process '{bpmnProcessId}' has no version {version}{where}.");
             }
+            if (await Deployment.VersionSuspension.IsSuspendedAsync(connection, transaction, definition.Key, cancellationToken))
+            {
+                return CommandResult<CreatedInstance>.Fail(CommandError.InvalidState,
+                    $"Process '{bpmnProcessId}' version {definition.Version} is suspended: it starts no new instances until an admin resumes it.");
+            }
             if (startElementId is not null && definition.Model.FindFlowNode(startElementId) is null)
             {
                 return CommandResult<CreatedInstance>.Fail(CommandError.InvalidArgument, $"Process '{bpmnProcessId}' has no element '{startElementId}' to start at.");
@@ -48,9 +52,7 @@ internal sealed partial class ProcessEngine
                 return CommandResult<CreatedInstance>.Fail(CommandError.InvalidState,
                     $"Process '{bpmnProcessId}' has no none start event; it starts by its message, signal or timer start events only.");
             }
-            if (businessKey is not null && await connection.ExecuteScalarAsync<long?>(new Dapper.CommandDefinition(
-                "SELECT key FROM process_instance WHERE tenant_id = @tenant AND bpmn_process_id = @bpmnProcessId AND business_key = @businessKey",
-                new { tenant, bpmnProcessId, businessKey }, transaction, cancellationToken: cancellationToken)) is { } existing)
+            if (businessKey is not null && await InstanceStore.FindByBusinessKeyAsync(connection, transaction, tenant, bpmnProcessId, businessKey, cancellationToken) is { } existing)
             {
                 return CommandResult<CreatedInstance>.Fail(CommandError.AlreadyExists,
                     $"Process '{bpmnProcessId}' already has an instance ({existing}) with business key '{businessKey}'.");
@@ -87,9 +89,7 @@ internal sealed partial class ProcessEngine
     public Task<CommandResult<bool>> SetVariablesAsync(long elementInstanceKey, JsonObject variables, bool local, CancellationToken cancellationToken) =>
         ExecuteAsync<bool>("Set variables", async (x, connection, transaction) =>
         {
-            var processInstanceKey = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                "SELECT process_instance_key FROM element_instance WHERE key = @elementInstanceKey",
-                new { elementInstanceKey }, transaction, cancellationToken: cancellationToken));
+            var processInstanceKey = await InstanceStore.ProcessInstanceOfElementAsync(connection, transaction, elementInstanceKey, cancellationToken);
             if (processInstanceKey is null || await LoadAsync(x, connection, transaction, processInstanceKey.Value, cancellationToken) is not { } instance ||
                 instance.Find(elementInstanceKey) is not { } element)
             {
@@ -161,16 +161,14 @@ internal sealed partial class ProcessEngine
     internal Task<CommandResult<bool>> TriggerTimerAsync(long timerKey, DateTime? expectedDueAt, CancellationToken cancellationToken) =>
         ExecuteAsync<bool>("Trigger timer", async (x, connection, transaction) =>
         {
-            var timer = await connection.QuerySingleOrDefaultAsync<TimerRecord>(new CommandDefinition("""
-                SELECT key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition
-                FROM timer WHERE key = @timerKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants)) FOR UPDATE
-                """, new { timerKey, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken));
+            var timer = await TimerStore.LockAsync(connection, transaction, timerKey, cancellationToken);
             if (timer is null || (expectedDueAt is { } expected && Storage.InstanceStore.Utc(timer.due_at).UtcTicks != DateTime.SpecifyKind(expected, DateTimeKind.Utc).Ticks))
             {
                 return CommandResult<bool>.Success(false);
             }
             x.Changes.DeletedTimers.Add(timerKey);
             var firedAt = Storage.InstanceStore.Utc(timer.due_at);
+            x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.TimerFired, timer.element_id, (x.Now - firedAt).TotalSeconds));
             if (timer.process_instance_key is not { } instanceKey)
             {
                 await FireStartTimerAsync(x, timer, firedAt, cancellationToken);
@@ -201,7 +199,7 @@ internal sealed partial class ProcessEngine
             return CommandResult<bool>.Success(true);
         }, cancellationToken);
 
-    private async Task FireStartTimerAsync(Execution x, TimerRecord timer, DateTimeOffset firedAt, CancellationToken cancellationToken)
+    private async Task FireStartTimerAsync(Execution x, StoredTimer timer, DateTimeOffset firedAt, CancellationToken cancellationToken)
     {
         var definition = await _store.DefinitionAsync(timer.process_definition_key, cancellationToken);
         if (definition is null)
@@ -220,9 +218,4 @@ internal sealed partial class ProcessEngine
             }
         }
     }
-
-#pragma warning disable IDE1006, CA1707
-    private sealed record TimerRecord(long key, long? process_instance_key, long? element_instance_key, string element_id,
-        long process_definition_key, DateTime due_at, int repetitions, string definition);
-#pragma warning restore IDE1006, CA1707
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Dapper;
 using Processes.Engine.Execution.State;
 using Processes.Engine.Storage;
 
@@ -44,23 +43,11 @@ internal sealed partial class ProcessEngine
         var deadline = now + timeout;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<JobRecord>(new CommandDefinition("""
-            WITH picked AS (
-                SELECT key FROM job
-                WHERE type = @type AND state = 'ACTIVATABLE' AND due_at <= @now
-                  AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
-                ORDER BY due_at, key
-                LIMIT @maxJobs
-                FOR UPDATE SKIP LOCKED)
-            UPDATE job SET state = 'ACTIVATED', worker = @worker, deadline = @deadline
-            FROM picked WHERE job.key = picked.key
-            RETURNING job.key, job.type, job.process_instance_key, job.element_instance_key, job.element_id, job.bpmn_process_id,
-                      job.process_definition_key, job.process_version, job.retries, job.custom_headers::text AS custom_headers, job.state, job.worker,
-                      job.tenant_id
-            """, new { type, now, maxJobs, worker, deadline, tenants }, transaction, cancellationToken: cancellationToken))).ToList();
+        var rows = await JobStore.ActivateAsync(connection, transaction, type, worker, now, deadline, maxJobs, tenants, cancellationToken);
         var variables = rows.Count == 0 ? [] : await VisibleVariablesAsync(connection, transaction, rows, fetchVariables, cancellationToken);
         // Durability point: the lease is committed; a host dying now leaves the jobs to expire and be activated again.
         await transaction.CommitAsync(cancellationToken);
+        Telemetry.EngineTelemetry.Activated(type, rows.Count);
         return [.. rows.OrderBy(r => r.key).Select(r => new ActivatedJob(r.key, r.type, r.process_instance_key, r.element_instance_key, r.element_id,
             r.bpmn_process_id, r.process_definition_key, r.process_version, r.retries, deadline, worker,
             JsonNode.Parse(r.custom_headers)?.AsObject() ?? [], variables.GetValueOrDefault(r.key) ?? []) { TenantId = r.tenant_id })];
@@ -77,6 +64,7 @@ internal sealed partial class ProcessEngine
         WithJobAsync("Complete job", jobKey, (x, instance, element, job) =>
         {
             x.Changes.CompletedJobs.Add(jobKey);
+            x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.JobCompleted, job.type));
             x.History(instance, element, HistoryEvents.JobCompleted, new JsonObject { ["jobKey"] = jobKey, ["worker"] = job.worker });
             x.Enqueue(() =>
             {
@@ -94,6 +82,7 @@ internal sealed partial class ProcessEngine
         CancellationToken cancellationToken) =>
         WithJobAsync("Fail job", jobKey, (x, instance, element, job) =>
         {
+            x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.JobFailed, job.type));
             x.History(instance, element, HistoryEvents.JobFailed, new JsonObject { ["jobKey"] = jobKey, ["retries"] = retries, ["errorMessage"] = errorMessage });
             foreach (var (name, value) in variables ?? [])
             {
@@ -121,6 +110,7 @@ internal sealed partial class ProcessEngine
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidArgument, "errorCode must not be empty.");
             }
+            x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.JobFailed, job.type));
             x.History(instance, element, HistoryEvents.JobErrorThrown, new JsonObject { ["jobKey"] = jobKey, ["errorCode"] = errorCode, ["errorMessage"] = errorMessage });
             x.Enqueue(() =>
             {
@@ -136,15 +126,11 @@ internal sealed partial class ProcessEngine
             return CommandResult<bool>.Success(true);
         }, cancellationToken);
 
-    private Task<CommandResult<bool>> WithJobAsync(string name, long jobKey, Func<Execution, InstanceState, ElementInstance, JobRecord, CommandResult<bool>> action,
+    private Task<CommandResult<bool>> WithJobAsync(string name, long jobKey, Func<Execution, InstanceState, ElementInstance, StoredJob, CommandResult<bool>> action,
         CancellationToken cancellationToken) =>
         ExecuteAsync<bool>(name, async (x, connection, transaction) =>
         {
-            var job = await connection.QuerySingleOrDefaultAsync<JobRecord>(new CommandDefinition("""
-                SELECT key, type, process_instance_key, element_instance_key, element_id, bpmn_process_id, process_definition_key,
-                       process_version, retries, custom_headers::text AS custom_headers, state, worker, tenant_id
-                FROM job WHERE key = @jobKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
-                """, new { jobKey, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken));
+            var job = await JobStore.FindAsync(connection, transaction, jobKey, cancellationToken);
             if (job is null)
             {
                 return CommandResult<bool>.Fail(CommandError.NotFound, $"Job {jobKey} does not exist (it may have been completed or its element cancelled).");
@@ -162,7 +148,7 @@ internal sealed partial class ProcessEngine
         }, cancellationToken);
 
     private static async Task<Dictionary<long, JsonObject>> VisibleVariablesAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction,
-        List<JobRecord> jobs, IReadOnlyCollection<string>? fetch, CancellationToken cancellationToken)
+        List<StoredJob> jobs, IReadOnlyCollection<string>? fetch, CancellationToken cancellationToken)
     {
         var instances = jobs.Select(j => j.process_instance_key).Distinct().ToArray();
         var (parents, byScope) = await Storage.InstanceStore.ScopesAndVariablesAsync(connection, transaction, instances, cancellationToken);
@@ -184,10 +170,4 @@ internal sealed partial class ProcessEngine
         }
         return result;
     }
-
-#pragma warning disable IDE1006, CA1707
-    private sealed record JobRecord(long key, string type, long process_instance_key, long element_instance_key, string element_id, string bpmn_process_id,
-        long process_definition_key, int process_version, int retries, string custom_headers, string? state = null, string? worker = null,
-        string tenant_id = Visibility.TenantIds.Default);
-#pragma warning restore IDE1006, CA1707
 }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Dapper;
 using Npgsql;
 using Processes.Engine.Execution.State;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution;
 
@@ -31,25 +31,14 @@ internal sealed partial class ProcessEngine
                 return CommandResult<PublishedMessage>.Fail(CommandError.Forbidden, $"You may not publish messages in tenant '{tenant}'.");
             }
             await LockCorrelationAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
-            if (messageId is not null && await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
-                SELECT EXISTS (SELECT 1 FROM message WHERE tenant_id = @tenant AND name = @name AND correlation_key = @correlationKey
-                    AND message_id = @messageId AND expires_at > @now)
-                """, new { tenant, name, correlationKey, messageId, now = x.Now }, transaction, cancellationToken: cancellationToken)))
+            if (messageId is not null && await MessageStore.IsBufferedAsync(connection, transaction, tenant, name, correlationKey, messageId, x.Now, cancellationToken))
             {
                 return CommandResult<PublishedMessage>.Fail(CommandError.AlreadyExists,
                     $"A message with id '{messageId}' (name '{name}', correlation key '{correlationKey}') was already published and is still buffered.");
             }
             if (messageId is not null)
             {
-                // An expired message keeps its id in the table until it is purged; the id is free again (as in Zeebe),
-                // so the expired row goes now instead of failing the insert below on the unique index.
-                await connection.ExecuteAsync(new CommandDefinition("""
-                    WITH expired AS (
-                        DELETE FROM message WHERE tenant_id = @tenant AND name = @name AND correlation_key = @correlationKey AND message_id = @messageId
-                            AND expires_at <= @now
-                        RETURNING key)
-                    DELETE FROM message_correlation WHERE message_key IN (SELECT key FROM expired)
-                    """, new { tenant, name, correlationKey, messageId, now = x.Now }, transaction, cancellationToken: cancellationToken));
+                await MessageStore.DeleteExpiredWithIdAsync(connection, transaction, tenant, name, correlationKey, messageId, x.Now, cancellationToken);
             }
             var key = x.Keys.Next();
             var payload = variables ?? [];
@@ -103,21 +92,15 @@ internal sealed partial class ProcessEngine
             return CommandResult<long>.Success(x.Keys.Next());
         }, cancellationToken);
 
-    // The separator is the unit separator (chr(31)): PostgreSQL text cannot hold chr(0), which failed every lock.
     private static Task LockCorrelationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string name, string correlationKey,
         CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@tenant || chr(31) || @name || chr(31) || @correlationKey, 7))",
-            new { tenant, name, correlationKey }, transaction, cancellationToken: cancellationToken));
+        MessageStore.LockCorrelationAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
 
     private async Task<List<(long ProcessInstanceKey, string BpmnProcessId)>> CorrelateAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction,
         string tenant, long messageKey, string name, string correlationKey, JsonObject variables, CancellationToken cancellationToken)
     {
         var result = new List<(long, string)>();
-        var subscriptions = await connection.QueryAsync<(long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string BpmnProcessId)>(new CommandDefinition("""
-            SELECT DISTINCT ON (bpmn_process_id) process_instance_key, element_instance_key, element_id, bpmn_process_id
-            FROM message_subscription WHERE tenant_id = @tenant AND message_name = @name AND correlation_key = @correlationKey
-            ORDER BY bpmn_process_id, created_at, key
-            """, new { tenant, name, correlationKey }, transaction, cancellationToken: cancellationToken));
+        var subscriptions = await SubscriptionStore.OldestPerProcessAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
         foreach (var subscription in subscriptions)
         {
             if (await LoadAsync(x, connection, transaction, subscription.ProcessInstanceKey, cancellationToken) is not { } instance)
@@ -134,10 +117,7 @@ internal sealed partial class ProcessEngine
             x.Enqueue(() => x.Trigger(instance, subscription.ElementInstanceKey, subscription.ElementId, variables));
             result.Add((instance.Key, subscription.BpmnProcessId));
         }
-        var starts = await connection.QueryAsync<(string BpmnProcessId, long ProcessDefinitionKey, string ElementId)>(new CommandDefinition("""
-            SELECT bpmn_process_id, process_definition_key, element_id FROM start_event_subscription
-            WHERE tenant_id = @tenant AND event_kind = 'MESSAGE' AND event_name = @name
-            """, new { tenant, name }, transaction, cancellationToken: cancellationToken));
+        var starts = await SubscriptionStore.StartEventsAsync(connection, transaction, tenant, "MESSAGE", name, cancellationToken);
         foreach (var start in starts.Where(s => result.All(r => r.Item2 != s.BpmnProcessId)))
         {
             if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition &&
@@ -161,13 +141,8 @@ internal sealed partial class ProcessEngine
         }
         var tenant = instance.Row.TenantId;
         await LockCorrelationAsync(connection, transaction, tenant, subscription.MessageName, subscription.CorrelationKey, cancellationToken);
-        var candidates = await connection.QueryAsync<(long Key, string Variables)>(new CommandDefinition("""
-            SELECT m.key, m.variables::text FROM message m
-            WHERE m.tenant_id = @tenant AND m.name = @MessageName AND m.correlation_key = @CorrelationKey AND m.expires_at > @now
-              AND NOT EXISTS (SELECT 1 FROM message_correlation c WHERE c.message_key = m.key AND c.bpmn_process_id = @BpmnProcessId)
-            ORDER BY m.published_at, m.key
-            LIMIT 10
-            """, new { tenant, subscription.MessageName, subscription.CorrelationKey, subscription.BpmnProcessId, now = x.Now }, transaction, cancellationToken: cancellationToken));
+        var candidates = await MessageStore.BufferedForAsync(connection, transaction, tenant, subscription.MessageName, subscription.CorrelationKey, subscription.BpmnProcessId,
+            x.Now, cancellationToken);
         foreach (var (key, variablesText) in candidates)
         {
             if (!correlatedInCommand.Add((key, subscription.BpmnProcessId)))
@@ -192,9 +167,7 @@ internal sealed partial class ProcessEngine
     private async Task BroadcastAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string name, JsonObject variables,
         CancellationToken cancellationToken)
     {
-        var subscriptions = (await connection.QueryAsync<(long ProcessInstanceKey, long ElementInstanceKey, string ElementId)>(new CommandDefinition("""
-            SELECT process_instance_key, element_instance_key, element_id FROM signal_subscription WHERE tenant_id = @tenant AND signal_name = @name ORDER BY key
-            """, new { tenant, name }, transaction, cancellationToken: cancellationToken))).ToList();
+        var subscriptions = await SubscriptionStore.SignalSubscriptionsAsync(connection, transaction, tenant, name, cancellationToken);
         // Subscriptions this command opened itself (not written yet) hear the signal too, when they are of its tenant.
         subscriptions.AddRange(x.Changes.NewSignalSubscriptions
             .Where(s => s.SignalName == name && x.Instances.TryGetValue(s.ProcessInstanceKey, out var owner) && owner.Row.TenantId == tenant)
@@ -208,9 +181,7 @@ internal sealed partial class ProcessEngine
             x.History(instance, instance.Find(subscription.ElementInstanceKey), HistoryEvents.SignalReceived, new JsonObject { ["name"] = name, ["elementId"] = subscription.ElementId });
             x.Enqueue(() => x.Trigger(instance, subscription.ElementInstanceKey, subscription.ElementId, variables));
         }
-        var starts = await connection.QueryAsync<(long ProcessDefinitionKey, string ElementId)>(new CommandDefinition("""
-            SELECT process_definition_key, element_id FROM start_event_subscription WHERE tenant_id = @tenant AND event_kind = 'SIGNAL' AND event_name = @name
-            """, new { tenant, name }, transaction, cancellationToken: cancellationToken));
+        var starts = await SubscriptionStore.StartEventsAsync(connection, transaction, tenant, "SIGNAL", name, cancellationToken);
         foreach (var start in starts)
         {
             if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition)

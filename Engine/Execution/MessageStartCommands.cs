@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Dapper;
 using Npgsql;
 using Processes.Engine.Execution.State;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution;
 
@@ -20,9 +20,7 @@ internal sealed partial class ProcessEngine
         var keyed = correlationKey.Length > 0;
         if (keyed && (x.Changes.NewMessageStartKeys.Any(k => k.BpmnProcessId == definition.BpmnProcessId && k.CorrelationKey == correlationKey &&
                 k.TenantId == definition.TenantId) ||
-            await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM message_start_key WHERE tenant_id = @TenantId AND bpmn_process_id = @BpmnProcessId AND correlation_key = @correlationKey)",
-                new { definition.TenantId, definition.BpmnProcessId, correlationKey }, transaction, cancellationToken: cancellationToken))))
+            await SubscriptionStore.IsStartKeyHeldAsync(connection, transaction, definition.TenantId, definition.BpmnProcessId, correlationKey, cancellationToken)))
         {
             return null;
         }
@@ -49,21 +47,11 @@ internal sealed partial class ProcessEngine
         }
         var freed = x.Changes.NewMessageStartKeys.Where(k => ended.Contains(k.ProcessInstanceKey)).Select(k => (k.BpmnProcessId, k.CorrelationKey, k.TenantId)).ToList();
         x.Changes.NewMessageStartKeys.RemoveAll(k => ended.Contains(k.ProcessInstanceKey));
-        freed.AddRange(await connection.QueryAsync<(string, string, string)>(new CommandDefinition(
-            "DELETE FROM message_start_key WHERE process_instance_key = ANY(@keys) RETURNING bpmn_process_id, correlation_key, tenant_id",
-            new { keys = ended.ToArray() }, transaction, cancellationToken: cancellationToken)));
+        freed.AddRange(await SubscriptionStore.ReleaseStartKeysAsync(connection, transaction, ended, cancellationToken));
         var started = false;
         foreach (var (bpmnProcessId, correlationKey, tenant) in freed)
         {
-            var candidates = await connection.QueryAsync<(long Key, string Name, string Variables, long ProcessDefinitionKey, string ElementId)>(new CommandDefinition("""
-                SELECT m.key, m.name, m.variables::text, s.process_definition_key, s.element_id
-                FROM message m JOIN start_event_subscription s
-                  ON s.tenant_id = m.tenant_id AND s.event_kind = 'MESSAGE' AND s.event_name = m.name AND s.bpmn_process_id = @bpmnProcessId
-                WHERE m.tenant_id = @tenant AND m.correlation_key = @correlationKey AND m.expires_at > @now
-                  AND NOT EXISTS (SELECT 1 FROM message_correlation c WHERE c.message_key = m.key AND c.bpmn_process_id = @bpmnProcessId)
-                ORDER BY m.published_at, m.key
-                LIMIT 10
-                """, new { tenant, bpmnProcessId, correlationKey, now = x.Now }, transaction, cancellationToken: cancellationToken));
+            var candidates = await MessageStore.BufferedForStartAsync(connection, transaction, tenant, bpmnProcessId, correlationKey, x.Now, cancellationToken);
             var next = candidates.FirstOrDefault(m => !x.Changes.MessageCorrelations.Contains((m.Key, bpmnProcessId)));
             if (next == default || await _store.DefinitionAsync(next.ProcessDefinitionKey, cancellationToken) is not { } definition)
             {

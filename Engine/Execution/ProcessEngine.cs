@@ -72,6 +72,27 @@ internal sealed partial class ProcessEngine : IProcessEngine
             // A retry of a request whose command committed before its answer was stored: the first outcome, not a second effect.
             return replayed;
         }
+        // One span and one measurement per command, retries included: what a caller waited for.
+        using var activity = Telemetry.EngineTelemetry.StartCommand(name);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = "error";
+        var committed = new System.Runtime.CompilerServices.StrongBox<Execution?>();
+        try
+        {
+            var result = await AttemptAsync(name, body, claim, committed, cancellationToken);
+            outcome = result.Ok ? "ok" : result.Error == CommandError.Conflict ? "conflict" : "refused";
+            return result;
+        }
+        finally
+        {
+            Telemetry.EngineTelemetry.Finish(activity, name, outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started), committed.Value);
+        }
+    }
+
+    /// <summary>The command's attempts; <paramref name="committed"/> receives the execution that committed, for the telemetry.</summary>
+    private async Task<CommandResult<T>> AttemptAsync<T>(string name, CommandBody<T> body, Idempotency.IdempotencyClaim? claim,
+        System.Runtime.CompilerServices.StrongBox<Execution?> committed, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -93,6 +114,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
                 }
                 // Durability point: the command's state change and everything it implies are committed together here.
                 await transaction.CommitAsync(cancellationToken);
+                committed.Value = x;
                 return result;
             }
             catch (Exception e) when (IsRace(e) && attempt < MaxAttempts)

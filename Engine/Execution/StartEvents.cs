@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Dapper;
 using Processes.Engine.Bpmn.Executable;
 using Processes.Engine.Feel.Evaluation;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution;
 
@@ -25,14 +25,7 @@ internal sealed partial class ProcessEngine
             }
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var ids = new { id = info.BpmnProcessId, key = info.ProcessDefinitionKey, tenant = info.TenantId };
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended('start:' || @tenant || chr(31) || @id, 7))", ids,
-                transaction, cancellationToken: cancellationToken));
-            await connection.ExecuteAsync(new CommandDefinition("""
-                DELETE FROM start_event_subscription WHERE tenant_id = @tenant AND bpmn_process_id = @id AND process_definition_key <> @key;
-                DELETE FROM timer WHERE process_instance_key IS NULL AND process_definition_key <> @key
-                  AND process_definition_key IN (SELECT process_definition_key FROM process_definition WHERE tenant_id = @tenant AND bpmn_process_id = @id);
-                """, ids, transaction, cancellationToken: cancellationToken));
+            await SubscriptionStore.MoveToVersionAsync(connection, transaction, info.TenantId, info.BpmnProcessId, info.ProcessDefinitionKey, cancellationToken);
             var now = _clock.GetUtcNow().ToUniversalTime();
             foreach (var start in definition.Model.Scope.StartEvents)
             {
@@ -50,18 +43,12 @@ internal sealed partial class ProcessEngine
                         _logger.LogWarning("Start event {Element} of {Process}: {Failure}", start.Id, info.BpmnProcessId, evaluated.Failure);
                         continue;
                     }
-                    await connection.ExecuteAsync(new CommandDefinition("""
-                        INSERT INTO start_event_subscription (bpmn_process_id, process_definition_key, element_id, event_kind, event_name, tenant_id)
-                        VALUES (@id, @key, @element, @kind, @name, @tenant)
-                        ON CONFLICT (tenant_id, bpmn_process_id, element_id) DO UPDATE
-                          SET process_definition_key = excluded.process_definition_key, event_kind = excluded.event_kind, event_name = excluded.event_name
-                        """, new { ids.id, ids.key, element = start.Id, kind, name = evaluated.Value, ids.tenant }, transaction, cancellationToken: cancellationToken));
+                    await SubscriptionStore.UpsertStartEventAsync(connection, transaction, info.TenantId, info.BpmnProcessId, info.ProcessDefinitionKey, start.Id, kind, evaluated.Value,
+                        cancellationToken);
                 }
                 else if (start.EventKind == EventDefinitionKind.Timer && start.Timer is { } timer)
                 {
-                    var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                        "SELECT EXISTS (SELECT 1 FROM timer WHERE process_instance_key IS NULL AND process_definition_key = @key AND element_id = @element)",
-                        new { ids.key, element = start.Id }, transaction, cancellationToken: cancellationToken));
+                    var exists = await TimerStore.StartTimerExistsAsync(connection, transaction, info.ProcessDefinitionKey, start.Id, cancellationToken);
                     var text = _expressions.String(timer.Expression, FeelContext.Empty);
                     var calendar = _calendars.Get(TimerCalculator.CalendarName(start));
                     var due = !text.Ok ? Evaluated<TimerFiring>.Fail(text.Failure!)
@@ -74,12 +61,8 @@ internal sealed partial class ProcessEngine
                     }
                     if (!exists)
                     {
-                        await connection.ExecuteAsync(new CommandDefinition("""
-                            INSERT INTO timer (key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition, created_at, tenant_id)
-                            VALUES (@timerKey, NULL, NULL, @element, @key, @dueAt, @repetitions, @definition, @now, @tenant);
-                            SELECT pg_notify('processes_timers', @dueAt::text);
-                            """, new { timerKey = _keys.Next(), element = start.Id, ids.key, dueAt = due.Value.DueAt, repetitions = due.Value.Repetitions, definition = text.Value, now, ids.tenant },
-                            transaction, cancellationToken: cancellationToken));
+                        await TimerStore.InsertStartTimerAsync(connection, transaction, info.TenantId, _keys.Next(), info.ProcessDefinitionKey, start.Id, due.Value.DueAt,
+                            due.Value.Repetitions, text.Value, now, cancellationToken);
                     }
                 }
             }

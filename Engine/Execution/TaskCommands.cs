@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
 using Npgsql;
 using Processes.Engine.Execution.State;
 using Processes.Engine.Storage;
@@ -21,7 +20,7 @@ internal sealed partial class ProcessEngine
         CancellationToken cancellationToken) =>
         ExecuteAsync<bool>("Complete user task", async (x, connection, transaction) =>
         {
-            var task = await TaskPreconditions.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
+            var task = await UserTaskStore.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
             if (TaskPreconditions.Check(task, userTaskKey, caller, TaskAction.Complete, null, null, expectedVersion) is { } refused)
             {
                 return CommandResult<bool>.Fail(refused.Error, refused.Message);
@@ -56,13 +55,12 @@ internal sealed partial class ProcessEngine
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var task = await TaskPreconditions.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
+        var task = await UserTaskStore.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
         if (TaskPreconditions.Check(task, userTaskKey, caller, action, assignee, allowOverride, expectedVersion) is { } refused)
         {
             return CommandResult<int>.Fail(refused.Error, refused.Message);
         }
-        await connection.ExecuteAsync(new CommandDefinition("UPDATE user_task SET assignee = @assignee, version = version + 1 WHERE key = @userTaskKey",
-            new { assignee, userTaskKey }, transaction, cancellationToken: cancellationToken));
+        await UserTaskStore.AssignAsync(connection, transaction, userTaskKey, assignee, cancellationToken);
         await HistoryAsync(connection, transaction, task!, HistoryEvents.TaskAssigned,
             new JsonObject { ["userTaskKey"] = userTaskKey, ["assignee"] = assignee, ["previousAssignee"] = task!.Assignee, ["by"] = ByOf(caller), ["reason"] = reason },
             cancellationToken);
@@ -94,21 +92,12 @@ internal sealed partial class ProcessEngine
         }
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var task = await TaskPreconditions.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
+        var task = await UserTaskStore.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
         if (TaskPreconditions.Check(task, userTaskKey, caller, TaskAction.Update, null, null, expectedVersion) is { } refused)
         {
             return CommandResult<int>.Fail(refused.Error, refused.Message);
         }
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE user_task SET
-                priority = coalesce(@Priority, priority),
-                due_date = coalesce(@DueDate, due_date),
-                follow_up_date = coalesce(@FollowUpDate, follow_up_date),
-                candidate_groups = coalesce(@CandidateGroups, candidate_groups),
-                version = version + 1
-            WHERE key = @userTaskKey
-            """, new { changes.Priority, DueDate = changes.DueDate?.ToUniversalTime(), FollowUpDate = changes.FollowUpDate?.ToUniversalTime(),
-                CandidateGroups = changes.CandidateGroups?.ToArray(), userTaskKey }, transaction, cancellationToken: cancellationToken));
+        await UserTaskStore.UpdateAsync(connection, transaction, userTaskKey, changes, cancellationToken);
         await HistoryAsync(connection, transaction, task!, "TASK_UPDATED", new JsonObject
         {
             ["userTaskKey"] = userTaskKey,
@@ -135,13 +124,9 @@ internal sealed partial class ProcessEngine
 
     private static string? ByOf(Caller caller) => ReferenceEquals(caller, Caller.System) ? null : caller.UserName;
 
-    private async Task HistoryAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LockedTask task, string @event, JsonObject details,
+    private Task HistoryAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LockedTask task, string @event, JsonObject details,
         CancellationToken cancellationToken) =>
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO execution_history (process_instance_key, element_instance_key, element_id, element_type, event, details, at)
-            VALUES (@ProcessInstanceKey, @ElementInstanceKey, @ElementId, 'userTask', @event, @details::jsonb, @at)
-            """, new { task.ProcessInstanceKey, task.ElementInstanceKey, task.ElementId, @event, details = details.ToJsonString(), at = _clock.GetUtcNow().ToUniversalTime() },
-            transaction, cancellationToken: cancellationToken));
+        UserTaskStore.AppendHistoryAsync(connection, transaction, task, @event, details, _clock.GetUtcNow(), cancellationToken);
 
     private static Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditActor? actor, string action, long userTaskKey, object? details,
         CancellationToken cancellationToken) => actor is null ? Task.CompletedTask

@@ -1,5 +1,3 @@
-using Dapper;
-using Npgsql;
 using Processes.Engine.Storage;
 using Processes.Engine.Visibility;
 
@@ -17,10 +15,6 @@ public enum TaskAction
     Update,
 }
 
-/// <summary>The task row a command works on, read once and locked until the commit, with whether the caller may see it.</summary>
-internal sealed record LockedTask(long Key, long ProcessInstanceKey, long ElementInstanceKey, string ElementId, UserTaskState State, string? Assignee,
-    int Version, bool Visible);
-
 /// <summary>
 /// The one precondition chain of every task command, in Zeebe's order (its UserTaskCommandPreconditionValidator):
 /// the task exists → the caller may see it → the caller may do this → the task's lifecycle state allows it → the
@@ -29,20 +23,6 @@ internal sealed record LockedTask(long Key, long ProcessInstanceKey, long Elemen
 /// </summary>
 internal static class TaskPreconditions
 {
-    public static async Task<LockedTask?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, long key,
-        CancellationToken cancellationToken)
-    {
-        var parameters = new DynamicParameters(new { key });
-        var visible = VisibilityRule.Task(caller, "t", parameters);
-        var row = await connection.QuerySingleOrDefaultAsync<(long Key, long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string State,
-            string? Assignee, int Version, bool Visible)>(new CommandDefinition($"""
-            SELECT t.key, t.process_instance_key, t.element_instance_key, t.element_id, t.state, t.assignee, t.version, ({visible}) AS visible
-            FROM user_task t WHERE t.key = @key FOR UPDATE
-            """, parameters, transaction, cancellationToken: cancellationToken));
-        return row == default ? null : new LockedTask(row.Key, row.ProcessInstanceKey, row.ElementInstanceKey, row.ElementId,
-            Enum.Parse<UserTaskState>(row.State, ignoreCase: true), row.Assignee, row.Version, row.Visible);
-    }
-
     /// <summary>Null when every step passes; otherwise the first refusal.</summary>
     public static (CommandError Error, string Message)? Check(LockedTask? task, long key, Caller caller, TaskAction action, string? newAssignee,
         bool? allowOverride, int? expectedVersion)

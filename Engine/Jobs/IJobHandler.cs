@@ -75,7 +75,7 @@ internal sealed class JobHandlerRegistry
 }
 
 /// <summary>A handler from a delegate, for small handlers and tests.</summary>
-public sealed class DelegateJobHandler(string type, Func<JobContext, CancellationToken, Task<JobOutcome>> handle) : IJobHandler
+internal sealed class DelegateJobHandler(string type, Func<JobContext, CancellationToken, Task<JobOutcome>> handle) : IJobHandler
 {
     public string Type => type;
 

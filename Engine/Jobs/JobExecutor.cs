@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Processes.Engine.Cluster;
@@ -202,9 +201,7 @@ internal sealed class JobExecutor
     private async Task<int> CountFailureAsync(long jobKey, CancellationToken cancellationToken)
     {
         await using var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
-            "UPDATE job SET failures = failures + 1 WHERE key = @jobKey RETURNING failures",
-            new { jobKey }, cancellationToken: cancellationToken)) ?? 1;
+        return await Storage.JobStore.CountFailureAsync(connection, jobKey, cancellationToken);
     }
 
     private async Task DrainAsync(CancellationTokenSource handlerStop)
@@ -241,10 +238,7 @@ internal sealed class JobExecutor
         {
             await using var connection = await _engine.DataSource.OpenConnectionAsync(CancellationToken.None);
             // Durability point: released jobs are activatable for every node; a crash before this leaves them to expire.
-            var released = await connection.ExecuteAsync(new CommandDefinition("""
-                UPDATE job SET state = 'ACTIVATABLE', worker = NULL, deadline = NULL
-                WHERE key = ANY(@keys) AND state = 'ACTIVATED' AND worker = @worker
-                """, new { keys, worker = _options.NodeId }));
+            var released = await Storage.JobStore.ReleaseLeasesAsync(connection, keys, _options.NodeId, CancellationToken.None);
             _logger.LogInformation("Shutting down: released the leases of {Count} unfinished job(s)", released);
         }
 #pragma warning disable CA1031 // the leases then expire on their own

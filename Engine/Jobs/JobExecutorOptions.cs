@@ -1,7 +1,7 @@
 namespace Processes.Engine.Jobs;
 
 /// <summary>Settings of the in-process job executor (Host section <c>Jobs</c>).</summary>
-internal sealed class JobExecutorOptions
+public sealed class JobExecutorOptions
 {
     /// <summary>This node's id: the <c>worker</c> of every job lease it takes, and its row in <c>engine_node</c>.</summary>
     public string NodeId { get; set; } = NodeIds.New();

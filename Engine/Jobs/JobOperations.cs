@@ -4,8 +4,15 @@ using Processes.Engine.Storage;
 namespace Processes.Engine.Jobs;
 
 /// <summary>Operator commands on jobs and timers; refusals are values (<see cref="CommandResult{T}"/>), never exceptions.</summary>
-internal sealed class JobOperations(ProcessEngine engine)
+public sealed class JobOperations
 {
+    private readonly ProcessEngine _engine;
+
+    internal JobOperations(ProcessEngine engine)
+    {
+        _engine = engine;
+    }
+
     /// <summary>
     /// Gives a job more attempts. A failed job (incident) gets <paramref name="retries"/> and its incident is
     /// resolved through the engine, which makes it activatable; a job waiting out its back-off is made due now.
@@ -19,7 +26,7 @@ internal sealed class JobOperations(ProcessEngine engine)
         }
         long? incidentKey;
         JobState? state;
-        await using (var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken))
+        await using (var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken))
         {
             state = await JobStore.StateAsync(connection, jobKey, cancellationToken);
             if (state is null)
@@ -32,7 +39,7 @@ internal sealed class JobOperations(ProcessEngine engine)
             }
             // Durability point: the new retry count commits first; if the incident is not resolved below (crash,
             // conflict) the job stays FAILED with that count and the retry can simply be repeated.
-            incidentKey = await JobStore.SetRetriesAsync(connection, jobKey, retries, engine.Clock.GetUtcNow(), cancellationToken);
+            incidentKey = await JobStore.SetRetriesAsync(connection, jobKey, retries, _engine.Clock.GetUtcNow(), cancellationToken);
         }
         if (state == JobState.Failed)
         {
@@ -40,7 +47,39 @@ internal sealed class JobOperations(ProcessEngine engine)
             {
                 return CommandResult<bool>.Fail(CommandError.InvalidState, $"Job {jobKey} has failed but has no open incident to resolve.");
             }
-            return await engine.ResolveIncidentAsync(incident, cancellationToken);
+            return await _engine.ResolveIncidentAsync(incident, cancellationToken);
+        }
+        return CommandResult<bool>.Success(true);
+    }
+
+    /// <summary>
+    /// Camunda's job update (<c>PATCH /v2/jobs/{key}</c>): retries for the job's next attempts — a failed job's incident
+    /// stays open until resolved, as in Camunda — and/or a new lease of <paramref name="timeout"/> from now for a job a
+    /// worker holds. A timeout for a job no worker holds is refused for its state.
+    /// </summary>
+    public async Task<CommandResult<bool>> UpdateJobAsync(long jobKey, int? retries, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        if (retries is < 1)
+        {
+            return CommandResult<bool>.Fail(CommandError.InvalidArgument, "changeset.retries must be at least 1.");
+        }
+        if (timeout is { } t && t <= TimeSpan.Zero)
+        {
+            return CommandResult<bool>.Fail(CommandError.InvalidArgument, "changeset.timeout must be a positive number of milliseconds.");
+        }
+        if (retries is null && timeout is null)
+        {
+            return CommandResult<bool>.Fail(CommandError.InvalidArgument, "changeset must name retries or timeout.");
+        }
+        await using var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken);
+        var state = await JobStore.UpdateAsync(connection, jobKey, retries, timeout, _engine.Clock.GetUtcNow(), cancellationToken);
+        if (state is null)
+        {
+            return CommandResult<bool>.Fail(CommandError.NotFound, $"Job {jobKey} does not exist (it may have been completed or its element cancelled).");
+        }
+        if (timeout is not null && state != JobState.Activated.ToStored())
+        {
+            return CommandResult<bool>.Fail(CommandError.InvalidState, $"Job {jobKey} is not held by a worker, so it has no lease to change.");
         }
         return CommandResult<bool>.Success(true);
     }
@@ -52,7 +91,7 @@ internal sealed class JobOperations(ProcessEngine engine)
     /// </summary>
     public async Task<CommandResult<bool>> DeleteJobAsync(long jobKey, CancellationToken cancellationToken)
     {
-        await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken);
         var instance = await JobStore.ProcessInstanceKeyAsync(connection, jobKey, cancellationToken);
         return instance is { } key
             ? CommandResult<bool>.Fail(CommandError.InvalidState,
@@ -66,9 +105,9 @@ internal sealed class JobOperations(ProcessEngine engine)
     /// </summary>
     public async Task<CommandResult<bool>> TriggerTimerNowAsync(long timerKey, CancellationToken cancellationToken)
     {
-        await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken);
         // Durability point: the timer is due now and survives a crash as such; any node's scheduler fires it.
-        return await TimerStore.MakeDueAsync(connection, timerKey, engine.Clock.GetUtcNow().ToUniversalTime(), cancellationToken)
+        return await TimerStore.MakeDueAsync(connection, timerKey, _engine.Clock.GetUtcNow().ToUniversalTime(), cancellationToken)
             ? CommandResult<bool>.Success(true)
             : CommandResult<bool>.Fail(CommandError.NotFound, $"Timer {timerKey} does not exist (it may have fired or its element completed).");
     }

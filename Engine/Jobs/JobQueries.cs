@@ -4,7 +4,7 @@ using Npgsql;
 namespace Processes.Engine.Jobs;
 
 /// <summary>The states an operator filters jobs by.</summary>
-internal enum JobView
+public enum JobView
 {
     /// <summary>Waiting for a worker (due now).</summary>
     Activatable,
@@ -16,29 +16,29 @@ internal enum JobView
     Failed,
 }
 
-internal sealed record JobSummary(long Key, string Type, string State, long ProcessInstanceKey, long ElementInstanceKey, string ElementId,
+public sealed record JobSummary(long Key, string Type, string State, long ProcessInstanceKey, long ElementInstanceKey, string ElementId,
     string BpmnProcessId, int Retries, int Failures, string? Worker, DateTimeOffset? Deadline, DateTimeOffset DueAt, string? ErrorMessage,
     long? IncidentKey, DateTimeOffset CreatedAt);
 
-internal sealed record TimerSummary(long Key, long? ProcessInstanceKey, long? ElementInstanceKey, string ElementId, long ProcessDefinitionKey,
+public sealed record TimerSummary(long Key, long? ProcessInstanceKey, long? ElementInstanceKey, string ElementId, long ProcessDefinitionKey,
     DateTimeOffset DueAt, int Repetitions, string Definition, string? ClaimedBy);
 
-internal sealed record JobTypeCounts(string Type, int Activatable, int Running, int Retrying, int Failed);
+public sealed record JobTypeCounts(string Type, int Activatable, int Running, int Retrying, int Failed);
 
-internal sealed record JobMinute(DateTimeOffset Minute, string Type, int Succeeded, int Failed);
+public sealed record JobMinute(DateTimeOffset Minute, string Type, int Succeeded, int Failed);
 
-internal sealed record EngineNodeSummary(string NodeId, string HostName, string Version, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt,
+public sealed record EngineNodeSummary(string NodeId, string HostName, string Version, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt,
     int RunningJobs, int MaxJobs);
 
 /// <summary>A page of rows, newest cursor last: pass <see cref="Next"/> back to get the following page (null: no more).</summary>
-internal sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
+public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
 
 /// <summary>
 /// Read-only views for operators: jobs by state (keyset-paged by key), timers by due time, counts per type,
 /// finished jobs per minute and the cluster's nodes. Each is one indexed query, no transaction held. Jobs, timers and
 /// counts are those of the request's <see cref="Visibility.TenantScope"/>.
 /// </summary>
-internal sealed class JobQueries(NpgsqlDataSource dataSource, TimeProvider clock)
+public sealed class JobQueries(NpgsqlDataSource dataSource, TimeProvider clock)
 {
     private const int MaxPage = 500;
 

@@ -4,7 +4,7 @@ namespace Processes.Engine.Jobs;
 /// Exponential back-off with jitter: attempt n (1-based) waits min(max, base · 2^(n-1)), then a random share of up
 /// to <see cref="Jitter"/> of it is taken off, so jobs that failed together do not all come back together.
 /// </summary>
-internal sealed record RetryBackOff(TimeSpan Base, TimeSpan Max, double Jitter = 0.2)
+public sealed record RetryBackOff(TimeSpan Base, TimeSpan Max, double Jitter = 0.2)
 {
     public static RetryBackOff Default { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
 

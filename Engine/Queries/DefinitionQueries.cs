@@ -28,6 +28,20 @@ public sealed class DecisionDefinitionRow
     public string TenantId { get; init; } = TenantIds.Default;
 }
 
+/// <summary>A deployed decision requirements graph (a DMN file's definitions) as the read side returns it.</summary>
+public sealed class DecisionRequirementsRow
+{
+    public long Key { get; init; }
+    public string DecisionRequirementsId { get; init; } = "";
+    public string? Name { get; init; }
+    public int Version { get; init; }
+    public string ResourceName { get; init; } = "";
+    public string TenantId { get; init; } = TenantIds.Default;
+}
+
+/// <summary>A deployed resource by its key (a process definition, a decision requirements graph or a form) with the file's content.</summary>
+public sealed record ResourceRow(long Key, string ResourceId, string ResourceName, int Version, string? VersionTag, byte[] Content, string TenantId);
+
 /// <summary>
 /// Deployed models — process and decision definitions, linked forms. They are no case data: every signed-in caller
 /// sees those of their tenants (who may deploy or start is the write side's concern), so their visibility fragment is
@@ -83,6 +97,32 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
         DefaultSort = [new SortBy("decisionDefinitionId"), new SortBy("version")],
     };
 
+    public static ReadModel<DecisionRequirementsRow> RequirementsModel { get; } = new(
+        "decision requirements",
+        """
+        q.decision_requirements_key AS Key, q.decision_requirements_id AS DecisionRequirementsId, q.name AS Name, q.version AS Version,
+        q.resource_name AS ResourceName, q.tenant_id AS TenantId
+        """,
+        "decision_requirements q",
+        new QueryField("decisionRequirementsKey", "q.decision_requirements_key", FieldType.Key), r => r.Key,
+        (caller, parameters) => VisibilityRule.Tenant(caller, "q.tenant_id", parameters),
+        [
+            (new QueryField("decisionRequirementsId", "q.decision_requirements_id", FieldType.Text), r => r.DecisionRequirementsId),
+            (new QueryField("decisionRequirementsName", "q.name", FieldType.Text), r => r.Name),
+            (new QueryField("version", "q.version", FieldType.Integer), r => (long)r.Version),
+            (new QueryField("resourceName", "q.resource_name", FieldType.Text), r => r.ResourceName),
+            (new QueryField("tenantId", "q.tenant_id", FieldType.Text), r => r.TenantId),
+        ])
+    {
+        DefaultSort = [new SortBy("decisionRequirementsId"), new SortBy("version")],
+    };
+
+    public Task<QueryPage<DecisionRequirementsRow>> RequirementsAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
+        QuerySql.RunAsync(dataSource, RequirementsModel, caller, query, cancellationToken);
+
+    public async Task<DecisionRequirementsRow?> FindRequirementsAsync(Caller caller, long key, CancellationToken cancellationToken) =>
+        Single(await RequirementsAsync(caller, One("decisionRequirementsKey", key), cancellationToken));
+
     public Task<QueryPage<ProcessDefinitionRow>> ProcessesAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
         QuerySql.RunAsync(dataSource, ProcessModel, caller, query, cancellationToken);
 
@@ -94,6 +134,27 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
 
     public async Task<DecisionDefinitionRow?> FindDecisionAsync(Caller caller, long key, CancellationToken cancellationToken) =>
         Single(await DecisionsAsync(caller, One("decisionDefinitionKey", key), cancellationToken));
+
+    /// <summary>
+    /// Camunda's resource by key: a process definition's, a decision requirements graph's or a form's key names the
+    /// deployed file it came from; null when no deployed model has that key.
+    /// </summary>
+    public async Task<ResourceRow?> FindResourceAsync(Caller caller, long key, CancellationToken cancellationToken)
+    {
+        var parameters = new Dapper.DynamicParameters(new { key });
+        var tenant = VisibilityRule.Tenant(caller, "m.tenant_id", parameters);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await Dapper.SqlMapper.QuerySingleOrDefaultAsync<ResourceRow>(connection, new Dapper.CommandDefinition($"""
+            SELECT m.key AS Key, m.id AS ResourceId, m.resource_name AS ResourceName, m.version AS Version, m.version_tag AS VersionTag, r.content AS Content, m.tenant_id AS TenantId
+            FROM (SELECT process_definition_key AS key, bpmn_process_id AS id, resource_name, version, version_tag, deployment_key, tenant_id FROM process_definition
+                  UNION ALL
+                  SELECT decision_requirements_key, decision_requirements_id, resource_name, version, NULL, deployment_key, tenant_id FROM decision_requirements
+                  UNION ALL
+                  SELECT form_key, form_id, resource_name, version, NULL, deployment_key, tenant_id FROM form_definition) m
+            JOIN deployment_resource r ON r.deployment_key = m.deployment_key AND r.resource_name = m.resource_name
+            WHERE m.key = @key AND {tenant}
+            """, parameters, cancellationToken: cancellationToken));
+    }
 
     /// <summary>The latest deployed version of a linked form (a task's <c>form:&lt;id&gt;</c>) in the task's tenant, or null when none was deployed there.</summary>
     public Task<StoredForm?> LatestFormAsync(string tenantId, string formId, CancellationToken cancellationToken) =>

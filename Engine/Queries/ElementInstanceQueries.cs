@@ -4,7 +4,7 @@ using Processes.Engine.Visibility;
 namespace Processes.Engine.Queries;
 
 /// <summary>The live element instances (a finished one lives on in the history), within the caller's visibility.</summary>
-public sealed class ElementInstanceQueries(NpgsqlDataSource dataSource)
+internal sealed class ElementInstanceQueries(NpgsqlDataSource dataSource)
 {
     public static ReadModel<ElementRow> Model { get; } = new(
         "element instances",

@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 namespace Processes.Engine.Queries;
 
 /// <summary>
-/// Opaque keyset cursors: the sort's values of one row (the key last) and the sort they belong to, as base64url
-/// JSON. A cursor of another sort (or edited by hand) is refused naming the page field instead of paging wrongly.
+/// Opaque keyset cursors: the sort's values of one row (the key last) and a short hash of the sort they belong to,
+/// as base64 JSON (standard alphabet, padded: Camunda's clients check cursors against that pattern and at most 300
+/// characters). A cursor of another sort (or edited by hand) is refused naming the page field instead of paging wrongly.
 /// </summary>
 internal static class QueryCursor
 {
@@ -27,18 +28,18 @@ internal static class QueryCursor
             });
             _ = field;
         }
-        var json = new JsonObject { ["s"] = signature, ["v"] = array }.ToJsonString();
-        return Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var json = new JsonObject { ["s"] = Short(signature), ["v"] = array }.ToJsonString();
+        return Convert.ToBase64String(Encoding.UTF8.GetBytes(json));
     }
 
     public static object?[] Decode(string cursor, string signature, IReadOnlyList<QueryField> fields, string path)
     {
         try
         {
-            var text = cursor.Replace('-', '+').Replace('_', '/');
+            var text = cursor.TrimEnd('=').Replace('-', '+').Replace('_', '/');
             text += new string('=', (4 - text.Length % 4) % 4);
             var node = JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(text)))?.AsObject();
-            if (node?["s"]?.GetValue<string>() != signature || node["v"] is not JsonArray values || values.Count != fields.Count)
+            if (node?["s"]?.GetValue<string>() != Short(signature) || node["v"] is not JsonArray values || values.Count != fields.Count)
             {
                 throw new QueryException(path, $"{path} is a cursor of another query (sort); page from the first page again.");
             }
@@ -49,6 +50,9 @@ internal static class QueryCursor
             throw new QueryException(path, $"{path} is not a cursor this API issued.");
         }
     }
+
+    private static string Short(string signature) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(signature)))[..8];
 
     private static object Typed(FieldType type, JsonNode value) => type switch
     {

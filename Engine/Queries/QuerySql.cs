@@ -12,7 +12,7 @@ namespace Processes.Engine.Queries;
 /// value as a parameter (values never enter the SQL text), the sort with the key as tie-breaker, and either an
 /// offset or a keyset condition from the cursor.
 /// </summary>
-public static class QuerySql
+internal static class QuerySql
 {
     public static async Task<QueryPage<TRow>> RunAsync<TRow>(NpgsqlDataSource dataSource, ReadModel<TRow> model, Caller caller, Query query,
         CancellationToken cancellationToken)

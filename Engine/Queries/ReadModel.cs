@@ -26,7 +26,7 @@ public sealed class ReadModel<TRow>
     private readonly Dictionary<string, QueryField> _fields;
     private readonly Dictionary<string, Func<TRow, object?>> _values;
 
-    public ReadModel(string name, string select, string from, QueryField key, Func<TRow, long> keyOf,
+    internal ReadModel(string name, string select, string from, QueryField key, Func<TRow, long> keyOf,
         Func<Caller, DynamicParameters, string> visibility, IEnumerable<(QueryField Field, Func<TRow, object?>? Value)> fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
@@ -49,19 +49,19 @@ public sealed class ReadModel<TRow>
 
     public string Name { get; }
 
-    public string Select { get; }
+    internal string Select { get; }
 
-    public string From { get; }
+    internal string From { get; }
 
     public QueryField Key { get; }
 
-    public Func<Caller, DynamicParameters, string> Visibility { get; }
+    internal Func<Caller, DynamicParameters, string> Visibility { get; }
 
     /// <summary>The column holding the process instance key, when variable filters apply to this model.</summary>
-    public string? InstanceKeyColumn { get; init; }
+    internal string? InstanceKeyColumn { get; init; }
 
     /// <summary>The filter property that holds variable conditions (Camunda calls it differently per resource).</summary>
-    public string VariablesFilter { get; init; } = "variables";
+    internal string VariablesFilter { get; init; } = "variables";
 
     /// <summary>The default order when the query names none (the key is appended in any case).</summary>
     public IReadOnlyList<SortBy> DefaultSort { get; init; } = [];

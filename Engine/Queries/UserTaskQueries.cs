@@ -20,6 +20,8 @@ public sealed class UserTaskRow
     public DateTime? FollowUpDate { get; init; }
     public DateTime? DueDate { get; init; }
     public string? FormKey { get; init; }
+    /// <summary>The key of the latest deployed version of a linked form (<c>form:&lt;id&gt;</c>), if one is deployed.</summary>
+    public long? LinkedFormKey { get; init; }
     public long ElementInstanceKey { get; init; }
     public long ProcessInstanceKey { get; init; }
     public long ProcessDefinitionKey { get; init; }
@@ -27,10 +29,19 @@ public sealed class UserTaskRow
     public string CustomHeaders { get; init; } = "{}";
     public int Version { get; init; }
     public string TenantId { get; init; } = TenantIds.Default;
+
+    /// <summary>The title the model gives the task (extension property <c>title</c>), null when it gives none.</summary>
+    public string? Title { get; init; }
+
+    /// <summary>The case the task belongs to: the root of its instance tree (a work ticket's demand).</summary>
+    public long RootProcessInstanceKey { get; init; }
 }
 
 /// <summary>A variable as the read side returns it: the value as JSON text, already masked for the caller.</summary>
-public sealed record VariableRow(long ScopeKey, string Name, string Value, long ProcessInstanceKey);
+public sealed record VariableRow(long ScopeKey, string Name, string Value, long ProcessInstanceKey, long Key = 0)
+{
+    public string TenantId { get; init; } = TenantIds.Default;
+}
 
 /// <summary>
 /// User tasks: search (Camunda's fields, the inbox's views), one task by key, and the variables its form shows.
@@ -45,7 +56,9 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
         t.candidate_users AS CandidateUsers, t.bpmn_process_id AS BpmnProcessId, t.created_at AS CreatedAt, t.completed_at AS CompletedAt,
         t.follow_up_date AS FollowUpDate, t.due_date AS DueDate, t.form_key AS FormKey, t.element_instance_key AS ElementInstanceKey,
         t.process_instance_key AS ProcessInstanceKey, t.process_definition_key AS ProcessDefinitionKey, t.priority AS Priority,
-        t.custom_headers::text AS CustomHeaders, t.version AS Version, t.tenant_id AS TenantId
+        t.custom_headers::text AS CustomHeaders, t.version AS Version, t.title AS Title, t.tenant_id AS TenantId,
+        (SELECT tp.root_process_instance_key FROM process_instance tp WHERE tp.key = t.process_instance_key) AS RootProcessInstanceKey,
+        (SELECT f.form_key FROM form_definition f WHERE f.tenant_id = t.tenant_id AND t.form_key = 'form:' || f.form_id ORDER BY f.version DESC LIMIT 1) AS LinkedFormKey
         """,
         "user_task t",
         new QueryField("userTaskKey", "t.key", FieldType.Key), r => r.Key,
@@ -116,7 +129,7 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // The scopes from the task's element up its flow scopes; a completed task's element is gone, leaving the instance.
-        var rows = await connection.QueryAsync<(long Scope, string Name, string? Value)>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<(long Scope, string Name, string? Value, long Key)>(new CommandDefinition("""
             WITH RECURSIVE scopes AS (
                 SELECT key, flow_scope_key, 0 AS depth FROM element_instance WHERE key = @ElementInstanceKey
                 UNION ALL
@@ -124,11 +137,14 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
             visible AS (
                 SELECT key, depth FROM scopes
                 UNION ALL SELECT @ProcessInstanceKey, 1000000)
-            SELECT DISTINCT ON (v.name) v.scope_key, v.name, v.value::text
+            SELECT DISTINCT ON (v.name) v.scope_key, v.name, v.value::text, v.key
             FROM variable v JOIN visible s ON v.scope_key = s.key
             WHERE v.process_instance_key = @ProcessInstanceKey AND (@name::text IS NULL OR v.name = @name)
             ORDER BY v.name, s.depth
             """, new { task.ElementInstanceKey, task.ProcessInstanceKey, name }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new VariableRow(r.Scope, r.Name, masking.ApplyText(caller, r.Name, r.Value) ?? "null", task.ProcessInstanceKey))];
+        return [.. rows.Select(r => new VariableRow(r.Scope, r.Name, masking.ApplyText(caller, r.Name, r.Value) ?? "null", task.ProcessInstanceKey, r.Key)
+        {
+            TenantId = task.TenantId,
+        })];
     }
 }

@@ -141,6 +141,20 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
     private sealed record VariableRecord(long scope_key, string name, string? value);
 #pragma warning restore IDE1006, CA1707
 
+    /// <summary>The instance of a process holding a business key, if any (in the command's transaction).</summary>
+    public static Task<long?> FindByBusinessKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string bpmnProcessId, string businessKey,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT key FROM process_instance WHERE tenant_id = @tenant AND bpmn_process_id = @bpmnProcessId AND business_key = @businessKey",
+            new { tenant, bpmnProcessId, businessKey }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>The instance an element instance belongs to; null when the element instance does not exist (any more).</summary>
+    public static Task<long?> ProcessInstanceOfElementAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long elementInstanceKey,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT process_instance_key FROM element_instance WHERE key = @elementInstanceKey",
+            new { elementInstanceKey }, transaction, cancellationToken: cancellationToken));
+
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     internal static NpgsqlParameter Jsonb(string name, object? value) =>

@@ -52,6 +52,28 @@ public static class JobStore
         }, cancellationToken: cancellationToken));
 
     /// <summary>Hands the leases of running jobs held by <paramref name="workers"/> (dead nodes) back: the jobs are activatable again.</summary>
+    /// <summary>
+    /// Camunda's job update: new retries (the incident stays open until it is resolved) and/or a new lease of
+    /// <paramref name="timeout"/> from now for a running job. Answers the job's state before the update, null when there
+    /// is no such job; a timeout for a job that is not running changes nothing (the caller refuses it).
+    /// </summary>
+    internal static Task<string?> UpdateAsync(NpgsqlConnection connection, long jobKey, int? retries, TimeSpan? timeout, DateTimeOffset now,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
+            WITH old AS (SELECT key, state FROM job WHERE key = @jobKey FOR UPDATE),
+            updated AS (
+                UPDATE job j SET retries = coalesce(@retries, j.retries),
+                                 deadline = CASE WHEN @deadline::timestamptz IS NOT NULL AND j.state = @Activated THEN @deadline::timestamptz ELSE j.deadline END
+                FROM old WHERE j.key = old.key AND (@deadline::timestamptz IS NULL OR old.state = @Activated) RETURNING j.key)
+            SELECT state FROM old
+            """, new
+        {
+            jobKey,
+            retries,
+            deadline = timeout is { } t ? (now + t).UtcDateTime : (DateTime?)null,
+            Activated = JobState.Activated.ToStored(),
+        }, cancellationToken: cancellationToken));
+
     internal static Task<int> ReleaseLeasesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<string> workers,
         CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""
@@ -72,4 +94,73 @@ public static class JobStore
             WHERE key IN (SELECT key FROM job WHERE state = @Activated AND deadline < @now FOR UPDATE SKIP LOCKED)
             """, new { now = now.ToUniversalTime(), Activatable = JobState.Activatable.ToStored(), Activated = JobState.Activated.ToStored() },
             cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Leases up to <paramref name="maxJobs"/> activatable jobs of a type to <paramref name="worker"/> until
+    /// <paramref name="deadline"/>, in the caller's transaction. Rows locked by another activation are skipped, never
+    /// waited for, so any number of hosts and workers share the table.
+    /// </summary>
+    internal static async Task<List<StoredJob>> ActivateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string type, string worker,
+        DateTimeOffset now, DateTimeOffset deadline, int maxJobs, string[]? tenants, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<StoredJob>(new CommandDefinition("""
+            WITH picked AS (
+                SELECT key FROM job
+                WHERE type = @type AND state = @Activatable AND due_at <= @now
+                  AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
+                ORDER BY due_at, key
+                LIMIT @maxJobs
+                FOR UPDATE SKIP LOCKED)
+            UPDATE job SET state = @Activated, worker = @worker, deadline = @deadline
+            FROM picked WHERE job.key = picked.key
+            RETURNING job.key, job.type, job.process_instance_key, job.element_instance_key, job.element_id, job.bpmn_process_id,
+                      job.process_definition_key, job.process_version, job.retries, job.custom_headers::text AS custom_headers, job.state, job.worker,
+                      job.tenant_id
+            """, new
+        {
+            type,
+            now,
+            maxJobs,
+            worker,
+            deadline,
+            tenants,
+            Activatable = JobState.Activatable.ToStored(),
+            Activated = JobState.Activated.ToStored(),
+        }, transaction, cancellationToken: cancellationToken))];
+
+    /// <summary>A job as its commands (complete, fail, throw error) need it, in the command's transaction; null when it does not exist.</summary>
+    internal static Task<StoredJob?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long jobKey, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<StoredJob?>(new CommandDefinition("""
+            SELECT key, type, process_instance_key, element_instance_key, element_id, bpmn_process_id, process_definition_key,
+                   process_version, retries, custom_headers::text AS custom_headers, state, worker, tenant_id
+            FROM job WHERE key = @jobKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
+            """, new { jobKey, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Renews the leases <paramref name="worker"/> holds on <paramref name="keys"/> until <paramref name="deadline"/>.</summary>
+    internal static Task<int> ExtendLeasesAsync(NpgsqlConnection connection, IReadOnlyCollection<long> keys, string worker, DateTimeOffset deadline,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE job SET deadline = @deadline WHERE key = ANY(@keys) AND state = @Activated AND worker = @worker
+            """, new { keys = keys.ToArray(), worker, deadline = deadline.ToUniversalTime(), Activated = JobState.Activated.ToStored() },
+            cancellationToken: cancellationToken));
+
+    /// <summary>Hands back the leases <paramref name="worker"/> holds on <paramref name="keys"/> (a graceful shutdown's unfinished jobs).</summary>
+    internal static Task<int> ReleaseLeasesAsync(NpgsqlConnection connection, IReadOnlyCollection<long> keys, string worker, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE job SET state = @Activatable, worker = NULL, deadline = NULL
+            WHERE key = ANY(@keys) AND state = @Activated AND worker = @worker
+            """, new { keys = keys.ToArray(), worker, Activatable = JobState.Activatable.ToStored(), Activated = JobState.Activated.ToStored() },
+            cancellationToken: cancellationToken));
+
+    /// <summary>Adds one to a job's failure count (the back-off exponent) and returns it; 1 when the job is gone.</summary>
+    internal static async Task<int> CountFailureAsync(NpgsqlConnection connection, long jobKey, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "UPDATE job SET failures = failures + 1 WHERE key = @jobKey RETURNING failures",
+            new { jobKey }, cancellationToken: cancellationToken)) ?? 1;
 }
+
+/// <summary>A job row as the job commands and activation read it.</summary>
+#pragma warning disable IDE1006, CA1707
+internal sealed record StoredJob(long key, string type, long process_instance_key, long element_instance_key, string element_id, string bpmn_process_id,
+    long process_definition_key, int process_version, int retries, string custom_headers, string? state = null, string? worker = null,
+    string tenant_id = Visibility.TenantIds.Default);
+#pragma warning restore IDE1006, CA1707

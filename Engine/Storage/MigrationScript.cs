@@ -6,7 +6,7 @@ using System.Text;
 namespace Processes.Engine.Storage;
 
 /// <summary>One versioned schema script, named <c>NNNN_what.sql</c>. Applied scripts never change.</summary>
-internal sealed record MigrationScript(int Version, string Name, string Sql)
+public sealed record MigrationScript(int Version, string Name, string Sql)
 {
     /// <summary>SHA-256 of the text with line endings normalised, so a checkout's CRLF setting is no change.</summary>
     public string Checksum { get; } = Convert.ToHexString(

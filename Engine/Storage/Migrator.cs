@@ -9,23 +9,34 @@ namespace Processes.Engine.Storage;
 /// Brings the schema up to date at start-up. Hosts starting together serialise on one advisory lock, so each
 /// script runs exactly once; each script and its record commit in one transaction.
 /// </summary>
-internal sealed class Migrator(NpgsqlDataSource dataSource, IReadOnlyList<MigrationScript> scripts, ILogger<Migrator>? logger = null)
+public sealed class Migrator
 {
     // Any constant unique to this product; all hosts of one database must agree on it.
     private const long LockKey = 0x50726f6365737365; // "Processe"
-    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly IReadOnlyList<MigrationScript> _scripts;
+    private readonly ILogger _logger;
 
+    /// <summary>Applies the migrations embedded in the engine.</summary>
     public Migrator(NpgsqlDataSource dataSource, ILogger<Migrator>? logger = null)
         : this(dataSource, MigrationScript.Embedded, logger)
     {
     }
 
+    /// <summary>Applies <paramref name="scripts"/> (tests bring their own).</summary>
+    internal Migrator(NpgsqlDataSource dataSource, IReadOnlyList<MigrationScript> scripts, ILogger<Migrator>? logger = null)
+    {
+        _dataSource = dataSource;
+        _scripts = scripts;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
     /// <summary>The newest version this build knows; ready means the database has it.</summary>
-    public int LatestVersion => scripts.Count == 0 ? 0 : scripts[^1].Version;
+    public int LatestVersion => _scripts.Count == 0 ? 0 : _scripts[^1].Version;
 
     public async Task<IReadOnlyList<MigrationScript>> MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         // Session-level lock: held across the per-script transactions below, released when the connection closes.
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@LockKey)", new { LockKey }, cancellationToken: cancellationToken));
         try
@@ -43,7 +54,7 @@ internal sealed class Migrator(NpgsqlDataSource dataSource, IReadOnlyList<Migrat
                 .ToDictionary(r => r.Version);
 
             Verify(applied);
-            var pending = scripts.Where(s => !applied.ContainsKey(s.Version)).ToList();
+            var pending = _scripts.Where(s => !applied.ContainsKey(s.Version)).ToList();
             foreach (var script in pending)
             {
                 await ApplyAsync(connection, script, cancellationToken);
@@ -59,7 +70,7 @@ internal sealed class Migrator(NpgsqlDataSource dataSource, IReadOnlyList<Migrat
     /// <summary>The highest applied version, or 0 when the schema table does not exist yet.</summary>
     public async Task<int> AppliedVersionAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<int?>(new CommandDefinition("""
             SELECT CASE WHEN to_regclass('schema_migration') IS NULL THEN 0
                         ELSE (SELECT coalesce(max(version), 0) FROM schema_migration) END
@@ -68,7 +79,7 @@ internal sealed class Migrator(NpgsqlDataSource dataSource, IReadOnlyList<Migrat
 
     private void Verify(Dictionary<int, (int Version, string Name, string Checksum)> applied)
     {
-        foreach (var script in scripts)
+        foreach (var script in _scripts)
         {
             if (applied.TryGetValue(script.Version, out var row) && row.Checksum != script.Checksum)
             {
@@ -78,7 +89,7 @@ internal sealed class Migrator(NpgsqlDataSource dataSource, IReadOnlyList<Migrat
                     "Applied migrations must never change: restore the original text and add a new migration for the change.");
             }
         }
-        var unknown = applied.Keys.Where(v => scripts.All(s => s.Version != v)).Order().ToList();
+        var unknown = applied.Keys.Where(v => _scripts.All(s => s.Version != v)).Order().ToList();
         if (unknown.Count > 0)
         {
             // A newer host already upgraded the schema; scripts only add, so an older host may keep running.

@@ -91,12 +91,12 @@ internal static class RowInserts
         {
             ChangeWriter.Add(batch, """
                 INSERT INTO user_task (key, process_instance_key, element_instance_key, element_id, name, bpmn_process_id, process_definition_key,
-                    state, assignee, candidate_groups, candidate_users, due_date, follow_up_date, priority, form_key, custom_headers, created_at, tenant_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, 'CREATED', $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, (SELECT pi.tenant_id FROM process_instance pi WHERE pi.key = $2))
+                    state, assignee, candidate_groups, candidate_users, due_date, follow_up_date, priority, form_key, custom_headers, created_at, title, tenant_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, 'CREATED', $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, (SELECT pi.tenant_id FROM process_instance pi WHERE pi.key = $2))
                 """,
                 task.Key, task.ProcessInstanceKey, task.ElementInstanceKey, task.ElementId, task.Name, task.BpmnProcessId, task.ProcessDefinitionKey,
                 task.Assignee, task.CandidateGroups.ToArray(), task.CandidateUsers.ToArray(), task.DueDate, task.FollowUpDate, task.Priority,
-                task.FormKey, task.CustomHeaders.ToJsonString(), task.CreatedAt);
+                task.FormKey, task.CustomHeaders.ToJsonString(), task.CreatedAt, task.Title);
         }
         foreach (var message in c.NewMessages)
         {

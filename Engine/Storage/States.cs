@@ -35,7 +35,7 @@ public enum IncidentState
 /// The column text of the states. The tables store upper-case names (Camunda's spelling in the API), so the
 /// enums and the stored text map one to one and nothing outside the stores compares strings.
 /// </summary>
-public static class StoredStates
+internal static class StoredStates
 {
     public static string ToStored(this UserTaskState state) => Upper(state);
 

@@ -4,7 +4,7 @@ using Npgsql;
 namespace Processes.Engine.Storage;
 
 /// <summary>What a tenant holds in the engine's tables: a tenant is deleted only when it holds nothing.</summary>
-internal static class TenantData
+public static class TenantData
 {
     /// <summary>The first kind of row <paramref name="tenantId"/> still owns ("process definitions", "process instances"…), or null when none.</summary>
     public static async Task<string?> FirstHeldAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string tenantId, CancellationToken cancellationToken) =>

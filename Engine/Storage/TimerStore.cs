@@ -108,7 +108,44 @@ internal static class TimerStore
         connection.QuerySingleOrDefaultAsync<HandedOverTimer>(new CommandDefinition(
             "SELECT key AS Key, due_at AS DueAt, handed_over_at AS HandedOverAt, external_job AS ExternalJob FROM timer WHERE key = @timerKey",
             new { timerKey }, cancellationToken: cancellationToken));
+
+    /// <summary>A timer locked for firing until the command commits; null when it was fired or cancelled already.</summary>
+    public static Task<StoredTimer?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long timerKey, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<StoredTimer?>(new CommandDefinition("""
+            SELECT key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition
+            FROM timer WHERE key = @timerKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants)) FOR UPDATE
+            """, new { timerKey, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Deletes the start timers of the process's versions other than <paramref name="latestDefinitionKey"/>.</summary>
+    public static Task DeleteStartTimersOfOtherVersionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string bpmnProcessId,
+        long latestDefinitionKey, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM timer WHERE process_instance_key IS NULL AND process_definition_key <> @key
+              AND process_definition_key IN (SELECT process_definition_key FROM process_definition WHERE tenant_id = @tenant AND bpmn_process_id = @id)
+            """, new { tenant, id = bpmnProcessId, key = latestDefinitionKey }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Whether a start timer of this process version and start event is scheduled.</summary>
+    public static Task<bool> StartTimerExistsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long processDefinitionKey, string elementId,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM timer WHERE process_instance_key IS NULL AND process_definition_key = @processDefinitionKey AND element_id = @elementId)",
+            new { processDefinitionKey, elementId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Schedules a start timer (no instance yet) and wakes every scheduler.</summary>
+    public static Task InsertStartTimerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, long timerKey, long processDefinitionKey, string elementId,
+        DateTimeOffset dueAt, int repetitions, string definition, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO timer (key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition, created_at, tenant_id)
+            VALUES (@timerKey, NULL, NULL, @elementId, @processDefinitionKey, @dueAt, @repetitions, @definition, @now, @tenant);
+            SELECT pg_notify('processes_timers', @dueAt::text);
+            """, new { timerKey, elementId, processDefinitionKey, dueAt, repetitions, definition, now, tenant }, transaction, cancellationToken: cancellationToken));
 }
+
+/// <summary>A timer row as its firing reads it.</summary>
+#pragma warning disable IDE1006, CA1707
+internal sealed record StoredTimer(long key, long? process_instance_key, long? element_instance_key, string element_id,
+    long process_definition_key, DateTime due_at, int repetitions, string definition);
+#pragma warning restore IDE1006, CA1707
 
 /// <summary>A timer leased for handing over, with what its readable job name is made of.</summary>
 internal sealed record HandoverCandidate(long Key, DateTime DueAt, string ElementId, long ProcessDefinitionKey, long? ProcessInstanceKey,

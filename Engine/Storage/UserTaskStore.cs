@@ -11,7 +11,7 @@ public sealed record OpenUserTask(long Key, long ProcessInstanceKey, string Elem
 /// background services need. The engine's own writes go through <see cref="ChangeWriter"/> and the task commands
 /// in one transaction each; nothing else writes this table.
 /// </summary>
-public sealed class UserTaskStore
+public sealed partial class UserTaskStore
 {
     private const string TaskUpdated = "TASK_UPDATED";
     private const string TaskSlaWarning = "TASK_SLA_WARNING";

@@ -6,7 +6,7 @@ using Processes.Engine.Storage;
 namespace Processes.Engine.Timers;
 
 /// <summary>An outside scheduler (Hangfire) that runs a timer's firing at its due time.</summary>
-internal interface ITimerJobScheduler
+public interface ITimerJobScheduler
 {
     /// <summary>Creates the job (committed in the scheduler's own store) and returns its id.</summary>
     string Schedule(TimerJob timer);
@@ -16,13 +16,13 @@ internal interface ITimerJobScheduler
 }
 
 /// <summary>What a handed-over job fires: the timer key and the due time it was handed over for (ticks, UTC).</summary>
-internal sealed record TimerJob(long TimerKey, long DueAtTicks, string DisplayName)
+public sealed record TimerJob(long TimerKey, long DueAtTicks, string DisplayName)
 {
     public DateTimeOffset DueAt => new(DueAtTicks, TimeSpan.Zero);
 }
 
 /// <summary>Settings of the timer handover (Host section <c>Processes:Hangfire</c>).</summary>
-internal sealed class TimerHandoverOptions
+public sealed class TimerHandoverOptions
 {
     /// <summary>Timers due within this are handed over; later ones wait in the timer table.</summary>
     public TimeSpan Horizon { get; set; } = TimeSpan.FromMinutes(15);
@@ -50,9 +50,20 @@ internal sealed class TimerHandoverOptions
 /// records the job id on the row, deletes the jobs of timers that are gone, and fires a timer when its job runs. The
 /// engine's <see cref="TimerScheduler"/> stays the backstop (it fires handed-over timers overdue by its grace).
 /// </summary>
-internal sealed class TimerHandover(ProcessEngine engine, ITimerJobScheduler scheduler, TimerHandoverOptions options, ILogger<TimerHandover>? logger = null)
+public sealed class TimerHandover
 {
-    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+    private readonly ProcessEngine _engine;
+    private readonly ITimerJobScheduler _scheduler;
+    private readonly TimerHandoverOptions _options;
+    private readonly ILogger _logger;
+
+    internal TimerHandover(ProcessEngine engine, ITimerJobScheduler scheduler, TimerHandoverOptions options, ILogger<TimerHandover>? logger = null)
+    {
+        _engine = engine;
+        _scheduler = scheduler;
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -60,14 +71,14 @@ internal sealed class TimerHandover(ProcessEngine engine, ITimerJobScheduler sch
         {
             try
             {
-                while (await HandOverAsync(cancellationToken) == options.BatchSize)
+                while (await HandOverAsync(cancellationToken) == _options.BatchSize)
                 {
                     // a full batch: more are inside the horizon
                 }
-                while (await DeleteGoneJobsAsync(cancellationToken) == options.BatchSize)
+                while (await DeleteGoneJobsAsync(cancellationToken) == _options.BatchSize)
                 {
                 }
-                await Task.Delay(options.PollInterval, engine.Clock, cancellationToken);
+                await Task.Delay(_options.PollInterval, _engine.Clock, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -77,8 +88,8 @@ internal sealed class TimerHandover(ProcessEngine engine, ITimerJobScheduler sch
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                _logger.LogError(e, "Timer handover failed; trying again in {Pause}", options.PollInterval);
-                await Task.Delay(options.PollInterval, engine.Clock, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                _logger.LogError(e, "Timer handover failed; trying again in {Pause}", _options.PollInterval);
+                await Task.Delay(_options.PollInterval, _engine.Clock, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }
@@ -86,22 +97,22 @@ internal sealed class TimerHandover(ProcessEngine engine, ITimerJobScheduler sch
     /// <summary>Hands one batch over; returns how many timers were leased.</summary>
     internal async Task<int> HandOverAsync(CancellationToken cancellationToken)
     {
-        var now = engine.Clock.GetUtcNow().ToUniversalTime();
+        var now = _engine.Clock.GetUtcNow().ToUniversalTime();
         IReadOnlyList<HandoverCandidate> leased;
-        await using (var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken))
+        await using (var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken))
         {
             // Durability point: the lease commits alone (Hangfire cannot write inside our transaction). From here the
             // engine's scheduler waits for the grace before firing these; a crash before the job id is recorded lets the
             // lease expire and another dispatcher hand the timer over again (a duplicate job is harmless: see FireAsync).
-            leased = await TimerStore.LeaseForHandoverAsync(connection, now, now + options.NotBefore, now + options.Horizon, options.MinimumLead,
-                options.LeaseTimeout, options.BatchSize, cancellationToken);
+            leased = await TimerStore.LeaseForHandoverAsync(connection, now, now + _options.NotBefore, now + _options.Horizon, _options.MinimumLead,
+                _options.LeaseTimeout, _options.BatchSize, cancellationToken);
         }
         foreach (var timer in leased)
         {
             var job = new TimerJob(timer.Key, DateTime.SpecifyKind(timer.DueAt, DateTimeKind.Utc).Ticks, await DisplayNameAsync(timer, cancellationToken));
             // Durability point: the job commits in Hangfire's schema, in Hangfire's own transaction.
-            var jobId = scheduler.Schedule(job);
-            await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
+            var jobId = _scheduler.Schedule(job);
+            await using var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken);
             // Durability point: the job id on the row. If the timer was cancelled or rescheduled in between, the job is
             // not its any more: delete it (it would do nothing anyway).
             if (!await TimerStore.RecordExternalJobAsync(connection, timer.Key, timer.DueAt, jobId, cancellationToken))
@@ -116,11 +127,11 @@ internal sealed class TimerHandover(ProcessEngine engine, ITimerJobScheduler sch
     internal async Task<int> DeleteGoneJobsAsync(CancellationToken cancellationToken)
     {
         string[] gone;
-        await using (var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken))
+        await using (var connection = await _engine.DataSource.OpenConnectionAsync(cancellationToken))
         {
             // Durability point: taken off the outbox before deleting; a crash in between leaves a job that finds its
             // timer gone and does nothing. Best effort is enough here.
-            gone = await TimerStore.TakeGoneJobsAsync(connection, options.BatchSize, cancellationToken);
+            gone = await TimerStore.TakeGoneJobsAsync(connection, _options.BatchSize, cancellationToken);
         }
         foreach (var jobId in gone)
         {
@@ -135,13 +146,13 @@ internal sealed class TimerHandover(ProcessEngine engine, ITimerJobScheduler sch
     /// </summary>
     public async Task<bool> FireAsync(TimerJob job, CancellationToken cancellationToken)
     {
-        var early = job.DueAt - engine.Clock.GetUtcNow();
-        if (early > TimeSpan.Zero && early <= options.EarlyStartTolerance)
+        var early = job.DueAt - _engine.Clock.GetUtcNow();
+        if (early > TimeSpan.Zero && early <= _options.EarlyStartTolerance)
         {
-            await Task.Delay(early, engine.Clock, cancellationToken);
+            await Task.Delay(early, _engine.Clock, cancellationToken);
         }
         // Durability point (inside the engine): the firing and the timer row's deletion commit together.
-        var result = await engine.TriggerTimerAsync(job.TimerKey, new DateTime(job.DueAtTicks, DateTimeKind.Utc), cancellationToken);
+        var result = await _engine.TriggerTimerAsync(job.TimerKey, new DateTime(job.DueAtTicks, DateTimeKind.Utc), cancellationToken);
         if (!result.Ok)
         {
             // Throwing lets the outside scheduler retry; the backstop fires it after the grace if it never succeeds.
@@ -152,7 +163,7 @@ internal sealed class TimerHandover(ProcessEngine engine, ITimerJobScheduler sch
 
     private async Task<string> DisplayNameAsync(HandoverCandidate timer, CancellationToken cancellationToken)
     {
-        var process = await engine.Definitions.GetExecutableAsync(timer.ProcessDefinitionKey, cancellationToken);
+        var process = await _engine.Definitions.GetExecutableAsync(timer.ProcessDefinitionKey, cancellationToken);
         var element = process is not null && process.Elements.TryGetValue(timer.ElementId, out var found) ? found.Name ?? found.Id : timer.ElementId;
         var instance = timer.BusinessKey is { } businessKey ? $"{timer.BpmnProcessId} {businessKey}" : $"{timer.BpmnProcessId ?? "start"} #{timer.ProcessInstanceKey}";
         return $"{element} · {instance} · {timer.ElementId}";
@@ -162,7 +173,7 @@ internal sealed class TimerHandover(ProcessEngine engine, ITimerJobScheduler sch
     {
         try
         {
-            scheduler.Delete(jobId);
+            _scheduler.Delete(jobId);
         }
 #pragma warning disable CA1031 // best effort: a job left behind finds its timer gone and does nothing
         catch (Exception e)

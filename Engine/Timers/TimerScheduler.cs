@@ -8,7 +8,7 @@ using Processes.Engine.Storage;
 namespace Processes.Engine.Timers;
 
 /// <summary>Settings of the timer scheduler (Host section <c>Timers</c>).</summary>
-internal sealed class TimerSchedulerOptions
+public sealed class TimerSchedulerOptions
 {
     /// <summary>This node's id: the <c>claimed_by</c> of the timers it fires.</summary>
     public string NodeId { get; set; } = Jobs.NodeIds.New();

@@ -17,7 +17,7 @@ namespace Processes.Engine.Visibility;
 /// Tenants are one more conjunct of every fragment: whoever the caller is, a row of a tenant they do not belong to
 /// (see <see cref="Caller.Tenants"/>) is absent.
 /// </summary>
-public static class VisibilityRule
+internal static class VisibilityRule
 {
     /// <summary>The user tasks (rows of <c>user_task</c> under <paramref name="alias"/>) the caller may see.</summary>
     public static string Task(Caller caller, string alias, DynamicParameters parameters)
@@ -35,7 +35,9 @@ public static class VisibilityRule
         }
         parameters.Add("vis_me", caller.UserName);
         parameters.Add("vis_groups", caller.Groups.ToArray());
-        var own = $"{alias}.assignee = @vis_me OR ({alias}.state = 'CREATED' AND (@vis_me = ANY({alias}.candidate_users) OR {alias}.candidate_groups && @vis_groups))";
+        // Array containment (@>, &&) rather than = ANY: each arm then has an index (migration 0016), so the planner ORs
+        // three index scans over the caller's tasks instead of filtering every open task.
+        var own = $"{alias}.assignee = @vis_me OR ({alias}.state = 'CREATED' AND ({alias}.candidate_users @> ARRAY[@vis_me]::text[] OR {alias}.candidate_groups && @vis_groups))";
         return caller.Is(CallerRole.Supervisor) ? $"{tenant} AND ({own} OR {alias}.candidate_groups && @vis_groups)" : $"{tenant} AND ({own})";
     }
 

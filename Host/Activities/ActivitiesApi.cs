@@ -24,6 +24,8 @@ internal static class ActivitiesApi
         agents.MapPut("/{userName}", PutAgentAsync).RequireAuthorization(Policies.Supervisor);
         agents.MapDelete("/{userName}", DeleteAgentAsync).RequireAuthorization(Policies.Supervisor);
         var templates = app.MapGroup("/api/sms-templates").WithTags("Activities");
+        templates.MapGet("/", async (SmsTemplateStore store, CancellationToken cancellationToken) => TypedResults.Ok(await store.ListAsync(cancellationToken)))
+            .RequireAuthorization(Policies.Designer);
         templates.MapGet("/{id}", GetTemplateAsync).RequireAuthorization(Policies.Designer);
         templates.MapPut("/{id}", PutTemplateAsync).RequireAuthorization(Policies.Designer);
         return app;

@@ -10,6 +10,9 @@ namespace Processes.Host.Calendars;
 /// /api/calendars: the business calendars SLA timers count working time in. Anyone signed in reads them; admins
 /// write them, with the version as If-Match so two edits never overwrite each other.
 /// </summary>
+/// <summary>The answer of a preview: from when, how many working hours, and when they are used up (with the calendar's zone).</summary>
+public sealed record CalendarPreview(string Name, DateTimeOffset From, double WorkingHours, DateTimeOffset Due, string TimeZone);
+
 internal static class CalendarsApi
 {
     public static IEndpointRouteBuilder MapCalendarsApi(this IEndpointRouteBuilder app)
@@ -17,6 +20,7 @@ internal static class CalendarsApi
         var group = app.MapGroup("/api/calendars").WithTags("Calendars");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.Authenticated);
         group.MapGet("/{name}", GetAsync).RequireAuthorization(Policies.Authenticated);
+        group.MapGet("/{name}/preview", PreviewAsync).RequireAuthorization(Policies.Authenticated);
         group.MapPut("/{name}", PutAsync).RequireAuthorization(Policies.Admin);
         group.MapDelete("/{name}", DeleteAsync).RequireAuthorization(Policies.Admin);
         return app;
@@ -69,6 +73,30 @@ internal static class CalendarsApi
         await audit.RecordAsync(AuditEntry.For(http, expected is null ? "calendar.created" : "calendar.updated", "calendar", name), cancellationToken);
         http.Response.Headers.ETag = Versions.ETag(saved.Version!.Value);
         return TypedResults.Ok(ToJson((await store.GetAsync(name, cancellationToken))!));
+    }
+
+    /// <summary>"What is N working hours from now" in this calendar: the due time an SLA timer of that length would get.</summary>
+    private static async Task<Results<Ok<CalendarPreview>, ProblemHttpResult>> PreviewAsync(string name, string? hours, CalendarStore store, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        if (!double.TryParse(hours ?? "4", System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var amount) ||
+            amount is < 0 or > 10_000 || double.IsNaN(amount))
+        {
+            return Problems.Invalid("hours", $"'{hours}' is not a number of working hours between 0 and 10000.");
+        }
+        if (await store.GetAsync(name, cancellationToken) is not { } calendar)
+        {
+            return Problems.NotFound("calendar", name);
+        }
+        var now = clock.GetUtcNow();
+        var projection = calendar.Project(now, TimeSpan.FromHours(amount));
+        if (projection.TimeZoneId is null)
+        {
+            return Problems.Invalid("calendar", projection.Problem!);
+        }
+        return projection.Due is { } due
+            ? TypedResults.Ok(new CalendarPreview(name, now, amount, due, projection.TimeZoneId))
+            : Problems.Invalid("hours", projection.Problem!);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, HttpContext http, CalendarStore store, IAuditLog audit, CancellationToken cancellationToken)

@@ -6,11 +6,18 @@ internal static class CamundaApi
     // One group without a prefix, so that a search naming a foreign tenant is refused by every search alike.
     public static IEndpointRouteBuilder MapCamundaApi(this IEndpointRouteBuilder app) => app.MapGroup("").AddEndpointFilter<Tenants.SearchTenantCheck>()
         .MapDefinitionsApi()
+        .MapStartFormApi()
         .MapDeploymentsApi()
         .MapDecisionDefinitionsApi()
         .MapProcessInstancesApi()
         .MapMessagesApi()
         .MapJobsApi()
         .MapUserTasksApi()
-        .MapIncidentsApi();
+        .MapIncidentsApi()
+        .MapElementInstancesApi()
+        .MapVariablesApi()
+        .MapDecisionRequirementsApi()
+        .MapProcessInstanceInsightsApi()
+        .MapClusterApi()
+        .MapResourcesApi();
 }

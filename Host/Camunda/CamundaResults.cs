@@ -38,6 +38,16 @@ internal static class CamundaResults
         _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "INVALID_STATE", detail: result.Message),
     };
 
+    /// <summary>
+    /// 204 for "found, but no form": labelled JSON although empty, because Camunda's 8.8 client reads an unlabelled empty
+    /// answer as a stream and its schema (a form, or nothing) then refuses it.
+    /// </summary>
+    public static NoContent NoForm(HttpResponse response)
+    {
+        response.ContentType = "application/json";
+        return TypedResults.NoContent();
+    }
+
     /// <summary>Variables as a JSON object; anything else is refused naming the field.</summary>
     public static bool TryVariables(JsonElement? element, string field, out JsonObject? variables, out ProblemHttpResult? problem)
     {
@@ -76,22 +86,49 @@ public sealed record SearchPageResponse(
 
 public sealed record SearchResponse<T>(IReadOnlyList<T> Items, SearchPageResponse Page);
 
+/// <summary>
+/// Paging over a list computed whole (a task's form variables): <c>from</c>, or the cursors <c>after</c> / <c>before</c>,
+/// which name an item's position (base64, as Camunda's clients expect cursors to look).
+/// </summary>
 internal static class SearchPaging
 {
     public const int DefaultLimit = 100;
     public const int MaximumLimit = 1000;
 
-    /// <summary>Offset and limit from a page request: <c>from</c>, or <c>after</c> (an opaque cursor: the offset).</summary>
-    public static (int Offset, int Limit) Read(SearchPage? page)
+    /// <summary>Offset and limit from a page request; a cursor this API did not issue is null (the caller answers 400).</summary>
+    public static (int Offset, int Limit)? Read(SearchPage? page)
     {
         var limit = Math.Clamp(page?.Limit ?? DefaultLimit, 1, MaximumLimit);
-        var offset = page?.From ?? (int.TryParse(page?.After, NumberStyles.None, CultureInfo.InvariantCulture, out var after) ? after : 0);
-        return (Math.Max(0, offset), limit);
+        if (page?.After is { } after)
+        {
+            return Decode(after) is { } index ? (index + 1, limit) : null;
+        }
+        if (page?.Before is { } before)
+        {
+            return Decode(before) is { } index ? (Math.Max(0, index - limit), Math.Min(limit, index)) : null;
+        }
+        return (Math.Max(0, page?.From ?? 0), limit);
     }
 
     public static SearchResponse<T> Respond<T>(IReadOnlyList<T> items, long total, int offset) => new(items, new SearchPageResponse(
         total,
-        items.Count == 0 ? null : offset.ToString(CultureInfo.InvariantCulture),
-        items.Count == 0 ? null : (offset + items.Count).ToString(CultureInfo.InvariantCulture),
+        items.Count == 0 ? null : Encode(offset),
+        items.Count == 0 ? null : Encode(offset + items.Count - 1),
         false));
+
+    private static string Encode(int index) =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("{\"i\":" + index.ToString(CultureInfo.InvariantCulture) + "}"));
+
+    private static int? Decode(string cursor)
+    {
+        try
+        {
+            var node = JsonNode.Parse(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(cursor)));
+            return node?["i"]?.GetValue<int>() is int index and >= 0 ? index : null;
+        }
+        catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }

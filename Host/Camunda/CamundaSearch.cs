@@ -63,14 +63,19 @@ internal static class CamundaSearch
     }
 
     /// <summary>Runs a search, turning a query the model refuses (a bad cursor, a sort it cannot do) into a 400.</summary>
+    public static Task<Results<Ok<SearchResponse<TItem>>, ProblemHttpResult>> RespondAsync<TRow, TItem>(Func<Task<QueryPage<TRow>>> run, Query query,
+        Func<TRow, TItem> item) =>
+        RespondAsync(run, query, rows => Task.FromResult<IReadOnlyList<TItem>>([.. rows.Select(item)]));
+
+    /// <summary>As above, for items that need one more read per page (element names from the models).</summary>
     public static async Task<Results<Ok<SearchResponse<TItem>>, ProblemHttpResult>> RespondAsync<TRow, TItem>(Func<Task<QueryPage<TRow>>> run, Query query,
-        Func<TRow, TItem> item)
+        Func<IReadOnlyList<TRow>, Task<IReadOnlyList<TItem>>> items)
     {
         try
         {
             var page = await run();
             // Totals are exact counts, never capped, so there are never more total items than totalItems says.
-            return TypedResults.Ok(new SearchResponse<TItem>([.. page.Items.Select(item)],
+            return TypedResults.Ok(new SearchResponse<TItem>(await items(page.Items),
                 new SearchPageResponse(page.Total ?? 0, page.StartCursor, page.EndCursor, HasMoreTotalItems: false)));
         }
         catch (QueryException e)
@@ -85,10 +90,12 @@ internal static class ReadItems
 {
     public static UserTaskItem Item(this UserTaskRow r) => new(CamundaResults.Key(r.Key), r.Name, r.State, r.Assignee, r.ElementId, r.CandidateGroups,
         r.CandidateUsers, r.BpmnProcessId, CamundaResults.Iso((DateTime?)r.CreatedAt)!, CamundaResults.Iso(r.CompletedAt), CamundaResults.Iso(r.FollowUpDate),
-        CamundaResults.Iso(r.DueDate), r.TenantId, r.FormKey, CamundaResults.Key(r.ElementInstanceKey), CamundaResults.Key(r.ProcessInstanceKey),
-        CamundaResults.Key(r.ProcessDefinitionKey), r.Priority, JsonNode.Parse(r.CustomHeaders)?.AsObject() ?? [], r.Version);
+        CamundaResults.Iso(r.DueDate), r.TenantId, CamundaResults.Key(r.LinkedFormKey), CamundaResults.Key(r.ElementInstanceKey), CamundaResults.Key(r.ProcessInstanceKey),
+        CamundaResults.Key(r.ProcessDefinitionKey), r.Priority, JsonNode.Parse(r.CustomHeaders)?.AsObject() ?? [], r.Version,
+        r.FormKey is { } formKey && !formKey.StartsWith("form:", StringComparison.Ordinal) && !formKey.StartsWith("camunda-forms:", StringComparison.Ordinal) ? formKey : null);
 
-    public static ProcessInstanceItem Item(this InstanceRow r) => new(CamundaResults.Key(r.Key), r.BpmnProcessId, r.Name, r.Version, r.VersionTag,
+    // 8.8 requires a process definition name; a process without one is called by its id, as Camunda does.
+    public static ProcessInstanceItem Item(this InstanceRow r) => new(CamundaResults.Key(r.Key), r.BpmnProcessId, r.Name ?? r.BpmnProcessId, r.Version, r.VersionTag,
         CamundaResults.Key(r.ProcessDefinitionKey), CamundaResults.Key(r.ParentProcessInstanceKey), CamundaResults.Key(r.ParentElementInstanceKey),
         CamundaResults.Iso((DateTime?)r.StartedAt)!, CamundaResults.Iso(r.EndedAt), r.State, r.HasIncident, r.TenantId, r.BusinessKey);
 

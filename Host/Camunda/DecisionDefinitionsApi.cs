@@ -4,7 +4,6 @@ using System.Security.Claims;
 using System.Text.Json.Serialization;
 using Processes.Engine.Dmn;
 using Processes.Engine.Execution;
-using Processes.Engine.Feel.Values;
 using Processes.Engine.Queries;
 using Processes.Host.Identity;
 using Processes.Host.Tenants;
@@ -26,8 +25,8 @@ public sealed record EvaluatedDecisionItem(
 
 /// <summary>Camunda's EvaluateDecisionResult: <c>output</c> and the outputs inside are JSON documents in strings.</summary>
 public sealed record EvaluateDecisionResponse(
-    string DecisionDefinitionId, string? DecisionDefinitionName, int DecisionDefinitionVersion, string DecisionRequirementsId, string Output,
-    string? FailedDecisionDefinitionId, string? FailureMessage, string TenantId, string DecisionDefinitionKey, string DecisionRequirementsKey,
+    string DecisionDefinitionId, string DecisionDefinitionName, int DecisionDefinitionVersion, string DecisionRequirementsId, string Output,
+    string FailedDecisionDefinitionId, string FailureMessage, string TenantId, string DecisionDefinitionKey, string DecisionRequirementsKey,
     string DecisionEvaluationKey, IReadOnlyList<EvaluatedDecisionItem> EvaluatedDecisions)
 {
     /// <summary>Camunda's deprecated name of <see cref="DecisionEvaluationKey"/>, still read by older SDKs.</summary>
@@ -54,7 +53,7 @@ internal static class DecisionDefinitionsApi
     }
 
     private static async Task<Results<Ok<EvaluateDecisionResponse>, ProblemHttpResult>> EvaluateAsync(
-        EvaluateDecisionRequest? request, ProcessEngine engine, HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
+        EvaluateDecisionRequest? request, IProcessEngine engine, HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (request is null)
         {
@@ -87,25 +86,21 @@ internal static class DecisionDefinitionsApi
         {
             return CamundaResults.Refused(evaluated);
         }
-        var (definition, result, graph) = evaluated.Value!;
-        var tenant = definition.TenantId;
-        var items = result.Evaluated.Select(e =>
-        {
-            var info = graph.Decisions.GetValueOrDefault(e.Decision.Id);
-            var table = e.Decision.Logic as DecisionTable;
-            return new EvaluatedDecisionItem(e.Decision.Id, e.Decision.Name, info?.Version ?? definition.Version, e.Decision.DecisionType, Json(e.Output), tenant,
-                [.. e.MatchedRules.Select(m => new MatchedDecisionRuleItem(m.Rule.Id, m.Rule.Index,
-                    [.. table!.Outputs.Zip(m.Outputs, (o, v) => new EvaluatedDecisionOutputItem(o.Id, o.Name, Json(v)))]))],
-                [.. e.Inputs.Select(i => new EvaluatedDecisionInputItem(i.Input.Id, i.Input.DisplayName, Json(i.Value)))],
-                CamundaResults.Key(info?.DecisionDefinitionKey ?? definition.DecisionDefinitionKey));
-        }).ToList();
+        var e = evaluated.Value!;
+        var tenant = e.TenantId;
+        var items = e.Evaluated.Select(d => new EvaluatedDecisionItem(d.DecisionId, d.Name, d.Version, d.DecisionType, Json(d.Output), tenant,
+            [.. d.MatchedRules.Select(m => new MatchedDecisionRuleItem(m.RuleId, m.RuleIndex,
+                [.. m.Outputs.Select(o => new EvaluatedDecisionOutputItem(o.OutputId, o.OutputName, Json(o.Value)))]))],
+            [.. d.Inputs.Select(i => new EvaluatedDecisionInputItem(i.InputId, i.InputName, Json(i.Value)))],
+            CamundaResults.Key(d.DecisionDefinitionKey))).ToList();
         return TypedResults.Ok(new EvaluateDecisionResponse(
-            definition.DecisionId, definition.Name, definition.Version, definition.DecisionRequirementsId, Json(result.Output),
-            result.FailedDecisionId, result.Failure, tenant, CamundaResults.Key(definition.DecisionDefinitionKey),
-            CamundaResults.Key(definition.DecisionRequirementsKey), CamundaResults.Key(engine.Keys.Next()), items));
+            e.DecisionId, e.Name ?? e.DecisionId, e.Version, e.DecisionRequirementsId, Json(e.Output),
+            // Required strings in 8.8's EvaluateDecisionResult: empty when nothing failed.
+            e.FailedDecisionId ?? "", e.Failure ?? "", tenant, CamundaResults.Key(e.DecisionDefinitionKey),
+            CamundaResults.Key(e.DecisionRequirementsKey), CamundaResults.Key(e.EvaluationKey), items));
     }
 
-    private static string Json(FeelValue value) => FeelJson.ToJsonNode(value)?.ToJsonString() ?? "null";
+    private static string Json(System.Text.Json.Nodes.JsonNode? value) => value?.ToJsonString() ?? "null";
 
     private static async Task<Results<Ok<SearchResponse<DecisionDefinitionItem>>, ProblemHttpResult>> SearchAsync(DecisionDefinitionSearchRequest? request,
         ClaimsPrincipal user, DefinitionQueries definitions, CancellationToken cancellationToken)
@@ -129,14 +124,16 @@ internal static class DecisionDefinitionsApi
         CamundaResults.Key(r.DecisionRequirementsKey), r.TenantId);
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(
-        string key, ProcessEngine engine, HttpResponse response, ClaimsPrincipal user, CancellationToken cancellationToken)
+        string key, Processes.Engine.Dmn.DecisionDefinitions decisions, DefinitionQueries definitions, HttpResponse response, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var definitionKey))
         {
             return CamundaResults.BadRequest($"'{key}' is not a decision definition key.");
         }
-        var info = await engine.Decisions.FindAsync(definitionKey, cancellationToken);
-        var stored = info is not null && user.Caller().InTenant(info.TenantId) ? await engine.Decisions.FindXmlAsync(definitionKey, cancellationToken) : null;
+        // Another tenant's decision does not exist for the caller: the read side's visibility rule decides.
+        var visible = await definitions.FindDecisionAsync(user.Caller(), definitionKey, cancellationToken);
+        var stored = visible is not null ? await decisions.FindXmlAsync(definitionKey, cancellationToken) : null;
         if (stored is null)
         {
             return CamundaResults.NotFound($"No decision definition with key {definitionKey}.");

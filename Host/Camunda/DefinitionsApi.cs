@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
 using System.Text.Json;
@@ -14,7 +13,10 @@ public sealed record ProcessDefinitionItem(
     string ProcessDefinitionKey, string ProcessDefinitionId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name, int Version,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? VersionTag, string ResourceName, string TenantId)
 {
-    /// <summary>Camunda's start forms (<c>zeebe:formDefinition</c> on the start event) are not supported: no definition has one.</summary>
+    /// <summary>
+    /// Always false here: the search reads no models. Start forms (<c>zeebe:formDefinition</c> on the start event) are
+    /// answered by GET /v2/process-definitions/{key}/form and listed by GET /api/processes/startable (hasStartForm).
+    /// </summary>
     public bool HasStartForm => false;
 }
 
@@ -25,12 +27,15 @@ public sealed record BrokerInfo(int NodeId, string Host, int Port, string Versio
 
 public sealed record PartitionInfo(int PartitionId, string Role, string Health);
 
-public sealed record TopologyResponse(IReadOnlyList<BrokerInfo> Brokers, int ClusterSize, int PartitionsCount, int ReplicationFactor, string GatewayVersion);
+/// <summary>Camunda's topology; <c>lastCompletedChangeId</c> is "-1": the cluster never changed its membership (there is none to change).</summary>
+public sealed record TopologyResponse(IReadOnlyList<BrokerInfo> Brokers, int ClusterSize, int PartitionsCount, int ReplicationFactor, string GatewayVersion,
+    string LastCompletedChangeId = "-1");
 
 /// <summary>/v2/process-definitions (search, get, XML) and /v2/topology.</summary>
 internal static class DefinitionsApi
 {
-    private static readonly string Version = typeof(DefinitionsApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "8.8.0";
+    /// <summary>The Camunda API version the host speaks (clients check the gateway version for what they may call), not the product's own.</summary>
+    private const string Version = "8.8.0";
 
     public static IEndpointRouteBuilder MapDefinitionsApi(this IEndpointRouteBuilder app)
     {

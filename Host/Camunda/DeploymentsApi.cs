@@ -43,7 +43,7 @@ internal static class DeploymentsApi
     }
 
     private static async Task<Results<Ok<DeploymentResponse>, ProblemHttpResult>> DeployAsync(
-        HttpRequest request, DeploymentService deployments, ProcessEngine engine, TenantRequests tenantRequests, CancellationToken cancellationToken)
+        HttpRequest request, DeploymentService deployments, IProcessEngine engine, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
         {

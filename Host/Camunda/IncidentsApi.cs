@@ -56,7 +56,7 @@ internal static class IncidentsApi
         return await CamundaSearch.RespondAsync(() => instances.IncidentsAsync(caller, query, cancellationToken), query, ReadItems.Item);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> ResolveAsync(string key, HttpContext http, ProcessEngine engine, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> ResolveAsync(string key, HttpContext http, IProcessEngine engine, IAuditLog audit, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var incidentKey))
         {
@@ -71,7 +71,7 @@ internal static class IncidentsApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> SetVariablesAsync(string key, SetVariablesRequest request, HttpContext http, ProcessEngine engine,
+    private static async Task<Results<NoContent, ProblemHttpResult>> SetVariablesAsync(string key, SetVariablesRequest request, HttpContext http, IProcessEngine engine,
         IAuditLog audit, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var elementInstanceKey))

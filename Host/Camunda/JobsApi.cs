@@ -28,6 +28,19 @@ public sealed record ActivatedJobItem(
 
 public sealed record JobActivationResponse(IReadOnlyList<ActivatedJobItem> Jobs);
 
+/// <summary>Camunda 8.8's JobSearchResult; <c>worker</c> is required there, so a job no worker holds has an empty one.</summary>
+public sealed record JobSearchItem(
+    string JobKey, string Type, string Worker, string State, string Kind, string ListenerEventType, int Retries, bool HasFailedWithRetriesLeft,
+    string? ErrorMessage, string? Deadline, JsonObject CustomHeaders, string ProcessDefinitionId, string ProcessDefinitionKey, string ProcessInstanceKey,
+    string ElementId, string ElementInstanceKey, string TenantId);
+
+/// <summary>A v2 search: the filter is read against the job read model's declared fields; an unknown one is a 400.</summary>
+public sealed record JobSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+
+public sealed record JobChangeset(int? Retries, long? Timeout);
+
+public sealed record JobUpdateRequest(JobChangeset? Changeset, long? OperationReference);
+
 public sealed record JobCompletionRequest(JsonElement? Variables);
 
 public sealed record JobFailureRequest(int? Retries, string? ErrorMessage, long? RetryBackOff, JsonElement? Variables);
@@ -47,13 +60,15 @@ internal static class JobsApi
     {
         var group = app.MapGroup("/v2/jobs").WithTags("Jobs").RequireAuthorization(Policies.Operator);
         group.MapPost("/activation", ActivateAsync);
+        group.MapPost("/search", SearchAsync);
+        group.MapPatch("/{key}", UpdateAsync);
         group.MapPost("/{key}/completion", CompleteAsync);
         group.MapPost("/{key}/failure", FailAsync);
         group.MapPost("/{key}/error", ThrowErrorAsync);
         return app;
     }
 
-    private static async Task<Results<Ok<JobActivationResponse>, ProblemHttpResult>> ActivateAsync(JobActivationRequest request, ProcessEngine engine,
+    private static async Task<Results<Ok<JobActivationResponse>, ProblemHttpResult>> ActivateAsync(JobActivationRequest request, IProcessEngine engine,
         HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Type))
@@ -108,11 +123,38 @@ internal static class JobsApi
         }
     }
 
+    private static async Task<Results<Ok<SearchResponse<JobSearchItem>>, ProblemHttpResult>> SearchAsync(JobSearchRequest? request,
+        System.Security.Claims.ClaimsPrincipal user, Processes.Engine.Queries.JobSearchQueries jobs, CancellationToken cancellationToken)
+    {
+        if (!CamundaSearch.TryQuery(Processes.Engine.Queries.JobSearchQueries.Model, request?.Filter, request?.Page, request?.Sort, out var query, out var problem))
+        {
+            return problem!;
+        }
+        var caller = user.Caller();
+        return await CamundaSearch.RespondAsync(() => jobs.SearchAsync(caller, query, cancellationToken), query, r => new JobSearchItem(
+            CamundaResults.Key(r.Key), r.Type, r.Worker ?? "", r.State, "BPMN_ELEMENT", "UNSPECIFIED", r.Retries, r.Failures > 0 && r.State != "FAILED",
+            r.ErrorMessage, CamundaResults.Iso(r.Deadline), JsonNode.Parse(r.CustomHeaders)?.AsObject() ?? [], r.BpmnProcessId,
+            CamundaResults.Key(r.ProcessDefinitionKey), CamundaResults.Key(r.ProcessInstanceKey), r.ElementId, CamundaResults.Key(r.ElementInstanceKey),
+            r.TenantId));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> UpdateAsync(string key, JobUpdateRequest? request,
+        Processes.Engine.Jobs.JobOperations operations, CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var jobKey))
+        {
+            return CamundaResults.NotFound($"No job with key {key}.");
+        }
+        var changes = request?.Changeset;
+        var result = await operations.UpdateJobAsync(jobKey, changes?.Retries, changes?.Timeout is { } ms ? TimeSpan.FromMilliseconds(ms) : null, cancellationToken);
+        return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
+    }
+
     private static ActivatedJobItem ToItem(ActivatedJob job) => new(CamundaResults.Key(job.Key), job.Type, CamundaResults.Key(job.ProcessInstanceKey),
         job.BpmnProcessId, job.ProcessVersion, CamundaResults.Key(job.ProcessDefinitionKey), job.ElementId, CamundaResults.Key(job.ElementInstanceKey),
         job.CustomHeaders, job.Worker, job.Retries, job.Deadline.ToUnixTimeMilliseconds(), job.Variables, job.TenantId);
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, JobCompletionRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, JobCompletionRequest? request, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var jobKey))
         {
@@ -126,7 +168,7 @@ internal static class JobsApi
         return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> FailAsync(string key, JobFailureRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> FailAsync(string key, JobFailureRequest? request, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var jobKey))
         {
@@ -145,7 +187,7 @@ internal static class JobsApi
         return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> ThrowErrorAsync(string key, JobErrorRequest? request, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> ThrowErrorAsync(string key, JobErrorRequest? request, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var jobKey))
         {

@@ -19,18 +19,41 @@ public sealed record SignalBroadcastRequest(string? SignalName, JsonElement? Var
 
 public sealed record SignalBroadcastResponse(string SignalKey, string TenantId);
 
-/// <summary>/v2/messages (publish with a time to live, or correlate now) and /v2/signals/broadcast.</summary>
+public sealed record MessageSubscriptionItem(
+    string MessageSubscriptionKey, string ProcessDefinitionId, string ProcessDefinitionKey, string ProcessInstanceKey, string ElementId, string ElementInstanceKey,
+    string MessageSubscriptionState, string LastUpdatedDate, string MessageName, string CorrelationKey, string TenantId);
+
+/// <summary>A v2 search: the filter is read against the message subscription read model's declared fields; an unknown one is a 400.</summary>
+public sealed record MessageSubscriptionSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+
+/// <summary>/v2/message-subscriptions/search (the open ones, within the caller's visibility); /v2/messages (publish with a time to live, or correlate now) and /v2/signals/broadcast.</summary>
 internal static class MessagesApi
 {
     public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v2/messages/publication", PublishAsync).RequireAuthorization(Policies.Agent).Idempotent().WithTags("Messages");
         app.MapPost("/v2/messages/correlation", CorrelateAsync).RequireAuthorization(Policies.Agent).Idempotent().WithTags("Messages");
+        app.MapPost("/v2/message-subscriptions/search", SearchSubscriptionsAsync).RequireAuthorization(Policies.Operator).WithTags("Message subscriptions");
         app.MapPost("/v2/signals/broadcast", BroadcastAsync).RequireAuthorization(Policies.Agent).Idempotent().WithTags("Signals");
         return app;
     }
 
-    private static async Task<Results<Ok<MessagePublicationResponse>, ProblemHttpResult>> PublishAsync(MessagePublicationRequest request, ProcessEngine engine,
+    private static async Task<Results<Ok<SearchResponse<MessageSubscriptionItem>>, ProblemHttpResult>> SearchSubscriptionsAsync(
+        MessageSubscriptionSearchRequest? request, System.Security.Claims.ClaimsPrincipal user, Processes.Engine.Queries.MessageSubscriptionQueries subscriptions,
+        CancellationToken cancellationToken)
+    {
+        if (!CamundaSearch.TryQuery(Processes.Engine.Queries.MessageSubscriptionQueries.Model, request?.Filter, request?.Page, request?.Sort, out var query, out var problem))
+        {
+            return problem!;
+        }
+        var caller = user.Caller();
+        return await CamundaSearch.RespondAsync(() => subscriptions.SearchAsync(caller, query, cancellationToken), query, r => new MessageSubscriptionItem(
+            CamundaResults.Key(r.Key), r.BpmnProcessId, CamundaResults.Key(r.ProcessDefinitionKey), CamundaResults.Key(r.ProcessInstanceKey), r.ElementId,
+            CamundaResults.Key(r.ElementInstanceKey), "CREATED", CamundaResults.Iso((DateTime?)r.CreatedAt)!, r.MessageName, r.CorrelationKey,
+            r.TenantId));
+    }
+
+    private static async Task<Results<Ok<MessagePublicationResponse>, ProblemHttpResult>> PublishAsync(MessagePublicationRequest request, IProcessEngine engine,
         HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
@@ -57,7 +80,7 @@ internal static class MessagesApi
             : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<Ok<MessageCorrelationResponse>, ProblemHttpResult>> CorrelateAsync(MessageCorrelationRequest request, ProcessEngine engine,
+    private static async Task<Results<Ok<MessageCorrelationResponse>, ProblemHttpResult>> CorrelateAsync(MessageCorrelationRequest request, IProcessEngine engine,
         HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
@@ -80,7 +103,7 @@ internal static class MessagesApi
             : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<Ok<SignalBroadcastResponse>, ProblemHttpResult>> BroadcastAsync(SignalBroadcastRequest request, ProcessEngine engine,
+    private static async Task<Results<Ok<SignalBroadcastResponse>, ProblemHttpResult>> BroadcastAsync(SignalBroadcastRequest request, IProcessEngine engine,
         HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.SignalName))

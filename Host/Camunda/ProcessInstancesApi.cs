@@ -30,7 +30,7 @@ public sealed record CreateProcessInstanceResponse(
 }
 
 public sealed record ProcessInstanceItem(
-    string ProcessInstanceKey, string ProcessDefinitionId, string? ProcessDefinitionName, int ProcessDefinitionVersion, string? ProcessDefinitionVersionTag,
+    string ProcessInstanceKey, string ProcessDefinitionId, string ProcessDefinitionName, int ProcessDefinitionVersion, string? ProcessDefinitionVersionTag,
     string ProcessDefinitionKey, string? ParentProcessInstanceKey, string? ParentElementInstanceKey, string StartDate, string? EndDate,
     string State, bool HasIncident, string TenantId, string? BusinessKey);
 
@@ -45,13 +45,13 @@ internal static class ProcessInstancesApi
         var group = app.MapGroup("/v2/process-instances").WithTags("Process instances");
         group.MapPost("/", CreateAsync).RequireAuthorization(Policies.Agent).Idempotent();
         group.MapPost("/{key}/cancellation", CancelAsync).RequireAuthorization(Policies.Operator);
-        group.MapPost("/search", SearchAsync).RequireAuthorization(Policies.Agent);
-        group.MapGet("/{key}", GetAsync).RequireAuthorization(Policies.Agent);
+        group.MapPost("/search", SearchAsync).RequireAuthorization(Policies.Cases);
+        group.MapGet("/{key}", GetAsync).RequireAuthorization(Policies.Cases);
         return app;
     }
 
     private static async Task<Results<Ok<CreateProcessInstanceResponse>, ProblemHttpResult>> CreateAsync(
-        CreateProcessInstanceRequest request, ProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, HttpContext http,
+        CreateProcessInstanceRequest request, IProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, HttpContext http,
         TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
@@ -108,7 +108,7 @@ internal static class ProcessInstancesApi
             variables ?? [], CamundaResults.Key(created.ProcessDefinitionKey), CamundaResults.Key(created.ProcessInstanceKey)));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string key, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string key, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var instanceKey))
         {

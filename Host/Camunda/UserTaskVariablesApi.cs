@@ -37,12 +37,16 @@ internal static class UserTaskVariablesApi
         {
             return Problems.NotFound("user task", key);
         }
-        var (offset, limit) = SearchPaging.Read(request?.Page);
+        if (SearchPaging.Read(request?.Page) is not { } paging)
+        {
+            return CamundaResults.BadRequest("page.after / page.before is not a cursor this search issued.");
+        }
+        var (offset, limit) = paging;
         var items = rows.Skip(offset).Take(limit).Select(r =>
         {
             var truncated = r.Value.Length > MaxValueChars;
-            return new VariableItem(r.Name, truncated ? r.Value[..MaxValueChars] : r.Value, truncated, CamundaResults.DefaultTenant,
-                $"{CamundaResults.Key(r.ScopeKey)}-{r.Name}", CamundaResults.Key(r.ScopeKey), CamundaResults.Key(r.ProcessInstanceKey));
+            return new VariableItem(r.Name, truncated ? r.Value[..MaxValueChars] : r.Value, truncated, r.TenantId,
+                CamundaResults.Key(r.Key), CamundaResults.Key(r.ScopeKey), CamundaResults.Key(r.ProcessInstanceKey));
         }).ToList();
         return TypedResults.Ok(SearchPaging.Respond(items, rows.Count, offset));
     }

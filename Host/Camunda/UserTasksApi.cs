@@ -14,12 +14,13 @@ namespace Processes.Host.Camunda;
 public sealed record UserTaskItem(
     string UserTaskKey, string? Name, string State, string? Assignee, string ElementId, IReadOnlyList<string> CandidateGroups, IReadOnlyList<string> CandidateUsers,
     string ProcessDefinitionId, string CreationDate, string? CompletionDate, string? FollowUpDate, string? DueDate, string TenantId, string? FormKey,
-    string ElementInstanceKey, string ProcessInstanceKey, string ProcessDefinitionKey, int Priority, JsonObject CustomHeaders, int Version);
+    string ElementInstanceKey, string ProcessInstanceKey, string ProcessDefinitionKey, int Priority, JsonObject CustomHeaders, int Version,
+    string? ExternalFormReference = null);
 
 /// <summary>A v2 search: the filter is read against the user-task read model's declared fields (Camunda 8.8's names); an unknown one is a 400.</summary>
 public sealed record UserTaskSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
 
-/// <summary>Camunda's user task form: the linked form's latest version, its form-js schema as JSON text.</summary>
+/// <summary>Camunda's user task form: the linked form's latest version, its form-js schema as JSON text; <c>formKey</c> is the form's int64 key.</summary>
 public sealed record UserTaskFormResponse(string FormKey, string FormId, int Version, string Schema, string TenantId);
 
 public sealed record UserTaskAssignmentRequest(string? Assignee, bool? AllowOverride, string? Action, string? Reason);
@@ -85,7 +86,7 @@ internal static class UserTasksApi
         }
         if (task.FormKey is not { } formKey || !formKey.StartsWith(LinkedFormPrefix, StringComparison.Ordinal) || formKey.Length == LinkedFormPrefix.Length)
         {
-            return TypedResults.NoContent();
+            return CamundaResults.NoForm(response);
         }
         var formId = formKey[LinkedFormPrefix.Length..];
         var form = await definitions.LatestFormAsync(task.TenantId, formId, cancellationToken);
@@ -101,7 +102,7 @@ internal static class UserTasksApi
     private const string LinkedFormPrefix = "form:";
 
     private static async Task<Results<NoContent, ProblemHttpResult>> AssignAsync(string key, UserTaskAssignmentRequest request, HttpContext http,
-        ProcessEngine engine, CancellationToken cancellationToken)
+        IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var taskKey))
         {
@@ -122,7 +123,7 @@ internal static class UserTasksApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> UnassignAsync(string key, HttpContext http, ProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> UnassignAsync(string key, HttpContext http, IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var taskKey))
         {
@@ -134,7 +135,7 @@ internal static class UserTasksApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, UserTaskCompletionRequest? request, HttpContext http,
-        ProcessEngine engine, CancellationToken cancellationToken)
+        IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var taskKey))
         {
@@ -149,7 +150,7 @@ internal static class UserTasksApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> UpdateAsync(string key, UserTaskUpdateRequest request, HttpContext http,
-        ProcessEngine engine, CancellationToken cancellationToken)
+        IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var taskKey))
         {

@@ -60,7 +60,7 @@ internal sealed partial class DefinitionsDeployer(
     private async Task DeployAsync(CancellationToken cancellationToken)
     {
         var deployments = services.GetRequiredService<DeploymentService>();
-        var engine = services.GetRequiredService<ProcessEngine>();
+        var engine = services.GetRequiredService<IProcessEngine>();
         var directory = options.Value.Directory ?? Path.Combine(AppContext.BaseDirectory, "Definitions");
         if (options.Value.DeployAtStartup && System.IO.Directory.Exists(directory))
         {

@@ -13,7 +13,7 @@ namespace Processes.Host.Engine;
 /// </summary>
 /// <remarks>The engine and handlers need the database, so they are resolved after it started, not injected.</remarks>
 internal sealed partial class EngineNodeService(ProcessesDatabase database, IServiceProvider services, IOptions<EngineNodeOptions> options,
-    ILoggerFactory loggers, ILogger<EngineNodeService> logger) : BackgroundService
+    ILogger<EngineNodeService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,7 +21,7 @@ internal sealed partial class EngineNodeService(ProcessesDatabase database, ISer
         {
             return;
         }
-        var node = new EngineNode(services.GetRequiredService<ProcessEngine>(), services.GetServices<IJobHandler>(), options.Value, loggers);
+        var node = services.GetRequiredService<Processes.Engine.EngineParts>().CreateNode(services.GetServices<IJobHandler>(), options.Value);
         LogStarted(logger, node.NodeId, string.Join(", ", services.GetServices<IJobHandler>().Select(h => h.Type)));
         await node.RunAsync(stoppingToken);
     }

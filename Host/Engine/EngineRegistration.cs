@@ -1,5 +1,6 @@
 using Npgsql;
 using Processes.Activities;
+using Processes.Engine;
 using Processes.Engine.Calendars;
 using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
@@ -13,20 +14,21 @@ internal static class EngineRegistration
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new ProcessDefinitions(sp.GetRequiredService<NpgsqlDataSource>()));
-        services.AddSingleton(sp => new DeploymentService(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProcessDefinitions>()));
-        services.AddSingleton(sp => new Processes.Engine.Dmn.DecisionDefinitions(sp.GetRequiredService<NpgsqlDataSource>()));
-        services.AddSingleton(sp => new ProcessEngine(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ProcessDefinitions>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ProcessEngine>>(), sp.GetRequiredService<Processes.Engine.Dmn.DecisionDefinitions>()));
-        services.AddSingleton<IProcessEngine>(sp => sp.GetRequiredService<ProcessEngine>());
+        // The engine composes its own parts; the host sees the facade and the stores it exposes, never its internals.
+        services.AddSingleton(sp => new EngineParts(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Engine);
+        services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Definitions);
+        services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Decisions);
+        services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Deployments);
         services.AddProcessesQueries(builder.Configuration);
-        services.AddSingleton(sp => new CalendarStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Calendars);
         services.AddSingleton(sp => new Processes.Engine.Idempotency.IdempotencyStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.Configure<DefinitionsOptions>(builder.Configuration.GetSection("Processes:Definitions"));
         services.AddHostedService<DefinitionsDeployer>();
         services.Configure<Processes.Engine.Cluster.EngineNodeOptions>(builder.Configuration.GetSection("Processes:Engine"));
-        services.AddSingleton(sp => new Processes.Engine.Jobs.JobQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new Processes.Engine.Jobs.JobOperations(sp.GetRequiredService<ProcessEngine>()));
+        services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().JobQueries);
+        services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().JobOperations);
         services.Configure<RetentionOptions>(builder.Configuration.GetSection("Processes:Retention"));
         services.AddHostedService<RetentionService>();
         services.AddHostedService<Processes.Host.Inbox.SlaWarningService>();

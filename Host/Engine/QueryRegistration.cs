@@ -22,9 +22,19 @@ internal static class QueryRegistration
         services.AddSingleton(sp => new InstanceQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<VariableMasking>()));
         services.AddSingleton(sp => new CaseQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<InstanceQueries>(),
             sp.GetRequiredService<VariableMasking>()));
+        services.AddSingleton(sp => new CaseActionQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<CaseQueries>(),
+            sp.GetRequiredService<Processes.Engine.Deployment.ProcessDefinitions>()));
+        services.AddSingleton(sp => new StartQueries(sp.GetRequiredService<Processes.Engine.Deployment.ProcessDefinitions>()));
         services.AddSingleton(sp => new Processes.Engine.Comments.TaskComments(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new DefinitionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new VariableQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<VariableMasking>()));
+        services.AddSingleton(sp => new ElementInstanceHistoryQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new JobSearchQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new MessageSubscriptionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new DesignerModelQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new TaskEventQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new VersionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new Processes.Engine.Deployment.VersionSuspension(sp.GetRequiredService<NpgsqlDataSource>()));
         return services;
     }
 }

@@ -45,8 +45,7 @@ internal static class HangfireRegistration
             server.WorkerCount = options.WorkerCount;
         });
         services.AddSingleton<ITimerJobScheduler, HangfireTimerScheduler>();
-        services.AddSingleton(sp => new TimerHandover(sp.GetRequiredService<ProcessEngine>(), sp.GetRequiredService<ITimerJobScheduler>(),
-            handover, sp.GetRequiredService<ILogger<TimerHandover>>()));
+        services.AddSingleton(sp => sp.GetRequiredService<Processes.Engine.EngineParts>().CreateTimerHandover(sp.GetRequiredService<ITimerJobScheduler>(), handover));
         services.AddHostedService<TimerHandoverService>();
         return builder;
     }

@@ -39,6 +39,13 @@ public static class Policies
     /// </summary>
     public const string Tasks = "tasks";
 
+    /// <summary>
+    /// Reading cases — process instances, the case view and its history, the case page: whoever works tasks, and
+    /// operators, who watch every case without working its tasks (their writes stay behind <see cref="Operator"/>).
+    /// Which cases one sees still follows the visibility rule.
+    /// </summary>
+    public const string Cases = "cases";
+
     /// <summary>Group tasks of others, reassignment, escalations.</summary>
     public const string Supervisor = "supervisor";
 
@@ -58,6 +65,7 @@ public static class Policies
         [Designer] = [Roles.Designer],
         [Agent] = [Roles.Agent, Roles.Supervisor],
         [Tasks] = [Roles.Agent, Roles.Supervisor, Roles.Finance],
+        [Cases] = [Roles.Agent, Roles.Supervisor, Roles.Finance, Roles.Operator],
         [Supervisor] = [Roles.Supervisor],
         [Finance] = [Roles.Finance],
         [Operator] = [Roles.Operator],
@@ -77,6 +85,7 @@ public static class Policies
         "/api/auth/login",
         "/openapi/{documentName}.json",
         "/login", // the sign-in page (HTML that posts to /api/auth/login)
+        "/", // home: redirects to sign-in, or to the signed-in user's start page
     };
 
     internal static void Configure(AuthorizationOptions options)

@@ -11,8 +11,12 @@ using Processes.Host.Idempotency;
 
 namespace Processes.Host.Inbox;
 
-/// <summary>A task in an agent's inbox with its SLA countdown.</summary>
-public sealed record InboxTask(UserTaskItem Task, long? SecondsLeft, bool Breached);
+/// <summary>
+/// A task in an agent's inbox with its SLA countdown; <c>title</c> is what the model calls this task (property
+/// <c>title</c>, e.g. "D-1042 · VIP · delivery"; null when it names none) and <c>caseKey</c> the case it belongs to
+/// (a work ticket's demand, not the instance that runs the ticket).
+/// </summary>
+public sealed record InboxTask(UserTaskItem Task, long? SecondsLeft, bool Breached, string? Title = null, string? CaseKey = null);
 
 public sealed record ReassignRequest(string? Assignee, string? Reason);
 
@@ -69,7 +73,7 @@ internal static class InboxApi
         {
             var page = await tasks.SearchAsync(caller, query, cancellationToken);
             var clockNow = clock.GetUtcNow();
-            return TypedResults.Ok(new Page<InboxTask>([.. page.Items.Select(t => Countdown(t.Item(), clockNow))], page.HasMore ? page.EndCursor : null));
+            return TypedResults.Ok(new Page<InboxTask>([.. page.Items.Select(t => Countdown(t.Item(), clockNow) with { Title = t.Title, CaseKey = CamundaResults.Key(t.RootProcessInstanceKey) })], page.HasMore ? page.EndCursor : null));
         }
         catch (QueryException)
         {
@@ -88,7 +92,7 @@ internal static class InboxApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ReassignAsync(string key, ReassignRequest request, HttpContext http,
-        ProcessEngine engine, CancellationToken cancellationToken)
+        IProcessEngine engine, Processes.Activities.Assignment.IUserDirectory users, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Assignee))
@@ -107,7 +111,12 @@ internal static class InboxApi
         {
             return Problems.NotFound("task", key);
         }
-        var result = await engine.AssignUserTaskAsync(http.User.Caller(), TaskAction.Reassign, taskKey, request.Assignee!.Trim(), null, null, request.Reason,
+        // A name nobody signs in with would leave the task with no one ("Reassigned to nobody.here."): only a real, enabled user takes it over.
+        if (await users.EnabledUserNameAsync(request.Assignee!.Trim(), cancellationToken) is not { } assignee)
+        {
+            return Problems.Invalid("assignee", $"There is no enabled user named '{request.Assignee!.Trim()}' to take the task over.");
+        }
+        var result = await engine.AssignUserTaskAsync(http.User.Caller(), TaskAction.Reassign, taskKey, assignee, null, null, request.Reason,
             AuditEntry.ActorFor(http), cancellationToken);
         return result.Ok ? TypedResults.NoContent()
             : result.Error == CommandError.NotFound ? Problems.NotFound("task", key) : CamundaResults.Refused(result);

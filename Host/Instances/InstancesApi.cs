@@ -32,9 +32,10 @@ internal static class InstancesApi
 {
     public static IEndpointRouteBuilder MapInstancesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/instances").WithTags("Instances").RequireAuthorization(Policies.Tasks);
+        var group = app.MapGroup("/api/instances").WithTags("Instances").RequireAuthorization(Policies.Cases);
         group.MapGet("/{key}", GetAsync);
         group.MapGet("/{key}/history", HistoryAsync);
+        app.MapCaseActionsApi();
         return app;
     }
 

@@ -7,18 +7,22 @@ namespace Processes.Host.Pages;
 
 /// <summary>
 /// The browser pages: <c>/login</c> (anyone), <c>/designer</c> (role designer or admin), <c>/inbox</c> (policy
-/// tasks: agent, supervisor, finance or admin), <c>/cases/{key}</c> (the same policy; the case API decides which cases), <c>/operations</c> (operator or admin) and <c>/admin</c> (admin: users, groups, API keys, audit log). All are HTML shells
+/// tasks: agent, supervisor, finance or admin), <c>/cases/{key}</c> (the same policy; the case API decides which cases), <c>/operations</c> (operator or admin) and <c>/admin</c> (admin: users, groups, API keys, audit log), <c>/admin/versions</c> (admin: versions, diff, migration), <c>/admin/settings</c> (admin: agent profiles, SMS texts, calendars). All are HTML shells
 /// from the designer bundle (Designer/, built by npm into wwwroot/designer); they fetch everything else from the
 /// API with the session cookie, so the pages hold no data of their own and the API's policies stay the only gate.
 /// </summary>
 internal static class DesignerPages
 {
+    public const string HomePath = "/";
     public const string LoginPath = "/login";
     public const string DesignerPath = "/designer";
     public const string InboxPath = "/inbox";
     public const string OperationsPath = "/operations";
     public const string AdminPath = "/admin";
     public const string CasePath = "/cases/{key}";
+    public const string VersionsPath = "/admin/versions";
+    public const string SettingsPath = "/admin/settings";
+    public const string ReportsPath = "/reports";
 
     /// <summary>The bundle's scripts, styles and fonts (public: the sign-in page needs them before anyone is signed in).</summary>
     private const string BundleFolder = "designer";
@@ -54,6 +58,12 @@ internal static class DesignerPages
             .AllowAnonymous()
             .WithMetadata(new PageEndpoint(null))
             .ExcludeFromDescription();
+        // The home address: a signed-out browser goes to sign-in, a signed-in user to the page of their roles — never a bare 401/404.
+        app.MapGet(HomePath, (HttpContext http) => Results.Redirect(http.User.Identity?.IsAuthenticated == true
+                ? AuthApi.StartPageOf([.. Roles.All.Where(http.User.IsInRole)])
+                : LoginPath))
+            .AllowAnonymous()
+            .ExcludeFromDescription();
         app.MapGet(DesignerPath, (IWebHostEnvironment environment) => Page(environment, "designer.html"))
             .RequireAuthorization(Policies.Designer)
             .WithMetadata(new PageEndpoint(Policies.Designer))
@@ -70,10 +80,23 @@ internal static class DesignerPages
             .RequireAuthorization(Policies.Admin)
             .WithMetadata(new PageEndpoint(Policies.Admin))
             .ExcludeFromDescription();
+        app.MapGet(VersionsPath, (IWebHostEnvironment environment) => Page(environment, "versions.html"))
+            .RequireAuthorization(Policies.Admin)
+            .WithMetadata(new PageEndpoint(Policies.Admin))
+            .ExcludeFromDescription();
+        app.MapGet(SettingsPath, (IWebHostEnvironment environment) => Page(environment, "settings.html"))
+            .RequireAuthorization(Policies.Admin)
+            .WithMetadata(new PageEndpoint(Policies.Admin))
+            .ExcludeFromDescription();
         // The case page has the policy of the case API it reads (whoever works tasks); which cases stay the API's 404s.
         app.MapGet(CasePath, (IWebHostEnvironment environment) => Page(environment, "case.html"))
-            .RequireAuthorization(Policies.Tasks)
+            .RequireAuthorization(Policies.Cases)
             .WithMetadata(new PageEndpoint(Policies.Tasks))
+            .ExcludeFromDescription();
+        // Reports: the supervisors' policy of /api/reports, which counts only what the user may see.
+        app.MapGet(ReportsPath, (IWebHostEnvironment environment) => Page(environment, "reports.html"))
+            .RequireAuthorization(Policies.Supervisor)
+            .WithMetadata(new PageEndpoint(Policies.Supervisor))
             .ExcludeFromDescription();
         return app;
     }

@@ -21,5 +21,6 @@ internal static class BenchmarkCatalog
         new EngineBenchmarks(),
         new HttpTaskBenchmarks(),
         new ShippedBenchmarks(),
+        new ReportBenchmarks(),
     ];
 }

@@ -103,6 +103,9 @@ internal sealed class ExecutableEvent : ExecutableFlowNode
     /// <summary>Message throw and message end events publish through a worker, like a send task.</summary>
     public JobDefinition? Job { get; init; }
 
+    /// <summary>Start events: the linked form (<c>zeebe:formDefinition formId</c>) a person fills to start the process.</summary>
+    public string? StartFormId { get; init; }
+
     public bool IsCatching => Kind is ElementKind.StartEvent or ElementKind.IntermediateCatchEvent or ElementKind.BoundaryEvent;
 }
 

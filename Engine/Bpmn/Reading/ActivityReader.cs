@@ -38,8 +38,9 @@ internal static class ActivityReader
         var listeners = ZeebeExtensionReader.ExecutionListeners(source, context);
         if (kind == ElementKind.UserTask)
         {
-            // The working-time schedule properties are FEEL after '=': checked at deployment like every other expression.
-            foreach (var property in new[] { Execution.Behaviors.UserTaskBehavior.DueInProperty, Execution.Behaviors.UserTaskBehavior.FollowUpInProperty })
+            // The working-time schedule properties and the title are FEEL after '=': checked at deployment like every other expression.
+            foreach (var property in new[] { Execution.Behaviors.UserTaskBehavior.DueInProperty, Execution.Behaviors.UserTaskBehavior.FollowUpInProperty,
+                         Execution.Behaviors.UserTaskBehavior.TitleProperty })
             {
                 if (properties.TryGetValue(property, out var raw))
                 {

@@ -84,6 +84,7 @@ internal static class EventReader
             Job = eventKind == EventDefinitionKind.Message && kind is ElementKind.EndEvent or ElementKind.IntermediateThrowEvent
                 ? ZeebeExtensionReader.Job(source, context)
                 : null,
+            StartFormId = kind == ElementKind.StartEvent ? source.ZeebeExtension("formDefinition")?.NonBlank("formId") : null,
             IoMapping = ZeebeExtensionReader.IoMapping(source, context),
             Properties = ZeebeExtensionReader.Properties(source, context),
             ExecutionListeners = ZeebeExtensionReader.ExecutionListeners(source, context),

@@ -1,6 +1,6 @@
 namespace Processes.Engine.Bpmn.Validation;
 
-internal enum ProblemSeverity
+public enum ProblemSeverity
 {
     /// <summary>The model can be deployed; the designer should still look at it.</summary>
     Warning,
@@ -12,7 +12,7 @@ internal enum ProblemSeverity
 /// Something wrong with a model, worded for the person who drew it. Element id/type and position are null when
 /// the problem concerns the file as a whole (not XML, too large, wrong namespace).
 /// </summary>
-internal sealed record ModelProblem(
+public sealed record ModelProblem(
     ProblemSeverity Severity,
     string Message,
     string? ElementId = null,

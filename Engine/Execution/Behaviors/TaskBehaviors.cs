@@ -57,6 +57,7 @@ internal sealed class UserTaskBehavior : ElementBehavior
 {
     public const string DueInProperty = "dueIn";
     public const string FollowUpInProperty = "followUpIn";
+    public const string TitleProperty = "title";
 
     private static (DateTimeOffset? At, string? Failure) InWorkingTime(Execution x, ExecutableActivity node, string property, Feel.Evaluation.FeelScope scope)
     {
@@ -76,6 +77,21 @@ internal sealed class UserTaskBehavior : ElementBehavior
         }
         var at = TimerCalculator.First(TimerKind.Duration, text.Value, x.Now, calendar.Value);
         return at.Ok ? (at.Value.DueAt, null) : (null, $"the property '{property}' = '{text.Value}' is not a duration: {at.Failure}");
+    }
+
+    /// <summary>
+    /// The task's title (property <c>title</c>: text, or FEEL after <c>=</c>). Unlike the other properties a title that
+    /// cannot be evaluated (a variable not there yet) is no incident: it only labels the task, so the inbox falls back
+    /// to the element name rather than the work stopping.
+    /// </summary>
+    private static string? Title(Execution x, ExecutableActivity node, Feel.Evaluation.FeelScope scope)
+    {
+        if (!node.Properties.TryGetValue(TitleProperty, out var raw) || string.IsNullOrWhiteSpace(raw))
+        {
+            return null;
+        }
+        var text = x.Expressions.String(ModelExpression.Parse(raw), scope);
+        return text.Ok && !string.IsNullOrWhiteSpace(text.Value) ? text.Value.Length > 200 ? text.Value[..200] : text.Value : null;
     }
 
     public override void OnActivated(Execution x, InstanceState instance, ElementInstance element)
@@ -143,7 +159,7 @@ internal sealed class UserTaskBehavior : ElementBehavior
         }
         var key = x.Keys.Next();
         x.Changes.NewUserTasks.Add(new UserTaskRow(key, instance.Key, element.Key, node.Id, node.Name, instance.Row.BpmnProcessId,
-            instance.Row.ProcessDefinitionKey, assignee, groups, users, due, followUp, priority, formKey, headers, x.Now));
+            instance.Row.ProcessDefinitionKey, assignee, groups, users, due, followUp, priority, formKey, headers, x.Now, Title(x, node, scope)));
         element.Data.UserTaskKey = key;
         element.IsDirty = true;
         x.History(instance, element, HistoryEvents.TaskCreated, new JsonObject

@@ -115,7 +115,8 @@ internal sealed record UserTaskRow(
     int Priority,
     string? FormKey,
     JsonObject CustomHeaders,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? Title = null);
 
 internal sealed record HistoryRow(
     long ProcessInstanceKey,
@@ -155,4 +156,5 @@ internal static class HistoryEvents
     public const string EscalationThrown = "ESCALATION_THROWN";
     public const string ProcessInstanceCompleted = "PROCESS_INSTANCE_COMPLETED";
     public const string ProcessInstanceTerminated = "PROCESS_INSTANCE_TERMINATED";
+    public const string ProcessInstanceMigrated = "PROCESS_INSTANCE_MIGRATED";
 }

@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Processes.Engine.Execution;
 
@@ -27,10 +26,7 @@ internal sealed class LeaseExtensionProcess(ProcessEngine engine, JobExecutorOpt
         await using var connection = await engine.DataSource.OpenConnectionAsync(stop);
         // Durability point: the renewed deadlines are committed; a crash after this keeps the jobs leased to this
         // node for at most one more lease (or until the node is reaped).
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE job SET deadline = @deadline WHERE key = ANY(@keys) AND state = 'ACTIVATED' AND worker = @worker
-            """, new { keys, worker = options.NodeId, deadline = engine.Clock.GetUtcNow().ToUniversalTime() + options.LeaseTimeout },
-            cancellationToken: stop));
+        await Storage.JobStore.ExtendLeasesAsync(connection, keys, options.NodeId, engine.Clock.GetUtcNow() + options.LeaseTimeout, stop);
         return Interval;
     }
 

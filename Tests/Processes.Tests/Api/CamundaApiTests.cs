@@ -99,7 +99,7 @@ public sealed class CamundaApiTests : DatabaseTest
         var inbox = await IdentityHost.PostAsync(agent, "/v2/user-tasks/search", new { filter = new { candidateGroup = "after-sales", processInstanceKey = instanceKey } });
         var task = inbox.GetProperty("items").EnumerateArray().ShouldHaveSingleItem();
         var taskKey = task.GetProperty("userTaskKey").GetString()!;
-        task.GetProperty("assignee").ValueKind.ShouldBe(JsonValueKind.Null);
+        task.TryGetProperty("assignee", out _).ShouldBeFalse("an unassigned task has no assignee field (8.8 omits unset optional fields)");
 
         var other = _host.Bearer(_otherAgent.ApiKey);
         (await other.PostAsJsonAsync($"/v2/user-tasks/{taskKey}/completion", new { })).StatusCode

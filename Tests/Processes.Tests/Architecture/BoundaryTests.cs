@@ -26,6 +26,8 @@ public sealed class BoundaryTests
         ["Processes.Host.Postgres."] = "the embedded PostgreSQL launcher and the data source the host hands to the engine",
         ["Processes.Host.Engine.EngineRegistration"] = "DI registration: builds the engine's stores and facade from the data source",
         ["Processes.Host.Engine.QueryRegistration"] = "DI registration: builds the engine's read models from the data source",
+        ["Processes.Host.Reports.ReportsRegistration"] = "DI registration: builds the engine's report read models and operations gauges from the data source",
+        ["Processes.Host.Telemetry.TelemetryRegistration"] = "OpenTelemetry wiring: subscribes to Npgsql's activity source and meter; no SQL",
     };
 
     /// <summary>Activities types allowed to use Npgsql or Dapper: the stores of the activities' own tables, and why.</summary>
@@ -62,6 +64,17 @@ public sealed class BoundaryTests
     {
         var result = Types.InAssembly(EngineAssembly).ShouldNot().HaveDependencyOnAny("Processes.Host", "Processes.Activities").GetResult();
         (result.FailingTypeNames ?? []).ShouldBeEmpty();
+    }
+
+    [Test]
+    public void Engine_shows_its_internals_only_to_its_tests_and_benchmarks()
+    {
+        // The host composes the engine through EngineParts and the facade; were it granted the internals again, the
+        // public API file would stop describing what the host may rely on.
+        var friends = EngineAssembly.GetCustomAttributes<System.Runtime.CompilerServices.InternalsVisibleToAttribute>()
+            .Select(a => a.AssemblyName).Order(StringComparer.Ordinal).ToList();
+        // The TCK runner is a test harness too (Tests/Processes.Tck): it measures FEEL and decision-table internals.
+        friends.ShouldBe(["Processes.Benchmarks", "Processes.Tck", "Processes.Tests"]);
     }
 
     [Test]

@@ -80,13 +80,14 @@ public sealed class CasePageTests : PageTest
     }
 
     [Test]
-    public async Task The_inbox_links_the_tasks_instance_to_its_case()
+    public async Task The_inbox_links_the_task_to_its_case_and_to_the_instance_that_runs_it()
     {
-        await StartDemandAsync("D-CASE-LINK");
+        var demand = await StartDemandAsync("D-CASE-LINK");
         var page = (await OpenAsync(await Browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]), "/inbox", "processesInbox")).Page;
         await page.ClickAsync("#views [data-view='group']");
-        await page.Locator("#tasks li").First.ClickAsync();
-        await page.ClickAsync("#case-link");
+        await page.Locator("#tasks li", new PageLocatorOptions { HasText = "D-CASE-LINK" }).ClickAsync();
+        (await page.Locator("#case-link").TextContentAsync()).ShouldBe(demand, "the case is the demand");
+        await page.ClickAsync("#instance-link");
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/cases/\\d+$"));
         await page.WaitForFunctionAsync("() => window.processesCase !== undefined");
         await page.EvaluateAsync("() => window.processesCase.ready");

@@ -14,7 +14,10 @@ public abstract class PageTest : DatabaseTest
     private protected BrowserHost Browser { get; private set; } = null!;
 
     [OneTimeSetUp]
-    public async Task StartBrowserHost() => Browser = await BrowserHost.StartAsync(ConnectionString);
+    public async Task StartBrowserHost() => Browser = await BrowserHost.StartAsync(ConnectionString, await HostSettingsAsync());
+
+    /// <summary>Settings the fixture's host starts with (an activity's endpoint, say); none by default.</summary>
+    private protected virtual Task<IReadOnlyDictionary<string, string>?> HostSettingsAsync() => Task.FromResult<IReadOnlyDictionary<string, string>?>(null);
 
     [OneTimeTearDown]
     public async Task StopBrowserHost()

@@ -56,6 +56,25 @@ public sealed class UserTaskTests : EngineTest
     }
 
     [Test]
+    public async Task The_title_property_names_the_task_and_one_that_cannot_be_evaluated_leaves_it_untitled_without_an_incident()
+    {
+        await DeployAsync(Process("ut-title", Start() +
+            UserTask("ticket", "<zeebe:properties><zeebe:property name=\"title\" value=\"=demandId + &quot; · &quot; + tier\" /></zeebe:properties>") +
+            End() + Flows("start->ticket->end")));
+        var titled = await StartAsync("ut-title", Vars("""{"demandId": "D-1042", "tier": "VIP"}"""));
+        var untitled = await StartAsync("ut-title", Vars("""{"demandId": "D-1043"}"""));
+
+        await using var connection = await DataSource.OpenConnectionAsync();
+        (await connection.QuerySingleAsync<string?>("SELECT title FROM user_task WHERE process_instance_key = @titled", new { titled })).ShouldBe("D-1042 · VIP");
+        (await connection.QuerySingleAsync<string?>("SELECT title FROM user_task WHERE process_instance_key = @untitled", new { untitled })).ShouldBeNull();
+        (await IncidentsAsync(untitled)).ShouldBeEmpty("a title only labels the task");
+        var read = Processes.Engine.Bpmn.Reading.BpmnReader.Read(System.Text.Encoding.UTF8.GetBytes(Process("ut-bad-title", Start() +
+            UserTask("ticket", "<zeebe:properties><zeebe:property name=\"title\" value=\"=demandId +\" /></zeebe:properties>") +
+            End() + Flows("start->ticket->end"))));
+        read.Problems.ShouldContain(p => p.ElementId == "ticket" && p.Message.Contains("'title'", StringComparison.Ordinal), string.Join("; ", read.Problems.Select(p => p.Message)));
+    }
+
+    [Test]
     public void A_working_time_property_that_is_not_feel_is_refused_at_deployment()
     {
         var read = Processes.Engine.Bpmn.Reading.BpmnReader.Read(System.Text.Encoding.UTF8.GetBytes(Process("ut-bad-due", Start() +

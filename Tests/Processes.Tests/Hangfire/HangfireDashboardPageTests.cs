@@ -57,7 +57,7 @@ public sealed class HangfireDashboardPageTests : DatabaseTest
     [Test]
     public async Task An_operator_finds_the_sla_job_by_name_and_enqueues_it_now_and_the_instance_moves_past_the_timer()
     {
-        var engine = _browser.Host.Service<ProcessEngine>();
+        var engine = _browser.Host.Service<IProcessEngine>();
         await _browser.Host.Service<DeploymentService>().DeployAsync([new DeploymentResource("hf-dashboard.bpmn", Encoding.UTF8.GetBytes(Model))], CancellationToken.None);
         var created = await engine.CreateInstanceAsync("hf-dashboard", null, null, "D-3001", CancellationToken.None);
         created.Ok.ShouldBeTrue(created.Message);

@@ -78,7 +78,7 @@ public sealed class HangfireTimerTests : DatabaseTest
         var instance = await StartTicketAsync(host, "D-1043");
         var (timerKey, jobId) = await HandedOverAsync(instance);
 
-        (await host.Service<ProcessEngine>().CancelInstanceAsync(instance, CancellationToken.None)).Ok.ShouldBeTrue();
+        (await host.Service<IProcessEngine>().CancelInstanceAsync(instance, CancellationToken.None)).Ok.ShouldBeTrue();
 
         await EventuallyAsync("the job deleted", async () => await JobStateAsync(host, jobId) == DeletedState.StateName);
         (await TimerGoneAsync(timerKey)).ShouldBeTrue();
@@ -124,12 +124,14 @@ public sealed class HangfireTimerTests : DatabaseTest
         {
             (await FiredAsync(instance)).ShouldBe(1, $"instance {instance}");
         }
-        // One job per timer was handed over, though both dispatchers looked at every timer (the fixture's database also
-        // holds the jobs of the other tests: only these timers' count).
+        // Never two Hangfire jobs for one timer, though both dispatchers looked at every timer (the fixture's database also
+        // holds the jobs of the other tests: only these timers' count). On a loaded machine the engine's backstop may fire
+        // a timer whose Hangfire job is still queued past the grace; that job then finds nothing and is not counted here,
+        // which is why the count may fall short of one per timer — firing exactly once is asserted above.
         var jobs = Storage(first).GetMonitoringApi().SucceededJobs(0, 1000).Select(j => j.Value.Job)
             .Where(j => j?.Method.Name == nameof(TimerFiringJob.FireAsync) && timers.Contains((long)j.Args[0])).ToList();
-        jobs.Count.ShouldBe(instances.Count);
-        jobs.Select(j => (long)j!.Args[0]).Distinct().Count().ShouldBe(instances.Count);
+        jobs.Count.ShouldBeGreaterThan(0);
+        jobs.Select(j => (long)j!.Args[0]).Distinct().Count().ShouldBe(jobs.Count);
     }
 
     private async Task<IdentityHost> StartHostAsync(string grace)
@@ -151,7 +153,7 @@ public sealed class HangfireTimerTests : DatabaseTest
 
     private static async Task<long> StartTicketAsync(IdentityHost host, string businessKey)
     {
-        var engine = host.Service<ProcessEngine>();
+        var engine = host.Service<IProcessEngine>();
         await host.Service<DeploymentService>().DeployAsync([new DeploymentResource("hf-ticket.bpmn", Encoding.UTF8.GetBytes(Model))], CancellationToken.None);
         var created = await engine.CreateInstanceAsync("hf-ticket", null, null, businessKey, CancellationToken.None);
         created.Ok.ShouldBeTrue(created.Message);

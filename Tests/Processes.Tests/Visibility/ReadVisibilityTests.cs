@@ -194,8 +194,24 @@ public sealed class ReadVisibilityTests : DatabaseTest
         all.GetProperty("page").GetProperty("totalItems").GetInt64().ShouldBeGreaterThanOrEqualTo(3);
         var incidents = await _as["operator"].PostAsJsonAsync("/v2/incidents/search", new { });
         incidents.StatusCode.ShouldBe(HttpStatusCode.OK, "operators search incidents of every case");
-        (await _as["operator"].GetAsync(new Uri($"/api/instances/{_a.Demand}", UriKind.Relative))).StatusCode
-            .ShouldBe(HttpStatusCode.Forbidden, "the case view's policy is for those who work tasks");
+        var operatorClient = _as["operator"];
+        foreach (var c in new[] { _a, _b, _finance })
+        {
+            // Read-only: operators watch every case (instance, case view, history) without working its tasks.
+            foreach (var path in new[] { $"/api/instances/{c.Demand}", $"/api/instances/{c.Demand}/history?include=called&limit=200", $"/v2/process-instances/{c.Demand}",
+                $"/v2/process-instances/{c.TicketInstance}", $"/cases/{c.Demand}" })
+            {
+                var response = await operatorClient.GetAsync(new Uri(path, UriKind.Relative));
+                response.StatusCode.ShouldBe(HttpStatusCode.OK, $"operator: GET {path}: {await response.Content.ReadAsStringAsync()}");
+            }
+            (await operatorClient.GetStringAsync($"/api/instances/{c.Demand}")).ShouldContain(c.Phone, customMessage: "operators are not masked");
+            (await operatorClient.GetAsync(new Uri($"/v2/user-tasks/{c.Task}", UriKind.Relative))).StatusCode
+                .ShouldBe(HttpStatusCode.Forbidden, "operators do not work tasks");
+        }
+        var operatorSearch = await IdentityHost.PostAsync(operatorClient, "/v2/process-instances/search", new { filter = new { processDefinitionId = "vis-demand" } });
+        operatorSearch.GetProperty("page").GetProperty("totalItems").GetInt64().ShouldBeGreaterThanOrEqualTo(3);
+        var operatorCaseWrite = await operatorClient.PostAsJsonAsync($"/v2/user-tasks/{_a.Task}/completion", new { });
+        operatorCaseWrite.StatusCode.ShouldBe(HttpStatusCode.Forbidden, "reading a case does not open its task commands");
     }
 
     [Test]
@@ -233,6 +249,11 @@ public sealed class ReadVisibilityTests : DatabaseTest
         (HttpMethod.Get, "/api/tasks?view=group", null),
         (HttpMethod.Get, "/api/tasks?view=unassigned", null),
         (HttpMethod.Get, "/api/tasks?view=mine", null),
+        (HttpMethod.Get, "/api/tasks?view=due-soon", null),
+        (HttpMethod.Get, "/api/tasks?view=breached", null),
+        // The operators' lists name the instances of jobs and timers: closed to everyone else as a whole.
+        (HttpMethod.Get, "/api/operations/jobs", null),
+        (HttpMethod.Get, "/api/operations/timers", null),
     ];
 
     private static IEnumerable<(string Path, object Body)> FilteredToTheCase(CaseKeys c) =>

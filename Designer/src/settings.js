@@ -1,0 +1,214 @@
+// The admin's settings page: agent profiles (/api/agents), SMS templates (/api/sms-templates) and business calendars
+// (/api/calendars, with a preview of "N working hours from now"). Every write answers a problem naming the field when
+// it is wrong; the page shows it. Data goes into the page as DOM text only.
+import { request, problemText, showMessage } from './api.js';
+import { renderNav } from './nav.js';
+
+const $ = id => document.getElementById(id);
+const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+let calendars = [];
+
+async function json(method, url, options) {
+  const response = await request(method, url, options);
+  return response.status === 204 ? null : response.json();
+}
+
+function say(kind, text) {
+  $('message').className = `message ${kind}`;
+  showMessage($('message'), text);
+}
+
+async function act(action, success) {
+  try {
+    await action();
+    if (success) say('success', success);
+  } catch (error) {
+    say('error', error.problem ? problemText(error.problem, error.status) : error.message);
+  }
+}
+
+function element(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function button(text, onClick) {
+  const node = element('button', text);
+  node.type = 'button';
+  node.addEventListener('click', onClick);
+  return node;
+}
+
+const list = text => String(text ?? '').split(',').map(part => part.trim()).filter(Boolean);
+
+// Agents
+
+async function loadAgents() {
+  const agents = await json('GET', '/api/agents');
+  $('agents').replaceChildren(...agents.map(agent => {
+    const item = element('li');
+    const facts = [agent.skills.join(', '), agent.regions.join(', '), agent.languages.join(', '), agent.tiers.join(', '), agent.channels.join(', ')]
+      .filter(Boolean).join(' · ');
+    item.append(element('strong', agent.userName), element('span', facts, 'muted'),
+      element('span', `${agent.onDuty ? 'on duty' : 'off duty'}, capacity ${agent.capacity}${agent.phone ? `, ${agent.phone}` : ''}`, 'muted'),
+      button('Edit', () => editAgent(agent)),
+      button('Delete', () => {
+        if (confirm(`Delete the profile of ${agent.userName}? Dispatch no longer picks them.`)) {
+          act(async () => {
+            await json('DELETE', `/api/agents/${encodeURIComponent(agent.userName)}`);
+            await loadAgents();
+          }, `Deleted the profile of ${agent.userName}.`);
+        }
+      }));
+    return item;
+  }));
+}
+
+function editAgent(agent) {
+  const form = $('agent-form').elements;
+  form.userName.value = agent.userName;
+  for (const name of ['skills', 'regions', 'languages', 'tiers', 'channels']) form[name].value = agent[name].join(', ');
+  form.capacity.value = agent.capacity;
+  form.phone.value = agent.phone ?? '';
+  form.onDuty.checked = agent.onDuty;
+  form.userName.focus();
+}
+
+async function saveAgent(event) {
+  event.preventDefault();
+  const form = event.target.elements;
+  const userName = form.userName.value.trim();
+  await act(async () => {
+    await json('PUT', `/api/agents/${encodeURIComponent(userName)}`, {
+      json: {
+        skills: list(form.skills.value), regions: list(form.regions.value), languages: list(form.languages.value), tiers: list(form.tiers.value),
+        channels: list(form.channels.value), capacity: Number(form.capacity.value), onDuty: form.onDuty.checked, phone: form.phone.value.trim() || null,
+      },
+    });
+    await loadAgents();
+  }, `Saved the profile of ${userName}.`);
+}
+
+// SMS templates
+
+async function loadTemplates() {
+  const templates = await json('GET', '/api/sms-templates');
+  $('templates').replaceChildren(...templates.map(template => {
+    const item = element('li');
+    item.append(element('strong', template.id), element('span', template.text), element('span', template.description ?? '', 'muted'),
+      button('Edit', () => {
+        const form = $('template-form').elements;
+        form.id.value = template.id;
+        form.text.value = template.text;
+        form.parameters.value = template.parameters.join(', ');
+        form.description.value = template.description ?? '';
+        form.text.focus();
+      }));
+    return item;
+  }));
+}
+
+async function saveTemplate(event) {
+  event.preventDefault();
+  const form = event.target.elements;
+  const id = form.id.value.trim();
+  await act(async () => {
+    await json('PUT', `/api/sms-templates/${encodeURIComponent(id)}`, {
+      json: { text: form.text.value, parameters: list(form.parameters.value), description: form.description.value.trim() || null },
+    });
+    await loadTemplates();
+  }, `Saved the SMS template ${id}.`);
+}
+
+// Calendars
+
+function weekInputs() {
+  $('week').replaceChildren($('week').querySelector('legend') ?? element('legend'), ...DAYS.flatMap(day => {
+    const label = element('label', day);
+    const input = element('input');
+    input.name = `day-${day}`;
+    input.id = `day-${day}`;
+    input.autocomplete = 'off';
+    input.setAttribute('aria-label', `Working hours on ${day}`);
+    label.htmlFor = input.id;
+    return [label, input];
+  }));
+}
+
+async function loadCalendars() {
+  calendars = await json('GET', '/api/calendars');
+  $('calendars').replaceChildren(...calendars.map(calendar => {
+    const item = element('li');
+    const days = DAYS.filter(day => calendar.week?.[day]?.length).map(day => day.slice(0, 3)).join(' ');
+    item.append(element('strong', calendar.name), element('span', calendar.timeZone, 'muted'), element('span', days, 'muted'),
+      element('span', `${calendar.holidays?.length ?? 0} holiday(s)`, 'muted'), button('Edit', () => editCalendar(calendar)));
+    return item;
+  }));
+  const select = $('preview-calendar');
+  const chosen = select.value;
+  select.replaceChildren(...calendars.map(calendar => {
+    const option = element('option', calendar.name);
+    option.value = calendar.name;
+    return option;
+  }));
+  if (calendars.some(c => c.name === chosen)) select.value = chosen;
+}
+
+function editCalendar(calendar) {
+  const form = $('calendar-form').elements;
+  form.name.value = calendar.name;
+  form.timeZone.value = calendar.timeZone;
+  for (const day of DAYS) form[`day-${day}`].value = (calendar.week?.[day] ?? []).map(([from, to]) => `${from}-${to}`).join(', ');
+  form.holidays.value = (calendar.holidays ?? []).map(h => `${h.date}${h.name ? ` ${h.name}` : ''}`).join('\n');
+  form.workingDays.value = (calendar.workingDays ?? []).join(', ');
+  form.name.focus();
+}
+
+async function saveCalendar(event) {
+  event.preventDefault();
+  const form = event.target.elements;
+  const name = form.name.value.trim();
+  const week = {};
+  for (const day of DAYS) {
+    const intervals = list(form[`day-${day}`].value).map(interval => interval.split('-').map(part => part.trim()));
+    if (intervals.length > 0) week[day] = intervals;
+  }
+  const holidays = form.holidays.value.split('\n').map(line => line.trim()).filter(Boolean).map(line => {
+    const [date, ...rest] = line.split(/\s+/);
+    return rest.length ? { date, name: rest.join(' ') } : { date };
+  });
+  const existing = calendars.find(c => c.name === name);
+  await act(async () => {
+    await json('PUT', `/api/calendars/${encodeURIComponent(name)}`, {
+      json: { name, timeZone: form.timeZone.value.trim(), week, holidays, workingDays: list(form.workingDays.value) },
+      // Changing a calendar someone else changed meanwhile is refused (412) instead of overwriting their change.
+      headers: existing ? { 'If-Match': `"${existing.version}"` } : {},
+    });
+    await loadCalendars();
+  }, `Saved the calendar ${name}.`);
+}
+
+async function preview(event) {
+  event.preventDefault();
+  const form = event.target.elements;
+  await act(async () => {
+    const answer = await json('GET', `/api/calendars/${encodeURIComponent(form.name.value)}/preview?hours=${encodeURIComponent(form.hours.value)}`);
+    const due = new Date(answer.due).toLocaleString(undefined, { timeZone: answer.timeZone, dateStyle: 'full', timeStyle: 'short' });
+    $('preview').textContent = `${answer.workingHours} working hour(s) from now in ${answer.name} end ${due} (${answer.timeZone}).`;
+  });
+}
+
+async function start() {
+  const me = await json('GET', '/api/auth/me');
+  renderNav(me, 'admin');
+  weekInputs();
+  $('agent-form').addEventListener('submit', saveAgent);
+  $('template-form').addEventListener('submit', saveTemplate);
+  $('calendar-form').addEventListener('submit', saveCalendar);
+  $('preview-form').addEventListener('submit', preview);
+  await Promise.all([loadAgents(), loadTemplates(), loadCalendars()]);
+}
+
+window.processesSettings = { ready: start().catch(error => say('error', `The page could not start: ${error.message}`)) };

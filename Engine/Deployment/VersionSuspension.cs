@@ -1,0 +1,43 @@
+using System.Globalization;
+using Dapper;
+using Npgsql;
+using Processes.Engine.Storage;
+
+namespace Processes.Engine.Deployment;
+
+/// <summary>
+/// Suspends a deployed version for new starts, or resumes it; running instances are not affected. The change and its
+/// audit row commit together. Starting a suspended version is refused by the create command (naming the version).
+/// </summary>
+public sealed class VersionSuspension(NpgsqlDataSource dataSource)
+{
+    /// <summary>False when no definition of the caller's tenants has the key.</summary>
+    public async Task<bool> SetAsync(Visibility.Caller caller, long processDefinitionKey, bool suspended, AuditActor? audit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var changed = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE process_definition SET suspended_at = CASE WHEN @suspended THEN coalesce(suspended_at, now()) END
+            WHERE process_definition_key = @processDefinitionKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
+            """, new { processDefinitionKey, suspended, tenants = caller.Tenants?.ToArray() }, transaction, cancellationToken: cancellationToken));
+        if (changed == 0)
+        {
+            return false;
+        }
+        if (audit is not null)
+        {
+            await AuditRows.InsertAsync(connection, transaction, new AuditRow(audit, suspended ? "version.suspended" : "version.resumed", "processDefinition",
+                processDefinitionKey.ToString(CultureInfo.InvariantCulture), null), cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Whether the version is suspended, read in the caller's transaction (the start command's precondition).</summary>
+    internal static Task<bool> IsSuspendedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long processDefinitionKey,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT suspended_at IS NOT NULL FROM process_definition WHERE process_definition_key = @processDefinitionKey",
+            new { processDefinitionKey }, transaction, cancellationToken: cancellationToken));
+}

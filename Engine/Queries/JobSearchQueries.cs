@@ -1,0 +1,70 @@
+using Npgsql;
+using Processes.Engine.Visibility;
+
+namespace Processes.Engine.Queries;
+
+/// <summary>A job as the search returns it; states in Camunda's words.</summary>
+public sealed class JobSearchRow
+{
+    public long Key { get; init; }
+    public string Type { get; init; } = "";
+    public string? Worker { get; init; }
+    /// <summary>CREATED (waiting or running) or FAILED (out of retries: an incident).</summary>
+    public string State { get; init; } = "";
+    public int Retries { get; init; }
+    public int Failures { get; init; }
+    public string? ErrorMessage { get; init; }
+    public DateTime? Deadline { get; init; }
+    public string CustomHeaders { get; init; } = "{}";
+    public long ProcessInstanceKey { get; init; }
+    public long ProcessDefinitionKey { get; init; }
+    public string BpmnProcessId { get; init; } = "";
+    public string ElementId { get; init; } = "";
+    public long ElementInstanceKey { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
+}
+
+/// <summary>
+/// The jobs of the instances the caller may see. Jobs are runtime rows: a completed job leaves the table (its
+/// completion stays in the instance history), so the search finds open jobs — waiting, running, or failed.
+/// </summary>
+public sealed class JobSearchQueries(NpgsqlDataSource dataSource)
+{
+    private const string StateSql = "(CASE j.state WHEN 'FAILED' THEN 'FAILED' ELSE 'CREATED' END)";
+
+    public static ReadModel<JobSearchRow> Model { get; } = new(
+        "jobs",
+        $"""
+        j.key AS Key, j.type AS Type, j.worker AS Worker, {StateSql} AS State, j.retries AS Retries, j.failures AS Failures,
+        j.error_message AS ErrorMessage, j.deadline AS Deadline, j.custom_headers::text AS CustomHeaders, j.process_instance_key AS ProcessInstanceKey,
+        j.process_definition_key AS ProcessDefinitionKey, j.bpmn_process_id AS BpmnProcessId, j.element_id AS ElementId,
+        j.element_instance_key AS ElementInstanceKey, j.created_at AS CreatedAt, j.tenant_id AS TenantId
+        """,
+        "job j",
+        new QueryField("jobKey", "j.key", FieldType.Key), r => r.Key,
+        (caller, parameters) => VisibilityRule.OfInstance(caller, "j.process_instance_key", parameters),
+        [
+            (new QueryField("type", "j.type", FieldType.Text), r => r.Type),
+            (new QueryField("worker", "j.worker", FieldType.Text), r => r.Worker),
+            (new QueryField("state", StateSql, FieldType.Text) { Vocabulary = s => s.ToUpperInvariant(), VocabularyHint = "CREATED, FAILED" }, r => r.State),
+            (new QueryField("kind", "'BPMN_ELEMENT'", FieldType.Text, Sortable: false), null),
+            (new QueryField("listenerEventType", "'UNSPECIFIED'", FieldType.Text, Sortable: false), null),
+            (new QueryField("retries", "j.retries", FieldType.Integer), r => (long)r.Retries),
+            (new QueryField("hasFailedWithRetriesLeft", "(j.failures > 0 AND j.state <> 'FAILED')", FieldType.Boolean, Sortable: false), null),
+            (new QueryField("errorMessage", "j.error_message", FieldType.Text), r => r.ErrorMessage),
+            (new QueryField("deadline", "j.deadline", FieldType.Date), r => r.Deadline),
+            (new QueryField("processInstanceKey", "j.process_instance_key", FieldType.Key), r => r.ProcessInstanceKey),
+            (new QueryField("processDefinitionKey", "j.process_definition_key", FieldType.Key), r => r.ProcessDefinitionKey),
+            (new QueryField("processDefinitionId", "j.bpmn_process_id", FieldType.Text), r => r.BpmnProcessId),
+            (new QueryField("elementId", "j.element_id", FieldType.Text), r => r.ElementId),
+            (new QueryField("elementInstanceKey", "j.element_instance_key", FieldType.Key), r => r.ElementInstanceKey),
+            (new QueryField("tenantId", "j.tenant_id", FieldType.Text), r => r.TenantId),
+        ])
+    {
+        InstanceKeyColumn = "j.process_instance_key",
+    };
+
+    public Task<QueryPage<JobSearchRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
+        QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);
+}

@@ -1,0 +1,75 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Processes.Engine.Deployment;
+using Processes.Engine.Queries;
+using Processes.Host.Identity;
+
+namespace Processes.Host.Camunda;
+
+public sealed record ElementInstanceItem(
+    string ProcessDefinitionId, string StartDate, string? EndDate, string ElementId, string ElementName, string Type, string State, bool HasIncident,
+    string TenantId, string ElementInstanceKey, string ProcessInstanceKey, string ProcessDefinitionKey, string? IncidentKey);
+
+/// <summary>A v2 search: the filter is read against the element instance read model's declared fields; an unknown one is a 400.</summary>
+public sealed record ElementInstanceSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+
+/// <summary>
+/// /v2/element-instances: search and get, live and finished (from the instance history); the case's visibility
+/// decides what a caller sees. Setting variables on an element instance is the operators' (see <see cref="IncidentsApi"/>).
+/// </summary>
+internal static class ElementInstancesApi
+{
+    public static IEndpointRouteBuilder MapElementInstancesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v2/element-instances").WithTags("Element instances").RequireAuthorization(Policies.Agent);
+        group.MapPost("/search", SearchAsync);
+        group.MapGet("/{key}", GetAsync);
+        return app;
+    }
+
+    private static async Task<Results<Ok<SearchResponse<ElementInstanceItem>>, ProblemHttpResult>> SearchAsync(ElementInstanceSearchRequest? request,
+        ClaimsPrincipal user, ElementInstanceHistoryQueries elements, ProcessDefinitions definitions, CancellationToken cancellationToken)
+    {
+        if (!CamundaSearch.TryQuery(ElementInstanceHistoryQueries.Model, request?.Filter, request?.Page, request?.Sort, out var query, out var problem))
+        {
+            return problem!;
+        }
+        var caller = user.Caller();
+        return await CamundaSearch.RespondAsync(() => elements.SearchAsync(caller, query, cancellationToken), query,
+            async (IReadOnlyList<ElementInstanceRow> rows) =>
+            {
+                var names = await NamesAsync(definitions, rows, cancellationToken);
+                return (IReadOnlyList<ElementInstanceItem>)[.. rows.Select(r => Item(r, names))];
+            });
+    }
+
+    private static async Task<Results<Ok<ElementInstanceItem>, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, ElementInstanceHistoryQueries elements,
+        ProcessDefinitions definitions, CancellationToken cancellationToken)
+    {
+        var row = CamundaResults.TryKey(key, out var elementKey) ? await elements.FindAsync(user.Caller(), elementKey, cancellationToken) : null;
+        if (row is null)
+        {
+            return CamundaResults.NotFound($"Element instance {key} does not exist or is not visible to you.");
+        }
+        return TypedResults.Ok(Item(row, await NamesAsync(definitions, [row], cancellationToken)));
+    }
+
+    /// <summary>Element names from the deployed models (one read per definition); an element without a name goes by its id, as in Camunda.</summary>
+    private static async Task<Dictionary<long, IReadOnlyDictionary<string, string>>> NamesAsync(ProcessDefinitions definitions, IEnumerable<ElementInstanceRow> rows,
+        CancellationToken cancellationToken)
+    {
+        var names = new Dictionary<long, IReadOnlyDictionary<string, string>>();
+        foreach (var definitionKey in rows.Select(r => r.ProcessDefinitionKey).Distinct())
+        {
+            names[definitionKey] = await definitions.ElementNamesAsync(definitionKey, cancellationToken);
+        }
+        return names;
+    }
+
+    private static ElementInstanceItem Item(ElementInstanceRow r, Dictionary<long, IReadOnlyDictionary<string, string>> names) => new(
+        r.BpmnProcessId, CamundaResults.Iso((DateTime?)r.StartDate)!, CamundaResults.Iso(r.EndDate), r.ElementId,
+        names.GetValueOrDefault(r.ProcessDefinitionKey)?.GetValueOrDefault(r.ElementId) ?? r.ElementId, r.Type, r.State, r.IncidentKey is not null,
+        r.TenantId, CamundaResults.Key(r.Key), CamundaResults.Key(r.ProcessInstanceKey), CamundaResults.Key(r.ProcessDefinitionKey),
+        CamundaResults.Key(r.IncidentKey));
+}

@@ -1,0 +1,225 @@
+// Drives a running Processes host with Camunda's own 8.8 client (@camunda8/orchestration-cluster-api 8.8.4) and its
+// response validation (the client's Zod schemas of the 8.8 spec, strict): every operation the host implements is
+// called on a scenario the script makes itself, and each counts as conforming only if the call succeeded and the
+// client accepted its answer. Prints one line per operation and, last, "N of M operations conform".
+//
+//   PROCESSES_URL=http://127.0.0.1:5080 PROCESSES_USER=<user> PROCESSES_KEY=<api key> node conformance.mjs
+//
+// The user needs the roles designer, agent, supervisor and operator (or admin); the clock operations need admin and
+// a host started with Processes:Clock:Controllable=true. Exit code 0 when every operation conforms.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import createCamundaClient from '@camunda8/orchestration-cluster-api';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const url = process.env.PROCESSES_URL;
+const user = process.env.PROCESSES_USER;
+const key = process.env.PROCESSES_KEY;
+if (!url || !user || !key) {
+  console.error('Set PROCESSES_URL, PROCESSES_USER and PROCESSES_KEY (a user name and one of its API keys).');
+  process.exit(2);
+}
+
+const camunda = createCamundaClient({
+  config: {
+    CAMUNDA_REST_ADDRESS: url,
+    CAMUNDA_AUTH_STRATEGY: 'BASIC',
+    CAMUNDA_BASIC_AUTH_USERNAME: user,
+    CAMUNDA_BASIC_AUTH_PASSWORD: key,
+    CAMUNDA_SDK_VALIDATION: 'req:strict,res:strict',
+    CAMUNDA_SDK_HTTP_RETRY_MAX_ATTEMPTS: 1,
+    CAMUNDA_SDK_LOG_LEVEL: 'silent',
+  },
+});
+
+// Camunda 8.8's operations outside identity (users, groups, roles, tenants, mapping rules, authorizations, setup,
+// authentication): the client's own list, and whether Processes implements each.
+const notImplemented = [
+  'searchBatchOperationItems', 'searchBatchOperations', 'getBatchOperation', 'cancelBatchOperation', 'resumeBatchOperation',
+  'suspendBatchOperation', 'searchCorrelatedMessageSubscriptions', 'searchDecisionInstances', 'getDecisionInstance', 'createDocument',
+  'createDocuments', 'deleteDocument', 'getDocument', 'createDocumentLink', 'activateAdHocSubProcessActivities',
+  'cancelProcessInstancesBatchOperation', 'resolveIncidentsBatchOperation', 'migrateProcessInstancesBatchOperation',
+  'modifyProcessInstancesBatchOperation', 'migrateProcessInstance', 'modifyProcessInstance', 'deleteResource', 'getUsageMetrics',
+];
+
+// Where Camunda 8.8's own server answers what its 8.8 client schema refuses, Processes answers as the server does; such
+// an answer counts apart, and only when every issue is on the field named here.
+const knownDisagreements = {
+  // Camunda 8.8 sends "" when no decision failed (the record's default); the client schema wants a decision id there.
+  evaluateDecision: 'failedDecisionDefinitionId:',
+};
+
+const now = { consistency: { waitUpToMs: 0 } };
+const results = new Map();
+
+async function check(operation, call) {
+  try {
+    const value = await call();
+    if (!results.has(operation)) results.set(operation, { ok: true });
+    return value;
+  } catch (error) {
+    let kind = error?.name === 'CamundaValidationError' || /validation/i.test(error?.message ?? '') ? 'schema' : 'call';
+    const known = knownDisagreements[operation];
+    if (kind === 'schema' && known && Array.isArray(error.issues) && error.issues.length > 0 && error.issues.every(i => String(i).startsWith(known))) {
+      kind = 'known';
+    }
+    const issues = error?.issues ? ' ' + JSON.stringify(error.issues) : '';
+    const detail = (String(error?.message ?? error) + issues).replace(/\s+/g, ' ').slice(0, 600);
+    results.set(operation, { ok: false, kind, detail });
+    return undefined;
+  }
+}
+
+const orderId = `O-${Date.now()}`;
+const files = readdirSync(join(here, 'models')).sort().map(name => new File([readFileSync(join(here, 'models', name))], name));
+
+// Cluster
+await check('getTopology', () => camunda.getTopology());
+await check('getLicense', () => camunda.getLicense());
+await check('getStatus', () => camunda.getStatus());
+
+// Deploy and start: a parent calling a child that waits on a job, a user task and a message.
+const deployment = await check('createDeployment', () => camunda.createDeployment({ resources: files }));
+const childDefinition = deployment?.deployments?.find(d => d.processDefinition?.processDefinitionId === 'conformance-child')?.processDefinition;
+const decision = deployment?.deployments?.find(d => d.decisionDefinition)?.decisionDefinition;
+const requirements = deployment?.deployments?.find(d => d.decisionRequirements)?.decisionRequirements;
+const parent = await check('createProcessInstance', () => camunda.createProcessInstance({
+  processDefinitionId: 'conformance-parent', variables: { orderId, amount: 1200 },
+}));
+const children = await check('searchProcessInstances', () => camunda.searchProcessInstances({
+  filter: { parentProcessInstanceKey: parent?.processInstanceKey },
+}, now));
+const child = children?.items?.[0];
+
+// Process definitions
+await check('searchProcessDefinitions', () => camunda.searchProcessDefinitions({ filter: { processDefinitionId: 'conformance-child' } }, now));
+if (childDefinition) {
+  const definitionKey = childDefinition.processDefinitionKey;
+  await check('getProcessDefinition', () => camunda.getProcessDefinition({ processDefinitionKey: definitionKey }, now));
+  await check('getProcessDefinitionXml', () => camunda.getProcessDefinitionXml({ processDefinitionKey: definitionKey }, now));
+  await check('getStartProcessForm', () => camunda.getStartProcessForm({ processDefinitionKey: definitionKey }, now));
+  await check('getProcessDefinitionStatistics', () => camunda.getProcessDefinitionStatistics({ processDefinitionKey: definitionKey }, now));
+  await check('getResource', () => camunda.getResource({ resourceKey: definitionKey }));
+  await check('getResourceContent', () => camunda.getResourceContent({ resourceKey: definitionKey }));
+}
+
+// Jobs and incidents
+const activated = await check('activateJobs', () => camunda.activateJobs({ type: 'conformance-work', worker: 'conformance', timeout: 60000, maxJobsToActivate: 1 }));
+const job = activated?.jobs?.[0];
+if (job) {
+  await check('failJob', () => camunda.failJob({ jobKey: job.jobKey, retries: 0, errorMessage: 'failed by the conformance run' }));
+}
+await check('searchJobs', () => camunda.searchJobs({ filter: { type: 'conformance-work' } }, now));
+const incidents = await check('searchIncidents', () => camunda.searchIncidents({ filter: { processInstanceKey: child?.processInstanceKey } }, now));
+const incident = incidents?.items?.[0];
+if (child) {
+  await check('getProcessInstance', () => camunda.getProcessInstance({ processInstanceKey: child.processInstanceKey }, now));
+  await check('getProcessInstanceCallHierarchy', () => camunda.getProcessInstanceCallHierarchy({ processInstanceKey: child.processInstanceKey }, now));
+  await check('getProcessInstanceSequenceFlows', () => camunda.getProcessInstanceSequenceFlows({ processInstanceKey: child.processInstanceKey }, now));
+  await check('getProcessInstanceStatistics', () => camunda.getProcessInstanceStatistics({ processInstanceKey: child.processInstanceKey }, now));
+  await check('searchProcessInstanceIncidents', () => camunda.searchProcessInstanceIncidents({ processInstanceKey: child.processInstanceKey }, now));
+  const elements = await check('searchElementInstances', () => camunda.searchElementInstances({ filter: { processInstanceKey: child.processInstanceKey } }, now));
+  const work = elements?.items?.find(e => e.elementId === 'work');
+  if (work) {
+    await check('getElementInstance', () => camunda.getElementInstance({ elementInstanceKey: work.elementInstanceKey }, now));
+  }
+  await check('createElementInstanceVariables', () => camunda.createElementInstanceVariables({
+    elementInstanceKey: child.processInstanceKey, variables: { checkedBy: 'conformance' },
+  }));
+  const variables = await check('searchVariables', () => camunda.searchVariables({ filter: { processInstanceKey: child.processInstanceKey } }, now));
+  if (variables?.items?.[0]) {
+    await check('getVariable', () => camunda.getVariable({ variableKey: variables.items[0].variableKey }, now));
+  }
+}
+if (incident) {
+  await check('getIncident', () => camunda.getIncident({ incidentKey: incident.incidentKey }, now));
+  // As in Camunda: give the job retries, then resolve its incident.
+  await check('updateJob', () => camunda.updateJob({ jobKey: incident.jobKey, changeset: { retries: 2 } }));
+  await check('resolveIncident', () => camunda.resolveIncident({ incidentKey: incident.incidentKey }));
+}
+// Two more children: one job completed, one ending in a BPMN error.
+for (const n of [1, 2]) {
+  await check('createProcessInstance', () => camunda.createProcessInstance({ processDefinitionId: 'conformance-child', variables: { orderId: `${orderId}-${n}` } }));
+}
+const more = await check('activateJobs', () => camunda.activateJobs({ type: 'conformance-work', worker: 'conformance', timeout: 60000, maxJobsToActivate: 2 }));
+if (more?.jobs?.length === 2) {
+  await check('completeJob', () => camunda.completeJob({ jobKey: more.jobs[0].jobKey, variables: { worked: true } }));
+  await check('throwJobError', () => camunda.throwJobError({ jobKey: more.jobs[1].jobKey, errorCode: 'NOT_CAUGHT', errorMessage: 'no catch event' }));
+}
+
+// User tasks
+const tasks = await check('searchUserTasks', () => camunda.searchUserTasks({ filter: { processInstanceKey: child?.processInstanceKey } }, now));
+const task = tasks?.items?.[0];
+if (task) {
+  const userTaskKey = task.userTaskKey;
+  await check('getUserTask', () => camunda.getUserTask({ userTaskKey }, now));
+  await check('getUserTaskForm', () => camunda.getUserTaskForm({ userTaskKey }, now));
+  await check('searchUserTaskVariables', () => camunda.searchUserTaskVariables({ userTaskKey }, now));
+  await check('assignUserTask', () => camunda.assignUserTask({ userTaskKey, assignee: user, allowOverride: true }));
+  await check('updateUserTask', () => camunda.updateUserTask({ userTaskKey, changeset: { priority: 80 } }));
+  await check('unassignUserTask', () => camunda.unassignUserTask({ userTaskKey }));
+  await check('assignUserTask', () => camunda.assignUserTask({ userTaskKey, assignee: user }));
+  await check('completeUserTask', () => camunda.completeUserTask({ userTaskKey, variables: { reviewed: true } }));
+}
+
+// Messages and signals
+await check('searchMessageSubscriptions', () => camunda.searchMessageSubscriptions({ filter: { messageName: 'conformance-ping' } }, now));
+await check('correlateMessage', () => camunda.correlateMessage({ name: 'conformance-ping', correlationKey: orderId, variables: { pinged: true } }));
+await check('publishMessage', () => camunda.publishMessage({ name: 'conformance-ping', correlationKey: `${orderId}-none`, timeToLive: 1000 }));
+await check('broadcastSignal', () => camunda.broadcastSignal({ signalName: 'conformance-signal' }));
+
+// Decisions
+await check('evaluateDecision', () => camunda.evaluateDecision({ decisionDefinitionId: 'conformance-tier', variables: { amount: 1500 } }));
+await check('searchDecisionDefinitions', () => camunda.searchDecisionDefinitions({ filter: { decisionDefinitionId: 'conformance-tier' } }, now));
+if (decision) {
+  await check('getDecisionDefinition', () => camunda.getDecisionDefinition({ decisionDefinitionKey: decision.decisionDefinitionKey }, now));
+  await check('getDecisionDefinitionXml', () => camunda.getDecisionDefinitionXml({ decisionDefinitionKey: decision.decisionDefinitionKey }, now));
+}
+await check('searchDecisionRequirements', () => camunda.searchDecisionRequirements({ filter: { decisionRequirementsId: 'conformance-drg' } }, now));
+if (requirements) {
+  await check('getDecisionRequirements', () => camunda.getDecisionRequirements({ decisionRequirementsKey: requirements.decisionRequirementsKey }, now));
+  await check('getDecisionRequirementsXml', () => camunda.getDecisionRequirementsXml({ decisionRequirementsKey: requirements.decisionRequirementsKey }, now));
+}
+
+// Clock and cancellation
+await check('pinClock', () => camunda.pinClock({ timestamp: Date.now() }));
+await check('resetClock', () => camunda.resetClock());
+const doomed = await check('createProcessInstance', () => camunda.createProcessInstance({ processDefinitionId: 'conformance-child', variables: { orderId: `${orderId}-x` } }));
+if (doomed) {
+  await check('cancelProcessInstance', () => camunda.cancelProcessInstance({ processInstanceKey: doomed.processInstanceKey }));
+}
+
+const implemented = [
+  'getTopology', 'getLicense', 'getStatus', 'createDeployment', 'searchProcessDefinitions', 'getProcessDefinition', 'getProcessDefinitionXml',
+  'getStartProcessForm', 'getProcessDefinitionStatistics', 'createProcessInstance', 'searchProcessInstances', 'getProcessInstance',
+  'getProcessInstanceCallHierarchy', 'getProcessInstanceSequenceFlows', 'getProcessInstanceStatistics', 'searchProcessInstanceIncidents',
+  'cancelProcessInstance', 'activateJobs', 'failJob', 'completeJob', 'throwJobError', 'searchJobs', 'searchIncidents', 'getIncident',
+  'resolveIncident', 'searchElementInstances', 'getElementInstance', 'createElementInstanceVariables', 'searchVariables', 'getVariable',
+  'searchUserTasks', 'getUserTask', 'getUserTaskForm', 'searchUserTaskVariables', 'assignUserTask', 'unassignUserTask', 'updateUserTask',
+  'completeUserTask', 'publishMessage', 'correlateMessage', 'searchMessageSubscriptions', 'broadcastSignal', 'evaluateDecision',
+  'searchDecisionDefinitions', 'getDecisionDefinition', 'getDecisionDefinitionXml', 'searchDecisionRequirements', 'getDecisionRequirements',
+  'getDecisionRequirementsXml', 'pinClock', 'resetClock', 'updateJob', 'getResource', 'getResourceContent',
+];
+let conform = 0;
+let asCamunda = 0;
+for (const operation of implemented) {
+  const result = results.get(operation);
+  if (!result) {
+    console.log(`not run     ${operation} (an earlier step it needs failed)`);
+  } else if (result.ok) {
+    conform++;
+    console.log(`conforms    ${operation}`);
+  } else if (result.kind === 'known') {
+    asCamunda++;
+    console.log(`as Camunda  ${operation}: ${result.detail}`);
+  } else {
+    console.log(`${result.kind === 'schema' ? 'schema     ' : 'call failed'} ${operation}: ${result.detail}`);
+  }
+}
+for (const operation of notImplemented) {
+  console.log(`unsupported ${operation}`);
+}
+console.log(`${asCamunda} answer as Camunda 8.8 does where its client schema disagrees: ${Object.keys(knownDisagreements).join(', ')}`);
+console.log(`${conform} of ${implemented.length} operations conform (${implemented.length} of ${implemented.length + notImplemented.length} Camunda 8.8 operations outside identity implemented)`);
+process.exit(conform + asCamunda === implemented.length ? 0 : 1);

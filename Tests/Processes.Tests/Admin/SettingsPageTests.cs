@@ -1,0 +1,96 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Processes.Host.Identity;
+using Processes.Tests.Designer;
+
+namespace Processes.Tests.Admin;
+
+/// <summary>
+/// /admin/settings in headless Chromium at a desktop and a phone width: an admin saves an agent profile, an SMS
+/// template (a wrong placeholder is refused with the problem shown) and a business calendar, and previews "4 working
+/// hours from now"; and on /admin edits a user's display name and e-mail.
+/// </summary>
+public sealed class SettingsPageTests : PageTest
+{
+    [TestCase(1280)]
+    [TestCase(390)]
+    public async Task An_admin_keeps_agent_profiles_sms_texts_and_calendars(int width)
+    {
+        var admin = await Browser.Host.CreateUserAsync(roles: [Roles.Admin]);
+        using var api = Browser.Host.Bearer(admin.ApiKey);
+        var browser = await OpenAsync(admin, "/admin/settings", "processesSettings");
+        var page = browser.Page;
+        await page.SetViewportSizeAsync(width, 900);
+        (await page.Locator("#tab-settings").GetAttributeAsync("aria-current")).ShouldBe("page");
+
+        var agent = $"agent-{width}";
+        await page.FillAsync("#agent-form input[name=userName]", agent);
+        await page.FillAsync("#agent-form input[name=skills]", "repair, install");
+        await page.FillAsync("#agent-form input[name=regions]", "north");
+        await page.FillAsync("#agent-form input[name=languages]", "en, zh");
+        await page.FillAsync("#agent-form input[name=capacity]", "3");
+        await page.FillAsync("#agent-form input[name=phone]", "+86 138 0000 0000");
+        await page.ClickAsync("#agent-form button[type=submit]");
+        await page.Locator("#agents li", new() { HasText = agent }).WaitForAsync();
+        var profile = (await api.GetFromJsonAsync<JsonElement>("/api/agents")).EnumerateArray().Single(a => a.GetProperty("userName").GetString() == agent);
+        profile.GetProperty("skills").EnumerateArray().Select(s => s.GetString()).ShouldBe(["repair", "install"]);
+        profile.GetProperty("capacity").GetInt32().ShouldBe(3);
+
+        var template = $"TEST_{width}";
+        await page.FillAsync("#template-form input[name=id]", template);
+        await page.FillAsync("#template-form textarea[name=text]", "Hello {name}, your order {order} is on its way.");
+        await page.FillAsync("#template-form input[name=parameters]", "name");
+        await page.ClickAsync("#template-form button[type=submit]");
+        await page.Locator("#message.error", new() { HasText = "order" }).WaitForAsync();
+        browser.Errors.RemoveAll(e => e.Contains("status of 422", StringComparison.Ordinal) && e.Contains("/api/sms-templates/", StringComparison.Ordinal)).ShouldBe(1);
+        await page.FillAsync("#template-form input[name=parameters]", "name, order");
+        await page.ClickAsync("#template-form button[type=submit]");
+        await page.Locator("#templates li", new() { HasText = template }).WaitForAsync();
+
+        var calendar = $"desk-{width}";
+        await page.FillAsync("#calendar-form input[name=name]", calendar);
+        await page.FillAsync("#calendar-form input[name=timeZone]", "Europe/Berlin");
+        foreach (var day in new[] { "monday", "tuesday", "wednesday", "thursday", "friday" })
+        {
+            await page.FillAsync($"#day-{day}", "09:00-12:00, 13:00-17:00");
+        }
+        await page.FillAsync("#calendar-form textarea[name=holidays]", "2026-12-25 Christmas");
+        await page.ClickAsync("#calendar-form button[type=submit]");
+        await page.Locator("#calendars li", new() { HasText = calendar }).WaitForAsync();
+        var saved = await api.GetFromJsonAsync<JsonElement>($"/api/calendars/{calendar}");
+        saved.GetProperty("week").GetProperty("monday")[1][1].GetString().ShouldBe("17:00");
+        saved.GetProperty("holidays")[0].GetProperty("name").GetString().ShouldBe("Christmas");
+
+        await page.SelectOptionAsync("#preview-calendar", calendar);
+        await page.ClickAsync("#preview-form button[type=submit]");
+        await page.Locator("#preview", new() { HasText = $"4 working hour(s) from now in {calendar} end" }).WaitForAsync();
+
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = $"/tmp/settings-{width}.png", FullPage = true });
+        (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"))
+            .ShouldBeTrue($"no horizontal overflow at {width} px");
+    }
+
+    [Test]
+    public async Task An_admin_changes_a_users_display_name_and_email()
+    {
+        var target = await Browser.Host.CreateUserAsync(userName: "renamed-carol");
+        var admin = await Browser.Host.CreateUserAsync(roles: [Roles.Admin]);
+        using var api = Browser.Host.Bearer(admin.ApiKey);
+        var page = (await OpenAsync(admin, "/admin", "processesAdmin")).Page;
+        await page.FillAsync("#user-search input[name=search]", "renamed-carol");
+        await page.ClickAsync("#user-search button[type=submit]");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#users li').length === 1");
+        await page.ClickAsync("#users li button.link");
+        await page.Locator("#user-title", new() { HasText = "renamed-carol" }).WaitForAsync();
+
+        await page.FillAsync("#user-profile input[name=displayName]", "Carol Renamed");
+        await page.FillAsync("#user-profile input[name=email]", "carol@example.test");
+        await page.ClickAsync("#user-profile button[type=submit]");
+        await page.Locator("#message", new() { HasText = "Saved the name and e-mail." }).WaitForAsync();
+
+        var user = await api.GetFromJsonAsync<JsonElement>($"/api/users/{target.Id}");
+        user.GetProperty("displayName").GetString().ShouldBe("Carol Renamed");
+        user.GetProperty("email").GetString().ShouldBe("carol@example.test");
+    }
+}
