@@ -4,5 +4,5 @@
 CREATE INDEX execution_history_task_events ON execution_history (((details->>'userTaskKey')::bigint), at)
     WHERE event IN ('TASK_CREATED', 'TASK_ASSIGNED', 'TASK_COMPLETED', 'TASK_SLA_WARNING');
 CREATE INDEX user_task_created ON user_task (created_at);
-CREATE INDEX IF NOT EXISTS process_instance_definition ON process_instance (process_definition_key);
+-- Instances by definition: 0019's process_instance_definition (process_definition_key, state) serves them.
 CREATE INDEX process_instance_started ON process_instance (bpmn_process_id, started_at);
