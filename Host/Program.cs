@@ -17,6 +17,7 @@ using Processes.Host.Postgres;
 using Processes.Host.Proxies;
 using Processes.Host.Reports;
 using Processes.Host.Security;
+using Processes.Host.Tenants;
 using Processes.Host.Telemetry;
 using Processes.Host.Studio;
 
@@ -32,6 +33,7 @@ builder.AddProcessesIdentity();
 builder.AddProcessesEngine();
 builder.AddProcessesHangfire();
 builder.AddProcessesInputPolicy();
+builder.Services.AddProcessesTenants();
 builder.AddCamundaApi();
 builder.AddProcessesReports();
 builder.AddProcessesTelemetry();
@@ -46,12 +48,15 @@ app.UseStatusCodePages();
 // The designer's scripts and styles are public (the sign-in page needs them); its pages are endpoints with policies.
 app.UseDesignerAssets();
 app.UseProcessesIdentity();
+// After authorization: the caller's tenants (and a page session's switcher choice) scope every engine command.
+app.UseMiddleware<TenantSelection>();
 // After authentication: nobody anonymous makes the host buffer a body.
 app.UseProcessesInputPolicy();
 app.MapHealthApi();
 // The whole host described for client generators: /openapi/v1.json (public, like Camunda's own spec).
 app.MapOpenApi().AllowAnonymous();
 app.MapIdentityApi();
+app.MapTenantsApi();
 app.MapAuditApi();
 app.MapCamundaApi();
 app.MapInboxApi();

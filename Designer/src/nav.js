@@ -31,9 +31,40 @@ export function renderNav(me, current) {
     }
     return link;
   }));
+  renderTenantSwitcher(nav);
   document.getElementById('user').textContent = me.displayName || me.userName;
   document.getElementById('sign-out').addEventListener('click', async () => {
     await request('POST', '/api/auth/logout');
     goToLogin();
   });
+}
+
+/**
+ * A user in several tenants (an admin: in all) picks the one the pages work in; the host keeps the choice in a
+ * cookie and shows only that tenant's rows until it is changed back to all. One tenant: no switcher at all.
+ */
+async function renderTenantSwitcher(nav) {
+  let mine;
+  try {
+    mine = await (await request('GET', '/api/tenants/mine')).json();
+  } catch {
+    mine = null; // the navigation works without it; the host still scopes every request
+  }
+  nav.dataset.tenants = 'ready';
+  if (!mine || (!mine.all && mine.tenants.length < 2)) {
+    return;
+  }
+  const select = document.createElement('select');
+  select.id = 'tenant-switcher';
+  select.setAttribute('aria-label', 'Tenant');
+  select.append(new Option(mine.all ? 'All tenants' : 'All my tenants', ''));
+  for (const tenant of mine.tenants) {
+    select.append(new Option(tenant.name === tenant.id ? tenant.id : `${tenant.name} (${tenant.id})`, tenant.id));
+  }
+  select.value = mine.selected ?? '';
+  select.addEventListener('change', async () => {
+    await request('PUT', '/api/tenants/selection', { json: { tenantId: select.value || null } });
+    location.reload();
+  });
+  nav.append(select);
 }

@@ -58,6 +58,9 @@ public abstract record DeploymentResult
 
         /// <summary>The deployment's forms (new versions, or the existing ones when unchanged).</summary>
         public ImmutableArray<DeployedForm> Forms { get; init; } = [];
+
+        /// <summary>The tenant everything of the deployment belongs to.</summary>
+        public string TenantId { get; init; } = Visibility.TenantIds.Default;
     }
 
     public sealed record Rejected(ImmutableArray<DeploymentProblem> Problems) : DeploymentResult
@@ -93,7 +96,8 @@ public sealed record ProcessDefinitionInfo(
     string? VersionTag,
     string ResourceName,
     long DeploymentKey,
-    DateTimeOffset DeployedAt);
+    DateTimeOffset DeployedAt,
+    string TenantId = Visibility.TenantIds.Default);
 
 /// <summary>A stored definition with the file it was deployed from, verbatim.</summary>
 public sealed record ProcessDefinitionXml(ProcessDefinitionInfo Definition, byte[] Content)

@@ -32,9 +32,11 @@ public sealed class DeploymentService
         _readOptions = readOptions ?? BpmnReadOptions.Default;
     }
 
-    public async Task<DeploymentResult> DeployAsync(IReadOnlyList<DeploymentResource> resources, CancellationToken cancellationToken)
+    /// <summary>Deploys into <paramref name="tenantId"/> (the default tenant when null): its versions count apart from other tenants'.</summary>
+    public async Task<DeploymentResult> DeployAsync(IReadOnlyList<DeploymentResource> resources, CancellationToken cancellationToken, string? tenantId = null)
     {
         ArgumentNullException.ThrowIfNull(resources);
+        var tenant = tenantId ?? Visibility.TenantIds.Default;
         var (files, problems) = Read(resources);
         if (problems.Any(p => p.Problem.IsError))
         {
@@ -45,8 +47,8 @@ public sealed class DeploymentService
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var deploymentKey = await NextKeyAsync(connection, transaction, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO deployment (deployment_key) VALUES (@deploymentKey)",
-            new { deploymentKey }, transaction, cancellationToken: cancellationToken));
+            "INSERT INTO deployment (deployment_key, tenant_id) VALUES (@deploymentKey, @tenant)",
+            new { deploymentKey, tenant }, transaction, cancellationToken: cancellationToken));
         foreach (var file in files)
         {
             await connection.ExecuteAsync(new CommandDefinition("""
@@ -65,20 +67,20 @@ public sealed class DeploymentService
         foreach (var (_, process) in processes)
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "SELECT pg_advisory_xact_lock(@ProcessIdLockSpace, hashtext(@Id))",
-                new { ProcessIdLockSpace, process.Id }, transaction, cancellationToken: cancellationToken));
+                "SELECT pg_advisory_xact_lock(@ProcessIdLockSpace, hashtext(@tenant || chr(31) || @Id))",
+                new { ProcessIdLockSpace, tenant, process.Id }, transaction, cancellationToken: cancellationToken));
         }
         var deployed = ImmutableArray.CreateBuilder<DeployedProcess>();
         var models = new List<(long Key, ExecutableProcess Model)>();
         foreach (var (file, process) in processes)
         {
-            var result = await DeployProcessAsync(connection, transaction, deploymentKey, file, process, cancellationToken);
+            var result = await DeployProcessAsync(connection, transaction, tenant, deploymentKey, file, process, cancellationToken);
             deployed.Add(result);
             models.Add((result.ProcessDefinitionKey, process));
         }
-        var decisions = await DecisionDeployment.DeployAsync(connection, transaction, deploymentKey,
+        var decisions = await DecisionDeployment.DeployAsync(connection, transaction, tenant, deploymentKey,
             [.. files.Where(f => f.Decisions is not null).Select(f => (f.Name, f.Checksum, f.Decisions!))], cancellationToken);
-        var forms = await FormDeployment.DeployAsync(connection, transaction, deploymentKey,
+        var forms = await FormDeployment.DeployAsync(connection, transaction, tenant, deploymentKey,
             [.. files.Where(f => f.FormId is not null).Select(f => (f.Name, f.Checksum, f.FormId!))], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
@@ -91,17 +93,18 @@ public sealed class DeploymentService
             Decisions = decisions.Decisions,
             DecisionRequirements = decisions.Requirements,
             Forms = forms,
+            TenantId = tenant,
         };
     }
 
     private static async Task<DeployedProcess> DeployProcessAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, long deploymentKey, ReadFile file, ExecutableProcess process,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, long deploymentKey, ReadFile file, ExecutableProcess process,
         CancellationToken cancellationToken)
     {
         var latest = await connection.QuerySingleOrDefaultAsync<LatestVersion>(new CommandDefinition("""
             SELECT process_definition_key AS Key, version AS Version, checksum AS Checksum FROM process_definition
-            WHERE bpmn_process_id = @Id ORDER BY version DESC LIMIT 1
-            """, new { process.Id }, transaction, cancellationToken: cancellationToken));
+            WHERE tenant_id = @tenant AND bpmn_process_id = @Id ORDER BY version DESC LIMIT 1
+            """, new { tenant, process.Id }, transaction, cancellationToken: cancellationToken));
         if (latest is { } existing && existing.Checksum == file.Checksum)
         {
             return new DeployedProcess(process.Id, existing.Version, existing.Key, file.Name, IsDuplicate: true);
@@ -110,9 +113,9 @@ public sealed class DeploymentService
         var version = (latest?.Version ?? 0) + 1;
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO process_definition
-                (process_definition_key, bpmn_process_id, version, name, version_tag, resource_name, checksum, deployment_key)
-            VALUES (@key, @Id, @version, @Name, @VersionTag, @ResourceName, @Checksum, @deploymentKey)
-            """, new { key, process.Id, version, process.Name, process.VersionTag, ResourceName = file.Name, file.Checksum, deploymentKey },
+                (process_definition_key, bpmn_process_id, version, name, version_tag, resource_name, checksum, deployment_key, tenant_id)
+            VALUES (@key, @Id, @version, @Name, @VersionTag, @ResourceName, @Checksum, @deploymentKey, @tenant)
+            """, new { key, process.Id, version, process.Name, process.VersionTag, ResourceName = file.Name, file.Checksum, deploymentKey, tenant },
             transaction, cancellationToken: cancellationToken));
         return new DeployedProcess(process.Id, version, key, file.Name, IsDuplicate: false);
     }

@@ -46,18 +46,18 @@ internal static class FormDeployment
         }
     }
 
-    public static async Task<ImmutableArray<DeployedForm>> DeployAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long deploymentKey,
+    public static async Task<ImmutableArray<DeployedForm>> DeployAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, long deploymentKey,
         IReadOnlyList<(string Name, string Checksum, string FormId)> forms, CancellationToken cancellationToken)
     {
         var deployed = ImmutableArray.CreateBuilder<DeployedForm>();
         // Locks in id order, as for processes: two deployments sharing form ids take turns without deadlocking.
         foreach (var (name, checksum, formId) in forms.OrderBy(f => f.FormId, StringComparer.Ordinal))
         {
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@FormIdLockSpace, hashtext(@formId))",
-                new { FormIdLockSpace, formId }, transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@FormIdLockSpace, hashtext(@tenant || chr(31) || @formId))",
+                new { FormIdLockSpace, tenant, formId }, transaction, cancellationToken: cancellationToken));
             var latest = await connection.QuerySingleOrDefaultAsync<LatestForm>(new CommandDefinition("""
-                SELECT form_key AS Key, version AS Version, checksum AS Checksum FROM form_definition WHERE form_id = @formId ORDER BY version DESC LIMIT 1
-                """, new { formId }, transaction, cancellationToken: cancellationToken));
+                SELECT form_key AS Key, version AS Version, checksum AS Checksum FROM form_definition WHERE tenant_id = @tenant AND form_id = @formId ORDER BY version DESC LIMIT 1
+                """, new { tenant, formId }, transaction, cancellationToken: cancellationToken));
             if (latest is { } existing && existing.Checksum == checksum)
             {
                 deployed.Add(new DeployedForm(formId, existing.Version, existing.Key, name, IsDuplicate: true));
@@ -66,23 +66,24 @@ internal static class FormDeployment
             var key = await DeploymentService.NextKeyAsync(connection, transaction, cancellationToken);
             var version = (latest?.Version ?? 0) + 1;
             await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO form_definition (form_key, form_id, version, resource_name, checksum, deployment_key)
-                VALUES (@key, @formId, @version, @name, @checksum, @deploymentKey)
-                """, new { key, formId, version, name, checksum, deploymentKey }, transaction, cancellationToken: cancellationToken));
+                INSERT INTO form_definition (form_key, form_id, version, resource_name, checksum, deployment_key, tenant_id)
+                VALUES (@key, @formId, @version, @name, @checksum, @deploymentKey, @tenant)
+                """, new { key, formId, version, name, checksum, deploymentKey, tenant }, transaction, cancellationToken: cancellationToken));
             deployed.Add(new DeployedForm(formId, version, key, name, IsDuplicate: false));
         }
         return deployed.ToImmutable();
     }
 
-    /// <summary>The latest version of a form id with its schema text, or null when no such form was deployed.</summary>
-    public static async Task<StoredForm?> LatestAsync(NpgsqlDataSource dataSource, string formId, CancellationToken cancellationToken)
+    /// <summary>The latest version of a form id in a tenant with its schema text, or null when no such form was deployed there.</summary>
+    public static async Task<StoredForm?> LatestAsync(NpgsqlDataSource dataSource, string formId, CancellationToken cancellationToken,
+        string tenantId = Visibility.TenantIds.Default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<FormRow>(new CommandDefinition("""
             SELECT f.form_key AS Key, f.form_id AS FormId, f.version AS Version, r.content AS Content FROM form_definition f
             JOIN deployment_resource r ON r.deployment_key = f.deployment_key AND r.resource_name = f.resource_name
-            WHERE f.form_id = @formId ORDER BY f.version DESC LIMIT 1
-            """, new { formId }, cancellationToken: cancellationToken));
+            WHERE f.tenant_id = @tenantId AND f.form_id = @formId ORDER BY f.version DESC LIMIT 1
+            """, new { tenantId, formId }, cancellationToken: cancellationToken));
         if (row is not { } found)
         {
             return null;

@@ -3,6 +3,7 @@ using Dapper;
 using Npgsql;
 using Processes.Engine.Bpmn.Executable;
 using Processes.Engine.Bpmn.Reading;
+using Processes.Engine.Visibility;
 
 namespace Processes.Engine.Deployment;
 
@@ -17,7 +18,7 @@ public sealed class ProcessDefinitions
     private const string Columns = """
         d.process_definition_key AS ProcessDefinitionKey, d.bpmn_process_id AS BpmnProcessId, d.version AS Version,
         d.name AS Name, d.version_tag AS VersionTag, d.resource_name AS ResourceName,
-        d.deployment_key AS DeploymentKey, d.deployed_at AS DeployedAt
+        d.deployment_key AS DeploymentKey, d.deployed_at AS DeployedAt, d.tenant_id AS TenantId
         """;
 
     private readonly ConcurrentDictionary<long, ExecutableProcess> _models = new();
@@ -30,47 +31,59 @@ public sealed class ProcessDefinitions
         _readOptions = readOptions ?? BpmnReadOptions.Default;
     }
 
-    /// <summary>The latest version of every process id, ordered by id.</summary>
+    /// <summary>The latest version of every process id of every tenant, ordered by tenant and id.</summary>
     public async Task<IReadOnlyList<ProcessDefinitionInfo>> ListLatestAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
-            SELECT DISTINCT ON (d.bpmn_process_id) {Columns}
+            SELECT DISTINCT ON (d.tenant_id, d.bpmn_process_id) {Columns}
             FROM process_definition d
-            ORDER BY d.bpmn_process_id, d.version DESC
+            ORDER BY d.tenant_id, d.bpmn_process_id, d.version DESC
             """, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToInfo())];
     }
 
-    /// <summary>Every version of one process id, oldest first; empty when the id was never deployed.</summary>
-    public async Task<IReadOnlyList<ProcessDefinitionInfo>> ListVersionsAsync(string bpmnProcessId, CancellationToken cancellationToken)
+    /// <summary>Every version of one process id in the default tenant, oldest first; empty when the id was never deployed.</summary>
+    public Task<IReadOnlyList<ProcessDefinitionInfo>> ListVersionsAsync(string bpmnProcessId, CancellationToken cancellationToken) =>
+        ListVersionsAsync(TenantIds.Default, bpmnProcessId, cancellationToken);
+
+    /// <summary>Every version of one process id of a tenant, oldest first.</summary>
+    public async Task<IReadOnlyList<ProcessDefinitionInfo>> ListVersionsAsync(string tenantId, string bpmnProcessId, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
-            SELECT {Columns} FROM process_definition d WHERE d.bpmn_process_id = @bpmnProcessId ORDER BY d.version
-            """, new { bpmnProcessId }, cancellationToken: cancellationToken));
+            SELECT {Columns} FROM process_definition d WHERE d.tenant_id = @tenantId AND d.bpmn_process_id = @bpmnProcessId ORDER BY d.version
+            """, new { tenantId, bpmnProcessId }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToInfo())];
     }
 
     public async Task<ProcessDefinitionInfo?> FindAsync(long processDefinitionKey, CancellationToken cancellationToken) =>
         (await FindXmlAsync(processDefinitionKey, cancellationToken))?.Definition;
 
-    /// <summary>The definition of <paramref name="bpmnProcessId"/> at <paramref name="version"/>, or its latest when null.</summary>
-    public async Task<ProcessDefinitionInfo?> FindAsync(string bpmnProcessId, int? version, CancellationToken cancellationToken) =>
-        (await FindXmlAsync(bpmnProcessId, version, cancellationToken))?.Definition;
+    /// <summary>The default tenant's definition of <paramref name="bpmnProcessId"/> at <paramref name="version"/>, or its latest when null.</summary>
+    public Task<ProcessDefinitionInfo?> FindAsync(string bpmnProcessId, int? version, CancellationToken cancellationToken) =>
+        FindAsync(TenantIds.Default, bpmnProcessId, version, cancellationToken);
 
-    /// <summary>The deployed file of <paramref name="bpmnProcessId"/> at <paramref name="version"/> (latest when null).</summary>
-    public async Task<ProcessDefinitionXml?> FindXmlAsync(string bpmnProcessId, int? version, CancellationToken cancellationToken)
+    /// <summary>A tenant's definition of <paramref name="bpmnProcessId"/> at <paramref name="version"/>, or its latest when null.</summary>
+    public async Task<ProcessDefinitionInfo?> FindAsync(string tenantId, string bpmnProcessId, int? version, CancellationToken cancellationToken) =>
+        (await FindXmlAsync(tenantId, bpmnProcessId, version, cancellationToken))?.Definition;
+
+    /// <summary>The default tenant's deployed file of <paramref name="bpmnProcessId"/> at <paramref name="version"/> (latest when null).</summary>
+    public Task<ProcessDefinitionXml?> FindXmlAsync(string bpmnProcessId, int? version, CancellationToken cancellationToken) =>
+        FindXmlAsync(TenantIds.Default, bpmnProcessId, version, cancellationToken);
+
+    /// <summary>A tenant's deployed file of <paramref name="bpmnProcessId"/> at <paramref name="version"/> (latest when null).</summary>
+    public async Task<ProcessDefinitionXml?> FindXmlAsync(string tenantId, string bpmnProcessId, int? version, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<RowWithContent>(new CommandDefinition($"""
             SELECT {Columns}, r.content AS Content
             FROM process_definition d
             JOIN deployment_resource r ON r.deployment_key = d.deployment_key AND r.resource_name = d.resource_name
-            WHERE d.bpmn_process_id = @bpmnProcessId AND (@version::int IS NULL OR d.version = @version)
+            WHERE d.tenant_id = @tenantId AND d.bpmn_process_id = @bpmnProcessId AND (@version::int IS NULL OR d.version = @version)
             ORDER BY d.version DESC
             LIMIT 1
-            """, new { bpmnProcessId, version }, cancellationToken: cancellationToken));
+            """, new { tenantId, bpmnProcessId, version }, cancellationToken: cancellationToken));
         return row?.ToXml();
     }
 
@@ -122,18 +135,18 @@ public sealed class ProcessDefinitions
     // Dapper maps through the constructor, so parameter names and types mirror the selected columns.
     private sealed record Row(
         long ProcessDefinitionKey, string BpmnProcessId, int Version, string? Name, string? VersionTag,
-        string ResourceName, long DeploymentKey, DateTime DeployedAt)
+        string ResourceName, long DeploymentKey, DateTime DeployedAt, string TenantId)
     {
         public ProcessDefinitionInfo ToInfo() => new(ProcessDefinitionKey, BpmnProcessId, Version, Name, VersionTag,
-            ResourceName, DeploymentKey, new DateTimeOffset(DateTime.SpecifyKind(DeployedAt, DateTimeKind.Utc)));
+            ResourceName, DeploymentKey, new DateTimeOffset(DateTime.SpecifyKind(DeployedAt, DateTimeKind.Utc)), TenantId);
     }
 
     private sealed record RowWithContent(
         long ProcessDefinitionKey, string BpmnProcessId, int Version, string? Name, string? VersionTag,
-        string ResourceName, long DeploymentKey, DateTime DeployedAt, byte[] Content)
+        string ResourceName, long DeploymentKey, DateTime DeployedAt, string TenantId, byte[] Content)
     {
         public ProcessDefinitionXml ToXml() => new(
-            new Row(ProcessDefinitionKey, BpmnProcessId, Version, Name, VersionTag, ResourceName, DeploymentKey, DeployedAt).ToInfo(),
+            new Row(ProcessDefinitionKey, BpmnProcessId, Version, Name, VersionTag, ResourceName, DeploymentKey, DeployedAt, TenantId).ToInfo(),
             Content);
     }
 }

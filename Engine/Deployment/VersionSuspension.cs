@@ -11,15 +11,16 @@ namespace Processes.Engine.Deployment;
 /// </summary>
 public sealed class VersionSuspension(NpgsqlDataSource dataSource)
 {
-    /// <summary>False when no definition has the key.</summary>
-    public async Task<bool> SetAsync(long processDefinitionKey, bool suspended, AuditActor? audit, CancellationToken cancellationToken)
+    /// <summary>False when no definition of the caller's tenants has the key.</summary>
+    public async Task<bool> SetAsync(Visibility.Caller caller, long processDefinitionKey, bool suspended, AuditActor? audit, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE process_definition SET suspended_at = CASE WHEN @suspended THEN coalesce(suspended_at, now()) END
-            WHERE process_definition_key = @processDefinitionKey
-            """, new { processDefinitionKey, suspended }, transaction, cancellationToken: cancellationToken));
+            WHERE process_definition_key = @processDefinitionKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
+            """, new { processDefinitionKey, suspended, tenants = caller.Tenants?.ToArray() }, transaction, cancellationToken: cancellationToken));
         if (changed == 0)
         {
             return false;

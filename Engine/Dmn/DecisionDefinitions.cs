@@ -14,7 +14,8 @@ internal sealed record DecisionDefinitionInfo(
     long DecisionRequirementsKey,
     string DecisionRequirementsId,
     string ResourceName,
-    long DeploymentKey);
+    long DeploymentKey,
+    string TenantId);
 
 /// <summary>A decision's DMN file as deployed, and the name it was deployed under.</summary>
 #pragma warning disable CA1819 // Dapper's row type: the bytea column.
@@ -35,7 +36,7 @@ public sealed class DecisionDefinitions
     private const string Columns = """
         d.decision_definition_key AS DecisionDefinitionKey, d.decision_id AS DecisionId, d.name AS Name, d.version AS Version,
         d.decision_requirements_key AS DecisionRequirementsKey, d.decision_requirements_id AS DecisionRequirementsId,
-        d.resource_name AS ResourceName, d.deployment_key AS DeploymentKey
+        d.resource_name AS ResourceName, d.deployment_key AS DeploymentKey, d.tenant_id AS TenantId
         """;
 
     private readonly ConcurrentDictionary<long, DeployedDecisionGraph> _graphs = new();
@@ -48,13 +49,13 @@ public sealed class DecisionDefinitions
         _readOptions = readOptions ?? BpmnReadOptions.Default;
     }
 
-    /// <summary>The latest version of a decision id, or null when it was never deployed.</summary>
-    internal async Task<DecisionDefinitionInfo?> FindLatestAsync(string decisionId, CancellationToken cancellationToken)
+    /// <summary>The latest version of a decision id in a tenant (the default one when not given), or null when it was never deployed there.</summary>
+    internal async Task<DecisionDefinitionInfo?> FindLatestAsync(string decisionId, CancellationToken cancellationToken, string tenantId = Visibility.TenantIds.Default)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
-            SELECT {Columns} FROM decision_definition d WHERE d.decision_id = @decisionId ORDER BY d.version DESC LIMIT 1
-            """, new { decisionId }, cancellationToken: cancellationToken));
+            SELECT {Columns} FROM decision_definition d WHERE d.tenant_id = @tenantId AND d.decision_id = @decisionId ORDER BY d.version DESC LIMIT 1
+            """, new { tenantId, decisionId }, cancellationToken: cancellationToken));
     }
 
     internal async Task<DecisionDefinitionInfo?> FindAsync(long decisionDefinitionKey, CancellationToken cancellationToken)

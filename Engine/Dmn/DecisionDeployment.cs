@@ -15,37 +15,37 @@ internal static class DecisionDeployment
     private const int DecisionIdLockSpace = 0x44454349; // "DECI"
 
     public static async Task<(ImmutableArray<DeployedDecision> Decisions, ImmutableArray<DeployedDecisionRequirements> Requirements)> DeployAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, long deploymentKey,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, long deploymentKey,
         IReadOnlyList<(string ResourceName, string Checksum, DecisionRequirements Drg)> files, CancellationToken cancellationToken)
     {
         // Versions are "latest + 1": lock every id in order, as process deployment does, so concurrent deployments take turns.
         var lockIds = files.SelectMany(f => f.Drg.Decisions.Select(d => "decision:" + d.Id).Append("drg:" + f.Drg.Id)).Distinct().Order(StringComparer.Ordinal);
         foreach (var id in lockIds)
         {
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@DecisionIdLockSpace, hashtext(@id))",
-                new { DecisionIdLockSpace, id }, transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@DecisionIdLockSpace, hashtext(@tenant || chr(31) || @id))",
+                new { DecisionIdLockSpace, tenant, id }, transaction, cancellationToken: cancellationToken));
         }
         var decisions = ImmutableArray.CreateBuilder<DeployedDecision>();
         var requirements = ImmutableArray.CreateBuilder<DeployedDecisionRequirements>();
         foreach (var (resourceName, checksum, drg) in files)
         {
-            var deployedDrg = await DeployRequirementsAsync(connection, transaction, deploymentKey, resourceName, checksum, drg, cancellationToken);
+            var deployedDrg = await DeployRequirementsAsync(connection, transaction, tenant, deploymentKey, resourceName, checksum, drg, cancellationToken);
             requirements.Add(deployedDrg);
             foreach (var decision in drg.Decisions)
             {
-                decisions.Add(await DeployDecisionAsync(connection, transaction, deploymentKey, resourceName, checksum, decision, deployedDrg, cancellationToken));
+                decisions.Add(await DeployDecisionAsync(connection, transaction, tenant, deploymentKey, resourceName, checksum, decision, deployedDrg, cancellationToken));
             }
         }
         return (decisions.ToImmutable(), requirements.ToImmutable());
     }
 
     private static async Task<DeployedDecisionRequirements> DeployRequirementsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        long deploymentKey, string resourceName, string checksum, DecisionRequirements drg, CancellationToken cancellationToken)
+        string tenant, long deploymentKey, string resourceName, string checksum, DecisionRequirements drg, CancellationToken cancellationToken)
     {
         var latest = await connection.QuerySingleOrDefaultAsync<Latest>(new CommandDefinition("""
             SELECT decision_requirements_key AS Key, version AS Version, checksum AS Checksum FROM decision_requirements
-            WHERE decision_requirements_id = @Id ORDER BY version DESC LIMIT 1
-            """, new { drg.Id }, transaction, cancellationToken: cancellationToken));
+            WHERE tenant_id = @tenant AND decision_requirements_id = @Id ORDER BY version DESC LIMIT 1
+            """, new { tenant, drg.Id }, transaction, cancellationToken: cancellationToken));
         if (latest is { } existing && existing.Checksum == checksum)
         {
             return new DeployedDecisionRequirements(drg.Id, drg.Name, existing.Version, existing.Key, resourceName, IsDuplicate: true);
@@ -54,19 +54,19 @@ internal static class DecisionDeployment
         var version = (latest?.Version ?? 0) + 1;
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO decision_requirements
-                (decision_requirements_key, decision_requirements_id, version, name, resource_name, checksum, deployment_key)
-            VALUES (@key, @Id, @version, @Name, @resourceName, @checksum, @deploymentKey)
-            """, new { key, drg.Id, version, drg.Name, resourceName, checksum, deploymentKey }, transaction, cancellationToken: cancellationToken));
+                (decision_requirements_key, decision_requirements_id, version, name, resource_name, checksum, deployment_key, tenant_id)
+            VALUES (@key, @Id, @version, @Name, @resourceName, @checksum, @deploymentKey, @tenant)
+            """, new { key, drg.Id, version, drg.Name, resourceName, checksum, deploymentKey, tenant }, transaction, cancellationToken: cancellationToken));
         return new DeployedDecisionRequirements(drg.Id, drg.Name, version, key, resourceName, IsDuplicate: false);
     }
 
-    private static async Task<DeployedDecision> DeployDecisionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long deploymentKey,
+    private static async Task<DeployedDecision> DeployDecisionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, long deploymentKey,
         string resourceName, string checksum, ExecutableDecision decision, DeployedDecisionRequirements drg, CancellationToken cancellationToken)
     {
         var latest = await connection.QuerySingleOrDefaultAsync<Latest>(new CommandDefinition("""
             SELECT decision_definition_key AS Key, version AS Version, checksum AS Checksum FROM decision_definition
-            WHERE decision_id = @Id ORDER BY version DESC LIMIT 1
-            """, new { decision.Id }, transaction, cancellationToken: cancellationToken));
+            WHERE tenant_id = @tenant AND decision_id = @Id ORDER BY version DESC LIMIT 1
+            """, new { tenant, decision.Id }, transaction, cancellationToken: cancellationToken));
         if (latest is { } existing && existing.Checksum == checksum && drg.IsDuplicate)
         {
             return new DeployedDecision(decision.Id, decision.Name, existing.Version, existing.Key, drg.DecisionRequirementsId, drg.DecisionRequirementsKey,
@@ -76,9 +76,9 @@ internal static class DecisionDeployment
         var version = (latest?.Version ?? 0) + 1;
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO decision_definition (decision_definition_key, decision_id, version, name, decision_requirements_key,
-                decision_requirements_id, resource_name, checksum, deployment_key)
-            VALUES (@key, @Id, @version, @Name, @DecisionRequirementsKey, @DecisionRequirementsId, @resourceName, @checksum, @deploymentKey)
-            """, new { key, decision.Id, version, decision.Name, drg.DecisionRequirementsKey, drg.DecisionRequirementsId, resourceName, checksum, deploymentKey },
+                decision_requirements_id, resource_name, checksum, deployment_key, tenant_id)
+            VALUES (@key, @Id, @version, @Name, @DecisionRequirementsKey, @DecisionRequirementsId, @resourceName, @checksum, @deploymentKey, @tenant)
+            """, new { key, decision.Id, version, decision.Name, drg.DecisionRequirementsKey, drg.DecisionRequirementsId, resourceName, checksum, deploymentKey, tenant },
             transaction, cancellationToken: cancellationToken));
         return new DeployedDecision(decision.Id, decision.Name, version, key, drg.DecisionRequirementsId, drg.DecisionRequirementsKey, resourceName, IsDuplicate: false);
     }

@@ -32,7 +32,7 @@ internal sealed class ChangeSet
     public List<BufferedMessage> NewMessages { get; } = [];
 
     /// <summary>Instances a message with a correlation key started: no second one for the key while they are active.</summary>
-    public List<(long ProcessInstanceKey, string BpmnProcessId, string CorrelationKey)> NewMessageStartKeys { get; } = [];
+    public List<(long ProcessInstanceKey, string BpmnProcessId, string CorrelationKey, string TenantId)> NewMessageStartKeys { get; } = [];
 
     /// <summary>Jobs whose retries/state changed without completing (fail with retries left, or exhausted).</summary>
     public List<JobUpdate> JobUpdates { get; } = [];
@@ -52,4 +52,5 @@ internal sealed record BufferedMessage(
     string? MessageId,
     JsonObject Variables,
     DateTimeOffset ExpiresAt,
-    DateTimeOffset PublishedAt);
+    DateTimeOffset PublishedAt,
+    string TenantId);

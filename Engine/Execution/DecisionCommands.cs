@@ -18,11 +18,15 @@ internal sealed partial class ProcessEngine
     /// an evaluation failure is a success whose <see cref="DecisionResult.Failure"/> says why (as Camunda answers).
     /// </summary>
     public async Task<CommandResult<DecisionEvaluationOutcome>> EvaluateDecisionAsync(string? decisionId, long? decisionDefinitionKey, JsonObject? variables,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string? tenantId = null)
     {
         var definition = decisionDefinitionKey is { } key
             ? await _decisions.FindAsync(key, cancellationToken)
-            : await _decisions.FindLatestAsync(decisionId ?? "", cancellationToken);
+            : await _decisions.FindLatestAsync(decisionId ?? "", cancellationToken, tenantId ?? Visibility.TenantIds.Default);
+        if (definition is not null && !Visibility.TenantScope.Allows(definition.TenantId))
+        {
+            definition = null; // another tenant's decision does not exist for this caller
+        }
         if (definition is null)
         {
             return CommandResult<DecisionEvaluationOutcome>.Fail(CommandError.NotFound, decisionDefinitionKey is { } k
@@ -36,9 +40,9 @@ internal sealed partial class ProcessEngine
     }
 
     async Task<CommandResult<DecisionEvaluation>> IProcessEngine.EvaluateDecisionAsync(string? decisionId, long? decisionDefinitionKey, JsonObject? variables,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string? tenantId)
     {
-        var evaluated = await EvaluateDecisionAsync(decisionId, decisionDefinitionKey, variables, cancellationToken);
+        var evaluated = await EvaluateDecisionAsync(decisionId, decisionDefinitionKey, variables, cancellationToken, tenantId);
         return evaluated.Ok
             ? CommandResult<DecisionEvaluation>.Success(DecisionEvaluations.From(evaluated.Value!, _keys.Next()))
             : evaluated.As<DecisionEvaluation>();
@@ -55,7 +59,8 @@ internal sealed partial class ProcessEngine
         var node = (ExecutableActivity)instance.ModelElement(element);
         var called = node.CalledDecision!;
         // Deployment and version-tag bindings resolve to the latest deployed version here, as call activities do.
-        var definition = await _decisions.FindLatestAsync(evaluate.DecisionId, cancellationToken);
+        // Within the caller's tenant: another tenant's decision of the same id is never evaluated here.
+        var definition = await _decisions.FindLatestAsync(evaluate.DecisionId, cancellationToken, instance.Row.TenantId);
         if (definition is null)
         {
             x.RaiseIncident(instance, element, IncidentTypes.CalledDecisionError,

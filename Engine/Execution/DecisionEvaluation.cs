@@ -10,7 +10,11 @@ namespace Processes.Engine.Execution;
 /// </summary>
 public sealed record DecisionEvaluation(
     string DecisionId, string? Name, int Version, string DecisionRequirementsId, long DecisionDefinitionKey, long DecisionRequirementsKey,
-    JsonNode? Output, string? FailedDecisionId, string? Failure, long EvaluationKey, IReadOnlyList<EvaluatedDecisionView> Evaluated);
+    JsonNode? Output, string? FailedDecisionId, string? Failure, long EvaluationKey, IReadOnlyList<EvaluatedDecisionView> Evaluated)
+{
+    /// <summary>The tenant of the evaluated decision.</summary>
+    public string TenantId { get; init; } = Visibility.TenantIds.Default;
+}
 
 /// <summary>One decision of an evaluation (the called one or a required one) and what it gave.</summary>
 public sealed record EvaluatedDecisionView(string DecisionId, string? Name, int Version, string DecisionType, long DecisionDefinitionKey, JsonNode? Output,
@@ -41,6 +45,6 @@ internal static class DecisionEvaluations
                     [.. e.Inputs.Select(i => new EvaluatedInputView(i.Input.Id, i.Input.DisplayName, FeelJson.ToJsonNode(i.Value)))],
                     [.. e.MatchedRules.Select(m => new MatchedRuleView(m.Rule.Id, m.Rule.Index,
                         [.. table!.Outputs.Zip(m.Outputs, (o, v) => new EvaluatedOutputView(o.Id, o.Name, FeelJson.ToJsonNode(v)))]))]);
-            })]);
+            })]) { TenantId = definition.TenantId };
     }
 }

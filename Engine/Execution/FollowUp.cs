@@ -27,8 +27,8 @@ internal sealed record CorrelateBufferedMessage(
     string CorrelationKey,
     string BpmnProcessId) : FollowUp;
 
-/// <summary>A signal throw event broadcasts to every subscription, in any instance.</summary>
-internal sealed record BroadcastSignal(string Name, JsonObject Variables) : FollowUp;
+/// <summary>A signal throw event broadcasts to every subscription of its tenant, in any instance.</summary>
+internal sealed record BroadcastSignal(string Name, JsonObject Variables, string TenantId) : FollowUp;
 
 /// <summary>
 /// A business-rule task evaluates its decision: the decision is looked up (latest version of the id) after the

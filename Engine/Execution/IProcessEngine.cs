@@ -21,20 +21,25 @@ public interface IProcessEngine
     /// <summary>Purges finished instances and expired buffered messages.</summary>
     InstancePurge Retention { get; }
 
+    /// <summary>Starts an instance of <paramref name="tenantId"/>'s definition (the default tenant when null).</summary>
     Task<CommandResult<CreatedInstance>> CreateInstanceAsync(string bpmnProcessId, int? version, JsonObject? variables, string? businessKey,
-        CancellationToken cancellationToken, string? startElementId = null);
+        CancellationToken cancellationToken, string? startElementId = null, string? tenantId = null);
 
     Task<CommandResult<bool>> CancelInstanceAsync(long processInstanceKey, CancellationToken cancellationToken);
 
+    /// <summary>Publishes within <paramref name="tenantId"/> (the default tenant when null): only its subscriptions and start events hear it.</summary>
     Task<CommandResult<PublishedMessage>> PublishMessageAsync(string name, string correlationKey, JsonObject? variables, TimeSpan timeToLive,
-        string? messageId, CancellationToken cancellationToken);
+        string? messageId, CancellationToken cancellationToken, string? tenantId = null);
 
-    Task<CommandResult<PublishedMessage>> CorrelateMessageAsync(string name, string correlationKey, JsonObject? variables, CancellationToken cancellationToken);
+    Task<CommandResult<PublishedMessage>> CorrelateMessageAsync(string name, string correlationKey, JsonObject? variables, CancellationToken cancellationToken,
+        string? tenantId = null);
 
-    Task<CommandResult<long>> BroadcastSignalAsync(string name, JsonObject? variables, CancellationToken cancellationToken);
+    /// <summary>Broadcasts within <paramref name="tenantId"/> (the default tenant when null).</summary>
+    Task<CommandResult<long>> BroadcastSignalAsync(string name, JsonObject? variables, CancellationToken cancellationToken, string? tenantId = null);
 
+    /// <summary>Leases jobs of <paramref name="tenantIds"/> only (every tenant when null, within the current <see cref="Visibility.TenantScope"/>).</summary>
     Task<IReadOnlyList<ActivatedJob>> ActivateJobsAsync(string type, string worker, TimeSpan timeout, int maxJobs,
-        IReadOnlyCollection<string>? fetchVariables, CancellationToken cancellationToken);
+        IReadOnlyCollection<string>? fetchVariables, CancellationToken cancellationToken, IReadOnlyCollection<string>? tenantIds = null);
 
     Task<CommandResult<bool>> CompleteJobAsync(long jobKey, JsonObject? variables, CancellationToken cancellationToken);
 
@@ -79,7 +84,7 @@ public interface IProcessEngine
     /// <paramref name="decisionDefinitionKey"/>; an evaluation failure is a success whose Failure says why.
     /// </summary>
     Task<CommandResult<DecisionEvaluation>> EvaluateDecisionAsync(string? decisionId, long? decisionDefinitionKey, JsonObject? variables,
-        CancellationToken cancellationToken);
+        CancellationToken cancellationToken, string? tenantId = null);
 
     /// <summary>Moves the message, signal and timer start events of these processes (all, when null) to their latest versions.</summary>
     Task SyncStartEventsAsync(IReadOnlyCollection<string>? bpmnProcessIds, CancellationToken cancellationToken);

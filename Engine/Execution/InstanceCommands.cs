@@ -5,21 +5,31 @@ using Processes.Engine.Storage;
 
 namespace Processes.Engine.Execution;
 
-public sealed record CreatedInstance(long ProcessInstanceKey, long ProcessDefinitionKey, string BpmnProcessId, int Version);
+public sealed record CreatedInstance(long ProcessInstanceKey, long ProcessDefinitionKey, string BpmnProcessId, int Version)
+{
+    /// <summary>The tenant the instance belongs to (its definition's).</summary>
+    public string TenantId { get; init; } = Visibility.TenantIds.Default;
+}
 
 /// <summary>Starting, cancelling and changing process instances; resolving incidents; firing timers.</summary>
 internal sealed partial class ProcessEngine
 {
     public Task<CommandResult<CreatedInstance>> CreateInstanceAsync(string bpmnProcessId, int? version, JsonObject? variables, string? businessKey,
-        CancellationToken cancellationToken, string? startElementId = null) =>
+        CancellationToken cancellationToken, string? startElementId = null, string? tenantId = null) =>
         ExecuteAsync<CreatedInstance>("Create process instance", async (x, connection, transaction) =>
         {
-            var definition = await _store.DefinitionAsync(bpmnProcessId, version, cancellationToken);
+            var tenant = tenantId ?? Visibility.TenantIds.Default;
+            if (!Visibility.TenantScope.Allows(tenant))
+            {
+                return CommandResult<CreatedInstance>.Fail(CommandError.Forbidden, $"You may not start instances in tenant '{tenant}'.");
+            }
+            var definition = await _store.DefinitionAsync(tenant, bpmnProcessId, version, cancellationToken);
             if (definition is null)
             {
+                var where = tenant == Visibility.TenantIds.Default ? "" : $" in tenant '{tenant}'";
                 return CommandResult<CreatedInstance>.Fail(CommandError.NotFound, version is null
-                    ? $"No process with BPMN process id '{bpmnProcessId}' is deployed."
-                    : $"Process '{bpmnProcessId}' has no version {version}.");
+                    ? $"No process with BPMN process id '{bpmnProcessId}' is deployed{where}."
+                    : $"Process '{bpmnProcessId}' has no version {version}{where}.");
             }
             if (await Deployment.VersionSuspension.IsSuspendedAsync(connection, transaction, definition.Key, cancellationToken))
             {
@@ -42,13 +52,16 @@ internal sealed partial class ProcessEngine
                 return CommandResult<CreatedInstance>.Fail(CommandError.InvalidState,
                     $"Process '{bpmnProcessId}' has no none start event; it starts by its message, signal or timer start events only.");
             }
-            if (businessKey is not null && await InstanceStore.FindByBusinessKeyAsync(connection, transaction, bpmnProcessId, businessKey, cancellationToken) is { } existing)
+            if (businessKey is not null && await InstanceStore.FindByBusinessKeyAsync(connection, transaction, tenant, bpmnProcessId, businessKey, cancellationToken) is { } existing)
             {
                 return CommandResult<CreatedInstance>.Fail(CommandError.AlreadyExists,
                     $"Process '{bpmnProcessId}' already has an instance ({existing}) with business key '{businessKey}'.");
             }
             var instance = NewInstance(x, definition, variables, businessKey, startElementId);
-            return CommandResult<CreatedInstance>.Success(new CreatedInstance(instance.Key, definition.Key, definition.BpmnProcessId, definition.Version));
+            return CommandResult<CreatedInstance>.Success(new CreatedInstance(instance.Key, definition.Key, definition.BpmnProcessId, definition.Version)
+            {
+                TenantId = tenant,
+            });
         }, cancellationToken);
 
     public Task<CommandResult<bool>> CancelInstanceAsync(long processInstanceKey, CancellationToken cancellationToken) =>

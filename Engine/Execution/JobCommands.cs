@@ -18,7 +18,11 @@ public sealed record ActivatedJob(
     DateTimeOffset Deadline,
     string Worker,
     JsonObject CustomHeaders,
-    JsonObject Variables);
+    JsonObject Variables)
+{
+    /// <summary>The tenant of the job's instance.</summary>
+    public string TenantId { get; init; } = Visibility.TenantIds.Default;
+}
 
 /// <summary>Jobs: activation by workers (SKIP LOCKED, with a lease), completion, failure with back-off, BPMN errors.</summary>
 internal sealed partial class ProcessEngine
@@ -29,20 +33,24 @@ internal sealed partial class ProcessEngine
     /// the table. An expired lease makes the job activatable again (at-least-once: the job key is the idempotency key).
     /// </summary>
     public async Task<IReadOnlyList<ActivatedJob>> ActivateJobsAsync(string type, string worker, TimeSpan timeout, int maxJobs,
-        IReadOnlyCollection<string>? fetchVariables, CancellationToken cancellationToken)
+        IReadOnlyCollection<string>? fetchVariables, CancellationToken cancellationToken, IReadOnlyCollection<string>? tenantIds = null)
     {
+        // A worker serving several tenants names them; the engine's own workers (no tenant ids, no scope) serve every
+        // tenant. Within a request's scope only the scope's tenants are ever activated, whatever was asked.
+        var scope = Visibility.TenantScope.Current;
+        var tenants = tenantIds is null ? scope?.ToArray() : [.. tenantIds.Where(t => scope is null || scope.Contains(t))];
         var now = _clock.GetUtcNow().ToUniversalTime();
         var deadline = now + timeout;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = await JobStore.ActivateAsync(connection, transaction, type, worker, now, deadline, maxJobs, cancellationToken);
+        var rows = await JobStore.ActivateAsync(connection, transaction, type, worker, now, deadline, maxJobs, tenants, cancellationToken);
         var variables = rows.Count == 0 ? [] : await VisibleVariablesAsync(connection, transaction, rows, fetchVariables, cancellationToken);
         // Durability point: the lease is committed; a host dying now leaves the jobs to expire and be activated again.
         await transaction.CommitAsync(cancellationToken);
         Telemetry.EngineTelemetry.Activated(type, rows.Count);
         return [.. rows.OrderBy(r => r.key).Select(r => new ActivatedJob(r.key, r.type, r.process_instance_key, r.element_instance_key, r.element_id,
             r.bpmn_process_id, r.process_definition_key, r.process_version, r.retries, deadline, worker,
-            JsonNode.Parse(r.custom_headers)?.AsObject() ?? [], variables.GetValueOrDefault(r.key) ?? []))];
+            JsonNode.Parse(r.custom_headers)?.AsObject() ?? [], variables.GetValueOrDefault(r.key) ?? []) { TenantId = r.tenant_id })];
     }
 
     /// <summary>Makes jobs whose lease expired activatable again; returns how many.</summary>

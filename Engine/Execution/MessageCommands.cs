@@ -11,34 +11,41 @@ public sealed record PublishedMessage(long MessageKey, IReadOnlyList<long> Corre
 /// Messages and signals. A message correlates once per BPMN process id (as in Zeebe): to the oldest waiting
 /// subscription of each process, and to message start events; with a time to live it is kept for subscriptions
 /// that open later. Publishing and subscribing serialise on an advisory lock per (name, correlation key), so a
-/// message and a subscription racing each other always meet.
+/// message and a subscription racing each other always meet. Everything happens within one tenant: a message reaches
+/// only its tenant's subscriptions and start events (two tenants' colliding correlation keys never meet), and a signal
+/// only its tenant's.
 /// </summary>
 internal sealed partial class ProcessEngine
 {
     public Task<CommandResult<PublishedMessage>> PublishMessageAsync(string name, string correlationKey, JsonObject? variables, TimeSpan timeToLive,
-        string? messageId, CancellationToken cancellationToken) =>
+        string? messageId, CancellationToken cancellationToken, string? tenantId = null) =>
         ExecuteAsync<PublishedMessage>("Publish message", async (x, connection, transaction) =>
         {
+            var tenant = tenantId ?? Visibility.TenantIds.Default;
             if (string.IsNullOrWhiteSpace(name))
             {
                 return CommandResult<PublishedMessage>.Fail(CommandError.InvalidArgument, "The message name must not be empty.");
             }
-            await LockCorrelationAsync(connection, transaction, name, correlationKey, cancellationToken);
-            if (messageId is not null && await MessageStore.IsBufferedAsync(connection, transaction, name, correlationKey, messageId, x.Now, cancellationToken))
+            if (!Visibility.TenantScope.Allows(tenant))
+            {
+                return CommandResult<PublishedMessage>.Fail(CommandError.Forbidden, $"You may not publish messages in tenant '{tenant}'.");
+            }
+            await LockCorrelationAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
+            if (messageId is not null && await MessageStore.IsBufferedAsync(connection, transaction, tenant, name, correlationKey, messageId, x.Now, cancellationToken))
             {
                 return CommandResult<PublishedMessage>.Fail(CommandError.AlreadyExists,
                     $"A message with id '{messageId}' (name '{name}', correlation key '{correlationKey}') was already published and is still buffered.");
             }
             if (messageId is not null)
             {
-                await MessageStore.DeleteExpiredWithIdAsync(connection, transaction, name, correlationKey, messageId, x.Now, cancellationToken);
+                await MessageStore.DeleteExpiredWithIdAsync(connection, transaction, tenant, name, correlationKey, messageId, x.Now, cancellationToken);
             }
             var key = x.Keys.Next();
             var payload = variables ?? [];
-            var correlated = await CorrelateAsync(x, connection, transaction, key, name, correlationKey, payload, cancellationToken);
+            var correlated = await CorrelateAsync(x, connection, transaction, tenant, key, name, correlationKey, payload, cancellationToken);
             if (timeToLive > TimeSpan.Zero)
             {
-                x.Changes.NewMessages.Add(new BufferedMessage(key, name, correlationKey, messageId, payload, x.Now + timeToLive, x.Now));
+                x.Changes.NewMessages.Add(new BufferedMessage(key, name, correlationKey, messageId, payload, x.Now + timeToLive, x.Now, tenant));
                 foreach (var bpmnProcessId in correlated.Select(c => c.BpmnProcessId).Distinct())
                 {
                     x.Changes.MessageCorrelations.Add((key, bpmnProcessId));
@@ -48,13 +55,19 @@ internal sealed partial class ProcessEngine
         }, cancellationToken);
 
     /// <summary>Camunda's correlate: like publish without buffering, refused when nothing waits for the message.</summary>
-    public async Task<CommandResult<PublishedMessage>> CorrelateMessageAsync(string name, string correlationKey, JsonObject? variables, CancellationToken cancellationToken)
+    public async Task<CommandResult<PublishedMessage>> CorrelateMessageAsync(string name, string correlationKey, JsonObject? variables, CancellationToken cancellationToken,
+        string? tenantId = null)
     {
+        var tenant = tenantId ?? Visibility.TenantIds.Default;
         var result = await ExecuteAsync<PublishedMessage>("Correlate message", async (x, connection, transaction) =>
         {
-            await LockCorrelationAsync(connection, transaction, name, correlationKey, cancellationToken);
+            if (!Visibility.TenantScope.Allows(tenant))
+            {
+                return CommandResult<PublishedMessage>.Fail(CommandError.Forbidden, $"You may not correlate messages in tenant '{tenant}'.");
+            }
+            await LockCorrelationAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
             var key = x.Keys.Next();
-            var correlated = await CorrelateAsync(x, connection, transaction, key, name, correlationKey, variables ?? [], cancellationToken);
+            var correlated = await CorrelateAsync(x, connection, transaction, tenant, key, name, correlationKey, variables ?? [], cancellationToken);
             return correlated.Count == 0
                 ? CommandResult<PublishedMessage>.Fail(CommandError.NotFound,
                     $"No process instance waits for message '{name}' with correlation key '{correlationKey}', and no process starts with it.")
@@ -63,25 +76,31 @@ internal sealed partial class ProcessEngine
         return result;
     }
 
-    public Task<CommandResult<long>> BroadcastSignalAsync(string name, JsonObject? variables, CancellationToken cancellationToken) =>
+    public Task<CommandResult<long>> BroadcastSignalAsync(string name, JsonObject? variables, CancellationToken cancellationToken, string? tenantId = null) =>
         ExecuteAsync<long>("Broadcast signal", async (x, connection, transaction) =>
         {
+            var tenant = tenantId ?? Visibility.TenantIds.Default;
             if (string.IsNullOrWhiteSpace(name))
             {
                 return CommandResult<long>.Fail(CommandError.InvalidArgument, "The signal name must not be empty.");
             }
-            await BroadcastAsync(x, connection, transaction, name, variables ?? [], cancellationToken);
+            if (!Visibility.TenantScope.Allows(tenant))
+            {
+                return CommandResult<long>.Fail(CommandError.Forbidden, $"You may not broadcast signals in tenant '{tenant}'.");
+            }
+            await BroadcastAsync(x, connection, transaction, tenant, name, variables ?? [], cancellationToken);
             return CommandResult<long>.Success(x.Keys.Next());
         }, cancellationToken);
 
-    private static Task LockCorrelationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, string correlationKey, CancellationToken cancellationToken) =>
-        MessageStore.LockCorrelationAsync(connection, transaction, name, correlationKey, cancellationToken);
+    private static Task LockCorrelationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string name, string correlationKey,
+        CancellationToken cancellationToken) =>
+        MessageStore.LockCorrelationAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
 
     private async Task<List<(long ProcessInstanceKey, string BpmnProcessId)>> CorrelateAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction,
-        long messageKey, string name, string correlationKey, JsonObject variables, CancellationToken cancellationToken)
+        string tenant, long messageKey, string name, string correlationKey, JsonObject variables, CancellationToken cancellationToken)
     {
         var result = new List<(long, string)>();
-        var subscriptions = await SubscriptionStore.OldestPerProcessAsync(connection, transaction, name, correlationKey, cancellationToken);
+        var subscriptions = await SubscriptionStore.OldestPerProcessAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
         foreach (var subscription in subscriptions)
         {
             if (await LoadAsync(x, connection, transaction, subscription.ProcessInstanceKey, cancellationToken) is not { } instance)
@@ -98,7 +117,7 @@ internal sealed partial class ProcessEngine
             x.Enqueue(() => x.Trigger(instance, subscription.ElementInstanceKey, subscription.ElementId, variables));
             result.Add((instance.Key, subscription.BpmnProcessId));
         }
-        var starts = await SubscriptionStore.StartEventsAsync(connection, transaction, "MESSAGE", name, cancellationToken);
+        var starts = await SubscriptionStore.StartEventsAsync(connection, transaction, tenant, "MESSAGE", name, cancellationToken);
         foreach (var start in starts.Where(s => result.All(r => r.Item2 != s.BpmnProcessId)))
         {
             if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition &&
@@ -120,8 +139,9 @@ internal sealed partial class ProcessEngine
             // scope was interrupted): a buffered message taken now would be used up without effect.
             return;
         }
-        await LockCorrelationAsync(connection, transaction, subscription.MessageName, subscription.CorrelationKey, cancellationToken);
-        var candidates = await MessageStore.BufferedForAsync(connection, transaction, subscription.MessageName, subscription.CorrelationKey, subscription.BpmnProcessId,
+        var tenant = instance.Row.TenantId;
+        await LockCorrelationAsync(connection, transaction, tenant, subscription.MessageName, subscription.CorrelationKey, cancellationToken);
+        var candidates = await MessageStore.BufferedForAsync(connection, transaction, tenant, subscription.MessageName, subscription.CorrelationKey, subscription.BpmnProcessId,
             x.Now, cancellationToken);
         foreach (var (key, variablesText) in candidates)
         {
@@ -144,11 +164,14 @@ internal sealed partial class ProcessEngine
         }
     }
 
-    private async Task BroadcastAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, string name, JsonObject variables, CancellationToken cancellationToken)
+    private async Task BroadcastAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string name, JsonObject variables,
+        CancellationToken cancellationToken)
     {
-        var subscriptions = await SubscriptionStore.SignalSubscriptionsAsync(connection, transaction, name, cancellationToken);
-        // Subscriptions this command opened itself (not written yet) hear the signal too.
-        subscriptions.AddRange(x.Changes.NewSignalSubscriptions.Where(s => s.SignalName == name).Select(s => (s.ProcessInstanceKey, s.ElementInstanceKey, s.ElementId)));
+        var subscriptions = await SubscriptionStore.SignalSubscriptionsAsync(connection, transaction, tenant, name, cancellationToken);
+        // Subscriptions this command opened itself (not written yet) hear the signal too, when they are of its tenant.
+        subscriptions.AddRange(x.Changes.NewSignalSubscriptions
+            .Where(s => s.SignalName == name && x.Instances.TryGetValue(s.ProcessInstanceKey, out var owner) && owner.Row.TenantId == tenant)
+            .Select(s => (s.ProcessInstanceKey, s.ElementInstanceKey, s.ElementId)));
         foreach (var subscription in subscriptions)
         {
             if (await LoadAsync(x, connection, transaction, subscription.ProcessInstanceKey, cancellationToken) is not { } instance)
@@ -158,7 +181,7 @@ internal sealed partial class ProcessEngine
             x.History(instance, instance.Find(subscription.ElementInstanceKey), HistoryEvents.SignalReceived, new JsonObject { ["name"] = name, ["elementId"] = subscription.ElementId });
             x.Enqueue(() => x.Trigger(instance, subscription.ElementInstanceKey, subscription.ElementId, variables));
         }
-        var starts = await SubscriptionStore.StartEventsAsync(connection, transaction, "SIGNAL", name, cancellationToken);
+        var starts = await SubscriptionStore.StartEventsAsync(connection, transaction, tenant, "SIGNAL", name, cancellationToken);
         foreach (var start in starts)
         {
             if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition)

@@ -18,15 +18,16 @@ internal sealed partial class ProcessEngine
         ExecutableDefinition definition, string startElementId, string correlationKey, JsonObject variables, CancellationToken cancellationToken)
     {
         var keyed = correlationKey.Length > 0;
-        if (keyed && (x.Changes.NewMessageStartKeys.Any(k => k.BpmnProcessId == definition.BpmnProcessId && k.CorrelationKey == correlationKey) ||
-            await SubscriptionStore.IsStartKeyHeldAsync(connection, transaction, definition.BpmnProcessId, correlationKey, cancellationToken)))
+        if (keyed && (x.Changes.NewMessageStartKeys.Any(k => k.BpmnProcessId == definition.BpmnProcessId && k.CorrelationKey == correlationKey &&
+                k.TenantId == definition.TenantId) ||
+            await SubscriptionStore.IsStartKeyHeldAsync(connection, transaction, definition.TenantId, definition.BpmnProcessId, correlationKey, cancellationToken)))
         {
             return null;
         }
         var created = NewInstance(x, definition, variables, businessKey: null, startElementId: startElementId);
         if (keyed)
         {
-            x.Changes.NewMessageStartKeys.Add((created.Key, definition.BpmnProcessId, correlationKey));
+            x.Changes.NewMessageStartKeys.Add((created.Key, definition.BpmnProcessId, correlationKey, definition.TenantId));
         }
         return created;
     }
@@ -44,13 +45,13 @@ internal sealed partial class ProcessEngine
         {
             return false;
         }
-        var freed = x.Changes.NewMessageStartKeys.Where(k => ended.Contains(k.ProcessInstanceKey)).Select(k => (k.BpmnProcessId, k.CorrelationKey)).ToList();
+        var freed = x.Changes.NewMessageStartKeys.Where(k => ended.Contains(k.ProcessInstanceKey)).Select(k => (k.BpmnProcessId, k.CorrelationKey, k.TenantId)).ToList();
         x.Changes.NewMessageStartKeys.RemoveAll(k => ended.Contains(k.ProcessInstanceKey));
         freed.AddRange(await SubscriptionStore.ReleaseStartKeysAsync(connection, transaction, ended, cancellationToken));
         var started = false;
-        foreach (var (bpmnProcessId, correlationKey) in freed)
+        foreach (var (bpmnProcessId, correlationKey, tenant) in freed)
         {
-            var candidates = await MessageStore.BufferedForStartAsync(connection, transaction, bpmnProcessId, correlationKey, x.Now, cancellationToken);
+            var candidates = await MessageStore.BufferedForStartAsync(connection, transaction, tenant, bpmnProcessId, correlationKey, x.Now, cancellationToken);
             var next = candidates.FirstOrDefault(m => !x.Changes.MessageCorrelations.Contains((m.Key, bpmnProcessId)));
             if (next == default || await _store.DefinitionAsync(next.ProcessDefinitionKey, cancellationToken) is not { } definition)
             {

@@ -153,9 +153,9 @@ internal sealed partial class ProcessEngine : IProcessEngine
             return loaded;
         }
         var instance = await _store.LoadAsync(connection, transaction, key, cancellationToken);
-        if (instance is null)
+        if (instance is null || !Visibility.TenantScope.Allows(instance.Row.TenantId))
         {
-            return null;
+            return null; // another tenant's instance does not exist for this command's caller
         }
         x.Instances[key] = instance;
         if (instance.Row.ParentProcessInstanceKey is { } parent)
@@ -199,7 +199,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
                     await EvaluateDecisionAsync(x, evaluate, cancellationToken);
                     break;
                 case BroadcastSignal signal:
-                    await BroadcastAsync(x, connection, transaction, signal.Name, signal.Variables, cancellationToken);
+                    await BroadcastAsync(x, connection, transaction, signal.TenantId, signal.Name, signal.Variables, cancellationToken);
                     break;
             }
         }
@@ -212,8 +212,9 @@ internal sealed partial class ProcessEngine : IProcessEngine
         {
             return;
         }
-        // Deployment and version-tag bindings resolve to the latest deployed version here (one definition store).
-        var definition = await _store.DefinitionAsync(create.ProcessId, null, cancellationToken);
+        // Deployment and version-tag bindings resolve to the latest deployed version here (one definition store), always
+        // within the caller's tenant: another tenant's process of the same id is never started.
+        var definition = await _store.DefinitionAsync(parent.Row.TenantId, create.ProcessId, null, cancellationToken);
         if (definition is null)
         {
             x.RaiseIncident(parent, callActivity, IncidentTypes.CalledElementError,
@@ -242,6 +243,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
             ProcessDefinitionKey = definition.Key,
             BpmnProcessId = definition.BpmnProcessId,
             ProcessVersion = definition.Version,
+            TenantId = definition.TenantId,
             BusinessKey = businessKey,
             ParentProcessInstanceKey = parent?.Key,
             ParentElementInstanceKey = callActivity?.Key,

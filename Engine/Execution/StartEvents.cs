@@ -8,7 +8,8 @@ namespace Processes.Engine.Execution;
 /// <summary>
 /// Message, signal and timer start events belong to the latest version of a process: deploying a new version
 /// moves them there (running instances are untouched). Idempotent, so start-up can run it for every process and
-/// repair what a crash between a deployment and this step left behind.
+/// repair what a crash between a deployment and this step left behind. Per tenant: each tenant's latest version of
+/// a process id holds that tenant's start events.
 /// </summary>
 internal sealed partial class ProcessEngine
 {
@@ -24,7 +25,7 @@ internal sealed partial class ProcessEngine
             }
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await SubscriptionStore.MoveToVersionAsync(connection, transaction, info.BpmnProcessId, info.ProcessDefinitionKey, cancellationToken);
+            await SubscriptionStore.MoveToVersionAsync(connection, transaction, info.TenantId, info.BpmnProcessId, info.ProcessDefinitionKey, cancellationToken);
             var now = _clock.GetUtcNow().ToUniversalTime();
             foreach (var start in definition.Model.Scope.StartEvents)
             {
@@ -42,7 +43,7 @@ internal sealed partial class ProcessEngine
                         _logger.LogWarning("Start event {Element} of {Process}: {Failure}", start.Id, info.BpmnProcessId, evaluated.Failure);
                         continue;
                     }
-                    await SubscriptionStore.UpsertStartEventAsync(connection, transaction, info.BpmnProcessId, info.ProcessDefinitionKey, start.Id, kind, evaluated.Value,
+                    await SubscriptionStore.UpsertStartEventAsync(connection, transaction, info.TenantId, info.BpmnProcessId, info.ProcessDefinitionKey, start.Id, kind, evaluated.Value,
                         cancellationToken);
                 }
                 else if (start.EventKind == EventDefinitionKind.Timer && start.Timer is { } timer)
@@ -60,7 +61,7 @@ internal sealed partial class ProcessEngine
                     }
                     if (!exists)
                     {
-                        await TimerStore.InsertStartTimerAsync(connection, transaction, _keys.Next(), info.ProcessDefinitionKey, start.Id, due.Value.DueAt,
+                        await TimerStore.InsertStartTimerAsync(connection, transaction, info.TenantId, _keys.Next(), info.ProcessDefinitionKey, start.Id, due.Value.DueAt,
                             due.Value.Repetitions, text.Value, now, cancellationToken);
                     }
                 }

@@ -35,7 +35,8 @@ public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
 
 /// <summary>
 /// Read-only views for operators: jobs by state (keyset-paged by key), timers by due time, counts per type,
-/// finished jobs per minute and the cluster's nodes. Each is one indexed query, no transaction held.
+/// finished jobs per minute and the cluster's nodes. Each is one indexed query, no transaction held. Jobs, timers and
+/// counts are those of the request's <see cref="Visibility.TenantScope"/>.
 /// </summary>
 public sealed class JobQueries(NpgsqlDataSource dataSource, TimeProvider clock)
 {
@@ -58,10 +59,10 @@ public sealed class JobQueries(NpgsqlDataSource dataSource, TimeProvider clock)
                    j.failures, j.worker, j.deadline, j.due_at, j.error_message,
                    (SELECT i.key FROM incident i WHERE i.job_key = j.key AND i.state = 'ACTIVE' LIMIT 1) AS incident_key, j.created_at
             FROM job j
-            WHERE {condition} AND j.key > @after AND (@type::text IS NULL OR j.type = @type)
+            WHERE {condition} AND j.key > @after AND (@type::text IS NULL OR j.type = @type) AND (@tenants::text[] IS NULL OR j.tenant_id = ANY(@tenants))
             ORDER BY j.key
             LIMIT @limit
-            """, new { now = clock.GetUtcNow().ToUniversalTime(), after, type, limit }, cancellationToken: cancellationToken))).ToList();
+            """, new { now = clock.GetUtcNow().ToUniversalTime(), after, type, limit, tenants = Visibility.TenantScope.AsArray() }, cancellationToken: cancellationToken))).ToList();
         var items = rows.Select(r => new JobSummary(r.key, r.type, view.ToString().ToUpperInvariant(), r.process_instance_key, r.element_instance_key,
             r.element_id, r.bpmn_process_id, r.retries, r.failures, r.worker, Utc(r.deadline), Utc(r.due_at)!.Value, r.error_message, r.incident_key,
             Utc(r.created_at)!.Value)).ToList();
@@ -80,10 +81,10 @@ public sealed class JobQueries(NpgsqlDataSource dataSource, TimeProvider clock)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<TimerRow>(new CommandDefinition("""
             SELECT key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition, claimed_by
-            FROM timer WHERE (due_at, key) > (@afterDue, @afterKey)
+            FROM timer WHERE (due_at, key) > (@afterDue, @afterKey) AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
             ORDER BY due_at, key
             LIMIT @limit
-            """, new { afterDue, afterKey, limit }, cancellationToken: cancellationToken))).ToList();
+            """, new { afterDue, afterKey, limit, tenants = Visibility.TenantScope.AsArray() }, cancellationToken: cancellationToken))).ToList();
         var items = rows.Select(r => new TimerSummary(r.key, r.process_instance_key, r.element_instance_key, r.element_id, r.process_definition_key,
             Utc(r.due_at)!.Value, r.repetitions, r.definition, r.claimed_by)).ToList();
         return new Page<TimerSummary>(items, items.Count == limit ? $"{rows[^1].due_at.Ticks}:{rows[^1].key}" : null);
@@ -98,8 +99,8 @@ public sealed class JobQueries(NpgsqlDataSource dataSource, TimeProvider clock)
                    count(*) FILTER (WHERE state = 'ACTIVATED')::int AS running,
                    count(*) FILTER (WHERE state = 'ACTIVATABLE' AND due_at > @now)::int AS retrying,
                    count(*) FILTER (WHERE state = 'FAILED')::int AS failed
-            FROM job GROUP BY type ORDER BY type
-            """, new { now = clock.GetUtcNow().ToUniversalTime() }, cancellationToken: cancellationToken))];
+            FROM job WHERE (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants)) GROUP BY type ORDER BY type
+            """, new { now = clock.GetUtcNow().ToUniversalTime(), tenants = Visibility.TenantScope.AsArray() }, cancellationToken: cancellationToken))];
     }
 
     /// <summary>Jobs finished per minute and type over the last <paramref name="window"/> (written by the executors every few seconds).</summary>

@@ -16,7 +16,11 @@ namespace Processes.Engine.Queries;
 /// and what the person fills in the form <see cref="FormId"/> (none: nothing to fill).
 /// </summary>
 public sealed record CaseAction(string Id, string Label, string Kind, string ElementId, long ElementInstanceKey, string? MessageName, string? CorrelationKey,
-    long? UserTaskKey, string? FormId, JsonObject Variables);
+    long? UserTaskKey, string? FormId, JsonObject Variables)
+{
+    /// <summary>The case's tenant: a message action correlates there, a form comes from there.</summary>
+    public string TenantId { get; init; } = Visibility.TenantIds.Default;
+}
 
 /// <summary>
 /// The actions a case offers now. Designers declare them with extension properties on the element that waits:
@@ -83,7 +87,7 @@ public sealed class CaseActionQueries
                 }
             }
         }
-        return actions;
+        return [.. actions.Select(a => a with { TenantId = view.Instance.TenantId })];
     }
 
     private static IEnumerable<(string Id, string Label)> Declared(ImmutableDictionary<string, string> properties) =>

@@ -13,6 +13,7 @@ public sealed class ProcessDefinitionRow
     public int Version { get; init; }
     public string? VersionTag { get; init; }
     public string ResourceName { get; init; } = "";
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>A deployed decision definition as the read side returns it.</summary>
@@ -24,6 +25,7 @@ public sealed class DecisionDefinitionRow
     public int Version { get; init; }
     public string DecisionRequirementsId { get; init; } = "";
     public long DecisionRequirementsKey { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>A deployed decision requirements graph (a DMN file's definitions) as the read side returns it.</summary>
@@ -34,24 +36,26 @@ public sealed class DecisionRequirementsRow
     public string? Name { get; init; }
     public int Version { get; init; }
     public string ResourceName { get; init; } = "";
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>A deployed resource by its key (a process definition, a decision requirements graph or a form) with the file's content.</summary>
-public sealed record ResourceRow(long Key, string ResourceId, string ResourceName, int Version, string? VersionTag, byte[] Content);
+public sealed record ResourceRow(long Key, string ResourceId, string ResourceName, int Version, string? VersionTag, byte[] Content, string TenantId);
 
 /// <summary>
 /// Deployed models — process and decision definitions, linked forms. They are no case data: every signed-in caller
-/// sees all of them (who may deploy or start is the write side's concern), so their visibility fragment is TRUE.
+/// sees those of their tenants (who may deploy or start is the write side's concern), so their visibility fragment is
+/// the tenant alone.
 /// </summary>
 public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
 {
-    private static string Everyone(Caller caller, Dapper.DynamicParameters parameters) => "TRUE";
+    private static string Everyone(Caller caller, Dapper.DynamicParameters parameters) => VisibilityRule.Tenant(caller, "d.tenant_id", parameters);
 
     public static ReadModel<ProcessDefinitionRow> ProcessModel { get; } = new(
         "process definitions",
         """
         d.process_definition_key AS Key, d.bpmn_process_id AS BpmnProcessId, d.name AS Name, d.version AS Version, d.version_tag AS VersionTag,
-        d.resource_name AS ResourceName
+        d.resource_name AS ResourceName, d.tenant_id AS TenantId
         """,
         "process_definition d",
         new QueryField("processDefinitionKey", "d.process_definition_key", FieldType.Key), r => r.Key,
@@ -63,8 +67,8 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
             (new QueryField("versionTag", "d.version_tag", FieldType.Text), r => r.VersionTag),
             (new QueryField("resourceName", "d.resource_name", FieldType.Text), r => r.ResourceName),
             (new QueryField("isLatestVersion",
-                "(d.version = (SELECT max(l.version) FROM process_definition l WHERE l.bpmn_process_id = d.bpmn_process_id))", FieldType.Boolean, Sortable: false), null),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+                "(d.version = (SELECT max(l.version) FROM process_definition l WHERE l.tenant_id = d.tenant_id AND l.bpmn_process_id = d.bpmn_process_id))", FieldType.Boolean, Sortable: false), null),
+            (new QueryField("tenantId", "d.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
         DefaultSort = [new SortBy("processDefinitionId"), new SortBy("version")],
@@ -74,7 +78,7 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
         "decision definitions",
         """
         d.decision_definition_key AS Key, d.decision_id AS DecisionId, d.name AS Name, d.version AS Version,
-        d.decision_requirements_id AS DecisionRequirementsId, d.decision_requirements_key AS DecisionRequirementsKey
+        d.decision_requirements_id AS DecisionRequirementsId, d.decision_requirements_key AS DecisionRequirementsKey, d.tenant_id AS TenantId
         """,
         "decision_definition d",
         new QueryField("decisionDefinitionKey", "d.decision_definition_key", FieldType.Key), r => r.Key,
@@ -86,8 +90,8 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
             (new QueryField("decisionRequirementsId", "d.decision_requirements_id", FieldType.Text), r => r.DecisionRequirementsId),
             (new QueryField("decisionRequirementsKey", "d.decision_requirements_key", FieldType.Key), r => r.DecisionRequirementsKey),
             (new QueryField("isLatestVersion",
-                "(d.version = (SELECT max(l.version) FROM decision_definition l WHERE l.decision_id = d.decision_id))", FieldType.Boolean, Sortable: false), null),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+                "(d.version = (SELECT max(l.version) FROM decision_definition l WHERE l.tenant_id = d.tenant_id AND l.decision_id = d.decision_id))", FieldType.Boolean, Sortable: false), null),
+            (new QueryField("tenantId", "d.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
         DefaultSort = [new SortBy("decisionDefinitionId"), new SortBy("version")],
@@ -97,17 +101,17 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
         "decision requirements",
         """
         q.decision_requirements_key AS Key, q.decision_requirements_id AS DecisionRequirementsId, q.name AS Name, q.version AS Version,
-        q.resource_name AS ResourceName
+        q.resource_name AS ResourceName, q.tenant_id AS TenantId
         """,
         "decision_requirements q",
         new QueryField("decisionRequirementsKey", "q.decision_requirements_key", FieldType.Key), r => r.Key,
-        Everyone,
+        (caller, parameters) => VisibilityRule.Tenant(caller, "q.tenant_id", parameters),
         [
             (new QueryField("decisionRequirementsId", "q.decision_requirements_id", FieldType.Text), r => r.DecisionRequirementsId),
             (new QueryField("decisionRequirementsName", "q.name", FieldType.Text), r => r.Name),
             (new QueryField("version", "q.version", FieldType.Integer), r => (long)r.Version),
             (new QueryField("resourceName", "q.resource_name", FieldType.Text), r => r.ResourceName),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+            (new QueryField("tenantId", "q.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
         DefaultSort = [new SortBy("decisionRequirementsId"), new SortBy("version")],
@@ -135,22 +139,28 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
     /// Camunda's resource by key: a process definition's, a decision requirements graph's or a form's key names the
     /// deployed file it came from; null when no deployed model has that key.
     /// </summary>
-    public async Task<ResourceRow?> FindResourceAsync(long key, CancellationToken cancellationToken)
+    public async Task<ResourceRow?> FindResourceAsync(Caller caller, long key, CancellationToken cancellationToken)
     {
+        var parameters = new Dapper.DynamicParameters(new { key });
+        var tenant = VisibilityRule.Tenant(caller, "m.tenant_id", parameters);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await Dapper.SqlMapper.QuerySingleOrDefaultAsync<ResourceRow>(connection, new Dapper.CommandDefinition("""
-            SELECT m.key AS Key, m.id AS ResourceId, m.resource_name AS ResourceName, m.version AS Version, m.version_tag AS VersionTag, r.content AS Content
-            FROM (SELECT process_definition_key AS key, bpmn_process_id AS id, resource_name, version, version_tag, deployment_key FROM process_definition
+        return await Dapper.SqlMapper.QuerySingleOrDefaultAsync<ResourceRow>(connection, new Dapper.CommandDefinition($"""
+            SELECT m.key AS Key, m.id AS ResourceId, m.resource_name AS ResourceName, m.version AS Version, m.version_tag AS VersionTag, r.content AS Content, m.tenant_id AS TenantId
+            FROM (SELECT process_definition_key AS key, bpmn_process_id AS id, resource_name, version, version_tag, deployment_key, tenant_id FROM process_definition
                   UNION ALL
-                  SELECT decision_requirements_key, decision_requirements_id, resource_name, version, NULL, deployment_key FROM decision_requirements
+                  SELECT decision_requirements_key, decision_requirements_id, resource_name, version, NULL, deployment_key, tenant_id FROM decision_requirements
                   UNION ALL
-                  SELECT form_key, form_id, resource_name, version, NULL, deployment_key FROM form_definition) m
+                  SELECT form_key, form_id, resource_name, version, NULL, deployment_key, tenant_id FROM form_definition) m
             JOIN deployment_resource r ON r.deployment_key = m.deployment_key AND r.resource_name = m.resource_name
-            WHERE m.key = @key
-            """, new { key }, cancellationToken: cancellationToken));
+            WHERE m.key = @key AND {tenant}
+            """, parameters, cancellationToken: cancellationToken));
     }
 
-    /// <summary>The latest deployed version of a linked form (a task's <c>form:&lt;id&gt;</c>), or null when none was deployed.</summary>
+    /// <summary>The latest deployed version of a linked form (a task's <c>form:&lt;id&gt;</c>) in the task's tenant, or null when none was deployed there.</summary>
+    public Task<StoredForm?> LatestFormAsync(string tenantId, string formId, CancellationToken cancellationToken) =>
+        FormDeployment.LatestAsync(dataSource, formId, cancellationToken, tenantId);
+
+    /// <summary>The latest deployed version of a linked form in the default tenant.</summary>
     public Task<StoredForm?> LatestFormAsync(string formId, CancellationToken cancellationToken) =>
         FormDeployment.LatestAsync(dataSource, formId, cancellationToken);
 

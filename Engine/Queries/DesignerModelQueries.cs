@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using Processes.Engine.Deployment;
+using Processes.Engine.Visibility;
 
 namespace Processes.Engine.Queries;
 
@@ -14,35 +15,40 @@ public sealed record DeployedModelRow(string Kind, string Id, string? Name, int 
 
 /// <summary>
 /// The designer's view of deployed forms and decision files, every version. Models are no case data (see
-/// <see cref="DefinitionQueries"/>): every signed-in caller sees all of them.
+/// <see cref="DefinitionQueries"/>): every signed-in caller sees those of their tenants.
 /// </summary>
 public sealed class DesignerModelQueries(NpgsqlDataSource dataSource)
 {
-    public async Task<IReadOnlyList<DeployedModelRow>> VersionsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DeployedModelRow>> VersionsAsync(Caller caller, CancellationToken cancellationToken)
     {
+        var parameters = new DynamicParameters();
+        var forms = VisibilityRule.Tenant(caller, "f.tenant_id", parameters);
+        var decisions = VisibilityRule.Tenant(caller, "r.tenant_id", parameters);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<DeployedModelRow>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<DeployedModelRow>(new CommandDefinition($"""
             SELECT 'form' AS Kind, f.form_id AS Id, NULL::text AS Name, f.version AS Version, f.form_key AS Key,
                    f.resource_name AS ResourceName, NULL::bigint AS DecisionKey
-            FROM form_definition f
+            FROM form_definition f WHERE {forms}
             UNION ALL
             SELECT 'decision', r.decision_requirements_id, r.name, r.version, r.decision_requirements_key, r.resource_name,
                    (SELECT min(d.decision_definition_key) FROM decision_definition d WHERE d.decision_requirements_key = r.decision_requirements_key)
-            FROM decision_requirements r
+            FROM decision_requirements r WHERE {decisions}
             ORDER BY 1, 2, 4
-            """, cancellationToken: cancellationToken));
+            """, parameters, cancellationToken: cancellationToken));
         return [.. rows];
     }
 
     /// <summary>One deployed form version with its schema text, or null when there is no form with this key.</summary>
-    public async Task<StoredForm?> FormAsync(long formKey, CancellationToken cancellationToken)
+    public async Task<StoredForm?> FormAsync(Caller caller, long formKey, CancellationToken cancellationToken)
     {
+        var parameters = new DynamicParameters(new { formKey });
+        var tenant = VisibilityRule.Tenant(caller, "f.tenant_id", parameters);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<FormRow>(new CommandDefinition("""
+        var row = await connection.QuerySingleOrDefaultAsync<FormRow>(new CommandDefinition($"""
             SELECT f.form_key AS Key, f.form_id AS FormId, f.version AS Version, r.content AS Content FROM form_definition f
             JOIN deployment_resource r ON r.deployment_key = f.deployment_key AND r.resource_name = f.resource_name
-            WHERE f.form_key = @formKey
-            """, new { formKey }, cancellationToken: cancellationToken));
+            WHERE f.form_key = @formKey AND {tenant}
+            """, parameters, cancellationToken: cancellationToken));
         if (row is not { } found)
         {
             return null;

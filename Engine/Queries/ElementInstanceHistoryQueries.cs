@@ -19,10 +19,11 @@ public sealed class ElementInstanceRow
     public DateTime StartDate { get; init; }
     public DateTime? EndDate { get; init; }
     public long? IncidentKey { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>A sequence flow an instance took, once per flow id.</summary>
-public sealed record SequenceFlowRow(string FlowId, long ProcessInstanceKey, long ProcessDefinitionKey, string BpmnProcessId);
+public sealed record SequenceFlowRow(string FlowId, long ProcessInstanceKey, long ProcessDefinitionKey, string BpmnProcessId, string TenantId);
 
 /// <summary>How many instances of one element are active, completed, terminated, or stuck on an incident.</summary>
 public sealed record ElementStatisticsRow(string ElementId, long Active, long Canceled, long Incidents, long Completed);
@@ -54,7 +55,8 @@ public sealed class ElementInstanceHistoryQueries(NpgsqlDataSource dataSource)
         "element instances",
         """
         x.key AS Key, x.process_instance_key AS ProcessInstanceKey, i.process_definition_key AS ProcessDefinitionKey, i.bpmn_process_id AS BpmnProcessId,
-        x.element_id AS ElementId, x.type AS Type, x.state AS State, x.started_at AS StartDate, x.ended_at AS EndDate, x.incident_key AS IncidentKey
+        x.element_id AS ElementId, x.type AS Type, x.state AS State, x.started_at AS StartDate, x.ended_at AS EndDate, x.incident_key AS IncidentKey,
+        i.tenant_id AS TenantId
         """,
         From,
         new QueryField("elementInstanceKey", "x.key", FieldType.Key), r => r.Key,
@@ -71,7 +73,7 @@ public sealed class ElementInstanceHistoryQueries(NpgsqlDataSource dataSource)
             (new QueryField("endDate", "x.ended_at", FieldType.Date), r => r.EndDate),
             (new QueryField("hasIncident", "(x.incident_key IS NOT NULL)", FieldType.Boolean), r => r.IncidentKey is not null),
             (new QueryField("incidentKey", "x.incident_key", FieldType.Key), r => r.IncidentKey),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+            (new QueryField("tenantId", "i.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
         DefaultSort = [new SortBy("startDate")],
@@ -124,8 +126,8 @@ public sealed class ElementInstanceHistoryQueries(NpgsqlDataSource dataSource)
         parameters.Add("key", processInstanceKey);
         var visible = VisibilityRule.Instance(caller, "i", parameters);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var found = await connection.QuerySingleOrDefaultAsync<(long Key, long DefinitionKey, string ProcessId)?>(new CommandDefinition(
-            $"SELECT i.key, i.process_definition_key, i.bpmn_process_id FROM process_instance i WHERE i.key = @key AND {visible}",
+        var found = await connection.QuerySingleOrDefaultAsync<(long Key, long DefinitionKey, string ProcessId, string TenantId)?>(new CommandDefinition(
+            $"SELECT i.key, i.process_definition_key, i.bpmn_process_id, i.tenant_id FROM process_instance i WHERE i.key = @key AND {visible}",
             parameters, cancellationToken: cancellationToken));
         if (found is not { } instance)
         {
@@ -135,6 +137,6 @@ public sealed class ElementInstanceHistoryQueries(NpgsqlDataSource dataSource)
             SELECT element_id FROM execution_history WHERE process_instance_key = @key AND event = 'SEQUENCE_FLOW_TAKEN' AND element_id IS NOT NULL
             GROUP BY element_id ORDER BY min(id)
             """, new { key = processInstanceKey }, cancellationToken: cancellationToken));
-        return [.. flows.Select(f => new SequenceFlowRow(f, instance.Key, instance.DefinitionKey, instance.ProcessId))];
+        return [.. flows.Select(f => new SequenceFlowRow(f, instance.Key, instance.DefinitionKey, instance.ProcessId, instance.TenantId))];
     }
 }

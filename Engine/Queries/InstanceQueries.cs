@@ -21,6 +21,7 @@ public sealed class InstanceRow
     public string State { get; init; } = "";
     public bool HasIncident { get; init; }
     public string? BusinessKey { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>An incident as the read side returns it.</summary>
@@ -37,6 +38,7 @@ public sealed class IncidentRow
     public long? JobKey { get; init; }
     public string State { get; init; } = "";
     public DateTime CreatedAt { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>Process instances and incidents: searches over declared fields, one by key; both within the caller's visibility.</summary>
@@ -48,7 +50,7 @@ public sealed class InstanceQueries(NpgsqlDataSource dataSource, VariableMasking
         i.key AS Key, i.bpmn_process_id AS BpmnProcessId, d.name AS Name, i.process_version AS Version, d.version_tag AS VersionTag,
         i.process_definition_key AS ProcessDefinitionKey, i.parent_process_instance_key AS ParentProcessInstanceKey,
         i.parent_element_instance_key AS ParentElementInstanceKey, i.root_process_instance_key AS RootProcessInstanceKey, i.started_at AS StartedAt,
-        i.ended_at AS EndedAt, i.state AS State, i.has_incident AS HasIncident, i.business_key AS BusinessKey
+        i.ended_at AS EndedAt, i.state AS State, i.has_incident AS HasIncident, i.business_key AS BusinessKey, i.tenant_id AS TenantId
         """,
         "process_instance i LEFT JOIN process_definition d ON d.process_definition_key = i.process_definition_key",
         new QueryField("processInstanceKey", "i.key", FieldType.Key), r => r.Key,
@@ -66,7 +68,7 @@ public sealed class InstanceQueries(NpgsqlDataSource dataSource, VariableMasking
             (new QueryField("state", "i.state", FieldType.Text) { Vocabulary = State, VocabularyHint = "ACTIVE, COMPLETED, TERMINATED" }, r => r.State),
             (new QueryField("hasIncident", "i.has_incident", FieldType.Boolean), r => r.HasIncident),
             (new QueryField("businessKey", "i.business_key", FieldType.Text), r => r.BusinessKey),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+            (new QueryField("tenantId", "i.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
         InstanceKeyColumn = "i.key",
@@ -77,7 +79,7 @@ public sealed class InstanceQueries(NpgsqlDataSource dataSource, VariableMasking
         """
         n.key AS Key, n.bpmn_process_id AS BpmnProcessId, n.process_definition_key AS ProcessDefinitionKey, n.process_instance_key AS ProcessInstanceKey,
         n.element_id AS ElementId, n.element_instance_key AS ElementInstanceKey, n.error_type AS ErrorType, n.error_message AS ErrorMessage,
-        n.job_key AS JobKey, n.state AS State, n.created_at AS CreatedAt
+        n.job_key AS JobKey, n.state AS State, n.created_at AS CreatedAt, n.tenant_id AS TenantId
         """,
         "incident n",
         new QueryField("incidentKey", "n.key", FieldType.Key), r => r.Key,
@@ -93,7 +95,7 @@ public sealed class InstanceQueries(NpgsqlDataSource dataSource, VariableMasking
             (new QueryField("jobKey", "n.job_key", FieldType.Key), r => r.JobKey),
             (new QueryField("state", "n.state", FieldType.Text) { Vocabulary = s => s.ToUpperInvariant(), VocabularyHint = "ACTIVE, RESOLVED" }, r => r.State),
             (new QueryField("creationTime", "n.created_at", FieldType.Date), r => r.CreatedAt),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+            (new QueryField("tenantId", "n.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
         InstanceKeyColumn = "n.process_instance_key",

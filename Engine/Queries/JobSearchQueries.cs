@@ -22,6 +22,7 @@ public sealed class JobSearchRow
     public string ElementId { get; init; } = "";
     public long ElementInstanceKey { get; init; }
     public DateTime CreatedAt { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>
@@ -38,7 +39,7 @@ public sealed class JobSearchQueries(NpgsqlDataSource dataSource)
         j.key AS Key, j.type AS Type, j.worker AS Worker, {StateSql} AS State, j.retries AS Retries, j.failures AS Failures,
         j.error_message AS ErrorMessage, j.deadline AS Deadline, j.custom_headers::text AS CustomHeaders, j.process_instance_key AS ProcessInstanceKey,
         j.process_definition_key AS ProcessDefinitionKey, j.bpmn_process_id AS BpmnProcessId, j.element_id AS ElementId,
-        j.element_instance_key AS ElementInstanceKey, j.created_at AS CreatedAt
+        j.element_instance_key AS ElementInstanceKey, j.created_at AS CreatedAt, j.tenant_id AS TenantId
         """,
         "job j",
         new QueryField("jobKey", "j.key", FieldType.Key), r => r.Key,
@@ -58,7 +59,7 @@ public sealed class JobSearchQueries(NpgsqlDataSource dataSource)
             (new QueryField("processDefinitionId", "j.bpmn_process_id", FieldType.Text), r => r.BpmnProcessId),
             (new QueryField("elementId", "j.element_id", FieldType.Text), r => r.ElementId),
             (new QueryField("elementInstanceKey", "j.element_instance_key", FieldType.Key), r => r.ElementInstanceKey),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+            (new QueryField("tenantId", "j.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
         InstanceKeyColumn = "j.process_instance_key",

@@ -15,6 +15,7 @@ public sealed class MessageSubscriptionRow
     public string ElementId { get; init; } = "";
     public long ElementInstanceKey { get; init; }
     public DateTime CreatedAt { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>
@@ -28,7 +29,7 @@ public sealed class MessageSubscriptionQueries(NpgsqlDataSource dataSource)
         """
         s.key AS Key, s.message_name AS MessageName, s.correlation_key AS CorrelationKey, s.process_instance_key AS ProcessInstanceKey,
         i.process_definition_key AS ProcessDefinitionKey, s.bpmn_process_id AS BpmnProcessId, s.element_id AS ElementId,
-        s.element_instance_key AS ElementInstanceKey, s.created_at AS CreatedAt
+        s.element_instance_key AS ElementInstanceKey, s.created_at AS CreatedAt, s.tenant_id AS TenantId
         """,
         "message_subscription s JOIN process_instance i ON i.key = s.process_instance_key",
         new QueryField("messageSubscriptionKey", "s.key", FieldType.Key), r => r.Key,
@@ -43,7 +44,7 @@ public sealed class MessageSubscriptionQueries(NpgsqlDataSource dataSource)
             (new QueryField("elementInstanceKey", "s.element_instance_key", FieldType.Key), r => r.ElementInstanceKey),
             (new QueryField("messageSubscriptionState", "'CREATED'", FieldType.Text, Sortable: false) { Vocabulary = s => s.ToUpperInvariant(), VocabularyHint = "CREATED, CORRELATED, DELETED, MIGRATED" }, null),
             (new QueryField("lastUpdatedDate", "s.created_at", FieldType.Date), r => r.CreatedAt),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+            (new QueryField("tenantId", "s.tenant_id", FieldType.Text), r => r.TenantId),
         ]);
 
     public Task<QueryPage<MessageSubscriptionRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken) =>

@@ -28,6 +28,7 @@ public sealed class UserTaskRow
     public int Priority { get; init; }
     public string CustomHeaders { get; init; } = "{}";
     public int Version { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
 
     /// <summary>The title the model gives the task (extension property <c>title</c>), null when it gives none.</summary>
     public string? Title { get; init; }
@@ -37,7 +38,10 @@ public sealed class UserTaskRow
 }
 
 /// <summary>A variable as the read side returns it: the value as JSON text, already masked for the caller.</summary>
-public sealed record VariableRow(long ScopeKey, string Name, string Value, long ProcessInstanceKey, long Key = 0);
+public sealed record VariableRow(long ScopeKey, string Name, string Value, long ProcessInstanceKey, long Key = 0)
+{
+    public string TenantId { get; init; } = TenantIds.Default;
+}
 
 /// <summary>
 /// User tasks: search (Camunda's fields, the inbox's views), one task by key, and the variables its form shows.
@@ -52,9 +56,9 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
         t.candidate_users AS CandidateUsers, t.bpmn_process_id AS BpmnProcessId, t.created_at AS CreatedAt, t.completed_at AS CompletedAt,
         t.follow_up_date AS FollowUpDate, t.due_date AS DueDate, t.form_key AS FormKey, t.element_instance_key AS ElementInstanceKey,
         t.process_instance_key AS ProcessInstanceKey, t.process_definition_key AS ProcessDefinitionKey, t.priority AS Priority,
-        t.custom_headers::text AS CustomHeaders, t.version AS Version, t.title AS Title,
+        t.custom_headers::text AS CustomHeaders, t.version AS Version, t.title AS Title, t.tenant_id AS TenantId,
         (SELECT tp.root_process_instance_key FROM process_instance tp WHERE tp.key = t.process_instance_key) AS RootProcessInstanceKey,
-        (SELECT f.form_key FROM form_definition f WHERE t.form_key = 'form:' || f.form_id ORDER BY f.version DESC LIMIT 1) AS LinkedFormKey
+        (SELECT f.form_key FROM form_definition f WHERE f.tenant_id = t.tenant_id AND t.form_key = 'form:' || f.form_id ORDER BY f.version DESC LIMIT 1) AS LinkedFormKey
         """,
         "user_task t",
         new QueryField("userTaskKey", "t.key", FieldType.Key), r => r.Key,
@@ -76,7 +80,7 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
             (new QueryField("dueDate", "t.due_date", FieldType.Date), r => r.DueDate),
             (new QueryField("followUpDate", "t.follow_up_date", FieldType.Date), r => r.FollowUpDate),
             (new QueryField("formKey", "t.form_key", FieldType.Text), r => r.FormKey),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+            (new QueryField("tenantId", "t.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
         InstanceKeyColumn = "t.process_instance_key",
@@ -138,6 +142,9 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
             WHERE v.process_instance_key = @ProcessInstanceKey AND (@name::text IS NULL OR v.name = @name)
             ORDER BY v.name, s.depth
             """, new { task.ElementInstanceKey, task.ProcessInstanceKey, name }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new VariableRow(r.Scope, r.Name, masking.ApplyText(caller, r.Name, r.Value) ?? "null", task.ProcessInstanceKey, r.Key))];
+        return [.. rows.Select(r => new VariableRow(r.Scope, r.Name, masking.ApplyText(caller, r.Name, r.Value) ?? "null", task.ProcessInstanceKey, r.Key)
+        {
+            TenantId = task.TenantId,
+        })];
     }
 }

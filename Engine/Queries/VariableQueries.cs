@@ -11,6 +11,7 @@ public sealed class VariableSearchRow
     public string Value { get; set; } = "null";
     public long ScopeKey { get; init; }
     public long ProcessInstanceKey { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>
@@ -21,7 +22,8 @@ public sealed class VariableQueries(NpgsqlDataSource dataSource, VariableMasking
 {
     public static ReadModel<VariableSearchRow> Model { get; } = new(
         "variables",
-        "v.key AS Key, v.name AS Name, coalesce(v.value::text, 'null') AS Value, v.scope_key AS ScopeKey, v.process_instance_key AS ProcessInstanceKey",
+        "v.key AS Key, v.name AS Name, coalesce(v.value::text, 'null') AS Value, v.scope_key AS ScopeKey, v.process_instance_key AS ProcessInstanceKey, " +
+        "(SELECT vti.tenant_id FROM process_instance vti WHERE vti.key = v.process_instance_key) AS TenantId",
         "variable v",
         new QueryField("variableKey", "v.key", FieldType.Key), r => r.Key,
         (caller, parameters) => VisibilityRule.OfInstance(caller, "v.process_instance_key", parameters),
@@ -31,7 +33,7 @@ public sealed class VariableQueries(NpgsqlDataSource dataSource, VariableMasking
             (new QueryField("scopeKey", "v.scope_key", FieldType.Key), r => r.ScopeKey),
             (new QueryField("processInstanceKey", "v.process_instance_key", FieldType.Key), r => r.ProcessInstanceKey),
             (new QueryField("isTruncated", "(length(v.value::text) > 8192)", FieldType.Boolean, Sortable: false), null),
-            (new QueryField("tenantId", "'<default>'", FieldType.Text, Sortable: false), null),
+            (new QueryField("tenantId", "(SELECT vti.tenant_id FROM process_instance vti WHERE vti.key = v.process_instance_key)", FieldType.Text), r => r.TenantId),
         ]);
 
     public async Task<QueryPage<VariableSearchRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken)

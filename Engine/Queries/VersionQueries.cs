@@ -21,10 +21,11 @@ public sealed class DefinitionVersionRow
     public long Completed { get; init; }
     public long Terminated { get; init; }
     public long WithIncidents { get; init; }
+    public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>
-/// The versions of process definitions for the definition lifecycle page. Definitions are seen by everyone; the
+/// The versions of process definitions for the definition lifecycle page. Definitions are seen by everyone of their tenant; the
 /// instance counts go through the instance visibility rule, so a caller counts only the cases it may see.
 /// </summary>
 public sealed class VersionQueries(NpgsqlDataSource dataSource)
@@ -35,6 +36,7 @@ public sealed class VersionQueries(NpgsqlDataSource dataSource)
         ArgumentNullException.ThrowIfNull(caller);
         var parameters = new DynamicParameters(new { bpmnProcessId });
         var visible = VisibilityRule.Instance(caller, "i", parameters);
+        var tenant = VisibilityRule.Tenant(caller, "d.tenant_id", parameters);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<DefinitionVersionRow>(new CommandDefinition($"""
             WITH counts AS (
@@ -49,12 +51,12 @@ public sealed class VersionQueries(NpgsqlDataSource dataSource)
             SELECT d.process_definition_key AS Key, d.bpmn_process_id AS BpmnProcessId, d.name AS Name, d.version AS Version,
                    d.version_tag AS VersionTag, d.resource_name AS ResourceName, d.deployment_key AS DeploymentKey, d.deployed_at AS DeployedAt,
                    d.suspended_at AS SuspendedAt,
-                   d.version = max(d.version) OVER (PARTITION BY d.bpmn_process_id) AS IsLatest,
+                   d.version = max(d.version) OVER (PARTITION BY d.tenant_id, d.bpmn_process_id) AS IsLatest, d.tenant_id AS TenantId,
                    coalesce(c.running, 0) AS Running, coalesce(c.completed, 0) AS Completed,
                    coalesce(c.terminated, 0) AS Terminated, coalesce(c.incidents, 0) AS WithIncidents
             FROM process_definition d LEFT JOIN counts c ON c.process_definition_key = d.process_definition_key
-            WHERE @bpmnProcessId::text IS NULL OR d.bpmn_process_id = @bpmnProcessId
-            ORDER BY d.bpmn_process_id, d.version DESC
+            WHERE (@bpmnProcessId::text IS NULL OR d.bpmn_process_id = @bpmnProcessId) AND {tenant}
+            ORDER BY d.bpmn_process_id, d.tenant_id, d.version DESC
             """, parameters, cancellationToken: cancellationToken));
         return [.. rows];
     }

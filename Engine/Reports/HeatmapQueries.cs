@@ -16,9 +16,10 @@ public sealed class HeatmapQueries(NpgsqlDataSource dataSource, TimeProvider clo
     {
         var parameters = new DynamicParameters(new { processDefinitionKey, now = clock.GetUtcNow().UtcDateTime });
         var visible = VisibilityRule.Instance(caller, "i", parameters);
+        var tenant = VisibilityRule.Tenant(caller, "d.tenant_id", parameters);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM process_definition WHERE process_definition_key = @processDefinitionKey)", parameters, cancellationToken: cancellationToken)))
+                $"SELECT EXISTS (SELECT 1 FROM process_definition d WHERE d.process_definition_key = @processDefinitionKey AND {tenant})", parameters, cancellationToken: cancellationToken)))
         {
             return null;
         }

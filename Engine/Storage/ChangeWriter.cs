@@ -77,8 +77,8 @@ internal static class ChangeWriter
             var command = instance.IsNew
                 ? new NpgsqlBatchCommand("""
                     INSERT INTO process_instance (key, process_definition_key, bpmn_process_id, process_version, business_key, state,
-                        parent_process_instance_key, parent_element_instance_key, root_process_instance_key, row_version, has_incident, started_at, ended_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12)
+                        parent_process_instance_key, parent_element_instance_key, root_process_instance_key, row_version, has_incident, started_at, ended_at, tenant_id)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $14)
                     """)
                 : new NpgsqlBatchCommand("""
                     UPDATE process_instance SET row_version = row_version + 1, state = $6, has_incident = $10, ended_at = $12
@@ -97,6 +97,10 @@ internal static class ChangeWriter
             command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>() { TypedValue = row.StartedAt });
             command.Parameters.Add(Nullable(row.EndedAt, NpgsqlDbType.TimestampTz));
             command.Parameters.Add(new NpgsqlParameter<int>() { TypedValue = instance.LoadedRowVersion });
+            if (instance.IsNew)
+            {
+                command.Parameters.Add(new NpgsqlParameter<string>() { TypedValue = row.TenantId });
+            }
             batch.BatchCommands.Add(command);
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -129,8 +133,8 @@ internal static class ChangeWriter
         if (upserts.Count > 0)
         {
             Add(batch, """
-                INSERT INTO element_instance (key, process_instance_key, element_id, flow_scope_key, state, is_multi_instance_body, incident_key, data, activated_at)
-                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::boolean[], $7::bigint[], $8::jsonb[], $9::timestamptz[])
+                INSERT INTO element_instance (key, process_instance_key, element_id, flow_scope_key, state, is_multi_instance_body, incident_key, data, activated_at, tenant_id)
+                SELECT *, $10 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::boolean[], $7::bigint[], $8::jsonb[], $9::timestamptz[])
                 ON CONFLICT (key) DO UPDATE SET state = excluded.state, incident_key = excluded.incident_key, data = excluded.data
                 """,
                 upserts.Select(e => e.Key).ToArray(),
@@ -141,7 +145,8 @@ internal static class ChangeWriter
                 upserts.Select(e => e.IsMultiInstanceBody).ToArray(),
                 upserts.Select(e => e.IncidentKey).ToArray(),
                 upserts.Select(e => JsonSerializer.Serialize(e.Data, InstanceStore.Json)).ToArray(),
-                upserts.Select(e => e.ActivatedAt).ToArray());
+                upserts.Select(e => e.ActivatedAt).ToArray(),
+                instance.Row.TenantId);
         }
         var variables = instance.ChangedVariables.ToList();
         if (variables.Count > 0)

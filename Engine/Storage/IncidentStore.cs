@@ -16,8 +16,10 @@ internal static class IncidentStore
         CancellationToken cancellationToken)
     {
         var row = await connection.QuerySingleOrDefaultAsync<(long ProcessInstanceKey, long ElementInstanceKey, string State, long? JobKey, string ErrorType)>(
-            new CommandDefinition("SELECT process_instance_key, element_instance_key, state, job_key, error_type FROM incident WHERE key = @incidentKey",
-                new { incidentKey }, transaction, cancellationToken: cancellationToken));
+            new CommandDefinition("""
+                SELECT process_instance_key, element_instance_key, state, job_key, error_type FROM incident
+                WHERE key = @incidentKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
+                """, new { incidentKey, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken));
         return row == default
             ? null
             : new StoredIncident(row.ProcessInstanceKey, row.ElementInstanceKey, StoredStates.Parse<IncidentState>(row.State), row.JobKey, row.ErrorType);

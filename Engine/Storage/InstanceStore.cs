@@ -32,7 +32,7 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
         await using var reader = await connection.QueryMultipleAsync(new CommandDefinition("""
             SELECT key, process_definition_key, bpmn_process_id, process_version, business_key, state,
                    parent_process_instance_key, parent_element_instance_key, root_process_instance_key, row_version,
-                   has_incident, started_at, ended_at
+                   has_incident, started_at, ended_at, tenant_id
             FROM process_instance WHERE key = @processInstanceKey;
             SELECT key, element_id, flow_scope_key, state, is_multi_instance_body, incident_key, data::text AS data, activated_at
             FROM element_instance WHERE process_instance_key = @processInstanceKey;
@@ -100,12 +100,12 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
             return null;
         }
         var model = await definitions.GetExecutableAsync(processDefinitionKey, cancellationToken);
-        return model is null ? null : _byKey.GetOrAdd(processDefinitionKey, new ExecutableDefinition(info.ProcessDefinitionKey, info.BpmnProcessId, info.Version, model));
+        return model is null ? null : _byKey.GetOrAdd(processDefinitionKey, new ExecutableDefinition(info.ProcessDefinitionKey, info.BpmnProcessId, info.Version, model) { TenantId = info.TenantId });
     }
 
-    public async Task<ExecutableDefinition?> DefinitionAsync(string bpmnProcessId, int? version, CancellationToken cancellationToken)
+    public async Task<ExecutableDefinition?> DefinitionAsync(string tenantId, string bpmnProcessId, int? version, CancellationToken cancellationToken)
     {
-        var info = await definitions.FindAsync(bpmnProcessId, version, cancellationToken);
+        var info = await definitions.FindAsync(tenantId, bpmnProcessId, version, cancellationToken);
         return info is null ? null : await DefinitionAsync(info.ProcessDefinitionKey, cancellationToken);
     }
 
@@ -114,7 +114,7 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
     private sealed record InstanceRecord(
         long key, long process_definition_key, string bpmn_process_id, int process_version, string? business_key, string state,
         long? parent_process_instance_key, long? parent_element_instance_key, long root_process_instance_key, int row_version,
-        bool has_incident, DateTime started_at, DateTime? ended_at)
+        bool has_incident, DateTime started_at, DateTime? ended_at, string tenant_id)
     {
         public ProcessInstanceRow ToRow() => new()
         {
@@ -123,6 +123,7 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
             BpmnProcessId = bpmn_process_id,
             ProcessVersion = process_version,
             BusinessKey = business_key,
+            TenantId = tenant_id,
             State = StoredStates.Parse<ProcessInstanceState>(state),
             ParentProcessInstanceKey = parent_process_instance_key,
             ParentElementInstanceKey = parent_element_instance_key,
@@ -141,11 +142,11 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
 #pragma warning restore IDE1006, CA1707
 
     /// <summary>The instance of a process holding a business key, if any (in the command's transaction).</summary>
-    public static Task<long?> FindByBusinessKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string bpmnProcessId, string businessKey,
+    public static Task<long?> FindByBusinessKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string bpmnProcessId, string businessKey,
         CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "SELECT key FROM process_instance WHERE bpmn_process_id = @bpmnProcessId AND business_key = @businessKey",
-            new { bpmnProcessId, businessKey }, transaction, cancellationToken: cancellationToken));
+            "SELECT key FROM process_instance WHERE tenant_id = @tenant AND bpmn_process_id = @bpmnProcessId AND business_key = @businessKey",
+            new { tenant, bpmnProcessId, businessKey }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>The instance an element instance belongs to; null when the element instance does not exist (any more).</summary>
     public static Task<long?> ProcessInstanceOfElementAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long elementInstanceKey,

@@ -21,13 +21,14 @@ public static class JobStore
 
     /// <summary>A job's state, or null when it does not exist.</summary>
     internal static async Task<JobState?> StateAsync(NpgsqlConnection connection, long jobKey, CancellationToken cancellationToken) =>
-        await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT state FROM job WHERE key = @jobKey", new { jobKey },
+        await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT state FROM job WHERE key = @jobKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))",
+            new { jobKey, tenants = Visibility.TenantScope.AsArray() },
             cancellationToken: cancellationToken)) is { } stored ? StoredStates.Parse<JobState>(stored) : null;
 
     /// <summary>The instance a job belongs to, or null when it does not exist.</summary>
     internal static Task<long?> ProcessInstanceKeyAsync(NpgsqlConnection connection, long jobKey, CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT process_instance_key FROM job WHERE key = @jobKey",
-            new { jobKey }, cancellationToken: cancellationToken));
+        connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT process_instance_key FROM job WHERE key = @jobKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))",
+            new { jobKey, tenants = Visibility.TenantScope.AsArray() }, cancellationToken: cancellationToken));
 
     /// <summary>
     /// An operator's retry: new retries for a job that is not running (a waiting one is due at once); answers the
@@ -100,18 +101,20 @@ public static class JobStore
     /// waited for, so any number of hosts and workers share the table.
     /// </summary>
     internal static async Task<List<StoredJob>> ActivateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string type, string worker,
-        DateTimeOffset now, DateTimeOffset deadline, int maxJobs, CancellationToken cancellationToken) =>
+        DateTimeOffset now, DateTimeOffset deadline, int maxJobs, string[]? tenants, CancellationToken cancellationToken) =>
         [.. await connection.QueryAsync<StoredJob>(new CommandDefinition("""
             WITH picked AS (
                 SELECT key FROM job
                 WHERE type = @type AND state = @Activatable AND due_at <= @now
+                  AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
                 ORDER BY due_at, key
                 LIMIT @maxJobs
                 FOR UPDATE SKIP LOCKED)
             UPDATE job SET state = @Activated, worker = @worker, deadline = @deadline
             FROM picked WHERE job.key = picked.key
             RETURNING job.key, job.type, job.process_instance_key, job.element_instance_key, job.element_id, job.bpmn_process_id,
-                      job.process_definition_key, job.process_version, job.retries, job.custom_headers::text AS custom_headers, job.state, job.worker
+                      job.process_definition_key, job.process_version, job.retries, job.custom_headers::text AS custom_headers, job.state, job.worker,
+                      job.tenant_id
             """, new
         {
             type,
@@ -119,6 +122,7 @@ public static class JobStore
             maxJobs,
             worker,
             deadline,
+            tenants,
             Activatable = JobState.Activatable.ToStored(),
             Activated = JobState.Activated.ToStored(),
         }, transaction, cancellationToken: cancellationToken))];
@@ -127,9 +131,9 @@ public static class JobStore
     internal static Task<StoredJob?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long jobKey, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<StoredJob?>(new CommandDefinition("""
             SELECT key, type, process_instance_key, element_instance_key, element_id, bpmn_process_id, process_definition_key,
-                   process_version, retries, custom_headers::text AS custom_headers, state, worker
-            FROM job WHERE key = @jobKey
-            """, new { jobKey }, transaction, cancellationToken: cancellationToken));
+                   process_version, retries, custom_headers::text AS custom_headers, state, worker, tenant_id
+            FROM job WHERE key = @jobKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
+            """, new { jobKey, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>Renews the leases <paramref name="worker"/> holds on <paramref name="keys"/> until <paramref name="deadline"/>.</summary>
     internal static Task<int> ExtendLeasesAsync(NpgsqlConnection connection, IReadOnlyCollection<long> keys, string worker, DateTimeOffset deadline,
@@ -157,5 +161,6 @@ public static class JobStore
 /// <summary>A job row as the job commands and activation read it.</summary>
 #pragma warning disable IDE1006, CA1707
 internal sealed record StoredJob(long key, string type, long process_instance_key, long element_instance_key, string element_id, string bpmn_process_id,
-    long process_definition_key, int process_version, int retries, string custom_headers, string? state = null, string? worker = null);
+    long process_definition_key, int process_version, int retries, string custom_headers, string? state = null, string? worker = null,
+    string tenant_id = Visibility.TenantIds.Default);
 #pragma warning restore IDE1006, CA1707

@@ -3,7 +3,10 @@ using Processes.Engine.Execution;
 
 namespace Processes.Engine.Storage;
 
-/// <summary>Multi-row inserts (one statement per table, arrays unnested) for a command's new rows.</summary>
+/// <summary>
+/// Multi-row inserts (one statement per table, arrays unnested) for a command's new rows. Each row takes the tenant of
+/// its instance (written before this batch) or, for a timer, of its definition: no row can land in another tenant.
+/// </summary>
 internal static class RowInserts
 {
     public static void Add(NpgsqlBatch batch, ChangeSet c)
@@ -13,8 +16,8 @@ internal static class RowInserts
             var j = c.NewJobs;
             ChangeWriter.Add(batch, """
                 INSERT INTO job (key, type, state, process_instance_key, element_instance_key, element_id, bpmn_process_id,
-                    process_definition_key, process_version, retries, custom_headers, due_at, created_at)
-                SELECT k, t, 'ACTIVATABLE', p, e, i, b, d, v, r, h, due, cr
+                    process_definition_key, process_version, retries, custom_headers, due_at, created_at, tenant_id)
+                SELECT k, t, 'ACTIVATABLE', p, e, i, b, d, v, r, h, due, cr, (SELECT pi.tenant_id FROM process_instance pi WHERE pi.key = p)
                 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::int[], $10::jsonb[], $11::timestamptz[], $12::timestamptz[])
                     AS u(k, t, p, e, i, b, d, v, r, h, due, cr)
                 """,
@@ -28,8 +31,10 @@ internal static class RowInserts
         {
             var t = c.NewTimers;
             ChangeWriter.Add(batch, """
-                INSERT INTO timer (key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition, created_at)
-                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::timestamptz[], $7::int[], $8::text[], $9::timestamptz[])
+                INSERT INTO timer (key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition, created_at, tenant_id)
+                SELECT u.*, (SELECT pd.tenant_id FROM process_definition pd WHERE pd.process_definition_key = u.d)
+                FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::timestamptz[], $7::int[], $8::text[], $9::timestamptz[])
+                    AS u(k, p, e, i, d, due, r, def, cr)
                 """,
                 t.Select(x => x.Key).ToArray(), t.Select(x => x.ProcessInstanceKey).ToArray(), t.Select(x => x.ElementInstanceKey).ToArray(),
                 t.Select(x => x.ElementId).ToArray(), t.Select(x => x.ProcessDefinitionKey).ToArray(), t.Select(x => x.DueAt).ToArray(),
@@ -47,8 +52,10 @@ internal static class RowInserts
         {
             var s = c.NewMessageSubscriptions;
             ChangeWriter.Add(batch, """
-                INSERT INTO message_subscription (key, message_name, correlation_key, process_instance_key, element_instance_key, element_id, bpmn_process_id, is_interrupting, created_at)
-                SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::boolean[], $9::timestamptz[])
+                INSERT INTO message_subscription (key, message_name, correlation_key, process_instance_key, element_instance_key, element_id, bpmn_process_id, is_interrupting, created_at, tenant_id)
+                SELECT u.*, (SELECT pi.tenant_id FROM process_instance pi WHERE pi.key = u.p)
+                FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::boolean[], $9::timestamptz[])
+                    AS u(k, n, c, p, e, i, b, x, cr)
                 """,
                 s.Select(x => x.Key).ToArray(), s.Select(x => x.MessageName).ToArray(), s.Select(x => x.CorrelationKey).ToArray(),
                 s.Select(x => x.ProcessInstanceKey).ToArray(), s.Select(x => x.ElementInstanceKey).ToArray(), s.Select(x => x.ElementId).ToArray(),
@@ -58,8 +65,9 @@ internal static class RowInserts
         {
             var s = c.NewSignalSubscriptions;
             ChangeWriter.Add(batch, """
-                INSERT INTO signal_subscription (key, signal_name, process_instance_key, element_instance_key, element_id, created_at)
-                SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::timestamptz[])
+                INSERT INTO signal_subscription (key, signal_name, process_instance_key, element_instance_key, element_id, created_at, tenant_id)
+                SELECT u.*, (SELECT pi.tenant_id FROM process_instance pi WHERE pi.key = u.p)
+                FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::timestamptz[]) AS u(k, n, p, e, i, cr)
                 """,
                 s.Select(x => x.Key).ToArray(), s.Select(x => x.SignalName).ToArray(), s.Select(x => x.ProcessInstanceKey).ToArray(),
                 s.Select(x => x.ElementInstanceKey).ToArray(), s.Select(x => x.ElementId).ToArray(), s.Select(x => x.CreatedAt).ToArray());
@@ -69,8 +77,8 @@ internal static class RowInserts
             var i = c.NewIncidents;
             ChangeWriter.Add(batch, """
                 INSERT INTO incident (key, process_instance_key, element_instance_key, element_id, bpmn_process_id, process_definition_key,
-                    error_type, error_message, job_key, state, created_at)
-                SELECT k, p, e, i, b, d, t, m, j, 'ACTIVE', cr
+                    error_type, error_message, job_key, state, created_at, tenant_id)
+                SELECT k, p, e, i, b, d, t, m, j, 'ACTIVE', cr, (SELECT pi.tenant_id FROM process_instance pi WHERE pi.key = p)
                 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::timestamptz[])
                     AS u(k, p, e, i, b, d, t, m, j, cr)
                 """,
@@ -83,8 +91,8 @@ internal static class RowInserts
         {
             ChangeWriter.Add(batch, """
                 INSERT INTO user_task (key, process_instance_key, element_instance_key, element_id, name, bpmn_process_id, process_definition_key,
-                    state, assignee, candidate_groups, candidate_users, due_date, follow_up_date, priority, form_key, custom_headers, created_at, title)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, 'CREATED', $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)
+                    state, assignee, candidate_groups, candidate_users, due_date, follow_up_date, priority, form_key, custom_headers, created_at, title, tenant_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, 'CREATED', $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, (SELECT pi.tenant_id FROM process_instance pi WHERE pi.key = $2))
                 """,
                 task.Key, task.ProcessInstanceKey, task.ElementInstanceKey, task.ElementId, task.Name, task.BpmnProcessId, task.ProcessDefinitionKey,
                 task.Assignee, task.CandidateGroups.ToArray(), task.CandidateUsers.ToArray(), task.DueDate, task.FollowUpDate, task.Priority,
@@ -93,17 +101,18 @@ internal static class RowInserts
         foreach (var message in c.NewMessages)
         {
             ChangeWriter.Add(batch, """
-                INSERT INTO message (key, name, correlation_key, message_id, variables, expires_at, published_at)
-                VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+                INSERT INTO message (key, name, correlation_key, message_id, variables, expires_at, published_at, tenant_id)
+                VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)
                 """,
-                message.Key, message.Name, message.CorrelationKey, message.MessageId, message.Variables.ToJsonString(), message.ExpiresAt, message.PublishedAt);
+                message.Key, message.Name, message.CorrelationKey, message.MessageId, message.Variables.ToJsonString(), message.ExpiresAt, message.PublishedAt,
+                message.TenantId);
         }
         if (c.NewMessageStartKeys.Count > 0)
         {
             var k = c.NewMessageStartKeys;
             ChangeWriter.Add(batch, """
-                INSERT INTO message_start_key (process_instance_key, bpmn_process_id, correlation_key)
-                SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])
+                INSERT INTO message_start_key (process_instance_key, bpmn_process_id, correlation_key, tenant_id)
+                SELECT u.*, (SELECT pi.tenant_id FROM process_instance pi WHERE pi.key = u.p) FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(p, b, c)
                 """,
                 k.Select(x => x.ProcessInstanceKey).ToArray(), k.Select(x => x.BpmnProcessId).ToArray(), k.Select(x => x.CorrelationKey).ToArray());
         }

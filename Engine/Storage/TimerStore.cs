@@ -53,8 +53,8 @@ internal static class TimerStore
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             // Taken back from an outside scheduler: the engine fires it now; the outside job, if it still runs, finds the
             // due time changed and does nothing.
-            "UPDATE timer SET due_at = @now, claimed_by = NULL, claim_expires = NULL, handed_over_at = NULL, external_job = NULL WHERE key = @timerKey",
-            new { timerKey, now }, cancellationToken: cancellationToken));
+            "UPDATE timer SET due_at = @now, claimed_by = NULL, claim_expires = NULL, handed_over_at = NULL, external_job = NULL WHERE key = @timerKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))",
+            new { timerKey, now, tenants = Visibility.TenantScope.AsArray() }, cancellationToken: cancellationToken));
         if (updated != 0)
         {
             await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('processes_timers', @due)",
@@ -113,16 +113,16 @@ internal static class TimerStore
     public static Task<StoredTimer?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long timerKey, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<StoredTimer?>(new CommandDefinition("""
             SELECT key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition
-            FROM timer WHERE key = @timerKey FOR UPDATE
-            """, new { timerKey }, transaction, cancellationToken: cancellationToken));
+            FROM timer WHERE key = @timerKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants)) FOR UPDATE
+            """, new { timerKey, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>Deletes the start timers of the process's versions other than <paramref name="latestDefinitionKey"/>.</summary>
-    public static Task DeleteStartTimersOfOtherVersionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string bpmnProcessId,
+    public static Task DeleteStartTimersOfOtherVersionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string bpmnProcessId,
         long latestDefinitionKey, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""
             DELETE FROM timer WHERE process_instance_key IS NULL AND process_definition_key <> @key
-              AND process_definition_key IN (SELECT process_definition_key FROM process_definition WHERE bpmn_process_id = @id)
-            """, new { id = bpmnProcessId, key = latestDefinitionKey }, transaction, cancellationToken: cancellationToken));
+              AND process_definition_key IN (SELECT process_definition_key FROM process_definition WHERE tenant_id = @tenant AND bpmn_process_id = @id)
+            """, new { tenant, id = bpmnProcessId, key = latestDefinitionKey }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>Whether a start timer of this process version and start event is scheduled.</summary>
     public static Task<bool> StartTimerExistsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long processDefinitionKey, string elementId,
@@ -132,13 +132,13 @@ internal static class TimerStore
             new { processDefinitionKey, elementId }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>Schedules a start timer (no instance yet) and wakes every scheduler.</summary>
-    public static Task InsertStartTimerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long timerKey, long processDefinitionKey, string elementId,
+    public static Task InsertStartTimerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, long timerKey, long processDefinitionKey, string elementId,
         DateTimeOffset dueAt, int repetitions, string definition, DateTimeOffset now, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO timer (key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition, created_at)
-            VALUES (@timerKey, NULL, NULL, @elementId, @processDefinitionKey, @dueAt, @repetitions, @definition, @now);
+            INSERT INTO timer (key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition, created_at, tenant_id)
+            VALUES (@timerKey, NULL, NULL, @elementId, @processDefinitionKey, @dueAt, @repetitions, @definition, @now, @tenant);
             SELECT pg_notify('processes_timers', @dueAt::text);
-            """, new { timerKey, elementId, processDefinitionKey, dueAt, repetitions, definition, now }, transaction, cancellationToken: cancellationToken));
+            """, new { timerKey, elementId, processDefinitionKey, dueAt, repetitions, definition, now, tenant }, transaction, cancellationToken: cancellationToken));
 }
 
 /// <summary>A timer row as its firing reads it.</summary>

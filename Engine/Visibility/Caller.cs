@@ -19,11 +19,13 @@ public enum CallerRole
 public sealed record Caller(string UserName, IReadOnlySet<CallerRole> Roles, IReadOnlyList<string> Groups)
 {
     /// <summary>
-    /// Reserved for multi-tenancy: when instances carry a tenant, the visibility rule adds
-    /// <c>tenant_id = ANY(@tenants)</c> from this list to every fragment it writes (see <see cref="VisibilityRule"/>).
-    /// Null today: one tenant.
+    /// The tenants whose rows the caller may see and act on: the visibility rule adds <c>tenant_id = ANY(@tenants)</c>
+    /// to every fragment it writes (see <see cref="VisibilityRule"/>). Null: every tenant (admins, the engine itself).
     /// </summary>
     public IReadOnlyList<string>? Tenants { get; init; }
+
+    /// <summary>Whether the caller may see rows of <paramref name="tenantId"/>.</summary>
+    public bool InTenant(string tenantId) => Tenants is null || Tenants.Contains(tenantId, StringComparer.Ordinal);
 
     /// <summary>The engine itself (background services, start-up): sees everything, as operators do.</summary>
     public static Caller System { get; } = new("system", new HashSet<CallerRole> { CallerRole.Admin }, []);

@@ -14,7 +14,8 @@ namespace Processes.Engine.Visibility;
 /// <item>designers alone: no case data (definitions are not case data).</item>
 /// </list>
 /// A row outside the rule is absent: not in lists, not in totals, 404 when asked for by key.
-/// Tenants, when they come, are one more conjunct here (see <see cref="Caller.Tenants"/>).
+/// Tenants are one more conjunct of every fragment: whoever the caller is, a row of a tenant they do not belong to
+/// (see <see cref="Caller.Tenants"/>) is absent.
 /// </summary>
 internal static class VisibilityRule
 {
@@ -23,20 +24,21 @@ internal static class VisibilityRule
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(parameters);
-        if (caller.SeesEverything)
-        {
-            return "TRUE";
-        }
-        if (!caller.WorksTasks)
+        if (!caller.SeesEverything && !caller.WorksTasks)
         {
             return "FALSE";
+        }
+        var tenant = Tenant(caller, $"{alias}.tenant_id", parameters);
+        if (caller.SeesEverything)
+        {
+            return tenant;
         }
         parameters.Add("vis_me", caller.UserName);
         parameters.Add("vis_groups", caller.Groups.ToArray());
         // Array containment (@>, &&) rather than = ANY: each arm then has an index (migration 0016), so the planner ORs
         // three index scans over the caller's tasks instead of filtering every open task.
         var own = $"{alias}.assignee = @vis_me OR ({alias}.state = 'CREATED' AND ({alias}.candidate_users @> ARRAY[@vis_me]::text[] OR {alias}.candidate_groups && @vis_groups))";
-        return caller.Is(CallerRole.Supervisor) ? $"({own} OR {alias}.candidate_groups && @vis_groups)" : $"({own})";
+        return caller.Is(CallerRole.Supervisor) ? $"{tenant} AND ({own} OR {alias}.candidate_groups && @vis_groups)" : $"{tenant} AND ({own})";
     }
 
     /// <summary>The process instances (rows of <c>process_instance</c> under <paramref name="alias"/>) whose case the caller may see.</summary>
@@ -45,7 +47,7 @@ internal static class VisibilityRule
         ArgumentNullException.ThrowIfNull(caller);
         if (caller.SeesEverything)
         {
-            return "TRUE";
+            return Tenant(caller, $"{alias}.tenant_id", parameters);
         }
         if (!caller.WorksTasks)
         {
@@ -54,7 +56,7 @@ internal static class VisibilityRule
         // Starting from the caller's tasks (indexed by assignee and groups) rather than from the instance keeps this a
         // semi-join over few rows, whatever the number of instances listed.
         return $"""
-            {alias}.root_process_instance_key IN (SELECT vc.root_process_instance_key FROM user_task vt
+            {Tenant(caller, $"{alias}.tenant_id", parameters)} AND {alias}.root_process_instance_key IN (SELECT vc.root_process_instance_key FROM user_task vt
                 JOIN process_instance vc ON vc.key = vt.process_instance_key WHERE {Task(caller, "vt", parameters)})
             """;
     }
@@ -63,10 +65,30 @@ internal static class VisibilityRule
     public static string OfInstance(Caller caller, string instanceKeyColumn, DynamicParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (caller.SeesEverything)
+        if (caller.SeesEverything && caller.Tenants is null)
         {
             return "TRUE";
         }
         return $"EXISTS (SELECT 1 FROM process_instance vi WHERE vi.key = {instanceKeyColumn} AND {Instance(caller, "vi", parameters)})";
+    }
+
+    /// <summary>
+    /// Rows of the caller's tenants, by a row's tenant column (definitions, jobs, incidents, messages as well as case
+    /// data): TRUE for a caller of every tenant, FALSE for one of none.
+    /// </summary>
+    public static string Tenant(Caller caller, string tenantColumn, DynamicParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (caller.Tenants is null)
+        {
+            return "TRUE";
+        }
+        if (caller.Tenants.Count == 0)
+        {
+            return "FALSE";
+        }
+        parameters.Add("vis_tenants", caller.Tenants.ToArray());
+        return $"{tenantColumn} = ANY(@vis_tenants)";
     }
 }

@@ -85,26 +85,26 @@ internal static class CamundaSearch
     }
 }
 
-/// <summary>The engine's read rows in Camunda 8.8's shapes: string keys, ISO dates, the default tenant.</summary>
+/// <summary>The engine's read rows in Camunda 8.8's shapes: string keys, ISO dates, each row's tenant.</summary>
 internal static class ReadItems
 {
     public static UserTaskItem Item(this UserTaskRow r) => new(CamundaResults.Key(r.Key), r.Name, r.State, r.Assignee, r.ElementId, r.CandidateGroups,
         r.CandidateUsers, r.BpmnProcessId, CamundaResults.Iso((DateTime?)r.CreatedAt)!, CamundaResults.Iso(r.CompletedAt), CamundaResults.Iso(r.FollowUpDate),
-        CamundaResults.Iso(r.DueDate), CamundaResults.DefaultTenant, CamundaResults.Key(r.LinkedFormKey), CamundaResults.Key(r.ElementInstanceKey), CamundaResults.Key(r.ProcessInstanceKey),
+        CamundaResults.Iso(r.DueDate), r.TenantId, CamundaResults.Key(r.LinkedFormKey), CamundaResults.Key(r.ElementInstanceKey), CamundaResults.Key(r.ProcessInstanceKey),
         CamundaResults.Key(r.ProcessDefinitionKey), r.Priority, JsonNode.Parse(r.CustomHeaders)?.AsObject() ?? [], r.Version,
         r.FormKey is { } formKey && !formKey.StartsWith("form:", StringComparison.Ordinal) && !formKey.StartsWith("camunda-forms:", StringComparison.Ordinal) ? formKey : null);
 
     // 8.8 requires a process definition name; a process without one is called by its id, as Camunda does.
     public static ProcessInstanceItem Item(this InstanceRow r) => new(CamundaResults.Key(r.Key), r.BpmnProcessId, r.Name ?? r.BpmnProcessId, r.Version, r.VersionTag,
         CamundaResults.Key(r.ProcessDefinitionKey), CamundaResults.Key(r.ParentProcessInstanceKey), CamundaResults.Key(r.ParentElementInstanceKey),
-        CamundaResults.Iso((DateTime?)r.StartedAt)!, CamundaResults.Iso(r.EndedAt), r.State, r.HasIncident, CamundaResults.DefaultTenant, r.BusinessKey);
+        CamundaResults.Iso((DateTime?)r.StartedAt)!, CamundaResults.Iso(r.EndedAt), r.State, r.HasIncident, r.TenantId, r.BusinessKey);
 
     public static IncidentItem Item(this IncidentRow r) => new(CamundaResults.Key(r.Key), r.BpmnProcessId, CamundaResults.Key(r.ProcessDefinitionKey),
         CamundaResults.Key(r.ProcessInstanceKey), r.ElementId, CamundaResults.Key(r.ElementInstanceKey), r.ErrorType, r.ErrorMessage, CamundaResults.Key(r.JobKey),
-        r.State, CamundaResults.Iso((DateTime?)r.CreatedAt)!, CamundaResults.DefaultTenant);
+        r.State, CamundaResults.Iso((DateTime?)r.CreatedAt)!, r.TenantId);
 
     public static ProcessDefinitionItem Item(this ProcessDefinitionRow r) => new(CamundaResults.Key(r.Key), r.BpmnProcessId, r.Name, r.Version, r.VersionTag,
-        r.ResourceName, CamundaResults.DefaultTenant);
+        r.ResourceName, r.TenantId);
 
     public static string Text(long key) => key.ToString(CultureInfo.InvariantCulture);
 }

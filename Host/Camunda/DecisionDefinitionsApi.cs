@@ -6,6 +6,7 @@ using Processes.Engine.Dmn;
 using Processes.Engine.Execution;
 using Processes.Engine.Queries;
 using Processes.Host.Identity;
+using Processes.Host.Tenants;
 using Processes.Host.Security;
 
 namespace Processes.Host.Camunda;
@@ -52,11 +53,16 @@ internal static class DecisionDefinitionsApi
     }
 
     private static async Task<Results<Ok<EvaluateDecisionResponse>, ProblemHttpResult>> EvaluateAsync(
-        EvaluateDecisionRequest? request, IProcessEngine engine, CancellationToken cancellationToken)
+        EvaluateDecisionRequest? request, IProcessEngine engine, HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (request is null)
         {
             return CamundaResults.BadRequest("Send a JSON body with decisionDefinitionId or decisionDefinitionKey, and variables.");
+        }
+        var (tenantId, tenantProblem) = await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
+        if (tenantProblem is not null)
+        {
+            return tenantProblem;
         }
         if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
         {
@@ -75,13 +81,13 @@ internal static class DecisionDefinitionsApi
         {
             return CamundaResults.BadRequest("Give decisionDefinitionId or decisionDefinitionKey: which decision to evaluate.");
         }
-        var evaluated = await engine.EvaluateDecisionAsync(request.DecisionDefinitionId, key, variables, cancellationToken);
+        var evaluated = await engine.EvaluateDecisionAsync(request.DecisionDefinitionId, key, variables, cancellationToken, tenantId);
         if (!evaluated.Ok)
         {
             return CamundaResults.Refused(evaluated);
         }
         var e = evaluated.Value!;
-        var tenant = CamundaResults.DefaultTenant;
+        var tenant = e.TenantId;
         var items = e.Evaluated.Select(d => new EvaluatedDecisionItem(d.DecisionId, d.Name, d.Version, d.DecisionType, Json(d.Output), tenant,
             [.. d.MatchedRules.Select(m => new MatchedDecisionRuleItem(m.RuleId, m.RuleIndex,
                 [.. m.Outputs.Select(o => new EvaluatedDecisionOutputItem(o.OutputId, o.OutputName, Json(o.Value)))]))],
@@ -115,16 +121,19 @@ internal static class DecisionDefinitionsApi
     }
 
     private static DecisionDefinitionItem Item(DecisionDefinitionRow r) => new(CamundaResults.Key(r.Key), r.DecisionId, r.Name, r.Version, r.DecisionRequirementsId,
-        CamundaResults.Key(r.DecisionRequirementsKey), CamundaResults.DefaultTenant);
+        CamundaResults.Key(r.DecisionRequirementsKey), r.TenantId);
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(
-        string key, Processes.Engine.Dmn.DecisionDefinitions decisions, HttpResponse response, CancellationToken cancellationToken)
+        string key, Processes.Engine.Dmn.DecisionDefinitions decisions, DefinitionQueries definitions, HttpResponse response, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var definitionKey))
         {
             return CamundaResults.BadRequest($"'{key}' is not a decision definition key.");
         }
-        var stored = await decisions.FindXmlAsync(definitionKey, cancellationToken);
+        // Another tenant's decision does not exist for the caller: the read side's visibility rule decides.
+        var visible = await definitions.FindDecisionAsync(user.Caller(), definitionKey, cancellationToken);
+        var stored = visible is not null ? await decisions.FindXmlAsync(definitionKey, cancellationToken) : null;
         if (stored is null)
         {
             return CamundaResults.NotFound($"No decision definition with key {definitionKey}.");

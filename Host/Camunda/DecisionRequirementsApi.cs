@@ -45,12 +45,14 @@ internal static class DecisionRequirementsApi
     }
 
     private static DecisionRequirementsItem Item(DecisionRequirementsRow r) => new(CamundaResults.Key(r.Key), r.DecisionRequirementsId, r.Name, r.Version,
-        r.ResourceName, CamundaResults.DefaultTenant);
+        r.ResourceName, r.TenantId);
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(string key, Processes.Engine.Dmn.DecisionDefinitions decisions, HttpResponse response,
-        CancellationToken cancellationToken)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(string key, Processes.Engine.Dmn.DecisionDefinitions decisions, DefinitionQueries definitions,
+        ClaimsPrincipal user, HttpResponse response, CancellationToken cancellationToken)
     {
-        var stored = CamundaResults.TryKey(key, out var requirementsKey) ? await decisions.FindRequirementsXmlAsync(requirementsKey, cancellationToken) : null;
+        // Another tenant's graph does not exist for the caller: the read side's visibility rule decides first.
+        var visible = CamundaResults.TryKey(key, out var requirementsKey) ? await definitions.FindRequirementsAsync(user.Caller(), requirementsKey, cancellationToken) : null;
+        var stored = visible is not null ? await decisions.FindRequirementsXmlAsync(requirementsKey, cancellationToken) : null;
         if (stored is null)
         {
             return CamundaResults.NotFound($"No decision requirements with key {key}.");

@@ -69,16 +69,15 @@ internal static class DefinitionsApi
         return found is null ? CamundaResults.NotFound($"No process definition with key {key}.") : TypedResults.Ok(found.Item());
     }
 
-    /// <summary>Start forms are not supported (no definition has one): 204, as Camunda answers for a process without a start form.</summary>
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> XmlAsync(
-        string key, ProcessDefinitions definitions, HttpResponse response, CancellationToken cancellationToken)
+        string key, ProcessDefinitions definitions, HttpResponse response, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var definitionKey))
         {
             return CamundaResults.BadRequest($"'{key}' is not a process definition key.");
         }
         var xml = await definitions.FindXmlAsync(definitionKey, cancellationToken);
-        return xml is null
+        return xml is null || !user.Caller().InTenant(xml.Definition.TenantId)
             ? CamundaResults.NotFound($"No process definition with key {definitionKey}.")
             : ModelDocuments.Xml(response, xml.Text(), xml.Definition.ResourceName);
     }

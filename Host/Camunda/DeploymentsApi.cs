@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
 using Processes.Host.Identity;
+using Processes.Host.Tenants;
 
 namespace Processes.Host.Camunda;
 
@@ -42,7 +43,7 @@ internal static class DeploymentsApi
     }
 
     private static async Task<Results<Ok<DeploymentResponse>, ProblemHttpResult>> DeployAsync(
-        HttpRequest request, DeploymentService deployments, IProcessEngine engine, CancellationToken cancellationToken)
+        HttpRequest request, DeploymentService deployments, IProcessEngine engine, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
         {
@@ -54,6 +55,11 @@ internal static class DeploymentsApi
         {
             return CamundaResults.BadRequest("No resources: send at least one file in a multipart part named 'resources'.");
         }
+        var (target, tenantProblem) = await tenantRequests.TargetAsync(request.HttpContext.User, form["tenantId"].FirstOrDefault(), "tenantId", cancellationToken);
+        if (tenantProblem is not null)
+        {
+            return tenantProblem;
+        }
         var resources = new List<DeploymentResource>();
         foreach (var file in files)
         {
@@ -61,7 +67,7 @@ internal static class DeploymentsApi
             await file.CopyToAsync(stream, cancellationToken);
             resources.Add(new DeploymentResource(file.FileName, stream.ToArray()));
         }
-        var result = await deployments.DeployAsync(resources, cancellationToken);
+        var result = await deployments.DeployAsync(resources, cancellationToken, target);
         if (result is DeploymentResult.Rejected rejected)
         {
             var problem = new ProblemDetails
@@ -85,7 +91,7 @@ internal static class DeploymentsApi
         var deployed = (DeploymentResult.Deployed)result;
         // Start events follow the latest version (idempotent; re-run at every host start as well).
         await engine.SyncStartEventsAsync([.. deployed.Processes.Select(p => p.BpmnProcessId)], cancellationToken);
-        var tenant = CamundaResults.DefaultTenant;
+        var tenant = deployed.TenantId;
         IEnumerable<DeploymentItem> items = [
             .. deployed.Processes.Select(p => new DeploymentItem(new DeployedProcessDefinition(
                 p.BpmnProcessId, p.Version, p.ResourceName, tenant, CamundaResults.Key(p.ProcessDefinitionKey)))),

@@ -70,6 +70,6 @@ internal static class ElementInstancesApi
     private static ElementInstanceItem Item(ElementInstanceRow r, Dictionary<long, IReadOnlyDictionary<string, string>> names) => new(
         r.BpmnProcessId, CamundaResults.Iso((DateTime?)r.StartDate)!, CamundaResults.Iso(r.EndDate), r.ElementId,
         names.GetValueOrDefault(r.ProcessDefinitionKey)?.GetValueOrDefault(r.ElementId) ?? r.ElementId, r.Type, r.State, r.IncidentKey is not null,
-        CamundaResults.DefaultTenant, CamundaResults.Key(r.Key), CamundaResults.Key(r.ProcessInstanceKey), CamundaResults.Key(r.ProcessDefinitionKey),
+        r.TenantId, CamundaResults.Key(r.Key), CamundaResults.Key(r.ProcessInstanceKey), CamundaResults.Key(r.ProcessDefinitionKey),
         CamundaResults.Key(r.IncidentKey));
 }

@@ -3,10 +3,16 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Execution;
 using Processes.Host.Identity;
+using Processes.Host.Tenants;
 
 namespace Processes.Host.Camunda;
 
-public sealed record JobActivationRequest(string? Type, string? Worker, long? Timeout, int? MaxJobsToActivate, IReadOnlyList<string>? FetchVariable, long? RequestTimeout, IReadOnlyList<string>? TenantIds);
+/// <summary>
+/// Camunda's activation request. <c>tenantIds</c> names the tenants whose jobs the worker serves (the default tenant
+/// when absent); <c>tenantFilter</c> <c>ASSIGNED</c> serves every tenant of the worker's user instead.
+/// </summary>
+public sealed record JobActivationRequest(string? Type, string? Worker, long? Timeout, int? MaxJobsToActivate, IReadOnlyList<string>? FetchVariable, long? RequestTimeout,
+    IReadOnlyList<string>? TenantIds, string? TenantFilter = null);
 
 public sealed record ActivatedJobItem(
     string JobKey, string Type, string ProcessInstanceKey, string ProcessDefinitionId, int ProcessDefinitionVersion, string ProcessDefinitionKey,
@@ -63,7 +69,7 @@ internal static class JobsApi
     }
 
     private static async Task<Results<Ok<JobActivationResponse>, ProblemHttpResult>> ActivateAsync(JobActivationRequest request, IProcessEngine engine,
-        HttpContext http, CancellationToken cancellationToken)
+        HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Type))
         {
@@ -73,6 +79,32 @@ internal static class JobsApi
         {
             return CamundaResults.BadRequest("maxJobsToActivate must be at least 1.");
         }
+        IReadOnlyList<string>? tenants;
+        switch (request.TenantFilter?.ToUpperInvariant())
+        {
+            case "ASSIGNED":
+                tenants = http.User.Tenants();
+                break;
+            case null or "PROVIDED" when request.TenantIds is { Count: > 0 }:
+                var (named, namedProblem) = await tenantRequests.FilterAsync(http.User, request.TenantIds, "tenantIds", cancellationToken);
+                if (namedProblem is not null)
+                {
+                    return namedProblem;
+                }
+                tenants = named;
+                break;
+            case null or "PROVIDED":
+                // None named: the default tenant (or the page session's choice), as Camunda's workers expect.
+                var (one, oneProblem) = await tenantRequests.TargetAsync(http.User, null, "tenantIds", cancellationToken);
+                if (oneProblem is not null)
+                {
+                    return oneProblem;
+                }
+                tenants = [one!];
+                break;
+            default:
+                return CamundaResults.BadRequest($"tenantFilter '{request.TenantFilter}' is not PROVIDED or ASSIGNED.");
+        }
         var lease = request.Timeout is > 0 ? TimeSpan.FromMilliseconds(request.Timeout.Value) : DefaultLease;
         var worker = string.IsNullOrWhiteSpace(request.Worker) ? http.User.Identity?.Name ?? "worker" : request.Worker;
         var wait = TimeSpan.FromMilliseconds(Math.Clamp(request.RequestTimeout ?? 0, 0, (long)MaxRequestTimeout.TotalMilliseconds));
@@ -80,7 +112,8 @@ internal static class JobsApi
         var delay = TimeSpan.FromMilliseconds(50);
         while (true)
         {
-            var jobs = await engine.ActivateJobsAsync(request.Type, worker, lease, Math.Min(request.MaxJobsToActivate.Value, 1000), request.FetchVariable, cancellationToken);
+            var jobs = await engine.ActivateJobsAsync(request.Type, worker, lease, Math.Min(request.MaxJobsToActivate.Value, 1000), request.FetchVariable, cancellationToken,
+                tenants);
             if (jobs.Count > 0 || DateTimeOffset.UtcNow >= until)
             {
                 return TypedResults.Ok(new JobActivationResponse([.. jobs.Select(ToItem)]));
@@ -102,7 +135,7 @@ internal static class JobsApi
             CamundaResults.Key(r.Key), r.Type, r.Worker ?? "", r.State, "BPMN_ELEMENT", "UNSPECIFIED", r.Retries, r.Failures > 0 && r.State != "FAILED",
             r.ErrorMessage, CamundaResults.Iso(r.Deadline), JsonNode.Parse(r.CustomHeaders)?.AsObject() ?? [], r.BpmnProcessId,
             CamundaResults.Key(r.ProcessDefinitionKey), CamundaResults.Key(r.ProcessInstanceKey), r.ElementId, CamundaResults.Key(r.ElementInstanceKey),
-            CamundaResults.DefaultTenant));
+            r.TenantId));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> UpdateAsync(string key, JobUpdateRequest? request,
@@ -119,7 +152,7 @@ internal static class JobsApi
 
     private static ActivatedJobItem ToItem(ActivatedJob job) => new(CamundaResults.Key(job.Key), job.Type, CamundaResults.Key(job.ProcessInstanceKey),
         job.BpmnProcessId, job.ProcessVersion, CamundaResults.Key(job.ProcessDefinitionKey), job.ElementId, CamundaResults.Key(job.ElementInstanceKey),
-        job.CustomHeaders, job.Worker, job.Retries, job.Deadline.ToUnixTimeMilliseconds(), job.Variables, CamundaResults.DefaultTenant);
+        job.CustomHeaders, job.Worker, job.Retries, job.Deadline.ToUnixTimeMilliseconds(), job.Variables, job.TenantId);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, JobCompletionRequest? request, IProcessEngine engine, CancellationToken cancellationToken)
     {

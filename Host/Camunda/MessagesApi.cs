@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Execution;
 using Processes.Host.Identity;
 using Processes.Host.Idempotency;
+using Processes.Host.Tenants;
 
 namespace Processes.Host.Camunda;
 
@@ -49,10 +50,11 @@ internal static class MessagesApi
         return await CamundaSearch.RespondAsync(() => subscriptions.SearchAsync(caller, query, cancellationToken), query, r => new MessageSubscriptionItem(
             CamundaResults.Key(r.Key), r.BpmnProcessId, CamundaResults.Key(r.ProcessDefinitionKey), CamundaResults.Key(r.ProcessInstanceKey), r.ElementId,
             CamundaResults.Key(r.ElementInstanceKey), "CREATED", CamundaResults.Iso((DateTime?)r.CreatedAt)!, r.MessageName, r.CorrelationKey,
-            CamundaResults.DefaultTenant));
+            r.TenantId));
     }
 
-    private static async Task<Results<Ok<MessagePublicationResponse>, ProblemHttpResult>> PublishAsync(MessagePublicationRequest request, IProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MessagePublicationResponse>, ProblemHttpResult>> PublishAsync(MessagePublicationRequest request, IProcessEngine engine,
+        HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -66,14 +68,20 @@ internal static class MessagesApi
         {
             return problem!;
         }
+        var (tenant, tenantProblem) = await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
+        if (tenantProblem is not null)
+        {
+            return tenantProblem;
+        }
         var result = await engine.PublishMessageAsync(request.Name, request.CorrelationKey ?? "", variables,
-            TimeSpan.FromMilliseconds(request.TimeToLive ?? 0), request.MessageId, cancellationToken);
+            TimeSpan.FromMilliseconds(request.TimeToLive ?? 0), request.MessageId, cancellationToken, tenant);
         return result.Ok
-            ? TypedResults.Ok(new MessagePublicationResponse(CamundaResults.Key(result.Value!.MessageKey), CamundaResults.DefaultTenant))
+            ? TypedResults.Ok(new MessagePublicationResponse(CamundaResults.Key(result.Value!.MessageKey), tenant!))
             : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<Ok<MessageCorrelationResponse>, ProblemHttpResult>> CorrelateAsync(MessageCorrelationRequest request, IProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MessageCorrelationResponse>, ProblemHttpResult>> CorrelateAsync(MessageCorrelationRequest request, IProcessEngine engine,
+        HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -83,14 +91,20 @@ internal static class MessagesApi
         {
             return problem!;
         }
-        var result = await engine.CorrelateMessageAsync(request.Name, request.CorrelationKey ?? "", variables, cancellationToken);
+        var (tenant, tenantProblem) = await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
+        if (tenantProblem is not null)
+        {
+            return tenantProblem;
+        }
+        var result = await engine.CorrelateMessageAsync(request.Name, request.CorrelationKey ?? "", variables, cancellationToken, tenant);
         return result.Ok
-            ? TypedResults.Ok(new MessageCorrelationResponse(CamundaResults.Key(result.Value!.MessageKey), CamundaResults.DefaultTenant,
+            ? TypedResults.Ok(new MessageCorrelationResponse(CamundaResults.Key(result.Value!.MessageKey), tenant!,
                 CamundaResults.Key(result.Value.CorrelatedProcessInstanceKeys[0])))
             : CamundaResults.Refused(result);
     }
 
-    private static async Task<Results<Ok<SignalBroadcastResponse>, ProblemHttpResult>> BroadcastAsync(SignalBroadcastRequest request, IProcessEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SignalBroadcastResponse>, ProblemHttpResult>> BroadcastAsync(SignalBroadcastRequest request, IProcessEngine engine,
+        HttpContext http, TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.SignalName))
         {
@@ -100,9 +114,14 @@ internal static class MessagesApi
         {
             return problem!;
         }
-        var result = await engine.BroadcastSignalAsync(request.SignalName, variables, cancellationToken);
+        var (tenant, tenantProblem) = await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
+        if (tenantProblem is not null)
+        {
+            return tenantProblem;
+        }
+        var result = await engine.BroadcastSignalAsync(request.SignalName, variables, cancellationToken, tenant);
         return result.Ok
-            ? TypedResults.Ok(new SignalBroadcastResponse(CamundaResults.Key(result.Value), CamundaResults.DefaultTenant))
+            ? TypedResults.Ok(new SignalBroadcastResponse(CamundaResults.Key(result.Value), tenant!))
             : CamundaResults.Refused(result);
     }
 }

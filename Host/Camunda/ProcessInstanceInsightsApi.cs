@@ -64,7 +64,7 @@ internal static class ProcessInstanceInsightsApi
         return flows is null
             ? NotVisible(key)
             : TypedResults.Ok(new ItemsResponse<SequenceFlowItem>([.. flows.Select(f => new SequenceFlowItem(f.FlowId, CamundaResults.Key(f.ProcessInstanceKey),
-                CamundaResults.Key(f.ProcessDefinitionKey), f.BpmnProcessId, f.FlowId, CamundaResults.DefaultTenant))]));
+                CamundaResults.Key(f.ProcessDefinitionKey), f.BpmnProcessId, f.FlowId, f.TenantId))]));
     }
 
     private static async Task<Results<Ok<ItemsResponse<ElementStatisticsItem>>, ProblemHttpResult>> InstanceStatisticsAsync(string key, ClaimsPrincipal user,

@@ -6,6 +6,7 @@ using Processes.Engine.Queries;
 using Processes.Engine.Execution;
 using Processes.Host.Identity;
 using Processes.Host.Idempotency;
+using Processes.Host.Tenants;
 
 namespace Processes.Host.Camunda;
 
@@ -50,11 +51,20 @@ internal static class ProcessInstancesApi
     }
 
     private static async Task<Results<Ok<CreateProcessInstanceResponse>, ProblemHttpResult>> CreateAsync(
-        CreateProcessInstanceRequest request, IProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, CancellationToken cancellationToken)
+        CreateProcessInstanceRequest request, IProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, HttpContext http,
+        TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
         {
             return problem!;
+        }
+        // A definition key names its tenant: without a tenantId the instance starts there (the key is checked below).
+        var (tenant, tenantProblem) = request.ProcessDefinitionKey is not null && string.IsNullOrEmpty(request.TenantId)
+            ? ((string?)null, (ProblemHttpResult?)null)
+            : await tenantRequests.TargetAsync(http.User, request.TenantId, "tenantId", cancellationToken);
+        if (tenantProblem is not null)
+        {
+            return tenantProblem;
         }
         string? processId = request.ProcessDefinitionId;
         int? version = request.ProcessDefinitionVersion is null or -1 ? null : request.ProcessDefinitionVersion;
@@ -65,6 +75,18 @@ internal static class ProcessInstancesApi
                 return CamundaResults.BadRequest($"processDefinitionKey '{keyText}' is not a key.");
             }
             var definition = await definitions.FindAsync(definitionKey, cancellationToken);
+            if (definition is not null && !http.User.Caller().InTenant(definition.TenantId))
+            {
+                definition = null; // another tenant's definition does not exist for this caller
+            }
+            if (definition is not null && string.IsNullOrEmpty(request.TenantId))
+            {
+                tenant = definition.TenantId; // the key names the tenant; a tenantId given must agree with it
+            }
+            else if (definition is not null && definition.TenantId != tenant)
+            {
+                return CamundaResults.BadRequest($"processDefinitionKey {definitionKey} belongs to tenant '{definition.TenantId}', not to tenantId '{tenant}'.");
+            }
             if (definition is null)
             {
                 return CamundaResults.NotFound($"No process definition with key {definitionKey}.");
@@ -76,13 +98,13 @@ internal static class ProcessInstancesApi
             return CamundaResults.BadRequest("Give processDefinitionId (with an optional processDefinitionVersion) or processDefinitionKey.");
         }
         var start = request.StartInstructions is { Count: > 0 } instructions ? instructions[0].ElementId : null;
-        var result = await engine.CreateInstanceAsync(processId, version, variables, request.BusinessKey, cancellationToken, start);
+        var result = await engine.CreateInstanceAsync(processId, version, variables, request.BusinessKey, cancellationToken, start, tenant);
         if (!result.Ok)
         {
             return CamundaResults.Refused(result);
         }
         var created = result.Value!;
-        return TypedResults.Ok(new CreateProcessInstanceResponse(created.BpmnProcessId, created.Version, CamundaResults.DefaultTenant,
+        return TypedResults.Ok(new CreateProcessInstanceResponse(created.BpmnProcessId, created.Version, created.TenantId,
             variables ?? [], CamundaResults.Key(created.ProcessDefinitionKey), CamundaResults.Key(created.ProcessInstanceKey)));
     }
 

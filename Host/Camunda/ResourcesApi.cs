@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Queries;
@@ -22,19 +23,19 @@ internal static class ResourcesApi
         return app;
     }
 
-    private static async Task<Results<Ok<ResourceItem>, ProblemHttpResult>> GetAsync(string key, DefinitionQueries definitions, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ResourceItem>, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, DefinitionQueries definitions, CancellationToken cancellationToken)
     {
-        var found = CamundaResults.TryKey(key, out var resourceKey) ? await definitions.FindResourceAsync(resourceKey, cancellationToken) : null;
+        var found = CamundaResults.TryKey(key, out var resourceKey) ? await definitions.FindResourceAsync(user.Caller(), resourceKey, cancellationToken) : null;
         return found is null
             ? CamundaResults.NotFound($"No deployed resource with key {key}.")
             : TypedResults.Ok(new ResourceItem(CamundaResults.Key(found.Key), found.ResourceId, found.ResourceName, found.Version, found.VersionTag,
-                CamundaResults.DefaultTenant));
+                found.TenantId));
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ContentAsync(string key, DefinitionQueries definitions, HttpResponse response,
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ContentAsync(string key, ClaimsPrincipal user, DefinitionQueries definitions, HttpResponse response,
         CancellationToken cancellationToken)
     {
-        var found = CamundaResults.TryKey(key, out var resourceKey) ? await definitions.FindResourceAsync(resourceKey, cancellationToken) : null;
+        var found = CamundaResults.TryKey(key, out var resourceKey) ? await definitions.FindResourceAsync(user.Caller(), resourceKey, cancellationToken) : null;
         if (found is null)
         {
             return CamundaResults.NotFound($"No deployed resource with key {key}.");

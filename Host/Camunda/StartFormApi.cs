@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Queries;
 using Processes.Host.Identity;
@@ -14,25 +15,25 @@ internal static class StartFormApi
     }
 
     /// <summary>As in Camunda: 204 when the start event links no form; a linked form never deployed is a 404 naming it.</summary>
-    private static async Task<Results<Ok<UserTaskFormResponse>, NoContent, ProblemHttpResult>> GetAsync(string key, StartQueries starts,
-        DefinitionQueries definitions, System.Security.Claims.ClaimsPrincipal user, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<UserTaskFormResponse>, NoContent, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, StartQueries starts,
+        DefinitionQueries definitions, HttpResponse response, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var definitionKey))
         {
             return CamundaResults.BadRequest($"'{key}' is not a process definition key.");
         }
-        if (await definitions.FindProcessAsync(user.Caller(), definitionKey, cancellationToken) is null)
+        var process = await starts.FindAsync(user.Caller(), definitionKey, cancellationToken);
+        if (process is null)
         {
-            return CamundaResults.NotFound($"No process definition with key {key}.");
+            return CamundaResults.NotFound($"No process definition with key {definitionKey} that starts by a plain start event.");
         }
-        // A definition started only by messages or timers has no start form: 204, as for a plain start event without one.
-        if (await starts.FindAsync(definitionKey, cancellationToken) is not { StartFormId: { } formId } process)
+        if (process.StartFormId is not { } formId)
         {
             return CamundaResults.NoForm(response);
         }
-        var form = await definitions.LatestFormAsync(formId, cancellationToken);
+        var form = await definitions.LatestFormAsync(process.TenantId, formId, cancellationToken);
         return form is null
             ? CamundaResults.NotFound($"The start event of '{process.BpmnProcessId}' refers to the form '{formId}', which is not deployed.")
-            : TypedResults.Ok(new UserTaskFormResponse(CamundaResults.Key(form.FormKey), form.FormId, form.Version, form.Schema, CamundaResults.DefaultTenant));
+            : TypedResults.Ok(new UserTaskFormResponse(CamundaResults.Key(form.FormKey), form.FormId, form.Version, form.Schema, process.TenantId));
     }
 }

@@ -45,7 +45,7 @@ internal static class UserTaskVariablesApi
         var items = rows.Skip(offset).Take(limit).Select(r =>
         {
             var truncated = r.Value.Length > MaxValueChars;
-            return new VariableItem(r.Name, truncated ? r.Value[..MaxValueChars] : r.Value, truncated, CamundaResults.DefaultTenant,
+            return new VariableItem(r.Name, truncated ? r.Value[..MaxValueChars] : r.Value, truncated, r.TenantId,
                 CamundaResults.Key(r.Key), CamundaResults.Key(r.ScopeKey), CamundaResults.Key(r.ProcessInstanceKey));
         }).ToList();
         return TypedResults.Ok(SearchPaging.Respond(items, rows.Count, offset));

@@ -89,13 +89,13 @@ internal static class UserTasksApi
             return CamundaResults.NoForm(response);
         }
         var formId = formKey[LinkedFormPrefix.Length..];
-        var form = await definitions.LatestFormAsync(formId, cancellationToken);
+        var form = await definitions.LatestFormAsync(task.TenantId, formId, cancellationToken);
         if (form is null)
         {
             return CamundaResults.NotFound($"User task {key} refers to the form '{formId}', which is not deployed.");
         }
         ModelDocuments.MarkAsDownload(response, $"{form.FormId}.form.json");
-        return TypedResults.Ok(new UserTaskFormResponse(CamundaResults.Key(form.FormKey), form.FormId, form.Version, form.Schema, CamundaResults.DefaultTenant));
+        return TypedResults.Ok(new UserTaskFormResponse(CamundaResults.Key(form.FormKey), form.FormId, form.Version, form.Schema, task.TenantId));
     }
 
     /// <summary>The form key the engine stores for <c>zeebe:formDefinition formId</c> (a linked, deployed form).</summary>

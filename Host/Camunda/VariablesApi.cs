@@ -40,7 +40,7 @@ internal static class VariablesApi
         return await CamundaSearch.RespondAsync(() => variables.SearchAsync(caller, query, cancellationToken), query, r =>
         {
             var truncated = r.Value.Length > MaxValueChars;
-            return new VariableItem(r.Name, truncated ? r.Value[..MaxValueChars] : r.Value, truncated, CamundaResults.DefaultTenant, CamundaResults.Key(r.Key),
+            return new VariableItem(r.Name, truncated ? r.Value[..MaxValueChars] : r.Value, truncated, r.TenantId, CamundaResults.Key(r.Key),
                 CamundaResults.Key(r.ScopeKey), CamundaResults.Key(r.ProcessInstanceKey));
         });
     }
@@ -51,7 +51,7 @@ internal static class VariablesApi
         var row = CamundaResults.TryKey(key, out var variableKey) ? await variables.FindAsync(user.Caller(), variableKey, cancellationToken) : null;
         return row is null
             ? CamundaResults.NotFound($"Variable {key} does not exist or is not visible to you.")
-            : TypedResults.Ok(new VariableResultItem(row.Name, row.Value, CamundaResults.DefaultTenant, CamundaResults.Key(row.Key), CamundaResults.Key(row.ScopeKey),
+            : TypedResults.Ok(new VariableResultItem(row.Name, row.Value, row.TenantId, CamundaResults.Key(row.Key), CamundaResults.Key(row.ScopeKey),
                 CamundaResults.Key(row.ProcessInstanceKey)));
     }
 }

@@ -68,10 +68,11 @@ internal sealed partial class DefinitionsDeployer(
                 .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            foreach (var file in files)
+            var tenants = await Processes.Host.Tenants.DefinitionTenants.ResolveAsync(services, logger, cancellationToken);
+            foreach (var (file, tenant) in files.SelectMany(f => tenants.Select(t => (f, t))))
             {
                 var resource = new DeploymentResource(Path.GetRelativePath(directory, file).Replace('\\', '/'), await File.ReadAllBytesAsync(file, cancellationToken));
-                var result = await deployments.DeployAsync([resource], cancellationToken);
+                var result = await deployments.DeployAsync([resource], cancellationToken, tenant);
                 switch (result)
                 {
                     case DeploymentResult.Deployed deployed:

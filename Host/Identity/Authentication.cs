@@ -23,6 +23,10 @@ public static class IdentitySchemes
 
     public const string UserIdClaim = ClaimTypes.NameIdentifier;
     public const string GroupClaim = "processes:group";
+    public const string TenantClaim = "processes:tenant";
+
+    /// <summary>The one tenant a page session chose in the tenant switcher (see <see cref="Tenants.TenantSelection"/>).</summary>
+    public const string SelectedTenantClaim = "processes:tenant-selected";
     public const string StampClaim = "processes:stamp";
     public const string ApiKeyIdClaim = "processes:apikey";
     public const string SessionClaim = "processes:session";
@@ -39,6 +43,7 @@ public static class IdentitySchemes
         };
         claims.AddRange(user.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
         claims.AddRange(user.Groups.Select(g => new Claim(GroupClaim, g)));
+        claims.AddRange((user.Tenants.Length == 0 ? [Processes.Engine.Visibility.TenantIds.Default] : user.Tenants).Select(t => new Claim(TenantClaim, t)));
         if (user.PasswordChangeRequired && apiKeyId is null)
         {
             claims.Add(new Claim(PasswordChangeRequiredClaim, "true"));

@@ -20,13 +20,31 @@ public static class CurrentUser
     public static IReadOnlyList<string> Groups(this ClaimsPrincipal principal) =>
         [.. principal.FindAll(IdentitySchemes.GroupClaim).Select(c => c.Value)];
 
+    /// <summary>
+    /// The tenants the user works in: every tenant for admins (null), else their memberships (direct and through
+    /// groups; the default tenant for a user with none). A page session that chose one tenant in the switcher sees that one.
+    /// </summary>
+    public static IReadOnlyList<string>? Tenants(this ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        if (principal.FindFirst(IdentitySchemes.SelectedTenantClaim) is { } selected)
+        {
+            return [selected.Value];
+        }
+        return principal.IsInRole(Roles.Admin) ? null : [.. principal.FindAll(IdentitySchemes.TenantClaim).Select(c => c.Value)];
+    }
+
+    /// <summary>The tenants the user belongs to, ignoring a switcher choice (null for admins: all).</summary>
+    public static IReadOnlyList<string>? MemberTenants(this ClaimsPrincipal principal) =>
+        principal.IsInRole(Roles.Admin) ? null : [.. principal.FindAll(IdentitySchemes.TenantClaim).Select(c => c.Value)];
+
     /// <summary>True for the role itself and for admin, as the policies treat them.</summary>
     public static bool Has(this ClaimsPrincipal principal, string role) =>
         principal.IsInRole(role) || principal.IsInRole(Roles.Admin);
 
     /// <summary>
     /// The caller as the engine's read models and task commands take it: name, roles and groups from this request's
-    /// principal. (Tenants join here when they come: a claim read into <see cref="Caller.Tenants"/>.)
+    /// principal, and the tenants (<see cref="Tenants"/>).
     /// </summary>
     public static Caller Caller(this ClaimsPrincipal principal)
     {
@@ -39,7 +57,7 @@ public static class CurrentUser
                 roles.Add(role);
             }
         }
-        return new Caller(principal.UserName() ?? "", roles, principal.Groups());
+        return new Caller(principal.UserName() ?? "", roles, principal.Groups()) { Tenants = principal.Tenants() };
     }
 
     private static readonly (string Name, CallerRole Role)[] RoleMap =

@@ -21,6 +21,9 @@ internal sealed class UserRecord
     public string[] Roles { get; init; } = [];
     public string[] Groups { get; init; } = [];
 
+    /// <summary>The tenants the user belongs to, directly or through a group; empty: the default tenant only.</summary>
+    public string[] Tenants { get; init; } = [];
+
     public UserView ToView() => new(Id, UserName, DisplayName, Email, Enabled, PasswordHash is not null, Roles, Groups,
         DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc), Version);
 }
@@ -46,7 +49,10 @@ internal static class UserStore
                u.password_change_required AS PasswordChangeRequired, u.failed_logins AS FailedLogins, u.locked_until AS LockedUntil, u.created_at AS CreatedAt, u.version AS Version,
                ARRAY(SELECT r.role FROM user_role r WHERE r.user_id = u.id ORDER BY r.role) AS Roles,
                ARRAY(SELECT g.name FROM user_group ug JOIN app_group g ON g.id = ug.group_id
-                     WHERE ug.user_id = u.id ORDER BY g.name) AS Groups
+                     WHERE ug.user_id = u.id ORDER BY g.name) AS Groups,
+               ARRAY(SELECT tu.tenant_id FROM tenant_user tu WHERE tu.user_id = u.id
+                     UNION SELECT tg.tenant_id FROM tenant_group tg JOIN user_group tug ON tug.group_id = tg.group_id WHERE tug.user_id = u.id
+                     ORDER BY 1) AS Tenants
         FROM app_user u
         """;
 

@@ -60,7 +60,12 @@ internal static class TaskEventsApi
             {
                 yield break;
             }
-            var rows = await events.AfterAsync(current.Caller(), position, cancellationToken);
+            var caller = current.Caller();
+            if (user.FindFirst(IdentitySchemes.SelectedTenantClaim) is { } chosen && caller.InTenant(chosen.Value))
+            {
+                caller = caller with { Tenants = [chosen.Value] }; // the page session's tenant switcher holds for its stream too
+            }
+            var rows = await events.AfterAsync(caller, position, cancellationToken);
             foreach (var row in rows)
             {
                 position = row.Id;

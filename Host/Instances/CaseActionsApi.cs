@@ -37,8 +37,8 @@ internal static class CaseActionsApi
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<StartableProcessView>>> StartableAsync(StartQueries starts, CancellationToken cancellationToken) =>
-        TypedResults.Ok<IReadOnlyList<StartableProcessView>>([.. (await starts.StartableAsync(cancellationToken)).Select(p =>
+    private static async Task<Ok<IReadOnlyList<StartableProcessView>>> StartableAsync(ClaimsPrincipal user, StartQueries starts, CancellationToken cancellationToken) =>
+        TypedResults.Ok<IReadOnlyList<StartableProcessView>>([.. (await starts.StartableAsync(user.Caller(), cancellationToken)).Select(p =>
             new StartableProcessView(CamundaResults.Key(p.ProcessDefinitionKey), p.BpmnProcessId, p.Name, p.Version, p.StartFormId is not null))]);
 
     private static async Task<Results<Ok<IReadOnlyList<CaseActionView>>, ProblemHttpResult>> ListAsync(string key, ClaimsPrincipal user,
@@ -52,7 +52,7 @@ internal static class CaseActionsApi
         var views = new List<CaseActionView>();
         foreach (var action in offered.Where(a => MayDo(user, a)))
         {
-            var form = action.FormId is { } formId ? await definitions.LatestFormAsync(formId, cancellationToken) : null;
+            var form = action.FormId is { } formId ? await definitions.LatestFormAsync(action.TenantId, formId, cancellationToken) : null;
             views.Add(new CaseActionView(action.Id, action.Label, action.Kind, action.ElementId, CamundaResults.Key(action.UserTaskKey), action.FormId,
                 form?.Schema, action.Variables));
         }
@@ -88,7 +88,7 @@ internal static class CaseActionsApi
         }
         if (action.Kind == "message")
         {
-            var correlated = await engine.CorrelateMessageAsync(action.MessageName!, action.CorrelationKey!, variables, cancellationToken);
+            var correlated = await engine.CorrelateMessageAsync(action.MessageName!, action.CorrelationKey!, variables, cancellationToken, action.TenantId);
             if (!correlated.Ok)
             {
                 return CamundaResults.Refused(correlated);

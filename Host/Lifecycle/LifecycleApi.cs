@@ -16,7 +16,7 @@ public sealed record VersionItem(
     bool IsLatest, string? SuspendedAt, long Running, long Completed, long Terminated, long WithIncidents);
 
 /// <summary>Every version of one process id, newest first.</summary>
-public sealed record ProcessVersions(string ProcessDefinitionId, string? Name, IReadOnlyList<VersionItem> Versions);
+public sealed record ProcessVersions(string ProcessDefinitionId, string? Name, IReadOnlyList<VersionItem> Versions, string TenantId);
 
 /// <summary>Camunda's migration body (also our batch's plan): the target and the element mapping.</summary>
 public sealed record MigrationPlanRequest(string? TargetProcessDefinitionKey, IReadOnlyList<MappingInstructionRequest>? MappingInstructions);
@@ -60,9 +60,9 @@ internal static class LifecycleApi
         CancellationToken cancellationToken)
     {
         var rows = await versions.ListAsync(user.Caller(), string.IsNullOrWhiteSpace(processDefinitionId) ? null : processDefinitionId, cancellationToken);
-        return TypedResults.Ok<IReadOnlyList<ProcessVersions>>([.. rows.GroupBy(r => r.BpmnProcessId).Select(g => new ProcessVersions(g.Key,
+        return TypedResults.Ok<IReadOnlyList<ProcessVersions>>([.. rows.GroupBy(r => (r.BpmnProcessId, r.TenantId)).Select(g => new ProcessVersions(g.Key.BpmnProcessId,
             g.First().Name, [.. g.Select(r => new VersionItem(CamundaResults.Key(r.Key), r.Version, r.VersionTag, r.Name, r.ResourceName,
-                CamundaResults.Key(r.DeploymentKey), CamundaResults.Iso((DateTime?)r.DeployedAt)!, r.IsLatest, CamundaResults.Iso(r.SuspendedAt), r.Running, r.Completed, r.Terminated, r.WithIncidents))]))]);
+                CamundaResults.Key(r.DeploymentKey), CamundaResults.Iso((DateTime?)r.DeployedAt)!, r.IsLatest, CamundaResults.Iso(r.SuspendedAt), r.Running, r.Completed, r.Terminated, r.WithIncidents))], g.Key.TenantId))]);
     }
 
     /// <summary>Suspends (or resumes) a version for new starts; running instances continue.</summary>
@@ -73,7 +73,7 @@ internal static class LifecycleApi
         {
             return CamundaResults.BadRequest($"'{key}' is not a process definition key.");
         }
-        return await suspension.SetAsync(definitionKey, suspend, AuditEntry.ActorFor(http), cancellationToken)
+        return await suspension.SetAsync(http.User.Caller(), definitionKey, suspend, AuditEntry.ActorFor(http), cancellationToken)
             ? TypedResults.NoContent()
             : CamundaResults.NotFound($"No process definition has the key {definitionKey}.");
     }

@@ -27,22 +27,24 @@ internal static class StudioApi
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<StudioModelItem>>> ModelsAsync(DesignerModelQueries queries, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<StudioModelItem>>> ModelsAsync(System.Security.Claims.ClaimsPrincipal user, DesignerModelQueries queries,
+        CancellationToken cancellationToken)
     {
-        var rows = await queries.VersionsAsync(cancellationToken);
+        var rows = await queries.VersionsAsync(user.Caller(), cancellationToken);
         var latest = rows.GroupBy(r => (r.Kind, r.Id)).ToDictionary(g => g.Key, g => g.Max(r => r.Version));
         return TypedResults.Ok<IReadOnlyList<StudioModelItem>>([.. rows.Select(r => new StudioModelItem(
             r.Kind, r.Id, r.Name, r.Version, CamundaResults.Key(r.Key), r.ResourceName,
             r.DecisionKey is { } decision ? CamundaResults.Key(decision) : null, latest[(r.Kind, r.Id)] == r.Version))]);
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> FormAsync(string key, DesignerModelQueries queries, CancellationToken cancellationToken)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> FormAsync(string key, System.Security.Claims.ClaimsPrincipal user, DesignerModelQueries queries,
+        CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var formKey))
         {
             return Problems.Invalid("key", $"'{key}' is not a form key.");
         }
-        var form = await queries.FormAsync(formKey, cancellationToken);
+        var form = await queries.FormAsync(user.Caller(), formKey, cancellationToken);
         return form is null
             ? Problems.NotFound("form", key)
             : TypedResults.Text(form.Schema, "application/json");

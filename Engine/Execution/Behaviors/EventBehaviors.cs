@@ -142,7 +142,7 @@ internal static class SignalThrow
         {
             variables[key] = value?.DeepClone();
         }
-        x.FollowUps.Enqueue(new BroadcastSignal(name.Value, variables));
+        x.FollowUps.Enqueue(new BroadcastSignal(name.Value, variables, instance.Row.TenantId));
         return true;
     }
 }

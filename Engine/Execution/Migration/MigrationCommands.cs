@@ -33,10 +33,17 @@ internal sealed partial class ProcessEngine
                     $"Process instance {processInstanceKey} is not active (it is {instance.Row.State.ToStored()}); only active instances move.");
             }
             var target = await _store.DefinitionAsync(plan.TargetProcessDefinitionKey, cancellationToken);
-            if (target is null)
+            if (target is null || !caller.InTenant(target.TenantId))
             {
                 return CommandResult<InstanceMigration>.Fail(CommandError.InvalidArgument,
                     $"targetProcessDefinitionKey: no process definition has the key {plan.TargetProcessDefinitionKey}.");
+            }
+            if (target.TenantId != instance.Row.TenantId)
+            {
+                // Tenants never share a case: an instance moves only to a version of its own tenant.
+                return CommandResult<InstanceMigration>.Fail(CommandError.InvalidArgument,
+                    $"targetProcessDefinitionKey: process definition {plan.TargetProcessDefinitionKey} belongs to tenant '{target.TenantId}', " +
+                    $"process instance {processInstanceKey} to tenant '{instance.Row.TenantId}'; an instance migrates only within its tenant.");
             }
             var check = MigrationRules.Check(instance, target, plan);
             var source = instance.Definition;

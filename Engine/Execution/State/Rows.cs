@@ -5,7 +5,11 @@ using Processes.Engine.Storage;
 namespace Processes.Engine.Execution.State;
 
 /// <summary>A deployed process version the runtime executes; the model is shared and immutable.</summary>
-internal sealed record ExecutableDefinition(long Key, string BpmnProcessId, int Version, ExecutableProcess Model);
+internal sealed record ExecutableDefinition(long Key, string BpmnProcessId, int Version, ExecutableProcess Model)
+{
+    /// <summary>The tenant the definition was deployed to; its instances belong to it.</summary>
+    public string TenantId { get; init; } = Visibility.TenantIds.Default;
+}
 
 internal sealed class ProcessInstanceRow
 {
@@ -13,6 +17,7 @@ internal sealed class ProcessInstanceRow
     public required long ProcessDefinitionKey { get; init; }
     public required string BpmnProcessId { get; init; }
     public required int ProcessVersion { get; init; }
+    public string TenantId { get; init; } = Visibility.TenantIds.Default;
     public string? BusinessKey { get; init; }
     public ProcessInstanceState State { get; set; } = ProcessInstanceState.Active;
     public long? ParentProcessInstanceKey { get; init; }

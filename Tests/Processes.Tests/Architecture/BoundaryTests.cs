@@ -20,6 +20,7 @@ public sealed class BoundaryTests
     {
         ["Processes.Host.Identity."] = "identity owns app_user, user_role, app_group, user_group, api_key, user_session and the sign-in throttle's sign_in_address and sign_in_known_address",
         ["Processes.Host.Audit."] = "the audit log owns audit_log",
+        ["Processes.Host.Tenants."] = "tenants own tenant, tenant_user and tenant_group (who belongs to which tenant); what a tenant holds is asked of the engine",
         ["Processes.Host.DataProtection."] = "the shared, encrypted Data Protection key ring owns data_protection_key",
         ["Processes.Host.Hangfire.HangfireStorage"] = "Hangfire.PostgreSql's storage in its own schema (hangfire), on the host's database; no SQL on runtime tables",
         ["Processes.Host.Postgres."] = "the embedded PostgreSQL launcher and the data source the host hands to the engine",

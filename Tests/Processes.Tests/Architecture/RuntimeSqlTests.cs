@@ -23,7 +23,7 @@ public sealed partial class RuntimeSqlTests
     internal static readonly string[] OwnedElsewhere =
     [
         "app_user", "user_role", "app_group", "user_group", "api_key", "audit_log",
-        "user_session", "sign_in_address", "sign_in_known_address", "data_protection_key",
+        "user_session", "sign_in_address", "sign_in_known_address", "data_protection_key", "tenant", "tenant_user", "tenant_group",
         "agent_profile", "assignment_rotation", "assignment_decision", "sms_template", "sms_outbox", "sms_sent", "refund_sent",
     ];
 
@@ -54,8 +54,9 @@ public sealed partial class RuntimeSqlTests
     /// </summary>
     internal static readonly string[] EngineSqlOwners =
     [
-        "Engine/Storage/", "Engine/Queries/", "Engine/Visibility/VisibilityRule.cs",
+        "Engine/Storage/", "Engine/Queries/", "Engine/Reports/", "Engine/Visibility/VisibilityRule.cs",
         "Engine/Deployment/DeploymentService.cs", "Engine/Deployment/ProcessDefinitions.cs", "Engine/Deployment/FormDeployment.cs",
+        "Engine/Deployment/VersionSuspension.cs", "Engine/Telemetry/OperationsGauges.cs",
         "Engine/Dmn/DecisionDefinitions.cs", "Engine/Dmn/DecisionDeployment.cs",
         "Engine/Jobs/JobQueries.cs", "Engine/Jobs/JobMetricsBuffer.cs", "Engine/Jobs/JobTypeBackOffs.cs",
         "Engine/Comments/TaskComments.cs", "Engine/Retention/InstancePurge.cs", "Engine/Idempotency/IdempotencyStore.cs",
