@@ -23,7 +23,7 @@ public sealed class AdminPageTests : PageTest
         var page = browser.Page;
         await page.SetViewportSizeAsync(width, 900);
         (await page.Locator("#admin-link").GetAttributeAsync("aria-current")).ShouldBe("page");
-        (await page.Locator("#site-nav a").AllTextContentsAsync()).ShouldBe(["Inbox", "Designer", "Operations", "Admin"]);
+        (await page.Locator("#site-nav a").AllTextContentsAsync()).ShouldBe(["Inbox", "Designer", "Reports", "Operations", "Admin"]);
 
         var group = $"desk-{width}";
         await page.FillAsync("#group-create input[name=name]", group);
