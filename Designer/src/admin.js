@@ -1,7 +1,8 @@
 // The admin page: users (search, paging, create, roles, groups, disable/enable, password reset, unlock, API keys),
 // groups and the audit log, all through the admin API (/api/users, /api/groups, /api/audit). Data goes into the
 // page through DOM text only: the content security policy forbids inline script, and user names are data.
-import { request, problemText, showMessage } from './api.js';
+import { problemText } from './api.js';
+import { act, element, json, say } from './admin-kit.js';
 import { renderNav } from './nav.js';
 
 const ROLES = ['designer', 'agent', 'supervisor', 'finance', 'operator', 'admin'];
@@ -10,33 +11,6 @@ let usersCursor = null;
 let auditCursor = null;
 let selected = null;
 let groupNames = [];
-
-async function json(method, url, options) {
-  const response = await request(method, url, options);
-  return response.status === 204 ? null : response.json();
-}
-
-function say(kind, text) {
-  $('message').className = `message ${kind}`;
-  showMessage($('message'), text);
-}
-
-/** Runs an admin action, reporting its problem instead of throwing (a click has nobody else to tell). */
-async function act(action, success) {
-  try {
-    await action();
-    if (success) say('success', success);
-  } catch (error) {
-    say('error', error.problem ? problemText(error.problem, error.status) : error.message);
-  }
-}
-
-function element(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 
 function button(text, onClick, className) {
   const node = element('button', text, className);

@@ -1,38 +1,12 @@
 // The admin's settings page: agent profiles (/api/agents), SMS templates (/api/sms-templates) and business calendars
 // (/api/calendars, with a preview of "N working hours from now"). Every write answers a problem naming the field when
 // it is wrong; the page shows it. Data goes into the page as DOM text only.
-import { request, problemText, showMessage } from './api.js';
+import { act, element, json, say } from './admin-kit.js';
 import { renderNav } from './nav.js';
 
 const $ = id => document.getElementById(id);
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 let calendars = [];
-
-async function json(method, url, options) {
-  const response = await request(method, url, options);
-  return response.status === 204 ? null : response.json();
-}
-
-function say(kind, text) {
-  $('message').className = `message ${kind}`;
-  showMessage($('message'), text);
-}
-
-async function act(action, success) {
-  try {
-    await action();
-    if (success) say('success', success);
-  } catch (error) {
-    say('error', error.problem ? problemText(error.problem, error.status) : error.message);
-  }
-}
-
-function element(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 
 function button(text, onClick) {
   const node = element('button', text);

@@ -5,7 +5,8 @@
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import { diff } from 'bpmn-js-differ';
 import zeebeModdle from 'zeebe-bpmn-moddle/resources/zeebe.json';
-import { request, problemText, showMessage } from './api.js';
+import { request } from './api.js';
+import { act, element, json, say } from './admin-kit.js';
 import { renderNav } from './nav.js';
 
 const $ = id => document.getElementById(id);
@@ -19,27 +20,6 @@ let current = null;
 /** The compared pair: { from, to } versions (rows of /api/versions), set once both diagrams are shown. */
 let pair = null;
 
-function say(kind, text) {
-  $('message').className = `message ${kind}`;
-  showMessage($('message'), text);
-}
-
-async function act(action, success) {
-  try {
-    await action();
-    if (success) say('success', success);
-  } catch (error) {
-    say('error', error.problem ? problemText(error.problem, error.status) : error.message);
-  }
-}
-
-function element(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
 function button(text, onClick, className) {
   const node = element('button', text, className);
   node.type = 'button';
@@ -49,11 +29,6 @@ function button(text, onClick, className) {
 
 function code(text) {
   return element('code', text);
-}
-
-async function json(method, url, options) {
-  const response = await request(method, url, options);
-  return response.status === 204 ? null : response.json();
 }
 
 // Versions
