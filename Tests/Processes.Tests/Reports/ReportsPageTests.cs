@@ -15,28 +15,12 @@ namespace Processes.Tests.Reports;
 /// </summary>
 public sealed class ReportsPageTests : PageTest
 {
-    private const string Model = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="d" targetNamespace="t">
-          <bpmn:process id="rpt-page" isExecutable="true">
-            <bpmn:startEvent id="start" />
-            <bpmn:userTask id="work" name="Work">
-              <bpmn:extensionElements><zeebe:userTask /><zeebe:assignmentDefinition candidateGroups="=team" />
-                <zeebe:taskSchedule dueDate="=due" /></bpmn:extensionElements>
-            </bpmn:userTask>
-            <bpmn:endEvent id="end" />
-            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
-            <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
-          </bpmn:process>
-          <bpmndi:BPMNDiagram id="dia"><bpmndi:BPMNPlane id="plane" bpmnElement="rpt-page">
-            <bpmndi:BPMNShape id="s1" bpmnElement="start"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
-            <bpmndi:BPMNShape id="s2" bpmnElement="work"><dc:Bounds x="200" y="78" width="100" height="80" /></bpmndi:BPMNShape>
-            <bpmndi:BPMNShape id="s3" bpmnElement="end"><dc:Bounds x="360" y="100" width="36" height="36" /></bpmndi:BPMNShape>
-            <bpmndi:BPMNEdge id="e1" bpmnElement="f1"><di:waypoint x="136" y="118" /><di:waypoint x="200" y="118" /></bpmndi:BPMNEdge>
-            <bpmndi:BPMNEdge id="e2" bpmnElement="f2"><di:waypoint x="300" y="118" /><di:waypoint x="360" y="118" /></bpmndi:BPMNEdge>
-          </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
-        </bpmn:definitions>
-        """;
+    private static readonly string Model = DrawnModels.Line("rpt-page", null,
+    [
+        DrawnModels.Start("start"),
+        DrawnModels.UserTask("work", "Work", """<zeebe:userTask /><zeebe:assignmentDefinition candidateGroups="=team" /><zeebe:taskSchedule dueDate="=due" />"""),
+        DrawnModels.End("end"),
+    ]);
 
     private HttpClient _admin = null!;
     private TestUser _supervisor = null!;
