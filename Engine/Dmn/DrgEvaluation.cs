@@ -93,6 +93,10 @@ internal sealed class DrgEvaluation
                 {
                     return (decision.Id, $"decision '{decision.Id}': {message}");
                 }
+                if (result.Violation is { } violation)
+                {
+                    Violations.Add((decision.Id, $"decision '{decision.Id}': {violation}"));
+                }
                 Evaluated.Add(new EvaluatedDecision(decision, result.Value, result.Inputs, result.Matched));
                 value = result.Value;
                 break;

@@ -158,6 +158,6 @@ internal sealed class BoxedEvaluator(TypeConformance types)
     private static FeelValue EvaluateTable(TableBox box, FeelContext scope, EvalContext ctx)
     {
         var result = DecisionTableEvaluator.Evaluate(box.Table, scope, ctx.Limits, ctx.Now);
-        return result.Failure is { } failure ? ctx.Warn(failure) : result.Value;
+        return (result.Failure ?? result.Violation) is { } failure ? ctx.Warn(failure) : result.Value;
     }
 }
