@@ -16,6 +16,7 @@ internal sealed class DrgEvaluation
     private readonly BoxedEvaluator _boxed;
     private readonly FeelContext _functions = new();
     private readonly List<KeyValuePair<string, FeelValue>> _functionList = [];
+    private readonly Dictionary<string, string> _inputViolations = new(StringComparer.Ordinal);
 
     public DrgEvaluation(DecisionRequirements drg, FeelContext variables, DateTimeOffset now, IReadOnlyDictionary<string, FeelValue>? supplied)
     {
@@ -28,7 +29,14 @@ internal sealed class DrgEvaluation
         {
             if (variables.TryLookup(input.Name, out var value))
             {
-                _inputs.Set(input.Name, drg.Parts.Types.Coerce(input.TypeRef, value));
+                var conformed = drg.Parts.Types.Coerce(input.TypeRef, value);
+                _inputs.Set(input.Name, conformed);
+                if (conformed is FeelNull && value is not FeelNull)
+                {
+                    // Reported by the decisions that require this input, so an unused variable never fails one.
+                    _inputViolations[input.Id] =
+                        $"input data '{input.Name}' ({EvalContext.Describe(value)}) does not conform to its type '{input.TypeRef}', so it is null";
+                }
             }
         }
         foreach (var bkm in drg.Parts.KnowledgeModels)
@@ -66,6 +74,13 @@ internal sealed class DrgEvaluation
         {
             // Deployment rejects cycles; this guards a graph built by hand.
             return (decision.Id, $"decision '{decision.Id}' requires itself through its required decisions");
+        }
+        foreach (var inputId in decision.RequiredInputs)
+        {
+            if (_inputViolations.Remove(inputId, out var message))
+            {
+                Violations.Add((decision.Id, $"decision '{decision.Id}': {message}"));
+            }
         }
         var scope = FeelContext.FromValues(_functionList, _inputs);
         foreach (var requiredId in decision.RequiredDecisions)

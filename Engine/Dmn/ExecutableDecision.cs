@@ -26,8 +26,12 @@ internal sealed record ExecutableDecision(
     ImmutableArray<string> RequiredDecisions,
     DecisionLogic Logic,
     int Line,
-    string? TypeRef = null)
+    string? TypeRef = null,
+    ImmutableArray<string> RequiredInputs = default)
 {
+    /// <summary>Input data ids the decision requires (<c>informationRequirement/requiredInput</c>).</summary>
+    public ImmutableArray<string> RequiredInputs { get; init; } = RequiredInputs.IsDefault ? [] : RequiredInputs;
+
     /// <summary>Camunda's decision type names, as the API reports them.</summary>
     public string DecisionType => Logic switch
     {
