@@ -47,6 +47,25 @@ internal static class DecisionEvaluator
     }
 
     /// <summary>
+    /// Invokes a business knowledge model with arguments by parameter name (as the TCK's "bkm" cases do): its result,
+    /// of its function type's output type, or null and why.
+    /// </summary>
+    public static (FeelValue Value, string? Failure) InvokeKnowledgeModel(
+        DecisionRequirements drg, KnowledgeModel bkm, IReadOnlyList<KeyValuePair<string, FeelValue>> arguments, DateTimeOffset now)
+    {
+        var evaluation = new DrgEvaluation(drg, new FeelContext(), now, null);
+        if (evaluation.Function(bkm.Name) is not { } function)
+        {
+            return (FeelValue.Null, $"business knowledge model '{bkm.Id}' has no logic");
+        }
+        var ctx = new EvalContext(new FeelContext(), Limits, now);
+        var parameters = bkm.Logic!.Parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        List<KeyValuePair<string, FeelValue>> named = [.. arguments.Where(a => parameters.Contains(a.Key))];
+        var value = named.Count == 0 ? Feel.Syntax.Calls.Invoke(ctx, function, []) : Feel.Syntax.Calls.InvokeNamed(ctx, function, named);
+        return (ctx.Failure is null ? value : FeelValue.Null, ctx.Failure ?? (value is FeelNull ? ctx.Warnings.FirstOrDefault() : null));
+    }
+
+    /// <summary>
     /// Invokes a decision service with arguments by input data and input decision name. Outputs that don't conform
     /// to the service's type (or its function type's output) are all null.
     /// </summary>

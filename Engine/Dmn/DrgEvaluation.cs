@@ -41,7 +41,7 @@ internal sealed class DrgEvaluation
         }
         foreach (var bkm in drg.Parts.KnowledgeModels)
         {
-            _functions.Set(bkm.Name, bkm.Logic is null ? FeelValue.Null : _boxed.MakeFunction(bkm.Logic, _functions));
+            _functions.Set(bkm.Name, bkm.Logic is null ? FeelValue.Null : _boxed.MakeFunction(bkm.Logic, _functions, drg.Parts.Types.FunctionOutput(bkm.TypeRef)));
         }
         foreach (var service in drg.Parts.Services)
         {
@@ -59,6 +59,9 @@ internal sealed class DrgEvaluation
     }
 
     public Dictionary<string, FeelValue> Results { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A business knowledge model or decision service of the DRG as a function, by name.</summary>
+    public FeelFunction? Function(string name) => _functions.TryLookup(name, out var f) ? f as FeelFunction : null;
 
     public List<EvaluatedDecision> Evaluated { get; } = [];
 
