@@ -19,8 +19,15 @@ internal sealed record DecisionResult(
     public bool Ok => Failure is null;
 }
 
-/// <summary>What a decision service gave: its output decisions' values by name, or why it failed.</summary>
-internal sealed record ServiceResult(IReadOnlyDictionary<string, FeelValue> Outputs, string? Failure, string? FailedDecisionId);
+/// <summary>
+/// What a decision service gave: its output decisions' values by name, or why it failed. <see cref="Value"/> is
+/// the service's value as a function gives it: the single output's value (or a context of the outputs), in the
+/// output type of the service's function type.
+/// </summary>
+internal sealed record ServiceResult(IReadOnlyDictionary<string, FeelValue> Outputs, string? Failure, string? FailedDecisionId, FeelValue? Typed = null)
+{
+    public FeelValue Value => Typed ?? (Outputs.Count == 1 ? Outputs.Values.Single() : new FeelContextValue(Outputs));
+}
 
 /// <summary>
 /// Evaluates a decision of a DRG against variables: required decisions first (each once), their results visible
@@ -104,12 +111,17 @@ internal static class DecisionEvaluator
         var typeRef = types.FunctionOutput(service.TypeRef) ?? service.TypeRef;
         if (typeRef is not null && outputs.Count > 0)
         {
-            var conforms = (outputs.Count == 1 && !types.Rejects(typeRef, outputs.Values.Single())) || !types.Rejects(typeRef, new FeelContextValue(outputs));
-            if (!conforms)
+            var context = new FeelContextValue(outputs);
+            FeelValue? typed = outputs.Count == 1 && !types.Rejects(typeRef, outputs.Values.Single()) ? types.Coerce(typeRef, outputs.Values.Single())
+                : !types.Rejects(typeRef, context) ? types.Coerce(typeRef, context)
+                : null;
+            if (typed is null)
             {
                 var nulls = outputs.Keys.ToDictionary(k => k, _ => (FeelValue)FeelValue.Null, StringComparer.Ordinal);
                 return new ServiceResult(nulls, $"decision service '{service.Id}': its outputs do not conform to its type '{typeRef}'", service.Id);
             }
+            var conformed = evaluation.Violations.FirstOrDefault();
+            return new ServiceResult(outputs, conformed.Message, conformed.DecisionId, typed);
         }
         var violation = evaluation.Violations.FirstOrDefault();
         return new ServiceResult(outputs, violation.Message, violation.DecisionId);

@@ -171,7 +171,7 @@ internal sealed class DrgEvaluation
             {
                 return ctx.Warn(failure);
             }
-            return result.Outputs.Count == 1 ? result.Outputs.Values.Single() : new FeelContextValue(result.Outputs);
+            return result.Value;
         });
     }
 }

@@ -186,7 +186,10 @@ public static class TckRunner
             }
             else if (service is not null)
             {
-                actual = service.Outputs.GetValueOrDefault(resultName, FeelValue.Null);
+                // A result named after the service itself is the service's value (TCK 1157); otherwise an output decision's.
+                actual = service.Outputs.TryGetValue(resultName, out var output) ? output
+                    : resultName == testCase.Attr("invocableName") ? service.Value
+                    : FeelValue.Null;
                 failure = service.Failure;
             }
             else if (FindDecision(drg, resultName) is { } decision)

@@ -16,6 +16,8 @@ public sealed class KnowledgeModelTypeTests
         <itemDefinition name="returnsNumberList"><functionItem outputTypeRef="numberList"/></itemDefinition>
         <itemDefinition name="returnsNumber"><functionItem outputTypeRef="number"/></itemDefinition>
         <itemDefinition name="returnsDateTime"><functionItem outputTypeRef="date and time"/></itemDefinition>
+        <itemDefinition name="dateList" isCollection="true"><typeRef>date</typeRef></itemDefinition>
+        <itemDefinition name="returnsDateList"><functionItem outputTypeRef="dateList"/></itemDefinition>
         """;
 
     private static string Bkm(string name, string typeRef, string body, string parameters = "") =>
@@ -52,6 +54,22 @@ public sealed class KnowledgeModelTypeTests
     public void A_date_given_where_a_date_and_time_is_declared_is_that_date_at_utc_midnight()
     {
         Json(Evaluate(Model, "e")).ShouldBe("\"2000-01-02T00:00:00Z\"");
+    }
+
+    [Test]
+    public void A_decision_service_value_takes_the_output_type_of_its_function_type()
+    {
+        var model = Types +
+            "<decisionService id=\"ds\" name=\"dates\"><variable name=\"dates\" typeRef=\"returnsDateList\"/><outputDecision href=\"#body\"/></decisionService>" +
+            "<decision id=\"body\" name=\"Body\"><variable name=\"Body\" typeRef=\"date\"/><literalExpression><text>date(2000, 1, 2)</text></literalExpression></decision>" +
+            Literal("caller", "dates()");
+        var drg = Read(model);
+
+        var result = DecisionEvaluator.InvokeService(drg, drg.Parts.Services.Single(), new Dictionary<string, FeelValue>(), DateTimeOffset.UtcNow);
+
+        result.Outputs["Body"].ToString().ShouldBe("2000-01-02");
+        result.Value.ToString().ShouldBe("[2000-01-02]");
+        Json(Evaluate(model, "caller")).ShouldBe("[\"2000-01-02\"]");
     }
 
     [Test]
