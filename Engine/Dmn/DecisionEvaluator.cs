@@ -19,8 +19,15 @@ internal sealed record DecisionResult(
     public bool Ok => Failure is null;
 }
 
-/// <summary>What a decision service gave: its output decisions' values by name, or why it failed.</summary>
-internal sealed record ServiceResult(IReadOnlyDictionary<string, FeelValue> Outputs, string? Failure, string? FailedDecisionId);
+/// <summary>
+/// What a decision service gave: its output decisions' values by name, or why it failed. <see cref="Value"/> is
+/// the service's value as a function gives it: the single output's value (or a context of the outputs), in the
+/// output type of the service's function type.
+/// </summary>
+internal sealed record ServiceResult(IReadOnlyDictionary<string, FeelValue> Outputs, string? Failure, string? FailedDecisionId, FeelValue? Typed = null)
+{
+    public FeelValue Value => Typed ?? (Outputs.Count == 1 ? Outputs.Values.Single() : new FeelContextValue(Outputs));
+}
 
 /// <summary>
 /// Evaluates a decision of a DRG against variables: required decisions first (each once), their results visible
@@ -44,6 +51,25 @@ internal static class DecisionEvaluator
         }
         var violation = evaluation.Violations.FirstOrDefault();
         return new DecisionResult(decision, evaluation.Results[decision.Id], [.. evaluation.Evaluated], violation.Message, violation.DecisionId);
+    }
+
+    /// <summary>
+    /// Invokes a business knowledge model with arguments by parameter name (as the TCK's "bkm" cases do): its result,
+    /// of its function type's output type, or null and why.
+    /// </summary>
+    public static (FeelValue Value, string? Failure) InvokeKnowledgeModel(
+        DecisionRequirements drg, KnowledgeModel bkm, IReadOnlyList<KeyValuePair<string, FeelValue>> arguments, DateTimeOffset now)
+    {
+        var evaluation = new DrgEvaluation(drg, new FeelContext(), now, null);
+        if (evaluation.Function(bkm.Name) is not { } function)
+        {
+            return (FeelValue.Null, $"business knowledge model '{bkm.Id}' has no logic");
+        }
+        var ctx = new EvalContext(new FeelContext(), Limits, now);
+        var parameters = bkm.Logic!.Parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        List<KeyValuePair<string, FeelValue>> named = [.. arguments.Where(a => parameters.Contains(a.Key))];
+        var value = named.Count == 0 ? Feel.Syntax.Calls.Invoke(ctx, function, []) : Feel.Syntax.Calls.InvokeNamed(ctx, function, named);
+        return (ctx.Failure is null ? value : FeelValue.Null, ctx.Failure ?? (value is FeelNull ? ctx.Warnings.FirstOrDefault() : null));
     }
 
     /// <summary>
@@ -85,12 +111,17 @@ internal static class DecisionEvaluator
         var typeRef = types.FunctionOutput(service.TypeRef) ?? service.TypeRef;
         if (typeRef is not null && outputs.Count > 0)
         {
-            var conforms = (outputs.Count == 1 && !types.Rejects(typeRef, outputs.Values.Single())) || !types.Rejects(typeRef, new FeelContextValue(outputs));
-            if (!conforms)
+            var context = new FeelContextValue(outputs);
+            FeelValue? typed = outputs.Count == 1 && !types.Rejects(typeRef, outputs.Values.Single()) ? types.Coerce(typeRef, outputs.Values.Single())
+                : !types.Rejects(typeRef, context) ? types.Coerce(typeRef, context)
+                : null;
+            if (typed is null)
             {
                 var nulls = outputs.Keys.ToDictionary(k => k, _ => (FeelValue)FeelValue.Null, StringComparer.Ordinal);
                 return new ServiceResult(nulls, $"decision service '{service.Id}': its outputs do not conform to its type '{typeRef}'", service.Id);
             }
+            var conformed = evaluation.Violations.FirstOrDefault();
+            return new ServiceResult(outputs, conformed.Message, conformed.DecisionId, typed);
         }
         var violation = evaluation.Violations.FirstOrDefault();
         return new ServiceResult(outputs, violation.Message, violation.DecisionId);

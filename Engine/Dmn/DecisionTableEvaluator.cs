@@ -11,8 +11,13 @@ internal sealed record MatchedRule(DecisionRule Rule, ImmutableArray<FeelValue> 
 /// <summary>An input column's value for one evaluation.</summary>
 internal sealed record EvaluatedInput(DecisionInput Input, FeelValue Value);
 
-/// <summary>What a table gave: the value, the inputs it saw and the rules behind the value; or why it failed.</summary>
-internal sealed record TableResult(FeelValue Value, ImmutableArray<EvaluatedInput> Inputs, ImmutableArray<MatchedRule> Matched, string? Failure);
+/// <summary>
+/// What a table gave: the value, the inputs it saw and the rules behind the value; or why it failed. A
+/// <see cref="Violation"/> (a value outside its column's input or output values) leaves the value null, as DMN
+/// says, and names the column and value so a caller can report it.
+/// </summary>
+internal sealed record TableResult(
+    FeelValue Value, ImmutableArray<EvaluatedInput> Inputs, ImmutableArray<MatchedRule> Matched, string? Failure, string? Violation = null);
 
 /// <summary>
 /// Evaluates decision tables (DMN 1.4 chapter 8): every rule whose input entries all pass is a match, then the
@@ -32,6 +37,12 @@ internal static class DecisionTableEvaluator
                 return Failed(inputs.ToImmutable(), $"input '{input.DisplayName}' could not be evaluated: {evaluation.Failure}");
             }
             inputs.Add(new EvaluatedInput(input, evaluation.Value));
+            if (Check(input.Allowed, evaluation.Value, scope, limits, now, out var why) is { } bad)
+            {
+                return bad
+                    ? Failed(inputs.ToImmutable(), $"the input values of input '{input.DisplayName}' could not be evaluated: {why}")
+                    : Violated(inputs.ToImmutable(), $"input '{input.DisplayName}' is {EvalContext.Describe(evaluation.Value)}, which is not among its input values ({input.Allowed!.Text}), so the table's value is null");
+            }
         }
         var matched = new List<MatchedRule>();
         foreach (var rule in table.Rules)
@@ -57,6 +68,13 @@ internal static class DecisionTableEvaluator
                 if (value.Aborted)
                 {
                     return Failed(inputs.ToImmutable(), $"{Describe(rule)}, output entry '{entry.Text}' could not be evaluated: {value.Failure}");
+                }
+                var column = table.Outputs[outputs.Count];
+                if (Check(column.Allowed, value.Value, scope, limits, now, out var why) is { } bad)
+                {
+                    return bad
+                        ? Failed(inputs.ToImmutable(), $"the output values of output '{column.Name}' could not be evaluated: {why}")
+                        : Violated(inputs.ToImmutable(), $"{Describe(rule)} gives output '{column.Name}' {EvalContext.Describe(value.Value)}, which is not among its output values ({column.Allowed!.Text}), so the table's value is null");
                 }
                 outputs.Add(value.Value);
             }
@@ -100,4 +118,27 @@ internal static class DecisionTableEvaluator
     }
 
     private static TableResult Failed(ImmutableArray<EvaluatedInput> inputs, string failure) => new(FeelValue.Null, inputs, [], failure);
+
+    private static TableResult Violated(ImmutableArray<EvaluatedInput> inputs, string violation) => new(FeelValue.Null, inputs, [], null, violation);
+
+    /// <summary>
+    /// Null when <paramref name="value"/> passes the column's input or output values (or there are none, or the
+    /// value is null: a missing value is not one outside the list); false when it is outside them; true when the
+    /// tests themselves failed (<paramref name="why"/>).
+    /// </summary>
+    private static bool? Check(FeelExpression? allowed, FeelValue value, FeelScope scope, FeelLimits limits, DateTimeOffset now, out string? why)
+    {
+        why = null;
+        if (allowed is null || value is FeelNull)
+        {
+            return null;
+        }
+        var test = allowed.Test(value, scope, limits, now);
+        if (test.Aborted)
+        {
+            why = test.Failure;
+            return true;
+        }
+        return test.Value is FeelBoolean { Value: true } ? null : false;
+    }
 }

@@ -31,7 +31,7 @@ internal static class DecisionTableReader
         if (hitPolicy is HitPolicy.Priority or HitPolicy.OutputOrder && outputs.All(o => o.Priorities.IsEmpty))
         {
             context.Error(table, decisionId,
-                $"Hit policy {Name(hitPolicy)} orders results by the output values, but no output column lists its output values (the priority order).");
+                $"Hit policy {Name(hitPolicy)} orders results by the output values, but no output column lists its output values as constants (the priority order, e.g. \"high\",\"medium\",\"low\").");
         }
         var rules = ReadRules(table, decisionId, inputs.Count, outputs.Count, context);
         if (context.Problems.Count(p => p.IsError) > before)
@@ -112,9 +112,12 @@ internal static class DecisionTableReader
             {
                 context.Error(input, decisionId, $"Input '{label ?? id}' has no input expression; it needs the FEEL expression whose value the rules test.");
             }
+            var allowed = Child(input, "inputValues") is { } values && TextOf(values) is not null
+                ? context.UnaryTests(values, decisionId, $"The input values of input '{label ?? id}'")
+                : null;
             if (expression is not null)
             {
-                inputs.Add(new DecisionInput(id, label, expression));
+                inputs.Add(new DecisionInput(id, label, expression, allowed));
             }
         }
         return inputs;
@@ -139,29 +142,32 @@ internal static class DecisionTableReader
             {
                 context.Error(output, decisionId, $"Two outputs are named '{name}'; output names must be unique.");
             }
-            var priorities = ReadOutputValues(output, decisionId, name ?? id, context);
+            var allowed = Child(output, "outputValues") is { } values && TextOf(values) is not null
+                ? context.UnaryTests(values, decisionId, $"The output values of output '{name ?? id}'")
+                : null;
+            var priorities = Priorities(output);
             var defaultEntry = Child(output, "defaultOutputEntry") is { } d
                 ? context.Expression(d, decisionId, $"The default output entry of output '{name ?? id}'", whenEmpty: "null")
                 : null;
-            outputs.Add(new DecisionOutput(id, name ?? id, output.NonBlank("label"), output.NonBlank("typeRef"), priorities, defaultEntry));
+            outputs.Add(new DecisionOutput(id, name ?? id, output.NonBlank("label"), output.NonBlank("typeRef"), priorities, defaultEntry, allowed));
         }
         return outputs;
     }
 
-    /// <summary>Output values ("high","medium","low") are constants; read once as a list, they give the priority order.</summary>
-    private static ImmutableArray<FeelValue> ReadOutputValues(SourceElement output, string decisionId, string name, DmnReadContext context)
+    /// <summary>
+    /// Output values that are constants ("high","medium","low") give the priority order of PRIORITY and OUTPUT
+    /// ORDER tables; output values that are other unary tests (e.g. <c>[0..100]</c>) only constrain the values.
+    /// </summary>
+    private static ImmutableArray<FeelValue> Priorities(SourceElement output)
     {
         if (Child(output, "outputValues") is not { } values || TextOf(values) is not { } text)
         {
             return [];
         }
         var parsed = Feel.Feel.ParseExpression("[" + text + "]");
-        if (parsed.Expression?.Evaluate(FeelContext.Empty).Value is FeelList list && list.Items.All(v => v is not FeelNull))
-        {
-            return [.. list.Items];
-        }
-        context.Error(values, decisionId, $"The output values of output '{name}' ('{text}') are not a list of constants such as \"high\",\"medium\",\"low\".");
-        return [];
+        return parsed.Expression?.Evaluate(FeelContext.Empty).Value is FeelList list && list.Items.All(v => v is not (FeelNull or FeelRange or FeelFunction))
+            ? [.. list.Items]
+            : [];
     }
 
     private static ImmutableArray<DecisionRule> ReadRules(SourceElement table, string decisionId, int inputCount, int outputCount, DmnReadContext context)

@@ -90,11 +90,16 @@ internal static class DmnReader
     private static ExecutableDecision? ReadDecision(SourceElement element, string id, DmnReadContext context)
     {
         var required = new List<string>();
+        var inputs = new List<string>();
         foreach (var requirement in Children(element, "informationRequirement"))
         {
             if (Child(requirement, "requiredDecision") is { } reference)
             {
                 required.Add(Href(reference));
+            }
+            else if (Child(requirement, "requiredInput") is { } input)
+            {
+                inputs.Add(Href(input));
             }
         }
         DecisionLogic? logic = null;
@@ -119,7 +124,7 @@ internal static class DmnReader
             logic = new BoxedLogic(new Boxed.NoLogicBox(element.Line));
         }
         return logic is null ? null : new ExecutableDecision(id, element.NonBlank("name"), [.. required], logic, element.Line,
-            Child(element, "variable")?.Attribute("typeRef"));
+            Child(element, "variable")?.Attribute("typeRef"), [.. inputs]);
     }
 
     /// <summary>Required decisions must be in the file and must not require, directly or not, the decision itself.</summary>

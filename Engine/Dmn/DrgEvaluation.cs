@@ -16,6 +16,7 @@ internal sealed class DrgEvaluation
     private readonly BoxedEvaluator _boxed;
     private readonly FeelContext _functions = new();
     private readonly List<KeyValuePair<string, FeelValue>> _functionList = [];
+    private readonly Dictionary<string, string> _inputViolations = new(StringComparer.Ordinal);
 
     public DrgEvaluation(DecisionRequirements drg, FeelContext variables, DateTimeOffset now, IReadOnlyDictionary<string, FeelValue>? supplied)
     {
@@ -28,12 +29,19 @@ internal sealed class DrgEvaluation
         {
             if (variables.TryLookup(input.Name, out var value))
             {
-                _inputs.Set(input.Name, drg.Parts.Types.Coerce(input.TypeRef, value));
+                var conformed = drg.Parts.Types.Coerce(input.TypeRef, value);
+                _inputs.Set(input.Name, conformed);
+                if (conformed is FeelNull && value is not FeelNull)
+                {
+                    // Reported by the decisions that require this input, so an unused variable never fails one.
+                    _inputViolations[input.Id] =
+                        $"input data '{input.Name}' ({EvalContext.Describe(value)}) does not conform to its type '{input.TypeRef}', so it is null";
+                }
             }
         }
         foreach (var bkm in drg.Parts.KnowledgeModels)
         {
-            _functions.Set(bkm.Name, bkm.Logic is null ? FeelValue.Null : _boxed.MakeFunction(bkm.Logic, _functions));
+            _functions.Set(bkm.Name, bkm.Logic is null ? FeelValue.Null : _boxed.MakeFunction(bkm.Logic, _functions, drg.Parts.Types.FunctionOutput(bkm.TypeRef)));
         }
         foreach (var service in drg.Parts.Services)
         {
@@ -52,6 +60,9 @@ internal sealed class DrgEvaluation
 
     public Dictionary<string, FeelValue> Results { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>A business knowledge model or decision service of the DRG as a function, by name.</summary>
+    public FeelFunction? Function(string name) => _functions.TryLookup(name, out var f) ? f as FeelFunction : null;
+
     public List<EvaluatedDecision> Evaluated { get; } = [];
 
     public List<(string DecisionId, string Message)> Violations { get; } = [];
@@ -66,6 +77,13 @@ internal sealed class DrgEvaluation
         {
             // Deployment rejects cycles; this guards a graph built by hand.
             return (decision.Id, $"decision '{decision.Id}' requires itself through its required decisions");
+        }
+        foreach (var inputId in decision.RequiredInputs)
+        {
+            if (_inputViolations.Remove(inputId, out var message))
+            {
+                Violations.Add((decision.Id, $"decision '{decision.Id}': {message}"));
+            }
         }
         var scope = FeelContext.FromValues(_functionList, _inputs);
         foreach (var requiredId in decision.RequiredDecisions)
@@ -92,6 +110,10 @@ internal sealed class DrgEvaluation
                 if (result.Failure is { } message)
                 {
                     return (decision.Id, $"decision '{decision.Id}': {message}");
+                }
+                if (result.Violation is { } violation)
+                {
+                    Violations.Add((decision.Id, $"decision '{decision.Id}': {violation}"));
                 }
                 Evaluated.Add(new EvaluatedDecision(decision, result.Value, result.Inputs, result.Matched));
                 value = result.Value;
@@ -149,7 +171,7 @@ internal sealed class DrgEvaluation
             {
                 return ctx.Warn(failure);
             }
-            return result.Outputs.Count == 1 ? result.Outputs.Values.Single() : new FeelContextValue(result.Outputs);
+            return result.Value;
         });
     }
 }

@@ -17,8 +17,11 @@ internal sealed record DrgParts(
     public static DrgParts Empty { get; } = new([], [], [], TypeConformance.None);
 }
 
-/// <summary>A business knowledge model: a named function (its encapsulated logic); null logic gives null when invoked.</summary>
-internal sealed record KnowledgeModel(string Id, string Name, FunctionBox? Logic, int Line);
+/// <summary>
+/// A business knowledge model: a named function (its encapsulated logic); null logic gives null when invoked.
+/// <see cref="TypeRef"/> (its variable's type, a function type) gives the type its results take.
+/// </summary>
+internal sealed record KnowledgeModel(string Id, string Name, FunctionBox? Logic, int Line, string? TypeRef = null);
 
 /// <summary>
 /// A decision service (DMN 1.5 §6.3.10): output decisions evaluated from input data and input decisions given as

@@ -26,7 +26,8 @@ internal static class DrgPartsReader
             var id = element.NonBlank("id") ?? "";
             var name = element.NonBlank("name") ?? id;
             var logic = Child(element, "encapsulatedLogic");
-            knowledge.Add(new KnowledgeModel(id, name, logic is null ? null : BoxedReader.ReadFunction(logic, name, id, context), element.Line));
+            knowledge.Add(new KnowledgeModel(id, name, logic is null ? null : BoxedReader.ReadFunction(logic, name, id, context), element.Line,
+                Child(element, "variable")?.Attribute("typeRef")));
         }
         var services = ImmutableArray.CreateBuilder<DecisionService>();
         foreach (var element in Children(root, "decisionService"))

@@ -26,8 +26,12 @@ internal sealed record ExecutableDecision(
     ImmutableArray<string> RequiredDecisions,
     DecisionLogic Logic,
     int Line,
-    string? TypeRef = null)
+    string? TypeRef = null,
+    ImmutableArray<string> RequiredInputs = default)
 {
+    /// <summary>Input data ids the decision requires (<c>informationRequirement/requiredInput</c>).</summary>
+    public ImmutableArray<string> RequiredInputs { get; init; } = RequiredInputs.IsDefault ? [] : RequiredInputs;
+
     /// <summary>Camunda's decision type names, as the API reports them.</summary>
     public string DecisionType => Logic switch
     {
@@ -73,17 +77,22 @@ internal sealed record DecisionTable(
     ImmutableArray<DecisionOutput> Outputs,
     ImmutableArray<DecisionRule> Rules) : DecisionLogic;
 
-/// <summary>An input column: its expression gives the value each rule's input entry tests.</summary>
-internal sealed record DecisionInput(string Id, string? Label, FeelExpression Expression)
+/// <summary>
+/// An input column: its expression gives the value each rule's input entry tests. <see cref="Allowed"/> (the
+/// column's input values, unary tests) constrains that value (DMN 1.5 §8.3.2).
+/// </summary>
+internal sealed record DecisionInput(string Id, string? Label, FeelExpression Expression, FeelExpression? Allowed = null)
 {
     public string DisplayName => Label ?? Expression.Text;
 }
 
 /// <summary>
 /// An output column. <see cref="Priorities"/> (the output values, most important first) order the results of
-/// PRIORITY and OUTPUT ORDER tables; <see cref="Default"/> is the value when no rule matches.
+/// PRIORITY and OUTPUT ORDER tables; <see cref="Default"/> is the value when no rule matches; <see cref="Allowed"/>
+/// (the output values as unary tests) constrains every value the column gives (DMN 1.5 §8.3.2).
 /// </summary>
-internal sealed record DecisionOutput(string Id, string Name, string? Label, string? TypeRef, ImmutableArray<FeelValue> Priorities, FeelExpression? Default);
+internal sealed record DecisionOutput(
+    string Id, string Name, string? Label, string? TypeRef, ImmutableArray<FeelValue> Priorities, FeelExpression? Default, FeelExpression? Allowed = null);
 
 /// <summary>A row: input entries are unary tests (one per input), output entries expressions (one per output).</summary>
 internal sealed record DecisionRule(string Id, int Index, ImmutableArray<FeelExpression> InputEntries, ImmutableArray<FeelExpression> OutputEntries);

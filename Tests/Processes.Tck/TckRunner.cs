@@ -152,7 +152,17 @@ public static class TckRunner
             }
         }
         ServiceResult? service = null;
-        if (testCase.Attr("type") is { } type && type != "decision")
+        (FeelValue Value, string? Failure)? knowledge = null;
+        if (testCase.Attr("type") == "bkm")
+        {
+            var bkmName = testCase.Attr("invocableName");
+            if (drg.Parts.KnowledgeModels.FirstOrDefault(k => k.Name == bkmName || k.Id == bkmName) is not { } bkm)
+            {
+                return $"business knowledge model '{bkmName}' not found";
+            }
+            knowledge = DecisionEvaluator.InvokeKnowledgeModel(drg, bkm, [.. arguments], now);
+        }
+        else if (testCase.Attr("type") is { } type && type != "decision")
         {
             if (type != "decisionService")
             {
@@ -170,9 +180,16 @@ public static class TckRunner
             var resultName = result.Attr("name")!;
             FeelValue actual;
             string? failure;
-            if (service is not null)
+            if (knowledge is { } invoked)
             {
-                actual = service.Outputs.GetValueOrDefault(resultName, FeelValue.Null);
+                (actual, failure) = invoked;
+            }
+            else if (service is not null)
+            {
+                // A result named after the service itself is the service's value (TCK 1157); otherwise an output decision's.
+                actual = service.Outputs.TryGetValue(resultName, out var output) ? output
+                    : resultName == testCase.Attr("invocableName") ? service.Value
+                    : FeelValue.Null;
                 failure = service.Failure;
             }
             else if (FindDecision(drg, resultName) is { } decision)

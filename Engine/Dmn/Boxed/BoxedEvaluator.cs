@@ -49,8 +49,11 @@ internal sealed class BoxedEvaluator(TypeConformance types)
         _ => ctx.Warn($"unknown boxed expression {expression.GetType().Name}"),
     };
 
-    /// <summary>A FEEL function value for a function definition (a BKM's logic or a boxed function), closed over <paramref name="closure"/>.</summary>
-    public FeelFunction MakeFunction(FunctionBox definition, FeelContext closure) =>
+    /// <summary>
+    /// A FEEL function value for a function definition (a BKM's logic or a boxed function), closed over
+    /// <paramref name="closure"/>; its results take <paramref name="resultType"/> (a BKM's function type's output).
+    /// </summary>
+    public FeelFunction MakeFunction(FunctionBox definition, FeelContext closure, string? resultType = null) =>
         FeelFunction.Create(definition.Name, [.. definition.Parameters.Select(p => p.Name + "?")], (ctx, args) =>
         {
             if (definition.Body is null)
@@ -74,7 +77,11 @@ internal sealed class BoxedEvaluator(TypeConformance types)
                 }
                 scope.Set(parameter.Name, coerced);
             }
-            return Evaluate(definition.Body, scope, ctx);
+            var result = Evaluate(definition.Body, scope, ctx);
+            var typed = Types.Coerce(resultType, result);
+            return typed is FeelNull && result is not FeelNull
+                ? ctx.Warn($"function '{definition.Name}': its result ({EvalContext.Describe(result)}) does not conform to type '{resultType}'")
+                : typed;
         });
 
     private FeelValue EvaluateContext(ContextBox box, FeelContext scope, EvalContext ctx)
@@ -158,6 +165,6 @@ internal sealed class BoxedEvaluator(TypeConformance types)
     private static FeelValue EvaluateTable(TableBox box, FeelContext scope, EvalContext ctx)
     {
         var result = DecisionTableEvaluator.Evaluate(box.Table, scope, ctx.Limits, ctx.Now);
-        return result.Failure is { } failure ? ctx.Warn(failure) : result.Value;
+        return (result.Failure ?? result.Violation) is { } failure ? ctx.Warn(failure) : result.Value;
     }
 }

@@ -102,8 +102,8 @@ internal sealed class TypeConformance(ImmutableDictionary<string, ItemDefinition
                 {
                     return single.Items[0];
                 }
-                // A date assigned to a date and time is that date at midnight (DMN 1.5 §10.3.2.9.4).
-                return type.Name == "date and time" && value is FeelDate d ? d.AtMidnightLocal() : FeelValue.Null;
+                // A date assigned to a date and time is that date at UTC midnight (DMN 1.5 §10.3.2.9.4; TCK 1157).
+                return type.Name == "date and time" && value is FeelDate d ? d.AtMidnightUtc() : FeelValue.Null;
             default:
                 return value;
         }

@@ -64,6 +64,10 @@ internal static partial class BuiltinRegistry
         });
         b.Add("date and time", ["date", "time"], (ctx, a) =>
         {
+            if (a[1] is FeelString && a[0] is FeelDateTime)
+            {
+                return DateTimeInZone(ctx, a);
+            }
             DateOnly date;
             long shift;
             switch (a[0])

@@ -203,13 +203,23 @@ internal static class FeelTemporalFormat
 /// <summary>Time zone lookup by IANA id. The zone database is part of the runtime, not host input.</summary>
 internal static class FeelZones
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TimeZoneInfo?> Cache = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TimeZoneInfo> Cache = new(StringComparer.Ordinal);
 
+    /// <summary>Only zones that exist are cached: zone names can come from expressions, which must not grow the cache.</summary>
     public static bool TryFind(string id, out TimeZoneInfo zone)
     {
-        var found = Cache.GetOrAdd(id, static key =>
-            TimeZoneInfo.TryFindSystemTimeZoneById(key, out var tz) ? tz : null);
-        zone = found!;
-        return found is not null;
+        if (Cache.TryGetValue(id, out var cached))
+        {
+            zone = cached;
+            return true;
+        }
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(id, out var found))
+        {
+            zone = null!;
+            return false;
+        }
+        Cache.TryAdd(id, found);
+        zone = found;
+        return true;
     }
 }
