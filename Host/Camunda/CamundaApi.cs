@@ -17,6 +17,7 @@ internal static class CamundaApi
         .MapElementInstancesApi()
         .MapVariablesApi()
         .MapDecisionRequirementsApi()
+        .MapDecisionInstancesApi()
         .MapProcessInstanceInsightsApi()
         .MapClusterApi()
         .MapResourcesApi();
