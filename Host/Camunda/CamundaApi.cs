@@ -20,5 +20,6 @@ internal static class CamundaApi
         .MapDecisionInstancesApi()
         .MapProcessInstanceInsightsApi()
         .MapClusterApi()
+        .MapUsageMetricsApi()
         .MapResourcesApi();
 }
