@@ -5,7 +5,13 @@ using Processes.Engine.Visibility;
 namespace Processes.Engine.Queries;
 
 /// <summary>Usage in a period, per tenant: root instances started, decisions evaluated, distinct people holding tasks.</summary>
-public sealed record UsageMetricsRow(string TenantId, long ProcessInstances, long DecisionInstances, long Assignees);
+public sealed class UsageMetricsRow
+{
+    public string TenantId { get; init; } = TenantIds.Default;
+    public long ProcessInstances { get; init; }
+    public long DecisionInstances { get; init; }
+    public long Assignees { get; init; }
+}
 
 /// <summary>
 /// Camunda's usage metrics over a period [from, to): root process instances started, decision instances evaluated
