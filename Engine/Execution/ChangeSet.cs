@@ -12,6 +12,15 @@ internal sealed class ChangeSet
 {
     public List<JobRow> NewJobs { get; } = [];
     public List<long> CompletedJobs { get; } = [];
+
+    /// <summary>How a job of <see cref="CompletedJobs"/> ended when it did not simply complete (ERROR_THROWN and its code).</summary>
+    public Dictionary<long, (string State, string? ErrorCode, string? ErrorMessage)> JobEnds { get; } = [];
+
+    /// <summary>Messages received by subscriptions in this command (Camunda's correlated message subscriptions).</summary>
+    public List<SubscriptionCorrelation> Correlations { get; } = [];
+
+    /// <summary>Decisions evaluated by business-rule tasks in this command.</summary>
+    public List<DecisionInstanceWrite> DecisionInstances { get; } = [];
     public List<TimerRow> NewTimers { get; } = [];
     public List<long> DeletedTimers { get; } = [];
     public List<(long Key, DateTimeOffset DueAt, int Repetitions)> RescheduledTimers { get; } = [];
@@ -42,6 +51,10 @@ internal sealed class ChangeSet
 
     public void Record(HistoryRow row) => History.Add(row);
 }
+
+/// <summary>A subscription that received a message: who waited (the subscription's key and element) and which message.</summary>
+internal sealed record SubscriptionCorrelation(long SubscriptionKey, long MessageKey, string MessageName, string CorrelationKey, long ProcessInstanceKey,
+    long ElementInstanceKey, string ElementId, string BpmnProcessId, DateTimeOffset At);
 
 internal sealed record JobUpdate(long Key, JobState State, int Retries, DateTimeOffset DueAt, string? ErrorMessage);
 

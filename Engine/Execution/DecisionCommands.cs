@@ -43,9 +43,15 @@ internal sealed partial class ProcessEngine
         CancellationToken cancellationToken, string? tenantId)
     {
         var evaluated = await EvaluateDecisionAsync(decisionId, decisionDefinitionKey, variables, cancellationToken, tenantId);
-        return evaluated.Ok
-            ? CommandResult<DecisionEvaluation>.Success(DecisionEvaluations.From(evaluated.Value!, _keys.Next()))
-            : evaluated.As<DecisionEvaluation>();
+        if (!evaluated.Ok)
+        {
+            return evaluated.As<DecisionEvaluation>();
+        }
+        var evaluation = DecisionEvaluations.From(evaluated.Value!, _keys.Next());
+        // Recorded as Camunda's decision instances before the answer, so a search right after finds them.
+        var rows = DecisionInstances.Rows(evaluation, evaluated.Value!.Graph, _keys, _clock.GetUtcNow());
+        await Storage.DecisionInstanceStore.InsertAsync(_dataSource, rows, cancellationToken);
+        return CommandResult<DecisionEvaluation>.Success(evaluation with { InstanceKeys = [.. rows.Select(r => r.Key)] });
     }
 
     /// <summary>The follow-up of a business-rule task: evaluate, then complete the task with the result or raise an incident.</summary>
@@ -75,6 +81,8 @@ internal sealed partial class ProcessEngine
             {
                 return;
             }
+            var evaluation = DecisionEvaluations.From(new DecisionEvaluationOutcome(definition, result, graph), x.Keys.Next());
+            x.Changes.DecisionInstances.AddRange(DecisionInstances.Rows(evaluation, graph, x.Keys, x.Now, instance.Key, instance.Row.ProcessDefinitionKey, element.Key));
             if (!result.Ok)
             {
                 x.RaiseIncident(instance, element, IncidentTypes.DecisionEvaluationError,

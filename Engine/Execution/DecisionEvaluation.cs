@@ -14,6 +14,9 @@ public sealed record DecisionEvaluation(
 {
     /// <summary>The tenant of the evaluated decision.</summary>
     public string TenantId { get; init; } = Visibility.TenantIds.Default;
+
+    /// <summary>The stored decision instance of each decision evaluated (Camunda's decisionEvaluationInstanceKey), in the order of <see cref="Evaluated"/>.</summary>
+    public IReadOnlyList<long> InstanceKeys { get; init; } = [];
 }
 
 /// <summary>One decision of an evaluation (the called one or a required one) and what it gave.</summary>

@@ -116,7 +116,10 @@ internal sealed partial class ProcessEngine
             {
                 if (x.ThrowError(instance, element, errorCode, errorMessage, variables))
                 {
-                    return; // the element was terminated by the catch; its job goes with it
+                    // The element was terminated by the catch; its job goes with it, as ERROR_THROWN.
+                    x.Changes.CompletedJobs.Add(jobKey);
+                    x.Changes.JobEnds[jobKey] = ("ERROR_THROWN", errorCode, errorMessage);
+                    return;
                 }
                 x.Changes.JobUpdates.Add(new JobUpdate(jobKey, JobState.Failed, 0, x.Now, errorMessage));
                 x.RaiseIncident(instance, element, IncidentTypes.UnhandledErrorEvent,

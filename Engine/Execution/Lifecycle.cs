@@ -24,7 +24,14 @@ internal sealed partial class Execution
             IsDirty = true,
         };
         instance.Add(element);
-        History(instance, element, HistoryEvents.ElementActivating);
+        // The scope makes Camunda's elementInstanceScopeKey searchable after the element left; an event subprocess is
+        // marked because the history's element type (the BPMN name) is subProcess for both kinds.
+        var details = new JsonObject { ["flowScopeKey"] = flowScope.Key };
+        if (!isBody && node is Bpmn.Executable.ExecutableSubProcess { IsEventSubProcess: true })
+        {
+            details["eventSubProcess"] = true;
+        }
+        History(instance, element, HistoryEvents.ElementActivating, details);
         initialize?.Invoke(element);
         ContinueActivation(instance, element);
         return element;

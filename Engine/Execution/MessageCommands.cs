@@ -114,6 +114,8 @@ internal sealed partial class ProcessEngine
                 ["correlationKey"] = correlationKey,
                 ["elementId"] = subscription.ElementId,
             });
+            x.Changes.Correlations.Add(new SubscriptionCorrelation(subscription.Key, messageKey, name, correlationKey, instance.Key,
+                subscription.ElementInstanceKey, subscription.ElementId, subscription.BpmnProcessId, x.Now));
             x.Enqueue(() => x.Trigger(instance, subscription.ElementInstanceKey, subscription.ElementId, variables));
             result.Add((instance.Key, subscription.BpmnProcessId));
         }
@@ -158,6 +160,13 @@ internal sealed partial class ProcessEngine
                 ["elementId"] = subscription.CatchElementId,
                 ["buffered"] = true,
             });
+            // The subscription opened in this command (it may never be written: its element leaves at once).
+            if (x.Changes.NewMessageSubscriptions.FirstOrDefault(s => s.ElementInstanceKey == subscription.OwnerElementInstanceKey && s.ElementId == subscription.CatchElementId)
+                is { } opened)
+            {
+                x.Changes.Correlations.Add(new SubscriptionCorrelation(opened.Key, key, subscription.MessageName, subscription.CorrelationKey, instance.Key,
+                    opened.ElementInstanceKey, opened.ElementId, subscription.BpmnProcessId, x.Now));
+            }
             var variables = JsonNode.Parse(variablesText)?.AsObject() ?? [];
             x.Enqueue(() => x.Trigger(instance, subscription.OwnerElementInstanceKey, subscription.CatchElementId, variables));
             return;

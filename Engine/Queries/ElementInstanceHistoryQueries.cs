@@ -38,7 +38,9 @@ public sealed class ElementInstanceHistoryQueries(NpgsqlDataSource dataSource)
 {
     private const string From = """
         (SELECT a.element_instance_key AS key, a.process_instance_key, a.element_id,
-                upper(regexp_replace(a.element_type, '([a-z])([A-Z])', '\1_\2', 'g')) AS type, a.at AS started_at, e.at AS ended_at,
+                CASE WHEN a.details->>'eventSubProcess' = 'true' THEN 'EVENT_SUB_PROCESS'
+                     ELSE upper(regexp_replace(a.element_type, '([a-z])([A-Z])', '\1_\2', 'g')) END AS type, a.at AS started_at, e.at AS ended_at,
+                COALESCE((a.details->>'flowScopeKey')::bigint, live.flow_scope_key) AS scope_key,
                 CASE e.event WHEN 'ELEMENT_COMPLETED' THEN 'COMPLETED' WHEN 'ELEMENT_TERMINATED' THEN 'TERMINATED' ELSE 'ACTIVE' END AS state,
                 live.incident_key
          FROM execution_history a
@@ -74,6 +76,7 @@ public sealed class ElementInstanceHistoryQueries(NpgsqlDataSource dataSource)
             (new QueryField("hasIncident", "(x.incident_key IS NOT NULL)", FieldType.Boolean), r => r.IncidentKey is not null),
             (new QueryField("incidentKey", "x.incident_key", FieldType.Key), r => r.IncidentKey),
             (new QueryField("tenantId", "i.tenant_id", FieldType.Text), r => r.TenantId),
+            (new QueryField("elementInstanceScopeKey", "x.scope_key", FieldType.Key, Sortable: false), null),
         ])
     {
         DefaultSort = [new SortBy("startDate")],

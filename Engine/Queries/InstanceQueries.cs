@@ -131,6 +131,20 @@ public sealed class InstanceQueries(NpgsqlDataSource dataSource, VariableMasking
         return page.Items.Count == 0 ? null : page.Items[0];
     }
 
+    /// <summary>The instance and every instance it called, directly or further down (Camunda's incidents of a process instance include theirs).</summary>
+    public async Task<long[]> CalledTreeAsync(long processInstanceKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var keys = await Dapper.SqlMapper.QueryAsync<long>(connection, new Dapper.CommandDefinition("""
+            WITH RECURSIVE tree(key) AS (
+                SELECT @key::bigint
+                UNION ALL
+                SELECT c.key FROM process_instance c JOIN tree t ON c.parent_process_instance_key = t.key)
+            SELECT key FROM tree
+            """, new { key = processInstanceKey }, cancellationToken: cancellationToken));
+        return [.. keys];
+    }
+
     public Task<QueryPage<IncidentRow>> IncidentsAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
         QuerySql.RunAsync(dataSource, IncidentModel, caller, query, cancellationToken);
 }

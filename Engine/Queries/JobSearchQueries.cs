@@ -9,7 +9,7 @@ public sealed class JobSearchRow
     public long Key { get; init; }
     public string Type { get; init; } = "";
     public string? Worker { get; init; }
-    /// <summary>CREATED (waiting or running) or FAILED (out of retries: an incident).</summary>
+    /// <summary>CREATED (waiting or running), FAILED (out of retries: an incident), COMPLETED, CANCELED or ERROR_THROWN.</summary>
     public string State { get; init; } = "";
     public int Retries { get; init; }
     public int Failures { get; init; }
@@ -22,16 +22,20 @@ public sealed class JobSearchRow
     public string ElementId { get; init; } = "";
     public long ElementInstanceKey { get; init; }
     public DateTime CreatedAt { get; init; }
+    /// <summary>When a closed job ended (completed, cancelled, error thrown).</summary>
+    public DateTime? EndedAt { get; init; }
+    public string? ErrorCode { get; init; }
     public string TenantId { get; init; } = TenantIds.Default;
 }
 
 /// <summary>
-/// The jobs of the instances the caller may see. Jobs are runtime rows: a completed job leaves the table (its
-/// completion stays in the instance history), so the search finds open jobs — waiting, running, or failed.
+/// The jobs of the instances the caller may see, open and closed: open jobs (waiting, running, failed) from the
+/// runtime table, and jobs that ended (completed, cancelled with their element, error thrown) from <c>job_closed</c>.
 /// </summary>
 public sealed class JobSearchQueries(NpgsqlDataSource dataSource)
 {
-    private const string StateSql = "(CASE j.state WHEN 'FAILED' THEN 'FAILED' ELSE 'CREATED' END)";
+    private const string OpenState = "(CASE state WHEN 'FAILED' THEN 'FAILED' ELSE 'CREATED' END)";
+    private const string StateSql = "j.api_state";
 
     public static ReadModel<JobSearchRow> Model { get; } = new(
         "jobs",
@@ -39,20 +43,30 @@ public sealed class JobSearchQueries(NpgsqlDataSource dataSource)
         j.key AS Key, j.type AS Type, j.worker AS Worker, {StateSql} AS State, j.retries AS Retries, j.failures AS Failures,
         j.error_message AS ErrorMessage, j.deadline AS Deadline, j.custom_headers::text AS CustomHeaders, j.process_instance_key AS ProcessInstanceKey,
         j.process_definition_key AS ProcessDefinitionKey, j.bpmn_process_id AS BpmnProcessId, j.element_id AS ElementId,
-        j.element_instance_key AS ElementInstanceKey, j.created_at AS CreatedAt, j.tenant_id AS TenantId
+        j.element_instance_key AS ElementInstanceKey, j.created_at AS CreatedAt, j.ended_at AS EndedAt, j.error_code AS ErrorCode, j.tenant_id AS TenantId
         """,
-        "job j",
+        $"""
+        (SELECT key, type, worker, {OpenState} AS api_state, retries, failures, error_message, NULL::text AS error_code, deadline, custom_headers,
+                process_instance_key, process_definition_key, bpmn_process_id, element_id, element_instance_key, created_at, NULL::timestamptz AS ended_at, tenant_id
+         FROM job
+         UNION ALL
+         SELECT key, type, worker, state, retries, failures, error_message, error_code, NULL::timestamptz, custom_headers,
+                process_instance_key, process_definition_key, bpmn_process_id, element_id, element_instance_key, created_at, ended_at, tenant_id
+         FROM job_closed) j
+        """,
         new QueryField("jobKey", "j.key", FieldType.Key), r => r.Key,
         (caller, parameters) => VisibilityRule.OfInstance(caller, "j.process_instance_key", parameters),
         [
             (new QueryField("type", "j.type", FieldType.Text), r => r.Type),
             (new QueryField("worker", "j.worker", FieldType.Text), r => r.Worker),
-            (new QueryField("state", StateSql, FieldType.Text) { Vocabulary = s => s.ToUpperInvariant(), VocabularyHint = "CREATED, FAILED" }, r => r.State),
+            (new QueryField("state", StateSql, FieldType.Text) { Vocabulary = s => s.ToUpperInvariant(), VocabularyHint = "CREATED, FAILED, COMPLETED, CANCELED, ERROR_THROWN" }, r => r.State),
             (new QueryField("kind", "'BPMN_ELEMENT'", FieldType.Text, Sortable: false), null),
             (new QueryField("listenerEventType", "'UNSPECIFIED'", FieldType.Text, Sortable: false), null),
             (new QueryField("retries", "j.retries", FieldType.Integer), r => (long)r.Retries),
-            (new QueryField("hasFailedWithRetriesLeft", "(j.failures > 0 AND j.state <> 'FAILED')", FieldType.Boolean, Sortable: false), null),
+            (new QueryField("hasFailedWithRetriesLeft", "(j.failures > 0 AND j.api_state = 'CREATED')", FieldType.Boolean, Sortable: false), null),
             (new QueryField("errorMessage", "j.error_message", FieldType.Text), r => r.ErrorMessage),
+            (new QueryField("errorCode", "j.error_code", FieldType.Text), r => r.ErrorCode),
+            (new QueryField("endTime", "j.ended_at", FieldType.Date), r => r.EndedAt),
             (new QueryField("deadline", "j.deadline", FieldType.Date), r => r.Deadline),
             (new QueryField("processInstanceKey", "j.process_instance_key", FieldType.Key), r => r.ProcessInstanceKey),
             (new QueryField("processDefinitionKey", "j.process_definition_key", FieldType.Key), r => r.ProcessDefinitionKey),

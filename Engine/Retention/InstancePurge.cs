@@ -37,6 +37,10 @@ public sealed class InstancePurge
             DELETE FROM task_comment WHERE user_task_key IN (SELECT t.key FROM user_task t JOIN purged p ON t.process_instance_key = p.key);
             DELETE FROM user_task WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM incident WHERE process_instance_key IN (SELECT key FROM purged);
+            DELETE FROM job_closed WHERE process_instance_key IN (SELECT key FROM purged);
+            DELETE FROM message_subscription_closed WHERE process_instance_key IN (SELECT key FROM purged);
+            DELETE FROM message_correlated WHERE process_instance_key IN (SELECT key FROM purged);
+            DELETE FROM decision_instance WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM variable WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM execution_history WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM element_instance WHERE process_instance_key IN (SELECT key FROM purged);

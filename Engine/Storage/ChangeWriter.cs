@@ -30,6 +30,10 @@ internal static class ChangeWriter
         await WriteInstanceRowsAsync(connection, transaction, changed, cancellationToken);
 
         await using var batch = new NpgsqlBatch(connection, transaction);
+        // Before the elements' rows go: a job its worker ended and a subscription that received a message keep that
+        // end state, not the CANCELED/DELETED of rows removed with their element.
+        ClosedRows.AddEndedJobs(batch, changes);
+        ClosedRows.AddCorrelations(batch, changes);
         foreach (var instance in changed)
         {
             AddElementChanges(batch, instance);
@@ -122,9 +126,9 @@ internal static class ChangeWriter
             // Removing an element removes whatever waited on it: jobs, timers, subscriptions, open tasks, incidents.
             Add(batch, "DELETE FROM element_instance WHERE key = ANY($1)", removed);
             Add(batch, "DELETE FROM variable WHERE scope_key = ANY($1) AND scope_key <> process_instance_key", removed);
-            Add(batch, "DELETE FROM job WHERE element_instance_key = ANY($1)", removed);
+            ClosedRows.AddCanceledJobs(batch, removed);
             Add(batch, "DELETE FROM timer WHERE element_instance_key = ANY($1)", removed);
-            Add(batch, "DELETE FROM message_subscription WHERE element_instance_key = ANY($1)", removed);
+            ClosedRows.AddDeletedSubscriptions(batch, "element_instance_key = ANY($1)", removed);
             Add(batch, "DELETE FROM signal_subscription WHERE element_instance_key = ANY($1)", removed);
             Add(batch, "UPDATE user_task SET state = 'CANCELED', version = version + 1, completed_at = now() WHERE element_instance_key = ANY($1) AND state = 'CREATED'", removed);
             Add(batch, "UPDATE incident SET state = 'RESOLVED', resolved_at = now() WHERE element_instance_key = ANY($1) AND state = 'ACTIVE'", removed);
@@ -168,12 +172,8 @@ internal static class ChangeWriter
         foreach (var (owner, elementIds) in c.ClosedSubscriptions)
         {
             Add(batch, "DELETE FROM timer WHERE element_instance_key = $1 AND element_id = ANY($2)", owner, elementIds);
-            Add(batch, "DELETE FROM message_subscription WHERE element_instance_key = $1 AND element_id = ANY($2)", owner, elementIds);
+            ClosedRows.AddDeletedSubscriptions(batch, "element_instance_key = $1 AND element_id = ANY($2)", owner, elementIds);
             Add(batch, "DELETE FROM signal_subscription WHERE element_instance_key = $1 AND element_id = ANY($2)", owner, elementIds);
-        }
-        foreach (var job in c.CompletedJobs)
-        {
-            Add(batch, "DELETE FROM job WHERE key = $1", job);
         }
         foreach (var update in c.JobUpdates)
         {
@@ -193,6 +193,7 @@ internal static class ChangeWriter
             Add(batch, "UPDATE incident SET state = 'RESOLVED', resolved_at = now() WHERE key = $1", incident);
         }
         RowInserts.Add(batch, c);
+        DecisionInstanceStore.Add(batch, c.DecisionInstances);
     }
 
     internal static void Add(NpgsqlBatch batch, string sql, params object?[] values)

@@ -12,10 +12,10 @@ namespace Processes.Engine.Storage;
 internal static class SubscriptionStore
 {
     /// <summary>The oldest waiting subscription of each BPMN process id for a message.</summary>
-    public static async Task<IReadOnlyList<(long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string BpmnProcessId)>> OldestPerProcessAsync(
+    public static async Task<IReadOnlyList<(long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string BpmnProcessId, long Key)>> OldestPerProcessAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string name, string correlationKey, CancellationToken cancellationToken) =>
-        [.. await connection.QueryAsync<(long, long, string, string)>(new CommandDefinition("""
-            SELECT DISTINCT ON (bpmn_process_id) process_instance_key, element_instance_key, element_id, bpmn_process_id
+        [.. await connection.QueryAsync<(long, long, string, string, long)>(new CommandDefinition("""
+            SELECT DISTINCT ON (bpmn_process_id) process_instance_key, element_instance_key, element_id, bpmn_process_id, key
             FROM message_subscription WHERE tenant_id = @tenant AND message_name = @name AND correlation_key = @correlationKey
             ORDER BY bpmn_process_id, created_at, key
             """, new { tenant, name, correlationKey }, transaction, cancellationToken: cancellationToken))];

@@ -17,7 +17,9 @@ internal static class CamundaApi
         .MapElementInstancesApi()
         .MapVariablesApi()
         .MapDecisionRequirementsApi()
+        .MapDecisionInstancesApi()
         .MapProcessInstanceInsightsApi()
         .MapClusterApi()
+        .MapUsageMetricsApi()
         .MapResourcesApi();
 }

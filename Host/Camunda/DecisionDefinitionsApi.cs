@@ -21,7 +21,8 @@ public sealed record MatchedDecisionRuleItem(string RuleId, int RuleIndex, IRead
 
 public sealed record EvaluatedDecisionItem(
     string DecisionDefinitionId, string? DecisionDefinitionName, int DecisionDefinitionVersion, string DecisionDefinitionType, string Output, string TenantId,
-    IReadOnlyList<MatchedDecisionRuleItem> MatchedRules, IReadOnlyList<EvaluatedDecisionInputItem> EvaluatedInputs, string DecisionDefinitionKey);
+    IReadOnlyList<MatchedDecisionRuleItem> MatchedRules, IReadOnlyList<EvaluatedDecisionInputItem> EvaluatedInputs, string DecisionDefinitionKey,
+    string? DecisionEvaluationInstanceKey = null);
 
 /// <summary>Camunda's EvaluateDecisionResult: <c>output</c> and the outputs inside are JSON documents in strings.</summary>
 public sealed record EvaluateDecisionResponse(
@@ -88,11 +89,11 @@ internal static class DecisionDefinitionsApi
         }
         var e = evaluated.Value!;
         var tenant = e.TenantId;
-        var items = e.Evaluated.Select(d => new EvaluatedDecisionItem(d.DecisionId, d.Name, d.Version, d.DecisionType, Json(d.Output), tenant,
+        var items = e.Evaluated.Select((d, i) => new EvaluatedDecisionItem(d.DecisionId, d.Name, d.Version, d.DecisionType, Json(d.Output), tenant,
             [.. d.MatchedRules.Select(m => new MatchedDecisionRuleItem(m.RuleId, m.RuleIndex,
                 [.. m.Outputs.Select(o => new EvaluatedDecisionOutputItem(o.OutputId, o.OutputName, Json(o.Value)))]))],
             [.. d.Inputs.Select(i => new EvaluatedDecisionInputItem(i.InputId, i.InputName, Json(i.Value)))],
-            CamundaResults.Key(d.DecisionDefinitionKey))).ToList();
+            CamundaResults.Key(d.DecisionDefinitionKey), i < e.InstanceKeys.Count ? CamundaResults.Key(e.InstanceKeys[i]) : null)).ToList();
         return TypedResults.Ok(new EvaluateDecisionResponse(
             e.DecisionId, e.Name ?? e.DecisionId, e.Version, e.DecisionRequirementsId, Json(e.Output),
             // Required strings in 8.8's EvaluateDecisionResult: empty when nothing failed.

@@ -25,6 +25,9 @@ internal static class ElementInstancesApi
         var group = app.MapGroup("/v2/element-instances").WithTags("Element instances").RequireAuthorization(Policies.Agent);
         group.MapPost("/search", SearchAsync);
         group.MapGet("/{key}", GetAsync);
+        // Outside the group: operators act on instances without the agents' policy.
+        app.MapPost("/v2/element-instances/ad-hoc-activities/{key}/activation", AdHocActivationAsync).RequireAuthorization(Policies.Operator)
+            .WithTags("Element instances");
         return app;
     }
 
@@ -53,6 +56,19 @@ internal static class ElementInstancesApi
             return CamundaResults.NotFound($"Element instance {key} does not exist or is not visible to you.");
         }
         return TypedResults.Ok(Item(row, await NamesAsync(definitions, [row], cancellationToken)));
+    }
+
+    /// <summary>
+    /// Camunda's ad-hoc sub-process activation. Processes refuses ad-hoc sub-processes at deployment, so no element
+    /// instance is one: a visible element instance gets a 400 saying so, any other key a 404.
+    /// </summary>
+    private static async Task<ProblemHttpResult> AdHocActivationAsync(string key, JsonElement? request, ClaimsPrincipal user, ElementInstanceHistoryQueries elements,
+        CancellationToken cancellationToken)
+    {
+        var row = CamundaResults.TryKey(key, out var elementKey) ? await elements.FindAsync(user.Caller(), elementKey, cancellationToken) : null;
+        return row is null
+            ? CamundaResults.NotFound($"Element instance {key} does not exist or is not visible to you.")
+            : CamundaResults.BadRequest($"Element instance {key} ('{row.ElementId}') is a {row.Type}, not an ad-hoc sub-process: Processes does not run ad-hoc sub-processes (a model with adHocSubProcess is refused at deployment), so there are no activities to activate.");
     }
 
     /// <summary>Element names from the deployed models (one read per definition); an element without a name goes by its id, as in Camunda.</summary>

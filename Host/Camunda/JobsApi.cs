@@ -32,7 +32,7 @@ public sealed record JobActivationResponse(IReadOnlyList<ActivatedJobItem> Jobs)
 public sealed record JobSearchItem(
     string JobKey, string Type, string Worker, string State, string Kind, string ListenerEventType, int Retries, bool HasFailedWithRetriesLeft,
     string? ErrorMessage, string? Deadline, JsonObject CustomHeaders, string ProcessDefinitionId, string ProcessDefinitionKey, string ProcessInstanceKey,
-    string ElementId, string ElementInstanceKey, string TenantId);
+    string ElementId, string ElementInstanceKey, string TenantId, string? EndTime = null, string? ErrorCode = null);
 
 /// <summary>A v2 search: the filter is read against the job read model's declared fields; an unknown one is a 400.</summary>
 public sealed record JobSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
@@ -132,10 +132,10 @@ internal static class JobsApi
         }
         var caller = user.Caller();
         return await CamundaSearch.RespondAsync(() => jobs.SearchAsync(caller, query, cancellationToken), query, r => new JobSearchItem(
-            CamundaResults.Key(r.Key), r.Type, r.Worker ?? "", r.State, "BPMN_ELEMENT", "UNSPECIFIED", r.Retries, r.Failures > 0 && r.State != "FAILED",
+            CamundaResults.Key(r.Key), r.Type, r.Worker ?? "", r.State, "BPMN_ELEMENT", "UNSPECIFIED", r.Retries, r.Failures > 0 && r.State == "CREATED",
             r.ErrorMessage, CamundaResults.Iso(r.Deadline), JsonNode.Parse(r.CustomHeaders)?.AsObject() ?? [], r.BpmnProcessId,
             CamundaResults.Key(r.ProcessDefinitionKey), CamundaResults.Key(r.ProcessInstanceKey), r.ElementId, CamundaResults.Key(r.ElementInstanceKey),
-            r.TenantId));
+            r.TenantId, CamundaResults.Iso(r.EndedAt), r.ErrorCode));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> UpdateAsync(string key, JobUpdateRequest? request,

@@ -23,10 +23,14 @@ public sealed record MessageSubscriptionItem(
     string MessageSubscriptionKey, string ProcessDefinitionId, string ProcessDefinitionKey, string ProcessInstanceKey, string ElementId, string ElementInstanceKey,
     string MessageSubscriptionState, string LastUpdatedDate, string MessageName, string CorrelationKey, string TenantId);
 
+public sealed record CorrelatedMessageSubscriptionItem(
+    string CorrelationKey, string CorrelationTime, string ElementId, string ElementInstanceKey, string MessageKey, string MessageName, int PartitionId,
+    string ProcessDefinitionId, string ProcessDefinitionKey, string ProcessInstanceKey, string SubscriptionKey, string TenantId);
+
 /// <summary>A v2 search: the filter is read against the message subscription read model's declared fields; an unknown one is a 400.</summary>
 public sealed record MessageSubscriptionSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
 
-/// <summary>/v2/message-subscriptions/search (the open ones, within the caller's visibility); /v2/messages (publish with a time to live, or correlate now) and /v2/signals/broadcast.</summary>
+/// <summary>/v2/message-subscriptions/search (open, correlated and deleted, within the caller's visibility), /v2/correlated-message-subscriptions/search; /v2/messages (publish with a time to live, or correlate now) and /v2/signals/broadcast.</summary>
 internal static class MessagesApi
 {
     public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder app)
@@ -34,6 +38,7 @@ internal static class MessagesApi
         app.MapPost("/v2/messages/publication", PublishAsync).RequireAuthorization(Policies.Agent).Idempotent().WithTags("Messages");
         app.MapPost("/v2/messages/correlation", CorrelateAsync).RequireAuthorization(Policies.Agent).Idempotent().WithTags("Messages");
         app.MapPost("/v2/message-subscriptions/search", SearchSubscriptionsAsync).RequireAuthorization(Policies.Operator).WithTags("Message subscriptions");
+        app.MapPost("/v2/correlated-message-subscriptions/search", SearchCorrelatedAsync).RequireAuthorization(Policies.Operator).WithTags("Message subscriptions");
         app.MapPost("/v2/signals/broadcast", BroadcastAsync).RequireAuthorization(Policies.Agent).Idempotent().WithTags("Signals");
         return app;
     }
@@ -49,8 +54,23 @@ internal static class MessagesApi
         var caller = user.Caller();
         return await CamundaSearch.RespondAsync(() => subscriptions.SearchAsync(caller, query, cancellationToken), query, r => new MessageSubscriptionItem(
             CamundaResults.Key(r.Key), r.BpmnProcessId, CamundaResults.Key(r.ProcessDefinitionKey), CamundaResults.Key(r.ProcessInstanceKey), r.ElementId,
-            CamundaResults.Key(r.ElementInstanceKey), "CREATED", CamundaResults.Iso((DateTime?)r.CreatedAt)!, r.MessageName, r.CorrelationKey,
+            CamundaResults.Key(r.ElementInstanceKey), r.State, CamundaResults.Iso((DateTime?)r.CreatedAt)!, r.MessageName, r.CorrelationKey,
             r.TenantId));
+    }
+
+    private static async Task<Results<Ok<SearchResponse<CorrelatedMessageSubscriptionItem>>, ProblemHttpResult>> SearchCorrelatedAsync(
+        MessageSubscriptionSearchRequest? request, System.Security.Claims.ClaimsPrincipal user, Processes.Engine.Queries.CorrelatedSubscriptionQueries correlated,
+        CancellationToken cancellationToken)
+    {
+        if (!CamundaSearch.TryQuery(Processes.Engine.Queries.CorrelatedSubscriptionQueries.Model, request?.Filter, request?.Page, request?.Sort, out var query, out var problem))
+        {
+            return problem!;
+        }
+        var caller = user.Caller();
+        return await CamundaSearch.RespondAsync(() => correlated.SearchAsync(caller, query, cancellationToken), query, r => new CorrelatedMessageSubscriptionItem(
+            r.CorrelationKey, CamundaResults.Iso((DateTime?)r.CorrelatedAt)!, r.ElementId, CamundaResults.Key(r.ElementInstanceKey), CamundaResults.Key(r.MessageKey),
+            r.MessageName, 1, r.BpmnProcessId, CamundaResults.Key(r.ProcessDefinitionKey), CamundaResults.Key(r.ProcessInstanceKey),
+            CamundaResults.Key(r.SubscriptionKey), r.TenantId));
     }
 
     private static async Task<Results<Ok<MessagePublicationResponse>, ProblemHttpResult>> PublishAsync(MessagePublicationRequest request, IProcessEngine engine,

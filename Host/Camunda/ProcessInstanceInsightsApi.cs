@@ -117,7 +117,9 @@ internal static class ProcessInstanceInsightsApi
         {
             return problem!;
         }
-        var scoped = query.And(new FieldCondition("processInstanceKey", FilterOperator.Eq, instanceKey));
+        // As in Camunda: the incidents of the instance and of the instances it called (visibility still applies to each).
+        var tree = await instances.CalledTreeAsync(instanceKey, cancellationToken);
+        var scoped = query.And(new FieldCondition("processInstanceKey", FilterOperator.In, tree));
         return await CamundaSearch.RespondAsync(() => instances.IncidentsAsync(caller, scoped, cancellationToken), scoped, ReadItems.Item);
     }
 }

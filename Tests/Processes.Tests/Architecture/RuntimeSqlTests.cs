@@ -17,6 +17,7 @@ public sealed partial class RuntimeSqlTests
         "message", "message_correlation", "message_start_key", "message_subscription", "signal_subscription", "start_event_subscription",
         "deployment", "deployment_resource", "process_definition", "decision_definition", "decision_requirements", "form_definition",
         "job_metrics", "job_type_backoff", "engine_node", "business_calendar", "schema_migration", "timer_job_cancellation", "idempotent_request",
+        "job_closed", "message_subscription_closed", "message_correlated", "decision_instance",
     ];
 
     /// <summary>Tables of other owners (see <see cref="BoundaryTests"/>): identity, audit, idempotency and the activities.</summary>

@@ -167,7 +167,9 @@ public sealed class TenantIsolationTests : DatabaseTest
         _keysOfB["element-instance"] = element.GetProperty("elementInstanceKey").GetString()!;
         var jobs = await IdentityHost.PostAsync(_b, "/v2/jobs/search", new { filter = new { processInstanceKey = second } });
         jobs.GetProperty("items").EnumerateArray().ShouldAllBe(j => j.GetProperty("tenantId").GetString() == B);
-        (await IdentityHost.PostAsync(_a, "/v2/message-subscriptions/search", new { })).GetProperty("page").GetProperty("totalItems").GetInt64().ShouldBe(0);
+        // A's own subscriptions that received their message stay visible to A (CORRELATED, as in Camunda); none of B's.
+        (await IdentityHost.PostAsync(_a, "/v2/message-subscriptions/search", new { })).GetProperty("items").EnumerateArray()
+            .ShouldAllBe(s => s.GetProperty("tenantId").GetString() == A && s.GetProperty("messageSubscriptionState").GetString() != "CREATED");
     }
 
     [Test, Order(2)]
