@@ -118,6 +118,7 @@ public sealed class DemandHttpScenarioTests : HostedScenario
         var resolve = await logistics.PostAsJsonAsync($"/v2/user-tasks/{secondKey}/completion",
             new { variables = new { ticketOutcome = "resolved", completionStandard = "refund-received", notes = "refunded the shipping fee" } });
         resolve.StatusCode.ShouldBe(HttpStatusCode.NoContent, await resolve.Content.ReadAsStringAsync());
+        await ScenarioHttp.AnswerSurveyAsync(hotline, _admin, demand, "D-3001", new { score = 3, channel = "hotline" }, Logs, Patience);
 
         await EventuallyAsync("the demand to complete", async () =>
         {
@@ -207,7 +208,14 @@ public sealed class DemandHttpScenarioTests : HostedScenario
 
         // Still nobody: 24 working hours after Tuesday 09:00 is Thursday 18:00, the demand's deadline.
         _clock.Set(TestCalendars.Cn(11, 26, 18));
-        await EventuallyAsync("the demand to close at its deadline", async () =>
+        await EventuallyAsync("the demand to close at its deadline and wait for the survey", async () =>
+        {
+            var view = await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{demand}");
+            return view.GetProperty("activeElements").EnumerateArray().Any(e => e.GetProperty("elementId").GetString() == "AwaitSurvey") ? (JsonElement?)view : null;
+        }, demand);
+        // The customer never answers: three days later the survey window passes and the demand ends.
+        _clock.Set(TestCalendars.Cn(11, 29, 18));
+        await EventuallyAsync("the demand to end after the survey window", async () =>
         {
             var instance = await _admin.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{demand}");
             return instance.GetProperty("state").GetString() == "COMPLETED" ? (JsonElement?)instance : null;
@@ -217,6 +225,7 @@ public sealed class DemandHttpScenarioTests : HostedScenario
         variables.GetProperty("completionStandard").GetString().ShouldBe("none");
         variables.GetProperty("slaCompliance").GetString().ShouldBe("closed at the demand deadline");
         variables.GetProperty("escalationCount").GetInt32().ShouldBe(1);
+        variables.GetProperty("survey").GetProperty("result").GetString().ShouldBe("no answer");
         (await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{pooled.GetProperty("userTaskKey").GetString()}"))
             .GetProperty("state").GetString().ShouldBe("CANCELED");
         var texts = SmsTo("+86 138 0000 0088");

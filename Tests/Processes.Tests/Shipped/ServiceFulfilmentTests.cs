@@ -69,6 +69,11 @@ public sealed class ServiceFulfilmentTests : EngineTest
         release.CustomHeaders["url"]!.GetValue<string>().ShouldBe("{{secrets.LEDGER_URL}}/fees/released");
         ShouldBeJson(release.Variables["httpRequestBody"]!, """{"serviceOrderId":"TM-1001","network":"net-hz","fee":180,"period":"2026-11"}""");
         await CompleteJobAsync(release);
+        var credit = await TakeJobAsync(order, "settlement-credit", "CreditPool");
+        ShouldBeJson(new System.Text.Json.Nodes.JsonObject { ["network"] = credit.Variables["network"]!.DeepClone(), ["serviceOrderId"] = credit.Variables["serviceOrderId"]!.DeepClone(),
+            ["fee"] = credit.Variables["fee"]!.DeepClone(), ["period"] = credit.Variables["period"]!.DeepClone() },
+            """{"network":"net-hz","serviceOrderId":"TM-1001","fee":180,"period":"2026-11"}""");
+        await CompleteJobAsync(credit);
 
         (await StateAsync(order)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(order);
