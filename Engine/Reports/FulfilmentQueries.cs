@@ -17,8 +17,10 @@ public sealed class FulfilmentQueries(NpgsqlDataSource dataSource, string fulfil
     }
 
     /// <summary>
-    /// Orders started in the range per network: acceptance offers (Accept tasks) decided, of them accepted (completed with
-    /// accepted = true; a decline or a lapsed acceptance SLA is not), and verifications (codeVerified recorded), of them verified.
+    /// Orders started in the range per network: acceptance offers (Accept tasks) decided, of them accepted, and
+    /// verifications (codeVerified recorded), of them verified. A declined or lapsed offer sends the order back to
+    /// dispatch and only an acceptance goes on, so an order's offers hold one accepted at most: the last, when the
+    /// order's <c>accepted</c> (the Accept task's output) is true.
     /// </summary>
     public async Task<IReadOnlyList<FulfilmentRow>> FulfilmentAsync(Caller caller, ReportFilter filter, CancellationToken cancellationToken)
     {
@@ -32,26 +34,22 @@ public sealed class FulfilmentQueries(NpgsqlDataSource dataSource, string fulfil
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string Network, long Orders, long Offers, long Accepted, long Verifications, long Verified)>(new CommandDefinition($"""
             WITH orders AS (
-                SELECT i.key, coalesce(so.value->>'network', '(none)') AS network, cv.value AS code_verified
+                SELECT i.key, coalesce(so.value->>'network', '(none)') AS network, cv.value AS code_verified, ac.value AS accepted
                 FROM process_instance i
                 LEFT JOIN variable so ON so.scope_key = i.key AND so.name = 'serviceOrder'
                 LEFT JOIN variable cv ON cv.scope_key = i.key AND cv.name = 'codeVerified'
+                LEFT JOIN variable ac ON ac.scope_key = i.key AND ac.name = 'accepted'
                 WHERE i.bpmn_process_id = @process AND i.started_at >= @from AND i.started_at < @to AND {visible}),
             offers AS (
-                SELECT o.network, t.state,
-                       (SELECT v.details->'value' FROM execution_history h
-                        JOIN execution_history v ON v.process_instance_key = t.process_instance_key AND v.at = h.at
-                             AND v.event IN ('VARIABLE_CREATED', 'VARIABLE_UPDATED') AND v.details->>'name' = 'accepted'
-                        WHERE (h.details->>'userTaskKey')::bigint = t.key AND h.event IN ('TASK_CREATED', 'TASK_ASSIGNED', 'TASK_COMPLETED', 'TASK_SLA_WARNING')
-                          AND h.event = 'TASK_COMPLETED' LIMIT 1) AS accepted
+                SELECT o.key, count(*) AS decided
                 FROM orders o JOIN user_task t ON t.process_instance_key = o.key AND t.element_id = 'Accept'
-                WHERE t.state <> 'CREATED')
-            SELECT o.network, count(DISTINCT o.key),
-                   (SELECT count(*) FROM offers f WHERE f.network = o.network),
-                   (SELECT count(*) FROM offers f WHERE f.network = o.network AND f.state = 'COMPLETED' AND f.accepted = 'true'::jsonb),
+                WHERE t.state <> 'CREATED' GROUP BY o.key)
+            SELECT o.network, count(*), coalesce(sum(f.decided), 0)::bigint,
+                   count(*) FILTER (WHERE o.accepted = 'true'::jsonb AND f.decided > 0),
                    count(*) FILTER (WHERE o.code_verified IS NOT NULL AND o.code_verified <> 'null'::jsonb),
                    count(*) FILTER (WHERE o.code_verified = 'true'::jsonb)
-            FROM orders o GROUP BY o.network ORDER BY o.network
+            FROM orders o LEFT JOIN offers f ON f.key = o.key
+            GROUP BY o.network ORDER BY o.network
             """, parameters, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new FulfilmentRow(r.Network, r.Orders, r.Offers, r.Accepted, r.Verifications, r.Verified))];
     }

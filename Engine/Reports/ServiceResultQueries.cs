@@ -21,15 +21,15 @@ public sealed class ServiceResultQueries(NpgsqlDataSource dataSource, string dem
     {
         var (parameters, where) = Cohort(caller, filter);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // A demand's survey is "awaiting" while the instance is still active after its close (it has a completion
-        // standard but no survey yet); demands still being worked count nowhere.
+        // A demand's survey is "awaiting" while the instance is still active after its close (the close recorded
+        // slaCompliance, no survey yet); demands still being worked count nowhere.
         var rows = await connection.QueryAsync<(string Result, int? Score, long Count)>(new CommandDefinition($"""
             SELECT CASE WHEN sv.value IS NOT NULL THEN coalesce(sv.value->>'result', 'answered') ELSE 'awaiting' END,
                    CASE WHEN sv.value->>'score' ~ '^[1-5]$' THEN (sv.value->>'score')::int END, count(*)
             FROM process_instance i
             LEFT JOIN variable sv ON sv.scope_key = i.key AND sv.name = 'survey'
-            LEFT JOIN variable cs ON cs.scope_key = i.key AND cs.name = 'completionStandard'
-            WHERE {where} AND (sv.value IS NOT NULL OR (cs.value IS NOT NULL AND i.state = 'ACTIVE'))
+            LEFT JOIN variable sc ON sc.scope_key = i.key AND sc.name = 'slaCompliance'
+            WHERE {where} AND (sv.value IS NOT NULL OR (sc.value IS NOT NULL AND i.state = 'ACTIVE'))
             GROUP BY 1, 2 ORDER BY 1, 2
             """, parameters, cancellationToken: cancellationToken));
         return new SurveyReport([.. rows.Select(r => new SurveyRow(r.Result, r.Score, r.Count))]);
@@ -46,6 +46,8 @@ public sealed class ServiceResultQueries(NpgsqlDataSource dataSource, string dem
             JOIN variable cs ON cs.scope_key = i.key AND cs.name = 'completionStandard'
             LEFT JOIN variable cr ON cr.scope_key = i.key AND cr.name = 'completionReason'
             WHERE {where} AND jsonb_typeof(cs.value) = 'string'
+              -- closed demands only: a ticket's form sets completionStandard before the demand is closed
+              AND EXISTS (SELECT 1 FROM variable sc WHERE sc.scope_key = i.key AND sc.name = 'slaCompliance')
             GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2
             """, parameters, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new CompletionRow(r.Standard, r.Reason, r.Count))];

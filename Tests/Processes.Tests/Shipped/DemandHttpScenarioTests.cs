@@ -94,8 +94,12 @@ public sealed class DemandHttpScenarioTests : HostedScenario
         _clock.Set(TestCalendars.Cn(11, 24, 18));
         var moved = await EventuallyAsync("the ticket to move to the escalation group", async () =>
         {
+            // The move is two commands (the groups, then the unassignment): wait until the job that makes them completed.
+            var trail = await HistoryAsync(demand, includeCalled: true);
             var task = await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{ticketKey}");
-            return task.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).SequenceEqual(["escalation"]) ? (JsonElement?)task : null;
+            return task.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).SequenceEqual(["escalation"])
+                && trail.Any(e => e.GetProperty("event").GetString() == "ELEMENT_COMPLETED" && e.GetProperty("elementId").GetString() == "MoveTicket")
+                ? (JsonElement?)task : null;
         }, demand);
         moved.GetProperty("state").GetString().ShouldBe("CREATED");
         (moved.TryGetProperty("assignee", out var assignee) && assignee.ValueKind == JsonValueKind.String).ShouldBeFalse("the escalation queue holds it unassigned");
