@@ -5,6 +5,7 @@ using Npgsql;
 using Processes.Activities.Assignment;
 using Processes.Activities.Http;
 using Processes.Activities.Refunds;
+using Processes.Activities.Settlement;
 using Processes.Activities.Shared;
 using Processes.Activities.Sms;
 using Processes.Activities.Tasks;
@@ -18,7 +19,7 @@ public static class ActivityRegistration
 {
     /// <summary>
     /// The built-in job handlers (<c>sms</c>, <c>refund</c>, <c>assign</c>, <c>http</c>, <c>user-task-update</c>,
-    /// <c>verification-code</c>) as <see cref="IJobHandler"/> services, configured from <c>Processes:Activities</c>.
+    /// <c>verification-code</c>, <c>settlement-credit</c>) as <see cref="IJobHandler"/> services, configured from <c>Processes:Activities</c>.
     /// Needs <see cref="NpgsqlDataSource"/> (for the activities' own tables), <see cref="IProcessEngine"/> (runtime state: the
     /// engine's command facade and stores) and <see cref="IUserDirectory"/> (the host's users) services.
     /// </summary>
@@ -37,6 +38,7 @@ public static class ActivityRegistration
         services.AddSingleton(sp => new AssignmentStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new SmsSentStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new RefundStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new SettlementPool(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<ISmsProvider>(sp =>
             string.Equals(sp.GetRequiredService<IOptions<ActivitiesOptions>>().Value.Sms.Provider, "http", StringComparison.OrdinalIgnoreCase)
                 ? new HttpSmsProvider(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>())
@@ -50,6 +52,8 @@ public static class ActivityRegistration
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         services.AddSingleton<IJobHandler>(sp => new HttpHandler(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>(),
             new ConnectorSecrets(configuration.GetSection("Processes:Secrets"))));
+        services.AddSingleton<IJobHandler>(sp => new SettlementCreditHandler(sp.GetRequiredService<SettlementPool>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<IProcessEngine>()));
         services.AddSingleton<IJobHandler>(sp => new VerificationCodeHandler(sp.GetRequiredService<SmsTemplateStore>(), sp.GetRequiredService<SmsDelivery>(),
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));

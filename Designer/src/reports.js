@@ -1,5 +1,5 @@
 // The /reports page (supervisors, admins): SLA compliance, first-response and resolution times, workload,
-// hand-overs and exception orders for a time range, a process and a group. Every number is the API's
+// hand-overs, exception orders, surveys, completion standards, fulfilment and settlement for a time range, a process and a group. Every number is the API's
 // (/api/reports/...), which counts what the signed-in user may see; the page only draws it. Each section links the
 // same rows as CSV.
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
@@ -141,10 +141,36 @@ async function showExceptions() {
   fill('exception-rows', data.rows, r => [r.problemType, r.problemDetail, r.total, r.open, r.closed, duration(r.averageResolutionSeconds)]);
 }
 
+const percent = value => (value === null || value === undefined ? '–' : `${value} %`);
+
+async function showSurveys() {
+  const data = await report('surveys');
+  $('survey-summary').textContent = `${data.surveyed} demands surveyed, ${data.answered} answered (${percent(data.responseRatePercent)}): ` +
+    `average score ${data.averageScore ?? '–'}, satisfied (4–5) ${percent(data.satisfiedPercent)}.`;
+  fill('survey-rows', data.rows, r => [r.result, r.score, r.count]);
+}
+
+async function showCompletions() {
+  const data = await report('completions');
+  fill('completion-rows', data.rows, r => [r.standard, r.reason, r.count]);
+}
+
+async function showFulfilment() {
+  const data = await report('fulfilment');
+  fill('fulfilment-rows', data.rows, r => [r.network, r.orders, r.offers, r.accepted, percent(r.acceptanceRatePercent), r.verifications, r.verified,
+    percent(r.verificationRatePercent)]);
+}
+
+async function showSettlement() {
+  const data = await report('settlement');
+  fill('settlement-rows', data.rows, r => [r.network, r.period, r.releasedOrders, r.released, r.frozenOrders, r.frozen, r.paid]);
+}
+
 async function refresh() {
   showMessage('');
   try {
-    await Promise.all([showSla(), showDurations(), showWorkload(), showHandovers(), showExceptions()]);
+    await Promise.all([showSla(), showDurations(), showWorkload(), showHandovers(), showExceptions(), showSurveys(), showCompletions(),
+      showFulfilment(), showSettlement()]);
   } catch (error) {
     showMessage(`The reports could not be loaded: ${problemText(error)}`);
   }

@@ -15,6 +15,7 @@ public sealed partial class UserTaskStore
 {
     private const string TaskUpdated = "TASK_UPDATED";
     private const string TaskSlaWarning = "TASK_SLA_WARNING";
+    private const string TaskSlaBreached = "TASK_SLA_BREACHED";
     private static readonly string Created = UserTaskState.Created.ToStored();
     private readonly NpgsqlDataSource _dataSource;
 
@@ -71,7 +72,8 @@ public sealed partial class UserTaskStore
 
     /// <summary>
     /// One SLA round: records TASK_SLA_WARNING once for each open task that has used three quarters of the time
-    /// between its creation and its due date; returns how many. Every host may run it: rounds take turns under an
+    /// between its creation and its due date (returns how many), and TASK_SLA_BREACHED once for each open task past
+    /// its due date (counted by the metric processes.engine.sla.breaches). Every host may run it: rounds take turns under an
     /// advisory lock, and a task already warned is skipped.
     /// </summary>
     public async Task<int> RecordSlaWarningsAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -92,8 +94,25 @@ public sealed partial class UserTaskStore
                               WHERE h.process_instance_key = t.process_instance_key AND h.event = @TaskSlaWarning
                                 AND (h.details->>'userTaskKey')::bigint = t.key)
             """, new { now = now.ToUniversalTime(), Created, TaskSlaWarning }, transaction, cancellationToken: cancellationToken));
-        // Durability point: the warnings and the round commit together; a crash before leaves them for the next round.
+        // The same round records the breach once per open task past its due date: the history shows when it was
+        // seen, and the operators' counter counts each breach once however many hosts run rounds.
+        var breached = await connection.QueryAsync<string>(new CommandDefinition("""
+            INSERT INTO execution_history (process_instance_key, element_instance_key, element_id, element_type, event, details, at)
+            SELECT t.process_instance_key, t.element_instance_key, t.element_id, 'userTask', @TaskSlaBreached,
+                   jsonb_build_object('userTaskKey', t.key, 'dueDate', t.due_date, 'assignee', t.assignee, 'bpmnProcessId', t.bpmn_process_id), @now
+            FROM user_task t
+            WHERE t.state = @Created AND t.due_date IS NOT NULL AND @now > t.due_date
+              AND NOT EXISTS (SELECT 1 FROM execution_history h
+                              WHERE h.process_instance_key = t.process_instance_key AND h.event = @TaskSlaBreached
+                                AND (h.details->>'userTaskKey')::bigint = t.key)
+            RETURNING details->>'bpmnProcessId'
+            """, new { now = now.ToUniversalTime(), Created, TaskSlaBreached }, transaction, cancellationToken: cancellationToken));
+        // Durability point: the warnings, the breaches and the round commit together; a crash before leaves them for the next round.
         await transaction.CommitAsync(cancellationToken);
+        foreach (var process in breached.GroupBy(p => p, StringComparer.Ordinal))
+        {
+            Telemetry.EngineTelemetry.SlaBreached(process.Key, process.Count());
+        }
         return count;
     }
 }

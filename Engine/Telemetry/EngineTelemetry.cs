@@ -33,6 +33,8 @@ public static class EngineTelemetry
     private static readonly Counter<long> InstancesCompleted = Meter.CreateCounter<long>("processes.engine.instances.completed", "{instance}",
         "Process instances completed, by process id.");
     private static readonly Counter<long> IncidentsCreated = Meter.CreateCounter<long>("processes.engine.incidents.created", "{incident}", "Incidents raised.");
+    private static readonly Counter<long> SlaBreaches = Meter.CreateCounter<long>("processes.engine.sla.breaches", "{task}",
+        "Open user tasks seen past their due date (each breach once), by process id.");
     private static readonly Counter<long> IncidentsResolved = Meter.CreateCounter<long>("processes.engine.incidents.resolved", "{incident}", "Incidents resolved.");
 
     /// <summary>The last counts of <see cref="OperationsGauges"/>, read by the observable gauges (null: not measured yet).</summary>
@@ -125,6 +127,9 @@ public static class EngineTelemetry
             IncidentsResolved.Add(changes.ResolvedIncidents.Count);
         }
     }
+
+    internal static void SlaBreached(string? process, int count) =>
+        SlaBreaches.Add(count, new KeyValuePair<string, object?>("process", process));
 
     internal static void Activated(string type, int count)
     {

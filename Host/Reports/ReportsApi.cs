@@ -25,6 +25,10 @@ internal static class ReportsApi
         group.MapGet("/workload", WorkloadAsync);
         group.MapGet("/handovers", HandoversAsync);
         group.MapGet("/exception-orders", ExceptionOrdersAsync);
+        group.MapGet("/surveys", SurveysAsync);
+        group.MapGet("/completions", CompletionsAsync);
+        group.MapGet("/fulfilment", FulfilmentAsync);
+        group.MapGet("/settlement", SettlementAsync);
         // The heatmap is aggregate case data: whoever signs in may ask, and sees the instances the visibility rule shows them.
         app.MapGet("/api/reports/heatmap", HeatmapAsync).WithTags("Reports").RequireAuthorization(Policies.Authenticated);
         return app;
@@ -113,6 +117,85 @@ internal static class ReportsApi
         return filter.Csv
             ? Csv("exception-orders", ["problemType", "problemDetail", "total", "open", "closed", "averageResolutionSeconds"],
                 rows.Select(r => new object?[] { r.ProblemType, r.ProblemDetail, r.Total, r.Open, r.Closed, r.AverageResolutionSeconds }))
+            : TypedResults.Ok(new { filter.Value.From, filter.Value.To, rows });
+    }
+
+    private static async Task<IResult> SurveysAsync(HttpContext http, ClaimsPrincipal user, ServiceResultQueries results, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var filter = Read(http, clock, []);
+        if (filter.Problem is { } problem)
+        {
+            return problem;
+        }
+        var report = await results.SurveysAsync(user.Caller(), filter.Value, cancellationToken);
+        return filter.Csv
+            ? Csv("surveys", ["result", "score", "count"], report.Rows.Select(r => new object?[] { r.Result, r.Score, r.Count }))
+            : TypedResults.Ok(new
+            {
+                filter.Value.From,
+                filter.Value.To,
+                report.Surveyed,
+                report.Answered,
+                report.ResponseRatePercent,
+                report.AverageScore,
+                report.SatisfiedPercent,
+                rows = report.Rows.Select(r => r.Score is { } score
+                    ? (object)new { r.Result, score, r.Count }
+                    : new { r.Result, r.Count }),
+            });
+    }
+
+    private static async Task<IResult> CompletionsAsync(HttpContext http, ClaimsPrincipal user, ServiceResultQueries results, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var filter = Read(http, clock, []);
+        if (filter.Problem is { } problem)
+        {
+            return problem;
+        }
+        var rows = await results.CompletionsAsync(user.Caller(), filter.Value, cancellationToken);
+        return filter.Csv
+            ? Csv("completions", ["standard", "reason", "count"], rows.Select(r => new object?[] { r.Standard, r.Reason, r.Count }))
+            : TypedResults.Ok(new { filter.Value.From, filter.Value.To, rows });
+    }
+
+    private static async Task<IResult> FulfilmentAsync(HttpContext http, ClaimsPrincipal user, FulfilmentQueries fulfilment, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var filter = Read(http, clock, []);
+        if (filter.Problem is { } problem)
+        {
+            return problem;
+        }
+        var rows = await fulfilment.FulfilmentAsync(user.Caller(), filter.Value, cancellationToken);
+        return filter.Csv
+            ? Csv("fulfilment", ["network", "orders", "offers", "accepted", "acceptanceRatePercent", "verifications", "verified", "verificationRatePercent"],
+                rows.Select(r => new object?[] { r.Network, r.Orders, r.Offers, r.Accepted, r.AcceptanceRatePercent, r.Verifications, r.Verified, r.VerificationRatePercent }))
+            : TypedResults.Ok(new
+            {
+                filter.Value.From,
+                filter.Value.To,
+                rows = rows.Select(r => new
+                {
+                    r.Network, r.Orders, r.Offers, r.Accepted, r.AcceptanceRatePercent, r.Verifications, r.Verified, r.VerificationRatePercent,
+                }),
+            });
+    }
+
+    /// <summary>Per network and month; amounts are decimals (JSON numbers as the ledger wrote them, never rounded through a float).</summary>
+    private static async Task<IResult> SettlementAsync(HttpContext http, ClaimsPrincipal user, FulfilmentQueries fulfilment, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var filter = Read(http, clock, []);
+        if (filter.Problem is { } problem)
+        {
+            return problem;
+        }
+        var rows = await fulfilment.SettlementAsync(user.Caller(), filter.Value, cancellationToken);
+        return filter.Csv
+            ? Csv("settlement", ["network", "period", "releasedOrders", "released", "frozenOrders", "frozen", "paid"],
+                rows.Select(r => new object?[] { r.Network, r.Period, r.ReleasedOrders, r.Released, r.FrozenOrders, r.Frozen, r.Paid }))
             : TypedResults.Ok(new { filter.Value.From, filter.Value.To, rows });
     }
 

@@ -10,6 +10,8 @@ internal static class ReportsRegistration
     public static WebApplicationBuilder AddProcessesReports(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(sp => new ReportQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new ServiceResultQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddSingleton(sp => new FulfilmentQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton(sp => new HeatmapQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new OperationsGauges(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         return builder;

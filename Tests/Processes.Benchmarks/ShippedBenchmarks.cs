@@ -64,7 +64,7 @@ internal sealed class ShippedBenchmarks : IBenchmarkSuite
         var calendar = CalendarJson.Read(await File.ReadAllTextAsync(Path.Combine(folder, "cn-support.calendar.json"), cancellationToken));
         await new CalendarStore(dataSource).SaveAsync(calendar.Definition!, null, cancellationToken);
         var definitions = new ProcessDefinitions(dataSource);
-        var resources = new[] { "sla-targets.dmn", "sla-escalation.bpmn", "demand-ticket.bpmn" }
+        var resources = new[] { "sla-targets.dmn", "transfer-groups.dmn", "sla-escalation.bpmn", "demand-ticket.bpmn" }
             .Select(name => new DeploymentResource(name, Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(folder, name))))).ToList();
         var result = await new DeploymentService(dataSource, definitions).DeployAsync(resources, cancellationToken);
         if (result is not DeploymentResult.Deployed)

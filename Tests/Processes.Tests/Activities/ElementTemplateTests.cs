@@ -20,6 +20,7 @@ public sealed partial class ElementTemplateTests
         ["processes.http"] = ("http", "Http"),
         ["processes.verification-code"] = ("verification-code", "Verification"),
         ["processes.user-task-update"] = ("user-task-update", "Tasks"),
+        ["processes.settlement-credit"] = ("settlement-credit", "Settlement"),
     };
 
     [Test]
@@ -41,6 +42,7 @@ public sealed partial class ElementTemplateTests
     [TestCase("processes.http")]
     [TestCase("processes.verification-code")]
     [TestCase("processes.user-task-update")]
+    [TestCase("processes.settlement-credit")]
     public void The_template_declares_exactly_what_the_handler_reads(string templateId)
     {
         var (jobType, folder) = Activities[templateId];

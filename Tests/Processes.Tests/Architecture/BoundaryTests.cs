@@ -26,6 +26,7 @@ public sealed class BoundaryTests
         ["Processes.Host.Postgres."] = "the embedded PostgreSQL launcher and the data source the host hands to the engine",
         ["Processes.Host.Engine.EngineRegistration"] = "DI registration: builds the engine's stores and facade from the data source",
         ["Processes.Host.Engine.QueryRegistration"] = "DI registration: builds the engine's read models from the data source",
+        ["Processes.Host.Settlement.SettlementApi"] = "hands the audit log the settlement pool's transaction, so a withdrawal and its audit row commit together; no SQL",
         ["Processes.Host.Reports.ReportsRegistration"] = "DI registration: builds the engine's report read models and operations gauges from the data source",
         ["Processes.Host.Telemetry.TelemetryRegistration"] = "OpenTelemetry wiring: subscribes to Npgsql's activity source and meter; no SQL",
     };
@@ -41,6 +42,7 @@ public sealed class BoundaryTests
         ["Processes.Activities.Sms.SmsSentStore"] = "owns sms_sent",
         ["Processes.Activities.Sms.OutboxSmsProvider"] = "owns sms_outbox",
         ["Processes.Activities.Refunds.RefundStore"] = "owns refund_sent",
+        ["Processes.Activities.Settlement.SettlementPool"] = "owns settlement_movement and settlement_withdrawal (the networks' settlement pools)",
     };
 
     private static Assembly HostAssembly => typeof(ProcessesDatabase).Assembly;

@@ -74,6 +74,12 @@ public sealed class ReportsPageTests : PageTest
         (await CellsAsync(page, "#duration-rows tr")).Single(r => r[0] == "Resolution")[1].ShouldBe("1");
         (await page.Locator("#sla-chart").BoundingBoxAsync())!.Height.ShouldBeGreaterThan(100);
         (await page.GetAttributeAsync("#sla-csv", "href"))!.ShouldContain("format=csv");
+        // The service-result sections answer too (this fixture has no demands, surveys or service orders).
+        (await page.Locator("#survey-summary").TextContentAsync())!.ShouldStartWith("0 demands surveyed");
+        foreach (var section in new[] { "surveys", "completions", "fulfilment", "settlement" })
+        {
+            (await page.GetAttributeAsync($"#{section}-csv", "href"))!.ShouldContain($"/api/reports/{section}?");
+        }
         (await page.Locator("#reports-link[aria-current='page']").CountAsync()).ShouldBe(1, "the shared navigation marks this page");
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = $"/tmp/reports-{width}.png", FullPage = true });

@@ -94,8 +94,12 @@ public sealed class DemandHttpScenarioTests : HostedScenario
         _clock.Set(TestCalendars.Cn(11, 24, 18));
         var moved = await EventuallyAsync("the ticket to move to the escalation group", async () =>
         {
+            // The move is two commands (the groups, then the unassignment): wait until the job that makes them completed.
+            var trail = await HistoryAsync(demand, includeCalled: true);
             var task = await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{ticketKey}");
-            return task.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).SequenceEqual(["escalation"]) ? (JsonElement?)task : null;
+            return task.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).SequenceEqual(["escalation"])
+                && trail.Any(e => e.GetProperty("event").GetString() == "ELEMENT_COMPLETED" && e.GetProperty("elementId").GetString() == "MoveTicket")
+                ? (JsonElement?)task : null;
         }, demand);
         moved.GetProperty("state").GetString().ShouldBe("CREATED");
         (moved.TryGetProperty("assignee", out var assignee) && assignee.ValueKind == JsonValueKind.String).ShouldBeFalse("the escalation queue holds it unassigned");
@@ -118,6 +122,7 @@ public sealed class DemandHttpScenarioTests : HostedScenario
         var resolve = await logistics.PostAsJsonAsync($"/v2/user-tasks/{secondKey}/completion",
             new { variables = new { ticketOutcome = "resolved", completionStandard = "refund-received", notes = "refunded the shipping fee" } });
         resolve.StatusCode.ShouldBe(HttpStatusCode.NoContent, await resolve.Content.ReadAsStringAsync());
+        await ScenarioHttp.AnswerSurveyAsync(hotline, _admin, demand, "D-3001", new { score = 3, channel = "hotline" }, Logs, Patience);
 
         await EventuallyAsync("the demand to complete", async () =>
         {
@@ -207,7 +212,14 @@ public sealed class DemandHttpScenarioTests : HostedScenario
 
         // Still nobody: 24 working hours after Tuesday 09:00 is Thursday 18:00, the demand's deadline.
         _clock.Set(TestCalendars.Cn(11, 26, 18));
-        await EventuallyAsync("the demand to close at its deadline", async () =>
+        await EventuallyAsync("the demand to close at its deadline and wait for the survey", async () =>
+        {
+            var view = await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{demand}");
+            return view.GetProperty("activeElements").EnumerateArray().Any(e => e.GetProperty("elementId").GetString() == "AwaitSurvey") ? (JsonElement?)view : null;
+        }, demand);
+        // The customer never answers: three days later the survey window passes and the demand ends.
+        _clock.Set(TestCalendars.Cn(11, 29, 18));
+        await EventuallyAsync("the demand to end after the survey window", async () =>
         {
             var instance = await _admin.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{demand}");
             return instance.GetProperty("state").GetString() == "COMPLETED" ? (JsonElement?)instance : null;
@@ -217,6 +229,7 @@ public sealed class DemandHttpScenarioTests : HostedScenario
         variables.GetProperty("completionStandard").GetString().ShouldBe("none");
         variables.GetProperty("slaCompliance").GetString().ShouldBe("closed at the demand deadline");
         variables.GetProperty("escalationCount").GetInt32().ShouldBe(1);
+        variables.GetProperty("survey").GetProperty("result").GetString().ShouldBe("no answer");
         (await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{pooled.GetProperty("userTaskKey").GetString()}"))
             .GetProperty("state").GetString().ShouldBe("CANCELED");
         var texts = SmsTo("+86 138 0000 0088");

@@ -31,6 +31,7 @@ public abstract class DemandModelTest : EngineTest
         }
         await DeployAsync(ShippedDefinitions.Text("sla-escalation.bpmn"), "sla-escalation.bpmn");
         await DeployAsync(ShippedDefinitions.Text("sla-targets.dmn"), "sla-targets.dmn");
+        await DeployAsync(ShippedDefinitions.Text("transfer-groups.dmn"), "transfer-groups.dmn");
         await DeployAsync(ShippedDefinitions.Text("demand-ticket.bpmn"), "demand-ticket.bpmn");
     }
 
@@ -144,6 +145,19 @@ public abstract class DemandModelTest : EngineTest
     private protected async Task CompleteTicketAsync(Ticket ticket, string form)
     {
         var result = await Engine.CompleteUserTaskAsync(ticket.Key, Vars(form), ticket.Version, ticket.Assignee, CancellationToken.None);
+        result.Ok.ShouldBeTrue(result.Message);
+    }
+
+    /// <summary>The customer's survey answer, as POST /api/demands/{demandId}/survey-answer sends it: message survey-answered by demand id.</summary>
+    private protected async Task AnswerSurveyAsync(long demand, int score = 5, string? comment = null)
+    {
+        var demandId = (await VariablesAsync(demand))["demandId"]!.GetValue<string>();
+        var survey = new JsonObject { ["result"] = "answered", ["score"] = score, ["channel"] = "sms", ["answeredAt"] = Clock.GetUtcNow().ToString("O") };
+        if (comment is not null)
+        {
+            survey["comment"] = comment;
+        }
+        var result = await Engine.CorrelateMessageAsync("survey-answered", demandId, new JsonObject { ["survey"] = survey }, CancellationToken.None);
         result.Ok.ShouldBeTrue(result.Message);
     }
 

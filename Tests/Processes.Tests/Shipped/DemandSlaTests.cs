@@ -86,6 +86,7 @@ public sealed class DemandSlaTests : DemandModelTest
         (await Engine.AssignUserTaskAsync(moved.Key, "eve", null, "eve", null, CancellationToken.None)).Ok.ShouldBeTrue();
         await CompleteTicketAsync(await OpenTicketAsync(demand), """{"ticketOutcome": "resolved", "completionStandard": "compensation-received"}""");
         await CompleteJobAsync(demand, "sms", "Survey");
+        await AnswerSurveyAsync(demand);
 
         (await StateAsync(demand)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(demand);
@@ -160,6 +161,7 @@ public sealed class DemandSlaTests : DemandModelTest
         (await PublishAsync("demand-first-response", "D-1008")).Ok.ShouldBeTrue();
         await CompleteTicketAsync(ticket, """{"ticketOutcome": "resolved", "completionStandard": "refund-received"}""");
         await CompleteJobAsync(demand, "sms", "Survey");
+        await AnswerSurveyAsync(demand);
         var variables = await VariablesAsync(demand);
         variables["firstResponseBreach"]!["firstResponseTarget"]!.GetValue<string>().ShouldBe("PT30M");
         DateTimeOffset.Parse(variables["firstResponseAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)

@@ -37,6 +37,9 @@ public sealed class DemandTicketTests : DemandModelTest
         survey.Variables["recipient"]!.GetValue<string>().ShouldBe(CustomerPhone);
         ShouldBeJson(survey.Variables["smsParameters"], """{"demandId":"D-1001","completionReason":"resolved"}""");
         (await Engine.CompleteJobAsync(survey.Key, null, CancellationToken.None)).Ok.ShouldBeTrue();
+        (await StateAsync(demand)).ShouldBe("ACTIVE", "the closed demand waits for the survey answer");
+        (await VariablesAsync(demand))["completionStandard"]!.GetValue<string>().ShouldBe("replacement-delivered", "closed before the survey");
+        await AnswerSurveyAsync(demand, 4, "quick, but the parcel came late");
 
         (await StateAsync(demand)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(demand);
@@ -50,7 +53,9 @@ public sealed class DemandTicketTests : DemandModelTest
         variables["transferCount"]!.GetValue<int>().ShouldBe(0);
         variables.ContainsKey("slaBreach").ShouldBeFalse();
         (await HistoryAsync(demand)).ShouldBe(["DemandReceived", "Triage", "HandlingStarted", "RouteFirst", "NextTicket", "Ticket", "Outcome",
-            "Resolved", "HandlingEnded", "Handling", "Closing", "CloseDemand", "Survey", "DemandClosed", "demand-ticket"]);
+            "Resolved", "HandlingEnded", "Handling", "Closing", "CloseDemand", "Survey", "AwaitSurvey", "SurveyAnswered", "DemandClosed", "demand-ticket"]);
+        ShouldBeJson((await VariablesAsync(demand))["survey"]!["score"], "4");
+        (await VariablesAsync(demand))["survey"]!["comment"]!.GetValue<string>().ShouldBe("quick, but the parcel came late");
         (await CountAsync("SELECT count(*) FROM timer")).ShouldBe(0, "the SLA and deadline timers are gone with their elements");
     }
 
@@ -78,6 +83,7 @@ public sealed class DemandTicketTests : DemandModelTest
         second.Groups.ShouldBe(["logistics-desk"]);
         await CompleteTicketAsync(second, """{"ticketOutcome": "resolved"}""");
         await CompleteJobAsync(demand, "sms", "Survey");
+        await AnswerSurveyAsync(demand);
 
         (await StateAsync(demand)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(demand);
@@ -109,6 +115,7 @@ public sealed class DemandTicketTests : DemandModelTest
         second.Groups.ShouldBe([expectedGroup]);
         await CompleteTicketAsync(second, """{"ticketOutcome": "resolved"}""");
         await CompleteJobAsync(demand, "sms", "Survey");
+        await AnswerSurveyAsync(demand);
         (await StateAsync(demand)).ShouldBe("COMPLETED");
     }
 
@@ -136,6 +143,7 @@ public sealed class DemandTicketTests : DemandModelTest
         await CompleteTicketAsync(supervisorTicket, """{"ticketOutcome": "resolved"}""");
         var survey = await CompleteJobAsync(demand, "sms", "Survey");
         survey.Variables["smsParameters"]!["completionReason"]!.GetValue<string>().ShouldBe("resolved after escalation");
+        await AnswerSurveyAsync(demand, 2);
 
         (await StateAsync(demand)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(demand);
@@ -182,6 +190,7 @@ public sealed class DemandTicketTests : DemandModelTest
 
         await CompleteTicketAsync(await OpenTicketAsync(demand), """{"ticketOutcome": "resolved"}""");
         await CompleteJobAsync(demand, "sms", "Survey");
+        await AnswerSurveyAsync(demand);
         (await StateAsync(demand)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(demand);
         variables["chaseCount"]!.GetValue<int>().ShouldBe(2);
@@ -228,7 +237,12 @@ public sealed class DemandTicketTests : DemandModelTest
         (await StateAsync(ticket.ProcessInstanceKey)).ShouldBe("TERMINATED");
         var survey = await CompleteJobAsync(demand, "sms", "Survey");
         survey.Variables["smsParameters"]!["completionReason"]!.GetValue<string>().ShouldBe("unresolved - timed out");
+        // Nobody answers the survey: three days (wall clock) later the window passes and the demand ends without one.
+        (await StateAsync(demand)).ShouldBe("ACTIVE");
+        Clock.Set(Clock.GetUtcNow().AddDays(3));
+        (await FireDueTimersAsync(demand)).ShouldBe(["SurveyWindowPassed"]);
         (await StateAsync(demand)).ShouldBe("COMPLETED");
+        ShouldBeJson((await VariablesAsync(demand))["survey"], """{"result":"no answer"}""");
         var variables = await VariablesAsync(demand);
         variables["completionReason"]!.GetValue<string>().ShouldBe("unresolved - timed out");
         variables["completionStandard"]!.GetValue<string>().ShouldBe("none");

@@ -12,7 +12,11 @@ namespace Processes.Tests.Shipped;
 public sealed class ExceptionOrderTests : EngineTest
 {
     [SetUp]
-    public Task DeployShippedModel() => DeployAsync(ShippedDefinitions.Text("exception-order.bpmn"), "exception-order.bpmn");
+    public async Task DeployShippedModel()
+    {
+        await DeployAsync(ShippedDefinitions.Text("exception-problems.dmn"), "exception-problems.dmn");
+        await DeployAsync(ShippedDefinitions.Text("exception-order.bpmn"), "exception-order.bpmn");
+    }
 
     [Test]
     public async Task An_unknown_problem_detail_is_rejected_at_once()

@@ -109,6 +109,12 @@ public sealed class MonthlySettlementHttpScenarioTests : ShippedHttpScenario
         completed.Count(e => e == "PayOut").ShouldBe(3, "two payouts and the body");
         completed.ShouldContain("ClosePeriod");
         completed.TakeLast(2).ShouldBe(["Settled", "monthly-settlement"]);
+
+        // The settlement report shows what was paid per network for November (the fees themselves came from the ledger,
+        // not from fulfilments run here, so nothing released or frozen), to the cent.
+        var report = await Admin.GetFromJsonAsync<JsonElement>("/api/reports/settlement?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z");
+        report.GetProperty("rows").EnumerateArray().Select(r => (r.GetProperty("network").GetString(), r.GetProperty("period").GetString(),
+            r.GetProperty("paid").GetDecimal(), r.GetProperty("released").GetDecimal())).ShouldBe([("net-hz", "2026-11", 240m, 0m), ("net-nb", "2026-11", 89.5m, 0m)]);
     }
 
     /// <summary>The multi-instance input element <c>network</c> of a task's element instance, from the VARIABLE_CREATED history entry.</summary>

@@ -24,6 +24,25 @@ internal static class ScenarioHttp
     }
 
     /// <summary>
+    /// Waits until the closed demand waits for its survey answer (the survey SMS went out), then answers it as the SMS
+    /// gateway relays the customer's reply; answers the response.
+    /// </summary>
+    public static async Task<JsonElement> AnswerSurveyAsync(HttpClient client, HttpClient admin, string instance, string demandId, object answer,
+        LogCapture logs, TimeSpan patience)
+    {
+        await EventuallyAsync("the demand to wait for its survey answer", async () =>
+        {
+            var view = await admin.GetFromJsonAsync<JsonElement>($"/api/instances/{instance}");
+            return view.GetProperty("activeElements").EnumerateArray().Any(e => e.GetProperty("elementId").GetString() is "AwaitSurvey" or "SurveyAnswered")
+                ? view : null;
+        }, admin, instance, logs, patience);
+        var response = await client.PostAsJsonAsync($"/api/demands/{Uri.EscapeDataString(demandId)}/survey-answer", answer);
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement;
+    }
+
+    /// <summary>
     /// Polls until <paramref name="probe"/> finds something; past <paramref name="patience"/> fails with the instance's
     /// view (state, variables, incidents) and the host's logged errors, which say why it never came.
     /// </summary>

@@ -145,6 +145,40 @@ public sealed partial class ServiceFulfilmentHttpScenarioTests : ShippedHttpScen
         completed.ShouldNotContain("GrabOrder", "the grab timeout interrupted it");
         history.ShouldContain(e => e.GetProperty("event").GetString() == "ELEMENT_TERMINATED" && e.GetProperty("elementId").GetString() == "GrabOrder");
         completed.IndexOf("GrabTimedOut").ShouldBeLessThan(completed.IndexOf("ManualDispatch"));
+
+        // The supervisors' reports count this order: one acceptance offer, accepted; one verification, passed (after a
+        // wrong code: the order's result counts); 180 released to net-hz for November, nothing frozen or paid yet.
+        const string range = "from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z";
+        var fulfilment = (await Admin.GetFromJsonAsync<JsonElement>($"/api/reports/fulfilment?{range}")).GetProperty("rows").EnumerateArray().ToList();
+        var network = fulfilment.ShouldHaveSingleItem();
+        network.GetProperty("network").GetString().ShouldBe("net-hz");
+        (network.GetProperty("orders").GetInt64(), network.GetProperty("offers").GetInt64(), network.GetProperty("accepted").GetInt64(),
+            network.GetProperty("verifications").GetInt64(), network.GetProperty("verified").GetInt64()).ShouldBe((1L, 1L, 1L, 1L, 1L));
+        network.GetProperty("acceptanceRatePercent").GetDouble().ShouldBe(100.0);
+        (await Admin.GetStringAsync(new Uri($"/api/reports/settlement?{range}&format=csv", UriKind.Relative)))
+            .ShouldBe("network,period,releasedOrders,released,frozenOrders,frozen,paid\r\nnet-hz,2026-11,1,180,0,0,0\r\n");
+
+        // Per-order settlement: the fee is in net-hz's pool once. Finance cannot withdraw more than the pool holds;
+        // a withdrawal within it is reserved, a retried request is the same one, a rejection returns it.
+        var finance = Host.Bearer((await UserAsync([Roles.Finance])).ApiKey);
+        var pools = await finance.GetFromJsonAsync<JsonElement>("/api/settlement/pools?network=net-hz");
+        pools.GetProperty("items")[0].GetProperty("available").GetDecimal().ShouldBe(180m);
+        var above = await finance.PostAsJsonAsync("/api/settlement/withdrawals", new { network = "net-hz", amount = 180.01m, requestId = "W-1" });
+        above.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await above.Content.ReadAsStringAsync()).ShouldContain("has 180.00 available");
+        var within = await finance.PostAsJsonAsync("/api/settlement/withdrawals", new { network = "net-hz", amount = 150.5m, requestId = "W-2" });
+        within.StatusCode.ShouldBe(HttpStatusCode.OK, await within.Content.ReadAsStringAsync());
+        var withdrawal = await within.Content.ReadFromJsonAsync<JsonElement>();
+        withdrawal.GetProperty("state").GetString().ShouldBe("requested");
+        var again = await (await finance.PostAsJsonAsync("/api/settlement/withdrawals", new { network = "net-hz", amount = 150.5m, requestId = "W-2" }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        again.GetProperty("id").GetString().ShouldBe(withdrawal.GetProperty("id").GetString());
+        (await finance.GetFromJsonAsync<JsonElement>("/api/settlement/pools?network=net-hz")).GetProperty("items")[0].GetProperty("available").GetDecimal().ShouldBe(29.5m);
+        var reject = await finance.PostAsJsonAsync($"/api/settlement/withdrawals/{withdrawal.GetProperty("id").GetString()}/review", new { approved = false, note = "wrong account" });
+        reject.StatusCode.ShouldBe(HttpStatusCode.OK, await reject.Content.ReadAsStringAsync());
+        (await finance.GetFromJsonAsync<JsonElement>("/api/settlement/pools?network=net-hz")).GetProperty("items")[0].GetProperty("available").GetDecimal().ShouldBe(180m);
+        var trail = await Admin.GetStringAsync(new Uri("/api/audit?action=settlement.withdrawal_rejected", UriKind.Relative));
+        trail.ShouldContain("wrong account");
     }
 
     private List<(string To, string Text)> SmsTo(string phone) =>

@@ -69,6 +69,11 @@ public sealed class ServiceFulfilmentTests : EngineTest
         release.CustomHeaders["url"]!.GetValue<string>().ShouldBe("{{secrets.LEDGER_URL}}/fees/released");
         ShouldBeJson(release.Variables["httpRequestBody"]!, """{"serviceOrderId":"TM-1001","network":"net-hz","fee":180,"period":"2026-11"}""");
         await CompleteJobAsync(release);
+        var credit = await TakeJobAsync(order, "settlement-credit", "CreditPool");
+        ShouldBeJson(new System.Text.Json.Nodes.JsonObject { ["network"] = credit.Variables["network"]!.DeepClone(), ["serviceOrderId"] = credit.Variables["serviceOrderId"]!.DeepClone(),
+            ["fee"] = credit.Variables["fee"]!.DeepClone(), ["period"] = credit.Variables["period"]!.DeepClone() },
+            """{"network":"net-hz","serviceOrderId":"TM-1001","fee":180,"period":"2026-11"}""");
+        await CompleteJobAsync(credit);
 
         (await StateAsync(order)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(order);
@@ -152,6 +157,12 @@ public sealed class ServiceFulfilmentTests : EngineTest
     [Test]
     public async Task A_technician_of_the_network_grabs_the_order_and_gets_its_acceptance_a_decline_sends_it_to_manual_dispatch()
     {
+        // The fixture's other orders are in the same report: this test counts what its own order adds.
+        var reports = new Processes.Engine.Reports.FulfilmentQueries(DataSource);
+        var admin = new Processes.Engine.Visibility.Caller("root", new HashSet<Processes.Engine.Visibility.CallerRole> { Processes.Engine.Visibility.CallerRole.Admin }, []);
+        var day = new Processes.Engine.Reports.ReportFilter(StartTime.AddHours(-1), StartTime.AddDays(1));
+        var baseline = (await reports.FulfilmentAsync(admin, day, CancellationToken.None)).SingleOrDefault(r => r.Network == "net-nb")
+            ?? new Processes.Engine.Reports.FulfilmentRow("net-nb", 0, 0, 0, 0, 0);
         var order = await ArriveAsync(Jd("JD-2007", extra: "\"dispatchMode\": \"grab\","));
         await CompleteJobAsync(await TakeJobAsync(order, "assign", "CheckCapacity"), """{"assignee": "nina", "candidateGroups": [], "assignmentReason": "central"}""");
         await CompleteTaskAsync(order, "GrabOrder", """{"technician": "omar"}""", group: "net-nb-technicians");
@@ -164,6 +175,15 @@ public sealed class ServiceFulfilmentTests : EngineTest
         await CompleteTaskAsync(order, "ManualDispatch", """{"technician": "nina"}""", group: "dispatchers");
         await CompleteTaskAsync(order, "Accept", "{}", assignee: "nina");
         (await OpenTasksAsync(order)).ShouldHaveSingleItem().ElementId.ShouldBe("ManualDispatch", "no answer is no acceptance");
+
+        // The supervisors' fulfilment report: two offers decided, none accepted; the third, accepted, counts once.
+        var before = (await reports.FulfilmentAsync(admin, day, CancellationToken.None)).Single(r => r.Network == "net-nb");
+        (before.Orders - baseline.Orders, before.Offers - baseline.Offers, before.Accepted - baseline.Accepted).ShouldBe((1L, 2L, 0L));
+        await CompleteTaskAsync(order, "ManualDispatch", """{"technician": "nina"}""", group: "dispatchers");
+        await CompleteTaskAsync(order, "Accept", """{"accepted": true, "appointmentDate": "2026-11-25T10:00:00+08:00"}""", assignee: "nina");
+        var after = (await reports.FulfilmentAsync(admin, day, CancellationToken.None)).Single(r => r.Network == "net-nb");
+        (after.Offers - baseline.Offers, after.Accepted - baseline.Accepted).ShouldBe((3L, 1L));
+        after.Verifications.ShouldBe(before.Verifications, "not visited yet");
     }
 
     [Test]

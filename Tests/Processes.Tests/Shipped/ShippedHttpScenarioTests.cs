@@ -69,6 +69,16 @@ public sealed class ShippedHttpScenarioTests : HostedScenario
             new { variables = new { ticketOutcome = "resolved", completionStandard = "replacement-delivered", notes = "parcel re-sent" } });
         complete.StatusCode.ShouldBe(HttpStatusCode.NoContent, await complete.Content.ReadAsStringAsync());
 
+        // The customer replies to the survey SMS; the gateway relays it. A bad score is refused naming the field, and
+        // the answer lands on its demand once: a second reply finds no demand waiting.
+        var bad = await client.PostAsJsonAsync("/api/demands/D-2001/survey-answer", new { score = 7 });
+        bad.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await bad.Content.ReadAsStringAsync()).ShouldContain("score");
+        var answered = await ScenarioHttp.AnswerSurveyAsync(client, admin, demand, "D-2001", new { score = 5, comment = "fast and friendly" }, Logs, Patience);
+        answered.GetProperty("processInstanceKey").GetString().ShouldBe(demand);
+        var again = await client.PostAsJsonAsync("/api/demands/D-2001/survey-answer", new { score = 1 });
+        again.StatusCode.ShouldBe(HttpStatusCode.NotFound, await again.Content.ReadAsStringAsync());
+
         await EventuallyAsync("the demand to complete", async () =>
         {
             var instance = await client.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{demand}");
@@ -97,6 +107,9 @@ public sealed class ShippedHttpScenarioTests : HostedScenario
         reason.ShouldBe($"central: {agent.UserName} has the least open work (0 of 5) among 1 free qualified agent(s) " +
             "for skills [logistics], region Hangzhou, language any, tier regular, channel app");
         variables.GetProperty("smsStatus").GetString().ShouldBe("SENT");
+        variables.GetProperty("survey").GetProperty("score").GetInt32().ShouldBe(5);
+        variables.GetProperty("survey").GetProperty("comment").GetString().ShouldBe("fast and friendly");
+        variables.GetProperty("survey").GetProperty("channel").GetString().ShouldBe("sms");
         variables.GetProperty("smsMessageId").GetString().ShouldBe($"gw-{survey.Header("Idempotency-Key")}");
 
         var entries = await HistoryAsync(client, demand);

@@ -111,6 +111,35 @@ public sealed class EngineTelemetryTests : EngineTest
         await Task.CompletedTask;
     }
 
+    [Test]
+    public async Task An_open_task_past_its_due_date_counts_one_sla_breach_however_many_rounds_see_it()
+    {
+        await DeployAsync("""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d2" targetNamespace="t">
+              <bpmn:process id="tel-sla" isExecutable="true">
+                <bpmn:startEvent id="start" />
+                <bpmn:userTask id="work"><bpmn:extensionElements><zeebe:userTask /><zeebe:taskSchedule dueDate="=due" /></bpmn:extensionElements></bpmn:userTask>
+                <bpmn:endEvent id="end" />
+                <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+                <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
+              </bpmn:process>
+            </bpmn:definitions>
+            """, "tel-sla.bpmn");
+        var due = Clock.GetUtcNow().AddHours(1).ToString("O");
+        var late = await StartAsync("tel-sla", Vars($$"""{"due": "{{due}}"}"""));
+        await StartAsync("tel-sla", Vars($$"""{"due": "{{Clock.GetUtcNow().AddDays(2):O}}"}"""));
+
+        await Engine.UserTasks.RecordSlaWarningsAsync(Clock.GetUtcNow(), CancellationToken.None);
+        Sum("processes.engine.sla.breaches", "process", "tel-sla").ShouldBe(0, "nothing is due yet");
+        Clock.Advance(TimeSpan.FromHours(2));
+        await Engine.UserTasks.RecordSlaWarningsAsync(Clock.GetUtcNow(), CancellationToken.None);
+        await Engine.UserTasks.RecordSlaWarningsAsync(Clock.GetUtcNow(), CancellationToken.None);
+
+        Sum("processes.engine.sla.breaches", "process", "tel-sla").ShouldBe(1, "one task is past its due date, counted once");
+        (await CountAsync("SELECT count(*) FROM execution_history WHERE event = 'TASK_SLA_BREACHED' AND process_instance_key = @late", new { late })).ShouldBe(1);
+    }
+
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var copy = new Dictionary<string, object?>(StringComparer.Ordinal);
