@@ -33,14 +33,9 @@ internal sealed class BenchmarkDatabase : IAsyncDisposable
         await postgres.StartAsync(cancellationToken);
         if (statements)
         {
-            await using (var setup = NpgsqlDataSource.Create(postgres.ConnectionString))
-            {
-                await using var command = setup.CreateCommand("""
-                    ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';
-                    ALTER SYSTEM SET pg_stat_statements.track_planning = on;
-                    """);
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
+            // Appended to the server's own file: ALTER SYSTEM refuses the extension's settings before it is loaded.
+            await File.AppendAllTextAsync(Path.Combine(postgres.DataDirectory, "postgresql.conf"),
+                "\nshared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n", cancellationToken);
             await postgres.StopAsync(cancellationToken);
             await postgres.StartAsync(cancellationToken);
             await using var extension = NpgsqlDataSource.Create(postgres.ConnectionString);
