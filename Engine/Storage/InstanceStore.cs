@@ -10,8 +10,8 @@ using Processes.Engine.Execution.State;
 namespace Processes.Engine.Storage;
 
 /// <summary>
-/// Loads a process instance (its row, live element instances and variables: three indexed queries in one round
-/// trip) and writes back what a command changed. Writes run in the command's transaction; see
+/// Loads process instances (their rows, live element instances and variables: three indexed queries in one round
+/// trip, for one instance or many) and writes back what a command changed. Writes run in the command's transaction; see
 /// <see cref="ChangeWriter"/> for the order and the optimistic check.
 /// </summary>
 internal sealed class InstanceStore(ProcessDefinitions definitions)
@@ -27,49 +27,58 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
 
     public ProcessDefinitions Definitions => definitions;
 
-    public async Task<InstanceState?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long processInstanceKey, CancellationToken cancellationToken)
+    public async Task<InstanceState?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long processInstanceKey, CancellationToken cancellationToken) =>
+        (await LoadManyAsync(connection, transaction, [processInstanceKey], cancellationToken)).FirstOrDefault();
+
+    /// <summary>
+    /// Several instances in the same three queries (one round trip): a batch of timer firings loads every instance it
+    /// touches at once. Missing keys are left out.
+    /// </summary>
+    public async Task<List<InstanceState>> LoadManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long[] processInstanceKeys,
+        CancellationToken cancellationToken)
     {
         await using var reader = await connection.QueryMultipleAsync(new CommandDefinition("""
             SELECT key, process_definition_key, bpmn_process_id, process_version, business_key, state,
                    parent_process_instance_key, parent_element_instance_key, root_process_instance_key, row_version,
                    has_incident, started_at, ended_at, tenant_id
-            FROM process_instance WHERE key = @processInstanceKey;
-            SELECT key, element_id, flow_scope_key, state, is_multi_instance_body, incident_key, data::text AS data, activated_at
-            FROM element_instance WHERE process_instance_key = @processInstanceKey;
-            SELECT scope_key, name, value::text AS value FROM variable WHERE process_instance_key = @processInstanceKey;
-            """, new { processInstanceKey }, transaction, cancellationToken: cancellationToken));
-        var row = await reader.ReadSingleOrDefaultAsync<InstanceRecord>();
-        if (row is null)
+            FROM process_instance WHERE key = ANY(@processInstanceKeys);
+            SELECT process_instance_key, key, element_id, flow_scope_key, state, is_multi_instance_body, incident_key, data::text AS data, activated_at
+            FROM element_instance WHERE process_instance_key = ANY(@processInstanceKeys);
+            SELECT process_instance_key, scope_key, name, value::text AS value FROM variable WHERE process_instance_key = ANY(@processInstanceKeys);
+            """, new { processInstanceKeys }, transaction, cancellationToken: cancellationToken));
+        var rows = (await reader.ReadAsync<InstanceRecord>()).ToList();
+        var elements = (await reader.ReadAsync<ElementRecord>()).ToLookup(e => e.process_instance_key);
+        var variables = (await reader.ReadAsync<VariableRecord>()).ToLookup(v => v.process_instance_key);
+        var result = new List<InstanceState>(rows.Count);
+        foreach (var row in rows)
         {
-            return null;
-        }
-        var elements = (await reader.ReadAsync<ElementRecord>()).ToList();
-        var variables = (await reader.ReadAsync<VariableRecord>()).ToList();
-        var definition = await DefinitionAsync(row.process_definition_key, cancellationToken)
-            ?? throw new InvalidOperationException($"Process instance {processInstanceKey} refers to unknown definition {row.process_definition_key}.");
-        var state = new InstanceState(row.ToRow(), definition, isNew: false);
-        foreach (var element in elements)
-        {
-            var instance = new ElementInstance
+            var definition = await DefinitionAsync(row.process_definition_key, cancellationToken)
+                ?? throw new InvalidOperationException($"Process instance {row.key} refers to unknown definition {row.process_definition_key}.");
+            var state = new InstanceState(row.ToRow(), definition, isNew: false);
+            foreach (var element in elements[row.key])
             {
-                Key = element.key,
-                ProcessInstanceKey = processInstanceKey,
-                ElementId = element.element_id,
-                FlowScopeKey = element.flow_scope_key,
-                IsMultiInstanceBody = element.is_multi_instance_body,
-                IncidentKey = element.incident_key,
-                ActivatedAt = element.activated_at,
-                Data = JsonSerializer.Deserialize<ElementInstanceData>(element.data, Json) ?? new ElementInstanceData(),
-            };
-            instance.Restore(Enum.Parse<ElementState>(element.state, ignoreCase: true));
-            state.Add(instance);
+                var instance = new ElementInstance
+                {
+                    Key = element.key,
+                    ProcessInstanceKey = row.key,
+                    ElementId = element.element_id,
+                    FlowScopeKey = element.flow_scope_key,
+                    IsMultiInstanceBody = element.is_multi_instance_body,
+                    IncidentKey = element.incident_key,
+                    ActivatedAt = element.activated_at,
+                    Data = JsonSerializer.Deserialize<ElementInstanceData>(element.data, Json) ?? new ElementInstanceData(),
+                };
+                instance.Restore(Enum.Parse<ElementState>(element.state, ignoreCase: true));
+                state.Add(instance);
+            }
+            foreach (var variable in variables[row.key])
+            {
+                state.LoadVariable(variable.scope_key, variable.name, variable.value is null ? null : JsonNode.Parse(variable.value));
+            }
+            state.IsChanged = false;
+            result.Add(state);
         }
-        foreach (var variable in variables)
-        {
-            state.LoadVariable(variable.scope_key, variable.name, variable.value is null ? null : JsonNode.Parse(variable.value));
-        }
-        state.IsChanged = false;
-        return state;
+        return result;
     }
 
     /// <summary>
@@ -136,9 +145,9 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
     }
 
     private sealed record ElementRecord(
-        long key, string element_id, long? flow_scope_key, string state, bool is_multi_instance_body, long? incident_key, string data, DateTime activated_at);
+        long process_instance_key, long key, string element_id, long? flow_scope_key, string state, bool is_multi_instance_body, long? incident_key, string data, DateTime activated_at);
 
-    private sealed record VariableRecord(long scope_key, string name, string? value);
+    private sealed record VariableRecord(long process_instance_key, long scope_key, string name, string? value);
 #pragma warning restore IDE1006, CA1707
 
     /// <summary>The instance of a process holding a business key, if any (in the command's transaction).</summary>

@@ -15,9 +15,9 @@ internal static class TimerStore
     /// the same timer); an expired claim of a dead or slow node is taken over. A timer handed over to an outside
     /// scheduler is claimed only once overdue by <paramref name="handoverGrace"/>: its own job fires it, this is the backstop.
     /// </summary>
-    public static async Task<long[]> ClaimDueAsync(NpgsqlConnection connection, string node, DateTimeOffset now, TimeSpan claimTimeout, int batch,
+    public static async Task<ClaimedTimer[]> ClaimDueAsync(NpgsqlConnection connection, string node, DateTimeOffset now, TimeSpan claimTimeout, int batch,
         TimeSpan handoverGrace, CancellationToken cancellationToken) =>
-        [.. await connection.QueryAsync<long>(new CommandDefinition("""
+        [.. await connection.QueryAsync<ClaimedTimer>(new CommandDefinition("""
             UPDATE timer SET claimed_by = @node, claim_expires = @expires
             WHERE key IN (
                 SELECT key FROM timer
@@ -26,7 +26,7 @@ internal static class TimerStore
                 ORDER BY due_at, key
                 LIMIT @batch
                 FOR UPDATE SKIP LOCKED)
-            RETURNING key
+            RETURNING key AS Key, process_instance_key AS ProcessInstanceKey, due_at AS DueAt
             """, new { node, expires = now + claimTimeout, now, batch, backstop = now - handoverGrace }, cancellationToken: cancellationToken))];
 
     /// <summary>When the scheduler has the nearest unclaimed timer to fire (a handed-over one: its backstop time), if any.</summary>
@@ -116,6 +116,20 @@ internal static class TimerStore
             FROM timer WHERE key = @timerKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants)) FOR UPDATE
             """, new { timerKey, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken));
 
+    /// <summary>
+    /// Timers locked for firing in one statement, in due order (the order they fire in); the ones fired or cancelled
+    /// already are not returned. Locks are taken in key order, so two groups never wait on each other in a cycle.
+    /// </summary>
+    public static async Task<List<StoredTimer>> LockManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long[] timerKeys,
+        CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<StoredTimer>(new CommandDefinition("""
+            WITH locked AS (
+                SELECT key, process_instance_key, element_instance_key, element_id, process_definition_key, due_at, repetitions, definition
+                FROM timer WHERE key = ANY(@timerKeys) AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
+                ORDER BY key FOR UPDATE)
+            SELECT * FROM locked ORDER BY due_at, key
+            """, new { timerKeys, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken))];
+
     /// <summary>Deletes the start timers of the process's versions other than <paramref name="latestDefinitionKey"/>.</summary>
     public static Task DeleteStartTimersOfOtherVersionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string bpmnProcessId,
         long latestDefinitionKey, CancellationToken cancellationToken) =>
@@ -146,6 +160,9 @@ internal static class TimerStore
 internal sealed record StoredTimer(long key, long? process_instance_key, long? element_instance_key, string element_id,
     long process_definition_key, DateTime due_at, int repetitions, string definition);
 #pragma warning restore IDE1006, CA1707
+
+/// <summary>A timer claimed by a scheduler: its instance (null for a start timer) groups it with that instance's other timers.</summary>
+internal sealed record ClaimedTimer(long Key, long? ProcessInstanceKey, DateTime DueAt);
 
 /// <summary>A timer leased for handing over, with what its readable job name is made of.</summary>
 internal sealed record HandoverCandidate(long Key, DateTime DueAt, string ElementId, long ProcessDefinitionKey, long? ProcessInstanceKey,

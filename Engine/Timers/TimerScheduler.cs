@@ -16,8 +16,14 @@ public sealed class TimerSchedulerOptions
     /// <summary>Most due timers claimed by one query.</summary>
     public int BatchSize { get; set; } = 200;
 
-    /// <summary>Timers fired at once on this node (each firing is one engine command, one transaction).</summary>
+    /// <summary>Groups of timers fired at once on this node (each group is one engine command, one transaction).</summary>
     public int Concurrency { get; set; } = 4;
+
+    /// <summary>
+    /// Most timers fired in one transaction: a burst (thousands due at the opening minute) costs one lock, one load and
+    /// one commit per group instead of per timer. 1 fires every timer in its own transaction (one command each).
+    /// </summary>
+    internal int FireGroupSize { get; set; } = 32;
 
     /// <summary>A claim not followed by the firing (crash) lets other nodes claim the timer after this long.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -44,7 +50,8 @@ public sealed class TimerSchedulerOptions
 /// <summary>
 /// Fires due timers durably: sleeps until the nearest due time (woken early by <c>processes_timers</c>
 /// notifications, never longer than the safety poll), claims due timers with SKIP LOCKED in a short transaction
-/// and fires each through <see cref="ProcessEngine.TriggerTimerAsync"/> in its own. Timers that fell due while
+/// and fires them in groups through <see cref="ProcessEngine.TriggerTimersAsync"/>, each group in its own
+/// transaction (a group that fails as a whole fires one timer per transaction instead). Timers that fell due while
 /// every node was down are due at start-up and fire once then (a cycle does not replay missed firings).
 /// </summary>
 internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions options, ILogger<TimerScheduler>? logger = null)
@@ -136,47 +143,111 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
         return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out instant);
     }
 
-    /// <summary>Claims one batch of due timers and fires them; returns how many were claimed.</summary>
+    /// <summary>
+    /// Claims one batch of due timers and fires them; returns how many were claimed. The claimed timers are split
+    /// into groups of up to <see cref="TimerSchedulerOptions.FireGroupSize"/> that each fire in one transaction, a
+    /// whole instance's timers in the same group (groups then never race for an instance); groups fire in parallel.
+    /// </summary>
     internal async Task<int> FireDueAsync(CancellationToken cancellationToken)
     {
         var now = engine.Clock.GetUtcNow().ToUniversalTime();
-        long[] keys;
+        ClaimedTimer[] claimed;
         await using (var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken))
         {
-            // Durability point: the claim commits alone and its row lock ends here, before TriggerTimerAsync locks
-            // the row again in its own transaction. A node dying after this leaves the claim to expire.
-            keys = await TimerStore.ClaimDueAsync(connection, options.NodeId, now, options.ClaimTimeout, options.BatchSize, options.HandoverGrace, cancellationToken);
+            // Durability point: the claim commits alone and its row lock ends here, before the firing locks the rows
+            // again in its own transaction. A node dying after this leaves the claim to expire.
+            claimed = await TimerStore.ClaimDueAsync(connection, options.NodeId, now, options.ClaimTimeout, options.BatchSize, options.HandoverGrace, cancellationToken);
         }
-        if (keys.Length == 0)
+        if (claimed.Length == 0)
         {
             return 0;
         }
-        await Parallel.ForEachAsync(keys.Order(), new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
-            async (key, token) =>
+        await Parallel.ForEachAsync(Groups(claimed, options.FireGroupSize), new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
+            async (group, token) =>
             {
-                // Durability point (inside the engine): the firing, the timer row's deletion and the next cycle commit together.
-                CommandResult<bool> result;
-                try
+                if (group.Count > 1 && await FireGroupAsync(group, token))
                 {
-                    result = await engine.TriggerTimerAsync(key, token);
-                }
-                catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
-                {
-                    // One timer's trouble does not hold up the batch; its claim expires and it is tried again.
-                    _logger.LogWarning(e, "Timer {TimerKey} could not fire; it is tried again when its claim expires", key);
                     return;
                 }
-                if (result is { Ok: true, Value: true })
+                foreach (var key in group)
                 {
-                    Interlocked.Increment(ref _fired);
-                }
-                else if (!result.Ok)
-                {
-                    // The claim stays until it expires: the timer is tried again then, not in a tight loop.
-                    _logger.LogWarning("Timer {TimerKey} could not fire: {Message}", key, result.Message);
+                    await FireOneAsync(key, token);
                 }
             });
-        return keys.Length;
+        return claimed.Length;
+    }
+
+    /// <summary>Due order within a group; an instance's timers stay together; groups are cut at whole instances where they can be.</summary>
+    internal static List<List<long>> Groups(IReadOnlyList<ClaimedTimer> claimed, int size)
+    {
+        if (size <= 1)
+        {
+            return [.. claimed.OrderBy(t => t.DueAt).ThenBy(t => t.Key).Select(t => new List<long> { t.Key })];
+        }
+        var groups = new List<List<long>>();
+        var current = new List<long>();
+        foreach (var instance in claimed.OrderBy(t => t.DueAt).ThenBy(t => t.Key).GroupBy(t => t.ProcessInstanceKey ?? -t.Key))
+        {
+            if (current.Count > 0 && current.Count + instance.Count() > size)
+            {
+                groups.Add(current);
+                current = [];
+            }
+            current.AddRange(instance.Select(t => t.Key));
+        }
+        if (current.Count > 0)
+        {
+            groups.Add(current);
+        }
+        return groups;
+    }
+
+    /// <summary>Fires a group in one transaction; false when the group failed as a whole and its timers must fire one by one.</summary>
+    private async Task<bool> FireGroupAsync(List<long> group, CancellationToken cancellationToken)
+    {
+        CommandResult<IReadOnlyList<long>> result;
+        try
+        {
+            // Durability point (inside the engine): every firing of the group, the timer rows' deletion and the next cycles commit together.
+            result = await engine.TriggerTimersAsync(group, cancellationToken);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            _logger.LogDebug(e, "A group of {Count} timers could not fire together; firing them one by one", group.Count);
+            return false;
+        }
+        if (!result.Ok)
+        {
+            _logger.LogDebug("A group of {Count} timers could not fire together ({Message}); firing them one by one", group.Count, result.Message);
+            return false;
+        }
+        Interlocked.Add(ref _fired, result.Value!.Count);
+        return true;
+    }
+
+    private async Task FireOneAsync(long key, CancellationToken cancellationToken)
+    {
+        // Durability point (inside the engine): the firing, the timer row's deletion and the next cycle commit together.
+        CommandResult<bool> result;
+        try
+        {
+            result = await engine.TriggerTimerAsync(key, cancellationToken);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            // One timer's trouble does not hold up the batch; its claim expires and it is tried again.
+            _logger.LogWarning(e, "Timer {TimerKey} could not fire; it is tried again when its claim expires", key);
+            return;
+        }
+        if (result is { Ok: true, Value: true })
+        {
+            Interlocked.Increment(ref _fired);
+        }
+        else if (!result.Ok)
+        {
+            // The claim stays until it expires: the timer is tried again then, not in a tight loop.
+            _logger.LogWarning("Timer {TimerKey} could not fire: {Message}", key, result.Message);
+        }
     }
 
     private async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)

@@ -22,5 +22,6 @@ internal static class BenchmarkCatalog
         new HttpTaskBenchmarks(),
         new ShippedBenchmarks(),
         new ReportBenchmarks(),
+        new ProfileBenchmarks(),
     ];
 }

@@ -22,12 +22,27 @@ internal sealed class BenchmarkDatabase : IAsyncDisposable
 
     public string ConnectionString => _postgres.ConnectionString;
 
-    public static async Task<BenchmarkDatabase> StartAsync(CancellationToken cancellationToken)
+    /// <summary>The server's data directory (its postmaster.pid names the process whose CPU the profile reads).</summary>
+    public string DataDirectory => _postgres.DataDirectory;
+
+    /// <param name="statements">Restarts the server with pg_stat_statements (planning time tracked) for the profile suite.</param>
+    public static async Task<BenchmarkDatabase> StartAsync(CancellationToken cancellationToken, bool statements = false)
     {
         var root = Path.Combine(Path.GetTempPath(), $"processes-bench-{Guid.NewGuid():N}");
         var postgres = new EmbeddedPostgres(new EmbeddedPostgresOptions { DataDirectory = root, Durable = true });
         await postgres.StartAsync(cancellationToken);
-        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { MaxPoolSize = 50 }.ConnectionString);
+        if (statements)
+        {
+            // Appended to the server's own file: ALTER SYSTEM refuses the extension's settings before it is loaded.
+            await File.AppendAllTextAsync(Path.Combine(postgres.DataDirectory, "postgresql.conf"),
+                "\nshared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n", cancellationToken);
+            await postgres.StopAsync(cancellationToken);
+            await postgres.StartAsync(cancellationToken);
+            await using var extension = NpgsqlDataSource.Create(postgres.ConnectionString);
+            await using var create = extension.CreateCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { MaxPoolSize = 50, MaxAutoPrepare = ProcessesDatabase.AutoPreparedStatements }.ConnectionString);
         await new Migrator(dataSource).MigrateAsync(cancellationToken);
         return new BenchmarkDatabase(postgres, dataSource);
     }

@@ -97,14 +97,15 @@ internal sealed class HttpTaskBenchmarks : IBenchmarkSuite
         return [.. latencies];
     }
 
-    private static Process StartHost(string root, Uri url)
+    /// <param name="connectionString">An existing database (the profile's), or empty: the host's own embedded cluster in <paramref name="root"/>.</param>
+    internal static Process StartHost(string root, Uri url, string connectionString = "")
     {
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Processes.Host.dll"));
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(url.ToString());
         info.Environment["Postgres__DataDirectory"] = root;
-        info.Environment["ConnectionStrings__Processes"] = "";
+        info.Environment["ConnectionStrings__Processes"] = connectionString;
         info.Environment["Processes__Admin__Password"] = AdminPassword;
         info.Environment["Processes__Definitions__DeployAtStartup"] = "false";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
@@ -116,7 +117,7 @@ internal sealed class HttpTaskBenchmarks : IBenchmarkSuite
         return process;
     }
 
-    private static async Task WaitReadyAsync(HttpClient client, CancellationToken cancellationToken)
+    internal static async Task WaitReadyAsync(HttpClient client, CancellationToken cancellationToken)
     {
         for (var i = 0; i < 240; i++)
         {
@@ -136,7 +137,7 @@ internal sealed class HttpTaskBenchmarks : IBenchmarkSuite
     }
 
     /// <summary>Signs in as the first admin, creates an agent+designer in a group, and returns a client with its API key.</summary>
-    private static async Task<HttpClient> AgentAsync(Uri url, CancellationToken cancellationToken)
+    internal static async Task<HttpClient> AgentAsync(Uri url, CancellationToken cancellationToken)
     {
         using var handler = new HttpClientHandler { CookieContainer = new CookieContainer() };
         using var admin = new HttpClient(handler) { BaseAddress = url };
@@ -150,7 +151,7 @@ internal sealed class HttpTaskBenchmarks : IBenchmarkSuite
         return client;
     }
 
-    private static async Task DeployAsync(HttpClient client, CancellationToken cancellationToken)
+    internal static async Task DeployAsync(HttpClient client, CancellationToken cancellationToken)
     {
         const string model = """
             <?xml version="1.0" encoding="UTF-8"?>
@@ -171,7 +172,7 @@ internal sealed class HttpTaskBenchmarks : IBenchmarkSuite
         response.EnsureSuccessStatusCode();
     }
 
-    private static async Task<JsonElement> PostAsync(HttpClient client, string path, object body, CancellationToken cancellationToken)
+    internal static async Task<JsonElement> PostAsync(HttpClient client, string path, object body, CancellationToken cancellationToken)
     {
         using var response = await client.PostAsJsonAsync(path, body, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -182,7 +183,7 @@ internal sealed class HttpTaskBenchmarks : IBenchmarkSuite
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -24,6 +24,9 @@ internal sealed class JobBenchmarks : IBenchmarkSuite
 
     public async Task RunAsync(TextWriter output, CancellationToken cancellationToken)
     {
+        // The peers first, on their own throwaway cluster, so both sides see the same machine in the same run.
+        var peers = await Peers.RunAsync(cancellationToken);
+        await output.WriteLineAsync(Line($"  peers (shared/perf/peers.sh): {peers.Status}; pgbench TPC-B {peers.PgbenchTps?.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} tps"));
         await using var database = await BenchmarkDatabase.StartAsync(cancellationToken);
         var dataSource = database.DataSource;
         foreach (var clients in new[] { 1, 2 })
@@ -53,13 +56,19 @@ internal sealed class JobBenchmarks : IBenchmarkSuite
             var commits = await CommitsAsync(dataSource, cancellationToken) - before;
             await output.WriteLineAsync(Line(
                 $"  no-op jobs, {nodes} executor node(s) x {16 / nodes} handlers: {JobsPerRun / elapsed.TotalSeconds,8:N0} jobs/s   {commits.Per(JobsPerRun, "job")}"));
+            await output.WriteLineAsync($"    vs {Peers.Versus(JobsPerRun / elapsed.TotalSeconds, peers.GraphileJobsPerSecond, "jobs/s (10 workers)", higherIsBetter: true)}");
         }
 
-        await TimerLatenessAsync(output, dataSource, "bench_timer_light", 100, cancellationToken);
-        await TimerLatenessAsync(output, dataSource, "bench_timer", TimerInstances, cancellationToken);
+        foreach (var (processId, instances) in new[] { ("bench_timer_light", 100), ("bench_timer", TimerInstances) })
+        {
+            var p99 = await TimerLatenessAsync(output, dataSource, processId, instances, cancellationToken);
+            var peer = peers.GraphileLateness.TryGetValue(instances * TimersPerInstance, out var late) ? late.P99 : (double?)null;
+            await output.WriteLineAsync($"    p99 vs {Peers.Versus(p99, peer, "ms p99 late (delayed jobs, same spread)", higherIsBetter: false)}");
+        }
     }
 
-    private static async Task TimerLatenessAsync(TextWriter output, Npgsql.NpgsqlDataSource dataSource, string processId, int instances,
+    /// <summary>Prints the lateness of a timer burst; returns its p99 (ms).</summary>
+    private static async Task<double> TimerLatenessAsync(TextWriter output, Npgsql.NpgsqlDataSource dataSource, string processId, int instances,
         CancellationToken cancellationToken)
     {
         // Ten parallel timer branches per instance: 10,000 timers from 1,000 starts. Due times are spread so that
@@ -104,6 +113,7 @@ internal sealed class JobBenchmarks : IBenchmarkSuite
         var lateness = fired.Where(f => due.ContainsKey(f.Key)).Select(f => (f.At - due[f.Key]).TotalMilliseconds).ToList();
         await output.WriteLineAsync(Line(
             $"  timer lateness, {total:N0} timers due evenly over 2 s, 1 node x 8: p50 {Measure.Percentile(lateness, 0.5),6:0} ms  p99 {Measure.Percentile(lateness, 0.99),6:0} ms  max {lateness.Max(),6:0} ms"));
+        return Measure.Percentile(lateness, 0.99);
     }
 
     private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
