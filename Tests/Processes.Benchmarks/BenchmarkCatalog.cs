@@ -22,5 +22,7 @@ internal static class BenchmarkCatalog
         new HttpTaskBenchmarks(),
         new ShippedBenchmarks(),
         new ReportBenchmarks(),
+        new MemoryBenchmarks(),
+        new SoakBenchmarks(),
     ];
 }
