@@ -50,7 +50,7 @@ internal static class KillSoak
 {
     private const string Model = """
         <?xml version="1.0" encoding="UTF-8"?>
-        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="soak" targetNamespace="t">
+        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="soak_definitions" targetNamespace="t">
           <bpmn:process id="soak" isExecutable="true">
             <bpmn:startEvent id="start" />
             <bpmn:serviceTask id="call"><bpmn:extensionElements><zeebe:taskDefinition type="http" retries="5" /></bpmn:extensionElements></bpmn:serviceTask>
@@ -73,7 +73,8 @@ internal static class KillSoak
             cancellationToken);
         if (deployed is not DeploymentResult.Deployed)
         {
-            throw new InvalidOperationException($"The soak model did not deploy: {deployed}");
+            throw new InvalidOperationException("The soak model did not deploy: " +
+                string.Join("; ", ((DeploymentResult.Rejected)deployed).Errors.Select(e => e.ToString())));
         }
         await parts.Engine.SyncStartEventsAsync(["soak"], cancellationToken);
 
@@ -89,10 +90,17 @@ internal static class KillSoak
             await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync(options.HangGuard, cancellationToken)));
             var residentAfterStart = hosts[0].ResidentBytes();
 
-            var starting = StartAllAsync(parts.Engine, options, effects.BaseUrl, cancellationToken);
+            // The instances come in batches, one between two kills, so every kill lands on work in flight: calls being
+            // made, timers claimed or due. A replacement host starts while the others carry on.
+            var batches = options.MinKills + 1;
             var kills = 0;
-            while (options.MinKills > 0 && (!starting.IsCompleted || kills < options.MinKills))
+            for (var batch = 0; batch < batches; batch++)
             {
+                await StartBatchAsync(parts.Engine, options, batch, batches, effects.BaseUrl, cancellationToken);
+                if (batch == batches - 1)
+                {
+                    break;
+                }
                 await Task.Delay(options.KillEvery, cancellationToken);
                 var victim = kills % hosts.Count;
                 await hosts[victim].KillAsync();
@@ -101,9 +109,8 @@ internal static class KillSoak
                 await log.WriteLineAsync($"  kill {kills}: {hosts[victim].NodeId} SIGKILLed, {await CountAsync(dataSource, "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'soak' AND state = 'COMPLETED'")} instances completed so far");
                 hosts[victim].Dispose();
                 hosts[victim] = SoakHost.Start($"soak-{victim}-{generation}", settings);
-                await hosts[victim].WaitReadyAsync(options.HangGuard, cancellationToken);
             }
-            await starting;
+            await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync(options.HangGuard, cancellationToken)));
 
             var guard = Stopwatch.StartNew();
             while (await CountAsync(dataSource, "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'soak' AND state <> 'COMPLETED'") > 0 &&
@@ -137,11 +144,10 @@ internal static class KillSoak
         }
     }
 
-    /// <summary>Starts every instance by its business key, paced over the run; a start that fails is retried until it is answered.</summary>
-    private static async Task StartAllAsync(IProcessEngine engine, SoakOptions options, Uri effects, CancellationToken cancellationToken)
+    /// <summary>Starts one batch of instances by business key; a start that fails is retried until it is answered.</summary>
+    private static async Task StartBatchAsync(IProcessEngine engine, SoakOptions options, int batch, int batches, Uri effects, CancellationToken cancellationToken)
     {
-        var pace = options.KillEvery * Math.Max(1, options.MinKills) / Math.Max(1, options.Instances);
-        for (var i = 0; i < options.Instances; i++)
+        for (var i = batch * options.Instances / batches; i < (batch + 1) * options.Instances / batches; i++)
         {
             var variables = new JsonObject { ["httpUrl"] = new Uri(effects, $"effect/{i}").ToString(), ["httpMethod"] = "POST" };
             for (var attempt = 0; ; attempt++)
@@ -157,7 +163,6 @@ internal static class KillSoak
                 }
                 await Task.Delay(100, cancellationToken);
             }
-            await Task.Delay(pace, cancellationToken);
         }
     }
 

@@ -13,7 +13,7 @@ public sealed class KillSoakTests : DatabaseTest
     [Test]
     public async Task Hosts_killed_under_load_lose_nothing_and_do_nothing_twice()
     {
-        var options = new SoakOptions(ConnectionString, Instances: 40, Hosts: 2, KillEvery: TimeSpan.FromSeconds(4), MinKills: 3,
+        var options = new SoakOptions(ConnectionString, Instances: 40, Hosts: 2, KillEvery: TimeSpan.FromSeconds(2), MinKills: 3,
             HangGuard: TimeSpan.FromSeconds(120));
 
         var report = await KillSoak.RunAsync(options, TestContext.Out, CancellationToken.None);
