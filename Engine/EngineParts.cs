@@ -36,6 +36,9 @@ public sealed class EngineParts
 
     private ILoggerFactory Loggers { get; }
 
+    /// <summary>How much variable data the engine takes from any caller; the host binds it from configuration.</summary>
+    public VariableLimits VariableLimits => _engine.Limits;
+
     /// <summary>The command facade.</summary>
     public IProcessEngine Engine => _engine;
 

@@ -140,6 +140,12 @@ public sealed class DeploymentService
         foreach (var resource in resources)
         {
             var name = resource.Name?.Trim() ?? "";
+            if (name.Contains('\0', StringComparison.Ordinal))
+            {
+                problems.Add(new DeploymentProblem(name.Replace("\0", "\\u0000", StringComparison.Ordinal), new ModelProblem(ProblemSeverity.Error,
+                    "The resource name contains a NUL character (\\u0000), which a name cannot hold.")));
+                continue;
+            }
             if (name.Length == 0 || !names.Add(name))
             {
                 problems.Add(new DeploymentProblem(name, new ModelProblem(ProblemSeverity.Error, name.Length == 0
@@ -181,12 +187,11 @@ public sealed class DeploymentService
             }
             if (!IsBpmn(name))
             {
-                if (resource.Content.Length > _readOptions.MaxSizeBytes)
-                {
-                    problems.Add(new DeploymentProblem(name, new ModelProblem(ProblemSeverity.Error,
-                        $"The resource is larger than the limit of {_readOptions.MaxSizeBytes} bytes.")));
-                }
-                files.Add(new ReadFile(name, resource.Content, checksum, [], null));
+                // Only forms reach here besides unknown files, and only when over the size limit. An unknown file used
+                // to deploy as an empty deployment (a .exe "succeeded"); as in Zeebe, it is refused by its name.
+                problems.Add(new DeploymentProblem(name, new ModelProblem(ProblemSeverity.Error, FormDeployment.IsForm(name)
+                    ? $"The resource is larger than the limit of {_readOptions.MaxSizeBytes} bytes."
+                    : "Unknown resource type: the name must end in .bpmn, .bpmn20.xml, .dmn or .form (the name decides how a resource is read).")));
                 continue;
             }
             var result = BpmnReader.Read(resource.Content, _readOptions);

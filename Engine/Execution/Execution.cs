@@ -37,6 +37,9 @@ internal sealed partial class Execution
     public Dictionary<long, InstanceState> Instances { get; } = [];
     public Queue<FollowUp> FollowUps { get; } = new();
 
+    /// <summary>What one variable may hold; every value the command stores, the model's own included, is held to it.</summary>
+    public VariableLimits Limits { get; init; } = new();
+
     public void Enqueue(Action step) => _steps.Enqueue(step);
 
     /// <summary>Runs queued steps until every token waits or has ended.</summary>
@@ -84,6 +87,14 @@ internal sealed partial class Execution
 
     public void SetVariable(InstanceState instance, long scope, string name, JsonNode? value, bool local)
     {
+        var text = value?.ToJsonString() ?? "null";
+        if (Limits.CheckOne(name, text) is { } problem)
+        {
+            // An output mapping or a called child made a value PostgreSQL cannot take, or one past the limit: the
+            // whole command is refused rather than failing at commit with a database error.
+            _steps.Clear();
+            throw new ExecutionLimitException(problem, isVariableLimit: true);
+        }
         bool created;
         long target;
         if (local)
@@ -100,7 +111,7 @@ internal sealed partial class Execution
         {
             ["name"] = name,
             ["scopeKey"] = target,
-            ["value"] = Abbreviate(value),
+            ["value"] = Abbreviate(value, text),
         });
     }
 
@@ -140,9 +151,8 @@ internal sealed partial class Execution
             ? definition.OutputCollection
             : null;
 
-    private static JsonNode? Abbreviate(JsonNode? value)
+    private static JsonNode? Abbreviate(JsonNode? value, string text)
     {
-        var text = value?.ToJsonString();
         return text is { Length: > 2_000 } ? JsonValue.Create($"{text[..2_000]}… ({text.Length} characters)") : value?.DeepClone();
     }
 
@@ -150,5 +160,11 @@ internal sealed partial class Execution
         element.IsMultiInstanceBody ? BehaviorTable.MultiInstanceBody : BehaviorTable.For(instance.ModelElement(element));
 }
 
-/// <summary>The model loops without a wait state; raised as an incident, the transaction's work is discarded.</summary>
-internal sealed class ExecutionLimitException(string message) : Exception(message);
+/// <summary>
+/// The model loops without a wait state, or a variable is over the limits: the transaction's work is discarded and the
+/// command refused (a job's result over the limits becomes the job's incident).
+/// </summary>
+internal sealed class ExecutionLimitException(string message, bool isVariableLimit = false) : Exception(message)
+{
+    public bool IsVariableLimit { get; } = isVariableLimit;
+}

@@ -16,7 +16,7 @@ internal sealed partial class ProcessEngine
 {
     public Task<CommandResult<CreatedInstance>> CreateInstanceAsync(string bpmnProcessId, int? version, JsonObject? variables, string? businessKey,
         CancellationToken cancellationToken, string? startElementId = null, string? tenantId = null) =>
-        ExecuteAsync<CreatedInstance>("Create process instance", async (x, connection, transaction) =>
+        ExecuteAsync<CreatedInstance>("Create process instance", variables, async (x, connection, transaction) =>
         {
             var tenant = tenantId ?? Visibility.TenantIds.Default;
             if (!Visibility.TenantScope.Allows(tenant))
@@ -87,7 +87,7 @@ internal sealed partial class ProcessEngine
 
     /// <summary>Sets variables on an element instance's scope (or the instance's, by its key); local or propagated.</summary>
     public Task<CommandResult<bool>> SetVariablesAsync(long elementInstanceKey, JsonObject variables, bool local, CancellationToken cancellationToken) =>
-        ExecuteAsync<bool>("Set variables", async (x, connection, transaction) =>
+        ExecuteAsync<bool>("Set variables", variables, async (x, connection, transaction) =>
         {
             var processInstanceKey = await InstanceStore.ProcessInstanceOfElementAsync(connection, transaction, elementInstanceKey, cancellationToken);
             if (processInstanceKey is null || await LoadAsync(x, connection, transaction, processInstanceKey.Value, cancellationToken) is not { } instance ||

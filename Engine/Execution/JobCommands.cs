@@ -61,7 +61,7 @@ internal sealed partial class ProcessEngine
     }
 
     public Task<CommandResult<bool>> CompleteJobAsync(long jobKey, JsonObject? variables, CancellationToken cancellationToken) =>
-        WithJobAsync("Complete job", jobKey, (x, instance, element, job) =>
+        WithJobAsync("Complete job", jobKey, variables, (x, instance, element, job) =>
         {
             x.Changes.CompletedJobs.Add(jobKey);
             x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.JobCompleted, job.type));
@@ -80,7 +80,7 @@ internal sealed partial class ProcessEngine
     /// </summary>
     public Task<CommandResult<bool>> FailJobAsync(long jobKey, int retries, string? errorMessage, TimeSpan retryBackOff, JsonObject? variables,
         CancellationToken cancellationToken) =>
-        WithJobAsync("Fail job", jobKey, (x, instance, element, job) =>
+        WithJobAsync("Fail job", jobKey, variables, (x, instance, element, job) =>
         {
             x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.JobFailed, job.type));
             x.History(instance, element, HistoryEvents.JobFailed, new JsonObject { ["jobKey"] = jobKey, ["retries"] = retries, ["errorMessage"] = errorMessage });
@@ -104,7 +104,7 @@ internal sealed partial class ProcessEngine
 
     /// <summary>A worker reports a business error: a matching error catch event takes over, else an incident.</summary>
     public Task<CommandResult<bool>> ThrowJobErrorAsync(long jobKey, string errorCode, string? errorMessage, JsonObject? variables, CancellationToken cancellationToken) =>
-        WithJobAsync("Throw error", jobKey, (x, instance, element, job) =>
+        WithJobAsync("Throw error", jobKey, variables, (x, instance, element, job) =>
         {
             if (string.IsNullOrWhiteSpace(errorCode))
             {
@@ -129,9 +129,9 @@ internal sealed partial class ProcessEngine
             return CommandResult<bool>.Success(true);
         }, cancellationToken);
 
-    private Task<CommandResult<bool>> WithJobAsync(string name, long jobKey, Func<Execution, InstanceState, ElementInstance, StoredJob, CommandResult<bool>> action,
-        CancellationToken cancellationToken) =>
-        ExecuteAsync<bool>(name, async (x, connection, transaction) =>
+    private Task<CommandResult<bool>> WithJobAsync(string name, long jobKey, JsonObject? variables,
+        Func<Execution, InstanceState, ElementInstance, StoredJob, CommandResult<bool>> action, CancellationToken cancellationToken) =>
+        ExecuteAsync<bool>(name, variables, async (x, connection, transaction) =>
         {
             var job = await JobStore.FindAsync(connection, transaction, jobKey, cancellationToken);
             if (job is null)

@@ -19,7 +19,7 @@ internal sealed partial class ProcessEngine
 {
     public Task<CommandResult<PublishedMessage>> PublishMessageAsync(string name, string correlationKey, JsonObject? variables, TimeSpan timeToLive,
         string? messageId, CancellationToken cancellationToken, string? tenantId = null) =>
-        ExecuteAsync<PublishedMessage>("Publish message", async (x, connection, transaction) =>
+        ExecuteAsync<PublishedMessage>("Publish message", variables, async (x, connection, transaction) =>
         {
             var tenant = tenantId ?? Visibility.TenantIds.Default;
             if (string.IsNullOrWhiteSpace(name))
@@ -59,7 +59,7 @@ internal sealed partial class ProcessEngine
         string? tenantId = null)
     {
         var tenant = tenantId ?? Visibility.TenantIds.Default;
-        var result = await ExecuteAsync<PublishedMessage>("Correlate message", async (x, connection, transaction) =>
+        var result = await ExecuteAsync<PublishedMessage>("Correlate message", variables, async (x, connection, transaction) =>
         {
             if (!Visibility.TenantScope.Allows(tenant))
             {
@@ -77,7 +77,7 @@ internal sealed partial class ProcessEngine
     }
 
     public Task<CommandResult<long>> BroadcastSignalAsync(string name, JsonObject? variables, CancellationToken cancellationToken, string? tenantId = null) =>
-        ExecuteAsync<long>("Broadcast signal", async (x, connection, transaction) =>
+        ExecuteAsync<long>("Broadcast signal", variables, async (x, connection, transaction) =>
         {
             var tenant = tenantId ?? Visibility.TenantIds.Default;
             if (string.IsNullOrWhiteSpace(name))

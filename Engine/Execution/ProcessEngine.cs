@@ -54,6 +54,9 @@ internal sealed partial class ProcessEngine : IProcessEngine
     /// <summary>Races this engine's commands lost: retried, and given up on as <see cref="CommandError.Conflict"/>.</summary>
     public CommandConflicts Conflicts { get; } = new();
 
+    /// <summary>How much variable data a command may bring and an element may store (the host binds it from configuration).</summary>
+    public VariableLimits Limits { get; } = new();
+
     internal NpgsqlDataSource DataSource => _dataSource;
 
     internal KeyGenerator Keys => _keys;
@@ -63,6 +66,12 @@ internal sealed partial class ProcessEngine : IProcessEngine
     internal ProcessDefinitions Definitions => _store.Definitions;
 
     private delegate Task<CommandResult<T>> CommandBody<T>(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction);
+
+    /// <summary>A command that brings variables: refused before any work when they are over the limits.</summary>
+    private Task<CommandResult<T>> ExecuteAsync<T>(string name, JsonObject? variables, CommandBody<T> body, CancellationToken cancellationToken) =>
+        Limits.Check(variables) is { } problem
+            ? Task.FromResult(CommandResult<T>.Fail(CommandError.InvalidArgument, problem))
+            : ExecuteAsync(name, body, cancellationToken);
 
     private async Task<CommandResult<T>> ExecuteAsync<T>(string name, CommandBody<T> body, CancellationToken cancellationToken)
     {
@@ -97,7 +106,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            var x = new Execution(_keys, _expressions, _calendars, _clock.GetUtcNow().ToUniversalTime());
+            var x = new Execution(_keys, _expressions, _calendars, _clock.GetUtcNow().ToUniversalTime()) { Limits = Limits };
             try
             {
                 var result = await body(x, connection, transaction);
@@ -133,7 +142,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
             catch (ExecutionLimitException e)
             {
                 await transaction.RollbackAsync(CancellationToken.None);
-                return CommandResult<T>.Fail(CommandError.InvalidState, e.Message);
+                return CommandResult<T>.Fail(e.IsVariableLimit ? CommandError.InvalidArgument : CommandError.InvalidState, e.Message);
             }
         }
     }

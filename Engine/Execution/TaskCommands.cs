@@ -18,7 +18,7 @@ internal sealed partial class ProcessEngine
     /// <summary>Completes a user task with the form's variables; only its assignee may (the engine itself excepted).</summary>
     public Task<CommandResult<bool>> CompleteUserTaskAsync(Caller caller, long userTaskKey, JsonObject? variables, int? expectedVersion, AuditActor? audit,
         CancellationToken cancellationToken) =>
-        ExecuteAsync<bool>("Complete user task", async (x, connection, transaction) =>
+        ExecuteAsync<bool>("Complete user task", variables, async (x, connection, transaction) =>
         {
             var task = await UserTaskStore.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
             if (TaskPreconditions.Check(task, userTaskKey, caller, TaskAction.Complete, null, null, expectedVersion) is { } refused)

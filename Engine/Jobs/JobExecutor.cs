@@ -172,6 +172,14 @@ internal sealed class JobExecutor
             default:
                 throw new InvalidOperationException($"Unknown job outcome {outcome}.");
         }
+        if (result.Error == CommandError.InvalidArgument && outcome is not JobOutcome.Failed)
+        {
+            // The handler's result cannot be stored (a variable over the limits, a NUL from a response body): running
+            // the job again would bring the same result, so the job ends in an incident that says why.
+            _logger.LogWarning("Job {JobKey} ({Type}): the engine refused its result: {Message}", job.Key, job.Type, result.Message);
+            result = await _engine.FailJobAsync(job.Key, 0, "The job's result was refused: " + result.Message, TimeSpan.Zero, null, cancellationToken);
+            Count(job, result, success: false);
+        }
         if (!result.Ok)
         {
             // Usually the element was cancelled meanwhile (an interrupting boundary event, a cancelled instance).

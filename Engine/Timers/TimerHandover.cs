@@ -165,8 +165,9 @@ public sealed class TimerHandover
     {
         var process = await _engine.Definitions.GetExecutableAsync(timer.ProcessDefinitionKey, cancellationToken);
         var element = process is not null && process.Elements.TryGetValue(timer.ElementId, out var found) ? found.Name ?? found.Id : timer.ElementId;
-        var instance = timer.BusinessKey is { } businessKey ? $"{timer.BpmnProcessId} {businessKey}" : $"{timer.BpmnProcessId ?? "start"} #{timer.ProcessInstanceKey}";
-        return $"{element} · {instance} · {timer.ElementId}";
+        // The instance key always: it is what the case view (/cases/{key}) and the operations console search by.
+        var instance = timer.BusinessKey is { } businessKey ? $"{timer.BpmnProcessId} {businessKey}" : timer.BpmnProcessId ?? "start";
+        return timer.ProcessInstanceKey is { } key ? $"{element} · {instance} · {timer.ElementId} · #{key}" : $"{element} · {instance} · {timer.ElementId}";
     }
 
     private void TryDelete(string jobId)

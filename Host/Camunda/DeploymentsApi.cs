@@ -50,6 +50,10 @@ internal static class DeploymentsApi
             return CamundaResults.BadRequest("Send the files as multipart/form-data, each in a part named 'resources'.");
         }
         var form = await request.ReadFormAsync(cancellationToken);
+        if (NulInParts(form) is { } nul)
+        {
+            return CamundaResults.BadRequest(nul);
+        }
         var files = form.Files.GetFiles("resources");
         if (files.Count == 0)
         {
@@ -103,5 +107,36 @@ internal static class DeploymentsApi
                 f.FormId, f.Version, f.ResourceName, tenant, CamundaResults.Key(f.FormKey)))),
         ];
         return TypedResults.Ok(new DeploymentResponse(CamundaResults.Key(deployed.DeploymentKey), tenant, [.. items]));
+    }
+
+    /// <summary>
+    /// The input policy reads JSON bodies only; a multipart body's names reach PostgreSQL as resource names, where a
+    /// NUL used to end in a 500. Names the part (and the file) that carries one.
+    /// </summary>
+    private static string? NulInParts(IFormCollection form)
+    {
+        foreach (var file in form.Files)
+        {
+            if (file.Name.Contains('\0', StringComparison.Ordinal))
+            {
+                return $"The multipart part named '{Input.InputPolicy.Printable(file.Name)}' (file '{Input.InputPolicy.Printable(file.FileName)}') has a NUL character (\\u0000) in its name.";
+            }
+            if (file.FileName.Contains('\0', StringComparison.Ordinal))
+            {
+                return $"The file name '{Input.InputPolicy.Printable(file.FileName)}' of the multipart part '{Input.InputPolicy.Printable(file.Name)}' has a NUL character (\\u0000).";
+            }
+        }
+        foreach (var (name, values) in form)
+        {
+            if (name.Contains('\0', StringComparison.Ordinal))
+            {
+                return $"The multipart field named '{Input.InputPolicy.Printable(name)}' has a NUL character (\\u0000) in its name.";
+            }
+            if (values.Any(v => v is not null && v.Contains('\0', StringComparison.Ordinal)))
+            {
+                return $"The multipart field '{Input.InputPolicy.Printable(name)}' has a NUL character (\\u0000) in its value.";
+            }
+        }
+        return null;
     }
 }

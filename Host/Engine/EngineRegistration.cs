@@ -15,8 +15,13 @@ internal static class EngineRegistration
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         // The engine composes its own parts; the host sees the facade and the stores it exposes, never its internals.
-        services.AddSingleton(sp => new EngineParts(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp =>
+        {
+            var parts = new EngineParts(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>());
+            // The API's limits (Processes:Limits) hold in the engine too, for what reaches it past the API (job results, embedded callers).
+            builder.Configuration.GetSection(Processes.Host.Input.InputLimits.Section).Bind(parts.VariableLimits);
+            return parts;
+        });
         services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Engine);
         services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Definitions);
         services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Decisions);

@@ -23,5 +23,7 @@ internal static class BenchmarkCatalog
         new ShippedBenchmarks(),
         new ReportBenchmarks(),
         new ProfileBenchmarks(),
+        new MemoryBenchmarks(),
+        new SoakBenchmarks(),
     ];
 }

@@ -158,6 +158,43 @@ public sealed class BadInputTests : DatabaseTest
         response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
     }
 
+    [TestCase("file name", "resources", "order\0.bpmn", "order\\u0000.bpmn")]
+    [TestCase("part name", "reso\0urces", "order.bpmn", "reso\\u0000urces")]
+    public async Task A_nul_in_a_multipart_deployment_is_a_400_naming_the_part(string where, string part, string fileName, string named)
+    {
+        // Written by hand: the client's own header checks would refuse the NUL before it left.
+        const string boundary = "hostile-boundary";
+        var body = Encoding.UTF8.GetBytes(
+            $"--{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{fileName}\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
+            $"<definitions/>\r\n--{boundary}--\r\n");
+        using var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", $"multipart/form-data; boundary={boundary}");
+        using var response = await _client.PostAsync(new Uri("/v2/deployments", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        ((int)response.StatusCode).ShouldBe(400, $"{where}: {text}");
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+        using var problem = JsonDocument.Parse(text);
+        var detail = problem.RootElement.GetProperty("detail").GetString()!;
+        detail.ShouldContain(named, Case.Sensitive, $"{where}: the refusal names the part");
+        detail.ShouldContain("NUL");
+    }
+
+    [Test]
+    public async Task An_unknown_resource_type_in_a_deployment_is_a_400_naming_the_file()
+    {
+        using var content = new MultipartFormDataContent();
+        var exe = new ByteArrayContent([0x4D, 0x5A, 0x90, 0x00]);
+        exe.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Add(exe, "resources", "setup.exe");
+        using var response = await _client.PostAsync(new Uri("/v2/deployments", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, text);
+        using var problem = JsonDocument.Parse(text);
+        var detail = problem.RootElement.GetProperty("detail").GetString()!;
+        detail.ShouldContain("setup.exe");
+        detail.ShouldContain("Unknown resource type");
+    }
+
     private async Task<(int Status, string Detail)> SendAsync(string method, string path, byte[] body)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative)) { Content = new ByteArrayContent(body) };

@@ -64,7 +64,7 @@ public sealed class HangfireTimerTests : DatabaseTest
         var (timerKey, jobId) = await HandedOverAsync(instance);
 
         var job = Storage(host).GetMonitoringApi().JobDetails(jobId);
-        job.Job.Args[1].ShouldBe("SLA 75 % · hf-ticket D-1042 · Sla75");
+        job.Job.Args[1].ShouldBe($"SLA 75 % · hf-ticket D-1042 · Sla75 · #{instance}", "the instance key leads from the dashboard to the case");
         job.History[0].StateName.ShouldBe(ScheduledState.StateName);
 
         await EventuallyAsync("the timer fired", async () => await TimerGoneAsync(timerKey) && await JobStateAsync(host, jobId) == SucceededState.StateName);

@@ -1,0 +1,366 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Processes.Engine;
+using Processes.Engine.Deployment;
+using Processes.Engine.Execution;
+
+namespace Processes.Tests.Hosting;
+
+/// <summary>How big a kill -9 soak is.</summary>
+internal sealed record SoakOptions(string ConnectionString, int Instances, int Hosts, TimeSpan KillEvery, int MinKills, TimeSpan HangGuard)
+{
+    /// <summary>The timer each instance waits out after its call (the engine scheduler's path).</summary>
+    public string Timer { get; init; } = "PT2S";
+}
+
+/// <summary>What a soak saw; every count but the kills and the repeated effects must be 0 (or equal to the instances).</summary>
+internal sealed record SoakReport(int Instances, int Completed, int Kills, int DuplicateStarts, int LostInstances, int JobsCompletedTwice,
+    int TimersLost, int TimersFiredTwice, int EffectsRepeated, TimeSpan Elapsed)
+{
+    /// <summary>Resident memory of the first host once ready, and of the hosts at the end (largest), in bytes.</summary>
+    public (long AfterStart, long AtEnd) Resident { get; init; }
+
+    public bool Clean => Completed == Instances && DuplicateStarts == 0 && LostInstances == 0 && JobsCompletedTwice == 0 && TimersLost == 0 &&
+        TimersFiredTwice == 0;
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Instances} instances, {Kills} SIGKILLs in {Elapsed.TotalSeconds:0} s: completed {Completed}, lost {LostInstances}, duplicate starts {DuplicateStarts}, " +
+        $"jobs completed twice {JobsCompletedTwice}, timers lost {TimersLost}, timers fired twice {TimersFiredTwice}, " +
+        $"calls repeated after a kill {EffectsRepeated} (at least once towards the outside, each with its job key as Idempotency-Key)");
+}
+
+/// <summary>
+/// Issue 21's kill -9 soak: real host processes (Processes.Host.dll) share one PostgreSQL; instances (an outbound
+/// call, then a timer) are started by business key while one host after another is SIGKILLed and replaced by a new
+/// one. At the end every instance must have completed once, each job and timer once, no business key twice. Used
+/// in short by the test suite and at length by the benchmark tool (<c>soak</c>); it asserts nothing itself.
+/// </summary>
+internal static class KillSoak
+{
+    private const string Model = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="soak_definitions" targetNamespace="t">
+          <bpmn:process id="soak" isExecutable="true">
+            <bpmn:startEvent id="start" />
+            <bpmn:serviceTask id="call"><bpmn:extensionElements><zeebe:taskDefinition type="http" retries="5" /></bpmn:extensionElements></bpmn:serviceTask>
+            <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>TIMER</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+            <bpmn:endEvent id="end" />
+            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="call" />
+            <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="wait" />
+            <bpmn:sequenceFlow id="f3" sourceRef="wait" targetRef="end" />
+          </bpmn:process>
+        </bpmn:definitions>
+        """;
+
+    public static async Task<SoakReport> RunAsync(SoakOptions options, TextWriter log, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var effects = await EffectCounter.StartAsync();
+        await using var dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        var parts = new EngineParts(dataSource, TimeProvider.System);
+        var deployed = await parts.Deployments.DeployAsync([new DeploymentResource("soak.bpmn", Encoding.UTF8.GetBytes(Model.Replace("TIMER", options.Timer, StringComparison.Ordinal)))],
+            cancellationToken);
+        if (deployed is not DeploymentResult.Deployed)
+        {
+            throw new InvalidOperationException("The soak model did not deploy: " +
+                string.Join("; ", ((DeploymentResult.Rejected)deployed).Errors.Select(e => e.ToString())));
+        }
+        await parts.Engine.SyncStartEventsAsync(["soak"], cancellationToken);
+
+        var settings = Settings(options.ConnectionString, effects.BaseUrl);
+        var generation = 0;
+        var hosts = new List<SoakHost>();
+        try
+        {
+            for (var i = 0; i < options.Hosts; i++)
+            {
+                hosts.Add(SoakHost.Start($"soak-{i}-{generation}", settings));
+            }
+            await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync(options.HangGuard, cancellationToken)));
+            var residentAfterStart = hosts[0].ResidentBytes();
+
+            // The instances come in batches, one between two kills, so every kill lands on work in flight: calls being
+            // made, timers claimed or due. A replacement host starts while the others carry on.
+            var batches = options.MinKills + 1;
+            var kills = 0;
+            for (var batch = 0; batch < batches; batch++)
+            {
+                await StartBatchAsync(parts.Engine, options, batch, batches, effects.BaseUrl, cancellationToken);
+                if (batch == batches - 1)
+                {
+                    break;
+                }
+                await Task.Delay(options.KillEvery, cancellationToken);
+                var victim = kills % hosts.Count;
+                await hosts[victim].KillAsync();
+                kills++;
+                generation++;
+                await log.WriteLineAsync($"  kill {kills}: {hosts[victim].NodeId} SIGKILLed, {await CountAsync(dataSource, "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'soak' AND state = 'COMPLETED'")} instances completed so far");
+                hosts[victim].Dispose();
+                hosts[victim] = SoakHost.Start($"soak-{victim}-{generation}", settings);
+            }
+            await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync(options.HangGuard, cancellationToken)));
+
+            var guard = Stopwatch.StartNew();
+            while (await CountAsync(dataSource, "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'soak' AND state <> 'COMPLETED'") > 0 &&
+                   guard.Elapsed < options.HangGuard)
+            {
+                await Task.Delay(250, cancellationToken);
+            }
+            var report = await VerifyAsync(dataSource, options.Instances, kills, effects.Repeated, watch.Elapsed) with
+            {
+                Resident = (residentAfterStart, hosts.Max(h => h.ResidentBytes())),
+            };
+            if (!report.Clean)
+            {
+                foreach (var line in hosts.SelectMany(h => h.Output).TakeLast(200))
+                {
+                    await log.WriteLineAsync(line);
+                }
+            }
+            foreach (var host in hosts)
+            {
+                await host.StopAsync();
+            }
+            return report;
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                host.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Starts one batch of instances by business key; a start that fails is retried until it is answered.</summary>
+    private static async Task StartBatchAsync(IProcessEngine engine, SoakOptions options, int batch, int batches, Uri effects, CancellationToken cancellationToken)
+    {
+        for (var i = batch * options.Instances / batches; i < (batch + 1) * options.Instances / batches; i++)
+        {
+            var variables = new JsonObject { ["httpUrl"] = new Uri(effects, $"effect/{i}").ToString(), ["httpMethod"] = "POST" };
+            for (var attempt = 0; ; attempt++)
+            {
+                var result = await engine.CreateInstanceAsync("soak", null, variables.DeepClone().AsObject(), $"soak-{i}", cancellationToken);
+                if (result.Ok || result.Error == CommandError.AlreadyExists)
+                {
+                    break; // AlreadyExists: an earlier attempt committed; the business key keeps it the only one
+                }
+                if (attempt > 20)
+                {
+                    throw new InvalidOperationException($"soak-{i} could not start: {result.Message}");
+                }
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+    }
+
+    private static async Task<SoakReport> VerifyAsync(NpgsqlDataSource dataSource, int instances, int kills, int repeated, TimeSpan elapsed)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var counts = await connection.QuerySingleAsync<(long Completed, long Lost, long Duplicates)>("""
+            SELECT count(*) FILTER (WHERE state = 'COMPLETED'),
+                   @instances - count(DISTINCT business_key) FILTER (WHERE state = 'COMPLETED'),
+                   count(*) - count(DISTINCT business_key)
+            FROM process_instance WHERE bpmn_process_id = 'soak'
+            """, new { instances });
+        var perInstance = (await connection.QueryAsync<(long Key, long Calls, long Fired, long Jobs)>("""
+            SELECT p.key,
+                   count(*) FILTER (WHERE h.event = 'ELEMENT_COMPLETED' AND h.element_id = 'call'),
+                   count(*) FILTER (WHERE h.event = 'TIMER_FIRED'),
+                   count(*) FILTER (WHERE h.event = 'JOB_COMPLETED')
+            FROM process_instance p LEFT JOIN execution_history h ON h.process_instance_key = p.key
+            WHERE p.bpmn_process_id = 'soak' GROUP BY p.key
+            """)).ToList();
+        return new SoakReport(instances, (int)counts.Completed, kills, (int)counts.Duplicates, (int)counts.Lost,
+            perInstance.Count(r => r.Calls > 1 || r.Jobs > 1), perInstance.Count(r => r.Fired == 0), perInstance.Count(r => r.Fired > 1), repeated, elapsed);
+    }
+
+    private static async Task<long> CountAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>(sql);
+    }
+
+    private static Dictionary<string, string> Settings(string connectionString, Uri effects) => new()
+    {
+        ["ConnectionStrings__Processes"] = connectionString,
+        ["Processes__Definitions__DeployAtStartup"] = "false",
+        ["Processes__Activities__Http__AllowedHosts__0"] = $"127.0.0.1:{effects.Port.ToString(CultureInfo.InvariantCulture)}",
+        ["Processes__Activities__Http__Retry__MaxRetries"] = "0",
+        ["Processes__Activities__Http__Retry__Timeout"] = "00:00:10",
+        // Short leases and claims, quick reaping: a killed host's work comes back within seconds.
+        ["Processes__Engine__Jobs__LeaseTimeout"] = "00:00:15",
+        ["Processes__Engine__Timers__ClaimTimeout"] = "00:00:15",
+        ["Processes__Engine__Timers__SafetyPollInterval"] = "00:00:00.500",
+        ["Processes__Engine__Cluster__HeartbeatInterval"] = "00:00:01",
+        ["Processes__Engine__Cluster__DeadAfterMissedHeartbeats"] = "3",
+    };
+
+    /// <summary>The outside world of the soak: counts the calls per job key (the HTTP task's Idempotency-Key).</summary>
+    private sealed class EffectCounter : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly ConcurrentDictionary<string, int> _calls = new();
+
+        private EffectCounter(WebApplication app) => _app = app;
+
+        public Uri BaseUrl { get; private set; } = null!;
+
+        /// <summary>Job keys called more than once: the price of at-least-once towards the outside after a kill.</summary>
+        public int Repeated => _calls.Values.Count(n => n > 1);
+
+        public static async Task<EffectCounter> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var counter = new EffectCounter(app);
+            app.MapPost("/effect/{n}", (HttpRequest request, string n) =>
+            {
+                counter._calls.AddOrUpdate(request.Headers["Idempotency-Key"].FirstOrDefault() ?? n, 1, (_, c) => c + 1);
+                return Results.Json(new { ok = true });
+            });
+            await app.StartAsync();
+            counter.BaseUrl = new Uri(app.Urls.First().TrimEnd('/') + "/");
+            return counter;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>One host process of the soak (no test framework: the benchmark tool runs it too).</summary>
+internal sealed class SoakHost : IDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private SoakHost(Process process, Uri url, string nodeId)
+    {
+        _process = process;
+        Url = url;
+        NodeId = nodeId;
+    }
+
+    public Uri Url { get; }
+
+    public string NodeId { get; }
+
+    public IEnumerable<string> Output => _output;
+
+    /// <summary>The process's resident set (VmRSS), in bytes; 0 where /proc is not there.</summary>
+    public long ResidentBytes()
+    {
+        var status = $"/proc/{_process.Id.ToString(CultureInfo.InvariantCulture)}/status";
+        if (_process.HasExited || !File.Exists(status))
+        {
+            return 0;
+        }
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    public static SoakHost Start(string nodeId, IReadOnlyDictionary<string, string> settings)
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Processes.Host.dll"));
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add(url.ToString());
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        info.Environment["Processes__Engine__NodeId"] = nodeId;
+        foreach (var (name, value) in settings)
+        {
+            info.Environment[name] = value;
+        }
+        var process = Process.Start(info)!;
+        var host = new SoakHost(process, url, nodeId);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { host._output.Enqueue($"[{nodeId}] {e.Data}"); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { host._output.Enqueue($"[{nodeId}] {e.Data}"); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return host;
+    }
+
+    public async Task WaitReadyAsync(TimeSpan hangGuard, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(10) };
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < hangGuard)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Host {NodeId} exited before it was ready:\n{string.Join('\n', _output.TakeLast(40))}");
+            }
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+            await Task.Delay(200, cancellationToken);
+        }
+        throw new TimeoutException($"Host {NodeId} was not ready within {hangGuard.TotalSeconds} s.");
+    }
+
+    /// <summary>SIGKILL: nothing is handed back; leases, claims and membership stay as the dead host left them.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(guard.Token);
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(guard.Token);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit(30_000);
+        }
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
