@@ -153,6 +153,16 @@ public sealed class DeploymentService
         return new DeployedProcess(process.Id, version, key, file.Name, IsDuplicate: false);
     }
 
+    /// <summary>
+    /// Every problem a deployment of <paramref name="resources"/> would report (the same reader and validator, FEEL and
+    /// timer syntax included), without storing anything: the designer's check while drawing.
+    /// </summary>
+    public IReadOnlyList<DeploymentProblem> Validate(IReadOnlyList<DeploymentResource> resources)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        return Read(resources).Problems;
+    }
+
     internal static Task<long> NextKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT nextval('definition_key')", transaction: transaction, cancellationToken: cancellationToken));

@@ -41,6 +41,7 @@ public sealed class BoundaryTests
         ["Processes.Activities.Sms.SmsSentStore"] = "owns sms_sent",
         ["Processes.Activities.Sms.OutboxSmsProvider"] = "owns sms_outbox",
         ["Processes.Activities.Refunds.RefundStore"] = "owns refund_sent",
+        ["Processes.Activities.Shared.ConnectorSecretStore"] = "owns connector_secret (values encrypted with Data Protection; audit rows through the engine's AuditRows)",
     };
 
     private static Assembly HostAssembly => typeof(ProcessesDatabase).Assembly;
