@@ -429,6 +429,15 @@ async function openFromQuery() {
 async function start() {
   const me = await (await request('GET', '/api/auth/me')).json();
   renderNav(me, 'designer');
+  // The toolbar's menus (New…, File…) close once an item is chosen, or on a click anywhere else.
+  for (const menu of document.querySelectorAll('.toolbar details.menu')) {
+    menu.querySelector('.menu-items').addEventListener('click', () => { menu.open = false; });
+  }
+  document.addEventListener('click', event => {
+    for (const menu of document.querySelectorAll('.toolbar details.menu[open]')) {
+      if (!menu.contains(event.target)) menu.open = false;
+    }
+  });
   $('new').addEventListener('click', () => openNew('process'));
   $('new-decision').addEventListener('click', () => openNew('decision'));
   $('new-form').addEventListener('click', () => openNew('form'));

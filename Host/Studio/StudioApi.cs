@@ -48,7 +48,7 @@ internal static class StudioApi
         var group = app.MapGroup("/api/designer").WithTags("Designer").RequireAuthorization(Policies.Designer);
         group.MapGet("/models", ModelsAsync);
         group.MapGet("/forms/{key}", FormAsync);
-        group.MapGet("/element-templates", () => TypedResults.Json(ElementTemplates.AsArray()));
+        group.MapGet("/element-templates", ElementTemplatesAsync);
         group.MapPost("/validation", Validate).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxValidationBytes));
         group.MapGet("/engine-support", () => TypedResults.Ok(new EngineSupportResponse(EngineSupport.FlowNodeTypes, EngineSupport.EventDefinitions,
             EngineSupport.RefusedEventDefinitions, EngineSupport.RefusedMarkers, EngineSupport.ZeebeExtensions)));
@@ -56,6 +56,35 @@ internal static class StudioApi
     }
 
     private const long MaxValidationBytes = 20 * 1024 * 1024;
+
+    /// <summary>
+    /// The activities' templates, with the SMS template field as a dropdown of the templates stored now (GET
+    /// /api/sms-templates), so a designer picks an id that exists instead of typing one; a free text field when none is stored.
+    /// </summary>
+    private static async Task<JsonHttpResult<JsonArray>> ElementTemplatesAsync(Processes.Activities.Sms.SmsTemplateStore smsTemplates, CancellationToken cancellationToken)
+    {
+        var templates = ElementTemplates.AsArray();
+        var stored = await smsTemplates.ListAsync(cancellationToken);
+        if (stored.Count == 0)
+        {
+            return TypedResults.Json(templates);
+        }
+        foreach (var property in templates.OfType<JsonObject>().SelectMany(t => t["properties"]?.AsArray() ?? []).OfType<JsonObject>())
+        {
+            if (property["binding"] is JsonObject { } binding && (string?)binding["type"] == "zeebe:taskHeader" && (string?)binding["key"] == "templateId" &&
+                (string?)property["type"] == "String")
+            {
+                property["type"] = "Dropdown";
+                property["choices"] = new JsonArray([.. stored.Select(s => (JsonNode)new JsonObject
+                {
+                    ["name"] = string.IsNullOrWhiteSpace(s.Description) ? s.Id : $"{s.Id} — {s.Description}",
+                    ["value"] = s.Id,
+                })]);
+                property["value"] ??= stored[0].Id;
+            }
+        }
+        return TypedResults.Json(templates);
+    }
 
     /// <summary>
     /// The deployment's own reading and validation of one file while it is drawn (nothing stored): every problem with its

@@ -36,7 +36,7 @@ public sealed class LiveCheckPageTests : PageTest
         var search = await api.PostAsJsonAsync("/v2/process-definitions/search", new { filter = new { processDefinitionId = "live-check-api" } });
         (await search.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").GetArrayLength().ShouldBe(0, "validation deploys nothing");
         var unnamed = await api.PostAsJsonAsync("/api/designer/validation", new { content = broken });
-        unnamed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        unnamed.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
         (await unnamed.Content.ReadAsStringAsync()).ShouldContain("resourceName");
 
         var support = await api.GetFromJsonAsync<JsonElement>("/api/designer/engine-support");

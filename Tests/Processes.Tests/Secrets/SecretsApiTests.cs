@@ -62,10 +62,10 @@ public sealed class SecretsApiTests : DatabaseTest
         var admin = await _host.CreateUserAsync(roles: [Roles.Admin]);
         using var api = _host.Bearer(admin.ApiKey);
         var badName = await api.PutAsJsonAsync("/api/secrets/has%20space", new { value = "x" });
-        badName.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        badName.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
         (await badName.Content.ReadAsStringAsync()).ShouldContain("name");
         var empty = await api.PutAsJsonAsync("/api/secrets/EMPTY", new { value = "" });
-        empty.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        empty.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
         (await empty.Content.ReadAsStringAsync()).ShouldContain("value");
 
         var designer = await _host.CreateUserAsync(roles: [Roles.Designer]);
