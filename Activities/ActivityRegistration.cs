@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -50,8 +51,11 @@ public static class ActivityRegistration
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         services.AddSingleton<IJobHandler>(sp => new AssignmentHandler(sp.GetRequiredService<AssignmentStore>(), sp.GetRequiredService<IUserDirectory>(),
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
+        // Stored secrets need the host's Data Protection key ring; without one (a bare test container) only configuration resolves.
+        services.AddSingleton(sp => new ConnectorSecrets(configuration.GetSection("Processes:Secrets"),
+            sp.GetService<IDataProtectionProvider>() is { } protection ? new ConnectorSecretStore(sp.GetRequiredService<NpgsqlDataSource>(), protection) : null));
         services.AddSingleton<IJobHandler>(sp => new HttpHandler(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>(),
-            new ConnectorSecrets(configuration.GetSection("Processes:Secrets"))));
+            sp.GetRequiredService<ConnectorSecrets>()));
         services.AddSingleton<IJobHandler>(sp => new SettlementCreditHandler(sp.GetRequiredService<SettlementPool>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<IProcessEngine>()));

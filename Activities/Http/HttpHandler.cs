@@ -27,7 +27,10 @@ internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<Activitie
 
     public async Task<JobOutcome> HandleAsync(JobContext job, CancellationToken cancellationToken)
     {
-        var (plan, refusal) = HttpRequestPlan.For(job, secrets, _allowed);
+        // Only the model's task headers may name secrets (HttpRequestPlan refuses them in variables), so only those load stored values.
+        var current = await secrets.ForTextsAsync(job.CustomHeaders.Select(h => h.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null),
+            cancellationToken);
+        var (plan, refusal) = HttpRequestPlan.For(job, current, _allowed);
         if (plan is null)
         {
             // Not retryable: the same model and variables are refused the same way until someone changes them.

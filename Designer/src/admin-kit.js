@@ -4,7 +4,9 @@ import { request, problemText, showMessage } from './api.js';
 
 export async function json(method, url, options) {
   const response = await request(method, url, options);
-  return response.status === 204 ? null : response.json();
+  // 204, and a 201 whose answer is only its Location, have no body to read.
+  const text = response.status === 204 ? '' : await response.text();
+  return text ? JSON.parse(text) : null;
 }
 
 export function say(kind, text) {

@@ -11,6 +11,7 @@ import { fetchText, loadModels, loadProcesses, renderList, renderVersions } from
 import { formForTask } from './studio/form-template.js';
 import { linkForm } from './studio/pickers.js';
 import { openRunDialog } from './studio/run.js';
+import { loadEngineSupport } from './studio/engine-support.js';
 import { drawHeatmap, loadHeatmap } from './heatmap.js';
 
 const $ = id => document.getElementById(id);
@@ -41,7 +42,11 @@ function changed() {
   edits += 1;
   dirty = true;
   renderTitle();
+  scheduleCheck();
 }
+
+// A diagram imported by any road (opened, a version picked, the console) is checked as well as one edited.
+modeler.on('import.done', () => scheduleCheck());
 
 modeler.on('commandStack.changed', () => {
   if (current.kind === 'process') {
@@ -88,7 +93,11 @@ function setStatus(kind, text, problems = [], extra = null) {
   const status = $('status');
   status.className = kind;
   $('status-text').replaceChildren(text, ...(extra ? [' ', extra] : []));
-  $('problems').replaceChildren(...problems.filter(Boolean).map(problem => {
+  $('problems').replaceChildren(...problemItems(problems));
+}
+
+function problemItems(problems) {
+  return problems.filter(Boolean).map(problem => {
     const item = document.createElement('li');
     item.dataset.elementId = problem.elementId ?? '';
     const where = [problem.elementType, problem.line ? `line ${problem.line}${problem.column ? ':' + problem.column : ''}` : null]
@@ -101,7 +110,52 @@ function setStatus(kind, text, problems = [], extra = null) {
     }
     item.addEventListener('click', () => editors[current.kind]?.reveal(problem.elementId));
     return item;
-  }));
+  });
+}
+
+// The server's own check while drawing: the file as it is now goes through the deployment's reader and validator
+// (nothing is stored), a moment after the last edit; its problems are marked on the elements and listed.
+const CHECK_DELAY_MS = 700;
+let checkTimer = null;
+let checkRound = 0;
+
+function scheduleCheck() {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(checkNow, CHECK_DELAY_MS);
+}
+
+async function checkNow() {
+  const round = ++checkRound;
+  const kind = current.kind;
+  const editor = editors[kind];
+  if (!editor || kind === 'form') {
+    $('checks').textContent = '';
+    $('check-problems').replaceChildren();
+    return;
+  }
+  try {
+    const text = await editor.save();
+    const resourceName = current.resourceName ?? `${editor.identity().id ?? 'diagram'}.${extensionOf(kind)}`;
+    const answer = await (await request('POST', '/api/designer/validation', { json: { resourceName, content: text } })).json();
+    if (round !== checkRound || kind !== current.kind) {
+      return; // an edit or another document came since: its own check follows
+    }
+    const errors = answer.problems.filter(problem => problem.severity === 'error').length;
+    $('checks').className = `checks ${errors ? 'error' : answer.problems.length ? 'warning' : 'ok'}`;
+    $('checks').textContent = answer.problems.length === 0
+      ? 'Server check: no problems.'
+      : `Server check: ${errors} error(s), ${answer.problems.length - errors} warning(s) — a deployment ${errors ? 'would be rejected' : 'would pass'}.`;
+    $('check-problems').replaceChildren(...problemItems(answer.problems));
+    if (kind === 'process') {
+      // The decision editor's markers switch views to the problem, which would pull the table away while typing.
+      await editor.showProblems(answer.problems, text);
+    }
+  } catch (error) {
+    if (round === checkRound) {
+      $('checks').className = 'checks warning';
+      $('checks').textContent = `Server check unavailable: ${error.message}`;
+    }
+  }
 }
 
 function confirmDiscard() {
@@ -125,6 +179,7 @@ async function showDocument(document, text, what) {
   dirty = false;
   renderTitle();
   renderLists();
+  scheduleCheck();
   if (warnings.length > 0) {
     setStatus('warning', `${what} opened with ${warnings.length} warning(s).`, warnings);
   } else {
@@ -374,6 +429,15 @@ async function openFromQuery() {
 async function start() {
   const me = await (await request('GET', '/api/auth/me')).json();
   renderNav(me, 'designer');
+  // The toolbar's menus (New…, File…) close once an item is chosen, or on a click anywhere else.
+  for (const menu of document.querySelectorAll('.toolbar details.menu')) {
+    menu.querySelector('.menu-items').addEventListener('click', () => { menu.open = false; });
+  }
+  document.addEventListener('click', event => {
+    for (const menu of document.querySelectorAll('.toolbar details.menu[open]')) {
+      if (!menu.contains(event.target)) menu.open = false;
+    }
+  });
   $('new').addEventListener('click', () => openNew('process'));
   $('new-decision').addEventListener('click', () => openNew('decision'));
   $('new-form').addEventListener('click', () => openNew('form'));
@@ -384,6 +448,7 @@ async function start() {
   $('heatmap').addEventListener('click', showHeatmap);
   $('version').addEventListener('change', event => pickVersion(event.target.value));
   $('open-file').addEventListener('change', event => openFile(event.target.files[0]).finally(() => { event.target.value = ''; }));
+  await loadEngineSupport();
   const templates = await (await request('GET', '/api/designer/element-templates')).json();
   modeler.get('elementTemplatesLoader').setTemplates(templates);
   await loadDefinitions();

@@ -174,6 +174,48 @@ async function preview(event) {
   });
 }
 
+// Connector secrets: names and where they are set; a value goes in and never comes back out.
+
+async function loadSecrets() {
+  const secrets = await json('GET', '/api/secrets');
+  $('secrets').replaceChildren(...secrets.map(secret => {
+    const item = element('li');
+    item.dataset.name = secret.name;
+    const where = [secret.stored ? `stored${secret.updatedBy ? ` by ${secret.updatedBy}` : ''}${secret.updatedAt ? ` ${new Date(secret.updatedAt).toLocaleString()}` : ''}` : '',
+      secret.configured ? 'set in configuration (wins)' : ''].filter(Boolean).join(' · ');
+    item.append(element('strong', secret.name), element('span', where, 'muted'),
+      button('Replace', () => {
+        const form = $('secret-form').elements;
+        form.name.value = secret.name;
+        form.value.value = '';
+        form.value.focus();
+      }));
+    if (secret.stored) {
+      item.append(button('Delete', () => {
+        if (confirm(`Delete the stored secret ${secret.name}? Models that use it fail until it is set again.`)) {
+          act(async () => {
+            await json('DELETE', `/api/secrets/${encodeURIComponent(secret.name)}`);
+            await loadSecrets();
+          }, `Deleted the secret ${secret.name}.`);
+        }
+      }));
+    }
+    return item;
+  }));
+}
+
+async function saveSecret(event) {
+  event.preventDefault();
+  const form = event.target.elements;
+  const name = form.name.value.trim();
+  await act(async () => {
+    await json('PUT', `/api/secrets/${encodeURIComponent(name)}`, { json: { value: form.value.value } });
+    // The value leaves the page once saved: nothing keeps it in a field to be read back.
+    event.target.reset();
+    await loadSecrets();
+  }, `Saved the secret ${name}; jobs use it from their next run.`);
+}
+
 async function start() {
   const me = await json('GET', '/api/auth/me');
   renderNav(me, 'admin');
@@ -182,7 +224,8 @@ async function start() {
   $('template-form').addEventListener('submit', saveTemplate);
   $('calendar-form').addEventListener('submit', saveCalendar);
   $('preview-form').addEventListener('submit', preview);
-  await Promise.all([loadAgents(), loadTemplates(), loadCalendars()]);
+  $('secret-form').addEventListener('submit', saveSecret);
+  await Promise.all([loadAgents(), loadTemplates(), loadCalendars(), loadSecrets()]);
 }
 
 window.processesSettings = { ready: start().catch(error => say('error', `The page could not start: ${error.message}`)) };

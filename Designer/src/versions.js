@@ -66,6 +66,7 @@ function renderVersions() {
       button(v.suspendedAt ? 'Resume' : 'Suspend', () => suspend(v, !v.suspendedAt)));
     const cells = [
       ['Version', `v${v.version}${v.isLatest ? ' (latest)' : ''}${v.suspendedAt ? ' suspended' : ''}`], ['Tag', v.versionTag ?? ''], ['Deployed', new Date(v.deployedAt).toLocaleString()],
+      ['Deployed by', v.deployedBy ?? '—', 'deployed-by'],
       ['Running', String(v.running), 'count'], ['Completed', String(v.completed), 'count'], ['Cancelled', String(v.terminated), 'count'],
       ['Incidents', String(v.withIncidents), 'count'],
     ].map(([label, text, className]) => {

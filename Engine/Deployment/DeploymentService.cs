@@ -1,11 +1,14 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using Dapper;
 using Npgsql;
 using Processes.Engine.Bpmn.Executable;
 using Processes.Engine.Bpmn.Reading;
 using Processes.Engine.Bpmn.Validation;
 using Processes.Engine.Dmn;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Deployment;
 
@@ -33,7 +36,22 @@ public sealed class DeploymentService
     }
 
     /// <summary>Deploys into <paramref name="tenantId"/> (the default tenant when null): its versions count apart from other tenants'.</summary>
-    public async Task<DeploymentResult> DeployAsync(IReadOnlyList<DeploymentResource> resources, CancellationToken cancellationToken, string? tenantId = null)
+    public Task<DeploymentResult> DeployAsync(IReadOnlyList<DeploymentResource> resources, CancellationToken cancellationToken, string? tenantId = null) =>
+        DeployCoreAsync(resources, null, tenantId, cancellationToken);
+
+    /// <summary>
+    /// Deploys as <paramref name="deployedBy"/>: the deployment records who, and an audit row <c>deployment.created</c>
+    /// commits with it (a deployment that changes nothing is still recorded: someone deployed).
+    /// </summary>
+    public Task<DeploymentResult> DeployByAsync(IReadOnlyList<DeploymentResource> resources, AuditActor deployedBy, string? tenantId,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deployedBy);
+        return DeployCoreAsync(resources, deployedBy, tenantId, cancellationToken);
+    }
+
+    private async Task<DeploymentResult> DeployCoreAsync(IReadOnlyList<DeploymentResource> resources, AuditActor? deployedBy, string? tenantId,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resources);
         var tenant = tenantId ?? Visibility.TenantIds.Default;
@@ -47,8 +65,8 @@ public sealed class DeploymentService
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var deploymentKey = await NextKeyAsync(connection, transaction, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO deployment (deployment_key, tenant_id) VALUES (@deploymentKey, @tenant)",
-            new { deploymentKey, tenant }, transaction, cancellationToken: cancellationToken));
+            "INSERT INTO deployment (deployment_key, tenant_id, deployed_by) VALUES (@deploymentKey, @tenant, @actor)",
+            new { deploymentKey, tenant, actor = deployedBy?.Actor }, transaction, cancellationToken: cancellationToken));
         foreach (var file in files)
         {
             await connection.ExecuteAsync(new CommandDefinition("""
@@ -82,6 +100,21 @@ public sealed class DeploymentService
             [.. files.Where(f => f.Decisions is not null).Select(f => (f.Name, f.Checksum, f.Decisions!))], cancellationToken);
         var forms = await FormDeployment.DeployAsync(connection, transaction, tenant, deploymentKey,
             [.. files.Where(f => f.FormId is not null).Select(f => (f.Name, f.Checksum, f.FormId!))], cancellationToken);
+        if (deployedBy is not null)
+        {
+            var details = new JsonObject
+            {
+                ["tenantId"] = tenant,
+                ["resources"] = new JsonArray([.. files.Select(f => (JsonNode)f.Name)]),
+                ["processes"] = new JsonArray([.. deployed.Select(p => (JsonNode)new JsonObject
+                {
+                    ["processDefinitionId"] = p.BpmnProcessId, ["version"] = p.Version, ["processDefinitionKey"] = p.ProcessDefinitionKey.ToString(CultureInfo.InvariantCulture),
+                    ["unchanged"] = p.IsDuplicate,
+                })]),
+            };
+            await AuditRows.InsertAsync(connection, transaction, new AuditRow(deployedBy, "deployment.created", "deployment",
+                deploymentKey.ToString(CultureInfo.InvariantCulture), details.ToJsonString()), cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
 
         foreach (var (key, model) in models)
@@ -118,6 +151,16 @@ public sealed class DeploymentService
             """, new { key, process.Id, version, process.Name, process.VersionTag, ResourceName = file.Name, file.Checksum, deploymentKey, tenant },
             transaction, cancellationToken: cancellationToken));
         return new DeployedProcess(process.Id, version, key, file.Name, IsDuplicate: false);
+    }
+
+    /// <summary>
+    /// Every problem a deployment of <paramref name="resources"/> would report (the same reader and validator, FEEL and
+    /// timer syntax included), without storing anything: the designer's check while drawing.
+    /// </summary>
+    public IReadOnlyList<DeploymentProblem> Validate(IReadOnlyList<DeploymentResource> resources)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        return Read(resources).Problems;
     }
 
     internal static Task<long> NextKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>

@@ -193,7 +193,9 @@ internal sealed partial class ProcessEngine
         var starts = await SubscriptionStore.StartEventsAsync(connection, transaction, tenant, "SIGNAL", name, cancellationToken);
         foreach (var start in starts)
         {
-            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition)
+            // A suspended version starts nothing; a signal is not buffered, so it is simply not heard there.
+            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition &&
+                !await Deployment.VersionSuspension.IsSuspendedAsync(connection, transaction, definition.Key, cancellationToken))
             {
                 NewInstance(x, definition, variables, businessKey: null, startElementId: start.ElementId);
             }

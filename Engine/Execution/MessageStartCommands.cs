@@ -13,10 +13,17 @@ namespace Processes.Engine.Execution;
 /// </summary>
 internal sealed partial class ProcessEngine
 {
-    /// <summary>A new instance at a message start event; null when an active instance already holds the correlation key.</summary>
+    /// <summary>
+    /// A new instance at a message start event; null when an active instance already holds the correlation key, or the
+    /// version is suspended (the message then correlates to nothing there: buffered with a time to live, else dropped).
+    /// </summary>
     private async Task<InstanceState?> StartByMessageAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction,
         ExecutableDefinition definition, string startElementId, string correlationKey, JsonObject variables, CancellationToken cancellationToken)
     {
+        if (await Deployment.VersionSuspension.IsSuspendedAsync(connection, transaction, definition.Key, cancellationToken))
+        {
+            return null;
+        }
         var keyed = correlationKey.Length > 0;
         if (keyed && (x.Changes.NewMessageStartKeys.Any(k => k.BpmnProcessId == definition.BpmnProcessId && k.CorrelationKey == correlationKey &&
                 k.TenantId == definition.TenantId) ||

@@ -193,7 +193,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
             switch (followUp)
             {
                 case CreateChildInstance create:
-                    await CreateChildAsync(x, create, cancellationToken);
+                    await CreateChildAsync(x, connection, transaction, create, cancellationToken);
                     break;
                 case TerminateChildInstance terminate:
                     if (await LoadAsync(x, connection, transaction, terminate.ChildInstanceKey, cancellationToken) is { IsActive: true, Root: { } root } child)
@@ -214,7 +214,8 @@ internal sealed partial class ProcessEngine : IProcessEngine
         }
     }
 
-    private async Task CreateChildAsync(Execution x, CreateChildInstance create, CancellationToken cancellationToken)
+    private async Task CreateChildAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, CreateChildInstance create,
+        CancellationToken cancellationToken)
     {
         var parent = x.Instances[create.ParentInstanceKey];
         if (parent.Find(create.CallActivityInstanceKey) is not { } callActivity)
@@ -234,6 +235,13 @@ internal sealed partial class ProcessEngine : IProcessEngine
         {
             x.RaiseIncident(parent, callActivity, IncidentTypes.CalledElementError,
                 $"Expected process with BPMN process id '{create.ProcessId}' to have a none start event, but it has none.");
+            return;
+        }
+        if (await Deployment.VersionSuspension.IsSuspendedAsync(connection, transaction, definition.Key, cancellationToken))
+        {
+            // An incident, not a silent wait: the operator sees why, and retries it once an admin resumes the version.
+            x.RaiseIncident(parent, callActivity, IncidentTypes.CalledElementError,
+                $"Process '{create.ProcessId}' version {definition.Version} is suspended: it starts no new instances until an admin resumes it.");
             return;
         }
         var child = NewInstance(x, definition, create.Variables, businessKey: null, startElementId: null, parent, callActivity);

@@ -73,7 +73,7 @@ internal sealed partial class ProcessEngine
         x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.TimerFired, timer.element_id, (x.Now - firedAt).TotalSeconds));
         if (timer.process_instance_key is not { } instanceKey)
         {
-            await FireStartTimerAsync(x, timer, firedAt, cancellationToken);
+            await FireStartTimerAsync(x, connection, transaction, timer, firedAt, cancellationToken);
             return true;
         }
         var instance = await LoadAsync(x, connection, transaction, instanceKey, cancellationToken);
@@ -101,14 +101,19 @@ internal sealed partial class ProcessEngine
         return true;
     }
 
-    private async Task FireStartTimerAsync(Execution x, StoredTimer timer, DateTimeOffset firedAt, CancellationToken cancellationToken)
+    private async Task FireStartTimerAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, StoredTimer timer,
+        DateTimeOffset firedAt, CancellationToken cancellationToken)
     {
         var definition = await _store.DefinitionAsync(timer.process_definition_key, cancellationToken);
         if (definition is null)
         {
             return;
         }
-        NewInstance(x, definition, null, null, timer.element_id);
+        // A suspended version skips this firing but keeps its cycle: it starts again at the next one after a resume.
+        if (!await Deployment.VersionSuspension.IsSuspendedAsync(connection, transaction, definition.Key, cancellationToken))
+        {
+            NewInstance(x, definition, null, null, timer.element_id);
+        }
         if (timer.repetitions != 1)
         {
             var calendar = x.Calendars.Get(definition.Model.FindFlowNode(timer.element_id) is { } start ? TimerCalculator.CalendarName(start) : null);

@@ -15,6 +15,8 @@ public sealed class DefinitionVersionRow
     public string ResourceName { get; init; } = "";
     public long DeploymentKey { get; init; }
     public DateTime DeployedAt { get; init; }
+    /// <summary>Who deployed it; null for the host's own deployments and those made before this was recorded.</summary>
+    public string? DeployedBy { get; init; }
     public bool IsLatest { get; init; }
     public DateTime? SuspendedAt { get; init; }
     public long Running { get; init; }
@@ -49,12 +51,13 @@ public sealed class VersionQueries(NpgsqlDataSource dataSource)
                 WHERE (@bpmnProcessId::text IS NULL OR i.bpmn_process_id = @bpmnProcessId) AND {visible}
                 GROUP BY i.process_definition_key)
             SELECT d.process_definition_key AS Key, d.bpmn_process_id AS BpmnProcessId, d.name AS Name, d.version AS Version,
-                   d.version_tag AS VersionTag, d.resource_name AS ResourceName, d.deployment_key AS DeploymentKey, d.deployed_at AS DeployedAt,
+                   d.version_tag AS VersionTag, d.resource_name AS ResourceName, d.deployment_key AS DeploymentKey, d.deployed_at AS DeployedAt, dep.deployed_by AS DeployedBy,
                    d.suspended_at AS SuspendedAt,
                    d.version = max(d.version) OVER (PARTITION BY d.tenant_id, d.bpmn_process_id) AS IsLatest, d.tenant_id AS TenantId,
                    coalesce(c.running, 0) AS Running, coalesce(c.completed, 0) AS Completed,
                    coalesce(c.terminated, 0) AS Terminated, coalesce(c.incidents, 0) AS WithIncidents
             FROM process_definition d LEFT JOIN counts c ON c.process_definition_key = d.process_definition_key
+                 JOIN deployment dep ON dep.deployment_key = d.deployment_key
             WHERE (@bpmnProcessId::text IS NULL OR d.bpmn_process_id = @bpmnProcessId) AND {tenant}
             ORDER BY d.bpmn_process_id, d.tenant_id, d.version DESC
             """, parameters, cancellationToken: cancellationToken));

@@ -28,6 +28,7 @@ internal static class ActivitiesApi
             .RequireAuthorization(Policies.Designer);
         templates.MapGet("/{id}", GetTemplateAsync).RequireAuthorization(Policies.Designer);
         templates.MapPut("/{id}", PutTemplateAsync).RequireAuthorization(Policies.Designer);
+        app.MapSecretsApi();
         return app;
     }
 

@@ -71,7 +71,7 @@ internal static class DeploymentsApi
             await file.CopyToAsync(stream, cancellationToken);
             resources.Add(new DeploymentResource(file.FileName, stream.ToArray()));
         }
-        var result = await deployments.DeployAsync(resources, cancellationToken, target);
+        var result = await deployments.DeployByAsync(resources, Audit.AuditEntry.ActorFor(request.HttpContext), target, cancellationToken);
         if (result is DeploymentResult.Rejected rejected)
         {
             var problem = new ProblemDetails

@@ -13,7 +13,12 @@ namespace Processes.Host.Lifecycle;
 /// <summary>A version on the lifecycle page: its definition, and the instances the caller sees by state.</summary>
 public sealed record VersionItem(
     string ProcessDefinitionKey, int Version, string? VersionTag, string? Name, string ResourceName, string DeploymentKey, string DeployedAt,
-    bool IsLatest, string? SuspendedAt, long Running, long Completed, long Terminated, long WithIncidents);
+    bool IsLatest, string? SuspendedAt, long Running, long Completed, long Terminated, long WithIncidents)
+{
+    /// <summary>Who deployed it (absent for the host's own deployments of shipped models).</summary>
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? DeployedBy { get; init; }
+}
 
 /// <summary>Every version of one process id, newest first.</summary>
 public sealed record ProcessVersions(string ProcessDefinitionId, string? Name, IReadOnlyList<VersionItem> Versions, string TenantId);
@@ -31,7 +36,12 @@ public sealed record MigrationBatchRequest(
     IReadOnlyList<string>? ProcessInstanceKeys, string? SourceProcessDefinitionKey, int? Limit, MigrationPlanRequest? MigrationPlan, bool DryRun);
 
 public sealed record MigrationItem(string ProcessInstanceKey, bool Migrated, int? SourceVersion, int? TargetVersion, IReadOnlyList<MigrationProblem> Problems,
-    string? Error);
+    string? Error)
+{
+    /// <summary>The instance was on the target already (a batch run again after it stopped half-way): left as it is.</summary>
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool AlreadyOnTarget { get; init; }
+}
 
 public sealed record MigrationBatchResponse(IReadOnlyList<MigrationItem> Items, int Migrated, int Refused);
 
@@ -62,7 +72,8 @@ internal static class LifecycleApi
         var rows = await versions.ListAsync(user.Caller(), string.IsNullOrWhiteSpace(processDefinitionId) ? null : processDefinitionId, cancellationToken);
         return TypedResults.Ok<IReadOnlyList<ProcessVersions>>([.. rows.GroupBy(r => (r.BpmnProcessId, r.TenantId)).Select(g => new ProcessVersions(g.Key.BpmnProcessId,
             g.First().Name, [.. g.Select(r => new VersionItem(CamundaResults.Key(r.Key), r.Version, r.VersionTag, r.Name, r.ResourceName,
-                CamundaResults.Key(r.DeploymentKey), CamundaResults.Iso((DateTime?)r.DeployedAt)!, r.IsLatest, CamundaResults.Iso(r.SuspendedAt), r.Running, r.Completed, r.Terminated, r.WithIncidents))], g.Key.TenantId))]);
+                CamundaResults.Key(r.DeploymentKey), CamundaResults.Iso((DateTime?)r.DeployedAt)!, r.IsLatest, CamundaResults.Iso(r.SuspendedAt), r.Running, r.Completed, r.Terminated, r.WithIncidents)
+            { DeployedBy = r.DeployedBy })], g.Key.TenantId))]);
     }
 
     /// <summary>Suspends (or resumes) a version for new starts; running instances continue.</summary>
@@ -94,7 +105,7 @@ internal static class LifecycleApi
         {
             return CamundaResults.Refused(result);
         }
-        return result.Value!.Migrated ? TypedResults.NoContent() : Refusal(result.Value);
+        return result.Value!.Migrated || result.Value.AlreadyOnTarget ? TypedResults.NoContent() : Refusal(result.Value);
     }
 
     private static async Task<Results<Ok<MigrationBatchResponse>, ProblemHttpResult>> MigrateBatchAsync(MigrationBatchRequest? request, HttpContext http,
@@ -150,7 +161,7 @@ internal static class LifecycleApi
             var result = await engine.MigrateInstanceAsync(caller, instanceKey, plan!, request.DryRun, audit, cancellationToken);
             items.Add(result.Ok
                 ? new MigrationItem(CamundaResults.Key(instanceKey), result.Value!.Migrated, result.Value.SourceVersion, result.Value.TargetVersion,
-                    result.Value.Problems, null)
+                    result.Value.Problems, null) { AlreadyOnTarget = result.Value.AlreadyOnTarget }
                 : new MigrationItem(CamundaResults.Key(instanceKey), false, null, null, [], result.Message));
         }
         return TypedResults.Ok(new MigrationBatchResponse(items, items.Count(i => i.Migrated), items.Count(i => i.Problems.Count > 0 || i.Error is not null)));

@@ -3,7 +3,7 @@
 import { is } from 'bpmn-js/lib/util/ModelUtil';
 import startEventRequired from 'bpmnlint/rules/start-event-required';
 import noDuplicateSequenceFlows from 'bpmnlint/rules/no-duplicate-sequence-flows';
-import { STANDARD_LOOP, UNSUPPORTED_EVENT_DEFINITIONS, UNSUPPORTED_TYPES } from './engine-support.js';
+import { refusedEventDefinition, refusedMarker, refusedType } from './engine-support.js';
 
 /**
  * The sequence flows leaving a node, read from its container: a model written by hand or by another tool need not list
@@ -17,17 +17,17 @@ function outgoingOf(node) {
 function engineSupport() {
   return {
     check(node, reporter) {
-      const refused = UNSUPPORTED_TYPES[node.$type];
+      const refused = is(node, 'bpmn:FlowNode') ? refusedType(node.$type) : null;
       if (refused) {
         reporter.report(node.id, refused);
         return;
       }
       if (is(node, 'bpmn:Activity')) {
-        if (is(node.loopCharacteristics, 'bpmn:StandardLoopCharacteristics')) {
-          reporter.report(node.id, STANDARD_LOOP);
+        if (is(node.loopCharacteristics, 'bpmn:StandardLoopCharacteristics') && refusedMarker('standardLoopCharacteristics')) {
+          reporter.report(node.id, refusedMarker('standardLoopCharacteristics'));
         }
-        if (node.isForCompensation) {
-          reporter.report(node.id, 'Compensation activities are not supported.');
+        if (node.isForCompensation && refusedMarker('isForCompensation')) {
+          reporter.report(node.id, refusedMarker('isForCompensation'));
         }
       }
       if (is(node, 'bpmn:Event')) {
@@ -36,7 +36,7 @@ function engineSupport() {
           reporter.report(node.id, 'An event with more than one event definition (a multiple event) is not supported.');
         }
         for (const definition of definitions) {
-          const message = UNSUPPORTED_EVENT_DEFINITIONS[definition.$type];
+          const message = refusedEventDefinition(definition.$type);
           if (message) {
             reporter.report(node.id, message);
           }

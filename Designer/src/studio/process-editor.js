@@ -22,12 +22,28 @@ export function createProcessEditor(modeler) {
       processEditor.clearProblems();
       const canvas = modeler.get('canvas');
       const registry = modeler.get('elementRegistry');
-      processEditor.marked = problems.map(problem => problem.elementId).filter(id => id && registry.get(id));
-      processEditor.marked.forEach(id => canvas.addMarker(id, 'processes-problem'));
+      const overlays = modeler.get('overlays');
+      const onElements = problems.filter(problem => problem.elementId && registry.get(problem.elementId));
+      processEditor.marked = [...new Set(onElements.map(problem => problem.elementId))];
+      for (const id of processEditor.marked) {
+        const own = onElements.filter(problem => problem.elementId === id);
+        const severity = own.some(problem => problem.severity !== 'warning') ? 'error' : 'warning';
+        canvas.addMarker(id, 'processes-problem');
+        // A badge on the element says what is wrong (its title, as text: model text never becomes markup).
+        const badge = document.createElement('span');
+        badge.className = `processes-problem-badge ${severity}`;
+        badge.dataset.elementId = id;
+        badge.textContent = String(own.length);
+        badge.title = own.map(problem => problem.message).join('\n');
+        overlays.add(id, 'processes-problem', { position: { top: -10, right: 10 }, html: badge });
+      }
     },
     clearProblems() {
       const canvas = modeler.get('canvas');
-      (processEditor.marked ?? []).forEach(id => canvas.removeMarker(id, 'processes-problem'));
+      const registry = modeler.get('elementRegistry');
+      // An element deleted since it was marked has no marker left to remove (and the canvas would throw on its id).
+      (processEditor.marked ?? []).filter(id => registry.get(id)).forEach(id => canvas.removeMarker(id, 'processes-problem'));
+      modeler.get('overlays').remove({ type: 'processes-problem' });
       processEditor.marked = [];
     },
     reveal: elementId => Promise.resolve(reveal(modeler, elementId)),

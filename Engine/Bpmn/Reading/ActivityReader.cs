@@ -6,16 +6,20 @@ namespace Processes.Engine.Bpmn.Reading;
 /// <summary>Reads tasks, call activities and subprocesses (without their children, which the scope reader adds).</summary>
 internal static class ActivityReader
 {
+    public const string StandardLoopRefusal = "Standard loops (standardLoopCharacteristics) are not supported; use a multi-instance marker.";
+
+    public const string CompensationRefusal = "Compensation activities (isForCompensation) are not supported.";
+
     public static ExecutableActivity Read(
         SourceElement source, ElementKind kind, ReadContext context, IReadOnlyDictionary<string, string> embeddedForms)
     {
         if (source.BpmnChild("standardLoopCharacteristics") is { } loop)
         {
-            context.Error(source, "Standard loops (standardLoopCharacteristics) are not supported; use a multi-instance marker.", loop);
+            context.Error(source, StandardLoopRefusal, loop);
         }
         if (string.Equals(source.Attribute("isForCompensation"), "true", StringComparison.OrdinalIgnoreCase))
         {
-            context.Error(source, "Compensation activities (isForCompensation) are not supported.");
+            context.Error(source, CompensationRefusal);
         }
         var id = source.Id!;
         var name = source.Attribute("name");

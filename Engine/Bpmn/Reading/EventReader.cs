@@ -24,6 +24,11 @@ internal static class EventReader
         ["linkEventDefinition"] = EventDefinitionKind.Link,
     };
 
+    internal static IEnumerable<string> SupportedDefinitions => DefinitionKinds.Keys;
+
+    /// <summary>Event definitions refused by name, with what to say (e.g. "Compensation events").</summary>
+    internal static IReadOnlyDictionary<string, string> RefusedDefinitions => UnsupportedDefinitions;
+
     private static readonly Dictionary<string, string> UnsupportedDefinitions = new(StringComparer.Ordinal)
     {
         ["compensateEventDefinition"] = "Compensation events",

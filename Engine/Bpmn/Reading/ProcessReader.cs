@@ -10,6 +10,12 @@ namespace Processes.Engine.Bpmn.Reading;
 /// </summary>
 internal sealed class ProcessReader
 {
+    /// <summary>The BPMN flow node types (local names) the engine runs; anything else is refused at deployment.</summary>
+    internal static IEnumerable<string> SupportedTypes => FlowNodeKinds.Keys;
+
+    /// <summary>The zeebe: extension elements the engine reads.</summary>
+    internal static IEnumerable<string> SupportedExtensions => KnownExtensions;
+
     private static readonly Dictionary<string, ElementKind> FlowNodeKinds = new(StringComparer.Ordinal)
     {
         ["startEvent"] = ElementKind.StartEvent,

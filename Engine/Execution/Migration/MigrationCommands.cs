@@ -45,8 +45,13 @@ internal sealed partial class ProcessEngine
                     $"targetProcessDefinitionKey: process definition {plan.TargetProcessDefinitionKey} belongs to tenant '{target.TenantId}', " +
                     $"process instance {processInstanceKey} to tenant '{instance.Row.TenantId}'; an instance migrates only within its tenant.");
             }
-            var check = MigrationRules.Check(instance, target, plan);
             var source = instance.Definition;
+            if (source.Key == target.Key)
+            {
+                return CommandResult<InstanceMigration>.Success(new InstanceMigration(instance.Key, source.BpmnProcessId, source.Version, source.Key, target.Key,
+                    target.Version, false, []) { AlreadyOnTarget = true });
+            }
+            var check = MigrationRules.Check(instance, target, plan);
             InstanceMigration Outcome(bool migrated) => new(instance.Key, source.BpmnProcessId, source.Version, source.Key, target.Key, target.Version,
                 migrated, check.Problems);
             if (check.Problems.Count > 0 || dryRun)

@@ -29,8 +29,16 @@ public sealed record InstanceMigration(
     bool Migrated,
     IReadOnlyList<MigrationProblem> Problems)
 {
+    /// <summary>
+    /// The instance was already on the target version: nothing moved and nothing was recorded, so re-running a batch
+    /// that stopped half-way migrates each instance once.
+    /// </summary>
+    public bool AlreadyOnTarget { get; init; }
+
     /// <summary>One line naming every problem, for a refusal's detail.</summary>
-    public string Describe() => Problems.Count == 0
+    public string Describe() => AlreadyOnTarget
+        ? $"Process instance {ProcessInstanceKey} is already on version {TargetVersion}."
+        : Problems.Count == 0
         ? $"Process instance {ProcessInstanceKey} can move from version {SourceVersion} to version {TargetVersion}."
         : $"Process instance {ProcessInstanceKey} cannot move to version {TargetVersion} of '{SourceProcessId}': " +
           string.Join("; ", Problems.Select(p => p.ToString())) + ".";

@@ -54,6 +54,12 @@ internal static class MigrationRules
         var subscriptions = new List<OwnedSubscriptions>();
         foreach (var element in instance.Elements.OrderBy(e => e.Key))
         {
+            // Join tokens live on the flow scope (the process itself, or a subprocess): arrived tokens are counted by
+            // the source's flow ids, which the target need not share, so a waiting join is refused, never guessed.
+            foreach (var joining in element.Data.JoinTokens?.Where(t => t.Value > 0).Select(t => t.Key.Split('|')[0]).Distinct() ?? [])
+            {
+                problems.Add(new(joining, $"tokens wait at this joining gateway (in '{element.ElementId}'); instances waiting at a join cannot be moved"));
+            }
             if (element.IsProcess)
             {
                 targets[element.Key] = target.BpmnProcessId;
@@ -83,10 +89,6 @@ internal static class MigrationRules
         if (EventSubProcessOf(node) is { } eventSubProcess)
         {
             problems.Add(new(node.Id, $"{node.ElementType} is active inside event subprocess '{eventSubProcess.Id}'; moving an active event subprocess is not supported"));
-        }
-        foreach (var joining in element.Data.JoinTokens?.Where(t => t.Value > 0).Select(t => t.Key.Split('|')[0]).Distinct() ?? [])
-        {
-            problems.Add(new(joining, $"tokens wait at this joining gateway (in '{node.Id}'); instances waiting at a join cannot be moved"));
         }
         if (map(node.Id) is not { } targetId)
         {

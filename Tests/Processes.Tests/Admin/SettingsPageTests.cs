@@ -9,7 +9,7 @@ namespace Processes.Tests.Admin;
 /// <summary>
 /// /admin/settings in headless Chromium at a desktop and a phone width: an admin saves an agent profile, an SMS
 /// template (a wrong placeholder is refused with the problem shown) and a business calendar, and previews "4 working
-/// hours from now"; and on /admin edits a user's display name and e-mail.
+/// hours from now", and sets a connector secret that is listed by name only; and on /admin edits a user's display name and e-mail.
 /// </summary>
 public sealed class SettingsPageTests : PageTest
 {
@@ -65,6 +65,19 @@ public sealed class SettingsPageTests : PageTest
         await page.SelectOptionAsync("#preview-calendar", calendar);
         await page.ClickAsync("#preview-form button[type=submit]");
         await page.Locator("#preview", new() { HasText = $"4 working hour(s) from now in {calendar} end" }).WaitForAsync();
+
+        // A connector secret: set from the page, listed by name and setter, its value never back in the page or the API.
+        var secret = $"PAGE_SECRET_{width}";
+        var value = $"s3cr3t-{Guid.NewGuid():N}";
+        await page.FillAsync("#secret-form input[name=name]", secret);
+        await page.FillAsync("#secret-form input[name=value]", value);
+        await page.ClickAsync("#secret-form button[type=submit]");
+        var listed = page.Locator($"#secrets li[data-name='{secret}']");
+        await listed.WaitForAsync();
+        (await listed.TextContentAsync())!.ShouldContain($"stored by {admin.UserName}");
+        (await page.Locator("#secret-form input[name=value]").InputValueAsync()).ShouldBe("", "the value leaves the form once saved");
+        (await page.ContentAsync()).ShouldNotContain(value);
+        (await api.GetStringAsync("/api/secrets")).ShouldNotContain(value);
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = $"/tmp/settings-{width}.png", FullPage = true });
         (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"))

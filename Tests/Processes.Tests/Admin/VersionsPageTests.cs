@@ -36,7 +36,10 @@ public sealed class VersionsPageTests : PageTest
         (await page.Locator("#admin-link").GetAttributeAsync("aria-current")).ShouldBe("page");
         (await page.Locator("#tab-versions").GetAttributeAsync("aria-current")).ShouldBe("page");
         var v1 = page.Locator("#version-rows tr[data-version='1']");
-        (await v1.Locator("td").AllTextContentsAsync())[3].ShouldBe("3", "three instances run on version 1");
+        (await v1.Locator("td").AllTextContentsAsync())[4].ShouldBe("3", "three instances run on version 1");
+        (await v1.Locator("td.deployed-by").TextContentAsync()).ShouldBe(admin.UserName, "the deployment records who deployed");
+        var deployments = await api.GetFromJsonAsync<JsonElement>($"/api/audit?actor={admin.UserName}&action=deployment.created");
+        deployments.GetProperty("items").GetArrayLength().ShouldBe(2, "each deployment is in the audit log under its deployer");
 
         // Version 1 against version 2 (the default pair): marked on the diagrams and listed.
         await page.Locator("#changes li[data-element-id='Notify']").WaitForAsync();
@@ -58,7 +61,7 @@ public sealed class VersionsPageTests : PageTest
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
         await page.ClickAsync("#migrate");
         await page.Locator("#progress", new() { HasText = "Migrated 3 of 3 instance(s) to version 2" }).WaitForAsync();
-        await page.Locator("#version-rows tr[data-version='2'] td:nth-child(4)", new() { HasText = "3" }).WaitForAsync();
+        await page.Locator("#version-rows tr[data-version='2'] td:nth-child(5)", new() { HasText = "3" }).WaitForAsync();
 
         foreach (var type in new[] { $"{processId}-work", $"{processId}-notify" })
         {

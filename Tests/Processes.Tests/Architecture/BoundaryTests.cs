@@ -43,6 +43,7 @@ public sealed class BoundaryTests
         ["Processes.Activities.Sms.OutboxSmsProvider"] = "owns sms_outbox",
         ["Processes.Activities.Refunds.RefundStore"] = "owns refund_sent",
         ["Processes.Activities.Settlement.SettlementPool"] = "owns settlement_movement and settlement_withdrawal (the networks' settlement pools)",
+        ["Processes.Activities.Shared.ConnectorSecretStore"] = "owns connector_secret (values encrypted with Data Protection; audit rows through the engine's AuditRows)",
     };
 
     private static Assembly HostAssembly => typeof(ProcessesDatabase).Assembly;

@@ -141,6 +141,7 @@ public sealed class DesignerPageTests : PageTest
     [Test]
     public async Task A_new_diagram_is_an_executable_Camunda_8_process_that_deploys_as_version_1()
     {
+        await Page.ClickAsync("#new-menu > summary");
         await Page.ClickAsync("#new");
         await Page.Locator("#status-text").Filter(new() { HasText = "A new diagram opened." }).WaitForAsync();
         (await Page.Locator("#definitions button.selected").CountAsync()).ShouldBe(0);

@@ -121,6 +121,7 @@ public sealed class StudioPageTests : PageTest
         await DeployAsync($"{processId}.bpmn", StudioModels.UserTaskOnly(processId));
         var page = await OpenDesignerAsync(width, height);
 
+        await page.ClickAsync("#new-menu > summary");
         await page.ClickAsync("#new-form");
         await page.Locator("#form-canvas .fjs-editor-container").WaitForAsync();
         // A text field through the builder's own modeling (drag and drop is the mouse's way to the same command).
@@ -168,6 +169,7 @@ public sealed class StudioPageTests : PageTest
     public async Task A_designer_drops_Send_SMS_from_the_templates_deploys_and_runs_it_and_the_SMS_lands_in_the_outbox(int width, int height)
     {
         var page = await OpenDesignerAsync(width, height);
+        await page.ClickAsync("#new-menu > summary");
         await page.ClickAsync("#new");
         await page.Locator("#status-text").Filter(new() { HasText = "A new diagram opened." }).WaitForAsync();
 
@@ -188,7 +190,11 @@ public sealed class StudioPageTests : PageTest
             """);
         // The template's fields in the properties panel: the SMS template and the recipient.
         await page.Locator("#properties .bio-properties-panel-header-type").Filter(new() { HasText = "Send SMS" }).WaitForAsync();
-        await FillTemplateFieldAsync(page, "SMS template", "ACCEPTANCE_REMINDER");
+        // The SMS template is a dropdown of the templates stored on the server (the shipped texts are there).
+        var smsTemplate = page.Locator("#properties .bio-properties-panel-entry").Filter(new() { Has = page.Locator("label:text-is('SMS template')") })
+            .Locator("select");
+        (await smsTemplate.Locator("option").AllAsync()).Count.ShouldBeGreaterThan(1);
+        await smsTemplate.SelectOptionAsync("ACCEPTANCE_REMINDER");
         await FillTemplateFieldAsync(page, "Recipient", "+86 138 0013 8000");
         await page.EvaluateAsync("""
             (taskId) => {
@@ -225,6 +231,7 @@ public sealed class StudioPageTests : PageTest
     public async Task A_gateway_without_a_default_flow_is_marked_while_drawing_and_the_replace_menu_offers_no_standard_loop()
     {
         var page = await OpenDesignerAsync(1280, 800);
+        await page.ClickAsync("#new-menu > summary");
         await page.ClickAsync("#new");
         await page.Locator("#status-text").Filter(new() { HasText = "A new diagram opened." }).WaitForAsync();
 

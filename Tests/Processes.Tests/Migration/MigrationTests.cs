@@ -12,11 +12,8 @@ namespace Processes.Tests.Migration;
 /// continue on the target's path; what the target adds is subscribed, what it drops goes; impossible plans are
 /// refused naming each element, moving nothing.
 /// </summary>
-public sealed class MigrationTests : EngineTest
+public sealed class MigrationTests : MigrationTest
 {
-    private static readonly Caller Admin = Caller.System;
-    private static readonly AuditActor Auditor = new("migration-test");
-
     [Test]
     public async Task A_waiting_user_task_moves_to_version_2_keeps_its_task_and_completes_on_the_new_path()
     {
@@ -225,29 +222,5 @@ public sealed class MigrationTests : EngineTest
         (await Engine.ResolveIncidentAsync(incident.Key, CancellationToken.None)).Ok.ShouldBeTrue();
         (await CompleteJobsAsync("mig-incident-pay")).ShouldBe(1);
         (await ActiveElementsAsync(key)).ShouldBe(["confirm"]);
-    }
-
-    private async Task<(long V1, long V2)> DeployTwoAsync(string processId, string version1, string version2)
-    {
-        await DeployAsync(version1, $"{processId}.bpmn");
-        await DeployAsync(version2, $"{processId}.bpmn");
-        var v1 = (await Definitions.FindAsync(processId, 1, CancellationToken.None)).ShouldNotBeNull();
-        var v2 = (await Definitions.FindAsync(processId, 2, CancellationToken.None)).ShouldNotBeNull();
-        return (v1.ProcessDefinitionKey, v2.ProcessDefinitionKey);
-    }
-
-    private async Task<long> StartOnAsync(string processId, int version, string? variables = null)
-    {
-        var result = await Engine.CreateInstanceAsync(processId, version, variables is null ? null : Vars(variables), null, CancellationToken.None);
-        result.Ok.ShouldBeTrue(result.Message);
-        return result.Value!.ProcessInstanceKey;
-    }
-
-    private async Task<InstanceMigration> MigrateAsync(long key, long target, params (string From, string To)[] mapping)
-    {
-        var result = await Engine.MigrateInstanceAsync(Admin, key,
-            new MigrationPlan(target, [.. mapping.Select(m => new MigrationMappingInstruction(m.From, m.To))]), dryRun: false, Auditor, CancellationToken.None);
-        result.Ok.ShouldBeTrue(result.Message);
-        return result.Value!;
     }
 }
