@@ -101,6 +101,8 @@ public sealed class TeamJourneyTests : PageTest
         (await row.Locator(".assignee").TextContentAsync()).ShouldBe($"→ {member.UserName}");
         await row.ClickAsync();
         await page.Locator("#take-over").WaitForAsync();
+        // The picker fills from GET /api/tasks/{key}/eligible once the task shows.
+        await page.Locator($"#reassign-assignee option[value='{supervisor.UserName}']").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
         var options = await page.Locator("#reassign-assignee option").AllTextContentsAsync();
         options.ShouldContain(o => o.Contains(supervisor.UserName, StringComparison.Ordinal));
         options.ShouldNotContain(o => o.Contains(outsider.UserName, StringComparison.Ordinal), "not of the ticket's group");
