@@ -36,9 +36,11 @@ internal static class InboxApi
         group.MapGet("/", ListAsync);
         group.MapPost("/{key}/reassign", ReassignAsync);
         group.MapGet("/{key}/eligible", InboxPeople.EligibleAsync);
-        group.MapPost("/{key}/take-over", InboxPeople.TakeOverAsync);
+
         group.MapGet("/{key}/comments", CommentsAsync);
         group.MapPost("/{key}/comments", CommentAsync).Idempotent();
+        // Taking a member's task over is a supervisor's move: the policy says so (an agent claims instead).
+        app.MapPost("/api/tasks/{key}/take-over", InboxPeople.TakeOverAsync).WithTags("Inbox").RequireAuthorization(Policies.Supervisor);
         return app;
     }
 
