@@ -7,9 +7,12 @@ import { renderNav } from './nav.js';
 import { escapingTemplating } from './form-templating.js';
 import { setUpStart } from './start.js';
 
-const VIEWS = [
+const ALL_VIEWS = [
   ['mine', 'Mine'], ['group', 'My groups'], ['unassigned', 'Unassigned'], ['due-soon', 'Due soon'], ['breached', 'Breached'],
+  ['team', 'My team'], ['completed', 'Completed'],
 ];
+let VIEWS = ALL_VIEWS.filter(([name]) => name !== 'team');
+const PAGE_SIZE = 50;
 const $ = id => document.getElementById(id);
 const el = (tag, className, text) => {
   const node = document.createElement(tag);
@@ -47,10 +50,40 @@ function problemText(error) {
 
 // --- the views and the list ---
 
+/** The list's address: the view, the filters the user set (search, process, group, priority, due, sort) and the page. */
+function listUrl(name, after) {
+  const params = new URLSearchParams({ view: name, limit: String(PAGE_SIZE) });
+  for (const [field, value] of new FormData($('filters'))) {
+    if (String(value).trim() !== '') params.set(field, String(value).trim());
+  }
+  // "Completed" sorts by completion unless asked otherwise; open views cannot sort by it.
+  if (params.get('sort') === 'completed' && name !== 'completed') params.delete('sort');
+  if (after) params.set('after', after);
+  return `/api/tasks?${params}`;
+}
+
+let loading = 0;
+
 async function loadLists() {
-  const answers = await Promise.all(VIEWS.map(([name]) => json('GET', `/api/tasks?view=${name}&limit=200`)));
+  const mine = ++loading;
+  const answers = await Promise.all(VIEWS.map(([name]) => json('GET', listUrl(name))));
+  if (mine !== loading) return; // a newer filter's answer wins
   const at = Date.now();
-  lists = Object.fromEntries(VIEWS.map(([name], i) => [name, { items: answers[i].items, more: answers[i].nextCursor !== null, at }]));
+  lists = Object.fromEntries(VIEWS.map(([name], i) => [name, { items: answers[i].items, cursor: answers[i].nextCursor, more: answers[i].nextCursor !== null, at }]));
+  const processes = new Set(Object.values(lists).flatMap(list => list.items.map(item => item.task.processDefinitionId)));
+  $('process-ids').replaceChildren(...[...processes].sort().map(id => Object.assign(el('option'), { value: id })));
+  renderViews();
+  renderList();
+}
+
+/** The next page of the current view (keyset: the server's cursor after the last row shown). */
+async function loadMore() {
+  const list = lists[view];
+  if (!list?.cursor) return;
+  const answer = await json('GET', listUrl(view, list.cursor));
+  list.items = [...list.items, ...answer.items];
+  list.cursor = answer.nextCursor;
+  list.more = answer.nextCursor !== null;
   renderViews();
   renderList();
 }
@@ -73,6 +106,7 @@ function renderList() {
   const list = lists[view] ?? { items: [] };
   $('list-title').textContent = VIEWS.find(([name]) => name === view)[1];
   $('tasks-empty').hidden = list.items.length > 0;
+  $('more').hidden = !list.more;
   $('tasks').replaceChildren(...list.items.map(({ task, secondsLeft, title }) => {
     const button = el('button', task.userTaskKey === selected?.userTaskKey ? 'selected' : '');
     button.type = 'button';
@@ -84,7 +118,8 @@ function renderList() {
     button.append(
       el('span', 'name', title || name), sla,
       el('span', 'meta', `${title ? `${name} · ` : ''}${task.processDefinitionId} · priority ${task.priority}`),
-      el('span', 'meta assignee', task.assignee ? `→ ${task.assignee}` : 'unassigned'));
+      el('span', 'meta assignee', task.completionDate ? `completed ${new Date(task.completionDate).toLocaleString()}`
+        : task.assignee ? `→ ${task.assignee}` : 'unassigned'));
     button.addEventListener('click', () => select(task.userTaskKey));
     const item = el('li');
     item.append(button);
@@ -157,11 +192,15 @@ async function showTask(task, formAnswer, variables) {
   const [caseCell, , , instance] = $('task-facts').querySelectorAll('dd');
   caseCell.replaceChildren(Object.assign(el('a', '', caseKey), { href: `/cases/${encodeURIComponent(caseKey)}`, id: 'case-link' }));
   instance.replaceChildren(Object.assign(el('a', '', task.processInstanceKey), { href: `/cases/${encodeURIComponent(task.processInstanceKey)}`, id: 'instance-link' }));
-  const isMine = task.assignee === me.userName;
-  $('claim').hidden = task.assignee != null; // the API leaves an unset assignee out
+  const open = task.state === 'CREATED';
+  const isMine = open && task.assignee === me.userName;
+  $('claim').hidden = !open || task.assignee != null; // the API leaves an unset assignee out
   $('complete').hidden = !isMine;
   $('unassign').hidden = !isMine;
-  $('reassign').hidden = !(isMine || isSupervisor());
+  $('reassign').hidden = !open || !(isMine || isSupervisor());
+  // A supervisor takes a member's task over with a reason (kept in the case history and the audit log).
+  $('take-over').hidden = !open || !isSupervisor() || task.assignee == null || isMine;
+  if (!$('reassign').hidden) await loadEligible(task.userTaskKey);
 
   form?.destroy();
   form = null;
@@ -241,6 +280,26 @@ async function reassign(event) {
   }, `Reassigned to ${data.get('assignee')}.`);
 }
 
+/** The picker offers only who may hold the task: members of its candidate groups, its candidate users. */
+async function loadEligible(key) {
+  const people = await json('GET', `/api/tasks/${key}/eligible`);
+  const options = people.filter(person => person.userName !== selected?.assignee)
+    .map(person => Object.assign(el('option', '', person.displayName && person.displayName !== person.userName
+      ? `${person.displayName} (${person.userName})` : person.userName), { value: person.userName }));
+  $('reassign-assignee').replaceChildren(Object.assign(el('option', '', options.length ? 'Choose…' : 'Nobody else may hold this task'), { value: '' }), ...options);
+}
+
+async function takeOver(event) {
+  event.preventDefault();
+  const reason = new FormData(event.target).get('reason');
+  const key = selected.userTaskKey;
+  await act(async () => {
+    await request('POST', `/api/tasks/${key}/take-over`, { json: { reason } });
+    event.target.reset();
+    await select(key);
+  }, 'Taken over: the task is yours.');
+}
+
 async function loadComments(key) {
   const comments = await json('GET', `/api/tasks/${key}/comments`);
   $('comments').replaceChildren(...comments.map(comment => {
@@ -299,6 +358,13 @@ function listen() {
 async function start() {
   me = await json('GET', '/api/auth/me');
   renderNav(me, 'inbox');
+  if (isSupervisor()) VIEWS = ALL_VIEWS;
+  $('filter-group').append(...me.groups.map(group => Object.assign(el('option', '', group), { value: group })));
+  let typing = null;
+  $('filters').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(() => loadLists().catch(error => showMessage('error', problemText(error))), 250); });
+  $('filters').addEventListener('submit', event => { event.preventDefault(); loadLists().catch(error => showMessage('error', problemText(error))); });
+  $('more').addEventListener('click', () => loadMore().catch(error => showMessage('error', problemText(error))));
+  $('take-over').addEventListener('submit', takeOver);
   setUpStart(me, $('start-case'));
   $('claim').addEventListener('click', claim);
   $('complete').addEventListener('click', complete);

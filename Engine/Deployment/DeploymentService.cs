@@ -146,9 +146,14 @@ public sealed class DeploymentService
         var version = (latest?.Version ?? 0) + 1;
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO process_definition
-                (process_definition_key, bpmn_process_id, version, name, version_tag, resource_name, checksum, deployment_key, tenant_id)
-            VALUES (@key, @Id, @version, @Name, @VersionTag, @ResourceName, @Checksum, @deploymentKey, @tenant)
-            """, new { key, process.Id, version, process.Name, process.VersionTag, ResourceName = file.Name, file.Checksum, deploymentKey, tenant },
+                (process_definition_key, bpmn_process_id, version, name, version_tag, resource_name, checksum, deployment_key, tenant_id, start_form_id)
+            VALUES (@key, @Id, @version, @Name, @VersionTag, @ResourceName, @Checksum, @deploymentKey, @tenant, @startFormId)
+            """, new
+            {
+                key, process.Id, version, process.Name, process.VersionTag, ResourceName = file.Name, file.Checksum, deploymentKey, tenant,
+                // What the start page and hasStartForm say: the form of the plain start event, as StartQueries reads it.
+                startFormId = process.Scope.StartEvents.FirstOrDefault(e => e.EventKind == Bpmn.Executable.EventDefinitionKind.None)?.StartFormId,
+            },
             transaction, cancellationToken: cancellationToken));
         return new DeployedProcess(process.Id, version, key, file.Name, IsDuplicate: false);
     }

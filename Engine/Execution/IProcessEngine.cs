@@ -71,6 +71,13 @@ public interface IProcessEngine
     Task<CommandResult<bool>> CompleteUserTaskAsync(Caller caller, long userTaskKey, JsonObject? variables, int? expectedVersion, AuditActor? audit,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Does a case action (<see cref="Queries.CaseAction"/>, as <see cref="Queries.CaseActionQueries"/> offers it) for
+    /// <paramref name="caller"/>: the message or the task completion and its <c>case.action</c> audit row commit together.
+    /// </summary>
+    Task<CommandResult<bool>> ActOnCaseAsync(Caller caller, long processInstanceKey, Queries.CaseAction action, JsonObject variables, AuditActor audit,
+        CancellationToken cancellationToken);
+
     /// <summary>Assigns or unassigns a task for <paramref name="caller"/> as <paramref name="action"/> allows; answers the new version.</summary>
     Task<CommandResult<int>> AssignUserTaskAsync(Caller caller, TaskAction action, long userTaskKey, string? assignee, bool? allowOverride,
         int? expectedVersion, string? reason, AuditActor? audit, CancellationToken cancellationToken);

@@ -18,28 +18,33 @@ internal sealed partial class ProcessEngine
     /// <summary>Completes a user task with the form's variables; only its assignee may (the engine itself excepted).</summary>
     public Task<CommandResult<bool>> CompleteUserTaskAsync(Caller caller, long userTaskKey, JsonObject? variables, int? expectedVersion, AuditActor? audit,
         CancellationToken cancellationToken) =>
-        ExecuteAsync<bool>("Complete user task", variables, async (x, connection, transaction) =>
+        ExecuteAsync<bool>("Complete user task", variables, (x, connection, transaction) =>
+            CompleteTaskAsync(x, connection, transaction, caller, userTaskKey, variables, expectedVersion, audit, cancellationToken), cancellationToken);
+
+    /// <summary>The completion inside a command's transaction (a user task completion, or a case action that completes one).</summary>
+    private async Task<CommandResult<bool>> CompleteTaskAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller,
+        long userTaskKey, JsonObject? variables, int? expectedVersion, AuditActor? audit, CancellationToken cancellationToken)
+    {
+        var task = await UserTaskStore.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
+        if (TaskPreconditions.Check(task, userTaskKey, caller, TaskAction.Complete, null, null, expectedVersion) is { } refused)
         {
-            var task = await UserTaskStore.LockAsync(connection, transaction, caller, userTaskKey, cancellationToken);
-            if (TaskPreconditions.Check(task, userTaskKey, caller, TaskAction.Complete, null, null, expectedVersion) is { } refused)
-            {
-                return CommandResult<bool>.Fail(refused.Error, refused.Message);
-            }
-            var instance = await LoadAsync(x, connection, transaction, task!.ProcessInstanceKey, cancellationToken);
-            if (instance?.Find(task.ElementInstanceKey) is not { State: ElementState.Activated } element)
-            {
-                return CommandResult<bool>.Fail(CommandError.InvalidState, $"The element of user task {userTaskKey} is no longer waiting.");
-            }
-            x.Changes.CompletedUserTasks.Add(userTaskKey);
-            x.History(instance, element, HistoryEvents.TaskCompleted, new JsonObject { ["userTaskKey"] = userTaskKey, ["by"] = ByOf(caller) ?? task.Assignee });
-            x.Enqueue(() =>
-            {
-                x.ApplyResultVariables(instance, element, variables);
-                x.Complete(instance, element);
-            });
-            await AuditAsync(connection, transaction, audit, "task.completed", userTaskKey, null, cancellationToken);
-            return CommandResult<bool>.Success(true);
-        }, cancellationToken);
+            return CommandResult<bool>.Fail(refused.Error, refused.Message);
+        }
+        var instance = await LoadAsync(x, connection, transaction, task!.ProcessInstanceKey, cancellationToken);
+        if (instance?.Find(task.ElementInstanceKey) is not { State: ElementState.Activated } element)
+        {
+            return CommandResult<bool>.Fail(CommandError.InvalidState, $"The element of user task {userTaskKey} is no longer waiting.");
+        }
+        x.Changes.CompletedUserTasks.Add(userTaskKey);
+        x.History(instance, element, HistoryEvents.TaskCompleted, new JsonObject { ["userTaskKey"] = userTaskKey, ["by"] = ByOf(caller) ?? task.Assignee });
+        x.Enqueue(() =>
+        {
+            x.ApplyResultVariables(instance, element, variables);
+            x.Complete(instance, element);
+        });
+        await AuditAsync(connection, transaction, audit, "task.completed", userTaskKey, null, cancellationToken);
+        return CommandResult<bool>.Success(true);
+    }
 
     /// <summary>The engine's own completion (workers, tests): <paramref name="actor"/>, when given, must be the assignee.</summary>
     public Task<CommandResult<bool>> CompleteUserTaskAsync(long userTaskKey, JsonObject? variables, int? expectedVersion, string? actor,

@@ -65,7 +65,7 @@ public sealed class CaseQueries(NpgsqlDataSource dataSource, InstanceQueries ins
         var family = calledList.Select(c => c.Key).Prepend(instanceKey).ToArray();
         // The case's tasks, all of them: the case is visible as a whole (a demand with its tickets, whichever group holds them now).
         var tasks = await connection.QueryAsync<UserTaskRow>(new CommandDefinition(
-            $"SELECT {UserTaskQueries.Model.Select} FROM user_task t WHERE t.process_instance_key = ANY(@family) ORDER BY t.key LIMIT 500",
+            $"SELECT {UserTaskQueries.Model.Select} FROM {UserTaskQueries.Model.From} WHERE t.process_instance_key = ANY(@family) ORDER BY t.key LIMIT 500",
             new { family }, cancellationToken: cancellationToken));
         return new CaseView(instance, elements.Items, variables, incidents.Items, [.. tasks], calledList);
     }

@@ -14,6 +14,9 @@ public sealed class ProcessDefinitionRow
     public string? VersionTag { get; init; }
     public string ResourceName { get; init; } = "";
     public string TenantId { get; init; } = TenantIds.Default;
+
+    /// <summary>The form id on the plain start event (<c>zeebe:formDefinition formId</c>), null when the process starts without a form.</summary>
+    public string? StartFormId { get; init; }
 }
 
 /// <summary>A deployed decision definition as the read side returns it.</summary>
@@ -55,7 +58,7 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
         "process definitions",
         """
         d.process_definition_key AS Key, d.bpmn_process_id AS BpmnProcessId, d.name AS Name, d.version AS Version, d.version_tag AS VersionTag,
-        d.resource_name AS ResourceName, d.tenant_id AS TenantId
+        d.resource_name AS ResourceName, d.tenant_id AS TenantId, d.start_form_id AS StartFormId
         """,
         "process_definition d",
         new QueryField("processDefinitionKey", "d.process_definition_key", FieldType.Key), r => r.Key,

@@ -35,6 +35,9 @@ public sealed class UserTaskRow
 
     /// <summary>The case the task belongs to: the root of its instance tree (a work ticket's demand).</summary>
     public long RootProcessInstanceKey { get; init; }
+
+    /// <summary>The business key of the task's own instance (an order or demand number), if it has one.</summary>
+    public string? BusinessKey { get; init; }
 }
 
 /// <summary>A variable as the read side returns it: the value as JSON text, already masked for the caller.</summary>
@@ -57,10 +60,17 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
         t.follow_up_date AS FollowUpDate, t.due_date AS DueDate, t.form_key AS FormKey, t.element_instance_key AS ElementInstanceKey,
         t.process_instance_key AS ProcessInstanceKey, t.process_definition_key AS ProcessDefinitionKey, t.priority AS Priority,
         t.custom_headers::text AS CustomHeaders, t.version AS Version, t.title AS Title, t.tenant_id AS TenantId,
-        (SELECT tp.root_process_instance_key FROM process_instance tp WHERE tp.key = t.process_instance_key) AS RootProcessInstanceKey,
-        (SELECT f.form_key FROM form_definition f WHERE f.tenant_id = t.tenant_id AND t.form_key = 'form:' || f.form_id ORDER BY f.version DESC LIMIT 1) AS LinkedFormKey
+        coalesce(tp.root_process_instance_key, t.process_instance_key) AS RootProcessInstanceKey, lf.form_key AS LinkedFormKey,
+        tp.business_key AS BusinessKey
         """,
-        "user_task t",
+        // Joined once rather than a subselect per row: the instance (for the case and its business key), and the
+        // latest version of each linked form, distinct on what the join compares so the planner may drop the join
+        // when nothing of it is read (a count).
+        """
+        user_task t LEFT JOIN process_instance tp ON tp.key = t.process_instance_key
+        LEFT JOIN (SELECT DISTINCT ON (f.tenant_id, f.form_id) f.tenant_id, 'form:' || f.form_id AS link, f.form_key
+                   FROM form_definition f ORDER BY f.tenant_id, f.form_id, f.version DESC) lf ON lf.tenant_id = t.tenant_id AND lf.link = t.form_key
+        """,
         new QueryField("userTaskKey", "t.key", FieldType.Key), r => r.Key,
         (caller, parameters) => VisibilityRule.Task(caller, "t", parameters),
         [
@@ -81,6 +91,11 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
             (new QueryField("followUpDate", "t.follow_up_date", FieldType.Date), r => r.FollowUpDate),
             (new QueryField("formKey", "t.form_key", FieldType.Text), r => r.FormKey),
             (new QueryField("tenantId", "t.tenant_id", FieldType.Text), r => r.TenantId),
+            (new QueryField("rootProcessInstanceKey", "tp.root_process_instance_key", FieldType.Key, Sortable: false), null),
+            // The inbox's search box: one lower-cased text of what people call a task (title, name, process, the case's
+            // business key such as an order number, the key), matched with $like.
+            (new QueryField("text", "lower(concat_ws(' ', t.title, t.name, t.element_id, t.bpmn_process_id, tp.business_key, t.key::text))", FieldType.Text,
+                Sortable: false), null),
         ])
     {
         InstanceKeyColumn = "t.process_instance_key",

@@ -104,7 +104,7 @@ internal static class ReadItems
         r.State, CamundaResults.Iso((DateTime?)r.CreatedAt)!, r.TenantId);
 
     public static ProcessDefinitionItem Item(this ProcessDefinitionRow r) => new(CamundaResults.Key(r.Key), r.BpmnProcessId, r.Name, r.Version, r.VersionTag,
-        r.ResourceName, r.TenantId);
+        r.ResourceName, r.TenantId, r.StartFormId is not null);
 
     public static string Text(long key) => key.ToString(CultureInfo.InvariantCulture);
 }

@@ -11,14 +11,8 @@ namespace Processes.Host.Camunda;
 
 public sealed record ProcessDefinitionItem(
     string ProcessDefinitionKey, string ProcessDefinitionId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name, int Version,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? VersionTag, string ResourceName, string TenantId)
-{
-    /// <summary>
-    /// Always false here: the search reads no models. Start forms (<c>zeebe:formDefinition</c> on the start event) are
-    /// answered by GET /v2/process-definitions/{key}/form and listed by GET /api/processes/startable (hasStartForm).
-    /// </summary>
-    public bool HasStartForm => false;
-}
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? VersionTag, string ResourceName, string TenantId,
+    bool HasStartForm = false);
 
 /// <summary>A v2 search: the filter is read against the process definition read model's declared fields; an unknown one is a 400.</summary>
 public sealed record ProcessDefinitionSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);

@@ -40,6 +40,7 @@ public static class IdentityRegistration
         // After the database start-up (registered earlier), so the admin is created once the schema exists.
         services.AddHostedService<AdminBootstrap>();
         services.AddSingleton<ShippedGroups>();
+        services.AddSingleton<TaskPeople>();
         return builder;
     }
 

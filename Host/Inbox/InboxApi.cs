@@ -30,56 +30,60 @@ public sealed record TaskComment(long Id, string Author, string Text, DateTimeOf
 /// </summary>
 internal static class InboxApi
 {
-    private static readonly TimeSpan DueSoon = TimeSpan.FromHours(4);
-
     public static IEndpointRouteBuilder MapInboxApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/tasks").WithTags("Inbox").RequireAuthorization(Policies.Tasks);
         group.MapGet("/", ListAsync);
         group.MapPost("/{key}/reassign", ReassignAsync);
+        group.MapGet("/{key}/eligible", InboxPeople.EligibleAsync);
+
         group.MapGet("/{key}/comments", CommentsAsync);
         group.MapPost("/{key}/comments", CommentAsync).Idempotent();
+        // Taking a member's task over is a supervisor's move: the policy says so (an agent claims instead).
+        app.MapPost("/api/tasks/{key}/take-over", InboxPeople.TakeOverAsync).WithTags("Inbox").RequireAuthorization(Policies.Supervisor);
         return app;
     }
 
-    private static async Task<Results<Ok<Page<InboxTask>>, ProblemHttpResult>> ListAsync(string? view, string? after, string? limit, ClaimsPrincipal user,
-        UserTaskQueries tasks, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<InboxTask>>, ProblemHttpResult>> ListAsync([AsParameters] InboxListRequest request, string? after,
+        string? limit, ClaimsPrincipal user, UserTaskQueries tasks, TaskPeople people, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var (_, size) = Paging.Read(null, limit, errors);
         var now = clock.GetUtcNow().UtcDateTime;
         var caller = user.Caller();
-        var query = Query.Where(new FieldCondition("state", FilterOperator.Eq, "CREATED"));
-        query = (view ?? "mine") switch
+        IReadOnlyList<string> team = [];
+        if (request.View == "team")
         {
-            "mine" => query.And(new FieldCondition("assignee", FilterOperator.Eq, caller.UserName)),
-            "group" => query.And(new FieldCondition("candidateGroup", FilterOperator.In, caller.Groups)),
-            "unassigned" => query.And(new FieldCondition("assignee", FilterOperator.Exists, false)),
-            "due-soon" => query.And(new FieldCondition("dueDate", FilterOperator.Gt, now)).And(new FieldCondition("dueDate", FilterOperator.Lte, now + DueSoon)),
-            "breached" => query.And(new FieldCondition("dueDate", FilterOperator.Lte, now)),
-            _ => null,
-        } ?? query;
-        if (view is not (null or "mine" or "group" or "unassigned" or "due-soon" or "breached"))
-        {
-            errors["view"] = ["Use one of: mine, group, unassigned, due-soon, breached."];
+            if (!IsSupervisor(user))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.",
+                    detail: "The team view shows the tasks of your groups' members; it needs the role supervisor.");
+            }
+            team = await people.TeamAsync(caller.Groups, caller.UserName, cancellationToken);
         }
+        var query = InboxList.Build(request, caller, team, now, errors);
         if (errors.Count > 0)
         {
             return Problems.Invalid(errors);
         }
-        // Keyset paging by key keeps pages stable while tasks come and go.
-        query = query with { Sort = [new SortBy("userTaskKey")], Page = new PageRequest(size, After: string.IsNullOrEmpty(after) ? null : after), CountTotal = false };
+        query = query with { Page = new PageRequest(size, After: string.IsNullOrEmpty(after) ? null : after) };
         try
         {
             var page = await tasks.SearchAsync(caller, query, cancellationToken);
             var clockNow = clock.GetUtcNow();
-            return TypedResults.Ok(new Page<InboxTask>([.. page.Items.Select(t => Countdown(t.Item(), clockNow) with { Title = t.Title, CaseKey = CamundaResults.Key(t.RootProcessInstanceKey) })], page.HasMore ? page.EndCursor : null));
+            return TypedResults.Ok(new Page<InboxTask>([.. page.Items.Select(t => Countdown(t.Item(), clockNow) with
+            {
+                Title = t.Title,
+                CaseKey = CamundaResults.Key(t.RootProcessInstanceKey),
+            })], page.HasMore ? page.EndCursor : null));
         }
         catch (QueryException)
         {
-            return Problems.Invalid("after", "Not a cursor returned by this list (nextCursor).");
+            return Problems.Invalid("after", "Not a cursor returned by this list with this sort (nextCursor).");
         }
     }
+
+    private static bool IsSupervisor(ClaimsPrincipal user) => user.IsInRole(Roles.Supervisor) || user.IsInRole(Roles.Admin);
 
     private static InboxTask Countdown(UserTaskItem task, DateTimeOffset now)
     {
@@ -92,7 +96,7 @@ internal static class InboxApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ReassignAsync(string key, ReassignRequest request, HttpContext http,
-        IProcessEngine engine, Processes.Activities.Assignment.IUserDirectory users, CancellationToken cancellationToken)
+        IProcessEngine engine, Processes.Activities.Assignment.IUserDirectory users, UserTaskQueries tasks, TaskPeople people, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Assignee))
@@ -111,13 +115,15 @@ internal static class InboxApi
         {
             return Problems.NotFound("task", key);
         }
-        // A name nobody signs in with would leave the task with no one ("Reassigned to nobody.here."): only a real, enabled user takes it over.
-        if (await users.EnabledUserNameAsync(request.Assignee!.Trim(), cancellationToken) is not { } assignee)
+        // Only a real, enabled user who may hold the task takes it over ("Reassigned to nobody.here." left it with no one).
+        var (assignee, refused) = await InboxPeople.EligibleUserAsync(http.User.Caller(), taskKey, key, request.Assignee!.Trim(), tasks, users, people,
+            cancellationToken);
+        if (refused is not null)
         {
-            return Problems.Invalid("assignee", $"There is no enabled user named '{request.Assignee!.Trim()}' to take the task over.");
+            return refused;
         }
-        var result = await engine.AssignUserTaskAsync(http.User.Caller(), TaskAction.Reassign, taskKey, assignee, null, null, request.Reason,
-            AuditEntry.ActorFor(http), cancellationToken);
+        var result = await engine.AssignUserTaskAsync(http.User.Caller(), TaskAction.Reassign, taskKey, assignee, null, null,
+            request.Reason, AuditEntry.ActorFor(http), cancellationToken);
         return result.Ok ? TypedResults.NoContent()
             : result.Error == CommandError.NotFound ? Problems.NotFound("task", key) : CamundaResults.Refused(result);
     }

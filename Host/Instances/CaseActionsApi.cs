@@ -60,7 +60,7 @@ internal static class CaseActionsApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ActAsync(string key, string id, CaseActionRequest? request, HttpContext http,
-        CaseActionQueries actions, IProcessEngine engine, IAuditLog audit, CancellationToken cancellationToken)
+        CaseActionQueries actions, IProcessEngine engine, CancellationToken cancellationToken)
     {
         var offered = CamundaResults.TryKey(key, out var instanceKey) ? await actions.ActionsAsync(http.User.Caller(), instanceKey, cancellationToken) : null;
         if (offered is null)
@@ -86,23 +86,12 @@ internal static class CaseActionsApi
         {
             variables[name] = value?.DeepClone();
         }
-        if (action.Kind == "message")
+        // The action and its audit row are one engine command: both commit, or neither.
+        var done = await engine.ActOnCaseAsync(http.User.Caller(), instanceKey, action, variables, AuditEntry.ActorFor(http), cancellationToken);
+        if (!done.Ok)
         {
-            var correlated = await engine.CorrelateMessageAsync(action.MessageName!, action.CorrelationKey!, variables, cancellationToken, action.TenantId);
-            if (!correlated.Ok)
-            {
-                return CamundaResults.Refused(correlated);
-            }
+            return CamundaResults.Refused(done);
         }
-        else
-        {
-            var completed = await engine.CompleteUserTaskAsync(http.User.Caller(), action.UserTaskKey!.Value, variables, null, AuditEntry.ActorFor(http), cancellationToken);
-            if (!completed.Ok)
-            {
-                return CamundaResults.Refused(completed);
-            }
-        }
-        await audit.RecordAsync(AuditEntry.For(http, "case.action", "process-instance", key, new { action = action.Id, action.Kind, action.ElementId }), cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -88,10 +88,10 @@ internal static class DesignerPages
             .RequireAuthorization(Policies.Admin)
             .WithMetadata(new PageEndpoint(Policies.Admin))
             .ExcludeFromDescription();
-        // The case page has the policy of the case API it reads (whoever works tasks); which cases stay the API's 404s.
+        // The case page has the policy of the case API it reads (whoever works tasks, and operators); which cases stay the API's 404s.
         app.MapGet(CasePath, (IWebHostEnvironment environment) => Page(environment, "case.html"))
             .RequireAuthorization(Policies.Cases)
-            .WithMetadata(new PageEndpoint(Policies.Tasks))
+            .WithMetadata(new PageEndpoint(Policies.Cases))
             .ExcludeFromDescription();
         // Reports: the supervisors' policy of /api/reports, which counts only what the user may see.
         app.MapGet(ReportsPath, (IWebHostEnvironment environment) => Page(environment, "reports.html"))

@@ -111,4 +111,40 @@ public sealed class DefinitionSearchTests : DatabaseTest
         found.GetProperty("hasStartForm").GetBoolean().ShouldBeFalse();
         (await _agent.GetAsync("/v2/process-definitions/999999")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    [Test]
+    public async Task A_process_with_a_form_on_its_start_event_has_a_start_form_also_when_deployed_before_the_column()
+    {
+        const string withForm = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+              <bpmn:process id="ds-formed" isExecutable="true">
+                <bpmn:startEvent id="start">
+                  <bpmn:extensionElements><zeebe:formDefinition formId="ds-start-form" /></bpmn:extensionElements>
+                </bpmn:startEvent>
+                <bpmn:endEvent id="end" />
+                <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="end" />
+              </bpmn:process>
+            </bpmn:definitions>
+            """;
+        var deployed = await IdentityHost.DeployAsync(_designer, "ds-formed.bpmn", withForm);
+        deployed.StatusCode.ShouldBe(HttpStatusCode.OK, await deployed.Content.ReadAsStringAsync());
+        (await SearchAsync(new { processDefinitionId = "ds-formed" })).Single().GetProperty("hasStartForm").GetBoolean().ShouldBeTrue();
+
+        // A definition of an install before migration 0028: the migration's backfill reads the form from the stored file.
+        await using (var connection = new Npgsql.NpgsqlConnection(ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using (var clear = new Npgsql.NpgsqlCommand("UPDATE process_definition SET start_form_id = NULL WHERE bpmn_process_id = 'ds-formed'", connection))
+            {
+                await clear.ExecuteNonQueryAsync();
+            }
+            await using var stream = typeof(Processes.Engine.Queries.DefinitionQueries).Assembly.GetManifestResourceStream("Processes.Engine.Migrations.0028_start_form.sql")!;
+            var migration = await new StreamReader(stream).ReadToEndAsync();
+            await using var backfill = new Npgsql.NpgsqlCommand(migration[migration.IndexOf("DO $$", StringComparison.Ordinal)..], connection);
+            await backfill.ExecuteNonQueryAsync();
+        }
+        (await SearchAsync(new { processDefinitionId = "ds-formed" })).Single().GetProperty("hasStartForm").GetBoolean().ShouldBeTrue();
+        (await SearchAsync(new { processDefinitionId = "ds-beta" })).Single().GetProperty("hasStartForm").GetBoolean().ShouldBeFalse();
+    }
 }

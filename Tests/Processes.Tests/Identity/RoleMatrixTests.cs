@@ -135,6 +135,8 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/api/tasks/", "/api/tasks", null, Policies.Tasks),
         new("GET", "/api/tasks/events", "/api/tasks/events", null, Policies.Tasks),
         new("POST", "/api/tasks/{key}/reassign", "/api/tasks" + Missing + "/reassign", "{}", Policies.Tasks),
+        new("GET", "/api/tasks/{key}/eligible", "/api/tasks" + Missing + "/eligible", null, Policies.Tasks),
+        new("POST", "/api/tasks/{key}/take-over", "/api/tasks" + Missing + "/take-over", "{}", Policies.Supervisor),
         new("GET", "/api/tasks/{key}/comments", "/api/tasks" + Missing + "/comments", null, Policies.Tasks),
         new("POST", "/api/tasks/{key}/comments", "/api/tasks" + Missing + "/comments", "{}", Policies.Tasks),
         new("GET", "/api/instances/{key}", "/api/instances" + Missing, null, Policies.Cases),

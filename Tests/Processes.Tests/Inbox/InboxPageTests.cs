@@ -129,7 +129,7 @@ public sealed partial class InboxPageTests : PageTest
         await sam.ClickAsync($"#tasks [data-key='{ticket}']");
         await sam.Locator("#reassign").WaitForAsync();
         (await sam.Locator("#complete").IsVisibleAsync()).ShouldBeFalse();
-        await sam.FillAsync("#reassign input[name=assignee]", _carl.UserName);
+        await sam.SelectOptionAsync("#reassign select[name=assignee]", _carl.UserName);
         await sam.FillAsync("#reassign input[name=reason]", "Ann is off sick");
         await sam.ClickAsync("#reassign button[type=submit]");
         await sam.Locator("#task-message").GetByText($"Reassigned to {_carl.UserName}.").WaitForAsync();
