@@ -1,3 +1,4 @@
+using Processes.Engine.Visibility;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -62,7 +63,7 @@ internal sealed class ShippedBenchmarks : IBenchmarkSuite
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "Definitions");
         var calendar = CalendarJson.Read(await File.ReadAllTextAsync(Path.Combine(folder, "cn-support.calendar.json"), cancellationToken));
-        await new CalendarStore(dataSource).SaveAsync(calendar.Definition!, null, cancellationToken);
+        await new CalendarStore(dataSource).SaveAsync(TenantIds.Default, calendar.Definition!, null, cancellationToken);
         var definitions = new ProcessDefinitions(dataSource);
         var resources = new[] { "sla-targets.dmn", "sla-escalation.bpmn", "demand-ticket.bpmn" }
             .Select(name => new DeploymentResource(name, Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(folder, name))))).ToList();
