@@ -1,4 +1,3 @@
-using Processes.Engine.Visibility;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -9,6 +8,7 @@ using Processes.Engine.Calendars;
 using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
 using Processes.Engine.Jobs;
+using Processes.Engine.Visibility;
 using static Processes.Benchmarks.EngineBench;
 
 namespace Processes.Benchmarks;

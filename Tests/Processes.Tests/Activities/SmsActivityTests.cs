@@ -1,10 +1,10 @@
-using Processes.Engine.Visibility;
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Processes.Activities.Assignment;
 using Processes.Activities.Sms;
 using Processes.Engine.Jobs;
+using Processes.Engine.Visibility;
 
 namespace Processes.Tests.Activities;
 

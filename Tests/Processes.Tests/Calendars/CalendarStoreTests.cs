@@ -1,5 +1,5 @@
-using Processes.Engine.Visibility;
 using Processes.Engine.Calendars;
+using Processes.Engine.Visibility;
 using Processes.Tests.Storage;
 using static Processes.Tests.Calendars.TestCalendars;
 

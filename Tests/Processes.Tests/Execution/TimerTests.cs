@@ -1,5 +1,5 @@
-using Processes.Engine.Visibility;
 using Processes.Engine.Calendars;
+using Processes.Engine.Visibility;
 using Processes.Tests.Calendars;
 using static Processes.Tests.Execution.Models;
 

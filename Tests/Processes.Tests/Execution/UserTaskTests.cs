@@ -1,6 +1,6 @@
-using Processes.Engine.Visibility;
 using Dapper;
 using Processes.Engine.Execution;
+using Processes.Engine.Visibility;
 using static Processes.Tests.Execution.Models;
 
 namespace Processes.Tests.Execution;

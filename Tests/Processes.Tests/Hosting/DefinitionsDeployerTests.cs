@@ -1,8 +1,8 @@
-using Processes.Engine.Visibility;
 using System.Net;
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Processes.Engine.Visibility;
 using Processes.Tests.Storage;
 
 namespace Processes.Tests.Hosting;

@@ -1,8 +1,8 @@
-using Processes.Engine.Visibility;
 using System.Text.Json.Nodes;
 using Dapper;
 using Processes.Engine.Calendars;
 using Processes.Engine.Execution;
+using Processes.Engine.Visibility;
 using Processes.Tests.Calendars;
 using Processes.Tests.Execution;
 
