@@ -16,9 +16,13 @@ public sealed record AgentProfile(
     int Capacity,
     bool OnDuty,
     string? Phone = null,
-    IReadOnlyList<string>? Channels = null);
+    IReadOnlyList<string>? Channels = null)
+{
+    /// <summary>The tenant the profile works in: dispatch in a tenant considers only its profiles.</summary>
+    public string TenantId { get; init; } = Processes.Engine.Visibility.TenantIds.Default;
+}
 
-/// <summary>Agent profiles in <c>agent_profile</c>, a table of the activities.</summary>
+/// <summary>Agent profiles in <c>agent_profile</c>, a table of the activities; one per user and tenant.</summary>
 public sealed class AgentStore(NpgsqlDataSource dataSource)
 {
     public async Task SaveAsync(AgentProfile agent, CancellationToken cancellationToken)
@@ -28,13 +32,14 @@ public sealed class AgentStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Durability point: the profile is replaced whole; the next dispatch decision sees it.
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO agent_profile (user_name, skills, regions, languages, tiers, capacity, on_duty, phone, channels, updated_at)
-            VALUES (@UserName, @Skills, @Regions, @Languages, @Tiers, @Capacity, @OnDuty, @Phone, @Channels, now())
-            ON CONFLICT (user_name) DO UPDATE SET skills = excluded.skills, regions = excluded.regions, languages = excluded.languages,
+            INSERT INTO agent_profile (tenant_id, user_name, skills, regions, languages, tiers, capacity, on_duty, phone, channels, updated_at)
+            VALUES (@TenantId, @UserName, @Skills, @Regions, @Languages, @Tiers, @Capacity, @OnDuty, @Phone, @Channels, now())
+            ON CONFLICT (tenant_id, user_name) DO UPDATE SET skills = excluded.skills, regions = excluded.regions, languages = excluded.languages,
                 tiers = excluded.tiers, capacity = excluded.capacity, on_duty = excluded.on_duty, phone = excluded.phone,
                 channels = excluded.channels, updated_at = now()
             """, new
         {
+            agent.TenantId,
             agent.UserName,
             Skills = agent.Skills.ToArray(),
             Regions = agent.Regions.ToArray(),
@@ -47,28 +52,33 @@ public sealed class AgentStore(NpgsqlDataSource dataSource)
         }, cancellationToken: cancellationToken));
     }
 
-    public async Task<IReadOnlyList<AgentProfile>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AgentProfile>> ListAsync(string tenantId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string UserName, string[] Skills, string[] Regions, string[] Languages, string[] Tiers, int Capacity, bool OnDuty, string? Phone, string[] Channels)>(
-            new CommandDefinition("SELECT user_name, skills, regions, languages, tiers, capacity, on_duty, phone, channels FROM agent_profile ORDER BY user_name",
-                cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new AgentProfile(r.UserName, r.Skills, r.Regions, r.Languages, r.Tiers, r.Capacity, r.OnDuty, r.Phone, r.Channels))];
+            new CommandDefinition("""
+                SELECT user_name, skills, regions, languages, tiers, capacity, on_duty, phone, channels FROM agent_profile
+                WHERE tenant_id = @tenantId ORDER BY user_name
+                """, new { tenantId }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new AgentProfile(r.UserName, r.Skills, r.Regions, r.Languages, r.Tiers, r.Capacity, r.OnDuty, r.Phone, r.Channels)
+        {
+            TenantId = tenantId,
+        })];
     }
 
-    public async Task<bool> DeleteAsync(string userName, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(string tenantId, string userName, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM agent_profile WHERE user_name = @userName", new { userName },
+        return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM agent_profile WHERE tenant_id = @tenantId AND user_name = @userName", new { tenantId, userName },
             cancellationToken: cancellationToken)) > 0;
     }
 
-    /// <summary>The mobile number in an agent's profile (user name matched case-insensitively), or null.</summary>
-    public async Task<string?> PhoneAsync(string userName, CancellationToken cancellationToken)
+    /// <summary>The mobile number in an agent's profile in <paramref name="tenantId"/> (user name matched case-insensitively), or null.</summary>
+    public async Task<string?> PhoneAsync(string tenantId, string userName, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT phone FROM agent_profile WHERE lower(user_name) = lower(@userName) AND phone IS NOT NULL", new { userName },
+            "SELECT phone FROM agent_profile WHERE tenant_id = @tenantId AND lower(user_name) = lower(@userName) AND phone IS NOT NULL", new { tenantId, userName },
             cancellationToken: cancellationToken));
     }
 }

@@ -63,7 +63,7 @@ internal sealed class AssignmentHandler(AssignmentStore store, IUserDirectory us
         {
             return earlier; // a re-run of the job: the same answer
         }
-        var agents = await round.QualifiedAgentsAsync(needs, cancellationToken);
+        var agents = await round.QualifiedAgentsAsync(job.TenantId, needs, cancellationToken);
         AssignmentDecision decision;
         var free = agents.Where(a => a.Load < a.Capacity).ToList();
         if (agents.Count == 0)
@@ -79,7 +79,7 @@ internal sealed class AssignmentHandler(AssignmentStore store, IUserDirectory us
         {
             var least = free.Min(a => a.Load);
             var tied = free.Where(a => a.Load == least).ToList();
-            var turn = await round.NextTurnAsync(cancellationToken);
+            var turn = await round.NextTurnAsync(job.TenantId, cancellationToken);
             var chosen = tied[(int)((turn - 1) % tied.Count)];
             decision = new AssignmentDecision(chosen.UserName, [],
                 $"central: {chosen.UserName} has the least open work ({chosen.Load} of {chosen.Capacity}) among {free.Count} free qualified agent(s)" +

@@ -71,18 +71,22 @@ internal sealed class DispatchRound : IAsyncDisposable
     /// (the engine's user-task store) plus decisions whose job has not completed yet (their task does not exist yet).
     /// Pending decisions are found from the (small) set of live assign jobs, not by scanning every decision ever made.
     /// </summary>
-    public async Task<IReadOnlyList<AgentLoad>> QualifiedAgentsAsync(AgentRequirements needs, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Only profiles of the job's tenant qualify; the load counts a person's open work in every tenant, because an
+    /// agent serving two business lines has one pair of hands.
+    /// </remarks>
+    public async Task<IReadOnlyList<AgentLoad>> QualifiedAgentsAsync(string tenantId, AgentRequirements needs, CancellationToken cancellationToken)
     {
         var agents = (await _connection.QueryAsync<(string UserName, int Capacity)>(new CommandDefinition("""
             SELECT a.user_name, a.capacity
             FROM agent_profile a
-            WHERE a.on_duty AND a.skills @> @Skills
+            WHERE a.tenant_id = @tenantId AND a.on_duty AND a.skills @> @Skills
               AND (@Region::text IS NULL OR @Region = ANY(a.regions))
               AND (@Language::text IS NULL OR @Language = ANY(a.languages))
               AND (@Tier::text IS NULL OR @Tier = ANY(a.tiers))
               AND (@Channel::text IS NULL OR cardinality(a.channels) = 0 OR @Channel = ANY(a.channels))
             ORDER BY a.user_name
-            """, new { Skills = needs.Skills.ToArray(), needs.Region, needs.Language, needs.Tier, needs.Channel }, _transaction,
+            """, new { tenantId, Skills = needs.Skills.ToArray(), needs.Region, needs.Language, needs.Tier, needs.Channel }, _transaction,
             cancellationToken: cancellationToken))).ToList();
         if (agents.Count == 0)
         {
@@ -102,12 +106,16 @@ internal sealed class DispatchRound : IAsyncDisposable
             open.GetValueOrDefault(a.UserName) + pending.GetValueOrDefault(a.UserName)))];
     }
 
-    /// <summary>The next position of the round-robin among equally loaded agents, shared by all nodes (1, 2, …).</summary>
-    public Task<long> NextTurnAsync(CancellationToken cancellationToken) =>
+    /// <summary>
+    /// The next position of the round-robin among equally loaded agents, shared by all nodes (1, 2, …); each tenant
+    /// turns its own wheel ('central' stays the default tenant's, as before tenants).
+    /// </summary>
+    public Task<long> NextTurnAsync(string tenantId, CancellationToken cancellationToken) =>
         _connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            INSERT INTO assignment_rotation (pool, counter) VALUES ('central', 1)
+            INSERT INTO assignment_rotation (pool, counter) VALUES (@pool, 1)
             ON CONFLICT (pool) DO UPDATE SET counter = assignment_rotation.counter + 1 RETURNING counter
-            """, transaction: _transaction, cancellationToken: cancellationToken));
+            """, new { pool = tenantId == Processes.Engine.Visibility.TenantIds.Default ? "central" : $"central/{tenantId}" }, _transaction,
+            cancellationToken: cancellationToken));
 
     public Task RecordAsync(long jobKey, long processInstanceKey, AssignmentDecision decision, CancellationToken cancellationToken) =>
         _connection.ExecuteAsync(new CommandDefinition("""

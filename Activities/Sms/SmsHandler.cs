@@ -34,16 +34,16 @@ internal sealed class SmsHandler(AgentStore agents, SmsTemplateStore templates, 
         {
             return JobOutcome.Fail("No recipient: map a phone number or an agent's user name to the variable 'recipient'.", retryable: false);
         }
-        var recipient = PhoneNumbers.IsPhoneNumber(named) ? named.Trim() : await agents.PhoneAsync(named.Trim(), cancellationToken);
+        var recipient = PhoneNumbers.IsPhoneNumber(named) ? named.Trim() : await agents.PhoneAsync(job.TenantId, named.Trim(), cancellationToken);
         if (recipient is null)
         {
             return JobOutcome.Fail($"The recipient '{named}' is neither a phone number nor an agent whose profile has a phone (PUT /api/agents/{named}).",
                 retryable: false);
         }
-        var template = await templates.FindAsync(templateId, cancellationToken);
+        var template = await templates.FindAsync(job.TenantId, templateId, cancellationToken);
         if (template is null)
         {
-            return JobOutcome.Fail($"SMS template '{templateId}' does not exist.", retryable: false);
+            return JobOutcome.Fail($"SMS template '{templateId}' does not exist in tenant '{job.TenantId}'.", retryable: false);
         }
         var syntax = new List<string>();
         var (text, missing) = SmsText.Render(template.Text, Parameters(job), syntax);

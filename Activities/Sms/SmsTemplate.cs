@@ -4,7 +4,11 @@ using System.Text.RegularExpressions;
 namespace Processes.Activities.Sms;
 
 /// <summary>An SMS text with <c>{name}</c> placeholders and the parameter names it declares.</summary>
-public sealed record SmsTemplate(string Id, string Text, IReadOnlyList<string> Parameters, string? Description = null);
+public sealed record SmsTemplate(string Id, string Text, IReadOnlyList<string> Parameters, string? Description = null)
+{
+    /// <summary>The tenant the template belongs to: a job sends its own tenant's text, ids are unique per tenant.</summary>
+    public string TenantId { get; init; } = Processes.Engine.Visibility.TenantIds.Default;
+}
 
 /// <summary>Placeholder syntax: <c>{name}</c> with a letter first, then letters, digits, <c>_</c> or <c>.</c>; <c>{{</c> and <c>}}</c> are literal braces.</summary>
 internal static partial class SmsText

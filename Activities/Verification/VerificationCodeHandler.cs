@@ -56,10 +56,10 @@ internal sealed class VerificationCodeHandler(SmsTemplateStore templates, SmsDel
             return JobOutcome.Fail($"{job.ElementId}: no recipient: map the customer's phone number to the variable 'recipient'.", retryable: false);
         }
         var templateId = job.CustomHeaders["codeTemplateId"]?.ToString() is { Length: > 0 } header ? header : DefaultTemplate;
-        var template = await templates.FindAsync(templateId, cancellationToken);
+        var template = await templates.FindAsync(job.TenantId, templateId, cancellationToken);
         if (template is null)
         {
-            return JobOutcome.Fail($"{job.ElementId}: SMS template '{templateId}' does not exist.", retryable: false);
+            return JobOutcome.Fail($"{job.ElementId}: SMS template '{templateId}' does not exist in tenant '{job.TenantId}'.", retryable: false);
         }
         var code = CodeFor(job.Key);
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -55,24 +55,27 @@ public enum CalendarDeleteStatus
     Conflict,
 }
 
-/// <summary>Business calendars in PostgreSQL (<c>business_calendar</c>), plain SQL, one statement per call.</summary>
+/// <summary>
+/// Business calendars in PostgreSQL (<c>business_calendar</c>), plain SQL, one statement per call. Every call names
+/// the tenant the calendar belongs to: names are unique per tenant, and a timer counts in its instance's tenant's calendar.
+/// </summary>
 public sealed class CalendarStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = "definition::text AS Definition, version AS Version, updated_at AS UpdatedAt";
 
-    public async Task<StoredCalendar?> GetAsync(string name, CancellationToken cancellationToken)
+    public async Task<StoredCalendar?> GetAsync(string tenantId, string name, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM business_calendar WHERE name = @name", new { name }, cancellationToken: cancellationToken));
+            $"SELECT {Columns} FROM business_calendar WHERE tenant_id = @tenantId AND name = @name", new { tenantId, name }, cancellationToken: cancellationToken));
         return row?.ToStored();
     }
 
-    public async Task<IReadOnlyList<StoredCalendar>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredCalendar>> ListAsync(string tenantId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM business_calendar ORDER BY name", cancellationToken: cancellationToken));
+            $"SELECT {Columns} FROM business_calendar WHERE tenant_id = @tenantId ORDER BY name", new { tenantId }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToStored())];
     }
 
@@ -81,7 +84,7 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
     /// missing version, or a create of a taken name, is a <see cref="CalendarSaveStatus.Conflict"/>: the caller
     /// re-reads and decides, so two operators never silently overwrite each other's holidays.
     /// </summary>
-    public async Task<CalendarSaveResult> SaveAsync(CalendarDefinition definition, int? expectedVersion, CancellationToken cancellationToken)
+    public async Task<CalendarSaveResult> SaveAsync(string tenantId, CalendarDefinition definition, int? expectedVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(definition);
         var built = BusinessCalendar.Create(definition);
@@ -91,6 +94,7 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
         }
         var parameters = new
         {
+            tenantId,
             name = definition.Name,
             timeZone = definition.TimeZone,
             definition = CalendarJson.Serialize(definition),
@@ -99,14 +103,14 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var sql = expectedVersion is null
             ? """
-              INSERT INTO business_calendar (name, time_zone, definition) VALUES (@name, @timeZone, @definition::jsonb)
-              ON CONFLICT (name) DO NOTHING
+              INSERT INTO business_calendar (tenant_id, name, time_zone, definition) VALUES (@tenantId, @name, @timeZone, @definition::jsonb)
+              ON CONFLICT (tenant_id, name) DO NOTHING
               RETURNING version
               """
             : """
               UPDATE business_calendar
                  SET time_zone = @timeZone, definition = @definition::jsonb, version = version + 1, updated_at = now()
-               WHERE name = @name AND version = @expectedVersion
+               WHERE tenant_id = @tenantId AND name = @name AND version = @expectedVersion
               RETURNING version
               """;
         var saved = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
@@ -115,23 +119,24 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
             return new CalendarSaveResult(CalendarSaveStatus.Saved, version, []);
         }
         var current = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
-            "SELECT version FROM business_calendar WHERE name = @name", new { name = definition.Name }, cancellationToken: cancellationToken));
+            "SELECT version FROM business_calendar WHERE tenant_id = @tenantId AND name = @name", new { tenantId, name = definition.Name },
+            cancellationToken: cancellationToken));
         return new CalendarSaveResult(CalendarSaveStatus.Conflict, current, []);
     }
 
     /// <summary>Deletes a calendar; with <paramref name="expectedVersion"/> only if nobody changed it since.</summary>
-    public async Task<CalendarDeleteStatus> DeleteAsync(string name, int? expectedVersion, CancellationToken cancellationToken)
+    public async Task<CalendarDeleteStatus> DeleteAsync(string tenantId, string name, int? expectedVersion, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var deleted = await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM business_calendar WHERE name = @name AND (@expectedVersion::integer IS NULL OR version = @expectedVersion)",
-            new { name, expectedVersion }, cancellationToken: cancellationToken));
+            "DELETE FROM business_calendar WHERE tenant_id = @tenantId AND name = @name AND (@expectedVersion::integer IS NULL OR version = @expectedVersion)",
+            new { tenantId, name, expectedVersion }, cancellationToken: cancellationToken));
         if (deleted > 0)
         {
             return CalendarDeleteStatus.Deleted;
         }
         var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM business_calendar WHERE name = @name)", new { name }, cancellationToken: cancellationToken));
+            "SELECT EXISTS (SELECT 1 FROM business_calendar WHERE tenant_id = @tenantId AND name = @name)", new { tenantId, name }, cancellationToken: cancellationToken));
         return exists ? CalendarDeleteStatus.Conflict : CalendarDeleteStatus.NotFound;
     }
 

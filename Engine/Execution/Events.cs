@@ -59,7 +59,7 @@ internal sealed partial class Execution
             if (timer is not null)
             {
                 var text = TimerText(timer, scope);
-                var calendar = Calendars.Get(TimerCalculator.CalendarName(node));
+                var calendar = Calendars.Get(instance.Row.TenantId, TimerCalculator.CalendarName(node));
                 var due = !text.Ok ? Evaluated<TimerFiring>.Fail(text.Failure!)
                     : !calendar.Ok ? Evaluated<TimerFiring>.Fail(calendar.Failure!)
                     : TimerCalculator.First(timer.Kind, text.Value, Now, calendar.Value);

@@ -50,7 +50,7 @@ internal sealed partial class ProcessEngine
                 {
                     var exists = await TimerStore.StartTimerExistsAsync(connection, transaction, info.ProcessDefinitionKey, start.Id, cancellationToken);
                     var text = _expressions.String(timer.Expression, FeelContext.Empty);
-                    var calendar = _calendars.Get(TimerCalculator.CalendarName(start));
+                    var calendar = _calendars.Get(info.TenantId, TimerCalculator.CalendarName(start));
                     var due = !text.Ok ? Evaluated<TimerFiring>.Fail(text.Failure!)
                         : !calendar.Ok ? Evaluated<TimerFiring>.Fail(calendar.Failure!)
                         : TimerCalculator.First(timer.Kind, text.Value, now, calendar.Value);

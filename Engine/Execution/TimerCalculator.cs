@@ -65,16 +65,17 @@ internal static class TimerCalculator
 }
 
 /// <summary>
-/// Business calendars by name for timers, read from the database and kept for a minute, so an edited calendar
-/// applies to timers created shortly after. Steps run synchronously, so a miss reads synchronously (rare).
+/// Business calendars by tenant and name for timers (an instance counts in its own tenant's calendars), read from the
+/// database and kept for a minute, so an edited calendar applies to timers created shortly after. Steps run
+/// synchronously, so a miss reads synchronously (rare).
 /// </summary>
 internal sealed class CalendarCache(CalendarStore store, TimeProvider clock)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
-    private readonly Dictionary<string, (BusinessCalendar? Calendar, DateTimeOffset LoadedAt)> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Tenant, string Name), (BusinessCalendar? Calendar, DateTimeOffset LoadedAt)> _entries = [];
     private readonly Lock _gate = new();
 
-    public Evaluated<BusinessCalendar?> Get(string? name)
+    public Evaluated<BusinessCalendar?> Get(string tenantId, string? name)
     {
         if (name is null)
         {
@@ -82,19 +83,20 @@ internal sealed class CalendarCache(CalendarStore store, TimeProvider clock)
         }
         lock (_gate)
         {
-            if (_entries.TryGetValue(name, out var entry) && clock.GetUtcNow() - entry.LoadedAt < Lifetime)
+            if (_entries.TryGetValue((tenantId, name), out var entry) && clock.GetUtcNow() - entry.LoadedAt < Lifetime)
             {
-                return entry.Calendar is null ? Evaluated<BusinessCalendar?>.Fail(Unknown(name)) : new(entry.Calendar, null);
+                return entry.Calendar is null ? Evaluated<BusinessCalendar?>.Fail(Unknown(tenantId, name)) : new(entry.Calendar, null);
             }
         }
-        var stored = store.GetAsync(name, CancellationToken.None).GetAwaiter().GetResult();
+        var stored = store.GetAsync(tenantId, name, CancellationToken.None).GetAwaiter().GetResult();
         var calendar = stored?.Build().Calendar;
         lock (_gate)
         {
-            _entries[name] = (calendar, clock.GetUtcNow());
+            _entries[(tenantId, name)] = (calendar, clock.GetUtcNow());
         }
-        return calendar is null ? Evaluated<BusinessCalendar?>.Fail(Unknown(name)) : new(calendar, null);
+        return calendar is null ? Evaluated<BusinessCalendar?>.Fail(Unknown(tenantId, name)) : new(calendar, null);
     }
 
-    private static string Unknown(string name) => $"the business calendar '{name}' does not exist (or is invalid); create it under /api/calendars";
+    private static string Unknown(string tenantId, string name) =>
+        $"the business calendar '{name}' does not exist in tenant '{tenantId}' (or is invalid); create it under /api/calendars";
 }

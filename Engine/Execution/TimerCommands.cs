@@ -89,7 +89,7 @@ internal sealed partial class ProcessEngine
             x.Trigger(instance, owner.Key, timer.element_id, null);
             if (repeats && instance.Find(owner.Key) is not null)
             {
-                var calendar = x.Calendars.Get(node is null ? null : TimerCalculator.CalendarName(node));
+                var calendar = x.Calendars.Get(instance.Row.TenantId, node is null ? null : TimerCalculator.CalendarName(node));
                 var next = calendar.Ok ? TimerCalculator.Next(timer.definition, firedAt, timer.repetitions, x.Now, calendar.Value) : Evaluated<TimerFiring>.Fail(calendar.Failure!);
                 if (next.Ok)
                 {
@@ -116,7 +116,7 @@ internal sealed partial class ProcessEngine
         }
         if (timer.repetitions != 1)
         {
-            var calendar = x.Calendars.Get(definition.Model.FindFlowNode(timer.element_id) is { } start ? TimerCalculator.CalendarName(start) : null);
+            var calendar = x.Calendars.Get(definition.TenantId, definition.Model.FindFlowNode(timer.element_id) is { } start ? TimerCalculator.CalendarName(start) : null);
             var next = calendar.Ok ? TimerCalculator.Next(timer.definition, firedAt, timer.repetitions, x.Now, calendar.Value) : Evaluated<TimerFiring>.Fail(calendar.Failure!);
             if (next.Ok)
             {

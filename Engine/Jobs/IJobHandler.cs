@@ -27,7 +27,11 @@ public sealed record JobContext(
     string BpmnProcessId,
     JsonObject CustomHeaders,
     JsonObject Variables,
-    DateTimeOffset Deadline);
+    DateTimeOffset Deadline)
+{
+    /// <summary>The tenant of the job's instance: the handler resolves its own settings (templates, agents) within it.</summary>
+    public string TenantId { get; init; } = Visibility.TenantIds.Default;
+}
 
 /// <summary>How a job ended: completed with variables, failed (maybe retryable), or a BPMN error for a catch event.</summary>
 public abstract record JobOutcome

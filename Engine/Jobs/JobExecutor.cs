@@ -114,7 +114,7 @@ internal sealed class JobExecutor
     {
         Interlocked.Increment(ref _invocations);
         var context = new JobContext(job.Key, job.Type, job.Retries, job.ProcessInstanceKey, job.ElementInstanceKey, job.ElementId,
-            job.BpmnProcessId, job.CustomHeaders, job.Variables, job.Deadline);
+            job.BpmnProcessId, job.CustomHeaders, job.Variables, job.Deadline) { TenantId = job.TenantId };
         JobOutcome outcome;
         try
         {

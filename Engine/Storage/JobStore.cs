@@ -105,13 +105,27 @@ public static class JobStore
         [.. await connection.QueryAsync<StoredJob>(new CommandDefinition("""
             WITH picked AS (
                 SELECT key FROM job
-                WHERE type = @type AND state = @Activatable AND due_at <= @now
-                  AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
+                WHERE @tenants::text[] IS NULL AND type = @type AND state = @Activatable AND due_at <= @now
                 ORDER BY due_at, key
                 LIMIT @maxJobs
-                FOR UPDATE SKIP LOCKED)
+                FOR UPDATE SKIP LOCKED),
+            -- A worker naming several tenants gets them in turns (each tenant's oldest first), so a busy tenant's
+            -- backlog never starves a quiet tenant's work.
+            turns AS (
+                SELECT c.key, c.due_at, row_number() OVER (PARTITION BY t.id ORDER BY c.due_at, c.key) AS turn
+                FROM unnest(@tenants::text[]) AS t(id)
+                CROSS JOIN LATERAL (
+                    SELECT key, due_at FROM job
+                    WHERE type = @type AND state = @Activatable AND due_at <= @now AND tenant_id = t.id
+                    ORDER BY due_at, key
+                    LIMIT @maxJobs
+                    FOR UPDATE SKIP LOCKED) c),
+            chosen AS (
+                SELECT key FROM picked
+                UNION ALL
+                (SELECT key FROM turns ORDER BY turn, due_at, key LIMIT @maxJobs))
             UPDATE job SET state = @Activated, worker = @worker, deadline = @deadline
-            FROM picked WHERE job.key = picked.key
+            FROM chosen WHERE job.key = chosen.key
             RETURNING job.key, job.type, job.process_instance_key, job.element_instance_key, job.element_id, job.bpmn_process_id,
                       job.process_definition_key, job.process_version, job.retries, job.custom_headers::text AS custom_headers, job.state, job.worker,
                       job.tenant_id

@@ -3,6 +3,7 @@ using Processes.Activities.Assignment;
 using Processes.Activities.Sms;
 using Processes.Host.Audit;
 using Processes.Host.Identity;
+using Processes.Host.Tenants;
 
 namespace Processes.Host.Activities;
 
@@ -13,7 +14,8 @@ public sealed record SmsTemplateRequest(string? Text, string[]? Parameters, stri
 
 /// <summary>
 /// The data behind the custom activities: agent profiles for central dispatch (/api/agents, supervisors) and SMS
-/// templates (/api/sms-templates, designers — the texts belong with the models that send them).
+/// templates (/api/sms-templates, designers — the texts belong with the models that send them). Both belong to a
+/// tenant: <c>?tenantId=</c> names it (else the session's chosen tenant, else the default one), checked like any tenantId.
 /// </summary>
 internal static class ActivitiesApi
 {
@@ -24,20 +26,28 @@ internal static class ActivitiesApi
         agents.MapPut("/{userName}", PutAgentAsync).RequireAuthorization(Policies.Supervisor);
         agents.MapDelete("/{userName}", DeleteAgentAsync).RequireAuthorization(Policies.Supervisor);
         var templates = app.MapGroup("/api/sms-templates").WithTags("Activities");
-        templates.MapGet("/", async (SmsTemplateStore store, CancellationToken cancellationToken) => TypedResults.Ok(await store.ListAsync(cancellationToken)))
-            .RequireAuthorization(Policies.Designer);
+        templates.MapGet("/", ListTemplatesAsync).RequireAuthorization(Policies.Designer);
         templates.MapGet("/{id}", GetTemplateAsync).RequireAuthorization(Policies.Designer);
         templates.MapPut("/{id}", PutTemplateAsync).RequireAuthorization(Policies.Designer);
         app.MapSecretsApi();
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<AgentProfile>>> ListAgentsAsync(AgentStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await store.ListAsync(cancellationToken));
-
-    private static async Task<Results<Ok<AgentProfile>, ProblemHttpResult>> PutAgentAsync(string userName, AgentProfileRequest body, HttpContext http,
-        AgentStore store, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<AgentProfile>>, ProblemHttpResult>> ListAgentsAsync(string? tenantId, HttpContext http, AgentStore store,
+        TenantRequests tenants, CancellationToken cancellationToken)
     {
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        return tenant is null ? problem! : TypedResults.Ok(await store.ListAsync(tenant, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<AgentProfile>, ProblemHttpResult>> PutAgentAsync(string userName, string? tenantId, AgentProfileRequest body, HttpContext http,
+        AgentStore store, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken)
+    {
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (tenant is null)
+        {
+            return problem!;
+        }
         if (body.Capacity is not { } capacity || capacity < 0)
         {
             return Problems.Invalid("capacity", "An agent profile needs a capacity (open tasks at once, 0 or more).");
@@ -48,37 +58,62 @@ internal static class ActivitiesApi
             return Problems.Invalid("phone", $"'{phone}' is not a phone number: digits, optionally a leading + and spaces or dashes (7 to 15 digits).");
         }
         var profile = new AgentProfile(userName, body.Skills ?? [], body.Regions ?? [], body.Languages ?? [], body.Tiers ?? [], capacity, body.OnDuty ?? true, phone,
-            body.Channels ?? []);
+            body.Channels ?? []) { TenantId = tenant };
         await store.SaveAsync(profile, cancellationToken);
         await audit.RecordAsync(AuditEntry.For(http, "agent.saved", "agent", userName, profile), cancellationToken);
         return TypedResults.Ok(profile);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAgentAsync(string userName, HttpContext http, AgentStore store, IAuditLog audit,
-        CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAgentAsync(string userName, string? tenantId, HttpContext http, AgentStore store,
+        TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken)
     {
-        if (!await store.DeleteAsync(userName, cancellationToken))
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (tenant is null)
+        {
+            return problem!;
+        }
+        if (!await store.DeleteAsync(tenant, userName, cancellationToken))
         {
             return Problems.NotFound("agent", userName);
         }
-        await audit.RecordAsync(AuditEntry.For(http, "agent.deleted", "agent", userName), cancellationToken);
+        await audit.RecordAsync(AuditEntry.For(http, "agent.deleted", "agent", userName, new { tenantId = tenant }), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<SmsTemplate>, ProblemHttpResult>> GetTemplateAsync(string id, SmsTemplateStore store, CancellationToken cancellationToken) =>
-        await store.FindAsync(id, cancellationToken) is { } template ? TypedResults.Ok(template) : Problems.NotFound("SMS template", id);
+    private static async Task<Results<Ok<IReadOnlyList<SmsTemplate>>, ProblemHttpResult>> ListTemplatesAsync(string? tenantId, HttpContext http,
+        SmsTemplateStore store, TenantRequests tenants, CancellationToken cancellationToken)
+    {
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        return tenant is null ? problem! : TypedResults.Ok(await store.ListAsync(tenant, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<SmsTemplate>, ProblemHttpResult>> GetTemplateAsync(string id, string? tenantId, HttpContext http, SmsTemplateStore store,
+        TenantRequests tenants, CancellationToken cancellationToken)
+    {
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (tenant is null)
+        {
+            return problem!;
+        }
+        return await store.FindAsync(tenant, id, cancellationToken) is { } template ? TypedResults.Ok(template) : Problems.NotFound("SMS template", id);
+    }
 
     /// <summary>Saves a template; unknown, unused and malformed placeholders come back as 422 with every problem.</summary>
-    private static async Task<Results<Ok<SmsTemplate>, ProblemHttpResult>> PutTemplateAsync(string id, SmsTemplateRequest body, HttpContext http,
-        SmsTemplateStore store, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SmsTemplate>, ProblemHttpResult>> PutTemplateAsync(string id, string? tenantId, SmsTemplateRequest body, HttpContext http,
+        SmsTemplateStore store, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken)
     {
-        var template = new SmsTemplate(id, body.Text ?? "", body.Parameters ?? [], body.Description);
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (tenant is null)
+        {
+            return problem!;
+        }
+        var template = new SmsTemplate(id, body.Text ?? "", body.Parameters ?? [], body.Description) { TenantId = tenant };
         var saved = await store.SaveAsync(template, cancellationToken);
         if (!saved.Saved)
         {
             return Problems.Invalid(new Dictionary<string, string[]> { ["text"] = [.. saved.Problems] });
         }
-        await audit.RecordAsync(AuditEntry.For(http, "sms-template.saved", "sms-template", id), cancellationToken);
+        await audit.RecordAsync(AuditEntry.For(http, "sms-template.saved", "sms-template", id, new { tenantId = tenant }), cancellationToken);
         return TypedResults.Ok(template);
     }
 }

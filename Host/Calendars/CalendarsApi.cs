@@ -3,16 +3,19 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Calendars;
 using Processes.Host.Audit;
 using Processes.Host.Identity;
+using Processes.Host.Tenants;
 
 namespace Processes.Host.Calendars;
 
 /// <summary>
-/// /api/calendars: the business calendars SLA timers count working time in. Anyone signed in reads them; admins
-/// write them, with the version as If-Match so two edits never overwrite each other.
-/// </summary>
 /// <summary>The answer of a preview: from when, how many working hours, and when they are used up (with the calendar's zone).</summary>
 public sealed record CalendarPreview(string Name, DateTimeOffset From, double WorkingHours, DateTimeOffset Due, string TimeZone);
 
+/// <summary>
+/// /api/calendars: the business calendars SLA timers count working time in. Anyone signed in reads them; admins
+/// write them, with the version as If-Match so two edits never overwrite each other. Calendars belong to a tenant:
+/// <c>?tenantId=</c> names it (else the session's chosen tenant, else the default one), checked like any tenantId.
+/// </summary>
 internal static class CalendarsApi
 {
     public static IEndpointRouteBuilder MapCalendarsApi(this IEndpointRouteBuilder app)
@@ -26,25 +29,43 @@ internal static class CalendarsApi
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<JsonElement>>> ListAsync(CalendarStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<JsonElement>>, ProblemHttpResult>> ListAsync(string? tenantId, HttpContext http, CalendarStore store,
+        TenantRequests tenants, CancellationToken cancellationToken)
     {
-        var calendars = await store.ListAsync(cancellationToken);
-        return TypedResults.Ok<IReadOnlyList<JsonElement>>([.. calendars.Select(ToJson)]);
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (tenant is null)
+        {
+            return problem!;
+        }
+        var calendars = await store.ListAsync(tenant, cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<JsonElement>>([.. calendars.Select(c => ToJson(c, tenant))]);
     }
 
-    private static async Task<Results<Ok<JsonElement>, ProblemHttpResult>> GetAsync(string name, HttpContext http, CalendarStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<JsonElement>, ProblemHttpResult>> GetAsync(string name, string? tenantId, HttpContext http, CalendarStore store,
+        TenantRequests tenants, CancellationToken cancellationToken)
     {
-        var calendar = await store.GetAsync(name, cancellationToken);
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (tenant is null)
+        {
+            return problem!;
+        }
+        var calendar = await store.GetAsync(tenant, name, cancellationToken);
         if (calendar is null)
         {
             return Problems.NotFound("calendar", name);
         }
         http.Response.Headers.ETag = Versions.ETag(calendar.Version);
-        return TypedResults.Ok(ToJson(calendar));
+        return TypedResults.Ok(ToJson(calendar, tenant));
     }
 
-    private static async Task<Results<Ok<JsonElement>, ProblemHttpResult>> PutAsync(string name, HttpContext http, CalendarStore store, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<JsonElement>, ProblemHttpResult>> PutAsync(string name, string? tenantId, HttpContext http, CalendarStore store,
+        TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken)
     {
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (tenant is null)
+        {
+            return problem!;
+        }
         string body;
         using (var reader = new StreamReader(http.Request.Body))
         {
@@ -60,7 +81,7 @@ internal static class CalendarsApi
             return Problems.Invalid("name", $"The body names calendar '{read.Definition.Name}' but the URL names '{name}'.");
         }
         var expected = Versions.Read(http.Request, null).Expected;
-        var saved = await store.SaveAsync(read.Definition, expected, cancellationToken);
+        var saved = await store.SaveAsync(tenant, read.Definition, expected, cancellationToken);
         switch (saved.Status)
         {
             case CalendarSaveStatus.Invalid:
@@ -70,21 +91,27 @@ internal static class CalendarsApi
                     ? Problems.Conflict("name", $"Calendar '{name}' exists (version {saved.Version}); send If-Match with its version to change it.")
                     : Problems.Stale("calendar", fromIfMatch: true);
         }
-        await audit.RecordAsync(AuditEntry.For(http, expected is null ? "calendar.created" : "calendar.updated", "calendar", name), cancellationToken);
+        await audit.RecordAsync(AuditEntry.For(http, expected is null ? "calendar.created" : "calendar.updated", "calendar", name, new { tenantId = tenant }),
+            cancellationToken);
         http.Response.Headers.ETag = Versions.ETag(saved.Version!.Value);
-        return TypedResults.Ok(ToJson((await store.GetAsync(name, cancellationToken))!));
+        return TypedResults.Ok(ToJson((await store.GetAsync(tenant, name, cancellationToken))!, tenant));
     }
 
     /// <summary>"What is N working hours from now" in this calendar: the due time an SLA timer of that length would get.</summary>
-    private static async Task<Results<Ok<CalendarPreview>, ProblemHttpResult>> PreviewAsync(string name, string? hours, CalendarStore store, TimeProvider clock,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<CalendarPreview>, ProblemHttpResult>> PreviewAsync(string name, string? hours, string? tenantId, HttpContext http,
+        CalendarStore store, TenantRequests tenants, TimeProvider clock, CancellationToken cancellationToken)
     {
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (tenant is null)
+        {
+            return problem!;
+        }
         if (!double.TryParse(hours ?? "4", System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var amount) ||
             amount is < 0 or > 10_000 || double.IsNaN(amount))
         {
             return Problems.Invalid("hours", $"'{hours}' is not a number of working hours between 0 and 10000.");
         }
-        if (await store.GetAsync(name, cancellationToken) is not { } calendar)
+        if (await store.GetAsync(tenant, name, cancellationToken) is not { } calendar)
         {
             return Problems.NotFound("calendar", name);
         }
@@ -99,23 +126,30 @@ internal static class CalendarsApi
             : Problems.Invalid("hours", projection.Problem!);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, HttpContext http, CalendarStore store, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, string? tenantId, HttpContext http, CalendarStore store,
+        TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken)
     {
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (tenant is null)
+        {
+            return problem!;
+        }
         var expected = Versions.Read(http.Request, null).Expected;
-        switch (await store.DeleteAsync(name, expected, cancellationToken))
+        switch (await store.DeleteAsync(tenant, name, expected, cancellationToken))
         {
             case CalendarDeleteStatus.NotFound:
                 return Problems.NotFound("calendar", name);
             case CalendarDeleteStatus.Conflict:
                 return Problems.Stale("calendar", fromIfMatch: true);
         }
-        await audit.RecordAsync(AuditEntry.For(http, "calendar.deleted", "calendar", name), cancellationToken);
+        await audit.RecordAsync(AuditEntry.For(http, "calendar.deleted", "calendar", name, new { tenantId = tenant }), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    private static JsonElement ToJson(StoredCalendar calendar)
+    private static JsonElement ToJson(StoredCalendar calendar, string tenantId)
     {
         var json = System.Text.Json.Nodes.JsonNode.Parse(CalendarJson.Serialize(calendar.Definition))!.AsObject();
+        json["tenantId"] = tenantId;
         json["version"] = calendar.Version;
         json["updatedAt"] = calendar.UpdatedAt;
         return JsonSerializer.SerializeToElement(json);

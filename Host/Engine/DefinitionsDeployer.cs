@@ -62,13 +62,14 @@ internal sealed partial class DefinitionsDeployer(
         var deployments = services.GetRequiredService<DeploymentService>();
         var engine = services.GetRequiredService<IProcessEngine>();
         var directory = options.Value.Directory ?? Path.Combine(AppContext.BaseDirectory, "Definitions");
+        IReadOnlyList<string> tenants = [];
         if (options.Value.DeployAtStartup && System.IO.Directory.Exists(directory))
         {
             var files = System.IO.Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
                 .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            var tenants = await Processes.Host.Tenants.DefinitionTenants.ResolveAsync(services, logger, cancellationToken);
+            tenants = await Processes.Host.Tenants.DefinitionTenants.ResolveAsync(services, logger, cancellationToken);
             foreach (var (file, tenant) in files.SelectMany(f => tenants.Select(t => (f, t))))
             {
                 var resource = new DeploymentResource(Path.GetRelativePath(directory, file).Replace('\\', '/'), await File.ReadAllBytesAsync(file, cancellationToken));
@@ -92,8 +93,12 @@ internal sealed partial class DefinitionsDeployer(
                 }
             }
         }
-        await SeedCalendarsAsync(directory, cancellationToken);
-        await SeedSmsTemplatesAsync(directory, cancellationToken);
+        // The shipped calendars and texts go wherever the shipped models went: the models count and send in their own tenant.
+        foreach (var tenant in tenants)
+        {
+            await SeedCalendarsAsync(directory, tenant, cancellationToken);
+            await SeedSmsTemplatesAsync(directory, tenant, cancellationToken);
+        }
         if (options.Value.DeployAtStartup && System.IO.Directory.Exists(directory))
         {
             await services.GetRequiredService<Processes.Host.Identity.ShippedGroups>().SeedAsync(directory, cancellationToken);
@@ -103,9 +108,9 @@ internal sealed partial class DefinitionsDeployer(
 
     /// <summary>
     /// <c>*.calendar.json</c> files create the business calendars the shipped models count working time in — only
-    /// when the calendar does not exist yet, so an admin's edits are never overwritten by a restart.
+    /// when the calendar does not exist yet in <paramref name="tenant"/>, so an admin's edits are never overwritten by a restart.
     /// </summary>
-    private async Task SeedCalendarsAsync(string directory, CancellationToken cancellationToken)
+    private async Task SeedCalendarsAsync(string directory, string tenant, CancellationToken cancellationToken)
     {
         if (!options.Value.DeployAtStartup || !System.IO.Directory.Exists(directory))
         {
@@ -120,10 +125,10 @@ internal sealed partial class DefinitionsDeployer(
                 LogRejected(logger, Path.GetFileName(file), string.Join("; ", read.Problems.Select(p => $"{p.Field}: {p.Message}")));
                 continue;
             }
-            if (await store.GetAsync(read.Definition.Name, cancellationToken) is null)
+            if (await store.GetAsync(tenant, read.Definition.Name, cancellationToken) is null)
             {
                 // A concurrent host may win the create; its conflict answer is fine here.
-                await store.SaveAsync(read.Definition, null, cancellationToken);
+                await store.SaveAsync(tenant, read.Definition, null, cancellationToken);
             }
         }
     }
@@ -132,7 +137,7 @@ internal sealed partial class DefinitionsDeployer(
     /// <c>*.sms-template.json</c> files (<c>{"id", "text", "parameters", "description"}</c>) create the SMS texts the
     /// shipped models send, when missing: a designer's edits through /api/sms-templates are kept across restarts.
     /// </summary>
-    private async Task SeedSmsTemplatesAsync(string directory, CancellationToken cancellationToken)
+    private async Task SeedSmsTemplatesAsync(string directory, string tenant, CancellationToken cancellationToken)
     {
         if (!options.Value.DeployAtStartup || !System.IO.Directory.Exists(directory))
         {
@@ -152,11 +157,11 @@ internal sealed partial class DefinitionsDeployer(
                 LogRejected(logger, Path.GetFileName(file), e.Message);
                 continue;
             }
-            if (template is null || await store.FindAsync(template.Id, cancellationToken) is not null)
+            if (template is null || await store.FindAsync(tenant, template.Id, cancellationToken) is not null)
             {
                 continue;
             }
-            var saved = await store.SaveAsync(template, cancellationToken);
+            var saved = await store.SaveAsync(template with { TenantId = tenant }, cancellationToken);
             if (!saved.Saved)
             {
                 LogRejected(logger, Path.GetFileName(file), string.Join("; ", saved.Problems));

@@ -4,7 +4,12 @@ using Npgsql;
 namespace Processes.Host.Tenants;
 
 /// <summary>A tenant as the admin API shows it: id, name, and its members (users directly, and groups).</summary>
-public sealed record TenantView(string Id, string Name, DateTime CreatedAt, IReadOnlyList<string> Users, IReadOnlyList<string> Groups);
+public sealed record TenantView(string Id, string Name, DateTime CreatedAt, IReadOnlyList<string> Users, IReadOnlyList<string> Groups)
+{
+    /// <summary>What the tenant is for (Camunda's tenant description); absent when none was given.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Description { get; init; }
+}
 
 /// <summary>A tenant as a member sees it: the switcher's entries.</summary>
 public sealed record TenantEntry(string Id, string Name);
@@ -16,7 +21,7 @@ public sealed record TenantEntry(string Id, string Name);
 internal static class TenantStore
 {
     private const string Select = """
-        SELECT t.id AS Id, t.name AS Name, t.created_at AS CreatedAt,
+        SELECT t.id AS Id, t.name AS Name, t.description AS Description, t.created_at AS CreatedAt,
                ARRAY(SELECT u.user_name FROM tenant_user tu JOIN app_user u ON u.id = tu.user_id WHERE tu.tenant_id = t.id ORDER BY lower(u.user_name)) AS Users,
                ARRAY(SELECT g.name FROM tenant_group tg JOIN app_group g ON g.id = tg.group_id WHERE tg.tenant_id = t.id ORDER BY lower(g.name)) AS Groups
         FROM tenant t
@@ -52,6 +57,11 @@ internal static class TenantStore
     public static async Task<bool> RenameAsync(NpgsqlTransaction transaction, string id, string name, CancellationToken cancellationToken) =>
         await transaction.Connection!.ExecuteAsync(new CommandDefinition("UPDATE tenant SET name = @name WHERE id = @id", new { id, name }, transaction,
             cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>Sets the description (null: none); false when the tenant does not exist.</summary>
+    public static async Task<bool> DescribeAsync(NpgsqlTransaction transaction, string id, string? description, CancellationToken cancellationToken) =>
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition("UPDATE tenant SET description = @description WHERE id = @id",
+            new { id, description }, transaction, cancellationToken: cancellationToken)) == 1;
 
     /// <summary>Deletes the tenant and its memberships (the caller checked it holds nothing); false when it does not exist.</summary>
     public static async Task<bool> DeleteAsync(NpgsqlTransaction transaction, string id, CancellationToken cancellationToken) =>
@@ -96,10 +106,11 @@ internal static class TenantStore
     {
         public string Id { get; init; } = "";
         public string Name { get; init; } = "";
+        public string? Description { get; init; }
         public DateTime CreatedAt { get; init; }
         public string[] Users { get; init; } = [];
         public string[] Groups { get; init; } = [];
 
-        public TenantView View() => new(Id, Name, DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc), Users, Groups);
+        public TenantView View() => new(Id, Name, DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc), Users, Groups) { Description = Description };
     }
 }

@@ -43,7 +43,7 @@ internal static class TenantsApi
             MembershipAsync(id, "group", groupName, add: true, http, dataSource, audit, ct));
         tenants.MapDelete("/{id}/groups/{groupName}", (string id, string groupName, HttpContext http, NpgsqlDataSource dataSource, IAuditLog audit, CancellationToken ct) =>
             MembershipAsync(id, "group", groupName, add: false, http, dataSource, audit, ct));
-        return app;
+        return app.MapCamundaTenantsApi();
     }
 
     private static async Task<Ok<IReadOnlyList<TenantView>>> ListAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

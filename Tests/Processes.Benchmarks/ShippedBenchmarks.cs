@@ -8,6 +8,7 @@ using Processes.Engine.Calendars;
 using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
 using Processes.Engine.Jobs;
+using Processes.Engine.Visibility;
 using static Processes.Benchmarks.EngineBench;
 
 namespace Processes.Benchmarks;
@@ -62,7 +63,7 @@ internal sealed class ShippedBenchmarks : IBenchmarkSuite
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "Definitions");
         var calendar = CalendarJson.Read(await File.ReadAllTextAsync(Path.Combine(folder, "cn-support.calendar.json"), cancellationToken));
-        await new CalendarStore(dataSource).SaveAsync(calendar.Definition!, null, cancellationToken);
+        await new CalendarStore(dataSource).SaveAsync(TenantIds.Default, calendar.Definition!, null, cancellationToken);
         var definitions = new ProcessDefinitions(dataSource);
         var resources = new[] { "sla-targets.dmn", "transfer-groups.dmn", "sla-escalation.bpmn", "demand-ticket.bpmn" }
             .Select(name => new DeploymentResource(name, Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(folder, name))))).ToList();

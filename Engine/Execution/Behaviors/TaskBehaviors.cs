@@ -59,7 +59,7 @@ internal sealed class UserTaskBehavior : ElementBehavior
     public const string FollowUpInProperty = "followUpIn";
     public const string TitleProperty = "title";
 
-    private static (DateTimeOffset? At, string? Failure) InWorkingTime(Execution x, ExecutableActivity node, string property, Feel.Evaluation.FeelScope scope)
+    private static (DateTimeOffset? At, string? Failure) InWorkingTime(Execution x, string tenantId, ExecutableActivity node, string property, Feel.Evaluation.FeelScope scope)
     {
         if (!node.Properties.TryGetValue(property, out var raw) || string.IsNullOrWhiteSpace(raw))
         {
@@ -70,7 +70,7 @@ internal sealed class UserTaskBehavior : ElementBehavior
         {
             return (null, $"the property '{property}' failed: {text.Failure}");
         }
-        var calendar = x.Calendars.Get(TimerCalculator.CalendarName(node));
+        var calendar = x.Calendars.Get(tenantId, TimerCalculator.CalendarName(node));
         if (!calendar.Ok)
         {
             return (null, calendar.Failure);
@@ -134,11 +134,11 @@ internal sealed class UserTaskBehavior : ElementBehavior
         }
         if (failure is null && due is null)
         {
-            (due, failure) = InWorkingTime(x, node, DueInProperty, scope);
+            (due, failure) = InWorkingTime(x, instance.Row.TenantId, node, DueInProperty, scope);
         }
         if (failure is null && followUp is null)
         {
-            (followUp, failure) = InWorkingTime(x, node, FollowUpInProperty, scope);
+            (followUp, failure) = InWorkingTime(x, instance.Row.TenantId, node, FollowUpInProperty, scope);
         }
         if (failure is null && definition?.Priority is { } p)
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Processes.Activities.Assignment;
 using Processes.Activities.Sms;
 using Processes.Engine.Jobs;
+using Processes.Engine.Visibility;
 
 namespace Processes.Tests.Activities;
 
@@ -35,10 +36,10 @@ public sealed class SmsActivityTests : ActivityTest
         result.Problems.ShouldContain(p => p.Contains("'{' at", StringComparison.Ordinal));
         result.Problems.ShouldContain(p => p.Contains("unknown placeholder '{orderId}'", StringComparison.Ordinal));
         result.Problems.ShouldContain(p => p.Contains("parameter 'refundAmount' is declared", StringComparison.Ordinal));
-        (await store.FindAsync("bad", CancellationToken.None)).ShouldBeNull();
+        (await store.FindAsync(TenantIds.Default, "bad", CancellationToken.None)).ShouldBeNull();
 
         (await store.SaveAsync(new SmsTemplate("good", "Hi {name}, {{literal}} braces", ["name"]), CancellationToken.None)).Saved.ShouldBeTrue();
-        (await store.FindAsync("good", CancellationToken.None))!.Parameters.ShouldBe(["name"]);
+        (await store.FindAsync(TenantIds.Default, "good", CancellationToken.None))!.Parameters.ShouldBe(["name"]);
     }
 
     [Test]

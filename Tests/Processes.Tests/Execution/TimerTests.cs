@@ -1,4 +1,5 @@
 using Processes.Engine.Calendars;
+using Processes.Engine.Visibility;
 using Processes.Tests.Calendars;
 using static Processes.Tests.Execution.Models;
 
@@ -137,7 +138,7 @@ public sealed class TimerTests : EngineTest
     [Test]
     public async Task A_timer_bound_to_a_business_calendar_is_due_in_working_time()
     {
-        var saved = await new CalendarStore(DataSource).SaveAsync(TestCalendars.CnSupportDefinition with { Name = "engine-cn" }, null, CancellationToken.None);
+        var saved = await new CalendarStore(DataSource).SaveAsync(TenantIds.Default, TestCalendars.CnSupportDefinition with { Name = "engine-cn" }, null, CancellationToken.None);
         saved.Status.ShouldBe(CalendarSaveStatus.Saved);
         await DeployAsync(Process("timer-calendar", Start() +
             """<bpmn:intermediateCatchEvent id="wait"><bpmn:extensionElements><zeebe:properties><zeebe:property name="businessCalendar" value="engine-cn" /></zeebe:properties></bpmn:extensionElements>""" +

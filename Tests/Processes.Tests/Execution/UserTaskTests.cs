@@ -1,5 +1,6 @@
 using Dapper;
 using Processes.Engine.Execution;
+using Processes.Engine.Visibility;
 using static Processes.Tests.Execution.Models;
 
 namespace Processes.Tests.Execution;
@@ -34,7 +35,7 @@ public sealed class UserTaskTests : EngineTest
     public async Task Due_and_follow_up_dates_count_working_time_of_the_named_calendar_and_a_bad_duration_is_an_incident()
     {
         var saved = await new Processes.Engine.Calendars.CalendarStore(DataSource)
-            .SaveAsync(Calendars.TestCalendars.CnSupportDefinition with { Name = "tasks-cn" }, null, CancellationToken.None);
+            .SaveAsync(TenantIds.Default, Calendars.TestCalendars.CnSupportDefinition with { Name = "tasks-cn" }, null, CancellationToken.None);
         saved.Status.ShouldBe(Processes.Engine.Calendars.CalendarSaveStatus.Saved);
         await DeployAsync(Process("ut-working-time", Start() +
             UserTask("ticket", "<zeebe:properties><zeebe:property name=\"businessCalendar\" value=\"tasks-cn\" />" +

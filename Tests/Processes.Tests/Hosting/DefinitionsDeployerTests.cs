@@ -2,6 +2,7 @@ using System.Net;
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Processes.Engine.Visibility;
 using Processes.Tests.Storage;
 
 namespace Processes.Tests.Hosting;
@@ -34,7 +35,7 @@ public sealed class DefinitionsDeployerTests : DatabaseTest
             var decisions = (await connection.QueryAsync<(int Version, string Resource)>(
                 "SELECT version, resource_name FROM decision_definition WHERE decision_id = 'sla-targets'")).ToList();
             decisions.ShouldHaveSingleItem().ShouldBe((1, "sla-targets.dmn"), "the shipped decision is deployed at start-up, once");
-            var calendar = await new Processes.Engine.Calendars.CalendarStore(DataSource).GetAsync("cn-support", CancellationToken.None);
+            var calendar = await new Processes.Engine.Calendars.CalendarStore(DataSource).GetAsync(TenantIds.Default, "cn-support", CancellationToken.None);
             calendar.ShouldNotBeNull("the shipped calendar is created at the first start");
             calendar.Version.ShouldBe(1, "a restart does not write it again");
         }

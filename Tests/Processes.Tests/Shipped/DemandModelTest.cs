@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Processes.Engine.Calendars;
 using Processes.Engine.Execution;
+using Processes.Engine.Visibility;
 using Processes.Tests.Calendars;
 using Processes.Tests.Execution;
 
@@ -25,9 +26,9 @@ public abstract class DemandModelTest : EngineTest
     {
         Clock.Set(TuesdayMorning);
         var calendars = new CalendarStore(DataSource);
-        if (await calendars.GetAsync("cn-support", CancellationToken.None) is null)
+        if (await calendars.GetAsync(TenantIds.Default, "cn-support", CancellationToken.None) is null)
         {
-            (await calendars.SaveAsync(TestCalendars.CnSupportDefinition, null, CancellationToken.None)).Status.ShouldBe(CalendarSaveStatus.Saved);
+            (await calendars.SaveAsync(TenantIds.Default, TestCalendars.CnSupportDefinition, null, CancellationToken.None)).Status.ShouldBe(CalendarSaveStatus.Saved);
         }
         await DeployAsync(ShippedDefinitions.Text("sla-escalation.bpmn"), "sla-escalation.bpmn");
         await DeployAsync(ShippedDefinitions.Text("sla-targets.dmn"), "sla-targets.dmn");

@@ -1,4 +1,5 @@
 using Processes.Engine.Calendars;
+using Processes.Engine.Visibility;
 using Processes.Tests.Calendars;
 using Processes.Tests.Execution;
 
@@ -28,7 +29,7 @@ public sealed class MissingCalendarTests : EngineTest
         incident.ElementId.ShouldBe("Handling");
         incident.Message.ShouldContain("cn-support");
 
-        (await new CalendarStore(DataSource).SaveAsync(TestCalendars.CnSupportDefinition, null, CancellationToken.None)).Status.ShouldBe(CalendarSaveStatus.Saved);
+        (await new CalendarStore(DataSource).SaveAsync(TenantIds.Default, TestCalendars.CnSupportDefinition, null, CancellationToken.None)).Status.ShouldBe(CalendarSaveStatus.Saved);
         Clock.Advance(TimeSpan.FromMinutes(1)); // the engine keeps a calendar look-up, a miss too, for a minute
         (await Engine.ResolveIncidentAsync(incident.Key, CancellationToken.None)).Ok.ShouldBeTrue();
 
