@@ -61,10 +61,13 @@ internal static class StudioApi
     /// The activities' templates, with the SMS template field as a dropdown of the templates stored now (GET
     /// /api/sms-templates), so a designer picks an id that exists instead of typing one; a free text field when none is stored.
     /// </summary>
-    private static async Task<JsonHttpResult<JsonArray>> ElementTemplatesAsync(Processes.Activities.Sms.SmsTemplateStore smsTemplates, CancellationToken cancellationToken)
+    private static async Task<JsonHttpResult<JsonArray>> ElementTemplatesAsync(HttpContext http, Processes.Activities.Sms.SmsTemplateStore smsTemplates,
+        Tenants.TenantRequests tenants, CancellationToken cancellationToken)
     {
         var templates = ElementTemplates.AsArray();
-        var stored = await smsTemplates.ListAsync(cancellationToken);
+        // The templates of the tenant the designer works in (the session's choice); none to pick from when it has none.
+        var (tenant, _) = await tenants.TargetAsync(http.User, null, "tenantId", cancellationToken);
+        var stored = tenant is null ? [] : await smsTemplates.ListAsync(tenant, cancellationToken);
         if (stored.Count == 0)
         {
             return TypedResults.Json(templates);
