@@ -168,9 +168,15 @@ public sealed class DeploymentService
         return Read(resources).Problems;
     }
 
+    /// <summary>
+    /// A definition's key, from the engine's own key sequence: a key names one thing only, across definitions and
+    /// everything the engine creates. (The old <c>definition_key</c> sequence started 51 keys below <c>engine_key</c>
+    /// and ran into its range once an installation had deployed more than 51 resources.) The value is the start of a
+    /// block of 100 that no host's key generator hands out, so it is unique; the rest of the block stays unused.
+    /// </summary>
     internal static Task<long> NextKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT nextval('definition_key')", transaction: transaction, cancellationToken: cancellationToken));
+            "SELECT nextval('engine_key')", transaction: transaction, cancellationToken: cancellationToken));
 
     /// <summary>Reads and validates every resource before anything is stored; all problems of all files together.</summary>
     private (List<ReadFile> Files, List<DeploymentProblem> Problems) Read(IReadOnlyList<DeploymentResource> resources)

@@ -47,6 +47,24 @@ public sealed class DeploymentServiceTests : DatabaseTest
     }
 
     [Test]
+    public async Task Definition_keys_never_meet_the_keys_the_engine_hands_out()
+    {
+        // Sixty resources: more than the 51 keys that once lay between the definitions' sequence and the engine's.
+        var definitionKeys = new HashSet<long>();
+        for (var i = 0; i < 60; i++)
+        {
+            var deployed = await DeployAsync(Bpmn($"many-{i}.bpmn", Model($"many-{i}")));
+            definitionKeys.Add(deployed.DeploymentKey);
+            definitionKeys.Add(deployed.Processes.ShouldHaveSingleItem().ProcessDefinitionKey);
+        }
+        var engineKeys = new Processes.Engine.Execution.KeyGenerator(DataSource);
+        var handedOut = Enumerable.Range(0, 500).Select(_ => engineKeys.Next()).ToList();
+
+        handedOut.Where(definitionKeys.Contains).ShouldBeEmpty("an instance, job or task key must not name a deployment or definition too");
+        definitionKeys.Count.ShouldBe(120, "every deployment and definition has a key of its own");
+    }
+
+    [Test]
     public async Task Redeploying_identical_content_returns_the_existing_version()
     {
         var first = await DeployAsync(Bpmn("same.bpmn", Model("same")));

@@ -370,7 +370,8 @@ public sealed class StudioPageTests : PageTest
     {
         var templates = await _api.GetFromJsonAsync<JsonElement>("/api/designer/element-templates");
         templates.EnumerateArray().Select(t => t.GetProperty("id").GetString()).Order(StringComparer.Ordinal).ShouldBe(
-            ["processes.assign", "processes.http", "processes.refund", "processes.sms", "processes.user-task-update", "processes.verification-code"]);
+            ["processes.assign", "processes.http", "processes.refund", "processes.settlement-credit", "processes.sms", "processes.user-task-update",
+                "processes.verification-code"]);
     }
 
     private static async Task FillTemplateFieldAsync(IPage page, string label, string value)
