@@ -96,25 +96,8 @@ public sealed class CasePageTests : PageTest
 
     private async Task<string> StartDemandAsync(string demandId)
     {
-        var started = await IdentityHost.PostAsync(_admin, "/v2/process-instances", new
-        {
-            processDefinitionId = "demand-ticket",
-            variables = new
-            {
-                demandId,
-                entrance = "app",
-                appeal = "delivery",
-                customer = new { id = "C-" + demandId, phone = "+86 138 0000 0077", tier = "regular", city = "Hangzhou" },
-                scenario = new { orderId = "O-" + demandId, domain = "logistics", defectType = "late-delivery" },
-            },
-        });
-        var demand = started.GetProperty("processInstanceKey").GetString()!;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await ViewAsync($"/api/instances/{demand}")).GetProperty("tasks").GetArrayLength() == 0)
-        {
-            DateTime.UtcNow.ShouldBeLessThan(deadline, "the work ticket opens");
-            await Task.Delay(200);
-        }
+        var demand = await Shipped.ShippedDemands.StartAsync(_admin, demandId);
+        await Shipped.ShippedDemands.NextTicketAsync(_admin, demand, null);
         return demand;
     }
 

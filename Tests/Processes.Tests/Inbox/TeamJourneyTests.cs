@@ -18,7 +18,6 @@ namespace Processes.Tests.Inbox;
 /// </summary>
 public sealed class TeamJourneyTests : PageTest
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private HttpClient _admin = null!;
 
     [OneTimeSetUp]
@@ -171,39 +170,11 @@ public sealed class TeamJourneyTests : PageTest
 
     private async Task<(string Demand, string Ticket)> StartDemandAsync(string demandId)
     {
-        var started = await IdentityHost.PostAsync(_admin, "/v2/process-instances", new
-        {
-            processDefinitionId = "demand-ticket",
-            variables = new
-            {
-                demandId,
-                entrance = "app",
-                appeal = "delivery",
-                customer = new { id = "C-" + demandId, phone = "+86 138 0000 0077", tier = "regular", city = "Hangzhou" },
-                scenario = new { orderId = "O-" + demandId, domain = "logistics", defectType = "late-delivery" },
-            },
-        });
-        var demand = started.GetProperty("processInstanceKey").GetString()!;
+        var demand = await Shipped.ShippedDemands.StartAsync(_admin, demandId);
         return (demand, (await NextTicketAsync(demand, null)).GetProperty("userTaskKey").GetString()!);
     }
 
-    /// <summary>The demand's open work ticket other than <paramref name="after"/>, once the engine has opened it.</summary>
-    private async Task<JsonElement> NextTicketAsync(string demand, string? after)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var tasks = (await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{demand}")).GetProperty("tasks").EnumerateArray();
-            var open = tasks.FirstOrDefault(t => t.GetProperty("elementId").GetString() == "WorkTicket" && t.GetProperty("state").GetString() == "CREATED"
-                && t.GetProperty("userTaskKey").GetString() != after);
-            if (open.ValueKind == JsonValueKind.Object)
-            {
-                return open.Clone();
-            }
-            DateTime.UtcNow.ShouldBeLessThan(deadline, $"a work ticket opens in {demand}");
-            await Task.Delay(200);
-        }
-    }
+    private Task<JsonElement> NextTicketAsync(string demand, string? after) => Shipped.ShippedDemands.NextTicketAsync(_admin, demand, after);
 
     private static async Task NoSidewaysScrollingAsync(IPage page, int width)
     {
