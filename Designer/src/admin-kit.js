@@ -31,3 +31,42 @@ export function element(tag, text, className) {
   if (className) node.className = className;
   return node;
 }
+
+/** The admin area's tabs, in one place for every admin page (their ids are what the page tests look for). */
+const ADMIN_TABS = [
+  { id: 'users', href: '/admin', label: 'Users, groups and audit' },
+  { id: 'versions', href: '/admin/versions', label: 'Versions and migration' },
+  { id: 'settings', href: '/admin/settings', label: 'Agents, SMS texts and calendars' },
+];
+
+/**
+ * The page's header, built here so the admin pages and the reports page do not repeat it: the toolbar (brand, the site
+ * navigation's place, the user, sign-out; renderNav fills them) and, with `tab`, the admin tabs with that one current.
+ * Put before the page's message line; call it before renderNav.
+ */
+export function renderPageHeader({ brand, tab = null }) {
+  const header = element('header', undefined, 'toolbar');
+  const nav = element('nav', undefined, 'site-nav');
+  nav.id = 'site-nav';
+  nav.setAttribute('aria-label', 'Pages');
+  const user = element('span', undefined, 'user');
+  user.id = 'user';
+  const signOut = element('button', 'Sign out');
+  signOut.type = 'button';
+  signOut.id = 'sign-out';
+  header.append(element('strong', brand, 'brand'), element('span', undefined, 'spacer'), nav, user, signOut);
+  const parts = [header];
+  if (tab) {
+    const tabs = element('nav', undefined, 'admin-tabs');
+    tabs.setAttribute('aria-label', 'Admin');
+    tabs.append(...ADMIN_TABS.map(({ id, href, label }) => {
+      const link = element('a', label);
+      link.id = `tab-${id}`;
+      link.href = href;
+      if (id === tab) link.setAttribute('aria-current', 'page');
+      return link;
+    }));
+    parts.push(tabs);
+  }
+  document.body.prepend(...parts);
+}

@@ -2,11 +2,14 @@
 // groups and the audit log, all through the admin API (/api/users, /api/groups, /api/audit). Data goes into the
 // page through DOM text only: the content security policy forbids inline script, and user names are data.
 import { problemText } from './api.js';
-import { act, element, json, say } from './admin-kit.js';
+import { act, element, json, renderPageHeader, say } from './admin-kit.js';
 import { renderNav } from './nav.js';
 
 const ROLES = ['designer', 'agent', 'supervisor', 'finance', 'operator', 'admin'];
 const $ = id => document.getElementById(id);
+
+// The toolbar and admin tabs first, before anything is fetched, so the page does not jump.
+renderPageHeader({ brand: 'Processes admin', tab: 'users' });
 let usersCursor = null;
 let auditCursor = null;
 let selected = null;

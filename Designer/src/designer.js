@@ -70,7 +70,28 @@ function show(kind) {
   }
   document.body.dataset.kind = kind;
   $('run').hidden = kind !== 'process';
+  if (kind !== 'process') {
+    simulate(false);
+  }
 }
+
+// Token simulation (bpmn-js-token-simulation): the toggle at the canvas's top left, or the key T, switches it; tokens
+// run in the browser only. Leaving the process (a decision or form opened) switches it off.
+let simulating = false;
+
+function simulate(on = !simulating) {
+  if (on !== simulating) {
+    modeler.get('toggleMode').toggleMode(on);
+  }
+}
+
+modeler.on('tokenSimulation.toggleMode', ({ active }) => {
+  simulating = active;
+  document.body.classList.toggle('simulating', active);
+  if (active) {
+    setStatus('info', 'Token simulation: click the play button on a start event to send a token; the diagram is read-only until you stop.');
+  }
+});
 
 const KIND_NAMES = { process: 'process', decision: 'decision', form: 'form' };
 
@@ -100,7 +121,8 @@ function problemItems(problems) {
   return problems.filter(Boolean).map(problem => {
     const item = document.createElement('li');
     item.dataset.elementId = problem.elementId ?? '';
-    const where = [problem.elementType, problem.line ? `line ${problem.line}${problem.column ? ':' + problem.column : ''}` : null]
+    const where = [problem.elementType, problem.ruleIndex ? `rule ${problem.ruleIndex}` : null, problem.columnId ? `column ${problem.columnId}` : null,
+      problem.line ? `line ${problem.line}${problem.column ? ':' + problem.column : ''}` : null]
       .filter(Boolean).join(', ');
     const id = document.createElement('code');
     id.textContent = problem.elementId ?? '(file)';
@@ -135,7 +157,7 @@ async function checkNow() {
   }
   try {
     const text = await editor.save();
-    const resourceName = current.resourceName ?? `${editor.identity().id ?? 'diagram'}.${extensionOf(kind)}`;
+    const resourceName = current.resourceName ?? `${editor.identity().id ?? 'diagram'}${extensionOf(kind)}`;
     const answer = await (await request('POST', '/api/designer/validation', { json: { resourceName, content: text } })).json();
     if (round !== checkRound || kind !== current.kind) {
       return; // an edit or another document came since: its own check follows
@@ -146,9 +168,9 @@ async function checkNow() {
       ? 'Server check: no problems.'
       : `Server check: ${errors} error(s), ${answer.problems.length - errors} warning(s) — a deployment ${errors ? 'would be rejected' : 'would pass'}.`;
     $('check-problems').replaceChildren(...problemItems(answer.problems));
-    if (kind === 'process') {
-      // The decision editor's markers switch views to the problem, which would pull the table away while typing.
-      await editor.showProblems(answer.problems, text);
+    // In the decision editor only what the open view shows is marked: switching views would pull the table away while typing.
+    if (kind === 'process' || kind === 'decision') {
+      await editor.showProblems(answer.problems, text, { reveal: false });
     }
   } catch (error) {
     if (round === checkRound) {
@@ -307,7 +329,8 @@ async function deploy() {
 
 function describeDeployed(item) {
   if (item.processDefinition) {
-    return { kind: 'process', id: item.processDefinition.processDefinitionId, version: item.processDefinition.processDefinitionVersion };
+    return { kind: 'process', id: item.processDefinition.processDefinitionId, version: item.processDefinition.processDefinitionVersion,
+      key: item.processDefinition.processDefinitionKey };
   }
   if (item.decisionRequirements) {
     return { kind: 'decision', id: item.decisionRequirements.decisionRequirementsId, version: item.decisionRequirements.version };
@@ -371,23 +394,24 @@ async function run() {
   if (current.kind !== 'process') {
     return;
   }
-  const variables = await openRunDialog($('run-dialog'));
-  if (variables === null) {
+  // What runs is what is drawn: deploy first (unchanged content keeps its version), then ask for what that version's
+  // start asks for — its start form or its variables.
+  const item = await deploy();
+  if (!item?.key) {
     return;
   }
-  // What runs is what is drawn: deploy first (unchanged content keeps its version).
-  const item = await deploy();
-  if (!item) {
+  const variables = await openRunDialog($('run-dialog'), item.key);
+  if (variables === null) {
+    setStatus('info', `Deployed ${item.id} version ${item.version}; not started.`);
     return;
   }
   try {
-    const response = await request('POST', '/v2/process-instances', { json: { processDefinitionId: item.id, variables } });
+    const response = await request('POST', '/v2/process-instances', { json: { processDefinitionKey: item.key, variables } });
     const started = await response.json();
-    const link = document.createElement('a');
-    link.id = 'run-link';
-    link.href = `/cases/${encodeURIComponent(started.processInstanceKey)}`;
-    link.textContent = `Follow case ${started.processInstanceKey}`;
-    setStatus('success', `Started ${item.id} version ${started.processDefinitionVersion ?? item.version}.`, [], link);
+    setStatus('success', `Started ${item.id} version ${started.processDefinitionVersion ?? item.version}; opening its case…`);
+    window.processesDesignerStarted = started.processInstanceKey;
+    // Follow the new instance on its case page (?started: it may take a moment to become visible there).
+    location.assign(`/cases/${encodeURIComponent(started.processInstanceKey)}?started=1`);
   } catch (error) {
     setStatus('error', error.status === 403
       ? 'Deployed, but starting instances needs the agent role.'

@@ -14,6 +14,7 @@ import { CreateAppendAnythingModule, CreateAppendElementTemplatesModule } from '
 import ElementTemplateIconRendererModule from '@bpmn-io/element-template-icon-renderer';
 import ZeebeBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-cloud';
 import zeebeModdle from 'zeebe-bpmn-moddle/resources/zeebe.json';
+import TokenSimulationModule from 'bpmn-js-token-simulation/lib/modeler';
 import { lintConfig } from './studio/lint.js';
 import MenuFilterModule from './studio/menu-filter.js';
 import PickersModule from './studio/pickers.js';
@@ -39,6 +40,9 @@ export function createModeler({ canvas, properties, catalog }) {
       CreateAppendAnythingModule,
       CreateAppendElementTemplatesModule,
       ElementTemplateIconRendererModule,
+      // A dry look at the paths (the toolbar's "Simulate", or the canvas toggle / key T): tokens run in the browser only,
+      // nothing is started on the server and the diagram is not changed.
+      TokenSimulationModule,
     ],
     moddleExtensions: { zeebe: zeebeModdle },
   });

@@ -4,11 +4,15 @@
 // same rows as CSV.
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import { ApiError, request } from './api.js';
+import { renderPageHeader } from './admin-kit.js';
 import { renderNav } from './nav.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
 const $ = id => document.getElementById(id);
+
+// The toolbar first, before anything is fetched, so the page does not jump.
+renderPageHeader({ brand: 'Processes reports' });
 const charts = {};
 
 function showMessage(text) {

@@ -1,10 +1,13 @@
 // The admin's settings page: agent profiles (/api/agents), SMS templates (/api/sms-templates) and business calendars
 // (/api/calendars, with a preview of "N working hours from now"). Every write answers a problem naming the field when
 // it is wrong; the page shows it. Data goes into the page as DOM text only.
-import { act, element, json, say } from './admin-kit.js';
+import { act, element, json, renderPageHeader, say } from './admin-kit.js';
 import { renderNav } from './nav.js';
 
 const $ = id => document.getElementById(id);
+
+// The toolbar and admin tabs first, before anything is fetched, so the page does not jump.
+renderPageHeader({ brand: 'Processes admin', tab: 'settings' });
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 let calendars = [];
 

@@ -2,9 +2,8 @@
 // policy of POST /v2/process-instances: agents, supervisors, admins), the chosen one's start form (form-js, from
 // GET /v2/process-definitions/{key}/form) or, when it has none, its variables as JSON; starting lands on the new
 // case page. The API still decides: the dialog only leaves out a button it would refuse.
-import { Form } from '@bpmn-io/form-js';
 import { ApiError, request } from './api.js';
-import { escapingTemplating } from './form-templating.js';
+import { renderStartForm } from './start-form.js';
 
 const STARTERS = ['agent', 'supervisor', 'admin'];
 
@@ -58,51 +57,33 @@ function buildDialog() {
   document.body.append(dialog);
 
   let processes = [];
-  let form = null;
-  let variablesBox = null;
+  let shown = null;
   let loading = 0;
 
   const say = (kind, text) => { message.className = `message ${kind}`; message.textContent = text; };
 
   async function showProcess() {
     const mine = ++loading;
-    form?.destroy();
-    form = null;
-    variablesBox = null;
+    shown?.destroy();
+    shown = null;
     formBox.replaceChildren();
     say('', '');
     const process = processes.find(p => p.processDefinitionKey === select.value);
     if (!process) return;
     try {
-      const response = await request('GET', `/v2/process-definitions/${encodeURIComponent(process.processDefinitionKey)}/form`);
-      if (mine !== loading) return;
-      if (response.status === 204) {
-        variablesBox = el('textarea', { id: 'start-variables', rows: 6, value: '{}', spellcheck: false });
-        formBox.append(el('label', { className: 'variables-label' }, 'Variables (JSON object) ', variablesBox));
-      } else {
-        const answer = await response.json();
-        form = new Form({ container: formBox, additionalModules: [escapingTemplating] });
-        await form.importSchema(JSON.parse(answer.schema), {});
+      // A box per choice: a slower answer for an earlier choice renders into its own box, which is then dropped.
+      const box = el('div');
+      formBox.replaceChildren(box);
+      const rendered = await renderStartForm(box, process.processDefinitionKey);
+      if (mine !== loading) {
+        rendered.destroy();
+        box.remove();
+        return;
       }
+      shown = rendered;
     } catch (error) {
       say('error', `The start form could not be shown: ${problemText(error)}`);
     }
-  }
-
-  function variables() {
-    if (form) {
-      const { data, errors } = form.submit();
-      if (Object.keys(errors).length > 0) throw new Error('Check the highlighted fields.');
-      return data;
-    }
-    let parsed;
-    try {
-      parsed = JSON.parse(variablesBox?.value || '{}');
-    } catch (error) {
-      throw new Error(`The variables are not JSON: ${error.message}`);
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('The variables must be a JSON object.');
-    return parsed;
   }
 
   async function start() {
@@ -113,7 +94,8 @@ function buildDialog() {
     }
     let data;
     try {
-      data = variables();
+      if (!shown) throw new Error('The start form is still loading.');
+      data = shown.variables();
     } catch (error) {
       say('error', error.message);
       return;

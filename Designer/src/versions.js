@@ -6,10 +6,13 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import { diff } from 'bpmn-js-differ';
 import zeebeModdle from 'zeebe-bpmn-moddle/resources/zeebe.json';
 import { request } from './api.js';
-import { act, element, json, say } from './admin-kit.js';
+import { act, element, json, renderPageHeader, say } from './admin-kit.js';
 import { renderNav } from './nav.js';
 
 const $ = id => document.getElementById(id);
+
+// The toolbar and admin tabs first, before anything is fetched, so the page does not jump.
+renderPageHeader({ brand: 'Processes versions', tab: 'versions' });
 const BATCH = 100;
 const viewers = {
   left: new NavigatedViewer({ container: $('left-canvas'), moddleExtensions: { zeebe: zeebeModdle } }),

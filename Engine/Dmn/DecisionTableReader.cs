@@ -106,14 +106,15 @@ internal static class DecisionTableReader
             var label = input.NonBlank("label");
             var what = $"The expression of input '{label ?? id}'";
             var expression = Child(input, "inputExpression") is { } inputExpression
-                ? context.Expression(inputExpression, decisionId, what, whenEmpty: null)
+                ? context.Expression(inputExpression, decisionId, what, whenEmpty: null, new TableCell(null, id))
                 : null;
             if (Child(input, "inputExpression") is null)
             {
-                context.Error(input, decisionId, $"Input '{label ?? id}' has no input expression; it needs the FEEL expression whose value the rules test.");
+                context.Error(input, decisionId, $"Input '{label ?? id}' has no input expression; it needs the FEEL expression whose value the rules test.",
+                    new TableCell(null, id));
             }
             var allowed = Child(input, "inputValues") is { } values && TextOf(values) is not null
-                ? context.UnaryTests(values, decisionId, $"The input values of input '{label ?? id}'")
+                ? context.UnaryTests(values, decisionId, $"The input values of input '{label ?? id}'", new TableCell(null, id))
                 : null;
             if (expression is not null)
             {
@@ -136,18 +137,19 @@ internal static class DecisionTableReader
             var name = output.NonBlank("name");
             if (name is null && elements.Count > 1)
             {
-                context.Error(output, decisionId, $"Output '{output.NonBlank("label") ?? id}' has no name; with several outputs, the name is the key of the output in the result.");
+                context.Error(output, decisionId, $"Output '{output.NonBlank("label") ?? id}' has no name; with several outputs, the name is the key of the output in the result.",
+                    new TableCell(null, id));
             }
             else if (name is not null && !names.Add(name))
             {
-                context.Error(output, decisionId, $"Two outputs are named '{name}'; output names must be unique.");
+                context.Error(output, decisionId, $"Two outputs are named '{name}'; output names must be unique.", new TableCell(null, id));
             }
             var allowed = Child(output, "outputValues") is { } values && TextOf(values) is not null
-                ? context.UnaryTests(values, decisionId, $"The output values of output '{name ?? id}'")
+                ? context.UnaryTests(values, decisionId, $"The output values of output '{name ?? id}'", new TableCell(null, id))
                 : null;
             var priorities = Priorities(output);
             var defaultEntry = Child(output, "defaultOutputEntry") is { } d
-                ? context.Expression(d, decisionId, $"The default output entry of output '{name ?? id}'", whenEmpty: "null")
+                ? context.Expression(d, decisionId, $"The default output entry of output '{name ?? id}'", whenEmpty: "null", new TableCell(null, id))
                 : null;
             outputs.Add(new DecisionOutput(id, name ?? id, output.NonBlank("label"), output.NonBlank("typeRef"), priorities, defaultEntry, allowed));
         }
@@ -173,6 +175,9 @@ internal static class DecisionTableReader
     private static ImmutableArray<DecisionRule> ReadRules(SourceElement table, string decisionId, int inputCount, int outputCount, DmnReadContext context)
     {
         var rules = ImmutableArray.CreateBuilder<DecisionRule>();
+        // The columns' ids as the file has them (also those whose expression did not parse), for the cells' positions.
+        var inputIds = Children(table, "input").Select((e, i) => e.NonBlank("id") ?? $"input{i + 1}").ToList();
+        var outputIds = Children(table, "output").Select((e, i) => e.NonBlank("id") ?? $"output{i + 1}").ToList();
         var index = 0;
         foreach (var rule in Children(table, "rule"))
         {
@@ -183,14 +188,16 @@ internal static class DecisionTableReader
             var outputEntries = Children(rule, "outputEntry").ToList();
             if (inputEntries.Count != inputCount)
             {
-                context.Error(rule, decisionId, $"{where} has {inputEntries.Count} input entries, but the table has {inputCount} inputs.");
+                context.Error(rule, decisionId, $"{where} has {inputEntries.Count} input entries, but the table has {inputCount} inputs.", new TableCell(index, null));
             }
             if (outputEntries.Count != outputCount)
             {
-                context.Error(rule, decisionId, $"{where} has {outputEntries.Count} output entries, but the table has {outputCount} outputs.");
+                context.Error(rule, decisionId, $"{where} has {outputEntries.Count} output entries, but the table has {outputCount} outputs.", new TableCell(index, null));
             }
-            var tests = inputEntries.Select((e, i) => context.UnaryTests(e, decisionId, $"{where}, input entry {i + 1}")).ToList();
-            var values = outputEntries.Select((e, i) => context.Expression(e, decisionId, $"{where}, output entry {i + 1}", whenEmpty: "null")).ToList();
+            var tests = inputEntries.Select((e, i) => context.UnaryTests(e, decisionId, $"{where}, input entry {i + 1}",
+                new TableCell(index, i < inputIds.Count ? inputIds[i] : null))).ToList();
+            var values = outputEntries.Select((e, i) => context.Expression(e, decisionId, $"{where}, output entry {i + 1}", whenEmpty: "null",
+                new TableCell(index, i < outputIds.Count ? outputIds[i] : null))).ToList();
             if (tests.All(t => t is not null) && values.All(v => v is not null))
             {
                 rules.Add(new DecisionRule(id, index, [.. tests!], [.. values!]));

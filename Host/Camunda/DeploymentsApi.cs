@@ -87,6 +87,9 @@ internal static class DeploymentsApi
                 elementType = p.Problem.ElementType,
                 line = p.Problem.Line,
                 column = p.Problem.Column,
+                // In a decision table: the rule (1-based) and the input or output column the problem is in.
+                ruleIndex = p.Problem.RuleIndex,
+                columnId = p.Problem.ColumnId,
                 severity = p.Problem.IsError ? "error" : "warning",
                 message = p.Problem.Message,
             }).ToList();

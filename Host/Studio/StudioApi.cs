@@ -24,7 +24,16 @@ public sealed record ValidationProblem(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Line,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Column,
     string Severity,
-    string Message);
+    string Message)
+{
+    /// <summary>In a decision table: the rule (1-based) the problem is in.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RuleIndex { get; init; }
+
+    /// <summary>In a decision table: the id of the input or output column the problem is in.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ColumnId { get; init; }
+}
 
 public sealed record ValidationResponse(IReadOnlyList<ValidationProblem> Problems);
 
@@ -105,7 +114,11 @@ internal static class StudioApi
         }
         var problems = deployments.Validate([new DeploymentResource(request.ResourceName, System.Text.Encoding.UTF8.GetBytes(request.Content))]);
         return TypedResults.Ok(new ValidationResponse([.. problems.Select(p => new ValidationProblem(p.ResourceName, p.Problem.ElementId, p.Problem.ElementType,
-            p.Problem.Line, p.Problem.Column, p.Problem.IsError ? "error" : "warning", p.Problem.Message))]));
+            p.Problem.Line, p.Problem.Column, p.Problem.IsError ? "error" : "warning", p.Problem.Message)
+        {
+            RuleIndex = p.Problem.RuleIndex,
+            ColumnId = p.Problem.ColumnId,
+        })]));
     }
 
     private static async Task<Ok<IReadOnlyList<StudioModelItem>>> ModelsAsync(System.Security.Claims.ClaimsPrincipal user, DesignerModelQueries queries,

@@ -46,28 +46,35 @@ export function createDecisionEditor({ canvas, properties, onChange }) {
       return { id: definitions?.id ?? null, name: definitions?.name ?? null };
     },
     /**
-     * Marks what the server refused: the view holding the element is opened, and the cell, row, column or
-     * diagram element gets the marker and the message as its tooltip.
+     * Marks what the server refused. A decision-table problem names its rule (1-based) and column (the input's or
+     * output's id): that cell, row or column header is marked. Others name the decision and the line, which leads to
+     * the element. The message is the marked node's tooltip. `reveal` opens the view of the first problem; a live
+     * check passes false, so the table being typed in stays open and only what it shows is marked.
      */
-    async showProblems(reported, text) {
+    async showProblems(reported, text, { reveal = true } = {}) {
       editor.clearProblems();
-      // The engine names the decision and the line of what it refused; the line leads to the cell, rule or column.
       const problems = reported.flatMap(problem => {
+        if (problem.ruleIndex || problem.columnId) {
+          return [{ ...problem, selector: cellSelector(problem), viewOf: problem.elementId }];
+        }
+        // The engine names the decision and the line of what it refused; the line leads to the cell, rule or column.
         const at = problem.line && text ? idAt(text, problem.line, problem.column) : null;
         return at && at !== problem.elementId ? [{ ...problem, elementId: at }, problem] : [problem];
-      });
-      const first = problems.find(problem => problem.elementId);
-      if (first) {
-        const view = viewContaining(first.elementId);
+      }).filter(problem => problem.selector || problem.elementId);
+      const first = problems[0];
+      if (first && reveal) {
+        const view = first.viewOf ? viewOfDecision(first.viewOf) : viewContaining(first.elementId);
         if (view && view !== modeler.getActiveView()) {
           await modeler.open(view);
         }
       }
+      const active = modeler.getActiveView();
       for (const problem of problems) {
-        if (!problem.elementId) {
-          continue;
+        if (problem.viewOf && active?.element?.id !== problem.viewOf) {
+          continue; // a cell of a table not shown now
         }
-        for (const node of canvas.querySelectorAll(`[data-element-id="${CSS.escape(problem.elementId)}"], [data-row-id="${CSS.escape(problem.elementId)}"], [data-col-id="${CSS.escape(problem.elementId)}"]`)) {
+        const selector = problem.selector ?? `[data-element-id="${CSS.escape(problem.elementId)}"], [data-row-id="${CSS.escape(problem.elementId)}"], [data-col-id="${CSS.escape(problem.elementId)}"]`;
+        for (const node of canvas.querySelectorAll(selector)) {
           node.classList.add('processes-problem');
           node.title = problem.message;
           marked.push(node);
@@ -102,6 +109,37 @@ export function createDecisionEditor({ canvas, properties, onChange }) {
     const before = text.slice(0, end < 0 ? text.length : end + 1);
     const ids = [...before.matchAll(/<[\w:.-]+\s[^>]*?\bid="([^"]+)"/g)];
     return ids.length > 0 ? ids[ids.length - 1][1] : null;
+  }
+
+  /** The decision of the given id as the open file has it (null when it is not there). */
+  function decisionOf(decisionId) {
+    return (modeler.getDefinitions()?.drgElement ?? []).find(element => element.$type === 'dmn:Decision' && element.id === decisionId) ?? null;
+  }
+
+  function viewOfDecision(decisionId) {
+    return modeler.getViews().find(view => view.type !== 'drd' && view.element?.id === decisionId) ?? null;
+  }
+
+  /**
+   * The cells of a decision-table problem: rule and column → that cell (the rule's entry in the column); a rule alone →
+   * its row's cells; a column alone → its header. null when the rule or column is not in the open file (it changed since the check).
+   */
+  function cellSelector({ elementId, ruleIndex, columnId }) {
+    const table = decisionOf(elementId)?.decisionLogic;
+    const rule = ruleIndex ? table?.rule?.[ruleIndex - 1] : null;
+    if (ruleIndex && !rule) {
+      return null;
+    }
+    const inputAt = (table?.input ?? []).findIndex(input => input.id === columnId);
+    const outputAt = (table?.output ?? []).findIndex(output => output.id === columnId);
+    const entries = rule ? [...(rule.inputEntry ?? []), ...(rule.outputEntry ?? [])] : [];
+    const entry = !rule || !columnId ? null
+      : inputAt >= 0 ? rule.inputEntry?.[inputAt] : outputAt >= 0 ? rule.outputEntry?.[outputAt] : null;
+    const byId = id => `td[data-element-id="${CSS.escape(id)}"]`;
+    if (rule) {
+      return entry ? byId(entry.id) : entries.map(cell => byId(cell.id)).join(', ') || null;
+    }
+    return columnId ? `th[data-col-id="${CSS.escape(columnId)}"]` : null;
   }
 
   /** The view (decision table, literal expression, diagram) that shows an element of the given id. */

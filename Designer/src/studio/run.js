@@ -1,42 +1,46 @@
-// "Deploy and start": asks for the start variables (a JSON object) in the page's <dialog>; resolves with them, or
-// null when cancelled.
+// "Deploy and start": after the deployment, the dialog asks for what the deployed version's start asks for — its start
+// form (form-js, the same viewer and endpoint as the start dialog of the other pages) or the variables as JSON.
+// Resolves with the start variables, or null when cancelled.
+import { renderStartForm } from '../start-form.js';
 
-export function openRunDialog(dialog) {
-  const textarea = dialog.querySelector('textarea');
+export async function openRunDialog(dialog, processDefinitionKey) {
+  const box = dialog.querySelector('.run-form');
   const error = dialog.querySelector('.run-error');
+  const heading = dialog.querySelector('h2');
   error.textContent = '';
+  dialog.showModal();
+  let shown;
+  try {
+    shown = await renderStartForm(box, processDefinitionKey, { textareaId: 'run-variables' });
+  } catch (failure) {
+    error.textContent = `The start form could not be shown: ${failure.message}`;
+  }
+  heading.textContent = shown?.hasForm ? `Start with the form ${shown.formId}` : 'Start variables';
+  shown?.focus();
   return new Promise(resolve => {
     const finish = value => {
-      dialog.querySelector('form').removeEventListener('submit', submit);
+      dialog.querySelector('.run-start').removeEventListener('click', submit);
       dialog.removeEventListener('cancel', cancel);
       dialog.querySelector('.run-cancel').removeEventListener('click', cancel);
       dialog.close();
+      shown?.destroy();
       resolve(value);
     };
     const submit = event => {
       event.preventDefault();
-      const text = textarea.value.trim() || '{}';
-      let variables;
+      if (!shown) return;
       try {
-        variables = JSON.parse(text);
-      } catch (parseError) {
-        error.textContent = `Not JSON: ${parseError.message}`;
-        return;
+        finish(shown.variables());
+      } catch (invalid) {
+        error.textContent = invalid.message;
       }
-      if (!variables || typeof variables !== 'object' || Array.isArray(variables)) {
-        error.textContent = 'The start variables are a JSON object, e.g. {"orderId": "A-1"}.';
-        return;
-      }
-      finish(variables);
     };
     const cancel = event => {
       event.preventDefault();
       finish(null);
     };
-    dialog.querySelector('form').addEventListener('submit', submit);
+    dialog.querySelector('.run-start').addEventListener('click', submit);
     dialog.addEventListener('cancel', cancel);
     dialog.querySelector('.run-cancel').addEventListener('click', cancel);
-    dialog.showModal();
-    textarea.focus();
   });
 }

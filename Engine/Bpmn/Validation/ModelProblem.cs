@@ -22,6 +22,12 @@ public sealed record ModelProblem(
 {
     public bool IsError => Severity == ProblemSeverity.Error;
 
+    /// <summary>For a decision table: the rule (row, 1-based) the problem is in; null for the table as a whole or a column.</summary>
+    public int? RuleIndex { get; init; }
+
+    /// <summary>For a decision table: the id of the input or output column the problem is in; null for a whole rule or the table.</summary>
+    public string? ColumnId { get; init; }
+
     public override string ToString()
     {
         var where = ElementId is null ? "" : $" {ElementType ?? "element"} '{ElementId}'";

@@ -36,15 +36,17 @@ internal static partial class BuiltinRegistry
             }
             return new FeelContextValue(entries);
         });
-        b.Add("context put", ["context", "key", "value"], (ctx, a) =>
-            a[0] is not FeelContextValue c ? ctx.TypeError("context", a[0])
-            : a[1] is FeelString key ? c.With(key.Value, a[2])
-            : a[1] is FeelList { Items.Count: > 0 } path ? PutPath(ctx, c, path.Items, 0, a[2])
-            : ctx.TypeError("string key", a[1]));
+        // The list form first: a positional call with a list of keys puts a nested entry; named, the list form's parameter is
+        // "keys", and a list given as "key" is no key (TCK 1146 nested008: null).
         b.Add("context put", ["context", "keys", "value"], (ctx, a) =>
             a[0] is not FeelContextValue c ? ctx.TypeError("context", a[0])
             : a[1] is FeelList { Items.Count: > 0 } keys ? PutPath(ctx, c, keys.Items, 0, a[2])
+            : a[1] is FeelString positionalKey ? c.With(positionalKey.Value, a[2])
             : ctx.TypeError("non-empty list of keys", a[1]));
+        b.Add("context put", ["context", "key", "value"], (ctx, a) =>
+            a[0] is not FeelContextValue c ? ctx.TypeError("context", a[0])
+            : a[1] is FeelString key ? c.With(key.Value, a[2])
+            : ctx.TypeError("string key", a[1]));
         b.AddVariadic("context merge", [], (ctx, a) =>
         {
             var items = a.Length == 1 && a[0] is FeelList l ? l.Items : a;

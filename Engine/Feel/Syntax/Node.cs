@@ -324,7 +324,7 @@ internal sealed class UnaryComparisonNode(CompareOp op, Node operand) : Node
             CompareOp.LessOrEqual => new FeelRange(FeelValue.Null, false, v, true, startUnbounded: true),
             CompareOp.Greater => new FeelRange(v, false, FeelValue.Null, false, endUnbounded: true),
             CompareOp.GreaterOrEqual => new FeelRange(v, true, FeelValue.Null, false, endUnbounded: true),
-            CompareOp.Equal => new FeelRange(v, true, v, true),
+            CompareOp.Equal => new FeelRange(v, true, v, true) { IsEquality = true },
             _ => v,
         };
     }

@@ -50,7 +50,7 @@ internal static class FeelComparer
                 }
                 return true;
             case (FeelRange x, FeelRange y):
-                return x.StartIncluded == y.StartIncluded && x.EndIncluded == y.EndIncluded &&
+                return x.StartIncluded == y.StartIncluded && x.EndIncluded == y.EndIncluded && x.IsEquality == y.IsEquality &&
                        x.StartUnbounded == y.StartUnbounded && x.EndUnbounded == y.EndUnbounded &&
                        ValueEquals(x.Start, y.Start) == true && ValueEquals(x.End, y.End) == true;
             case (FeelFunction x, FeelFunction y):

@@ -209,6 +209,12 @@ internal sealed class FeelRange(FeelValue start, bool startIncluded, FeelValue e
     public FeelValue End { get; } = end;
     public bool EndIncluded { get; } = endIncluded;
 
+    /// <summary>
+    /// A range written as an equality test (<c>=10</c>): it holds the same values as <c>[10..10]</c> but is not equal to
+    /// it (TCK 0068 range_010), only to another equality range of the same value.
+    /// </summary>
+    public bool IsEquality { get; init; }
+
     public override string TypeName => "range";
 
     public override string ToString() =>

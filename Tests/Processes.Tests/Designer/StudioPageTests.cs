@@ -212,12 +212,12 @@ public sealed class StudioPageTests : PageTest
 
         var sentBefore = await CountOutboxAsync();
         await page.ClickAsync("#run");
+        // No start form on this start event: the dialog asks for the variables as JSON.
         await page.Locator("#run-variables").FillAsync("""{"serviceOrderId": "S-1", "technician": "Li"}""");
-        await page.ClickAsync("#run-start");
-        var link = page.Locator("#run-link");
-        await link.WaitForAsync();
-        (await link.GetAttributeAsync("href"))!.ShouldStartWith("/cases/");
         await ScreenshotAsync(page, $"run-{width}");
+        await page.ClickAsync("#run-start");
+        // The designer follows the new instance on its case page.
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/cases/[0-9]+\\?started=1"));
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (await CountOutboxAsync() == sentBefore && DateTime.UtcNow < deadline)
@@ -225,6 +225,10 @@ public sealed class StudioPageTests : PageTest
             await Task.Delay(250);
         }
         (await CountOutboxAsync()).ShouldBe(sentBefore + 1, "the sms job ran and sent one message");
+        // The case has no task of the designer's groups, so its page asks again and then says it is not visible: those
+        // 404s are logged by the browser and are what the case page is meant to do.
+        await page.GotoAsync("about:blank");
+        LastPage.Errors.RemoveAll(e => e.Contains("status of 404", StringComparison.Ordinal));
     }
 
     [Test]

@@ -59,6 +59,13 @@ public sealed class FeelBuiltinTests
     [TestCase("get value({a: 1}, \"a\")", "1")]
     [TestCase("get entries({a: 1})", "[{key: \"a\", value: 1}]")]
     [TestCase("context put({a: 1}, \"b\", 2)", "{a: 1, b: 2}")]
+    [TestCase("context put({x: 1, y: {a: 0}}, [\"y\", \"a\"], 2)", "{x: 1, y: {a: 2}}")]
+    [TestCase("context put(context: {x: 1, y: {a: 0}}, keys: [\"y\", \"a\"], value: 2)", "{x: 1, y: {a: 2}}")]
+    [TestCase("context put(context: {x: 1, y: {a: 0}}, key: [\"y\", \"a\"], value: 2)", "null")] // "key" names one key (TCK 1146 nested008)
+    [TestCase("context put(context: {a: 1}, key: \"b\", value: 2)", "{a: 1, b: 2}")]
+    [TestCase("(=10) = [10..10]", "false")] // an equality range is not the closed range of its value (TCK 0068 range_010)
+    [TestCase("(=10) = (=10)", "true")]
+    [TestCase("10 in (=10)", "true")]
     [TestCase("context merge([{a: 1}, {b: 2}])", "{a: 1, b: 2}")]
     [TestCase("context([{key: \"a\", value: 1}])", "{a: 1}")]
     [TestCase("before(1, [2..5])", "true")]
