@@ -61,18 +61,21 @@ internal sealed partial class ProcessEngine
     }
 
     public Task<CommandResult<bool>> CompleteJobAsync(long jobKey, JsonObject? variables, CancellationToken cancellationToken) =>
-        WithJobAsync("Complete job", jobKey, variables, (x, instance, element, job) =>
+        WithJobAsync("Complete job", jobKey, variables, (x, instance, element, job) => Complete(x, instance, element, job, variables), cancellationToken);
+
+    /// <summary>A job's completion, once its job, instance and element are loaded (one command or a group's part).</summary>
+    private static CommandResult<bool> Complete(Execution x, InstanceState instance, ElementInstance element, StoredJob job, JsonObject? variables)
+    {
+        x.Changes.CompletedJobs.Add(job.key);
+        x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.JobCompleted, job.type));
+        x.History(instance, element, HistoryEvents.JobCompleted, new JsonObject { ["jobKey"] = job.key, ["worker"] = job.worker });
+        x.Enqueue(() =>
         {
-            x.Changes.CompletedJobs.Add(jobKey);
-            x.Changes.Telemetry.Add(new Telemetry.TelemetryNote(Telemetry.TelemetryKind.JobCompleted, job.type));
-            x.History(instance, element, HistoryEvents.JobCompleted, new JsonObject { ["jobKey"] = jobKey, ["worker"] = job.worker });
-            x.Enqueue(() =>
-            {
-                x.ApplyResultVariables(instance, element, variables);
-                x.Complete(instance, element);
-            });
-            return CommandResult<bool>.Success(true);
-        }, cancellationToken);
+            x.ApplyResultVariables(instance, element, variables);
+            x.Complete(instance, element);
+        });
+        return CommandResult<bool>.Success(true);
+    }
 
     /// <summary>
     /// A worker's failure: with retries left the job waits out the back-off and is activated again; at zero an
@@ -133,20 +136,13 @@ internal sealed partial class ProcessEngine
         Func<Execution, InstanceState, ElementInstance, StoredJob, CommandResult<bool>> action, CancellationToken cancellationToken) =>
         ExecuteAsync<bool>(name, variables, async (x, connection, transaction) =>
         {
-            var job = await JobStore.FindAsync(connection, transaction, jobKey, cancellationToken);
-            if (job is null)
+            var job = (await LoadJobsAsync(x, connection, transaction, [jobKey], cancellationToken)).GetValueOrDefault(jobKey);
+            if (Loaded(x, jobKey, job) is { } refused)
             {
-                return CommandResult<bool>.Fail(CommandError.NotFound, $"Job {jobKey} does not exist (it may have been completed or its element cancelled).");
+                return refused;
             }
-            if (job.state is { } stored && StoredStates.Parse<JobState>(stored) == JobState.Failed)
-            {
-                return CommandResult<bool>.Fail(CommandError.InvalidState, $"Job {jobKey} has failed and waits for its incident to be resolved.");
-            }
-            var instance = await LoadAsync(x, connection, transaction, job.process_instance_key, cancellationToken);
-            if (instance?.Find(job.element_instance_key) is not { } element)
-            {
-                return CommandResult<bool>.Fail(CommandError.NotFound, $"The element of job {jobKey} is no longer active.");
-            }
+            var instance = x.Instances[job!.process_instance_key];
+            var element = instance.Find(job.element_instance_key)!;
             return action(x, instance, element, job);
         }, cancellationToken);
 

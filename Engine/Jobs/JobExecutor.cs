@@ -21,6 +21,7 @@ internal sealed class JobExecutor
     private readonly ILogger _logger;
     private readonly JobMetricsBuffer _metrics;
     private readonly BackOffRefreshProcess _backOffs;
+    private readonly CompletionGroups _completions;
     private readonly ConcurrentDictionary<long, Task> _running = new();
     private readonly Wakeup _jobsAvailable = new();
     private readonly Wakeup _slotFreed = new();
@@ -39,6 +40,7 @@ internal sealed class JobExecutor
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _metrics = new JobMetricsBuffer(engine.DataSource);
         _backOffs = new BackOffRefreshProcess(engine, options, _logger);
+        _completions = new CompletionGroups(engine);
     }
 
     public string NodeId => _options.NodeId;
@@ -68,6 +70,8 @@ internal sealed class JobExecutor
             ? new PgListener(_engine.DataSource, "processes_jobs", OnNotification, _logger).RunAsync(cancellationToken)
             : Task.CompletedTask;
         var server = new BackgroundProcessServer();
+        // Runs until the drain below is over: handlers finishing during a graceful shutdown still get their answer.
+        var completing = Task.Run(_completions.RunAsync, CancellationToken.None);
         try
         {
             var recovery = new LeaseRecoveryProcess(_engine, _options, _logger);
@@ -85,6 +89,8 @@ internal sealed class JobExecutor
         {
             await server.WhenStopped;
             await DrainAsync(handlerStop);
+            _completions.Stop();
+            await completing;
             await listener;
         }
     }
@@ -153,8 +159,9 @@ internal sealed class JobExecutor
         switch (outcome)
         {
             case JobOutcome.Completed completed:
-                // Durability point (inside the engine): the completion and the next steps commit together.
-                result = await _engine.CompleteJobAsync(job.Key, completed.Variables, cancellationToken);
+                // Durability point (inside the engine): the completion and the next steps commit together, in a group
+                // with the completions that arrived meanwhile.
+                result = await _completions.CompleteAsync(job.Key, job.ProcessInstanceKey, completed.Variables, cancellationToken);
                 Count(job, result, success: true);
                 break;
             case JobOutcome.ErrorThrown error:

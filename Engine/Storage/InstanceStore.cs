@@ -37,15 +37,45 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
     public async Task<List<InstanceState>> LoadManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long[] processInstanceKeys,
         CancellationToken cancellationToken)
     {
-        await using var reader = await connection.QueryMultipleAsync(new CommandDefinition("""
-            SELECT key, process_definition_key, bpmn_process_id, process_version, business_key, state,
-                   parent_process_instance_key, parent_element_instance_key, root_process_instance_key, row_version,
-                   has_incident, started_at, ended_at, tenant_id
-            FROM process_instance WHERE key = ANY(@processInstanceKeys);
-            SELECT process_instance_key, key, element_id, flow_scope_key, state, is_multi_instance_body, incident_key, data::text AS data, activated_at
-            FROM element_instance WHERE process_instance_key = ANY(@processInstanceKeys);
-            SELECT process_instance_key, scope_key, name, value::text AS value FROM variable WHERE process_instance_key = ANY(@processInstanceKeys);
-            """, new { processInstanceKeys }, transaction, cancellationToken: cancellationToken));
+        await using var reader = await connection.QueryMultipleAsync(new CommandDefinition(ByKeysSql,
+            new { processInstanceKeys }, transaction, cancellationToken: cancellationToken));
+        return await ReadStatesAsync(reader, cancellationToken);
+    }
+
+    // The three reads of instance state; {0} is the array of instance keys (a parameter or a subquery).
+    private const string StateSql = """
+        SELECT key, process_definition_key, bpmn_process_id, process_version, business_key, state,
+               parent_process_instance_key, parent_element_instance_key, root_process_instance_key, row_version,
+               has_incident, started_at, ended_at, tenant_id
+        FROM process_instance WHERE key = ANY({0});
+        SELECT process_instance_key, key, element_id, flow_scope_key, state, is_multi_instance_body, incident_key, data::text AS data, activated_at
+        FROM element_instance WHERE process_instance_key = ANY({0});
+        SELECT process_instance_key, scope_key, name, value::text AS value FROM variable WHERE process_instance_key = ANY({0});
+        """;
+
+    private static readonly string ByKeysSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, StateSql, "@processInstanceKeys");
+
+    private const string JobsCondition = "key = ANY(@jobKeys) AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))";
+
+    private static readonly string ForJobsSql = JobStore.FindSql + " WHERE " + JobsCondition + ";\n" + string.Format(
+        System.Globalization.CultureInfo.InvariantCulture, StateSql, "ARRAY(SELECT process_instance_key FROM job WHERE " + JobsCondition + ")");
+
+    /// <summary>
+    /// Jobs and the state of their instances in one round trip (a completion used to look the job up first, then load
+    /// the instance). The job rows are filtered by <paramref name="tenants"/> (null: all); instances of jobs left out
+    /// are not loaded. Each statement reads its own snapshot, as separate round trips did: the instance's version check
+    /// at write time is what makes a completion count once.
+    /// </summary>
+    public async Task<(List<StoredJob> Jobs, List<InstanceState> Instances)> LoadForJobsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        long[] jobKeys, string[]? tenants, CancellationToken cancellationToken)
+    {
+        await using var reader = await connection.QueryMultipleAsync(new CommandDefinition(ForJobsSql, new { jobKeys, tenants }, transaction, cancellationToken: cancellationToken));
+        var found = (await reader.ReadAsync<StoredJob>()).ToList();
+        return (found, await ReadStatesAsync(reader, cancellationToken));
+    }
+
+    private async Task<List<InstanceState>> ReadStatesAsync(SqlMapper.GridReader reader, CancellationToken cancellationToken)
+    {
         var rows = (await reader.ReadAsync<InstanceRecord>()).ToList();
         var elements = (await reader.ReadAsync<ElementRecord>()).ToLookup(e => e.process_instance_key);
         var variables = (await reader.ReadAsync<VariableRecord>()).ToLookup(v => v.process_instance_key);

@@ -141,12 +141,17 @@ public static class JobStore
             Activated = JobState.Activated.ToStored(),
         }, transaction, cancellationToken: cancellationToken))];
 
+    /// <summary>The columns of <see cref="StoredJob"/>, without a condition (the instance loader joins it to its reads).</summary>
+    internal const string FindSql = """
+        SELECT key, type, process_instance_key, element_instance_key, element_id, bpmn_process_id, process_definition_key,
+               process_version, retries, custom_headers::text AS custom_headers, state, worker, tenant_id
+        FROM job
+        """;
+
     /// <summary>A job as its commands (complete, fail, throw error) need it, in the command's transaction; null when it does not exist.</summary>
     internal static Task<StoredJob?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long jobKey, CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<StoredJob?>(new CommandDefinition("""
-            SELECT key, type, process_instance_key, element_instance_key, element_id, bpmn_process_id, process_definition_key,
-                   process_version, retries, custom_headers::text AS custom_headers, state, worker, tenant_id
-            FROM job WHERE key = @jobKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
+        connection.QuerySingleOrDefaultAsync<StoredJob?>(new CommandDefinition(FindSql + """
+             WHERE key = @jobKey AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
             """, new { jobKey, tenants = Visibility.TenantScope.AsArray() }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>Renews the leases <paramref name="worker"/> holds on <paramref name="keys"/> until <paramref name="deadline"/>.</summary>

@@ -62,6 +62,7 @@ internal static class ApiKeysApi
         }
         await audit.RecordAsync(AuditEntry.For(http, "apikey.revoked", "api_key", Id(keyId), new { userId }), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        IdentityChanges.Committed(http);
         return TypedResults.NoContent();
     }
 

@@ -164,6 +164,7 @@ internal static class AuthApi
         await audit.RecordAsync(AuditEntry.For(http, "user.password_changed", "user", user!.Id.ToString(CultureInfo.InvariantCulture)),
             transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        IdentityChanges.Committed(http);
         return TypedResults.NoContent();
     }
 

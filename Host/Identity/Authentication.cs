@@ -81,7 +81,7 @@ public static class IdentitySchemes
 /// people sign in once through the login endpoint, and a password check per request would cost a slow hash each.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ProcessesDatabase database)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ProcessesDatabase database, ApiKeyCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string Refused = "The API key is unknown, revoked, or does not belong to this user.";
@@ -117,9 +117,18 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var dataSource = await database.EnsureStartedAsync();
-        await using var connection = await dataSource.OpenConnectionAsync(Context.RequestAborted);
-        var found = await ApiKeys.AuthenticateAsync(connection, token, Context.RequestAborted);
+        var found = cache.Find(token);
+        if (found is null)
+        {
+            var generation = cache.Generation;
+            var dataSource = await database.EnsureStartedAsync();
+            await using var connection = await dataSource.OpenConnectionAsync(Context.RequestAborted);
+            found = await ApiKeys.AuthenticateAsync(connection, token, Context.RequestAborted);
+            if (found is var (foundUser, foundKey))
+            {
+                cache.Store(token, foundUser, foundKey, generation);
+            }
+        }
         if (found is not var (user, keyId) || (userName is not null && !userName.Equals(user.UserName, StringComparison.OrdinalIgnoreCase)))
         {
             return AuthenticateResult.Fail(Refused);

@@ -135,6 +135,7 @@ internal static class GroupsApi
         }
         await audit.RecordAsync(AuditEntry.For(http, "group.deleted", "group", Id(id), new { name }), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        IdentityChanges.Committed(http);
         return TypedResults.NoContent();
     }
 

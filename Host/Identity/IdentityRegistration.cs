@@ -18,6 +18,8 @@ public static class IdentityRegistration
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SessionCookie>();
         services.AddSingleton<CallerRecheck>();
+        services.AddSingleton<ApiKeyCache>();
+        services.AddHostedService<IdentityChangeListener>();
         // SameAsRequest marks the cookies Secure on HTTPS, also behind a TLS-terminating proxy once its forwarded
         // headers are trusted; Always (Processes:Identity:SecureCookie) for sites that are only ever reached over HTTPS.
         var secure = builder.Configuration.GetValue("Processes:Identity:SecureCookie", CookieSecurePolicy.SameAsRequest);

@@ -242,6 +242,7 @@ internal static class UsersApi
         }
         var user = (await UserStore.FindAsync(connection, id, cancellationToken, transaction))!;
         await transaction.CommitAsync(cancellationToken);
+        IdentityChanges.Committed(http);
         return WithETag(http, user.ToView());
     }
 

@@ -139,6 +139,7 @@ internal static class CamundaTenantsApi
         await TenantStore.DeleteAsync(transaction, tenantId, cancellationToken);
         await audit.RecordAsync(AuditEntry.For(http, "tenant.deleted", "tenant", tenantId), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        IdentityChanges.Committed(http);
         return TypedResults.NoContent();
     }
 
@@ -233,6 +234,7 @@ internal static class CamundaTenantsApi
                 transaction, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+        IdentityChanges.Committed(http);
         return TypedResults.NoContent();
     }
 

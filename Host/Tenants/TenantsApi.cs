@@ -120,6 +120,7 @@ internal static class TenantsApi
         await TenantStore.DeleteAsync(transaction, id, cancellationToken);
         await audit.RecordAsync(AuditEntry.For(http, "tenant.deleted", "tenant", id), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        IdentityChanges.Committed(http);
         return TypedResults.NoContent();
     }
 
@@ -150,6 +151,7 @@ internal static class TenantsApi
         }
         var tenant = (await TenantStore.FindAsync(connection, id, cancellationToken, transaction))!;
         await transaction.CommitAsync(cancellationToken);
+        IdentityChanges.Committed(http);
         return TypedResults.Ok(tenant);
     }
 

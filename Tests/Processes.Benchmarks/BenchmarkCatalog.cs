@@ -22,6 +22,8 @@ internal static class BenchmarkCatalog
         new HttpTaskBenchmarks(),
         new ShippedBenchmarks(),
         new ReportBenchmarks(),
+        new OpeningHourBenchmarks(),
+        new ScaleBenchmarks(),
         new ProfileBenchmarks(),
         new MemoryBenchmarks(),
         new SoakBenchmarks(),
