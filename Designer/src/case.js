@@ -10,7 +10,8 @@ import { ApiError, request } from './api.js';
 import { escapingTemplating } from './form-templating.js';
 import { renderNav } from './nav.js';
 import { setUpStart } from './start.js';
-import { drawHeatmap, loadHeatmap } from './heatmap.js';
+import { drawCase } from './case-diagram.js';
+import { addComment, loadComments, renderVariables, saveVariable } from './case-edits.js';
 
 const $ = id => document.getElementById(id);
 const el = (tag, className, text) => {
@@ -53,7 +54,8 @@ const caseLink = key => Object.assign(el('a', '', key), { href: `/cases/${encode
 
 function renderHead(view, offered) {
   const instance = view.instance;
-  $('case-title').textContent = `${instance.processDefinitionName ?? instance.processDefinitionId} · ${instance.businessKey ?? instance.processInstanceKey}`;
+  // What people call the case (the model's title, else the business key); the key stays in the facts below.
+  $('case-title').textContent = view.title ?? `${instance.processDefinitionName ?? instance.processDefinitionId} · ${instance.businessKey ?? instance.processInstanceKey}`;
   document.title = `${$('case-title').textContent} — Processes`;
   const facts = [
     ['Instance', instance.processInstanceKey], ['Process', `${instance.processDefinitionId} v${instance.processDefinitionVersion}`],
@@ -78,6 +80,9 @@ function renderActions(view, offered) {
     button.type = 'button';
     button.id = `action-${action.id}`;
     button.dataset.action = action.id;
+    if (action.processInstanceKey && action.processInstanceKey !== view.instance.processInstanceKey) {
+      button.title = `Offered by the called instance ${action.processInstanceKey}`;
+    }
     button.addEventListener('click', () => (action.formSchema ? openActionForm(action) : doAction(action, {}, button)));
     return button;
   });
@@ -169,28 +174,7 @@ async function renderDiagram(view) {
     shownDefinition = definitionKey;
     viewer.get('canvas').zoom('fit-viewport', 'auto');
   }
-  const canvas = viewer.get('canvas');
-  const overlays = viewer.get('overlays');
-  const registry = viewer.get('elementRegistry');
-  overlays.clear();
-  for (const element of registry.getAll()) {
-    canvas.removeMarker(element.id, 'token');
-    canvas.removeMarker(element.id, 'incident');
-  }
-  const counts = new Map();
-  for (const active of view.activeElements) {
-    if (active.isMultiInstanceBody || !registry.get(active.elementId)) continue;
-    counts.set(active.elementId, (counts.get(active.elementId) ?? 0) + 1);
-    canvas.addMarker(active.elementId, active.incidentKey ? 'incident' : 'token');
-  }
-  for (const incident of view.incidents) {
-    if (registry.get(incident.elementId)) canvas.addMarker(incident.elementId, 'incident');
-  }
-  for (const [elementId, count] of counts) {
-    overlays.add(elementId, 'tokens', { position: { top: -10, right: 10 }, html: el('span', 'token-count', count) });
-  }
-  // The heatmap (issue 19), when switched on: every instance of this definition the user may see, not this case alone.
-  if ($('heatmap-toggle')?.getAttribute('aria-pressed') === 'true') drawHeatmap(viewer, await loadHeatmap(definitionKey));
+  await drawCase(viewer, view, history, $('heatmap-toggle')?.getAttribute('aria-pressed') === 'true', el);
 }
 
 function renderTasks(view) {
@@ -247,16 +231,6 @@ function renderUpdates() {
   $('updates-all').textContent = `Show all (${updates.length})`;
 }
 
-function renderVariables(variables) {
-  const names = Object.keys(variables).sort((a, b) => a.localeCompare(b));
-  $('variables').replaceChildren(...names.flatMap(name => {
-    const value = variables[name];
-    const dd = el('dd');
-    dd.append(typeof value === 'object' && value !== null ? el('pre', '', JSON.stringify(value, null, 2)) : String(value));
-    return [el('dt', '', name), dd];
-  }));
-}
-
 async function loadHistory(key) {
   const entries = [];
   let after = '';
@@ -310,7 +284,19 @@ async function load() {
   renderUpdates();
   renderHead(view, offered);
   renderTasks(view);
-  renderVariables(view.variables);
+  // Editing is the supervisors' and admins' (the policy of PUT /api/instances/{key}/variables/{name}); agents read.
+  const mayEdit = (me.roles.includes('supervisor') || me.roles.includes('admin')) && view.instance.state === 'ACTIVE';
+  renderVariables($('variables'), view.variables, {
+    editable: mayEdit,
+    el,
+    onSave: async (name, value) => {
+      await saveVariable(key, name, value);
+      await load();
+      showMessage('success', `Saved ${name}.`);
+      $('variables').querySelector(`[data-variable="${CSS.escape(name)}"]`)?.focus();
+    },
+  });
+  await loadComments($('comments'), key, el);
   history = await loadHistory(key);
   renderHistory();
   try {
@@ -328,6 +314,23 @@ async function start() {
   $('updates-all').addEventListener('click', () => { updatesAll = true; renderUpdates(); });
   $('action-submit').addEventListener('click', submitActionForm);
   $('action-cancel').addEventListener('click', closeActionForm);
+  $('comment-form').addEventListener('submit', async event => {
+    event.preventDefault();
+    const text = $('comment-text').value.trim();
+    if (!text) return;
+    $('comment-add').disabled = true;
+    try {
+      await addComment(caseKey(), text);
+      $('comment-text').value = '';
+      await loadComments($('comments'), caseKey(), el);
+      showMessage('success', 'Comment added.');
+      $('comment-text').focus();
+    } catch (error) {
+      showMessage('error', problemText(error));
+    } finally {
+      $('comment-add').disabled = false;
+    }
+  });
   $('heatmap-toggle').addEventListener('click', event => {
     event.currentTarget.setAttribute('aria-pressed', String(event.currentTarget.getAttribute('aria-pressed') !== 'true'));
     window.processesCase.ready = load();

@@ -107,6 +107,8 @@ function renderList() {
   $('list-title').textContent = VIEWS.find(([name]) => name === view)[1];
   $('tasks-empty').hidden = list.items.length > 0;
   $('more').hidden = !list.more;
+  // Re-rendering replaces the rows: a focused row keeps the focus (by its key) instead of dropping it to the body.
+  const focusedKey = $('tasks').contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
   $('tasks').replaceChildren(...list.items.map(({ task, secondsLeft, title }) => {
     const button = el('button', task.userTaskKey === selected?.userTaskKey ? 'selected' : '');
     button.type = 'button';
@@ -125,6 +127,7 @@ function renderList() {
     item.append(button);
     return item;
   }));
+  if (focusedKey) $('tasks').querySelector(`[data-key="${CSS.escape(focusedKey)}"]`)?.focus();
   tick();
 }
 
@@ -146,7 +149,11 @@ function tick() {
 
 // --- the selected task ---
 
-async function select(key) {
+/**
+ * Opens a task. Focus goes where the person acts next ('task': the task's heading, so the keyboard and a screen
+ * reader continue in the task; 'form': its first field, or Complete, after a claim), never to the page body.
+ */
+async function select(key, focus = 'task') {
   const mine = ++selecting;
   showMessage('', '');
   try {
@@ -164,6 +171,13 @@ async function select(key) {
     $('no-selection').textContent = `The task could not be opened: ${problemText(error)}`;
   }
   renderList();
+  if (mine === selecting && selected?.userTaskKey === key) focusTask(focus);
+}
+
+function focusTask(focus) {
+  const field = focus === 'form' ? $('form').querySelector('input:not([disabled]), select:not([disabled]), textarea:not([disabled])') : null;
+  const target = field ?? (focus === 'form' && !$('complete').hidden ? $('complete') : $('task-name'));
+  target.focus();
 }
 
 function clearSelection() {
@@ -241,7 +255,7 @@ async function claim() {
   const key = selected.userTaskKey;
   await act(async () => {
     await request('POST', `/v2/user-tasks/${key}/assignment`, { json: { assignee: me.userName, allowOverride: false } });
-    await select(key);
+    await select(key, 'form');
   }, 'Claimed: the task is yours.');
 }
 

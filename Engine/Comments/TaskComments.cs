@@ -8,8 +8,9 @@ namespace Processes.Engine.Comments;
 public sealed record TaskCommentRow(long Id, string Author, string Text, DateTime CreatedAt);
 
 /// <summary>
-/// Comments beside a user task: listed and added by whoever may see the task (the visibility rule, in the same
-/// statement as the read or in the same transaction as the insert), each addition audited in its transaction.
+/// Comments beside a user task or a case (a process instance): listed and added by whoever may see the task or the
+/// case (the visibility rule, in the same statement as the read or in the same transaction as the insert), each
+/// addition audited in its transaction.
 /// </summary>
 public sealed class TaskComments(NpgsqlDataSource dataSource)
 {
@@ -45,6 +46,50 @@ public sealed class TaskComments(NpgsqlDataSource dataSource)
         // Durability point: the comment and its audit row commit together.
         await transaction.CommitAsync(cancellationToken);
         return new TaskCommentRow(id, caller.UserName, text, createdAt);
+    }
+
+    /// <summary>The case's own comments (not its tasks'), oldest first; null when the case does not exist or is not the caller's to see.</summary>
+    public async Task<IReadOnlyList<TaskCommentRow>?> ListForCaseAsync(Caller caller, long processInstanceKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (!await CaseVisibleAsync(connection, null, caller, processInstanceKey, lockRow: false, cancellationToken))
+        {
+            return null;
+        }
+        return [.. await connection.QueryAsync<TaskCommentRow>(new CommandDefinition(
+            "SELECT id AS Id, author AS Author, text AS Text, created_at AS CreatedAt FROM task_comment WHERE process_instance_key = @processInstanceKey ORDER BY id",
+            new { processInstanceKey }, cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>Adds a comment to the case as the caller, audited as <c>case.commented</c>; null when the case is not the caller's to see.</summary>
+    public async Task<TaskCommentRow?> AddToCaseAsync(Caller caller, long processInstanceKey, string text, AuditActor audit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // FOR SHARE: the case cannot be purged (retention) under a comment being added to it.
+        if (!await CaseVisibleAsync(connection, transaction, caller, processInstanceKey, lockRow: true, cancellationToken))
+        {
+            return null;
+        }
+        var (id, createdAt) = await connection.QuerySingleAsync<(long, DateTime)>(new CommandDefinition(
+            "INSERT INTO task_comment (process_instance_key, author, text) VALUES (@processInstanceKey, @author, @text) RETURNING id, created_at",
+            new { processInstanceKey, author = caller.UserName, text }, transaction, cancellationToken: cancellationToken));
+        await AuditRows.InsertAsync(connection, transaction, new AuditRow(audit, "case.commented", "process-instance",
+            processInstanceKey.ToString(System.Globalization.CultureInfo.InvariantCulture), null), cancellationToken);
+        // Durability point: the comment and its audit row commit together.
+        await transaction.CommitAsync(cancellationToken);
+        return new TaskCommentRow(id, caller.UserName, text, createdAt);
+    }
+
+    private static async Task<bool> CaseVisibleAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Caller caller, long processInstanceKey,
+        bool lockRow, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters(new { processInstanceKey });
+        var visible = VisibilityRule.Instance(caller, "i", parameters);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            $"SELECT EXISTS (SELECT 1 FROM process_instance i WHERE i.key = @processInstanceKey AND {visible}{(lockRow ? " FOR SHARE OF i" : "")})",
+            parameters, transaction, cancellationToken: cancellationToken));
     }
 
     private static async Task<bool> VisibleAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Caller caller, long taskKey, bool lockRow,

@@ -50,4 +50,26 @@ internal sealed partial class ProcessEngine
             return CommandResult<bool>.Success(true);
         }, cancellationToken);
     }
+
+    public Task<CommandResult<bool>> SetCaseVariableAsync(Caller caller, long processInstanceKey, string name, JsonNode? value, AuditActor audit,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return ExecuteAsync<bool>("Set case variable", new JsonObject { [name] = value?.DeepClone() }, async (x, connection, transaction) =>
+        {
+            if (!await MigrationStore.IsVisibleAsync(connection, transaction, caller, processInstanceKey, cancellationToken))
+            {
+                return CommandResult<bool>.Fail(CommandError.NotFound, $"Process instance {processInstanceKey} does not exist.");
+            }
+            if (await LoadAsync(x, connection, transaction, processInstanceKey, cancellationToken) is not { } instance || instance.Find(processInstanceKey) is not { } scope)
+            {
+                return CommandResult<bool>.Fail(CommandError.InvalidState, $"Process instance {processInstanceKey} has ended; its variables no longer change.");
+            }
+            x.SetVariable(instance, scope.Key, name, value?.DeepClone(), local: true);
+            await AuditRows.InsertAsync(connection, transaction, new AuditRow(audit, "case.variable.set", "process-instance",
+                processInstanceKey.ToString(CultureInfo.InvariantCulture), JsonSerializer.Serialize(new { name }, JsonSerializerOptions.Web)), cancellationToken);
+            return CommandResult<bool>.Success(true);
+        }, cancellationToken);
+    }
 }

@@ -78,6 +78,13 @@ public interface IProcessEngine
     Task<CommandResult<bool>> ActOnCaseAsync(Caller caller, long processInstanceKey, Queries.CaseAction action, JsonObject variables, AuditActor audit,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sets one variable of a running case (the instance's own scope) for <paramref name="caller"/>, who must see the
+    /// case: the change, its history row and its <c>case.variable.set</c> audit row (the name, never the value) commit together.
+    /// </summary>
+    Task<CommandResult<bool>> SetCaseVariableAsync(Caller caller, long processInstanceKey, string name, JsonNode? value, AuditActor audit,
+        CancellationToken cancellationToken);
+
     /// <summary>Assigns or unassigns a task for <paramref name="caller"/> as <paramref name="action"/> allows; answers the new version.</summary>
     Task<CommandResult<int>> AssignUserTaskAsync(Caller caller, TaskAction action, long userTaskKey, string? assignee, bool? allowOverride,
         int? expectedVersion, string? reason, AuditActor? audit, CancellationToken cancellationToken);

@@ -20,6 +20,9 @@ public sealed record CaseAction(string Id, string Label, string Kind, string Ele
 {
     /// <summary>The case's tenant: a message action correlates there, a form comes from there.</summary>
     public string TenantId { get; init; } = Visibility.TenantIds.Default;
+
+    /// <summary>The instance whose element offers the action: the case, or an instance it called (a demand's work ticket).</summary>
+    public long ProcessInstanceKey { get; init; }
 }
 
 /// <summary>
@@ -45,20 +48,47 @@ public sealed class CaseActionQueries
         _definitions = definitions;
     }
 
-    /// <summary>The actions of the case's waiting elements; null when the case is not the caller's to see.</summary>
+    /// <summary>
+    /// The actions of the case's waiting elements, and of the instances it called that are still running (a demand's
+    /// work ticket offers "Record the first response" on the demand's page too); an id offered by the case itself wins
+    /// over the same id further down. Null when the case is not the caller's to see.
+    /// </summary>
     public async Task<IReadOnlyList<CaseAction>?> ActionsAsync(Caller caller, long instanceKey, CancellationToken cancellationToken)
     {
         if (await _cases.CaseAsync(caller, instanceKey, cancellationToken) is not { } view)
         {
             return null;
         }
-        if (view.Instance.State != "ACTIVE" || await _definitions.GetExecutableAsync(view.Instance.ProcessDefinitionKey, cancellationToken) is not { } model)
+        if (view.Instance.State != "ACTIVE")
         {
             return [];
         }
         var actions = new List<CaseAction>();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        foreach (var element in view.Elements.Where(e => !e.IsMultiInstanceBody && e.IncidentKey is null))
+        await AddAsync(actions, connection, caller, view, view.Instance, view.Elements, cancellationToken);
+        foreach (var called in view.Called.Where(c => c.State == "ACTIVE"))
+        {
+            var elements = await new ElementInstanceQueries(_dataSource).SearchAsync(caller, Query.Where(
+                new FieldCondition("processInstanceKey", FilterOperator.Eq, called.Key),
+                new FieldCondition("elementInstanceKey", FilterOperator.Neq, called.Key)) with
+            {
+                CountTotal = false,
+                Page = new PageRequest(PageRequest.MaximumLimit),
+            }, cancellationToken);
+            await AddAsync(actions, connection, caller, view, called, elements.Items, cancellationToken);
+        }
+        return [.. actions.DistinctBy(a => a.Id, StringComparer.Ordinal).Select(a => a with { TenantId = view.Instance.TenantId })];
+    }
+
+    /// <summary>The actions <paramref name="instance"/> (the case or one it called) declares on its waiting <paramref name="elements"/>.</summary>
+    private async Task AddAsync(List<CaseAction> actions, NpgsqlConnection connection, Caller caller, CaseView view, InstanceRow instance,
+        IReadOnlyList<ElementRow> elements, CancellationToken cancellationToken)
+    {
+        if (await _definitions.GetExecutableAsync(instance.ProcessDefinitionKey, cancellationToken) is not { } model)
+        {
+            return;
+        }
+        foreach (var element in elements.Where(e => !e.IsMultiInstanceBody && e.IncidentKey is null))
         {
             if (model.FindFlowNode(element.ElementId) is not { } node)
             {
@@ -74,20 +104,25 @@ public sealed class CaseActionQueries
                 {
                     var correlationKey = await connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition("""
                         SELECT correlation_key FROM message_subscription WHERE process_instance_key = @instanceKey AND message_name = @message ORDER BY key LIMIT 1
-                        """, new { instanceKey, message = message.Trim() }, cancellationToken: cancellationToken));
+                        """, new { instanceKey = instance.Key, message = message.Trim() }, cancellationToken: cancellationToken));
                     if (correlationKey is not null)
                     {
-                        actions.Add(new CaseAction(id, label, "message", element.ElementId, element.Key, message.Trim(), correlationKey, null, formId, variables));
+                        actions.Add(new CaseAction(id, label, "message", element.ElementId, element.Key, message.Trim(), correlationKey, null, formId, variables)
+                        {
+                            ProcessInstanceKey = instance.Key,
+                        });
                     }
                 }
                 // Only the assignee may complete a task (the engine's precondition), so only the assignee is offered the action.
                 else if (view.Tasks.FirstOrDefault(t => t.ElementInstanceKey == element.Key && t.State == "CREATED" && t.Assignee == caller.UserName) is { } task)
                 {
-                    actions.Add(new CaseAction(id, label, "complete", element.ElementId, element.Key, null, null, task.Key, formId, variables));
+                    actions.Add(new CaseAction(id, label, "complete", element.ElementId, element.Key, null, null, task.Key, formId, variables)
+                    {
+                        ProcessInstanceKey = instance.Key,
+                    });
                 }
             }
         }
-        return [.. actions.Select(a => a with { TenantId = view.Instance.TenantId })];
     }
 
     private static IEnumerable<(string Id, string Label)> Declared(ImmutableDictionary<string, string> properties) =>

@@ -110,26 +110,12 @@ public sealed class InstanceQueries(NpgsqlDataSource dataSource, VariableMasking
         _ => null,
     };
 
-    public Task<QueryPage<InstanceRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        if (query.Variables.FirstOrDefault(v => !masking.MayFilterOn(caller, v.Name, v.Value)) is { } masked)
-        {
-            throw new QueryException($"filter.{Model.VariablesFilter}", $"Variable '{masked.Name}' is masked for you; it cannot be filtered on.");
-        }
-        return QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);
-    }
+    public Task<QueryPage<InstanceRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
+        MaskedSearch.RunAsync(dataSource, Model, masking, caller, query, cancellationToken);
 
     /// <summary>The instance, if the caller may see its case; null otherwise, whether it exists or not.</summary>
-    public async Task<InstanceRow?> FindAsync(Caller caller, long key, CancellationToken cancellationToken)
-    {
-        var page = await SearchAsync(caller, Query.Where(new FieldCondition("processInstanceKey", FilterOperator.Eq, key)) with
-        {
-            CountTotal = false,
-            Page = new PageRequest(1),
-        }, cancellationToken);
-        return page.Items.Count == 0 ? null : page.Items[0];
-    }
+    public Task<InstanceRow?> FindAsync(Caller caller, long key, CancellationToken cancellationToken) =>
+        MaskedSearch.FindAsync(dataSource, Model, masking, caller, key, cancellationToken);
 
     /// <summary>The instance and every instance it called, directly or further down (Camunda's incidents of a process instance include theirs).</summary>
     public async Task<long[]> CalledTreeAsync(long processInstanceKey, CancellationToken cancellationToken)

@@ -111,26 +111,12 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
         _ => null,
     };
 
-    public Task<QueryPage<UserTaskRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        if (query.Variables.FirstOrDefault(v => !masking.MayFilterOn(caller, v.Name, v.Value)) is { } masked)
-        {
-            throw new QueryException($"filter.{Model.VariablesFilter}", $"Variable '{masked.Name}' is masked for you; it cannot be filtered on.");
-        }
-        return QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);
-    }
+    public Task<QueryPage<UserTaskRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
+        MaskedSearch.RunAsync(dataSource, Model, masking, caller, query, cancellationToken);
 
     /// <summary>The task, if the caller may see it; null whether it does not exist or is not theirs to see (no probing).</summary>
-    public async Task<UserTaskRow?> FindAsync(Caller caller, long key, CancellationToken cancellationToken)
-    {
-        var page = await SearchAsync(caller, Query.Where(new FieldCondition("userTaskKey", FilterOperator.Eq, key)) with
-        {
-            CountTotal = false,
-            Page = new PageRequest(1),
-        }, cancellationToken);
-        return page.Items.Count == 0 ? null : page.Items[0];
-    }
+    public Task<UserTaskRow?> FindAsync(Caller caller, long key, CancellationToken cancellationToken) =>
+        MaskedSearch.FindAsync(dataSource, Model, masking, caller, key, cancellationToken);
 
     /// <summary>
     /// What the task's form shows: the variables visible at the task, its own scope first, then each enclosing scope

@@ -35,6 +35,7 @@ public sealed class InstancePurge
             CREATE TEMP TABLE purged ON COMMIT DROP AS
                 SELECT key FROM process_instance WHERE root_process_instance_key = ANY(@keys) AND state <> 'ACTIVE';
             DELETE FROM task_comment WHERE user_task_key IN (SELECT t.key FROM user_task t JOIN purged p ON t.process_instance_key = p.key);
+            DELETE FROM task_comment WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM user_task WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM incident WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM job_closed WHERE process_instance_key IN (SELECT key FROM purged);

@@ -148,6 +148,6 @@ internal static class InboxApi
         return row is null ? Problems.NotFound("task", key) : TypedResults.Created($"/api/tasks/{key}/comments", Comment(row));
     }
 
-    private static TaskComment Comment(TaskCommentRow row) =>
+    internal static TaskComment Comment(TaskCommentRow row) =>
         new(row.Id, row.Author, row.Text, new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)));
 }

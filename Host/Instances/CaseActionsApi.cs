@@ -10,9 +10,12 @@ using Processes.Host.Identity;
 
 namespace Processes.Host.Instances;
 
-/// <summary>An action the case offers now (see <see cref="CaseActionQueries"/>), with the schema of the form to fill first, if any.</summary>
+/// <summary>
+/// An action the case offers now (see <see cref="CaseActionQueries"/>), with the schema of the form to fill first, if any;
+/// <see cref="ProcessInstanceKey"/> is the instance whose element offers it (the case, or a work ticket it called).
+/// </summary>
 public sealed record CaseActionView(string Id, string Label, string Kind, string ElementId, string? UserTaskKey, string? FormId, string? FormSchema,
-    JsonObject Variables);
+    JsonObject Variables, string ProcessInstanceKey);
 
 public sealed record CaseActionRequest(JsonElement? Variables);
 
@@ -54,7 +57,7 @@ internal static class CaseActionsApi
         {
             var form = action.FormId is { } formId ? await definitions.LatestFormAsync(action.TenantId, formId, cancellationToken) : null;
             views.Add(new CaseActionView(action.Id, action.Label, action.Kind, action.ElementId, CamundaResults.Key(action.UserTaskKey), action.FormId,
-                form?.Schema, action.Variables));
+                form?.Schema, action.Variables, CamundaResults.Key(action.ProcessInstanceKey)));
         }
         return TypedResults.Ok<IReadOnlyList<CaseActionView>>(views);
     }

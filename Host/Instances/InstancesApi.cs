@@ -13,11 +13,13 @@ public sealed record ActiveElement(string ElementInstanceKey, string ElementId, 
 /// One case: the instance, its live elements, variables and incidents; the user tasks of the instance and of every
 /// instance it called (a demand's work tickets run in called instances), and those called instances.
 /// </summary>
-public sealed record InstanceView(ProcessInstanceItem Instance, IReadOnlyList<ActiveElement> ActiveElements, JsonObject Variables,
+/// <remarks><see cref="Title"/> is what people call the case (<see cref="CaseTitles"/>), null when the model names none and it has no business key.</remarks>
+public sealed record InstanceView(ProcessInstanceItem Instance, string? Title, IReadOnlyList<ActiveElement> ActiveElements, JsonObject Variables,
     IReadOnlyList<IncidentItem> Incidents, IReadOnlyList<UserTaskItem> Tasks, IReadOnlyList<CalledInstance> CalledInstances);
 
-public sealed record CalledInstance(string ProcessInstanceKey, string ProcessDefinitionId, int Version, string ParentProcessInstanceKey, string State,
-    DateTimeOffset StartDate, DateTimeOffset? EndDate);
+/// <remarks><see cref="ParentElementInstanceKey"/>: the call activity's instance in the parent, so a page marks that element with the called one's state.</remarks>
+public sealed record CalledInstance(string ProcessInstanceKey, string ProcessDefinitionId, int Version, string ParentProcessInstanceKey,
+    string? ParentElementInstanceKey, string State, DateTimeOffset StartDate, DateTimeOffset? EndDate);
 
 public sealed record HistoryEntry(long Id, string? ElementInstanceKey, string? ElementId, string? ElementType, string Event, JsonNode? Details, DateTimeOffset At,
     string ProcessInstanceKey);
@@ -36,10 +38,11 @@ internal static class InstancesApi
         group.MapGet("/{key}", GetAsync);
         group.MapGet("/{key}/history", HistoryAsync);
         app.MapCaseActionsApi();
+        app.MapCaseEditsApi();
         return app;
     }
 
-    private static async Task<Results<Ok<InstanceView>, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, CaseQueries cases,
+    private static async Task<Results<Ok<InstanceView>, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, CaseQueries cases, CaseTitles titles,
         CancellationToken cancellationToken)
     {
         var view = CamundaResults.TryKey(key, out var instanceKey) ? await cases.CaseAsync(user.Caller(), instanceKey, cancellationToken) : null;
@@ -49,12 +52,13 @@ internal static class InstancesApi
         }
         return TypedResults.Ok(new InstanceView(
             view.Instance.Item(),
+            await titles.TitleAsync(view, cancellationToken),
             [.. view.Elements.Select(e => new ActiveElement(CamundaResults.Key(e.Key), e.ElementId, e.State, e.IsMultiInstanceBody, CamundaResults.Key(e.IncidentKey), Utc(e.ActivatedAt)))],
             view.Variables,
             [.. view.Incidents.Select(ReadItems.Item)],
             [.. view.Tasks.Select(ReadItems.Item)],
             [.. view.Called.Select(c => new CalledInstance(CamundaResults.Key(c.Key), c.BpmnProcessId, c.Version, CamundaResults.Key(c.ParentProcessInstanceKey) ?? "",
-                c.State, Utc(c.StartedAt), c.EndedAt is { } ended ? Utc(ended) : null))]));
+                CamundaResults.Key(c.ParentElementInstanceKey), c.State, Utc(c.StartedAt), c.EndedAt is { } ended ? Utc(ended) : null))]));
     }
 
     private static async Task<Results<Ok<Page<HistoryEntry>>, ProblemHttpResult>> HistoryAsync(string key, string? after, string? limit, string? include,

@@ -102,8 +102,9 @@ public sealed class JourneyTests : PageTest
     }
 
     [TestCase(1280, 800)]
+    [TestCase(768, 1024)]
     [TestCase(390, 844)]
-    public async Task An_agent_starts_a_demand_from_the_start_dialog_and_lands_on_its_case(int width, int height)
+    public async Task An_agent_starts_a_demand_from_the_start_dialog_lands_on_its_case_and_works_its_ticket(int width, int height)
     {
         var demandId = $"D-START-{width}";
         var agent = await NewAgentAsync();
@@ -158,9 +159,27 @@ public sealed class JourneyTests : PageTest
         (await inbox.Locator("#case-link").TextContentAsync()).ShouldBe(caseKey, "the demand, not the instance that runs the ticket");
         await Screenshot(inbox, $"inbox-titles-{width}");
         await NoSidewaysScrollingAsync(inbox, width);
+
+        // And works it: claims the ticket and resolves it with the form; the demand leaves the ticket, no incident.
+        await inbox.ClickAsync("#claim");
+        await inbox.Locator("#complete").WaitForAsync();
+        await inbox.Locator("#form").GetByLabel("Resolved").CheckAsync();
+        await ChooseAsync(inbox, inbox.Locator("#form"), "Completion standard", "Information provided");
+        await inbox.ClickAsync("#complete");
+        await inbox.Locator("#no-selection").GetByText("Completed").WaitForAsync();
+        var deadline = DateTime.UtcNow + Patience;
+        while ((await CaseAsync(caseKey)).GetProperty("activeElements").EnumerateArray().Any(e => e.GetProperty("elementId").GetString() == "Ticket"))
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the demand leaves its work ticket once resolved");
+            await Task.Delay(300);
+        }
+        var worked = await CaseAsync(caseKey);
+        worked.GetProperty("incidents").GetArrayLength().ShouldBe(0);
+        worked.GetProperty("variables").GetProperty("completionStandard").GetString().ShouldBe("information-provided");
     }
 
     [TestCase(1280, 800)]
+    [TestCase(768, 1024)]
     [TestCase(390, 844)]
     public async Task Finance_approves_one_refund_and_rejects_another_from_the_inbox_and_the_exception_orders_go_on(int width, int height)
     {
@@ -192,6 +211,7 @@ public sealed class JourneyTests : PageTest
             variables.GetProperty("refundApproved").GetBoolean().ShouldBe(approve);
             variables.GetProperty("refundStatus").GetString().ShouldBe(approve ? "refunded" : "rejected");
             _payments.Requests.Count(r => r.PathAndQuery == "/refunds" && r.Body.Contains(orderId, StringComparison.Ordinal)).ShouldBe(approve ? 1 : 0);
+            (await RefundsSentAsync(order)).ShouldBe(approve ? 1 : 0, "the refund ledger agrees with the payment provider");
         }
     }
 
@@ -208,6 +228,7 @@ public sealed class JourneyTests : PageTest
     }
 
     [TestCase(1280, 800)]
+    [TestCase(768, 1024)]
     [TestCase(390, 844)]
     public async Task The_responsible_agent_works_an_exception_order_from_its_case_page_and_revokes_the_refund_before_it_is_paid(int width, int height)
     {
@@ -253,6 +274,8 @@ public sealed class JourneyTests : PageTest
         await OpenTaskAsync(order, "RecordUpdate", after: null, count: 5);
         (await CaseAsync(order)).GetProperty("variables").GetProperty("refundStatus").GetString().ShouldBe("revoked");
         _payments.Requests.Count(r => r.PathAndQuery == "/refunds" && r.Body.Contains(orderId, StringComparison.Ordinal)).ShouldBe(0, "nothing is paid");
+        (await RefundsSentAsync(order)).ShouldBe(0, "nothing in the refund ledger");
+        (await RefundJobsAsync(order)).ShouldBe(0, "no refund job was ever created");
         var recorded = (await CaseAsync(order)).GetProperty("variables").GetProperty("updates");
         recorded.GetArrayLength().ShouldBe(4);
     }
@@ -346,6 +369,22 @@ public sealed class JourneyTests : PageTest
             DateTime.UtcNow.ShouldBeLessThan(deadline, $"{elementId} opens in {order}");
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>The refund ledger (<c>refund_sent</c>, one row per refund the provider accepted) for the order.</summary>
+    private async Task<long> RefundsSentAsync(string order)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT count(*) FROM refund_sent WHERE process_instance_key = @order",
+            new { order = long.Parse(order, System.Globalization.CultureInfo.InvariantCulture) });
+    }
+
+    /// <summary>Jobs of the refund activity in the order, whatever their state: a revoked refund never gets one.</summary>
+    private async Task<long> RefundJobsAsync(string order)
+    {
+        using var jobs = await _admin.PostAsJsonAsync("/v2/jobs/search", new { filter = new { processInstanceKey = order, type = "refund" } });
+        jobs.StatusCode.ShouldBe(HttpStatusCode.OK, await jobs.Content.ReadAsStringAsync());
+        return (await jobs.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").GetArrayLength();
     }
 
     private async Task<JsonElement> CaseAsync(string order) => await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{order}");

@@ -12,7 +12,7 @@ namespace Processes.Tests.Inbox;
 
 /// <summary>
 /// Work tickets of the shipped demand through the inbox at a desktop, a tablet and a phone width: an agent transfers a
-/// ticket with the target group left empty (it goes back to dispatch, no incident), another escalates one to the
+/// ticket with the target group left empty (it goes back to dispatch, no incident), then naming logistics (it goes there), another escalates one to the
 /// supervisors; a supervisor takes a member's ticket over from the team view with a reason, and the reassign picker
 /// offers only the task's group. Inbox and case pages pass axe with no serious or critical violation.
 /// </summary>
@@ -44,7 +44,7 @@ public sealed class TeamJourneyTests : PageTest
     [TestCase(1280, 800)]
     [TestCase(768, 1024)]
     [TestCase(390, 844)]
-    public async Task An_agent_transfers_a_ticket_without_a_group_and_another_escalates_one_to_the_supervisors(int width, int height)
+    public async Task An_agent_transfers_a_ticket_without_and_with_a_group_and_another_escalates_one_to_the_supervisors(int width, int height)
     {
         var (demand, ticket) = await StartDemandAsync($"D-TRANSFER-{width}");
         var agent = await Browser.Host.CreateUserAsync(roles: [Roles.Agent], groups: ["dispatch"]);
@@ -61,6 +61,18 @@ public sealed class TeamJourneyTests : PageTest
         var view = await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{demand}");
         view.GetProperty("instance").GetProperty("hasIncident").GetBoolean().ShouldBeFalse();
         view.GetProperty("incidents").GetArrayLength().ShouldBe(0);
+
+        // The ticket back at dispatch, transferred again naming a group: it goes there.
+        await page.ReloadAsync();
+        await ReadyAsync(page);
+        var nextKey = next.GetProperty("userTaskKey").GetString()!;
+        await WorkAsync(page, nextKey, "Transfer to another group");
+        await ChooseAsync(page, page.Locator("#form"), "Transfer reason", "Needs the logistics team");
+        await page.Locator("#form").GetByLabel("Transfer to group").FillAsync("logistics");
+        await page.ClickAsync("#complete");
+        await page.Locator("#no-selection").GetByText("Completed").WaitForAsync();
+        var logistics = await NextTicketAsync(demand, nextKey);
+        logistics.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).ShouldBe(["logistics"]);
 
         var (escalatedDemand, escalated) = await StartDemandAsync($"D-ESCALATE-{width}");
         await page.ReloadAsync();
@@ -142,13 +154,19 @@ public sealed class TeamJourneyTests : PageTest
         await page.EvaluateAsync("() => window.processesInbox.ready");
     }
 
-    /// <summary>Claims the ticket in the group view and picks the outcome in its form.</summary>
+    /// <summary>
+    /// Claims the ticket in the group view and picks the outcome in its form. The keyboard focus follows the work: on
+    /// the task's heading once it is selected, in its form once claimed — never back on the page body.
+    /// </summary>
     private static async Task WorkAsync(IPage page, string ticket, string outcome)
     {
         await page.ClickAsync("#views [data-view='group']");
         await page.ClickAsync($"#tasks [data-key='{ticket}']");
+        await page.WaitForFunctionAsync("() => document.activeElement?.id === 'task-name'", null, new PageWaitForFunctionOptions { Timeout = 10000 });
         await page.ClickAsync("#claim");
         await page.Locator("#complete").WaitForAsync();
+        await page.WaitForFunctionAsync("() => document.activeElement?.closest('#form') !== null", null, new PageWaitForFunctionOptions { Timeout = 10000 });
+        (await page.EvaluateAsync<string>("() => document.activeElement.tagName")).ShouldBe("INPUT", "the form's first field");
         await page.Locator("#form").GetByLabel(outcome).CheckAsync();
     }
 
