@@ -36,6 +36,7 @@ internal static class InstancesApi
         group.MapGet("/{key}", GetAsync);
         group.MapGet("/{key}/history", HistoryAsync);
         app.MapCaseActionsApi();
+        app.MapSlaClockApi();
         return app;
     }
 
