@@ -36,6 +36,7 @@ public static class ActivityRegistration
             .WithOriginOnlyLogs();
         services.AddSingleton(sp => new SmsTemplateStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new PositionStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new AssignmentStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new SmsSentStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new RefundStore(sp.GetRequiredService<NpgsqlDataSource>()));
@@ -48,7 +49,7 @@ public static class ActivityRegistration
         services.AddSingleton<IJobHandler>(sp => new SmsHandler(sp.GetRequiredService<AgentStore>(), sp.GetRequiredService<SmsTemplateStore>(),
             sp.GetRequiredService<SmsDelivery>()));
         services.AddSingleton<IJobHandler>(sp => new RefundHandler(sp.GetRequiredService<RefundStore>(), sp.GetRequiredService<IHttpClientFactory>(),
-            sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
+            sp.GetRequiredService<IOptions<ActivitiesOptions>>(), sp.GetRequiredService<PositionStore>()));
         services.AddSingleton<IJobHandler>(sp => new AssignmentHandler(sp.GetRequiredService<AssignmentStore>(), sp.GetRequiredService<IUserDirectory>(),
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         // Stored secrets need the host's Data Protection key ring; without one (a bare test container) only configuration resolves.

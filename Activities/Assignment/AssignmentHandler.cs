@@ -102,11 +102,17 @@ internal sealed class AssignmentHandler(AssignmentStore store, IUserDirectory us
         Blank(JobInputs.Text(job, "region", "region")),
         Blank(JobInputs.Text(job, "language", "language")),
         Blank(JobInputs.Text(job, "customerTier", "customerTier")),
-        Blank(JobInputs.Text(job, "channel", "channel")));
+        Blank(JobInputs.Text(job, "channel", "channel")))
+    {
+        Position = Blank(JobInputs.Text(job, "position", "position")),
+        Grade = Blank(JobInputs.Text(job, "grade", "grade")),
+        Outsourced = Blank(JobInputs.Text(job, "outsourced", "outsourced")) is { } staff ? staff.Equals("true", StringComparison.OrdinalIgnoreCase) : null,
+    };
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static string Describe(AgentRequirements needs) =>
         $"skills [{string.Join(", ", needs.Skills)}], region {needs.Region ?? "any"}, language {needs.Language ?? "any"}, tier {needs.Tier ?? "any"}" +
-        (needs.Channel is null ? "" : $", channel {needs.Channel}");
+        (needs.Channel is null ? "" : $", channel {needs.Channel}") + (needs.Position is null ? "" : $", position {needs.Position}") +
+        (needs.Grade is null ? "" : $", grade {needs.Grade}") + (needs.Outsourced is { } outsourced ? outsourced ? ", outsourced staff" : ", in-house staff" : "");
 }

@@ -8,7 +8,15 @@ namespace Processes.Activities.Assignment;
 internal sealed record AssignmentDecision(string? Assignee, IReadOnlyList<string> CandidateGroups, string Reason);
 
 /// <summary>What central dispatch matches: every required skill, and region, language, tier and channel when given.</summary>
-internal sealed record AgentRequirements(IReadOnlyList<string> Skills, string? Region, string? Language, string? Tier, string? Channel);
+internal sealed record AgentRequirements(IReadOnlyList<string> Skills, string? Region, string? Language, string? Tier, string? Channel)
+{
+    /// <summary>The position the agent must hold, the grade they must have, and outsourced staff only (true) or in-house only (false).</summary>
+    public string? Position { get; init; }
+
+    public string? Grade { get; init; }
+
+    public bool? Outsourced { get; init; }
+}
 
 /// <summary>A qualified on-duty agent and the open work they hold: assigned open tasks plus decisions not yet turned into tasks.</summary>
 internal sealed record AgentLoad(string UserName, int Capacity, long Load);
@@ -85,8 +93,15 @@ internal sealed class DispatchRound : IAsyncDisposable
               AND (@Language::text IS NULL OR @Language = ANY(a.languages))
               AND (@Tier::text IS NULL OR @Tier = ANY(a.tiers))
               AND (@Channel::text IS NULL OR cardinality(a.channels) = 0 OR @Channel = ANY(a.channels))
+              AND (@Position::text IS NULL OR a.position = @Position)
+              AND (@Grade::text IS NULL OR a.grade = @Grade)
+              AND (@Outsourced::boolean IS NULL OR a.outsourced = @Outsourced)
+              -- a position serves the tiers it names (none: every tier)
+              AND (@Tier::text IS NULL OR NOT EXISTS (SELECT 1 FROM agent_position p WHERE p.tenant_id = a.tenant_id AND p.name = a.position
+                                                      AND cardinality(p.tiers) > 0 AND NOT @Tier = ANY(p.tiers)))
             ORDER BY a.user_name
-            """, new { tenantId, Skills = needs.Skills.ToArray(), needs.Region, needs.Language, needs.Tier, needs.Channel }, _transaction,
+            """, new { tenantId, Skills = needs.Skills.ToArray(), needs.Region, needs.Language, needs.Tier, needs.Channel, needs.Position, needs.Grade,
+                needs.Outsourced }, _transaction,
             cancellationToken: cancellationToken))).ToList();
         if (agents.Count == 0)
         {

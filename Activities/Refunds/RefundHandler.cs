@@ -14,7 +14,8 @@ namespace Processes.Activities.Refunds;
 /// failures. Above the review threshold the refund needs <c>financeApproved = true</c>, else the BPMN error
 /// <c>REVIEW_REQUIRED</c> — a safety net under the model's finance review user task.
 /// </summary>
-internal sealed class RefundHandler(RefundStore refunds, IHttpClientFactory clients, IOptions<ActivitiesOptions> options) : IJobHandler
+internal sealed class RefundHandler(RefundStore refunds, IHttpClientFactory clients, IOptions<ActivitiesOptions> options,
+    Assignment.PositionStore? positions = null) : IJobHandler
 {
     public const string ClientName = "processes-refunds";
     public const string ReviewRequired = "REVIEW_REQUIRED";
@@ -45,11 +46,11 @@ internal sealed class RefundHandler(RefundStore refunds, IHttpClientFactory clie
         {
             return JobOutcome.Fail($"A refund amount must be positive, not {amount}.", retryable: false);
         }
-        var threshold = ThresholdFor(job);
+        var (threshold, whose) = await ThresholdForAsync(job, cancellationToken);
         if (amount > threshold && !JobInputs.Flag(job, "financeApproved"))
         {
             return JobOutcome.BpmnError(ReviewRequired,
-                $"A refund of {amount} {currency} is above the review threshold {threshold}: finance must approve it (financeApproved = true).");
+                $"A refund of {amount} {currency} is above {whose} {threshold}: finance must approve it (financeApproved = true).");
         }
         if (_options.BaseUrl is null)
         {
@@ -86,11 +87,21 @@ internal sealed class RefundHandler(RefundStore refunds, IHttpClientFactory clie
         }
     }
 
-    /// <summary>The threshold: the task header <c>reviewThreshold</c> (per model), else the configuration.</summary>
-    private decimal ThresholdFor(JobContext job) =>
-        job.CustomHeaders["reviewThreshold"]?.ToString() is { } header && decimal.TryParse(header, NumberStyles.Number, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : _options.ReviewThreshold;
+    /// <summary>
+    /// The threshold: the refund limit of the requester's position (variable <c>requestedBy</c>: what that person may
+    /// grant alone), else the task header <c>reviewThreshold</c> (per model), else the configuration.
+    /// </summary>
+    private async Task<(decimal Threshold, string Whose)> ThresholdForAsync(JobContext job, CancellationToken cancellationToken)
+    {
+        if (positions is not null && JobInputs.Text(job, "requestedBy") is { } requester && !string.IsNullOrWhiteSpace(requester) &&
+            await positions.RefundLimitAsync(job.TenantId, requester.Trim(), cancellationToken) is { } limit)
+        {
+            return (limit, $"the refund limit of {requester.Trim()}'s position");
+        }
+        return job.CustomHeaders["reviewThreshold"]?.ToString() is { } header && decimal.TryParse(header, NumberStyles.Number, CultureInfo.InvariantCulture, out var value)
+            ? (value, "the review threshold")
+            : (_options.ReviewThreshold, "the review threshold");
+    }
 
     /// <summary>A business decline: the BPMN error is the API's code (e.g. <c>ALREADY_REFUNDED</c>), or <c>REFUND_DECLINED</c>.</summary>
     private static JobOutcome Decline(string body)

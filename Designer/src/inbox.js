@@ -109,12 +109,17 @@ function renderList() {
   $('more').hidden = !list.more;
   // Re-rendering replaces the rows: a focused row keeps the focus (by its key) instead of dropping it to the body.
   const focusedKey = $('tasks').contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
-  $('tasks').replaceChildren(...list.items.map(({ task, secondsLeft, title }) => {
+  $('tasks').replaceChildren(...list.items.map(({ task, secondsLeft, title, slaPausedSince }) => {
     const button = el('button', task.userTaskKey === selected?.userTaskKey ? 'selected' : '');
     button.type = 'button';
     button.dataset.key = task.userTaskKey;
     const sla = el('span', 'sla');
-    if (secondsLeft !== null) sla.dataset.deadline = String(list.at + secondsLeft * 1000);
+    if (slaPausedSince) {
+      // A paused SLA consumes no time: no countdown until the case resumes.
+      sla.textContent = 'paused';
+      sla.classList.add('paused');
+      sla.title = `SLA paused since ${new Date(slaPausedSince).toLocaleString()}`;
+    } else if (secondsLeft !== null) sla.dataset.deadline = String(list.at + secondsLeft * 1000);
     // The model's title tells tickets apart ("D-1042 · VIP · delivery"); the task's name then goes with the process.
     const name = task.name || task.elementId;
     button.append(

@@ -103,7 +103,8 @@ function draw(id, labels, datasets, stacked) {
 
 async function showSla() {
   const data = await report('sla', { by: $('sla-by').value });
-  fill('sla-rows', data.rows, r => [r.key, r.met, r.warned, r.breached, r.open, r.compliancePercent === null ? '' : `${r.compliancePercent} %`]);
+  fill('sla-rows', data.rows, r => [r.key, r.met, r.warned, r.breached, r.open, r.compliancePercent === null ? '' : `${r.compliancePercent} %`,
+    r.paused ? `${r.paused} · ${(r.pausedWorkingSeconds / 3600).toFixed(1)} h` : '']);
   draw('sla-chart', data.rows.map(r => r.key), [
     { label: 'met', data: data.rows.map(r => r.met), backgroundColor: '#2e7d32' },
     { label: 'warned', data: data.rows.map(r => r.warned), backgroundColor: '#f9a825' },

@@ -30,6 +30,7 @@ async function loadAgents() {
       .filter(Boolean).join(' · ');
     item.append(element('strong', agent.userName), element('span', facts, 'muted'),
       element('span', `${agent.onDuty ? 'on duty' : 'off duty'}, capacity ${agent.capacity}${agent.phone ? `, ${agent.phone}` : ''}`, 'muted'),
+      element('span', [agent.position, agent.grade, agent.outsourced ? 'outsourced' : ''].filter(Boolean).join(' · '), 'muted'),
       button('Edit', () => editAgent(agent)),
       button('Delete', () => {
         if (confirm(`Delete the profile of ${agent.userName}? Dispatch no longer picks them.`)) {
@@ -50,6 +51,9 @@ function editAgent(agent) {
   form.capacity.value = agent.capacity;
   form.phone.value = agent.phone ?? '';
   form.onDuty.checked = agent.onDuty;
+  form.position.value = agent.position ?? '';
+  form.grade.value = agent.grade ?? '';
+  form.outsourced.checked = agent.outsourced;
   form.userName.focus();
 }
 
@@ -62,10 +66,58 @@ async function saveAgent(event) {
       json: {
         skills: list(form.skills.value), regions: list(form.regions.value), languages: list(form.languages.value), tiers: list(form.tiers.value),
         channels: list(form.channels.value), capacity: Number(form.capacity.value), onDuty: form.onDuty.checked, phone: form.phone.value.trim() || null,
+        position: form.position.value.trim() || null, grade: form.grade.value.trim() || null, outsourced: form.outsourced.checked,
       },
     });
     await loadAgents();
   }, `Saved the profile of ${userName}.`);
+}
+
+// Positions
+
+async function loadPositions() {
+  const positions = await json('GET', '/api/positions');
+  $('position-names').replaceChildren(...positions.map(position => Object.assign(element('option'), { value: position.name })));
+  $('positions').replaceChildren(...positions.map(position => {
+    const item = element('li');
+    const limit = position.refundLimit === null ? 'every refund to finance' : `refunds up to ${position.refundLimit} alone`;
+    item.append(element('strong', `${position.name} — ${position.title}`),
+      element('span', [position.duties.join(', '), position.tiers.length ? `tiers ${position.tiers.join(', ')}` : 'every tier'].filter(Boolean).join(' · '), 'muted'),
+      element('span', limit, 'muted'),
+      button('Edit', () => {
+        const form = $('position-form').elements;
+        form.name.value = position.name;
+        form.title.value = position.title;
+        form.duties.value = position.duties.join(', ');
+        form.tiers.value = position.tiers.join(', ');
+        form.refundLimit.value = position.refundLimit ?? '';
+        form.name.focus();
+      }),
+      button('Delete', () => {
+        if (confirm(`Delete the position ${position.name}?`)) {
+          act(async () => {
+            await json('DELETE', `/api/positions/${encodeURIComponent(position.name)}`);
+            await loadPositions();
+          }, `Deleted the position ${position.name}.`);
+        }
+      }));
+    return item;
+  }));
+}
+
+async function savePosition(event) {
+  event.preventDefault();
+  const form = event.target.elements;
+  const name = form.name.value.trim();
+  await act(async () => {
+    await json('PUT', `/api/positions/${encodeURIComponent(name)}`, {
+      json: {
+        title: form.title.value.trim(), duties: list(form.duties.value), tiers: list(form.tiers.value),
+        refundLimit: form.refundLimit.value === '' ? null : Number(form.refundLimit.value),
+      },
+    });
+    await loadPositions();
+  }, `Saved the position ${name}.`);
 }
 
 // SMS templates
@@ -224,11 +276,12 @@ async function start() {
   renderNav(me, 'admin');
   weekInputs();
   $('agent-form').addEventListener('submit', saveAgent);
+  $('position-form').addEventListener('submit', savePosition);
   $('template-form').addEventListener('submit', saveTemplate);
   $('calendar-form').addEventListener('submit', saveCalendar);
   $('preview-form').addEventListener('submit', preview);
   $('secret-form').addEventListener('submit', saveSecret);
-  await Promise.all([loadAgents(), loadTemplates(), loadCalendars(), loadSecrets()]);
+  await Promise.all([loadAgents(), loadPositions(), loadTemplates(), loadCalendars(), loadSecrets()]);
 }
 
 window.processesSettings = { ready: start().catch(error => say('error', `The page could not start: ${error.message}`)) };

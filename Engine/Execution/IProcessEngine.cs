@@ -85,6 +85,17 @@ public interface IProcessEngine
     Task<CommandResult<bool>> SetCaseVariableAsync(Caller caller, long processInstanceKey, string name, JsonNode? value, AuditActor audit,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Pauses the SLA clock of the case <paramref name="processInstanceKey"/> belongs to (waiting on the customer or a
+    /// third party): its running SLA timers (property <c>slaClock</c>) are taken out in this command and keep their
+    /// remaining working time; the pause is a row of the case's ledger, with <paramref name="audit"/>'s row.
+    /// </summary>
+    Task<CommandResult<SlaClockChange>> PauseSlaAsync(Caller caller, long processInstanceKey, string reason, AuditActor? audit,
+        CancellationToken cancellationToken);
+
+    /// <summary>Resumes a paused SLA clock: its timers and the due dates of the tasks they watch are planned again from the remaining budget.</summary>
+    Task<CommandResult<SlaClockChange>> ResumeSlaAsync(Caller caller, long processInstanceKey, AuditActor? audit, CancellationToken cancellationToken);
+
     /// <summary>Assigns or unassigns a task for <paramref name="caller"/> as <paramref name="action"/> allows; answers the new version.</summary>
     Task<CommandResult<int>> AssignUserTaskAsync(Caller caller, TaskAction action, long userTaskKey, string? assignee, bool? allowOverride,
         int? expectedVersion, string? reason, AuditActor? audit, CancellationToken cancellationToken);

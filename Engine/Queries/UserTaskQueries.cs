@@ -38,6 +38,9 @@ public sealed class UserTaskRow
 
     /// <summary>The business key of the task's own instance (an order or demand number), if it has one.</summary>
     public string? BusinessKey { get; init; }
+
+    /// <summary>Since when the task's SLA is paused (its case waits on the customer or a third party); null while it runs.</summary>
+    public DateTime? SlaPausedSince { get; init; }
 }
 
 /// <summary>A variable as the read side returns it: the value as JSON text, already masked for the caller.</summary>
@@ -61,7 +64,8 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
         t.process_instance_key AS ProcessInstanceKey, t.process_definition_key AS ProcessDefinitionKey, t.priority AS Priority,
         t.custom_headers::text AS CustomHeaders, t.version AS Version, t.title AS Title, t.tenant_id AS TenantId,
         coalesce(tp.root_process_instance_key, t.process_instance_key) AS RootProcessInstanceKey, lf.form_key AS LinkedFormKey,
-        tp.business_key AS BusinessKey
+        tp.business_key AS BusinessKey,
+        (SELECT sp.paused_at FROM sla_paused_task spt JOIN sla_pause sp ON sp.id = spt.pause_id WHERE spt.user_task_key = t.key) AS SlaPausedSince
         """,
         // Joined once rather than a subselect per row: the instance (for the case and its business key), and the
         // latest version of each linked form, distinct on what the join compares so the planner may drop the join

@@ -50,6 +50,14 @@ public sealed record SlaRow(string Key, long Met, long Warned, long Breached, lo
 
     /// <summary>Of the tasks decided so far (met, warned or breached), the share not breached, in percent; null when none.</summary>
     public double? CompliancePercent => Met + Warned + Breached == 0 ? null : Math.Round(100.0 * (Met + Warned) / (Met + Warned + Breached), 1);
+
+    /// <summary>Tasks whose SLA was paused and resumed (waiting on the customer or a third party): time that did not count against it.</summary>
+    public long Paused { get; init; }
+
+    /// <summary>The paused time of those tasks added up, wall-clock and working time of their SLA calendar, in seconds.</summary>
+    public long PausedSeconds { get; init; }
+
+    public long PausedWorkingSeconds { get; init; }
 }
 
 /// <summary>One bar of a duration histogram: tasks whose duration is at most <see cref="UpToSeconds"/> (null: the rest).</summary>

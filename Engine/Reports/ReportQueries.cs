@@ -27,17 +27,24 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource, TimeProvider cloc
         var facts = TaskFacts.Cte(caller, filter, clock.GetUtcNow(), parameters);
         var key = TaskFacts.Key(by, parameters, filter.Period);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Key, long Met, long Warned, long Breached, long Open)>(new CommandDefinition($"""
+        var rows = await connection.QueryAsync<(string Key, long Met, long Warned, long Breached, long Open, long Paused, long PausedSeconds, long PausedWorkingSeconds)>(
+            new CommandDefinition($"""
             WITH {facts},
             statuses AS (SELECT f.*, {TaskFacts.SlaStatus} AS sla FROM facts f)
             SELECT {key} AS key,
                    count(*) FILTER (WHERE f.sla = 'met'), count(*) FILTER (WHERE f.sla = 'warned'),
-                   count(*) FILTER (WHERE f.sla = 'breached'), count(*) FILTER (WHERE f.sla = 'open')
+                   count(*) FILTER (WHERE f.sla = 'breached'), count(*) FILTER (WHERE f.sla = 'open'),
+                   count(*) FILTER (WHERE f.paused_seconds > 0), coalesce(sum(f.paused_seconds), 0)::bigint, coalesce(sum(f.paused_working_seconds), 0)::bigint
             FROM statuses f {TaskFacts.Groups(by)}
             WHERE f.sla IS NOT NULL AND {TaskFacts.GroupFilter(by)}
             GROUP BY 1 ORDER BY 1
             """, parameters, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new SlaRow(r.Key, r.Met, r.Warned, r.Breached, r.Open))];
+        return [.. rows.Select(r => new SlaRow(r.Key, r.Met, r.Warned, r.Breached, r.Open)
+        {
+            Paused = r.Paused,
+            PausedSeconds = r.PausedSeconds,
+            PausedWorkingSeconds = r.PausedWorkingSeconds,
+        })];
     }
 
     /// <summary>First-response and resolution times of the tasks created in the range (the finished ones of each measure).</summary>

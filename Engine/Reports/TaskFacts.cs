@@ -43,12 +43,20 @@ internal static class TaskFacts
                 FROM execution_history h
                 WHERE h.event IN ('TASK_CREATED', 'TASK_ASSIGNED', 'TASK_COMPLETED', 'TASK_SLA_WARNING') AND h.at >= @from
                 GROUP BY 1),
+            task_pauses AS (
+                SELECT (h.details->>'userTaskKey')::bigint AS task_key, sum((h.details->>'pausedSeconds')::bigint) AS paused_seconds,
+                       sum((h.details->>'pausedWorkingSeconds')::bigint) AS paused_working_seconds
+                FROM execution_history h
+                WHERE h.event = 'SLA_RESUMED' AND (h.details->>'userTaskKey')::bigint IS NOT NULL AND h.at >= @from
+                GROUP BY 1),
             facts AS (
                 SELECT t.key, t.process_instance_key, t.bpmn_process_id, t.element_id, t.state, t.assignee, t.candidate_groups, t.created_at, t.due_date,
                        e.first_held_at, coalesce(e.warned, false) AS warned,
+                       coalesce(p.paused_seconds, 0) AS paused_seconds, coalesce(p.paused_working_seconds, 0) AS paused_working_seconds,
                        CASE WHEN t.state = 'COMPLETED' THEN coalesce(e.completed_at, t.completed_at) ELSE t.completed_at END AS done_at
                 FROM user_task t
                 LEFT JOIN task_events e ON e.task_key = t.key
+                LEFT JOIN task_pauses p ON p.task_key = t.key
                 WHERE t.created_at >= @from AND t.created_at < @to
                   AND (@process::text IS NULL OR t.bpmn_process_id = @process)
                   AND (@group::text IS NULL OR @group = ANY(t.candidate_groups))

@@ -42,6 +42,7 @@ public sealed class InstancePurge
             DELETE FROM message_subscription_closed WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM message_correlated WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM decision_instance WHERE process_instance_key IN (SELECT key FROM purged);
+            DELETE FROM sla_pause WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM variable WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM execution_history WHERE process_instance_key IN (SELECT key FROM purged);
             DELETE FROM element_instance WHERE process_instance_key IN (SELECT key FROM purged);

@@ -90,6 +90,7 @@ public sealed partial class UserTaskStore
             FROM user_task t
             WHERE t.state = @Created AND t.due_date IS NOT NULL AND t.due_date > t.created_at
               AND @now >= t.created_at + (t.due_date - t.created_at) * 0.75
+              AND NOT EXISTS (SELECT 1 FROM sla_paused_task p WHERE p.user_task_key = t.key)
               AND NOT EXISTS (SELECT 1 FROM execution_history h
                               WHERE h.process_instance_key = t.process_instance_key AND h.event = @TaskSlaWarning
                                 AND (h.details->>'userTaskKey')::bigint = t.key)
@@ -102,6 +103,7 @@ public sealed partial class UserTaskStore
                    jsonb_build_object('userTaskKey', t.key, 'dueDate', t.due_date, 'assignee', t.assignee, 'bpmnProcessId', t.bpmn_process_id), @now
             FROM user_task t
             WHERE t.state = @Created AND t.due_date IS NOT NULL AND @now > t.due_date
+              AND NOT EXISTS (SELECT 1 FROM sla_paused_task p WHERE p.user_task_key = t.key)
               AND NOT EXISTS (SELECT 1 FROM execution_history h
                               WHERE h.process_instance_key = t.process_instance_key AND h.event = @TaskSlaBreached
                                 AND (h.details->>'userTaskKey')::bigint = t.key)

@@ -8,7 +8,7 @@ using Processes.Host.Tenants;
 namespace Processes.Host.Activities;
 
 public sealed record AgentProfileRequest(string[]? Skills, string[]? Regions, string[]? Languages, string[]? Tiers, int? Capacity, bool? OnDuty, string? Phone = null,
-    string[]? Channels = null);
+    string[]? Channels = null, string? Position = null, string? Grade = null, bool? Outsourced = null);
 
 public sealed record SmsTemplateRequest(string? Text, string[]? Parameters, string? Description);
 
@@ -29,6 +29,7 @@ internal static class ActivitiesApi
         templates.MapGet("/", ListTemplatesAsync).RequireAuthorization(Policies.Designer);
         templates.MapGet("/{id}", GetTemplateAsync).RequireAuthorization(Policies.Designer);
         templates.MapPut("/{id}", PutTemplateAsync).RequireAuthorization(Policies.Designer);
+        app.MapPositionsApi();
         app.MapSecretsApi();
         return app;
     }
@@ -41,7 +42,7 @@ internal static class ActivitiesApi
     }
 
     private static async Task<Results<Ok<AgentProfile>, ProblemHttpResult>> PutAgentAsync(string userName, string? tenantId, AgentProfileRequest body, HttpContext http,
-        AgentStore store, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken)
+        AgentStore store, PositionStore positions, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken)
     {
         var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
         if (tenant is null)
@@ -57,8 +58,19 @@ internal static class ActivitiesApi
         {
             return Problems.Invalid("phone", $"'{phone}' is not a phone number: digits, optionally a leading + and spaces or dashes (7 to 15 digits).");
         }
+        var position = string.IsNullOrWhiteSpace(body.Position) ? null : body.Position.Trim();
+        if (position is not null && !await positions.ExistsAsync(tenant, position, cancellationToken))
+        {
+            return Problems.Invalid("position", $"There is no position '{position}' in tenant '{tenant}': create it with PUT /api/positions/{position} first.");
+        }
         var profile = new AgentProfile(userName, body.Skills ?? [], body.Regions ?? [], body.Languages ?? [], body.Tiers ?? [], capacity, body.OnDuty ?? true, phone,
-            body.Channels ?? []) { TenantId = tenant };
+            body.Channels ?? [])
+        {
+            TenantId = tenant,
+            Position = position,
+            Grade = string.IsNullOrWhiteSpace(body.Grade) ? null : body.Grade.Trim(),
+            Outsourced = body.Outsourced ?? false,
+        };
         await store.SaveAsync(profile, cancellationToken);
         await audit.RecordAsync(AuditEntry.For(http, "agent.saved", "agent", userName, profile), cancellationToken);
         return TypedResults.Ok(profile);

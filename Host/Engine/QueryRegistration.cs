@@ -25,6 +25,7 @@ internal static class QueryRegistration
         services.AddSingleton(sp => new CaseActionQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<CaseQueries>(),
             sp.GetRequiredService<Processes.Engine.Deployment.ProcessDefinitions>()));
         services.AddSingleton(sp => new CaseTitles(sp.GetRequiredService<Processes.Engine.Deployment.ProcessDefinitions>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new SlaClockQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new StartQueries(sp.GetRequiredService<Processes.Engine.Deployment.ProcessDefinitions>()));
         services.AddSingleton(sp => new Processes.Engine.Comments.TaskComments(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new DefinitionQueries(sp.GetRequiredService<NpgsqlDataSource>()));

@@ -16,7 +16,9 @@ namespace Processes.Host.Inbox;
 /// <c>title</c>, e.g. "D-1042 · VIP · delivery"; null when it names none) and <c>caseKey</c> the case it belongs to
 /// (a work ticket's demand, not the instance that runs the ticket).
 /// </summary>
-public sealed record InboxTask(UserTaskItem Task, long? SecondsLeft, bool Breached, string? Title = null, string? CaseKey = null);
+/// <c>slaPausedSince</c>: the SLA is paused (the case waits on the customer or a third party), so there is no countdown.
+public sealed record InboxTask(UserTaskItem Task, long? SecondsLeft, bool Breached, string? Title = null, string? CaseKey = null,
+    DateTimeOffset? SlaPausedSince = null);
 
 public sealed record ReassignRequest(string? Assignee, string? Reason);
 
@@ -71,7 +73,9 @@ internal static class InboxApi
         {
             var page = await tasks.SearchAsync(caller, query, cancellationToken);
             var clockNow = clock.GetUtcNow();
-            return TypedResults.Ok(new Page<InboxTask>([.. page.Items.Select(t => Countdown(t.Item(), clockNow) with
+            return TypedResults.Ok(new Page<InboxTask>([.. page.Items.Select(t => (t.SlaPausedSince is { } since
+                ? new InboxTask(t.Item(), null, false, SlaPausedSince: new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Utc)))
+                : Countdown(t.Item(), clockNow)) with
             {
                 Title = t.Title,
                 CaseKey = CamundaResults.Key(t.RootProcessInstanceKey),

@@ -39,6 +39,7 @@ internal static class InstancesApi
         group.MapGet("/{key}/history", HistoryAsync);
         app.MapCaseActionsApi();
         app.MapCaseEditsApi();
+        app.MapSlaClockApi();
         return app;
     }
 

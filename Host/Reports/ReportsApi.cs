@@ -47,9 +47,11 @@ internal static class ReportsApi
         }
         var rows = await reports.SlaAsync(user.Caller(), filter.Value, by, cancellationToken);
         return filter.Csv
-            ? Csv("sla", ["key", "met", "warned", "breached", "open", "total", "compliancePercent"],
-                rows.Select(r => new object?[] { r.Key, r.Met, r.Warned, r.Breached, r.Open, r.Total, r.CompliancePercent }))
-            : TypedResults.Ok(new { filter.Value.From, filter.Value.To, by = Word(by), rows = rows.Select(r => new { r.Key, r.Met, r.Warned, r.Breached, r.Open, r.Total, r.CompliancePercent }) });
+            ? Csv("sla", ["key", "met", "warned", "breached", "open", "total", "compliancePercent", "paused", "pausedSeconds", "pausedWorkingSeconds"],
+                rows.Select(r => new object?[] { r.Key, r.Met, r.Warned, r.Breached, r.Open, r.Total, r.CompliancePercent, r.Paused, r.PausedSeconds,
+                    r.PausedWorkingSeconds }))
+            : TypedResults.Ok(new { filter.Value.From, filter.Value.To, by = Word(by), rows = rows.Select(r => new { r.Key, r.Met, r.Warned, r.Breached, r.Open,
+                r.Total, r.CompliancePercent, r.Paused, r.PausedSeconds, r.PausedWorkingSeconds }) });
     }
 
     private static async Task<IResult> DurationsAsync(HttpContext http, ClaimsPrincipal user, ReportQueries reports, TimeProvider clock, CancellationToken cancellationToken)

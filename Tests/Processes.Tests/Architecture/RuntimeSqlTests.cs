@@ -17,7 +17,7 @@ public sealed partial class RuntimeSqlTests
         "message", "message_correlation", "message_start_key", "message_subscription", "signal_subscription", "start_event_subscription",
         "deployment", "deployment_resource", "process_definition", "decision_definition", "decision_requirements", "form_definition",
         "job_metrics", "job_type_backoff", "engine_node", "business_calendar", "schema_migration", "timer_job_cancellation", "idempotent_request",
-        "job_closed", "message_subscription_closed", "message_correlated", "decision_instance",
+        "job_closed", "message_subscription_closed", "message_correlated", "decision_instance", "sla_pause", "sla_paused_timer", "sla_paused_task",
     ];
 
     /// <summary>Tables of other owners (see <see cref="BoundaryTests"/>): identity, audit, idempotency and the activities.</summary>
@@ -26,7 +26,7 @@ public sealed partial class RuntimeSqlTests
         "app_user", "user_role", "app_group", "user_group", "api_key", "audit_log",
         "user_session", "sign_in_address", "sign_in_known_address", "data_protection_key", "tenant", "tenant_user", "tenant_group",
         "agent_profile", "assignment_rotation", "assignment_decision", "sms_template", "sms_outbox", "sms_sent", "refund_sent",
-        "settlement_movement", "settlement_withdrawal",
+        "settlement_movement", "settlement_withdrawal", "agent_position",
         "connector_secret",
     ];
 

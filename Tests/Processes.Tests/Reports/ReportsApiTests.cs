@@ -71,7 +71,7 @@ public sealed class ReportsApiTests : DatabaseTest
         var csv = await supervisor.GetAsync("/api/reports/sla?by=group&processId=rpt-api&format=csv");
         csv.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
         var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        lines.ShouldBe(["key,met,warned,breached,open,total,compliancePercent", "rpt-blue,0,0,1,2,3,0"]);
+        lines.ShouldBe(["key,met,warned,breached,open,total,compliancePercent,paused,pausedSeconds,pausedWorkingSeconds", "rpt-blue,0,0,1,2,3,0,0,0,0"]);
 
         var admin = await _admin.GetFromJsonAsync<JsonElement>("/api/reports/sla?by=group&processId=rpt-api");
         admin.GetProperty("rows").GetArrayLength().ShouldBe(2, "an admin sees both groups");
