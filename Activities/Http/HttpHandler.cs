@@ -29,7 +29,7 @@ internal sealed class HttpHandler(IHttpClientFactory clients, IOptions<Activitie
     {
         // Only the model's task headers may name secrets (HttpRequestPlan refuses them in variables), so only those load stored values.
         var current = await secrets.ForTextsAsync(job.CustomHeaders.Select(h => h.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null),
-            cancellationToken);
+            job.TenantId, cancellationToken);
         var (plan, refusal) = HttpRequestPlan.For(job, current, _allowed);
         if (plan is null)
         {

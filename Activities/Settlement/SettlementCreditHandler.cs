@@ -31,8 +31,8 @@ internal sealed class SettlementCreditHandler(SettlementPool pool, TimeProvider 
         {
             return JobOutcome.Fail($"A fee must be positive with at most two decimals, not {fee}.", retryable: false);
         }
-        var credited = await pool.CreditFeeAsync(network!, orderId!, fee.Value, period, $"job:{job.Key}", job.ProcessInstanceKey, clock.GetUtcNow(), cancellationToken);
-        var balance = (await pool.BalancesAsync(network, cancellationToken)).Single();
+        var credited = await pool.CreditFeeAsync(job.TenantId, network!, orderId!, fee.Value, period, $"job:{job.Key}", job.ProcessInstanceKey, clock.GetUtcNow(), cancellationToken);
+        var balance = (await pool.BalancesAsync(job.TenantId, network, cancellationToken)).Single();
         return JobOutcome.Complete(new JsonObject { ["settlementCredited"] = credited, ["poolAvailable"] = balance.Available });
     }
 }

@@ -6,7 +6,8 @@ namespace Processes.Activities.Shared;
 /// <summary>
 /// Camunda connector secrets: <c>{{secrets.NAME}}</c> in what a model declares (a task header) is replaced by the
 /// configuration value <c>Processes:Secrets:NAME</c> (env <c>Processes__Secrets__NAME</c>) when the job runs, or else by
-/// the value an admin stored (<see cref="ConnectorSecretStore"/>): configuration wins, so an environment can pin a value
+/// the value an admin stored for the job's tenant (<see cref="ConnectorSecretStore"/>; never another tenant's, not even
+/// the default tenant's — a value all tenants share goes into configuration): configuration wins, so an environment can pin a value
 /// the admin page cannot override. A stored value takes effect at the next job run, no restart needed. A model
 /// drawn once then carries no webhook address or token, and each environment configures its own. Callers resolve
 /// only model text, never variables: whoever starts an instance sets its variables, and a placeholder there would
@@ -37,10 +38,10 @@ internal sealed partial class ConnectorSecrets(IConfiguration section, Connector
     public IReadOnlyList<string> ConfiguredNames => [.. section.GetChildren().Where(c => c.Value is { Length: > 0 }).Select(c => c.Key).Order(StringComparer.Ordinal)];
 
     /// <summary>
-    /// These secrets with the stored values that <paramref name="texts"/> (model text) name and configuration does not
-    /// set, loaded now: one job resolves against what an admin set up to the moment it runs.
+    /// These secrets with the values <paramref name="tenantId"/> stored for what <paramref name="texts"/> (model text) name
+    /// and configuration does not set, loaded now: one job resolves against what an admin set up to the moment it runs.
     /// </summary>
-    public async Task<ConnectorSecrets> ForTextsAsync(IEnumerable<string?> texts, CancellationToken cancellationToken)
+    public async Task<ConnectorSecrets> ForTextsAsync(IEnumerable<string?> texts, string tenantId, CancellationToken cancellationToken)
     {
         if (store is null)
         {
@@ -48,7 +49,7 @@ internal sealed partial class ConnectorSecrets(IConfiguration section, Connector
         }
         var names = texts.Where(t => t is not null).SelectMany(t => Placeholder().Matches(t!).Select(m => m.Groups[1].Value))
             .Where(n => section[n] is not { Length: > 0 }).ToHashSet(StringComparer.Ordinal);
-        return names.Count == 0 ? this : new ConnectorSecrets(section, store, await store.ValuesAsync(names, cancellationToken));
+        return names.Count == 0 ? this : new ConnectorSecrets(section, store, await store.ValuesAsync(tenantId, names, cancellationToken));
     }
 
     /// <summary>The text with every placeholder replaced, or the names of the secrets that are not configured.</summary>
@@ -70,7 +71,7 @@ internal sealed partial class ConnectorSecrets(IConfiguration section, Connector
     }
 
     public static string MissingMessage(IReadOnlyList<string> names) =>
-        $"The secret(s) {string.Join(", ", names)} are not configured: an admin sets them on the settings page (Connector secrets), " +
+        $"The secret(s) {string.Join(", ", names)} are not configured: an admin sets them on the settings page (Connector secrets, in the instance's tenant), " +
         $"or configure Processes:Secrets:{names[0]} (environment variable Processes__Secrets__{names[0]}); then retry the incident.";
 
     /// <summary>The secrets one call resolved, to take back out of anything an operator or a log will read.</summary>

@@ -37,6 +37,7 @@ const ADMIN_TABS = [
   { id: 'users', href: '/admin', label: 'Users, groups and audit' },
   { id: 'versions', href: '/admin/versions', label: 'Versions and migration' },
   { id: 'settings', href: '/admin/settings', label: 'Agents, SMS texts and calendars' },
+  { id: 'tenants', href: '/admin/tenants', label: 'Tenants' },
 ];
 
 /**

@@ -80,7 +80,8 @@ async function openUser(id) {
   selected = await json('GET', `/api/users/${id}`);
   $('user-detail').hidden = false;
   $('user-title').textContent = `${selected.userName} — ${selected.displayName}`;
-  $('user-facts').textContent = [selected.enabled ? 'enabled' : 'disabled', selected.email, selected.hasPassword ? 'signs in with a password' : 'API keys only']
+  $('user-facts').textContent = [selected.enabled ? 'enabled' : 'disabled', selected.email, selected.hasPassword ? 'signs in with a password' : 'API keys only',
+    `tenants: ${(selected.tenants ?? []).join(', ')}`]
     .filter(Boolean).join(' · ');
   $('user-toggle').textContent = selected.enabled ? 'Disable' : 'Enable';
   $('user-profile').elements.displayName.value = selected.displayName;

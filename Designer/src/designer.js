@@ -12,6 +12,7 @@ import { formForTask } from './studio/form-template.js';
 import { linkForm } from './studio/pickers.js';
 import { openRunDialog } from './studio/run.js';
 import { loadEngineSupport } from './studio/engine-support.js';
+import { deployTenant, loadTenancy, renderTenantBadge } from './studio/tenant.js';
 import { drawHeatmap, loadHeatmap } from './heatmap.js';
 
 const $ = id => document.getElementById(id);
@@ -37,6 +38,8 @@ let edits = 0;
 /** A process left open while its task's form is built ("Create form for this task"): [document, dirty]. */
 let parked = null;
 let deployed = { process: [], decision: [], form: [] };
+// The tenants of this user (GET /api/tenants/mine): where a new model deploys, and whether the tenant is worth showing.
+let tenancy = { tenants: [], selected: null, all: false };
 
 function changed() {
   edits += 1;
@@ -104,6 +107,7 @@ function renderTitle() {
   const readOnly = Boolean(older);
   $('deploy').disabled = readOnly;
   $('run').disabled = readOnly;
+  renderTenantBadge($('tenant-badge'), current, tenancy);
   $('back').hidden = !parked;
   if (parked) {
     $('back').textContent = `Back to ${parked[0].name || parked[0].id || 'the process'}`;
@@ -293,6 +297,7 @@ async function deploy() {
   const resourceName = current.resourceName?.endsWith(extension) ? current.resourceName : `${id}${extension}`;
   const form = new FormData();
   form.append('resources', new Blob([text], { type: current.kind === 'form' ? 'application/json' : 'application/xml' }), resourceName);
+  form.append('tenantId', deployTenant(current, tenancy));
   const editsDeployed = edits;
   $('deploy').disabled = true;
   editor.clearProblems();
@@ -303,7 +308,8 @@ async function deploy() {
     await loadDefinitions();
     const items = result.deployments.map(describeDeployed).filter(Boolean);
     const mine = items.find(item => item.kind === current.kind && (current.kind !== 'process' || item.id === id)) ?? items[0];
-    const latest = mine && deployed[mine.kind].find(entry => entry.id === mine.id && entry.isLatest);
+    const tenant = deployTenant(current, tenancy);
+    const latest = mine && deployed[mine.kind].find(entry => entry.id === mine.id && entry.isLatest && (!entry.tenantId || entry.tenantId === tenant));
     const before = current;
     if (latest) {
       current = { ...latest, text };
@@ -420,7 +426,7 @@ async function run() {
 }
 
 /**
- * `?process=ID` (or `decision=`, `form=`) with optional `&version=N` opens that model, `?key=K` the process
+ * `?process=ID` (or `decision=`, `form=`) with optional `&version=N` (and `&tenantId=T`) opens that model, `?key=K` the process
  * definition of that key (the admin's versions page links either way); older versions open read-only.
  */
 async function openFromQuery() {
@@ -441,7 +447,9 @@ async function openFromQuery() {
   }
   const id = query.get(kind);
   const version = query.has('version') ? Number(query.get('version')) : null;
-  const entry = deployed[kind].find(item => item.id === id && (version ? item.version === version : item.isLatest));
+  // ?tenantId= picks the tenant's model where the same id is deployed in several (the versions page links so).
+  const tenant = query.get('tenantId');
+  const entry = deployed[kind].find(item => item.id === id && (version ? item.version === version : item.isLatest) && (!tenant || item.tenantId === tenant));
   if (!entry) {
     setStatus('error', `No deployed ${kind} ${id}${version ? ` version ${version}` : ''}.`);
     return true;
@@ -453,6 +461,7 @@ async function openFromQuery() {
 async function start() {
   const me = await (await request('GET', '/api/auth/me')).json();
   renderNav(me, 'designer');
+  tenancy = await loadTenancy();
   // The toolbar's menus (New…, File…) close once an item is chosen, or on a click anywhere else.
   for (const menu of document.querySelectorAll('.toolbar details.menu')) {
     menu.querySelector('.menu-items').addEventListener('click', () => { menu.open = false; });

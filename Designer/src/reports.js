@@ -15,6 +15,56 @@ const $ = id => document.getElementById(id);
 renderPageHeader({ brand: 'Processes reports' });
 const charts = {};
 
+/**
+ * Every report section, built from this one template: its id (the section, `<id>-title`, `<id>-csv`, `<id>-chart`,
+ * `<id>-by`), the API report it links as CSV, an optional "by" choice, chart and summary line, and the table's columns
+ * and body id. The page tests find the ids as they always were.
+ */
+const SECTIONS = [
+  { id: 'sla', title: 'SLA compliance (due dates in working time)', by: ['process', 'step', 'group', 'period'], chart: 'SLA compliance chart',
+    columns: ['Key', 'Met', 'Warned', 'Breached', 'Open', 'Compliance', 'Paused'], rows: 'sla-rows' },
+  { id: 'durations', title: 'First response and resolution times', chart: 'Duration distribution chart',
+    columns: ['Measure', 'Tasks', 'Average', 'Median', '90th pct.', 'Max'], rows: 'duration-rows' },
+  { id: 'workload', title: 'Workload and throughput', by: ['agent', 'group'], chart: 'Workload chart',
+    columns: ['Who', 'Open', 'Completed', 'Avg. handling'], rows: 'workload-rows' },
+  { id: 'handovers', title: 'Transfers, escalations and reassignments', summary: 'handover-rates', columns: ['Kind', 'Reason', 'Tasks'], rows: 'handover-rows' },
+  { id: 'exceptions', title: 'Exception orders by problem', columns: ['Problem type', 'Detail', 'Orders', 'Open', 'Closed', 'Avg. to close'],
+    rows: 'exception-rows' },
+  { id: 'surveys', title: 'Satisfaction surveys', summary: 'survey-summary', columns: ['Result', 'Score', 'Demands'], rows: 'survey-rows' },
+  { id: 'completions', title: 'Completion standards and reasons', columns: ['Standard', 'Reason', 'Demands'], rows: 'completion-rows' },
+  { id: 'fulfilment', title: 'Fulfilment acceptance and verification',
+    columns: ['Network', 'Orders', 'Offers', 'Accepted', 'Acceptance', 'Verifications', 'Verified', 'Verification'], rows: 'fulfilment-rows' },
+  { id: 'settlement', title: 'Settlement per network and month',
+    columns: ['Network', 'Month', 'Released orders', 'Released', 'Frozen orders', 'Frozen', 'Paid'], rows: 'settlement-rows' },
+];
+
+function node(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  element.append(...children);
+  return element;
+}
+
+/** One section of the template: heading, tools ("by" and CSV), chart and summary when it has them, and the table. */
+function section(spec) {
+  const tools = node('div', { class: 'section-tools' });
+  if (spec.by) {
+    const select = node('select', { id: `${spec.id}-by` }, ...spec.by.map(value => new Option(value, value)));
+    tools.append(node('label', {}, 'by ', select));
+  }
+  tools.append(node('a', { id: `${spec.id}-csv`, class: 'csv', download: '' }, 'CSV'));
+  const parts = [node('h2', { id: `${spec.id}-title` }, spec.title), tools];
+  if (spec.summary) parts.push(node('p', { id: spec.summary, class: 'rates' }));
+  if (spec.chart) parts.push(node('div', { class: 'chart' }, node('canvas', { id: `${spec.id}-chart`, 'aria-label': spec.chart, role: 'img' })));
+  const head = node('thead', {}, node('tr', {}, ...spec.columns.map(column => node('th', {}, column))));
+  parts.push(node('div', { class: 'table-wrap' }, node('table', {}, head, node('tbody', { id: spec.rows }))));
+  return node('section', { id: spec.id, 'aria-labelledby': `${spec.id}-title` }, ...parts);
+}
+
+function renderSections() {
+  $('reports').replaceChildren(...SECTIONS.map(section));
+}
+
 function showMessage(text) {
   $('message').className = text ? 'message error' : 'message';
   $('message').textContent = text;
@@ -182,6 +232,7 @@ async function refresh() {
 }
 
 async function start() {
+  renderSections();
   const me = await (await request('GET', '/api/auth/me')).json();
   renderNav(me, 'reports');
   const today = new Date();

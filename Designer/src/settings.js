@@ -10,6 +10,13 @@ const $ = id => document.getElementById(id);
 renderPageHeader({ brand: 'Processes admin', tab: 'settings' });
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 let calendars = [];
+// The tenant these settings belong to (null: the session's, as the API decides without ?tenantId=).
+let tenant = null;
+
+/** The API path with the picked tenant, so every read and write of the page acts in that tenant. */
+function scoped(path) {
+  return tenant ? `${path}${path.includes('?') ? '&' : '?'}tenantId=${encodeURIComponent(tenant)}` : path;
+}
 
 function button(text, onClick) {
   const node = element('button', text);
@@ -23,7 +30,7 @@ const list = text => String(text ?? '').split(',').map(part => part.trim()).filt
 // Agents
 
 async function loadAgents() {
-  const agents = await json('GET', '/api/agents');
+  const agents = await json('GET', scoped('/api/agents'));
   $('agents').replaceChildren(...agents.map(agent => {
     const item = element('li');
     const facts = [agent.skills.join(', '), agent.regions.join(', '), agent.languages.join(', '), agent.tiers.join(', '), agent.channels.join(', ')]
@@ -35,7 +42,7 @@ async function loadAgents() {
       button('Delete', () => {
         if (confirm(`Delete the profile of ${agent.userName}? Dispatch no longer picks them.`)) {
           act(async () => {
-            await json('DELETE', `/api/agents/${encodeURIComponent(agent.userName)}`);
+            await json('DELETE', scoped(`/api/agents/${encodeURIComponent(agent.userName)}`));
             await loadAgents();
           }, `Deleted the profile of ${agent.userName}.`);
         }
@@ -62,7 +69,7 @@ async function saveAgent(event) {
   const form = event.target.elements;
   const userName = form.userName.value.trim();
   await act(async () => {
-    await json('PUT', `/api/agents/${encodeURIComponent(userName)}`, {
+    await json('PUT', scoped(`/api/agents/${encodeURIComponent(userName)}`), {
       json: {
         skills: list(form.skills.value), regions: list(form.regions.value), languages: list(form.languages.value), tiers: list(form.tiers.value),
         channels: list(form.channels.value), capacity: Number(form.capacity.value), onDuty: form.onDuty.checked, phone: form.phone.value.trim() || null,
@@ -123,7 +130,7 @@ async function savePosition(event) {
 // SMS templates
 
 async function loadTemplates() {
-  const templates = await json('GET', '/api/sms-templates');
+  const templates = await json('GET', scoped('/api/sms-templates'));
   $('templates').replaceChildren(...templates.map(template => {
     const item = element('li');
     item.append(element('strong', template.id), element('span', template.text), element('span', template.description ?? '', 'muted'),
@@ -144,7 +151,7 @@ async function saveTemplate(event) {
   const form = event.target.elements;
   const id = form.id.value.trim();
   await act(async () => {
-    await json('PUT', `/api/sms-templates/${encodeURIComponent(id)}`, {
+    await json('PUT', scoped(`/api/sms-templates/${encodeURIComponent(id)}`), {
       json: { text: form.text.value, parameters: list(form.parameters.value), description: form.description.value.trim() || null },
     });
     await loadTemplates();
@@ -167,7 +174,7 @@ function weekInputs() {
 }
 
 async function loadCalendars() {
-  calendars = await json('GET', '/api/calendars');
+  calendars = await json('GET', scoped('/api/calendars'));
   $('calendars').replaceChildren(...calendars.map(calendar => {
     const item = element('li');
     const days = DAYS.filter(day => calendar.week?.[day]?.length).map(day => day.slice(0, 3)).join(' ');
@@ -210,7 +217,7 @@ async function saveCalendar(event) {
   });
   const existing = calendars.find(c => c.name === name);
   await act(async () => {
-    await json('PUT', `/api/calendars/${encodeURIComponent(name)}`, {
+    await json('PUT', scoped(`/api/calendars/${encodeURIComponent(name)}`), {
       json: { name, timeZone: form.timeZone.value.trim(), week, holidays, workingDays: list(form.workingDays.value) },
       // Changing a calendar someone else changed meanwhile is refused (412) instead of overwriting their change.
       headers: existing ? { 'If-Match': `"${existing.version}"` } : {},
@@ -223,7 +230,7 @@ async function preview(event) {
   event.preventDefault();
   const form = event.target.elements;
   await act(async () => {
-    const answer = await json('GET', `/api/calendars/${encodeURIComponent(form.name.value)}/preview?hours=${encodeURIComponent(form.hours.value)}`);
+    const answer = await json('GET', scoped(`/api/calendars/${encodeURIComponent(form.name.value)}/preview?hours=${encodeURIComponent(form.hours.value)}`));
     const due = new Date(answer.due).toLocaleString(undefined, { timeZone: answer.timeZone, dateStyle: 'full', timeStyle: 'short' });
     $('preview').textContent = `${answer.workingHours} working hour(s) from now in ${answer.name} end ${due} (${answer.timeZone}).`;
   });
@@ -232,7 +239,7 @@ async function preview(event) {
 // Connector secrets: names and where they are set; a value goes in and never comes back out.
 
 async function loadSecrets() {
-  const secrets = await json('GET', '/api/secrets');
+  const secrets = await json('GET', scoped('/api/secrets'));
   $('secrets').replaceChildren(...secrets.map(secret => {
     const item = element('li');
     item.dataset.name = secret.name;
@@ -249,7 +256,7 @@ async function loadSecrets() {
       item.append(button('Delete', () => {
         if (confirm(`Delete the stored secret ${secret.name}? Models that use it fail until it is set again.`)) {
           act(async () => {
-            await json('DELETE', `/api/secrets/${encodeURIComponent(secret.name)}`);
+            await json('DELETE', scoped(`/api/secrets/${encodeURIComponent(secret.name)}`));
             await loadSecrets();
           }, `Deleted the secret ${secret.name}.`);
         }
@@ -264,16 +271,37 @@ async function saveSecret(event) {
   const form = event.target.elements;
   const name = form.name.value.trim();
   await act(async () => {
-    await json('PUT', `/api/secrets/${encodeURIComponent(name)}`, { json: { value: form.value.value } });
+    await json('PUT', scoped(`/api/secrets/${encodeURIComponent(name)}`), { json: { value: form.value.value } });
     // The value leaves the page once saved: nothing keeps it in a field to be read back.
     event.target.reset();
     await loadSecrets();
   }, `Saved the secret ${name}; jobs use it from their next run.`);
 }
 
+/**
+ * For someone in several tenants (an admin: every tenant) a picker chooses whose agents, texts, calendars and secrets
+ * the page shows and saves; it starts at the session's tenant. One tenant: no picker, the API's default holds.
+ */
+async function tenantPicker() {
+  const mine = await json('GET', '/api/tenants/mine');
+  const picker = $('settings-tenant');
+  if (!mine.all && mine.tenants.length < 2) return;
+  picker.replaceChildren(...mine.tenants.map(t => new Option(t.name === t.id ? t.id : `${t.name} (${t.id})`, t.id)));
+  tenant = mine.selected ?? (mine.tenants.some(t => t.id === '<default>') ? '<default>' : mine.tenants[0]?.id ?? null);
+  picker.value = tenant ?? '';
+  $('tenant-row').hidden = false;
+  picker.addEventListener('change', () => act(async () => {
+    tenant = picker.value;
+    for (const form of ['agent-form', 'template-form', 'calendar-form', 'secret-form']) $(form).reset();
+    $('preview').textContent = '';
+    await Promise.all([loadAgents(), loadTemplates(), loadCalendars(), loadSecrets()]);
+  }, `Showing the settings of tenant ${picker.value}.`));
+}
+
 async function start() {
   const me = await json('GET', '/api/auth/me');
   renderNav(me, 'admin');
+  await tenantPicker();
   weekInputs();
   $('agent-form').addEventListener('submit', saveAgent);
   $('position-form').addEventListener('submit', savePosition);

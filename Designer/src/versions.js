@@ -36,19 +36,27 @@ function code(text) {
 
 // Versions
 
-async function loadProcesses(selectedId) {
+// A process id is unique only within its tenant (versions count per tenant), so the page keys a process by both.
+const keyOf = p => `${p.tenantId}/${p.processDefinitionId}`;
+
+/** `selected` is a key (tenant/id) or, from a link, a bare process id. */
+async function loadProcesses(selected) {
   processes = await json('GET', '/api/versions');
   $('processes-empty').hidden = processes.length > 0;
+  const tenants = new Set(processes.map(p => p.tenantId));
   $('process').replaceChildren(...processes.map(p => {
-    const option = element('option', p.name ? `${p.name} (${p.processDefinitionId})` : p.processDefinitionId);
-    option.value = p.processDefinitionId;
+    const label = p.name ? `${p.name} (${p.processDefinitionId})` : p.processDefinitionId;
+    const option = element('option', tenants.size > 1 ? `${label} — ${p.tenantId}` : label);
+    option.value = keyOf(p);
     return option;
   }));
-  const chosen = processes.find(p => p.processDefinitionId === selectedId) ?? processes[0];
+  const chosen = processes.find(p => keyOf(p) === selected) ?? processes.find(p => p.processDefinitionId === selected) ?? processes[0];
   if (chosen) {
-    $('process').value = chosen.processDefinitionId;
+    $('process').value = keyOf(chosen);
   }
   current = chosen ?? null;
+  $('process-tenant').textContent = chosen ? `Tenant: ${chosen.tenantId}` : '';
+  $('process-tenant').dataset.tenant = chosen?.tenantId ?? '';
   renderVersions();
 }
 
@@ -64,7 +72,9 @@ function renderVersions() {
     row.classList.toggle('latest', v.isLatest);
     const actions = element('div', undefined, 'actions');
     const open = element('a', v.isLatest ? 'Open in designer' : 'Open read-only', 'button');
-    open.href = `/designer?process=${encodeURIComponent(current.processDefinitionId)}&version=${v.version}`;
+    // The designer opens the version of this tenant (a default-tenant link stays as it always was).
+    open.href = `/designer?process=${encodeURIComponent(current.processDefinitionId)}&version=${v.version}`
+      + (current.tenantId && current.tenantId !== '<default>' ? `&tenantId=${encodeURIComponent(current.tenantId)}` : '');
     actions.append(open, button('Start instance', () => startInstance(v)),
       button(v.suspendedAt ? 'Resume' : 'Suspend', () => suspend(v, !v.suspendedAt)));
     const cells = [
@@ -99,7 +109,7 @@ function renderVersions() {
 /** Suspends a version for new starts (running instances continue), or resumes it. */
 async function suspend(version, suspended) {
   await request('POST', `/api/versions/${encodeURIComponent(version.processDefinitionKey)}/${suspended ? 'suspend' : 'resume'}`);
-  await loadProcesses(current.processDefinitionId);
+  await loadProcesses(keyOf(current));
   say('success', suspended
     ? `Version ${version.version} is suspended: it starts no new instances; running ones continue.`
     : `Version ${version.version} starts instances again.`);
@@ -107,7 +117,7 @@ async function suspend(version, suspended) {
 
 async function startInstance(version) {
   const started = await json('POST', '/v2/process-instances', { json: { processDefinitionKey: version.processDefinitionKey } });
-  await loadProcesses(current.processDefinitionId);
+  await loadProcesses(keyOf(current));
   say('success', `Started instance ${started.processInstanceKey} of version ${version.version}.`);
 }
 
@@ -294,7 +304,7 @@ async function migrate() {
     $('progress').textContent = `Migrated ${migrated} of ${keys.length} instance(s) to version ${pair.to.version}${refused ? `; ${refused} could not move` : ''}.`;
     const fromVersion = pair.from.version;
     const toVersion = pair.to.version;
-    await loadProcesses(current.processDefinitionId);
+    await loadProcesses(keyOf(current));
     await compare(fromVersion, toVersion);
   } finally {
     $('migrate').disabled = false;
@@ -307,7 +317,9 @@ async function start() {
   const params = new URLSearchParams(location.search);
   await loadProcesses(params.get('process'));
   $('process').addEventListener('change', () => act(async () => {
-    current = processes.find(p => p.processDefinitionId === $('process').value) ?? null;
+    current = processes.find(p => keyOf(p) === $('process').value) ?? null;
+    $('process-tenant').textContent = current ? `Tenant: ${current.tenantId}` : '';
+    $('process-tenant').dataset.tenant = current?.tenantId ?? '';
     renderVersions();
     await compare(Number($('compare-from').value), Number($('compare-to').value));
   }));

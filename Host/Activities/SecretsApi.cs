@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Activities.Shared;
 using Processes.Host.Audit;
 using Processes.Host.Identity;
+using Processes.Host.Tenants;
 
 namespace Processes.Host.Activities;
 
@@ -19,6 +20,8 @@ public sealed record SecretValueRequest(string? Value);
 /// Connector secrets for admins (<c>/api/secrets</c>): the names in use (set in configuration, stored, or both) and
 /// write-only values — a PUT stores (encrypted) or replaces, a DELETE removes; no answer ever carries a value. A stored
 /// value resolves at the next job run, so a job that failed for a missing secret continues after "retry incident".
+/// Stored values belong to a tenant (<c>?tenantId=</c>, else the session's, else the default one; an unknown tenant is a
+/// 404 naming it): a job resolves its own tenant's. Configured values are shared by every tenant and win.
 /// </summary>
 internal static class SecretsApi
 {
@@ -31,9 +34,15 @@ internal static class SecretsApi
         return app;
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<SecretItem>>, ProblemHttpResult>> ListAsync(ConnectorSecrets secrets, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<SecretItem>>, ProblemHttpResult>> ListAsync(string? tenantId, HttpContext http, ConnectorSecrets secrets,
+        TenantRequests tenants, CancellationToken cancellationToken)
     {
-        var stored = secrets.Store is { } store ? await store.ListAsync(cancellationToken) : [];
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var stored = secrets.Store is { } store ? await store.ListAsync(tenant!, cancellationToken) : [];
         var configured = secrets.ConfiguredNames.ToHashSet(StringComparer.Ordinal);
         var names = stored.Select(s => s.Name).Concat(configured).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         return TypedResults.Ok<IReadOnlyList<SecretItem>>([.. names.Select(name => stored.FirstOrDefault(s => s.Name == name) is { } row
@@ -41,8 +50,8 @@ internal static class SecretsApi
             : new SecretItem(name, false, true, null, null))]);
     }
 
-    private static async Task<Results<NoContent, Created, ProblemHttpResult>> SetAsync(string name, SecretValueRequest? body, HttpContext http, ConnectorSecrets secrets,
-        CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, Created, ProblemHttpResult>> SetAsync(string name, string? tenantId, SecretValueRequest? body, HttpContext http,
+        ConnectorSecrets secrets, TenantRequests tenants, CancellationToken cancellationToken)
     {
         if (!ConnectorSecretStore.IsValidName(name))
         {
@@ -61,13 +70,25 @@ internal static class SecretsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Secrets cannot be stored",
                 detail: "This host has no Data Protection key ring to encrypt them; configure Processes:Secrets instead.");
         }
-        var created = await store.SetAsync(name, body.Value, AuditEntry.ActorFor(http), cancellationToken);
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var created = await store.SetAsync(tenant!, name, body.Value, AuditEntry.ActorFor(http), cancellationToken);
         return created ? TypedResults.Created($"/api/secrets/{Uri.EscapeDataString(name)}") : TypedResults.NoContent();
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, HttpContext http, ConnectorSecrets secrets,
-        CancellationToken cancellationToken) =>
-        secrets.Store is { } store && await store.DeleteAsync(name, AuditEntry.ActorFor(http), cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, string? tenantId, HttpContext http, ConnectorSecrets secrets,
+        TenantRequests tenants, CancellationToken cancellationToken)
+    {
+        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        return secrets.Store is { } store && await store.DeleteAsync(tenant!, name, AuditEntry.ActorFor(http), cancellationToken)
             ? TypedResults.NoContent()
             : Problems.NotFound("stored secret", name);
+    }
 }

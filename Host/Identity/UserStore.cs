@@ -25,13 +25,16 @@ internal sealed class UserRecord
     public string[] Tenants { get; init; } = [];
 
     public UserView ToView() => new(Id, UserName, DisplayName, Email, Enabled, PasswordHash is not null, Roles, Groups,
-        DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc), Version);
+        DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc), Version, Tenants.Length > 0 ? Tenants : [Processes.Engine.Visibility.TenantIds.Default]);
 }
 
-/// <summary>A user as the API shows it.</summary>
+/// <summary>
+/// A user as the API shows it. <c>Tenants</c> are those the user works in — directly or through a group; a user of no
+/// tenant works in the default one, so the list is never empty (an admin sees every tenant whatever it says).
+/// </summary>
 public sealed record UserView(
     long Id, string UserName, string DisplayName, string? Email, bool Enabled, bool HasPassword,
-    IReadOnlyList<string> Roles, IReadOnlyList<string> Groups, DateTime CreatedAt, int Version);
+    IReadOnlyList<string> Roles, IReadOnlyList<string> Groups, DateTime CreatedAt, int Version, IReadOnlyList<string> Tenants);
 
 internal enum WriteOutcome
 {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Processes.Activities.Settlement;
 using Processes.Host.Audit;
 using Processes.Host.Identity;
+using Processes.Host.Tenants;
 
 namespace Processes.Host.Settlement;
 
@@ -17,7 +18,8 @@ public sealed record WithdrawalReview(bool? Approved, string? Note);
 /// /api/settlement: the service networks' settlement pools (credited per order by the <c>settlement-credit</c>
 /// activity), withdrawal requests against them and finance's review. A request above what the pool has available is
 /// refused (409, naming the available amount) and reserves nothing; every request and review is one transaction with
-/// its audit row. Amounts are decimals with at most two places.
+/// its audit row. Amounts are decimals with at most two places. Pools are per tenant: every call acts in <c>?tenantId=</c>
+/// (else the session's tenant, else the default one), checked like any tenantId; another tenant's withdrawal is a 404.
 /// </summary>
 internal static class SettlementApi
 {
@@ -31,14 +33,25 @@ internal static class SettlementApi
         return app;
     }
 
-    private static async Task<IResult> PoolsAsync(string? network, SettlementPool pool, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new { items = await pool.BalancesAsync(string.IsNullOrWhiteSpace(network) ? null : network, cancellationToken) });
+    private static async Task<IResult> PoolsAsync(string? network, string? tenantId, ClaimsPrincipal user, SettlementPool pool, TenantRequests tenants,
+        CancellationToken cancellationToken)
+    {
+        var (tenant, problem) = await tenants.TargetAsync(user, tenantId, "tenantId", cancellationToken);
+        return problem ?? (IResult)TypedResults.Ok(new { items = await pool.BalancesAsync(tenant!, string.IsNullOrWhiteSpace(network) ? null : network, cancellationToken) });
+    }
 
-    private static async Task<IResult> WithdrawalsAsync(string? network, SettlementPool pool, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new { items = (await pool.WithdrawalsAsync(string.IsNullOrWhiteSpace(network) ? null : network, cancellationToken)).Select(Shape) });
+    private static async Task<IResult> WithdrawalsAsync(string? network, string? tenantId, ClaimsPrincipal user, SettlementPool pool, TenantRequests tenants,
+        CancellationToken cancellationToken)
+    {
+        var (tenant, problem) = await tenants.TargetAsync(user, tenantId, "tenantId", cancellationToken);
+        return problem ?? (IResult)TypedResults.Ok(new
+        {
+            items = (await pool.WithdrawalsAsync(tenant!, string.IsNullOrWhiteSpace(network) ? null : network, cancellationToken)).Select(Shape),
+        });
+    }
 
-    private static async Task<IResult> RequestAsync(WithdrawalRequest? request, HttpContext http, ClaimsPrincipal user, SettlementPool pool, IAuditLog audit,
-        TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> RequestAsync(WithdrawalRequest? request, string? tenantId, HttpContext http, ClaimsPrincipal user, SettlementPool pool,
+        IAuditLog audit, TenantRequests tenants, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (request is null || string.IsNullOrWhiteSpace(request.Network) || request.Network.Length > 100)
         {
@@ -52,23 +65,33 @@ internal static class SettlementApi
         {
             return Problems.Invalid("requestId", "requestId is required (at most 100 characters): the same id again is the same request.");
         }
-        var (withdrawal, refusal, available) = await pool.RequestWithdrawalAsync(request.Network, amount, request.RequestId, AuditEntry.ActorOf(user),
+        var (tenant, problem) = await tenants.TargetAsync(user, tenantId, "tenantId", cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var (withdrawal, refusal, available) = await pool.RequestWithdrawalAsync(tenant!, request.Network, amount, request.RequestId, AuditEntry.ActorOf(user),
             clock.GetUtcNow(), (transaction, w, ct) => audit.RecordAsync(AuditEntry.For(http, "settlement.withdrawal_requested", "settlement_withdrawal",
-                w.Id.ToString(CultureInfo.InvariantCulture), new { w.Network, w.Amount, w.RequestId }), transaction, ct), cancellationToken);
+                w.Id.ToString(CultureInfo.InvariantCulture), new { w.Network, w.Amount, w.RequestId, tenantId = tenant }), transaction, ct), cancellationToken);
         return refusal == WithdrawalRefusal.AbovePool
             ? Problems.Conflict("amount", string.Create(CultureInfo.InvariantCulture,
                 $"The pool of {request.Network} has {available:0.00} available; a withdrawal of {amount:0.00} is above it."))
             : TypedResults.Ok(Shape(withdrawal!));
     }
 
-    private static async Task<IResult> ReviewAsync(long id, WithdrawalReview? review, HttpContext http, ClaimsPrincipal user, SettlementPool pool,
-        IAuditLog audit, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> ReviewAsync(long id, string? tenantId, WithdrawalReview? review, HttpContext http, ClaimsPrincipal user, SettlementPool pool,
+        IAuditLog audit, TenantRequests tenants, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (review?.Approved is not { } approved)
         {
             return Problems.Invalid("approved", "approved is required: true pays the withdrawal, false returns it to the pool.");
         }
-        var (withdrawal, refusal) = await pool.ReviewAsync(id, approved, review.Note, AuditEntry.ActorOf(user), clock.GetUtcNow(),
+        var (tenant, problem) = await tenants.TargetAsync(user, tenantId, "tenantId", cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var (withdrawal, refusal) = await pool.ReviewAsync(tenant!, id, approved, review.Note, AuditEntry.ActorOf(user), clock.GetUtcNow(),
             (transaction, w, ct) => audit.RecordAsync(AuditEntry.For(http, approved ? "settlement.withdrawal_approved" : "settlement.withdrawal_rejected",
                 "settlement_withdrawal", w.Id.ToString(CultureInfo.InvariantCulture), new { w.Network, w.Amount, review.Note }), transaction, ct), cancellationToken);
         return refusal switch

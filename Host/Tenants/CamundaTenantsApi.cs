@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Processes.Engine.Storage;
@@ -15,9 +16,8 @@ public sealed record TenantUpdateRequest(string? Name, string? Description);
 /// <summary>Camunda's tenant shape: <c>description</c> is always present, null when there is none.</summary>
 public sealed record TenantResult(string TenantId, string Name, string? Description);
 
-public sealed record TenantFilter(string? TenantId, string? Name);
-
-public sealed record TenantSearchRequest(TenantFilter? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
+/// <summary>The filter stays raw JSON so a field Camunda's tenant filter does not have is a 400 naming it, as in every other search.</summary>
+public sealed record TenantSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
 
 public sealed record TenantMemberSearchRequest(SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
 
@@ -150,12 +150,13 @@ internal static class CamundaTenantsApi
         {
             return CamundaResults.BadRequest("page: the cursor was not issued by this API.");
         }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        IEnumerable<TenantResult> all = (await TenantStore.ListAsync(connection, cancellationToken)).Select(Result);
-        if (request?.Filter is { } filter)
+        if (ReadFilter(request?.Filter, out var byId, out var byName) is { } badFilter)
         {
-            all = all.Where(t => (filter.TenantId is null || t.TenantId == filter.TenantId) && (filter.Name is null || t.Name == filter.Name));
+            return CamundaResults.BadRequest(badFilter);
         }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        IEnumerable<TenantResult> all = (await TenantStore.ListAsync(connection, cancellationToken)).Select(Result)
+            .Where(t => (byId is null || t.TenantId == byId) && (byName is null || t.Name == byName));
         IOrderedEnumerable<TenantResult>? sorted = null;
         foreach (var sort in request?.Sort ?? [])
         {
@@ -177,6 +178,44 @@ internal static class CamundaTenantsApi
         var list = (sorted ?? all).ToList();
         var items = list.Skip(page.Offset).Take(page.Limit).ToList();
         return TypedResults.Ok(SearchPaging.Respond(items, list.Count, page.Offset));
+    }
+
+    /// <summary>Camunda's tenant filter: <c>tenantId</c> and <c>name</c>, each a string; anything else is named in the answer.</summary>
+    private static string? ReadFilter(JsonElement? filter, out string? tenantId, out string? name)
+    {
+        tenantId = name = null;
+        if (filter is not { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } json)
+        {
+            return null;
+        }
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            return "filter must be an object of field names to values.";
+        }
+        foreach (var field in json.EnumerateObject())
+        {
+            if (field.Name is not ("tenantId" or "name"))
+            {
+                return $"filter.{field.Name} is not a field of tenants; known fields: name, tenantId.";
+            }
+            if (field.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+            if (field.Value.ValueKind != JsonValueKind.String)
+            {
+                return $"filter.{field.Name} must be a string.";
+            }
+            if (field.Name == "tenantId")
+            {
+                tenantId = field.Value.GetString();
+            }
+            else
+            {
+                name = field.Value.GetString();
+            }
+        }
+        return null;
     }
 
     private static async Task<Results<Ok<SearchResponse<T>>, ProblemHttpResult>> MembersAsync<T>(string tenantId, TenantMemberSearchRequest? request,

@@ -6,9 +6,11 @@ import { request } from '../api.js';
 export async function loadProcesses() {
   const response = await request('POST', '/v2/process-definitions/search', { json: { page: { limit: 1000 } } });
   const { items } = await response.json();
+  // Versions count per tenant: the same process id in two tenants has two latest versions.
   const latest = new Map();
+  const of = item => `${item.tenantId}/${item.processDefinitionId}`;
   for (const item of items) {
-    latest.set(item.processDefinitionId, Math.max(latest.get(item.processDefinitionId) ?? 0, item.version));
+    latest.set(of(item), Math.max(latest.get(of(item)) ?? 0, item.version));
   }
   return items.map(item => ({
     ...item,
@@ -16,7 +18,7 @@ export async function loadProcesses() {
     id: item.processDefinitionId,
     name: item.name || item.processDefinitionId,
     key: item.processDefinitionKey,
-    isLatest: latest.get(item.processDefinitionId) === item.version,
+    isLatest: latest.get(of(item)) === item.version,
   }));
 }
 
@@ -48,13 +50,15 @@ export function renderList(list, entries, { onOpen, selected }) {
       button.dataset.processId = entry.id;
     }
     button.dataset.key = entry.key;
-    button.classList.toggle('selected', selected?.kind === entry.kind && selected?.id === entry.id);
+    button.classList.toggle('selected', selected?.kind === entry.kind && selected?.id === entry.id
+      && (!selected?.tenantId || !entry.tenantId || selected.tenantId === entry.tenantId));
     const name = document.createElement('span');
     name.className = 'name';
     name.textContent = entry.name;
     const meta = document.createElement('span');
     meta.className = 'meta';
-    meta.textContent = `${entry.id} · v${entry.version}`;
+    // The same id in another tenant is another model: its tenant tells them apart (the default tenant's stays unmarked).
+    meta.textContent = `${entry.id} · v${entry.version}${entry.tenantId && entry.tenantId !== '<default>' ? ` · ${entry.tenantId}` : ''}`;
     button.append(name, meta);
     button.addEventListener('click', () => onOpen(entry));
     item.append(button);

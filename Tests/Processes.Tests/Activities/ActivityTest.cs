@@ -28,7 +28,7 @@ public abstract class ActivityTest : LoopTest
         [$"Processes:Activities:{section}:Retry:Timeout"] = "00:00:02",
     };
 
-    private protected IServiceProvider Services(Dictionary<string, string?> settings, ILoggerProvider? logs = null)
+    private protected IServiceProvider Services(Dictionary<string, string?> settings, ILoggerProvider? logs = null, Action<IServiceCollection>? configure = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
@@ -40,6 +40,7 @@ public abstract class ActivityTest : LoopTest
         services.AddSingleton(_ => new ProcessEngine(DataSource, new ProcessDefinitions(DataSource), TimeProvider.System));
         services.AddSingleton<IProcessEngine>(sp => sp.GetRequiredService<ProcessEngine>());
         services.AddSingleton<Processes.Activities.Assignment.IUserDirectory>(new Processes.Host.Identity.UserDirectory(DataSource));
+        configure?.Invoke(services);
         services.AddProcessesActivities(configuration);
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);

@@ -127,6 +127,26 @@ public sealed class AssignmentActivityTests : ActivityTest
     }
 
     [Test]
+    public async Task An_agents_load_counts_open_work_in_every_tenant_against_the_capacity_of_the_jobs_tenant()
+    {
+        // alice and bob serve two business lines; alice's one slot in tenant lt-b is taken by her open task in lt-a.
+        await AgentsAsync(Agent("alice", "refunds", 1) with { TenantId = "lt-a" }, Agent("alice", "refunds", 1) with { TenantId = "lt-b" },
+            Agent("bob", "refunds", 2) with { TenantId = "lt-b" });
+        await CreateTaskAsync(9_000_001, "alice");
+        await CreateTaskAsync(9_000_002, "bob");
+        await using (var connection = await DataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("UPDATE user_task SET tenant_id = 'lt-a' WHERE key = 9000001; UPDATE user_task SET tenant_id = 'lt-b' WHERE key = 9000002");
+        }
+        var assign = Handler("assign", []);
+
+        var decided = Completed(await assign.HandleAsync(Job("assign", RefundCase, """{"mode": "central"}""") with { TenantId = "lt-b" }, CancellationToken.None));
+
+        // Counted per tenant alice (0 of 1) would be less loaded than bob (1 of 2); counted across tenants she is full.
+        decided["assignee"]!.GetValue<string>().ShouldBe("bob", "alice has one pair of hands across both tenants");
+    }
+
+    [Test]
     public async Task Pool_and_manual_modes_route_to_groups_and_say_why()
     {
         var assign = Handler("assign", new() { ["Processes:Activities:Assignment:DispatchGroup"] = "supervisors" });

@@ -99,7 +99,7 @@ public sealed class HttpActivityTests : ActivityTest
         var missing = Failed(await http.HandleAsync(Job("http", "{}", """{"url": "{{secrets.NOT_SET}}/x"}"""), CancellationToken.None));
         missing.Retryable.ShouldBeFalse();
         missing.Message.ShouldBe("The URL '{{secrets.NOT_SET}}/x' needs a secret: The secret(s) NOT_SET are not configured: " +
-            "an admin sets them on the settings page (Connector secrets), or configure Processes:Secrets:NOT_SET " +
+            "an admin sets them on the settings page (Connector secrets, in the instance's tenant), or configure Processes:Secrets:NOT_SET " +
             "(environment variable Processes__Secrets__NOT_SET); then retry the incident.");
 
         var modelAddress = Failed(await http.HandleAsync(Job("http", "{}", $$$"""{"url": "{{{Url("hooks/ops")}}}?t={{secrets.CHAT_TOKEN}}"}"""),

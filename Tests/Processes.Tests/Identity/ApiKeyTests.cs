@@ -8,22 +8,14 @@ using Processes.Tests.Storage;
 namespace Processes.Tests.Identity;
 
 /// <summary>API keys: Bearer and Basic (as Camunda clients send them), revocation, storage.</summary>
-public sealed class ApiKeyTests : DatabaseTest
+public sealed class ApiKeyTests : IdentityHostTest
 {
-    private IdentityHost _host = null!;
-
-    [OneTimeSetUp]
-    public void StartHost() => _host = IdentityHost.Start(ConnectionString);
-
-    [OneTimeTearDown]
-    public async Task StopHost() => await _host.DisposeAsync();
-
     [Test]
     public async Task A_bearer_key_authenticates_its_user()
     {
-        var user = await _host.CreateUserAsync(roles: [Roles.Operator]);
+        var user = await Server.CreateUserAsync(roles: [Roles.Operator]);
 
-        var me = await _host.Bearer(user.ApiKey).GetFromJsonAsync<JsonElement>("/api/auth/me");
+        var me = await Server.Bearer(user.ApiKey).GetFromJsonAsync<JsonElement>("/api/auth/me");
 
         me.GetProperty("userName").GetString().ShouldBe(user.UserName);
         me.GetProperty("authenticatedWith").GetString().ShouldBe("apiKey");
@@ -33,19 +25,19 @@ public sealed class ApiKeyTests : DatabaseTest
     [Test]
     public async Task Basic_with_the_user_name_and_the_key_as_password_authenticates()
     {
-        var user = await _host.CreateUserAsync();
+        var user = await Server.CreateUserAsync();
 
-        (await _host.Basic(user.UserName.ToUpperInvariant(), user.ApiKey).GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Server.Basic(user.UserName.ToUpperInvariant(), user.ApiKey).GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Test]
     public async Task Basic_with_another_users_name_or_the_password_is_refused()
     {
-        var user = await _host.CreateUserAsync();
-        var other = await _host.CreateUserAsync();
+        var user = await Server.CreateUserAsync();
+        var other = await Server.CreateUserAsync();
 
-        (await _host.Basic(other.UserName, user.ApiKey).GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        (await _host.Basic(user.UserName, user.Password).GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await Server.Basic(other.UserName, user.ApiKey).GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await Server.Basic(user.UserName, user.Password).GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Test]
@@ -81,7 +73,7 @@ public sealed class ApiKeyTests : DatabaseTest
     [TestCase("not-a-key")]
     public async Task An_unknown_key_is_refused_with_problem_json(string key)
     {
-        var response = await _host.Bearer(key).GetAsync("/api/auth/me");
+        var response = await Server.Bearer(key).GetAsync("/api/auth/me");
 
         response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
@@ -92,7 +84,7 @@ public sealed class ApiKeyTests : DatabaseTest
     [TestCase("bm8tY29sb24=")]
     public async Task Malformed_basic_credentials_are_refused_with_problem_json(string parameter)
     {
-        using var client = _host.Anonymous();
+        using var client = Server.Anonymous();
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", parameter);
 
         var response = await client.GetAsync("/api/auth/me");
@@ -104,16 +96,16 @@ public sealed class ApiKeyTests : DatabaseTest
     [Test]
     public async Task Anonymous_endpoints_answer_even_with_a_bad_key()
     {
-        (await _host.Bearer("pk_00000000_nope").GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Server.Bearer("pk_00000000_nope").GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Test]
     public async Task A_revoked_key_is_refused_at_once()
     {
-        var user = await _host.CreateUserAsync();
-        var client = _host.Bearer(user.ApiKey);
+        var user = await Server.CreateUserAsync();
+        var client = Server.Bearer(user.ApiKey);
         (await client.GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        var admin = await _host.AdminAsync();
+        var admin = await Server.AdminAsync();
         var keys = await admin.GetFromJsonAsync<JsonElement>($"/api/users/{user.Id}/api-keys");
         var keyId = keys.GetProperty("items")[0].GetProperty("id").GetInt64();
 
@@ -128,9 +120,9 @@ public sealed class ApiKeyTests : DatabaseTest
     [Test]
     public async Task Keys_are_listed_without_secret_and_stored_only_as_a_hash()
     {
-        var user = await _host.CreateUserAsync();
-        await _host.Bearer(user.ApiKey).GetAsync("/api/auth/me");
-        var admin = await _host.AdminAsync();
+        var user = await Server.CreateUserAsync();
+        await Server.Bearer(user.ApiKey).GetAsync("/api/auth/me");
+        var admin = await Server.AdminAsync();
 
         var listed = await admin.GetStringAsync($"/api/users/{user.Id}/api-keys");
 
@@ -147,7 +139,7 @@ public sealed class ApiKeyTests : DatabaseTest
     [Test]
     public async Task Key_authenticated_writes_need_no_antiforgery_token()
     {
-        var admin = await _host.AdminAsync();
+        var admin = await Server.AdminAsync();
 
         (await admin.PostAsJsonAsync("/api/groups", new { name = "key-writes", displayName = "Key writes" })).StatusCode.ShouldBe(HttpStatusCode.Created);
     }
@@ -155,18 +147,18 @@ public sealed class ApiKeyTests : DatabaseTest
     [Test]
     public async Task Keys_of_a_disabled_user_are_refused()
     {
-        var user = await _host.CreateUserAsync();
-        var admin = await _host.AdminAsync();
+        var user = await Server.CreateUserAsync();
+        var admin = await Server.AdminAsync();
 
         (await admin.PostAsync($"/api/users/{user.Id}/disable", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
-        (await _host.Bearer(user.ApiKey).GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await Server.Bearer(user.ApiKey).GetAsync("/api/auth/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Test]
     public async Task Creating_a_key_needs_a_name_and_an_existing_user()
     {
-        var admin = await _host.AdminAsync();
+        var admin = await Server.AdminAsync();
 
         var noName = await admin.PostAsJsonAsync("/api/users/1/api-keys", new { name = " " });
         noName.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);

@@ -200,6 +200,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/admin", "/admin", null, Policies.Admin),
         new("GET", "/admin/versions", "/admin/versions", null, Policies.Admin),
         new("GET", "/admin/settings", "/admin/settings", null, Policies.Admin),
+        new("GET", "/admin/tenants", "/admin/tenants", null, Policies.Admin),
         new("GET", "/api/versions", "/api/versions", null, Policies.Admin),
         new("POST", "/api/migrations", "/api/migrations", "{}", Policies.Admin),
         new("POST", "/api/versions/{key}/suspend", "/api/versions" + Missing + "/suspend", null, Policies.Admin),

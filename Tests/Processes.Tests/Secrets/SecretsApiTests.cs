@@ -16,21 +16,13 @@ namespace Processes.Tests.Secrets;
 /// Connector secrets admins manage: write-only through /api/secrets (names and who set them, never values), encrypted
 /// in the database, audited; {{secrets.NAME}} resolves to a stored value at the next job, and configuration wins.
 /// </summary>
-public sealed class SecretsApiTests : DatabaseTest
+public sealed class SecretsApiTests : IdentityHostTest
 {
-    private IdentityHost _host = null!;
-
-    [OneTimeSetUp]
-    public void StartHost() => _host = IdentityHost.Start(ConnectionString);
-
-    [OneTimeTearDown]
-    public async Task StopHost() => await _host.DisposeAsync();
-
     [Test]
     public async Task An_admin_sets_replaces_and_deletes_a_secret_whose_value_is_never_shown_back_nor_stored_in_clear()
     {
-        var admin = await _host.CreateUserAsync(roles: [Roles.Admin]);
-        using var api = _host.Bearer(admin.ApiKey);
+        var admin = await Server.CreateUserAsync(roles: [Roles.Admin]);
+        using var api = Server.Bearer(admin.ApiKey);
         const string Value = "tok-3b9f1c0e-very-secret";
 
         (await api.PutAsJsonAsync("/api/secrets/CRM_TOKEN", new { value = Value })).StatusCode.ShouldBe(HttpStatusCode.Created);
@@ -59,8 +51,8 @@ public sealed class SecretsApiTests : DatabaseTest
     [Test]
     public async Task Bad_names_and_empty_values_are_refused_naming_the_field_and_only_admins_manage_secrets()
     {
-        var admin = await _host.CreateUserAsync(roles: [Roles.Admin]);
-        using var api = _host.Bearer(admin.ApiKey);
+        var admin = await Server.CreateUserAsync(roles: [Roles.Admin]);
+        using var api = Server.Bearer(admin.ApiKey);
         var badName = await api.PutAsJsonAsync("/api/secrets/has%20space", new { value = "x" });
         badName.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
         (await badName.Content.ReadAsStringAsync()).ShouldContain("name");
@@ -68,8 +60,8 @@ public sealed class SecretsApiTests : DatabaseTest
         empty.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
         (await empty.Content.ReadAsStringAsync()).ShouldContain("value");
 
-        var designer = await _host.CreateUserAsync(roles: [Roles.Designer]);
-        using var other = _host.Bearer(designer.ApiKey);
+        var designer = await Server.CreateUserAsync(roles: [Roles.Designer]);
+        using var other = Server.Bearer(designer.ApiKey);
         (await other.GetAsync("/api/secrets")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await other.PutAsJsonAsync("/api/secrets/X", new { value = "x" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
@@ -83,15 +75,15 @@ public sealed class SecretsApiTests : DatabaseTest
         var actor = new AuditActor("secrets-test");
         const string Url = "{{secrets.HOOK_URL}}/notify?key={{ secrets.PINNED }}";
 
-        var before = await secrets.ForTextsAsync([Url], CancellationToken.None);
+        var before = await secrets.ForTextsAsync([Url], "<default>", CancellationToken.None);
         var (text, missing) = before.Resolve(Url, new ConnectorSecrets.Resolved());
         text.ShouldBeNull();
         missing.ShouldBe(["HOOK_URL"]);
         ConnectorSecrets.MissingMessage(missing).ShouldContain("retry the incident");
 
-        await store.SetAsync("HOOK_URL", "https://hooks.example.test", actor, CancellationToken.None);
-        await store.SetAsync("PINNED", "from-store", actor, CancellationToken.None);
-        var after = await secrets.ForTextsAsync([Url], CancellationToken.None);
+        await store.SetAsync("<default>", "HOOK_URL", "https://hooks.example.test", actor, CancellationToken.None);
+        await store.SetAsync("<default>", "PINNED", "from-store", actor, CancellationToken.None);
+        var after = await secrets.ForTextsAsync([Url], "<default>", CancellationToken.None);
         after.Resolve(Url, new ConnectorSecrets.Resolved()).Text.ShouldBe("https://hooks.example.test/notify?key=from-config");
         secrets.ConfiguredNames.ShouldBe(["PINNED"]);
     }

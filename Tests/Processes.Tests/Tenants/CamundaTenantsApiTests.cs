@@ -57,6 +57,12 @@ public sealed class CamundaTenantsApiTests : DatabaseTest
             HttpStatusCode.OK);
         sorted.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("tenantId").GetString()).ShouldContain("<default>");
 
+        var unknown = await JsonAsync(await _admin.PostAsJsonAsync("/v2/tenants/search", new { filter = new { colour = "red" } }), HttpStatusCode.BadRequest);
+        unknown.GetProperty("detail").GetString()!.ShouldContain("filter.colour");
+        unknown.GetProperty("title").GetString().ShouldBe("INVALID_ARGUMENT");
+        var wrongType = await JsonAsync(await _admin.PostAsJsonAsync("/v2/tenants/search", new { filter = new { name = 7 } }), HttpStatusCode.BadRequest);
+        wrongType.GetProperty("detail").GetString()!.ShouldContain("filter.name");
+
         var user = await _host.CreateUserAsync(roles: [Roles.Agent]);
         await IdentityHost.EnsureGroupAsync(_admin, "ct-team", "CT team");
         (await _admin.PutAsync($"/v2/tenants/ct-west/users/{user.UserName}", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
