@@ -25,6 +25,9 @@ public abstract class ShippedHttpScenario : HostedScenario
     private protected HttpClient Admin = null!;
     private protected ManualClock Clock = null!;
 
+    /// <summary>What the tmall platform signs its webhook calls with (the connector secret TMALL_WEBHOOK_SECRET).</summary>
+    private protected const string WebhookSecret = "tmall-shared-secret";
+
     /// <summary>Where the scenario's clock starts.</summary>
     protected abstract DateTimeOffset Start { get; }
 
@@ -46,6 +49,7 @@ public abstract class ShippedHttpScenario : HostedScenario
             ["Processes:Secrets:DISPATCHERS_CHAT_WEBHOOK"] = new Uri(Ledger.BaseUrl, "hooks/dispatchers").ToString(),
             ["Processes:Secrets:AFTER_SALES_INTAKE_URL"] = new Uri(Ledger.BaseUrl, "api/demands").ToString(),
             ["Processes:Activities:Verification:Secret"] = "scenario-secret",
+            ["Processes:Secrets:TMALL_WEBHOOK_SECRET"] = WebhookSecret,
         });
         Admin = await Host.AdminAsync();
         // The shipped files are deployed and the SMS templates seeded at start-up; wait for the last of them.
