@@ -22,6 +22,7 @@ public abstract class ShippedHttpScenario : HostedScenario
     private protected FakeServer Sms = null!;
     private protected FakeServer Ledger = null!;
     private protected FakeServer Payments = null!;
+    private protected FakeServer Platform = null!;
     private protected HttpClient Admin = null!;
     private protected ManualClock Clock = null!;
 
@@ -38,6 +39,7 @@ public abstract class ShippedHttpScenario : HostedScenario
         Sms.Respond = request => new FakeAnswer(200, $$"""{"messageId": "gw-{{request.Header("Idempotency-Key")}}", "status": "SENT"}""");
         Ledger = await StartServerAsync();
         Payments = await StartServerAsync();
+        Platform = await StartServerAsync();
         Clock = new ManualClock(Start);
         Host = IdentityHost.Start(ConnectionString, logs: Logs, clock: Clock, settings: new Dictionary<string, string>
         {
@@ -50,6 +52,9 @@ public abstract class ShippedHttpScenario : HostedScenario
             ["Processes:Secrets:AFTER_SALES_INTAKE_URL"] = new Uri(Ledger.BaseUrl, "api/demands").ToString(),
             ["Processes:Activities:Verification:Secret"] = "scenario-secret",
             ["Processes:Secrets:TMALL_WEBHOOK_SECRET"] = WebhookSecret,
+            ["Processes:Secrets:TMALL_STATUS_URL"] = new Uri(Platform.BaseUrl, "tmall/status").ToString(),
+            ["Processes:Secrets:JD_STATUS_URL"] = new Uri(Platform.BaseUrl, "jd/status").ToString(),
+            ["Processes:Secrets:ERP_ORDERS_URL"] = new Uri(Platform.BaseUrl, "erp/orders").ToString(),
         });
         Admin = await Host.AdminAsync();
         // The shipped files are deployed and the SMS templates seeded at start-up; wait for the last of them.
