@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Processes.Activities.Assignment;
 using Processes.Activities.Http;
+using Processes.Activities.Intake;
 using Processes.Activities.Refunds;
 using Processes.Activities.Settlement;
 using Processes.Activities.Shared;
@@ -20,7 +21,7 @@ public static class ActivityRegistration
 {
     /// <summary>
     /// The built-in job handlers (<c>sms</c>, <c>refund</c>, <c>assign</c>, <c>http</c>, <c>user-task-update</c>,
-    /// <c>verification-code</c>, <c>settlement-credit</c>) as <see cref="IJobHandler"/> services, configured from <c>Processes:Activities</c>.
+    /// <c>verification-code</c>, <c>settlement-credit</c>, <c>start-process</c>) as <see cref="IJobHandler"/> services, configured from <c>Processes:Activities</c>.
     /// Needs <see cref="NpgsqlDataSource"/> (for the activities' own tables), <see cref="IProcessEngine"/> (runtime state: the
     /// engine's command facade and stores) and <see cref="IUserDirectory"/> (the host's users) services.
     /// </summary>
@@ -60,6 +61,7 @@ public static class ActivityRegistration
         services.AddSingleton<IJobHandler>(sp => new SettlementCreditHandler(sp.GetRequiredService<SettlementPool>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<IProcessEngine>()));
+        services.AddSingleton<IJobHandler>(sp => new StartProcessHandler(sp.GetRequiredService<IProcessEngine>()));
         services.AddSingleton<IJobHandler>(sp => new VerificationCodeHandler(sp.GetRequiredService<SmsTemplateStore>(), sp.GetRequiredService<SmsDelivery>(),
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         return services;

@@ -8,6 +8,7 @@ using Processes.Engine.Dmn;
 using Processes.Engine.Execution;
 using Processes.Engine.Jobs;
 using Processes.Engine.Timers;
+using Processes.Engine.Webhooks;
 
 namespace Processes.Engine;
 
@@ -32,6 +33,7 @@ public sealed class EngineParts
         Calendars = new CalendarStore(dataSource);
         JobQueries = new JobQueries(dataSource, clock);
         JobOperations = new JobOperations(_engine);
+        Webhooks = new WebhookReceiver(_engine, new WebhookRegistry(Definitions));
     }
 
     private ILoggerFactory Loggers { get; }
@@ -59,6 +61,9 @@ public sealed class EngineParts
 
     /// <summary>The operators' job and timer actions (retry, delete, fire now).</summary>
     public JobOperations JobOperations { get; }
+
+    /// <summary>The inbound webhooks the deployed models declare, and what receives their calls.</summary>
+    public WebhookReceiver Webhooks { get; }
 
     /// <summary>This host's share of the cluster's work: the job executor for <paramref name="handlers"/>, timers, membership.</summary>
     public EngineNode CreateNode(IEnumerable<IJobHandler> handlers, EngineNodeOptions options) => new(_engine, handlers, options, Loggers);

@@ -22,6 +22,7 @@ using Processes.Host.Tenants;
 using Processes.Host.Telemetry;
 using Processes.Host.Studio;
 using Processes.Host.Surveys;
+using Processes.Host.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddProcessesDatabase();
@@ -75,6 +76,7 @@ app.MapSurveysApi();
 app.MapSettlementApi();
 app.MapMetricsEndpoint();
 app.MapStudioApi();
+app.MapWebhooksApi();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

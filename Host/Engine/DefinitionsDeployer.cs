@@ -57,6 +57,8 @@ internal sealed partial class DefinitionsDeployer(
         });
     }
 
+    private const string OptionalFolder = "optional";
+
     private async Task DeployAsync(CancellationToken cancellationToken)
     {
         var deployments = services.GetRequiredService<DeploymentService>();
@@ -67,6 +69,9 @@ internal sealed partial class DefinitionsDeployer(
         {
             var files = System.IO.Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
                 .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+                // Definitions/optional/ holds models an operator deploys by hand once their endpoints exist (a poller
+                // started without its ERP would raise an incident on every tick).
+                .Where(f => !Path.GetRelativePath(directory, f).Replace('\\', '/').StartsWith(OptionalFolder + "/", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal)
                 .ToList();
             tenants = await Processes.Host.Tenants.DefinitionTenants.ResolveAsync(services, logger, cancellationToken);

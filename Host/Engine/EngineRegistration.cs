@@ -34,6 +34,7 @@ internal static class EngineRegistration
         services.Configure<Processes.Engine.Cluster.EngineNodeOptions>(builder.Configuration.GetSection("Processes:Engine"));
         services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().JobQueries);
         services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().JobOperations);
+        services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Webhooks);
         services.Configure<RetentionOptions>(builder.Configuration.GetSection("Processes:Retention"));
         services.AddHostedService<RetentionService>();
         services.AddHostedService<Processes.Host.Inbox.SlaWarningService>();

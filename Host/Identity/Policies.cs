@@ -85,6 +85,7 @@ public static class Policies
         "/api/auth/login",
         "/openapi/{documentName}.json",
         "/login", // the sign-in page (HTML that posts to /api/auth/login)
+        "/webhooks/{**path}", // platforms' inbound webhooks: no user, but every call signed (HMAC or API key over a connector secret)
         "/", // home: redirects to sign-in, or to the signed-in user's start page
     };
 

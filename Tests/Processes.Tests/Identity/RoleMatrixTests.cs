@@ -217,6 +217,8 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/api/reports/completions", "/api/reports/completions", null, Policies.Supervisor),
         new("GET", "/api/reports/fulfilment", "/api/reports/fulfilment", null, Policies.Supervisor),
         new("GET", "/api/reports/settlement", "/api/reports/settlement", null, Policies.Supervisor),
+        // Anonymous but signed: an unknown path is a 404, a declared one refuses an unsigned call with 401 (WebhookTests).
+        new("POST", "/webhooks/{**path}", "/webhooks/missing", "{}", null),
         new("POST", "/api/demands/{demandId}/survey-answer", "/api/demands/missing/survey-answer", "{}", Policies.Agent),
         new("GET", "/api/settlement/pools", "/api/settlement/pools", null, Policies.Finance),
         new("GET", "/api/settlement/withdrawals", "/api/settlement/withdrawals", null, Policies.Finance),

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Processes.Host.Identity;
+using Processes.Tests.Activities;
 using Processes.Tests.Identity;
 
 namespace Processes.Tests.Shipped;
@@ -36,6 +37,11 @@ public sealed partial class ServiceFulfilmentHttpScenarioTests : ShippedHttpScen
         var profile = await supervisor.PutAsJsonAsync($"/api/agents/{tom.UserName}",
             new { skills = new[] { "install" }, regions = new[] { "Hangzhou" }, languages = new[] { "zh" }, tiers = new[] { "regular" }, capacity = 5, onDuty = true });
         profile.StatusCode.ShouldBe(HttpStatusCode.OK, await profile.Content.ReadAsStringAsync());
+
+        // The platform's status endpoint fails the first "visited" call: the http activity retries it with the same key.
+        var failedOnce = 0;
+        Platform.Respond = r => r.Body.Contains("\"VISITED\"", StringComparison.Ordinal) && Interlocked.Exchange(ref failedOnce, 1) == 0
+            ? new FakeAnswer(503, "{}") : new FakeAnswer(200, "{}");
 
         // The tmall adapter publishes the platform's own order shape.
         var published = await adapter.PostAsJsonAsync("/v2/messages/publication", new
@@ -121,6 +127,17 @@ public sealed partial class ServiceFulfilmentHttpScenarioTests : ShippedHttpScen
         ], "the appointment, the code and the survey, once each");
         Sms.Requests.Count.ShouldBe(3, "no acceptance reminder: accepted within the SLA");
         Sms.Requests.Select(r => r.Header("Idempotency-Key")).Distinct().Count().ShouldBe(3);
+
+        // Status back-sync: tmall heard each change exactly once (distinct Idempotency-Keys), in order, with its details.
+        var calls = Platform.Requests.Where(r => r.PathAndQuery == "/tmall/status").ToList();
+        calls.ShouldAllBe(r => r.Method == "POST" && !string.IsNullOrEmpty(r.Header("Idempotency-Key")));
+        var changes = calls.GroupBy(r => r.Header("Idempotency-Key")).Select(g => JsonNode.Parse(g.First().Body)!).ToList();
+        changes.Select(c => c["status"]!.GetValue<string>()).ShouldBe(["ACCEPTED", "VISITED", "VERIFIED", "COMPLETED"]);
+        changes.ShouldAllBe(c => c["tid"]!.GetValue<string>() == "TM-3001");
+        changes[0]["detail"]!["technician"]!.GetValue<string>().ShouldBe(tom.UserName);
+        changes[0]["detail"]!["appointmentDate"]!.GetValue<string>().ShouldBe("2026-11-25T10:00:00+08:00");
+        changes[2]["detail"]!["photo"]!.GetValue<string>().ShouldBe("https://photos.example/TM-3001-b.jpg");
+        calls.Count.ShouldBe(5, "VISITED answered 503 once and was sent again under the same key");
 
         var final = view.GetProperty("variables");
         final.GetProperty("feeStatus").GetString().ShouldBe("released");

@@ -32,7 +32,7 @@ public sealed class ShippedDeploymentTests : EngineTest
             }
         }
         await Engine.SyncStartEventsAsync(null, CancellationToken.None);
-        (await CountAsync("SELECT count(*) FROM timer WHERE process_instance_key IS NULL")).ShouldBe(1, "only the monthly settlement starts by timer");
+        (await CountAsync("SELECT count(*) FROM timer WHERE process_instance_key IS NULL")).ShouldBe(2, "the monthly settlement and the optional ERP poller start by timer");
         (await CountAsync("SELECT count(*) FROM decision_definition WHERE decision_id = 'sla-targets'")).ShouldBe(1);
     }
 

@@ -22,8 +22,12 @@ public abstract class ShippedHttpScenario : HostedScenario
     private protected FakeServer Sms = null!;
     private protected FakeServer Ledger = null!;
     private protected FakeServer Payments = null!;
+    private protected FakeServer Platform = null!;
     private protected HttpClient Admin = null!;
     private protected ManualClock Clock = null!;
+
+    /// <summary>What the tmall platform signs its webhook calls with (the connector secret TMALL_WEBHOOK_SECRET).</summary>
+    private protected const string WebhookSecret = "tmall-shared-secret";
 
     /// <summary>Where the scenario's clock starts.</summary>
     protected abstract DateTimeOffset Start { get; }
@@ -35,6 +39,7 @@ public abstract class ShippedHttpScenario : HostedScenario
         Sms.Respond = request => new FakeAnswer(200, $$"""{"messageId": "gw-{{request.Header("Idempotency-Key")}}", "status": "SENT"}""");
         Ledger = await StartServerAsync();
         Payments = await StartServerAsync();
+        Platform = await StartServerAsync();
         Clock = new ManualClock(Start);
         Host = IdentityHost.Start(ConnectionString, logs: Logs, clock: Clock, settings: new Dictionary<string, string>
         {
@@ -46,6 +51,10 @@ public abstract class ShippedHttpScenario : HostedScenario
             ["Processes:Secrets:DISPATCHERS_CHAT_WEBHOOK"] = new Uri(Ledger.BaseUrl, "hooks/dispatchers").ToString(),
             ["Processes:Secrets:AFTER_SALES_INTAKE_URL"] = new Uri(Ledger.BaseUrl, "api/demands").ToString(),
             ["Processes:Activities:Verification:Secret"] = "scenario-secret",
+            ["Processes:Secrets:TMALL_WEBHOOK_SECRET"] = WebhookSecret,
+            ["Processes:Secrets:TMALL_STATUS_URL"] = new Uri(Platform.BaseUrl, "tmall/status").ToString(),
+            ["Processes:Secrets:JD_STATUS_URL"] = new Uri(Platform.BaseUrl, "jd/status").ToString(),
+            ["Processes:Secrets:ERP_ORDERS_URL"] = new Uri(Platform.BaseUrl, "erp/orders").ToString(),
         });
         Admin = await Host.AdminAsync();
         // The shipped files are deployed and the SMS templates seeded at start-up; wait for the last of them.
