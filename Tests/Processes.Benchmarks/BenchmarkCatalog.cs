@@ -21,6 +21,7 @@ internal static class BenchmarkCatalog
         new EngineBenchmarks(),
         new HttpTaskBenchmarks(),
         new ShippedBenchmarks(),
+        new HangfireBenchmarks(),
         new ReportBenchmarks(),
         new ProfileBenchmarks(),
         new MemoryBenchmarks(),
