@@ -26,5 +26,6 @@ internal static class BenchmarkCatalog
         new ProfileBenchmarks(),
         new MemoryBenchmarks(),
         new SoakBenchmarks(),
+        new FaultBenchmarks(),
     ];
 }
