@@ -36,6 +36,7 @@ internal static class HangfireRegistration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
+            .UseCaseLinks()
             .UseStorage(sp.GetRequiredService<HangfireStorage>()));
         services.AddHangfireServer((sp, server) =>
         {
@@ -67,7 +68,7 @@ internal static class HangfireRegistration
             AppPath = Pages.DesignerPages.OperationsPath,
             Authorization = [new OperatorDashboardAuthorization()],
             AsyncAuthorization = [],
-            // Timer jobs show the timer's readable name; the instance is linked from the operations console.
+            // Timer jobs show the timer's readable name; their details page links the case (CaseLinkRenderer).
             DisplayNameFunc = null,
         }, storage).RequireAuthorization(Policies.Operator);
         return app;

@@ -23,8 +23,17 @@ internal static class TaskEventsApi
 
     public static IEndpointRouteBuilder MapTaskEventsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/tasks/events", async (HttpContext http, CallerRecheck recheck, TaskEventQueries events, CancellationToken cancellationToken) =>
+        app.MapGet("/api/tasks/events", async (HttpContext http, CallerRecheck recheck, TaskEventQueries events, EventStreamLimiter limiter, CancellationToken cancellationToken) =>
         {
+            using var lease = limiter.TryOpen(http.User.UserName() ?? "");
+            if (lease is null)
+            {
+                http.Response.Headers.RetryAfter = "5";
+                await TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many event streams.",
+                    detail: $"This user already has {limiter.Limit} open event streams on this host (Processes:Limits:MaxEventStreamsPerUser); close one first.")
+                    .ExecuteAsync(http);
+                return;
+            }
             var from = long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var last) ? last
                 : long.TryParse(http.Request.Query["after"], NumberStyles.None, CultureInfo.InvariantCulture, out var after) ? after : (long?)null;
             http.Response.ContentType = "text/event-stream";

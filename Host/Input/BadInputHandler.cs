@@ -52,6 +52,7 @@ internal static class InputRegistration
     public static WebApplicationBuilder AddProcessesInputPolicy(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<InputLimits>(builder.Configuration.GetSection(InputLimits.Section));
+        builder.Services.AddSingleton<Processes.Host.Inbox.EventStreamLimiter>();
         // Production answered a bare 400 and Development a 500: throwing lets BadInputHandler say what is wrong in both.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<BadInputHandler>();

@@ -25,4 +25,7 @@ public sealed class InputLimits
 
     /// <summary>Nesting of a JSON body.</summary>
     public int MaxDepth { get; set; } = 64;
+
+    /// <summary>Open event streams (<c>GET /api/tasks/events</c>) per user on one host; the next one is 429.</summary>
+    public int MaxEventStreamsPerUser { get; set; } = 5;
 }

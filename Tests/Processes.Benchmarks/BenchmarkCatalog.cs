@@ -21,11 +21,13 @@ internal static class BenchmarkCatalog
         new EngineBenchmarks(),
         new HttpTaskBenchmarks(),
         new ShippedBenchmarks(),
+        new HangfireBenchmarks(),
         new ReportBenchmarks(),
         new OpeningHourBenchmarks(),
         new ScaleBenchmarks(),
         new ProfileBenchmarks(),
         new MemoryBenchmarks(),
         new SoakBenchmarks(),
+        new FaultBenchmarks(),
     ];
 }

@@ -28,20 +28,19 @@ internal sealed class SoakBenchmarks : IBenchmarkSuite
 
 /// <summary>
 /// A memory baseline (issue 21): one host process's resident set once ready, and after 10,000 instances (an
-/// outbound call and a timer each) went through it. Printed, not asserted.
+/// outbound call and a timer each) went through it (MEMORY_INSTANCES sets how many). Printed, not asserted.
 /// </summary>
 internal sealed class MemoryBenchmarks : IBenchmarkSuite
 {
-    private const int Instances = 10_000;
-
     public string Name => "memory";
 
-    public string Description => "host RSS after start and after 10k instances (call + timer each)";
+    public string Description => "host RSS after start and after 10k instances (call + timer each; MEMORY_INSTANCES sets how many)";
 
     public async Task RunAsync(TextWriter output, CancellationToken cancellationToken)
     {
+        var instances = int.TryParse(Environment.GetEnvironmentVariable("MEMORY_INSTANCES"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 10_000;
         await using var database = await BenchmarkDatabase.StartAsync(cancellationToken);
-        var options = new SoakOptions(database.ConnectionString, Instances, Hosts: 1, KillEvery: TimeSpan.FromMilliseconds(1), MinKills: 0,
+        var options = new SoakOptions(database.ConnectionString, instances, Hosts: 1, KillEvery: TimeSpan.FromMilliseconds(1), MinKills: 0,
             HangGuard: TimeSpan.FromMinutes(15)) { Timer = "PT1S" };
         var report = await KillSoak.RunAsync(options, output, cancellationToken);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,

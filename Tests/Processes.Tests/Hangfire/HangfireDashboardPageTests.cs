@@ -68,12 +68,25 @@ public sealed class HangfireDashboardPageTests : DatabaseTest
             return await connection.ExecuteScalarAsync<string?>("SELECT external_job FROM timer WHERE process_instance_key = @instance", new { instance }) is not null;
         });
 
-        await using var browser = await _browser.SignInAsync(await _browser.Host.CreateUserAsync(roles: [Roles.Operator]), "/operations");
+        await using var browser = await _browser.SignInAsync(await _browser.Host.CreateUserAsync(roles: [Roles.Operator, Roles.Supervisor]), "/operations");
         var page = browser.Page;
         (await page.Locator("#hangfire-link").GetAttributeAsync("href")).ShouldBe("/operations/hangfire");
         var response = await page.GotoAsync("/operations/hangfire/jobs/scheduled");
         response!.Status.ShouldBe(200);
         var row = page.Locator("tr", new PageLocatorOptions { HasText = "SLA 75 % · hf-dashboard D-3001 · Sla75" });
+        await row.WaitForAsync();
+
+        // The job's details page links the instance's case page, and the link leads there.
+        await row.Locator("a[href*='/jobs/details/']").First.ClickAsync();
+        var caseLink = page.Locator("#case-link");
+        await caseLink.WaitForAsync();
+        (await caseLink.GetAttributeAsync("href")).ShouldBe($"/cases/{instance}");
+        var caseResponse = await page.RunAndWaitForResponseAsync(() => caseLink.ClickAsync(),
+            r => r.Url.EndsWith($"/cases/{instance}", StringComparison.Ordinal));
+        caseResponse.Status.ShouldBe(200);
+        page.Url.ShouldEndWith($"/cases/{instance}");
+
+        await page.GotoAsync("/operations/hangfire/jobs/scheduled");
         await row.WaitForAsync();
         await row.Locator("input[type=checkbox]").CheckAsync();
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Enqueue now" }).ClickAsync();

@@ -1,5 +1,4 @@
 using Processes.Tests.Hosting;
-using Processes.Tests.Jobs;
 using static Processes.Tests.Execution.Models;
 
 namespace Processes.Tests.Hangfire;
@@ -11,28 +10,9 @@ namespace Processes.Tests.Hangfire;
 /// hosts starting together keep one of each recurring maintenance job.
 /// </summary>
 [Parallelizable(ParallelScope.None)]
-public sealed class HangfireKillTests : LoopTest
+public sealed class HangfireKillTests : HostNodeTest
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(150);
-    private readonly List<HostNode> _hosts = [];
-
-    [TearDown]
-    public void StopHosts()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-        {
-            foreach (var line in _hosts.SelectMany(h => h.Output))
-            {
-                TestContext.Out.WriteLine(line);
-            }
-        }
-        foreach (var host in _hosts)
-        {
-            host.Dispose();
-        }
-        _hosts.Clear();
-    }
-
     [Test]
     public async Task A_timer_handed_to_hangfire_by_a_killed_host_fires_once_after_other_hosts_start()
     {
@@ -63,9 +43,7 @@ public sealed class HangfireKillTests : LoopTest
         await third.StopAsync();
     }
 
-    private HostNode StartHost(string nodeId)
-    {
-        var host = HostNode.Start(nodeId, ConnectionString, new Dictionary<string, string>
+    private HostNode StartHost(string nodeId) => StartHost(nodeId, new Dictionary<string, string>
         {
             ["Processes__Hangfire__Enabled"] = "true",
             ["Processes__Hangfire__Handover__MinimumLead"] = "00:00:02",
@@ -78,7 +56,4 @@ public sealed class HangfireKillTests : LoopTest
             ["Processes__Engine__Cluster__HeartbeatInterval"] = "00:00:01",
             ["Processes__Engine__Cluster__DeadAfterMissedHeartbeats"] = "3",
         });
-        _hosts.Add(host);
-        return host;
-    }
 }

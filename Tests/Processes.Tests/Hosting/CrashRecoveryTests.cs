@@ -1,7 +1,6 @@
 using System.Globalization;
 using Npgsql;
 using Processes.Tests.Activities;
-using Processes.Tests.Jobs;
 using static Processes.Tests.Execution.Models;
 
 namespace Processes.Tests.Hosting;
@@ -13,28 +12,9 @@ namespace Processes.Tests.Hosting;
 /// time. Each step waits for a signal (requests seen, rows claimed, node reaped), never for a fixed time.
 /// </summary>
 [Parallelizable(ParallelScope.None)]
-public sealed class CrashRecoveryTests : LoopTest
+public sealed class CrashRecoveryTests : HostNodeTest
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(120);
-    private readonly List<HostNode> _hosts = [];
-
-    [TearDown]
-    public void StopHosts()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-        {
-            foreach (var line in _hosts.SelectMany(h => h.Output))
-            {
-                TestContext.Out.WriteLine(line);
-            }
-        }
-        foreach (var host in _hosts)
-        {
-            host.Dispose();
-        }
-        _hosts.Clear();
-    }
-
     [Test]
     public async Task Instances_whose_host_was_killed_holding_leases_and_timer_claims_finish_exactly_once_on_another_host()
     {
@@ -114,13 +94,6 @@ public sealed class CrashRecoveryTests : LoopTest
 
         await second.StopAsync();
         (await ScalarAsync<long>("SELECT count(*) FROM engine_node")).ShouldBe(0, "a graceful stop leaves the cluster");
-    }
-
-    private HostNode StartHost(string nodeId, Dictionary<string, string> settings)
-    {
-        var host = HostNode.Start(nodeId, ConnectionString, settings);
-        _hosts.Add(host);
-        return host;
     }
 
     private static Dictionary<string, string> Settings(Uri gateway) => new()

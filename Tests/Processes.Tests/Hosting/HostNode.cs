@@ -7,9 +7,10 @@ using System.Net.Sockets;
 namespace Processes.Tests.Hosting;
 
 /// <summary>
-/// A real host process (Processes.Host.dll) as one engine node on a database the test owns: started with extra
+/// A real host process (Processes.Host.dll) as one engine node on a database the caller owns: started with extra
 /// settings, waited for until it answers <c>/health/ready</c>, and killed (SIGKILL) or stopped (SIGTERM). Its output
-/// is kept, not streamed, so a failing test can show it.
+/// is kept, not streamed, so a failing run can show it. No test framework in here: the benchmark tool's soak, memory
+/// and fault suites start hosts with it too, so a failure throws and the caller decides how to report it.
 /// </summary>
 internal sealed class HostNode : IDisposable
 {
@@ -31,7 +32,9 @@ internal sealed class HostNode : IDisposable
 
     public IEnumerable<string> Output => _output;
 
-    public static HostNode Start(string nodeId, string connectionString, IReadOnlyDictionary<string, string> settings)
+    /// <param name="connectionString">The database; empty lets the host run its own embedded server (settings name the folder).</param>
+    /// <param name="echo">Also hands each output line to this as it comes (a test's progress log).</param>
+    public static HostNode Start(string nodeId, string connectionString, IReadOnlyDictionary<string, string> settings, Action<string>? echo = null)
     {
         var url = new Uri($"http://127.0.0.1:{FreePort()}");
         var info = new ProcessStartInfo("dotnet")
@@ -54,38 +57,61 @@ internal sealed class HostNode : IDisposable
         }
         var process = Process.Start(info)!;
         var node = new HostNode(process, url, nodeId);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { node._output.Enqueue($"[{nodeId}] {e.Data}"); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { node._output.Enqueue($"[{nodeId}] {e.Data}"); } };
+        void Keep(string? line)
+        {
+            if (line is not null)
+            {
+                node._output.Enqueue($"[{nodeId}] {line}");
+                echo?.Invoke($"[{nodeId}] {line}");
+            }
+        }
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return node;
     }
 
-    /// <summary>Waits until the host answers ready; fails fast when it exits, and after <paramref name="hangGuard"/>.</summary>
-    public async Task WaitReadyAsync(TimeSpan hangGuard)
+    /// <summary>The process's resident set (VmRSS), in bytes; 0 where /proc is not there or the process is gone.</summary>
+    public long ResidentBytes()
+    {
+        var status = $"/proc/{_process.Id.ToString(CultureInfo.InvariantCulture)}/status";
+        if (_process.HasExited || !File.Exists(status))
+        {
+            return 0;
+        }
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    /// <summary>Waits until the host answers ready; throws at once when it exits, and after <paramref name="hangGuard"/>.</summary>
+    public async Task WaitReadyAsync(TimeSpan hangGuard, CancellationToken cancellationToken = default)
     {
         using var client = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(10) };
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < hangGuard)
         {
-            _process.HasExited.ShouldBeFalse($"host {NodeId} exited before it was ready");
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Host {NodeId} exited before it was ready:\n{string.Join('\n', _output.TakeLast(40))}");
+            }
             try
             {
-                using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), cancellationToken);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
             }
-            await Task.Delay(200);
+            await Task.Delay(200, cancellationToken);
         }
-        Assert.Fail($"Host {NodeId} was not ready within {hangGuard.TotalSeconds} s.");
+        throw new TimeoutException($"Host {NodeId} was not ready within {hangGuard.TotalSeconds} s.");
     }
 
-    /// <summary>SIGKILL: no shutdown hook runs, so leases and claims stay as they are in the database.</summary>
+    /// <summary>SIGKILL: no shutdown hook runs, so leases, claims and membership stay as they are in the database.</summary>
     public async Task KillAsync()
     {
         _process.Kill();

@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
@@ -34,40 +32,24 @@ public sealed class IdempotencyCrashTests
         </bpmn:definitions>
         """;
 
-    private string _root = "";
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(90);
+    private static readonly Dictionary<string, string> AdminSettings = new() { ["Processes__Admin__Password"] = AdminPassword };
+    private EmbeddedHostFolder _folder = null!;
 
     [SetUp]
-    public void CreateRoot() => _root = Path.Combine(Path.GetTempPath(), $"processes-crash-{Guid.NewGuid():N}");
+    public void CreateRoot() => _folder = new EmbeddedHostFolder("processes-crash");
 
     [TearDown]
-    public async Task StopLeftovers()
-    {
-        var pidFile = Path.Combine(_root, "data", "postmaster.pid");
-        if (File.Exists(pidFile))
-        {
-            using var stop = Process.Start("kill", ["-INT", File.ReadLines(pidFile).First()]);
-            await stop.WaitForExitAsync();
-            for (var i = 0; i < 50 && File.Exists(pidFile); i++)
-            {
-                await Task.Delay(100);
-            }
-        }
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public Task StopLeftovers() => _folder.CleanUpAsync();
 
     [Test]
     public async Task Starts_whose_host_was_killed_after_the_commit_answer_their_first_instance_on_retry_and_never_start_twice()
     {
         string apiKey;
-        using (var first = StartHost(out var url))
+        using (var first = _folder.StartHost(AdminSettings))
         {
-            await WaitReadyAsync(first, url);
+            await first.WaitReadyAsync(HangGuard);
+            var url = first.Url;
             apiKey = await AdminApiKeyAsync(url);
             using var client = Client(url, apiKey);
             using (var content = new MultipartFormDataContent())
@@ -78,12 +60,12 @@ public sealed class IdempotencyCrashTests
                 deployed.StatusCode.ShouldBe(HttpStatusCode.OK, await deployed.Content.ReadAsStringAsync());
             }
             // Hold every stored answer (status set) until released: the commands commit, their answers cannot.
-            await ExecuteAsync("""
+            await _folder.ExecuteAsync("""
                 CREATE FUNCTION hold_answers() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN IF NEW.status IS NOT NULL THEN PERFORM pg_advisory_lock_shared(4242); PERFORM pg_advisory_unlock_shared(4242); END IF; RETURN NEW; END $$;
                 CREATE TRIGGER hold_answers BEFORE INSERT OR UPDATE ON idempotent_request FOR EACH ROW EXECUTE FUNCTION hold_answers();
                 """);
-            await using (var hold = new NpgsqlConnection(SocketConnectionString()))
+            await using (var hold = new NpgsqlConnection(_folder.SocketConnectionString()))
             {
                 await hold.OpenAsync();
                 await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(4242)", hold))
@@ -91,24 +73,23 @@ public sealed class IdempotencyCrashTests
                     await take.ExecuteNonQueryAsync();
                 }
                 var inFlight = Enumerable.Range(0, Starts).Select(i => SwallowAsync(StartAsync(client, i))).ToList();
-                await WaitUntilAsync(async () => Convert.ToInt64(await ScalarAsync("SELECT count(*) FROM idempotent_request WHERE outcome IS NOT NULL"),
+                await WaitUntilAsync(async () => Convert.ToInt64(await _folder.ScalarAsync("SELECT count(*) FROM idempotent_request WHERE outcome IS NOT NULL"),
                     CultureInfo.InvariantCulture) == Starts, "every start's command committed");
-                first.Kill();
-                await first.WaitForExitAsync();
+                await first.KillAsync();
                 await Task.WhenAll(inFlight);
             }
         }
         var recorded = new Dictionary<string, string>();
-        foreach (var row in (await ScalarAsync("SELECT string_agg(key || '=' || (outcome->>'ProcessInstanceKey'), ',') FROM idempotent_request WHERE status IS NULL"))!
+        foreach (var row in (await _folder.ScalarAsync("SELECT string_agg(key || '=' || (outcome->>'ProcessInstanceKey'), ',') FROM idempotent_request WHERE status IS NULL"))!
                      .ToString()!.Split(','))
         {
             recorded[row.Split('=')[0]] = row.Split('=')[1];
         }
         recorded.Count.ShouldBe(Starts, "no answer was stored before the kill");
 
-        using var second = StartHost(out var secondUrl);
-        await WaitReadyAsync(second, secondUrl);
-        using (var client = Client(secondUrl, apiKey))
+        using var second = _folder.StartHost(AdminSettings);
+        await second.WaitReadyAsync(HangGuard);
+        using (var client = Client(second.Url, apiKey))
         {
             for (var i = 0; i < Starts; i++)
             {
@@ -130,10 +111,9 @@ public sealed class IdempotencyCrashTests
             refused.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
             (await refused.Content.ReadAsStringAsync()).ShouldContain("crash-0");
         }
-        Convert.ToInt64(await ScalarAsync("SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'crash-start'"), CultureInfo.InvariantCulture)
+        Convert.ToInt64(await _folder.ScalarAsync("SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'crash-start'"), CultureInfo.InvariantCulture)
             .ShouldBe(Starts, "one instance per key, none started twice");
-        second.Kill();
-        await second.WaitForExitAsync();
+        await second.KillAsync();
     }
 
     /// <summary>Half of the starts carry a business key: their retry must answer the first instance, not 409.</summary>
@@ -184,47 +164,6 @@ public sealed class IdempotencyCrashTests
         return (await key.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
     }
 
-    private Process StartHost(out Uri url)
-    {
-        var hostDll = Path.Combine(AppContext.BaseDirectory, "Processes.Host.dll");
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        url = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
-        listener.Stop();
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
-        info.ArgumentList.Add(hostDll);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add(url.ToString());
-        info.Environment["Postgres__DataDirectory"] = _root;
-        info.Environment["Postgres__Durable"] = "false";
-        info.Environment["ConnectionStrings__Processes"] = "";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        info.Environment["Processes__Admin__Password"] = AdminPassword;
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { TestContext.Progress.WriteLine($"[host] {e.Data}"); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { TestContext.Progress.WriteLine($"[host] {e.Data}"); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitReadyAsync(Process host, Uri url)
-    {
-        using var client = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(5) };
-        await WaitUntilAsync(async () =>
-        {
-            host.HasExited.ShouldBeFalse("the host exited before becoming ready");
-            try
-            {
-                return (await client.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, "the host is ready");
-    }
-
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -236,28 +175,5 @@ public sealed class IdempotencyCrashTests
             }
             await Task.Delay(200);
         }
-    }
-
-    private string SocketConnectionString()
-    {
-        var data = Path.Combine(_root, "data");
-        var port = int.Parse(File.ReadLines(Path.Combine(data, "postmaster.pid")).ElementAt(3), CultureInfo.InvariantCulture);
-        return new NpgsqlConnectionStringBuilder { Host = data, Port = port, Username = "processes", Database = "processes", Pooling = false }.ConnectionString;
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(SocketConnectionString());
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task<object?> ScalarAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(SocketConnectionString());
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
     }
 }

@@ -1,15 +1,8 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Dapper;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Processes.Engine;
 using Processes.Engine.Deployment;
@@ -78,14 +71,14 @@ internal static class KillSoak
         }
         await parts.Engine.SyncStartEventsAsync(["soak"], cancellationToken);
 
-        var settings = Settings(options.ConnectionString, effects.BaseUrl);
+        var settings = Settings(effects.BaseUrl);
         var generation = 0;
-        var hosts = new List<SoakHost>();
+        var hosts = new List<HostNode>();
         try
         {
             for (var i = 0; i < options.Hosts; i++)
             {
-                hosts.Add(SoakHost.Start($"soak-{i}-{generation}", settings));
+                hosts.Add(HostNode.Start($"soak-{i}-{generation}", options.ConnectionString, settings));
             }
             await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync(options.HangGuard, cancellationToken)));
             var residentAfterStart = hosts[0].ResidentBytes();
@@ -108,7 +101,7 @@ internal static class KillSoak
                 generation++;
                 await log.WriteLineAsync($"  kill {kills}: {hosts[victim].NodeId} SIGKILLed, {await CountAsync(dataSource, "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'soak' AND state = 'COMPLETED'")} instances completed so far");
                 hosts[victim].Dispose();
-                hosts[victim] = SoakHost.Start($"soak-{victim}-{generation}", settings);
+                hosts[victim] = HostNode.Start($"soak-{victim}-{generation}", options.ConnectionString, settings);
             }
             await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync(options.HangGuard, cancellationToken)));
 
@@ -193,10 +186,8 @@ internal static class KillSoak
         return await connection.ExecuteScalarAsync<long>(sql);
     }
 
-    private static Dictionary<string, string> Settings(string connectionString, Uri effects) => new()
+    private static Dictionary<string, string> Settings(Uri effects) => new()
     {
-        ["ConnectionStrings__Processes"] = connectionString,
-        ["Processes__Definitions__DeployAtStartup"] = "false",
         ["Processes__Activities__Http__AllowedHosts__0"] = $"127.0.0.1:{effects.Port.ToString(CultureInfo.InvariantCulture)}",
         ["Processes__Activities__Http__Retry__MaxRetries"] = "0",
         ["Processes__Activities__Http__Retry__Timeout"] = "00:00:10",
@@ -207,160 +198,4 @@ internal static class KillSoak
         ["Processes__Engine__Cluster__HeartbeatInterval"] = "00:00:01",
         ["Processes__Engine__Cluster__DeadAfterMissedHeartbeats"] = "3",
     };
-
-    /// <summary>The outside world of the soak: counts the calls per job key (the HTTP task's Idempotency-Key).</summary>
-    private sealed class EffectCounter : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly ConcurrentDictionary<string, int> _calls = new();
-
-        private EffectCounter(WebApplication app) => _app = app;
-
-        public Uri BaseUrl { get; private set; } = null!;
-
-        /// <summary>Job keys called more than once: the price of at-least-once towards the outside after a kill.</summary>
-        public int Repeated => _calls.Values.Count(n => n > 1);
-
-        public static async Task<EffectCounter> StartAsync()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            var counter = new EffectCounter(app);
-            app.MapPost("/effect/{n}", (HttpRequest request, string n) =>
-            {
-                counter._calls.AddOrUpdate(request.Headers["Idempotency-Key"].FirstOrDefault() ?? n, 1, (_, c) => c + 1);
-                return Results.Json(new { ok = true });
-            });
-            await app.StartAsync();
-            counter.BaseUrl = new Uri(app.Urls.First().TrimEnd('/') + "/");
-            return counter;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
-}
-
-/// <summary>One host process of the soak (no test framework: the benchmark tool runs it too).</summary>
-internal sealed class SoakHost : IDisposable
-{
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
-
-    private SoakHost(Process process, Uri url, string nodeId)
-    {
-        _process = process;
-        Url = url;
-        NodeId = nodeId;
-    }
-
-    public Uri Url { get; }
-
-    public string NodeId { get; }
-
-    public IEnumerable<string> Output => _output;
-
-    /// <summary>The process's resident set (VmRSS), in bytes; 0 where /proc is not there.</summary>
-    public long ResidentBytes()
-    {
-        var status = $"/proc/{_process.Id.ToString(CultureInfo.InvariantCulture)}/status";
-        if (_process.HasExited || !File.Exists(status))
-        {
-            return 0;
-        }
-        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-    }
-
-    public static SoakHost Start(string nodeId, IReadOnlyDictionary<string, string> settings)
-    {
-        var url = new Uri($"http://127.0.0.1:{FreePort()}");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Processes.Host.dll"));
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add(url.ToString());
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        info.Environment["Processes__Engine__NodeId"] = nodeId;
-        foreach (var (name, value) in settings)
-        {
-            info.Environment[name] = value;
-        }
-        var process = Process.Start(info)!;
-        var host = new SoakHost(process, url, nodeId);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { host._output.Enqueue($"[{nodeId}] {e.Data}"); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { host._output.Enqueue($"[{nodeId}] {e.Data}"); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return host;
-    }
-
-    public async Task WaitReadyAsync(TimeSpan hangGuard, CancellationToken cancellationToken)
-    {
-        using var client = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(10) };
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < hangGuard)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"Host {NodeId} exited before it was ready:\n{string.Join('\n', _output.TakeLast(40))}");
-            }
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), cancellationToken);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-            await Task.Delay(200, cancellationToken);
-        }
-        throw new TimeoutException($"Host {NodeId} was not ready within {hangGuard.TotalSeconds} s.");
-    }
-
-    /// <summary>SIGKILL: nothing is handed back; leases, claims and membership stay as the dead host left them.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill();
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _process.WaitForExitAsync(guard.Token);
-    }
-
-    public async Task StopAsync()
-    {
-        if (_process.HasExited)
-        {
-            return;
-        }
-        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await term.WaitForExitAsync();
-        }
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _process.WaitForExitAsync(guard.Token);
-    }
-
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit(30_000);
-        }
-        _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
