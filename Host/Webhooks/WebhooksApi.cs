@@ -41,7 +41,7 @@ internal static class WebhooksApi
         }
         var headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var outcome = await webhooks.ReceiveAsync(new WebhookCall(tenant, path, headers, body), async (name, ct) =>
-            (await secrets.ForTextsAsync([$"{{{{secrets.{name}}}}}"], ct)).Value(name), cancellationToken);
+            (await secrets.ForTextsAsync([$"{{{{secrets.{name}}}}}"], tenant, ct)).Value(name), cancellationToken);
         if (outcome.IsProblem)
         {
             return Problem(outcome.Status, outcome.Field, outcome.Detail!);
