@@ -24,7 +24,11 @@ public sealed record EvaluatedDecisionView(string DecisionId, string? Name, int 
     IReadOnlyList<EvaluatedInputView> Inputs, IReadOnlyList<MatchedRuleView> MatchedRules);
 
 /// <summary>An input of a decision table and the value it had.</summary>
-public sealed record EvaluatedInputView(string InputId, string InputName, JsonNode? Value);
+public sealed record EvaluatedInputView(string InputId, string InputName, JsonNode? Value)
+{
+    /// <summary>The input expression's text (<c>customer.phone</c>): what the value was read from, for masking.</summary>
+    public string? Expression { get; init; }
+}
 
 /// <summary>A rule of a decision table that matched, with its outputs.</summary>
 public sealed record MatchedRuleView(string RuleId, int RuleIndex, IReadOnlyList<EvaluatedOutputView> Outputs);
@@ -45,7 +49,7 @@ internal static class DecisionEvaluations
                 var table = e.Decision.Logic as DecisionTable;
                 return new EvaluatedDecisionView(e.Decision.Id, e.Decision.Name, info?.Version ?? definition.Version, e.Decision.DecisionType,
                     info?.DecisionDefinitionKey ?? definition.DecisionDefinitionKey, FeelJson.ToJsonNode(e.Output),
-                    [.. e.Inputs.Select(i => new EvaluatedInputView(i.Input.Id, i.Input.DisplayName, FeelJson.ToJsonNode(i.Value)))],
+                    [.. e.Inputs.Select(i => new EvaluatedInputView(i.Input.Id, i.Input.DisplayName, FeelJson.ToJsonNode(i.Value)) { Expression = i.Input.Expression.Text })],
                     [.. e.MatchedRules.Select(m => new MatchedRuleView(m.Rule.Id, m.Rule.Index,
                         [.. table!.Outputs.Zip(m.Outputs, (o, v) => new EvaluatedOutputView(o.Id, o.Name, FeelJson.ToJsonNode(v)))]))]);
             })]) { TenantId = definition.TenantId };

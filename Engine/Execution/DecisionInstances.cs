@@ -43,6 +43,8 @@ internal static class DecisionInstances
         ["inputId"] = i.InputId,
         ["inputName"] = i.InputName,
         ["inputValue"] = i.Value?.ToJsonString() ?? "null",
+        // Kept for the read side: an input read from a sensitive variable is masked by that variable's name.
+        ["expression"] = i.Expression,
     })]).ToJsonString();
 
     private static string Rules(EvaluatedDecisionView d) => new JsonArray([.. d.MatchedRules.Select(m => (JsonNode)new JsonObject

@@ -120,4 +120,12 @@ public interface IProcessEngine
     /// </summary>
     Task<CommandResult<Migration.InstanceMigration>> MigrateInstanceAsync(Visibility.Caller caller, long processInstanceKey, Migration.MigrationPlan plan,
         bool dryRun, AuditActor? audit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Camunda's process instance modification in one transaction: activates elements (entering the subprocesses they
+    /// need, with variables) and terminates element instances. Every instruction is checked first; a wrong one refuses
+    /// all (InvalidArgument naming it); an instance that ended or that <paramref name="caller"/> does not see is NotFound.
+    /// </summary>
+    Task<CommandResult<Modification.InstanceModification>> ModifyInstanceAsync(Visibility.Caller caller, long processInstanceKey,
+        Modification.ModificationPlan plan, AuditActor? audit, CancellationToken cancellationToken);
 }

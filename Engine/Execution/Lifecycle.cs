@@ -32,9 +32,37 @@ internal sealed partial class Execution
             details["eventSubProcess"] = true;
         }
         History(instance, element, HistoryEvents.ElementActivating, details);
+        ActivationHook?.Invoke(element);
         initialize?.Invoke(element);
         ContinueActivation(instance, element);
         return element;
+    }
+
+    /// <summary>
+    /// Called for each element instance a modification creates, before its input mappings: the modification's variables
+    /// go into the new scopes there. Null outside a modification.
+    /// </summary>
+    public Action<ElementInstance>? ActivationHook { get; set; }
+
+    /// <summary>
+    /// A modification activates <paramref name="node"/> as it is, not by a flow: a joining gateway fires at once and takes
+    /// the tokens waiting at it in <paramref name="flowScope"/> along (else they would keep the scope from ever completing).
+    /// </summary>
+    public void ActivateDirectly(InstanceState instance, ExecutableFlowNode node, ElementInstance flowScope)
+    {
+        if (node is ExecutableGateway && flowScope.Data.JoinTokens is { } tokens)
+        {
+            foreach (var key in tokens.Keys.Where(k => k.StartsWith(node.Id + "|", StringComparison.Ordinal)).ToList())
+            {
+                tokens.Remove(key);
+            }
+            if (tokens.Count == 0)
+            {
+                flowScope.Data.JoinTokens = null;
+            }
+            flowScope.IsDirty = true;
+        }
+        Activate(instance, node, flowScope);
     }
 
     /// <summary>Input mappings, then the element's own start. Re-entered when an incident at activation is resolved.</summary>

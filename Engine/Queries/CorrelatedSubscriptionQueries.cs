@@ -21,7 +21,8 @@ public sealed class CorrelatedSubscriptionRow
 
 /// <summary>
 /// The correlations of the instances the caller may see, one row per (subscription, message). The subscription key
-/// orders and anchors cursors: only a non-interrupting subscription receives more than one message.
+/// orders, and the message key after it anchors cursors on one row: a non-interrupting subscription receives several
+/// messages, and paging by the subscription key alone skipped all but the first of them.
 /// </summary>
 public sealed class CorrelatedSubscriptionQueries(NpgsqlDataSource dataSource)
 {
@@ -50,6 +51,7 @@ public sealed class CorrelatedSubscriptionQueries(NpgsqlDataSource dataSource)
         ])
     {
         InstanceKeyColumn = "c.process_instance_key",
+        TieBreak = "messageKey",
     };
 
     public Task<QueryPage<CorrelatedSubscriptionRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Npgsql;
 using Processes.Engine.Visibility;
 
@@ -18,11 +19,11 @@ public sealed class DecisionInstanceRow
     public string State { get; init; } = "";
     public string? EvaluationFailure { get; init; }
     /// <summary>The output as JSON text (null for a failed decision).</summary>
-    public string? Result { get; init; }
+    public string? Result { get; set; }
     /// <summary>Camunda's evaluatedInputs as JSON text.</summary>
-    public string Inputs { get; init; } = "[]";
+    public string Inputs { get; set; } = "[]";
     /// <summary>Camunda's matchedRules as JSON text.</summary>
-    public string MatchedRules { get; init; } = "[]";
+    public string MatchedRules { get; set; } = "[]";
     public DateTime EvaluatedAt { get; init; }
     public long? ProcessInstanceKey { get; init; }
     public long? ProcessDefinitionKey { get; init; }
@@ -34,7 +35,7 @@ public sealed class DecisionInstanceRow
 /// Decision instances the caller may see: one of a business-rule task by its case's visibility, one evaluated on its
 /// own (no case) by the tenant, as decision definitions are.
 /// </summary>
-public sealed class DecisionInstanceQueries(NpgsqlDataSource dataSource)
+public sealed class DecisionInstanceQueries(NpgsqlDataSource dataSource, VariableMasking? masking = null)
 {
     public static ReadModel<DecisionInstanceRow> Model { get; } = new(
         "decision instances",
@@ -69,8 +70,54 @@ public sealed class DecisionInstanceQueries(NpgsqlDataSource dataSource)
         DefaultSort = [new SortBy("evaluationDate")],
     };
 
-    public Task<QueryPage<DecisionInstanceRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
-        QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);
+    /// <summary>
+    /// The decision instances the caller may see. Inputs and outputs are the case's variables under another name: each is
+    /// masked as a variable of its input's (output's) name would be, and sensitive properties inside any value too.
+    /// </summary>
+    public async Task<QueryPage<DecisionInstanceRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken)
+    {
+        var page = await QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);
+        if (masking is { } mask && mask.AppliesTo(caller))
+        {
+            foreach (var row in page.Items)
+            {
+                row.Inputs = MaskEntries(mask, caller, row.Inputs, "inputId", "inputName", "inputValue");
+                row.Result = mask.ApplyText(caller, "", row.Result);
+                var rules = JsonNode.Parse(row.MatchedRules) as JsonArray ?? [];
+                foreach (var rule in rules.OfType<JsonObject>())
+                {
+                    if (rule["evaluatedOutputs"] is JsonArray outputs)
+                    {
+                        rule["evaluatedOutputs"] = JsonNode.Parse(MaskEntries(mask, caller, outputs.ToJsonString(), "outputId", "outputName", "outputValue"));
+                    }
+                }
+                row.MatchedRules = rules.ToJsonString();
+            }
+        }
+        return page;
+    }
+
+    /// <summary>
+    /// Entries whose value is JSON text in a string (Camunda's shape): masked whole when the entry's name, id or the
+    /// variable path its expression reads names a sensitive variable, else with the sensitive properties inside masked.
+    /// </summary>
+    private static string MaskEntries(VariableMasking mask, Caller caller, string json, string idField, string nameField, string valueField)
+    {
+        var entries = JsonNode.Parse(json) as JsonArray ?? [];
+        foreach (var entry in entries.OfType<JsonObject>())
+        {
+            if (entry[valueField]?.GetValue<string>() is not { } value)
+            {
+                continue;
+            }
+            var names = new List<string> { Text(entry, nameField), Text(entry, idField) };
+            names.AddRange(Text(entry, "expression").Split('.', StringSplitOptions.TrimEntries));
+            entry[valueField] = names.Any(mask.IsSensitive) ? JsonValue.Create(VariableMasking.Mask)!.ToJsonString() : mask.ApplyText(caller, "", value);
+        }
+        return entries.ToJsonString();
+    }
+
+    private static string Text(JsonObject entry, string field) => entry[field] is JsonValue v && v.TryGetValue<string>(out var text) ? text : "";
 
     /// <summary>The decision instance, if the caller may see it; null otherwise, whether it exists or not.</summary>
     public async Task<DecisionInstanceRow?> FindAsync(Caller caller, long key, CancellationToken cancellationToken)

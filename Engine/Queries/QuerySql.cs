@@ -90,6 +90,10 @@ internal static class QuerySql
         }
         var keyOrder = requested.FirstOrDefault(s => s.Field == model.Key.Name)?.Order ?? SortOrder.Asc;
         sort.Add((model.Key, keyOrder));
+        if (model.TieBreak is { } tieBreak)
+        {
+            sort.Add((model.Field(tieBreak, "sort"), keyOrder));
+        }
         return sort;
     }
 

@@ -63,6 +63,12 @@ public sealed class ReadModel<TRow>
     /// <summary>The filter property that holds variable conditions (Camunda calls it differently per resource).</summary>
     internal string VariablesFilter { get; init; } = "variables";
 
+    /// <summary>
+    /// A declared field that breaks ties after <see cref="Key"/> when the key alone is not unique (a non-interrupting
+    /// subscription receives several messages): appended to every sort, so cursors anchor on one row.
+    /// </summary>
+    internal string? TieBreak { get; init; }
+
     /// <summary>The default order when the query names none (the key is appended in any case).</summary>
     public IReadOnlyList<SortBy> DefaultSort { get; init; } = [];
 

@@ -29,6 +29,9 @@ public sealed class VariableMasking
 
     public static VariableMasking None { get; } = new([]);
 
+    /// <summary>Whether <paramref name="name"/> is one of the sensitive names.</summary>
+    public bool IsSensitive(string name) => _names.Contains(name);
+
     public bool AppliesTo(Caller caller)
     {
         ArgumentNullException.ThrowIfNull(caller);

@@ -10,6 +10,7 @@ internal static class CamundaApi
         .MapDeploymentsApi()
         .MapDecisionDefinitionsApi()
         .MapProcessInstancesApi()
+        .MapProcessInstanceModificationApi()
         .MapMessagesApi()
         .MapJobsApi()
         .MapUserTasksApi()

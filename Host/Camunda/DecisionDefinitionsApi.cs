@@ -96,10 +96,17 @@ internal static class DecisionDefinitionsApi
             CamundaResults.Key(d.DecisionDefinitionKey), i < e.InstanceKeys.Count ? CamundaResults.Key(e.InstanceKeys[i]) : null)).ToList();
         return TypedResults.Ok(new EvaluateDecisionResponse(
             e.DecisionId, e.Name ?? e.DecisionId, e.Version, e.DecisionRequirementsId, Json(e.Output),
-            // Required strings in 8.8's EvaluateDecisionResult: empty when nothing failed.
-            e.FailedDecisionId ?? "", e.Failure ?? "", tenant, CamundaResults.Key(e.DecisionDefinitionKey),
+            e.Failure is null ? NoFailedDecision : e.FailedDecisionId ?? e.DecisionId, e.Failure ?? "", tenant, CamundaResults.Key(e.DecisionDefinitionKey),
             CamundaResults.Key(e.DecisionRequirementsKey), CamundaResults.Key(e.EvaluationKey), items));
     }
+
+    /// <summary>
+    /// <c>failedDecisionDefinitionId</c> when nothing failed. 8.8's schema requires a decision id there (at least one of
+    /// <c>[A-Za-z0-9_@.+-]</c>), so Camunda 8.8's own "" fails its client's validation on every evaluation; "-" passes it
+    /// and can never be a real decision's id (DMN ids are XML names, which do not start with '-'). Whether an evaluation
+    /// failed is told by <c>failureMessage</c>, "" when it did not.
+    /// </summary>
+    internal const string NoFailedDecision = "-";
 
     private static string Json(System.Text.Json.Nodes.JsonNode? value) => value?.ToJsonString() ?? "null";
 

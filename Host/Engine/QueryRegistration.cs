@@ -34,7 +34,7 @@ internal static class QueryRegistration
         services.AddSingleton(sp => new JobSearchQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new MessageSubscriptionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new CorrelatedSubscriptionQueries(sp.GetRequiredService<NpgsqlDataSource>()));
-        services.AddSingleton(sp => new DecisionInstanceQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new DecisionInstanceQueries(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<VariableMasking>()));
         services.AddSingleton(sp => new UsageMetricsQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new DesignerModelQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new TaskEventQueries(sp.GetRequiredService<NpgsqlDataSource>()));

@@ -157,4 +157,5 @@ internal static class HistoryEvents
     public const string ProcessInstanceCompleted = "PROCESS_INSTANCE_COMPLETED";
     public const string ProcessInstanceTerminated = "PROCESS_INSTANCE_TERMINATED";
     public const string ProcessInstanceMigrated = "PROCESS_INSTANCE_MIGRATED";
+    public const string ProcessInstanceModified = "PROCESS_INSTANCE_MODIFIED";
 }

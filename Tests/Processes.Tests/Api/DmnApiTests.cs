@@ -103,7 +103,8 @@ public sealed class DmnApiTests : DatabaseTest
 
         var failed = await IdentityHost.PostAsync(_agent, "/v2/decision-definitions/evaluation",
             new { decisionDefinitionId = "api-discount", variables = new { amount = "lots" } });
-        failed.GetProperty("failedDecisionDefinitionId").GetString().ShouldBe("", "no rule of the basic tier matches a string: null, not a failure");
+        failed.GetProperty("failedDecisionDefinitionId").GetString().ShouldBe("-", "no rule of the basic tier matches a string: null, not a failure");
+        failed.GetProperty("failureMessage").GetString().ShouldBe("");
         failed.GetProperty("output").GetString().ShouldBe("null");
     }
 

@@ -95,6 +95,8 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("GET", "/v2/decision-definitions/{key}/xml", "/v2/decision-definitions" + Missing + "/xml", null, Policies.Authenticated),
         new("POST", "/v2/process-instances/", "/v2/process-instances", "{}", Policies.Agent),
         new("POST", "/v2/process-instances/{key}/cancellation", "/v2/process-instances" + Missing + "/cancellation", null, Policies.Operator),
+        new("POST", "/v2/process-instances/{key}/modification", "/v2/process-instances" + Missing + "/modification",
+            """{"terminateInstructions":[{"elementInstanceKey":"1"}]}""", Policies.Operator),
         new("POST", "/v2/process-instances/search", "/v2/process-instances/search", "{}", Policies.Cases),
         new("GET", "/v2/process-instances/{key}", "/v2/process-instances" + Missing, null, Policies.Cases),
         new("POST", "/v2/messages/publication", "/v2/messages/publication", "{}", Policies.Agent),
