@@ -109,12 +109,34 @@ internal sealed class ShippedBenchmarks : IBenchmarkSuite
             ["customer"] = new JsonObject { ["id"] = $"C-{i}", ["phone"] = "+86 138 0000 0000", ["tier"] = i % 5 == 0 ? "VIP" : "regular", ["city"] = "Hangzhou" },
             ["scenario"] = new JsonObject { ["orderId"] = $"O-{i}", ["domain"] = "logistics", ["defectType"] = "late-delivery" },
         }, cancellationToken);
+        // The customer answers the survey: since the survey capture the demand stays open until the answer or its window
+        // (days of wall-clock time, and this suite runs no timer scheduler). Published with a time to live, the answer waits
+        // in the message buffer until the demand reaches the survey and is correlated there, as a fast customer's would be.
+        await AnswerSurveysAsync(engine, run, count, cancellationToken);
         await WaitUntilAsync(dataSource, Closed, closedBefore + count, TimeSpan.FromMinutes(3), cancellationToken);
         var elapsed = watch.Elapsed;
         await stop.CancelAsync();
         await loop;
         await Task.WhenAll(agents);
         return elapsed;
+    }
+
+    private static async Task AnswerSurveysAsync(ProcessEngine engine, string run, int count, CancellationToken cancellationToken)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var answer = new JsonObject { ["survey"] = new JsonObject { ["result"] = "answered", ["score"] = 5, ["channel"] = "sms" } };
+                var published = await engine.PublishMessageAsync("survey-answered", $"B-{run}-{i}", answer, TimeSpan.FromMinutes(10), null, cancellationToken);
+                if (!published.Ok)
+                {
+                    throw new InvalidOperationException(published.Message);
+                }
+            }
+        }));
     }
 
     /// <summary>One agent: takes open work tickets (its share by key) and resolves them, as the inbox's complete button would.</summary>
