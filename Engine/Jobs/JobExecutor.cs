@@ -203,12 +203,12 @@ internal sealed class JobExecutor
         if (success)
         {
             Interlocked.Increment(ref _completed);
-            _metrics.Succeeded(job.Type, _engine.Clock.GetUtcNow());
+            _metrics.Succeeded(job.Type, job.TenantId, _engine.Clock.GetUtcNow());
         }
         else
         {
             Interlocked.Increment(ref _failed);
-            _metrics.Failed(job.Type, _engine.Clock.GetUtcNow());
+            _metrics.Failed(job.Type, job.TenantId, _engine.Clock.GetUtcNow());
         }
     }
 

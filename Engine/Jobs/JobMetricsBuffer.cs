@@ -4,22 +4,22 @@ using Npgsql;
 namespace Processes.Engine.Jobs;
 
 /// <summary>
-/// Counts finished jobs per minute and type in memory and adds them to <c>job_metrics</c> in one upsert per
+/// Counts finished jobs per minute, type and tenant in memory and adds them to <c>job_metrics</c> in one upsert per
 /// flush, so counting costs no commit per job. What survives a crash: everything flushed; the counts of the last
 /// flush interval are lost (the charts are operator figures, not the audit trail — that is execution_history).
 /// </summary>
 internal sealed class JobMetricsBuffer(NpgsqlDataSource dataSource)
 {
     private readonly object _gate = new();
-    private Dictionary<(DateTime Minute, string Type), (int Succeeded, int Failed)> _counts = [];
+    private Dictionary<(DateTime Minute, string Type, string Tenant), (int Succeeded, int Failed)> _counts = [];
 
-    public void Succeeded(string type, DateTimeOffset at) => Add(type, at, 1, 0);
+    public void Succeeded(string type, string tenantId, DateTimeOffset at) => Add(type, tenantId, at, 1, 0);
 
-    public void Failed(string type, DateTimeOffset at) => Add(type, at, 0, 1);
+    public void Failed(string type, string tenantId, DateTimeOffset at) => Add(type, tenantId, at, 0, 1);
 
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        Dictionary<(DateTime Minute, string Type), (int Succeeded, int Failed)> taken;
+        Dictionary<(DateTime Minute, string Type, string Tenant), (int Succeeded, int Failed)> taken;
         lock (_gate)
         {
             taken = _counts;
@@ -33,26 +33,27 @@ internal sealed class JobMetricsBuffer(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Durability point: these counts are committed; a crash before this line loses only them.
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO job_metrics (minute, type, succeeded, failed)
-            SELECT * FROM unnest(@minutes::timestamptz[], @types::text[], @succeeded::int[], @failed::int[])
-            ON CONFLICT (minute, type) DO UPDATE SET succeeded = job_metrics.succeeded + excluded.succeeded, failed = job_metrics.failed + excluded.failed
+            INSERT INTO job_metrics (minute, type, tenant_id, succeeded, failed)
+            SELECT * FROM unnest(@minutes::timestamptz[], @types::text[], @tenants::text[], @succeeded::int[], @failed::int[])
+            ON CONFLICT (minute, type, tenant_id) DO UPDATE SET succeeded = job_metrics.succeeded + excluded.succeeded, failed = job_metrics.failed + excluded.failed
             """, new
         {
             minutes = rows.Select(r => r.Key.Minute).ToArray(),
             types = rows.Select(r => r.Key.Type).ToArray(),
+            tenants = rows.Select(r => r.Key.Tenant).ToArray(),
             succeeded = rows.Select(r => r.Value.Succeeded).ToArray(),
             failed = rows.Select(r => r.Value.Failed).ToArray(),
         }, cancellationToken: cancellationToken));
     }
 
-    private void Add(string type, DateTimeOffset at, int succeeded, int failed)
+    private void Add(string type, string tenantId, DateTimeOffset at, int succeeded, int failed)
     {
         var utc = at.UtcDateTime;
         var minute = new DateTime(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, 0, DateTimeKind.Utc);
         lock (_gate)
         {
-            var (s, f) = _counts.GetValueOrDefault((minute, type));
-            _counts[(minute, type)] = (s + succeeded, f + failed);
+            var (s, f) = _counts.GetValueOrDefault((minute, type, tenantId));
+            _counts[(minute, type, tenantId)] = (s + succeeded, f + failed);
         }
     }
 

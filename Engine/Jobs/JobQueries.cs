@@ -103,15 +103,20 @@ public sealed class JobQueries(NpgsqlDataSource dataSource, TimeProvider clock)
             """, new { now = clock.GetUtcNow().ToUniversalTime(), tenants = Visibility.TenantScope.AsArray() }, cancellationToken: cancellationToken))];
     }
 
-    /// <summary>Jobs finished per minute and type over the last <paramref name="window"/> (written by the executors every few seconds).</summary>
+    /// <summary>
+    /// Jobs finished per minute and type over the last <paramref name="window"/> (written by the executors every few
+    /// seconds), summed over the tenants of the request's <see cref="Visibility.TenantScope"/> (all of them outside one).
+    /// </summary>
     public async Task<IReadOnlyList<JobMinute>> PerMinuteAsync(TimeSpan window, string? type, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(DateTime Minute, string Type, int Succeeded, int Failed)>(new CommandDefinition("""
-            SELECT minute, type, succeeded, failed FROM job_metrics
-            WHERE minute >= @since AND (@type::text IS NULL OR type = @type)
+            SELECT minute, type, sum(succeeded)::int, sum(failed)::int FROM job_metrics
+            WHERE minute >= @since AND (@type::text IS NULL OR type = @type) AND (@tenants::text[] IS NULL OR tenant_id = ANY(@tenants))
+            GROUP BY minute, type
             ORDER BY minute, type
-            """, new { since = clock.GetUtcNow().ToUniversalTime() - window, type }, cancellationToken: cancellationToken));
+            """, new { since = clock.GetUtcNow().ToUniversalTime() - window, type, tenants = Visibility.TenantScope.AsArray() },
+            cancellationToken: cancellationToken));
         return [.. rows.Select(r => new JobMinute(Utc(r.Minute)!.Value, r.Type, r.Succeeded, r.Failed))];
     }
 

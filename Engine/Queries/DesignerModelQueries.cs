@@ -11,7 +11,7 @@ namespace Processes.Engine.Queries;
 /// <param name="Key">The form key or the decision requirements key.</param>
 /// <param name="ResourceName">The file name it was deployed as; a new version deployed under the same name stays one file in the history.</param>
 /// <param name="DecisionKey">For a decision requirements graph: a decision of it, whose key reads the DMN text.</param>
-public sealed record DeployedModelRow(string Kind, string Id, string? Name, int Version, long Key, string ResourceName, long? DecisionKey);
+public sealed record DeployedModelRow(string Kind, string Id, string? Name, int Version, long Key, string ResourceName, long? DecisionKey, string TenantId);
 
 /// <summary>
 /// The designer's view of deployed forms and decision files, every version. Models are no case data (see
@@ -27,13 +27,14 @@ public sealed class DesignerModelQueries(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<DeployedModelRow>(new CommandDefinition($"""
             SELECT 'form' AS Kind, f.form_id AS Id, NULL::text AS Name, f.version AS Version, f.form_key AS Key,
-                   f.resource_name AS ResourceName, NULL::bigint AS DecisionKey
+                   f.resource_name AS ResourceName, NULL::bigint AS DecisionKey, f.tenant_id AS TenantId
             FROM form_definition f WHERE {forms}
             UNION ALL
             SELECT 'decision', r.decision_requirements_id, r.name, r.version, r.decision_requirements_key, r.resource_name,
-                   (SELECT min(d.decision_definition_key) FROM decision_definition d WHERE d.decision_requirements_key = r.decision_requirements_key)
+                   (SELECT min(d.decision_definition_key) FROM decision_definition d WHERE d.decision_requirements_key = r.decision_requirements_key),
+                   r.tenant_id
             FROM decision_requirements r WHERE {decisions}
-            ORDER BY 1, 2, 4
+            ORDER BY 1, 2, 8, 4
             """, parameters, cancellationToken: cancellationToken));
         return [.. rows];
     }

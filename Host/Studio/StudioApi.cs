@@ -12,7 +12,7 @@ using Processes.Host.Identity;
 namespace Processes.Host.Studio;
 
 /// <summary>A deployed version of a form or decision file in the designer's lists (keys as strings, as in the v2 API).</summary>
-public sealed record StudioModelItem(string Kind, string Id, string? Name, int Version, string Key, string ResourceName, string? DecisionKey, bool IsLatest);
+public sealed record StudioModelItem(string Kind, string Id, string? Name, int Version, string Key, string ResourceName, string? DecisionKey, bool IsLatest, string TenantId);
 
 public sealed record ValidationRequest(string? ResourceName, string? Content);
 
@@ -125,10 +125,11 @@ internal static class StudioApi
         CancellationToken cancellationToken)
     {
         var rows = await queries.VersionsAsync(user.Caller(), cancellationToken);
-        var latest = rows.GroupBy(r => (r.Kind, r.Id)).ToDictionary(g => g.Key, g => g.Max(r => r.Version));
+        // Versions count per tenant: the same decision or form id in two tenants is two models, each with its latest.
+        var latest = rows.GroupBy(r => (r.Kind, r.Id, r.TenantId)).ToDictionary(g => g.Key, g => g.Max(r => r.Version));
         return TypedResults.Ok<IReadOnlyList<StudioModelItem>>([.. rows.Select(r => new StudioModelItem(
             r.Kind, r.Id, r.Name, r.Version, CamundaResults.Key(r.Key), r.ResourceName,
-            r.DecisionKey is { } decision ? CamundaResults.Key(decision) : null, latest[(r.Kind, r.Id)] == r.Version))]);
+            r.DecisionKey is { } decision ? CamundaResults.Key(decision) : null, latest[(r.Kind, r.Id, r.TenantId)] == r.Version, r.TenantId))]);
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> FormAsync(string key, System.Security.Claims.ClaimsPrincipal user, DesignerModelQueries queries,

@@ -1,6 +1,6 @@
 // The deployed models the designer lists: processes (v2 process-definition search), decisions and forms
 // (/api/designer/models, which has every version with its file name). Each entry is what the page opens:
-// {kind, id, name, version, key, resourceName, isLatest, decisionKey?}.
+// {kind, id, name, version, key, resourceName, isLatest, tenantId, decisionKey?}.
 import { request } from '../api.js';
 
 export async function loadProcesses() {
@@ -70,7 +70,8 @@ export function renderList(list, entries, { onOpen, selected }) {
 /** The versions of one model, newest first, as options of the version picker. */
 export function renderVersions(select, entries, current) {
   const versions = current?.id
-    ? entries.filter(entry => entry.kind === current.kind && entry.id === current.id).sort((a, b) => b.version - a.version)
+    ? entries.filter(entry => entry.kind === current.kind && entry.id === current.id
+        && (!current.tenantId || !entry.tenantId || entry.tenantId === current.tenantId)).sort((a, b) => b.version - a.version)
     : [];
   select.replaceChildren(...versions.map(entry => {
     const option = document.createElement('option');

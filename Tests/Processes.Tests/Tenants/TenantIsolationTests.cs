@@ -322,6 +322,59 @@ public sealed class TenantIsolationTests : DatabaseTest
         return client.SendAsync(request);
     }
 
+    [Test]
+    public async Task Job_throughput_counts_only_the_callers_tenants()
+    {
+        // The counts as an executor flushes them: every finished job under its own tenant.
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(ConnectionString);
+        var metrics = new Processes.Engine.Jobs.JobMetricsBuffer(dataSource);
+        var now = DateTimeOffset.UtcNow;
+        metrics.Succeeded("metric-of-a", A, now);
+        metrics.Succeeded("metric-of-b", B, now);
+        metrics.Failed("metric-of-b", B, now);
+        metrics.Succeeded("metric-shared", A, now);
+        metrics.Succeeded("metric-shared", B, now);
+        metrics.Succeeded("metric-shared", B, now);
+        await metrics.FlushAsync(CancellationToken.None);
+
+        async Task<Dictionary<string, int>> ThroughputAsync(HttpClient client) =>
+            (await client.GetFromJsonAsync<JsonElement>("/api/operations/throughput?hours=1")).EnumerateArray()
+                .Where(m => m.GetProperty("type").GetString()!.StartsWith("metric-", StringComparison.Ordinal))
+                .GroupBy(m => m.GetProperty("type").GetString()!)
+                .ToDictionary(g => g.Key, g => g.Sum(m => m.GetProperty("succeeded").GetInt32() + m.GetProperty("failed").GetInt32()));
+
+        (await ThroughputAsync(_a)).ShouldBe(new Dictionary<string, int> { ["metric-of-a"] = 1, ["metric-shared"] = 1 }, ignoreOrder: true);
+        (await ThroughputAsync(_b)).ShouldBe(new Dictionary<string, int> { ["metric-of-b"] = 2, ["metric-shared"] = 2 }, ignoreOrder: true);
+        (await ThroughputAsync(_admin)).ShouldBe(new Dictionary<string, int> { ["metric-of-a"] = 1, ["metric-of-b"] = 2, ["metric-shared"] = 3 }, ignoreOrder: true);
+    }
+
+    [Test]
+    public async Task The_designer_lists_decisions_and_forms_per_tenant_each_with_its_latest_version()
+    {
+        async Task DeployFormAsync(string tenant, string label)
+        {
+            var form = $$"""{"id":"tenant-form","type":"default","components":[{"type":"textfield","key":"note","label":"{{label}}"}]}""";
+            using var content = new MultipartFormDataContent { { new StringContent(tenant), "tenantId" } };
+            content.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(form)) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } },
+                "resources", "tenant-form.form");
+            var response = await _admin.PostAsync("/v2/deployments", content);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        }
+        await DeployFormAsync(A, "Note of A");
+        await DeployFormAsync(B, "Note of B");
+        await DeployFormAsync(B, "Note of B, second version");
+
+        async Task<List<string>> FormsAsync(HttpClient client) =>
+            [.. (await client.GetFromJsonAsync<JsonElement>("/api/designer/models")).EnumerateArray()
+                .Where(m => m.GetProperty("id").GetString() == "tenant-form")
+                .Select(m => $"{m.GetProperty("tenantId").GetString()} v{m.GetProperty("version").GetInt32()}{(m.GetProperty("isLatest").GetBoolean() ? " latest" : "")}")
+                .Order(StringComparer.Ordinal)];
+
+        (await FormsAsync(_a)).ShouldBe([$"{A} v1 latest"]);
+        (await FormsAsync(_b)).ShouldBe([$"{B} v1", $"{B} v2 latest"]);
+        (await FormsAsync(_admin)).ShouldBe([$"{A} v1 latest", $"{B} v1", $"{B} v2 latest"], "the same id in two tenants is two models, each with its latest");
+    }
+
     private static async Task<JsonElement> DeployAsync(HttpClient client, string tenant)
     {
         using var content = new MultipartFormDataContent { { new StringContent(tenant), "tenantId" } };
