@@ -66,6 +66,7 @@ internal sealed class ClusterMember
                 }
                 catch (Exception e) when (e is NpgsqlException or TimeoutException)
                 {
+                    ConnectionFaults.ClearPoolIfBroken(_dataSource, e);
                     _logger.LogWarning(e, "Heartbeat failed; trying again in {Interval}", _options.HeartbeatInterval);
                 }
                 await Task.Delay(_options.HeartbeatInterval, cancellationToken);

@@ -1,20 +1,22 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Cluster;
 
 /// <summary>
 /// Holds one dedicated connection that LISTENs on a channel and passes each payload on. Notifications only make
 /// loops wake early: a lost connection (and the notifications sent meanwhile) costs latency, never work, because
-/// every loop also polls. The connection is re-opened after a pause until cancelled.
+/// every loop also polls. The connection is re-opened after a short pause (doubling up to a second while the server is
+/// away) until cancelled; the first notification after a reconnect is an empty one, so the loops look at once.
 /// </summary>
 internal sealed class PgListener(NpgsqlDataSource dataSource, string channel, Action<string> onNotification, ILogger logger)
 {
-    private static readonly TimeSpan ReconnectPause = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(30);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        var pause = FailurePause.Default();
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -25,6 +27,7 @@ internal sealed class PgListener(NpgsqlDataSource dataSource, string channel, Ac
                 {
                     await listen.ExecuteNonQueryAsync(cancellationToken);
                 }
+                pause.Reset();
                 onNotification(""); // anything sent while not listening is caught by one extra poll
                 while (true)
                 {
@@ -42,10 +45,12 @@ internal sealed class PgListener(NpgsqlDataSource dataSource, string channel, Ac
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
             {
-                logger.LogWarning(e, "LISTEN {Channel} lost its connection; retrying in {Pause}", channel, ReconnectPause);
+                ConnectionFaults.ClearPoolIfBroken(dataSource, e);
+                var next = pause.Next();
+                logger.LogWarning(e, "LISTEN {Channel} lost its connection; retrying in {Pause}", channel, next);
                 try
                 {
-                    await Task.Delay(ReconnectPause, cancellationToken);
+                    await Task.Delay(next, cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Processes.Engine.Cluster;
 using Processes.Engine.Execution;
 using Processes.Engine.Jobs.Background;
+using Processes.Engine.Storage;
 
 namespace Processes.Engine.Jobs;
 
@@ -69,7 +70,7 @@ internal sealed class JobExecutor
         var listener = _options.ListenForNotifications
             ? new PgListener(_engine.DataSource, "processes_jobs", OnNotification, _logger).RunAsync(cancellationToken)
             : Task.CompletedTask;
-        var server = new BackgroundProcessServer();
+        var server = new BackgroundProcessServer(_engine.DataSource);
         // Runs until the drain below is over: handlers finishing during a graceful shutdown still get their answer.
         var completing = Task.Run(_completions.RunAsync, CancellationToken.None);
         try
@@ -138,18 +139,41 @@ internal sealed class JobExecutor
             _logger.LogWarning(e, "Handler of job {JobKey} ({Type}) threw", job.Key, job.Type);
             outcome = JobOutcome.Fail(string.IsNullOrWhiteSpace(e.Message) ? e.GetType().Name : e.Message);
         }
-        try
+        // The database gone while the handler ran: the outcome is kept and reported once it is back (for up to half
+        // the lease), instead of the job running again when its lease expires. A report that committed before the
+        // connection broke is refused the second time (the job is gone), so nothing happens twice.
+        var lost = FailurePause.Default();
+        var giveUp = DateTimeOffset.UtcNow + _options.LeaseTimeout / 2;
+        while (true)
         {
-            await ReportAsync(job, outcome, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
+            try
+            {
+                await ReportAsync(job, outcome, cancellationToken);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
 #pragma warning disable CA1031 // the outcome is lost, not the executor: the lease expires and the job runs again
-        catch (Exception e)
+            catch (Exception e)
 #pragma warning restore CA1031
-        {
-            _logger.LogError(e, "Could not report the outcome of job {JobKey}; it runs again when its lease expires", job.Key);
+            {
+                if (!ConnectionFaults.ClearPoolIfBroken(_engine.DataSource, e) || DateTimeOffset.UtcNow >= giveUp)
+                {
+                    _logger.LogError(e, "Could not report the outcome of job {JobKey}; it runs again when its lease expires", job.Key);
+                    return;
+                }
+                _logger.LogWarning("Could not report the outcome of job {JobKey}: the database is away ({Reason}); trying again", job.Key, e.Message);
+            }
+            try
+            {
+                await Task.Delay(lost.Next(), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

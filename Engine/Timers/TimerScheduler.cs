@@ -60,6 +60,7 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
     private readonly Wakeup _wake = new();
     private long _plannedWakeTicks = DateTimeOffset.MaxValue.UtcTicks;
     private long _fired;
+    private volatile bool _claimsStranded;
 
     /// <summary>Timers this node fired (the engine ran the firing; already-gone timers are not counted).</summary>
     public long Fired => Interlocked.Read(ref _fired);
@@ -70,12 +71,21 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
             ? new PgListener(engine.DataSource, "processes_timers", OnNotification, _logger).RunAsync(cancellationToken)
             : Task.CompletedTask;
         var lastCleanup = DateTimeOffset.MinValue;
+        var lost = FailurePause.Default();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
                 try
                 {
+                    if (_claimsStranded)
+                    {
+                        // Firings failed with the database gone: their claims would wait out the claim timeout. Nothing
+                        // of this node is firing now, so they go back at once, to whichever node claims them first.
+                        await using var connection = await engine.DataSource.OpenConnectionAsync(cancellationToken);
+                        await TimerStore.ReleaseClaimsAsync(connection, null, [options.NodeId], cancellationToken);
+                        _claimsStranded = false;
+                    }
                     while (await FireDueAsync(cancellationToken) == options.BatchSize)
                     {
                         // a full batch: more are due, claim again at once
@@ -94,6 +104,7 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
                         Interlocked.Exchange(ref _plannedWakeTicks, (engine.Clock.GetUtcNow() + sleep).UtcTicks);
                         await _wake.WaitAsync(sleep, cancellationToken);
                     }
+                    lost.Reset();
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -101,10 +112,14 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
                 }
                 catch (Exception e)
                 {
-                    _logger.LogError(e, "Timer scheduling failed; trying again in {Pause}", options.SafetyPollInterval);
+                    // The database went away: look again within a second (or when the listener is back), not after the safety poll.
+                    var pause = ConnectionFaults.ClearPoolIfBroken(engine.DataSource, e) && lost.Next() is var retry && retry < options.SafetyPollInterval
+                        ? retry
+                        : options.SafetyPollInterval;
+                    _logger.LogError(e, "Timer scheduling failed; trying again in {Pause}", pause);
                     try
                     {
-                        await Task.Delay(options.SafetyPollInterval, cancellationToken);
+                        await _wake.WaitAsync(pause, cancellationToken);
                     }
                     catch (OperationCanceledException)
                     {
@@ -214,6 +229,7 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
         {
             _logger.LogDebug(e, "A group of {Count} timers could not fire together; firing them one by one", group.Count);
+            ConnectionFaults.ClearPoolIfBroken(engine.DataSource, e);
             return false;
         }
         if (!result.Ok)
@@ -235,8 +251,13 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
         {
-            // One timer's trouble does not hold up the batch; its claim expires and it is tried again.
+            // One timer's trouble does not hold up the batch; its claim expires and it is tried again, or goes back at the
+            // next round when the database was lost.
             _logger.LogWarning(e, "Timer {TimerKey} could not fire; it is tried again when its claim expires", key);
+            if (ConnectionFaults.ClearPoolIfBroken(engine.DataSource, e))
+            {
+                _claimsStranded = true;
+            }
             return;
         }
         if (result is { Ok: true, Value: true })

@@ -13,7 +13,8 @@ internal sealed partial class IdentityChangeListener(ProcessesDatabase database,
     : BackgroundService
 {
     public const string Channel = "processes_identity";
-    private static readonly TimeSpan ReconnectPause = TimeSpan.FromSeconds(2);
+    // Short: while this is down every API key is checked in the database, and a restarted server is back in seconds.
+    private static readonly TimeSpan ReconnectPause = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -49,6 +50,7 @@ internal sealed partial class IdentityChangeListener(ProcessesDatabase database,
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
             {
                 cache.Listening = false;
+                Processes.Engine.Storage.ConnectionFaults.ClearPoolIfBroken(dataSource, e);
                 LogLost(logger, e, ReconnectPause);
                 await Task.Delay(ReconnectPause, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }

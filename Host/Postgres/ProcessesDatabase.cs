@@ -247,6 +247,7 @@ public static class DatabaseRegistration
         builder.Services.AddSingleton(sp => sp.GetRequiredService<ProcessesDatabase>().DataSource);
         // Registered before every other hosted service: they start after it and stop before it.
         builder.Services.AddHostedService<DatabaseStartup>();
+        builder.Services.AddExceptionHandler<DatabaseFaultHandler>();
         return builder;
     }
 }

@@ -1,3 +1,6 @@
+using Npgsql;
+using Processes.Engine.Storage;
+
 namespace Processes.Engine.Jobs.Background;
 
 /// <summary>
@@ -19,9 +22,11 @@ internal interface IBackgroundProcess
 
 /// <summary>
 /// Runs background processes side by side until the stop token is cancelled. Each has its own loop, so a slow round
-/// of one (a long lease recovery) does not hold back another (polling).
+/// of one (a long lease recovery) does not hold back another (polling). A round that failed because the database went
+/// away clears the pool and is tried again within a second, whatever the process's own pause: every duty notices the
+/// server's return at once, not after its interval.
 /// </summary>
-internal sealed class BackgroundProcessServer
+internal sealed class BackgroundProcessServer(NpgsqlDataSource? dataSource = null)
 {
     private readonly List<Task> _loops = [];
     private readonly Dictionary<IBackgroundProcess, TaskCompletionSource> _firstRounds = [];
@@ -39,8 +44,9 @@ internal sealed class BackgroundProcessServer
     /// <summary>Completes when every process has seen the stop and returned.</summary>
     public Task WhenStopped => Task.WhenAll(_loops);
 
-    private static async Task RunAsync(IBackgroundProcess process, TaskCompletionSource firstRound, CancellationToken stop)
+    private async Task RunAsync(IBackgroundProcess process, TaskCompletionSource firstRound, CancellationToken stop)
     {
+        var lost = FailurePause.Default();
         try
         {
             if (!await PauseAsync(process.FirstDelay, stop))
@@ -53,6 +59,7 @@ internal sealed class BackgroundProcessServer
                 try
                 {
                     next = await process.ExecuteAsync(stop);
+                    lost.Reset();
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -63,6 +70,11 @@ internal sealed class BackgroundProcessServer
 #pragma warning restore CA1031
                 {
                     next = process.OnFailure(e);
+                    if (dataSource is not null && ConnectionFaults.ClearPoolIfBroken(dataSource, e))
+                    {
+                        var retry = lost.Next();
+                        next = next < retry ? next : retry;
+                    }
                 }
                 firstRound.TrySetResult();
                 if (!await PauseAsync(next, stop))

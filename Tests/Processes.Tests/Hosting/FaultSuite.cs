@@ -1,13 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text;
 using Dapper;
 using Npgsql;
 using Processes.Engine;
 using Processes.Engine.Deployment;
-using Processes.Engine.Storage;
-using Processes.Host.Postgres;
 
 namespace Processes.Tests.Hosting;
 
@@ -18,6 +15,9 @@ internal sealed record FaultOptions(TimeSpan Duration, int Hosts, TimeSpan KillE
 
     /// <summary>fsync on (the benchmark tool) or off (the test).</summary>
     public bool Durable { get; init; }
+
+    /// <summary>How long one host may take to answer ready (a hang guard: start-ups are slow on a loaded machine).</summary>
+    public TimeSpan HostStartGuard { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long the instances may take to finish after the load stopped.</summary>
     public TimeSpan HangGuard { get; init; } = TimeSpan.FromMinutes(3);
@@ -53,9 +53,9 @@ internal sealed record FaultReport(int Instances, int AtExpectedEnd, int KeyedSt
 /// </summary>
 internal static class FaultSuite
 {
-    private const string AdminPassword = "fault-suite-admin-password";
+    internal const string AdminPassword = "fault-suite-admin-password";
 
-    private const string Model = """
+    internal const string Model = """
         <?xml version="1.0" encoding="UTF-8"?>
         <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="fault_definitions" targetNamespace="t">
           <bpmn:process id="fault" isExecutable="true">
@@ -78,111 +78,66 @@ internal static class FaultSuite
     public static async Task<FaultReport> RunAsync(FaultOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var root = Path.Combine(Path.GetTempPath(), $"processes-fault-{Guid.NewGuid():N}");
-        // A fixed port: the hosts' connection string must still lead to the server after its restart.
-        var postgres = new EmbeddedPostgres(new EmbeddedPostgresOptions { DataDirectory = root, Durable = options.Durable, Port = FreePort() });
-        await postgres.StartAsync(cancellationToken);
-        var hosts = new List<HostNode>();
-        try
+        await using var postgres = await ThrowawayPostgres.StartAsync("fault", options.Durable, cancellationToken);
+        await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
+        var parts = new EngineParts(dataSource, TimeProvider.System);
+        if (await parts.Deployments.DeployAsync([new DeploymentResource("fault.bpmn", Encoding.UTF8.GetBytes(Model))], cancellationToken) is not DeploymentResult.Deployed)
         {
-            await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
-            await new Migrator(dataSource).MigrateAsync(cancellationToken);
-            var parts = new EngineParts(dataSource, TimeProvider.System);
-            if (await parts.Deployments.DeployAsync([new DeploymentResource("fault.bpmn", Encoding.UTF8.GetBytes(Model))], cancellationToken) is not DeploymentResult.Deployed)
-            {
-                throw new InvalidOperationException("The fault model did not deploy.");
-            }
-            await using var effects = await EffectCounter.StartAsync();
-            var settings = Settings(effects.BaseUrl);
-            var generation = 0;
-            for (var i = 0; i < options.Hosts; i++)
-            {
-                hosts.Add(HostNode.Start($"fault-{i}-0", postgres.ConnectionString, settings));
-            }
-            await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync(TimeSpan.FromMinutes(2), cancellationToken)));
-            await using var load = await FaultLoad.StartAsync(hosts[0].Url, AdminPassword, effects.BaseUrl, cancellationToken);
-
-            using var stopLoad = new CancellationTokenSource();
-            var running = load.RunAsync(options.StartsPerSecond, stopLoad.Token);
-            var kills = 0;
-            var restarted = false;
-            var down = TimeSpan.Zero;
-            TimeSpan? recovery = null;
-            var nextKill = options.KillEvery;
-            // The load's own clock: starting the cluster and the hosts takes a while on a loaded machine.
-            var loadClock = Stopwatch.StartNew();
-            while (loadClock.Elapsed < options.Duration)
-            {
-                if (!restarted && loadClock.Elapsed >= options.Duration / 2)
-                {
-                    restarted = true;
-                    var stopped = Stopwatch.StartNew();
-                    await postgres.StopAsync(cancellationToken);
-                    await postgres.StartAsync(cancellationToken);
-                    down = stopped.Elapsed;
-                    recovery = await load.TimeToFirstStartAsync(TimeSpan.FromMinutes(2), cancellationToken);
-                    await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"  PostgreSQL restarted: down {down.TotalSeconds:0.0} s, first start answered {recovery?.TotalSeconds:0.0} s after it was back"));
-                }
-                if (loadClock.Elapsed >= nextKill)
-                {
-                    nextKill += options.KillEvery;
-                    var victim = kills % hosts.Count;
-                    await hosts[victim].KillAsync();
-                    kills++;
-                    generation++;
-                    hosts[victim].Dispose();
-                    hosts[victim] = HostNode.Start($"fault-{victim}-{generation}", postgres.ConnectionString, settings);
-                    load.Hosts = [.. hosts.Select(h => h.Url)];
-                    await log.WriteLineAsync($"  kill {kills}: host {victim} SIGKILLed and replaced, {load.Answered} starts answered so far");
-                }
-                load.Hosts = [.. hosts.Select(h => h.Url)];
-                await Task.Delay(250, cancellationToken);
-            }
-            await stopLoad.CancelAsync();
-            await running;
-            await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync(TimeSpan.FromMinutes(2), cancellationToken)));
-
-            // The instances finish: timers fire, the remaining messages are published, the last user tasks completed.
-            var settle = Stopwatch.StartNew();
-            using var finish = new CancellationTokenSource();
-            var completing = load.CompleteTasksAsync(finish.Token);
-            while (await CountAsync(dataSource, "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'fault' AND state <> 'COMPLETED'") > 0 &&
-                   settle.Elapsed < options.HangGuard)
-            {
-                await Task.Delay(500, cancellationToken);
-            }
-            await finish.CancelAsync();
-            await completing;
-            var report = await VerifyAsync(dataSource, load, effects, kills, down, recovery, watch.Elapsed);
-            if (!report.Clean)
-            {
-                foreach (var line in hosts.SelectMany(h => h.Output).TakeLast(200))
-                {
-                    await log.WriteLineAsync(line);
-                }
-            }
-            foreach (var host in hosts)
-            {
-                await host.StopAsync();
-            }
-            return report;
+            throw new InvalidOperationException("The fault model did not deploy.");
         }
-        finally
+        await using var effects = await EffectCounter.StartAsync();
+        using var hosts = new HostNodes("fault", postgres.ConnectionString, Settings(effects.BaseUrl), options.HostStartGuard);
+        await hosts.StartAsync(options.Hosts, cancellationToken);
+        await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {options.Hosts} hosts ready after {watch.Elapsed.TotalSeconds:0} s"));
+        await using var load = await FaultLoad.StartAsync(hosts.All[0].Url, AdminPassword, effects.BaseUrl, cancellationToken);
+        load.Hosts = hosts.ReadyUrls;
+
+        using var stopLoad = new CancellationTokenSource();
+        var running = load.RunAsync(options.StartsPerSecond, stopLoad.Token);
+        var kills = 0;
+        var restarted = false;
+        var down = TimeSpan.Zero;
+        TimeSpan? recovery = null;
+        var nextKill = options.KillEvery;
+        // The load's own clock: starting the cluster and the hosts takes a while on a loaded machine.
+        var loadClock = Stopwatch.StartNew();
+        while (loadClock.Elapsed < options.Duration)
         {
-            foreach (var host in hosts)
+            if (!restarted && loadClock.Elapsed >= options.Duration / 2)
             {
-                host.Dispose();
+                restarted = true;
+                down = await postgres.RestartAsync(TimeSpan.Zero, cancellationToken);
+                recovery = await load.TimeToFirstStartAsync(TimeSpan.FromMinutes(2), cancellationToken);
+                await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"  PostgreSQL restarted: down {down.TotalSeconds:0.0} s, first start answered {recovery?.TotalSeconds:0.0} s after it was back"));
             }
-            await postgres.StopAsync(CancellationToken.None);
-            try
+            if (loadClock.Elapsed >= nextKill)
             {
-                Directory.Delete(root, recursive: true);
+                nextKill += options.KillEvery;
+                var victim = kills % hosts.All.Count;
+                await hosts.KillAndReplaceAsync(victim);
+                kills++;
+                await log.WriteLineAsync($"  kill {kills}: host {victim} SIGKILLed and replaced, {load.Answered} starts answered so far");
             }
-            catch (IOException)
-            {
-            }
+            // Only hosts that answered ready get requests: a replacement joins once it is up.
+            load.Hosts = hosts.ReadyUrls is { Count: > 0 } ready ? ready : [.. hosts.All.Select(h => h.Url)];
+            await Task.Delay(250, cancellationToken);
         }
+        await stopLoad.CancelAsync();
+        await running;
+        await hosts.WaitReadyAsync(cancellationToken);
+        load.Hosts = hosts.ReadyUrls;
+
+        // The instances finish: timers fire, the remaining messages are published, the last user tasks completed.
+        using var finish = new CancellationTokenSource();
+        var completing = load.CompleteTasksAsync(finish.Token);
+        await HostNodes.WaitUntilNoneAsync(dataSource, "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'fault' AND state <> 'COMPLETED'",
+            options.HangGuard, cancellationToken);
+        await finish.CancelAsync();
+        await completing;
+        var report = await VerifyAsync(dataSource, load, effects, kills, down, recovery, watch.Elapsed);
+        await hosts.FinishAsync(report.Clean, log);
+        return report;
     }
 
     private static async Task<FaultReport> VerifyAsync(NpgsqlDataSource dataSource, FaultLoad load, EffectCounter effects, int kills, TimeSpan down,
@@ -212,37 +167,8 @@ internal static class FaultSuite
             perInstance.Count(r => r.Tasks > 1), kills, down, recovery, elapsed);
     }
 
-    private static async Task<long> CountAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        try
-        {
-            await using var connection = await dataSource.OpenConnectionAsync();
-            return await connection.ExecuteScalarAsync<long>(sql);
-        }
-        catch (NpgsqlException)
-        {
-            return long.MaxValue; // not reachable yet: keep waiting
-        }
-    }
-
-    private static Dictionary<string, string> Settings(Uri effects) => new()
+    private static Dictionary<string, string> Settings(Uri effects) => new(HostNodes.SuiteSettings(effects))
     {
         ["Processes__Admin__Password"] = AdminPassword,
-        ["Processes__Activities__Http__AllowedHosts__0"] = $"127.0.0.1:{effects.Port.ToString(CultureInfo.InvariantCulture)}",
-        ["Processes__Activities__Http__Retry__MaxRetries"] = "0",
-        ["Processes__Activities__Http__Retry__Timeout"] = "00:00:10",
-        // Short leases and claims, quick reaping: a killed host's work comes back within seconds.
-        ["Processes__Engine__Jobs__LeaseTimeout"] = "00:00:15",
-        ["Processes__Engine__Timers__ClaimTimeout"] = "00:00:15",
-        ["Processes__Engine__Timers__SafetyPollInterval"] = "00:00:00.500",
-        ["Processes__Engine__Cluster__HeartbeatInterval"] = "00:00:01",
-        ["Processes__Engine__Cluster__DeadAfterMissedHeartbeats"] = "3",
     };
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -16,6 +16,7 @@ internal sealed class HostNode : IDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private volatile bool _ready;
 
     private HostNode(Process process, Uri url, string nodeId)
     {
@@ -29,6 +30,9 @@ internal sealed class HostNode : IDisposable
     public string NodeId { get; }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Answered <c>/health/ready</c> once (through <see cref="WaitReadyAsync"/>) and has not exited since.</summary>
+    public bool Ready => _ready && !_process.HasExited;
 
     public IEnumerable<string> Output => _output;
 
@@ -100,6 +104,7 @@ internal sealed class HostNode : IDisposable
                 using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), cancellationToken);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
+                    _ready = true;
                     return;
                 }
             }

@@ -71,70 +71,37 @@ internal static class KillSoak
         }
         await parts.Engine.SyncStartEventsAsync(["soak"], cancellationToken);
 
-        var settings = Settings(effects.BaseUrl);
-        var generation = 0;
-        var hosts = new List<HostNode>();
-        try
-        {
-            for (var i = 0; i < options.Hosts; i++)
-            {
-                hosts.Add(HostNode.Start($"soak-{i}-{generation}", options.ConnectionString, settings));
-            }
-            await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync(options.HangGuard, cancellationToken)));
-            var residentAfterStart = hosts[0].ResidentBytes();
+        using var hosts = new HostNodes("soak", options.ConnectionString, HostNodes.SuiteSettings(effects.BaseUrl), options.HangGuard);
+        await hosts.StartAsync(options.Hosts, cancellationToken);
+        var residentAfterStart = hosts.All[0].ResidentBytes();
 
-            // The instances come in batches, one between two kills, so every kill lands on work in flight: calls being
-            // made, timers claimed or due. A replacement host starts while the others carry on.
-            var batches = options.MinKills + 1;
-            var kills = 0;
-            for (var batch = 0; batch < batches; batch++)
-            {
-                await StartBatchAsync(parts.Engine, options, batch, batches, effects.BaseUrl, cancellationToken);
-                if (batch == batches - 1)
-                {
-                    break;
-                }
-                await Task.Delay(options.KillEvery, cancellationToken);
-                var victim = kills % hosts.Count;
-                await hosts[victim].KillAsync();
-                kills++;
-                generation++;
-                await log.WriteLineAsync($"  kill {kills}: {hosts[victim].NodeId} SIGKILLed, {await CountAsync(dataSource, "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'soak' AND state = 'COMPLETED'")} instances completed so far");
-                hosts[victim].Dispose();
-                hosts[victim] = HostNode.Start($"soak-{victim}-{generation}", options.ConnectionString, settings);
-            }
-            await Task.WhenAll(hosts.Select(h => h.WaitReadyAsync(options.HangGuard, cancellationToken)));
-
-            var guard = Stopwatch.StartNew();
-            while (await CountAsync(dataSource, "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'soak' AND state <> 'COMPLETED'") > 0 &&
-                   guard.Elapsed < options.HangGuard)
-            {
-                await Task.Delay(250, cancellationToken);
-            }
-            var report = await VerifyAsync(dataSource, options.Instances, kills, effects.Repeated, watch.Elapsed) with
-            {
-                Resident = (residentAfterStart, hosts.Max(h => h.ResidentBytes())),
-            };
-            if (!report.Clean)
-            {
-                foreach (var line in hosts.SelectMany(h => h.Output).TakeLast(200))
-                {
-                    await log.WriteLineAsync(line);
-                }
-            }
-            foreach (var host in hosts)
-            {
-                await host.StopAsync();
-            }
-            return report;
-        }
-        finally
+        // The instances come in batches, one between two kills, so every kill lands on work in flight: calls being
+        // made, timers claimed or due. A replacement host starts while the others carry on.
+        var batches = options.MinKills + 1;
+        var kills = 0;
+        for (var batch = 0; batch < batches; batch++)
         {
-            foreach (var host in hosts)
+            await StartBatchAsync(parts.Engine, options, batch, batches, effects.BaseUrl, cancellationToken);
+            if (batch == batches - 1)
             {
-                host.Dispose();
+                break;
             }
+            await Task.Delay(options.KillEvery, cancellationToken);
+            var victim = kills % hosts.All.Count;
+            var killed = hosts.All[victim].NodeId;
+            await hosts.KillAndReplaceAsync(victim);
+            kills++;
+            await log.WriteLineAsync($"  kill {kills}: {killed} SIGKILLed, {await CountAsync(dataSource, "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'soak' AND state = 'COMPLETED'")} instances completed so far");
         }
+        await hosts.WaitReadyAsync(cancellationToken);
+        await HostNodes.WaitUntilNoneAsync(dataSource, "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'soak' AND state <> 'COMPLETED'",
+            options.HangGuard, cancellationToken);
+        var report = await VerifyAsync(dataSource, options.Instances, kills, effects.Repeated, watch.Elapsed) with
+        {
+            Resident = (residentAfterStart, hosts.All.Max(h => h.ResidentBytes())),
+        };
+        await hosts.FinishAsync(report.Clean, log);
+        return report;
     }
 
     /// <summary>Starts one batch of instances by business key; a start that fails is retried until it is answered.</summary>
@@ -185,17 +152,4 @@ internal static class KillSoak
         await using var connection = await dataSource.OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<long>(sql);
     }
-
-    private static Dictionary<string, string> Settings(Uri effects) => new()
-    {
-        ["Processes__Activities__Http__AllowedHosts__0"] = $"127.0.0.1:{effects.Port.ToString(CultureInfo.InvariantCulture)}",
-        ["Processes__Activities__Http__Retry__MaxRetries"] = "0",
-        ["Processes__Activities__Http__Retry__Timeout"] = "00:00:10",
-        // Short leases and claims, quick reaping: a killed host's work comes back within seconds.
-        ["Processes__Engine__Jobs__LeaseTimeout"] = "00:00:15",
-        ["Processes__Engine__Timers__ClaimTimeout"] = "00:00:15",
-        ["Processes__Engine__Timers__SafetyPollInterval"] = "00:00:00.500",
-        ["Processes__Engine__Cluster__HeartbeatInterval"] = "00:00:01",
-        ["Processes__Engine__Cluster__DeadAfterMissedHeartbeats"] = "3",
-    };
 }
