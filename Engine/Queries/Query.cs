@@ -66,6 +66,12 @@ public sealed record Query
     /// <summary>Count the rows matching the filters (and visible to the caller) — a second statement, so off when not shown.</summary>
     public bool CountTotal { get; init; } = true;
 
+    /// <summary>
+    /// Count at most this many rows: beyond it the total says "at least" (<see cref="QueryPage{T}.TotalCapped"/>), so a
+    /// count costs the same at a million matching rows as at the cap. Null: count every matching row.
+    /// </summary>
+    public int? TotalCap { get; init; }
+
     public static Query Where(params FieldCondition[] conditions) => new() { Conditions = conditions };
 
     public Query And(FieldCondition condition) => this with { Conditions = [.. Conditions, condition] };
@@ -75,7 +81,11 @@ public sealed record Query
 /// A page of a read model: the rows, the total (when counted: only rows the caller may see), cursors to the rows
 /// before the first and after the last item, and whether more rows follow in the direction read.
 /// </summary>
-public sealed record QueryPage<T>(IReadOnlyList<T> Items, long? Total, string? StartCursor, string? EndCursor, bool HasMore);
+public sealed record QueryPage<T>(IReadOnlyList<T> Items, long? Total, string? StartCursor, string? EndCursor, bool HasMore)
+{
+    /// <summary>More rows match than <see cref="Total"/> says: the count stopped at the query's <see cref="Query.TotalCap"/>.</summary>
+    public bool TotalCapped { get; init; }
+}
 
 /// <summary>A query the read model cannot run: an unknown field, a value of the wrong type, a cursor of another sort. Names the field.</summary>
 public sealed class QueryException(string field, string message) : Exception(message)

@@ -40,9 +40,20 @@ internal static class QuerySql
         var rows = (await connection.QueryAsync<TRow>(new CommandDefinition(
             $"SELECT {model.Select} FROM {model.From} WHERE {where}{keyset} ORDER BY {order} LIMIT {limit + 1}{offset}",
             parameters, cancellationToken: cancellationToken))).ToList();
-        long? total = query.CountTotal
-            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM {model.From} WHERE {where}", parameters, cancellationToken: cancellationToken))
-            : null;
+        long? total = null;
+        var capped = false;
+        if (query.CountTotal)
+        {
+            // A capped count reads at most cap + 1 matching rows (the +1 tells "exactly the cap" from "more").
+            var count = query.TotalCap is { } cap
+                ? $"SELECT count(*) FROM (SELECT 1 FROM {model.From} WHERE {where} LIMIT {Math.Max(cap, 0) + 1}) capped"
+                : $"SELECT count(*) FROM {model.From} WHERE {where}";
+            total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(count, parameters, cancellationToken: cancellationToken));
+            if (query.TotalCap is { } limitOf && total > limitOf)
+            {
+                (total, capped) = (Math.Max(limitOf, 0), true);
+            }
+        }
         var hasMore = rows.Count > limit;
         var items = rows.Take(limit).ToList();
         if (backward)
@@ -50,7 +61,10 @@ internal static class QuerySql
             items.Reverse();
         }
         string? CursorOf(TRow row) => QueryCursor.Encode(signature, [.. sort.Select(s => (s.Field, model.ValueOf(row, s.Field)))]);
-        return new QueryPage<TRow>(items, total, items.Count == 0 ? null : CursorOf(items[0]), items.Count == 0 ? null : CursorOf(items[^1]), hasMore);
+        return new QueryPage<TRow>(items, total, items.Count == 0 ? null : CursorOf(items[0]), items.Count == 0 ? null : CursorOf(items[^1]), hasMore)
+        {
+            TotalCapped = capped,
+        };
     }
 
     /// <summary>The WHERE clause (visibility and filters) alone, for read models that need their own statement around it.</summary>

@@ -55,6 +55,9 @@ public sealed record VariableRow(long ScopeKey, string Name, string Value, long 
 /// </summary>
 public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking masking)
 {
+    /// <summary>How far the Camunda search counts before it answers "at least" (the limit Camunda's own search index tracks).</summary>
+    public const int TotalCap = 10_000;
+
     public static ReadModel<UserTaskRow> Model { get; } = new(
         "user tasks",
         """

@@ -88,6 +88,13 @@ internal static class VisibilityRule
         {
             return "FALSE";
         }
+        if (caller.Tenants.Count == 1)
+        {
+            // Equality rather than = ANY: the planner then takes the column as fixed, so an index led by the tenant
+            // (the inbox's order, migration 0061) still yields rows in the requested order.
+            parameters.Add("vis_tenant", caller.Tenants[0]);
+            return $"{tenantColumn} = @vis_tenant";
+        }
         parameters.Add("vis_tenants", caller.Tenants.ToArray());
         return $"{tenantColumn} = ANY(@vis_tenants)";
     }

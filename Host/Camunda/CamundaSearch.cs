@@ -74,9 +74,10 @@ internal static class CamundaSearch
         try
         {
             var page = await run();
-            // Totals are exact counts, never capped, so there are never more total items than totalItems says.
+            // A total is exact unless the query capped it (Query.TotalCap); then, as 8.8's hasMoreTotalItems says,
+            // totalItems is a lower bound and more items match.
             return TypedResults.Ok(new SearchResponse<TItem>(await items(page.Items),
-                new SearchPageResponse(page.Total ?? 0, page.StartCursor, page.EndCursor, HasMoreTotalItems: false)));
+                new SearchPageResponse(page.Total ?? 0, page.StartCursor, page.EndCursor, HasMoreTotalItems: page.TotalCapped)));
         }
         catch (QueryException e)
         {

@@ -63,6 +63,9 @@ internal static class UserTasksApi
             return problem!;
         }
         var caller = user.Caller();
+        // Counted exactly up to Camunda's own limit (its search index tracks 10,000 hits), beyond it "at least" with
+        // hasMoreTotalItems: an agent's open tasks at a million rows then cost what they cost at ten thousand.
+        query = query with { TotalCap = UserTaskQueries.TotalCap };
         return await CamundaSearch.RespondAsync(() => tasks.SearchAsync(caller, query, cancellationToken), query, ReadItems.Item);
     }
 

@@ -127,6 +127,7 @@ internal static class AuthApi
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await SessionStore.RevokeAsync(connection, sessionId, cancellationToken);
+            IdentityChanges.Committed(http);
         }
         await http.SignOutAsync(IdentitySchemes.Cookie);
         await audit.RecordAsync(AuditEntry.For(http, "auth.logout", "user", http.User.FindFirstValue(IdentitySchemes.UserIdClaim)), cancellationToken);

@@ -81,7 +81,7 @@ public static class IdentitySchemes
 /// people sign in once through the login endpoint, and a password check per request would cost a slow hash each.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ProcessesDatabase database, ApiKeyCache cache)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ProcessesDatabase database, IdentityCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string Refused = "The API key is unknown, revoked, or does not belong to this user.";
@@ -149,12 +149,12 @@ internal sealed class ApiKeyAuthenticationHandler(
     }
 }
 
-/// <summary>The session cookie: 401/403 instead of redirects, and a fresh look at the user on every request.</summary>
+/// <summary>The session cookie: 401/403 instead of redirects, and a current look at the user on every request.</summary>
 /// <remarks>
 /// Takes the database, not the data source: this runs for every request, also /health/live while the database is
 /// unreachable, and resolving the data source waits for (and fails with) the database start.
 /// </remarks>
-internal sealed class SessionCookie(ProcessesDatabase database) : CookieAuthenticationEvents
+internal sealed class SessionCookie(ProcessesDatabase database, IdentityCache cache) : CookieAuthenticationEvents
 {
     public const string Name = ".processes.session";
 
@@ -191,9 +191,10 @@ internal sealed class SessionCookie(ProcessesDatabase database) : CookieAuthenti
     }
 
     /// <summary>
-    /// Looks up the session record and reloads the user on every request, so roles and groups are current and a
-    /// session ended anywhere (logout, disable, password change, on any host) is refused at its next request.
-    /// No cache: revocation must take effect at once, and the two indexed reads are cheap.
+    /// Checks the session record and the user, so roles and groups are current and a session ended anywhere (logout,
+    /// disable, password change, on any host) is refused at its next request. A check is remembered for a few seconds
+    /// (<see cref="IdentityCache"/>): every such change clears it at once on this host and, through NOTIFY, on the
+    /// others, so a page's requests do not each read the database.
     /// </summary>
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
@@ -202,12 +203,25 @@ internal sealed class SessionCookie(ProcessesDatabase database) : CookieAuthenti
         UserRecord? user = null;
         if (id is not null && sessionId is not null)
         {
-            var cancellationToken = context.HttpContext.RequestAborted;
-            var dataSource = await database.EnsureStartedAsync();
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            if (await SessionStore.FindLiveAsync(connection, sessionId, cancellationToken) == id)
+            user = cache.FindSession(sessionId);
+            if (user is null)
             {
-                user = await UserStore.FindAsync(connection, id.Value, cancellationToken);
+                var generation = cache.Generation;
+                var cancellationToken = context.HttpContext.RequestAborted;
+                var dataSource = await database.EnsureStartedAsync();
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                if (await SessionStore.FindLiveAsync(connection, sessionId, cancellationToken) == id)
+                {
+                    user = await UserStore.FindAsync(connection, id.Value, cancellationToken);
+                }
+                if (user is { Enabled: true })
+                {
+                    cache.StoreSession(sessionId, user, generation);
+                }
+            }
+            else if (user.Id != id)
+            {
+                user = null;
             }
         }
         if (user is not { Enabled: true })

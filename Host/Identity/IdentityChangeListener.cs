@@ -5,11 +5,11 @@ namespace Processes.Host.Identity;
 
 /// <summary>
 /// LISTENs on <c>processes_identity</c>, which the identity tables' triggers (migration 0040) notify on every change
-/// that matters to authentication — whichever host or tool made it — and clears the <see cref="ApiKeyCache"/>.
+/// that matters to authentication — whichever host or tool made it — and clears the <see cref="IdentityCache"/>.
 /// The cache serves only while this connection is up: a lost connection could mean missed notifications, so it
 /// stops answering at once and starts empty after the reconnect.
 /// </summary>
-internal sealed partial class IdentityChangeListener(ProcessesDatabase database, ApiKeyCache cache, ILogger<IdentityChangeListener> logger)
+internal sealed partial class IdentityChangeListener(ProcessesDatabase database, IdentityCache cache, ILogger<IdentityChangeListener> logger)
     : BackgroundService
 {
     public const string Channel = "processes_identity";

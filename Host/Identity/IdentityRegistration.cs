@@ -18,7 +18,7 @@ public static class IdentityRegistration
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SessionCookie>();
         services.AddSingleton<CallerRecheck>();
-        services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<IdentityCache>();
         services.AddHostedService<IdentityChangeListener>();
         // SameAsRequest marks the cookies Secure on HTTPS, also behind a TLS-terminating proxy once its forwarded
         // headers are trusted; Always (Processes:Identity:SecureCookie) for sites that are only ever reached over HTTPS.

@@ -114,6 +114,12 @@ internal static class InboxList
             errors["order"] = ["Use asc or desc."];
         }
         // The key breaks ties (the read model appends it), so the keyset cursor pages stably while tasks come and go.
-        return query with { Sort = [new SortBy(field, order ?? SortOrder.Desc)], CountTotal = false };
+        // By priority, the earliest due comes first within a priority: the read model's default order, which an index
+        // serves (migration 0061), so a page of a large queue is read in order instead of sorting every open task.
+        // No total: the page shows none, and counting a queue of a hundred thousand tasks would cost more than the page.
+        SortBy[] sort = field == "priority"
+            ? [new SortBy(field, order ?? SortOrder.Desc), new SortBy("dueDate", order == SortOrder.Asc ? SortOrder.Desc : SortOrder.Asc)]
+            : [new SortBy(field, order ?? SortOrder.Desc)];
+        return query with { Sort = sort, CountTotal = false };
     }
 }

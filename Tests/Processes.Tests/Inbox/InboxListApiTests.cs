@@ -91,6 +91,28 @@ public sealed class InboxListApiTests : DatabaseTest
     }
 
     [Test]
+    public async Task By_priority_the_earliest_due_comes_first_within_a_priority_and_pages_follow_that_order()
+    {
+        var tag = "O-PRIO-" + Guid.NewGuid().ToString("N")[..6];
+        var later = await StartAsync(tag + "-a", "x", 60, DateTimeOffset.UtcNow.AddDays(2));
+        var sooner = await StartAsync(tag + "-b", "x", 60, DateTimeOffset.UtcNow.AddHours(5));
+        var higher = await StartAsync(tag + "-c", "x", 70, DateTimeOffset.UtcNow.AddDays(9));
+
+        Keys(await ListAsync(_annClient, $"view=group&q={tag}")).ShouldBe([higher, sooner, later]);
+        Keys(await ListAsync(_annClient, $"view=group&q={tag}&sort=priority&order=asc")).ShouldBe([later, sooner, higher]);
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await ListAsync(_annClient, $"view=group&q={tag}&limit=1" + (cursor is null ? "" : "&after=" + Uri.EscapeDataString(cursor)));
+            seen.AddRange(Keys(page));
+            cursor = page.GetProperty("nextCursor").ValueKind == JsonValueKind.String ? page.GetProperty("nextCursor").GetString() : null;
+        }
+        while (cursor is not null);
+        seen.ShouldBe([higher, sooner, later]);
+    }
+
+    [Test]
     public async Task Filters_by_priority_and_due_sort_and_keyset_pages_cover_every_task_once()
     {
         var tag = "O-FILTER-" + Guid.NewGuid().ToString("N")[..6];

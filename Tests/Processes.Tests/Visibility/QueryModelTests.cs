@@ -70,6 +70,27 @@ public sealed class QueryModelTests : EngineTest
     }
 
     [Test]
+    public async Task A_capped_total_is_exact_up_to_the_cap_and_says_when_more_match()
+    {
+        // A caller of one tenant: the rule compares the tenant with = (the inbox index's leading column).
+        var blue = Blue with { Tenants = [TenantIds.Default] };
+        var query = Query.Where(new FieldCondition("state", FilterOperator.Eq, "CREATED")) with { Page = new PageRequest(2) };
+
+        var capped = await _tasks.SearchAsync(blue, query with { TotalCap = 3 }, CancellationToken.None);
+        capped.Total.ShouldBe(3);
+        capped.TotalCapped.ShouldBeTrue("blue sees four tasks, one more than the cap");
+        capped.Items.Count.ShouldBe(2);
+        capped.HasMore.ShouldBeTrue();
+
+        var exact = await _tasks.SearchAsync(blue, query with { TotalCap = 4 }, CancellationToken.None);
+        (exact.Total, exact.TotalCapped).ShouldBe((4L, false));
+        var uncapped = await _tasks.SearchAsync(blue, query, CancellationToken.None);
+        (uncapped.Total, uncapped.TotalCapped).ShouldBe((4L, false));
+        var elsewhere = await _tasks.SearchAsync(Blue with { Tenants = ["another"] }, query with { TotalCap = 3 }, CancellationToken.None);
+        (elsewhere.Total, elsewhere.TotalCapped).ShouldBe((0L, false));
+    }
+
+    [Test]
     public async Task Variable_filters_match_name_and_value()
     {
         var page = await _instanceQueries.SearchAsync(Admin, new Query { Variables = [new VariableCondition("n", JsonValue.Create(3))] }, CancellationToken.None);

@@ -13,7 +13,7 @@ namespace Processes.Tests.Identity;
 /// principal clears that at once: on the host that made it right after the commit, on other hosts through the
 /// database's NOTIFY. Two hosts on one database.
 /// </summary>
-public sealed class ApiKeyCacheTests : DatabaseTest
+public sealed class IdentityCacheTests : DatabaseTest
 {
     private static readonly TimeSpan NotifyWithin = TimeSpan.FromSeconds(10);
     private IdentityHost _first = null!;
@@ -125,7 +125,7 @@ public sealed class ApiKeyCacheTests : DatabaseTest
         Cache(_second).Find(user.ApiKey).ShouldNotBeNull();
     }
 
-    private static ApiKeyCache Cache(IdentityHost host) => host.Services.GetRequiredService<ApiKeyCache>();
+    private static IdentityCache Cache(IdentityHost host) => host.Services.GetRequiredService<IdentityCache>();
 
     private async Task WarmAsync(HttpClient here, HttpClient there, string key)
     {
