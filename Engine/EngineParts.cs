@@ -34,6 +34,7 @@ public sealed class EngineParts
         JobQueries = new JobQueries(dataSource, clock);
         JobOperations = new JobOperations(_engine);
         Webhooks = new WebhookReceiver(_engine, new WebhookRegistry(Definitions));
+        Batches = new Batches.BatchOperations(_engine);
     }
 
     private ILoggerFactory Loggers { get; }
@@ -64,6 +65,9 @@ public sealed class EngineParts
 
     /// <summary>The inbound webhooks the deployed models declare, and what receives their calls.</summary>
     public WebhookReceiver Webhooks { get; }
+
+    /// <summary>Camunda's batch operations over process instances; the engine nodes run their items.</summary>
+    public Batches.BatchOperations Batches { get; }
 
     /// <summary>This host's share of the cluster's work: the job executor for <paramref name="handlers"/>, timers, membership.</summary>
     public EngineNode CreateNode(IEnumerable<IJobHandler> handlers, EngineNodeOptions options) => new(_engine, handlers, options, Loggers);

@@ -76,6 +76,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
     private async Task<CommandResult<T>> ExecuteAsync<T>(string name, CommandBody<T> body, CancellationToken cancellationToken)
     {
         var claim = Idempotency.IdempotencyClaim.Take();
+        var batchItem = Batches.BatchItemClaim.Take();
         if (claim?.Replay<T>() is { } replayed)
         {
             // A retry of a request whose command committed before its answer was stored: the first outcome, not a second effect.
@@ -88,7 +89,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
         var committed = new System.Runtime.CompilerServices.StrongBox<Execution?>();
         try
         {
-            var result = await AttemptAsync(name, body, claim, committed, cancellationToken);
+            var result = await AttemptAsync(name, body, claim, batchItem, committed, cancellationToken);
             outcome = result.Ok ? "ok" : result.Error == CommandError.Conflict ? "conflict" : "refused";
             return result;
         }
@@ -100,7 +101,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
 
     /// <summary>The command's attempts; <paramref name="committed"/> receives the execution that committed, for the telemetry.</summary>
     private async Task<CommandResult<T>> AttemptAsync<T>(string name, CommandBody<T> body, Idempotency.IdempotencyClaim? claim,
-        System.Runtime.CompilerServices.StrongBox<Execution?> committed, CancellationToken cancellationToken)
+        Batches.BatchItemClaim? batchItem, System.Runtime.CompilerServices.StrongBox<Execution?> committed, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -120,6 +121,10 @@ internal sealed partial class ProcessEngine : IProcessEngine
                 if (claim is not null)
                 {
                     await claim.RecordAsync(connection, transaction, result.Value, cancellationToken);
+                }
+                if (batchItem is not null)
+                {
+                    await batchItem.RecordAsync(connection, transaction, result.Value, x.Now, cancellationToken);
                 }
                 // Durability point: the command's state change and everything it implies are committed together here.
                 await transaction.CommitAsync(cancellationToken);

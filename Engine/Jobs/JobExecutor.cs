@@ -80,6 +80,7 @@ internal sealed class JobExecutor
             server.Start(recovery, cancellationToken);
             server.Start(new LeaseExtensionProcess(_engine, _options, () => [.. _running.Keys], _logger), cancellationToken);
             server.Start(new MetricsFlushProcess(_metrics, _options, _logger), cancellationToken);
+            server.Start(new Batches.BatchRunner(_engine, _options.MaxPollInterval, _logger), cancellationToken);
             // The first poll comes after the first recovery and back-off load, as it always did: recovered jobs are
             // taken at once, and a job failing in the first second gets the back-off an operator stored for its type.
             await Task.WhenAll(server.FirstRound(_backOffs), server.FirstRound(recovery));

@@ -22,5 +22,6 @@ internal static class CamundaApi
         .MapProcessInstanceInsightsApi()
         .MapClusterApi()
         .MapUsageMetricsApi()
-        .MapResourcesApi();
+        .MapResourcesApi()
+        .MapBatchOperationsApi();
 }

@@ -35,6 +35,8 @@ internal static class EngineRegistration
         services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().JobQueries);
         services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().JobOperations);
         services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Webhooks);
+        services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Batches);
+        services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Batches.Queries);
         services.Configure<RetentionOptions>(builder.Configuration.GetSection("Processes:Retention"));
         services.AddHostedService<RetentionService>();
         services.AddHostedService<Processes.Host.Inbox.SlaWarningService>();

@@ -167,7 +167,7 @@ internal static class LifecycleApi
         return TypedResults.Ok(new MigrationBatchResponse(items, items.Count(i => i.Migrated), items.Count(i => i.Problems.Count > 0 || i.Error is not null)));
     }
 
-    private static bool TryPlan(MigrationPlanRequest? request, string prefix, out MigrationPlan? plan, out ProblemHttpResult? problem)
+    internal static bool TryPlan(MigrationPlanRequest? request, string prefix, out MigrationPlan? plan, out ProblemHttpResult? problem)
     {
         plan = null;
         problem = null;

@@ -52,6 +52,14 @@ internal sealed partial class ProcessEngine
                         $"terminateInstructions[{i}].elementInstanceKey: {key} is not an active element instance of process instance {processInstanceKey}.");
                 }
             }
+            if (steps.Count == 0 && instance.Row.ParentProcessInstanceKey is { } parent && TerminatesEverything(instance, plan.Terminations))
+            {
+                // As Camunda (camunda/camunda#10347): a called instance left with nothing would leave its parent's call
+                // activity waiting for good, so the modification is refused and the parent is the one to modify.
+                return CommandResult<InstanceModification>.Fail(CommandError.InvalidArgument,
+                    $"terminateInstructions: they would terminate every element instance of process instance {processInstanceKey}, which " +
+                    $"process instance {parent} called; terminate its call activity in process instance {parent} instead.");
+            }
             var activated = new List<long>();
             var terminated = new List<long>();
             x.Enqueue(() =>
@@ -135,6 +143,28 @@ internal sealed partial class ProcessEngine
             x.ActivationHook = null;
         }
         return created;
+    }
+
+    /// <summary>Whether the terminations (and what lies inside them) leave nothing active, on its way or waiting in the instance.</summary>
+    private static bool TerminatesEverything(InstanceState instance, IReadOnlyList<long> terminations)
+    {
+        var root = instance.Root!;
+        if (root.InFlight.Count > 0 || (root.Data.JoinTokens is { } tokens && tokens.Values.Any(v => v != 0)))
+        {
+            return false;
+        }
+        var ended = terminations.ToHashSet();
+        return instance.Elements.Where(e => e.Key != root.Key).All(e =>
+        {
+            for (var current = e; current is not null; current = current.FlowScopeKey is { } up ? instance.Find(up) : null)
+            {
+                if (ended.Contains(current.Key))
+                {
+                    return true;
+                }
+            }
+            return false;
+        });
     }
 
     /// <summary>A flow scope with nothing active or on its way in it ends with what was terminated; the process instance too.</summary>

@@ -57,7 +57,7 @@ public sealed partial class CamundaClientConformanceTests : DatabaseTest
         exit.ShouldBe(0, $"npm ci in {folder}: {output}");
     }
 
-    private static async Task<(int Exit, string Output)> RunAsync(string command, string arguments, string folder, TimeSpan timeout,
+    internal static async Task<(int Exit, string Output)> RunAsync(string command, string arguments, string folder, TimeSpan timeout,
         IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo(command, arguments)

@@ -18,6 +18,7 @@ public sealed partial class RuntimeSqlTests
         "deployment", "deployment_resource", "process_definition", "decision_definition", "decision_requirements", "form_definition",
         "job_metrics", "job_type_backoff", "engine_node", "business_calendar", "schema_migration", "timer_job_cancellation", "idempotent_request",
         "job_closed", "message_subscription_closed", "message_correlated", "decision_instance", "sla_pause", "sla_paused_timer", "sla_paused_task",
+        "batch_operation", "batch_operation_item",
     ];
 
     /// <summary>Tables of other owners (see <see cref="BoundaryTests"/>): identity, audit, idempotency and the activities.</summary>
