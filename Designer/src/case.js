@@ -12,6 +12,7 @@ import { renderNav } from './nav.js';
 import { setUpStart } from './start.js';
 import { drawCase } from './case-diagram.js';
 import { addComment, loadComments, renderVariables, saveVariable } from './case-edits.js';
+import { renderSlaClock } from './case-sla.js';
 
 const $ = id => document.getElementById(id);
 const el = (tag, className, text) => {
@@ -283,6 +284,16 @@ async function load() {
   updates = Array.isArray(view.variables.updates) ? [...view.variables.updates].reverse() : [];
   renderUpdates();
   renderHead(view, offered);
+  await renderSlaClock($('sla-clock'), key, {
+    me,
+    active: view.instance.state === 'ACTIVE',
+    el,
+    onChange: async text => {
+      await load();
+      showMessage('success', text);
+    },
+    fail: error => showMessage('error', problemText(error)),
+  });
   renderTasks(view);
   // Editing is the supervisors' and admins' (the policy of PUT /api/instances/{key}/variables/{name}); agents read.
   const mayEdit = (me.roles.includes('supervisor') || me.roles.includes('admin')) && view.instance.state === 'ACTIVE';

@@ -35,3 +35,9 @@ internal sealed record BroadcastSignal(string Name, JsonObject Variables, string
 /// steps, then evaluated against the task's variables as they were at activation.
 /// </summary>
 internal sealed record EvaluateDecision(long ProcessInstanceKey, long ElementInstanceKey, string DecisionId, JsonObject Variables) : FollowUp;
+
+/// <summary>
+/// An element with the property <c>slaPause</c> was entered (<paramref name="Reason"/> set: pause the case's SLA clock)
+/// or left (null: resume it).
+/// </summary>
+internal sealed record SlaPauseByModel(long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string? Reason) : FollowUp;

@@ -95,6 +95,7 @@ internal sealed partial class Execution
         }
         element.Transition(ElementState.Activated);
         History(instance, element, HistoryEvents.ElementActivated);
+        SlaPauseTrigger(instance, element, model, pause: true);
         BehaviorOf(instance, element).OnActivated(this, instance, element);
     }
 
@@ -153,6 +154,7 @@ internal sealed partial class Execution
         var flowScope = element.FlowScopeKey is { } scopeKey ? instance.Find(scopeKey) : null;
         instance.Remove(element);
         History(instance, element, HistoryEvents.ElementCompleted);
+        SlaPauseTrigger(instance, element, model, pause: false);
         behavior.OnCompleted(this, instance, element, flowScope);
         if (flowScope is not null)
         {
@@ -206,7 +208,26 @@ internal sealed partial class Execution
         BehaviorOf(instance, element).OnTerminated(this, instance, element);
         instance.Remove(element);
         History(instance, element, HistoryEvents.ElementTerminated);
+        SlaPauseTrigger(instance, element, instance.ModelElement(element), pause: false);
     }
+
+    /// <summary>
+    /// An element with the property <c>slaPause</c> (its value the reason, e.g. "waiting for the customer") pauses
+    /// its case's SLA clock while it waits and resumes it when it leaves, completed or terminated. The clock's rows
+    /// are the SLA clock commands' (after the steps, in this transaction): a follow-up. A multi-instance element
+    /// pauses once, by its body.
+    /// </summary>
+    private void SlaPauseTrigger(InstanceState instance, ElementInstance element, ExecutableElement? model, bool pause)
+    {
+        if (model is ExecutableFlowNode node && node.Properties.TryGetValue(SlaPauseProperty, out var reason) &&
+            !element.IsProcess && !IsMultiInstanceInner(instance, element))
+        {
+            FollowUps.Enqueue(new SlaPauseByModel(instance.Key, element.Key, node.Id, pause ? reason : null));
+        }
+    }
+
+    /// <summary>The extension property that pauses a case's SLA clock while its element waits.</summary>
+    public const string SlaPauseProperty = "slaPause";
 
     /// <summary>
     /// The flows out of an element that completes: unconditional ones and those whose condition holds, else the

@@ -215,6 +215,9 @@ internal sealed partial class ProcessEngine : IProcessEngine
                 case BroadcastSignal signal:
                     await BroadcastAsync(x, connection, transaction, signal.TenantId, signal.Name, signal.Variables, cancellationToken);
                     break;
+                case SlaPauseByModel trigger:
+                    await SlaPauseByModelAsync(x, connection, transaction, trigger, cancellationToken);
+                    break;
             }
         }
     }

@@ -1,13 +1,15 @@
 // Dropdowns in the properties panel instead of raw text: the business calendar of a timer event (the extension
 // property businessCalendar the engine reads) and the deployed form a user task or start event links to
 // (zeebe:formDefinition formId), plus "Create form for this task". The lists come from the page (catalog), which
-// loads them from the server and refreshes them after each deployment.
-import { SelectEntry, isSelectEntryEdited } from '@bpmn-io/properties-panel';
+// loads them from the server and refreshes them after each deployment. An element that waits (user and receive task,
+// catch event, event-based gateway) offers "Pause the SLA while waiting" (the extension property slaPause).
+import { SelectEntry, TextFieldEntry, isSelectEntryEdited, isTextFieldEntryEdited } from '@bpmn-io/properties-panel';
 import { h } from '@bpmn-io/properties-panel/preact';
 import { useService } from 'bpmn-js-properties-panel';
 import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
 
 export const CALENDAR_PROPERTY = 'businessCalendar';
+export const SLA_PAUSE_PROPERTY = 'slaPause';
 
 function extensionsOf(element, type) {
   return (getBusinessObject(element).get('extensionElements')?.get('values') ?? []).filter(value => is(value, type));
@@ -123,6 +125,26 @@ function FormSelect({ element, id, catalog }) {
   });
 }
 
+function SlaPauseField({ element, id }) {
+  const bpmnFactory = useService('bpmnFactory');
+  const commandStack = useService('commandStack');
+  const debounce = useService('debounceInput');
+  return h(TextFieldEntry, {
+    element,
+    id,
+    label: 'Pause the SLA while waiting (reason)',
+    description: 'While a token waits here the case\'s SLA timers (slaClock) stop; they resume when it leaves. Empty: no pause.',
+    getValue: () => zeebeProperty(element, SLA_PAUSE_PROPERTY),
+    setValue: value => setZeebeProperty(element, SLA_PAUSE_PROPERTY, (value ?? '').trim(), { bpmnFactory, commandStack }),
+    debounce,
+  });
+}
+
+function isWaitingElement(element) {
+  return is(element, 'bpmn:UserTask') || is(element, 'bpmn:ReceiveTask') || is(element, 'bpmn:IntermediateCatchEvent')
+    || is(element, 'bpmn:EventBasedGateway');
+}
+
 function CreateFormButton({ element, catalog }) {
   return h('div', { class: 'bio-properties-panel-entry' },
     h('button', { type: 'button', class: 'processes-create-form', onClick: () => catalog.createFormFor(element) }, 'Create form for this task…'));
@@ -155,6 +177,13 @@ function StudioPickers(propertiesPanel, config) {
           entries.push({ id: 'processes-create-form', element, catalog, component: CreateFormButton });
         }
         groups.splice(1, 0, { id: 'processes-linked-form', label: 'Linked form', entries, shouldOpen: true });
+      }
+      if (isWaitingElement(element)) {
+        groups.splice(1, 0, {
+          id: 'processes-sla-pause',
+          label: 'SLA pause',
+          entries: [{ id: 'processes-sla-pause-reason', element, component: SlaPauseField, isEdited: isTextFieldEntryEdited }],
+        });
       }
       return groups;
     },

@@ -9,7 +9,8 @@ namespace Processes.Tests.Admin;
 /// <summary>
 /// /admin/settings in headless Chromium at a desktop and a phone width: an admin saves an agent profile, an SMS
 /// template (a wrong placeholder is refused with the problem shown) and a business calendar, and previews "4 working
-/// hours from now", and sets a connector secret that is listed by name only; and on /admin edits a user's display name and e-mail.
+/// hours from now", and sets a connector secret that is listed by name only; creates a position with a refund limit and
+/// gives it to an agent's profile; and on /admin edits a user's display name and e-mail.
 /// </summary>
 public sealed class SettingsPageTests : PageTest
 {
@@ -80,6 +81,51 @@ public sealed class SettingsPageTests : PageTest
         (await api.GetStringAsync("/api/secrets")).ShouldNotContain(value);
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = $"/tmp/settings-{width}.png", FullPage = true });
+        (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"))
+            .ShouldBeTrue($"no horizontal overflow at {width} px");
+    }
+
+    [TestCase(1280)]
+    [TestCase(390)]
+    public async Task An_admin_creates_a_position_with_a_refund_limit_and_assigns_it_to_an_agent(int width)
+    {
+        var admin = await Browser.Host.CreateUserAsync(roles: [Roles.Admin]);
+        using var api = Browser.Host.Bearer(admin.ApiKey);
+        var page = (await OpenAsync(admin, "/admin/settings", "processesSettings")).Page;
+        await page.SetViewportSizeAsync(width, 900);
+
+        var position = $"senior-{width}";
+        await page.FillAsync("#position-form input[name=name]", position);
+        await page.FillAsync("#position-form input[name=title]", "Senior agent");
+        await page.FillAsync("#position-form input[name=duties]", "refunds, complaints");
+        await page.FillAsync("#position-form input[name=tiers]", "vip");
+        await page.FillAsync("#position-form input[name=refundLimit]", "500.50");
+        await page.ClickAsync("#position-form button[type=submit]");
+        var listed = page.Locator("#positions li", new() { HasText = position });
+        await listed.WaitForAsync();
+        var text = (await listed.TextContentAsync())!;
+        text.ShouldContain($"{position} — Senior agent");
+        text.ShouldContain("refunds, complaints · tiers vip");
+        text.ShouldContain("refunds up to 500.5 alone");
+        var saved = (await api.GetFromJsonAsync<JsonElement>("/api/positions")).EnumerateArray().Single(p => p.GetProperty("name").GetString() == position);
+        saved.GetProperty("refundLimit").GetDecimal().ShouldBe(500.50m);
+        (await page.Locator($"#position-names option[value='{position}']").CountAsync()).ShouldBe(1, "the agent form offers it");
+
+        var agent = $"pos-agent-{width}";
+        await page.FillAsync("#agent-form input[name=userName]", agent);
+        await page.FillAsync("#agent-form input[name=position]", position);
+        await page.FillAsync("#agent-form input[name=grade]", "senior");
+        await page.CheckAsync("#agent-form input[name=outsourced]");
+        await page.ClickAsync("#agent-form button[type=submit]");
+        var profileRow = page.Locator("#agents li", new() { HasText = agent });
+        await profileRow.WaitForAsync();
+        (await profileRow.TextContentAsync())!.ShouldContain($"{position} · senior · outsourced");
+        var profile = (await api.GetFromJsonAsync<JsonElement>("/api/agents")).EnumerateArray().Single(a => a.GetProperty("userName").GetString() == agent);
+        profile.GetProperty("position").GetString().ShouldBe(position);
+        profile.GetProperty("outsourced").GetBoolean().ShouldBeTrue();
+
+        await listed.ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = $"/tmp/positions-{width}.png", FullPage = true });
         (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"))
             .ShouldBeTrue($"no horizontal overflow at {width} px");
     }
