@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Processes.Host.Identity;
+using Processes.Tests.Identity;
+using Processes.Tests.Storage;
+
+namespace Processes.Tests.Api;
+
+/// <summary>
+/// Batch operations over HTTP: wrong bodies are 400 problems naming the field, an unknown or unseen batch is 404, an
+/// agent may not create one (403), and a created batch is run by the host's engine node on the instances it names only.
+/// </summary>
+public sealed class BatchOperationsApiTests : DatabaseTest
+{
+    private const string Model = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="batch-api-defs" targetNamespace="http://processes.test">
+          <bpmn:process id="batch-api" isExecutable="true">
+            <bpmn:startEvent id="start" />
+            <bpmn:userTask id="review" />
+            <bpmn:endEvent id="end" />
+            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
+            <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end" />
+          </bpmn:process>
+        </bpmn:definitions>
+        """;
+
+    private readonly LogCapture _logs = new();
+
+    [TearDown]
+    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
+
+    private static async Task<string> DetailAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        response.StatusCode.ShouldBe(status, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+    }
+
+    [Test]
+    public async Task A_cancellation_batch_runs_on_the_named_instances_and_wrong_requests_are_named()
+    {
+        await using var host = IdentityHost.Start(ConnectionString, logs: _logs);
+        var admin = await host.AdminAsync();
+        (await IdentityHost.DeployAsync(admin, "batch-api.bpmn", Model)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var named = (await IdentityHost.PostAsync(admin, "/v2/process-instances", new { processDefinitionId = "batch-api", businessKey = "BA-1" }))
+            .GetProperty("processInstanceKey").GetString()!;
+        var other = (await IdentityHost.PostAsync(admin, "/v2/process-instances", new { processDefinitionId = "batch-api", businessKey = "BA-2" }))
+            .GetProperty("processInstanceKey").GetString()!;
+
+        (await DetailAsync(await admin.PostAsJsonAsync("/v2/process-instances/cancellation", new { }), HttpStatusCode.BadRequest)).ShouldContain("filter is required");
+        (await DetailAsync(await admin.PostAsJsonAsync("/v2/process-instances/cancellation", new { filter = new { colour = "red" } }), HttpStatusCode.BadRequest))
+            .ShouldContain("filter.colour");
+        (await DetailAsync(await admin.PostAsJsonAsync("/v2/process-instances/modification", new { filter = new { }, moveInstructions = new[] { new { sourceElementId = "review" } } }),
+            HttpStatusCode.BadRequest)).ShouldBe("moveInstructions[0] needs sourceElementId and targetElementId.");
+        (await DetailAsync(await admin.PostAsJsonAsync("/v2/process-instances/migration", new { filter = new { }, migrationPlan = new { targetProcessDefinitionKey = "x" } }),
+            HttpStatusCode.BadRequest)).ShouldContain("migrationPlan.targetProcessDefinitionKey");
+        (await admin.GetAsync("/v2/batch-operations/999999")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await admin.PostAsync("/v2/batch-operations/999999/suspension", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await admin.GetAsync("/v2/batch-operations/nope")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var agent = host.Bearer((await host.CreateUserAsync(roles: [Roles.Agent])).ApiKey);
+        (await agent.PostAsJsonAsync("/v2/process-instances/cancellation", new { filter = new { } })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+
+        var created = await IdentityHost.PostAsync(admin, "/v2/process-instances/cancellation", new { filter = new { processDefinitionId = "batch-api", businessKey = "BA-1" } });
+        created.GetProperty("batchOperationType").GetString().ShouldBe("CANCEL_PROCESS_INSTANCE");
+        var batch = created.GetProperty("batchOperationKey").GetString()!;
+        JsonElement read = default;
+        for (var attempt = 0; attempt < 60; attempt++)
+        {
+            read = await admin.GetFromJsonAsync<JsonElement>($"/v2/batch-operations/{batch}");
+            if (read.GetProperty("state").GetString() != "ACTIVE")
+            {
+                break;
+            }
+            await Task.Delay(500);
+        }
+        read.GetProperty("state").GetString().ShouldBe("COMPLETED", read.ToString());
+        read.GetProperty("operationsTotalCount").GetInt32().ShouldBe(1);
+        read.GetProperty("operationsCompletedCount").GetInt32().ShouldBe(1);
+        (await admin.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{named}")).GetProperty("state").GetString().ShouldBe("TERMINATED");
+        (await admin.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{other}")).GetProperty("state").GetString().ShouldBe("ACTIVE");
+        var items = await IdentityHost.PostAsync(admin, "/v2/batch-operation-items/search", new { filter = new { batchOperationKey = batch } });
+        var item = items.GetProperty("items").EnumerateArray().ShouldHaveSingleItem();
+        (item.GetProperty("itemKey").GetString(), item.GetProperty("state").GetString()).ShouldBe((named, "COMPLETED"));
+        (await DetailAsync(await admin.PostAsync($"/v2/batch-operations/{batch}/suspension", null), HttpStatusCode.Conflict)).ShouldContain("is COMPLETED");
+    }
+}
