@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Processes.Activities.Assignment;
+using Processes.Activities.Catalogues;
 using Processes.Activities.Http;
 using Processes.Activities.Intake;
 using Processes.Activities.Refunds;
@@ -38,6 +39,7 @@ public static class ActivityRegistration
         services.AddSingleton(sp => new SmsTemplateStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new AgentStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new PositionStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new CatalogueStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new AssignmentStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new SmsSentStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new RefundStore(sp.GetRequiredService<NpgsqlDataSource>()));
@@ -61,6 +63,7 @@ public static class ActivityRegistration
         services.AddSingleton<IJobHandler>(sp => new SettlementCreditHandler(sp.GetRequiredService<SettlementPool>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<IProcessEngine>()));
+        services.AddSingleton<IJobHandler>(sp => new CatalogueHandler(sp.GetRequiredService<CatalogueStore>()));
         services.AddSingleton<IJobHandler>(sp => new StartProcessHandler(sp.GetRequiredService<IProcessEngine>()));
         services.AddSingleton<IJobHandler>(sp => new VerificationCodeHandler(sp.GetRequiredService<SmsTemplateStore>(), sp.GetRequiredService<SmsDelivery>(),
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));

@@ -13,10 +13,10 @@ await mkdir(outdir, { recursive: true });
 
 await build({
   // designer.js + designer.css (the stylesheets are their own entries so the pages link them in <head>), login.js,
-  // inbox.js + inbox.css (the task inbox with form-js), and operations.js + operations.css (the operators' console), admin.js + admin.css (users, groups, keys, audit), case.js + case.css (the case view), versions.js + versions.css (definition versions, diff, migration), settings.js (agents, SMS texts, calendars), tenants.js (tenants and their members), reports.js + reports.css (supervisors' reports, Chart.js).
+  // inbox.js + inbox.css (the task inbox with form-js), and operations.js + operations.css (the operators' console), admin.js + admin.css (users, groups, keys, audit), case.js + case.css (the case view), versions.js + versions.css (definition versions, diff, migration), settings.js (agents, SMS texts, calendars), tenants.js (tenants and their members), catalogues.js (managed catalogues), reports.js + reports.css (supervisors' reports, Chart.js).
   // studio.css: the decision editor's, form builder's, element templates' and lint styles (the designer page only);
   // the editors themselves are split into chunks that load when a decision or form is opened.
-  entryPoints: ['designer.js', 'designer.css', 'studio.css', 'login.js', 'inbox.js', 'inbox.css', 'operations.js', 'operations.css', 'admin.js', 'admin.css', 'case.js', 'case.css', 'versions.js', 'versions.css', 'settings.js', 'tenants.js', 'reports.js', 'reports.css'].map(name => join(here, 'src', name)),
+  entryPoints: ['designer.js', 'designer.css', 'studio.css', 'login.js', 'inbox.js', 'inbox.css', 'operations.js', 'operations.css', 'admin.js', 'admin.css', 'case.js', 'case.css', 'versions.js', 'versions.css', 'settings.js', 'tenants.js', 'catalogues.js', 'reports.js', 'reports.css'].map(name => join(here, 'src', name)),
   entryNames: '[name]',
   outdir,
   bundle: true,

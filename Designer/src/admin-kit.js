@@ -38,6 +38,7 @@ const ADMIN_TABS = [
   { id: 'versions', href: '/admin/versions', label: 'Versions and migration' },
   { id: 'settings', href: '/admin/settings', label: 'Agents, SMS texts and calendars' },
   { id: 'tenants', href: '/admin/tenants', label: 'Tenants' },
+  { id: 'catalogues', href: '/admin/catalogues', label: 'Catalogues' },
 ];
 
 /**

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Activities.Assignment;
 using Processes.Activities.Sms;
 using Processes.Host.Audit;
+using Processes.Host.Catalogues;
 using Processes.Host.Identity;
 using Processes.Host.Tenants;
 
@@ -30,6 +31,7 @@ internal static class ActivitiesApi
         templates.MapGet("/{id}", GetTemplateAsync).RequireAuthorization(Policies.Designer);
         templates.MapPut("/{id}", PutTemplateAsync).RequireAuthorization(Policies.Designer);
         app.MapPositionsApi();
+        app.MapCataloguesApi();
         app.MapSecretsApi();
         return app;
     }

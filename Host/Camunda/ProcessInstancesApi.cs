@@ -2,8 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
+using Processes.Activities.Catalogues;
 using Processes.Engine.Queries;
 using Processes.Engine.Execution;
+using Processes.Host.Catalogues;
 using Processes.Host.Identity;
 using Processes.Host.Idempotency;
 using Processes.Host.Tenants;
@@ -52,7 +54,7 @@ internal static class ProcessInstancesApi
 
     private static async Task<Results<Ok<CreateProcessInstanceResponse>, ProblemHttpResult>> CreateAsync(
         CreateProcessInstanceRequest request, IProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, HttpContext http,
-        TenantRequests tenantRequests, CancellationToken cancellationToken)
+        TenantRequests tenantRequests, StartQueries starts, DefinitionQueries forms, CatalogueStore catalogues, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
         {
@@ -98,6 +100,12 @@ internal static class ProcessInstancesApi
             return CamundaResults.BadRequest("Give processDefinitionId (with an optional processDefinitionVersion) or processDefinitionKey.");
         }
         var start = request.StartInstructions is { Count: > 0 } instructions ? instructions[0].ElementId : null;
+        // A start at the plain start event takes its start form's catalogue fields from their catalogues only.
+        if (start is null && tenant is not null && await CatalogueChecks.StartAsync(http.User.Caller(), tenant, processId, version, variables,
+            definitions, starts, forms, catalogues, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
         var result = await engine.CreateInstanceAsync(processId, version, variables, request.BusinessKey, cancellationToken, start, tenant);
         if (!result.Ok)
         {

@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Processes.Activities.Catalogues;
 using Processes.Engine.Queries;
+using Processes.Host.Catalogues;
 using Processes.Host.Identity;
 
 namespace Processes.Host.Camunda;
@@ -16,7 +18,7 @@ internal static class StartFormApi
 
     /// <summary>As in Camunda: 204 when the start event links no form; a linked form never deployed is a 404 naming it.</summary>
     private static async Task<Results<Ok<UserTaskFormResponse>, NoContent, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, StartQueries starts,
-        DefinitionQueries definitions, HttpResponse response, CancellationToken cancellationToken)
+        DefinitionQueries definitions, CatalogueStore catalogues, HttpResponse response, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var definitionKey))
         {
@@ -32,8 +34,12 @@ internal static class StartFormApi
             return CamundaResults.NoForm(response);
         }
         var form = await definitions.LatestFormAsync(process.TenantId, formId, cancellationToken);
-        return form is null
-            ? CamundaResults.NotFound($"The start event of '{process.BpmnProcessId}' refers to the form '{formId}', which is not deployed.")
-            : TypedResults.Ok(new UserTaskFormResponse(CamundaResults.Key(form.FormKey), form.FormId, form.Version, form.Schema, process.TenantId));
+        if (form is null)
+        {
+            return CamundaResults.NotFound($"The start event of '{process.BpmnProcessId}' refers to the form '{formId}', which is not deployed.");
+        }
+        // Catalogue fields offer the catalogue's current version: a change needs no redeployment of the form.
+        var schema = await CatalogueForms.FillAsync(catalogues, process.TenantId, form.Schema, cancellationToken);
+        return TypedResults.Ok(new UserTaskFormResponse(CamundaResults.Key(form.FormKey), form.FormId, form.Version, schema, process.TenantId));
     }
 }

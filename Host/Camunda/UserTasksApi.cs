@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Queries;
 using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
+using Processes.Activities.Catalogues;
 using Processes.Host.Audit;
+using Processes.Host.Catalogues;
 using Processes.Host.Identity;
 using Processes.Host.Security;
 
@@ -80,7 +82,7 @@ internal static class UserTasksApi
     /// linked form; a key naming a form that was never deployed is a 404 naming the form id.
     /// </summary>
     private static async Task<Results<Ok<UserTaskFormResponse>, NoContent, ProblemHttpResult>> GetFormAsync(string key, ClaimsPrincipal user,
-        UserTaskQueries tasks, DefinitionQueries definitions, HttpResponse response, CancellationToken cancellationToken)
+        UserTaskQueries tasks, DefinitionQueries definitions, CatalogueStore catalogues, HttpResponse response, CancellationToken cancellationToken)
     {
         var task = CamundaResults.TryKey(key, out var taskKey) ? await tasks.FindAsync(user.Caller(), taskKey, cancellationToken) : null;
         if (task is null)
@@ -98,7 +100,9 @@ internal static class UserTasksApi
             return CamundaResults.NotFound($"User task {key} refers to the form '{formId}', which is not deployed.");
         }
         ModelDocuments.MarkAsDownload(response, $"{form.FormId}.form.json");
-        return TypedResults.Ok(new UserTaskFormResponse(CamundaResults.Key(form.FormKey), form.FormId, form.Version, form.Schema, task.TenantId));
+        // The choices of catalogue fields are the catalogue's current version, not what the form was deployed with.
+        var schema = await CatalogueForms.FillAsync(catalogues, task.TenantId, form.Schema, cancellationToken);
+        return TypedResults.Ok(new UserTaskFormResponse(CamundaResults.Key(form.FormKey), form.FormId, form.Version, schema, task.TenantId));
     }
 
     /// <summary>The form key the engine stores for <c>zeebe:formDefinition formId</c> (a linked, deployed form).</summary>
@@ -138,7 +142,7 @@ internal static class UserTasksApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, UserTaskCompletionRequest? request, HttpContext http,
-        IProcessEngine engine, CancellationToken cancellationToken)
+        IProcessEngine engine, UserTaskQueries tasks, DefinitionQueries forms, CatalogueStore catalogues, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var taskKey))
         {
@@ -147,6 +151,10 @@ internal static class UserTasksApi
         if (!CamundaResults.TryVariables(request?.Variables, "variables", out var variables, out var problem))
         {
             return problem!;
+        }
+        if (await CatalogueChecks.CompletionAsync(http.User.Caller(), taskKey, variables, tasks, forms, catalogues, cancellationToken) is { } refused)
+        {
+            return refused;
         }
         var result = await engine.CompleteUserTaskAsync(http.User.Caller(), taskKey, variables, ExpectedVersion(http), AuditEntry.ActorFor(http), cancellationToken);
         return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);

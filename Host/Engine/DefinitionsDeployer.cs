@@ -103,6 +103,7 @@ internal sealed partial class DefinitionsDeployer(
         {
             await SeedCalendarsAsync(directory, tenant, cancellationToken);
             await SeedSmsTemplatesAsync(directory, tenant, cancellationToken);
+            await SeedCataloguesAsync(directory, tenant, cancellationToken);
         }
         if (options.Value.DeployAtStartup && System.IO.Directory.Exists(directory))
         {
@@ -171,6 +172,53 @@ internal sealed partial class DefinitionsDeployer(
             {
                 LogRejected(logger, Path.GetFileName(file), string.Join("; ", saved.Problems));
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>*.catalogue.json</c> files (<c>{"name", "title", "parent", "entries": [{value, label, parent}]}</c>) create the
+    /// catalogues the shipped forms offer, when missing: an admin's versions are kept across restarts. Parents sort first
+    /// by file name (a child's parent must exist to be checked).
+    /// </summary>
+    private async Task SeedCataloguesAsync(string directory, string tenant, CancellationToken cancellationToken)
+    {
+        if (!options.Value.DeployAtStartup || !System.IO.Directory.Exists(directory))
+        {
+            return;
+        }
+        var store = services.GetRequiredService<Processes.Activities.Catalogues.CatalogueStore>();
+        var files = System.IO.Directory.EnumerateFiles(directory, "*.catalogue.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var read = new List<(string File, Processes.Activities.Catalogues.Catalogue Catalogue)>();
+        foreach (var file in files)
+        {
+            try
+            {
+                if (System.Text.Json.JsonSerializer.Deserialize<Processes.Activities.Catalogues.Catalogue>(await File.ReadAllTextAsync(file, cancellationToken),
+                    new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)) is { } catalogue)
+                {
+                    read.Add((file, catalogue with { TenantId = tenant }));
+                }
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                LogRejected(logger, Path.GetFileName(file), e.Message);
+            }
+        }
+        foreach (var (file, catalogue) in read.OrderBy(r => r.Catalogue.Parent is null ? 0 : 1))
+        {
+            if (await store.FindAsync(tenant, catalogue.Name, null, cancellationToken) is not null)
+            {
+                continue;
+            }
+            var parent = catalogue.Parent is null ? null : await store.FindAsync(tenant, catalogue.Parent, null, cancellationToken);
+            var problems = Processes.Activities.Catalogues.CatalogueRules.Check(catalogue, parent);
+            if (problems.Count > 0)
+            {
+                LogRejected(logger, Path.GetFileName(file), string.Join("; ", problems.Select(p => $"{p.Key}: {string.Join(" ", p.Value)}")));
+                continue;
+            }
+            // Expected version 0: a concurrent host that seeded first wins, and this one keeps its answer.
+            await store.SaveAsync(catalogue, Processes.Host.Audit.AuditEntry.System, 0, cancellationToken);
         }
     }
 

@@ -7,7 +7,7 @@ namespace Processes.Host.Pages;
 
 /// <summary>
 /// The browser pages: <c>/login</c> (anyone), <c>/designer</c> (role designer or admin), <c>/inbox</c> (policy
-/// tasks: agent, supervisor, finance or admin), <c>/cases/{key}</c> (the same policy; the case API decides which cases), <c>/operations</c> (operator or admin) and <c>/admin</c> (admin: users, groups, API keys, audit log), <c>/admin/versions</c> (admin: versions, diff, migration), <c>/admin/settings</c> (admin: agent profiles, SMS texts, calendars), <c>/admin/tenants</c> (admin: tenants and their members). All are HTML shells
+/// tasks: agent, supervisor, finance or admin), <c>/cases/{key}</c> (the same policy; the case API decides which cases), <c>/operations</c> (operator or admin) and <c>/admin</c> (admin: users, groups, API keys, audit log), <c>/admin/versions</c> (admin: versions, diff, migration), <c>/admin/settings</c> (admin: agent profiles, SMS texts, calendars), <c>/admin/tenants</c> (admin: tenants and their members), <c>/admin/catalogues</c> (admin: managed catalogues). All are HTML shells
 /// from the designer bundle (Designer/, built by npm into wwwroot/designer); they fetch everything else from the
 /// API with the session cookie, so the pages hold no data of their own and the API's policies stay the only gate.
 /// </summary>
@@ -23,6 +23,7 @@ internal static class DesignerPages
     public const string VersionsPath = "/admin/versions";
     public const string SettingsPath = "/admin/settings";
     public const string TenantsPath = "/admin/tenants";
+    public const string CataloguesPath = "/admin/catalogues";
     public const string ReportsPath = "/reports";
 
     /// <summary>The bundle's scripts, styles and fonts (public: the sign-in page needs them before anyone is signed in).</summary>
@@ -90,6 +91,10 @@ internal static class DesignerPages
             .WithMetadata(new PageEndpoint(Policies.Admin))
             .ExcludeFromDescription();
         app.MapGet(TenantsPath, (IWebHostEnvironment environment) => Page(environment, "tenants.html"))
+            .RequireAuthorization(Policies.Admin)
+            .WithMetadata(new PageEndpoint(Policies.Admin))
+            .ExcludeFromDescription();
+        app.MapGet(CataloguesPath, (IWebHostEnvironment environment) => Page(environment, "catalogues.html"))
             .RequireAuthorization(Policies.Admin)
             .WithMetadata(new PageEndpoint(Policies.Admin))
             .ExcludeFromDescription();

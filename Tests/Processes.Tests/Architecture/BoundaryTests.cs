@@ -36,6 +36,7 @@ public sealed class BoundaryTests
     {
         ["Processes.Activities.ActivityRegistration"] = "DI registration: builds the activities' stores from the data source",
         ["Processes.Activities.Assignment.AgentStore"] = "owns agent_profile",
+        ["Processes.Activities.Catalogues.CatalogueStore"] = "owns catalogue_version (managed catalogues, one row per version)",
         ["Processes.Activities.Assignment.PositionStore"] = "owns agent_position (reads agent_profile for a requester's refund limit)",
         ["Processes.Activities.Assignment.AssignmentStore"] = "owns assignment_decision and assignment_rotation (opens a dispatch round)",
         ["Processes.Activities.Assignment.DispatchRound"] = "one dispatch decision's transaction on assignment_decision, assignment_rotation, agent_profile; runtime counts come from the engine's stores in that transaction",

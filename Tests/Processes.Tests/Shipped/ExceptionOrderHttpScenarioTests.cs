@@ -137,10 +137,56 @@ public sealed class ExceptionOrderHttpScenarioTests : HostedScenario
         await RecordUpdateAsync(order, new { updateType = "close", note = "no refund wanted after all" });
     }
 
-    /// <summary>Starts an order as the responsible; the group chat hears of it once the manual assignment is decided.</summary>
-    private async Task<long> StartOrderAsync(string orderId)
+    [Test]
+    public async Task Refunds_follow_the_requesting_agents_position_limit_end_to_end()
     {
-        var client = Host.Bearer(_responsible.ApiKey);
+        // Positions (migration 0059): a senior may grant 500 alone, a junior 50; the configured threshold is 100.
+        (await _admin.PutAsJsonAsync("/api/positions/eo-senior", new { title = "Senior exception agent", refundLimit = 500m })).EnsureSuccessStatusCode();
+        (await _admin.PutAsJsonAsync("/api/positions/eo-junior", new { title = "Exception agent", refundLimit = 50m })).EnsureSuccessStatusCode();
+        var senior = await Host.CreateUserAsync(roles: [Roles.Agent]);
+        var junior = await Host.CreateUserAsync(roles: [Roles.Agent]);
+        foreach (var (agent, position) in new[] { (senior, "eo-senior"), (junior, "eo-junior") })
+        {
+            var profile = await _admin.PutAsJsonAsync($"/api/agents/{agent.UserName}", new
+            {
+                skills = new[] { "exceptions" }, regions = new[] { "Suzhou" }, languages = new[] { "zh" }, tiers = new[] { "regular" }, capacity = 5, onDuty = true,
+                position,
+            });
+            profile.StatusCode.ShouldBe(HttpStatusCode.OK, await profile.Content.ReadAsStringAsync());
+        }
+
+        // 200 is within the senior's limit: paid at once, no finance review.
+        var seniorOrder = await StartOrderAsync("O-7710", senior);
+        await RecordUpdateAsync(seniorOrder, new { updateType = "refund", note = "goodwill", refundAmount = 200, refundReason = "goodwill" }, senior);
+        await OpenTaskAsync(seniorOrder, "RecordUpdate", _admin);
+        var seniorView = await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{seniorOrder}");
+        seniorView.GetProperty("variables").GetProperty("refundStatus").GetString().ShouldBe("refunded");
+        seniorView.GetProperty("variables").GetProperty("refundReviewed").GetBoolean().ShouldBeFalse();
+        RefundCalls("O-7710").ShouldBe(1);
+        (await HistoryAsync(seniorOrder)).Any(e => e.TryGetProperty("elementId", out var id) && id.GetString() == "FinanceReview").ShouldBeFalse("no finance review");
+
+        // The same 200 is above the junior's limit: finance reviews it, and only the approved refund is paid.
+        var juniorOrder = await StartOrderAsync("O-7711", junior);
+        await RecordUpdateAsync(juniorOrder, new { updateType = "refund", note = "goodwill", refundAmount = 200, refundReason = "goodwill" }, junior);
+        var review = await OpenTaskAsync(juniorOrder, "FinanceReview", Host.Bearer(_finance.ApiKey));
+        review.GetProperty("candidateGroups").EnumerateArray().Select(g => g.GetString()).ShouldBe(["finance"]);
+        RefundCalls("O-7711").ShouldBe(0, "nothing is paid before finance approves");
+        await ApproveRefundAsync(juniorOrder);
+        await OpenTaskAsync(juniorOrder, "RecordUpdate", _admin);
+        var juniorView = await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{juniorOrder}");
+        juniorView.GetProperty("variables").GetProperty("refundStatus").GetString().ShouldBe("refunded");
+        juniorView.GetProperty("variables").GetProperty("refundReviewed").GetBoolean().ShouldBeTrue();
+        RefundCalls("O-7711").ShouldBe(1);
+    }
+
+    private int RefundCalls(string orderId) =>
+        _remote.Requests.Count(r => r.PathAndQuery == "/refunds" && JsonNode.Parse(r.Body)!["orderId"]!.GetValue<string>() == orderId);
+
+    /// <summary>Starts an order as the responsible; the group chat hears of it once the manual assignment is decided.</summary>
+    private async Task<long> StartOrderAsync(string orderId, TestUser? responsibleUser = null)
+    {
+        var responsiblePerson = responsibleUser ?? _responsible;
+        var client = Host.Bearer(responsiblePerson.ApiKey);
         var response = await client.PostAsJsonAsync("/v2/process-instances", new
         {
             processDefinitionId = "exception-order",
@@ -150,7 +196,7 @@ public sealed class ExceptionOrderHttpScenarioTests : HostedScenario
                 customer = new { id = "C-9", phone = "+86 135 0000 0009", tier = "regular", city = "Suzhou" },
                 problemType = "payment-failure",
                 problemDetail = "duplicate-charge",
-                responsible = _responsible.UserName,
+                responsible = responsiblePerson.UserName,
             },
         });
         var text = await response.Content.ReadAsStringAsync();
@@ -162,11 +208,12 @@ public sealed class ExceptionOrderHttpScenarioTests : HostedScenario
     /// The responsible records an update. The model's <c>assign</c> task runs in mode <c>manual</c> with the reported
     /// responsible as <c>requestedAssignee</c>, so the update task is already in the responsible's own list.
     /// </summary>
-    private async Task RecordUpdateAsync(long order, object form)
+    private async Task RecordUpdateAsync(long order, object form, TestUser? responsibleUser = null)
     {
-        var responsible = Host.Bearer(_responsible.ApiKey);
+        var person = responsibleUser ?? _responsible;
+        var responsible = Host.Bearer(person.ApiKey);
         var task = await OpenTaskAsync(order, "RecordUpdate", responsible);
-        task.GetProperty("assignee").GetString().ShouldBe(_responsible.UserName, "the order moves to the responsible person's list");
+        task.GetProperty("assignee").GetString().ShouldBe(person.UserName, "the order moves to the responsible person's list");
         var key = task.GetProperty("userTaskKey").GetString()!;
         var complete = await responsible.PostAsJsonAsync($"/v2/user-tasks/{key}/completion", new { variables = form });
         complete.StatusCode.ShouldBe(HttpStatusCode.NoContent, await complete.Content.ReadAsStringAsync());

@@ -96,6 +96,9 @@ public sealed class ExceptionOrderTests : EngineTest
         var review = await OpenReviewAsync(order);
         (await Engine.CompleteUserTaskAsync(review.Key, Vars("""{"refundApproved": true}"""), review.Version, null, CancellationToken.None)).Ok.ShouldBeTrue();
         var refund = await TakeJobAsync(order, "refund");
+        refund.ElementId.ShouldBe("Refund");
+        refund.Variables["financeApproved"]!.GetValue<bool>().ShouldBeTrue();
+        refund.Variables["requestedBy"]!.GetValue<string>().ShouldBe("lee");
         refund.Variables["amount"]!.GetValue<decimal>().ShouldBe(59.9m);
         refund.Variables["currency"]!.GetValue<string>().ShouldBe("CNY");
         refund.Variables["orderId"]!.GetValue<string>().ShouldBe("O-3");
@@ -127,6 +130,23 @@ public sealed class ExceptionOrderTests : EngineTest
         (await HistoryAsync(order)).Count(e => e == "Refund").ShouldBe(1);
     }
 
+    [Test]
+    public async Task A_refund_within_the_requesters_limit_is_paid_without_a_finance_review()
+    {
+        var order = await AssignedOrderAsync("O-4");
+        await UpdateAsync(order, """{"updateType": "refund", "note": "small goodwill", "refundAmount": 20, "refundReason": "goodwill"}""");
+        var request = await TakeJobAsync(order, "refund");
+        request.ElementId.ShouldBe("RequestRefund");
+        request.Variables["requestedBy"]!.GetValue<string>().ShouldBe("lee");
+        await CompleteAsync(request);
+
+        var variables = await VariablesAsync(order);
+        variables["refundStatus"]!.GetValue<string>().ShouldBe("refunded");
+        variables["refundReviewed"]!.GetValue<bool>().ShouldBeFalse();
+        (await OpenTasksAsync(order)).ShouldHaveSingleItem().ElementId.ShouldBe("RecordUpdate", "no finance review: back to the next update");
+        (await HistoryAsync(order)).ShouldNotContain("FinanceReview");
+    }
+
     private async Task<long> AssignedOrderAsync(string orderId)
     {
         var order = await StartOrderAsync(orderId, "payment-failure", "duplicate-charge");
@@ -138,6 +158,12 @@ public sealed class ExceptionOrderTests : EngineTest
 
     private async Task<(long Key, string ElementId, string? Assignee, int Version)> OpenReviewAsync(long order)
     {
+        // The first refund job asks in the requester's name; above their limit the handler answers REVIEW_REQUIRED.
+        var request = await TakeJobAsync(order, "refund");
+        request.ElementId.ShouldBe("RequestRefund");
+        request.Variables["requestedBy"]!.GetValue<string>().ShouldBe("lee");
+        request.Variables["financeApproved"]!.GetValue<bool>().ShouldBeFalse();
+        (await Engine.ThrowJobErrorAsync(request.Key, "REVIEW_REQUIRED", "above lee's limit", null, CancellationToken.None)).Ok.ShouldBeTrue();
         var chat = await TakeJobAsync(order, "http");
         chat.ElementId.ShouldBe("NotifyFinance");
         chat.Variables["httpRequestBody"]!["text"]!["content"]!.GetValue<string>().ShouldStartWith("Exception order O-3: refund of ");

@@ -71,6 +71,22 @@ public sealed partial class ReferenceDecisionTests : DemandModelTest
         }
     }
 
+    [Test]
+    public void The_shipped_problem_catalogues_start_equal_to_the_decision_table()
+    {
+        var table = Taxonomy();
+        var types = JsonNode.Parse(ShippedDefinitions.Text("catalogues/exception-problem-types.catalogue.json"))!["entries"]!.AsArray()
+            .Select(e => e!["value"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
+        types.ShouldBe(table.Keys.Order(StringComparer.Ordinal));
+        var details = JsonNode.Parse(ShippedDefinitions.Text("catalogues/exception-problem-details.catalogue.json"))!["entries"]!.AsArray()
+            .GroupBy(e => e!["parent"]!.GetValue<string>(), e => e!["value"]!.GetValue<string>())
+            .ToDictionary(g => g.Key, g => g.Order(StringComparer.Ordinal).ToList());
+        foreach (var (type, detailsOfType) in table.Where(t => t.Key != "other"))
+        {
+            details[type].ShouldBe(detailsOfType.Order(StringComparer.Ordinal).ToList(), $"the catalogue's details of {type}");
+        }
+    }
+
     /// <summary>Problem type → details, read from the table's rules (the other type takes any detail: none listed).</summary>
     private static Dictionary<string, List<string>> Taxonomy()
     {

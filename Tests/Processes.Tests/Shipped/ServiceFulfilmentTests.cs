@@ -301,18 +301,24 @@ public sealed class ServiceFulfilmentTests : EngineTest
         (await TimersAsync(order)).ShouldHaveSingleItem().ElementId.ShouldBe("AuditEndsFirst");
         await CompleteTaskAsync(order, "FollowUpCall", """{"followUpResult": "exception", "followUpNotes": "heater leaks"}""", group: "quality");
 
-        var afterSales = await TakeJobAsync(order, "http", "OpenAfterSales");
-        var body = afterSales.Variables["httpRequestBody"]!;
-        body["serviceOrderId"]!.GetValue<string>().ShouldBe("JD-2005");
-        body["reason"]!.GetValue<string>().ShouldBe("follow-up exception: heater leaks");
-        body["technician"]!.GetValue<string>().ShouldBe("nina");
-        await CompleteJobAsync(afterSales, """{"httpStatus": 201, "httpBody": {"demandId": "D-9"}}""");
+        // After-sales is a demand in this product, started once per order (the business key).
+        var afterSales = await TakeJobAsync(order, "start-process", "OpenAfterSales");
+        afterSales.CustomHeaders["bpmnProcessId"]!.GetValue<string>().ShouldBe("demand-ticket");
+        afterSales.Variables["businessKey"]!.GetValue<string>().ShouldBe("AS-JD-2005");
+        var demand = afterSales.Variables["startVariables"]!;
+        demand["demandId"]!.GetValue<string>().ShouldBe("AS-JD-2005");
+        demand["scenario"]!["orderId"]!.GetValue<string>().ShouldBe("JD-2005");
+        demand["scenario"]!["defectType"]!.GetValue<string>().ShouldBe("follow-up exception: heater leaks");
+        demand["afterSales"]!["technician"]!.GetValue<string>().ShouldBe("nina");
+        demand["customer"]!["phone"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+        await CompleteJobAsync(afterSales, """{"started": true, "businessKey": "AS-JD-2005", "startedInstanceKey": "42"}""");
 
         (await StateAsync(order)).ShouldBe("COMPLETED");
         var variables = await VariablesAsync(order);
         variables["feeStatus"]!.GetValue<string>().ShouldBe("frozen");
         variables["fulfilmentStatus"]!.GetValue<string>().ShouldBe("after-sales");
-        variables["afterSalesResponse"]!["demandId"]!.GetValue<string>().ShouldBe("D-9");
+        variables["afterSalesDemandId"]!.GetValue<string>().ShouldBe("AS-JD-2005");
+        variables["afterSalesStarted"]!.GetValue<bool>().ShouldBeTrue();
         (await HistoryAsync(order)).ShouldNotContain("ReleaseFee");
     }
 
@@ -330,8 +336,8 @@ public sealed class ServiceFulfilmentTests : EngineTest
             await CompleteJobAsync(await TakeJobAsync(order, "verification-code", "CheckCode"), """{"codeVerified": false}""");
         }
 
-        var afterSales = await TakeJobAsync(order, "http", "OpenAfterSales");
-        afterSales.Variables["httpRequestBody"]!["reason"]!.GetValue<string>().ShouldBe("verification failed after 3 attempts");
+        var afterSales = await TakeJobAsync(order, "start-process", "OpenAfterSales");
+        afterSales.Variables["startVariables"]!["afterSales"]!["reason"]!.GetValue<string>().ShouldBe("verification failed after 3 attempts");
     }
 
     /// <summary>Publishes the platform's order as the sales adapter does; the message start creates the instance.</summary>

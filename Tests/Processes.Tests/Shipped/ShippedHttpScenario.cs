@@ -13,7 +13,7 @@ namespace Processes.Tests.Shipped;
 /// node and the real handlers, on a <see cref="ManualClock"/> the test moves by hand (the timer scheduler looks again
 /// every 200 ms), and three loopback <see cref="FakeServer"/>s: the SMS gateway, the settlement ledger (the http
 /// activity's target) and the payment API (the refund activity's). The models name their endpoints by connector
-/// secrets (LEDGER_URL, DISPATCHERS_CHAT_WEBHOOK, AFTER_SALES_INTAKE_URL), configured here to point at the ledger
+/// secrets (LEDGER_URL, DISPATCHERS_CHAT_WEBHOOK), configured here to point at the ledger
 /// server — what an operator configures; the shipped models run as deployed at start-up.
 /// </summary>
 public abstract class ShippedHttpScenario : HostedScenario
@@ -49,7 +49,6 @@ public abstract class ShippedHttpScenario : HostedScenario
             ["Processes:Activities:Refund:BaseUrl"] = Payments.BaseUrl.ToString(),
             ["Processes:Secrets:LEDGER_URL"] = new Uri(Ledger.BaseUrl, "api").ToString(),
             ["Processes:Secrets:DISPATCHERS_CHAT_WEBHOOK"] = new Uri(Ledger.BaseUrl, "hooks/dispatchers").ToString(),
-            ["Processes:Secrets:AFTER_SALES_INTAKE_URL"] = new Uri(Ledger.BaseUrl, "api/demands").ToString(),
             ["Processes:Activities:Verification:Secret"] = "scenario-secret",
             ["Processes:Secrets:TMALL_WEBHOOK_SECRET"] = WebhookSecret,
             ["Processes:Secrets:TMALL_STATUS_URL"] = new Uri(Platform.BaseUrl, "tmall/status").ToString(),

@@ -131,7 +131,7 @@ public sealed class ShippedHttpScenarioTests : HostedScenario
             {
                 demandId,
                 entrance = "app",
-                appeal = "Where is my parcel?",
+                appeal = "delivery",
                 customer = new { id = "C-77", phone = "+86 138 0000 0077", tier = "regular", city = "Hangzhou" },
                 scenario = new { orderId = "O-5531", domain = "logistics", defectType = "late-delivery" },
             },
