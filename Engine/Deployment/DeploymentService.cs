@@ -27,12 +27,16 @@ public sealed class DeploymentService
 
     private readonly BpmnReadOptions _readOptions;
 
+    // What DMN imports outside a deployment resolve to: the tenant's deployed models, read as evaluations read them.
+    private readonly DecisionDefinitions _deployedDecisions;
+
     /// <summary>Built by <see cref="EngineParts"/> (tests: directly).</summary>
     internal DeploymentService(NpgsqlDataSource dataSource, ProcessDefinitions definitions, BpmnReadOptions? readOptions = null)
     {
         _dataSource = dataSource;
         _definitions = definitions;
         _readOptions = readOptions ?? BpmnReadOptions.Default;
+        _deployedDecisions = new DecisionDefinitions(dataSource, _readOptions);
     }
 
     /// <summary>Deploys into <paramref name="tenantId"/> (the default tenant when null): its versions count apart from other tenants'.</summary>
@@ -55,7 +59,8 @@ public sealed class DeploymentService
     {
         ArgumentNullException.ThrowIfNull(resources);
         var tenant = tenantId ?? Visibility.TenantIds.Default;
-        var (files, problems) = Read(resources);
+        var importable = await ImportableAsync(resources, tenant, cancellationToken);
+        var (files, problems) = Read(resources, importable.ToDictionary(i => i.Key, i => i.Value.Model, StringComparer.Ordinal));
         if (problems.Any(p => p.Problem.IsError))
         {
             return new DeploymentResult.Rejected([.. problems]);
@@ -97,7 +102,8 @@ public sealed class DeploymentService
             models.Add((result.ProcessDefinitionKey, process));
         }
         var decisions = await DecisionDeployment.DeployAsync(connection, transaction, tenant, deploymentKey,
-            [.. files.Where(f => f.Decisions is not null).Select(f => (f.Name, f.Checksum, f.Decisions!))], cancellationToken);
+            [.. files.Where(f => f.Decisions is not null).Select(f => (f.Name, f.Checksum, f.Decisions!))],
+            importable.Values.ToDictionary<(long Key, DecisionRequirements Model), DecisionRequirements, long>(i => i.Model, i => i.Key, ReferenceEqualityComparer.Instance), cancellationToken);
         var forms = await FormDeployment.DeployAsync(connection, transaction, tenant, deploymentKey,
             [.. files.Where(f => f.FormId is not null).Select(f => (f.Name, f.Checksum, f.FormId!))], cancellationToken);
         if (deployedBy is not null)
@@ -165,7 +171,7 @@ public sealed class DeploymentService
     public IReadOnlyList<DeploymentProblem> Validate(IReadOnlyList<DeploymentResource> resources)
     {
         ArgumentNullException.ThrowIfNull(resources);
-        return Read(resources).Problems;
+        return Read(resources, null).Problems;
     }
 
     /// <summary>
@@ -178,8 +184,23 @@ public sealed class DeploymentService
         connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT nextval('engine_key')", transaction: transaction, cancellationToken: cancellationToken));
 
+    /// <summary>
+    /// The tenant's deployed models that DMN imports of <paramref name="resources"/> name and the deployment does not
+    /// hold: the latest decision requirements with each namespace (Camunda 8.8 has no DMN imports to follow).
+    /// </summary>
+    private async Task<Dictionary<string, (long Key, DecisionRequirements Model)>> ImportableAsync(
+        IReadOnlyList<DeploymentResource> resources, string tenant, CancellationToken cancellationToken)
+    {
+        var headers = resources.Where(r => r.Name is not null && IsDmn(r.Name)).Select(r => DmnImports.Header(r.Content, _readOptions)).ToList();
+        var held = headers.Select(h => h?.Namespace).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var wanted = headers.SelectMany(h => h?.Imports ?? []).Where(ns => !held.Contains(ns)).ToHashSet(StringComparer.Ordinal);
+        return await _deployedDecisions.FindImportableAsync(tenant, wanted, cancellationToken);
+    }
+
     /// <summary>Reads and validates every resource before anything is stored; all problems of all files together.</summary>
-    private (List<ReadFile> Files, List<DeploymentProblem> Problems) Read(IReadOnlyList<DeploymentResource> resources)
+    /// <param name="importable">Deployed DMN models by namespace; null when unknown (then imports outside the deployment are not checked).</param>
+    private (List<ReadFile> Files, List<DeploymentProblem> Problems) Read(IReadOnlyList<DeploymentResource> resources,
+        IReadOnlyDictionary<string, DecisionRequirements>? importable)
     {
         var files = new List<ReadFile>();
         var problems = new List<DeploymentProblem>();
@@ -191,6 +212,8 @@ public sealed class DeploymentService
         var processOwners = new Dictionary<string, string>(StringComparer.Ordinal);
         var decisionOwners = new Dictionary<string, string>(StringComparer.Ordinal);
         var formOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var dmn = DmnFileSet.Read([.. resources.Where(r => r.Name is not null && IsDmn(r.Name.Trim()) && !r.Name.Contains('\0', StringComparison.Ordinal))
+            .DistinctBy(r => r.Name!.Trim(), StringComparer.Ordinal).Select(r => (r.Name!.Trim(), r.Content))], _readOptions, importable);
         foreach (var resource in resources)
         {
             var name = resource.Name?.Trim() ?? "";
@@ -210,7 +233,7 @@ public sealed class DeploymentService
             var checksum = Convert.ToHexStringLower(SHA256.HashData(resource.Content.Span));
             if (IsDmn(name))
             {
-                var read = DmnReader.Read(resource.Content, _readOptions);
+                var read = dmn[name];
                 problems.AddRange(read.Problems.Select(p => new DeploymentProblem(name, p)));
                 foreach (var decision in read.Requirements?.Decisions ?? [])
                 {

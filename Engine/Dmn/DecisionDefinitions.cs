@@ -40,6 +40,7 @@ public sealed class DecisionDefinitions
         """;
 
     private readonly ConcurrentDictionary<long, DeployedDecisionGraph> _graphs = new();
+    private readonly ConcurrentDictionary<long, DecisionRequirements> _models = new();
     private readonly BpmnReadOptions _readOptions;
 
     /// <summary>Built by <see cref="EngineParts"/> (tests: directly).</summary>
@@ -95,20 +96,86 @@ public sealed class DecisionDefinitions
         {
             return cached;
         }
+        var model = await GetModelAsync(decision.DecisionRequirementsKey, cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var content = await connection.QuerySingleAsync<byte[]>(new CommandDefinition("""
-            SELECT r.content FROM decision_requirements q
-            JOIN deployment_resource r ON r.deployment_key = q.deployment_key AND r.resource_name = q.resource_name
-            WHERE q.decision_requirements_key = @DecisionRequirementsKey
-            """, new { decision.DecisionRequirementsKey }, cancellationToken: cancellationToken));
         var versions = await connection.QueryAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
             SELECT {Columns} FROM decision_definition d WHERE d.decision_requirements_key = @DecisionRequirementsKey
             """, new { decision.DecisionRequirementsKey }, cancellationToken: cancellationToken));
-        var read = DmnReader.Read(content, _readOptions.ForStoredFile());
-        // The file was valid when it was deployed; failing now means the reader changed incompatibly (a bug).
-        var model = read.Requirements ?? throw new InvalidOperationException(
-            $"Decision requirements {decision.DecisionRequirementsKey} ('{decision.DecisionRequirementsId}') no longer read: {string.Join("; ", read.Errors)}");
         var graph = new DeployedDecisionGraph(model, versions.ToDictionary(v => v.DecisionId, StringComparer.Ordinal));
         return _graphs.GetOrAdd(decision.DecisionRequirementsKey, graph);
     }
+
+    /// <summary>
+    /// A deployed DMN file's model, with the models its imports were resolved to at deployment (read the same way,
+    /// first), once per key. Imports only name models deployed before, so the recursion ends.
+    /// </summary>
+    internal async Task<DecisionRequirements> GetModelAsync(long decisionRequirementsKey, CancellationToken cancellationToken)
+    {
+        if (_models.TryGetValue(decisionRequirementsKey, out var cached))
+        {
+            return cached;
+        }
+        StoredRequirements stored;
+        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            stored = await connection.QuerySingleAsync<StoredRequirements>(new CommandDefinition("""
+                SELECT r.content AS Content, q.imported_keys AS ImportedKeys FROM decision_requirements q
+                JOIN deployment_resource r ON r.deployment_key = q.deployment_key AND r.resource_name = q.resource_name
+                WHERE q.decision_requirements_key = @decisionRequirementsKey
+                """, new { decisionRequirementsKey }, cancellationToken: cancellationToken));
+        }
+        Dictionary<string, DecisionRequirements>? imported = null;
+        if (stored.ImportedKeys.Length > 0)
+        {
+            imported = new Dictionary<string, DecisionRequirements>(StringComparer.Ordinal);
+            foreach (var key in stored.ImportedKeys.Where(k => k < decisionRequirementsKey))
+            {
+                var model = await GetModelAsync(key, cancellationToken);
+                imported[model.Namespace ?? ""] = model;
+            }
+        }
+        // Files deployed before imports were resolved (no imported keys) read as they did then: imports unresolved.
+        var read = DmnReader.Read(stored.Content, _readOptions.ForStoredFile(), imported);
+        // The file was valid when it was deployed; failing now means the reader changed incompatibly (a bug).
+        var requirements = read.Requirements ?? throw new InvalidOperationException(
+            $"Decision requirements {decisionRequirementsKey} no longer read: {string.Join("; ", read.Errors)}");
+        return _models.GetOrAdd(decisionRequirementsKey, requirements);
+    }
+
+    /// <summary>
+    /// What imports of <paramref name="namespaces"/> resolve to outside a deployment: per namespace, the latest decision
+    /// requirements deployed in the tenant with it, read.
+    /// </summary>
+    internal async Task<Dictionary<string, (long Key, DecisionRequirements Model)>> FindImportableAsync(
+        string tenantId, IReadOnlyCollection<string> namespaces, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, (long, DecisionRequirements)>(StringComparer.Ordinal);
+        if (namespaces.Count == 0)
+        {
+            return found;
+        }
+        List<(long Key, string Namespace)> latest;
+        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            latest = [.. await connection.QueryAsync<(long, string)>(new CommandDefinition("""
+                SELECT DISTINCT ON (namespace) decision_requirements_key, namespace FROM decision_requirements
+                WHERE tenant_id = @tenantId AND namespace = ANY(@namespaces) ORDER BY namespace, decision_requirements_key DESC
+                """, new { tenantId, namespaces = namespaces.ToArray() }, cancellationToken: cancellationToken))];
+        }
+        foreach (var (key, ns) in latest)
+        {
+            found[ns] = (key, await GetModelAsync(key, cancellationToken));
+        }
+        return found;
+    }
+
+    // Dapper reads bigint[] only into a settable property, not through a constructor.
+#pragma warning disable CA1819 // Dapper's row type: bytea and bigint[] columns.
+    private sealed class StoredRequirements
+    {
+        public byte[] Content { get; set; } = [];
+
+        public long[] ImportedKeys { get; set; } = [];
+    }
+#pragma warning restore CA1819
 }

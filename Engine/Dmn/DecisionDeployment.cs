@@ -16,7 +16,8 @@ internal static class DecisionDeployment
 
     public static async Task<(ImmutableArray<DeployedDecision> Decisions, ImmutableArray<DeployedDecisionRequirements> Requirements)> DeployAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, long deploymentKey,
-        IReadOnlyList<(string ResourceName, string Checksum, DecisionRequirements Drg)> files, CancellationToken cancellationToken)
+        IReadOnlyList<(string ResourceName, string Checksum, DecisionRequirements Drg)> files, IReadOnlyDictionary<DecisionRequirements, long> importable,
+        CancellationToken cancellationToken)
     {
         // Versions are "latest + 1": lock every id in order, as process deployment does, so concurrent deployments take turns.
         var lockIds = files.SelectMany(f => f.Drg.Decisions.Select(d => "decision:" + d.Id).Append("drg:" + f.Drg.Id)).Distinct().Order(StringComparer.Ordinal);
@@ -27,9 +28,13 @@ internal static class DecisionDeployment
         }
         var decisions = ImmutableArray.CreateBuilder<DeployedDecision>();
         var requirements = ImmutableArray.CreateBuilder<DeployedDecisionRequirements>();
-        foreach (var (resourceName, checksum, drg) in files)
+        // Imported models are deployed before the files importing them, so each import is stored as the key it resolved to.
+        var keys = new Dictionary<DecisionRequirements, long>(importable, ReferenceEqualityComparer.Instance);
+        foreach (var (resourceName, checksum, drg) in ImportsFirst(files))
         {
-            var deployedDrg = await DeployRequirementsAsync(connection, transaction, tenant, deploymentKey, resourceName, checksum, drg, cancellationToken);
+            long[] imported = [.. drg.Imported.Values.Select(m => keys[m]).Distinct().Order()];
+            var deployedDrg = await DeployRequirementsAsync(connection, transaction, tenant, deploymentKey, resourceName, checksum, drg, imported, cancellationToken);
+            keys[drg] = deployedDrg.DecisionRequirementsKey;
             requirements.Add(deployedDrg);
             foreach (var decision in drg.Decisions)
             {
@@ -39,24 +44,55 @@ internal static class DecisionDeployment
         return (decisions.ToImmutable(), requirements.ToImmutable());
     }
 
-    private static async Task<DeployedDecisionRequirements> DeployRequirementsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        string tenant, long deploymentKey, string resourceName, string checksum, DecisionRequirements drg, CancellationToken cancellationToken)
+    /// <summary>The files in an order where every file comes after the files of the deployment it imports (the reader refused cycles).</summary>
+    private static List<(string ResourceName, string Checksum, DecisionRequirements Drg)> ImportsFirst(
+        IReadOnlyList<(string ResourceName, string Checksum, DecisionRequirements Drg)> files)
     {
-        var latest = await connection.QuerySingleOrDefaultAsync<Latest>(new CommandDefinition("""
-            SELECT decision_requirements_key AS Key, version AS Version, checksum AS Checksum FROM decision_requirements
+        var ordered = new List<(string, string, DecisionRequirements)>();
+        var placed = new HashSet<DecisionRequirements>(ReferenceEqualityComparer.Instance);
+        void Place((string ResourceName, string Checksum, DecisionRequirements Drg) file)
+        {
+            if (!placed.Add(file.Drg))
+            {
+                return;
+            }
+            foreach (var imported in files.Where(f => file.Drg.Imported.Values.Contains(f.Drg, ReferenceEqualityComparer.Instance)))
+            {
+                Place(imported);
+            }
+            ordered.Add(file);
+        }
+        foreach (var file in files)
+        {
+            Place(file);
+        }
+        return ordered;
+    }
+
+    private static async Task<DeployedDecisionRequirements> DeployRequirementsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string tenant, long deploymentKey, string resourceName, string checksum, DecisionRequirements drg, long[] imported, CancellationToken cancellationToken)
+    {
+        var latest = await connection.QuerySingleOrDefaultAsync<LatestRequirements>(new CommandDefinition("""
+            SELECT decision_requirements_key AS Key, version AS Version, checksum AS Checksum, imported_keys AS ImportedKeys FROM decision_requirements
             WHERE tenant_id = @tenant AND decision_requirements_id = @Id ORDER BY version DESC LIMIT 1
             """, new { tenant, drg.Id }, transaction, cancellationToken: cancellationToken));
-        if (latest is { } existing && existing.Checksum == checksum)
+        // An unchanged file whose imports now resolve to other versions is a new version: it evaluates differently.
+        if (latest is { } existing && existing.Checksum == checksum && existing.ImportedKeys.SequenceEqual(imported))
         {
+            // Rows from before imports lack the namespace; the file says it.
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE decision_requirements SET namespace = @Namespace WHERE decision_requirements_key = @Key AND namespace IS NULL",
+                new { drg.Namespace, existing.Key }, transaction, cancellationToken: cancellationToken));
             return new DeployedDecisionRequirements(drg.Id, drg.Name, existing.Version, existing.Key, resourceName, IsDuplicate: true);
         }
         var key = await DeploymentService.NextKeyAsync(connection, transaction, cancellationToken);
         var version = (latest?.Version ?? 0) + 1;
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO decision_requirements
-                (decision_requirements_key, decision_requirements_id, version, name, resource_name, checksum, deployment_key, tenant_id)
-            VALUES (@key, @Id, @version, @Name, @resourceName, @checksum, @deploymentKey, @tenant)
-            """, new { key, drg.Id, version, drg.Name, resourceName, checksum, deploymentKey, tenant }, transaction, cancellationToken: cancellationToken));
+                (decision_requirements_key, decision_requirements_id, version, name, resource_name, checksum, deployment_key, tenant_id, namespace, imported_keys)
+            VALUES (@key, @Id, @version, @Name, @resourceName, @checksum, @deploymentKey, @tenant, @Namespace, @imported)
+            """, new { key, drg.Id, version, drg.Name, resourceName, checksum, deploymentKey, tenant, drg.Namespace, imported },
+            transaction, cancellationToken: cancellationToken));
         return new DeployedDecisionRequirements(drg.Id, drg.Name, version, key, resourceName, IsDuplicate: false);
     }
 
@@ -84,4 +120,18 @@ internal static class DecisionDeployment
     }
 
     private sealed record Latest(long Key, int Version, string Checksum);
+
+    // Dapper reads bigint[] only into a settable property, not through a constructor.
+    private sealed class LatestRequirements
+    {
+        public long Key { get; set; }
+
+        public int Version { get; set; }
+
+        public string Checksum { get; set; } = "";
+
+#pragma warning disable CA1819 // Dapper's row type: the bigint[] column.
+        public long[] ImportedKeys { get; set; } = [];
+#pragma warning restore CA1819
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Processes.Engine.Dmn.Types;
 using Processes.Engine.Feel;
 using Processes.Engine.Feel.Evaluation;
 using Processes.Engine.Feel.Values;
@@ -26,7 +27,12 @@ internal sealed record TableResult(
 /// </summary>
 internal static class DecisionTableEvaluator
 {
-    public static TableResult Evaluate(DecisionTable table, FeelScope scope, FeelLimits limits, DateTimeOffset now)
+    /// <param name="types">
+    /// The DRG's types: given, an input expression's value and every output value must conform to the column's typeRef
+    /// (singleton lists unwrap, a date becomes a date and time); one that does not makes the table's value null and is a
+    /// violation naming the column, the value and the type. Null skips the check (a table outside a DRG).
+    /// </param>
+    public static TableResult Evaluate(DecisionTable table, FeelScope scope, FeelLimits limits, DateTimeOffset now, TypeConformance? types = null)
     {
         var inputs = ImmutableArray.CreateBuilder<EvaluatedInput>(table.Inputs.Length);
         foreach (var input in table.Inputs)
@@ -36,8 +42,14 @@ internal static class DecisionTableEvaluator
             {
                 return Failed(inputs.ToImmutable(), $"input '{input.DisplayName}' could not be evaluated: {evaluation.Failure}");
             }
-            inputs.Add(new EvaluatedInput(input, evaluation.Value));
-            if (Check(input.Allowed, evaluation.Value, scope, limits, now, out var why) is { } bad)
+            if (Conform(types, input.TypeRef, evaluation.Value) is not { } inputValue)
+            {
+                inputs.Add(new EvaluatedInput(input, evaluation.Value));
+                return Violated(inputs.ToImmutable(), $"input '{input.DisplayName}' is {EvalContext.Describe(evaluation.Value)}, " +
+                    $"which does not conform to its type '{input.TypeRef}', so the table's value is null");
+            }
+            inputs.Add(new EvaluatedInput(input, inputValue));
+            if (Check(input.Allowed, inputValue, scope, limits, now, out var why) is { } bad)
             {
                 return bad
                     ? Failed(inputs.ToImmutable(), $"the input values of input '{input.DisplayName}' could not be evaluated: {why}")
@@ -70,19 +82,24 @@ internal static class DecisionTableEvaluator
                     return Failed(inputs.ToImmutable(), $"{Describe(rule)}, output entry '{entry.Text}' could not be evaluated: {value.Failure}");
                 }
                 var column = table.Outputs[outputs.Count];
-                if (Check(column.Allowed, value.Value, scope, limits, now, out var why) is { } bad)
+                if (Conform(types, column.TypeRef, value.Value) is not { } outputValue)
+                {
+                    return Violated(inputs.ToImmutable(), $"{Describe(rule)} gives output '{column.Name}' {EvalContext.Describe(value.Value)}, " +
+                        $"which does not conform to its type '{column.TypeRef}', so the table's value is null");
+                }
+                if (Check(column.Allowed, outputValue, scope, limits, now, out var why) is { } bad)
                 {
                     return bad
                         ? Failed(inputs.ToImmutable(), $"the output values of output '{column.Name}' could not be evaluated: {why}")
                         : Violated(inputs.ToImmutable(), $"{Describe(rule)} gives output '{column.Name}' {EvalContext.Describe(value.Value)}, which is not among its output values ({column.Allowed!.Text}), so the table's value is null");
                 }
-                outputs.Add(value.Value);
+                outputs.Add(outputValue);
             }
             matched.Add(new MatchedRule(rule, outputs.MoveToImmutable()));
         }
         var evaluatedInputs = inputs.ToImmutable();
         return matched.Count == 0
-            ? NoMatch(table, scope, limits, now, evaluatedInputs)
+            ? NoMatch(table, scope, limits, now, evaluatedInputs, types)
             : HitPolicies.Apply(table, matched, evaluatedInputs);
     }
 
@@ -95,7 +112,8 @@ internal static class DecisionTableEvaluator
             ? outputs.FirstOrDefault() ?? FeelValue.Null
             : new FeelContextValue(table.Outputs.Zip(outputs, (o, v) => new KeyValuePair<string, FeelValue>(o.Name, v)));
 
-    private static TableResult NoMatch(DecisionTable table, FeelScope scope, FeelLimits limits, DateTimeOffset now, ImmutableArray<EvaluatedInput> inputs)
+    private static TableResult NoMatch(DecisionTable table, FeelScope scope, FeelLimits limits, DateTimeOffset now, ImmutableArray<EvaluatedInput> inputs,
+        TypeConformance? types)
     {
         if (table.Outputs.All(o => o.Default is null))
         {
@@ -112,9 +130,25 @@ internal static class DecisionTableEvaluator
             {
                 return Failed(inputs, $"the default of output '{output.Name}' could not be evaluated: {aborted.Failure}");
             }
-            defaults.Add(value?.Value ?? FeelValue.Null);
+            if (Conform(types, output.TypeRef, value?.Value ?? FeelValue.Null) is not { } typed)
+            {
+                return Violated(inputs, $"the default of output '{output.Name}' is {EvalContext.Describe(value!.Value.Value)}, " +
+                    $"which does not conform to its type '{output.TypeRef}', so the table's value is null");
+            }
+            defaults.Add(typed);
         }
         return new TableResult(RowValue(table, defaults.MoveToImmutable()), inputs, [], null);
+    }
+
+    /// <summary>The value as the column's type takes it; null when it does not conform (null always conforms).</summary>
+    private static FeelValue? Conform(TypeConformance? types, string? typeRef, FeelValue value)
+    {
+        if (types is null || typeRef is null || value is FeelNull)
+        {
+            return value;
+        }
+        var typed = types.Coerce(typeRef, value);
+        return typed is FeelNull ? null : typed;
     }
 
     private static TableResult Failed(ImmutableArray<EvaluatedInput> inputs, string failure) => new(FeelValue.Null, inputs, [], failure);

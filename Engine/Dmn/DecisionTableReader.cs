@@ -118,7 +118,7 @@ internal static class DecisionTableReader
                 : null;
             if (expression is not null)
             {
-                inputs.Add(new DecisionInput(id, label, expression, allowed));
+                inputs.Add(new DecisionInput(id, label, expression, allowed) { TypeRef = Child(input, "inputExpression")?.NonBlank("typeRef") });
             }
         }
         return inputs;

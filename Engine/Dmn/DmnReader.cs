@@ -21,9 +21,15 @@ internal static class DmnReader
         "http://www.omg.org/spec/DMN/20180521/MODEL/", // 1.2
     ];
 
-    public static DmnReadResult Read(string xml, BpmnReadOptions? options = null) => Read(Encoding.UTF8.GetBytes(xml), options);
+    public static DmnReadResult Read(string xml, BpmnReadOptions? options = null, IReadOnlyDictionary<string, DecisionRequirements>? models = null) =>
+        Read(Encoding.UTF8.GetBytes(xml), options, models);
 
-    public static DmnReadResult Read(ReadOnlyMemory<byte> content, BpmnReadOptions? options = null)
+    /// <param name="models">
+    /// The models imports may name, by namespace: given, every DMN import must name one of them (else an error) and
+    /// the file's FEEL sees their elements as <c>import.element</c>; null reads imports without resolving them.
+    /// </param>
+    public static DmnReadResult Read(ReadOnlyMemory<byte> content, BpmnReadOptions? options = null,
+        IReadOnlyDictionary<string, DecisionRequirements>? models = null)
     {
         options ??= BpmnReadOptions.Default;
         var problems = new List<ModelProblem>();
@@ -49,11 +55,12 @@ internal static class DmnReader
                 $"(Camunda Modeler writes '{Namespaces[2]}').", Line: root.Line, Column: root.Column));
             return Finish(null, problems);
         }
+        var (imports, imported) = DmnImports.Read(root, problems, models);
         var decisionElements = Children(root, "decision").ToList();
         // Every name of the model may be referred to from FEEL (decisions, input data, BKMs, context entries, parameters,
         // iterator variables) and must lex as one name even with spaces or keywords in it.
         var knownNames = decisionElements.Select(d => d.NonBlank("id")).OfType<string>()
-            .Concat(AllNames(root)).Distinct(StringComparer.Ordinal).ToList();
+            .Concat(AllNames(root)).Concat(imported.Values.SelectMany(m => m.Names)).Distinct(StringComparer.Ordinal).ToList();
         var context = new DmnReadContext(problems, knownNames);
         var decisions = new List<ExecutableDecision>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -70,7 +77,7 @@ internal static class DmnReader
                 context.Error(element, id, "Two decisions of the file have this id; decision ids must be unique.");
                 continue;
             }
-            if (ReadDecision(element, id, context) is { } decision)
+            if (ReadDecision(element, id, context, imports) is { } decision)
             {
                 decisions.Add(decision);
             }
@@ -79,23 +86,36 @@ internal static class DmnReader
         {
             problems.Add(new ModelProblem(ProblemSeverity.Error, "The file contains no decision.", Line: root.Line, Column: root.Column));
         }
-        CheckRequirements(decisions, decisionElements, context);
+        CheckRequirements(decisions, decisionElements, context, imported);
+        var parts = DrgPartsReader.Read(root, context);
         var drg = new DecisionRequirements(root.NonBlank("id") ?? decisions.FirstOrDefault()?.Id ?? "", root.NonBlank("name"), [.. decisions])
         {
-            Parts = DrgPartsReader.Read(root, context),
+            Parts = parts with { Types = parts.Types.WithImports(imported.ToImmutableDictionary(i => i.Key, i => i.Value.Parts.Types, StringComparer.Ordinal)) },
+            Namespace = root.NonBlank("namespace"),
+            Imports = imports,
+            Imported = imported,
+            Names = [.. knownNames],
         };
         return Finish(drg, problems);
     }
 
-    private static ExecutableDecision? ReadDecision(SourceElement element, string id, DmnReadContext context)
+    private static ExecutableDecision? ReadDecision(SourceElement element, string id, DmnReadContext context, ImmutableArray<DmnImport> imports)
     {
         var required = new List<string>();
+        var fromImports = new List<ImportedRequirement>();
         var inputs = new List<string>();
         foreach (var requirement in Children(element, "informationRequirement"))
         {
             if (Child(requirement, "requiredDecision") is { } reference)
             {
-                required.Add(Href(reference));
+                if (DmnImports.Target(reference, imports) is { } import)
+                {
+                    fromImports.Add(new ImportedRequirement(import.Name, Href(reference)));
+                }
+                else
+                {
+                    required.Add(Href(reference));
+                }
             }
             else if (Child(requirement, "requiredInput") is { } input)
             {
@@ -124,11 +144,12 @@ internal static class DmnReader
             logic = new BoxedLogic(new Boxed.NoLogicBox(element.Line));
         }
         return logic is null ? null : new ExecutableDecision(id, element.NonBlank("name"), [.. required], logic, element.Line,
-            Child(element, "variable")?.Attribute("typeRef"), [.. inputs]);
+            Child(element, "variable")?.Attribute("typeRef"), [.. inputs]) { ImportedRequirements = [.. fromImports] };
     }
 
     /// <summary>Required decisions must be in the file and must not require, directly or not, the decision itself.</summary>
-    private static void CheckRequirements(List<ExecutableDecision> decisions, List<SourceElement> elements, DmnReadContext context)
+    private static void CheckRequirements(List<ExecutableDecision> decisions, List<SourceElement> elements, DmnReadContext context,
+        ImmutableDictionary<string, DecisionRequirements> imported)
     {
         var ids = elements.Select(e => e.NonBlank("id")).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var byId = decisions.ToDictionary(d => d.Id, StringComparer.Ordinal);
@@ -140,6 +161,14 @@ internal static class DmnReader
                 context.Error(element, decision.Id, required.Length == 0
                     ? "A required decision (informationRequirement/requiredDecision) has no href."
                     : $"The required decision '{required}' is not in this file; required decisions must be deployed in the same DMN file.");
+            }
+            foreach (var required in decision.ImportedRequirements)
+            {
+                if (imported.TryGetValue(required.ImportName, out var model) && model.Find(required.DecisionId) is null)
+                {
+                    context.Error(element, decision.Id,
+                        $"The required decision '{required.DecisionId}' is not in the model imported as '{required.ImportName}' (namespace '{model.Namespace}').");
+                }
             }
             if (FindCycle(decision.Id, byId, [decision.Id]) is { } cycle)
             {

@@ -17,6 +17,7 @@ internal sealed class DrgEvaluation
     private readonly FeelContext _functions = new();
     private readonly List<KeyValuePair<string, FeelValue>> _functionList = [];
     private readonly Dictionary<string, string> _inputViolations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DrgEvaluation Evaluation, List<KeyValuePair<string, FeelValue>> Entries)> _imports = new(StringComparer.Ordinal);
 
     public DrgEvaluation(DecisionRequirements drg, FeelContext variables, DateTimeOffset now, IReadOnlyDictionary<string, FeelValue>? supplied)
     {
@@ -52,6 +53,13 @@ internal sealed class DrgEvaluation
             _functions.TryLookup(name, out var function);
             _functionList.Add(new(name, function));
         }
+        foreach (var (name, model) in drg.Imported)
+        {
+            // An imported model's input data are the caller's under the import's name (DMN 1.5 §6.3.3: "import.Input").
+            var given = variables.TryLookup(name, out var v) && v is FeelContextValue c ? c : FeelContextValue.Empty;
+            var imported = new DrgEvaluation(model, FeelContext.FromValues(given.Entries), now, null);
+            _imports[name] = (imported, [.. given.Entries, .. imported._functionList]);
+        }
         foreach (var (id, value) in supplied ?? new Dictionary<string, FeelValue>())
         {
             Results[id] = drg.Find(id) is { } decision ? drg.Parts.Types.Coerce(decision.TypeRef, value) : value;
@@ -86,6 +94,10 @@ internal sealed class DrgEvaluation
             }
         }
         var scope = FeelContext.FromValues(_functionList, _inputs);
+        if (EvaluateImported(decision, depth, scope) is { } importFailure)
+        {
+            return importFailure;
+        }
         foreach (var requiredId in decision.RequiredDecisions)
         {
             if (_drg.Find(requiredId) is not { } required)
@@ -106,7 +118,7 @@ internal sealed class DrgEvaluation
         switch (decision.Logic)
         {
             case DecisionTable table:
-                var result = DecisionTableEvaluator.Evaluate(table, scope, DecisionEvaluator.Limits, _now);
+                var result = DecisionTableEvaluator.Evaluate(table, scope, DecisionEvaluator.Limits, _now, _drg.Parts.Types);
                 if (result.Failure is { } message)
                 {
                     return (decision.Id, $"decision '{decision.Id}': {message}");
@@ -145,6 +157,37 @@ internal sealed class DrgEvaluation
             Violations.Add((decision.Id, $"decision '{decision.Id}': its value ({EvalContext.Describe(value)}) does not conform to its type '{decision.TypeRef}', so it is null"));
         }
         Results[decision.Id] = conformed;
+        return null;
+    }
+
+    /// <summary>
+    /// Each import as a context in the scope: the caller's values for its input data, its business knowledge models and
+    /// decision services, and the values of its decisions this one requires (evaluated there, by name and id).
+    /// </summary>
+    private (string DecisionId, string Message)? EvaluateImported(ExecutableDecision decision, int depth, FeelContext scope)
+    {
+        foreach (var (name, (evaluation, entries)) in _imports)
+        {
+            foreach (var required in decision.ImportedRequirements.Where(r => r.ImportName == name))
+            {
+                if (evaluation._drg.Find(required.DecisionId) is not { } imported)
+                {
+                    return (decision.Id, $"decision '{decision.Id}' requires decision '{required.DecisionId}', which is not in the model imported as '{name}'");
+                }
+                if (evaluation.Evaluate(imported, depth + 1) is { } failed)
+                {
+                    return (decision.Id, $"decision '{decision.Id}': imported decision '{name}.{imported.Name ?? imported.Id}' failed: {failed.Message}");
+                }
+                Violations.AddRange(evaluation.Violations.Select(v => (decision.Id, v.Message)));
+                evaluation.Violations.Clear();
+                entries.Add(new(imported.Id, evaluation.Results[imported.Id]));
+                if (imported.Name is { } importedName && importedName != imported.Id)
+                {
+                    entries.Add(new(importedName, evaluation.Results[imported.Id]));
+                }
+            }
+            scope.Set(name, new FeelContextValue(entries));
+        }
         return null;
     }
 

@@ -14,7 +14,28 @@ internal sealed record DecisionRequirements(string Id, string? Name, ImmutableAr
     public DrgParts Parts { get; init; } = DrgParts.Empty;
 
     public ExecutableDecision? Find(string decisionId) => Decisions.FirstOrDefault(d => d.Id == decisionId);
+
+    /// <summary>The file's <c>definitions/@namespace</c>, what other models import it by; null when it has none.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>The file's DMN imports (DMN 1.5 §6.3.3), in document order.</summary>
+    public ImmutableArray<DmnImport> Imports { get; init; } = [];
+
+    /// <summary>The imported models by import name, once resolved (empty when the file was read without them).</summary>
+    public ImmutableDictionary<string, DecisionRequirements> Imported { get; init; } = ImmutableDictionary<string, DecisionRequirements>.Empty;
+
+    /// <summary>Every name FEEL may refer to in the file: what a model importing this one must lex as one name after the prefix.</summary>
+    public ImmutableArray<string> Names { get; init; } = [];
 }
+
+/// <summary>
+/// An import of another DMN model (DMN 1.5 §6.3.3): its decisions, business knowledge models, decision services and
+/// item definitions are visible as <c>Name.element</c>.
+/// </summary>
+internal sealed record DmnImport(string Name, string Namespace, int Line);
+
+/// <summary>A required decision of an imported model (<c>requiredDecision href="namespace#id"</c>), by import name.</summary>
+internal sealed record ImportedRequirement(string ImportName, string DecisionId);
 
 /// <summary>
 /// A decision: a decision table or a literal expression. <see cref="RequiredDecisions"/> (ids, in document order)
@@ -31,6 +52,9 @@ internal sealed record ExecutableDecision(
 {
     /// <summary>Input data ids the decision requires (<c>informationRequirement/requiredInput</c>).</summary>
     public ImmutableArray<string> RequiredInputs { get; init; } = RequiredInputs.IsDefault ? [] : RequiredInputs;
+
+    /// <summary>Required decisions of imported models, evaluated there and visible as <c>import.name</c> and <c>import.id</c>.</summary>
+    public ImmutableArray<ImportedRequirement> ImportedRequirements { get; init; } = [];
 
     /// <summary>Camunda's decision type names, as the API reports them.</summary>
     public string DecisionType => Logic switch
@@ -83,6 +107,9 @@ internal sealed record DecisionTable(
 /// </summary>
 internal sealed record DecisionInput(string Id, string? Label, FeelExpression Expression, FeelExpression? Allowed = null)
 {
+    /// <summary>The input expression's typeRef: the value must conform to it (DMN 1.5 §7.3.4), else the table is null.</summary>
+    public string? TypeRef { get; init; }
+
     public string DisplayName => Label ?? Expression.Text;
 }
 

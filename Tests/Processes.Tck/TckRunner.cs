@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Processes.Engine.Bpmn.Reading;
 using Processes.Engine.Dmn;
 using Processes.Engine.Feel.Evaluation;
 using Processes.Engine.Feel.Values;
@@ -98,7 +99,11 @@ public static class TckRunner
             var modelName = doc.Root!.Child("modelName")?.Value.Trim();
             var modelPath = modelName is null ? Directory.GetFiles(folder, "*.dmn").FirstOrDefault() : Path.Combine(folder, modelName);
             var cases = doc.Root!.Children("testCase").ToList();
-            var read = modelPath is not null && File.Exists(modelPath) ? DmnReader.Read(File.ReadAllBytes(modelPath)) : null;
+            // The folder's models are read together, as one deployment: a model's imports name the others (0086-import and the like).
+            var read = modelPath is not null && File.Exists(modelPath)
+                ? DmnFileSet.Read([.. Directory.GetFiles(folder, "*.dmn").Select(f => (Path.GetFileName(f), (ReadOnlyMemory<byte>)File.ReadAllBytes(f)))],
+                    BpmnReadOptions.Default, new Dictionary<string, DecisionRequirements>())[Path.GetFileName(modelPath)]
+                : null;
             if (read?.Requirements is not { } drg)
             {
                 var why = read is null ? $"model {modelName} not found" : $"the engine refuses model {Path.GetFileName(modelPath)}: {string.Join("; ", read.Errors)}";

@@ -162,9 +162,9 @@ internal sealed class BoxedEvaluator(TypeConformance types)
         return ctx.CheckSize(rows.Count) ? new FeelList(rows) : FeelValue.Null;
     }
 
-    private static FeelValue EvaluateTable(TableBox box, FeelContext scope, EvalContext ctx)
+    private FeelValue EvaluateTable(TableBox box, FeelContext scope, EvalContext ctx)
     {
-        var result = DecisionTableEvaluator.Evaluate(box.Table, scope, ctx.Limits, ctx.Now);
+        var result = DecisionTableEvaluator.Evaluate(box.Table, scope, ctx.Limits, ctx.Now, Types);
         return (result.Failure ?? result.Violation) is { } failure ? ctx.Warn(failure) : result.Value;
     }
 }

@@ -18,6 +18,12 @@ internal sealed class TypeConformance(ImmutableDictionary<string, ItemDefinition
 
     public ImmutableDictionary<string, ItemDefinition> Definitions { get; } = definitions;
 
+    /// <summary>The types of imported models by import name: <c>import.tType</c> is <c>tType</c> of that model.</summary>
+    public ImmutableDictionary<string, TypeConformance> Imported { get; private init; } = ImmutableDictionary<string, TypeConformance>.Empty;
+
+    public TypeConformance WithImports(ImmutableDictionary<string, TypeConformance> imported) =>
+        imported.IsEmpty ? this : new TypeConformance(Definitions) { Imported = imported };
+
     /// <summary>The value as the type takes it, or null when it does not conform.</summary>
     public FeelValue Coerce(string? typeRef, FeelValue value) => Coerce(typeRef, value, 0);
 
@@ -26,7 +32,16 @@ internal sealed class TypeConformance(ImmutableDictionary<string, ItemDefinition
 
     /// <summary>A function type's output type when <paramref name="typeRef"/> names one (decision services are typed so).</summary>
     public string? FunctionOutput(string? typeRef) =>
-        typeRef is not null && Definitions.TryGetValue(LocalName(typeRef), out var def) ? def.FunctionOutput : null;
+        typeRef is not null && Definitions.TryGetValue(LocalName(typeRef), out var def) ? def.FunctionOutput
+        : typeRef is not null && FromImport(LocalName(typeRef)) is { } imported ? imported.Types.FunctionOutput(imported.Name)
+        : null;
+
+    /// <summary>"import.tType" when the prefix is an import's name: that model's types and the type's own name there.</summary>
+    private (TypeConformance Types, string Name)? FromImport(string name)
+    {
+        var dot = name.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && Imported.TryGetValue(name[..dot], out var types) ? (types, name[(dot + 1)..]) : null;
+    }
 
     private FeelValue Coerce(string? typeRef, FeelValue value, int depth)
     {
@@ -35,7 +50,9 @@ internal sealed class TypeConformance(ImmutableDictionary<string, ItemDefinition
             return value;
         }
         var name = LocalName(typeRef);
-        return Definitions.TryGetValue(name, out var def) ? Coerce(def, value, depth + 1) : CoerceBuiltin(name, value);
+        return Definitions.TryGetValue(name, out var def) ? Coerce(def, value, depth + 1)
+            : FromImport(name) is { } imported ? imported.Types.Coerce(imported.Name, value, depth + 1)
+            : CoerceBuiltin(name, value);
     }
 
     private static string LocalName(string typeRef) =>

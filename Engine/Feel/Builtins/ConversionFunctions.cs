@@ -90,7 +90,8 @@ internal static partial class BuiltinRegistry
         });
         b.Add("duration", ["from"], (ctx, a) => a[0] switch
         {
-            FeelString s => FeelTemporalParser.ParseDuration(s.Value) ?? ctx.Warn($"invalid duration \"{s.Value}\""),
+            FeelString s => FeelTemporalParser.ParseDuration(s.Value, out var outOfRange)
+                ?? ctx.Warn(outOfRange ? $"duration \"{s.Value}\" is out of range ({FeelDaysTime.OutOfRange})" : $"invalid duration \"{s.Value}\""),
             FeelDaysTime or FeelYearsMonths => a[0],
             FeelNull => FeelValue.Null,
             _ => ctx.TypeError("string", a[0]),

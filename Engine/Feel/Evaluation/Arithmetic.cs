@@ -21,20 +21,23 @@ internal static class Arithmetic
             case (FeelYearsMonths x, FeelYearsMonths y):
                 return new FeelYearsMonths(x.TotalMonths + y.TotalMonths);
             case (FeelDaysTime x, FeelDaysTime y):
-                return Guard(ctx, () => new FeelDaysTime(x.Value + y.Value));
+                return Guard(ctx, FeelDaysTime.OutOfRange, () => new FeelDaysTime(x.Value + y.Value));
             case (FeelDaysTime or FeelYearsMonths, FeelDate or FeelDateTime or FeelTime):
                 return Add(ctx, b, a);
             case (FeelDateTime x, FeelDaysTime y):
                 return Guard(ctx, () =>
                 {
+                    // Whole 400-year cycles go to the shift: a duration of 20,000 years reaches a date DateTime can't hold.
+                    var (years, rest) = FeelCalendar.SplitCycles(y.Value);
                     var (b, shift) = FeelCalendar.Working(x.Local, x.YearShift);
+                    shift += years;
                     if (x.Zone is not null && FeelZones.TryFind(x.Zone, out var zone))
                     {
                         // A days-time duration is elapsed time: step on the time line so DST changes are respected.
-                        var utc = b - zone.GetUtcOffset(b) + y.Value;
+                        var utc = b - zone.GetUtcOffset(b) + rest;
                         return FeelCalendar.DateTime(utc + zone.GetUtcOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)), shift, x.Offset, x.Zone);
                     }
-                    return FeelCalendar.DateTime(b + y.Value, shift, x.Offset, x.Zone);
+                    return FeelCalendar.DateTime(b + rest, shift, x.Offset, x.Zone);
                 });
             case (FeelDateTime x, FeelYearsMonths y):
                 return Guard(ctx, () =>
@@ -45,8 +48,9 @@ internal static class Arithmetic
             case (FeelDate x, FeelDaysTime y):
                 return Guard(ctx, () =>
                 {
+                    var (years, rest) = FeelCalendar.SplitCycles(y.Value);
                     var (b, shift) = FeelCalendar.Working(x.Midnight, x.YearShift);
-                    return FeelCalendar.Date(b + y.Value, shift);
+                    return FeelCalendar.Date(b + rest, shift + years);
                 });
             case (FeelDate x, FeelYearsMonths y):
                 return Guard(ctx, () =>
@@ -70,7 +74,7 @@ internal static class Arithmetic
             case (FeelYearsMonths x, FeelYearsMonths y):
                 return new FeelYearsMonths(x.TotalMonths - y.TotalMonths);
             case (FeelDaysTime x, FeelDaysTime y):
-                return Guard(ctx, () => new FeelDaysTime(x.Value - y.Value));
+                return Guard(ctx, FeelDaysTime.OutOfRange, () => new FeelDaysTime(x.Value - y.Value));
             case (FeelDateTime or FeelDate, FeelDaysTime y):
                 return Add(ctx, a, new FeelDaysTime(-y.Value));
             case (FeelDateTime or FeelDate, FeelYearsMonths y):
@@ -108,7 +112,7 @@ internal static class Arithmetic
     }
 
     private static FeelValue Span(EvalContext ctx, decimal ticks) =>
-        FeelCalendar.Span(ticks) is { } span ? new FeelDaysTime(span) : ctx.Warn("duration out of range");
+        FeelCalendar.Span(ticks) is { } span ? new FeelDaysTime(span) : ctx.Warn(FeelDaysTime.OutOfRange);
 
     public static FeelValue Multiply(EvalContext ctx, FeelValue a, FeelValue b)
     {
@@ -117,7 +121,7 @@ internal static class Arithmetic
             case (FeelNumber x, FeelNumber y):
                 return Checked(ctx, () => x.Value * y.Value);
             case (FeelDaysTime x, FeelNumber y):
-                return Guard(ctx, () => new FeelDaysTime(TimeSpan.FromTicks((long)decimal.Truncate(x.Value.Ticks * y.Value))));
+                return Guard(ctx, FeelDaysTime.OutOfRange, () => new FeelDaysTime(TimeSpan.FromTicks((long)decimal.Truncate(x.Value.Ticks * y.Value))));
             case (FeelYearsMonths x, FeelNumber y):
                 return Guard(ctx, () => new FeelYearsMonths((long)decimal.Truncate(x.TotalMonths * y.Value)));
             case (FeelNumber, FeelDaysTime or FeelYearsMonths):
@@ -136,7 +140,7 @@ internal static class Arithmetic
             case (FeelNumber x, FeelNumber y):
                 return Checked(ctx, () => x.Value / y.Value);
             case (FeelDaysTime x, FeelNumber y):
-                return Guard(ctx, () => new FeelDaysTime(TimeSpan.FromTicks((long)decimal.Truncate(x.Value.Ticks / y.Value))));
+                return Guard(ctx, FeelDaysTime.OutOfRange, () => new FeelDaysTime(TimeSpan.FromTicks((long)decimal.Truncate(x.Value.Ticks / y.Value))));
             case (FeelYearsMonths x, FeelNumber y):
                 return Guard(ctx, () => new FeelYearsMonths((long)decimal.Truncate(x.TotalMonths / y.Value)));
             case (FeelDaysTime x, FeelDaysTime y):
@@ -211,7 +215,10 @@ internal static class Arithmetic
         }
     }
 
-    private static FeelValue Guard(EvalContext ctx, Func<FeelValue> op)
+    private static FeelValue Guard(EvalContext ctx, Func<FeelValue> op) => Guard(ctx, "temporal value out of range", op);
+
+    /// <summary>.NET's range errors as FEEL's null with <paramref name="outOfRange"/> as the warning.</summary>
+    private static FeelValue Guard(EvalContext ctx, string outOfRange, Func<FeelValue> op)
     {
         try
         {
@@ -219,7 +226,7 @@ internal static class Arithmetic
         }
         catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
         {
-            return ctx.Warn("temporal value out of range");
+            return ctx.Warn(outOfRange);
         }
     }
 

@@ -76,6 +76,17 @@ internal static class FeelCalendar
         return new FeelDate(new DateOnly(baseYear, month, day), shift);
     }
 
+    /// <summary>
+    /// A span as whole 400-year cycles (added to the shift) and the rest (under 400 years), so that a date in the
+    /// working range plus the rest stays inside DateTime's range however long the span is.
+    /// </summary>
+    public static (long ShiftYears, TimeSpan Remainder) SplitCycles(TimeSpan span)
+    {
+        const long cycleTicks = DaysPerCycle * TimeSpan.TicksPerDay;
+        var cycles = span.Ticks / cycleTicks;
+        return (cycles * 400, TimeSpan.FromTicks(span.Ticks - (cycles * cycleTicks)));
+    }
+
     public static TimeSpan? Span(decimal ticks) =>
         ticks is > long.MinValue and <= long.MaxValue ? TimeSpan.FromTicks((long)ticks) : null;
 

@@ -104,9 +104,16 @@ internal sealed class FeelDateTime : FeelValue
         FeelCalendar.Year(Year) + Local.ToString("-MM-dd", CultureInfo.InvariantCulture) + "T" + FeelTemporalFormat.Time(Local.TimeOfDay) + FeelTemporalFormat.Suffix(Offset, Zone);
 }
 
-/// <summary>A days and time duration.</summary>
+/// <summary>
+/// A days and time duration, held as a <see cref="TimeSpan"/>: ±10,675,199 days (about ±29,227 years) to the 100 ns.
+/// DMN sets no bound; a value beyond this one is not made: parsing, arithmetic and conversion give null with
+/// <see cref="OutOfRange"/> as the warning, never an exception.
+/// </summary>
 internal sealed class FeelDaysTime(TimeSpan value) : FeelValue
 {
+    /// <summary>What an evaluation says when a days and time duration would leave the range.</summary>
+    public const string OutOfRange = "days and time duration out of range: it holds at most ±10675199 days (about ±29227 years)";
+
     // TimeSpan.MinValue has no positive counterpart; keeping it out makes negation and abs total.
     public TimeSpan Value { get; } = value == TimeSpan.MinValue ? TimeSpan.MinValue + TimeSpan.FromTicks(1) : value;
 

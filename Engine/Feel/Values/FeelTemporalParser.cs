@@ -111,9 +111,13 @@ internal static partial class FeelTemporalParser
         return FeelCalendar.DateTime(b + time.Local, shift, time.Offset, time.Zone);
     }
 
-    /// <summary>Either a <see cref="FeelDaysTime"/> or a <see cref="FeelYearsMonths"/>, or null when malformed.</summary>
-    public static FeelValue? ParseDuration(string text)
+    /// <summary>Either a <see cref="FeelDaysTime"/> or a <see cref="FeelYearsMonths"/>, or null when malformed or out of range.</summary>
+    public static FeelValue? ParseDuration(string text) => ParseDuration(text, out _);
+
+    /// <param name="outOfRange">True when the text is a well-formed duration too long for its type.</param>
+    public static FeelValue? ParseDuration(string text, out bool outOfRange)
     {
+        outOfRange = false;
         var m = DurationPattern().Match(text);
         if (!m.Success)
         {
@@ -139,6 +143,7 @@ internal static partial class FeelTemporalParser
             var ticks = decimal.Truncate(total * TimeSpan.TicksPerSecond);
             if (ticks > long.MaxValue)
             {
+                outOfRange = true;
                 return null;
             }
             var span = TimeSpan.FromTicks((long)ticks);
@@ -146,6 +151,7 @@ internal static partial class FeelTemporalParser
         }
         catch (OverflowException)
         {
+            outOfRange = true;
             return null;
         }
     }

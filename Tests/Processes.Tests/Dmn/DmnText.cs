@@ -22,7 +22,7 @@ internal static class DmnText
     public static string Table(string id, string hitPolicy, string[] inputs, string[] outputs, string[][] rules, string? aggregation = null, string requires = "")
     {
         var columns = string.Concat(inputs.Select((e, i) =>
-            $"<input id=\"{id}-in{i + 1}\" label=\"{Escape(e)}\"><inputExpression typeRef=\"string\"><text>{Escape(e)}</text></inputExpression></input>"));
+            $"<input id=\"{id}-in{i + 1}\" label=\"{Escape(e)}\"><inputExpression><text>{Escape(e)}</text></inputExpression></input>"));
         columns += string.Concat(outputs.Select((o, i) =>
         {
             var parts = o.Split('|');

@@ -9,7 +9,7 @@ namespace Processes.Tests.Dmn;
 /// </summary>
 public sealed class ValueListTests
 {
-    private static string Table(string inputValues, string outputValues, string outputEntry = "\"fail\"") =>
+    private static string Table(string inputValues, string outputValues, string outputEntry = "\"fail\"", string outputType = "string") =>
         $"""
         <decision id="grade" name="Grade">
           <decisionTable hitPolicy="FIRST">
@@ -17,7 +17,7 @@ public sealed class ValueListTests
               <inputExpression typeRef="number"><text>score</text></inputExpression>
               <inputValues><text>{Escape(inputValues)}</text></inputValues>
             </input>
-            <output id="grade-out" name="grade" typeRef="string">
+            <output id="grade-out" name="grade" typeRef="{outputType}">
               <outputValues><text>{Escape(outputValues)}</text></outputValues>
             </output>
             <rule id="high"><inputEntry><text>&gt;= 50</text></inputEntry><outputEntry><text>"pass"</text></outputEntry></rule>
@@ -70,8 +70,9 @@ public sealed class ValueListTests
     [Test]
     public void Output_values_may_be_any_unary_tests_not_only_constants()
     {
-        // outputValues are UnaryTests in the DMN schema: a range or a comparison is as valid as a list of strings.
-        var table = Table("-", "[0..10], > 40", "score");
+        // outputValues are UnaryTests in the DMN schema: a range or a comparison is as valid as a list of strings. The
+        // column is typed number: its values must conform to its typeRef too (DecisionTableTypeRefTests).
+        var table = Table("-", "[0..10], > 40", "score", outputType: "number");
 
         Json(Evaluate(table, "grade", """{"score": 7}""")).ShouldBe("7");
         Json(Evaluate(table, "grade", """{"score": 45}""")).ShouldBe("45");

@@ -124,4 +124,37 @@ public sealed class FeelArithmeticTemporalPropertyTests
             return Show($"years and months duration({Date(first)}, {Date(first.AddMonths(months))})") ==
                 Show($"duration(\"P{months}M\")");
         }).Check(Fast);
+
+    // Days and time durations hold ±10,675,199 days (TimeSpan's range, about ±29,227 years); DMN sets no bound, so
+    // the engine answers beyond it with null and a warning that names the range, never with an exception.
+    private const long MaxDays = 10_675_199;
+
+    [Test]
+    public void A_days_and_time_duration_beyond_the_range_is_null_with_a_warning_that_names_the_range() =>
+        Prop.ForAll(Gen.Choose(1, 1_000_000).ToArbitrary(), Gen.Choose(2, 1000).ToArbitrary(), (extra, factor) =>
+        {
+            var parsed = Run($"duration(\"P{MaxDays + extra}D\")");
+            var sum = Run($"duration(\"P{MaxDays}D\") + duration(\"P{extra}D\")");
+            var product = Run($"duration(\"P{MaxDays / 2 + extra}D\") * {factor}");
+            var difference = Run($"-duration(\"P{MaxDays}D\") - duration(\"P{extra}D\")");
+            return new[] { parsed, sum, product, difference }.All(r =>
+                r.Value.ToString() == "null" && r.Failure is null && r.Warnings.Any(w => w.Contains("out of range", StringComparison.Ordinal) &&
+                    w.Contains("10675199 days", StringComparison.Ordinal)));
+        }).Check(Fast);
+
+    [Test]
+    public void Durations_up_to_the_range_reach_dates_past_year_9999_and_back() =>
+        Prop.ForAll(Dates, Gen.Choose(0, 73).ToArbitrary(), Gen.Choose(0, 146_096).ToArbitrary(), (d, cycles, days) =>
+        {
+            // The Gregorian calendar repeats every 400 years (146,097 days): whole cycles move the year only.
+            var span = (cycles * 146_097L) + days;
+            if (span > MaxDays)
+            {
+                return true;
+            }
+            var cycled = $"{d.Year + (400 * cycles):0000}-{d.Month:00}-{d.Day:00}";
+            return Show($"{Date(d)} + duration(\"P{cycles * 146_097L}D\")") == cycled &&
+                Show($"{Date(d)} + duration(\"P{span}D\") - {Date(d)}") == Show($"duration(\"P{span}D\")") &&
+                Show($"{Date(d)} + duration(\"P{span}D\") - duration(\"P{span}D\") = {Date(d)}") == "true";
+        }).Check(Fast);
 }
