@@ -183,13 +183,12 @@ internal sealed partial class ProcessEngine : IProcessEngine
     private async Task RunAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var correlated = new HashSet<(long, string)>();
-        var released = new HashSet<long>();
         while (true)
         {
             x.Run();
             if (!x.FollowUps.TryDequeue(out var followUp))
             {
-                if (await ReleaseMessageStartKeysAsync(x, connection, transaction, released, cancellationToken))
+                if (await ReleaseMessageStartKeysAsync(x, connection, transaction, x.StartKeysReleased, cancellationToken))
                 {
                     continue; // a buffered message started the next instance for a freed correlation key
                 }

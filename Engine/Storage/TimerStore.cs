@@ -32,7 +32,7 @@ internal static class TimerStore
     /// <summary>When the scheduler has the nearest unclaimed timer to fire (a handed-over one: its backstop time), if any.</summary>
     public static async Task<DateTimeOffset?> NextDueAsync(NpgsqlConnection connection, TimeSpan handoverGrace, CancellationToken cancellationToken)
     {
-        // Two index walks on timer_due rather than one min() over an expression the index cannot serve.
+        // Two index walks on timer_due_key rather than one min() over an expression the index cannot serve.
         var next = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition("""
             SELECT least(
                 (SELECT due_at FROM timer WHERE claimed_by IS NULL AND handed_over_at IS NULL ORDER BY due_at LIMIT 1),

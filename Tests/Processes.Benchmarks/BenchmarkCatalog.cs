@@ -21,6 +21,7 @@ internal static class BenchmarkCatalog
         new EngineBenchmarks(),
         new HttpTaskBenchmarks(),
         new ShippedBenchmarks(),
+        new ShippedHangfireBenchmarks(),
         new HangfireBenchmarks(),
         new ReportBenchmarks(),
         new OpeningHourBenchmarks(),

@@ -105,7 +105,7 @@ internal sealed class HangfireBenchmarks : IBenchmarkSuite
     /// The host's Hangfire pieces in process: its storage (same schema and options), its scheduler and its firing job,
     /// a server with the host's settings (1 s schedule polling, 4 workers, long polling).
     /// </summary>
-    private sealed class HangfireNode : IAsyncDisposable
+    internal sealed class HangfireNode : IAsyncDisposable
     {
         private readonly ProcessesDatabase _database;
         private readonly HangfireStorage _storage;
@@ -137,9 +137,9 @@ internal sealed class HangfireBenchmarks : IBenchmarkSuite
         }
 
         /// <summary>The dispatcher handing <paramref name="engine"/>'s timers over, until <paramref name="stop"/>.</summary>
-        public Task RunHandover(ProcessEngine engine, TimeSpan horizon, CancellationToken stop)
+        public Task RunHandover(ProcessEngine engine, TimeSpan horizon, CancellationToken stop, TimerHandoverOptions? options = null)
         {
-            var handover = new TimerHandover(engine, new HangfireTimerScheduler(new BackgroundJobClient(_storage)), new TimerHandoverOptions
+            var handover = new TimerHandover(engine, new HangfireTimerScheduler(new BackgroundJobClient(_storage)), options ?? new TimerHandoverOptions
             {
                 Horizon = horizon, MinimumLead = TimeSpan.FromSeconds(10), PollInterval = TimeSpan.FromMilliseconds(200),
             });

@@ -139,7 +139,7 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
     }
 
     /// <summary>Counters at the start of a phase; <see cref="ReportAsync"/> prints what the phase cost per unit.</summary>
-    private sealed class Sample
+    internal sealed class Sample
     {
         private BenchmarkDatabase _database = null!;
         private RoundTripCounter? _roundTrips;
@@ -233,7 +233,7 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
     }
 
     /// <summary>Npgsql operations (one per command or batch sent: a round trip) of this process.</summary>
-    private sealed class RoundTripCounter : IDisposable
+    internal sealed class RoundTripCounter : IDisposable
     {
         private readonly MeterListener _listener = new();
         private long _count;

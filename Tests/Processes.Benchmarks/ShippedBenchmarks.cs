@@ -22,7 +22,7 @@ namespace Processes.Benchmarks;
 /// </summary>
 internal sealed class ShippedBenchmarks : IBenchmarkSuite
 {
-    private const int Demands = 400;
+    internal const int Demands = 400;
     private const int Baseline = 800;
 
     public string Name => "shipped";
@@ -59,7 +59,7 @@ internal sealed class ShippedBenchmarks : IBenchmarkSuite
         await output.WriteLineAsync(Line($"  {commits.Per(Demands, "demand")}"));
     }
 
-    private static async Task<ProcessEngine> DeployShippedAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    internal static async Task<ProcessEngine> DeployShippedAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "Definitions");
         var calendar = CalendarJson.Read(await File.ReadAllTextAsync(Path.Combine(folder, "cn-support.calendar.json"), cancellationToken));
@@ -87,7 +87,7 @@ internal sealed class ShippedBenchmarks : IBenchmarkSuite
     ]);
 
     /// <summary>Starts <paramref name="count"/> demands and resolves their tickets as they open; the time until all are closed.</summary>
-    private static async Task<TimeSpan> RunDemandsAsync(ProcessEngine engine, NpgsqlDataSource dataSource, int count, CancellationToken cancellationToken)
+    internal static async Task<TimeSpan> RunDemandsAsync(ProcessEngine engine, NpgsqlDataSource dataSource, int count, CancellationToken cancellationToken)
     {
         const string Closed = "SELECT count(*) FROM process_instance WHERE bpmn_process_id = 'demand-ticket' AND state = 'COMPLETED'";
         long closedBefore;
