@@ -188,6 +188,20 @@ public sealed class CasePageTests : PageTest
     }
 
     [Test]
+    public async Task An_operator_reads_the_case_and_may_cancel_it_though_the_models_actions_are_not_theirs()
+    {
+        var demand = await StartDemandAsync("D-CASE-OPERATOR");
+        var opened = await OpenAsync(await Browser.Host.CreateUserAsync(roles: [Roles.Operator]), $"/cases/{demand}", "processesCase");
+        var page = opened.Page;
+        (await page.Locator("#case").IsVisibleAsync()).ShouldBeTrue("an operator reads the case");
+        (await page.Locator("#case-facts").TextContentAsync())!.ShouldContain(demand);
+        (await page.Locator("#cancel-case").CountAsync()).ShouldBe(1, "cancelling is the operators'");
+        // The actions are the task workers' (403 for an operator): the page shows no model action instead of failing.
+        (await page.Locator("#actions button").CountAsync()).ShouldBe(1, "only the cancel button");
+        opened.Errors.RemoveAll(error => error.Contains("403 (Forbidden)", StringComparison.Ordinal));
+    }
+
+    [Test]
     public async Task The_inbox_links_the_task_to_its_case_and_to_the_instance_that_runs_it()
     {
         var demand = await StartDemandAsync("D-CASE-LINK");
