@@ -29,9 +29,9 @@ public sealed class PoiCheckActivityTests : ActivityTest
     public async Task A_missing_location_is_unchecked_and_a_bad_one_or_no_radius_is_an_incident_naming_it()
     {
         var check = Handler("poi-check", []);
-        var unchecked = Completed(await check.HandleAsync(Job("poi-check", """{"serviceLocation": {"lat": 1, "lon": 1}}""", Radius), CancellationToken.None));
-        unchecked["poiCheck"]!["result"]!.GetValue<string>().ShouldBe("unchecked");
-        unchecked["poiCheck"]!["reason"]!.GetValue<string>().ShouldBe("no reportedLocation");
+        var missing = Completed(await check.HandleAsync(Job("poi-check", """{"serviceLocation": {"lat": 1, "lon": 1}}""", Radius), CancellationToken.None));
+        missing["poiCheck"]!["result"]!.GetValue<string>().ShouldBe("unchecked");
+        missing["poiCheck"]!["reason"]!.GetValue<string>().ShouldBe("no reportedLocation");
 
         var badLat = Failed(await check.HandleAsync(Job("poi-check",
             """{"reportedLocation": {"lat": 91, "lon": 0}, "serviceLocation": {"lat": 0, "lon": 0}}""", Radius), CancellationToken.None));
