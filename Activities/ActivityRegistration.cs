@@ -44,6 +44,7 @@ public static class ActivityRegistration
         services.AddSingleton(sp => new SmsSentStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new RefundStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new SettlementPool(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new SettlementStatements(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<ISmsProvider>(sp =>
             string.Equals(sp.GetRequiredService<IOptions<ActivitiesOptions>>().Value.Sms.Provider, "http", StringComparison.OrdinalIgnoreCase)
                 ? new HttpSmsProvider(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<ActivitiesOptions>>())
@@ -65,6 +66,7 @@ public static class ActivityRegistration
         services.AddSingleton<IJobHandler>(sp => new UserTaskUpdateHandler(sp.GetRequiredService<IProcessEngine>()));
         services.AddSingleton<IJobHandler>(sp => new CatalogueHandler(sp.GetRequiredService<CatalogueStore>()));
         services.AddSingleton<IJobHandler>(sp => new StartProcessHandler(sp.GetRequiredService<IProcessEngine>()));
+        services.AddSingleton<IJobHandler>(new Location.PoiCheckHandler());
         services.AddSingleton<IJobHandler>(sp => new VerificationCodeHandler(sp.GetRequiredService<SmsTemplateStore>(), sp.GetRequiredService<SmsDelivery>(),
             sp.GetRequiredService<IOptions<ActivitiesOptions>>()));
         return services;

@@ -13,6 +13,7 @@ import { setUpStart } from './start.js';
 import { drawCase } from './case-diagram.js';
 import { addComment, loadComments, renderVariables, saveVariable } from './case-edits.js';
 import { renderSlaClock } from './case-sla.js';
+import { documentsIn, renderDocuments } from './documents.js';
 
 const $ = id => document.getElementById(id);
 const el = (tag, className, text) => {
@@ -287,6 +288,10 @@ async function load() {
   currentVariables = view.variables;
   updates = Array.isArray(view.variables.updates) ? [...view.variables.updates].reverse() : [];
   renderUpdates();
+  // Photos and documents the case's variables refer to (the technician's visit photo), as whoever sees the case may.
+  const documents = documentsIn(view.variables);
+  $('documents-section').hidden = documents.length === 0;
+  renderDocuments($('documents'), documents, el);
   renderHead(view, offered);
   await renderSlaClock($('sla-clock'), key, {
     me,

@@ -2,6 +2,7 @@
 // (form-js) on the right. Every action is a call to the same API other clients use; the API decides who may do
 // what, the page only leaves out buttons that would be refused. The list follows the task event stream (SSE).
 import { Form } from '@bpmn-io/form-js';
+import { withDocuments } from './documents.js';
 import { ApiError, request } from './api.js';
 import { renderNav } from './nav.js';
 import { escapingTemplating } from './form-templating.js';
@@ -272,9 +273,11 @@ async function complete() {
   }
   const key = selected.userTaskKey;
   const version = selected.version;
+  const instanceKey = selected.processInstanceKey;
   await act(async () => {
+    const data = await withDocuments(variables.data, variables.files, instanceKey);
     // If-Match: the task as this page read it; if it changed meanwhile the API answers 409 and nothing is lost.
-    await request('POST', `/v2/user-tasks/${key}/completion`, { json: { variables: variables.data }, headers: { 'If-Match': `"${version}"` } });
+    await request('POST', `/v2/user-tasks/${key}/completion`, { json: { variables: data }, headers: { 'If-Match': `"${version}"` } });
     clearSelection();
     $('no-selection').textContent = `Completed ${key}.`;
   });

@@ -105,6 +105,9 @@ internal sealed partial class TimerHandoverService(ProcessesDatabase database, I
         var recurring = services.GetRequiredService<IRecurringJobManager>();
         recurring.AddOrUpdate<MaintenanceJobs>("retention-purge", job => job.PurgeFinishedInstancesAsync(CancellationToken.None), options.MaintenanceCron);
         recurring.AddOrUpdate<MaintenanceJobs>("message-buffer-cleanup", job => job.PurgeExpiredMessagesAsync(CancellationToken.None), "* * * * *");
+        // Daily rather than monthly: a day the duty missed (every node down on the 1st) is caught up the next; a
+        // month already stated is a no-op.
+        recurring.AddOrUpdate<MaintenanceJobs>("settlement-statements", job => job.GenerateSettlementStatementsAsync(CancellationToken.None), "30 1 * * *");
         LogStarted(logger, options.SchemaName);
         await services.GetRequiredService<TimerHandover>().RunAsync(stoppingToken);
     }

@@ -48,6 +48,15 @@ public sealed class MaintenanceJobs(IServiceProvider services)
         }
     }
 
+    /// <summary>The settlement pools' statements of the month before, in every tenant: once per network and month.</summary>
+    [DisplayName("Settlement: monthly statements")]
+    public Task GenerateSettlementStatementsAsync(CancellationToken cancellationToken)
+    {
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        return services.GetRequiredService<Processes.Activities.Settlement.SettlementStatements>()
+            .GenerateAsync(null, Processes.Activities.Settlement.SettlementStatements.PreviousMonth(now), "system:settlement-statements", now, null, cancellationToken);
+    }
+
     /// <summary>Buffered messages past their time to live.</summary>
     [DisplayName("Message buffer: delete expired messages")]
     public Task PurgeExpiredMessagesAsync(CancellationToken cancellationToken)

@@ -86,6 +86,7 @@ public static class Policies
         "/openapi/{documentName}.json",
         "/login", // the sign-in page (HTML that posts to /api/auth/login)
         "/webhooks/{**path}", // platforms' inbound webhooks: no user, but every call signed (HMAC or API key over a connector secret)
+        "/documents/links/{token}", // a document's link: no user, but the token is the server's signature and expires
         "/", // home: redirects to sign-in, or to the signed-in user's start page
     };
 

@@ -30,6 +30,7 @@ internal static class SettlementApi
         group.MapGet("/withdrawals", WithdrawalsAsync).RequireAuthorization(Policies.Finance);
         group.MapPost("/withdrawals", RequestAsync).RequireAuthorization(Policies.Finance);
         group.MapPost("/withdrawals/{id:long}/review", ReviewAsync).RequireAuthorization(Policies.Finance);
+        app.MapSettlementStatementsApi();
         return app;
     }
 

@@ -21,6 +21,7 @@ public sealed partial class ElementTemplateTests
         ["processes.verification-code"] = ("verification-code", "Verification"),
         ["processes.user-task-update"] = ("user-task-update", "Tasks"),
         ["processes.settlement-credit"] = ("settlement-credit", "Settlement"),
+        ["processes.poi-check"] = ("poi-check", "Location"),
     };
 
     [Test]
@@ -43,6 +44,7 @@ public sealed partial class ElementTemplateTests
     [TestCase("processes.verification-code")]
     [TestCase("processes.user-task-update")]
     [TestCase("processes.settlement-credit")]
+    [TestCase("processes.poi-check")]
     public void The_template_declares_exactly_what_the_handler_reads(string templateId)
     {
         var (jobType, folder) = Activities[templateId];

@@ -26,7 +26,9 @@ public sealed class BoundaryTests
         ["Processes.Host.Postgres."] = "the embedded PostgreSQL launcher and the data source the host hands to the engine",
         ["Processes.Host.Engine.EngineRegistration"] = "DI registration: builds the engine's stores and facade from the data source",
         ["Processes.Host.Engine.QueryRegistration"] = "DI registration: builds the engine's read models from the data source",
+        ["Processes.Host.Documents."] = "documents own document (uploads as bytea); instance visibility is asked of the engine's query model",
         ["Processes.Host.Settlement.SettlementApi"] = "hands the audit log the settlement pool's transaction, so a withdrawal and its audit row commit together; no SQL",
+        ["Processes.Host.Settlement.SettlementStatementsApi"] = "hands the audit log the statements' transaction, so a generation and its audit row commit together; no SQL",
         ["Processes.Host.Reports.ReportsRegistration"] = "DI registration: builds the engine's report read models and operations gauges from the data source",
         ["Processes.Host.Telemetry.TelemetryRegistration"] = "OpenTelemetry wiring: subscribes to Npgsql's activity source and meter; no SQL",
     };
@@ -45,6 +47,7 @@ public sealed class BoundaryTests
         ["Processes.Activities.Sms.OutboxSmsProvider"] = "owns sms_outbox",
         ["Processes.Activities.Refunds.RefundStore"] = "owns refund_sent",
         ["Processes.Activities.Settlement.SettlementPool"] = "owns settlement_movement and settlement_withdrawal (the networks' settlement pools)",
+        ["Processes.Activities.Settlement.SettlementStatements"] = "owns settlement_statement (monthly statements; reads settlement_movement, the pool's ledger)",
         ["Processes.Activities.Shared.ConnectorSecretStore"] = "owns connector_secret (values encrypted with Data Protection; audit rows through the engine's AuditRows)",
     };
 

@@ -27,8 +27,8 @@ public sealed partial class RuntimeSqlTests
         "app_user", "user_role", "app_group", "user_group", "api_key", "audit_log",
         "user_session", "sign_in_address", "sign_in_known_address", "data_protection_key", "tenant", "tenant_user", "tenant_group",
         "agent_profile", "assignment_rotation", "assignment_decision", "sms_template", "sms_outbox", "sms_sent", "refund_sent",
-        "settlement_movement", "settlement_withdrawal", "agent_position", "catalogue_version",
-        "connector_secret",
+        "settlement_movement", "settlement_withdrawal", "settlement_statement", "agent_position", "catalogue_version",
+        "connector_secret", "document",
     ];
 
     [Test]

@@ -37,7 +37,7 @@ public sealed class HangfireKillTests : HostNodeTest
         (await ScalarAsync<long>("SELECT count(*) FROM timer WHERE process_instance_key = @instance", new { instance })).ShouldBe(0);
         // Hangfire keeps recurring jobs by id: three hosts started, one of each maintenance job.
         (await ScalarAsync<string>("SELECT string_agg(value, ',' ORDER BY value) FROM hangfire.set WHERE key = 'recurring-jobs'"))
-            .ShouldBe("message-buffer-cleanup,retention-purge");
+            .ShouldBe("message-buffer-cleanup,retention-purge,settlement-statements");
 
         await second.StopAsync();
         await third.StopAsync();

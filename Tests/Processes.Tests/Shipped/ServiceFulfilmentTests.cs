@@ -237,6 +237,7 @@ public sealed class ServiceFulfilmentTests : EngineTest
         visit.ElementId.ShouldBe("Visit");
         (await CountAsync("SELECT count(*) FROM user_task WHERE key = @k AND due_date = '2026-11-27T06:00:00Z'", new { k = visit.Key })).ShouldBe(1);
         await CompleteTaskAsync(order, "Visit", """{"visitReport": "repaired"}""", assignee: "nina");
+        await CheckLocationAsync(order, "unchecked");
         (await TakeJobAsync(order, "verification-code", "SendCode")).ShouldNotBeNull();
     }
 
@@ -329,6 +330,7 @@ public sealed class ServiceFulfilmentTests : EngineTest
         await CompleteJobAsync(await TakeJobAsync(order, "assign", "CheckCapacity"), """{"assignee": "nina", "candidateGroups": [], "assignmentReason": "central"}""");
         await AcceptAsync(order, "nina");
         await CompleteTaskAsync(order, "Visit", """{"visitReport": "done"}""", assignee: "nina");
+        await CheckLocationAsync(order, "unchecked");
         await CompleteJobAsync(await TakeJobAsync(order, "verification-code", "SendCode"), """{"verificationCodeHash": "v1:x"}""");
         for (var attempt = 1; attempt <= 3; attempt++)
         {
@@ -365,6 +367,7 @@ public sealed class ServiceFulfilmentTests : EngineTest
     private async Task VisitAndVerifyAsync(long order, string technician, bool wrongFirst)
     {
         await CompleteTaskAsync(order, "Visit", """{"visitReport": "installed"}""", assignee: technician);
+        await CheckLocationAsync(order, "unchecked");
         var send = await TakeJobAsync(order, "verification-code", "SendCode");
         send.CustomHeaders["action"]!.GetValue<string>().ShouldBe("issue");
         send.CustomHeaders["codeTemplateId"]!.GetValue<string>().ShouldBe("VERIFICATION_CODE");
@@ -385,6 +388,15 @@ public sealed class ServiceFulfilmentTests : EngineTest
         survey.CustomHeaders["templateId"]!.GetValue<string>().ShouldBe("FULFILMENT_SURVEY");
         survey.Variables["smsParameters"]!["technician"]!.GetValue<string>().ShouldBe(technician);
         await CompleteJobAsync(survey);
+    }
+
+    /// <summary>The POI check after the visit, answered as the handler would (PoiCheckTests run the real one).</summary>
+    private async Task<ActivatedJob> CheckLocationAsync(long order, string result)
+    {
+        var check = await TakeJobAsync(order, "poi-check", "CheckLocation");
+        check.CustomHeaders["radiusMeters"]!.GetValue<string>().ShouldBe("500");
+        await CompleteJobAsync(check, $$$"""{"poiCheck": {"result": "{{{result}}}", "radiusMeters": 500}}""");
+        return check;
     }
 
     private async Task CompleteTaskAsync(long order, string elementId, string variables, string? assignee = null, string? group = null)
