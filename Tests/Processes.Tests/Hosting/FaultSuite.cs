@@ -111,9 +111,11 @@ internal static class FaultSuite
                 await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"  PostgreSQL restarted: down {down.TotalSeconds:0.0} s, first start answered {recovery?.TotalSeconds:0.0} s after it was back"));
             }
-            if (loadClock.Elapsed >= nextKill)
+            // A kill waits until every host answers ready: on a loaded machine a replacement can take longer to start than
+            // the kill interval, and killing the others meanwhile would leave nothing to serve the load.
+            if (loadClock.Elapsed >= nextKill && hosts.All.All(h => h.Ready))
             {
-                nextKill += options.KillEvery;
+                nextKill = loadClock.Elapsed + options.KillEvery;
                 var victim = kills % hosts.All.Count;
                 await hosts.KillAndReplaceAsync(victim);
                 kills++;

@@ -12,6 +12,9 @@ namespace Processes.Tests.Hosting;
 internal sealed class HostNodes(string prefix, string connectionString, IReadOnlyDictionary<string, string> settings, TimeSpan hangGuard) : IDisposable
 {
     private readonly List<HostNode> _hosts = [];
+
+    /// <summary>How long one host may take to answer ready: a hang guard, generous for a loaded 2-core machine.</summary>
+    public static readonly TimeSpan StartGuard = TimeSpan.FromMinutes(5);
     private int _generation;
 
     public IReadOnlyList<HostNode> All => _hosts;

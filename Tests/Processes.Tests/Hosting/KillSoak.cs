@@ -71,7 +71,8 @@ internal static class KillSoak
         }
         await parts.Engine.SyncStartEventsAsync(["soak"], cancellationToken);
 
-        using var hosts = new HostNodes("soak", options.ConnectionString, HostNodes.SuiteSettings(effects.BaseUrl), options.HangGuard);
+        // Start-ups get their own hang guard: on a loaded machine one host may take minutes to answer ready.
+        using var hosts = new HostNodes("soak", options.ConnectionString, HostNodes.SuiteSettings(effects.BaseUrl), HostNodes.StartGuard);
         await hosts.StartAsync(options.Hosts, cancellationToken);
         var residentAfterStart = hosts.All[0].ResidentBytes();
 
