@@ -19,6 +19,12 @@ internal sealed record FaultOptions(TimeSpan Duration, int Hosts, TimeSpan KillE
     /// <summary>fsync on (the benchmark tool) or off (the test).</summary>
     public bool Durable { get; init; }
 
+    /// <summary>
+    /// Against a pg_auto_failover pair (<see cref="FailoverPair"/>): the fault half-way is the primary SIGKILLed and its
+    /// standby promoted instead of a restart, and the hosts run Hangfire too (its storage on the same multi-host string).
+    /// </summary>
+    public bool Failover { get; init; }
+
     /// <summary>How long the instances may take to finish after the load stopped.</summary>
     public TimeSpan HangGuard { get; init; } = TimeSpan.FromMinutes(3);
 }
@@ -28,6 +34,9 @@ internal sealed record FaultReport(int Instances, int AtExpectedEnd, int KeyedSt
     int EffectsAppliedTwice, int CallsRepeated, int TimersLost, int TimersFiredTwice, int MessagesCorrelatedTwice, int TasksCompletedTwice, int Kills,
     TimeSpan DatabaseDown, TimeSpan? DatabaseRecovery, TimeSpan Elapsed)
 {
+    /// <summary>The database fault of the run, as the report names it.</summary>
+    public string Fault { get; init; } = "one PostgreSQL restart";
+
     public int NotAtEnd => Instances - AtExpectedEnd;
 
     public bool Clean => NotAtEnd == 0 && DuplicatesForRetriedStarts == 0 && EffectsAppliedTwice == 0 && TimersLost == 0 && TimersFiredTwice == 0 &&
@@ -35,12 +44,12 @@ internal sealed record FaultReport(int Instances, int AtExpectedEnd, int KeyedSt
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"""
-          {Instances} instances ({KeyedStarts} starts with Idempotency-Key, {RetriedStarts} of them retried; {UnkeyedStarts} without), {Kills} SIGKILLs, one PostgreSQL restart, {Elapsed.TotalSeconds:0} s
+          {Instances} instances ({KeyedStarts} starts with Idempotency-Key, {RetriedStarts} of them retried; {UnkeyedStarts} without), {Kills} SIGKILLs, {Fault}, {Elapsed.TotalSeconds:0} s
           instances at their expected end: {AtExpectedEnd} (not: {NotAtEnd})
           duplicate instances for retried starts: {DuplicatesForRetriedStarts}
           effects applied twice: {EffectsAppliedTwice} (calls repeated towards the idempotent counter: {CallsRepeated})
           timers lost: {TimersLost}, fired twice: {TimersFiredTwice}; messages correlated twice: {MessagesCorrelatedTwice}; user tasks completed twice: {TasksCompletedTwice}
-          PostgreSQL down {DatabaseDown.TotalSeconds:0.0} s; time to recover after it came back (first start answered): {(DatabaseRecovery is { } r ? r.TotalSeconds.ToString("0.0 s", CultureInfo.InvariantCulture) : "never")}
+          PostgreSQL not taking writes {DatabaseDown.TotalSeconds:0.0} s; time to recover after it took them again (first start answered): {(DatabaseRecovery is { } r ? r.TotalSeconds.ToString("0.0 s", CultureInfo.InvariantCulture) : "never")}
         """);
 }
 
@@ -78,10 +87,7 @@ internal static class FaultSuite
     public static async Task<FaultReport> RunAsync(FaultOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var root = Path.Combine(Path.GetTempPath(), $"processes-fault-{Guid.NewGuid():N}");
-        // A fixed port: the hosts' connection string must still lead to the server after its restart.
-        var postgres = new EmbeddedPostgres(new EmbeddedPostgresOptions { DataDirectory = root, Durable = options.Durable, Port = FreePort() });
-        await postgres.StartAsync(cancellationToken);
+        await using var postgres = await FaultDatabase.StartAsync(options, log, cancellationToken);
         var hosts = new List<HostNode>();
         try
         {
@@ -93,7 +99,7 @@ internal static class FaultSuite
                 throw new InvalidOperationException("The fault model did not deploy.");
             }
             await using var effects = await EffectCounter.StartAsync();
-            var settings = Settings(effects.BaseUrl);
+            var settings = Settings(effects.BaseUrl, options.Failover);
             var generation = 0;
             for (var i = 0; i < options.Hosts; i++)
             {
@@ -116,13 +122,10 @@ internal static class FaultSuite
                 if (!restarted && loadClock.Elapsed >= options.Duration / 2)
                 {
                     restarted = true;
-                    var stopped = Stopwatch.StartNew();
-                    await postgres.StopAsync(cancellationToken);
-                    await postgres.StartAsync(cancellationToken);
-                    down = stopped.Elapsed;
+                    down = await postgres.DisruptAsync(cancellationToken);
                     recovery = await load.TimeToFirstStartAsync(TimeSpan.FromMinutes(2), cancellationToken);
                     await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"  PostgreSQL restarted: down {down.TotalSeconds:0.0} s, first start answered {recovery?.TotalSeconds:0.0} s after it was back"));
+                        $"  {postgres.Fault}: no writes for {down.TotalSeconds:0.0} s, first start answered {recovery?.TotalSeconds:0.0} s after it took them again"));
                 }
                 if (loadClock.Elapsed >= nextKill)
                 {
@@ -154,7 +157,7 @@ internal static class FaultSuite
             }
             await finish.CancelAsync();
             await completing;
-            var report = await VerifyAsync(dataSource, load, effects, kills, down, recovery, watch.Elapsed);
+            var report = await VerifyAsync(dataSource, load, effects, kills, down, recovery, watch.Elapsed) with { Fault = postgres.Fault };
             if (!report.Clean)
             {
                 foreach (var line in hosts.SelectMany(h => h.Output).TakeLast(200))
@@ -173,14 +176,6 @@ internal static class FaultSuite
             foreach (var host in hosts)
             {
                 host.Dispose();
-            }
-            await postgres.StopAsync(CancellationToken.None);
-            try
-            {
-                Directory.Delete(root, recursive: true);
-            }
-            catch (IOException)
-            {
             }
         }
     }
@@ -221,8 +216,29 @@ internal static class FaultSuite
         }
         catch (NpgsqlException)
         {
+            if (dataSource is NpgsqlMultiHostDataSource multiHost)
+            {
+                // As the hosts' FailoverWatch does: roles remembered from before the promotion would keep us out.
+                multiHost.ClearDatabaseStates();
+                multiHost.Clear();
+            }
             return long.MaxValue; // not reachable yet: keep waiting
         }
+    }
+
+    private static Dictionary<string, string> Settings(Uri effects, bool hangfire)
+    {
+        var settings = Settings(effects);
+        if (hangfire)
+        {
+            // Timers a second ahead go through Hangfire, whose storage and long-poll listener use the multi-host string too.
+            settings["Processes__Hangfire__Enabled"] = "true";
+            settings["Processes__Hangfire__Handover__MinimumLead"] = "00:00:01";
+            settings["Processes__Hangfire__Handover__NotBefore"] = "00:00:00.500";
+            settings["Processes__Hangfire__Handover__PollInterval"] = "00:00:00.200";
+            settings["Processes__Engine__Timers__HandoverGrace"] = "00:00:05";
+        }
+        return settings;
     }
 
     private static Dictionary<string, string> Settings(Uri effects) => new()
@@ -238,11 +254,4 @@ internal static class FaultSuite
         ["Processes__Engine__Cluster__HeartbeatInterval"] = "00:00:01",
         ["Processes__Engine__Cluster__DeadAfterMissedHeartbeats"] = "3",
     };
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
