@@ -109,8 +109,22 @@ public sealed class ProcessesDatabase : IAsyncDisposable
     /// <summary>For DI: services that need the database wait here for the start-up they depend on.</summary>
     public NpgsqlDataSource DataSource => EnsureStartedAsync().GetAwaiter().GetResult();
 
-    /// <summary>Failures worth retrying: the server is not reachable (yet), as opposed to a broken schema or setup.</summary>
-    public static bool IsTransient(Exception? error) => error is NpgsqlException { IsTransient: true } or TimeoutException;
+    /// <summary>
+    /// Failures worth retrying: the server is not reachable (yet), as opposed to a broken schema or setup. With several
+    /// hosts (<c>Host=a,b;Target Session Attributes=read-write</c>) a failover in progress shows as "no suitable host"
+    /// (every host reachable but none writable yet), as one exception per host that could not be reached, or as a write
+    /// refused by a promoted standby the failover manager still holds read-only: all of them pass once it is over.
+    /// </summary>
+    public static bool IsTransient(Exception? error) => error switch
+    {
+        TimeoutException => true,
+        PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction } => true,
+        NpgsqlException { IsTransient: true } => true,
+        NpgsqlException { InnerException: AggregateException perHost } => perHost.InnerExceptions.Count > 0 && perHost.InnerExceptions.All(IsTransient),
+        // Npgsql has no type or code for it: the message is the only mark (NpgsqlMultiHostDataSource, Npgsql 6 to 10).
+        NpgsqlException { InnerException: null } e when e is not PostgresException => e.Message.StartsWith("No suitable host", StringComparison.Ordinal),
+        _ => false,
+    };
 
     /// <summary>Statements Npgsql prepares per connection once used a few times, unless the connection string says otherwise.</summary>
     internal const int AutoPreparedStatements = 128;
@@ -248,6 +262,7 @@ public static class DatabaseRegistration
         // Registered before every other hosted service: they start after it and stop before it.
         builder.Services.AddHostedService<DatabaseStartup>();
         builder.Services.AddExceptionHandler<DatabaseFaultHandler>();
+        builder.Services.AddHostedService<FailoverWatch>();
         return builder;
     }
 }

@@ -19,6 +19,12 @@ internal sealed record FaultOptions(TimeSpan Duration, int Hosts, TimeSpan KillE
     /// <summary>How long one host may take to answer ready (a hang guard: start-ups are slow on a loaded machine).</summary>
     public TimeSpan HostStartGuard { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Against a pg_auto_failover pair (<see cref="FailoverPair"/>): the fault half-way is the primary SIGKILLed and its
+    /// standby promoted instead of a restart, and the hosts run Hangfire too (its storage on the same multi-host string).
+    /// </summary>
+    public bool Failover { get; init; }
+
     /// <summary>How long the instances may take to finish after the load stopped.</summary>
     public TimeSpan HangGuard { get; init; } = TimeSpan.FromMinutes(3);
 }
@@ -28,6 +34,9 @@ internal sealed record FaultReport(int Instances, int AtExpectedEnd, int KeyedSt
     int EffectsAppliedTwice, int CallsRepeated, int TimersLost, int TimersFiredTwice, int MessagesCorrelatedTwice, int TasksCompletedTwice, int Kills,
     TimeSpan DatabaseDown, TimeSpan? DatabaseRecovery, TimeSpan Elapsed)
 {
+    /// <summary>The database fault of the run, as the report names it.</summary>
+    public string Fault { get; init; } = "one PostgreSQL restart";
+
     public int NotAtEnd => Instances - AtExpectedEnd;
 
     public bool Clean => NotAtEnd == 0 && DuplicatesForRetriedStarts == 0 && EffectsAppliedTwice == 0 && TimersLost == 0 && TimersFiredTwice == 0 &&
@@ -35,12 +44,12 @@ internal sealed record FaultReport(int Instances, int AtExpectedEnd, int KeyedSt
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"""
-          {Instances} instances ({KeyedStarts} starts with Idempotency-Key, {RetriedStarts} of them retried; {UnkeyedStarts} without), {Kills} SIGKILLs, one PostgreSQL restart, {Elapsed.TotalSeconds:0} s
+          {Instances} instances ({KeyedStarts} starts with Idempotency-Key, {RetriedStarts} of them retried; {UnkeyedStarts} without), {Kills} SIGKILLs, {Fault}, {Elapsed.TotalSeconds:0} s
           instances at their expected end: {AtExpectedEnd} (not: {NotAtEnd})
           duplicate instances for retried starts: {DuplicatesForRetriedStarts}
           effects applied twice: {EffectsAppliedTwice} (calls repeated towards the idempotent counter: {CallsRepeated})
           timers lost: {TimersLost}, fired twice: {TimersFiredTwice}; messages correlated twice: {MessagesCorrelatedTwice}; user tasks completed twice: {TasksCompletedTwice}
-          PostgreSQL down {DatabaseDown.TotalSeconds:0.0} s; time to recover after it came back (first start answered): {(DatabaseRecovery is { } r ? r.TotalSeconds.ToString("0.0 s", CultureInfo.InvariantCulture) : "never")}
+          PostgreSQL not taking writes {DatabaseDown.TotalSeconds:0.0} s; time to recover after it took them again (first start answered): {(DatabaseRecovery is { } r ? r.TotalSeconds.ToString("0.0 s", CultureInfo.InvariantCulture) : "never")}
         """);
 }
 
@@ -78,7 +87,7 @@ internal static class FaultSuite
     public static async Task<FaultReport> RunAsync(FaultOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        await using var postgres = await ThrowawayPostgres.StartAsync("fault", options.Durable, cancellationToken);
+        await using var postgres = await FaultDatabase.StartAsync(options, log, cancellationToken);
         await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
         var parts = new EngineParts(dataSource, TimeProvider.System);
         if (await parts.Deployments.DeployAsync([new DeploymentResource("fault.bpmn", Encoding.UTF8.GetBytes(Model))], cancellationToken) is not DeploymentResult.Deployed)
@@ -86,7 +95,7 @@ internal static class FaultSuite
             throw new InvalidOperationException("The fault model did not deploy.");
         }
         await using var effects = await EffectCounter.StartAsync();
-        using var hosts = new HostNodes("fault", postgres.ConnectionString, Settings(effects.BaseUrl), options.HostStartGuard);
+        using var hosts = new HostNodes("fault", postgres.ConnectionString, Settings(effects.BaseUrl, options.Failover), options.HostStartGuard);
         await hosts.StartAsync(options.Hosts, cancellationToken);
         await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {options.Hosts} hosts ready after {watch.Elapsed.TotalSeconds:0} s"));
         await using var load = await FaultLoad.StartAsync(hosts.All[0].Url, AdminPassword, effects.BaseUrl, cancellationToken);
@@ -106,10 +115,10 @@ internal static class FaultSuite
             if (!restarted && loadClock.Elapsed >= options.Duration / 2)
             {
                 restarted = true;
-                down = await postgres.RestartAsync(TimeSpan.Zero, cancellationToken);
+                down = await postgres.DisruptAsync(cancellationToken);
                 recovery = await load.TimeToFirstStartAsync(TimeSpan.FromMinutes(2), cancellationToken);
                 await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"  PostgreSQL restarted: down {down.TotalSeconds:0.0} s, first start answered {recovery?.TotalSeconds:0.0} s after it was back"));
+                    $"  {postgres.Fault}: no writes for {down.TotalSeconds:0.0} s, first start answered {recovery?.TotalSeconds:0.0} s after it took them again"));
             }
             // A kill waits until every host answers ready: on a loaded machine a replacement can take longer to start than
             // the kill interval, and killing the others meanwhile would leave nothing to serve the load.
@@ -137,7 +146,7 @@ internal static class FaultSuite
             options.HangGuard, cancellationToken);
         await finish.CancelAsync();
         await completing;
-        var report = await VerifyAsync(dataSource, load, effects, kills, down, recovery, watch.Elapsed);
+        var report = await VerifyAsync(dataSource, load, effects, kills, down, recovery, watch.Elapsed) with { Fault = postgres.Fault };
         await hosts.FinishAsync(report.Clean, log);
         return report;
     }
@@ -167,6 +176,21 @@ internal static class FaultSuite
             load.KeyedNumbers.Count, load.UnkeyedStarts, load.RetriedStarts, duplicates, effects.AppliedTwice, effects.Repeated,
             perInstance.Count(r => r.State == "COMPLETED" && r.Fired == 0), perInstance.Count(r => r.Fired > 1), perInstance.Count(r => r.Messages > 1),
             perInstance.Count(r => r.Tasks > 1), kills, down, recovery, elapsed);
+    }
+
+    private static Dictionary<string, string> Settings(Uri effects, bool hangfire)
+    {
+        var settings = Settings(effects);
+        if (hangfire)
+        {
+            // Timers a second ahead go through Hangfire, whose storage and long-poll listener use the multi-host string too.
+            settings["Processes__Hangfire__Enabled"] = "true";
+            settings["Processes__Hangfire__Handover__MinimumLead"] = "00:00:01";
+            settings["Processes__Hangfire__Handover__NotBefore"] = "00:00:00.500";
+            settings["Processes__Hangfire__Handover__PollInterval"] = "00:00:00.200";
+            settings["Processes__Engine__Timers__HandoverGrace"] = "00:00:05";
+        }
+        return settings;
     }
 
     private static Dictionary<string, string> Settings(Uri effects) => new(HostNodes.SuiteSettings(effects))

@@ -113,6 +113,12 @@ internal sealed class HostNodes(string prefix, string connectionString, IReadOnl
         }
         catch (NpgsqlException)
         {
+            if (dataSource is NpgsqlMultiHostDataSource multiHost)
+            {
+                // As the hosts' FailoverWatch does: roles remembered from before the promotion would keep us out.
+                multiHost.ClearDatabaseStates();
+                multiHost.Clear();
+            }
             return long.MaxValue; // not reachable yet: keep waiting
         }
     }

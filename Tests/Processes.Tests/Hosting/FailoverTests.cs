@@ -1,0 +1,44 @@
+namespace Processes.Tests.Hosting;
+
+/// <summary>
+/// Database failover (issue 21): a host process on a pg_auto_failover formation (monitor, primary, synchronous standby on
+/// loopback) through a multi-host connection string with <c>Target Session Attributes=read-write</c>, Hangfire on. Under the
+/// fault suite's mixed load (a service task calling an idempotent counter, a timer, a message, a user task; starts with and
+/// without Idempotency-Key) the primary is SIGKILLed with its keeper half-way and the monitor promotes the standby. The
+/// host keeps working without a restart: every instance reaches its end once, nothing is done twice, starts are answered
+/// again once the standby takes writes. Skipped, saying so, where pg_auto_failover is not installed (CI installs it).
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+[Explicit("Not green yet (2026-12-07, load ~100): the failover itself works — standby writable 11-12 s after the kill, the host's first start answered 7.1 s later — but the retry burst after it fills the promoted server's max_connections (100) with the host's idle pooled connections, so the suite's own verification cannot connect; with Max Pool Size=30 the host answered no start within 2 min instead. See the README, 'Past one machine'.")]
+public sealed class FailoverTests
+{
+    [Test]
+    public async Task A_host_on_a_failover_pair_keeps_working_when_the_primary_is_killed_and_the_standby_promoted()
+    {
+        if (FailoverPair.Unavailable() is { } reason)
+        {
+            Assert.Ignore(reason);
+        }
+        var options = new FaultOptions(Duration: TimeSpan.FromSeconds(30), Hosts: 1, KillEvery: TimeSpan.FromHours(1))
+        {
+            Failover = true,
+            StartsPerSecond = 3,
+            HangGuard = TimeSpan.FromSeconds(90),
+        };
+
+        var report = await FaultSuite.RunAsync(options, TestContext.Out, CancellationToken.None);
+
+        TestContext.Out.WriteLine(report.ToString());
+        report.Fault.ShouldContain("pg_auto_failover");
+        report.Kills.ShouldBe(0, "the host itself is never killed: it rides the failover out");
+        report.Instances.ShouldBeGreaterThan(30, report.ToString());
+        report.NotAtEnd.ShouldBe(0, report.ToString());
+        report.DuplicatesForRetriedStarts.ShouldBe(0, report.ToString());
+        report.EffectsAppliedTwice.ShouldBe(0, report.ToString());
+        report.TimersLost.ShouldBe(0, report.ToString());
+        report.TimersFiredTwice.ShouldBe(0, report.ToString());
+        report.MessagesCorrelatedTwice.ShouldBe(0, report.ToString());
+        report.TasksCompletedTwice.ShouldBe(0, report.ToString());
+        report.DatabaseRecovery.ShouldNotBeNull(report.ToString());
+    }
+}
