@@ -19,9 +19,9 @@ public sealed class ActivitiesApiTests : DatabaseTest
     public async Task StopHost() => await _host.DisposeAsync();
 
     [Test]
-    public void The_host_registers_the_nine_activities_as_job_handlers() =>
+    public void The_host_registers_the_ten_activities_as_job_handlers() =>
         _host.Services.GetServices<Processes.Engine.Jobs.IJobHandler>().Select(h => h.Type)
-            .ShouldBe(["sms", "refund", "assign", "http", "settlement-credit", "user-task-update", "start-process", "verification-code", "poi-check"], ignoreOrder: true);
+            .ShouldBe(["sms", "refund", "assign", "http", "settlement-credit", "user-task-update", "start-process", "verification-code", "poi-check", "catalogue"], ignoreOrder: true);
 
     [Test]
     public async Task A_supervisor_maintains_agent_profiles_that_central_dispatch_reads()

@@ -275,7 +275,11 @@ public sealed class JourneyTests : PageTest
         (await CaseAsync(order)).GetProperty("variables").GetProperty("refundStatus").GetString().ShouldBe("revoked");
         _payments.Requests.Count(r => r.PathAndQuery == "/refunds" && r.Body.Contains(orderId, StringComparison.Ordinal)).ShouldBe(0, "nothing is paid");
         (await RefundsSentAsync(order)).ShouldBe(0, "nothing in the refund ledger");
-        (await RefundJobsAsync(order)).ShouldBe(0, "no refund job was ever created");
+        // The one refund job is the request in the agent's own name (a position without a refund limit): the payment API
+        // was never called, the agent's limit sent it to finance (REVIEW_REQUIRED), and after the revocation nothing pays.
+        var refundJob = (await RefundJobsAsync(order)).ShouldHaveSingleItem("only the request in the agent's name");
+        refundJob.GetProperty("elementId").GetString().ShouldBe("RequestRefund");
+        refundJob.GetProperty("state").GetString().ShouldBe("ERROR_THROWN");
         var recorded = (await CaseAsync(order)).GetProperty("variables").GetProperty("updates");
         recorded.GetArrayLength().ShouldBe(4);
     }
@@ -380,11 +384,11 @@ public sealed class JourneyTests : PageTest
     }
 
     /// <summary>Jobs of the refund activity in the order, whatever their state: a revoked refund never gets one.</summary>
-    private async Task<long> RefundJobsAsync(string order)
+    private async Task<List<JsonElement>> RefundJobsAsync(string order)
     {
         using var jobs = await _admin.PostAsJsonAsync("/v2/jobs/search", new { filter = new { processInstanceKey = order, type = "refund" } });
         jobs.StatusCode.ShouldBe(HttpStatusCode.OK, await jobs.Content.ReadAsStringAsync());
-        return (await jobs.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").GetArrayLength();
+        return [.. (await jobs.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray()];
     }
 
     private async Task<JsonElement> CaseAsync(string order) => await _admin.GetFromJsonAsync<JsonElement>($"/api/instances/{order}");

@@ -374,7 +374,7 @@ public sealed class StudioPageTests : PageTest
     {
         var templates = await _api.GetFromJsonAsync<JsonElement>("/api/designer/element-templates");
         templates.EnumerateArray().Select(t => t.GetProperty("id").GetString()).Order(StringComparer.Ordinal).ShouldBe(
-            ["processes.assign", "processes.http", "processes.refund", "processes.settlement-credit", "processes.sms", "processes.user-task-update",
+            ["processes.assign", "processes.http", "processes.poi-check", "processes.refund", "processes.settlement-credit", "processes.sms", "processes.user-task-update",
                 "processes.verification-code"]);
     }
 

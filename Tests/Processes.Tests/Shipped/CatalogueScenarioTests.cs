@@ -134,7 +134,29 @@ public sealed class CatalogueScenarioTests : HostedScenario
         Field(after.Schema, "problemDetail").GetProperty("valuesExpression").GetString()!.ShouldContain("{label: \"Stock miscount\", value: \"stock-miscount\"}");
         var accepted = await StartAsync(agent, "O-CAT-3", "sold-out", "stock-miscount");
         accepted.StatusCode.ShouldBe(HttpStatusCode.OK, await accepted.Content.ReadAsStringAsync());
-        // (The decision exception-problems still routes the order: a detail it does not know yet ends it as unknown.)
+        // The decision exception-problems still routes the order: a detail it does not know yet ends it as unknown.
+        var unknown = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("processInstanceKey").GetString()!;
+        await EventuallyAsync("the order whose detail the decision does not know yet to end", async () =>
+        {
+            var instance = await _admin.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{unknown}");
+            return instance.GetProperty("state").GetString() == "COMPLETED" ? instance : null;
+        });
+
+        // The taxonomy change as a new version of the decision, deployed through the API: the next order is routed by it
+        // (it waits for its update instead of ending), and the process itself is not redeployed.
+        var versionsBefore = await ProcessVersionsAsync("exception-order");
+        var table = ShippedDefinitions.Text("exception-problems.dmn").Replace("\"fully-sold-out\", \"partly-sold-out\"",
+            "\"fully-sold-out\", \"partly-sold-out\", \"stock-miscount\"", StringComparison.Ordinal);
+        table.ShouldContain("stock-miscount");
+        var deployed = await IdentityHost.DeployAsync(_admin, "exception-problems.dmn", table);
+        deployed.StatusCode.ShouldBe(HttpStatusCode.OK, await deployed.Content.ReadAsStringAsync());
+        var routed = await StartAsync(agent, "O-CAT-5", "sold-out", "stock-miscount");
+        routed.StatusCode.ShouldBe(HttpStatusCode.OK, await routed.Content.ReadAsStringAsync());
+        var routedOrder = (await routed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("processInstanceKey").GetString()!;
+        await EventuallyAsync("the routed order's RecordUpdate task", async () =>
+            (await IdentityHost.PostAsync(agent, "/v2/user-tasks/search", new { filter = new { elementId = "RecordUpdate", state = "CREATED", processInstanceKey = routedOrder } }))
+                .GetProperty("items").EnumerateArray().Select(t => (JsonElement?)t).FirstOrDefault());
+        (await ProcessVersionsAsync("exception-order")).ShouldBe(versionsBefore, "the process was not redeployed");
 
         var started = await StartAsync(agent, "O-CAT-4", "sold-out", "fully-sold-out");
         started.StatusCode.ShouldBe(HttpStatusCode.OK, await started.Content.ReadAsStringAsync());
@@ -203,6 +225,9 @@ public sealed class CatalogueScenarioTests : HostedScenario
           </bpmn:process>
         </bpmn:definitions>
         """;
+
+    private async Task<int> ProcessVersionsAsync(string processDefinitionId) =>
+        (await IdentityHost.PostAsync(_admin, "/v2/process-definitions/search", new { filter = new { processDefinitionId } })).GetProperty("items").GetArrayLength();
 
     private static List<string?> Values(JsonElement catalogue) => [.. catalogue.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("value").GetString())];
 
