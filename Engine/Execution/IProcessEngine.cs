@@ -128,4 +128,13 @@ public interface IProcessEngine
     /// </summary>
     Task<CommandResult<Modification.InstanceModification>> ModifyInstanceAsync(Visibility.Caller caller, long processInstanceKey,
         Modification.ModificationPlan plan, AuditActor? audit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Camunda's ad-hoc activation: activates inner elements of the active ad-hoc sub-process
+    /// <paramref name="adHocSubProcessInstanceKey"/> (each with its own local variables) in one transaction. An instance
+    /// <paramref name="caller"/> does not see, a finished element or one that is not an ad-hoc sub-process is NotFound; an
+    /// unknown or duplicate element id refuses all (InvalidArgument naming it).
+    /// </summary>
+    Task<CommandResult<bool>> ActivateAdHocActivitiesAsync(Visibility.Caller caller, long adHocSubProcessInstanceKey, IReadOnlyList<AdHocActivation> elements,
+        AuditActor? audit, CancellationToken cancellationToken);
 }

@@ -43,7 +43,7 @@ internal sealed partial class ProcessEngine
             if (startElementId is not null && !Behaviors.ProcessBehavior.CanStartAt(definition.Model.GetFlowNode(startElementId)))
             {
                 return CommandResult<CreatedInstance>.Fail(CommandError.InvalidArgument,
-                    $"Element '{startElementId}' is inside an event subprocess or a multi-instance subprocess; an instance cannot start there.");
+                    $"Element '{startElementId}' is inside an event subprocess, a multi-instance subprocess or an ad-hoc sub-process; an instance cannot start there.");
             }
             if (startElementId is null && definition.Model.Scope.NoneStartEvent is null)
             {

@@ -291,9 +291,9 @@ internal sealed partial class Execution
         Enqueue(() =>
         {
             flowScope.InFlight.Remove(flow);
-            if (instance.Find(flowScope.Key) is null || flowScope.State == ElementState.Terminating || flowScope.Data.Interrupted == true)
+            if (instance.Find(flowScope.Key) is null || flowScope.State is ElementState.Terminating or ElementState.Completing || flowScope.Data.Interrupted == true)
             {
-                return; // the scope was cancelled while the token was on its way
+                return; // the scope was cancelled (or an ad-hoc sub-process completed) while the token was on its way
             }
             ArriveAt(instance, flow, flowScope);
         });

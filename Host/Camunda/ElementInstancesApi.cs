@@ -1,8 +1,11 @@
 using System.Security.Claims;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Deployment;
+using Processes.Engine.Execution;
 using Processes.Engine.Queries;
+using Processes.Host.Audit;
 using Processes.Host.Identity;
 
 namespace Processes.Host.Camunda;
@@ -10,6 +13,11 @@ namespace Processes.Host.Camunda;
 public sealed record ElementInstanceItem(
     string ProcessDefinitionId, string StartDate, string? EndDate, string ElementId, string ElementName, string Type, string State, bool HasIncident,
     string TenantId, string ElementInstanceKey, string ProcessInstanceKey, string ProcessDefinitionKey, string? IncidentKey);
+
+/// <summary>Camunda's ad-hoc activation body: the elements to activate (each with variables) and cancelRemainingInstances.</summary>
+public sealed record AdHocActivationRequest(IReadOnlyList<AdHocElementRequest?>? Elements, bool? CancelRemainingInstances);
+
+public sealed record AdHocElementRequest(string? ElementId, JsonElement? Variables);
 
 /// <summary>A v2 search: the filter is read against the element instance read model's declared fields; an unknown one is a 400.</summary>
 public sealed record ElementInstanceSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
@@ -59,16 +67,40 @@ internal static class ElementInstancesApi
     }
 
     /// <summary>
-    /// Camunda's ad-hoc sub-process activation. Processes refuses ad-hoc sub-processes at deployment, so no element
-    /// instance is one: a visible element instance gets a 400 saying so, any other key a 404.
+    /// Camunda 8.8's ad-hoc activation: 204 once the elements are activated (one engine command); 400 naming a missing or
+    /// unknown element id, a duplicate or variables that are not an object; 404 for a key that is not a live ad-hoc
+    /// sub-process the caller sees; 409 when it is not active (as Zeebe's INVALID_STATE). <c>cancelRemainingInstances</c>
+    /// is read and, as in Zeebe 8.8's activation, has no effect: the model's attribute decides at completion.
     /// </summary>
-    private static async Task<ProblemHttpResult> AdHocActivationAsync(string key, JsonElement? request, ClaimsPrincipal user, ElementInstanceHistoryQueries elements,
-        CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> AdHocActivationAsync(string key, AdHocActivationRequest? request, HttpContext http,
+        IProcessEngine engine, CancellationToken cancellationToken)
     {
-        var row = CamundaResults.TryKey(key, out var elementKey) ? await elements.FindAsync(user.Caller(), elementKey, cancellationToken) : null;
-        return row is null
-            ? CamundaResults.NotFound($"Element instance {key} does not exist or is not visible to you.")
-            : CamundaResults.BadRequest($"Element instance {key} ('{row.ElementId}') is a {row.Type}, not an ad-hoc sub-process: Processes does not run ad-hoc sub-processes (a model with adHocSubProcess is refused at deployment), so there are no activities to activate.");
+        if (!CamundaResults.TryKey(key, out var elementKey))
+        {
+            return CamundaResults.BadRequest($"adHocSubProcessInstanceKey: '{key}' is not an element instance key.");
+        }
+        if (request?.Elements is null)
+        {
+            return CamundaResults.BadRequest("elements is required: the activities to activate, each with an elementId.");
+        }
+        var elements = new List<AdHocActivation>();
+        for (var i = 0; i < request.Elements.Count; i++)
+        {
+            var element = request.Elements[i];
+            if (element is null || string.IsNullOrWhiteSpace(element.ElementId))
+            {
+                return CamundaResults.BadRequest($"elements[{i}].elementId is required.");
+            }
+            JsonObject? variables = null;
+            if (element.Variables is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } &&
+                !CamundaResults.TryVariables(element.Variables, $"elements[{i}].variables", out variables, out var problem))
+            {
+                return problem!;
+            }
+            elements.Add(new AdHocActivation(element.ElementId, variables));
+        }
+        var result = await engine.ActivateAdHocActivitiesAsync(http.User.Caller(), elementKey, elements, AuditEntry.ActorFor(http), cancellationToken);
+        return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
     }
 
     /// <summary>Element names from the deployed models (one read per definition); an element without a name goes by its id, as in Camunda.</summary>

@@ -202,6 +202,19 @@ if (doomed) {
     }));
   }
 }
+// An ad-hoc sub-process waits for its activities: one activated (with a variable) completes it and its instance.
+const adHoc = await check('createProcessInstance', () => camunda.createProcessInstance({ processDefinitionId: 'conformance-adhoc' }));
+if (adHoc) {
+  const checks = await check('searchElementInstances', () => camunda.searchElementInstances({
+    filter: { processInstanceKey: adHoc.processInstanceKey, elementId: 'checks' },
+  }, now));
+  const checksKey = checks?.items?.[0]?.elementInstanceKey;
+  if (checksKey) {
+    await check('activateAdHocSubProcessActivities', () => camunda.activateAdHocSubProcessActivities({
+      adHocSubProcessInstanceKey: checksKey, elements: [{ elementId: 'note', variables: { noted: true } }],
+    }));
+  }
+}
 // A second version of the child, and the doomed instance moved onto it before it is cancelled.
 const childV2 = readFileSync(join(here, 'models', 'conformance-child.bpmn'), 'utf8')
   .replace('<bpmn:process id="conformance-child"', '<bpmn:process id="conformance-child" name="Conformance child v2"');

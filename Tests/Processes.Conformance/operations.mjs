@@ -40,7 +40,7 @@ export const operations = [
   { operation: 'modifyProcessInstancesBatchOperation', method: 'POST', path: '/v2/process-instances/modification', area: 'batch operations', implemented: true, note: '`moveInstructions`' },
   { operation: 'getElementInstance', method: 'GET', path: '/v2/element-instances/{elementInstanceKey}', area: 'element instances', implemented: true, note: 'live and finished, from the history' },
   { operation: 'createElementInstanceVariables', method: 'PUT', path: '/v2/element-instances/{elementInstanceKey}/variables', area: 'element instances', implemented: true },
-  { operation: 'activateAdHocSubProcessActivities', method: 'POST', path: '/v2/element-instances/ad-hoc-activities/{adHocSubProcessInstanceKey}/activation', area: 'element instances', implemented: false, note: '400 naming why: deployment refuses `adHocSubProcess`' },
+  { operation: 'activateAdHocSubProcessActivities', method: 'POST', path: '/v2/element-instances/ad-hoc-activities/{adHocSubProcessInstanceKey}/activation', area: 'element instances', implemented: true, note: 'see *Ad-hoc sub-processes*' },
   { operation: 'searchElementInstances', method: 'POST', path: '/v2/element-instances/search', area: 'element instances', implemented: true, note: 'also by `elementInstanceScopeKey`' },
   { operation: 'searchUserTaskVariables', method: 'POST', path: '/v2/user-tasks/{userTaskKey}/variables/search', area: 'variables', implemented: true },
   { operation: 'getVariable', method: 'GET', path: '/v2/variables/{variableKey}', area: 'variables', implemented: true },

@@ -64,14 +64,16 @@ export function isRefusedEntry(id, entry) {
       return true;
     }
   }
-  // Markers toggled from the replace menu's header: the standard loop, ad-hoc and the compensation marker.
-  return (id === 'toggle-loop' && Boolean(refusedMarker('standardLoopCharacteristics'))) || id === 'toggle-adhoc' ||
+  // Markers toggled from the replace menu's header: the standard loop, ad-hoc (a subprocess becomes an ad-hoc
+  // sub-process, which the engine runs since it reads adHocSubProcess) and the compensation marker.
+  return (id === 'toggle-loop' && Boolean(refusedMarker('standardLoopCharacteristics'))) ||
+    (id === 'toggle-adhoc' && (!support.loaded || Boolean(refusedType('bpmn:AdHocSubProcess')))) ||
     (support.loaded && /complex-gateway|transaction|ad-hoc|adhoc|compensat|conditional|cancel/i.test(id) && !supportedById(id));
 }
 
 /** Entries named after an element the engine does run (a later engine may add one) stay. */
 function supportedById(id) {
   const checks = [['complex-gateway', 'complexGateway'], ['transaction', 'transaction'], ['conditional', 'conditionalEventDefinition'],
-    ['cancel', 'cancelEventDefinition'], ['compensat', 'compensateEventDefinition']];
+    ['cancel', 'cancelEventDefinition'], ['compensat', 'compensateEventDefinition'], ['ad-hoc', 'adHocSubProcess'], ['adhoc', 'adHocSubProcess']];
   return checks.some(([part, name]) => id.toLowerCase().includes(part) && (support.flowNodeTypes.has(name) || support.eventDefinitions.has(name)));
 }

@@ -6,6 +6,7 @@ internal enum ElementKind
     Process,
     SubProcess,
     EventSubProcess,
+    AdHocSubProcess,
     CallActivity,
     ServiceTask,
     UserTask,
@@ -48,6 +49,7 @@ internal static class ElementKindNames
         ElementKind.Process => "process",
         ElementKind.SubProcess => "subProcess",
         ElementKind.EventSubProcess => "subProcess",
+        ElementKind.AdHocSubProcess => "adHocSubProcess",
         ElementKind.CallActivity => "callActivity",
         ElementKind.ServiceTask => "serviceTask",
         ElementKind.UserTask => "userTask",
@@ -70,7 +72,7 @@ internal static class ElementKindNames
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
-    public static bool IsActivity(this ElementKind kind) => kind is ElementKind.SubProcess or ElementKind.EventSubProcess
+    public static bool IsActivity(this ElementKind kind) => kind is ElementKind.SubProcess or ElementKind.EventSubProcess or ElementKind.AdHocSubProcess
         or ElementKind.CallActivity or ElementKind.ServiceTask or ElementKind.UserTask or ElementKind.SendTask
         or ElementKind.ReceiveTask or ElementKind.ScriptTask or ElementKind.BusinessRuleTask
         or ElementKind.ManualTask or ElementKind.Task;

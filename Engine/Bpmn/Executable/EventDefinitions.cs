@@ -55,6 +55,13 @@ internal sealed record IoMapping(ImmutableArray<VariableMapping> Inputs, Immutab
     public bool IsEmpty => Inputs.IsEmpty && Outputs.IsEmpty;
 }
 
+/// <summary>
+/// <c>zeebe:adHoc activeElementsCollection</c> (FEEL, a list of inner element ids activated on entering),
+/// <c>bpmn:completionCondition</c> (FEEL, checked whenever an inner path ends) and <c>cancelRemainingInstances</c>
+/// (BPMN attribute, default true).
+/// </summary>
+internal sealed record AdHocDefinition(ModelExpression? ActiveElementsCollection, ModelExpression? CompletionCondition, bool CancelRemainingInstances);
+
 internal sealed record MultiInstanceDefinition(
     bool IsSequential,
     ModelExpression InputCollection,

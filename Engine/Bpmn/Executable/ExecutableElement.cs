@@ -73,12 +73,26 @@ internal class ExecutableActivity : ExecutableFlowNode
     public ImmutableDictionary<string, string> TaskHeaders { get; init; } = ImmutableDictionary<string, string>.Empty;
 }
 
-/// <summary>An embedded subprocess or, when <see cref="IsEventSubProcess"/>, an event subprocess.</summary>
+/// <summary>
+/// An embedded subprocess or, when <see cref="IsEventSubProcess"/>, an event subprocess, or, when <see cref="AdHoc"/> is
+/// set, an ad-hoc sub-process.
+/// </summary>
 internal sealed class ExecutableSubProcess : ExecutableActivity
 {
     public ExecutableScope Scope { get; internal set; } = null!;
 
     public bool IsEventSubProcess => Kind == ElementKind.EventSubProcess;
+
+    /// <summary>Ad-hoc sub-processes: what activates the inner elements and when the sub-process completes.</summary>
+    public AdHocDefinition? AdHoc { get; init; }
+
+    /// <summary>
+    /// The inner elements an ad-hoc sub-process can activate, as in Zeebe: those no sequence flow leads to (an
+    /// element with an incoming flow is reached by its flow); boundary events and event subprocesses have triggers of their own.
+    /// </summary>
+    public IEnumerable<ExecutableFlowNode> AdHocActivities => AdHoc is null
+        ? []
+        : Scope.FlowNodes.Where(n => n.Incoming.IsEmpty && n.Kind is not (ElementKind.BoundaryEvent or ElementKind.EventSubProcess));
 }
 
 internal sealed class ExecutableEvent : ExecutableFlowNode

@@ -53,12 +53,13 @@ internal static class ActivityReader
             }
         }
 
-        if (kind is ElementKind.SubProcess or ElementKind.EventSubProcess)
+        if (kind is ElementKind.SubProcess or ElementKind.EventSubProcess or ElementKind.AdHocSubProcess)
         {
             return new ExecutableSubProcess
             {
                 Id = id, Name = name, Kind = kind, MultiInstance = multiInstance, IoMapping = ioMapping,
                 Properties = properties, ExecutionListeners = listeners,
+                AdHoc = kind == ElementKind.AdHocSubProcess ? ZeebeExtensionReader.AdHoc(source, context) : null,
             };
         }
         return new ExecutableActivity

@@ -33,6 +33,7 @@ internal sealed class ProcessReader
         ["manualTask"] = ElementKind.ManualTask,
         ["callActivity"] = ElementKind.CallActivity,
         ["subProcess"] = ElementKind.SubProcess,
+        ["adHocSubProcess"] = ElementKind.AdHocSubProcess,
         ["exclusiveGateway"] = ElementKind.ExclusiveGateway,
         ["parallelGateway"] = ElementKind.ParallelGateway,
         ["inclusiveGateway"] = ElementKind.InclusiveGateway,
@@ -46,7 +47,7 @@ internal sealed class ProcessReader
         "laneSet", "textAnnotation", "association", "dataObject", "dataObjectReference", "dataStoreReference",
         "documentation", "extensionElements", "group", "property", "ioSpecification", "auditing", "monitoring",
         "incoming", "outgoing", "multiInstanceLoopCharacteristics", "standardLoopCharacteristics",
-        "dataInputAssociation", "dataOutputAssociation",
+        "dataInputAssociation", "dataOutputAssociation", "completionCondition",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     // zeebe: extensions this engine understands; others (newer Camunda features) are reported as ignored.
@@ -54,7 +55,7 @@ internal sealed class ProcessReader
     {
         "taskDefinition", "ioMapping", "taskHeaders", "properties", "executionListeners", "assignmentDefinition",
         "taskSchedule", "priorityDefinition", "formDefinition", "userTaskForm", "userTask", "calledElement",
-        "calledDecision", "script", "versionTag",
+        "calledDecision", "script", "versionTag", "adHoc",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     private readonly ReadContext _context;

@@ -193,6 +193,36 @@ internal static class ZeebeExtensionReader
             string.IsNullOrWhiteSpace(completion) ? null : context.Feel(completion, owner, "completion condition"));
     }
 
+    /// <summary>
+    /// An ad-hoc sub-process as Camunda 8.8 runs it by BPMN. Its job-worker implementation (a task definition on the
+    /// sub-process) and the output collection are refused by name rather than ignored: a model relying on them would run differently.
+    /// </summary>
+    public static AdHocDefinition AdHoc(SourceElement owner, ReadContext context)
+    {
+        var adHoc = owner.ZeebeExtension("adHoc");
+        if (owner.ZeebeExtension("taskDefinition") is { } job)
+        {
+            context.Error(owner, "An ad-hoc sub-process run by a job worker (zeebe:taskDefinition on the sub-process) is not supported; " +
+                "activate its elements with activeElementsCollection or the ad-hoc activation API.", job);
+        }
+        if (adHoc?.NonBlank("outputCollection") is not null || adHoc?.NonBlank("outputElement") is not null)
+        {
+            context.Error(owner, "The output collection of an ad-hoc sub-process (zeebe:adHoc outputCollection/outputElement) is not supported; " +
+                "use output mappings of the inner elements.", adHoc);
+        }
+        var collection = adHoc?.NonBlank("activeElementsCollection");
+        var completion = owner.BpmnChild("completionCondition")?.Text;
+        var cancel = owner.Attribute("cancelRemainingInstances");
+        if (cancel is not null && !bool.TryParse(cancel.Trim(), out _))
+        {
+            context.Error(owner, $"cancelRemainingInstances '{cancel}' is not true or false.");
+        }
+        return new AdHocDefinition(
+            collection is null ? null : context.Feel(collection, owner, "active elements collection"),
+            string.IsNullOrWhiteSpace(completion) ? null : context.Feel(completion, owner, "completion condition"),
+            !IsFalse(cancel));
+    }
+
     private static FormDefinition? Form(SourceElement owner, ReadContext context, IReadOnlyDictionary<string, string> embeddedForms)
     {
         if (owner.ZeebeExtension("formDefinition") is not { } form)

@@ -57,7 +57,7 @@ internal static class ElementRules
             {
                 context.Error(boundary, "An error boundary event always interrupts the activity; non-interrupting error events are not allowed.");
             }
-            if (boundary.EventKind == EventDefinitionKind.Escalation && activity.Kind is not (ElementKind.SubProcess or ElementKind.CallActivity))
+            if (boundary.EventKind == EventDefinitionKind.Escalation && activity.Kind is not (ElementKind.SubProcess or ElementKind.AdHocSubProcess or ElementKind.CallActivity))
             {
                 context.Error(boundary, $"An escalation boundary event can only be attached to a subprocess or call activity, not to the {activity.ElementType} '{activity.Id}'; nothing inside a task can escalate.");
             }

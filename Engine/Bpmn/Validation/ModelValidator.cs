@@ -55,6 +55,9 @@ internal static class ModelValidator
                     context.Error(eventSubProcess, "An event subprocess cannot have incoming or outgoing sequence flows; it is started by its event.");
                 }
                 break;
+            case ExecutableSubProcess { AdHoc: not null } adHoc:
+                AdHocRules.Validate(adHoc, context);
+                break;
             case ExecutableSubProcess subProcess:
                 if (scope.StartEvents.Length != 1)
                 {
@@ -162,7 +165,7 @@ internal static class ModelValidator
 
     /// <summary>
     /// Nodes no token can reach are not wrong (modelers park drafts), but usually a forgotten flow: a warning.
-    /// Tokens enter a scope at start events, boundary events, link catches and event subprocesses.
+    /// Tokens enter a scope at start events, boundary events, link catches, event subprocesses and an ad-hoc sub-process's activatable elements.
     /// </summary>
     private static void ReportUnreachable(ExecutableProcess process, ReadContext context)
     {
@@ -172,7 +175,8 @@ internal static class ModelValidator
         {
             var entry = node is ExecutableEvent { Kind: ElementKind.StartEvent or ElementKind.BoundaryEvent }
                 or ExecutableEvent { Kind: ElementKind.IntermediateCatchEvent, EventKind: EventDefinitionKind.Link }
-                or ExecutableSubProcess { IsEventSubProcess: true };
+                or ExecutableSubProcess { IsEventSubProcess: true }
+                || (node.FlowScope.Owner is ExecutableSubProcess { AdHoc: not null } adHoc && adHoc.AdHocActivities.Contains(node));
             if (entry && reached.Add(node))
             {
                 pending.Push(node);

@@ -42,12 +42,15 @@ internal sealed class ProcessBehavior : ElementBehavior
         }
     }
 
-    /// <summary>Whether a start instruction can target the element: not inside an event subprocess or a multi-instance subprocess.</summary>
+    /// <summary>
+    /// Whether a start instruction can target the element: not inside an event subprocess, a multi-instance subprocess
+    /// or an ad-hoc sub-process (whose elements are activated by its collection or the activation API).
+    /// </summary>
     public static bool CanStartAt(ExecutableFlowNode target)
     {
         for (var scope = target.FlowScope; scope.Owner is ExecutableSubProcess sub; scope = sub.FlowScope)
         {
-            if (sub.IsEventSubProcess || sub.MultiInstance is not null)
+            if (sub.IsEventSubProcess || sub.MultiInstance is not null || sub.AdHoc is not null)
             {
                 return false;
             }

@@ -71,6 +71,7 @@ internal static class BehaviorTable
     private static readonly IElementBehavior Script = new ScriptTaskBehavior();
     private static readonly IElementBehavior BusinessRule = new BusinessRuleTaskBehavior();
     private static readonly IElementBehavior SubProcess = new SubProcessBehavior();
+    private static readonly IElementBehavior AdHocSubProcess = new AdHocSubProcessBehavior();
     private static readonly IElementBehavior CallActivity = new CallActivityBehavior();
     private static readonly IElementBehavior ExclusiveGateway = new ExclusiveGatewayBehavior();
     private static readonly IElementBehavior ParallelGateway = new ParallelGatewayBehavior();
@@ -93,6 +94,7 @@ internal static class BehaviorTable
         ExecutableActivity { Kind: ElementKind.UserTask } => UserTask,
         ExecutableActivity { Kind: ElementKind.ReceiveTask } => CatchEvent,
         ExecutableActivity { Kind: ElementKind.ManualTask or ElementKind.Task } => PassThrough,
+        ExecutableSubProcess { AdHoc: not null } => AdHocSubProcess,
         ExecutableSubProcess => SubProcess,
         ExecutableActivity { Kind: ElementKind.CallActivity } => CallActivity,
         ExecutableGateway { Kind: ElementKind.ExclusiveGateway } => ExclusiveGateway,

@@ -86,6 +86,12 @@ internal static class MigrationRules
         {
             problems.Add(new(node.Id, $"{node.ElementType} is a multi-instance activity; moving active multi-instance activities is not supported"));
         }
+        if (node.Kind == ElementKind.AdHocSubProcess || node.FlowScope.Owner is ExecutableSubProcess { AdHoc: not null })
+        {
+            problems.Add(new(node.Id, node.Kind == ElementKind.AdHocSubProcess
+                ? "adHocSubProcess is active; moving an active ad-hoc sub-process is not supported"
+                : $"{node.ElementType} is active inside ad-hoc sub-process '{node.FlowScope.Owner.Id}'; moving an active ad-hoc sub-process is not supported"));
+        }
         if (EventSubProcessOf(node) is { } eventSubProcess)
         {
             problems.Add(new(node.Id, $"{node.ElementType} is active inside event subprocess '{eventSubProcess.Id}'; moving an active event subprocess is not supported"));

@@ -170,7 +170,9 @@ internal sealed partial class ProcessEngine
     /// <summary>A flow scope with nothing active or on its way in it ends with what was terminated; the process instance too.</summary>
     private static void EndEmptyScopes(Execution x, InstanceState instance, long? scopeKey)
     {
-        while (scopeKey is { } key && instance.Find(key) is { State: not ElementState.Terminating } scope && Execution.IsIdle(instance, scope))
+        // An ad-hoc sub-process left with nothing active still waits for activations: it is not ended.
+        while (scopeKey is { } key && instance.Find(key) is { State: not ElementState.Terminating } scope && Execution.IsIdle(instance, scope) &&
+               instance.ModelElement(scope) is not ExecutableSubProcess { AdHoc: not null })
         {
             scopeKey = scope.FlowScopeKey;
             x.Terminate(instance, scope);

@@ -33,7 +33,7 @@ internal static class ModificationRules
         }
         if (!Behaviors.ProcessBehavior.CanStartAt(target))
         {
-            problem = $"{path}.elementId: '{target.Id}' is inside an event subprocess or a multi-instance subprocess; activate that subprocess instead.";
+            problem = $"{path}.elementId: '{target.Id}' is inside an event subprocess, a multi-instance subprocess or an ad-hoc sub-process; activate that subprocess instead (an ad-hoc sub-process's elements: POST /v2/element-instances/ad-hoc-activities/{{key}}/activation).";
             return null;
         }
         // The subprocesses around the target, outermost first.

@@ -67,10 +67,16 @@ internal sealed class ElementInstanceData
     /// </summary>
     public string? StartElementId { get; set; }
 
+    /// <summary>
+    /// On an ad-hoc sub-process: its completion condition failed (an incident); resolving it checks the condition again
+    /// instead of activating the elements a second time.
+    /// </summary>
+    public bool? AdHocCheckPending { get; set; }
+
     [JsonIgnore]
     public bool IsEmpty => LoopCounter is null && JoinTokens is null && JobKey is null && UserTaskKey is null &&
         CalledProcessInstanceKey is null && Collection is null && Completed is null && NextIndex is null &&
-        Interrupted is null && TriggerVariables is null && StartElementId is null;
+        Interrupted is null && TriggerVariables is null && StartElementId is null && AdHocCheckPending is null;
 }
 
 internal sealed class ElementInstance
@@ -101,8 +107,14 @@ internal sealed class ElementInstance
     /// <summary>Transient, on a multi-instance body: the completion condition held when the inner instance now leaving completed.</summary>
     public bool CompletionConditionMet { get; set; }
 
-    /// <summary>Transient, on a parallel multi-instance body: its inner instances are being created (some may end meanwhile).</summary>
+    /// <summary>
+    /// Transient, on a parallel multi-instance body or an ad-hoc sub-process: its inner instances are being created (some
+    /// may end meanwhile).
+    /// </summary>
     public bool ActivatingInnerInstances { get; set; }
+
+    /// <summary>Transient, on an ad-hoc sub-process: an inner path ended while its elements were being activated; checked after.</summary>
+    public bool AdHocPathEnded { get; set; }
 
     /// <summary>The element a process or subprocess instance starts at (null: the none start event); kept in <see cref="Data"/>.</summary>
     public string? StartElementId

@@ -212,16 +212,4 @@ public sealed class CamundaClosedRowsTests : DatabaseTest
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await bad.Content.ReadAsStringAsync()).ShouldContain("startTime");
     }
-
-    [Test]
-    public async Task Ad_hoc_activation_is_refused_naming_why()
-    {
-        var sub = (await ItemsAsync("/v2/element-instances/search", new { filter = new { processInstanceKey = _stopped, elementId = "sub" } }))[0];
-        var refused = await _admin.PostAsJsonAsync($"/v2/element-instances/ad-hoc-activities/{Text(sub, "elementInstanceKey")}/activation",
-            new { elements = new[] { new { elementId = "task" } } });
-        refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await refused.Content.ReadAsStringAsync()).ShouldContain("not an ad-hoc sub-process");
-        (await _admin.PostAsJsonAsync("/v2/element-instances/ad-hoc-activities/999999/activation", new { elements = Array.Empty<object>() }))
-            .StatusCode.ShouldBe(HttpStatusCode.NotFound);
-    }
 }

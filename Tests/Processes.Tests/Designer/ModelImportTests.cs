@@ -101,6 +101,32 @@ public sealed class ModelImportTests : DatabaseTest
         report.Undrawn.ShouldBe(["NotDrawn"]);
     }
 
+    /// <summary>
+    /// An ad-hoc sub-process as Camunda Modeler saves it round-trips through the designer's bpmn-js: zeebe:adHoc, the
+    /// completion condition and cancelRemainingInstances come back, and what it exports deploys (the server check).
+    /// </summary>
+    [Test]
+    public async Task An_ad_hoc_sub_process_round_trips_and_what_the_designer_exports_passes_the_server_check()
+    {
+        var report = await _page.ImportAsync(Execution.AdHocModelerModelTests.Model);
+        report.Error.ShouldBeNull();
+        report.Warnings.ShouldBeEmpty();
+        report.Undrawn.ShouldBeEmpty();
+
+        var exported = await _page.ExportAsync();
+        ZeebeExtensions.Of(exported).ShouldBe(ZeebeExtensions.Of(Execution.AdHocModelerModelTests.Model));
+        var adHoc = XDocument.Parse(exported).Descendants(XName.Get("adHocSubProcess", "http://www.omg.org/spec/BPMN/20100524/MODEL")).ShouldHaveSingleItem();
+        adHoc.Attribute("cancelRemainingInstances")!.Value.ShouldBe("false");
+        adHoc.Element(XName.Get("completionCondition", "http://www.omg.org/spec/BPMN/20100524/MODEL"))!.Value.ShouldContain("list contains(findings");
+
+        var designer = await _browser.Host.CreateUserAsync(roles: [Roles.Designer]);
+        using var api = _browser.Host.Bearer(designer.ApiKey);
+        var check = await (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(api, "/api/designer/validation",
+            new { resourceName = "complaint-checks.bpmn", content = exported })).Content.ReadAsStringAsync();
+        check.ShouldContain("\"problems\":[]");
+        _page.Errors.ShouldBeEmpty();
+    }
+
     /// <summary>Guards the case source: a wrong folder would otherwise pass by finding nothing.</summary>
     [Test]
     public void The_cases_include_every_shipped_process()

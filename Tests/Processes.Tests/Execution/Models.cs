@@ -107,6 +107,14 @@ internal static class Models
     public static string SubProcess(string id, string body, string extensions = "") =>
         $"<bpmn:subProcess id=\"{id}\">{(extensions.Length > 0 ? $"<bpmn:extensionElements>{extensions}</bpmn:extensionElements>" : "")}{body}</bpmn:subProcess>";
 
+    /// <summary>An ad-hoc sub-process as Camunda Modeler writes it: zeebe:adHoc, the completion condition after the inner elements.</summary>
+    public static string AdHoc(string id, string body, string? collection = null, string? completion = null, bool? cancel = null) =>
+        $"<bpmn:adHocSubProcess id=\"{id}\"{(cancel is null ? "" : $" cancelRemainingInstances=\"{(cancel.Value ? "true" : "false")}\"")}>" +
+        (collection is null ? "" : $"<bpmn:extensionElements><zeebe:adHoc activeElementsCollection=\"{System.Net.WebUtility.HtmlEncode(collection)}\" /></bpmn:extensionElements>") +
+        body +
+        (completion is null ? "" : $"<bpmn:completionCondition xsi:type=\"bpmn:tFormalExpression\">{System.Net.WebUtility.HtmlEncode(completion)}</bpmn:completionCondition>") +
+        "</bpmn:adHocSubProcess>";
+
     public static string EventSubProcess(string id, string body) => $"<bpmn:subProcess id=\"{id}\" triggeredByEvent=\"true\">{body}</bpmn:subProcess>";
 
     public static string CallActivity(string id, string processId, string attributes = "", string extensions = "") =>
