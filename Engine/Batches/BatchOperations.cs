@@ -99,6 +99,8 @@ public sealed class BatchOperations
         var key = _engine.Keys.Next();
         await BatchOperationStore.InsertAsync(_engine.DataSource, new NewBatch(key, type, caller.UserName, CallerJson.Write(caller),
             caller.Tenants?.ToArray(), plan, _engine.Clock.GetUtcNow(), items), cancellationToken);
+        // Committed: this node's runner starts now; the others hear the store's notification.
+        _engine.BatchesWaiting.Set();
         return CommandResult<long>.Success(key);
     }
 
@@ -109,9 +111,15 @@ public sealed class BatchOperations
             return CommandResult<bool>.Fail(CommandError.NotFound, $"Batch operation {key} does not exist or is not visible to you.");
         }
         var was = await BatchOperationStore.ChangeStateAsync(_engine.DataSource, key, from, to, _engine.Clock.GetUtcNow(), cancellationToken);
-        return was is not null && from.Contains(was, StringComparer.Ordinal)
-            ? CommandResult<bool>.Success(true)
-            : CommandResult<bool>.Fail(CommandError.InvalidState, $"Batch operation {key} is {was}; it cannot be {verb}.");
+        if (was is null || !from.Contains(was, StringComparer.Ordinal))
+        {
+            return CommandResult<bool>.Fail(CommandError.InvalidState, $"Batch operation {key} is {was}; it cannot be {verb}.");
+        }
+        if (to == "ACTIVE")
+        {
+            _engine.BatchesWaiting.Set();
+        }
+        return CommandResult<bool>.Success(true);
     }
 }
 

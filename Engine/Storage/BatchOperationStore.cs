@@ -16,6 +16,9 @@ internal sealed record OpenBatch(long Key, string OperationType, string Caller, 
 /// </summary>
 internal static class BatchOperationStore
 {
+    /// <summary>Notified (with the batch's key) when a batch becomes ACTIVE: created or resumed.</summary>
+    public const string Channel = "processes_batches";
+
     public static async Task InsertAsync(NpgsqlDataSource dataSource, NewBatch batch, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -33,8 +36,17 @@ internal static class BatchOperationStore
             ON CONFLICT DO NOTHING
             """, new { key = batch.Key, items = batch.Items.Select(i => i.ItemKey).ToArray(), instances = batch.Items.Select(i => i.ProcessInstanceKey).ToArray() },
             transaction, cancellationToken: cancellationToken));
+        if (state == "ACTIVE")
+        {
+            await NotifyAsync(connection, transaction, batch.Key, cancellationToken);
+        }
+        // Durability point: the batch, its items and the wake-up of every node's runner commit together.
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>Sent on commit only (a rolled-back batch wakes nobody).</summary>
+    private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long key, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition($"SELECT pg_notify('{Channel}', @key::text)", new { key }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>
     /// Moves a batch from one of <paramref name="from"/> to <paramref name="to"/>; cancelling also cancels its open items.
@@ -59,6 +71,10 @@ internal static class BatchOperationStore
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE batch_operation_item SET state = 'CANCELED', processed_at = @at WHERE batch_operation_key = @key AND state = 'ACTIVE'",
                 new { key, at }, transaction, cancellationToken: cancellationToken));
+        }
+        if (to == "ACTIVE")
+        {
+            await NotifyAsync(connection, transaction, key, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return current;
