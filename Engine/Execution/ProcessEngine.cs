@@ -113,6 +113,12 @@ internal sealed partial class ProcessEngine : IProcessEngine
             var x = new Execution(_keys, _expressions, _calendars, _clock.GetUtcNow().ToUniversalTime()) { Limits = Limits };
             try
             {
+                if (claim is not null && claim.Replay<T>(await claim.LockAsync(connection, transaction, cancellationToken)) is { } replayed)
+                {
+                    // Another request with the key (on another host, or before this one read it) committed while this one waited.
+                    await transaction.RollbackAsync(cancellationToken);
+                    return replayed;
+                }
                 var result = await body(x, connection, transaction);
                 if (!result.Ok)
                 {

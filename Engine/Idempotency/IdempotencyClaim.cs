@@ -46,8 +46,24 @@ public sealed class IdempotencyClaim
     internal static IdempotencyClaim? Take() =>
         Ambient.Value is { } claim && Interlocked.Exchange(ref claim._taken, 1) == 0 ? claim : null;
 
-    internal CommandResult<T>? Replay<T>() =>
-        RecordedOutcome is null ? null : CommandResult<T>.Success(JsonSerializer.Deserialize<T>(RecordedOutcome)!);
+    /// <summary>Whether the command answered with a first request's outcome instead of acting (the answer is a replay).</summary>
+    public bool Replayed { get; private set; }
+
+    internal CommandResult<T>? Replay<T>() => Replay<T>(RecordedOutcome);
+
+    internal CommandResult<T>? Replay<T>(string? outcome)
+    {
+        if (outcome is null)
+        {
+            return null;
+        }
+        Replayed = true;
+        return CommandResult<T>.Success(JsonSerializer.Deserialize<T>(outcome)!);
+    }
+
+    /// <summary>Holds the key for the command's transaction; the outcome a command with it committed meanwhile, if any.</summary>
+    internal Task<string?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        IdempotencyStore.LockAsync(connection, transaction, this, cancellationToken);
 
     internal Task RecordAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, T value, CancellationToken cancellationToken) =>
         IdempotencyStore.RecordOutcomeAsync(connection, transaction, this, JsonSerializer.Serialize(value), cancellationToken);

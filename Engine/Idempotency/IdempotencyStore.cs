@@ -16,30 +16,36 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource)
     private static readonly TimeSpan Retention = TimeSpan.FromDays(1);
 
     /// <summary>
-    /// Serialises the requests with one key (on every host: a transaction-scoped advisory lock, released when this
-    /// session ends or its host dies) and reads what a first request left: its answer, or its command's outcome.
+    /// What a first request with this key left: its answer, or its command's outcome. A plain read, no lock and no
+    /// connection kept: the requests with one key are serialised by the command itself (<see cref="LockAsync"/>, in its
+    /// own transaction), so a request waiting for another with the same key holds no connection while it waits.
     /// </summary>
     public async Task<IdempotencySession> BeginAsync(string caller, string route, string key, string requestHash, CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@caller || chr(31) || @route || chr(31) || @key, 11))",
-                new { caller, route, key }, transaction, cancellationToken: cancellationToken));
-            var row = await connection.QuerySingleOrDefaultAsync<StoredRow>(new CommandDefinition("""
-                SELECT status, body, content_type AS contentType, outcome::text AS outcome, request_hash AS requestHash FROM idempotent_request
-                WHERE caller = @caller AND route = @route AND key = @key AND created_at > now() - @retention
-                """, new { caller, route, key, retention = Retention }, transaction, cancellationToken: cancellationToken));
-            var claim = new IdempotencyClaim(caller, route, key, requestHash, row?.Outcome);
-            var answer = row is { Status: { } status } ? new IdempotentAnswer(status, row.Body ?? "", row.ContentType) : null;
-            return new IdempotencySession(connection, transaction, claim, answer, row?.RequestHash);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<StoredRow>(new CommandDefinition("""
+            SELECT status, body, content_type AS contentType, outcome::text AS outcome, request_hash AS requestHash FROM idempotent_request
+            WHERE caller = @caller AND route = @route AND key = @key AND created_at > now() - @retention
+            """, new { caller, route, key, retention = Retention }, cancellationToken: cancellationToken));
+        var claim = new IdempotencyClaim(caller, route, key, requestHash, row?.Outcome);
+        var answer = row is { Status: { } status } ? new IdempotentAnswer(status, row.Body ?? "", row.ContentType) : null;
+        return new IdempotencySession(this, claim, answer, row?.RequestHash);
+    }
+
+    /// <summary>
+    /// In the command's transaction, before it acts: serialises the commands with one key (on every host: a
+    /// transaction-scoped advisory lock, released at its commit or rollback, or when its host dies) and reads the outcome
+    /// a command with the key committed meanwhile.
+    /// </summary>
+    internal static async Task<string?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IdempotencyClaim claim,
+        CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@Caller || chr(31) || @Route || chr(31) || @Key, 11))",
+            new { claim.Caller, claim.Route, claim.Key }, transaction, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition("""
+            SELECT outcome::text FROM idempotent_request
+            WHERE caller = @Caller AND route = @Route AND key = @Key AND created_at > now() - @retention AND outcome IS NOT NULL
+            """, new { claim.Caller, claim.Route, claim.Key, retention = Retention }, transaction, cancellationToken: cancellationToken));
     }
 
     /// <summary>In the command's transaction: its outcome, the durable proof that the request took effect.</summary>
@@ -51,31 +57,39 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource)
                 request_hash = excluded.request_hash, created_at = now()
             """, new { claim.Caller, claim.Route, claim.Key, outcome, claim.RequestHash }, transaction, cancellationToken: cancellationToken));
 
-    internal static Task SaveAnswerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IdempotencyClaim claim, IdempotentAnswer answer,
-        CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("""
+    /// <summary>
+    /// After the command: the answer, for retries to get without running anything. A failure's answer never replaces
+    /// a live outcome (a request racing with the one that succeeded, on another host, answered without acting).
+    /// </summary>
+    internal async Task SaveAnswerAsync(IdempotencyClaim claim, IdempotentAnswer answer, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // An explicit commit: a host that dies while the statement waits leaves no answer behind.
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO idempotent_request (caller, route, key, status, body, content_type, request_hash) VALUES (@Caller, @Route, @Key, @status, @body, @contentType, @RequestHash)
             ON CONFLICT (caller, route, key) DO UPDATE SET status = excluded.status, body = excluded.body, content_type = excluded.content_type,
                 request_hash = excluded.request_hash, created_at = now()
-            """, new { claim.Caller, claim.Route, claim.Key, claim.RequestHash, status = answer.Status, body = answer.Body, contentType = answer.ContentType },
+            WHERE idempotent_request.outcome IS NULL OR excluded.status < 300 OR idempotent_request.created_at <= now() - @retention
+            """, new { claim.Caller, claim.Route, claim.Key, claim.RequestHash, status = answer.Status, body = answer.Body, contentType = answer.ContentType, retention = Retention },
             transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
 
     private sealed record StoredRow(int? Status, string? Body, string? ContentType, string? Outcome, string? RequestHash);
 }
 
 /// <summary>
-/// One request's hold on its key, from <see cref="IdempotencyStore.BeginAsync"/> until disposed: what a first request
-/// left (<see cref="Answer"/>, or an outcome the <see cref="Claim"/> replays), and where this request's answer goes.
+/// One request with a key, from <see cref="IdempotencyStore.BeginAsync"/>: what a first request left (<see cref="Answer"/>,
+/// or an outcome the <see cref="Claim"/> replays), and where this request's answer goes. Holds no connection.
 /// </summary>
-public sealed class IdempotencySession : IAsyncDisposable
+public sealed class IdempotencySession
 {
-    private readonly NpgsqlConnection _connection;
-    private readonly NpgsqlTransaction _transaction;
+    private readonly IdempotencyStore _store;
 
-    internal IdempotencySession(NpgsqlConnection connection, NpgsqlTransaction transaction, IdempotencyClaim claim, IdempotentAnswer? answer, string? storedHash)
+    internal IdempotencySession(IdempotencyStore store, IdempotencyClaim claim, IdempotentAnswer? answer, string? storedHash)
     {
-        _connection = connection;
-        _transaction = transaction;
+        _store = store;
         Claim = claim;
         Answer = answer;
         StoredRequestHash = storedHash;
@@ -95,16 +109,6 @@ public sealed class IdempotencySession : IAsyncDisposable
     /// <summary>Makes <see cref="Claim"/> the claim of the next engine command in this flow (until disposed).</summary>
     public IDisposable Enlist() => IdempotencyClaim.Enlist(Claim);
 
-    /// <summary>Stores this request's answer and ends the hold on the key.</summary>
-    public async Task SaveAnswerAsync(IdempotentAnswer answer, CancellationToken cancellationToken)
-    {
-        await IdempotencyStore.SaveAnswerAsync(_connection, _transaction, Claim, answer, cancellationToken);
-        await _transaction.CommitAsync(cancellationToken);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _transaction.DisposeAsync();
-        await _connection.DisposeAsync();
-    }
+    /// <summary>Stores this request's answer (in a transaction of its own, after the command's).</summary>
+    public Task SaveAnswerAsync(IdempotentAnswer answer, CancellationToken cancellationToken) => _store.SaveAnswerAsync(Claim, answer, cancellationToken);
 }

@@ -4,36 +4,80 @@ using Npgsql;
 namespace Processes.Engine.Storage;
 
 /// <summary>
-/// Tells a lost database (server restarted, stopped or unreachable) from other failures, and reacts to it the same
-/// way everywhere. Npgsql does not clear its pool when the server restarts: every idle connection it holds is dead
-/// and would fail one command each before the pool has new ones. The first failure that shows the server went away
-/// clears the pool, so the next open reaches the server that came back.
+/// The one answer to "is the database away?" (restarted, stopped, unreachable, or failing over to a standby), for the
+/// engine's loops and the host's requests and services alike, and the same reaction everywhere. Npgsql does not clear
+/// its pool when the server restarts: every idle connection it holds is dead and would fail one command each before the
+/// pool has new ones; after a failover a multi-host data source also remembers the old roles of its hosts. The first
+/// failure that shows the database away clears both, so the next open reaches the server that is (now) writable.
 /// </summary>
 public static class ConnectionFaults
 {
-    /// <summary>Whether the connection (and so every pooled one to the same server) is gone, not just this command refused.</summary>
+    /// <summary>
+    /// Whether the database is away — the connection (and so every pooled one to the same server) is gone, the server is
+    /// unreachable, or a failover is in progress (<see cref="IsFailingOver"/>) — not just this command refused. All of
+    /// them pass once the server is back or the standby promoted: the work is worth trying again.
+    /// </summary>
     public static bool IsBroken(Exception? exception) => exception switch
     {
         null => false,
         // admin_shutdown, crash_shutdown, cannot_connect_now (starting up or shutting down)
         PostgresException { SqlState: "57P01" or "57P02" or "57P03" } => true,
+        _ when IsFailingOver(exception) => true,
         PostgresException => false,
+        TimeoutException => true,
+        NpgsqlException { InnerException: AggregateException perHost } => perHost.InnerExceptions.Count > 0 && perHost.InnerExceptions.All(IsBroken),
         NpgsqlException { InnerException: IOException or SocketException or TimeoutException or EndOfStreamException } => true,
         NpgsqlException npgsql => npgsql.IsTransient,
         AggregateException aggregate => aggregate.InnerExceptions.Any(IsBroken),
         _ => exception.InnerException is { } inner && IsBroken(inner),
     };
 
-    /// <summary>Clears the data source's pool when <paramref name="exception"/> shows the server went away; true when it did.</summary>
+    /// <summary>
+    /// Whether a failover between the hosts of a multi-host connection string (<c>Target Session Attributes=read-write</c>)
+    /// is in progress: every host reachable but none writable yet ("No suitable host"), or a write refused by a promoted
+    /// standby its failover manager still holds read-only (25006). Part of <see cref="IsBroken"/>; apart, because a
+    /// failover lasts seconds where a restart's retry is a second.
+    /// </summary>
+    public static bool IsFailingOver(Exception? exception) => exception switch
+    {
+        null => false,
+        PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction } => true,
+        PostgresException => false,
+        // Npgsql has no type or code for it: the message is the only mark (NpgsqlMultiHostDataSource, Npgsql 6 to 10).
+        NpgsqlException { InnerException: null } e => e.Message.StartsWith("No suitable host", StringComparison.Ordinal),
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsFailingOver),
+        _ => exception.InnerException is { } inner && IsFailingOver(inner),
+    };
+
+    /// <summary>
+    /// Whether every connection of the pool was in use for the whole connect timeout: the database is busy, not away, so
+    /// the pool is kept (clearing it would only close and reopen the busy connections); the request is still worth retrying.
+    /// </summary>
+    public static bool IsPoolExhausted(Exception? exception) => exception switch
+    {
+        null => false,
+        NpgsqlException e when e is not PostgresException && e.Message.StartsWith("The connection pool has been exhausted", StringComparison.Ordinal) => true,
+        _ => exception.InnerException is { } inner && IsPoolExhausted(inner),
+    };
+
+    /// <summary>
+    /// Clears the data source's pool (and, with several hosts, the roles it remembers of them) when <paramref name="exception"/>
+    /// shows the database away; true when it did.
+    /// </summary>
     public static bool ClearPoolIfBroken(NpgsqlDataSource dataSource, Exception? exception)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        if (!IsBroken(exception))
+        if (!IsBroken(exception) || IsPoolExhausted(exception))
         {
             return false;
         }
         // Idle connections close now, those in use when they come back: none of them is handed out again.
         dataSource.Clear();
+        if (dataSource is NpgsqlMultiHostDataSource multiHost)
+        {
+            // Otherwise a standby seen read-only, or a primary seen offline, keeps its role for Host Recheck Seconds.
+            multiHost.ClearDatabaseStates();
+        }
         return true;
     }
 }

@@ -100,9 +100,9 @@ public sealed class WebhookReceiver
         {
             return await ActAsync(webhook, context, body, now, null, cancellationToken);
         }
-        // Serialises replays of one key and finds the first answer (kept a day; the business key keeps a start unique after).
+        // Finds the first answer (kept a day; the business key keeps a start unique after); the command serialises replays of one key.
         var route = $"{webhook.TenantId} /webhooks/{webhook.Path}";
-        await using var session = await _idempotency.BeginAsync(Caller, route, idempotencyKey, idempotencyKey, cancellationToken);
+        var session = await _idempotency.BeginAsync(Caller, route, idempotencyKey, idempotencyKey, cancellationToken);
         if (session.Answer is { } stored)
         {
             return new WebhookOutcome(stored.Status, stored.Body, null, null, Replayed: true);
@@ -116,7 +116,7 @@ public sealed class WebhookReceiver
         {
             await session.SaveAnswerAsync(new IdempotentAnswer(outcome.Status, outcome.Json!, "application/json"), cancellationToken);
         }
-        return outcome with { Replayed = outcome.Replayed || session.Claim.RecordedOutcome is not null };
+        return outcome with { Replayed = outcome.Replayed || session.Claim.Replayed };
     }
 
     private async Task<WebhookOutcome> ActAsync(WebhookDeclaration webhook, Feel.Evaluation.FeelContext context, JsonNode body, DateTimeOffset now,

@@ -29,6 +29,7 @@ internal static class EngineRegistration
         services.AddProcessesQueries(builder.Configuration);
         services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Calendars);
         services.AddSingleton(sp => new Processes.Engine.Idempotency.IdempotencyStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<Processes.Host.Idempotency.KeyGate>();
         services.Configure<DefinitionsOptions>(builder.Configuration.GetSection("Processes:Definitions"));
         services.AddHostedService<DefinitionsDeployer>();
         services.Configure<Processes.Engine.Cluster.EngineNodeOptions>(builder.Configuration.GetSection("Processes:Engine"));

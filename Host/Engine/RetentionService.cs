@@ -49,7 +49,7 @@ internal sealed partial class RetentionService(ProcessesDatabase database, IServ
             {
                 return;
             }
-            catch (Exception e) when (ProcessesDatabase.IsTransient(e))
+            catch (Exception e) when (Processes.Engine.Storage.ConnectionFaults.IsBroken(e))
             {
                 // The database is away; the next round tries again.
             }

@@ -11,11 +11,16 @@ namespace Processes.Host.Idempotency;
 /// request runs records its outcome in its own transaction (the claim, see <see cref="IdempotencyClaim"/>); the
 /// answer is stored after. A retry finds the answer, or — when the host died between the two — the outcome, which
 /// the command hands back without acting again, so the handler renders the first answer anew. Requests racing with
-/// one key wait on each other; the same key with a different body is refused (422). Answers are kept a day.
+/// one key wait on each other without holding a database connection: in memory on one host (<see cref="KeyGate"/>,
+/// a bounded queue: beyond it 409 with Retry-After), across hosts in the command's own transaction. The same key with a
+/// different body is refused (422). Answers are kept a day.
 /// </summary>
-internal sealed class IdempotencyFilter(IdempotencyStore store) : IEndpointFilter
+internal sealed class IdempotencyFilter(IdempotencyStore store, KeyGate gate) : IEndpointFilter
 {
     public const string Header = "Idempotency-Key";
+
+    /// <summary>What a request refused for a full queue of its key is told to wait: about one command.</summary>
+    internal const int RetryAfterInProgressSeconds = 1;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -33,7 +38,19 @@ internal sealed class IdempotencyFilter(IdempotencyStore store) : IEndpointFilte
         var route = $"{http.Request.Method} {http.Request.Path}";
         var cancellationToken = http.RequestAborted;
         var hash = await HashAsync(http.Request, cancellationToken);
-        await using var session = await store.BeginAsync(caller, route, key, hash, cancellationToken);
+        using var turn = await gate.EnterAsync($"{caller}\u001f{route}\u001f{key}", cancellationToken);
+        if (turn is null)
+        {
+            http.Response.Headers.RetryAfter = RetryAfterInProgressSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var busy = new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict, Title = "IDEMPOTENCY_KEY_IN_USE",
+                Detail = $"Requests with {Header} '{key}' are already running or waiting on {route}; retry after the first one answered.",
+            };
+            busy.Extensions["field"] = Header;
+            return TypedResults.Problem(busy);
+        }
+        var session = await store.BeginAsync(caller, route, key, hash, cancellationToken);
         if (session.IsDifferentRequest)
         {
             var problem = new ProblemDetails
@@ -49,10 +66,6 @@ internal sealed class IdempotencyFilter(IdempotencyStore store) : IEndpointFilte
             http.Response.Headers["Idempotent-Replayed"] = "true";
             return Results.Text(stored.Body, stored.ContentType, Encoding.UTF8, stored.Status);
         }
-        if (session.Claim.RecordedOutcome is not null)
-        {
-            http.Response.Headers["Idempotent-Replayed"] = "true";
-        }
         // Capture what the endpoint writes, to store it and still send it.
         var original = http.Response.Body;
         await using var buffer = new MemoryStream();
@@ -66,6 +79,11 @@ internal sealed class IdempotencyFilter(IdempotencyStore store) : IEndpointFilte
                 {
                     await executable.ExecuteAsync(http);
                 }
+            }
+            if (session.Claim.Replayed)
+            {
+                // The command answered with a first request's outcome (this request crossed its commit, or raced it on another host).
+                http.Response.Headers["Idempotent-Replayed"] = "true";
             }
             var status = http.Response.StatusCode;
             if (status < 500)

@@ -31,7 +31,7 @@ internal sealed partial class SlaWarningService(ProcessesDatabase database, ISer
             {
                 return;
             }
-            catch (Exception e) when (ProcessesDatabase.IsTransient(e))
+            catch (Exception e) when (Processes.Engine.Storage.ConnectionFaults.IsBroken(e))
             {
                 // The database is away; the next round tries again.
             }

@@ -9,7 +9,8 @@ namespace Processes.Host.Postgres;
 /// 500: nothing of the command was committed (one command, one transaction), so the client may send it again — with its
 /// Idempotency-Key, a retry that crosses a commit whose answer was lost still returns the first answer. When the server
 /// itself went away the pool is cleared, so the next request opens a connection to the server that came back instead of
-/// meeting another dead pooled one.
+/// meeting another dead pooled one. A pool whose connections were all busy for the connect timeout is a 503 too (a
+/// retry storm meets the host's pool bound, <see cref="PoolBounds"/>), without clearing the pool.
 /// </summary>
 internal sealed class DatabaseFaultHandler(ProcessesDatabase database, ILogger<DatabaseFaultHandler> logger) : IExceptionHandler
 {
@@ -21,23 +22,23 @@ internal sealed class DatabaseFaultHandler(ProcessesDatabase database, ILogger<D
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var broken = ConnectionFaults.IsBroken(exception);
-        if (!broken && !ProcessesDatabase.IsTransient(exception))
+        if (!ConnectionFaults.IsBroken(exception) && !ConnectionFaults.IsPoolExhausted(exception))
         {
             return false;
         }
-        if (broken && database.CurrentStart is { IsCompletedSuccessfully: true } start)
+        if (database.CurrentStart is { IsCompletedSuccessfully: true } start)
         {
-            start.Result.Clear();
+            ConnectionFaults.ClearPoolIfBroken(start.Result, exception);
         }
-        logger.LogWarning("{Method} {Path}: the database is away ({Reason}); answered 503", httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+        logger.LogWarning("{Method} {Path}: the database is away or busy ({Reason}); answered 503", httpContext.Request.Method, httpContext.Request.Path, exception.Message);
         if (httpContext.Response.HasStarted)
         {
             return false;
         }
-        httpContext.Response.Headers.RetryAfter = (broken ? RetryAfterRestartSeconds : RetryAfterFailoverSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var retryAfter = ConnectionFaults.IsFailingOver(exception) ? RetryAfterFailoverSeconds : RetryAfterRestartSeconds;
+        httpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "UNAVAILABLE",
-            detail: "The database is not reachable or not writable right now (a restart or failover in progress); retry the request.")
+            detail: "The database is not reachable, not writable or fully busy right now (a restart, a failover or a burst in progress); retry the request.")
             .ExecuteAsync(httpContext);
         return true;
     }

@@ -1,14 +1,14 @@
 using Npgsql;
+using Processes.Engine.Storage;
 
 namespace Processes.Host.Postgres;
 
 /// <summary>
 /// With several hosts in <c>ConnectionStrings:Processes</c> (an HA pair), a round trip every second through the engine's
-/// data source. Npgsql remembers each server's role (offline, standby, read-only) for <c>Host Recheck Seconds</c> and keeps
-/// idle connections opened before a promotion; measured on a pg_auto_failover pair, a data source could go on answering
-/// "No suitable host was found" for over a minute after the standby took writes. When the round trip fails for a
-/// failover's reasons, the remembered roles and the idle connections (the engine's and Hangfire's) are dropped, so the
-/// next open asks the servers again: service resumes within about a second of the promotion.
+/// data source. The engine's loops and the host's requests already forget the hosts' roles and idle connections of the
+/// engine's data source on a failover's errors (<see cref="ConnectionFaults.ClearPoolIfBroken"/>). What this adds: the same
+/// for Hangfire's pool, which Hangfire opens from a string of its own (Npgsql keeps it apart, out of the engine's reach),
+/// and one log line when no host is writable and one when a host is again, rather than one per failed request.
 /// </summary>
 internal sealed partial class FailoverWatch(ProcessesDatabase database, ILogger<FailoverWatch> logger) : BackgroundService
 {
@@ -41,15 +41,14 @@ internal sealed partial class FailoverWatch(ProcessesDatabase database, ILogger<
             {
                 return;
             }
-            catch (Exception e) when (ProcessesDatabase.IsTransient(e))
+            catch (Exception e) when (ConnectionFaults.IsBroken(e))
             {
                 if (!failing)
                 {
                     failing = true;
                     LogNoWritableHost(logger, e.Message);
                 }
-                multiHost.ClearDatabaseStates();
-                multiHost.Clear();
+                ConnectionFaults.ClearPoolIfBroken(multiHost, e);
                 if (database.ConnectionString is { } hangfire)
                 {
                     // Hangfire opens connections from the string: that pool is Npgsql's own, keyed by it.

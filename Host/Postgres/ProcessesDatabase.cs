@@ -110,21 +110,10 @@ public sealed class ProcessesDatabase : IAsyncDisposable
     public NpgsqlDataSource DataSource => EnsureStartedAsync().GetAwaiter().GetResult();
 
     /// <summary>
-    /// Failures worth retrying: the server is not reachable (yet), as opposed to a broken schema or setup. With several
-    /// hosts (<c>Host=a,b;Target Session Attributes=read-write</c>) a failover in progress shows as "no suitable host"
-    /// (every host reachable but none writable yet), as one exception per host that could not be reached, or as a write
-    /// refused by a promoted standby the failover manager still holds read-only: all of them pass once it is over.
+    /// Failures worth retrying: the database is away (stopped, unreachable, failing over: <see cref="ConnectionFaults.IsBroken"/>,
+    /// the engine's own predicate), as opposed to a broken schema or setup.
     /// </summary>
-    public static bool IsTransient(Exception? error) => error switch
-    {
-        TimeoutException => true,
-        PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction } => true,
-        NpgsqlException { IsTransient: true } => true,
-        NpgsqlException { InnerException: AggregateException perHost } => perHost.InnerExceptions.Count > 0 && perHost.InnerExceptions.All(IsTransient),
-        // Npgsql has no type or code for it: the message is the only mark (NpgsqlMultiHostDataSource, Npgsql 6 to 10).
-        NpgsqlException { InnerException: null } e when e is not PostgresException => e.Message.StartsWith("No suitable host", StringComparison.Ordinal),
-        _ => false,
-    };
+    private static bool IsTransient(Exception? error) => ConnectionFaults.IsBroken(error);
 
     /// <summary>Statements Npgsql prepares per connection once used a few times, unless the connection string says otherwise.</summary>
     internal const int AutoPreparedStatements = 128;
@@ -142,8 +131,8 @@ public sealed class ProcessesDatabase : IAsyncDisposable
         {
             connectionString = _configuredConnectionString;
         }
-        ConnectionString = connectionString;
-        var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = "processes" };
+        ConnectionString = PoolBounds.Apply(connectionString, PoolBounds.HangfirePoolSize);
+        var builder = new NpgsqlDataSourceBuilder(PoolBounds.Apply(connectionString, PoolBounds.EnginePoolSize)) { Name = "processes" };
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
         {
             // Profiled (benchmark suite `profile`): planning was half the server time of a command's statements. The
@@ -195,7 +184,7 @@ internal sealed partial class DatabaseStartup(ProcessesDatabase database, ILogge
         {
             await database.EnsureStartedAsync().WaitAsync(cancellationToken);
         }
-        catch (Exception e) when (ProcessesDatabase.IsTransient(e))
+        catch (Exception e) when (ConnectionFaults.IsBroken(e))
         {
             LogUnreachable(logger, e.Message, RetryInterval.TotalSeconds);
             _retrying = RetryAsync(_stopping.Token);
@@ -233,7 +222,7 @@ internal sealed partial class DatabaseStartup(ProcessesDatabase database, ILogge
             {
                 return;
             }
-            catch (Exception e) when (ProcessesDatabase.IsTransient(e))
+            catch (Exception e) when (ConnectionFaults.IsBroken(e))
             {
                 LogUnreachable(logger, e.Message, RetryInterval.TotalSeconds);
             }

@@ -22,7 +22,7 @@ internal sealed class OperationsGaugeSampler(ProcessesDatabase database, IServic
             {
                 return;
             }
-            catch (Exception e) when (ProcessesDatabase.IsTransient(e))
+            catch (Exception e) when (Processes.Engine.Storage.ConnectionFaults.IsBroken(e))
             {
                 // The database is away; the gauges keep their last values until it is back.
             }

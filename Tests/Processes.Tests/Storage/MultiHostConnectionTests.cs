@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Processes.Engine.Storage;
 using Processes.Host.Hangfire;
 using Processes.Host.Postgres;
 
@@ -62,7 +63,7 @@ public sealed class MultiHostConnectionTests : DatabaseTest
             Host = $"127.0.0.1:{ClosedPort()},127.0.0.1:{ClosedPort()}",
             TargetSessionAttributes = "read-write",
         }.ConnectionString);
-        ProcessesDatabase.IsTransient(unreachable).ShouldBeTrue(unreachable.ToString());
+        ConnectionFaults.IsBroken(unreachable).ShouldBeTrue(unreachable.ToString());
 
         // Every host up, none writable yet (pg_auto_failover holds a promoted standby read-only until the old primary is demoted).
         var readOnly = new NpgsqlConnectionStringBuilder(ConnectionString)
@@ -72,18 +73,20 @@ public sealed class MultiHostConnectionTests : DatabaseTest
             Options = "-c default_transaction_read_only=on",
         }.ConnectionString;
         var noneWritable = await OpenFailsAsync(readOnly);
-        ProcessesDatabase.IsTransient(noneWritable).ShouldBeTrue(noneWritable.ToString());
+        ConnectionFaults.IsBroken(noneWritable).ShouldBeTrue(noneWritable.ToString());
+        ConnectionFaults.IsFailingOver(noneWritable).ShouldBeTrue(noneWritable.ToString());
 
         // A session that got through to it before (or without Target Session Attributes): the write is refused, 25006.
         await using var session = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Options = "-c default_transaction_read_only=on" }.ConnectionString);
         await session.OpenAsync();
         await using var write = new NpgsqlCommand("CREATE TABLE refused (id int)", session);
         var refused = await Should.ThrowAsync<PostgresException>(() => write.ExecuteNonQueryAsync());
-        ProcessesDatabase.IsTransient(refused).ShouldBeTrue(refused.ToString());
+        ConnectionFaults.IsBroken(refused).ShouldBeTrue(refused.ToString());
+        ConnectionFaults.IsFailingOver(refused).ShouldBeTrue(refused.ToString());
 
         // Not everything is: a broken statement stays a bug.
         await using var broken = new NpgsqlCommand("SELECT * FROM no_such_table", session);
-        ProcessesDatabase.IsTransient(await Should.ThrowAsync<PostgresException>(() => broken.ExecuteNonQueryAsync())).ShouldBeFalse();
+        ConnectionFaults.IsBroken(await Should.ThrowAsync<PostgresException>(() => broken.ExecuteNonQueryAsync())).ShouldBeFalse();
     }
 
     [Test]
@@ -100,7 +103,7 @@ public sealed class MultiHostConnectionTests : DatabaseTest
         var first = waiting.EnsureStartedAsync();
         var error = await Should.ThrowAsync<NpgsqlException>(() => first);
 
-        ProcessesDatabase.IsTransient(error).ShouldBeTrue(error.ToString());
+        ConnectionFaults.IsBroken(error).ShouldBeTrue(error.ToString());
         waiting.IsReady.ShouldBeFalse();
         // A transient failure is not kept: the next call (DatabaseStartup's retry every 5 s) starts again.
         var second = waiting.EnsureStartedAsync();
