@@ -33,7 +33,20 @@ public sealed class EngineParts
         Calendars = new CalendarStore(dataSource);
         JobQueries = new JobQueries(dataSource, clock);
         JobOperations = new JobOperations(_engine);
-        Webhooks = new WebhookReceiver(_engine, new WebhookRegistry(Definitions));
+        var webhooks = new WebhookRegistry(Definitions);
+        Webhooks = new WebhookReceiver(_engine, webhooks);
+        // What the engine forgets of a deleted resource, the host's other caches forget too.
+        _engine.DefinitionForgotten += (kind, key) =>
+        {
+            if (kind is "process" or "")
+            {
+                webhooks.Forget(kind == "" ? null : key);
+            }
+            if (kind is "drg" or "")
+            {
+                Deployments.ForgetDecisions(kind == "" ? null : key);
+            }
+        };
         Batches = new Batches.BatchOperations(_engine);
     }
 

@@ -39,7 +39,12 @@ public sealed class EngineNode
         Timers = new TimerScheduler(engine, options.Timers, loggers?.CreateLogger<TimerScheduler>());
         Membership = new ClusterMember(engine.DataSource, options.Cluster, () => (Executor.RunningJobs, options.Jobs.MaxConcurrency),
             loggers?.CreateLogger<ClusterMember>());
+        Definitions = new DefinitionChangeListener(engine, loggers?.CreateLogger<DefinitionChangeListener>()
+            ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<DefinitionChangeListener>.Instance);
     }
+
+    /// <summary>Makes this host forget deleted resources (parsed models and the like) when any host deletes one.</summary>
+    internal DefinitionChangeListener Definitions { get; }
 
     public string NodeId { get; }
 
@@ -53,6 +58,7 @@ public sealed class EngineNode
     {
         using var leave = new CancellationTokenSource();
         var membership = Membership.RunAsync(leave.Token);
+        var definitions = Definitions.RunAsync(leave.Token);
         try
         {
             await Task.WhenAll(Executor.RunAsync(cancellationToken), _runTimers ? Timers.RunAsync(cancellationToken) : Task.CompletedTask);
@@ -61,6 +67,7 @@ public sealed class EngineNode
         {
             await leave.CancelAsync();
             await membership;
+            await definitions;
         }
     }
 }

@@ -97,7 +97,14 @@ public sealed record ProcessDefinitionInfo(
     string ResourceName,
     long DeploymentKey,
     DateTimeOffset DeployedAt,
-    string TenantId = Visibility.TenantIds.Default);
+    string TenantId = Visibility.TenantIds.Default)
+{
+    /// <summary>
+    /// Deleted (resource deletion): it starts nothing and is no latest version, while the instances that ran on it
+    /// keep their history and model. Only lookups by key see such a version.
+    /// </summary>
+    public bool IsDeleted { get; init; }
+}
 
 /// <summary>A stored definition with the file it was deployed from, verbatim.</summary>
 public sealed record ProcessDefinitionXml(ProcessDefinitionInfo Definition, byte[] Content)

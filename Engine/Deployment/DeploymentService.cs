@@ -39,6 +39,19 @@ public sealed class DeploymentService
         _deployedDecisions = new DecisionDefinitions(dataSource, _readOptions);
     }
 
+    /// <summary>Drops the cached model of a deleted decision requirements graph (what imports resolve to); null: every model.</summary>
+    internal void ForgetDecisions(long? decisionRequirementsKey)
+    {
+        if (decisionRequirementsKey is { } key)
+        {
+            _deployedDecisions.Forget(key);
+        }
+        else
+        {
+            _deployedDecisions.ForgetAll();
+        }
+    }
+
     /// <summary>Deploys into <paramref name="tenantId"/> (the default tenant when null): its versions count apart from other tenants'.</summary>
     public Task<DeploymentResult> DeployAsync(IReadOnlyList<DeploymentResource> resources, CancellationToken cancellationToken, string? tenantId = null) =>
         DeployCoreAsync(resources, null, tenantId, cancellationToken);
@@ -142,14 +155,17 @@ public sealed class DeploymentService
     {
         var latest = await connection.QuerySingleOrDefaultAsync<LatestVersion>(new CommandDefinition("""
             SELECT process_definition_key AS Key, version AS Version, checksum AS Checksum FROM process_definition
-            WHERE tenant_id = @tenant AND bpmn_process_id = @Id ORDER BY version DESC LIMIT 1
+            WHERE tenant_id = @tenant AND bpmn_process_id = @Id AND deleted_at IS NULL ORDER BY version DESC LIMIT 1
             """, new { tenant, process.Id }, transaction, cancellationToken: cancellationToken));
         if (latest is { } existing && existing.Checksum == file.Checksum)
         {
             return new DeployedProcess(process.Id, existing.Version, existing.Key, file.Name, IsDuplicate: true);
         }
         var key = await NextKeyAsync(connection, transaction, cancellationToken);
-        var version = (latest?.Version ?? 0) + 1;
+        // Deleted versions keep their numbers: a redeploy after a deletion gets a new one, as in Zeebe.
+        var version = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT coalesce(max(version), 0) + 1 FROM process_definition WHERE tenant_id = @tenant AND bpmn_process_id = @Id",
+            new { tenant, process.Id }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO process_definition
                 (process_definition_key, bpmn_process_id, version, name, version_tag, resource_name, checksum, deployment_key, tenant_id, start_form_id)

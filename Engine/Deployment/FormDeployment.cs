@@ -56,7 +56,7 @@ internal static class FormDeployment
             await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@FormIdLockSpace, hashtext(@tenant || chr(31) || @formId))",
                 new { FormIdLockSpace, tenant, formId }, transaction, cancellationToken: cancellationToken));
             var latest = await connection.QuerySingleOrDefaultAsync<LatestForm>(new CommandDefinition("""
-                SELECT form_key AS Key, version AS Version, checksum AS Checksum FROM form_definition WHERE tenant_id = @tenant AND form_id = @formId ORDER BY version DESC LIMIT 1
+                SELECT form_key AS Key, version AS Version, checksum AS Checksum FROM form_definition WHERE tenant_id = @tenant AND form_id = @formId AND deleted_at IS NULL ORDER BY version DESC LIMIT 1
                 """, new { tenant, formId }, transaction, cancellationToken: cancellationToken));
             if (latest is { } existing && existing.Checksum == checksum)
             {
@@ -64,7 +64,9 @@ internal static class FormDeployment
                 continue;
             }
             var key = await DeploymentService.NextKeyAsync(connection, transaction, cancellationToken);
-            var version = (latest?.Version ?? 0) + 1;
+            var version = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "SELECT coalesce(max(version), 0) + 1 FROM form_definition WHERE tenant_id = @tenant AND form_id = @formId",
+                new { tenant, formId }, transaction, cancellationToken: cancellationToken));
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO form_definition (form_key, form_id, version, resource_name, checksum, deployment_key, tenant_id)
                 VALUES (@key, @formId, @version, @name, @checksum, @deploymentKey, @tenant)
@@ -82,7 +84,7 @@ internal static class FormDeployment
         var row = await connection.QuerySingleOrDefaultAsync<FormRow>(new CommandDefinition("""
             SELECT f.form_key AS Key, f.form_id AS FormId, f.version AS Version, r.content AS Content FROM form_definition f
             JOIN deployment_resource r ON r.deployment_key = f.deployment_key AND r.resource_name = f.resource_name
-            WHERE f.tenant_id = @tenantId AND f.form_id = @formId ORDER BY f.version DESC LIMIT 1
+            WHERE f.tenant_id = @tenantId AND f.form_id = @formId AND f.deleted_at IS NULL ORDER BY f.version DESC LIMIT 1
             """, new { tenantId, formId }, cancellationToken: cancellationToken));
         if (row is not { } found)
         {

@@ -18,7 +18,7 @@ public sealed class ProcessDefinitions
     private const string Columns = """
         d.process_definition_key AS ProcessDefinitionKey, d.bpmn_process_id AS BpmnProcessId, d.version AS Version,
         d.name AS Name, d.version_tag AS VersionTag, d.resource_name AS ResourceName,
-        d.deployment_key AS DeploymentKey, d.deployed_at AS DeployedAt, d.tenant_id AS TenantId
+        d.deployment_key AS DeploymentKey, d.deployed_at AS DeployedAt, d.tenant_id AS TenantId, d.deleted_at IS NOT NULL AS IsDeleted
         """;
 
     private readonly ConcurrentDictionary<long, ExecutableProcess> _models = new();
@@ -38,6 +38,7 @@ public sealed class ProcessDefinitions
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT DISTINCT ON (d.tenant_id, d.bpmn_process_id) {Columns}
             FROM process_definition d
+            WHERE d.deleted_at IS NULL
             ORDER BY d.tenant_id, d.bpmn_process_id, d.version DESC
             """, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToInfo())];
@@ -52,7 +53,7 @@ public sealed class ProcessDefinitions
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
-            SELECT {Columns} FROM process_definition d WHERE d.tenant_id = @tenantId AND d.bpmn_process_id = @bpmnProcessId ORDER BY d.version
+            SELECT {Columns} FROM process_definition d WHERE d.tenant_id = @tenantId AND d.bpmn_process_id = @bpmnProcessId AND d.deleted_at IS NULL ORDER BY d.version
             """, new { tenantId, bpmnProcessId }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToInfo())];
     }
@@ -80,7 +81,7 @@ public sealed class ProcessDefinitions
             SELECT {Columns}, r.content AS Content
             FROM process_definition d
             JOIN deployment_resource r ON r.deployment_key = d.deployment_key AND r.resource_name = d.resource_name
-            WHERE d.tenant_id = @tenantId AND d.bpmn_process_id = @bpmnProcessId AND (@version::int IS NULL OR d.version = @version)
+            WHERE d.tenant_id = @tenantId AND d.bpmn_process_id = @bpmnProcessId AND (@version::int IS NULL OR d.version = @version) AND d.deleted_at IS NULL
             ORDER BY d.version DESC
             LIMIT 1
             """, new { tenantId, bpmnProcessId, version }, cancellationToken: cancellationToken));
@@ -129,24 +130,33 @@ public sealed class ProcessDefinitions
         return process.Elements.Where(e => !string.IsNullOrEmpty(e.Value.Name)).ToDictionary(e => e.Key, e => e.Value.Name!, StringComparer.Ordinal);
     }
 
+    /// <summary>Drops a deleted definition's parsed model (this host's deletion, or another's notification).</summary>
+    internal void Forget(long processDefinitionKey) => _models.TryRemove(processDefinitionKey, out _);
+
+    /// <summary>Drops every parsed model: they are read again on their next use.</summary>
+    internal void ForgetAll() => _models.Clear();
+
+    /// <summary>Whether this host holds the definition's parsed model (tests of the cross-host forgetting).</summary>
+    internal bool Holds(long processDefinitionKey) => _models.ContainsKey(processDefinitionKey);
+
     /// <summary>Called by deployment with the model it has just read, so the first instance does not parse again.</summary>
     internal void Remember(long processDefinitionKey, ExecutableProcess process) => _models.TryAdd(processDefinitionKey, process);
 
     // Dapper maps through the constructor, so parameter names and types mirror the selected columns.
     private sealed record Row(
         long ProcessDefinitionKey, string BpmnProcessId, int Version, string? Name, string? VersionTag,
-        string ResourceName, long DeploymentKey, DateTime DeployedAt, string TenantId)
+        string ResourceName, long DeploymentKey, DateTime DeployedAt, string TenantId, bool IsDeleted)
     {
         public ProcessDefinitionInfo ToInfo() => new(ProcessDefinitionKey, BpmnProcessId, Version, Name, VersionTag,
-            ResourceName, DeploymentKey, new DateTimeOffset(DateTime.SpecifyKind(DeployedAt, DateTimeKind.Utc)), TenantId);
+            ResourceName, DeploymentKey, new DateTimeOffset(DateTime.SpecifyKind(DeployedAt, DateTimeKind.Utc)), TenantId) { IsDeleted = IsDeleted };
     }
 
     private sealed record RowWithContent(
         long ProcessDefinitionKey, string BpmnProcessId, int Version, string? Name, string? VersionTag,
-        string ResourceName, long DeploymentKey, DateTime DeployedAt, string TenantId, byte[] Content)
+        string ResourceName, long DeploymentKey, DateTime DeployedAt, string TenantId, bool IsDeleted, byte[] Content)
     {
         public ProcessDefinitionXml ToXml() => new(
-            new Row(ProcessDefinitionKey, BpmnProcessId, Version, Name, VersionTag, ResourceName, DeploymentKey, DeployedAt, TenantId).ToInfo(),
+            new Row(ProcessDefinitionKey, BpmnProcessId, Version, Name, VersionTag, ResourceName, DeploymentKey, DeployedAt, TenantId, IsDeleted).ToInfo(),
             Content);
     }
 }

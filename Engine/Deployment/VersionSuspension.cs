@@ -34,10 +34,18 @@ public sealed class VersionSuspension(NpgsqlDataSource dataSource)
         return true;
     }
 
-    /// <summary>Whether the version is suspended, read in the caller's transaction (the start command's precondition).</summary>
-    internal static Task<bool> IsSuspendedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long processDefinitionKey,
-        CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT suspended_at IS NOT NULL FROM process_definition WHERE process_definition_key = @processDefinitionKey",
+    /// <summary>
+    /// Whether the version refuses new instances, read in the caller's transaction (the start command's precondition):
+    /// suspended, or deleted by a deletion that committed while this start ran. Holds the version's start lock (shared)
+    /// until the start commits, so a deletion cannot miss the instance this start creates.
+    /// </summary>
+    internal static async Task<bool> IsSuspendedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long processDefinitionKey,
+        CancellationToken cancellationToken)
+    {
+        await DefinitionDeletionStore.LockForStartAsync(connection, transaction, processDefinitionKey, cancellationToken);
+        // A statement of its own after the lock: its snapshot sees a deletion that the lock waited for.
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT suspended_at IS NOT NULL OR deleted_at IS NOT NULL FROM process_definition WHERE process_definition_key = @processDefinitionKey",
             new { processDefinitionKey }, transaction, cancellationToken: cancellationToken));
+    }
 }

@@ -50,20 +50,38 @@ public sealed class DecisionDefinitions
         _readOptions = readOptions ?? BpmnReadOptions.Default;
     }
 
+    /// <summary>Drops a deleted decision requirements graph's model and decisions (resource deletion).</summary>
+    internal void Forget(long decisionRequirementsKey)
+    {
+        _graphs.TryRemove(decisionRequirementsKey, out _);
+        _models.TryRemove(decisionRequirementsKey, out _);
+    }
+
+    /// <summary>Drops every cached model: they are read again on their next use.</summary>
+    internal void ForgetAll()
+    {
+        _graphs.Clear();
+        _models.Clear();
+    }
+
+    /// <summary>Whether this host holds the graph's model in memory (tests of the cross-host forgetting).</summary>
+    internal bool Holds(long decisionRequirementsKey) => _graphs.ContainsKey(decisionRequirementsKey) || _models.ContainsKey(decisionRequirementsKey);
+
     /// <summary>The latest version of a decision id in a tenant (the default one when not given), or null when it was never deployed there.</summary>
     internal async Task<DecisionDefinitionInfo?> FindLatestAsync(string decisionId, CancellationToken cancellationToken, string tenantId = Visibility.TenantIds.Default)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
-            SELECT {Columns} FROM decision_definition d WHERE d.tenant_id = @tenantId AND d.decision_id = @decisionId ORDER BY d.version DESC LIMIT 1
+            SELECT {Columns} FROM decision_definition d WHERE d.tenant_id = @tenantId AND d.decision_id = @decisionId AND d.deleted_at IS NULL ORDER BY d.version DESC LIMIT 1
             """, new { tenantId, decisionId }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>A live decision by key (a deleted one is not found: it evaluates no more).</summary>
     internal async Task<DecisionDefinitionInfo?> FindAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
-            SELECT {Columns} FROM decision_definition d WHERE d.decision_definition_key = @decisionDefinitionKey
+            SELECT {Columns} FROM decision_definition d WHERE d.decision_definition_key = @decisionDefinitionKey AND d.deleted_at IS NULL
             """, new { decisionDefinitionKey }, cancellationToken: cancellationToken));
     }
 
@@ -159,7 +177,7 @@ public sealed class DecisionDefinitions
         {
             latest = [.. await connection.QueryAsync<(long, string)>(new CommandDefinition("""
                 SELECT DISTINCT ON (namespace) decision_requirements_key, namespace FROM decision_requirements
-                WHERE tenant_id = @tenantId AND namespace = ANY(@namespaces) ORDER BY namespace, decision_requirements_key DESC
+                WHERE tenant_id = @tenantId AND namespace = ANY(@namespaces) AND deleted_at IS NULL ORDER BY namespace, decision_requirements_key DESC
                 """, new { tenantId, namespaces = namespaces.ToArray() }, cancellationToken: cancellationToken))];
         }
         foreach (var (key, ns) in latest)

@@ -74,7 +74,7 @@ internal static class DecisionDeployment
     {
         var latest = await connection.QuerySingleOrDefaultAsync<LatestRequirements>(new CommandDefinition("""
             SELECT decision_requirements_key AS Key, version AS Version, checksum AS Checksum, imported_keys AS ImportedKeys FROM decision_requirements
-            WHERE tenant_id = @tenant AND decision_requirements_id = @Id ORDER BY version DESC LIMIT 1
+            WHERE tenant_id = @tenant AND decision_requirements_id = @Id AND deleted_at IS NULL ORDER BY version DESC LIMIT 1
             """, new { tenant, drg.Id }, transaction, cancellationToken: cancellationToken));
         // An unchanged file whose imports now resolve to other versions is a new version: it evaluates differently.
         if (latest is { } existing && existing.Checksum == checksum && existing.ImportedKeys.SequenceEqual(imported))
@@ -86,7 +86,9 @@ internal static class DecisionDeployment
             return new DeployedDecisionRequirements(drg.Id, drg.Name, existing.Version, existing.Key, resourceName, IsDuplicate: true);
         }
         var key = await DeploymentService.NextKeyAsync(connection, transaction, cancellationToken);
-        var version = (latest?.Version ?? 0) + 1;
+        var version = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT coalesce(max(version), 0) + 1 FROM decision_requirements WHERE tenant_id = @tenant AND decision_requirements_id = @Id",
+            new { tenant, drg.Id }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO decision_requirements
                 (decision_requirements_key, decision_requirements_id, version, name, resource_name, checksum, deployment_key, tenant_id, namespace, imported_keys)
@@ -101,7 +103,7 @@ internal static class DecisionDeployment
     {
         var latest = await connection.QuerySingleOrDefaultAsync<Latest>(new CommandDefinition("""
             SELECT decision_definition_key AS Key, version AS Version, checksum AS Checksum FROM decision_definition
-            WHERE tenant_id = @tenant AND decision_id = @Id ORDER BY version DESC LIMIT 1
+            WHERE tenant_id = @tenant AND decision_id = @Id AND deleted_at IS NULL ORDER BY version DESC LIMIT 1
             """, new { tenant, decision.Id }, transaction, cancellationToken: cancellationToken));
         if (latest is { } existing && existing.Checksum == checksum && drg.IsDuplicate)
         {
@@ -109,7 +111,9 @@ internal static class DecisionDeployment
                 resourceName, IsDuplicate: true);
         }
         var key = await DeploymentService.NextKeyAsync(connection, transaction, cancellationToken);
-        var version = (latest?.Version ?? 0) + 1;
+        var version = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT coalesce(max(version), 0) + 1 FROM decision_definition WHERE tenant_id = @tenant AND decision_id = @Id",
+            new { tenant, decision.Id }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO decision_definition (decision_definition_key, decision_id, version, name, decision_requirements_key,
                 decision_requirements_id, resource_name, checksum, deployment_key, tenant_id)

@@ -115,6 +115,13 @@ public interface IProcessEngine
     Task SyncStartEventsAsync(IReadOnlyCollection<string>? bpmnProcessIds, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Camunda's resource deletion: a process definition version, a decision requirements graph (with its decisions) or
+    /// a form, by key. NotFound when <paramref name="caller"/> sees no such live resource; InvalidState when the process
+    /// version still has running instances. Start events move to the previous version in the same transaction.
+    /// </summary>
+    Task<CommandResult<DeletedResource>> DeleteResourceAsync(Visibility.Caller caller, long resourceKey, AuditActor? audit, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Moves an active instance to another definition (one transaction), or with <paramref name="dryRun"/> only reports
     /// what keeps it from moving. Problems are a value (<see cref="Migration.InstanceMigration.Problems"/>), not a refusal.
     /// </summary>

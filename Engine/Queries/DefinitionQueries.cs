@@ -52,7 +52,9 @@ public sealed record ResourceRow(long Key, string ResourceId, string ResourceNam
 /// </summary>
 public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
 {
-    private static string Everyone(Caller caller, Dapper.DynamicParameters parameters) => VisibilityRule.Tenant(caller, "d.tenant_id", parameters);
+    // Deleted definitions (resource deletion) are gone for the API: searches, gets and the latest-version flag leave them out.
+    private static string Everyone(Caller caller, Dapper.DynamicParameters parameters) =>
+        "d.deleted_at IS NULL AND " + VisibilityRule.Tenant(caller, "d.tenant_id", parameters);
 
     public static ReadModel<ProcessDefinitionRow> ProcessModel { get; } = new(
         "process definitions",
@@ -70,7 +72,7 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
             (new QueryField("versionTag", "d.version_tag", FieldType.Text), r => r.VersionTag),
             (new QueryField("resourceName", "d.resource_name", FieldType.Text), r => r.ResourceName),
             (new QueryField("isLatestVersion",
-                "(d.version = (SELECT max(l.version) FROM process_definition l WHERE l.tenant_id = d.tenant_id AND l.bpmn_process_id = d.bpmn_process_id))", FieldType.Boolean, Sortable: false), null),
+                "(d.version = (SELECT max(l.version) FROM process_definition l WHERE l.tenant_id = d.tenant_id AND l.bpmn_process_id = d.bpmn_process_id AND l.deleted_at IS NULL))", FieldType.Boolean, Sortable: false), null),
             (new QueryField("tenantId", "d.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
@@ -93,7 +95,7 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
             (new QueryField("decisionRequirementsId", "d.decision_requirements_id", FieldType.Text), r => r.DecisionRequirementsId),
             (new QueryField("decisionRequirementsKey", "d.decision_requirements_key", FieldType.Key), r => r.DecisionRequirementsKey),
             (new QueryField("isLatestVersion",
-                "(d.version = (SELECT max(l.version) FROM decision_definition l WHERE l.tenant_id = d.tenant_id AND l.decision_id = d.decision_id))", FieldType.Boolean, Sortable: false), null),
+                "(d.version = (SELECT max(l.version) FROM decision_definition l WHERE l.tenant_id = d.tenant_id AND l.decision_id = d.decision_id AND l.deleted_at IS NULL))", FieldType.Boolean, Sortable: false), null),
             (new QueryField("tenantId", "d.tenant_id", FieldType.Text), r => r.TenantId),
         ])
     {
@@ -108,7 +110,7 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
         """,
         "decision_requirements q",
         new QueryField("decisionRequirementsKey", "q.decision_requirements_key", FieldType.Key), r => r.Key,
-        (caller, parameters) => VisibilityRule.Tenant(caller, "q.tenant_id", parameters),
+        (caller, parameters) => "q.deleted_at IS NULL AND " + VisibilityRule.Tenant(caller, "q.tenant_id", parameters),
         [
             (new QueryField("decisionRequirementsId", "q.decision_requirements_id", FieldType.Text), r => r.DecisionRequirementsId),
             (new QueryField("decisionRequirementsName", "q.name", FieldType.Text), r => r.Name),
@@ -149,11 +151,11 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await Dapper.SqlMapper.QuerySingleOrDefaultAsync<ResourceRow>(connection, new Dapper.CommandDefinition($"""
             SELECT m.key AS Key, m.id AS ResourceId, m.resource_name AS ResourceName, m.version AS Version, m.version_tag AS VersionTag, r.content AS Content, m.tenant_id AS TenantId
-            FROM (SELECT process_definition_key AS key, bpmn_process_id AS id, resource_name, version, version_tag, deployment_key, tenant_id FROM process_definition
+            FROM (SELECT process_definition_key AS key, bpmn_process_id AS id, resource_name, version, version_tag, deployment_key, tenant_id FROM process_definition WHERE deleted_at IS NULL
                   UNION ALL
-                  SELECT decision_requirements_key, decision_requirements_id, resource_name, version, NULL, deployment_key, tenant_id FROM decision_requirements
+                  SELECT decision_requirements_key, decision_requirements_id, resource_name, version, NULL, deployment_key, tenant_id FROM decision_requirements WHERE deleted_at IS NULL
                   UNION ALL
-                  SELECT form_key, form_id, resource_name, version, NULL, deployment_key, tenant_id FROM form_definition) m
+                  SELECT form_key, form_id, resource_name, version, NULL, deployment_key, tenant_id FROM form_definition WHERE deleted_at IS NULL) m
             JOIN deployment_resource r ON r.deployment_key = m.deployment_key AND r.resource_name = m.resource_name
             WHERE m.key = @key AND {tenant}
             """, parameters, cancellationToken: cancellationToken));

@@ -28,12 +28,12 @@ public sealed class DesignerModelQueries(NpgsqlDataSource dataSource)
         var rows = await connection.QueryAsync<DeployedModelRow>(new CommandDefinition($"""
             SELECT 'form' AS Kind, f.form_id AS Id, NULL::text AS Name, f.version AS Version, f.form_key AS Key,
                    f.resource_name AS ResourceName, NULL::bigint AS DecisionKey, f.tenant_id AS TenantId
-            FROM form_definition f WHERE {forms}
+            FROM form_definition f WHERE f.deleted_at IS NULL AND {forms}
             UNION ALL
             SELECT 'decision', r.decision_requirements_id, r.name, r.version, r.decision_requirements_key, r.resource_name,
                    (SELECT min(d.decision_definition_key) FROM decision_definition d WHERE d.decision_requirements_key = r.decision_requirements_key),
                    r.tenant_id
-            FROM decision_requirements r WHERE {decisions}
+            FROM decision_requirements r WHERE r.deleted_at IS NULL AND {decisions}
             ORDER BY 1, 2, 8, 4
             """, parameters, cancellationToken: cancellationToken));
         return [.. rows];
@@ -48,7 +48,7 @@ public sealed class DesignerModelQueries(NpgsqlDataSource dataSource)
         var row = await connection.QuerySingleOrDefaultAsync<FormRow>(new CommandDefinition($"""
             SELECT f.form_key AS Key, f.form_id AS FormId, f.version AS Version, r.content AS Content FROM form_definition f
             JOIN deployment_resource r ON r.deployment_key = f.deployment_key AND r.resource_name = f.resource_name
-            WHERE f.form_key = @formKey AND {tenant}
+            WHERE f.form_key = @formKey AND f.deleted_at IS NULL AND {tenant}
             """, parameters, cancellationToken: cancellationToken));
         if (row is not { } found)
         {

@@ -36,7 +36,7 @@ public sealed class StartQueries
     public async Task<StartableProcess?> FindAsync(Caller caller, long processDefinitionKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (await _definitions.FindAsync(processDefinitionKey, cancellationToken) is not { } definition || !caller.InTenant(definition.TenantId) ||
+        if (await _definitions.FindAsync(processDefinitionKey, cancellationToken) is not { IsDeleted: false } definition || !caller.InTenant(definition.TenantId) ||
             await _definitions.GetExecutableAsync(processDefinitionKey, cancellationToken) is not { } model)
         {
             return null;

@@ -76,7 +76,7 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
         """
         user_task t LEFT JOIN process_instance tp ON tp.key = t.process_instance_key
         LEFT JOIN (SELECT DISTINCT ON (f.tenant_id, f.form_id) f.tenant_id, 'form:' || f.form_id AS link, f.form_key
-                   FROM form_definition f ORDER BY f.tenant_id, f.form_id, f.version DESC) lf ON lf.tenant_id = t.tenant_id AND lf.link = t.form_key
+                   FROM form_definition f WHERE f.deleted_at IS NULL ORDER BY f.tenant_id, f.form_id, f.version DESC) lf ON lf.tenant_id = t.tenant_id AND lf.link = t.form_key
         """,
         new QueryField("userTaskKey", "t.key", FieldType.Key), r => r.Key,
         (caller, parameters) => VisibilityRule.Task(caller, "t", parameters),

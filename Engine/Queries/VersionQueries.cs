@@ -58,7 +58,7 @@ public sealed class VersionQueries(NpgsqlDataSource dataSource)
                    coalesce(c.terminated, 0) AS Terminated, coalesce(c.incidents, 0) AS WithIncidents
             FROM process_definition d LEFT JOIN counts c ON c.process_definition_key = d.process_definition_key
                  JOIN deployment dep ON dep.deployment_key = d.deployment_key
-            WHERE (@bpmnProcessId::text IS NULL OR d.bpmn_process_id = @bpmnProcessId) AND {tenant}
+            WHERE (@bpmnProcessId::text IS NULL OR d.bpmn_process_id = @bpmnProcessId) AND d.deleted_at IS NULL AND {tenant}
             ORDER BY d.bpmn_process_id, d.tenant_id, d.version DESC
             """, parameters, cancellationToken: cancellationToken));
         return [.. rows];

@@ -27,6 +27,12 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
 
     public ProcessDefinitions Definitions => definitions;
 
+    /// <summary>Drops a deleted definition (resource deletion).</summary>
+    public void Forget(long processDefinitionKey) => _byKey.TryRemove(processDefinitionKey, out _);
+
+    /// <summary>Drops every cached definition: they are read again on their next use.</summary>
+    public void ForgetAll() => _byKey.Clear();
+
     public async Task<InstanceState?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long processInstanceKey, CancellationToken cancellationToken) =>
         (await LoadManyAsync(connection, transaction, [processInstanceKey], cancellationToken)).FirstOrDefault();
 

@@ -17,6 +17,19 @@ public sealed class WebhookRegistry
 
     internal WebhookRegistry(ProcessDefinitions definitions) => _definitions = definitions;
 
+    /// <summary>Drops what a deleted definition declared (null: everything); the latest versions are read per request anyway.</summary>
+    internal void Forget(long? processDefinitionKey)
+    {
+        if (processDefinitionKey is { } key)
+        {
+            _byDefinition.TryRemove(key, out _);
+        }
+        else
+        {
+            _byDefinition.Clear();
+        }
+    }
+
     /// <summary>Every webhook of the latest versions, and the declarations that are wrong (each naming its element).</summary>
     public async Task<(IReadOnlyList<WebhookDeclaration> Webhooks, IReadOnlyList<string> Problems)> ListAsync(CancellationToken cancellationToken)
     {

@@ -77,9 +77,9 @@ internal static class ProcessInstancesApi
                 return CamundaResults.BadRequest($"processDefinitionKey '{keyText}' is not a key.");
             }
             var definition = await definitions.FindAsync(definitionKey, cancellationToken);
-            if (definition is not null && !http.User.Caller().InTenant(definition.TenantId))
+            if (definition is not null && (definition.IsDeleted || !http.User.Caller().InTenant(definition.TenantId)))
             {
-                definition = null; // another tenant's definition does not exist for this caller
+                definition = null; // another tenant's definition, or a deleted one, does not exist for this caller
             }
             if (definition is not null && string.IsNullOrEmpty(request.TenantId))
             {

@@ -1,17 +1,23 @@
 using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Processes.Engine.Execution;
 using Processes.Engine.Queries;
+using Processes.Host.Audit;
 using Processes.Host.Identity;
 using Processes.Host.Security;
 
 namespace Processes.Host.Camunda;
 
+/// <summary>Camunda's deletion body: only an operation reference (int64 ≥ 1), echoed nowhere, as in 8.8.</summary>
+public sealed record DeleteResourceRequest(long? OperationReference);
+
 public sealed record ResourceItem(string ResourceKey, string ResourceId, string ResourceName, int Version, string? VersionTag, string TenantId);
 
 /// <summary>
 /// /v2/resources/{key}: a deployed model by its key — a process definition's, a decision requirements graph's or a
-/// form's — and the file it came from (a download, as every model document). Deleting resources is not supported.
+/// form's — and the file it came from (a download, as every model document) — and its deletion (admins): see
+/// <see cref="IProcessEngine.DeleteResourceAsync"/>.
 /// </summary>
 internal static class ResourcesApi
 {
@@ -20,6 +26,7 @@ internal static class ResourcesApi
         var group = app.MapGroup("/v2/resources").WithTags("Resources").RequireAuthorization(Policies.Authenticated);
         group.MapGet("/{key}", GetAsync);
         group.MapGet("/{key}/content", ContentAsync);
+        group.MapPost("/{key}/deletion", DeleteAsync).RequireAuthorization(Policies.Admin);
         return app;
     }
 
@@ -30,6 +37,22 @@ internal static class ResourcesApi
             ? CamundaResults.NotFound($"No deployed resource with key {key}.")
             : TypedResults.Ok(new ResourceItem(CamundaResults.Key(found.Key), found.ResourceId, found.ResourceName, found.Version, found.VersionTag,
                 found.TenantId));
+    }
+
+    /// <summary>200 with no body (as Camunda 8.8); 404 for a key the caller's tenants do not hold; 409 while instances run.</summary>
+    private static async Task<Results<Ok, ProblemHttpResult>> DeleteAsync(string key, DeleteResourceRequest? request, HttpContext http, IProcessEngine engine,
+        CancellationToken cancellationToken)
+    {
+        if (!CamundaResults.TryKey(key, out var resourceKey))
+        {
+            return CamundaResults.BadRequest($"resourceKey '{key}' is not a key (a positive int64).");
+        }
+        if (request?.OperationReference is < 1)
+        {
+            return CamundaResults.BadRequest($"operationReference must be at least 1, not {request.OperationReference}.");
+        }
+        var result = await engine.DeleteResourceAsync(http.User.Caller(), resourceKey, AuditEntry.ActorFor(http), cancellationToken);
+        return result.Ok ? TypedResults.Ok() : CamundaResults.Refused(result);
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ContentAsync(string key, ClaimsPrincipal user, DefinitionQueries definitions, HttpResponse response,

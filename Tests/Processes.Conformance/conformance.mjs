@@ -260,6 +260,19 @@ if (doomed) {
   await check('cancelProcessInstance', () => camunda.cancelProcessInstance({ processInstanceKey: doomed.processInstanceKey }));
 }
 
+// Resource deletion: a process of its own (no instance runs on it), deployed and deleted; then it is gone.
+const deletable = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://processes.test">
+  <bpmn:process id="conformance-deletable" isExecutable="true"><bpmn:startEvent id="start" /></bpmn:process>
+</bpmn:definitions>`;
+const deletableDeployment = await check('createDeployment', () => camunda.createDeployment({ resources: [new File([deletable], 'conformance-deletable.bpmn')] }));
+const deletableKey = deletableDeployment?.deployments?.find(d => d.processDefinition)?.processDefinition?.processDefinitionKey;
+if (deletableKey) {
+  await check('deleteResource', () => camunda.deleteResource({ resourceKey: deletableKey, operationReference: 1 }));
+  const still = await camunda.getResource({ resourceKey: deletableKey }).then(() => true, () => false);
+  if (still) results.set('deleteResource', { ok: false, kind: 'call', detail: 'the deleted resource is still found' });
+}
+
 // Documents: stored by Processes in PostgreSQL; a PNG attached to the child instance, a batch, a link, a deletion.
 // The 8.8 client's own request schema types a multipart file as a string (the spec's `format: binary`) and so refuses
 // every File it is given: the uploads go through a client that skips request validation; every answer is still

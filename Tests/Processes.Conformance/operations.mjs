@@ -12,7 +12,7 @@ export const operations = [
   { operation: 'createDeployment', method: 'POST', path: '/v2/deployments', area: 'deployments, resources', implemented: true },
   { operation: 'getResource', method: 'GET', path: '/v2/resources/{resourceKey}', area: 'deployments, resources', implemented: true, note: 'a process definition\'s, decision requirements graph\'s or form\'s key' },
   { operation: 'getResourceContent', method: 'GET', path: '/v2/resources/{resourceKey}/content', area: 'deployments, resources', implemented: true },
-  { operation: 'deleteResource', method: 'POST', path: '/v2/resources/{resourceKey}/deletion', area: 'deployments, resources', implemented: false },
+  { operation: 'deleteResource', method: 'POST', path: '/v2/resources/{resourceKey}/deletion', area: 'deployments, resources', implemented: true, note: 'admins; a process version while instances run is 409, its start events go back to the previous version' },
   { operation: 'getProcessDefinition', method: 'GET', path: '/v2/process-definitions/{processDefinitionKey}', area: 'process definitions', implemented: true },
   { operation: 'getStartProcessForm', method: 'GET', path: '/v2/process-definitions/{processDefinitionKey}/form', area: 'process definitions', implemented: true, note: '204: start forms are not supported' },
   { operation: 'getProcessDefinitionStatistics', method: 'POST', path: '/v2/process-definitions/{processDefinitionKey}/statistics/element-instances', area: 'process definitions', implemented: true },

@@ -143,6 +143,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("PATCH", "/v2/jobs/{key}", "/v2/jobs" + Missing, "{}", Policies.Operator),
         new("GET", "/v2/resources/{key}", "/v2/resources" + Missing, null, Policies.Authenticated),
         new("GET", "/v2/resources/{key}/content", "/v2/resources" + Missing + "/content", null, Policies.Authenticated),
+        new("POST", "/v2/resources/{key}/deletion", "/v2/resources" + Missing + "/deletion", "{}", Policies.Admin),
         new("POST", "/v2/documents", "/v2/documents", "{}", Policies.Authenticated),
         new("POST", "/v2/documents/batch", "/v2/documents/batch", "{}", Policies.Authenticated),
         new("GET", "/v2/documents/{documentId}", "/v2/documents/missing-doc", null, Policies.Authenticated),
