@@ -33,7 +33,7 @@ internal sealed partial class ProcessEngine
                 results.Add(result);
                 if (result.Ok)
                 {
-                    await RunAsync(x, connection, transaction, cancellationToken);
+                    await RunAsync(x, connection, transaction, cancellationToken, releaseStartKeys: false);
                 }
             }
             return CommandResult<IReadOnlyList<CommandResult<bool>>>.Success(results);

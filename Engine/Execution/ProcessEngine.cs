@@ -188,8 +188,14 @@ internal sealed partial class ProcessEngine : IProcessEngine
         return instance;
     }
 
-    /// <summary>Runs the steps, then the follow-ups they asked for (which may add steps), until nothing is left.</summary>
-    private async Task RunAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the steps, then the follow-ups they asked for (which may add steps), until nothing is left. A group's part
+    /// (one of several completions or firings in one command) leaves the release of message start keys to the
+    /// command's last run (<paramref name="releaseStartKeys"/> false): one statement for every instance the group
+    /// ended instead of a round trip per part, in the same transaction.
+    /// </summary>
+    private async Task RunAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken,
+        bool releaseStartKeys = true)
     {
         var correlated = new HashSet<(long, string)>();
         while (true)
@@ -197,7 +203,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
             x.Run();
             if (!x.FollowUps.TryDequeue(out var followUp))
             {
-                if (await ReleaseMessageStartKeysAsync(x, connection, transaction, x.StartKeysReleased, cancellationToken))
+                if (releaseStartKeys && await ReleaseMessageStartKeysAsync(x, connection, transaction, x.StartKeysReleased, cancellationToken))
                 {
                     continue; // a buffered message started the next instance for a freed correlation key
                 }

@@ -58,7 +58,7 @@ internal sealed partial class ProcessEngine
                 {
                     fired.Add(timer.key);
                 }
-                await RunAsync(x, connection, transaction, cancellationToken);
+                await RunAsync(x, connection, transaction, cancellationToken, releaseStartKeys: false);
             }
             return CommandResult<IReadOnlyList<long>>.Success(fired);
         }, cancellationToken);

@@ -6,8 +6,8 @@ namespace Processes.Engine.Jobs;
 
 /// <summary>
 /// Commits the executor's job completions in groups, as the scheduler fires timers: the completions that arrived
-/// while the previous groups were committing are split into up to <see cref="ParallelGroups"/> groups of about
-/// <see cref="GroupSize"/> (all completions of one instance in the same group, so groups never race for an instance)
+/// while the previous groups were committing are split into up to <see cref="ParallelGroups"/> groups of at least
+/// <see cref="MinGroupSize"/> and about <see cref="GroupSize"/> at most (all completions of one instance in the same group, so groups never race for an instance)
 /// and each group is one transaction (<see cref="ProcessEngine.CompleteJobsAsync"/>). Nothing waits to fill a group:
 /// at low load a completion goes alone, at once, as one command. A group that fails as a whole (a conflict after
 /// retries, a runaway model, a result over the limits) is done again one completion per command, so one bad
@@ -18,6 +18,7 @@ internal sealed class CompletionGroups(ProcessEngine engine)
 {
     public const int GroupSize = 32;
     public const int ParallelGroups = 4;
+    public const int MinGroupSize = 8;
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -57,7 +58,10 @@ internal sealed class CompletionGroups(ProcessEngine engine)
         return [.. buckets.Where(b => b.Count > 0)];
     }
 
-    private static List<List<Pending>> Split(List<Pending> taken) => Split(taken, p => p.ProcessInstanceKey, ParallelGroups);
+    // A group costs about the same statements and one commit whatever its size, so the taken completions fill groups of
+    // at least MinGroupSize before a second transaction is opened (up to ParallelGroups when many are waiting).
+    private static List<List<Pending>> Split(List<Pending> taken) =>
+        Split(taken, p => p.ProcessInstanceKey, Math.Clamp((taken.Count + MinGroupSize - 1) / MinGroupSize, 1, ParallelGroups));
 
     private async Task RunGroupAsync(List<Pending> group)
     {

@@ -34,10 +34,7 @@ internal static class ChangeWriter
         // end state, not the CANCELED/DELETED of rows removed with their element.
         ClosedRows.AddEndedJobs(batch, changes);
         ClosedRows.AddCorrelations(batch, changes);
-        foreach (var instance in changed)
-        {
-            AddElementChanges(batch, instance);
-        }
+        AddElementChanges(batch, changed);
         AddRowChanges(batch, changes);
         if (batch.BatchCommands.Count > 0)
         {
@@ -118,9 +115,13 @@ internal static class ChangeWriter
         }
     }
 
-    private static void AddElementChanges(NpgsqlBatch batch, InstanceState instance)
+    /// <summary>
+    /// The element and variable rows of every changed instance, one statement per kind for all of them: a group of
+    /// completions or firings (many instances in one command) sends as many statements as a single one.
+    /// </summary>
+    private static void AddElementChanges(NpgsqlBatch batch, List<InstanceState> instances)
     {
-        var removed = instance.RemovedElementKeys.ToArray();
+        var removed = instances.SelectMany(i => i.RemovedElementKeys).ToArray();
         if (removed.Length > 0)
         {
             // Removing an element removes whatever waited on it: jobs, timers, subscriptions, open tasks, incidents.
@@ -133,37 +134,37 @@ internal static class ChangeWriter
             Add(batch, "UPDATE user_task SET state = 'CANCELED', version = version + 1, completed_at = now() WHERE element_instance_key = ANY($1) AND state = 'CREATED'", removed);
             Add(batch, "UPDATE incident SET state = 'RESOLVED', resolved_at = now() WHERE element_instance_key = ANY($1) AND state = 'ACTIVE'", removed);
         }
-        var upserts = instance.Elements.Where(e => e.IsDirty || e.IsNew).ToList();
+        var upserts = instances.SelectMany(i => i.Elements.Where(e => e.IsDirty || e.IsNew).Select(e => (Element: e, i.Row.TenantId))).ToList();
         if (upserts.Count > 0)
         {
             Add(batch, """
                 INSERT INTO element_instance (key, process_instance_key, element_id, flow_scope_key, state, is_multi_instance_body, incident_key, data, activated_at, tenant_id)
-                SELECT *, $10 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::boolean[], $7::bigint[], $8::jsonb[], $9::timestamptz[])
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::boolean[], $7::bigint[], $8::jsonb[], $9::timestamptz[], $10::text[])
                 ON CONFLICT (key) DO UPDATE SET state = excluded.state, incident_key = excluded.incident_key, data = excluded.data
                 """,
-                upserts.Select(e => e.Key).ToArray(),
-                upserts.Select(e => e.ProcessInstanceKey).ToArray(),
-                upserts.Select(e => e.ElementId).ToArray(),
-                upserts.Select(e => e.FlowScopeKey).ToArray(),
-                upserts.Select(e => e.State.ToString().ToUpperInvariant()).ToArray(),
-                upserts.Select(e => e.IsMultiInstanceBody).ToArray(),
-                upserts.Select(e => e.IncidentKey).ToArray(),
-                upserts.Select(e => JsonSerializer.Serialize(e.Data, InstanceStore.Json)).ToArray(),
-                upserts.Select(e => e.ActivatedAt).ToArray(),
-                instance.Row.TenantId);
+                upserts.Select(u => u.Element.Key).ToArray(),
+                upserts.Select(u => u.Element.ProcessInstanceKey).ToArray(),
+                upserts.Select(u => u.Element.ElementId).ToArray(),
+                upserts.Select(u => u.Element.FlowScopeKey).ToArray(),
+                upserts.Select(u => u.Element.State.ToString().ToUpperInvariant()).ToArray(),
+                upserts.Select(u => u.Element.IsMultiInstanceBody).ToArray(),
+                upserts.Select(u => u.Element.IncidentKey).ToArray(),
+                upserts.Select(u => JsonSerializer.Serialize(u.Element.Data, InstanceStore.Json)).ToArray(),
+                upserts.Select(u => u.Element.ActivatedAt).ToArray(),
+                upserts.Select(u => u.TenantId).ToArray());
         }
-        var variables = instance.ChangedVariables.ToList();
+        var variables = instances.SelectMany(i => i.ChangedVariables.Select(v => (Instance: i, v.Scope, v.Name))).ToList();
         if (variables.Count > 0)
         {
             Add(batch, """
                 INSERT INTO variable (scope_key, name, process_instance_key, value)
-                SELECT s, n, $3, v FROM unnest($1::bigint[], $2::text[], $4::jsonb[]) AS u(s, n, v)
+                SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::jsonb[])
                 ON CONFLICT (scope_key, name) DO UPDATE SET value = excluded.value
                 """,
                 variables.Select(v => v.Scope).ToArray(),
                 variables.Select(v => v.Name).ToArray(),
-                instance.Key,
-                variables.Select(v => instance.TryGetLocal(v.Scope, v.Name, out var value) ? value?.ToJsonString() ?? "null" : "null").ToArray());
+                variables.Select(v => v.Instance.Key).ToArray(),
+                variables.Select(v => v.Instance.TryGetLocal(v.Scope, v.Name, out var value) ? value?.ToJsonString() ?? "null" : "null").ToArray());
         }
     }
 

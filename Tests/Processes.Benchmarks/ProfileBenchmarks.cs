@@ -19,6 +19,7 @@ namespace Processes.Benchmarks;
 internal sealed class ProfileBenchmarks : IBenchmarkSuite
 {
     private const int Jobs = 2_000;
+    private const int WarmUpJobs = 2_000;
     private const int Timers = 2_000;
     private const int Starts = 1_000;
 
@@ -31,19 +32,46 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
         await using var database = await BenchmarkDatabase.StartAsync(cancellationToken, statements: true);
         var dataSource = database.DataSource;
         using var roundTrips = new RoundTripCounter();
+        // PROCESSES_PROFILE=jobs,timers,http (default: all three) profiles only the named phases.
+        var phases = (Environment.GetEnvironmentVariable("PROCESSES_PROFILE") ?? "jobs,timers,http").Split(',', StringSplitOptions.TrimEntries);
+        if (phases.Contains("jobs"))
+        {
+            await ProfileJobsAsync(output, database, roundTrips, cancellationToken);
+        }
+        if (phases.Contains("timers"))
+        {
+            await ProfileTimersAsync(output, database, roundTrips, cancellationToken);
+        }
+        if (phases.Contains("http"))
+        {
+            await ProfileHttpStartsAsync(output, database, cancellationToken);
+        }
+    }
+
+    private static async Task ProfileJobsAsync(TextWriter output, BenchmarkDatabase database, RoundTripCounter roundTrips, CancellationToken cancellationToken)
+    {
+        var dataSource = database.DataSource;
 
         var jobEngine = await DeployAsync(dataSource, Process("profile_job",
             $"<bpmn:startEvent id=\"start\" />{ServiceTask("task", "noop")}<bpmn:endEvent id=\"end\" />{Flow("start", "task")}{Flow("task", "end")}"), cancellationToken);
         var handler = new DelegateJobHandler("noop", (_, _) => Task.FromResult(JobOutcome.Complete()));
         foreach (var round in new[] { "warm-up", "measured" })
         {
-            await StartManyAsync(jobEngine, "profile_job", round == "warm-up" ? 200 : Jobs, 8, _ => null, cancellationToken);
+            // The warm-up is long enough for tiered compilation to finish its work on the job path (the measured round
+            // prints the JIT time left in it).
+            await StartManyAsync(jobEngine, "profile_job", round == "warm-up" ? WarmUpJobs : Jobs, 8, _ => null, cancellationToken);
+            if (round == "measured" && Environment.GetEnvironmentVariable("PROCESSES_PROFILE_PAUSE") is { } pause)
+            {
+                // Time to attach dotnet-trace to this process for the measured round only.
+                await Console.Error.WriteLineAsync($"profile: measuring jobs in {pause} s (pid {Environment.ProcessId})");
+                await Task.Delay(TimeSpan.FromSeconds(double.Parse(pause, CultureInfo.InvariantCulture)), cancellationToken);
+            }
             var sample = await Sample.TakeAsync(database, roundTrips, System.Diagnostics.Process.GetCurrentProcess(), cancellationToken);
             using var stop = new CancellationTokenSource();
             var executor = new JobExecutor(jobEngine, new JobHandlerRegistry([handler]),
                 new JobExecutorOptions { NodeId = $"profile-{round}", MaxConcurrency = 16, BatchSize = 32 });
             var loop = Task.Run(() => executor.RunAsync(stop.Token), CancellationToken.None);
-            var expected = round == "warm-up" ? 200 : Jobs;
+            var expected = round == "warm-up" ? WarmUpJobs : Jobs;
             await UntilAsync(() => executor.Completed >= expected, cancellationToken);
             await stop.CancelAsync();
             await loop;
@@ -52,9 +80,6 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
                 await sample.ReportAsync(output, "job (1 node x 16 handlers, no-op)", Jobs, cancellationToken);
             }
         }
-
-        await ProfileTimersAsync(output, database, roundTrips, cancellationToken);
-        await ProfileHttpStartsAsync(output, database, cancellationToken);
     }
 
     private static async Task ProfileTimersAsync(TextWriter output, BenchmarkDatabase database, RoundTripCounter roundTrips, CancellationToken cancellationToken)
@@ -145,6 +170,7 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
         private RoundTripCounter? _roundTrips;
         private System.Diagnostics.Process _client = null!;
         private TimeSpan _clientCpu;
+        private TimeSpan _jit;
         private double _serverCpu;
         private long _roundTripsBefore;
         private Commits _commits = null!;
@@ -160,6 +186,7 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
             }
             client.Refresh();
             sample._clientCpu = client.TotalProcessorTime;
+            sample._jit = System.Runtime.JitInfo.GetCompilationTime();
             sample._serverCpu = ServerCpuSeconds(database.DataDirectory);
             sample._roundTripsBefore = roundTrips?.Count ?? 0;
             sample._watch = Stopwatch.StartNew();
@@ -180,8 +207,10 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
                 """)).ToList();
             var commits = await CommitsAsync(_database.DataSource, cancellationToken) - _commits;
             await output.WriteLineAsync(Line($"  per {unit}, {units:N0} in {elapsed.TotalSeconds:0.0} s:"));
+            // Compilation is only known for this process: a phase that still JITs measures warm-up, not the steady state.
+            var jit = _client.Id == Environment.ProcessId ? $" (JIT wall time {(System.Runtime.JitInfo.GetCompilationTime() - _jit).TotalMilliseconds / units:0.00} ms)" : "";
             await output.WriteLineAsync(Line(
-                $"    CPU {clientMs:0.00} ms .NET + {serverMs:0.00} ms PostgreSQL; {roundTrips:0.0} round trips (this process); {statements.Sum(s => s.Calls) / (double)units:0.0} statements; {commits.Per(units, "unit")}"));
+                $"    CPU {clientMs:0.00} ms .NET{jit} + {serverMs:0.00} ms PostgreSQL; {roundTrips:0.0} round trips (this process); {statements.Sum(s => s.Calls) / (double)units:0.0} statements; {commits.Per(units, "unit")}"));
             await output.WriteLineAsync(Line(
                 $"    statements' server time {statements.Sum(s => s.ExecMs) / units:0.00} ms executing + {statements.Sum(s => s.PlanMs) / units:0.00} ms planning; costliest:"));
             foreach (var s in statements.Take(8))

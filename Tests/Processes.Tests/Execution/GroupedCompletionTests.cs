@@ -43,6 +43,38 @@ public sealed class GroupedCompletionTests : EngineTest
     }
 
     [Test]
+    public async Task A_group_that_ends_message_started_instances_releases_their_keys_once_and_starts_the_buffered_messages()
+    {
+        // The group leaves the release of start keys to its end (one statement for all the instances it ended); the
+        // buffered message of each freed key still starts the next instance in the same command.
+        await DeployAsync(Process("group-key", StartWith("start", MessageDef("m")) + Task("handle", "group-key-handle") + End() +
+            Flows("start->handle->end"), Message("m", "group-key-order")));
+        foreach (var key in new[] { "k1", "k2", "k3" })
+        {
+            (await PublishAsync("group-key-order", key)).Value!.CorrelatedProcessInstanceKeys.ShouldHaveSingleItem();
+            (await PublishAsync("group-key-order", key, Vars($$"""{"next": "{{key}}"}"""), TimeSpan.FromHours(1))).Value!.CorrelatedProcessInstanceKeys
+                .ShouldBeEmpty("the first instance of the key is active");
+        }
+        var jobs = await ActivateAsync("group-key-handle");
+        jobs.Count.ShouldBe(3);
+
+        var result = await Engine.CompleteJobsAsync([.. jobs.Select(j => (j.Key, (JsonObject?)null))], CancellationToken.None);
+
+        result.Ok.ShouldBeTrue(result.Message);
+        result.Value!.ShouldAllBe(r => r.Ok);
+        var instances = await InstancesOfAsync("group-key");
+        instances.Count.ShouldBe(6, "each freed key started its buffered message's instance");
+        var started = new List<string>();
+        foreach (var instance in instances.Where(i => !jobs.Any(j => j.ProcessInstanceKey == i)))
+        {
+            (await StateAsync(instance)).ShouldBe("ACTIVE");
+            started.Add((await VariablesAsync(instance))["next"]!.GetValue<string>());
+        }
+        started.Order().ShouldBe(["k1", "k2", "k3"]);
+        (await CountAsync("SELECT count(*) FROM message_start_key WHERE bpmn_process_id = 'group-key'")).ShouldBe(3, "the new instances hold the keys");
+    }
+
+    [Test]
     public async Task Two_jobs_of_one_instance_in_a_group_pass_the_join_once()
     {
         await DeployAsync(Process("group-and", Start() + Gateway("parallelGateway", "fork") + Task("a", "group-and-a") + Task("b", "group-and-b") +
