@@ -12,8 +12,27 @@ namespace Processes.Engine.Retention;
 public sealed class InstancePurge
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly HistoryPartitions _partitions;
 
-    internal InstancePurge(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+    internal InstancePurge(NpgsqlDataSource dataSource)
+    {
+        _dataSource = dataSource;
+        _partitions = new HistoryPartitions(dataSource);
+    }
+
+    /// <summary>Months of history created ahead of the current one: a duty that stops for less than this loses nothing to the default partition.</summary>
+    public const int HistoryMonthsAhead = 2;
+
+    /// <summary>Creates the history's monthly partitions from <paramref name="now"/>'s month to <see cref="HistoryMonthsAhead"/> ahead; returns how many were missing.</summary>
+    public Task<int> EnsureHistoryPartitionsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        _partitions.EnsureAheadAsync(now, HistoryMonthsAhead, cancellationToken);
+
+    /// <summary>
+    /// Drops the history months that ended before <paramref name="endedBefore"/> and hold rows of purgeable instances only
+    /// (run before <see cref="PurgeBatchAsync"/>, which then finds those rows gone); returns the dropped partitions.
+    /// </summary>
+    public Task<IReadOnlyList<string>> DropHistoryPartitionsAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken) =>
+        _partitions.DropEndedAsync(endedBefore, cancellationToken);
 
     /// <summary>Purges up to <paramref name="batchSize"/> ended instances older than <paramref name="endedBefore"/>; returns how many.</summary>
     public async Task<int> PurgeBatchAsync(DateTimeOffset endedBefore, int batchSize, CancellationToken cancellationToken)

@@ -105,7 +105,9 @@ public sealed class Migrator
         {
             try
             {
-                await connection.ExecuteAsync(new CommandDefinition(statement.Text, transaction: transaction, cancellationToken: cancellationToken));
+                // No command timeout: a script converting a large table (0090 copies the history) takes as long as it takes,
+                // and one cut off rolls back to be run again from the start.
+                await connection.ExecuteAsync(new CommandDefinition(statement.Text, transaction: transaction, commandTimeout: 0, cancellationToken: cancellationToken));
             }
             catch (PostgresException e)
             {

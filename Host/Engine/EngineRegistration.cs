@@ -40,6 +40,7 @@ internal static class EngineRegistration
         services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Batches.Queries);
         services.Configure<RetentionOptions>(builder.Configuration.GetSection("Processes:Retention"));
         services.AddHostedService<RetentionService>();
+        services.AddHostedService<HistoryPartitionService>();
         services.AddHostedService<Processes.Host.Inbox.SlaWarningService>();
         services.AddSingleton<Processes.Activities.Assignment.IUserDirectory>(sp => new Processes.Host.Identity.UserDirectory(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddProcessesActivities(builder.Configuration);

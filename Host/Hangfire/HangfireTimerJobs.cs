@@ -43,6 +43,7 @@ public sealed class MaintenanceJobs(IServiceProvider services)
         }
         var engine = services.GetRequiredService<IProcessEngine>();
         var cutoff = services.GetRequiredService<TimeProvider>().GetUtcNow() - keep;
+        await engine.Retention.DropHistoryPartitionsAsync(cutoff, cancellationToken);
         while (await engine.Retention.PurgeBatchAsync(cutoff, options.BatchSize, cancellationToken) == options.BatchSize)
         {
         }

@@ -26,6 +26,7 @@ internal static class BenchmarkCatalog
         new ReportBenchmarks(),
         new OpeningHourBenchmarks(),
         new ScaleBenchmarks(),
+        new HistoryBenchmarks(),
         new ProfileBenchmarks(),
         new MemoryBenchmarks(),
         new SoakBenchmarks(),

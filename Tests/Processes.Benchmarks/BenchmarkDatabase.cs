@@ -26,7 +26,8 @@ internal sealed class BenchmarkDatabase : IAsyncDisposable
     public string DataDirectory => _postgres.DataDirectory;
 
     /// <param name="statements">Restarts the server with pg_stat_statements (planning time tracked) for the profile suite.</param>
-    public static async Task<BenchmarkDatabase> StartAsync(CancellationToken cancellationToken, bool statements = false)
+    /// <param name="migrateUpTo">Applies the migrations up to this version only (a suite that measures a migration applies the rest).</param>
+    public static async Task<BenchmarkDatabase> StartAsync(CancellationToken cancellationToken, bool statements = false, int migrateUpTo = int.MaxValue)
     {
         var root = Path.Combine(Path.GetTempPath(), $"processes-bench-{Guid.NewGuid():N}");
         var postgres = new EmbeddedPostgres(new EmbeddedPostgresOptions { DataDirectory = root, Durable = true });
@@ -42,8 +43,8 @@ internal sealed class BenchmarkDatabase : IAsyncDisposable
             await using var create = extension.CreateCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
-        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { MaxPoolSize = 50, MaxAutoPrepare = ProcessesDatabase.AutoPreparedStatements, Options = Environment.GetEnvironmentVariable("XPGOPT") }.ConnectionString);
-        await new Migrator(dataSource).MigrateAsync(cancellationToken);
+        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { MaxPoolSize = 50, MaxAutoPrepare = ProcessesDatabase.AutoPreparedStatements }.ConnectionString);
+        await new Migrator(dataSource, [.. MigrationScript.Embedded.Where(s => s.Version <= migrateUpTo)]).MigrateAsync(cancellationToken);
         return new BenchmarkDatabase(postgres, dataSource);
     }
 

@@ -18,7 +18,7 @@ public sealed partial class RuntimeSqlTests
         "deployment", "deployment_resource", "process_definition", "decision_definition", "decision_requirements", "form_definition",
         "job_metrics", "job_type_backoff", "engine_node", "business_calendar", "schema_migration", "timer_job_cancellation", "idempotent_request",
         "job_closed", "message_subscription_closed", "message_correlated", "decision_instance", "sla_pause", "sla_paused_timer", "sla_paused_task",
-        "batch_operation", "batch_operation_item",
+        "batch_operation", "batch_operation_item", "execution_history_default",
     ];
 
     /// <summary>Tables of other owners (see <see cref="BoundaryTests"/>): identity, audit, idempotency and the activities.</summary>
@@ -63,7 +63,7 @@ public sealed partial class RuntimeSqlTests
         "Engine/Deployment/VersionSuspension.cs", "Engine/Telemetry/OperationsGauges.cs",
         "Engine/Dmn/DecisionDefinitions.cs", "Engine/Dmn/DecisionDeployment.cs",
         "Engine/Jobs/JobQueries.cs", "Engine/Jobs/JobMetricsBuffer.cs", "Engine/Jobs/JobTypeBackOffs.cs",
-        "Engine/Comments/TaskComments.cs", "Engine/Retention/InstancePurge.cs", "Engine/Idempotency/IdempotencyStore.cs",
+        "Engine/Comments/TaskComments.cs", "Engine/Retention/InstancePurge.cs", "Engine/Retention/HistoryPartitions.cs", "Engine/Idempotency/IdempotencyStore.cs",
         "Engine/Calendars/CalendarStore.cs", "Engine/Cluster/ClusterMember.cs",
     ];
 
