@@ -55,6 +55,16 @@ public sealed class EngineParts
     /// <summary>How much variable data the engine takes from any caller; the host binds it from configuration.</summary>
     public VariableLimits VariableLimits => _engine.Limits;
 
+    /// <summary>
+    /// What form values the engine accepts beyond the forms' own rules (the host's catalogues): checked inside the command
+    /// of a person's task completion and of a start (API, message, webhook, another process). Unset: not checked.
+    /// </summary>
+    public IFormValueCheck? FormValues
+    {
+        get => _engine.FormValues;
+        set => _engine.FormValues = value;
+    }
+
     /// <summary>The command facade.</summary>
     public IProcessEngine Engine => _engine;
 

@@ -72,3 +72,25 @@ export function renderPageHeader({ brand, tab = null }) {
   }
   document.body.prepend(...parts);
 }
+
+/**
+ * For someone in several tenants (an admin: every tenant) the page's tenant picker chooses whose data the page shows and
+ * saves; it starts at the session's tenant. One tenant: no picker (`row` stays hidden), the API's default holds.
+ * Answers `scoped(path)`: the API path with the picked tenant (`?tenantId=`), so every read and write acts there.
+ * After a pick `onChange` reloads the page's data; `what` names that data in the message.
+ */
+export async function tenantPicker({ select, row, what, onChange }) {
+  let tenant = null;
+  const scoped = path => (tenant ? `${path}${path.includes('?') ? '&' : '?'}tenantId=${encodeURIComponent(tenant)}` : path);
+  const mine = await json('GET', '/api/tenants/mine');
+  if (!mine.all && mine.tenants.length < 2) return scoped;
+  select.replaceChildren(...mine.tenants.map(t => new Option(t.name === t.id ? t.id : `${t.name} (${t.id})`, t.id)));
+  tenant = mine.selected ?? (mine.tenants.some(t => t.id === '<default>') ? '<default>' : mine.tenants[0]?.id ?? null);
+  select.value = tenant ?? '';
+  row.hidden = false;
+  select.addEventListener('change', () => act(async () => {
+    tenant = select.value;
+    await onChange();
+  }, `Showing the ${what} of tenant ${select.value}.`));
+  return scoped;
+}

@@ -1,16 +1,17 @@
-// The admin's catalogues page: managed catalogues of the current tenant (/api/catalogues). Entries are edited as lines
+// The admin's catalogues page: managed catalogues of a tenant (/api/catalogues; an admin of several picks it). Entries are edited as lines
 // "value | label | parent" (a phone keyboard edits that as well as a desktop); every save is a new version the API
 // audits, sent with the version it was based on so a concurrent edit is a 409 shown here. Data goes in as DOM text only.
-import { act, element, json, renderPageHeader, say } from './admin-kit.js';
+import { act, element, json, renderPageHeader, say, tenantPicker } from './admin-kit.js';
 import { renderNav } from './nav.js';
 
 const $ = id => document.getElementById(id);
 let catalogues = [];
 let selected = null; // the catalogue being edited (null: a new one)
+let scoped = path => path; // the API path in the picked tenant (unchanged: the session's)
 
 renderPageHeader({ brand: 'Processes admin', tab: 'catalogues' });
 
-const path = (...parts) => `/api/catalogues/${parts.map(encodeURIComponent).join('/')}`;
+const path = (...parts) => scoped(`/api/catalogues/${parts.map(encodeURIComponent).join('/')}`);
 
 function button(text, onClick, className) {
   const node = element('button', text, className);
@@ -22,7 +23,7 @@ function button(text, onClick, className) {
 const when = text => new Date(text).toLocaleString();
 
 async function loadCatalogues() {
-  catalogues = await json('GET', '/api/catalogues');
+  catalogues = await json('GET', scoped('/api/catalogues'));
   $('catalogues').replaceChildren(...catalogues.map(catalogue => {
     const item = element('li');
     item.dataset.catalogue = catalogue.name;
@@ -91,6 +92,14 @@ async function save(form) {
 async function start() {
   const me = await json('GET', '/api/auth/me');
   renderNav(me, 'admin');
+  scoped = await tenantPicker({
+    select: $('catalogues-tenant'), row: $('tenant-row'), what: 'catalogues',
+    onChange: async () => {
+      selected = null;
+      $('catalogue-detail').hidden = true;
+      await loadCatalogues();
+    },
+  });
   $('catalogue-new').addEventListener('click', () => show(null));
   $('catalogue-edit').addEventListener('submit', event => {
     event.preventDefault();

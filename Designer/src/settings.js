@@ -1,7 +1,7 @@
 // The admin's settings page: agent profiles (/api/agents), SMS templates (/api/sms-templates) and business calendars
 // (/api/calendars, with a preview of "N working hours from now"). Every write answers a problem naming the field when
 // it is wrong; the page shows it. Data goes into the page as DOM text only.
-import { act, element, json, renderPageHeader, say } from './admin-kit.js';
+import { act, element, json, renderPageHeader, say, tenantPicker } from './admin-kit.js';
 import { renderNav } from './nav.js';
 
 const $ = id => document.getElementById(id);
@@ -10,13 +10,8 @@ const $ = id => document.getElementById(id);
 renderPageHeader({ brand: 'Processes admin', tab: 'settings' });
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 let calendars = [];
-// The tenant these settings belong to (null: the session's, as the API decides without ?tenantId=).
-let tenant = null;
-
-/** The API path with the picked tenant, so every read and write of the page acts in that tenant. */
-function scoped(path) {
-  return tenant ? `${path}${path.includes('?') ? '&' : '?'}tenantId=${encodeURIComponent(tenant)}` : path;
-}
+// The API path in the tenant these settings belong to (unchanged: the session's, as the API decides without ?tenantId=).
+let scoped = path => path;
 
 function button(text, onClick) {
   const node = element('button', text);
@@ -278,30 +273,22 @@ async function saveSecret(event) {
   }, `Saved the secret ${name}; jobs use it from their next run.`);
 }
 
-/**
- * For someone in several tenants (an admin: every tenant) a picker chooses whose agents, texts, calendars and secrets
- * the page shows and saves; it starts at the session's tenant. One tenant: no picker, the API's default holds.
- */
-async function tenantPicker() {
-  const mine = await json('GET', '/api/tenants/mine');
-  const picker = $('settings-tenant');
-  if (!mine.all && mine.tenants.length < 2) return;
-  picker.replaceChildren(...mine.tenants.map(t => new Option(t.name === t.id ? t.id : `${t.name} (${t.id})`, t.id)));
-  tenant = mine.selected ?? (mine.tenants.some(t => t.id === '<default>') ? '<default>' : mine.tenants[0]?.id ?? null);
-  picker.value = tenant ?? '';
-  $('tenant-row').hidden = false;
-  picker.addEventListener('change', () => act(async () => {
-    tenant = picker.value;
-    for (const form of ['agent-form', 'template-form', 'calendar-form', 'secret-form']) $(form).reset();
-    $('preview').textContent = '';
-    await Promise.all([loadAgents(), loadTemplates(), loadCalendars(), loadSecrets()]);
-  }, `Showing the settings of tenant ${picker.value}.`));
+/** The tenant picker (admin-kit.js): a pick empties the forms and reloads what the page shows of that tenant. */
+async function pickTenant() {
+  scoped = await tenantPicker({
+    select: $('settings-tenant'), row: $('tenant-row'), what: 'settings',
+    onChange: async () => {
+      for (const form of ['agent-form', 'template-form', 'calendar-form', 'secret-form']) $(form).reset();
+      $('preview').textContent = '';
+      await Promise.all([loadAgents(), loadTemplates(), loadCalendars(), loadSecrets()]);
+    },
+  });
 }
 
 async function start() {
   const me = await json('GET', '/api/auth/me');
   renderNav(me, 'admin');
-  await tenantPicker();
+  await pickTenant();
   weekInputs();
   $('agent-form').addEventListener('submit', saveAgent);
   $('position-form').addEventListener('submit', savePosition);

@@ -81,11 +81,18 @@ internal static class FormDeployment
         string tenantId = Visibility.TenantIds.Default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await LatestAsync(connection, null, tenantId, formId, cancellationToken);
+    }
+
+    /// <summary>The same read inside a command's transaction (a completion or a start checks the form's values).</summary>
+    public static async Task<StoredForm?> LatestAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string tenantId, string formId,
+        CancellationToken cancellationToken)
+    {
         var row = await connection.QuerySingleOrDefaultAsync<FormRow>(new CommandDefinition("""
             SELECT f.form_key AS Key, f.form_id AS FormId, f.version AS Version, r.content AS Content FROM form_definition f
             JOIN deployment_resource r ON r.deployment_key = f.deployment_key AND r.resource_name = f.resource_name
             WHERE f.tenant_id = @tenantId AND f.form_id = @formId AND f.deleted_at IS NULL ORDER BY f.version DESC LIMIT 1
-            """, new { tenantId, formId }, cancellationToken: cancellationToken));
+            """, new { tenantId, formId }, transaction, cancellationToken: cancellationToken));
         if (row is not { } found)
         {
             return null;

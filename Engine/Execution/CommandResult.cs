@@ -26,5 +26,15 @@ public readonly record struct CommandResult<T>(T? Value, CommandError? Error, st
 
     public static CommandResult<T> Fail(CommandError error, string message) => new(default, error, message);
 
-    public CommandResult<TOther> As<TOther>() => new(default, Error, Message);
+    /// <summary>
+    /// Submitted values refused field by field (a form field's value outside its catalogue): the API answers 422 with
+    /// these as the problem's <c>errors</c>. Null for every other refusal.
+    /// </summary>
+    public IReadOnlyDictionary<string, string[]>? Fields { get; init; }
+
+    /// <summary>A refusal of values by field (<see cref="Fields"/>); the message names each field and what is wrong with it.</summary>
+    public static CommandResult<T> Invalid(IReadOnlyDictionary<string, string[]> fields) =>
+        new(default, CommandError.InvalidArgument, string.Join(" ", fields.Select(f => $"{f.Key}: {string.Join(" ", f.Value)}"))) { Fields = fields };
+
+    public CommandResult<TOther> As<TOther>() => new(default, Error, Message) { Fields = Fields };
 }

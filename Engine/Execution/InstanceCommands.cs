@@ -57,6 +57,12 @@ internal sealed partial class ProcessEngine
                 return CommandResult<CreatedInstance>.Fail(CommandError.AlreadyExists,
                     $"Process '{bpmnProcessId}' already has an instance ({existing}) with business key '{businessKey}'.");
             }
+            // A start at a start event (not an operator's start inside the model) carries the values its start form would offer.
+            if ((startElementId is null || definition.Model.Scope.StartEvents.Any(e => e.Id == startElementId))
+                && await StartFormRefusesAsync(connection, transaction, definition, variables, cancellationToken) is { } fields)
+            {
+                return CommandResult<CreatedInstance>.Invalid(fields);
+            }
             var instance = NewInstance(x, definition, variables, businessKey, startElementId);
             return CommandResult<CreatedInstance>.Success(new CreatedInstance(instance.Key, definition.Key, definition.BpmnProcessId, definition.Version)
             {

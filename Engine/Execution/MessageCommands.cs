@@ -42,6 +42,10 @@ internal sealed partial class ProcessEngine
             }
             var key = x.Keys.Next();
             var payload = variables ?? [];
+            if (await MessageStartRefusesAsync(connection, transaction, tenant, name, payload, cancellationToken) is { } fields)
+            {
+                return CommandResult<PublishedMessage>.Invalid(fields);
+            }
             var correlated = await CorrelateAsync(x, connection, transaction, tenant, key, name, correlationKey, payload, cancellationToken);
             if (timeToLive > TimeSpan.Zero)
             {
@@ -66,6 +70,10 @@ internal sealed partial class ProcessEngine
                 return CommandResult<PublishedMessage>.Fail(CommandError.Forbidden, $"You may not correlate messages in tenant '{tenant}'.");
             }
             await LockCorrelationAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
+            if (await MessageStartRefusesAsync(connection, transaction, tenant, name, variables, cancellationToken) is { } fields)
+            {
+                return CommandResult<PublishedMessage>.Invalid(fields);
+            }
             var key = x.Keys.Next();
             var correlated = await CorrelateAsync(x, connection, transaction, tenant, key, name, correlationKey, variables ?? [], cancellationToken);
             return correlated.Count == 0
@@ -91,6 +99,28 @@ internal sealed partial class ProcessEngine
             await BroadcastAsync(x, connection, transaction, tenant, name, variables ?? [], cancellationToken);
             return CommandResult<long>.Success(x.Keys.Next());
         }, cancellationToken);
+
+    /// <summary>
+    /// Null when every process the message may start accepts its values on its start form. Checked before correlating,
+    /// for every message start event of the name: a buffered message may start an instance later, with nobody left to tell.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, string[]>?> MessageStartRefusesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string tenant, string name, JsonObject? variables, CancellationToken cancellationToken)
+    {
+        if (FormValues is null || variables is null || variables.Count == 0)
+        {
+            return null;
+        }
+        foreach (var start in await SubscriptionStore.StartEventsAsync(connection, transaction, tenant, "MESSAGE", name, cancellationToken))
+        {
+            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition
+                && await StartFormRefusesAsync(connection, transaction, definition, variables, cancellationToken) is { } fields)
+            {
+                return fields;
+            }
+        }
+        return null;
+    }
 
     private static Task LockCorrelationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string name, string correlationKey,
         CancellationToken cancellationToken) =>

@@ -35,6 +35,13 @@ internal sealed partial class ProcessEngine
         {
             return CommandResult<bool>.Fail(CommandError.InvalidState, $"The element of user task {userTaskKey} is no longer waiting.");
         }
+        // The last step of the chain: a person's values are those the task's form offers (its catalogue fields). The engine's
+        // own completions (workers, embedded callers) are not form submissions.
+        if (!ReferenceEquals(caller, Caller.System)
+            && await TaskFormRefusesAsync(connection, transaction, task.TenantId, task.FormKey, variables, cancellationToken) is { } fields)
+        {
+            return CommandResult<bool>.Invalid(fields);
+        }
         x.Changes.CompletedUserTasks.Add(userTaskKey);
         x.History(instance, element, HistoryEvents.TaskCompleted, new JsonObject { ["userTaskKey"] = userTaskKey, ["by"] = ByOf(caller) ?? task.Assignee });
         x.Enqueue(() =>

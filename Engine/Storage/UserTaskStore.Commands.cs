@@ -8,7 +8,13 @@ namespace Processes.Engine.Storage;
 
 /// <summary>The task row a command works on, read once and locked until the commit, with whether the caller may see it.</summary>
 internal sealed record LockedTask(long Key, long ProcessInstanceKey, long ElementInstanceKey, string ElementId, UserTaskState State, string? Assignee,
-    int Version, bool Visible);
+    int Version, bool Visible)
+{
+    public string TenantId { get; init; } = Visibility.TenantIds.Default;
+
+    /// <summary>The task's form (<c>form:&lt;id&gt;</c> for a linked form): the completion checks its values against it.</summary>
+    public string? FormKey { get; init; }
+}
 
 /// <summary>
 /// The task commands' statements on <c>user_task</c> (and the history rows they write beside it), in the command's
@@ -25,14 +31,17 @@ public sealed partial class UserTaskStore
     {
         var parameters = new DynamicParameters(new { key });
         var visible = VisibilityRule.Task(caller, "t", parameters);
-        var row = await connection.QuerySingleOrDefaultAsync<(long Key, long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string State,
-            string? Assignee, int Version, bool Visible)>(new CommandDefinition($"""
-            SELECT t.key, t.process_instance_key, t.element_instance_key, t.element_id, t.state, t.assignee, t.version, ({visible}) AS visible
+        var row = await connection.QuerySingleOrDefaultAsync<LockRow>(new CommandDefinition($"""
+            SELECT t.key AS Key, t.process_instance_key AS ProcessInstanceKey, t.element_instance_key AS ElementInstanceKey, t.element_id AS ElementId,
+                   t.state AS State, t.assignee AS Assignee, t.version AS Version, ({visible}) AS Visible, t.tenant_id AS TenantId, t.form_key AS FormKey
             FROM user_task t WHERE t.key = @key FOR UPDATE
             """, parameters, transaction, cancellationToken: cancellationToken));
-        return row == default ? null : new LockedTask(row.Key, row.ProcessInstanceKey, row.ElementInstanceKey, row.ElementId,
-            StoredStates.Parse<UserTaskState>(row.State), row.Assignee, row.Version, row.Visible);
+        return row is null ? null : new LockedTask(row.Key, row.ProcessInstanceKey, row.ElementInstanceKey, row.ElementId,
+            StoredStates.Parse<UserTaskState>(row.State), row.Assignee, row.Version, row.Visible) { TenantId = row.TenantId, FormKey = row.FormKey };
     }
+
+    private sealed record LockRow(long Key, long ProcessInstanceKey, long ElementInstanceKey, string ElementId, string State, string? Assignee, int Version,
+        bool Visible, string TenantId, string? FormKey);
 
     /// <summary>Sets (or with null clears) a locked task's assignee; its version moves on.</summary>
     internal static Task AssignAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long userTaskKey, string? assignee,

@@ -165,7 +165,7 @@ public sealed class WebhookReceiver
                 }
                 else if (!started.Ok)
                 {
-                    return Refused(started.Error, started.Message);
+                    return Refused(started);
                 }
                 else
                 {
@@ -179,7 +179,7 @@ public sealed class WebhookReceiver
                 {
                     return correlated.Error == CommandError.NotFound
                         ? WebhookOutcome.Problem(404, "correlationKey", $"No instance waits for the message '{webhook.MessageName}' with the correlation key '{correlationKey}'.")
-                        : Refused(correlated.Error, correlated.Message);
+                        : Refused(correlated);
                 }
                 instanceKey = correlated.Value!.CorrelatedProcessInstanceKeys.FirstOrDefault();
             }
@@ -207,6 +207,11 @@ public sealed class WebhookReceiver
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         return await InstanceStore.FindByBusinessKeyAsync(connection, transaction, webhook.TenantId, webhook.BpmnProcessId, businessKey, cancellationToken);
     }
+
+    // Values outside the start form's catalogues are the platform's to fix: a 422 naming the (first) field and every value.
+    private static WebhookOutcome Refused<T>(CommandResult<T> result) => result.Fields is { Count: > 0 } fields
+        ? WebhookOutcome.Problem(422, fields.Keys.First(), result.Message!)
+        : Refused(result.Error, result.Message);
 
     private static WebhookOutcome Refused(CommandError? error, string? message) => WebhookOutcome.Problem(error switch
     {

@@ -28,7 +28,12 @@ internal static class CamundaResults
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "NOT_FOUND", detail: detail);
 
     /// <summary>A refused command as Camunda reports it: the title is the error kind, the detail says what was wrong.</summary>
-    public static ProblemHttpResult Refused<T>(CommandResult<T> result) => result.Error switch
+    /// <remarks>Values refused field by field (a catalogue field's value) are the 422 validation problem naming each field.</remarks>
+    public static ProblemHttpResult Refused<T>(CommandResult<T> result) => result.Fields is { } fields
+        ? Processes.Host.Identity.Problems.Invalid(fields.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal))
+        : Kind(result);
+
+    private static ProblemHttpResult Kind<T>(CommandResult<T> result) => result.Error switch
     {
         CommandError.NotFound => NotFound(result.Message!),
         CommandError.InvalidArgument => BadRequest(result.Message!),

@@ -54,7 +54,7 @@ internal static class ProcessInstancesApi
 
     private static async Task<Results<Ok<CreateProcessInstanceResponse>, ProblemHttpResult>> CreateAsync(
         CreateProcessInstanceRequest request, IProcessEngine engine, Processes.Engine.Deployment.ProcessDefinitions definitions, HttpContext http,
-        TenantRequests tenantRequests, StartQueries starts, DefinitionQueries forms, CatalogueStore catalogues, CancellationToken cancellationToken)
+        TenantRequests tenantRequests, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
         {
@@ -100,12 +100,7 @@ internal static class ProcessInstancesApi
             return CamundaResults.BadRequest("Give processDefinitionId (with an optional processDefinitionVersion) or processDefinitionKey.");
         }
         var start = request.StartInstructions is { Count: > 0 } instructions ? instructions[0].ElementId : null;
-        // A start at the plain start event takes its start form's catalogue fields from their catalogues only.
-        if (start is null && tenant is not null && await CatalogueChecks.StartAsync(http.User.Caller(), tenant, processId, version, variables,
-            definitions, starts, forms, catalogues, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
+        // The engine refuses values outside the start form's catalogues (a 422 naming each field), as for every start.
         var result = await engine.CreateInstanceAsync(processId, version, variables, request.BusinessKey, cancellationToken, start, tenant);
         if (!result.Ok)
         {

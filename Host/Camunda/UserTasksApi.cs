@@ -142,7 +142,7 @@ internal static class UserTasksApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, UserTaskCompletionRequest? request, HttpContext http,
-        IProcessEngine engine, UserTaskQueries tasks, DefinitionQueries forms, CatalogueStore catalogues, CancellationToken cancellationToken)
+        IProcessEngine engine, CancellationToken cancellationToken)
     {
         if (!CamundaResults.TryKey(key, out var taskKey))
         {
@@ -151,10 +151,6 @@ internal static class UserTasksApi
         if (!CamundaResults.TryVariables(request?.Variables, "variables", out var variables, out var problem))
         {
             return problem!;
-        }
-        if (await CatalogueChecks.CompletionAsync(http.User.Caller(), taskKey, variables, tasks, forms, catalogues, cancellationToken) is { } refused)
-        {
-            return refused;
         }
         var result = await engine.CompleteUserTaskAsync(http.User.Caller(), taskKey, variables, ExpectedVersion(http), AuditEntry.ActorFor(http), cancellationToken);
         return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);

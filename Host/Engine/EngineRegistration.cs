@@ -20,6 +20,8 @@ internal static class EngineRegistration
             var parts = new EngineParts(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>());
             // The API's limits (Processes:Limits) hold in the engine too, for what reaches it past the API (job results, embedded callers).
             builder.Configuration.GetSection(Processes.Host.Input.InputLimits.Section).Bind(parts.VariableLimits);
+            // Catalogue fields accept their catalogue's values only, checked in the completion's and the start's command.
+            parts.FormValues = new Processes.Host.Catalogues.CatalogueFormValues(sp.GetRequiredService<Processes.Activities.Catalogues.CatalogueStore>());
             return parts;
         });
         services.AddSingleton(sp => sp.GetRequiredService<EngineParts>().Engine);
