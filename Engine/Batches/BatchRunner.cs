@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Processes.Engine.Cluster;
 using Processes.Engine.Execution;
 using Processes.Engine.Execution.Migration;
 using Processes.Engine.Execution.Modification;
@@ -14,8 +15,10 @@ namespace Processes.Engine.Batches;
 /// A node's share of the batch operations: each round takes the active batches no other node holds (a session lock
 /// that goes with its connection, so a dead node's batch is taken over) and runs their open items one command at a
 /// time, each ending its item in its own transaction. A batch suspended or cancelled meanwhile stops between items.
+/// Idle, it waits for <paramref name="waiting"/> (set when a batch is created or resumed on this node, or notified on
+/// <c>processes_batches</c> by another) or <paramref name="idle"/>, whichever comes first.
 /// </summary>
-internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger logger) : IBackgroundProcess
+internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger logger, Wakeup? waiting = null) : IBackgroundProcess
 {
     private const int ItemsPerRead = 50;
 
@@ -48,7 +51,16 @@ internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger l
                 await BatchOperationStore.LetGoAsync(connection, batch.Key, CancellationToken.None);
             }
         }
-        return worked ? TimeSpan.Zero : idle;
+        if (worked)
+        {
+            return TimeSpan.Zero;
+        }
+        if (waiting is null)
+        {
+            return idle;
+        }
+        await waiting.WaitAsync(idle, stop);
+        return TimeSpan.Zero;
     }
 
     public TimeSpan OnFailure(Exception exception)
