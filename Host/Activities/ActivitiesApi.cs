@@ -36,98 +36,76 @@ internal static class ActivitiesApi
         return app;
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<AgentProfile>>, ProblemHttpResult>> ListAgentsAsync(string? tenantId, HttpContext http, AgentStore store,
-        TenantRequests tenants, CancellationToken cancellationToken)
-    {
-        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
-        return tenant is null ? problem! : TypedResults.Ok(await store.ListAsync(tenant, cancellationToken));
-    }
+    private static Task<Results<Ok<IReadOnlyList<AgentProfile>>, ProblemHttpResult>> ListAgentsAsync(string? tenantId, HttpContext http, AgentStore store,
+        TenantRequests tenants, CancellationToken cancellationToken) =>
+        tenants.ListAsync(http, tenantId, store.ListAsync, cancellationToken);
 
-    private static async Task<Results<Ok<AgentProfile>, ProblemHttpResult>> PutAgentAsync(string userName, string? tenantId, AgentProfileRequest body, HttpContext http,
-        AgentStore store, PositionStore positions, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken)
-    {
-        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
-        if (tenant is null)
+    private static Task<Results<Ok<AgentProfile>, ProblemHttpResult>> PutAgentAsync(string userName, string? tenantId, AgentProfileRequest body, HttpContext http,
+        AgentStore store, PositionStore positions, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken) =>
+        tenants.InTenantAsync<Ok<AgentProfile>>(http, tenantId, async tenant =>
         {
-            return problem!;
-        }
-        if (body.Capacity is not { } capacity || capacity < 0)
-        {
-            return Problems.Invalid("capacity", "An agent profile needs a capacity (open tasks at once, 0 or more).");
-        }
-        var phone = string.IsNullOrWhiteSpace(body.Phone) ? null : body.Phone.Trim();
-        if (phone is not null && !PhoneNumbers.IsPhoneNumber(phone))
-        {
-            return Problems.Invalid("phone", $"'{phone}' is not a phone number: digits, optionally a leading + and spaces or dashes (7 to 15 digits).");
-        }
-        var position = string.IsNullOrWhiteSpace(body.Position) ? null : body.Position.Trim();
-        if (position is not null && !await positions.ExistsAsync(tenant, position, cancellationToken))
-        {
-            return Problems.Invalid("position", $"There is no position '{position}' in tenant '{tenant}': create it with PUT /api/positions/{position} first.");
-        }
-        var profile = new AgentProfile(userName, body.Skills ?? [], body.Regions ?? [], body.Languages ?? [], body.Tiers ?? [], capacity, body.OnDuty ?? true, phone,
-            body.Channels ?? [])
-        {
-            TenantId = tenant,
-            Position = position,
-            Grade = string.IsNullOrWhiteSpace(body.Grade) ? null : body.Grade.Trim(),
-            Outsourced = body.Outsourced ?? false,
-        };
-        await store.SaveAsync(profile, cancellationToken);
-        await audit.RecordAsync(AuditEntry.For(http, "agent.saved", "agent", userName, profile), cancellationToken);
-        return TypedResults.Ok(profile);
-    }
+            if (body.Capacity is not { } capacity || capacity < 0)
+            {
+                return Problems.Invalid("capacity", "An agent profile needs a capacity (open tasks at once, 0 or more).");
+            }
+            var phone = string.IsNullOrWhiteSpace(body.Phone) ? null : body.Phone.Trim();
+            if (phone is not null && !PhoneNumbers.IsPhoneNumber(phone))
+            {
+                return Problems.Invalid("phone", $"'{phone}' is not a phone number: digits, optionally a leading + and spaces or dashes (7 to 15 digits).");
+            }
+            var position = string.IsNullOrWhiteSpace(body.Position) ? null : body.Position.Trim();
+            if (position is not null && !await positions.ExistsAsync(tenant, position, cancellationToken))
+            {
+                return Problems.Invalid("position", $"There is no position '{position}' in tenant '{tenant}': create it with PUT /api/positions/{position} first.");
+            }
+            var profile = new AgentProfile(userName, body.Skills ?? [], body.Regions ?? [], body.Languages ?? [], body.Tiers ?? [], capacity, body.OnDuty ?? true, phone,
+                body.Channels ?? [])
+            {
+                TenantId = tenant,
+                Position = position,
+                Grade = string.IsNullOrWhiteSpace(body.Grade) ? null : body.Grade.Trim(),
+                Outsourced = body.Outsourced ?? false,
+            };
+            await store.SaveAsync(profile, cancellationToken);
+            await audit.RecordAsync(AuditEntry.For(http, "agent.saved", "agent", userName, profile), cancellationToken);
+            return TypedResults.Ok(profile);
+        }, cancellationToken);
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAgentAsync(string userName, string? tenantId, HttpContext http, AgentStore store,
-        TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken)
-    {
-        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
-        if (tenant is null)
+    private static Task<Results<NoContent, ProblemHttpResult>> DeleteAgentAsync(string userName, string? tenantId, HttpContext http, AgentStore store,
+        TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken) =>
+        tenants.InTenantAsync<NoContent>(http, tenantId, async tenant =>
         {
-            return problem!;
-        }
-        if (!await store.DeleteAsync(tenant, userName, cancellationToken))
-        {
-            return Problems.NotFound("agent", userName);
-        }
-        await audit.RecordAsync(AuditEntry.For(http, "agent.deleted", "agent", userName, new { tenantId = tenant }), cancellationToken);
-        return TypedResults.NoContent();
-    }
+            if (!await store.DeleteAsync(tenant, userName, cancellationToken))
+            {
+                return Problems.NotFound("agent", userName);
+            }
+            await audit.RecordAsync(AuditEntry.For(http, "agent.deleted", "agent", userName, new { tenantId = tenant }), cancellationToken);
+            return TypedResults.NoContent();
+        }, cancellationToken);
 
-    private static async Task<Results<Ok<IReadOnlyList<SmsTemplate>>, ProblemHttpResult>> ListTemplatesAsync(string? tenantId, HttpContext http,
-        SmsTemplateStore store, TenantRequests tenants, CancellationToken cancellationToken)
-    {
-        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
-        return tenant is null ? problem! : TypedResults.Ok(await store.ListAsync(tenant, cancellationToken));
-    }
+    private static Task<Results<Ok<IReadOnlyList<SmsTemplate>>, ProblemHttpResult>> ListTemplatesAsync(string? tenantId, HttpContext http,
+        SmsTemplateStore store, TenantRequests tenants, CancellationToken cancellationToken) =>
+        tenants.ListAsync(http, tenantId, store.ListAsync, cancellationToken);
 
-    private static async Task<Results<Ok<SmsTemplate>, ProblemHttpResult>> GetTemplateAsync(string id, string? tenantId, HttpContext http, SmsTemplateStore store,
-        TenantRequests tenants, CancellationToken cancellationToken)
-    {
-        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
-        if (tenant is null)
+    private static Task<Results<Ok<SmsTemplate>, ProblemHttpResult>> GetTemplateAsync(string id, string? tenantId, HttpContext http, SmsTemplateStore store,
+        TenantRequests tenants, CancellationToken cancellationToken) =>
+        tenants.InTenantAsync<Ok<SmsTemplate>>(http, tenantId, async tenant =>
         {
-            return problem!;
-        }
-        return await store.FindAsync(tenant, id, cancellationToken) is { } template ? TypedResults.Ok(template) : Problems.NotFound("SMS template", id);
-    }
+            return await store.FindAsync(tenant, id, cancellationToken) is { } template ? TypedResults.Ok(template) : Problems.NotFound("SMS template", id);
+        }, cancellationToken);
 
     /// <summary>Saves a template; unknown, unused and malformed placeholders come back as 422 with every problem.</summary>
-    private static async Task<Results<Ok<SmsTemplate>, ProblemHttpResult>> PutTemplateAsync(string id, string? tenantId, SmsTemplateRequest body, HttpContext http,
-        SmsTemplateStore store, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken)
-    {
-        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
-        if (tenant is null)
+    private static Task<Results<Ok<SmsTemplate>, ProblemHttpResult>> PutTemplateAsync(string id, string? tenantId, SmsTemplateRequest body, HttpContext http,
+        SmsTemplateStore store, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken) =>
+        tenants.InTenantAsync<Ok<SmsTemplate>>(http, tenantId, async tenant =>
         {
-            return problem!;
-        }
-        var template = new SmsTemplate(id, body.Text ?? "", body.Parameters ?? [], body.Description) { TenantId = tenant };
-        var saved = await store.SaveAsync(template, cancellationToken);
-        if (!saved.Saved)
-        {
-            return Problems.Invalid(new Dictionary<string, string[]> { ["text"] = [.. saved.Problems] });
-        }
-        await audit.RecordAsync(AuditEntry.For(http, "sms-template.saved", "sms-template", id, new { tenantId = tenant }), cancellationToken);
-        return TypedResults.Ok(template);
-    }
+            var template = new SmsTemplate(id, body.Text ?? "", body.Parameters ?? [], body.Description) { TenantId = tenant };
+            var saved = await store.SaveAsync(template, cancellationToken);
+            if (!saved.Saved)
+            {
+                return Problems.Invalid(new Dictionary<string, string[]> { ["text"] = [.. saved.Problems] });
+            }
+            await audit.RecordAsync(AuditEntry.For(http, "sms-template.saved", "sms-template", id, new { tenantId = tenant }), cancellationToken);
+            return TypedResults.Ok(template);
+        }, cancellationToken);
 }

@@ -27,48 +27,30 @@ internal static class CataloguesApi
         return app;
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<Catalogue>>, ProblemHttpResult>> ListAsync(string? tenantId, HttpContext http, CatalogueStore store,
-        TenantRequests tenants, CancellationToken cancellationToken)
-    {
-        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
-        return tenant is null ? problem! : TypedResults.Ok(await store.ListAsync(tenant, cancellationToken));
-    }
+    private static Task<Results<Ok<IReadOnlyList<Catalogue>>, ProblemHttpResult>> ListAsync(string? tenantId, HttpContext http, CatalogueStore store,
+        TenantRequests tenants, CancellationToken cancellationToken) => tenants.ListAsync(http, tenantId, store.ListAsync, cancellationToken);
 
     private static Task<Results<Ok<Catalogue>, ProblemHttpResult>> GetAsync(string name, string? tenantId, HttpContext http, CatalogueStore store,
         TenantRequests tenants, CancellationToken cancellationToken) => GetVersionAsync(name, null, tenantId, http, store, tenants, cancellationToken);
 
-    private static async Task<Results<Ok<Catalogue>, ProblemHttpResult>> GetVersionAsync(string name, int? version, string? tenantId, HttpContext http,
-        CatalogueStore store, TenantRequests tenants, CancellationToken cancellationToken)
-    {
-        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
-        if (tenant is null)
-        {
-            return problem!;
-        }
-        var catalogue = await store.FindAsync(tenant, name, version, cancellationToken);
-        return catalogue is null ? Problems.NotFound("catalogue", version is null ? name : $"{name} version {version}") : TypedResults.Ok(catalogue);
-    }
+    private static Task<Results<Ok<Catalogue>, ProblemHttpResult>> GetVersionAsync(string name, int? version, string? tenantId, HttpContext http,
+        CatalogueStore store, TenantRequests tenants, CancellationToken cancellationToken) =>
+        tenants.FindAsync(http, tenantId, "catalogue", version is null ? name : $"{name} version {version}",
+            (tenant, ct) => store.FindAsync(tenant, name, version, ct), cancellationToken);
 
-    private static async Task<Results<Ok<IReadOnlyList<Catalogue>>, ProblemHttpResult>> HistoryAsync(string name, string? tenantId, HttpContext http,
-        CatalogueStore store, TenantRequests tenants, CancellationToken cancellationToken)
-    {
-        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
-        if (tenant is null)
-        {
-            return problem!;
-        }
-        var history = await store.HistoryAsync(tenant, name, cancellationToken);
-        return history.Count == 0 ? Problems.NotFound("catalogue", name) : TypedResults.Ok(history);
-    }
+    // Every version, newest first; a catalogue without any does not exist.
+    private static Task<Results<Ok<IReadOnlyList<Catalogue>>, ProblemHttpResult>> HistoryAsync(string name, string? tenantId, HttpContext http,
+        CatalogueStore store, TenantRequests tenants, CancellationToken cancellationToken) =>
+        tenants.FindAsync<IReadOnlyList<Catalogue>>(http, tenantId, "catalogue", name,
+            async (tenant, ct) => await store.HistoryAsync(tenant, name, ct) is { Count: > 0 } history ? history : null, cancellationToken);
 
-    private static async Task<Results<Ok<Catalogue>, ProblemHttpResult>> PutAsync(string name, string? tenantId, CatalogueRequest body, HttpContext http,
-        CatalogueStore store, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken)
+    private static Task<Results<Ok<Catalogue>, ProblemHttpResult>> PutAsync(string name, string? tenantId, CatalogueRequest body, HttpContext http,
+        CatalogueStore store, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken) =>
+        tenants.InTenantAsync<Ok<Catalogue>>(http, tenantId, tenant => SaveAsync(name, tenant, body, http, store, audit, cancellationToken), cancellationToken);
+
+    private static async Task<Results<Ok<Catalogue>, ProblemHttpResult>> SaveAsync(string name, string tenant, CatalogueRequest body, HttpContext http,
+        CatalogueStore store, IAuditLog audit, CancellationToken cancellationToken)
     {
-        var (tenant, problem) = await tenants.TargetAsync(http.User, tenantId, "tenantId", cancellationToken);
-        if (tenant is null)
-        {
-            return problem!;
-        }
         var parentName = string.IsNullOrWhiteSpace(body.Parent) ? null : body.Parent.Trim();
         var catalogue = new Catalogue(name, body.Title?.Trim() ?? "", parentName,
             [.. (body.Entries ?? []).Select(e => e is null ? null! : e with { Value = e.Value?.Trim()!, Label = e.Label?.Trim()!, Parent = string.IsNullOrWhiteSpace(e.Parent) ? null : e.Parent.Trim() })])
