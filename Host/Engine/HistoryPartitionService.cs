@@ -30,7 +30,7 @@ internal sealed partial class HistoryPartitionService(ProcessesDatabase database
             {
                 return;
             }
-            catch (Exception e) when (ProcessesDatabase.IsTransient(e))
+            catch (Exception e) when (Processes.Engine.Storage.ConnectionFaults.IsBroken(e))
             {
                 // The database is away; the next round tries again (two months are created ahead).
             }
