@@ -42,7 +42,7 @@ internal sealed class BenchmarkDatabase : IAsyncDisposable
             await using var create = extension.CreateCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
-        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { MaxPoolSize = 50, MaxAutoPrepare = ProcessesDatabase.AutoPreparedStatements, Options = Environment.GetEnvironmentVariable("XPGOPT") }.ConnectionString);
+        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { MaxPoolSize = 50, MaxAutoPrepare = ProcessesDatabase.AutoPreparedStatements }.ConnectionString);
         await new Migrator(dataSource).MigrateAsync(cancellationToken);
         return new BenchmarkDatabase(postgres, dataSource);
     }
