@@ -113,6 +113,12 @@ public sealed class ModelImportTests : DatabaseTest
         report.Warnings.ShouldBeEmpty();
         report.Undrawn.ShouldBeEmpty();
 
+        foreach (var (width, height) in new[] { (1280, 800), (390, 844) })
+        {
+            await _page.Page.SetViewportSizeAsync(width, height);
+            await _page.Page.EvaluateAsync("() => window.processesDesigner.modeler.get('canvas').zoom('fit-viewport')");
+            await _page.Page.ScreenshotAsync(new Microsoft.Playwright.PageScreenshotOptions { Path = $"/tmp/designer-adhoc-{width}.png" });
+        }
         var exported = await _page.ExportAsync();
         ZeebeExtensions.Of(exported).ShouldBe(ZeebeExtensions.Of(Execution.AdHocModelerModelTests.Model));
         var adHoc = XDocument.Parse(exported).Descendants(XName.Get("adHocSubProcess", "http://www.omg.org/spec/BPMN/20100524/MODEL")).ShouldHaveSingleItem();
@@ -124,6 +130,27 @@ public sealed class ModelImportTests : DatabaseTest
         var check = await (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(api, "/api/designer/validation",
             new { resourceName = "complaint-checks.bpmn", content = exported })).Content.ReadAsStringAsync();
         check.ShouldContain("\"problems\":[]");
+
+        // The live checks have nothing to say, and the replace menu of a plain subprocess offers the ad-hoc one.
+        var lint = await _page.Page.EvaluateAsync<string[]>("""
+            async () => {
+              const results = await window.processesDesigner.modeler.get('linting').lint();
+              return Object.entries(results).flatMap(([rule, issues]) => issues.map(issue => `${rule} ${issue.id}: ${issue.message}`));
+            }
+            """);
+        lint.ShouldBeEmpty();
+        var menu = await _page.Page.EvaluateAsync<string[]>("""
+            () => {
+              const modeler = window.processesDesigner.modeler;
+              const plain = modeler.get('bpmnReplace').replaceElement(modeler.get('elementRegistry').get('Checks'), { type: 'bpmn:SubProcess', isExpanded: true });
+              modeler.get('popupMenu').open(plain, 'bpmn-replace', { x: 300, y: 300 });
+              const ids = [...document.querySelectorAll('.djs-popup [data-id]')].map(e => e.dataset.id);
+              modeler.get('popupMenu').close();
+              modeler.get('commandStack').clear();
+              return ids;
+            }
+            """);
+        menu.ShouldContain("replace-with-ad-hoc-subprocess");
         _page.Errors.ShouldBeEmpty();
     }
 
