@@ -51,7 +51,7 @@ public sealed class BatchOperations
         CreateAsync(caller, BatchOperationTypes.Migrate, Active(filter), JsonSerializer.Serialize(plan), incidents: false, cancellationToken);
 
     public Task<CommandResult<long>> ModifyInstancesAsync(Caller caller, Query filter, IReadOnlyList<BatchMove> moves, CancellationToken cancellationToken) =>
-        CreateAsync(caller, BatchOperationTypes.Modify, Active(filter), JsonSerializer.Serialize(moves), incidents: false, cancellationToken);
+        CreateAsync(caller, BatchOperationTypes.Modify, Active(filter), JsonSerializer.Serialize(moves), incidents: false, cancellationToken, moves);
 
     public Task<CommandResult<bool>> CancelAsync(Caller caller, long key, CancellationToken cancellationToken) =>
         ChangeAsync(caller, key, ["ACTIVE", "SUSPENDED", "CREATED"], "CANCELED", "cancelled", cancellationToken);
@@ -65,10 +65,11 @@ public sealed class BatchOperations
     private static Query Active(Query filter) => filter.And(new FieldCondition("state", FilterOperator.Eq, "ACTIVE")) with { CountTotal = false };
 
     private async Task<CommandResult<long>> CreateAsync(Caller caller, string type, Query filter, string? plan, bool incidents,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IReadOnlyList<BatchMove>? moves = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var items = new List<(long, long)>();
+        var definitions = new HashSet<long>();
         string? after = null;
         do
         {
@@ -76,6 +77,7 @@ public sealed class BatchOperations
             var page = await QuerySql.RunAsync(_engine.DataSource, InstanceQueries.Model, caller,
                 filter with { Sort = [], Page = new PageRequest(PageSize, After: after) }, cancellationToken);
             var keys = page.Items.Select(i => i.Key).ToArray();
+            definitions.UnionWith(page.Items.Select(i => i.ProcessDefinitionKey));
             if (incidents && keys.Length > 0)
             {
                 string? incidentsAfter = null;
@@ -96,9 +98,19 @@ public sealed class BatchOperations
             after = page.HasMore ? page.EndCursor : null;
         }
         while (after is not null);
+        foreach (var definition in moves is null ? [] : definitions)
+        {
+            // Refused as a whole, before any item exists: the moves are wrong for the models of the instances they name.
+            if (await _engine.Definitions.GetExecutableAsync(definition, cancellationToken) is { } model && BatchMoveRules.Problem(model, moves!) is { } problem)
+            {
+                return CommandResult<long>.Fail(CommandError.InvalidArgument, problem);
+            }
+        }
         var key = _engine.Keys.Next();
         await BatchOperationStore.InsertAsync(_engine.DataSource, new NewBatch(key, type, caller.UserName, CallerJson.Write(caller),
             caller.Tenants?.ToArray(), plan, _engine.Clock.GetUtcNow(), items), cancellationToken);
+        // Committed: this node's runner starts now; the others hear the store's notification.
+        _engine.BatchesWaiting.Set();
         return CommandResult<long>.Success(key);
     }
 
@@ -109,9 +121,15 @@ public sealed class BatchOperations
             return CommandResult<bool>.Fail(CommandError.NotFound, $"Batch operation {key} does not exist or is not visible to you.");
         }
         var was = await BatchOperationStore.ChangeStateAsync(_engine.DataSource, key, from, to, _engine.Clock.GetUtcNow(), cancellationToken);
-        return was is not null && from.Contains(was, StringComparer.Ordinal)
-            ? CommandResult<bool>.Success(true)
-            : CommandResult<bool>.Fail(CommandError.InvalidState, $"Batch operation {key} is {was}; it cannot be {verb}.");
+        if (was is null || !from.Contains(was, StringComparer.Ordinal))
+        {
+            return CommandResult<bool>.Fail(CommandError.InvalidState, $"Batch operation {key} is {was}; it cannot be {verb}.");
+        }
+        if (to == "ACTIVE")
+        {
+            _engine.BatchesWaiting.Set();
+        }
+        return CommandResult<bool>.Success(true);
     }
 }
 

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Processes.Engine.Cluster;
 using Processes.Engine.Execution;
 using Processes.Engine.Execution.Migration;
 using Processes.Engine.Execution.Modification;
@@ -14,8 +16,10 @@ namespace Processes.Engine.Batches;
 /// A node's share of the batch operations: each round takes the active batches no other node holds (a session lock
 /// that goes with its connection, so a dead node's batch is taken over) and runs their open items one command at a
 /// time, each ending its item in its own transaction. A batch suspended or cancelled meanwhile stops between items.
+/// Idle, it waits for <paramref name="waiting"/> (set when a batch is created or resumed on this node, or notified on
+/// <c>processes_batches</c> by another) or <paramref name="idle"/>, whichever comes first.
 /// </summary>
-internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger logger) : IBackgroundProcess
+internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger logger, Wakeup? waiting = null) : IBackgroundProcess
 {
     private const int ItemsPerRead = 50;
 
@@ -48,7 +52,16 @@ internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger l
                 await BatchOperationStore.LetGoAsync(connection, batch.Key, CancellationToken.None);
             }
         }
-        return worked ? TimeSpan.Zero : idle;
+        if (worked)
+        {
+            return TimeSpan.Zero;
+        }
+        if (waiting is null)
+        {
+            return idle;
+        }
+        await waiting.WaitAsync(idle, stop);
+        return TimeSpan.Zero;
     }
 
     public TimeSpan OnFailure(Exception exception)
@@ -59,7 +72,8 @@ internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger l
 
     private async Task RunItemAsync(OpenBatch batch, Caller caller, long itemKey, long instanceKey, CancellationToken stop)
     {
-        var claim = new BatchItemClaim(batch.Key, itemKey, batch.OperationType == BatchOperationTypes.Migrate ? MigrationFailure : null);
+        var claim = new BatchItemClaim(batch.Key, itemKey, batch.OperationType == BatchOperationTypes.Migrate ? MigrationFailure : null,
+            AuditOf(batch, caller, itemKey, instanceKey));
         string? refusal;
         try
         {
@@ -101,6 +115,12 @@ internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger l
                 return Refusal(await engine.MigrateInstanceAsync(caller, instanceKey, plan, dryRun: false, audit, stop));
             case BatchOperationTypes.Modify:
                 var moves = JsonSerializer.Deserialize<List<BatchMove>>(batch.Plan!)!;
+                // Checked when the batch was made; checked again, as the instance may have been migrated to another version since.
+                if (await engine.Definitions.GetExecutableAsync(visible.Items[0].ProcessDefinitionKey, stop) is { } model &&
+                    BatchMoveRules.Problem(model, moves) is { } problem)
+                {
+                    return problem;
+                }
                 var modification = await MovesAsync(caller, instanceKey, moves, stop);
                 return modification is null
                     ? $"Process instance {instanceKey} has no active element instance of {string.Join(", ", moves.Select(m => $"'{m.SourceElementId}'"))}."
@@ -127,6 +147,23 @@ internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger l
             }
         }
         return terminations.Count == 0 ? null : new ModificationPlan(activations, terminations);
+    }
+
+    /// <summary>
+    /// The audit row of a cancel or resolve item, in the creator's name (migrations and modifications write their own):
+    /// the same actions as the single commands', naming the batch they came from.
+    /// </summary>
+    private static AuditRow? AuditOf(OpenBatch batch, Caller caller, long itemKey, long instanceKey)
+    {
+        var details = JsonSerializer.Serialize(new { batchOperationKey = batch.Key, processInstanceKey = instanceKey });
+        return batch.OperationType switch
+        {
+            BatchOperationTypes.Cancel => new AuditRow(new AuditActor(caller.UserName), "instance.cancelled", "processInstance",
+                instanceKey.ToString(CultureInfo.InvariantCulture), details),
+            BatchOperationTypes.ResolveIncident => new AuditRow(new AuditActor(caller.UserName), "incident.resolved", "incident",
+                itemKey.ToString(CultureInfo.InvariantCulture), details),
+            _ => null,
+        };
     }
 
     private static string? MigrationFailure(object? value) =>

@@ -5,13 +5,20 @@ using Processes.Engine.Storage;
 namespace Processes.Engine.Cluster;
 
 /// <summary>
-/// Holds one dedicated connection that LISTENs on a channel and passes each payload on. Notifications only make
+/// Holds one dedicated connection that LISTENs on a channel (and any <c>also</c> channels, which share the connection)
+/// and passes each channel and payload on. Notifications only make
 /// loops wake early: a lost connection (and the notifications sent meanwhile) costs latency, never work, because
 /// every loop also polls. The connection is re-opened after a short pause (doubling up to a second while the server is
 /// away) until cancelled; the first notification after a reconnect is an empty one, so the loops look at once.
 /// </summary>
-internal sealed class PgListener(NpgsqlDataSource dataSource, string channel, Action<string> onNotification, ILogger logger)
+internal sealed class PgListener(NpgsqlDataSource dataSource, string channel, Action<string, string> onNotification, ILogger logger,
+    params string[] also)
 {
+    public PgListener(NpgsqlDataSource dataSource, string channel, Action<string> onNotification, ILogger logger)
+        : this(dataSource, channel, (_, payload) => onNotification(payload), logger)
+    {
+    }
+
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(30);
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -22,13 +29,18 @@ internal sealed class PgListener(NpgsqlDataSource dataSource, string channel, Ac
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-                connection.Notification += (_, e) => onNotification(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {channel}", connection))
+                connection.Notification += (_, e) => onNotification(e.Channel, e.Payload);
+                // The main channel last: a LISTEN on it in pg_stat_activity means every channel is listened to.
+                foreach (var name in also.Append(channel))
                 {
+                    await using var listen = new NpgsqlCommand($"LISTEN {name}", connection);
                     await listen.ExecuteNonQueryAsync(cancellationToken);
                 }
                 pause.Reset();
-                onNotification(""); // anything sent while not listening is caught by one extra poll
+                foreach (var name in also.Append(channel))
+                {
+                    onNotification(name, ""); // anything sent while not listening is caught by one extra poll
+                }
                 while (true)
                 {
                     if (!await connection.WaitAsync(PingInterval, cancellationToken))

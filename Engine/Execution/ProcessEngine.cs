@@ -65,6 +65,9 @@ internal sealed partial class ProcessEngine : IProcessEngine
 
     internal ProcessDefinitions Definitions => _store.Definitions;
 
+    /// <summary>Set after a batch operation became ACTIVE (created, resumed) on this node or another: wakes this node's batch runner.</summary>
+    internal Cluster.Wakeup BatchesWaiting { get; } = new();
+
     private delegate Task<CommandResult<T>> CommandBody<T>(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction);
 
     /// <summary>A command that brings variables: refused before any work when they are over the limits.</summary>

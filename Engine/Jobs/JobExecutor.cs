@@ -68,7 +68,7 @@ internal sealed class JobExecutor
     {
         using var handlerStop = new CancellationTokenSource();
         var listener = _options.ListenForNotifications
-            ? new PgListener(_engine.DataSource, "processes_jobs", OnNotification, _logger).RunAsync(cancellationToken)
+            ? new PgListener(_engine.DataSource, "processes_jobs", OnNotification, _logger, BatchOperationStore.Channel).RunAsync(cancellationToken)
             : Task.CompletedTask;
         var server = new BackgroundProcessServer(_engine.DataSource);
         // Runs until the drain below is over: handlers finishing during a graceful shutdown still get their answer.
@@ -80,7 +80,7 @@ internal sealed class JobExecutor
             server.Start(recovery, cancellationToken);
             server.Start(new LeaseExtensionProcess(_engine, _options, () => [.. _running.Keys], _logger), cancellationToken);
             server.Start(new MetricsFlushProcess(_metrics, _options, _logger), cancellationToken);
-            server.Start(new Batches.BatchRunner(_engine, _options.MaxPollInterval, _logger), cancellationToken);
+            server.Start(new Batches.BatchRunner(_engine, _options.MaxPollInterval, _logger, _engine.BatchesWaiting), cancellationToken);
             // The first poll comes after the first recovery and back-off load, as it always did: recovered jobs are
             // taken at once, and a job failing in the first second gets the back-off an operator stored for its type.
             await Task.WhenAll(server.FirstRound(_backOffs), server.FirstRound(recovery));
@@ -97,9 +97,14 @@ internal sealed class JobExecutor
         }
     }
 
-    private void OnNotification(string type)
+    private void OnNotification(string channel, string type)
     {
-        if (type.Length == 0 || _handlers.Find(type) is not null)
+        if (channel == BatchOperationStore.Channel)
+        {
+            // A batch created or resumed on some node: this node's runner looks now instead of after its idle pause.
+            _engine.BatchesWaiting.Set();
+        }
+        else if (type.Length == 0 || _handlers.Find(type) is not null)
         {
             _jobsAvailable.Set();
         }

@@ -16,6 +16,9 @@ internal sealed record OpenBatch(long Key, string OperationType, string Caller, 
 /// </summary>
 internal static class BatchOperationStore
 {
+    /// <summary>Notified (with the batch's key) when a batch becomes ACTIVE: created or resumed.</summary>
+    public const string Channel = "processes_batches";
+
     public static async Task InsertAsync(NpgsqlDataSource dataSource, NewBatch batch, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -33,8 +36,17 @@ internal static class BatchOperationStore
             ON CONFLICT DO NOTHING
             """, new { key = batch.Key, items = batch.Items.Select(i => i.ItemKey).ToArray(), instances = batch.Items.Select(i => i.ProcessInstanceKey).ToArray() },
             transaction, cancellationToken: cancellationToken));
+        if (state == "ACTIVE")
+        {
+            await NotifyAsync(connection, transaction, batch.Key, cancellationToken);
+        }
+        // Durability point: the batch, its items and the wake-up of every node's runner commit together.
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>Sent on commit only (a rolled-back batch wakes nobody).</summary>
+    private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long key, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition($"SELECT pg_notify('{Channel}', @key::text)", new { key }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>
     /// Moves a batch from one of <paramref name="from"/> to <paramref name="to"/>; cancelling also cancels its open items.
@@ -59,6 +71,10 @@ internal static class BatchOperationStore
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE batch_operation_item SET state = 'CANCELED', processed_at = @at WHERE batch_operation_key = @key AND state = 'ACTIVE'",
                 new { key, at }, transaction, cancellationToken: cancellationToken));
+        }
+        if (to == "ACTIVE")
+        {
+            await NotifyAsync(connection, transaction, key, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return current;
@@ -102,6 +118,21 @@ internal static class BatchOperationStore
             UPDATE batch_operation_item SET state = CASE WHEN @error IS NULL THEN 'COMPLETED' ELSE 'FAILED' END, error_message = @error, processed_at = @at
             WHERE batch_operation_key = @key AND item_key = @itemKey AND state = 'ACTIVE'
             """, new { key, itemKey, error, at }, transaction, cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> batches that ended before <paramref name="endedBefore"/>, their items with
+    /// them (the foreign key cascades); an active or suspended batch is never touched. Answers how many.
+    /// </summary>
+    public static async Task<int> PurgeEndedAsync(NpgsqlDataSource dataSource, DateTimeOffset endedBefore, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM batch_operation WHERE key IN (
+                SELECT key FROM batch_operation
+                WHERE ended_at < @endedBefore AND state IN ('COMPLETED', 'PARTIALLY_COMPLETED', 'CANCELED', 'FAILED')
+                ORDER BY ended_at LIMIT @limit FOR UPDATE SKIP LOCKED)
+            """, new { endedBefore = endedBefore.ToUniversalTime(), limit }, cancellationToken: cancellationToken));
+    }
 
     /// <summary>Ends an active batch with no open item left: COMPLETED, or PARTIALLY_COMPLETED when an item failed.</summary>
     public static Task FinishIfDoneAsync(NpgsqlConnection connection, long key, DateTimeOffset at, CancellationToken cancellationToken) =>

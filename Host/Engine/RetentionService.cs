@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Processes.Engine.Execution;
+using Processes.Engine.Retention;
 using Processes.Host.Postgres;
 
 namespace Processes.Host.Engine;
@@ -10,19 +11,55 @@ public sealed class RetentionOptions
     /// <summary>Finished instances older than this are purged; null (the default) keeps them forever.</summary>
     public TimeSpan? FinishedInstances { get; set; }
 
+    /// <summary>
+    /// Batch operations that ended (with their items) older than this are purged; null keeps them forever. Default 30
+    /// days: a batch's items name instances that retention may have purged already.
+    /// </summary>
+    public TimeSpan? FinishedBatchOperations { get; set; } = TimeSpan.FromDays(30);
+
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
 
     public int BatchSize { get; set; } = 500;
+
+    internal bool PurgesAnything => FinishedInstances is not null || FinishedBatchOperations is not null;
+
+    /// <summary>One round: whatever is past its period, a batch at a time until none is full; answers what went.</summary>
+    internal async Task<(int Instances, int BatchOperations)> PurgeAsync(InstancePurge purge, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        int instances = 0, batches = 0, purged;
+        if (FinishedInstances is { } instancesKept)
+        {
+            do
+            {
+                purged = await purge.PurgeBatchAsync(now - instancesKept, BatchSize, cancellationToken);
+                instances += purged;
+            }
+            while (purged == BatchSize);
+        }
+        if (FinishedBatchOperations is { } batchesKept)
+        {
+            do
+            {
+                purged = await purge.PurgeBatchOperationsAsync(now - batchesKept, BatchSize, cancellationToken);
+                batches += purged;
+            }
+            while (purged == BatchSize);
+        }
+        return (instances, batches);
+    }
 }
 
-/// <summary>Purges finished instances past the retention period, on every host (batches skip each other's rows).</summary>
+/// <summary>
+/// Purges finished instances and batch operations past their retention periods, on every host (batches skip each
+/// other's rows).
+/// </summary>
 /// <remarks>The engine needs the database, so it is resolved after the database started, not injected.</remarks>
 internal sealed partial class RetentionService(ProcessesDatabase database, IServiceProvider services, IOptions<RetentionOptions> options,
     TimeProvider clock, ILogger<RetentionService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.FinishedInstances is not { } keep)
+        if (!options.Value.PurgesAnything)
         {
             return;
         }
@@ -31,18 +68,11 @@ internal sealed partial class RetentionService(ProcessesDatabase database, IServ
             try
             {
                 await database.EnsureReadyAsync().WaitAsync(stoppingToken);
-                var purge = services.GetRequiredService<IProcessEngine>().Retention;
-                var cutoff = clock.GetUtcNow() - keep;
-                int purged, total = 0;
-                do
+                var now = clock.GetUtcNow();
+                var (instances, batches) = await options.Value.PurgeAsync(services.GetRequiredService<IProcessEngine>().Retention, now, stoppingToken);
+                if (instances + batches > 0)
                 {
-                    purged = await purge.PurgeBatchAsync(cutoff, options.Value.BatchSize, stoppingToken);
-                    total += purged;
-                }
-                while (purged == options.Value.BatchSize);
-                if (total > 0)
-                {
-                    LogPurged(logger, total, cutoff);
+                    LogPurged(logger, instances, batches, now);
                 }
             }
             catch (OperationCanceledException)
@@ -57,6 +87,6 @@ internal sealed partial class RetentionService(ProcessesDatabase database, IServ
         }
     }
 
-    [LoggerMessage(LogLevel.Information, "Purged {Count} finished process instances that ended before {Cutoff}")]
-    private static partial void LogPurged(ILogger logger, int count, DateTimeOffset cutoff);
+    [LoggerMessage(LogLevel.Information, "Purged {Instances} finished process instances and {Batches} finished batch operations past their retention at {Now}")]
+    private static partial void LogPurged(ILogger logger, int instances, int batches, DateTimeOffset now);
 }
