@@ -6,9 +6,10 @@ namespace Processes.Engine.Batches;
 /// <summary>
 /// The batch item a command works for. Ambient, as an Idempotency-Key is: the command ends the item in its own
 /// transaction, so a node that dies after the commit never runs the item again, and one that dies before leaves it open
-/// for the next. <see cref="FailureOf"/> reads a committed outcome that did nothing (a migration with problems) as a failure.
+/// for the next. <c>failureOf</c> reads a committed outcome that did nothing (a migration with problems) as a failure;
+/// <c>audit</c>, when given, is the item's audit row (commands that write none of their own), written with the item.
 /// </summary>
-internal sealed class BatchItemClaim(long batchKey, long itemKey, Func<object?, string?>? failureOf)
+internal sealed class BatchItemClaim(long batchKey, long itemKey, Func<object?, string?>? failureOf, AuditRow? audit = null)
 {
     private static readonly AsyncLocal<BatchItemClaim?> Ambient = new();
     private int _taken;
@@ -32,10 +33,15 @@ internal sealed class BatchItemClaim(long batchKey, long itemKey, Func<object?, 
 
     public async Task RecordAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, T value, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        if (!await BatchOperationStore.EndItemAsync(connection, transaction, BatchKey, ItemKey, failureOf?.Invoke(value), at, cancellationToken))
+        var failure = failureOf?.Invoke(value);
+        if (!await BatchOperationStore.EndItemAsync(connection, transaction, BatchKey, ItemKey, failure, at, cancellationToken))
         {
             // The batch was cancelled while the command ran: its item must not take effect after all.
             throw new BatchItemClosedException($"Item {ItemKey} of batch operation {BatchKey} is no longer open.");
+        }
+        if (audit is not null && failure is null)
+        {
+            await AuditRows.InsertAsync(connection, transaction, audit, cancellationToken);
         }
         Recorded = true;
     }

@@ -51,7 +51,7 @@ public sealed class BatchOperations
         CreateAsync(caller, BatchOperationTypes.Migrate, Active(filter), JsonSerializer.Serialize(plan), incidents: false, cancellationToken);
 
     public Task<CommandResult<long>> ModifyInstancesAsync(Caller caller, Query filter, IReadOnlyList<BatchMove> moves, CancellationToken cancellationToken) =>
-        CreateAsync(caller, BatchOperationTypes.Modify, Active(filter), JsonSerializer.Serialize(moves), incidents: false, cancellationToken);
+        CreateAsync(caller, BatchOperationTypes.Modify, Active(filter), JsonSerializer.Serialize(moves), incidents: false, cancellationToken, moves);
 
     public Task<CommandResult<bool>> CancelAsync(Caller caller, long key, CancellationToken cancellationToken) =>
         ChangeAsync(caller, key, ["ACTIVE", "SUSPENDED", "CREATED"], "CANCELED", "cancelled", cancellationToken);
@@ -65,10 +65,11 @@ public sealed class BatchOperations
     private static Query Active(Query filter) => filter.And(new FieldCondition("state", FilterOperator.Eq, "ACTIVE")) with { CountTotal = false };
 
     private async Task<CommandResult<long>> CreateAsync(Caller caller, string type, Query filter, string? plan, bool incidents,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IReadOnlyList<BatchMove>? moves = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var items = new List<(long, long)>();
+        var definitions = new HashSet<long>();
         string? after = null;
         do
         {
@@ -76,6 +77,7 @@ public sealed class BatchOperations
             var page = await QuerySql.RunAsync(_engine.DataSource, InstanceQueries.Model, caller,
                 filter with { Sort = [], Page = new PageRequest(PageSize, After: after) }, cancellationToken);
             var keys = page.Items.Select(i => i.Key).ToArray();
+            definitions.UnionWith(page.Items.Select(i => i.ProcessDefinitionKey));
             if (incidents && keys.Length > 0)
             {
                 string? incidentsAfter = null;
@@ -96,6 +98,14 @@ public sealed class BatchOperations
             after = page.HasMore ? page.EndCursor : null;
         }
         while (after is not null);
+        foreach (var definition in moves is null ? [] : definitions)
+        {
+            // Refused as a whole, before any item exists: the moves are wrong for the models of the instances they name.
+            if (await _engine.Definitions.GetExecutableAsync(definition, cancellationToken) is { } model && BatchMoveRules.Problem(model, moves!) is { } problem)
+            {
+                return CommandResult<long>.Fail(CommandError.InvalidArgument, problem);
+            }
+        }
         var key = _engine.Keys.Next();
         await BatchOperationStore.InsertAsync(_engine.DataSource, new NewBatch(key, type, caller.UserName, CallerJson.Write(caller),
             caller.Tenants?.ToArray(), plan, _engine.Clock.GetUtcNow(), items), cancellationToken);

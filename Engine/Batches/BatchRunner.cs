@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Processes.Engine.Cluster;
@@ -71,7 +72,8 @@ internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger l
 
     private async Task RunItemAsync(OpenBatch batch, Caller caller, long itemKey, long instanceKey, CancellationToken stop)
     {
-        var claim = new BatchItemClaim(batch.Key, itemKey, batch.OperationType == BatchOperationTypes.Migrate ? MigrationFailure : null);
+        var claim = new BatchItemClaim(batch.Key, itemKey, batch.OperationType == BatchOperationTypes.Migrate ? MigrationFailure : null,
+            AuditOf(batch, caller, itemKey, instanceKey));
         string? refusal;
         try
         {
@@ -113,6 +115,12 @@ internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger l
                 return Refusal(await engine.MigrateInstanceAsync(caller, instanceKey, plan, dryRun: false, audit, stop));
             case BatchOperationTypes.Modify:
                 var moves = JsonSerializer.Deserialize<List<BatchMove>>(batch.Plan!)!;
+                // Checked when the batch was made; checked again, as the instance may have been migrated to another version since.
+                if (await engine.Definitions.GetExecutableAsync(visible.Items[0].ProcessDefinitionKey, stop) is { } model &&
+                    BatchMoveRules.Problem(model, moves) is { } problem)
+                {
+                    return problem;
+                }
                 var modification = await MovesAsync(caller, instanceKey, moves, stop);
                 return modification is null
                     ? $"Process instance {instanceKey} has no active element instance of {string.Join(", ", moves.Select(m => $"'{m.SourceElementId}'"))}."
@@ -139,6 +147,23 @@ internal sealed class BatchRunner(ProcessEngine engine, TimeSpan idle, ILogger l
             }
         }
         return terminations.Count == 0 ? null : new ModificationPlan(activations, terminations);
+    }
+
+    /// <summary>
+    /// The audit row of a cancel or resolve item, in the creator's name (migrations and modifications write their own):
+    /// the same actions as the single commands', naming the batch they came from.
+    /// </summary>
+    private static AuditRow? AuditOf(OpenBatch batch, Caller caller, long itemKey, long instanceKey)
+    {
+        var details = JsonSerializer.Serialize(new { batchOperationKey = batch.Key, processInstanceKey = instanceKey });
+        return batch.OperationType switch
+        {
+            BatchOperationTypes.Cancel => new AuditRow(new AuditActor(caller.UserName), "instance.cancelled", "processInstance",
+                instanceKey.ToString(CultureInfo.InvariantCulture), details),
+            BatchOperationTypes.ResolveIncident => new AuditRow(new AuditActor(caller.UserName), "incident.resolved", "incident",
+                itemKey.ToString(CultureInfo.InvariantCulture), details),
+            _ => null,
+        };
     }
 
     private static string? MigrationFailure(object? value) =>

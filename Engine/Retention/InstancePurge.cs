@@ -72,6 +72,13 @@ public sealed class InstancePurge
         return keys.Length;
     }
 
+    /// <summary>
+    /// Purges up to <paramref name="batchSize"/> batch operations that ended (completed, partly completed, cancelled)
+    /// before <paramref name="endedBefore"/>, with their items; returns how many batches.
+    /// </summary>
+    public Task<int> PurgeBatchOperationsAsync(DateTimeOffset endedBefore, int batchSize, CancellationToken cancellationToken) =>
+        Storage.BatchOperationStore.PurgeEndedAsync(_dataSource, endedBefore, batchSize, cancellationToken);
+
     /// <summary>Expired buffered messages are kept no longer than their time to live.</summary>
     public async Task<int> PurgeExpiredMessagesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {

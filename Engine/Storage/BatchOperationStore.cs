@@ -119,6 +119,21 @@ internal static class BatchOperationStore
             WHERE batch_operation_key = @key AND item_key = @itemKey AND state = 'ACTIVE'
             """, new { key, itemKey, error, at }, transaction, cancellationToken: cancellationToken)) == 1;
 
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> batches that ended before <paramref name="endedBefore"/>, their items with
+    /// them (the foreign key cascades); an active or suspended batch is never touched. Answers how many.
+    /// </summary>
+    public static async Task<int> PurgeEndedAsync(NpgsqlDataSource dataSource, DateTimeOffset endedBefore, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM batch_operation WHERE key IN (
+                SELECT key FROM batch_operation
+                WHERE ended_at < @endedBefore AND state IN ('COMPLETED', 'PARTIALLY_COMPLETED', 'CANCELED', 'FAILED')
+                ORDER BY ended_at LIMIT @limit FOR UPDATE SKIP LOCKED)
+            """, new { endedBefore = endedBefore.ToUniversalTime(), limit }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Ends an active batch with no open item left: COMPLETED, or PARTIALLY_COMPLETED when an item failed.</summary>
     public static Task FinishIfDoneAsync(NpgsqlConnection connection, long key, DateTimeOffset at, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""

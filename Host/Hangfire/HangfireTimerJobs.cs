@@ -32,20 +32,15 @@ public sealed class TimerFiringJob(IServiceProvider services)
 /// <summary>Recurring maintenance run by Hangfire, visible and triggerable in the dashboard.</summary>
 public sealed class MaintenanceJobs(IServiceProvider services)
 {
-    /// <summary>Finished instances past the retention period (when one is configured).</summary>
-    [DisplayName("Retention: purge finished instances")]
+    /// <summary>Finished instances and batch operations past their retention periods (when configured).</summary>
+    [DisplayName("Retention: purge finished instances and batch operations")]
     public async Task PurgeFinishedInstancesAsync(CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<IOptions<RetentionOptions>>().Value;
-        if (options.FinishedInstances is not { } keep)
+        if (options.PurgesAnything)
         {
-            return;
-        }
-        var engine = services.GetRequiredService<IProcessEngine>();
-        var cutoff = services.GetRequiredService<TimeProvider>().GetUtcNow() - keep;
-        await engine.Retention.DropHistoryPartitionsAsync(cutoff, cancellationToken);
-        while (await engine.Retention.PurgeBatchAsync(cutoff, options.BatchSize, cancellationToken) == options.BatchSize)
-        {
+            await options.PurgeAsync(services.GetRequiredService<IProcessEngine>().Retention, services.GetRequiredService<TimeProvider>().GetUtcNow(),
+                cancellationToken);
         }
     }
 

@@ -83,5 +83,70 @@ public sealed class BatchOperationsApiTests : DatabaseTest
         var item = items.GetProperty("items").EnumerateArray().ShouldHaveSingleItem();
         (item.GetProperty("itemKey").GetString(), item.GetProperty("state").GetString()).ShouldBe((named, "COMPLETED"));
         (await DetailAsync(await admin.PostAsync($"/v2/batch-operations/{batch}/suspension", null), HttpStatusCode.Conflict)).ShouldContain("is COMPLETED");
+        var audit = (await admin.GetFromJsonAsync<JsonElement>($"/api/audit?action=instance.cancelled&actor={IdentityHost.AdminBootstrapName}"))
+            .GetProperty("items").EnumerateArray().ShouldHaveSingleItem("one audit row per cancelled item, in the creator's name");
+        (audit.GetProperty("targetType").GetString(), audit.GetProperty("targetId").GetString()).ShouldBe(("processInstance", named));
+        audit.GetProperty("details").GetProperty("batchOperationKey").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture).ShouldBe(batch);
+    }
+
+    [Test]
+    public async Task Each_resolved_incident_of_a_batch_has_its_audit_row_naming_the_batch_and_its_creator()
+    {
+        const string gateway = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="batch-inc-defs" targetNamespace="http://processes.test">
+              <bpmn:process id="batch-inc-api" isExecutable="true">
+                <bpmn:startEvent id="start" />
+                <bpmn:exclusiveGateway id="gw" />
+                <bpmn:userTask id="done" />
+                <bpmn:endEvent id="end" />
+                <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="gw" />
+                <bpmn:sequenceFlow id="f2" sourceRef="gw" targetRef="done"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">=go = true</bpmn:conditionExpression></bpmn:sequenceFlow>
+                <bpmn:sequenceFlow id="f3" sourceRef="done" targetRef="end" />
+              </bpmn:process>
+            </bpmn:definitions>
+            """;
+        await using var host = IdentityHost.Start(ConnectionString, logs: _logs);
+        var admin = await host.AdminAsync();
+        (await IdentityHost.DeployAsync(admin, "batch-inc-api.bpmn", gateway)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var stuck = new List<string>();
+        foreach (var group in new[] { "x", "x", "y" })
+        {
+            stuck.Add((await IdentityHost.PostAsync(admin, "/v2/process-instances", new { processDefinitionId = "batch-inc-api", variables = new { go = false, group } }))
+                .GetProperty("processInstanceKey").GetString()!);
+        }
+        var incidents = new Dictionary<string, string>();
+        foreach (var instance in stuck)
+        {
+            var incident = (await IdentityHost.PostAsync(admin, "/v2/incidents/search", new { filter = new { processInstanceKey = instance } }))
+                .GetProperty("items").EnumerateArray().ShouldHaveSingleItem();
+            incidents[instance] = incident.GetProperty("incidentKey").GetString()!;
+            (await admin.PutAsJsonAsync($"/v2/element-instances/{instance}/variables", new { variables = new { go = true } })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+
+        var batch = (await IdentityHost.PostAsync(admin, "/v2/process-instances/incident-resolution",
+            new { filter = new { processDefinitionId = "batch-inc-api", variables = new[] { new { name = "group", value = "\"x\"" } } } }))
+            .GetProperty("batchOperationKey").GetString()!;
+        JsonElement read = default;
+        for (var attempt = 0; attempt < 60; attempt++)
+        {
+            read = await admin.GetFromJsonAsync<JsonElement>($"/v2/batch-operations/{batch}");
+            if (read.GetProperty("state").GetString() != "ACTIVE")
+            {
+                break;
+            }
+            await Task.Delay(500);
+        }
+        read.GetProperty("state").GetString().ShouldBe("COMPLETED", read.ToString());
+
+        var rows = (await admin.GetFromJsonAsync<JsonElement>($"/api/audit?action=incident.resolved&actor={IdentityHost.AdminBootstrapName}"))
+            .GetProperty("items").EnumerateArray().ToList();
+        rows.Select(r => r.GetProperty("targetId").GetString()).Order().ShouldBe(new[] { incidents[stuck[0]], incidents[stuck[1]] }.Order(),
+            "the two incidents of group x, not the one of group y");
+        rows.ShouldAllBe(r => r.GetProperty("targetType").GetString() == "incident");
+        rows.Select(r => r.GetProperty("details").GetProperty("batchOperationKey").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ShouldAllBe(k => k == batch);
+        rows.Select(r => r.GetProperty("details").GetProperty("processInstanceKey").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)).Order()
+            .ShouldBe(new[] { stuck[0], stuck[1] }.Order());
     }
 }
