@@ -47,11 +47,14 @@ internal sealed class HistoryBenchmarks : IBenchmarkSuite
         await output.WriteLineAsync(Line($"  {instances * RowsPerInstance:N0} history rows of {instances:N0} ended instances over {Months} months written by COPY in {watch.Elapsed.TotalSeconds:0} s (one table, the schema before 0090)"));
 
         var before = await MeasureAsync(dataSource, instances, now, cancellationToken);
+        // Each phase prints at once: a run cut short on a busy machine keeps what it measured.
+        await output.WriteLineAsync(Line($"  one table: {before}"));
         watch.Restart();
         // Cut-offs a day into the next month: the instances that straddle the month's end have ended by then, as they have
         // in a real retention round some time after a month ended.
         var purgedBefore = await PurgeAsync(dataSource, origin.AddMonths(1).AddDays(1), cancellationToken);
         var deleteSeconds = watch.Elapsed.TotalSeconds;
+        await output.WriteLineAsync(Line($"  one table: retention of one month's instances ({purgedBefore:N0}) by row delete in {deleteSeconds:0.0} s"));
 
         watch.Restart();
         await new Migrator(dataSource).MigrateAsync(cancellationToken);
@@ -60,6 +63,7 @@ internal sealed class HistoryBenchmarks : IBenchmarkSuite
         await output.WriteLineAsync(Line($"  migration 0090 (copy into monthly partitions, indexes rebuilt) of {remaining:N0} rows: {migrateSeconds:0.0} s"));
 
         var after = await MeasureAsync(dataSource, instances, now, cancellationToken);
+        await output.WriteLineAsync(Line($"  by month: {after}"));
         var purge = new InstancePurge(dataSource);
         watch.Restart();
         var dropped = await purge.DropHistoryPartitionsAsync(origin.AddMonths(2).AddDays(1), cancellationToken);
@@ -81,7 +85,7 @@ internal sealed class HistoryBenchmarks : IBenchmarkSuite
     {
         await using (var analyze = await dataSource.OpenConnectionAsync(cancellationToken))
         {
-            await analyze.ExecuteAsync(new CommandDefinition("ANALYZE execution_history", cancellationToken: cancellationToken));
+            await analyze.ExecuteAsync(new CommandDefinition("ANALYZE execution_history", commandTimeout: 0, cancellationToken: cancellationToken));
         }
         // A command's history: one unnest insert of 25 rows in its own transaction, as RowInserts writes it.
         const int Commands = 400;
