@@ -91,6 +91,10 @@ public sealed class ResourceDeletionApiTests : DatabaseTest
         var byKey = await _admin.PostAsJsonAsync("/v2/process-instances", new { processDefinitionKey = v2 });
         byKey.StatusCode.ShouldBe(HttpStatusCode.NotFound, await byKey.Content.ReadAsStringAsync());
         (await DeleteAsync(_admin, v2)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var versions = await _admin.GetFromJsonAsync<JsonElement>("/api/versions?processDefinitionId=rd-api");
+        var listed = versions.EnumerateArray().ShouldHaveSingleItem().GetProperty("versions").EnumerateArray().ToList();
+        listed.ShouldHaveSingleItem().GetProperty("processDefinitionKey").GetString().ShouldBe(v1, "the versions page lists no deleted version");
+        listed[0].GetProperty("isLatest").GetBoolean().ShouldBeTrue();
     }
 
     [Test]
@@ -106,6 +110,35 @@ public sealed class ResourceDeletionApiTests : DatabaseTest
         problem.GetProperty("title").GetString().ShouldBe("INVALID_STATE");
         problem.GetProperty("detail").GetString()!.ShouldContain("1 running instance");
         (await _admin.GetAsync($"/v2/resources/{key}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Test]
+    public async Task A_second_host_forgets_the_deleted_version_it_had_parsed_and_starts_the_previous_one()
+    {
+        await using var second = IdentityHost.Start(ConnectionString, logs: _logs);
+        using var onSecond = second.Bearer((await second.CreateUserAsync(roles: [Roles.Agent])).ApiKey);
+        var v1 = await DeployAsync("rd-api-hosts", "one");
+        var v2 = await DeployAsync("rd-api-hosts", "two");
+        var cached = second.Service<Processes.Engine.Deployment.ProcessDefinitions>();
+        // The listener's first (empty) notification clears the whole cache once it connects: start until the model stays.
+        for (var attempt = 0; attempt < 20 && !cached.Holds(long.Parse(v2, System.Globalization.CultureInfo.InvariantCulture)); attempt++)
+        {
+            var started = await onSecond.PostAsJsonAsync("/v2/process-instances", new { processDefinitionId = "rd-api-hosts" });
+            (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("processDefinitionKey").GetString().ShouldBe(v2);
+            await Task.Delay(250);
+        }
+        cached.Holds(long.Parse(v2, System.Globalization.CultureInfo.InvariantCulture)).ShouldBeTrue("the second host parsed version 2 to start it");
+
+        (await DeleteAsync(_admin, v2)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (cached.Holds(long.Parse(v2, System.Globalization.CultureInfo.InvariantCulture)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        cached.Holds(long.Parse(v2, System.Globalization.CultureInfo.InvariantCulture)).ShouldBeFalse("the notification reached the second host");
+        var again = await onSecond.PostAsJsonAsync("/v2/process-instances", new { processDefinitionId = "rd-api-hosts" });
+        (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("processDefinitionKey").GetString().ShouldBe(v1);
     }
 
     [TestCase("abc", "{}", HttpStatusCode.BadRequest, "resourceKey")]

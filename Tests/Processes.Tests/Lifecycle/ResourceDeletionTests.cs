@@ -135,6 +135,32 @@ public sealed class ResourceDeletionTests : EngineTest
         (await StartSubscriptionsAsync("del-old")).ShouldBe([again.Processes[0].ProcessDefinitionKey, again.Processes[0].ProcessDefinitionKey]);
     }
 
+    private static string WebhookStart(string id, string path) => Process(id,
+        "<bpmn:startEvent id=\"start\"><bpmn:extensionElements><zeebe:properties>" +
+        $"<zeebe:property name=\"webhook.path\" value=\"{path}\" /><zeebe:property name=\"webhook.secret\" value=\"DEL_HOOK_SECRET\" />" +
+        "</zeebe:properties></bpmn:extensionElements></bpmn:startEvent>" + End() + Flows("start->end"));
+
+    [Test]
+    public async Task A_webhook_start_goes_back_to_the_previous_version_and_closes_with_the_last()
+    {
+        var registry = new Processes.Engine.Webhooks.WebhookRegistry(Definitions);
+        await DeployAsync(WebhookStart("del-hook", "del-hook/one"), "del-hook.bpmn");
+        await DeployAsync(WebhookStart("del-hook", "del-hook/two"), "del-hook.bpmn");
+        await DeployAsync(WebhookStart("del-hook-other", "del-hook/other"), "del-hook-other.bpmn");
+        var (v1, v2) = (await KeyAsync("del-hook", 1), await KeyAsync("del-hook", 2));
+        async Task<List<string>> PathsAsync() =>
+            [.. (await registry.ListAsync(CancellationToken.None)).Webhooks.Where(w => w.BpmnProcessId.StartsWith("del-hook", StringComparison.Ordinal))
+                .Select(w => $"{w.Path}@{w.ProcessDefinitionKey}").Order(StringComparer.Ordinal)];
+        var other = await KeyAsync("del-hook-other", 1);
+        (await PathsAsync()).ShouldBe([$"del-hook/other@{other}", $"del-hook/two@{v2}"]);
+
+        (await DeleteAsync(v2)).Ok.ShouldBeTrue();
+        (await PathsAsync()).ShouldBe([$"del-hook/one@{v1}", $"del-hook/other@{other}"]);
+
+        (await DeleteAsync(v1)).Ok.ShouldBeTrue();
+        (await PathsAsync()).ShouldBe([$"del-hook/other@{other}"]);
+    }
+
     [Test]
     public async Task A_call_activity_bound_to_latest_calls_the_previous_version_after_the_latest_is_deleted()
     {
