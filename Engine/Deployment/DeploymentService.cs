@@ -168,13 +168,17 @@ public sealed class DeploymentService
             new { tenant, process.Id }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO process_definition
-                (process_definition_key, bpmn_process_id, version, name, version_tag, resource_name, checksum, deployment_key, tenant_id, start_form_id)
-            VALUES (@key, @Id, @version, @Name, @VersionTag, @ResourceName, @Checksum, @deploymentKey, @tenant, @startFormId)
+                (process_definition_key, bpmn_process_id, version, name, version_tag, resource_name, checksum, deployment_key, tenant_id, start_form_id,
+                 element_names)
+            VALUES (@key, @Id, @version, @Name, @VersionTag, @ResourceName, @Checksum, @deploymentKey, @tenant, @startFormId, @elementNames::jsonb)
             """, new
             {
                 key, process.Id, version, process.Name, process.VersionTag, ResourceName = file.Name, file.Checksum, deploymentKey, tenant,
                 // What the start page and hasStartForm say: the form of the plain start event, as StartQueries reads it.
                 startFormId = process.Scope.StartEvents.FirstOrDefault(e => e.EventKind == Bpmn.Executable.EventDefinitionKind.None)?.StartFormId,
+                // Element instances sort and filter by name in SQL (elementName); unnamed elements go by their id there.
+                elementNames = System.Text.Json.JsonSerializer.Serialize(process.Elements.Where(e => !string.IsNullOrWhiteSpace(e.Value.Name))
+                    .ToDictionary(e => e.Key, e => e.Value.Name!, StringComparer.Ordinal)),
             },
             transaction, cancellationToken: cancellationToken));
         return new DeployedProcess(process.Id, version, key, file.Name, IsDuplicate: false);

@@ -74,6 +74,7 @@ public sealed class DefinitionQueries(NpgsqlDataSource dataSource)
             (new QueryField("isLatestVersion",
                 "(d.version = (SELECT max(l.version) FROM process_definition l WHERE l.tenant_id = d.tenant_id AND l.bpmn_process_id = d.bpmn_process_id AND l.deleted_at IS NULL))", FieldType.Boolean, Sortable: false), null),
             (new QueryField("tenantId", "d.tenant_id", FieldType.Text), r => r.TenantId),
+            (new QueryField("hasStartForm", "(d.start_form_id IS NOT NULL)", FieldType.Boolean, Sortable: false), null),
         ])
     {
         DefaultSort = [new SortBy("processDefinitionId"), new SortBy("version")],

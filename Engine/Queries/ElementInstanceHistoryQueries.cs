@@ -12,6 +12,8 @@ public sealed class ElementInstanceRow
     public long ProcessDefinitionKey { get; init; }
     public string BpmnProcessId { get; init; } = "";
     public string ElementId { get; init; } = "";
+    /// <summary>The element's name in its model, or its id when it has none (as Camunda names it).</summary>
+    public string ElementName { get; init; } = "";
     /// <summary>Camunda's word for the element type: SERVICE_TASK, USER_TASK, MULTI_INSTANCE_BODY…</summary>
     public string Type { get; init; } = "";
     /// <summary>ACTIVE, COMPLETED or TERMINATED.</summary>
@@ -53,11 +55,14 @@ public sealed class ElementInstanceHistoryQueries(NpgsqlDataSource dataSource)
         JOIN process_instance i ON i.key = x.process_instance_key
         """;
 
+    // The name kept with the definition at deployment (process_definition.element_names); an unnamed element goes by its id.
+    private const string NameSql = "coalesce((SELECT pd.element_names->>x.element_id FROM process_definition pd WHERE pd.process_definition_key = i.process_definition_key), x.element_id)";
+
     public static ReadModel<ElementInstanceRow> Model { get; } = new(
         "element instances",
-        """
+        $"""
         x.key AS Key, x.process_instance_key AS ProcessInstanceKey, i.process_definition_key AS ProcessDefinitionKey, i.bpmn_process_id AS BpmnProcessId,
-        x.element_id AS ElementId, x.type AS Type, x.state AS State, x.started_at AS StartDate, x.ended_at AS EndDate, x.incident_key AS IncidentKey,
+        x.element_id AS ElementId, {NameSql} AS ElementName, x.type AS Type, x.state AS State, x.started_at AS StartDate, x.ended_at AS EndDate, x.incident_key AS IncidentKey,
         i.tenant_id AS TenantId
         """,
         From,
@@ -68,7 +73,7 @@ public sealed class ElementInstanceHistoryQueries(NpgsqlDataSource dataSource)
             (new QueryField("processDefinitionKey", "i.process_definition_key", FieldType.Key), r => r.ProcessDefinitionKey),
             (new QueryField("processDefinitionId", "i.bpmn_process_id", FieldType.Text), r => r.BpmnProcessId),
             (new QueryField("elementId", "x.element_id", FieldType.Text), r => r.ElementId),
-            (new QueryField("elementName", "x.element_id", FieldType.Text, Sortable: false), null),
+            (new QueryField("elementName", NameSql, FieldType.Text), r => r.ElementName),
             (new QueryField("type", "x.type", FieldType.Text) { Vocabulary = s => s.ToUpperInvariant(), VocabularyHint = "SERVICE_TASK, USER_TASK, … (Camunda's element types)" }, r => r.Type),
             (new QueryField("state", "x.state", FieldType.Text) { Vocabulary = State, VocabularyHint = "ACTIVE, COMPLETED, TERMINATED" }, r => r.State),
             (new QueryField("startDate", "x.started_at", FieldType.Date), r => r.StartDate),

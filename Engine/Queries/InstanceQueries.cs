@@ -44,6 +44,21 @@ public sealed class IncidentRow
 /// <summary>Process instances and incidents: searches over declared fields, one by key; both within the caller's visibility.</summary>
 public sealed class InstanceQueries(NpgsqlDataSource dataSource, VariableMasking masking)
 {
+    private const string OpenIncidents = "SELECT 1 FROM incident pn WHERE pn.process_instance_key = i.key AND pn.state = 'ACTIVE'";
+
+    // An element instance is its activation in the history, ended by its last completion or termination, with the live
+    // row's incident (as the element instance search reads them); the process itself is no element instance.
+    private const string Elements = """
+        SELECT 1 FROM execution_history pa
+        LEFT JOIN LATERAL (SELECT h.event FROM execution_history h
+                           WHERE h.process_instance_key = pa.process_instance_key AND h.element_instance_key = pa.element_instance_key
+                             AND h.event IN ('ELEMENT_COMPLETED', 'ELEMENT_TERMINATED')
+                           ORDER BY h.id DESC LIMIT 1) pe ON TRUE
+        LEFT JOIN element_instance pl ON pl.key = pa.element_instance_key
+        WHERE pa.process_instance_key = i.key AND pa.event = 'ELEMENT_ACTIVATING' AND pa.element_instance_key IS NOT NULL
+          AND pa.element_type IS DISTINCT FROM 'process'
+        """;
+
     public static ReadModel<InstanceRow> Model { get; } = new(
         "process instances",
         """
@@ -69,9 +84,28 @@ public sealed class InstanceQueries(NpgsqlDataSource dataSource, VariableMasking
             (new QueryField("hasIncident", "i.has_incident", FieldType.Boolean), r => r.HasIncident),
             (new QueryField("businessKey", "i.business_key", FieldType.Text), r => r.BusinessKey),
             (new QueryField("tenantId", "i.tenant_id", FieldType.Text), r => r.TenantId),
+            // The batch operations that touched the instance (their keys, as Camunda's batchOperationId is).
+            (new QueryField("batchOperationId",
+                "ARRAY(SELECT pb.batch_operation_key::text FROM batch_operation_item pb WHERE pb.process_instance_key = i.key)", FieldType.TextList), null),
+            // Camunda's words: "whether the process has failed jobs with retries left". A worker's failure leaves its error
+            // message on the job; the executor's own handlers count failures.
+            (new QueryField("hasRetriesLeft",
+                "EXISTS (SELECT 1 FROM job pj WHERE pj.process_instance_key = i.key AND (pj.failures > 0 OR pj.error_message IS NOT NULL) AND pj.retries > 0 AND pj.state <> 'FAILED')",
+                FieldType.Boolean, Sortable: false), null),
+            // The instance's open incidents, both conditions on the same incident; the hash is Java's String.hashCode() of
+            // the message, as Camunda computes incidentErrorHashCode.
+            (new QueryField("errorMessage", "pn.error_message", FieldType.Text) { Within = OpenIncidents }, null),
+            (new QueryField("incidentErrorHashCode", "java_string_hash(pn.error_message)", FieldType.Integer) { Within = OpenIncidents }, null),
+            // The instance's element instances, live and finished: the three conditions hold on the same element instance.
+            (new QueryField("elementId", "pa.element_id", FieldType.Text) { Within = Elements }, null),
+            (new QueryField("elementInstanceState",
+                "(CASE pe.event WHEN 'ELEMENT_COMPLETED' THEN 'COMPLETED' WHEN 'ELEMENT_TERMINATED' THEN 'TERMINATED' ELSE 'ACTIVE' END)", FieldType.Text)
+                { Within = Elements, Vocabulary = State, VocabularyHint = "ACTIVE, COMPLETED, TERMINATED" }, null),
+            (new QueryField("hasElementInstanceIncident", "(pl.incident_key IS NOT NULL)", FieldType.Boolean) { Within = Elements }, null),
         ])
     {
         InstanceKeyColumn = "i.key",
+        AllowsAnyOf = true,
     };
 
     public static ReadModel<IncidentRow> IncidentModel { get; } = new(

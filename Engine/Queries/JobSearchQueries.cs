@@ -37,6 +37,10 @@ public sealed class JobSearchQueries(NpgsqlDataSource dataSource)
     private const string OpenState = "(CASE state WHEN 'FAILED' THEN 'FAILED' ELSE 'CREATED' END)";
     private const string StateSql = "j.api_state";
 
+    private static readonly string[] Kinds = ["BPMN_ELEMENT", "EXECUTION_LISTENER", "TASK_LISTENER", "AD_HOC_SUB_PROCESS"];
+
+    private static readonly string[] ListenerEvents = ["ASSIGNING", "CANCELING", "COMPLETING", "CREATING", "END", "START", "UNSPECIFIED", "UPDATING"];
+
     public static ReadModel<JobSearchRow> Model { get; } = new(
         "jobs",
         $"""
@@ -60,10 +64,17 @@ public sealed class JobSearchQueries(NpgsqlDataSource dataSource)
             (new QueryField("type", "j.type", FieldType.Text), r => r.Type),
             (new QueryField("worker", "j.worker", FieldType.Text), r => r.Worker),
             (new QueryField("state", StateSql, FieldType.Text) { Vocabulary = s => s.ToUpperInvariant(), VocabularyHint = "CREATED, FAILED, COMPLETED, CANCELED, ERROR_THROWN" }, r => r.State),
-            (new QueryField("kind", "'BPMN_ELEMENT'", FieldType.Text, Sortable: false), null),
-            (new QueryField("listenerEventType", "'UNSPECIFIED'", FieldType.Text, Sortable: false), null),
+            // Every job here is a BPMN element's (no execution or task listeners, no ad-hoc sub-processes), so its kind is
+            // BPMN_ELEMENT, its listener event UNSPECIFIED, and none was denied (denial is a task listener's answer): the
+            // other words of Camunda's vocabulary are accepted and match no job.
+            (new QueryField("kind", "'BPMN_ELEMENT'::text", FieldType.Text) { Vocabulary = Word(Kinds), VocabularyHint = string.Join(", ", Kinds) },
+                _ => "BPMN_ELEMENT"),
+            (new QueryField("listenerEventType", "'UNSPECIFIED'::text", FieldType.Text)
+                { Vocabulary = Word(ListenerEvents), VocabularyHint = string.Join(", ", ListenerEvents) }, _ => "UNSPECIFIED"),
+            (new QueryField("isDenied", "FALSE::boolean", FieldType.Boolean), _ => false), // cast: ORDER BY refuses a bare constant
+            (new QueryField("deniedReason", "NULL::text", FieldType.Text), _ => null),
             (new QueryField("retries", "j.retries", FieldType.Integer), r => (long)r.Retries),
-            (new QueryField("hasFailedWithRetriesLeft", "(j.failures > 0 AND j.api_state = 'CREATED')", FieldType.Boolean, Sortable: false), null),
+            (new QueryField("hasFailedWithRetriesLeft", "((j.failures > 0 OR j.error_message IS NOT NULL) AND j.api_state = 'CREATED')", FieldType.Boolean, Sortable: false), null),
             (new QueryField("errorMessage", "j.error_message", FieldType.Text), r => r.ErrorMessage),
             (new QueryField("errorCode", "j.error_code", FieldType.Text), r => r.ErrorCode),
             (new QueryField("endTime", "j.ended_at", FieldType.Date), r => r.EndedAt),
@@ -78,6 +89,8 @@ public sealed class JobSearchQueries(NpgsqlDataSource dataSource)
     {
         InstanceKeyColumn = "j.process_instance_key",
     };
+
+    private static Func<string, string?> Word(string[] words) => text => words.FirstOrDefault(w => w == text.ToUpperInvariant());
 
     public Task<QueryPage<JobSearchRow>> SearchAsync(Caller caller, Query query, CancellationToken cancellationToken) =>
         QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);

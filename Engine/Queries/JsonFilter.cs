@@ -20,22 +20,38 @@ public static class JsonFilter
         {
             return query;
         }
+        return ReadObject(model, element, query, "filter", model.AllowsAnyOf);
+    }
+
+    private static Query ReadObject<TRow>(ReadModel<TRow> model, JsonElement element, Query query, string at, bool allowsAnyOf)
+    {
         if (element.ValueKind != JsonValueKind.Object)
         {
-            throw new QueryException("filter", "filter must be an object of field names to values.");
+            throw new QueryException(at, $"{at} must be an object of field names to values.");
         }
         var conditions = new List<FieldCondition>(query.Conditions);
         var variables = new List<VariableCondition>(query.Variables);
+        var anyOf = new List<Query>(query.AnyOf);
         foreach (var property in element.EnumerateObject())
         {
-            var path = $"filter.{property.Name}";
+            var path = $"{at}.{property.Name}";
             if (property.Value.ValueKind == JsonValueKind.Null)
             {
                 continue; // Camunda's clients send unset fields as null
             }
+            if (property.Name == "$or" && allowsAnyOf)
+            {
+                anyOf.AddRange(AnyOf(model, property.Value, path));
+                continue;
+            }
             if (property.Name == model.VariablesFilter && model.InstanceKeyColumn is not null)
             {
                 variables.AddRange(Variables(property.Value, path));
+                continue;
+            }
+            if (property.Name == model.LocalVariablesFilter && model.LocalScopeColumn is not null)
+            {
+                variables.AddRange(Variables(property.Value, path).Select(v => v with { Local = true }));
                 continue;
             }
             var field = model.Field(property.Name, path);
@@ -46,12 +62,27 @@ public static class JsonFilter
                     conditions.Add(Operator(field, op.Name, op.Value, $"{path}.{op.Name}"));
                 }
             }
+            else if (property.Value.ValueKind == JsonValueKind.Array && field.Type == FieldType.TextList)
+            {
+                // A list of values for a list field (an instance's tags): the row holds every one of them.
+                conditions.AddRange(property.Value.EnumerateArray().Select((item, i) => new FieldCondition(field.Name, FilterOperator.Eq, Value(field, item, $"{path}[{i}]"))));
+            }
             else
             {
                 conditions.Add(new FieldCondition(field.Name, FilterOperator.Eq, Value(field, property.Value, path)));
             }
         }
-        return query with { Conditions = conditions, Variables = variables };
+        return query with { Conditions = conditions, Variables = variables, AnyOf = anyOf };
+    }
+
+    /// <summary>Camunda's <c>$or</c>: a list of filter objects (without <c>$or</c> of their own), any of which may match.</summary>
+    private static IEnumerable<Query> AnyOf<TRow>(ReadModel<TRow> model, JsonElement value, string path)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw new QueryException(path, $"{path} must be a list of filter objects.");
+        }
+        return [.. value.EnumerateArray().Select((item, i) => ReadObject(model, item, new Query(), $"{path}[{i}]", allowsAnyOf: false))];
     }
 
     private static FieldCondition Operator(QueryField field, string name, JsonElement value, string path)

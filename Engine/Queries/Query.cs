@@ -31,8 +31,14 @@ public enum FilterOperator
 /// <summary>One condition on a declared field. <see cref="Value"/> is typed as the field is (a list for in/not in, a bool for exists).</summary>
 public sealed record FieldCondition(string Field, FilterOperator Operator, object? Value);
 
-/// <summary>The instance has a variable of this name (at any scope) whose value equals this JSON value.</summary>
-public sealed record VariableCondition(string Name, JsonNode? Value);
+/// <summary>
+/// The instance has a variable of this name (at any scope) whose value equals this JSON value; with <see cref="Local"/>,
+/// in the row's own scope (a user task's local variables).
+/// </summary>
+public sealed record VariableCondition(string Name, JsonNode? Value)
+{
+    public bool Local { get; init; }
+}
 
 public enum SortOrder
 {
@@ -58,6 +64,9 @@ public sealed record Query
     public IReadOnlyList<FieldCondition> Conditions { get; init; } = [];
 
     public IReadOnlyList<VariableCondition> Variables { get; init; } = [];
+
+    /// <summary>Camunda's <c>$or</c>: at least one of these filters holds (each its conditions and variables, all of them), besides the rest.</summary>
+    public IReadOnlyList<Query> AnyOf { get; init; } = [];
 
     public IReadOnlyList<SortBy> Sort { get; init; } = [];
 

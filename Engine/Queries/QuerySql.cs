@@ -74,17 +74,42 @@ internal static class QuerySql
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(parameters);
         var conditions = new List<string> { model.Visibility(caller, parameters) };
+        conditions.AddRange(Filters(model, query, parameters));
+        if (query.AnyOf.Count > 0)
+        {
+            conditions.Add("(" + string.Join(" OR ", query.AnyOf.Select(any => Filters(model, any, parameters) is { Count: > 0 } all
+                ? "(" + string.Join(" AND ", all) + ")" : "TRUE")) + ")");
+        }
+        return string.Join(" AND ", conditions);
+    }
+
+    /// <summary>A query's own conditions (not its <c>$or</c>), each as SQL; conditions on related rows grouped into one EXISTS per subquery.</summary>
+    private static List<string> Filters<TRow>(ReadModel<TRow> model, Query query, DynamicParameters parameters)
+    {
+        var conditions = new List<string>();
+        var related = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var condition in query.Conditions)
         {
-            conditions.Add(Condition(model.Field(condition.Field, $"filter.{condition.Field}"), condition, parameters));
+            var field = model.Field(condition.Field, $"filter.{condition.Field}");
+            var sql = Condition(field, condition, parameters);
+            if (field.Within is { } within)
+            {
+                (related.TryGetValue(within, out var list) ? list : related[within] = []).Add(sql);
+            }
+            else
+            {
+                conditions.Add(sql);
+            }
         }
+        conditions.AddRange(related.Select(r => $"EXISTS ({r.Key} AND {string.Join(" AND ", r.Value)})"));
         foreach (var variable in query.Variables)
         {
             var column = model.InstanceKeyColumn ?? throw new QueryException("filter.variables", $"{model.Name} cannot be filtered by variables.");
-            conditions.Add($"EXISTS (SELECT 1 FROM variable qv WHERE qv.process_instance_key = {column} AND qv.name = {Add(parameters, variable.Name)} " +
+            var scope = variable.Local && model.LocalScopeColumn is { } local ? $" AND qv.scope_key = {local}" : "";
+            conditions.Add($"EXISTS (SELECT 1 FROM variable qv WHERE qv.process_instance_key = {column}{scope} AND qv.name = {Add(parameters, variable.Name)} " +
                 $"AND qv.value = {Add(parameters, variable.Value?.ToJsonString() ?? "null")}::jsonb)");
         }
-        return string.Join(" AND ", conditions);
+        return conditions;
     }
 
     private static List<(QueryField Field, SortOrder Order)> Sort<TRow>(ReadModel<TRow> model, IReadOnlyList<SortBy> requested)
@@ -93,7 +118,7 @@ internal static class QuerySql
         foreach (var (by, i) in (requested.Count > 0 ? requested : model.DefaultSort).Select((s, i) => (s, i)))
         {
             var field = model.Field(by.Field, $"sort[{i}].field");
-            if (!field.Sortable || field.Type == FieldType.TextList)
+            if (!field.Sortable || field.Type == FieldType.TextList || field.Within is not null)
             {
                 throw new QueryException($"sort[{i}].field", $"{model.Name} cannot be sorted by {field.Name}.");
             }

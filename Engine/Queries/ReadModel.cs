@@ -14,6 +14,14 @@ public sealed record QueryField(string Name, string Sql, FieldType Type, bool So
 
     /// <summary>What the vocabulary allows, for the error message.</summary>
     public string? VocabularyHint { get; init; }
+
+    /// <summary>
+    /// For a field of related rows (an instance's incidents, its element instances): the <c>SELECT 1 FROM … WHERE …</c>
+    /// that correlates them with the model's row; <see cref="Sql"/> names their column. A condition means "some related
+    /// row matches", and conditions on fields of the same subquery hold on the same related row (as Camunda combines an
+    /// instance's elementId, elementInstanceState and hasElementInstanceIncident). Such a field does not sort.
+    /// </summary>
+    public string? Within { get; init; }
 }
 
 /// <summary>
@@ -62,6 +70,15 @@ public sealed class ReadModel<TRow>
 
     /// <summary>The filter property that holds variable conditions (Camunda calls it differently per resource).</summary>
     internal string VariablesFilter { get; init; } = "variables";
+
+    /// <summary>The filter property for variables of the row's own scope (a user task's <c>localVariables</c>), if the model has one.</summary>
+    internal string? LocalVariablesFilter { get; init; }
+
+    /// <summary>The column holding the row's own variable scope (a user task's element instance), for <see cref="LocalVariablesFilter"/>.</summary>
+    internal string? LocalScopeColumn { get; init; }
+
+    /// <summary>Whether the filter takes Camunda's <c>$or</c>: a list of filter objects, one of which must match.</summary>
+    internal bool AllowsAnyOf { get; init; }
 
     /// <summary>
     /// A declared field that breaks ties after <see cref="Key"/> when the key alone is not unique (a non-interrupting

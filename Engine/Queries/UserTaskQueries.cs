@@ -58,6 +58,12 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
     /// <summary>How far the Camunda search counts before it answers "at least" (the limit Camunda's own search index tracks).</summary>
     public const int TotalCap = 10_000;
 
+    /// <summary>
+    /// Camunda 8.8's task states. A task here is CREATED, COMPLETED or CANCELED within one transaction, so the
+    /// transitional ones (CREATING, ASSIGNING, UPDATING, COMPLETING, CANCELING) and FAILED are accepted and match no task.
+    /// </summary>
+    private static readonly string[] States = ["CREATING", "CREATED", "ASSIGNING", "UPDATING", "COMPLETING", "COMPLETED", "CANCELING", "CANCELED", "FAILED"];
+
     public static ReadModel<UserTaskRow> Model { get; } = new(
         "user tasks",
         """
@@ -81,7 +87,7 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
         new QueryField("userTaskKey", "t.key", FieldType.Key), r => r.Key,
         (caller, parameters) => VisibilityRule.Task(caller, "t", parameters),
         [
-            (new QueryField("state", "t.state", FieldType.Text) { Vocabulary = State, VocabularyHint = "CREATED, COMPLETED, CANCELED" }, r => r.State),
+            (new QueryField("state", "t.state", FieldType.Text) { Vocabulary = State, VocabularyHint = string.Join(", ", States) }, r => r.State),
             (new QueryField("assignee", "t.assignee", FieldType.Text), r => r.Assignee),
             (new QueryField("candidateGroup", "t.candidate_groups", FieldType.TextList), null),
             (new QueryField("candidateUser", "t.candidate_users", FieldType.TextList), null),
@@ -107,14 +113,16 @@ public sealed class UserTaskQueries(NpgsqlDataSource dataSource, VariableMasking
     {
         InstanceKeyColumn = "t.process_instance_key",
         VariablesFilter = "processInstanceVariables",
+        // Variables of the task's own scope (its element instance), live while the task is.
+        LocalVariablesFilter = "localVariables",
+        LocalScopeColumn = "t.element_instance_key",
         DefaultSort = [new SortBy("priority", SortOrder.Desc), new SortBy("dueDate")],
     };
 
     private static string? State(string text) => text.ToUpperInvariant() switch
     {
-        "CREATED" => "CREATED",
-        "COMPLETED" => "COMPLETED",
-        "CANCELED" or "CANCELLED" => "CANCELED",
+        "CANCELLED" => "CANCELED",
+        var state when States.Contains(state) => state,
         _ => null,
     };
 

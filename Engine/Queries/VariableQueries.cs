@@ -29,7 +29,8 @@ public sealed class VariableQueries(NpgsqlDataSource dataSource, VariableMasking
         (caller, parameters) => VisibilityRule.OfInstance(caller, "v.process_instance_key", parameters),
         [
             (new QueryField("name", "v.name", FieldType.Text), r => r.Name),
-            (new QueryField("value", "coalesce(v.value::text, 'null')", FieldType.Text, Sortable: false), null),
+            // Sorted as JSON text (Camunda sorts the stored string form too).
+            (new QueryField("value", "coalesce(v.value::text, 'null')", FieldType.Text), r => r.Value),
             (new QueryField("scopeKey", "v.scope_key", FieldType.Key), r => r.ScopeKey),
             (new QueryField("processInstanceKey", "v.process_instance_key", FieldType.Key), r => r.ProcessInstanceKey),
             (new QueryField("isTruncated", "(length(v.value::text) > 8192)", FieldType.Boolean, Sortable: false), null),
@@ -42,6 +43,11 @@ public sealed class VariableQueries(NpgsqlDataSource dataSource, VariableMasking
         if (masking.AppliesTo(caller) && query.Conditions.Any(c => c.Field == "value"))
         {
             throw new QueryException("filter.value", "Some variable values are masked for you, so variables cannot be filtered by value.");
+        }
+        // The order (and a cursor, which carries the sort values) would reveal a masked value just as a filter would.
+        if (masking.AppliesTo(caller) && query.Sort.Any(s => s.Field == "value"))
+        {
+            throw new QueryException("sort", "Some variable values are masked for you, so variables cannot be sorted by value.");
         }
         var page = await QuerySql.RunAsync(dataSource, Model, caller, query, cancellationToken);
         foreach (var row in page.Items)

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Processes.Engine.Deployment;
 using Processes.Engine.Execution;
 using Processes.Engine.Queries;
 using Processes.Host.Audit;
@@ -40,30 +39,25 @@ internal static class ElementInstancesApi
     }
 
     private static async Task<Results<Ok<SearchResponse<ElementInstanceItem>>, ProblemHttpResult>> SearchAsync(ElementInstanceSearchRequest? request,
-        ClaimsPrincipal user, ElementInstanceHistoryQueries elements, ProcessDefinitions definitions, CancellationToken cancellationToken)
+        ClaimsPrincipal user, ElementInstanceHistoryQueries elements, CancellationToken cancellationToken)
     {
         if (!CamundaSearch.TryQuery(ElementInstanceHistoryQueries.Model, request?.Filter, request?.Page, request?.Sort, out var query, out var problem))
         {
             return problem!;
         }
         var caller = user.Caller();
-        return await CamundaSearch.RespondAsync(() => elements.SearchAsync(caller, query, cancellationToken), query,
-            async (IReadOnlyList<ElementInstanceRow> rows) =>
-            {
-                var names = await NamesAsync(definitions, rows, cancellationToken);
-                return (IReadOnlyList<ElementInstanceItem>)[.. rows.Select(r => Item(r, names))];
-            });
+        return await CamundaSearch.RespondAsync(() => elements.SearchAsync(caller, query, cancellationToken), query, Item);
     }
 
     private static async Task<Results<Ok<ElementInstanceItem>, ProblemHttpResult>> GetAsync(string key, ClaimsPrincipal user, ElementInstanceHistoryQueries elements,
-        ProcessDefinitions definitions, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         var row = CamundaResults.TryKey(key, out var elementKey) ? await elements.FindAsync(user.Caller(), elementKey, cancellationToken) : null;
         if (row is null)
         {
             return CamundaResults.NotFound($"Element instance {key} does not exist or is not visible to you.");
         }
-        return TypedResults.Ok(Item(row, await NamesAsync(definitions, [row], cancellationToken)));
+        return TypedResults.Ok(Item(row));
     }
 
     /// <summary>
@@ -103,21 +97,9 @@ internal static class ElementInstancesApi
         return result.Ok ? TypedResults.NoContent() : CamundaResults.Refused(result);
     }
 
-    /// <summary>Element names from the deployed models (one read per definition); an element without a name goes by its id, as in Camunda.</summary>
-    private static async Task<Dictionary<long, IReadOnlyDictionary<string, string>>> NamesAsync(ProcessDefinitions definitions, IEnumerable<ElementInstanceRow> rows,
-        CancellationToken cancellationToken)
-    {
-        var names = new Dictionary<long, IReadOnlyDictionary<string, string>>();
-        foreach (var definitionKey in rows.Select(r => r.ProcessDefinitionKey).Distinct())
-        {
-            names[definitionKey] = await definitions.ElementNamesAsync(definitionKey, cancellationToken);
-        }
-        return names;
-    }
-
-    private static ElementInstanceItem Item(ElementInstanceRow r, Dictionary<long, IReadOnlyDictionary<string, string>> names) => new(
-        r.BpmnProcessId, CamundaResults.Iso((DateTime?)r.StartDate)!, CamundaResults.Iso(r.EndDate), r.ElementId,
-        names.GetValueOrDefault(r.ProcessDefinitionKey)?.GetValueOrDefault(r.ElementId) ?? r.ElementId, r.Type, r.State, r.IncidentKey is not null,
+    // The name comes with the row (kept with the definition at deployment), the same one elementName sorts and filters on.
+    private static ElementInstanceItem Item(ElementInstanceRow r) => new(
+        r.BpmnProcessId, CamundaResults.Iso((DateTime?)r.StartDate)!, CamundaResults.Iso(r.EndDate), r.ElementId, r.ElementName, r.Type, r.State, r.IncidentKey is not null,
         r.TenantId, CamundaResults.Key(r.Key), CamundaResults.Key(r.ProcessInstanceKey), CamundaResults.Key(r.ProcessDefinitionKey),
         CamundaResults.Key(r.IncidentKey));
 }

@@ -1,13 +1,13 @@
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Processes.Engine.Queries;
 using Processes.Host.Identity;
 
 namespace Processes.Host.Camunda;
 
-public sealed record UserTaskVariableFilter(string? Name);
-
-public sealed record UserTaskVariableSearchRequest(UserTaskVariableFilter? Filter, SearchPage? Page);
+/// <summary>The filter is read here (only <c>name</c>, a plain value or a filter object), so a wrongly typed one is a 400 naming it.</summary>
+public sealed record UserTaskVariableSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
 
 /// <summary>A variable as Camunda's v2 API returns it: the value is JSON text.</summary>
 public sealed record VariableItem(string Name, string Value, bool IsTruncated, string TenantId, string VariableKey, string ScopeKey, string ProcessInstanceKey);
@@ -32,11 +32,16 @@ internal static class UserTaskVariablesApi
     private static async Task<Results<Ok<SearchResponse<VariableItem>>, ProblemHttpResult>> SearchAsync(string key, UserTaskVariableSearchRequest? request,
         ClaimsPrincipal user, UserTaskQueries tasks, CancellationToken cancellationToken)
     {
-        var rows = CamundaResults.TryKey(key, out var taskKey) ? await tasks.FormVariablesAsync(user.Caller(), taskKey, request?.Filter?.Name, cancellationToken) : null;
-        if (rows is null)
+        if (!UserTaskVariableFilters.TryRead(request?.Filter, request?.Sort, out var matches, out var order, out var problem))
+        {
+            return problem!;
+        }
+        var visible = CamundaResults.TryKey(key, out var taskKey) ? await tasks.FormVariablesAsync(user.Caller(), taskKey, null, cancellationToken) : null;
+        if (visible is null)
         {
             return Problems.NotFound("user task", key);
         }
+        var rows = order(visible.Where(matches)).ToList();
         if (SearchPaging.Read(request?.Page) is not { } paging)
         {
             return CamundaResults.BadRequest("page.after / page.before is not a cursor this search issued.");
