@@ -229,18 +229,25 @@ if (doomed && v2Key) {
 // driven through suspension, resumption and cancellation while the engine runs their items.
 if (doomed) {
   const only = { processInstanceKey: doomed.processInstanceKey };
-  // Two batches over a fresh instance, each suspended at once, before the engine's batch runner (idle rounds every 2 s)
-  // takes it up: one then cancelled, the other resumed (and run).
-  const target = await check('createProcessInstance', () => camunda.createProcessInstance({ processDefinitionId: 'conformance-child', variables: { orderId: `${orderId}-b` } }));
-  const targetOnly = { processInstanceKey: target?.processInstanceKey };
-  const cancelled = await check('cancelProcessInstancesBatchOperation', () => camunda.cancelProcessInstancesBatchOperation({ filter: targetOnly }, now));
+  // Two batches over twenty fresh instances each, each suspended at once: the engine wakes its batch runner when a batch
+  // commits and runs one item per command, so twenty items keep the batch active while the suspension arrives (it
+  // stops between items). One is then cancelled, the other resumed (and run).
+  const fresh = async (tag) => {
+    const keys = [];
+    for (let n = 0; n < 20; n++) {
+      const started = await check('createProcessInstance', () => camunda.createProcessInstance({ processDefinitionId: 'conformance-child', variables: { orderId: `${orderId}-${tag}${n}` } }));
+      if (started) keys.push(started.processInstanceKey);
+    }
+    return { processInstanceKey: { $in: keys } };
+  };
+  const cancelled = await check('cancelProcessInstancesBatchOperation', async () => camunda.cancelProcessInstancesBatchOperation({ filter: await fresh('b') }, now));
   if (cancelled) {
     await check('suspendBatchOperation', () => camunda.suspendBatchOperation({ batchOperationKey: cancelled.batchOperationKey }, now));
     await check('cancelBatchOperation', () => camunda.cancelBatchOperation({ batchOperationKey: cancelled.batchOperationKey }, now));
     await check('getBatchOperation', () => camunda.getBatchOperation({ batchOperationKey: cancelled.batchOperationKey }, now));
     await check('searchBatchOperationItems', () => camunda.searchBatchOperationItems({ filter: { batchOperationKey: cancelled.batchOperationKey } }, now));
   }
-  const resumed = await check('cancelProcessInstancesBatchOperation', () => camunda.cancelProcessInstancesBatchOperation({ filter: targetOnly }, now));
+  const resumed = await check('cancelProcessInstancesBatchOperation', async () => camunda.cancelProcessInstancesBatchOperation({ filter: await fresh('r') }, now));
   if (resumed) {
     await check('suspendBatchOperation', () => camunda.suspendBatchOperation({ batchOperationKey: resumed.batchOperationKey }, now));
     await check('resumeBatchOperation', () => camunda.resumeBatchOperation({ batchOperationKey: resumed.batchOperationKey }, now));

@@ -91,7 +91,7 @@ public sealed class MultiInstanceMoveTests : EngineTest
         var intoSub = await Engine.ModifyInstanceAsync(Caller.System, instance, new ModificationPlan([new ModificationActivation("inner", null, [])], []), null,
             CancellationToken.None);
         (intoSub.Error, intoSub.Message).ShouldBe((CommandError.InvalidArgument,
-            "activateInstructions[0].elementId: 'inner' is inside an event subprocess or a multi-instance subprocess; activate that subprocess instead."));
+            "activateInstructions[0].elementId: 'inner' is inside an event subprocess, a multi-instance subprocess or an ad-hoc sub-process; activate that subprocess instead (an ad-hoc sub-process's elements: POST /v2/element-instances/ad-hoc-activities/{key}/activation)."));
     }
 
     private async Task<List<ElementRow>> ElementsAsync(long instance, string elementId) =>
