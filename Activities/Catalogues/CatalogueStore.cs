@@ -66,8 +66,9 @@ public sealed class CatalogueStore(NpgsqlDataSource dataSource)
     /// <summary>The latest version of every catalogue of <paramref name="tenantId"/>, by name.</summary>
     public async Task<IReadOnlyList<Catalogue>> ListAsync(string tenantId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
+        // Read inside a completion's or a start's command (the engine's form check): on the command's connection there.
+        await using var lease = await Processes.Engine.Storage.CommandConnection.OpenAsync(dataSource, cancellationToken);
+        var rows = await lease.Connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT DISTINCT ON (name) {Columns} FROM catalogue_version WHERE tenant_id = @tenantId ORDER BY name, version DESC
             """, new { tenantId }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToCatalogue(tenantId))];
@@ -80,10 +81,11 @@ public sealed class CatalogueStore(NpgsqlDataSource dataSource)
         {
             return new Dictionary<string, Catalogue>();
         }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
+        // Read inside a completion's or a start's command (the engine's form check): on the command's connection there.
+        await using var lease = await Processes.Engine.Storage.CommandConnection.OpenAsync(dataSource, cancellationToken);
+        var rows = await lease.Connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT DISTINCT ON (name) {Columns} FROM catalogue_version WHERE tenant_id = @tenantId AND name = ANY(@names) ORDER BY name, version DESC
-            """, new { tenantId, names = names.ToArray() }, cancellationToken: cancellationToken));
+            """, new { tenantId, names = names.ToArray() }, lease.Transaction, cancellationToken: cancellationToken));
         return rows.Select(r => r.ToCatalogue(tenantId)).ToDictionary(c => c.Name, StringComparer.Ordinal);
     }
 

@@ -65,9 +65,20 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
 
     public async Task<StoredCalendar?> GetAsync(string tenantId, string name, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM business_calendar WHERE tenant_id = @tenantId AND name = @name", new { tenantId, name }, cancellationToken: cancellationToken));
+        // A timer's calendar is read inside its command: on the command's connection there.
+        await using var lease = await Storage.CommandConnection.OpenAsync(dataSource, cancellationToken);
+        var row = await lease.Connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM business_calendar WHERE tenant_id = @tenantId AND name = @name", new { tenantId, name }, lease.Transaction,
+            cancellationToken: cancellationToken));
+        return row?.ToStored();
+    }
+
+    /// <summary>The same read, synchronously: a step (which runs synchronously) missing its calendar in the cache.</summary>
+    internal StoredCalendar? Get(string tenantId, string name)
+    {
+        using var lease = Storage.CommandConnection.Open(dataSource);
+        var row = lease.Connection.QuerySingleOrDefault<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM business_calendar WHERE tenant_id = @tenantId AND name = @name", new { tenantId, name }, lease.Transaction));
         return row?.ToStored();
     }
 

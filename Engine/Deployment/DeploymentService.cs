@@ -81,6 +81,7 @@ public sealed class DeploymentService
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        using var lookups = Storage.CommandConnection.Enter(_dataSource, connection, transaction);
         var deploymentKey = await NextKeyAsync(connection, transaction, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO deployment (deployment_key, tenant_id, deployed_by) VALUES (@deploymentKey, @tenant, @actor)",

@@ -76,7 +76,8 @@ public sealed class ProcessDefinitions
     /// <summary>A tenant's deployed file of <paramref name="bpmnProcessId"/> at <paramref name="version"/> (latest when null).</summary>
     public async Task<ProcessDefinitionXml?> FindXmlAsync(string tenantId, string bpmnProcessId, int? version, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var lease = await Storage.CommandConnection.OpenAsync(_dataSource, cancellationToken);
+        var connection = lease.Connection;
         var row = await connection.QuerySingleOrDefaultAsync<RowWithContent>(new CommandDefinition($"""
             SELECT {Columns}, r.content AS Content
             FROM process_definition d
@@ -90,7 +91,8 @@ public sealed class ProcessDefinitions
 
     public async Task<ProcessDefinitionXml?> FindXmlAsync(long processDefinitionKey, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var lease = await Storage.CommandConnection.OpenAsync(_dataSource, cancellationToken);
+        var connection = lease.Connection;
         var row = await connection.QuerySingleOrDefaultAsync<RowWithContent>(new CommandDefinition($"""
             SELECT {Columns}, r.content AS Content
             FROM process_definition d

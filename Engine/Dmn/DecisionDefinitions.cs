@@ -70,7 +70,8 @@ public sealed class DecisionDefinitions
     /// <summary>The latest version of a decision id in a tenant (the default one when not given), or null when it was never deployed there.</summary>
     internal async Task<DecisionDefinitionInfo?> FindLatestAsync(string decisionId, CancellationToken cancellationToken, string tenantId = Visibility.TenantIds.Default)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var lease = await Storage.CommandConnection.OpenAsync(_dataSource, cancellationToken);
+        var connection = lease.Connection;
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
             SELECT {Columns} FROM decision_definition d WHERE d.tenant_id = @tenantId AND d.decision_id = @decisionId AND d.deleted_at IS NULL ORDER BY d.version DESC LIMIT 1
             """, new { tenantId, decisionId }, cancellationToken: cancellationToken));
@@ -79,7 +80,8 @@ public sealed class DecisionDefinitions
     /// <summary>A live decision by key (a deleted one is not found: it evaluates no more).</summary>
     internal async Task<DecisionDefinitionInfo?> FindAsync(long decisionDefinitionKey, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var lease = await Storage.CommandConnection.OpenAsync(_dataSource, cancellationToken);
+        var connection = lease.Connection;
         return await connection.QuerySingleOrDefaultAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
             SELECT {Columns} FROM decision_definition d WHERE d.decision_definition_key = @decisionDefinitionKey AND d.deleted_at IS NULL
             """, new { decisionDefinitionKey }, cancellationToken: cancellationToken));
@@ -115,7 +117,8 @@ public sealed class DecisionDefinitions
             return cached;
         }
         var model = await GetModelAsync(decision.DecisionRequirementsKey, cancellationToken);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var lease = await Storage.CommandConnection.OpenAsync(_dataSource, cancellationToken);
+        var connection = lease.Connection;
         var versions = await connection.QueryAsync<DecisionDefinitionInfo>(new CommandDefinition($"""
             SELECT {Columns} FROM decision_definition d WHERE d.decision_requirements_key = @DecisionRequirementsKey
             """, new { decision.DecisionRequirementsKey }, cancellationToken: cancellationToken));
@@ -134,9 +137,9 @@ public sealed class DecisionDefinitions
             return cached;
         }
         StoredRequirements stored;
-        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var lease = await Storage.CommandConnection.OpenAsync(_dataSource, cancellationToken))
         {
-            stored = await connection.QuerySingleAsync<StoredRequirements>(new CommandDefinition("""
+            stored = await lease.Connection.QuerySingleAsync<StoredRequirements>(new CommandDefinition("""
                 SELECT r.content AS Content, q.imported_keys AS ImportedKeys FROM decision_requirements q
                 JOIN deployment_resource r ON r.deployment_key = q.deployment_key AND r.resource_name = q.resource_name
                 WHERE q.decision_requirements_key = @decisionRequirementsKey
@@ -173,9 +176,9 @@ public sealed class DecisionDefinitions
             return found;
         }
         List<(long Key, string Namespace)> latest;
-        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var lease = await Storage.CommandConnection.OpenAsync(_dataSource, cancellationToken))
         {
-            latest = [.. await connection.QueryAsync<(long, string)>(new CommandDefinition("""
+            latest = [.. await lease.Connection.QueryAsync<(long, string)>(new CommandDefinition("""
                 SELECT DISTINCT ON (namespace) decision_requirements_key, namespace FROM decision_requirements
                 WHERE tenant_id = @tenantId AND namespace = ANY(@namespaces) AND deleted_at IS NULL ORDER BY namespace, decision_requirements_key DESC
                 """, new { tenantId, namespaces = namespaces.ToArray() }, cancellationToken: cancellationToken))];

@@ -20,9 +20,10 @@ internal sealed class KeyGenerator(NpgsqlDataSource dataSource)
         {
             if (_next >= _end)
             {
-                // Sequences are outside transactions: the block stays ours even if the command rolls back.
-                using var connection = dataSource.OpenConnection();
-                using var command = new NpgsqlCommand("SELECT nextval('engine_key')", connection);
+                // Sequences are outside transactions: the block stays ours even if the command rolls back. Inside a
+                // command it is read on the command's connection, so a command never waits for a second one.
+                using var lease = Storage.CommandConnection.Open(dataSource);
+                using var command = new NpgsqlCommand("SELECT nextval('engine_key')", lease.Connection, lease.Transaction);
                 _next = (long)command.ExecuteScalar()!;
                 _end = _next + BlockSize;
             }

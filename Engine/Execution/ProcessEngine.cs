@@ -110,6 +110,8 @@ internal sealed partial class ProcessEngine : IProcessEngine
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            // The command's look-ups (definitions, calendars, decisions, keys, catalogues) read on this connection: never a second one.
+            using var lookups = CommandConnection.Enter(_dataSource, connection, transaction);
             var x = new Execution(_keys, _expressions, _calendars, _clock.GetUtcNow().ToUniversalTime()) { Limits = Limits };
             try
             {

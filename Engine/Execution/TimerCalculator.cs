@@ -67,7 +67,7 @@ internal static class TimerCalculator
 /// <summary>
 /// Business calendars by tenant and name for timers (an instance counts in its own tenant's calendars), read from the
 /// database and kept for a minute, so an edited calendar applies to timers created shortly after. Steps run
-/// synchronously, so a miss reads synchronously (rare).
+/// synchronously, so a miss reads synchronously, on the command's connection (rare).
 /// </summary>
 internal sealed class CalendarCache(CalendarStore store, TimeProvider clock)
 {
@@ -88,7 +88,7 @@ internal sealed class CalendarCache(CalendarStore store, TimeProvider clock)
                 return entry.Calendar is null ? Evaluated<BusinessCalendar?>.Fail(Unknown(tenantId, name)) : new(entry.Calendar, null);
             }
         }
-        var stored = store.GetAsync(tenantId, name, CancellationToken.None).GetAwaiter().GetResult();
+        var stored = store.Get(tenantId, name);
         var calendar = stored?.Build().Calendar;
         lock (_gate)
         {

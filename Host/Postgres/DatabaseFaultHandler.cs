@@ -10,7 +10,7 @@ namespace Processes.Host.Postgres;
 /// Idempotency-Key, a retry that crosses a commit whose answer was lost still returns the first answer. When the server
 /// itself went away the pool is cleared, so the next request opens a connection to the server that came back instead of
 /// meeting another dead pooled one. A pool whose connections were all busy for the connect timeout is a 503 too (a
-/// burst met the pool's <c>Max Pool Size</c>), without clearing the pool.
+/// retry storm meets the host's pool bound, <see cref="PoolBounds"/>), without clearing the pool.
 /// </summary>
 internal sealed class DatabaseFaultHandler(ProcessesDatabase database, ILogger<DatabaseFaultHandler> logger) : IExceptionHandler
 {

@@ -131,8 +131,8 @@ public sealed class ProcessesDatabase : IAsyncDisposable
         {
             connectionString = _configuredConnectionString;
         }
-        ConnectionString = PoolBounds.Apply(connectionString);
-        var builder = new NpgsqlDataSourceBuilder(PoolBounds.Apply(connectionString)) { Name = "processes" };
+        ConnectionString = PoolBounds.Apply(connectionString, PoolBounds.HangfirePoolSize);
+        var builder = new NpgsqlDataSourceBuilder(PoolBounds.Apply(connectionString, PoolBounds.EnginePoolSize)) { Name = "processes" };
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
         {
             // Profiled (benchmark suite `profile`): planning was half the server time of a command's statements. The

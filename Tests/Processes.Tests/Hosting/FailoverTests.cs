@@ -8,10 +8,9 @@ namespace Processes.Tests.Hosting;
 /// host keeps working without a restart: every instance reaches its end once, nothing is done twice, starts are answered
 /// again once the standby takes writes, and the retries piled up in the window neither fill the promoted server's
 /// connections nor keep the host from answering (they wait for their key without a connection; the host's pools are
-/// bounded). Skipped, saying so, where pg_auto_failover is not installed (CI does not install it while this test is explicit).
+/// bounded, and a command needs one connection). Skipped, saying so, where pg_auto_failover is not installed (<c>.ci/run</c> installs it).
 /// </summary>
 [Parallelizable(ParallelScope.None)]
-[Explicit("Not green yet (2026-12-07 20:49-21:00 UTC, cfd6ab7, load ~100-130): the retries no longer fill the promoted server (the verification connects; 0 duplicates, 0 effects twice), but with the engine pool at 30 no start was answered within 2 min of the promotion: commands hold their connection while their look-ups wait for a second one. See the README, 'Past one machine'.")]
 public sealed class FailoverTests
 {
     [Test]

@@ -84,13 +84,15 @@ public sealed class ConnectionFaultsTests : DatabaseTest
     }
 
     [Test]
-    public void The_host_shortens_the_idle_lifetime_unless_the_string_sets_it()
+    public void The_host_bounds_its_pools_unless_the_string_sets_them()
     {
-        var applied = new NpgsqlConnectionStringBuilder(PoolBounds.Apply("Host=a,b;Database=p;Target Session Attributes=read-write;Maximum Pool Size=40"));
-        applied.ConnectionIdleLifetime.ShouldBe(PoolBounds.IdleLifetimeSeconds);
-        applied.MaxPoolSize.ShouldBe(40);
-        applied.Host.ShouldBe("a,b");
+        var bounded = new NpgsqlConnectionStringBuilder(PoolBounds.Apply("Host=a,b;Database=p;Target Session Attributes=read-write", PoolBounds.EnginePoolSize));
+        bounded.MaxPoolSize.ShouldBe(PoolBounds.EnginePoolSize);
+        bounded.ConnectionIdleLifetime.ShouldBe(PoolBounds.IdleLifetimeSeconds);
+        bounded.Host.ShouldBe("a,b");
 
-        new NpgsqlConnectionStringBuilder(PoolBounds.Apply("Host=a;Connection Idle Lifetime=5")).ConnectionIdleLifetime.ShouldBe(5);
+        var own = new NpgsqlConnectionStringBuilder(PoolBounds.Apply("Host=a;Maximum Pool Size=7;Connection Idle Lifetime=5", PoolBounds.HangfirePoolSize));
+        own.MaxPoolSize.ShouldBe(7);
+        own.ConnectionIdleLifetime.ShouldBe(5);
     }
 }
