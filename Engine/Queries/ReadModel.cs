@@ -86,6 +86,9 @@ public sealed class ReadModel<TRow>
     /// </summary>
     internal string? TieBreak { get; init; }
 
+    /// <summary>Declared by the owner of a table outside the engine (<see cref="OwnedTableSearch"/>): no visibility of its own.</summary>
+    internal bool Owned { get; init; }
+
     /// <summary>The default order when the query names none (the key is appended in any case).</summary>
     public IReadOnlyList<SortBy> DefaultSort { get; init; } = [];
 

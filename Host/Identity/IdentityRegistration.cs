@@ -62,6 +62,10 @@ public static class IdentityRegistration
         app.MapUsersApi();
         app.MapApiKeysApi();
         app.MapGroupsApi();
+        app.MapCamundaUsersApi();
+        app.MapCamundaGroupsApi();
+        app.MapCamundaRolesApi();
+        app.MapCamundaIdentityUnsupported();
         return app;
     }
 }

@@ -63,9 +63,10 @@ internal static class UserStore
         connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
             Select + " WHERE u.id = @id", new { id }, transaction, cancellationToken: cancellationToken));
 
-    public static Task<UserRecord?> FindByNameAsync(NpgsqlConnection connection, string userName, CancellationToken cancellationToken) =>
+    public static Task<UserRecord?> FindByNameAsync(NpgsqlConnection connection, string userName, CancellationToken cancellationToken,
+        NpgsqlTransaction? transaction = null) =>
         connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
-            Select + " WHERE lower(u.user_name) = lower(@userName)", new { userName }, cancellationToken: cancellationToken));
+            Select + " WHERE lower(u.user_name) = lower(@userName)", new { userName }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>A page of users by id; <paramref name="search"/> matches a part of the user name, display name or e-mail, ignoring case.</summary>
     public static async Task<IReadOnlyList<UserRecord>> ListAsync(NpgsqlConnection connection, long after, int limit, string? search, CancellationToken cancellationToken) =>
@@ -159,6 +160,23 @@ internal static class UserStore
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO user_role (user_id, role) SELECT @id, unnest(@roles)", new { id, roles = roles.ToArray() }, transaction, cancellationToken: cancellationToken));
     }
+
+    /// <summary>Gives or takes one role; whether that changed anything.</summary>
+    public static async Task<bool> SetRoleAsync(NpgsqlTransaction transaction, long id, string role, bool held, CancellationToken cancellationToken) =>
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(held
+            ? "INSERT INTO user_role (user_id, role) VALUES (@id, @role) ON CONFLICT DO NOTHING"
+            : "DELETE FROM user_role WHERE user_id = @id AND role = @role", new { id, role }, transaction, cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>Deletes the user with its roles, memberships, API keys and sessions (they cascade); false when there is none.</summary>
+    public static async Task<bool> DeleteAsync(NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM app_user WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>Whether some enabled user still holds the admin role (a change leaving none is refused: nobody could administer the server).</summary>
+    public static Task<bool> AnyEnabledAdminAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            SELECT EXISTS (SELECT 1 FROM user_role r JOIN app_user u ON u.id = r.user_id WHERE r.role = 'admin' AND u.enabled)
+            """, transaction: transaction, cancellationToken: cancellationToken));
 
     /// <summary>Replaces the memberships; returns the names that match no group (nothing is changed then).</summary>
     public static async Task<IReadOnlyList<string>> SetGroupsAsync(NpgsqlTransaction transaction, long id, IReadOnlyList<string> groups, CancellationToken cancellationToken)

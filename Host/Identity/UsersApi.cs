@@ -1,5 +1,4 @@
 using System.Globalization;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Processes.Host.Audit;
@@ -233,10 +232,7 @@ internal static class UsersApi
         {
             return problem;
         }
-        var adminLeft = await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
-            SELECT EXISTS (SELECT 1 FROM user_role r JOIN app_user u ON u.id = r.user_id WHERE r.role = 'admin' AND u.enabled)
-            """, transaction: transaction, cancellationToken: cancellationToken));
-        if (!adminLeft)
+        if (!await UserStore.AnyEnabledAdminAsync(transaction, cancellationToken))
         {
             return Problems.Conflict(lastAdminField, "This change would leave no enabled user with the admin role.");
         }

@@ -13,8 +13,11 @@ public sealed record TenantCreateRequest(string? TenantId, string? Name, string?
 
 public sealed record TenantUpdateRequest(string? Name, string? Description);
 
-/// <summary>Camunda's tenant shape: <c>description</c> is always present, null when there is none.</summary>
-public sealed record TenantResult(string TenantId, string Name, string? Description);
+/// <summary>Camunda's tenant shape: no description is no <c>description</c> field (8.8's client schema refuses a null).</summary>
+public sealed record TenantResult(
+    string TenantId,
+    string Name,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Description);
 
 /// <summary>The filter stays raw JSON so a field Camunda's tenant filter does not have is a 400 naming it, as in every other search.</summary>
 public sealed record TenantSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);

@@ -47,7 +47,7 @@ public sealed class CamundaTenantsApiTests : DatabaseTest
 
         var updated = await JsonAsync(await _admin.PutAsJsonAsync("/v2/tenants/ct-west", new { name = "West Coast" }), HttpStatusCode.OK);
         updated.GetProperty("name").GetString().ShouldBe("West Coast");
-        updated.GetProperty("description").ValueKind.ShouldBe(JsonValueKind.Null, "Camunda's result always carries the description");
+        updated.TryGetProperty("description", out _).ShouldBeFalse("no description is no field: Camunda 8.8's client schema refuses a null");
         (await JsonAsync(await _admin.GetAsync("/v2/tenants/ct-west"), HttpStatusCode.OK)).GetProperty("name").GetString().ShouldBe("West Coast");
 
         var found = await JsonAsync(await _admin.PostAsJsonAsync("/v2/tenants/search", new { filter = new { name = "West Coast" } }), HttpStatusCode.OK);
