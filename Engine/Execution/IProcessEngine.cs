@@ -21,9 +21,12 @@ public interface IProcessEngine
     /// <summary>Purges finished instances and expired buffered messages.</summary>
     InstancePurge Retention { get; }
 
-    /// <summary>Starts an instance of <paramref name="tenantId"/>'s definition (the default tenant when null).</summary>
+    /// <summary>
+    /// Starts an instance of <paramref name="tenantId"/>'s definition (the default tenant when null), with Camunda's
+    /// <paramref name="tags"/> (see <see cref="InstanceTags"/>; invalid ones refuse the start).
+    /// </summary>
     Task<CommandResult<CreatedInstance>> CreateInstanceAsync(string bpmnProcessId, int? version, JsonObject? variables, string? businessKey,
-        CancellationToken cancellationToken, string? startElementId = null, string? tenantId = null);
+        CancellationToken cancellationToken, string? startElementId = null, string? tenantId = null, IReadOnlyList<string>? tags = null);
 
     Task<CommandResult<bool>> CancelInstanceAsync(long processInstanceKey, CancellationToken cancellationToken);
 

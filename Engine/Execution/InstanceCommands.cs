@@ -9,15 +9,23 @@ public sealed record CreatedInstance(long ProcessInstanceKey, long ProcessDefini
 {
     /// <summary>The tenant the instance belongs to (its definition's).</summary>
     public string TenantId { get; init; } = Visibility.TenantIds.Default;
+
+    /// <summary>The instance's tags as stored (each once, in the order first given).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
 }
 
 /// <summary>Starting, cancelling and changing process instances; resolving incidents; firing timers.</summary>
 internal sealed partial class ProcessEngine
 {
     public Task<CommandResult<CreatedInstance>> CreateInstanceAsync(string bpmnProcessId, int? version, JsonObject? variables, string? businessKey,
-        CancellationToken cancellationToken, string? startElementId = null, string? tenantId = null) =>
+        CancellationToken cancellationToken, string? startElementId = null, string? tenantId = null, IReadOnlyList<string>? tags = null) =>
         ExecuteAsync<CreatedInstance>("Create process instance", variables, async (x, connection, transaction) =>
         {
+            var (normalizedTags, tagProblem) = InstanceTags.Normalize(tags);
+            if (tagProblem is not null)
+            {
+                return CommandResult<CreatedInstance>.Fail(CommandError.InvalidArgument, tagProblem);
+            }
             var tenant = tenantId ?? Visibility.TenantIds.Default;
             if (!Visibility.TenantScope.Allows(tenant))
             {
@@ -63,10 +71,11 @@ internal sealed partial class ProcessEngine
             {
                 return CommandResult<CreatedInstance>.Invalid(fields);
             }
-            var instance = NewInstance(x, definition, variables, businessKey, startElementId);
+            var instance = NewInstance(x, definition, variables, businessKey, startElementId, tags: normalizedTags);
             return CommandResult<CreatedInstance>.Success(new CreatedInstance(instance.Key, definition.Key, definition.BpmnProcessId, definition.Version)
             {
                 TenantId = tenant,
+                Tags = normalizedTags,
             });
         }, cancellationToken);
 

@@ -22,6 +22,9 @@ public sealed record ActivatedJob(
 {
     /// <summary>The tenant of the job's instance.</summary>
     public string TenantId { get; init; } = Visibility.TenantIds.Default;
+
+    /// <summary>The tags of the job's instance (Camunda 8.8 hands them to workers with the job).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
 }
 
 /// <summary>Jobs: activation by workers (SKIP LOCKED, with a lease), completion, failure with back-off, BPMN errors.</summary>
@@ -44,13 +47,17 @@ internal sealed partial class ProcessEngine
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var rows = await JobStore.ActivateAsync(connection, transaction, type, worker, now, deadline, maxJobs, tenants, cancellationToken);
-        var variables = rows.Count == 0 ? [] : await VisibleVariablesAsync(connection, transaction, rows, fetchVariables, cancellationToken);
+        var (variables, tags) = rows.Count == 0 ? (new Dictionary<long, JsonObject>(), new Dictionary<long, string[]>()) : await VisibleVariablesAsync(connection, transaction, rows, fetchVariables, cancellationToken);
         // Durability point: the lease is committed; a host dying now leaves the jobs to expire and be activated again.
         await transaction.CommitAsync(cancellationToken);
         Telemetry.EngineTelemetry.Activated(type, rows.Count);
         return [.. rows.OrderBy(r => r.key).Select(r => new ActivatedJob(r.key, r.type, r.process_instance_key, r.element_instance_key, r.element_id,
             r.bpmn_process_id, r.process_definition_key, r.process_version, r.retries, deadline, worker,
-            JsonNode.Parse(r.custom_headers)?.AsObject() ?? [], variables.GetValueOrDefault(r.key) ?? []) { TenantId = r.tenant_id })];
+            JsonNode.Parse(r.custom_headers)?.AsObject() ?? [], variables.GetValueOrDefault(r.key) ?? [])
+        {
+            TenantId = r.tenant_id,
+            Tags = tags.GetValueOrDefault(r.process_instance_key) ?? [],
+        })];
     }
 
     /// <summary>Makes jobs whose lease expired activatable again; returns how many.</summary>
@@ -146,11 +153,12 @@ internal sealed partial class ProcessEngine
             return action(x, instance, element, job);
         }, cancellationToken);
 
-    private static async Task<Dictionary<long, JsonObject>> VisibleVariablesAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction,
-        List<StoredJob> jobs, IReadOnlyCollection<string>? fetch, CancellationToken cancellationToken)
+    /// <summary>Each job's visible variables (by job key), and its instance's tags (by instance key, only those that have any).</summary>
+    private static async Task<(Dictionary<long, JsonObject> Variables, Dictionary<long, string[]> Tags)> VisibleVariablesAsync(Npgsql.NpgsqlConnection connection,
+        Npgsql.NpgsqlTransaction transaction, List<StoredJob> jobs, IReadOnlyCollection<string>? fetch, CancellationToken cancellationToken)
     {
         var instances = jobs.Select(j => j.process_instance_key).Distinct().ToArray();
-        var (parents, byScope) = await Storage.InstanceStore.ScopesAndVariablesAsync(connection, transaction, instances, cancellationToken);
+        var (parents, byScope, tags) = await Storage.InstanceStore.ScopesAndVariablesAsync(connection, transaction, instances, cancellationToken);
         var result = new Dictionary<long, JsonObject>();
         foreach (var job in jobs)
         {
@@ -167,6 +175,6 @@ internal sealed partial class ProcessEngine
             }
             result[job.key] = variables;
         }
-        return result;
+        return (result, tags);
     }
 }

@@ -275,7 +275,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
 
     /// <summary>A new instance in memory, its variables set and its activation queued.</summary>
     private static InstanceState NewInstance(Execution x, ExecutableDefinition definition, JsonObject? variables, string? businessKey,
-        string? startElementId, InstanceState? parent = null, ElementInstance? callActivity = null)
+        string? startElementId, InstanceState? parent = null, ElementInstance? callActivity = null, string[]? tags = null)
     {
         var key = x.Keys.Next();
         var row = new ProcessInstanceRow
@@ -286,6 +286,7 @@ internal sealed partial class ProcessEngine : IProcessEngine
             ProcessVersion = definition.Version,
             TenantId = definition.TenantId,
             BusinessKey = businessKey,
+            Tags = tags ?? [],
             ParentProcessInstanceKey = parent?.Key,
             ParentElementInstanceKey = callActivity?.Key,
             RootProcessInstanceKey = parent?.Row.RootProcessInstanceKey ?? key,

@@ -22,6 +22,9 @@ public sealed class InstanceRow
     public bool HasIncident { get; init; }
     public string? BusinessKey { get; init; }
     public string TenantId { get; init; } = TenantIds.Default;
+
+    /// <summary>Camunda's tags, given at creation (see <see cref="Execution.InstanceTags"/>).</summary>
+    public string[] Tags { get; init; } = [];
 }
 
 /// <summary>An incident as the read side returns it.</summary>
@@ -65,7 +68,8 @@ public sealed class InstanceQueries(NpgsqlDataSource dataSource, VariableMasking
         i.key AS Key, i.bpmn_process_id AS BpmnProcessId, d.name AS Name, i.process_version AS Version, d.version_tag AS VersionTag,
         i.process_definition_key AS ProcessDefinitionKey, i.parent_process_instance_key AS ParentProcessInstanceKey,
         i.parent_element_instance_key AS ParentElementInstanceKey, i.root_process_instance_key AS RootProcessInstanceKey, i.started_at AS StartedAt,
-        i.ended_at AS EndedAt, i.state AS State, i.has_incident AS HasIncident, i.business_key AS BusinessKey, i.tenant_id AS TenantId
+        i.ended_at AS EndedAt, i.state AS State, i.has_incident AS HasIncident, i.business_key AS BusinessKey, i.tenant_id AS TenantId,
+        i.tags AS Tags
         """,
         "process_instance i LEFT JOIN process_definition d ON d.process_definition_key = i.process_definition_key",
         new QueryField("processInstanceKey", "i.key", FieldType.Key), r => r.Key,
@@ -84,6 +88,9 @@ public sealed class InstanceQueries(NpgsqlDataSource dataSource, VariableMasking
             (new QueryField("hasIncident", "i.has_incident", FieldType.Boolean), r => r.HasIncident),
             (new QueryField("businessKey", "i.business_key", FieldType.Text), r => r.BusinessKey),
             (new QueryField("tenantId", "i.tenant_id", FieldType.Text), r => r.TenantId),
+            // Camunda's tags: a list means "holds all of them" (tags @> ..., which the GIN index answers).
+            (new QueryField("tags", "i.tags", FieldType.TextList)
+                { Vocabulary = t => Execution.InstanceTags.IsValid(t) ? t : null, VocabularyHint = $"the valid tags ({Execution.InstanceTags.Rule})" }, null),
             // The batch operations that touched the instance (their keys, as Camunda's batchOperationId is).
             (new QueryField("batchOperationId",
                 "ARRAY(SELECT pb.batch_operation_key::text FROM batch_operation_item pb WHERE pb.process_instance_key = i.key)", FieldType.TextList), null),

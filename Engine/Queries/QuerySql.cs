@@ -173,8 +173,9 @@ internal static class QuerySql
         {
             return condition.Operator switch
             {
-                FilterOperator.Eq => $"{Add(parameters, value)} = ANY({sql})",
-                FilterOperator.Neq => $"NOT ({Add(parameters, value)} = ANY({sql}))",
+                // Containment rather than = ANY: the same rows, and a GIN index on the column can answer it.
+                FilterOperator.Eq => $"{sql} @> ARRAY[{Add(parameters, value)}]::text[]",
+                FilterOperator.Neq => $"NOT ({sql} @> ARRAY[{Add(parameters, value)}]::text[])",
                 FilterOperator.In => $"{sql} && {Add(parameters, TypedArray(field, value))}",
                 FilterOperator.NotIn => $"NOT ({sql} && {Add(parameters, TypedArray(field, value))})",
                 FilterOperator.Exists => value is true ? $"cardinality({sql}) > 0" : $"cardinality({sql}) = 0",

@@ -78,8 +78,8 @@ internal static class ChangeWriter
             var command = instance.IsNew
                 ? new NpgsqlBatchCommand("""
                     INSERT INTO process_instance (key, process_definition_key, bpmn_process_id, process_version, business_key, state,
-                        parent_process_instance_key, parent_element_instance_key, root_process_instance_key, row_version, has_incident, started_at, ended_at, tenant_id)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $14)
+                        parent_process_instance_key, parent_element_instance_key, root_process_instance_key, row_version, has_incident, started_at, ended_at, tenant_id, tags)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $14, $15)
                     """)
                 : new NpgsqlBatchCommand("""
                     UPDATE process_instance SET row_version = row_version + 1, state = $6, has_incident = $10, ended_at = $12
@@ -101,6 +101,7 @@ internal static class ChangeWriter
             if (instance.IsNew)
             {
                 command.Parameters.Add(new NpgsqlParameter<string>() { TypedValue = row.TenantId });
+                command.Parameters.Add(new NpgsqlParameter<string[]>() { TypedValue = row.Tags, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
             }
             batch.BatchCommands.Add(command);
         }

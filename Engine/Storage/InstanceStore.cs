@@ -121,16 +121,22 @@ internal sealed class InstanceStore(ProcessDefinitions definitions)
     /// The scope tree (element → flow scope) and the raw variables by scope of some instances, without building
     /// their state: job activation reads the variables a job sees this way, for many instances in one round trip.
     /// </summary>
-    public static async Task<(Dictionary<long, long?> Parents, ILookup<long, (long ScopeKey, string Name, string? Value)> ByScope)> ScopesAndVariablesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, long[] processInstanceKeys, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a worker's jobs need from their instances, in one round trip: the scope tree, the variables, and the tags
+    /// of the instances that have any.
+    /// </summary>
+    public static async Task<(Dictionary<long, long?> Parents, ILookup<long, (long ScopeKey, string Name, string? Value)> ByScope, Dictionary<long, string[]> Tags)>
+        ScopesAndVariablesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long[] processInstanceKeys, CancellationToken cancellationToken)
     {
         await using var reader = await connection.QueryMultipleAsync(new CommandDefinition("""
             SELECT key, flow_scope_key FROM element_instance WHERE process_instance_key = ANY(@processInstanceKeys);
             SELECT scope_key, name, value::text FROM variable WHERE process_instance_key = ANY(@processInstanceKeys);
+            SELECT key, tags FROM process_instance WHERE key = ANY(@processInstanceKeys) AND cardinality(tags) > 0;
             """, new { processInstanceKeys }, transaction, cancellationToken: cancellationToken));
         var parents = (await reader.ReadAsync<(long Key, long? FlowScopeKey)>()).ToDictionary(r => r.Key, r => r.FlowScopeKey);
         var byScope = (await reader.ReadAsync<(long ScopeKey, string Name, string? Value)>()).ToLookup(v => v.ScopeKey);
-        return (parents, byScope);
+        var tags = (await reader.ReadAsync<(long Key, string[] Tags)>()).ToDictionary(r => r.Key, r => r.Tags);
+        return (parents, byScope, tags);
     }
 
     public async Task<ExecutableDefinition?> DefinitionAsync(long processDefinitionKey, CancellationToken cancellationToken)

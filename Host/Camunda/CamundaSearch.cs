@@ -98,7 +98,7 @@ internal static class ReadItems
     // 8.8 requires a process definition name; a process without one is called by its id, as Camunda does.
     public static ProcessInstanceItem Item(this InstanceRow r) => new(CamundaResults.Key(r.Key), r.BpmnProcessId, r.Name ?? r.BpmnProcessId, r.Version, r.VersionTag,
         CamundaResults.Key(r.ProcessDefinitionKey), CamundaResults.Key(r.ParentProcessInstanceKey), CamundaResults.Key(r.ParentElementInstanceKey),
-        CamundaResults.Iso((DateTime?)r.StartedAt)!, CamundaResults.Iso(r.EndedAt), r.State, r.HasIncident, r.TenantId, r.BusinessKey);
+        CamundaResults.Iso((DateTime?)r.StartedAt)!, CamundaResults.Iso(r.EndedAt), r.State, r.HasIncident, r.TenantId, r.BusinessKey, r.Tags);
 
     public static IncidentItem Item(this IncidentRow r) => new(CamundaResults.Key(r.Key), r.BpmnProcessId, CamundaResults.Key(r.ProcessDefinitionKey),
         CamundaResults.Key(r.ProcessInstanceKey), r.ElementId, CamundaResults.Key(r.ElementInstanceKey), r.ErrorType, r.ErrorMessage, CamundaResults.Key(r.JobKey),

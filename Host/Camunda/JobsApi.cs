@@ -16,14 +16,13 @@ public sealed record JobActivationRequest(string? Type, string? Worker, long? Ti
 
 public sealed record ActivatedJobItem(
     string JobKey, string Type, string ProcessInstanceKey, string ProcessDefinitionId, int ProcessDefinitionVersion, string ProcessDefinitionKey,
-    string ElementId, string ElementInstanceKey, JsonObject CustomHeaders, string Worker, int Retries, long Deadline, JsonObject Variables, string TenantId)
+    string ElementId, string ElementInstanceKey, JsonObject CustomHeaders, string Worker, int Retries, long Deadline, JsonObject Variables, string TenantId,
+    IReadOnlyList<string> Tags)
 {
     /// <summary>Camunda 8.8's job kind: every job here is a BPMN element's (no execution or task listeners).</summary>
     public string Kind => "BPMN_ELEMENT";
 
     public string ListenerEventType => "UNSPECIFIED";
-
-    public IReadOnlyList<string> Tags => [];
 }
 
 public sealed record JobActivationResponse(IReadOnlyList<ActivatedJobItem> Jobs);
@@ -152,7 +151,7 @@ internal static class JobsApi
 
     private static ActivatedJobItem ToItem(ActivatedJob job) => new(CamundaResults.Key(job.Key), job.Type, CamundaResults.Key(job.ProcessInstanceKey),
         job.BpmnProcessId, job.ProcessVersion, CamundaResults.Key(job.ProcessDefinitionKey), job.ElementId, CamundaResults.Key(job.ElementInstanceKey),
-        job.CustomHeaders, job.Worker, job.Retries, job.Deadline.ToUnixTimeMilliseconds(), job.Variables, job.TenantId);
+        job.CustomHeaders, job.Worker, job.Retries, job.Deadline.ToUnixTimeMilliseconds(), job.Variables, job.TenantId, job.Tags);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(string key, JobCompletionRequest? request, IProcessEngine engine, CancellationToken cancellationToken)
     {

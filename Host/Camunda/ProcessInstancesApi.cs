@@ -12,7 +12,7 @@ using Processes.Host.Tenants;
 
 namespace Processes.Host.Camunda;
 
-/// <summary>Start request; <c>businessKey</c> is our extension (unique per process id).</summary>
+/// <summary>Start request; <c>businessKey</c> is our extension (unique per process id); <c>tags</c> Camunda's (a set, at most 10).</summary>
 public sealed record CreateProcessInstanceRequest(
     string? ProcessDefinitionId,
     int? ProcessDefinitionVersion,
@@ -20,21 +20,19 @@ public sealed record CreateProcessInstanceRequest(
     JsonElement? Variables,
     string? BusinessKey,
     IReadOnlyList<StartInstruction>? StartInstructions,
-    string? TenantId);
+    string? TenantId,
+    IReadOnlyList<string?>? Tags = null);
 
 public sealed record StartInstruction(string ElementId);
 
 public sealed record CreateProcessInstanceResponse(
-    string ProcessDefinitionId, int ProcessDefinitionVersion, string TenantId, JsonObject Variables, string ProcessDefinitionKey, string ProcessInstanceKey)
-{
-    /// <summary>Camunda's instance tags; Processes has none (the business key is its way to label an instance).</summary>
-    public IReadOnlyList<string> Tags => [];
-}
+    string ProcessDefinitionId, int ProcessDefinitionVersion, string TenantId, JsonObject Variables, string ProcessDefinitionKey, string ProcessInstanceKey,
+    IReadOnlyList<string> Tags);
 
 public sealed record ProcessInstanceItem(
     string ProcessInstanceKey, string ProcessDefinitionId, string ProcessDefinitionName, int ProcessDefinitionVersion, string? ProcessDefinitionVersionTag,
     string ProcessDefinitionKey, string? ParentProcessInstanceKey, string? ParentElementInstanceKey, string StartDate, string? EndDate,
-    string State, bool HasIncident, string TenantId, string? BusinessKey);
+    string State, bool HasIncident, string TenantId, string? BusinessKey, IReadOnlyList<string> Tags);
 
 /// <summary>A v2 search: the filter is read against the instance read model's declared fields; an unknown one is a 400.</summary>
 public sealed record ProcessInstanceSearchRequest(JsonElement? Filter, SearchPage? Page, IReadOnlyList<SearchSort>? Sort);
@@ -59,6 +57,12 @@ internal static class ProcessInstancesApi
         if (!CamundaResults.TryVariables(request.Variables, "variables", out var variables, out var problem))
         {
             return problem!;
+        }
+        // Refused before any lookup, so a wrong tag is a 400 whatever else the request names (the engine checks again).
+        var (tags, tagProblem) = InstanceTags.Normalize(request.Tags);
+        if (tagProblem is not null)
+        {
+            return CamundaResults.BadRequest(tagProblem);
         }
         // A definition key names its tenant: without a tenantId the instance starts there (the key is checked below).
         var (tenant, tenantProblem) = request.ProcessDefinitionKey is not null && string.IsNullOrEmpty(request.TenantId)
@@ -101,14 +105,14 @@ internal static class ProcessInstancesApi
         }
         var start = request.StartInstructions is { Count: > 0 } instructions ? instructions[0].ElementId : null;
         // The engine refuses values outside the start form's catalogues (a 422 naming each field), as for every start.
-        var result = await engine.CreateInstanceAsync(processId, version, variables, request.BusinessKey, cancellationToken, start, tenant);
+        var result = await engine.CreateInstanceAsync(processId, version, variables, request.BusinessKey, cancellationToken, start, tenant, tags);
         if (!result.Ok)
         {
             return CamundaResults.Refused(result);
         }
         var created = result.Value!;
         return TypedResults.Ok(new CreateProcessInstanceResponse(created.BpmnProcessId, created.Version, created.TenantId,
-            variables ?? [], CamundaResults.Key(created.ProcessDefinitionKey), CamundaResults.Key(created.ProcessInstanceKey)));
+            variables ?? [], CamundaResults.Key(created.ProcessDefinitionKey), CamundaResults.Key(created.ProcessInstanceKey), created.Tags));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string key, IProcessEngine engine, CancellationToken cancellationToken)

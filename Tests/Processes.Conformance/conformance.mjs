@@ -131,11 +131,33 @@ if (incident) {
   await check('updateJob', () => camunda.updateJob({ jobKey: incident.jobKey, changeset: { retries: 2 } }));
   await check('resolveIncident', () => camunda.resolveIncident({ incidentKey: incident.incidentKey }));
 }
-// Two more children: one job completed, one ending in a BPMN error.
+// Two more children, tagged (a run tag both hold, one tag each): one job completed, one ending in a BPMN error. A search
+// by both tags answers exactly its instance, and the jobs carry their instance's tags.
+const runTag = `run:${orderId}`;
+const tagged = new Map();
 for (const n of [1, 2]) {
-  await check('createProcessInstance', () => camunda.createProcessInstance({ processDefinitionId: 'conformance-child', variables: { orderId: `${orderId}-${n}` } }));
+  const started = await check('createProcessInstance', () => camunda.createProcessInstance({
+    processDefinitionId: 'conformance-child', variables: { orderId: `${orderId}-${n}` }, tags: [runTag, `child-${n}`],
+  }));
+  if (started) tagged.set(started.processInstanceKey, started.tags);
 }
-const more = await check('activateJobs', () => camunda.activateJobs({ type: 'conformance-work', worker: 'conformance', timeout: 60000, maxJobsToActivate: 2 }));
+const mismatch = (what, got, want) => { throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`); };
+await check('searchProcessInstances', async () => {
+  const found = await camunda.searchProcessInstances({ filter: { tags: [runTag, 'child-1'] } }, now);
+  const want = [...tagged].filter(([, tags]) => tags?.includes('child-1')).map(([k]) => k);
+  const got = found.items.map(i => i.processInstanceKey);
+  if (got.length !== 1 || got[0] !== want[0]) mismatch('a search by tags', got, want);
+  if (JSON.stringify(found.items[0].tags) !== JSON.stringify([runTag, 'child-1'])) mismatch('the found instance\'s tags', found.items[0].tags, [runTag, 'child-1']);
+  return found;
+});
+const more = await check('activateJobs', async () => {
+  const activation = await camunda.activateJobs({ type: 'conformance-work', worker: 'conformance', timeout: 60000, maxJobsToActivate: 2 });
+  for (const j of activation.jobs) {
+    const want = tagged.get(j.processInstanceKey) ?? [];
+    if (JSON.stringify(j.tags ?? []) !== JSON.stringify(want)) mismatch(`job ${j.jobKey}'s tags`, j.tags, want);
+  }
+  return activation;
+});
 if (more?.jobs?.length === 2) {
   await check('completeJob', () => camunda.completeJob({ jobKey: more.jobs[0].jobKey, variables: { worked: true } }));
   await check('throwJobError', () => camunda.throwJobError({ jobKey: more.jobs[1].jobKey, errorCode: 'NOT_CAUGHT', errorMessage: 'no catch event' }));

@@ -19,6 +19,9 @@ internal sealed class ProcessInstanceRow
     public required int ProcessVersion { get; init; }
     public string TenantId { get; init; } = Visibility.TenantIds.Default;
     public string? BusinessKey { get; init; }
+
+    /// <summary>Camunda's tags, given at creation; written once with the new row (a loaded row leaves them empty).</summary>
+    public string[] Tags { get; init; } = [];
     public ProcessInstanceState State { get; set; } = ProcessInstanceState.Active;
     public long? ParentProcessInstanceKey { get; init; }
     public long? ParentElementInstanceKey { get; init; }

@@ -88,7 +88,7 @@ public sealed class CamundaApiTests : DatabaseTest
         // Field by field, the ActivatedJobResult of Camunda 8.8's REST API (what its SDKs deserialize).
         string[] camundaFields = [
             "type", "processDefinitionId", "processDefinitionVersion", "elementId", "customHeaders", "worker", "retries", "deadline",
-            "variables", "tenantId", "jobKey", "processInstanceKey", "processDefinitionKey", "elementInstanceKey", "kind", "listenerEventType"];
+            "variables", "tenantId", "jobKey", "processInstanceKey", "processDefinitionKey", "elementInstanceKey", "kind", "listenerEventType", "tags"];
         camundaFields.Except(job.EnumerateObject().Select(p => p.Name)).ShouldBeEmpty();
         job.GetProperty("deadline").ValueKind.ShouldBe(JsonValueKind.Number, "deadline is a UNIX epoch timestamp in ms");
         job.GetProperty("variables").GetProperty("orderId").GetString().ShouldBe("O-1");
