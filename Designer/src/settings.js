@@ -28,6 +28,8 @@ async function loadAgents() {
   const agents = await json('GET', scoped('/api/agents'));
   $('agents').replaceChildren(...agents.map(agent => {
     const item = element('li');
+    // The row's exact name, for whoever looks for one agent: its text also holds other names ('agent-1' is in 'pos-agent-1').
+    item.dataset.userName = agent.userName;
     const facts = [agent.skills.join(', '), agent.regions.join(', '), agent.languages.join(', '), agent.tiers.join(', '), agent.channels.join(', ')]
       .filter(Boolean).join(' · ');
     item.append(element('strong', agent.userName), element('span', facts, 'muted'),

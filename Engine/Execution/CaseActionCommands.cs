@@ -28,8 +28,12 @@ internal sealed partial class ProcessEngine
                     return CommandResult<bool>.Fail(CommandError.Forbidden, $"You may not correlate messages in tenant '{action.TenantId}'.");
                 }
                 await LockCorrelationAsync(connection, transaction, action.TenantId, action.MessageName!, action.CorrelationKey!, cancellationToken);
-                var correlated = await CorrelateAsync(x, connection, transaction, action.TenantId, x.Keys.Next(), action.MessageName!, action.CorrelationKey!,
-                    variables, cancellationToken);
+                var (correlated, refused) = await CorrelateAsync(x, connection, transaction, action.TenantId, x.Keys.Next(), action.MessageName!,
+                    action.CorrelationKey!, variables, buffered: false, cancellationToken);
+                if (refused is not null)
+                {
+                    return CommandResult<bool>.Invalid(refused);
+                }
                 if (correlated.Count == 0)
                 {
                     return CommandResult<bool>.Fail(CommandError.NotFound,

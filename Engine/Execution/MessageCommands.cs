@@ -42,11 +42,12 @@ internal sealed partial class ProcessEngine
             }
             var key = x.Keys.Next();
             var payload = variables ?? [];
-            if (await MessageStartRefusesAsync(connection, transaction, tenant, name, payload, cancellationToken) is { } fields)
+            var (correlated, refused) = await CorrelateAsync(x, connection, transaction, tenant, key, name, correlationKey, payload,
+                buffered: timeToLive > TimeSpan.Zero, cancellationToken);
+            if (refused is not null)
             {
-                return CommandResult<PublishedMessage>.Invalid(fields);
+                return CommandResult<PublishedMessage>.Invalid(refused);
             }
-            var correlated = await CorrelateAsync(x, connection, transaction, tenant, key, name, correlationKey, payload, cancellationToken);
             if (timeToLive > TimeSpan.Zero)
             {
                 x.Changes.NewMessages.Add(new BufferedMessage(key, name, correlationKey, messageId, payload, x.Now + timeToLive, x.Now, tenant));
@@ -70,12 +71,13 @@ internal sealed partial class ProcessEngine
                 return CommandResult<PublishedMessage>.Fail(CommandError.Forbidden, $"You may not correlate messages in tenant '{tenant}'.");
             }
             await LockCorrelationAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
-            if (await MessageStartRefusesAsync(connection, transaction, tenant, name, variables, cancellationToken) is { } fields)
-            {
-                return CommandResult<PublishedMessage>.Invalid(fields);
-            }
             var key = x.Keys.Next();
-            var correlated = await CorrelateAsync(x, connection, transaction, tenant, key, name, correlationKey, variables ?? [], cancellationToken);
+            var (correlated, refused) = await CorrelateAsync(x, connection, transaction, tenant, key, name, correlationKey, variables ?? [],
+                buffered: false, cancellationToken);
+            if (refused is not null)
+            {
+                return CommandResult<PublishedMessage>.Invalid(refused);
+            }
             return correlated.Count == 0
                 ? CommandResult<PublishedMessage>.Fail(CommandError.NotFound,
                     $"No process instance waits for message '{name}' with correlation key '{correlationKey}', and no process starts with it.")
@@ -100,34 +102,18 @@ internal sealed partial class ProcessEngine
             return CommandResult<long>.Success(x.Keys.Next());
         }, cancellationToken);
 
-    /// <summary>
-    /// Null when every process the message may start accepts its values on its start form. Checked before correlating,
-    /// for every message start event of the name: a buffered message may start an instance later, with nobody left to tell.
-    /// </summary>
-    private async Task<IReadOnlyDictionary<string, string[]>?> MessageStartRefusesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        string tenant, string name, JsonObject? variables, CancellationToken cancellationToken)
-    {
-        if (FormValues is null || variables is null || variables.Count == 0)
-        {
-            return null;
-        }
-        foreach (var start in await SubscriptionStore.StartEventsAsync(connection, transaction, tenant, "MESSAGE", name, cancellationToken))
-        {
-            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition
-                && await StartFormRefusesAsync(connection, transaction, definition, variables, cancellationToken) is { } fields)
-            {
-                return fields;
-            }
-        }
-        return null;
-    }
-
     private static Task LockCorrelationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, string name, string correlationKey,
         CancellationToken cancellationToken) =>
         MessageStore.LockCorrelationAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
 
-    private async Task<List<(long ProcessInstanceKey, string BpmnProcessId)>> CorrelateAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction,
-        string tenant, long messageKey, string name, string correlationKey, JsonObject variables, CancellationToken cancellationToken)
+    /// <summary>
+    /// The instances the message reached (waiting subscriptions first, then message start events of the processes it did
+    /// not reach), or the fields a start form refuses: a start it makes (or, <paramref name="buffered"/>, one it will make
+    /// when a held correlation key is freed) with values off its catalogues refuses the whole command.
+    /// </summary>
+    private async Task<(List<(long ProcessInstanceKey, string BpmnProcessId)> Correlated, IReadOnlyDictionary<string, string[]>? Refused)> CorrelateAsync(
+        Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, long messageKey, string name, string correlationKey,
+        JsonObject variables, bool buffered, CancellationToken cancellationToken)
     {
         var result = new List<(long, string)>();
         var subscriptions = await SubscriptionStore.OldestPerProcessAsync(connection, transaction, tenant, name, correlationKey, cancellationToken);
@@ -152,13 +138,22 @@ internal sealed partial class ProcessEngine
         var starts = await SubscriptionStore.StartEventsAsync(connection, transaction, tenant, "MESSAGE", name, cancellationToken);
         foreach (var start in starts.Where(s => result.All(r => r.Item2 != s.BpmnProcessId)))
         {
-            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is { } definition &&
-                await StartByMessageAsync(x, connection, transaction, definition, start.ElementId, correlationKey, variables, cancellationToken) is { } created)
+            if (await _store.DefinitionAsync(start.ProcessDefinitionKey, cancellationToken) is not { } definition)
+            {
+                continue;
+            }
+            var (created, refused) = await StartByMessageAsync(x, connection, transaction, definition, start.ElementId, correlationKey, variables,
+                buffered, cancellationToken);
+            if (refused is not null)
+            {
+                return (result, refused);
+            }
+            if (created is not null)
             {
                 result.Add((created.Key, start.BpmnProcessId));
             }
         }
-        return result;
+        return (result, null);
     }
 
     private async Task CorrelateBufferedAsync(Execution x, NpgsqlConnection connection, NpgsqlTransaction transaction, CorrelateBufferedMessage subscription,

@@ -66,6 +66,7 @@ public static class IdentityRegistration
         app.MapCamundaGroupsApi();
         app.MapCamundaRolesApi();
         app.MapCamundaIdentityUnsupported();
+        app.MapCamundaAuthenticationApi();
         return app;
     }
 }

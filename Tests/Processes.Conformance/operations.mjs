@@ -144,7 +144,7 @@ export const identityOperations = [
   { operation: 'searchUsersForTenant', method: 'POST', path: '/v2/tenants/{tenantId}/users/search', area: 'tenants', implemented: true },
   { operation: 'unassignUserFromTenant', method: 'DELETE', path: '/v2/tenants/{tenantId}/users/{username}', area: 'tenants', implemented: true },
   { operation: 'assignUserToTenant', method: 'PUT', path: '/v2/tenants/{tenantId}/users/{username}', area: 'tenants', implemented: true },
-  { operation: 'getAuthentication', method: 'GET', path: '/v2/authentication/me', area: 'authentication', implemented: true, note: 'the caller' },
+  { operation: 'getAuthentication', method: 'GET', path: '/v2/authentication/me', area: 'authentication', implemented: true, note: 'roles, groups, tenants and components of the caller' },
   { operation: 'createMappingRule', method: 'POST', path: '/v2/mapping-rules', area: 'mapping rules', implemented: false },
   { operation: 'searchMappingRule', method: 'POST', path: '/v2/mapping-rules/search', area: 'mapping rules', implemented: false },
   { operation: 'deleteMappingRule', method: 'DELETE', path: '/v2/mapping-rules/{mappingRuleId}', area: 'mapping rules', implemented: false },

@@ -26,6 +26,12 @@ public sealed class SettingsPageTests : PageTest
         (await page.Locator("#tab-settings").GetAttributeAsync("aria-current")).ShouldBe("page");
 
         var agent = $"agent-{width}";
+        // The save is slowed a little: a wait that took some other row for this one would read the API before the commit.
+        await page.RouteAsync("**/api/agents/*", async route =>
+        {
+            await Task.Delay(300);
+            await route.ContinueAsync();
+        });
         await page.FillAsync("#agent-form input[name=userName]", agent);
         await page.FillAsync("#agent-form input[name=skills]", "repair, install");
         await page.FillAsync("#agent-form input[name=regions]", "north");
@@ -33,7 +39,9 @@ public sealed class SettingsPageTests : PageTest
         await page.FillAsync("#agent-form input[name=capacity]", "3");
         await page.FillAsync("#agent-form input[name=phone]", "+86 138 0000 0000");
         await page.ClickAsync("#agent-form button[type=submit]");
-        await page.Locator("#agents li", new() { HasText = agent }).WaitForAsync();
+        // The row of this agent by its exact name: a text match would also take the positions test's 'pos-agent-…'
+        // row at once, before this save had committed (the flaky failure of the API read below).
+        await page.Locator($"#agents li[data-user-name='{agent}']").WaitForAsync();
         var profile = (await api.GetFromJsonAsync<JsonElement>("/api/agents")).EnumerateArray().Single(a => a.GetProperty("userName").GetString() == agent);
         profile.GetProperty("skills").EnumerateArray().Select(s => s.GetString()).ShouldBe(["repair", "install"]);
         profile.GetProperty("capacity").GetInt32().ShouldBe(3);
@@ -117,7 +125,7 @@ public sealed class SettingsPageTests : PageTest
         await page.FillAsync("#agent-form input[name=grade]", "senior");
         await page.CheckAsync("#agent-form input[name=outsourced]");
         await page.ClickAsync("#agent-form button[type=submit]");
-        var profileRow = page.Locator("#agents li", new() { HasText = agent });
+        var profileRow = page.Locator($"#agents li[data-user-name='{agent}']");
         await profileRow.WaitForAsync();
         (await profileRow.TextContentAsync())!.ShouldContain($"{position} · senior · outsourced");
         var profile = (await api.GetFromJsonAsync<JsonElement>("/api/agents")).EnumerateArray().Single(a => a.GetProperty("userName").GetString() == agent);

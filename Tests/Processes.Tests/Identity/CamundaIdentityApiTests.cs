@@ -185,6 +185,27 @@ public sealed class CamundaIdentityApiTests : DatabaseTest
     }
 
     [Test]
+    public async Task Authentication_me_names_the_caller_its_roles_groups_and_tenants()
+    {
+        await JsonAsync(await _admin.PostAsJsonAsync("/v2/groups", new { groupId = "ca-desk", name = "Desk" }), HttpStatusCode.Created);
+        await JsonAsync(await _admin.PostAsJsonAsync("/v2/tenants", new { tenantId = "ca-east", name = "East" }), HttpStatusCode.Created);
+        await JsonAsync(await _admin.PostAsJsonAsync("/v2/tenants", new { tenantId = "ca-west", name = "West" }), HttpStatusCode.Created);
+        var agent = await _host.CreateUserAsync("ca-agent", roles: [Roles.Agent], groups: ["ca-desk"]);
+        (await _admin.PutAsync("/v2/tenants/ca-east/users/ca-agent", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var me = await JsonAsync(await _host.Bearer(agent.ApiKey).GetAsync("/v2/authentication/me"), HttpStatusCode.OK);
+        me.GetProperty("username").GetString().ShouldBe("ca-agent");
+        me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).ShouldBe(["agent"]);
+        me.GetProperty("groups").EnumerateArray().Select(g => g.GetString()).ShouldBe(["ca-desk"]);
+        me.GetProperty("tenants").EnumerateArray().Select(t => t.GetProperty("tenantId").GetString()).ShouldBe(["ca-east"], "only the tenants it belongs to");
+        me.GetProperty("authorizedComponents").EnumerateArray().Select(c => c.GetString()).ShouldBe(["tasklist", "operate"]);
+        me.GetProperty("canLogout").GetBoolean().ShouldBeFalse("an API key is revoked, not logged out");
+        var admin = await JsonAsync(await _admin.GetAsync("/v2/authentication/me"), HttpStatusCode.OK);
+        admin.GetProperty("tenants").EnumerateArray().Select(t => t.GetProperty("tenantId").GetString()).ShouldContain("ca-west");
+        (await _host.Anonymous().GetAsync("/v2/authentication/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
     public async Task Only_admins_reach_the_identity_endpoints()
     {
         var supervisor = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Supervisor, Roles.Operator, Roles.Designer])).ApiKey);

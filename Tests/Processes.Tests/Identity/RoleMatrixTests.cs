@@ -83,6 +83,7 @@ public sealed class RoleMatrixTests : DatabaseTest
         new("DELETE", "/v2/tenants/{tenantId}/groups/{groupId}", "/v2/tenants/missing/groups/missing", null, Policies.Admin),
         new("POST", "/v2/tenants/{tenantId}/users/search", "/v2/tenants/missing/users/search", "{}", Policies.Admin),
         new("POST", "/v2/tenants/{tenantId}/groups/search", "/v2/tenants/missing/groups/search", "{}", Policies.Admin),
+        new("GET", "/v2/authentication/me", "/v2/authentication/me", null, Policies.Authenticated),
         new("POST", "/v2/users/", "/v2/users", "{}", Policies.Admin),
         new("POST", "/v2/users/search", "/v2/users/search", "{}", Policies.Admin),
         new("GET", "/v2/users/{username}", "/v2/users/missing", null, Policies.Admin),

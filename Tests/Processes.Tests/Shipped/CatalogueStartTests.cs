@@ -35,6 +35,7 @@ public sealed class CatalogueStartTests : HostedScenario
         {
             { new ByteArrayContent(Encoding.UTF8.GetBytes(Model)), "resources", "cat-start.bpmn" },
             { new ByteArrayContent(Encoding.UTF8.GetBytes(StarterModel)), "resources", "cat-starter.bpmn" },
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(WaiterModel)), "resources", "cat-waiter.bpmn" },
             { new ByteArrayContent(Encoding.UTF8.GetBytes(Form)), "resources", "cat-start.form" },
         };
         var deployed = await _admin.PostAsync(new Uri("/v2/deployments", UriKind.Relative), deploy);
@@ -54,6 +55,40 @@ public sealed class CatalogueStartTests : HostedScenario
         var good = await _admin.PostAsJsonAsync("/v2/messages/correlation", new { name = "cat-start-msg", correlationKey = "P-3", variables = new { reason = "damaged" } });
         good.StatusCode.ShouldBe(HttpStatusCode.OK, await good.Content.ReadAsStringAsync());
         (await InstancesAsync()).ShouldBe(1);
+    }
+
+    [Test]
+    public async Task A_message_that_starts_nothing_is_not_refused_for_the_start_form_it_does_not_fill()
+    {
+        // An instance waits for the message (started by the API with a catalogue value): the message only correlates.
+        await IdentityHost.PostAsync(_admin, "/v2/process-instances", new { processDefinitionId = "cat-waiter", variables = new { orderId = "K-1", reason = "lost" } });
+        await IdentityHost.PostAsync(_admin, "/v2/process-instances", new { processDefinitionId = "cat-waiter", variables = new { orderId = "K-2", reason = "lost" } });
+        await EventuallyAsync("both instances waiting for the message", async () =>
+            await WaitersAsync("catch") == 2 ? JsonSerializer.SerializeToElement(2) : null);
+        var published = await _admin.PostAsJsonAsync("/v2/messages/publication",
+            new { name = "cat-wait-msg", correlationKey = "K-1", timeToLive = 60000, variables = new { reason = "bored" } });
+        published.StatusCode.ShouldBe(HttpStatusCode.OK, await published.Content.ReadAsStringAsync());
+        var correlated = await _admin.PostAsJsonAsync("/v2/messages/correlation", new { name = "cat-wait-msg", correlationKey = "K-2", variables = new { reason = "bored" } });
+        correlated.StatusCode.ShouldBe(HttpStatusCode.OK, await correlated.Content.ReadAsStringAsync());
+        await EventuallyAsync("both instances past the message", async () =>
+            await WaitersAsync("wait") == 2 ? JsonSerializer.SerializeToElement(2) : null);
+        (await WaitersAsync(null)).ShouldBe(2, "the messages started no instance");
+
+        // A message with nobody waiting would start one: refused, nothing started.
+        await ShouldBeRefusedAsync(await _admin.PostAsJsonAsync("/v2/messages/publication",
+            new { name = "cat-wait-msg", correlationKey = "K-3", variables = new { reason = "bored" } }));
+        (await WaitersAsync(null)).ShouldBe(2);
+
+        // A message start holds its key: a second message with it starts nothing (accepted) unless it is buffered to
+        // start the next instance when the first ends (refused: nobody would be told then).
+        var first = await _admin.PostAsJsonAsync("/v2/messages/publication", new { name = "cat-wait-msg", correlationKey = "K-4", variables = new { reason = "lost" } });
+        first.StatusCode.ShouldBe(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
+        (await WaitersAsync(null)).ShouldBe(3);
+        var dropped = await _admin.PostAsJsonAsync("/v2/messages/publication", new { name = "cat-wait-msg", correlationKey = "K-4", variables = new { reason = "bored" } });
+        dropped.StatusCode.ShouldBe(HttpStatusCode.OK, await dropped.Content.ReadAsStringAsync());
+        await ShouldBeRefusedAsync(await _admin.PostAsJsonAsync("/v2/messages/publication",
+            new { name = "cat-wait-msg", correlationKey = "K-4", timeToLive = 60000, variables = new { reason = "bored" } }));
+        (await WaitersAsync(null)).ShouldBe(3);
     }
 
     [Test]
@@ -114,6 +149,20 @@ public sealed class CatalogueStartTests : HostedScenario
         (await IdentityHost.PostAsync(_admin, "/v2/process-instances/search", new { filter = new { processDefinitionId = "cat-start", state = "ACTIVE" } }))
             .GetProperty("items").GetArrayLength();
 
+    /// <summary>Active cat-waiter instances; with an element id, those with an active element instance of it.</summary>
+    private async Task<int> WaitersAsync(string? elementId)
+    {
+        var items = (await IdentityHost.PostAsync(_admin, "/v2/process-instances/search", new { filter = new { processDefinitionId = "cat-waiter", state = "ACTIVE" } }))
+            .GetProperty("items").EnumerateArray().Select(i => i.GetProperty("processInstanceKey").GetString()).ToList();
+        if (elementId is null)
+        {
+            return items.Count;
+        }
+        var at = (await IdentityHost.PostAsync(_admin, "/v2/element-instances/search", new { filter = new { elementId, state = "ACTIVE" } })).GetProperty("items")
+            .EnumerateArray().Select(e => e.GetProperty("processInstanceKey").GetString()).ToHashSet();
+        return items.Count(at.Contains);
+    }
+
     private static async Task<HttpResponseMessage> CallWebhookAsync(HttpClient platform, string body)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/cat-start") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
@@ -154,6 +203,29 @@ public sealed class CatalogueStartTests : HostedScenario
             <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="wait" />
             <bpmn:sequenceFlow id="f2" sourceRef="ByMessage" targetRef="wait" />
             <bpmn:sequenceFlow id="f3" sourceRef="wait" targetRef="end" />
+          </bpmn:process>
+        </bpmn:definitions>
+        """;
+
+    /// <summary>A start form with the catalogue field, a message start and a catch of the same message.</summary>
+    private const string WaiterModel = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d3" targetNamespace="t">
+          <bpmn:message id="MW" name="cat-wait-msg">
+            <bpmn:extensionElements><zeebe:subscription correlationKey="=orderId" /></bpmn:extensionElements>
+          </bpmn:message>
+          <bpmn:process id="cat-waiter" isExecutable="true">
+            <bpmn:startEvent id="S3">
+              <bpmn:extensionElements><zeebe:formDefinition formId="cat-start-form" /></bpmn:extensionElements>
+            </bpmn:startEvent>
+            <bpmn:startEvent id="ByMessage3"><bpmn:messageEventDefinition messageRef="MW" /></bpmn:startEvent>
+            <bpmn:intermediateCatchEvent id="catch"><bpmn:messageEventDefinition messageRef="MW" /></bpmn:intermediateCatchEvent>
+            <bpmn:userTask id="wait" />
+            <bpmn:endEvent id="end3" />
+            <bpmn:sequenceFlow id="h1" sourceRef="S3" targetRef="catch" />
+            <bpmn:sequenceFlow id="h2" sourceRef="catch" targetRef="wait" />
+            <bpmn:sequenceFlow id="h3" sourceRef="ByMessage3" targetRef="wait" />
+            <bpmn:sequenceFlow id="h4" sourceRef="wait" targetRef="end3" />
           </bpmn:process>
         </bpmn:definitions>
         """;
