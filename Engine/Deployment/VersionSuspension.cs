@@ -43,9 +43,31 @@ public sealed class VersionSuspension(NpgsqlDataSource dataSource)
         CancellationToken cancellationToken)
     {
         await DefinitionDeletionStore.LockForStartAsync(connection, transaction, processDefinitionKey, cancellationToken);
+        return await IsSuspendedLockedAsync(connection, transaction, processDefinitionKey, cancellationToken);
+    }
+
+    /// <summary>
+    /// The start command's lookup, in its transaction: the key of the tenant's live version (the latest when
+    /// <paramref name="version"/> is null; null when there is none), its start lock (shared, as
+    /// <see cref="IsSuspendedAsync"/> takes it) taken in the same statement; the caller then asks
+    /// <see cref="IsSuspendedLockedAsync"/>. One round trip instead of a read on a connection of its own (which carried
+    /// the model's text and cost a transaction) plus the lock's.
+    /// </summary>
+    internal static Task<long?> LockLiveForStartAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, string bpmnProcessId,
+        int? version, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
+            SELECT d.process_definition_key
+            FROM (SELECT process_definition_key FROM process_definition
+                  WHERE tenant_id = @tenantId AND bpmn_process_id = @bpmnProcessId AND (@version::int IS NULL OR version = @version) AND deleted_at IS NULL
+                  ORDER BY version DESC LIMIT 1) d
+            CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock_shared(hashtextextended('definition:' || d.process_definition_key::text, 0))) l
+            """, new { tenantId, bpmnProcessId, version }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Whether a version whose start lock this transaction holds refuses new instances.</summary>
+    internal static Task<bool> IsSuspendedLockedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long processDefinitionKey,
+        CancellationToken cancellationToken) =>
         // A statement of its own after the lock: its snapshot sees a deletion that the lock waited for.
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+        connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT suspended_at IS NOT NULL OR deleted_at IS NOT NULL FROM process_definition WHERE process_definition_key = @processDefinitionKey",
             new { processDefinitionKey }, transaction, cancellationToken: cancellationToken));
-    }
 }

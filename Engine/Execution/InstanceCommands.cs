@@ -31,7 +31,9 @@ internal sealed partial class ProcessEngine
             {
                 return CommandResult<CreatedInstance>.Fail(CommandError.Forbidden, $"You may not start instances in tenant '{tenant}'.");
             }
-            var definition = await _store.DefinitionAsync(tenant, bpmnProcessId, version, cancellationToken);
+            // Resolved in the transaction with the version's start lock; the parsed model comes from the cache.
+            var definitionKey = await Deployment.VersionSuspension.LockLiveForStartAsync(connection, transaction, tenant, bpmnProcessId, version, cancellationToken);
+            var definition = definitionKey is { } key ? await _store.DefinitionAsync(key, cancellationToken) : null;
             if (definition is null)
             {
                 var where = tenant == Visibility.TenantIds.Default ? "" : $" in tenant '{tenant}'";
@@ -39,7 +41,7 @@ internal sealed partial class ProcessEngine
                     ? $"No process with BPMN process id '{bpmnProcessId}' is deployed{where}."
                     : $"Process '{bpmnProcessId}' has no version {version}{where}.");
             }
-            if (await Deployment.VersionSuspension.IsSuspendedAsync(connection, transaction, definition.Key, cancellationToken))
+            if (await Deployment.VersionSuspension.IsSuspendedLockedAsync(connection, transaction, definition.Key, cancellationToken))
             {
                 return CommandResult<CreatedInstance>.Fail(CommandError.InvalidState,
                     $"Process '{bpmnProcessId}' version {definition.Version} is suspended: it starts no new instances until an admin resumes it.");

@@ -122,7 +122,8 @@ internal static class ChangeWriter
     /// </summary>
     private static void AddElementChanges(NpgsqlBatch batch, List<InstanceState> instances)
     {
-        var removed = instances.SelectMany(i => i.RemovedElementKeys).ToArray();
+        // Only elements with rows: what a new element had is new too and was dropped above, unwritten.
+        var removed = instances.SelectMany(i => i.RemovedStoredElementKeys).ToArray();
         if (removed.Length > 0)
         {
             // Removing an element removes whatever waited on it: jobs, timers, subscriptions, open tasks, incidents.

@@ -27,19 +27,18 @@ internal static class TelemetryRegistration
         bool Configured(string name) => !string.IsNullOrWhiteSpace(configuration[name]);
         var traces = Configured("OTEL_EXPORTER_OTLP_ENDPOINT") || Configured("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
         var metrics = Configured("OTEL_EXPORTER_OTLP_ENDPOINT") || Configured("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] ?? "processes"))
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource(EngineTelemetry.Name, Npgsql)
-                    .AddAspNetCoreInstrumentation(options => options.Filter = http => !http.Request.Path.StartsWithSegments("/health"))
-                    .AddHttpClientInstrumentation();
-                if (traces)
-                {
-                    tracing.AddOtlpExporter();
-                }
-            })
-            .WithMetrics(meters =>
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] ?? "processes"));
+        if (traces)
+        {
+            // Only with a collector to send them to: a tracer without an exporter still records a span for every
+            // request, command and SQL statement (with its text) and throws it away — measurable CPU per request.
+            telemetry.WithTracing(tracing => tracing.AddSource(EngineTelemetry.Name, Npgsql)
+                .AddAspNetCoreInstrumentation(options => options.Filter = http => !http.Request.Path.StartsWithSegments("/health"))
+                .AddHttpClientInstrumentation()
+                .AddOtlpExporter());
+        }
+        telemetry.WithMetrics(meters =>
             {
                 meters.AddMeter(EngineTelemetry.Name, Npgsql)
                     .AddAspNetCoreInstrumentation()

@@ -36,7 +36,9 @@ internal sealed class BenchmarkDatabase : IAsyncDisposable
         {
             // Appended to the server's own file: ALTER SYSTEM refuses the extension's settings before it is loaded.
             await File.AppendAllTextAsync(Path.Combine(postgres.DataDirectory, "postgresql.conf"),
-                "\nshared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n", cancellationToken);
+                "\nshared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n"
+                // PROCESSES_BENCH_PG_CONF: server settings to try under the profile (e.g. "plan_cache_mode = force_generic_plan").
+                + (Environment.GetEnvironmentVariable("PROCESSES_BENCH_PG_CONF") is { Length: > 0 } extra ? extra + "\n" : ""), cancellationToken);
             await postgres.StopAsync(cancellationToken);
             await postgres.StartAsync(cancellationToken);
             await using var extension = NpgsqlDataSource.Create(postgres.ConnectionString);

@@ -22,6 +22,9 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
     private const int WarmUpJobs = 2_000;
     private const int Timers = 2_000;
     private const int Starts = 1_000;
+    private const int WarmUpStarts = 1_000;
+    private const int Straight = 1_500;
+    private const int WarmUpStraight = 1_000;
 
     public string Name => "profile";
 
@@ -32,8 +35,8 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
         await using var database = await BenchmarkDatabase.StartAsync(cancellationToken, statements: true);
         var dataSource = database.DataSource;
         using var roundTrips = new RoundTripCounter();
-        // PROCESSES_PROFILE=jobs,timers,http (default: all three) profiles only the named phases.
-        var phases = (Environment.GetEnvironmentVariable("PROCESSES_PROFILE") ?? "jobs,timers,http").Split(',', StringSplitOptions.TrimEntries);
+        // PROCESSES_PROFILE=jobs,timers,http,straight (default: all four) profiles only the named phases.
+        var phases = (Environment.GetEnvironmentVariable("PROCESSES_PROFILE") ?? "jobs,timers,http,straight").Split(',', StringSplitOptions.TrimEntries);
         if (phases.Contains("jobs"))
         {
             await ProfileJobsAsync(output, database, roundTrips, cancellationToken);
@@ -45,6 +48,37 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
         if (phases.Contains("http"))
         {
             await ProfileHttpStartsAsync(output, database, cancellationToken);
+        }
+        if (phases.Contains("straight"))
+        {
+            await ProfileStraightThroughAsync(output, database, roundTrips, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The `engine` suite's straight-through instance (start, three no-op service tasks, a gateway, end), 8 starters and
+    /// 1 node x 16 handlers: what one instance costs from its start to its end, the start included.
+    /// </summary>
+    private static async Task ProfileStraightThroughAsync(TextWriter output, BenchmarkDatabase database, RoundTripCounter roundTrips,
+        CancellationToken cancellationToken)
+    {
+        var (engine, handlers) = await EngineBenchmarks.DeployStraightThroughAsync(database.DataSource, cancellationToken);
+        foreach (var round in new[] { "warm-up", "measured" })
+        {
+            var count = round == "warm-up" ? WarmUpStraight : Straight;
+            var sample = round == "measured" ? await Sample.TakeAsync(database, roundTrips, System.Diagnostics.Process.GetCurrentProcess(), cancellationToken) : null;
+            using var stop = new CancellationTokenSource();
+            var executor = new JobExecutor(engine, handlers, new JobExecutorOptions { NodeId = $"profile-straight-{round}", MaxConcurrency = 16, BatchSize = 32 });
+            var loop = Task.Run(() => executor.RunAsync(stop.Token), CancellationToken.None);
+            await StartManyAsync(engine, "bench_straight", count, 8, i => new System.Text.Json.Nodes.JsonObject { ["amount"] = i % 200 }, cancellationToken);
+            // Watched in process: a count(*) poll would be measured with the instances.
+            await UntilAsync(() => executor.Completed >= 3 * count, cancellationToken);
+            await stop.CancelAsync();
+            await loop;
+            if (sample is not null)
+            {
+                await sample.ReportAsync(output, "straight-through instance (start + 3 no-op service tasks, 8 starters, 1 node x 16)", count, cancellationToken);
+            }
         }
     }
 
@@ -115,7 +149,14 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
             await HttpTaskBenchmarks.WaitReadyAsync(anonymous, cancellationToken);
             using var agent = await HttpTaskBenchmarks.AgentAsync(url, cancellationToken);
             await HttpTaskBenchmarks.DeployAsync(agent, cancellationToken);
-            await StartOverHttpAsync(agent, 100, cancellationToken); // warm-up: JIT, caches, pools
+            // Warm-up long enough for the host's tiered compilation to settle (100 starts left the JIT in the measured round).
+            await StartOverHttpAsync(agent, WarmUpStarts, cancellationToken);
+            if (Environment.GetEnvironmentVariable("PROCESSES_PROFILE_PAUSE") is { } pause)
+            {
+                // Time to attach dotnet-trace to the host for the measured starts only.
+                await Console.Error.WriteLineAsync($"profile: measuring HTTP starts in {pause} s (host pid {host.Id})");
+                await Task.Delay(TimeSpan.FromSeconds(double.Parse(pause, CultureInfo.InvariantCulture)), cancellationToken);
+            }
             var sample = await Sample.TakeAsync(database, null, host, cancellationToken);
             var watch = Stopwatch.StartNew();
             await StartOverHttpAsync(agent, Starts, cancellationToken);
@@ -213,7 +254,9 @@ internal sealed class ProfileBenchmarks : IBenchmarkSuite
                 $"    CPU {clientMs:0.00} ms .NET{jit} + {serverMs:0.00} ms PostgreSQL; {roundTrips:0.0} round trips (this process); {statements.Sum(s => s.Calls) / (double)units:0.0} statements; {commits.Per(units, "unit")}"));
             await output.WriteLineAsync(Line(
                 $"    statements' server time {statements.Sum(s => s.ExecMs) / units:0.00} ms executing + {statements.Sum(s => s.PlanMs) / units:0.00} ms planning; costliest:"));
-            foreach (var s in statements.Take(8))
+            // PROCESSES_PROFILE_STATEMENTS=N lists more than the eight costliest (the cheap ones show who else runs).
+            var listed = int.TryParse(Environment.GetEnvironmentVariable("PROCESSES_PROFILE_STATEMENTS"), CultureInfo.InvariantCulture, out var n) ? n : 8;
+            foreach (var s in statements.Take(listed))
             {
                 var text = s.Query.Length > 110 ? s.Query[..110] + "…" : s.Query;
                 await output.WriteLineAsync(Line($"      {s.Calls / (double)units,5:0.00}x {(s.ExecMs + s.PlanMs) / units,6:0.000} ms ({s.PlanMs / units:0.000} planning)  {text}"));

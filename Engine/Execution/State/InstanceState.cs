@@ -15,6 +15,7 @@ internal sealed class InstanceState
     private readonly Dictionary<long, Dictionary<string, JsonNode?>> _variables = [];
     private readonly HashSet<(long Scope, string Name)> _changedVariables = [];
     private readonly HashSet<long> _removed = [];
+    private readonly HashSet<long> _removedStored = [];
 
     public InstanceState(ProcessInstanceRow row, ExecutableDefinition definition, bool isNew)
     {
@@ -38,6 +39,12 @@ internal sealed class InstanceState
 
     public IEnumerable<ElementInstance> Elements => _elements.Values;
     public IReadOnlyCollection<long> RemovedElementKeys => _removed;
+
+    /// <summary>
+    /// The removed elements that have rows: loaded, not created by this command. An element created and removed in the
+    /// same command (a start event, a gateway, an end event passed through) was never written, nor was anything of it.
+    /// </summary>
+    public IReadOnlyCollection<long> RemovedStoredElementKeys => _removedStored;
     public IEnumerable<(long Scope, string Name)> ChangedVariables => _changedVariables;
 
     public ElementInstance? Find(long key) => _elements.GetValueOrDefault(key);
@@ -66,6 +73,10 @@ internal sealed class InstanceState
         }
         _children.Remove(element.Key);
         _removed.Add(element.Key);
+        if (!element.IsNew)
+        {
+            _removedStored.Add(element.Key);
+        }
         // The process scope's variables outlive it: they are the instance's result, kept until retention purges it.
         if (!element.IsProcess && _variables.Remove(element.Key, out var locals))
         {
