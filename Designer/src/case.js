@@ -66,6 +66,15 @@ function renderHead(view, offered) {
   ];
   const dd = [];
   for (const [term, value] of facts) dd.push(el('dt', '', term), el('dd', '', value));
+  // Camunda's instance tags, given at creation: small chips, as labels rather than facts to read.
+  if (instance.tags?.length > 0) {
+    const chips = el('ul', 'tags');
+    chips.setAttribute('aria-label', 'Tags');
+    chips.append(...instance.tags.map(tag => el('li', 'tag', tag)));
+    const value = el('dd');
+    value.append(chips);
+    dd.push(el('dt', '', 'Tags'), value);
+  }
   if (instance.parentProcessInstanceKey) {
     const parent = el('dd');
     parent.append(caseLink(instance.parentProcessInstanceKey));

@@ -39,12 +39,31 @@ const time = iso => (iso ? new Date(iso).toLocaleString() : '');
 
 // The case view has the task roles' policy; an operator without them would only meet a 403 there, so gets no link.
 let mayOpenCases = false;
+// Each listed instance's tags (Camunda's, given at creation), by instance key: read with every refresh.
+let tagsByInstance = new Map();
 function instanceCell(prefix, key) {
   if (!key) return prefix ?? '';
   const span = el('span');
   const link = mayOpenCases ? Object.assign(el('a', '', key), { href: `/cases/${encodeURIComponent(key)}` }) : key;
   span.append(prefix ? `${prefix} · ` : '', link);
+  const tags = tagsByInstance.get(String(key)) ?? [];
+  if (tags.length > 0) {
+    const chips = el('ul', 'tags');
+    chips.setAttribute('aria-label', `Tags of instance ${key}`);
+    chips.append(...tags.map(tag => el('li', 'tag', tag)));
+    span.append(chips);
+  }
   return span;
+}
+
+/** The tags of the instances the incidents and failed jobs name, in one search (the instance search's own visibility). */
+async function loadTags(incidents, jobs) {
+  const keys = [...new Set([...incidents.items.map(i => String(i.processInstanceKey)), ...jobs.items.map(j => String(j.processInstanceKey))])];
+  if (keys.length === 0) return new Map();
+  const found = await json('POST', '/v2/process-instances/search', {
+    json: { filter: { processInstanceKey: { $in: keys }, tags: { $exists: true } }, page: { limit: keys.length } },
+  });
+  return new Map(found.items.map(instance => [instance.processInstanceKey, instance.tags ?? []]));
 }
 
 function row(cells, key) {
@@ -161,6 +180,8 @@ async function load() {
     json('GET', '/api/operations/job-types'),
     json('GET', '/api/operations/servers'),
   ]);
+  // Tags are labels, not the page's work: a refusal (a role without the instance search) leaves them out.
+  tagsByInstance = await loadTags(incidents, jobs).catch(() => new Map());
   renderIncidents(incidents);
   renderJobs(jobs);
   renderTimers(timers);
