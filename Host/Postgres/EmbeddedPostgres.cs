@@ -22,6 +22,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private readonly string _root;
     private readonly OsCommand _command;
     private PostgresBinaries? _binaries;
+    private DataDirectoryLease? _lease;
     private bool _running;
 
     public EmbeddedPostgres(EmbeddedPostgresOptions options, ILogger<EmbeddedPostgres>? logger = null)
@@ -49,6 +50,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     {
         _binaries = PostgresBinaries.Locate(_options) ?? throw new EmbeddedPostgresException(PostgresBinaries.NotFoundMessage);
         await PrepareRootAsync(cancellationToken);
+        // Taken before anything reads or starts the cluster: a second live host on this directory stops here.
+        _lease ??= DataDirectoryLease.Acquire(_root);
         if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
         {
             await InitializeClusterAsync(_binaries, cancellationToken);
@@ -75,6 +78,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     {
         if (!_running || _binaries is null)
         {
+            ReleaseLease();
             return;
         }
         _running = false;
@@ -86,6 +90,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         {
             _logger.LogWarning("Stopping embedded PostgreSQL failed: {Output}", outcome.Output);
         }
+        ReleaseLease();
+    }
+
+    /// <summary>What a SIGKILL does to the lease, for tests that play a killed host inside one process.</summary>
+    internal void ReleaseLease()
+    {
+        _lease?.Dispose();
+        _lease = null;
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);

@@ -83,7 +83,8 @@ public sealed class EmbeddedPostgresTests
         await orphaning.StartAsync(CancellationToken.None);
         await ExecuteAsync(orphaning.ConnectionString, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)");
         NpgsqlConnection.ClearAllPools();
-        // The host dies here without stopping its server: nothing else of it is used.
+        // The host dies here without stopping its server: the kernel drops its lock, nothing else of it is used.
+        orphaning.ReleaseLease();
 
         var next = new EmbeddedPostgres(options);
         await next.StartAsync(CancellationToken.None);
@@ -93,6 +94,30 @@ public sealed class EmbeddedPostgresTests
 
         await next.StopAsync(CancellationToken.None);
         File.Exists(Path.Combine(next.DataDirectory, "postmaster.pid")).ShouldBeFalse();
+    }
+
+    [Test]
+    public async Task A_second_live_host_on_the_same_directory_is_refused_naming_the_first_and_the_settings()
+    {
+        var options = NewOptions();
+        await using var first = new EmbeddedPostgres(options);
+        await first.StartAsync(CancellationToken.None);
+        await ExecuteAsync(first.ConnectionString, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)");
+
+        var second = new EmbeddedPostgres(options);
+        var error = await Should.ThrowAsync<EmbeddedPostgresException>(() => second.StartAsync(CancellationToken.None));
+
+        error.Message.ShouldContain($"process id {Environment.ProcessId}");
+        error.Message.ShouldContain("Postgres:DataDirectory");
+        error.Message.ShouldContain("ConnectionStrings:Processes");
+        await second.StopAsync(CancellationToken.None);
+        // The refused host left the first one's server alone.
+        (await ScalarAsync(first.ConnectionString, "SELECT n FROM kept")).ShouldBe(7);
+
+        await first.StopAsync(CancellationToken.None);
+        await using var third = new EmbeddedPostgres(options);
+        await third.StartAsync(CancellationToken.None);
+        (await ScalarAsync(third.ConnectionString, "SELECT n FROM kept")).ShouldBe(7);
     }
 
     [Test]
