@@ -110,7 +110,7 @@ public sealed class CaseQueries(NpgsqlDataSource dataSource, InstanceQueries ins
     public async Task<QueryPage<HistoryRow>?> HistoryAsync(Caller caller, long instanceKey, bool withCalled, PageRequest page, Query? filter,
         CancellationToken cancellationToken)
     {
-        if (await instances.FindAsync(caller, instanceKey, cancellationToken) is null)
+        if (await instances.FindAsync(caller, instanceKey, cancellationToken) is not { } instance)
         {
             return null;
         }
@@ -120,7 +120,18 @@ public sealed class CaseQueries(NpgsqlDataSource dataSource, InstanceQueries ins
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             keys = [.. await connection.QueryAsync<long>(new CommandDefinition($"{TreeSql} SELECT key FROM tree", new { instanceKey }, cancellationToken: cancellationToken))];
         }
-        var query = (filter ?? new Query()).And(new FieldCondition("processInstanceKey", FilterOperator.In, keys)) with
+        // History is partitioned by month of `at` (migration 0090): nothing of the case is older than its start (the
+        // instances it called started later) nor, once it ended, newer than its end (they ended before it), so the bounds
+        // let the planner skip the other months instead of probing each month's index. A day's margin either side: rows
+        // of other hosts' rounds (SLA) carry their clocks, not this host's.
+        var query = (filter ?? new Query())
+            .And(new FieldCondition("processInstanceKey", FilterOperator.In, keys))
+            .And(new FieldCondition("at", FilterOperator.Gte, instance.StartedAt.AddDays(-1)));
+        if (instance.EndedAt is { } ended)
+        {
+            query = query.And(new FieldCondition("at", FilterOperator.Lte, ended.AddDays(1)));
+        }
+        query = query with
         {
             Sort = [new SortBy("id")],
             Page = page,

@@ -74,12 +74,15 @@ internal sealed class HistoryBenchmarks : IBenchmarkSuite
         await output.WriteLineAsync(Line($"  {"",-54} {"one table",14} {"by month",14}"));
         await output.WriteLineAsync(Line($"  {"insert, 25 history rows per transaction (µs per row)",-54} {before.InsertMicros,14:0.0} {after.InsertMicros,14:0.0}"));
         await output.WriteLineAsync(Line($"  {"case view history page (100 rows), p50 ms",-54} {before.CaseMs,14:0.00} {after.CaseMs,14:0.00}"));
+        await output.WriteLineAsync(Line($"  {"its history query alone, unbounded, p50 ms",-54} {before.UnboundedMs,14:0.00} {after.UnboundedMs,14:0.00}"));
+        await output.WriteLineAsync(Line($"  {"its history query alone, bounded by start/end, p50 ms",-54} {before.BoundedMs,14:0.00} {after.BoundedMs,14:0.00}"));
         await output.WriteLineAsync(Line($"  {"report task-event scan, last 30 days, p50 ms",-54} {before.ReportMs,14:0.0} {after.ReportMs,14:0.0}"));
         await output.WriteLineAsync(Line($"  {"retention of one month's instances, s",-54} {deleteSeconds,14:0.0} {dropAndPurgeSeconds,14:0.0}"));
+        await output.WriteLineAsync(Line($"  case view's bounded query, one table: {before.Plan}; by month: {after.Plan}"));
         await output.WriteLineAsync(Line($"  retention before: {purgedBefore:N0} instances purged row by row; after: {string.Join(", ", dropped)} dropped in {dropSeconds:0.00} s, then {purgedAfter:N0} instances' other rows purged"));
     }
 
-    private sealed record Figures(double InsertMicros, double CaseMs, double ReportMs);
+    private sealed record Figures(double InsertMicros, double CaseMs, double ReportMs, double UnboundedMs, double BoundedMs, string Plan);
 
     private static async Task<Figures> MeasureAsync(NpgsqlDataSource dataSource, int instances, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -127,6 +130,35 @@ internal sealed class HistoryBenchmarks : IBenchmarkSuite
                 throw new InvalidOperationException($"The case view of {key} has {page?.Items.Count} rows, not {RowsPerInstance}.");
             }
         }
+        // The history query alone, without and with the bounds by the instance's start and end that CaseQueries adds
+        // (the instance's times read beforehand), alternating so both share the machine's conditions.
+        var unboundedTimes = new List<double>();
+        var boundedTimes = new List<double>();
+        await using (var times = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                var key = FirstKey + (instances / 6) + random.Next(instances * 5 / 6);
+                var (started, ended) = await times.QuerySingleAsync<(DateTime, DateTime)>("SELECT started_at, ended_at FROM process_instance WHERE key = @key", new { key });
+                foreach (var bounded in i % 2 == 0 ? new[] { false, true } : [true, false])
+                {
+                    var query = Query.Where(new FieldCondition("processInstanceKey", FilterOperator.In, new[] { key }));
+                    if (bounded)
+                    {
+                        query = query.And(new FieldCondition("at", FilterOperator.Gte, started.AddDays(-1))).And(new FieldCondition("at", FilterOperator.Lte, ended.AddDays(1)));
+                    }
+                    var watch = Stopwatch.StartNew();
+                    var page = await QuerySql.RunAsync(dataSource, CaseQueries.HistoryModel, Caller.System,
+                        query with { Sort = [new SortBy("id")], Page = new PageRequest(100), CountTotal = false }, cancellationToken);
+                    (bounded ? boundedTimes : unboundedTimes).Add(watch.Elapsed.TotalMilliseconds);
+                    if (page.Items.Count != RowsPerInstance)
+                    {
+                        throw new InvalidOperationException($"The history of {key} has {page.Items.Count} rows, not {RowsPerInstance}.");
+                    }
+                }
+            }
+        }
+        var plan = await PlanAsync(dataSource, FirstKey + (instances / 2), cancellationToken);
         var reportTimes = new List<double>();
         for (var i = 0; i < 5; i++)
         {
@@ -143,7 +175,22 @@ internal sealed class HistoryBenchmarks : IBenchmarkSuite
                 """, cancellationToken);
             reportTimes.Add(watch.Elapsed.TotalMilliseconds);
         }
-        return new Figures(insertMicros, Measure.Percentile(caseTimes, 0.5), Measure.Percentile(reportTimes, 0.5));
+        return new Figures(insertMicros, Measure.Percentile(caseTimes, 0.5), Measure.Percentile(reportTimes, 0.5), Measure.Percentile(unboundedTimes, 0.5), Measure.Percentile(boundedTimes, 0.5), plan);
+    }
+
+    /// <summary>The history tables the case view's bounded query reads for an instance half-way through the months.</summary>
+    private static async Task<string> PlanAsync(NpgsqlDataSource dataSource, long key, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var (started, ended) = await connection.QuerySingleAsync<(DateTime, DateTime)>("SELECT started_at, ended_at FROM process_instance WHERE key = @key", new { key });
+        var lines = (await connection.QueryAsync<string>(new CommandDefinition("""
+            EXPLAIN (ANALYZE, COSTS OFF) SELECT h.id FROM execution_history h
+            WHERE h.process_instance_key = ANY(@keys) AND h.at >= @from AND h.at <= @to ORDER BY h.id LIMIT 101
+            """, new { keys = new[] { key }, from = started.AddDays(-1), to = ended.AddDays(1) }, cancellationToken: cancellationToken))).ToList();
+        // "Index Scan using <index> on <table> h": the table after " on ".
+        var tables = lines.Where(l => l.Contains("Scan", StringComparison.Ordinal) && l.Contains(" on execution_history", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf(" on execution_history", StringComparison.Ordinal) + 4)..].Split(' ')[0]).Distinct().ToList();
+        return $"instance {started:yyyy-MM-dd} to {ended:yyyy-MM-dd}: reads {tables.Count} table(s) ({string.Join(", ", tables)}){(lines.Any(l => l.Contains("Subplans Removed", StringComparison.Ordinal)) ? ", pruned at run time" : "")}";
     }
 
     /// <summary>The retention service's round: the engine's purge in batches of 500 until none is left.</summary>

@@ -133,6 +133,16 @@ internal sealed class ScaleBenchmarks : IBenchmarkSuite
         {
             await output.WriteLineAsync("    | " + line);
         }
+        // The user-task search's capped total, composed as QuerySql composes it: what it reads is what grows with the table.
+        var countParameters = new DynamicParameters();
+        var countWhere = QuerySql.Where(UserTaskQueries.Model, agent, Query.Where(new FieldCondition("state", FilterOperator.Eq, "CREATED")), countParameters);
+        var count = await connection.QueryAsync<string>(new CommandDefinition(
+            $"EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM (SELECT 1 FROM {UserTaskQueries.Model.From} WHERE {countWhere} LIMIT {UserTaskQueries.TotalCap + 1}) capped",
+            countParameters, cancellationToken: cancellationToken));
+        foreach (var line in count)
+        {
+            await output.WriteLineAsync("    # " + line);
+        }
     }
 
     private static async Task<List<long>> OpenRealTasksAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

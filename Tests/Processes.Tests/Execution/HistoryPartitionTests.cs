@@ -116,6 +116,37 @@ public sealed class HistoryPartitionTests : EngineTest
         (await PartitionsOfAsync(longRunning)).ShouldBe(["execution_history_y2025m01", "execution_history_y2025m06"]);
     }
 
+    [Test]
+    public async Task The_case_view_bounded_by_start_and_end_still_shows_rows_another_hosts_clock_put_just_outside_them()
+    {
+        // The case view reads the months from the instance's start to its end (a day's margin each side): a row of another
+        // host whose clock is off (an SLA round) may carry a time just before the start or after the end, here in the
+        // months before and after.
+        var start = new DateTimeOffset(2032, 4, 1, 0, 30, 0, TimeSpan.Zero);
+        var end = new DateTimeOffset(2032, 4, 30, 23, 30, 0, TimeSpan.Zero);
+        await _purge.EnsureHistoryPartitionsAsync(start.AddMonths(-1), CancellationToken.None);
+        Clock.Set(start);
+        var instance = await StartAsync("monthly");
+        Clock.Set(end);
+        await CompleteJobsAsync("monthly-work");
+        (await StateAsync(instance)).ShouldBe("COMPLETED");
+        await using (var connection = await DataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO execution_history (process_instance_key, element_id, element_type, event, details, at)
+                VALUES (@instance, 'work', 'serviceTask', 'SKEWED_BEFORE', '{}', @before), (@instance, 'work', 'serviceTask', 'SKEWED_AFTER', '{}', @after)
+                """, new { instance, before = start.AddMinutes(-45).UtcDateTime, after = end.AddMinutes(45).UtcDateTime });
+        }
+        (await PartitionsOfAsync(instance)).ShouldBe(["execution_history_y2032m03", "execution_history_y2032m04", "execution_history_y2032m05"]);
+
+        var page = await _cases.HistoryAsync(Caller.System, instance, false, new PageRequest(100), null, CancellationToken.None);
+        var events = page!.Items.Select(h => h.Event).ToList();
+        events.ShouldContain("SKEWED_BEFORE");
+        events.ShouldContain("PROCESS_INSTANCE_CREATED");
+        events.ShouldContain("PROCESS_INSTANCE_COMPLETED");
+        events.ShouldContain("SKEWED_AFTER");
+    }
+
     private async Task<List<string>> PartitionsOfAsync(long instance)
     {
         await using var connection = await DataSource.OpenConnectionAsync();
