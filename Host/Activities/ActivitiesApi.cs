@@ -20,6 +20,9 @@ public sealed record SmsTemplateRequest(string? Text, string[]? Parameters, stri
 /// </summary>
 internal static class ActivitiesApi
 {
+    /// <summary>Names that are keys of an index (PostgreSQL refuses an index entry past about 2.7 kB: a 500 before this).</summary>
+    private const int MaxNameLength = 64;
+
     public static IEndpointRouteBuilder MapActivitiesApi(this IEndpointRouteBuilder app)
     {
         var agents = app.MapGroup("/api/agents").WithTags("Activities");
@@ -44,6 +47,10 @@ internal static class ActivitiesApi
         AgentStore store, PositionStore positions, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken) =>
         tenants.InTenantAsync<Ok<AgentProfile>>(http, tenantId, async tenant =>
         {
+            if (userName.Length > MaxNameLength)
+            {
+                return Problems.Invalid("userName", $"An agent profile is a user's: its user name is at most {MaxNameLength} characters.");
+            }
             if (body.Capacity is not { } capacity || capacity < 0)
             {
                 return Problems.Invalid("capacity", "An agent profile needs a capacity (open tasks at once, 0 or more).");
@@ -99,6 +106,10 @@ internal static class ActivitiesApi
         SmsTemplateStore store, TenantRequests tenants, IAuditLog audit, CancellationToken cancellationToken) =>
         tenants.InTenantAsync<Ok<SmsTemplate>>(http, tenantId, async tenant =>
         {
+            if (id.Length > MaxNameLength)
+            {
+                return Problems.Invalid("id", $"An SMS template's id is at most {MaxNameLength} characters.");
+            }
             var template = new SmsTemplate(id, body.Text ?? "", body.Parameters ?? [], body.Description) { TenantId = tenant };
             var saved = await store.SaveAsync(template, cancellationToken);
             if (!saved.Saved)

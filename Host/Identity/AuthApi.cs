@@ -120,6 +120,14 @@ internal static class AuthApi
             detail: $"Too many failed sign-ins from this address; try again in {seconds} seconds.");
     }
 
+    private static ProblemHttpResult Locked(HttpContext http, DateTime lockedUntil)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling((DateTime.SpecifyKind(lockedUntil, DateTimeKind.Utc) - DateTime.UtcNow).TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many wrong passwords.",
+            detail: $"This account is locked after too many wrong passwords from addresses it does not sign in from; try again in {seconds} seconds.");
+    }
+
     /// <summary>Ends this session on the server too, so a copy of the cookie is worthless afterwards.</summary>
     private static async Task<NoContent> LogoutAsync(HttpContext http, NpgsqlDataSource dataSource, IAuditLog audit, CancellationToken cancellationToken)
     {
@@ -134,10 +142,15 @@ internal static class AuthApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>Own password change; this session continues (its record is kept), the user's other sessions end.</summary>
+    /// <summary>
+    /// Own password change; this session continues (its record is kept), the user's other sessions end. The current
+    /// password is guessed here as at sign-in (by whoever holds a stolen session or key), so the same throttle counts
+    /// and refuses: a wrong one is a failure of the address and of the account, a blocked address or (away from the
+    /// account's known addresses) a locked account is 429 even with the right one.
+    /// </summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> ChangePasswordAsync(
         ChangePasswordRequest request, HttpContext http, NpgsqlDataSource dataSource, Passwords passwords, IAuditLog audit,
-        CancellationToken cancellationToken)
+        IOptions<LoginThrottleOptions> throttleOptions, SignInThrottle throttle, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.CurrentPassword))
@@ -154,9 +167,23 @@ internal static class AuthApi
         }
         var id = IdentitySchemes.UserIdOf(http.User)!.Value;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var address = SignInThrottle.AddressOf(http);
+        if (await throttle.BlockedUntilAsync(connection, address, cancellationToken) is { } blockedUntil)
+        {
+            return Blocked(http, blockedUntil);
+        }
         var user = await UserStore.FindAsync(connection, id, cancellationToken);
+        if (user?.LockedUntil is { } lockedUntil && lockedUntil > DateTime.UtcNow && !await throttle.IsKnownAsync(connection, user.Id, address, cancellationToken))
+        {
+            return Locked(http, lockedUntil);
+        }
         if (!passwords.Verify(user, request.CurrentPassword!, out _))
         {
+            var addressBlockedUntil = await throttle.RecordFailureAsync(connection, address, cancellationToken);
+            var accountLockedUntil = user is null ? null
+                : await UserStore.RecordFailedLoginAsync(connection, user.Id, throttleOptions.Value.Threshold, throttleOptions.Value.Lockout, cancellationToken);
+            await audit.RecordAsync(AuditEntry.For(http, "user.password_change_failed", "user", id.ToString(CultureInfo.InvariantCulture),
+                new { lockedUntil = accountLockedUntil, addressBlockedUntil }), cancellationToken);
             return Problems.Invalid("currentPassword", "The current password is wrong.");
         }
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

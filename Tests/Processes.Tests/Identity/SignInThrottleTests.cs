@@ -90,6 +90,37 @@ public sealed class SignInThrottleTests : DatabaseTest
     }
 
     [Test]
+    public async Task Guessing_the_current_password_of_a_stolen_session_is_throttled_like_a_sign_in()
+    {
+        var user = await _host.CreateUserAsync(roles: [Roles.Agent]);
+        const string home = "192.0.2.60";
+        const string thief = "192.0.2.61";
+        var session = await SavedSession.SignInAsync(_client, user.UserName, user.Password, ("X-Forwarded-For", home));
+
+        for (var i = 0; i < 3; i++)
+        {
+            (await ChangePasswordAsync(session, thief, $"guess number {i}")).StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        }
+        var locked = await ChangePasswordAsync(session, thief, user.Password);
+        locked.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests, "the account is locked for the thief's address, even with the right password");
+        locked.Headers.RetryAfter!.Delta!.Value.TotalSeconds.ShouldBeInRange(1, 600);
+        (await ChangePasswordAsync(session, thief, "the fourth guess")).StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        (await LoginAsync(thief, user.UserName, user.Password)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "sign-in shares the lock");
+
+        // Two more wrong guesses from the same address at sign-in make five failures there: the address is blocked.
+        (await LoginAsync(thief, user.UserName, "guess at sign-in")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await LoginAsync(thief, user.UserName, "another guess at sign-in")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await ChangePasswordAsync(session, thief, user.Password)).StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        (await LoginAsync(thief, user.UserName, user.Password)).StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+
+        // The owner, at the address it signs in from, is not locked out by the thief's guesses.
+        (await ChangePasswordAsync(session, home, user.Password)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await using var connection = await DataSource.OpenConnectionAsync();
+        (await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE action = 'user.password_change_failed' AND target_id = @id",
+            new { id = user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })).ShouldBe(3);
+    }
+
+    [Test]
     public async Task Unlocking_an_unknown_user_is_404()
     {
         var admin = await _host.AdminAsync();
@@ -110,6 +141,18 @@ public sealed class SignInThrottleTests : DatabaseTest
         SavedSession.SetCookies(plain.Response).Single(c => c.StartsWith(SessionCookie.Name + "=", StringComparison.Ordinal)).ShouldNotContain("secure", Case.Insensitive);
         await using var connection = await DataSource.OpenConnectionAsync();
         (await connection.QueryAsync<string>("SELECT remote_address FROM user_session WHERE user_id = @Id", new { user.Id })).ShouldAllBe(a => a == "192.0.2.7");
+    }
+
+    private async Task<HttpResponseMessage> ChangePasswordAsync(SavedSession session, string address, string currentPassword)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/password")
+        {
+            Content = JsonContent.Create(new { currentPassword, newPassword = "a brand new long password" }),
+        };
+        request.Headers.Add("Cookie", session.Cookies);
+        request.Headers.Add(IdentityRegistration.AntiforgeryHeader, session.AntiforgeryToken);
+        request.Headers.Add("X-Forwarded-For", address);
+        return await _client.SendAsync(request);
     }
 
     private async Task<HttpResponseMessage> LoginAsync(string address, string userName, string password)
