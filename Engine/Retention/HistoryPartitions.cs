@@ -95,7 +95,9 @@ internal sealed class HistoryPartitions(NpgsqlDataSource dataSource)
             await transaction.CommitAsync(cancellationToken);
             return true;
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable)
+        // Lock timeout: a reader holds the month, the next round tries again. Undefined table: another host listed the
+        // same month and dropped it between our listing and our lock; it is gone either way.
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.UndefinedTable)
         {
             return false;
         }
