@@ -1,30 +1,34 @@
 using System.Globalization;
-using Microsoft.Extensions.Logging;
 using Processes.Engine.Execution;
 
 namespace Processes.Engine.Cluster;
 
 /// <summary>
-/// LISTENs on <c>processes_definitions</c>, which the definition tables' triggers (migration 0081) notify when a
-/// resource is deleted, whoever deleted it, and makes this host forget what it cached of it (parsed models, decisions,
-/// webhook declarations). After a lost connection it forgets everything once: a notification may have been missed.
+/// Hears <c>processes_definitions</c> (on the node's listener), which the definition tables' triggers (migration 0081)
+/// notify when a resource is deleted, whoever deleted it, and makes this host forget what it cached of it (parsed models,
+/// decisions, webhook declarations). Whenever the listener (re)connects it forgets everything once: a notification may
+/// have been missed while it was away.
 /// </summary>
-internal sealed class DefinitionChangeListener(ProcessEngine engine, ILogger logger)
+internal sealed class DefinitionChangeListener(ProcessEngine engine) : INotificationSubscriber
 {
     public const string Channel = "processes_definitions";
 
-    public Task RunAsync(CancellationToken cancellationToken) =>
-        new PgListener(engine.DataSource, Channel, OnNotification, logger).RunAsync(cancellationToken);
+    string INotificationSubscriber.Channel => Channel;
 
-    /// <summary>Whether the LISTEN connection has been up at least once (its first, empty notification arrived).</summary>
+    /// <summary>Whether the listener has been connected at least once.</summary>
     internal bool Connected { get; private set; }
 
-    internal void OnNotification(string payload)
+    public void Listening(bool listening)
     {
-        if (payload.Length == 0)
+        if (listening)
         {
+            engine.ForgetDefinition("", 0);
             Connected = true;
         }
+    }
+
+    public void Notified(string payload)
+    {
         var colon = payload.IndexOf(':', StringComparison.Ordinal);
         if (colon < 0)
         {

@@ -26,6 +26,7 @@ internal sealed class JobExecutor
     private readonly ConcurrentDictionary<long, Task> _running = new();
     private readonly Wakeup _jobsAvailable = new();
     private readonly Wakeup _slotFreed = new();
+    private NodeListener? _listener;
     private int _active;
     private long _invocations;
     private long _completed;
@@ -45,6 +46,21 @@ internal sealed class JobExecutor
     }
 
     public string NodeId => _options.NodeId;
+
+    /// <summary>
+    /// Hears new jobs and batches on <paramref name="listener"/> (the node's connection) instead of a listener of its
+    /// own; called before either runs.
+    /// </summary>
+    internal void ListenOn(NodeListener listener)
+    {
+        // Batches first: alone, the executor's LISTEN on the job channel comes last, so seeing it means both are heard.
+        listener.Subscribe(new Subscription(BatchOperationStore.Channel, _ => _engine.BatchesWaiting.Set(), _ => _engine.BatchesWaiting.Set()));
+        listener.Subscribe(new Subscription("processes_jobs", OnJobNotification, _ => _jobsAvailable.Set()));
+        _listener = listener;
+    }
+
+    /// <summary>Whether notifications reach this executor now (its listener is connected).</summary>
+    internal bool Listening => _listener?.Listening ?? false;
 
     /// <summary>Handlers running now (the node's load).</summary>
     public int RunningJobs => Volatile.Read(ref _active);
@@ -67,9 +83,8 @@ internal sealed class JobExecutor
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var handlerStop = new CancellationTokenSource();
-        var listener = _options.ListenForNotifications
-            ? new PgListener(_engine.DataSource, "processes_jobs", OnNotification, _logger, BatchOperationStore.Channel).RunAsync(cancellationToken)
-            : Task.CompletedTask;
+        // Alone (tests, benchmarks) the executor listens for itself; on a node it was given the node's listener.
+        var listener = _listener is null && _options.ListenForNotifications ? OwnListener().RunAsync(cancellationToken) : Task.CompletedTask;
         var server = new BackgroundProcessServer(_engine.DataSource);
         // Runs until the drain below is over: handlers finishing during a graceful shutdown still get their answer.
         var completing = Task.Run(_completions.RunAsync, CancellationToken.None);
@@ -97,14 +112,17 @@ internal sealed class JobExecutor
         }
     }
 
-    private void OnNotification(string channel, string type)
+    private NodeListener OwnListener()
     {
-        if (channel == BatchOperationStore.Channel)
-        {
-            // A batch created or resumed on some node: this node's runner looks now instead of after its idle pause.
-            _engine.BatchesWaiting.Set();
-        }
-        else if (type.Length == 0 || _handlers.Find(type) is not null)
+        var own = new NodeListener(_engine.DataSource, _logger);
+        ListenOn(own);
+        return own;
+    }
+
+    /// <summary>A job of some type was created; only a type this node handles wakes the poll.</summary>
+    private void OnJobNotification(string type)
+    {
+        if (type.Length == 0 || _handlers.Find(type) is not null)
         {
             _jobsAvailable.Set();
         }

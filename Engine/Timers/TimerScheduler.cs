@@ -61,15 +61,31 @@ internal sealed class TimerScheduler(ProcessEngine engine, TimerSchedulerOptions
     private long _plannedWakeTicks = DateTimeOffset.MaxValue.UtcTicks;
     private long _fired;
     private volatile bool _claimsStranded;
+    private NodeListener? _listener;
 
     /// <summary>Timers this node fired (the engine ran the firing; already-gone timers are not counted).</summary>
     public long Fired => Interlocked.Read(ref _fired);
 
+    /// <summary>Hears new timers on <paramref name="listener"/> (the node's connection) instead of a listener of its own.</summary>
+    internal void ListenOn(NodeListener listener)
+    {
+        listener.Subscribe(new Subscription("processes_timers", OnNotification, _ => _wake.Set()));
+        _listener = listener;
+    }
+
+    /// <summary>Whether notifications reach this scheduler now (its listener is connected).</summary>
+    internal bool Listening => _listener?.Listening ?? false;
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var listener = options.ListenForNotifications
-            ? new PgListener(engine.DataSource, "processes_timers", OnNotification, _logger).RunAsync(cancellationToken)
-            : Task.CompletedTask;
+        // Alone (tests, benchmarks) the scheduler listens for itself; on a node it was given the node's listener.
+        var listener = Task.CompletedTask;
+        if (_listener is null && options.ListenForNotifications)
+        {
+            var own = new NodeListener(engine.DataSource, _logger);
+            ListenOn(own);
+            listener = own.RunAsync(cancellationToken);
+        }
         var lastCleanup = DateTimeOffset.MinValue;
         var lost = FailurePause.Default();
         try

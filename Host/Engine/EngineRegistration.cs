@@ -46,10 +46,12 @@ internal static class EngineRegistration
         services.AddHostedService<Processes.Host.Inbox.SlaWarningService>();
         services.AddSingleton<Processes.Activities.Assignment.IUserDirectory>(sp => new Processes.Host.Identity.UserDirectory(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddProcessesActivities(builder.Configuration);
-        if (builder.Configuration.GetValue("Processes:Engine:Enabled", true))
+        // Off, the node runs neither jobs nor timers but still holds the host's one LISTEN connection (caches need it).
+        if (!builder.Configuration.GetValue("Processes:Engine:Enabled", true))
         {
-            services.AddHostedService<EngineNodeService>();
+            services.PostConfigure<Processes.Engine.Cluster.EngineNodeOptions>(options => options.RunJobs = options.RunTimers = false);
         }
+        services.AddHostedService<EngineNodeService>();
         return builder;
     }
 }

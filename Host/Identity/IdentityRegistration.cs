@@ -19,7 +19,8 @@ public static class IdentityRegistration
         services.AddSingleton<SessionCookie>();
         services.AddSingleton<CallerRecheck>();
         services.AddSingleton<IdentityCache>();
-        services.AddHostedService<IdentityChangeListener>();
+        // Heard on the engine node's one LISTEN connection (EngineNodeService subscribes every such subscriber).
+        services.AddSingleton<Processes.Engine.Cluster.INotificationSubscriber, IdentityChangeListener>();
         // SameAsRequest marks the cookies Secure on HTTPS, also behind a TLS-terminating proxy once its forwarded
         // headers are trusted; Always (Processes:Identity:SecureCookie) for sites that are only ever reached over HTTPS.
         var secure = builder.Configuration.GetValue("Processes:Identity:SecureCookie", CookieSecurePolicy.SameAsRequest);

@@ -19,9 +19,8 @@ public sealed class AdminPageTests : PageTest
     public async Task An_admin_creates_a_user_with_roles_a_group_and_an_api_key_and_finds_the_key_in_the_audit_log(int width)
     {
         var admin = await Browser.Host.CreateUserAsync(roles: [Roles.Admin]);
-        var browser = await OpenAsync(admin, "/admin", "processesAdmin");
+        var browser = await OpenAsync(admin, "/admin", "processesAdmin", width);
         var page = browser.Page;
-        await page.SetViewportSizeAsync(width, 900);
         (await page.Locator("#admin-link").GetAttributeAsync("aria-current")).ShouldBe("page");
         (await page.Locator("#site-nav a").AllTextContentsAsync()).ShouldBe(["Inbox", "Designer", "Reports", "Operations", "Admin"]);
 

@@ -20,9 +20,8 @@ public sealed class SettingsPageTests : PageTest
     {
         var admin = await Browser.Host.CreateUserAsync(roles: [Roles.Admin]);
         using var api = Browser.Host.Bearer(admin.ApiKey);
-        var browser = await OpenAsync(admin, "/admin/settings", "processesSettings");
+        var browser = await OpenAsync(admin, "/admin/settings", "processesSettings", width);
         var page = browser.Page;
-        await page.SetViewportSizeAsync(width, 900);
         (await page.Locator("#tab-settings").GetAttributeAsync("aria-current")).ShouldBe("page");
 
         var agent = $"agent-{width}";
@@ -99,8 +98,7 @@ public sealed class SettingsPageTests : PageTest
     {
         var admin = await Browser.Host.CreateUserAsync(roles: [Roles.Admin]);
         using var api = Browser.Host.Bearer(admin.ApiKey);
-        var page = (await OpenAsync(admin, "/admin/settings", "processesSettings")).Page;
-        await page.SetViewportSizeAsync(width, 900);
+        var page = (await OpenAsync(admin, "/admin/settings", "processesSettings", width)).Page;
 
         var position = $"senior-{width}";
         await page.FillAsync("#position-form input[name=name]", position);

@@ -25,9 +25,8 @@ public sealed class TenantsPageTests : PageTest
         (await api.PostAsJsonAsync("/api/groups", new { name = group, displayName = $"Desk {width}" })).EnsureSuccessStatusCode();
         var grouped = await Browser.Host.CreateUserAsync(userName: $"tp-grouped-{width}", roles: [Roles.Agent], groups: [group]);
 
-        var browser = await OpenAsync(admin, "/admin/tenants", "processesTenants");
+        var browser = await OpenAsync(admin, "/admin/tenants", "processesTenants", width);
         var page = browser.Page;
-        await page.SetViewportSizeAsync(width, 900);
         (await page.Locator("#tab-tenants").GetAttributeAsync("aria-current")).ShouldBe("page");
         (await page.Locator("#admin-link").GetAttributeAsync("aria-current")).ShouldBe("page");
         await page.Locator("#tenants li[data-tenant='<default>']").WaitForAsync();

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Processes.Host.Identity;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Api;
 
@@ -12,7 +11,7 @@ namespace Processes.Tests.Api;
 /// elements active with their variables; 400 naming an unknown element id or a missing one; 404 for a key that is no
 /// live ad-hoc sub-process or one the caller does not see.
 /// </summary>
-public sealed class AdHocActivationApiTests : DatabaseTest
+public sealed class AdHocActivationApiTests : AdminHostTest
 {
     private const string Model = """
         <?xml version="1.0" encoding="UTF-8"?>
@@ -30,52 +29,43 @@ public sealed class AdHocActivationApiTests : DatabaseTest
         </bpmn:definitions>
         """;
 
-    private readonly LogCapture _logs = new();
-
-    [TearDown]
-    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
-
     [Test]
     public async Task Activation_answers_as_the_spec_says()
     {
-        await using var host = IdentityHost.Start(ConnectionString, logs: _logs);
-        var admin = await host.AdminAsync();
-        (await IdentityHost.DeployAsync(admin, "adhoc-api.bpmn", Model)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        var instance = (await IdentityHost.PostAsync(admin, "/v2/process-instances", new { processDefinitionId = "adhoc-api" }))
-            .GetProperty("processInstanceKey").GetString()!;
-        var checks = await KeyOfAsync(admin, instance, "checks");
+        var instance = await DeployAndStartAsync("adhoc-api.bpmn", Model, "adhoc-api");
+        var checks = await KeyOfAsync(Admin, instance, "checks");
         var path = $"/v2/element-instances/ad-hoc-activities/{checks}/activation";
 
-        var unknown = await admin.PostAsJsonAsync(path, new { elements = new object[] { new { elementId = "lookup" }, new { elementId = "ghost" } } });
+        var unknown = await Admin.PostAsJsonAsync(path, new { elements = new object[] { new { elementId = "lookup" }, new { elementId = "ghost" } } });
         unknown.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await unknown.Content.ReadAsStringAsync()).ShouldContain("'ghost'");
-        var missing = await admin.PostAsJsonAsync(path, new { elements = new object[] { new { variables = new { a = 1 } } } });
+        var missing = await Admin.PostAsJsonAsync(path, new { elements = new object[] { new { variables = new { a = 1 } } } });
         missing.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await missing.Content.ReadAsStringAsync()).ShouldContain("elements[0].elementId");
-        var notObject = await admin.PostAsJsonAsync(path, new { elements = new object[] { new { elementId = "lookup", variables = new[] { 1 } } } });
+        var notObject = await Admin.PostAsJsonAsync(path, new { elements = new object[] { new { elementId = "lookup", variables = new[] { 1 } } } });
         notObject.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await notObject.Content.ReadAsStringAsync()).ShouldContain("elements[0].variables");
 
-        var activated = await admin.PostAsJsonAsync(path, new { elements = new object[] { new { elementId = "lookup", variables = new { customer = "C-1" } } } });
+        var activated = await Admin.PostAsJsonAsync(path, new { elements = new object[] { new { elementId = "lookup", variables = new { customer = "C-1" } } } });
         activated.StatusCode.ShouldBe(HttpStatusCode.NoContent, await activated.Content.ReadAsStringAsync());
-        var jobs = await IdentityHost.PostAsync(admin, "/v2/jobs/activation", new { type = "adhoc-api-lookup", worker = "t", timeout = 60000, maxJobsToActivate = 1 });
+        var jobs = await IdentityHost.PostAsync(Admin, "/v2/jobs/activation", new { type = "adhoc-api-lookup", worker = "t", timeout = 60000, maxJobsToActivate = 1 });
         var job = jobs.GetProperty("jobs").EnumerateArray().Single();
         job.GetProperty("variables").GetProperty("customer").GetString().ShouldBe("C-1");
 
-        var lookup = await KeyOfAsync(admin, instance, "lookup");
-        (await admin.PostAsJsonAsync($"/v2/element-instances/ad-hoc-activities/{lookup}/activation", new { elements = new[] { new { elementId = "note" } } }))
+        var lookup = await KeyOfAsync(Admin, instance, "lookup");
+        (await Admin.PostAsJsonAsync($"/v2/element-instances/ad-hoc-activities/{lookup}/activation", new { elements = new[] { new { elementId = "note" } } }))
             .StatusCode.ShouldBe(HttpStatusCode.NotFound, "a service task is not an ad-hoc sub-process");
-        var operatorUser = await host.CreateUserAsync(roles: [Roles.Operator]);
-        var operatorClient = host.Bearer(operatorUser.ApiKey);
+        var operatorUser = await Server.CreateUserAsync(roles: [Roles.Operator]);
+        var operatorClient = Server.Bearer(operatorUser.ApiKey);
         (await operatorClient.PostAsJsonAsync(path, new { elements = new[] { new { elementId = "note" } } })).StatusCode.ShouldBe(HttpStatusCode.NoContent,
             "operators fix any instance");
 
-        (await admin.PostAsJsonAsync($"/v2/jobs/{job.GetProperty("jobKey").GetString()}/completion", new { })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        var done = await admin.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{instance}");
+        (await Admin.PostAsJsonAsync($"/v2/jobs/{job.GetProperty("jobKey").GetString()}/completion", new { })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var done = await Admin.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{instance}");
         done.GetProperty("state").GetString().ShouldBe("COMPLETED", "no completion condition: it completes when nothing inside is active");
-        var element = await admin.GetFromJsonAsync<JsonElement>($"/v2/element-instances/{checks}");
+        var element = await Admin.GetFromJsonAsync<JsonElement>($"/v2/element-instances/{checks}");
         element.GetProperty("type").GetString().ShouldBe("AD_HOC_SUB_PROCESS");
-        (await admin.PostAsJsonAsync(path, new { elements = new[] { new { elementId = "note" } } })).StatusCode.ShouldBe(HttpStatusCode.NotFound,
+        (await Admin.PostAsJsonAsync(path, new { elements = new[] { new { elementId = "note" } } })).StatusCode.ShouldBe(HttpStatusCode.NotFound,
             "a completed ad-hoc sub-process is not found, as in Zeebe");
     }
 

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Api;
 
@@ -13,24 +12,10 @@ namespace Processes.Tests.Api;
 /// state), on data where rows that do not match exist; an unknown field is a 400 naming it; and random filter, sort and
 /// page combinations never get a 5xx.
 /// </summary>
-public sealed class BatchSearchTests : DatabaseTest
+public sealed class BatchSearchTests : AdminHostTest
 {
-    private const string Model = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="batch-search-defs" targetNamespace="http://processes.test">
-          <bpmn:process id="batch-search" isExecutable="true">
-            <bpmn:startEvent id="start" />
-            <bpmn:userTask id="review" />
-            <bpmn:endEvent id="end" />
-            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
-            <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end" />
-          </bpmn:process>
-        </bpmn:definitions>
-        """;
+    private static readonly string Model = TaskModels.OneUserTask("batch-search", "review", extensions: null);
 
-    private readonly LogCapture _logs = new();
-    private IdentityHost _host = null!;
-    private HttpClient _admin = null!;
     private string[] _instances = [];
     // cancelled: one item (instance 0) COMPLETED; moved: two items (1, 2) FAILED; again: one item (1) COMPLETED; none: no item.
     private string _cancelled = "", _moved = "", _again = "", _none = "";
@@ -38,13 +23,11 @@ public sealed class BatchSearchTests : DatabaseTest
     [OneTimeSetUp]
     public async Task CreateBatches()
     {
-        _host = IdentityHost.Start(ConnectionString, logs: _logs);
-        _admin = await _host.AdminAsync();
-        (await IdentityHost.DeployAsync(_admin, "batch-search.bpmn", Model)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await IdentityHost.DeployAsync(Admin, "batch-search.bpmn", Model)).StatusCode.ShouldBe(HttpStatusCode.OK);
         var instances = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            instances.Add((await IdentityHost.PostAsync(_admin, "/v2/process-instances", new { processDefinitionId = "batch-search" }))
+            instances.Add((await IdentityHost.PostAsync(Admin, "/v2/process-instances", new { processDefinitionId = "batch-search" }))
                 .GetProperty("processInstanceKey").GetString()!);
         }
         _instances = [.. instances];
@@ -59,19 +42,18 @@ public sealed class BatchSearchTests : DatabaseTest
     }
 
     [OneTimeTearDown]
-    public async Task StopHost()
+    public void DisposeClients()
     {
-        _logs.WriteErrorsTo(TestContext.Out);
-        await _host.DisposeAsync();
+        Logs.WriteErrorsTo(TestContext.Out);
     }
 
     /// <summary>Creates a batch and waits for it to end: the searches below run on settled rows.</summary>
     private async Task<string> RunAsync(string path, object body)
     {
-        var key = (await IdentityHost.PostAsync(_admin, path, body)).GetProperty("batchOperationKey").GetString()!;
+        var key = (await IdentityHost.PostAsync(Admin, path, body)).GetProperty("batchOperationKey").GetString()!;
         for (var attempt = 0; attempt < 120; attempt++)
         {
-            var state = (await _admin.GetFromJsonAsync<JsonElement>($"/v2/batch-operations/{key}")).GetProperty("state").GetString();
+            var state = (await Admin.GetFromJsonAsync<JsonElement>($"/v2/batch-operations/{key}")).GetProperty("state").GetString();
             if (state is not ("ACTIVE" or "CREATED"))
             {
                 return key;
@@ -82,11 +64,11 @@ public sealed class BatchSearchTests : DatabaseTest
     }
 
     private async Task<List<string>> BatchesAsync(object filter, object? sort = null) =>
-        [.. (await IdentityHost.PostAsync(_admin, "/v2/batch-operations/search", new { filter, sort = sort ?? Array.Empty<object>() }))
+        [.. (await IdentityHost.PostAsync(Admin, "/v2/batch-operations/search", new { filter, sort = sort ?? Array.Empty<object>() }))
             .GetProperty("items").EnumerateArray().Select(b => b.GetProperty("batchOperationKey").GetString()!)];
 
     private async Task<List<string>> ItemsAsync(object filter) =>
-        [.. (await IdentityHost.PostAsync(_admin, "/v2/batch-operation-items/search", new { filter }))
+        [.. (await IdentityHost.PostAsync(Admin, "/v2/batch-operation-items/search", new { filter }))
             .GetProperty("items").EnumerateArray().Select(i => $"{Name(i.GetProperty("batchOperationKey").GetString()!)}:{Index(i.GetProperty("itemKey").GetString()!)}:{i.GetProperty("state").GetString()}")
             .Order()];
 
@@ -144,7 +126,7 @@ public sealed class BatchSearchTests : DatabaseTest
             ("/v2/batch-operations/search", new { filter = new { state = "DONE" } }, "state"),
         })
         {
-            var response = await _admin.PostAsJsonAsync(path, body);
+            var response = await Admin.PostAsJsonAsync(path, body);
             var text = await response.Content.ReadAsStringAsync();
             response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, text);
             JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString()!.ShouldContain(named);
@@ -189,7 +171,7 @@ public sealed class BatchSearchTests : DatabaseTest
                 body["page"] = page;
             }
             using var content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
-            var response = await _admin.PostAsync(items ? "/v2/batch-operation-items/search" : "/v2/batch-operations/search", content);
+            var response = await Admin.PostAsync(items ? "/v2/batch-operation-items/search" : "/v2/batch-operations/search", content);
             var text = await response.Content.ReadAsStringAsync();
             if ((int)response.StatusCode >= 500 || (response.StatusCode != HttpStatusCode.OK && !text.Contains("\"detail\"", StringComparison.Ordinal)))
             {

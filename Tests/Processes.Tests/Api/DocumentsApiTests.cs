@@ -6,7 +6,6 @@ using System.Text;
 using System.Text.Json;
 using Processes.Host.Identity;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Api;
 
@@ -15,57 +14,37 @@ namespace Processes.Tests.Api;
 /// expiring links; the size limit (413) and the content-type allow-list (400) named; a document attached to an
 /// instance is a 404 to anyone who may not see that instance.
 /// </summary>
-public sealed class DocumentsApiTests : DatabaseTest
+public sealed class DocumentsApiTests : AdminHostTest
 {
-    private const string Model = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
-          <bpmn:process id="documents-case" isExecutable="true">
-            <bpmn:startEvent id="start" />
-            <bpmn:userTask id="visit" name="Visit">
-              <bpmn:extensionElements><zeebe:userTask /><zeebe:assignmentDefinition candidateGroups="doc-desk" /></bpmn:extensionElements>
-            </bpmn:userTask>
-            <bpmn:endEvent id="end" />
-            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="visit" />
-            <bpmn:sequenceFlow id="f2" sourceRef="visit" targetRef="end" />
-          </bpmn:process>
-        </bpmn:definitions>
-        """;
+    private static readonly string Model = TaskModels.DeskTask("documents-case", "visit", "Visit", "doc-desk");
 
     /// <summary>The smallest valid PNG header and a few bytes: what the type check looks at.</summary>
     internal static readonly byte[] Png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 1, 2, 3];
 
-    private readonly LogCapture _logs = new();
-    private IdentityHost _host = null!;
-    private HttpClient _admin = null!;
     private HttpClient _technician = null!;
     private HttpClient _outsider = null!;
     private string _instanceKey = "";
 
+    protected override IReadOnlyDictionary<string, string>? HostSettings { get; } =
+        new Dictionary<string, string> { ["Processes:Documents:MaxBytes"] = "1024" };
+
     [OneTimeSetUp]
     public async Task Start()
     {
-        _host = IdentityHost.Start(ConnectionString, logs: _logs, settings: new Dictionary<string, string> { ["Processes:Documents:MaxBytes"] = "1024" });
-        _admin = await _host.AdminAsync();
-        await IdentityHost.PostAsync(_admin, "/api/groups", new { name = "doc-desk", displayName = "Documents desk" });
-        _technician = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["doc-desk"])).ApiKey);
-        _outsider = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Agent])).ApiKey);
-        using var deployed = await IdentityHost.DeployAsync(_admin, "documents-case.bpmn", Model);
+        await IdentityHost.PostAsync(Admin, "/api/groups", new { name = "doc-desk", displayName = "Documents desk" });
+        _technician = Server.Bearer((await Server.CreateUserAsync(roles: [Roles.Agent], groups: ["doc-desk"])).ApiKey);
+        _outsider = Server.Bearer((await Server.CreateUserAsync(roles: [Roles.Agent])).ApiKey);
+        using var deployed = await IdentityHost.DeployAsync(Admin, "documents-case.bpmn", Model);
         deployed.StatusCode.ShouldBe(HttpStatusCode.OK, await deployed.Content.ReadAsStringAsync());
-        var started = await IdentityHost.PostAsync(_admin, "/v2/process-instances", new { processDefinitionId = "documents-case" });
+        var started = await IdentityHost.PostAsync(Admin, "/v2/process-instances", new { processDefinitionId = "documents-case" });
         _instanceKey = started.GetProperty("processInstanceKey").GetString()!;
     }
 
-    [TearDown]
-    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
-
     [OneTimeTearDown]
-    public async Task StopHost()
+    public void DisposeClients()
     {
         _technician.Dispose();
         _outsider.Dispose();
-        _admin.Dispose();
-        await _host.DisposeAsync();
     }
 
     [Test]
@@ -93,7 +72,7 @@ public sealed class DocumentsApiTests : DatabaseTest
         (await read.Content.ReadAsByteArrayAsync()).ShouldBe(Png);
         read.Headers.GetValues("X-Content-Type-Options").ShouldContain("nosniff");
         (await _technician.GetAsync(new Uri($"/v2/documents/{id}?contentHash={new string('0', 64)}", UriKind.Relative))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        (await _admin.GetAsync(new Uri($"/v2/documents/{id}", UriKind.Relative))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Admin.GetAsync(new Uri($"/v2/documents/{id}", UriKind.Relative))).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         (await _outsider.GetAsync(new Uri($"/v2/documents/{id}?contentHash={hash}", UriKind.Relative))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await _outsider.PostAsJsonAsync($"/v2/documents/{id}/links?contentHash={hash}", new { })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
@@ -166,7 +145,7 @@ public sealed class DocumentsApiTests : DatabaseTest
         var url = new Uri(link.GetProperty("url").GetString()!);
         DateTimeOffset.Parse(link.GetProperty("expiresAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(DateTimeOffset.UtcNow);
 
-        using var anonymous = _host.Anonymous();
+        using var anonymous = Server.Anonymous();
         using (var read = await anonymous.GetAsync(new Uri(url.PathAndQuery, UriKind.Relative)))
         {
             read.StatusCode.ShouldBe(HttpStatusCode.OK);

@@ -20,18 +20,7 @@ namespace Processes.Tests.Api;
 public sealed class IdempotencyKeyWaitTests : DatabaseTest
 {
     private const int PoolSize = 10;
-    private const string Model = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
-          <bpmn:process id="keyed-wait" isExecutable="true">
-            <bpmn:startEvent id="start" />
-            <bpmn:userTask id="wait"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>
-            <bpmn:endEvent id="end" />
-            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
-            <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />
-          </bpmn:process>
-        </bpmn:definitions>
-        """;
+    private static readonly string Model = TaskModels.OneUserTask("keyed-wait", "wait");
 
     [Test]
     public async Task Retries_of_a_running_request_wait_without_a_connection_get_its_answer_and_a_full_queue_is_told_to_come_back()

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Processes.Host.Identity;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Api;
 
@@ -11,7 +10,7 @@ namespace Processes.Tests.Api;
 /// <c>POST /v2/process-instances/{key}/modification</c> over HTTP: 204 and the instance moved; a wrong instruction is a
 /// 400 problem naming it and nothing changes; an instance that ended is 404; an agent may not modify (403).
 /// </summary>
-public sealed class ModificationApiTests : DatabaseTest
+public sealed class ModificationApiTests : AdminHostTest
 {
     private const string Model = """
         <?xml version="1.0" encoding="UTF-8"?>
@@ -28,49 +27,40 @@ public sealed class ModificationApiTests : DatabaseTest
         </bpmn:definitions>
         """;
 
-    private readonly LogCapture _logs = new();
-
-    [TearDown]
-    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
-
     [Test]
     public async Task A_modification_moves_the_instance_and_wrong_ones_are_named_refusals()
     {
-        await using var host = IdentityHost.Start(ConnectionString, logs: _logs);
-        var admin = await host.AdminAsync();
-        (await IdentityHost.DeployAsync(admin, "mod-api.bpmn", Model)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        var key = (await IdentityHost.PostAsync(admin, "/v2/process-instances", new { processDefinitionId = "mod-api" }))
-            .GetProperty("processInstanceKey").GetString()!;
-        var review = (await IdentityHost.PostAsync(admin, "/v2/element-instances/search", new { filter = new { processInstanceKey = key, elementId = "review" } }))
+        var key = await DeployAndStartAsync("mod-api.bpmn", Model, "mod-api");
+        var review = (await IdentityHost.PostAsync(Admin, "/v2/element-instances/search", new { filter = new { processInstanceKey = key, elementId = "review" } }))
             .GetProperty("items")[0].GetProperty("elementInstanceKey").GetString()!;
         var path = $"/v2/process-instances/{key}/modification";
 
-        var unknown = await admin.PostAsJsonAsync(path, new { activateInstructions = new[] { new { elementId = "nope" } } });
+        var unknown = await Admin.PostAsJsonAsync(path, new { activateInstructions = new[] { new { elementId = "nope" } } });
         unknown.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var problem = await unknown.Content.ReadFromJsonAsync<JsonElement>();
         problem.GetProperty("title").GetString().ShouldBe("INVALID_ARGUMENT");
         problem.GetProperty("detail").GetString()!.ShouldContain("activateInstructions[0].elementId: process 'mod-api' has no element 'nope'");
-        var notKey = await admin.PostAsJsonAsync(path, new { terminateInstructions = new[] { new { elementInstanceKey = "x" } } });
+        var notKey = await Admin.PostAsJsonAsync(path, new { terminateInstructions = new[] { new { elementInstanceKey = "x" } } });
         notKey.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await notKey.Content.ReadAsStringAsync()).ShouldContain("terminateInstructions[0].elementInstanceKey");
-        (await admin.PostAsJsonAsync(path, new { })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await Admin.PostAsJsonAsync(path, new { })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
 
-        var agent = host.Bearer((await host.CreateUserAsync(roles: [Roles.Agent])).ApiKey);
+        var agent = Server.Bearer((await Server.CreateUserAsync(roles: [Roles.Agent])).ApiKey);
         (await agent.PostAsJsonAsync(path, new { terminateInstructions = new[] { new { elementInstanceKey = review } } })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
-        var moved = await admin.PostAsJsonAsync(path, new
+        var moved = await Admin.PostAsJsonAsync(path, new
         {
             activateInstructions = new[] { new { elementId = "approve", variableInstructions = new[] { new { variables = new { skipped = true } } }, ancestorElementInstanceKey = "-1" } },
             terminateInstructions = new[] { new { elementInstanceKey = review } },
         });
         moved.StatusCode.ShouldBe(HttpStatusCode.NoContent, await moved.Content.ReadAsStringAsync());
-        var tasks = await IdentityHost.PostAsync(admin, "/v2/user-tasks/search", new { filter = new { processInstanceKey = key, state = "CREATED" } });
+        var tasks = await IdentityHost.PostAsync(Admin, "/v2/user-tasks/search", new { filter = new { processInstanceKey = key, state = "CREATED" } });
         tasks.GetProperty("items").EnumerateArray().ShouldHaveSingleItem().GetProperty("elementId").GetString().ShouldBe("approve");
 
-        (await admin.PostAsJsonAsync($"/v2/process-instances/{key}/cancellation", new { })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        var ended = await admin.PostAsJsonAsync(path, new { activateInstructions = new[] { new { elementId = "approve" } } });
+        (await Admin.PostAsJsonAsync($"/v2/process-instances/{key}/cancellation", new { })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var ended = await Admin.PostAsJsonAsync(path, new { activateInstructions = new[] { new { elementId = "approve" } } });
         ended.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        (await admin.PostAsJsonAsync("/v2/process-instances/999999/modification", new { activateInstructions = new[] { new { elementId = "approve" } } }))
+        (await Admin.PostAsJsonAsync("/v2/process-instances/999999/modification", new { activateInstructions = new[] { new { elementId = "approve" } } }))
             .StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 }

@@ -48,13 +48,18 @@ public abstract class PageTest : DatabaseTest
 
     /// <summary>
     /// Signs <paramref name="user"/> in, opens <paramref name="path"/> and waits until its script has loaded what it
-    /// shows (<c>window.&lt;readyObject&gt;.ready</c>).
+    /// shows (<c>window.&lt;readyObject&gt;.ready</c>); with <paramref name="width"/>, then makes the page that wide
+    /// (900 high), as the tests at a desktop and a phone width do.
     /// </summary>
-    private protected async Task<BrowserPage> OpenAsync(TestUser user, string path, string readyObject)
+    private protected async Task<BrowserPage> OpenAsync(TestUser user, string path, string readyObject, int? width = null)
     {
         var browser = Track(await Browser.SignInAsync(user, path));
         await browser.Page.WaitForFunctionAsync($"() => window.{readyObject} !== undefined");
         await browser.Page.EvaluateAsync($"() => window.{readyObject}.ready");
+        if (width is { } wide)
+        {
+            await browser.Page.SetViewportSizeAsync(wide, 900);
+        }
         return browser;
     }
 }

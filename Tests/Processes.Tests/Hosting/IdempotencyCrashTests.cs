@@ -19,18 +19,7 @@ public sealed class IdempotencyCrashTests
 {
     private const string AdminPassword = "correct horse battery staple";
     private const int Starts = 8;
-    private const string Model = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
-          <bpmn:process id="crash-start" isExecutable="true">
-            <bpmn:startEvent id="start" />
-            <bpmn:userTask id="wait"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>
-            <bpmn:endEvent id="end" />
-            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
-            <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />
-          </bpmn:process>
-        </bpmn:definitions>
-        """;
+    private static readonly string Model = Api.TaskModels.OneUserTask("crash-start", "wait");
 
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(90);
     private static readonly Dictionary<string, string> AdminSettings = new() { ["Processes__Admin__Password"] = AdminPassword };

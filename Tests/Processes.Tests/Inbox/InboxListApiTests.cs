@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Processes.Host.Identity;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Inbox;
 
@@ -12,32 +11,14 @@ namespace Processes.Tests.Inbox;
 /// GET /api/tasks with search, filters, sort and keyset paging; the completed and team views; take-over; the
 /// reassign picker's eligible users and the refusal of anyone else — against the real host and PostgreSQL.
 /// </summary>
-public sealed class InboxListApiTests : DatabaseTest
+public sealed class InboxListApiTests : AdminHostTest
 {
-    private const string Model = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
-          <bpmn:process id="inbox-list" isExecutable="true">
-            <bpmn:startEvent id="start" />
-            <bpmn:userTask id="handle" name="Handle order">
-              <bpmn:extensionElements>
-                <zeebe:userTask />
-                <zeebe:assignmentDefinition candidateGroups="list-desk" />
-                <zeebe:priorityDefinition priority="=prio" />
-                <zeebe:taskSchedule dueDate="=due" />
-                <zeebe:properties><zeebe:property name="title" value="=orderId + &quot; · &quot; + kind" /></zeebe:properties>
-              </bpmn:extensionElements>
-            </bpmn:userTask>
-            <bpmn:endEvent id="end" />
-            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="handle" />
-            <bpmn:sequenceFlow id="f2" sourceRef="handle" targetRef="end" />
-          </bpmn:process>
-        </bpmn:definitions>
-        """;
+    private static readonly string Model = Api.TaskModels.DeskTask("inbox-list", "handle", "Handle order", "list-desk", """
+        <zeebe:priorityDefinition priority="=prio" />
+        <zeebe:taskSchedule dueDate="=due" />
+        <zeebe:properties><zeebe:property name="title" value="=orderId + &quot; · &quot; + kind" /></zeebe:properties>
+        """);
 
-    private readonly LogCapture _logs = new();
-    private IdentityHost _host = null!;
-    private HttpClient _admin = null!;
     private TestUser _ann = null!;
     private TestUser _bob = null!;
     private TestUser _sue = null!;
@@ -49,32 +30,25 @@ public sealed class InboxListApiTests : DatabaseTest
     [OneTimeSetUp]
     public async Task Start()
     {
-        _host = IdentityHost.Start(ConnectionString, logs: _logs);
-        _admin = await _host.AdminAsync();
-        await IdentityHost.PostAsync(_admin, "/api/groups", new { name = "list-desk", displayName = "List desk" });
-        await IdentityHost.PostAsync(_admin, "/api/groups", new { name = "list-other", displayName = "Other desk" });
-        _ann = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["list-desk"]);
-        _bob = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["list-desk"]);
-        _sue = await _host.CreateUserAsync(roles: [Roles.Supervisor], groups: ["list-desk"]);
-        _outsider = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["list-other"]);
-        _annClient = _host.Bearer(_ann.ApiKey);
-        _bobClient = _host.Bearer(_bob.ApiKey);
-        _sueClient = _host.Bearer(_sue.ApiKey);
-        using var deployed = await IdentityHost.DeployAsync(_admin, "inbox-list.bpmn", Model);
+        await IdentityHost.PostAsync(Admin, "/api/groups", new { name = "list-desk", displayName = "List desk" });
+        await IdentityHost.PostAsync(Admin, "/api/groups", new { name = "list-other", displayName = "Other desk" });
+        _ann = await Server.CreateUserAsync(roles: [Roles.Agent], groups: ["list-desk"]);
+        _bob = await Server.CreateUserAsync(roles: [Roles.Agent], groups: ["list-desk"]);
+        _sue = await Server.CreateUserAsync(roles: [Roles.Supervisor], groups: ["list-desk"]);
+        _outsider = await Server.CreateUserAsync(roles: [Roles.Agent], groups: ["list-other"]);
+        _annClient = Server.Bearer(_ann.ApiKey);
+        _bobClient = Server.Bearer(_bob.ApiKey);
+        _sueClient = Server.Bearer(_sue.ApiKey);
+        using var deployed = await IdentityHost.DeployAsync(Admin, "inbox-list.bpmn", Model);
         deployed.StatusCode.ShouldBe(HttpStatusCode.OK, await deployed.Content.ReadAsStringAsync());
     }
 
-    [TearDown]
-    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
-
     [OneTimeTearDown]
-    public async Task StopHost()
+    public void DisposeClients()
     {
         _annClient.Dispose();
         _bobClient.Dispose();
         _sueClient.Dispose();
-        _admin.Dispose();
-        await _host.DisposeAsync();
     }
 
     [Test]
@@ -192,9 +166,9 @@ public sealed class InboxListApiTests : DatabaseTest
             taken.StatusCode.ShouldBe(HttpStatusCode.NoContent, await taken.Content.ReadAsStringAsync());
         }
 
-        (await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{task}")).GetProperty("assignee").GetString().ShouldBe(_sue.UserName);
+        (await Admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{task}")).GetProperty("assignee").GetString().ShouldBe(_sue.UserName);
         Keys(await ListAsync(_sueClient, "view=team&q=O-TEAM-1")).ShouldBeEmpty();
-        var audit = await _admin.GetFromJsonAsync<JsonElement>($"/api/audit?action=task.reassigned&actor={_sue.UserName}");
+        var audit = await Admin.GetFromJsonAsync<JsonElement>($"/api/audit?action=task.reassigned&actor={_sue.UserName}");
         audit.GetProperty("items").EnumerateArray().ShouldContain(row => row.GetProperty("targetId").GetString() == task
             && row.GetProperty("details").GetRawText().Contains("Customer escalated to me", StringComparison.Ordinal));
     }
@@ -223,13 +197,13 @@ public sealed class InboxListApiTests : DatabaseTest
             nobody.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
             (await nobody.Content.ReadAsStringAsync()).ShouldContain("no enabled user named 'nobody.here'");
         }
-        (await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{task}")).GetProperty("assignee").GetString().ShouldBe(_ann.UserName);
+        (await Admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{task}")).GetProperty("assignee").GetString().ShouldBe(_ann.UserName);
 
         using (var bob = await _annClient.PostAsJsonAsync($"/api/tasks/{task}/reassign", new { assignee = _bob.UserName.ToUpperInvariant(), reason = "holiday" }))
         {
             bob.StatusCode.ShouldBe(HttpStatusCode.NoContent, await bob.Content.ReadAsStringAsync());
         }
-        (await _admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{task}")).GetProperty("assignee").GetString().ShouldBe(_bob.UserName);
+        (await Admin.GetFromJsonAsync<JsonElement>($"/v2/user-tasks/{task}")).GetProperty("assignee").GetString().ShouldBe(_bob.UserName);
     }
 
     private static List<string> Keys(JsonElement page) =>
@@ -251,14 +225,14 @@ public sealed class InboxListApiTests : DatabaseTest
 
     private async Task<string> StartAsync(string orderId, string kind, int prio, DateTimeOffset due, string? businessKey = null)
     {
-        var started = await IdentityHost.PostAsync(_admin, "/v2/process-instances", new
+        var started = await IdentityHost.PostAsync(Admin, "/v2/process-instances", new
         {
             processDefinitionId = "inbox-list",
             businessKey,
             variables = new { orderId, kind, prio, due = due.ToString("O", CultureInfo.InvariantCulture) },
         });
         var instance = started.GetProperty("processInstanceKey").GetString();
-        var found = await IdentityHost.PostAsync(_admin, "/v2/user-tasks/search", new { filter = new { processInstanceKey = instance } });
+        var found = await IdentityHost.PostAsync(Admin, "/v2/user-tasks/search", new { filter = new { processInstanceKey = instance } });
         return found.GetProperty("items").EnumerateArray().Single().GetProperty("userTaskKey").GetString()!;
     }
 }

@@ -3,37 +3,18 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Processes.Host.Identity;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Inbox;
 
 /// <summary>GET /v2/user-tasks/{key}/form: the linked form's latest version, for those who may see the task.</summary>
-public sealed class UserTaskFormApiTests : DatabaseTest
+public sealed class UserTaskFormApiTests : AdminHostTest
 {
-    private static string Model(string processId, string? formId) => $"""
-        <?xml version="1.0" encoding="UTF-8"?>
-        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
-          <bpmn:process id="{processId}" isExecutable="true">
-            <bpmn:startEvent id="start" />
-            <bpmn:userTask id="check" name="Check">
-              <bpmn:extensionElements>
-                <zeebe:userTask />
-                {(formId is null ? "" : $"<zeebe:formDefinition formId=\"{formId}\" />")}
-                <zeebe:assignmentDefinition candidateGroups="form-desk" />
-              </bpmn:extensionElements>
-            </bpmn:userTask>
-            <bpmn:endEvent id="end" />
-            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="check" />
-            <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="end" />
-          </bpmn:process>
-        </bpmn:definitions>
-        """;
+    private static string Model(string processId, string? formId) =>
+        Api.TaskModels.DeskTask(processId, "check", "Check", "form-desk", formId is null ? "" : $"<zeebe:formDefinition formId=\"{formId}\" />");
 
     private static string Form(string label) =>
         $$"""{"id":"form-api-check","type":"default","components":[{"type":"textfield","key":"notes","label":"{{label}}"}]}""";
 
-    private readonly LogCapture _logs = new();
-    private IdentityHost _host = null!;
     private HttpClient _agent = null!;
     private HttpClient _outsider = null!;
     private HttpClient _designer = null!;
@@ -41,29 +22,24 @@ public sealed class UserTaskFormApiTests : DatabaseTest
     [OneTimeSetUp]
     public async Task Start()
     {
-        _host = IdentityHost.Start(ConnectionString, logs: _logs);
-        var admin = await _host.AdminAsync();
+        var admin = Admin;
         await IdentityHost.PostAsync(admin, "/api/groups", new { name = "form-desk", displayName = "Form desk" });
         await IdentityHost.PostAsync(admin, "/api/groups", new { name = "elsewhere", displayName = "Elsewhere" });
-        _agent = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["form-desk"])).ApiKey);
-        _outsider = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["elsewhere"])).ApiKey);
-        _designer = _host.Bearer((await _host.CreateUserAsync(roles: [Roles.Designer])).ApiKey);
+        _agent = Server.Bearer((await Server.CreateUserAsync(roles: [Roles.Agent], groups: ["form-desk"])).ApiKey);
+        _outsider = Server.Bearer((await Server.CreateUserAsync(roles: [Roles.Agent], groups: ["elsewhere"])).ApiKey);
+        _designer = Server.Bearer((await Server.CreateUserAsync(roles: [Roles.Designer])).ApiKey);
         await DeployOkAsync("form-api-check.form", Form("Notes"));
         await DeployOkAsync("with-form.bpmn", Model("form-api-with", "form-api-check"));
         await DeployOkAsync("without-form.bpmn", Model("form-api-without", null));
         await DeployOkAsync("missing-form.bpmn", Model("form-api-missing", "never-deployed"));
     }
 
-    [TearDown]
-    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
-
     [OneTimeTearDown]
-    public async Task StopHost()
+    public void DisposeClients()
     {
         _agent.Dispose();
         _outsider.Dispose();
         _designer.Dispose();
-        await _host.DisposeAsync();
     }
 
     [Test]

@@ -37,9 +37,10 @@ public sealed class BatchWakeupTests : LoopTest
     public async Task A_batch_created_on_another_node_is_run_at_once_through_the_notification()
     {
         await DeployAsync(Waiting("wake-other"));
-        var since = await DatabaseNowAsync();
-        Run(Node(RealEngine(), "wake-b", listen: true).RunAsync);
-        await ListeningAsync("processes_jobs", since); // the batch channel is listened to before the job channel
+        var node = Node(RealEngine(), "wake-b", listen: true);
+        Run(node.RunAsync);
+        await UntilAsync(() => System.Threading.Tasks.Task.FromResult(node.Listener.Listening), seconds: 60, because: "node B's listener connects");
+        node.Listener.Channels.ShouldContain(Processes.Engine.Storage.BatchOperationStore.Channel);
 
         foreach (var round in new[] { 1, 2 })
         {

@@ -232,8 +232,10 @@ public sealed class ResourceDeletionTests : EngineTest
         var otherDecisions = new DecisionDefinitions(DataSource);
         var other = new ProcessEngine(DataSource, otherDefinitions, Clock, decisions: otherDecisions);
         using var listening = new CancellationTokenSource();
-        var listener = new DefinitionChangeListener(other, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        var run = listener.RunAsync(listening.Token);
+        var listener = new DefinitionChangeListener(other);
+        var connection = new NodeListener(DataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        connection.Subscribe(listener);
+        var run = connection.RunAsync(listening.Token);
         var connected = DateTime.UtcNow.AddSeconds(20);
         while (!listener.Connected && DateTime.UtcNow < connected)
         {

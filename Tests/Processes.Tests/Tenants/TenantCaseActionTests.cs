@@ -12,24 +12,19 @@ namespace Processes.Tests.Tenants;
 /// the tenant's agent sees the action and does it (the case goes on), while an agent of another tenant — and one of no
 /// tenant — in the same candidate group, with the same roles, gets 404 for listing and for acting, and changes nothing.
 /// </summary>
-public sealed class TenantCaseActionTests : IdentityHostTest
+public sealed class TenantCaseActionTests : AdminHostTest
 {
-    private HttpClient _admin = null!;
-
-    [OneTimeSetUp]
-    public async Task SignInAdmin() => _admin = await Server.AdminAsync();
-
     [Test]
     public async Task An_agent_of_the_cases_tenant_acts_and_an_agent_of_another_tenant_gets_404()
     {
-        await IdentityHost.PostAsync(_admin, "/api/tenants", new { id = "ca-west", name = "West" });
-        await IdentityHost.PostAsync(_admin, "/api/tenants", new { id = "ca-east", name = "East" });
-        await IdentityHost.EnsureGroupAsync(_admin, "ca-desk", "Case desk");
+        await IdentityHost.PostAsync(Admin, "/api/tenants", new { id = "ca-west", name = "West" });
+        await IdentityHost.PostAsync(Admin, "/api/tenants", new { id = "ca-east", name = "East" });
+        await IdentityHost.EnsureGroupAsync(Admin, "ca-desk", "Case desk");
         var west = await Server.CreateUserAsync(userName: "ca-west-agent", roles: [Roles.Agent, Roles.Supervisor], groups: ["ca-desk"]);
         var east = await Server.CreateUserAsync(userName: "ca-east-agent", roles: [Roles.Agent, Roles.Supervisor], groups: ["ca-desk"]);
         var nobody = await Server.CreateUserAsync(userName: "ca-default-agent", roles: [Roles.Agent, Roles.Supervisor], groups: ["ca-desk"]);
-        (await _admin.PutAsync($"/api/tenants/ca-west/users/{west.UserName}", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await _admin.PutAsync($"/api/tenants/ca-east/users/{east.UserName}", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Admin.PutAsync($"/api/tenants/ca-west/users/{west.UserName}", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Admin.PutAsync($"/api/tenants/ca-east/users/{east.UserName}", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         var model = Process("ca-reply", Start() + UserTask("reply", $"""
             <zeebe:assignmentDefinition assignee="{west.UserName}" candidateGroups="ca-desk" />
@@ -42,10 +37,10 @@ public sealed class TenantCaseActionTests : IdentityHostTest
         {
             deploy.Add(new StringContent("ca-west"), "tenantId");
             deploy.Add(new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(model)), "resources", "ca-reply.bpmn");
-            var deployed = await _admin.PostAsync("/v2/deployments", deploy);
+            var deployed = await Admin.PostAsync("/v2/deployments", deploy);
             deployed.StatusCode.ShouldBe(HttpStatusCode.OK, await deployed.Content.ReadAsStringAsync());
         }
-        var started = await _admin.PostAsJsonAsync("/v2/process-instances", new { processDefinitionId = "ca-reply", tenantId = "ca-west" });
+        var started = await Admin.PostAsJsonAsync("/v2/process-instances", new { processDefinitionId = "ca-reply", tenantId = "ca-west" });
         started.StatusCode.ShouldBe(HttpStatusCode.OK, await started.Content.ReadAsStringAsync());
         var key = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("processInstanceKey").GetString();
 
@@ -69,11 +64,11 @@ public sealed class TenantCaseActionTests : IdentityHostTest
         var instance = await Instance(key!);
         instance.GetProperty("state").GetString().ShouldBe("COMPLETED");
         instance.GetProperty("tenantId").GetString().ShouldBe("ca-west");
-        var answered = await _admin.PostAsJsonAsync("/v2/variables/search", new { filter = new { processInstanceKey = key, name = "answered" } });
+        var answered = await Admin.PostAsJsonAsync("/v2/variables/search", new { filter = new { processInstanceKey = key, name = "answered" } });
         (await answered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items")[0].GetProperty("value").GetString().ShouldBe("true");
     }
 
-    private async Task<JsonElement> Instance(string key) => await _admin.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{key}");
+    private async Task<JsonElement> Instance(string key) => await Admin.GetFromJsonAsync<JsonElement>($"/v2/process-instances/{key}");
 
     /// <summary>The user task opens in the start's transaction; the list is read until it shows (at most a few seconds).</summary>
     private static async Task<JsonElement> WaitForActionsAsync(HttpClient api, string key)

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Processes.Host.Identity;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Visibility;
 
@@ -14,7 +13,7 @@ namespace Processes.Tests.Visibility;
 /// (a 403 only where the role's policy refuses the endpoint as a whole, with no case data in it). Supervisors see their
 /// groups' cases; operators and admins everything their policies open; designers no case data.
 /// </summary>
-public sealed class ReadVisibilityTests : DatabaseTest
+public sealed class ReadVisibilityTests : AdminHostTest
 {
     private const string Demand = """
         <?xml version="1.0" encoding="UTF-8"?>
@@ -29,23 +28,8 @@ public sealed class ReadVisibilityTests : DatabaseTest
         </bpmn:definitions>
         """;
 
-    private const string Ticket = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
-          <bpmn:process id="vis-ticket" isExecutable="true">
-            <bpmn:startEvent id="start" />
-            <bpmn:userTask id="work" name="Work the ticket">
-              <bpmn:extensionElements><zeebe:userTask /><zeebe:assignmentDefinition candidateGroups="=team" /></bpmn:extensionElements>
-            </bpmn:userTask>
-            <bpmn:endEvent id="end" />
-            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
-            <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
-          </bpmn:process>
-        </bpmn:definitions>
-        """;
+    private static readonly string Ticket = Api.TaskModels.DeskTask("vis-ticket", "work", "Work the ticket", "=team");
 
-    private readonly LogCapture _logs = new();
-    private IdentityHost _host = null!;
     private readonly Dictionary<string, HttpClient> _as = [];
     private readonly Dictionary<string, TestUser> _users = [];
     private CaseKeys _a = null!;
@@ -61,8 +45,7 @@ public sealed class ReadVisibilityTests : DatabaseTest
     [OneTimeSetUp]
     public async Task Start()
     {
-        _host = IdentityHost.Start(ConnectionString, logs: _logs);
-        var admin = await _host.AdminAsync();
+        var admin = Admin;
         foreach (var group in new[] { "group-a", "group-b", "finance" })
         {
             await IdentityHost.EnsureGroupAsync(admin, group, group);
@@ -81,12 +64,6 @@ public sealed class ReadVisibilityTests : DatabaseTest
         _b = await StartCaseAsync("group-b", "13800000002");
         _finance = await StartCaseAsync("finance", "13800000003");
     }
-
-    [TearDown]
-    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
-
-    [OneTimeTearDown]
-    public async Task StopHost() => await _host.DisposeAsync();
 
     /// <summary>Each role against a case it has no part in: the case of group A for everyone but A's agent, admins and operators.</summary>
     [TestCase("agentB")]
@@ -314,9 +291,9 @@ public sealed class ReadVisibilityTests : DatabaseTest
 
     private async Task AddAsync(string role, string[] roles, string[] groups)
     {
-        var user = await _host.CreateUserAsync(roles: roles, groups: groups);
+        var user = await Server.CreateUserAsync(roles: roles, groups: groups);
         _users[role] = user;
-        _as[role] = _host.Bearer(user.ApiKey);
+        _as[role] = Server.Bearer(user.ApiKey);
     }
 
     private async Task<CaseKeys> StartCaseAsync(string team, string phone)

@@ -7,7 +7,6 @@ using Dapper;
 using Npgsql;
 using Processes.Host.Identity;
 using Processes.Tests.Identity;
-using Processes.Tests.Storage;
 
 namespace Processes.Tests.Visibility;
 
@@ -22,47 +21,27 @@ namespace Processes.Tests.Visibility;
 /// <item>atomicity — with an audit insert that fails (a trigger), the completion does not happen either.</item>
 /// </list>
 /// </summary>
-public sealed class TaskCommandTransactionTests : DatabaseTest
+public sealed class TaskCommandTransactionTests : AdminHostTest
 {
-    private const string Model = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
-          <bpmn:process id="tx-task" isExecutable="true">
-            <bpmn:startEvent id="start" />
-            <bpmn:userTask id="work" name="Work">
-              <bpmn:extensionElements><zeebe:userTask /><zeebe:assignmentDefinition candidateGroups="tx-desk" /></bpmn:extensionElements>
-            </bpmn:userTask>
-            <bpmn:endEvent id="end" />
-            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
-            <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
-          </bpmn:process>
-        </bpmn:definitions>
-        """;
+    private static readonly string Model = Api.TaskModels.DeskTask("tx-task", "work", "Work", "tx-desk");
 
-    private readonly LogCapture _logs = new();
-    private IdentityHost _host = null!;
     private TestUser _agent = null!;
     private HttpClient _client = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _host = IdentityHost.Start(ConnectionString, logs: _logs);
-        var admin = await _host.AdminAsync();
+        var admin = Admin;
         await IdentityHost.PostAsync(admin, "/api/groups", new { name = "tx-desk", displayName = "Desk" });
-        _agent = await _host.CreateUserAsync(roles: [Roles.Agent], groups: ["tx-desk"]);
-        _client = _host.Bearer(_agent.ApiKey);
+        _agent = await Server.CreateUserAsync(roles: [Roles.Agent], groups: ["tx-desk"]);
+        _client = Server.Bearer(_agent.ApiKey);
         (await IdentityHost.DeployAsync(admin, "tx.bpmn", Model)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
-    [TearDown]
-    public void ShowHostErrors() => _logs.WriteErrorsTo(TestContext.Out);
-
     [OneTimeTearDown]
-    public async Task StopHost()
+    public void DisposeClients()
     {
         _client.Dispose();
-        await _host.DisposeAsync();
     }
 
     [Test]
@@ -106,7 +85,7 @@ public sealed class TaskCommandTransactionTests : DatabaseTest
         finally
         {
             await connection.ExecuteAsync("DROP TRIGGER refuse_task_audit ON audit_log; DROP FUNCTION refuse_task_audit();");
-            _logs.Entries.Clear(); // the refused insert is logged as the error it is
+            Logs.Entries.Clear(); // the refused insert is logged as the error it is
         }
         (await connection.QuerySingleAsync<string>("SELECT state FROM user_task WHERE key = @key", new { key = long.Parse(task) })).ShouldBe("CREATED");
         (await connection.QuerySingleAsync<long>("SELECT count(*) FROM execution_history WHERE event = 'TASK_COMPLETED' AND (details->>'userTaskKey')::bigint = @key",
