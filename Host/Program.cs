@@ -80,7 +80,16 @@ app.MapSettlementApi();
 app.MapMetricsEndpoint();
 app.MapStudioApi();
 app.MapWebhooksApi();
-app.Run();
+try
+{
+    app.Run();
+}
+catch (EmbeddedPostgresException e)
+{
+    // What an operator must change (binaries, data directory, a second host): one message, no stack trace.
+    Console.Error.WriteLine($"Processes cannot start: {e.Message}");
+    Environment.ExitCode = 1;
+}
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

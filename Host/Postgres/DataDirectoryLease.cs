@@ -31,8 +31,7 @@ internal sealed class DataDirectoryLease : IDisposable
         var owner = string.Join('\n',
             Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
             Environment.MachineName,
-            DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture),
-            Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "");
+            DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture));
         File.WriteAllText(Path.Combine(root, OwnerName), owner);
         return new DataDirectoryLease(held);
     }
@@ -47,8 +46,7 @@ internal sealed class DataDirectoryLease : IDisposable
             var lines = File.ReadAllLines(Path.Combine(root, OwnerName));
             if (lines.Length >= 3)
             {
-                var urls = lines.Length >= 4 && lines[3].Length > 0 ? $", serving {lines[3]}" : "";
-                who = $"the Processes host with process id {lines[0]} on {lines[1]} (started {lines[2]}{urls})";
+                who = $"the Processes host with process id {lines[0]} on {lines[1]} (started {lines[2]})";
             }
         }
         catch (IOException)
