@@ -5,7 +5,7 @@ import { problemText } from './api.js';
 import { act, element, json, renderPageHeader, say } from './admin-kit.js';
 import { renderNav } from './nav.js';
 
-const ROLES = ['designer', 'agent', 'supervisor', 'finance', 'operator', 'admin'];
+const ROLES = ['designer', 'agent', 'supervisor', 'finance', 'operator', 'admin', 'integration'];
 const $ = id => document.getElementById(id);
 
 // The toolbar and admin tabs first, before anything is fetched, so the page does not jump.

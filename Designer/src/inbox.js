@@ -357,6 +357,9 @@ function refreshSoon(event) {
     if (selected && key === selected.userTaskKey) {
       // Someone else moved the selected task: show its new state (a completed one can no longer be opened).
       const latest = await json('GET', `/v2/user-tasks/${key}`).catch(() => null);
+      if (!selected || selected.userTaskKey !== key) {
+        return; // the agent completed or left the task while this read was on its way
+      }
       if (!latest || latest.state !== 'CREATED') {
         clearSelection();
         $('no-selection').textContent = `Task ${key} was completed.`;

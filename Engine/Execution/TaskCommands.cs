@@ -43,13 +43,20 @@ internal sealed partial class ProcessEngine
             return CommandResult<bool>.Invalid(fields);
         }
         x.Changes.CompletedUserTasks.Add(userTaskKey);
-        x.History(instance, element, HistoryEvents.TaskCompleted, new JsonObject { ["userTaskKey"] = userTaskKey, ["by"] = ByOf(caller) ?? task.Assignee });
+        var details = new JsonObject { ["userTaskKey"] = userTaskKey, ["by"] = ByOf(caller) ?? task.Assignee };
+        if (ByOf(caller) is { } by && by != task.Assignee)
+        {
+            // An admin or an integration completed it for someone: the history names who acted and for whom (null: unassigned).
+            details["for"] = task.Assignee;
+        }
+        x.History(instance, element, HistoryEvents.TaskCompleted, details);
         x.Enqueue(() =>
         {
             x.ApplyResultVariables(instance, element, variables);
             x.Complete(instance, element);
         });
-        await AuditAsync(connection, transaction, audit, "task.completed", userTaskKey, null, cancellationToken);
+        await AuditAsync(connection, transaction, audit, "task.completed", userTaskKey,
+            ByOf(caller) is { } actor && actor != task.Assignee ? new { forAssignee = task.Assignee } : null, cancellationToken);
         return CommandResult<bool>.Success(true);
     }
 

@@ -53,7 +53,7 @@ internal static class TaskPreconditions
     /// <summary>The engine itself (a worker's update, a test's direct call) is not bound by single-direction assignment.</summary>
     private static bool IsEngine(Caller caller) => ReferenceEquals(caller, Caller.System);
 
-    private static bool Supervises(Caller caller) => caller.Is(CallerRole.Supervisor) || caller.Is(CallerRole.Admin) || IsEngine(caller);
+    private static bool Supervises(Caller caller) => caller.Is(CallerRole.Supervisor) || caller.ActsForOthers || IsEngine(caller);
 
     // Single direction: a task moves on from its assignee (or a supervisor); an unassigned task is claimed by its candidates.
     private static string? Forbidden(LockedTask task, Caller caller, TaskAction action, string? newAssignee)
@@ -61,7 +61,7 @@ internal static class TaskPreconditions
         var mine = task.Assignee is not null && task.Assignee == caller.UserName;
         return action switch
         {
-            TaskAction.Complete when !mine && !IsEngine(caller) => task.Assignee is null
+            TaskAction.Complete when !mine && !IsEngine(caller) && !caller.ActsForOthers => task.Assignee is null
                 ? $"User task {task.Key} is not assigned; claim it before completing it."
                 : $"User task {task.Key} is assigned to '{task.Assignee}'; only the assignee may complete it.",
             TaskAction.Assign when !(Supervises(caller) || mine || (task.Assignee is null && newAssignee == caller.UserName)) => task.Assignee is null

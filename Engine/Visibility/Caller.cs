@@ -9,6 +9,10 @@ public enum CallerRole
     Finance,
     Operator,
     Admin,
+
+    /// <summary>A program (an API key) that acts on any task for whoever holds it, as a Camunda client with user-task
+    /// permissions does: completes, assigns and reassigns any visible task; it never takes a person's inbox.</summary>
+    Integration,
 }
 
 /// <summary>
@@ -33,7 +37,10 @@ public sealed record Caller(string UserName, IReadOnlySet<CallerRole> Roles, IRe
     public bool Is(CallerRole role) => Roles.Contains(role);
 
     /// <summary>Operators fix any instance and admins may do everything: both read every case.</summary>
-    public bool SeesEverything => Is(CallerRole.Operator) || Is(CallerRole.Admin);
+    public bool SeesEverything => Is(CallerRole.Operator) || Is(CallerRole.Admin) || Is(CallerRole.Integration);
+
+    /// <summary>Admins and integrations act on a task for its assignee (or for nobody, on an unassigned one); the history names both.</summary>
+    public bool ActsForOthers => Is(CallerRole.Admin) || Is(CallerRole.Integration);
 
     /// <summary>Whoever works tasks sees cases through them; a designer alone sees definitions, never case data.</summary>
     public bool WorksTasks => Is(CallerRole.Agent) || Is(CallerRole.Supervisor) || Is(CallerRole.Finance);

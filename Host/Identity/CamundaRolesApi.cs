@@ -12,7 +12,7 @@ public sealed record CamundaRoleSearchRequest(JsonElement? Filter, SearchPage? P
 public sealed record CamundaRoleResult(string RoleId, string Name, string Description);
 
 /// <summary>
-/// Camunda 8.8's <c>/v2/roles</c> over our six fixed roles (<see cref="Roles"/>), for admins: search and get, and which
+/// Camunda 8.8's <c>/v2/roles</c> over our seven fixed roles (<see cref="Roles"/>), for admins: search and get, and which
 /// users hold a role (give, take, search) — the same rows as <c>PUT /api/users/{id}/roles</c>, audited and clearing the
 /// identity cache, and refused (409) when it would leave no enabled admin. Creating, renaming or deleting a role, and
 /// roles of groups, tenants, clients or mapping rules, are answered by <see cref="CamundaIdentityUnsupported"/>.
@@ -28,6 +28,7 @@ internal static class CamundaRolesApi
         new(Roles.Finance, "Finance", "Refund and settlement reviews: the task inbox, the user tasks and the process instances of their groups."),
         new(Roles.Admin, "Admin", "Users, groups, API keys, tenants, audit log, versions, and everything the other roles may."),
         new(Roles.Operator, "Operator", "Jobs, incidents, servers; reads every case without working its tasks."),
+        new(Roles.Integration, "Integration", "A program acting on tasks: completes, assigns and reassigns any task for its assignee; reads every case."),
     ];
 
     public static IEndpointRouteBuilder MapCamundaRolesApi(this IEndpointRouteBuilder app)
@@ -51,7 +52,7 @@ internal static class CamundaRolesApi
     private static ProblemHttpResult NoRole(string roleId) =>
         CamundaResults.NotFound($"No role '{roleId}' exists; the roles are fixed: {string.Join(", ", Roles.All)}.");
 
-    /// <summary>Camunda's role filter: <c>roleId</c> and <c>name</c>, each a string to match exactly; the list is six rows, filtered here.</summary>
+    /// <summary>Camunda's role filter: <c>roleId</c> and <c>name</c>, each a string to match exactly; the list is seven rows, filtered here.</summary>
     private static Results<Ok<SearchResponse<CamundaRoleResult>>, ProblemHttpResult> Search(CamundaRoleSearchRequest? request)
     {
         if (SearchPaging.Read(request?.Page) is not { } page)

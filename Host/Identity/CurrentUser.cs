@@ -63,6 +63,6 @@ public static class CurrentUser
     private static readonly (string Name, CallerRole Role)[] RoleMap =
     [
         (Roles.Designer, CallerRole.Designer), (Roles.Agent, CallerRole.Agent), (Roles.Supervisor, CallerRole.Supervisor),
-        (Roles.Finance, CallerRole.Finance), (Roles.Operator, CallerRole.Operator), (Roles.Admin, CallerRole.Admin),
+        (Roles.Finance, CallerRole.Finance), (Roles.Operator, CallerRole.Operator), (Roles.Admin, CallerRole.Admin), (Roles.Integration, CallerRole.Integration),
     ];
 }

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace Processes.Host.Identity;
 
-/// <summary>The six roles a user can hold. Stored as these exact strings (see 0005_identity.sql).</summary>
+/// <summary>The seven roles a user can hold. Stored as these exact strings (see 0005_identity.sql).</summary>
 public static class Roles
 {
     public const string Designer = "designer";
@@ -11,8 +11,9 @@ public static class Roles
     public const string Finance = "finance";
     public const string Admin = "admin";
     public const string Operator = "operator";
+    public const string Integration = "integration";
 
-    public static IReadOnlyList<string> All { get; } = [Designer, Agent, Supervisor, Finance, Admin, Operator];
+    public static IReadOnlyList<string> All { get; } = [Designer, Agent, Supervisor, Finance, Admin, Operator, Integration];
 
     public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
 }
@@ -64,8 +65,8 @@ public static class Policies
         [Authenticated] = [],
         [Designer] = [Roles.Designer],
         [Agent] = [Roles.Agent, Roles.Supervisor],
-        [Tasks] = [Roles.Agent, Roles.Supervisor, Roles.Finance],
-        [Cases] = [Roles.Agent, Roles.Supervisor, Roles.Finance, Roles.Operator],
+        [Tasks] = [Roles.Agent, Roles.Supervisor, Roles.Finance, Roles.Integration],
+        [Cases] = [Roles.Agent, Roles.Supervisor, Roles.Finance, Roles.Operator, Roles.Integration],
         [Supervisor] = [Roles.Supervisor],
         [Finance] = [Roles.Finance],
         [Operator] = [Roles.Operator],

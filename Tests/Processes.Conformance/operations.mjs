@@ -108,7 +108,7 @@ export const identityOperations = [
   { operation: 'unassignUserFromGroup', method: 'DELETE', path: '/v2/groups/{groupId}/users/{username}', area: 'groups', implemented: true },
   { operation: 'assignUserToGroup', method: 'PUT', path: '/v2/groups/{groupId}/users/{username}', area: 'groups', implemented: true },
   { operation: 'createRole', method: 'POST', path: '/v2/roles', area: 'roles', implemented: false, note: 'the roles are fixed' },
-  { operation: 'searchRoles', method: 'POST', path: '/v2/roles/search', area: 'roles', implemented: true, note: 'our six fixed roles' },
+  { operation: 'searchRoles', method: 'POST', path: '/v2/roles/search', area: 'roles', implemented: true, note: 'our seven fixed roles' },
   { operation: 'deleteRole', method: 'DELETE', path: '/v2/roles/{roleId}', area: 'roles', implemented: false, note: 'the roles are fixed' },
   { operation: 'getRole', method: 'GET', path: '/v2/roles/{roleId}', area: 'roles', implemented: true },
   { operation: 'updateRole', method: 'PUT', path: '/v2/roles/{roleId}', area: 'roles', implemented: false, note: 'the roles are fixed' },

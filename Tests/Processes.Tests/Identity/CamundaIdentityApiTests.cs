@@ -159,7 +159,7 @@ public sealed class CamundaIdentityApiTests : DatabaseTest
     public async Task Roles_are_our_fixed_roles_and_who_holds_them_changes_at_once()
     {
         var roles = await JsonAsync(await _admin.PostAsJsonAsync("/v2/roles/search", new { }), HttpStatusCode.OK);
-        Items(roles, "roleId").ShouldBe(["admin", "agent", "designer", "finance", "operator", "supervisor"]);
+        Items(roles, "roleId").ShouldBe(["admin", "agent", "designer", "finance", "integration", "operator", "supervisor"]);
         Items(await JsonAsync(await _admin.PostAsJsonAsync("/v2/roles/search", new { filter = new { name = "Operator" } }), HttpStatusCode.OK), "roleId")
             .ShouldBe(["operator"]);
         (await JsonAsync(await _admin.PostAsJsonAsync("/v2/roles/search", new { filter = new { permission = "x" } }), HttpStatusCode.BadRequest))
